@@ -1,0 +1,107 @@
+package dev.linden.kvnode.kv;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A client command as stored in the Raft log.
+ *
+ * <p>Sessions (Raft thesis §6.3): {@code clientId} names the session, {@code seq} numbers its
+ * commands from 1, and {@code ackedSeq} tells the state machine that the client has received every
+ * answer up to it, so cached results up to it can be dropped. {@code clientId == 0} means no session.
+ *
+ * <p>Wire layout: op(1) clientId(8) seq(8) ackedSeq(8) key(len4+utf8) value(len4+utf8, -1 = null)
+ * expected(len4+utf8, -1 = null).
+ */
+public record KvCommand(KvOp op, long clientId, long seq, long ackedSeq, String key, String value, String expected) {
+    /** Largest key accepted, in UTF-8 bytes. */
+    public static final int MAX_KEY_BYTES = 1024;
+    /** Largest value accepted, in UTF-8 bytes. */
+    public static final int MAX_VALUE_BYTES = 1 << 20;
+
+    public KvCommand {
+        if (op == null || key == null) {
+            throw new IllegalArgumentException("op and key are required");
+        }
+        if (seq < 0 || ackedSeq < 0 || (clientId != 0 && seq == 0)) {
+            throw new IllegalArgumentException("bad session numbers: seq " + seq + " acked " + ackedSeq);
+        }
+    }
+
+    public static KvCommand put(String key, String value) {
+        return new KvCommand(KvOp.PUT, 0, 0, 0, key, value, null);
+    }
+
+    public static KvCommand get(String key) {
+        return new KvCommand(KvOp.GET, 0, 0, 0, key, null, null);
+    }
+
+    public static KvCommand delete(String key) {
+        return new KvCommand(KvOp.DELETE, 0, 0, 0, key, null, null);
+    }
+
+    public static KvCommand cas(String key, String expected, String value) {
+        return new KvCommand(KvOp.CAS, 0, 0, 0, key, value, expected);
+    }
+
+    public static KvCommand append(String key, String value) {
+        return new KvCommand(KvOp.APPEND, 0, 0, 0, key, value, null);
+    }
+
+    public KvCommand withSession(long clientId, long seq, long ackedSeq) {
+        return new KvCommand(op, clientId, seq, ackedSeq, key, value, expected);
+    }
+
+    public byte[] encode() {
+        byte[] k = key.getBytes(StandardCharsets.UTF_8);
+        byte[] v = value == null ? null : value.getBytes(StandardCharsets.UTF_8);
+        byte[] x = expected == null ? null : expected.getBytes(StandardCharsets.UTF_8);
+        if (k.length > MAX_KEY_BYTES || (v != null && v.length > MAX_VALUE_BYTES)
+                || (x != null && x.length > MAX_VALUE_BYTES)) {
+            throw new IllegalArgumentException("key or value too large");
+        }
+        ByteBuffer b = ByteBuffer.allocate(1 + 24 + 12 + k.length + (v == null ? 0 : v.length)
+                + (x == null ? 0 : x.length));
+        b.put((byte) op.ordinal()).putLong(clientId).putLong(seq).putLong(ackedSeq);
+        putBytes(b, k);
+        putBytes(b, v);
+        putBytes(b, x);
+        return b.array();
+    }
+
+    public static KvCommand decode(byte[] bytes) {
+        ByteBuffer b = ByteBuffer.wrap(bytes);
+        KvOp op = KvOp.fromCode(b.get());
+        long clientId = b.getLong();
+        long seq = b.getLong();
+        long acked = b.getLong();
+        String key = getString(b, MAX_KEY_BYTES);
+        String value = getString(b, MAX_VALUE_BYTES);
+        String expected = getString(b, MAX_VALUE_BYTES);
+        if (b.hasRemaining()) {
+            throw new IllegalArgumentException("trailing bytes after KV command");
+        }
+        return new KvCommand(op, clientId, seq, acked, key, value, expected);
+    }
+
+    static void putBytes(ByteBuffer b, byte[] bytes) {
+        if (bytes == null) {
+            b.putInt(-1);
+        } else {
+            b.putInt(bytes.length).put(bytes);
+        }
+    }
+
+    static String getString(ByteBuffer b, int maxBytes) {
+        int len = b.getInt();
+        if (len == -1) {
+            return null;
+        }
+        if (len < 0 || len > maxBytes || len > b.remaining()) {
+            throw new IllegalArgumentException("bad string length " + len);
+        }
+        byte[] bytes = new byte[len];
+        b.get(bytes);
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,30 @@
+package dev.linden.kvnode.node;
+
+import dev.linden.kvnode.raft.Entry;
+import dev.linden.kvnode.raft.HardState;
+import dev.linden.kvnode.raft.Ready;
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * Durable Raft state: the term/vote and the log. Implementations: the production WAL over files, the
+ * same WAL over the simulator's file API, and an in-memory store for tests.
+ */
+public interface LogStore {
+    /** What a restarted node recovers. Entries are contiguous from index 1. */
+    record Recovered(HardState hardState, List<Entry> entries) {}
+
+    /** Reads back everything durable. Fails with a clear message on corruption, never skips it. */
+    Recovered load() throws IOException;
+
+    /** Makes the term and vote durable before returning. */
+    void saveHardState(HardState hardState) throws IOException;
+
+    /**
+     * Appends the write's entries, replacing any stored entries at or after its first index. Writes are
+     * made durable in submission order; {@code onDurable} runs (on any thread) once this write and all
+     * earlier ones are durable, and {@code onFailure} if the write could not be made durable (disk full):
+     * a failed write loses nothing already durable.
+     */
+    void append(Ready.LogWrite write, Runnable onDurable, java.util.function.Consumer<Throwable> onFailure);
+}

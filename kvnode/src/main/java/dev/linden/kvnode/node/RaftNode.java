@@ -1,0 +1,329 @@
+package dev.linden.kvnode.node;
+
+import dev.linden.kvnode.raft.Entry;
+import dev.linden.kvnode.raft.Invariants;
+import dev.linden.kvnode.raft.Message;
+import dev.linden.kvnode.raft.RaftCore;
+import dev.linden.kvnode.raft.RandomSource;
+import dev.linden.kvnode.raft.Ready;
+import dev.linden.kvnode.raft.Role;
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Drives one {@link RaftCore} through the pipeline stages, the same way in production and in the
+ * simulator:
+ * <ul>
+ *   <li><b>raft stage</b> ({@code raftStage}): owns the core; every input is a task on it;</li>
+ *   <li><b>log stage</b> (inside {@link LogStore}): group-commits writes, calls back when durable;</li>
+ *   <li><b>apply stage</b> ({@code applyStage}): owns the state machine; applies committed entries and
+ *       serves confirmed reads, apart from the core, then reports back.</li>
+ * </ul>
+ * The core sees nothing of threads or time: only ticks and notifications posted to the raft stage.
+ */
+public final class RaftNode {
+    private final int id;
+    private final List<Integer> voters;
+    private final NodeConfig config;
+    private final RandomSource random;
+    private final Scheduler raftStage;
+    private final Scheduler applyStage;
+    private final LogStore logStore;
+    private final Transport transport;
+    private final StateMachine stateMachine;
+
+    // Raft-stage state.
+    private RaftCore core;
+    private Scheduler.Cancellable tickTimer;
+    private boolean running;
+    private final TreeMap<Long, PendingProposal> proposals = new TreeMap<>();
+    private final TreeMap<Long, CompletableFuture<byte[]>> readsAwaitingIndex = new TreeMap<>();
+    private final TreeMap<Long, byte[]> readQueries = new TreeMap<>();
+    private final ArrayDeque<long[]> readsAwaitingApply = new ArrayDeque<>(); // {ctx, index}
+    private long nextReadCtx = 1;
+    private long appliedIndexSeen;
+    private Ready.SoftState softState;
+    private volatile int leaderHint = RaftCore.NO_NODE;
+    private volatile Role roleSeen = Role.FOLLOWER;
+    private volatile long termSeen;
+    private NodeListener listener = NodeListener.NONE;
+
+    private record PendingProposal(long term, CompletableFuture<byte[]> future) {}
+
+    /** Observes what a node does, for simulator checks and metrics. Called on the raft or apply stage. */
+    public interface NodeListener {
+        NodeListener NONE = new NodeListener() {};
+
+        default void onApplied(int nodeId, Entry entry, byte[] result) {}
+
+        default void onSoftState(int nodeId, Ready.SoftState state) {}
+    }
+
+    public RaftNode(int id, List<Integer> voters, NodeConfig config, RandomSource random, Scheduler raftStage,
+                    Scheduler applyStage, LogStore logStore, Transport transport, StateMachine stateMachine) {
+        this.id = id;
+        this.voters = List.copyOf(voters);
+        this.config = config;
+        this.random = random;
+        this.raftStage = raftStage;
+        this.applyStage = applyStage;
+        this.logStore = logStore;
+        this.transport = transport;
+        this.stateMachine = stateMachine;
+    }
+
+    public void setListener(NodeListener listener) {
+        this.listener = listener;
+    }
+
+    /** Recovers from the log store and starts ticking. Call once, from any thread. */
+    public void start() throws IOException {
+        LogStore.Recovered recovered = logStore.load();
+        raftStage.execute(() -> {
+            core = new RaftCore(id, voters, config.raft(), random, recovered.hardState(), recovered.entries());
+            running = true;
+            scheduleTick();
+            drain();
+        });
+    }
+
+    /** Stops ticking and fails everything pending as indeterminate. */
+    public void stop() {
+        raftStage.execute(() -> {
+            running = false;
+            if (tickTimer != null) {
+                tickTimer.cancel();
+            }
+            NodeException unknown = new NodeException(NodeException.Reason.UNKNOWN, RaftCore.NO_NODE, "node stopped");
+            proposals.values().forEach(p -> p.future.completeExceptionally(unknown));
+            proposals.clear();
+            readsAwaitingIndex.values().forEach(f -> f.completeExceptionally(unknown));
+            readsAwaitingIndex.clear();
+            readQueries.clear();
+            readsAwaitingApply.clear();
+        });
+    }
+
+    /** Hands an inbound peer message to the node (any thread). */
+    public void receive(Message m) {
+        raftStage.execute(() -> {
+            if (running) {
+                core.step(m);
+                drain();
+            }
+        });
+    }
+
+    /** Replicates {@code command}; completes with the state machine's result once applied here. */
+    public CompletableFuture<byte[]> propose(byte[] command) {
+        CompletableFuture<byte[]> f = new CompletableFuture<>();
+        raftStage.execute(() -> {
+            if (!running) {
+                f.completeExceptionally(new NodeException(NodeException.Reason.NOT_LEADER, RaftCore.NO_NODE, "stopped"));
+                return;
+            }
+            if (proposals.size() >= config.maxPendingProposals()) {
+                f.completeExceptionally(new NodeException(NodeException.Reason.OVERLOADED, core.leaderId(),
+                        "too many pending proposals"));
+                return;
+            }
+            long index = core.propose(command);
+            if (index == RaftCore.PROPOSE_NOT_LEADER) {
+                f.completeExceptionally(new NodeException(NodeException.Reason.NOT_LEADER, core.leaderId(),
+                        "not the leader"));
+                return;
+            }
+            if (index == RaftCore.PROPOSE_THROTTLED) {
+                f.completeExceptionally(new NodeException(NodeException.Reason.OVERLOADED, core.leaderId(),
+                        "too many uncommitted entries"));
+                return;
+            }
+            proposals.put(index, new PendingProposal(core.term(), f));
+            drain();
+        });
+        return f;
+    }
+
+    /** A linearizable read (ReadIndex): confirms leadership, waits for apply, then runs the query. */
+    public CompletableFuture<byte[]> read(byte[] query) {
+        CompletableFuture<byte[]> f = new CompletableFuture<>();
+        raftStage.execute(() -> {
+            if (!running || core.role() != Role.LEADER) {
+                f.completeExceptionally(new NodeException(NodeException.Reason.NOT_LEADER,
+                        running ? core.leaderId() : RaftCore.NO_NODE, "not the leader"));
+                return;
+            }
+            if (readsAwaitingIndex.size() + readsAwaitingApply.size() >= config.maxPendingReads()) {
+                f.completeExceptionally(new NodeException(NodeException.Reason.OVERLOADED, id, "too many reads"));
+                return;
+            }
+            long ctx = nextReadCtx++;
+            readsAwaitingIndex.put(ctx, f);
+            readQueries.put(ctx, query);
+            core.readIndex(ctx);
+            drain();
+        });
+        return f;
+    }
+
+    // ------------------------------------------------------------------ raft stage internals
+
+    private void scheduleTick() {
+        tickTimer = raftStage.schedule(config.tickMillis(), () -> {
+            if (!running) {
+                return;
+            }
+            core.tick();
+            drain();
+            scheduleTick();
+        });
+    }
+
+    private void drain() {
+        int loops = 0;
+        while (running && core.hasReady()) {
+            Invariants.check(++loops <= config.maxReadyLoops(), "ready loop did not settle", id, core.term(),
+                    core.lastIndex());
+            handle(core.ready());
+        }
+    }
+
+    private void handle(Ready r) {
+        if (r.hardState() != null) {
+            try {
+                logStore.saveHardState(r.hardState());
+            } catch (IOException e) {
+                // Without a durable vote we must not speak: stop rather than risk two votes in a term.
+                running = false;
+                throw new IllegalStateException("node " + id + " cannot persist term/vote", e);
+            }
+        }
+        for (Message m : r.messages()) {
+            transport.send(m);
+        }
+        if (r.logWrite() != null) {
+            long writeId = r.logWrite().writeId();
+            logStore.append(r.logWrite(), () -> raftStage.execute(() -> {
+                if (running) {
+                    core.onLogWritten(writeId);
+                    drain();
+                }
+            }), failure -> raftStage.execute(() -> failStorage(failure)));
+        }
+        if (!r.committed().isEmpty()) {
+            List<Entry> batch = r.committed();
+            applyStage.execute(() -> applyBatch(batch));
+        }
+        for (Ready.ReadState rs : r.readStates()) {
+            readsAwaitingApply.addLast(new long[] {rs.ctx(), rs.index()});
+        }
+        for (long ctx : r.failedReads()) {
+            CompletableFuture<byte[]> f = readsAwaitingIndex.remove(ctx);
+            readQueries.remove(ctx);
+            if (f != null) {
+                f.completeExceptionally(new NodeException(NodeException.Reason.NOT_LEADER, core.leaderId(),
+                        "leadership lost before read was confirmed"));
+            }
+        }
+        softState = r.softState();
+        leaderHint = softState.leaderId();
+        roleSeen = softState.role();
+        termSeen = softState.term();
+        listener.onSoftState(id, softState);
+        serveReads();
+    }
+
+    private void failStorage(Throwable failure) {
+        // A write that could not be made durable: this node can no longer vouch for its log. Stop it;
+        // what was durable stays durable and the node recovers from it on restart.
+        running = false;
+        if (tickTimer != null) {
+            tickTimer.cancel();
+        }
+        NodeException unknown = new NodeException(NodeException.Reason.UNKNOWN, RaftCore.NO_NODE,
+                "storage failed: " + failure.getMessage());
+        proposals.values().forEach(p -> p.future.completeExceptionally(unknown));
+        proposals.clear();
+    }
+
+    // ------------------------------------------------------------------ apply stage
+
+    private void applyBatch(List<Entry> batch) {
+        List<byte[]> results = new ArrayList<>(batch.size());
+        for (Entry e : batch) {
+            byte[] result = e.kind() == Entry.Kind.COMMAND ? stateMachine.apply(e.index(), e.command()) : null;
+            results.add(result);
+            listener.onApplied(id, e, result);
+        }
+        long last = batch.get(batch.size() - 1).index();
+        raftStage.execute(() -> onBatchApplied(batch, results, last));
+    }
+
+    private void onBatchApplied(List<Entry> batch, List<byte[]> results, long last) {
+        if (!running) {
+            return;
+        }
+        core.onApplied(last);
+        appliedIndexSeen = last;
+        for (int i = 0; i < batch.size(); i++) {
+            Entry e = batch.get(i);
+            PendingProposal p = proposals.remove(e.index());
+            if (p == null) {
+                continue;
+            }
+            if (p.term == e.term()) {
+                p.future.complete(results.get(i));
+            } else {
+                p.future.completeExceptionally(new NodeException(NodeException.Reason.LOST, core.leaderId(),
+                        "entry " + e.index() + " was overwritten by a new leader"));
+            }
+        }
+        serveReads();
+        drain();
+    }
+
+    /** Runs confirmed reads whose index has been applied, on the apply stage, after what it applied. */
+    private void serveReads() {
+        while (!readsAwaitingApply.isEmpty() && readsAwaitingApply.peekFirst()[1] <= appliedIndexSeen) {
+            long ctx = readsAwaitingApply.pollFirst()[0];
+            CompletableFuture<byte[]> f = readsAwaitingIndex.remove(ctx);
+            byte[] q = readQueries.remove(ctx);
+            if (f != null) {
+                applyStage.execute(() -> {
+                    try {
+                        f.complete(stateMachine.query(q));
+                    } catch (RuntimeException e) {
+                        f.completeExceptionally(e);
+                    }
+                });
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ observers (any thread)
+
+    public int id() {
+        return id;
+    }
+
+    public int leaderHint() {
+        return leaderHint;
+    }
+
+    public Role role() {
+        return roleSeen;
+    }
+
+    public long term() {
+        return termSeen;
+    }
+
+    /** The core, for tests and the simulator's checks. Only touch it on the raft stage. */
+    public RaftCore core() {
+        return core;
+    }
+}

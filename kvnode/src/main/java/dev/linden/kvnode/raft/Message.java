@@ -1,0 +1,53 @@
+package dev.linden.kvnode.raft;
+
+import java.util.List;
+
+/**
+ * Messages between Raft peers. Every message carries the sender's term; a higher term in any message
+ * makes the receiver step down (Raft §5.1), except PreVote traffic, which never changes terms.
+ */
+public sealed interface Message permits Message.VoteRequest, Message.VoteResponse, Message.AppendRequest,
+        Message.AppendResponse, Message.HeartbeatRequest, Message.HeartbeatResponse {
+
+    int from();
+
+    int to();
+
+    long term();
+
+    /**
+     * RequestVote (Raft §5.2) or PreVote (thesis §9.6). For a PreVote, {@code term} is the term the
+     * candidate would campaign in (its current term + 1); the receiver's term does not change.
+     */
+    record VoteRequest(int from, int to, long term, boolean preVote, long lastLogIndex, long lastLogTerm)
+            implements Message {}
+
+    record VoteResponse(int from, int to, long term, boolean preVote, boolean granted) implements Message {}
+
+    /**
+     * AppendEntries (Raft §5.3). {@code entries} are contiguous and start at {@code prevLogIndex + 1}.
+     */
+    record AppendRequest(int from, int to, long term, long prevLogIndex, long prevLogTerm, List<Entry> entries,
+                         long leaderCommit) implements Message {
+        public long lastIndex() {
+            return prevLogIndex + entries.size();
+        }
+    }
+
+    /**
+     * Answer to an AppendRequest. On success {@code matchIndex} is the highest index the follower holds
+     * <em>durably</em> and knows to match the leader. On rejection {@code rejectedPrevIndex} names the
+     * request that failed and ({@code hintIndex}, {@code hintTerm}) let the leader skip back a whole term
+     * at a time (fast back-off, Raft §5.3 end).
+     */
+    record AppendResponse(int from, int to, long term, boolean success, long matchIndex, long rejectedPrevIndex,
+                          long hintIndex, long hintTerm) implements Message {}
+
+    /**
+     * Leader heartbeat. {@code commitIndex} is already clamped by the leader to what the follower is known
+     * to match. {@code readSeq} identifies the ReadIndex round this heartbeat confirms.
+     */
+    record HeartbeatRequest(int from, int to, long term, long commitIndex, long readSeq) implements Message {}
+
+    record HeartbeatResponse(int from, int to, long term, long readSeq) implements Message {}
+}

@@ -1,0 +1,93 @@
+package dev.linden.kvnode.raft;
+
+import java.util.ArrayDeque;
+
+/**
+ * The leader's view of one follower (etcd calls this Progress). Invariant: 0 <= matchIndex < nextIndex.
+ *
+ * <p>In {@link State#PROBE} the leader sends one AppendEntries at a time and waits for the answer, to
+ * find where the logs agree. In {@link State#REPLICATE} it streams: {@code nextIndex} advances
+ * optimistically as soon as a message is sent, with at most {@code maxInflight} unacknowledged messages.
+ */
+final class Progress {
+    enum State { PROBE, REPLICATE }
+
+    final int nodeId;
+    long matchIndex;
+    long nextIndex;
+    State state = State.PROBE;
+    /** In PROBE: a probe is outstanding; cleared by any response or by a heartbeat response. */
+    boolean probeSent;
+    /** Last index carried by each unacknowledged AppendEntries, oldest first. Bounded by maxInflight. */
+    final ArrayDeque<Long> inflightLastIndexes = new ArrayDeque<>();
+    final int maxInflight;
+    /** Heard from this follower since the last check-quorum round. */
+    boolean recentActive;
+    /** Highest ReadIndex round this follower confirmed in the current term. */
+    long readSeqAcked;
+    /** Ticks since matchIndex last advanced while messages were in flight (detects lost appends). */
+    int ticksWithoutProgress;
+
+    Progress(int nodeId, long nextIndex, int maxInflight) {
+        this.nodeId = nodeId;
+        this.nextIndex = nextIndex;
+        this.maxInflight = maxInflight;
+    }
+
+    boolean canSend() {
+        return state == State.PROBE ? !probeSent : inflightLastIndexes.size() < maxInflight;
+    }
+
+    void sent(long lastIndex) {
+        if (state == State.PROBE) {
+            probeSent = true;
+        } else {
+            if (inflightLastIndexes.size() >= maxInflight) {
+                throw new InvariantViolation("inflight window overflow for node " + nodeId);
+            }
+            inflightLastIndexes.addLast(lastIndex);
+            nextIndex = lastIndex + 1;
+        }
+    }
+
+    /** A success ack: returns true if matchIndex advanced. */
+    boolean acked(long index) {
+        probeSent = false;
+        boolean advanced = index > matchIndex;
+        if (advanced) {
+            matchIndex = index;
+            ticksWithoutProgress = 0;
+        }
+        if (nextIndex <= matchIndex) {
+            nextIndex = matchIndex + 1;
+        }
+        while (!inflightLastIndexes.isEmpty() && inflightLastIndexes.peekFirst() <= matchIndex) {
+            inflightLastIndexes.removeFirst();
+        }
+        if (state == State.PROBE) {
+            becomeReplicate();
+        }
+        return advanced;
+    }
+
+    void becomeProbe(long next) {
+        state = State.PROBE;
+        probeSent = false;
+        inflightLastIndexes.clear();
+        nextIndex = Math.max(matchIndex + 1, next);
+        ticksWithoutProgress = 0;
+    }
+
+    void becomeReplicate() {
+        state = State.REPLICATE;
+        probeSent = false;
+        inflightLastIndexes.clear();
+        nextIndex = matchIndex + 1;
+    }
+
+    @Override
+    public String toString() {
+        return "Progress{" + nodeId + " " + state + " match=" + matchIndex + " next=" + nextIndex
+                + " inflight=" + inflightLastIndexes.size() + "}";
+    }
+}

@@ -1,0 +1,71 @@
+package dev.linden.kvnode.raft;
+
+/**
+ * Tunables of the core. Time is counted in ticks; the driver decides how long a tick is
+ * ({@code tickMillis} in the node configuration).
+ *
+ * @param electionTimeoutTicks      base election timeout; the randomized one is in [base, 2*base)
+ * @param heartbeatIntervalTicks    leader heartbeat period; must be well below the election timeout
+ * @param maxBatchEntries           most entries in one AppendEntries
+ * @param maxBatchBytes             most entry bytes in one AppendEntries (one oversized entry still goes alone)
+ * @param maxInflightAppends        pipelining window: AppendEntries in flight to one follower
+ * @param maxUncommittedEntries     proposals are refused while this many entries await commit
+ * @param maxPendingReads           ReadIndex requests waiting for confirmation
+ * @param maxApplyBatchEntries      most committed entries handed to the apply stage per ready
+ * @param preVote                   run a PreVote round before a real election (Raft thesis §9.6)
+ * @param checkQuorum               leader steps down without a quorum's contact for an election timeout,
+ *                                  and nodes that heard from a leader recently refuse to vote (leases)
+ */
+public record RaftConfig(
+        int electionTimeoutTicks,
+        int heartbeatIntervalTicks,
+        int maxBatchEntries,
+        int maxBatchBytes,
+        int maxInflightAppends,
+        int maxUncommittedEntries,
+        int maxPendingReads,
+        int maxApplyBatchEntries,
+        boolean preVote,
+        boolean checkQuorum) {
+
+    public RaftConfig {
+        Invariants.require(electionTimeoutTicks >= 2, "electionTimeoutTicks must be >= 2");
+        Invariants.require(heartbeatIntervalTicks >= 1 && heartbeatIntervalTicks < electionTimeoutTicks,
+                "heartbeatIntervalTicks must be in [1, electionTimeoutTicks)");
+        Invariants.require(maxBatchEntries >= 1, "maxBatchEntries must be >= 1");
+        Invariants.require(maxBatchBytes >= 1, "maxBatchBytes must be >= 1");
+        Invariants.require(maxInflightAppends >= 1, "maxInflightAppends must be >= 1");
+        Invariants.require(maxUncommittedEntries >= 1, "maxUncommittedEntries must be >= 1");
+        Invariants.require(maxPendingReads >= 1, "maxPendingReads must be >= 1");
+        Invariants.require(maxApplyBatchEntries >= 1, "maxApplyBatchEntries must be >= 1");
+    }
+
+    public static RaftConfig defaults() {
+        return new RaftConfig(10, 2, 512, 1 << 20, 64, 100_000, 100_000, 4096, true, true);
+    }
+
+    public RaftConfig withBatchLimits(int entries, int bytes) {
+        return new RaftConfig(electionTimeoutTicks, heartbeatIntervalTicks, entries, bytes, maxInflightAppends,
+                maxUncommittedEntries, maxPendingReads, maxApplyBatchEntries, preVote, checkQuorum);
+    }
+
+    public RaftConfig withInflight(int inflight) {
+        return new RaftConfig(electionTimeoutTicks, heartbeatIntervalTicks, maxBatchEntries, maxBatchBytes, inflight,
+                maxUncommittedEntries, maxPendingReads, maxApplyBatchEntries, preVote, checkQuorum);
+    }
+
+    public RaftConfig withPreVote(boolean on) {
+        return new RaftConfig(electionTimeoutTicks, heartbeatIntervalTicks, maxBatchEntries, maxBatchBytes,
+                maxInflightAppends, maxUncommittedEntries, maxPendingReads, maxApplyBatchEntries, on, checkQuorum);
+    }
+
+    public RaftConfig withCheckQuorum(boolean on) {
+        return new RaftConfig(electionTimeoutTicks, heartbeatIntervalTicks, maxBatchEntries, maxBatchBytes,
+                maxInflightAppends, maxUncommittedEntries, maxPendingReads, maxApplyBatchEntries, preVote, on);
+    }
+
+    public RaftConfig withMaxUncommitted(int entries) {
+        return new RaftConfig(electionTimeoutTicks, heartbeatIntervalTicks, maxBatchEntries, maxBatchBytes,
+                maxInflightAppends, entries, maxPendingReads, maxApplyBatchEntries, preVote, checkQuorum);
+    }
+}

@@ -1,0 +1,798 @@
+package dev.linden.kvnode.raft;
+
+import dev.linden.kvnode.raft.Message.AppendRequest;
+import dev.linden.kvnode.raft.Message.AppendResponse;
+import dev.linden.kvnode.raft.Message.HeartbeatRequest;
+import dev.linden.kvnode.raft.Message.HeartbeatResponse;
+import dev.linden.kvnode.raft.Message.VoteRequest;
+import dev.linden.kvnode.raft.Message.VoteResponse;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.TreeMap;
+
+/**
+ * The Raft consensus core: a pure, single-threaded state machine. It owns no clock, thread, disk,
+ * network or randomness; a driver feeds it {@link #tick()}, {@link #step(Message)}, {@link #propose},
+ * {@link #readIndex}, {@link #onLogWritten} and {@link #onApplied}, and drains what it must do with
+ * {@link #ready()} (see {@link Ready} for the ordering contract).
+ *
+ * <p>Pipeline: the leader appends a proposal to its in-memory log and, in the same ready, hands the
+ * entries both to its own disk and to followers; its own durable index counts in the commit quorum
+ * like a follower's ack. Followers acknowledge only what they have made durable.
+ */
+public final class RaftCore {
+    public static final int NO_NODE = 0;
+    /** {@link #propose} result: this node is not the leader. */
+    public static final long PROPOSE_NOT_LEADER = -1;
+    /** {@link #propose} result: too many uncommitted entries; retry later. */
+    public static final long PROPOSE_THROTTLED = -2;
+
+    private final int id;
+    private final int[] voters;
+    private final RaftConfig config;
+    private final RandomSource random;
+    private final RaftLog log;
+
+    // Persistent state (Figure 2); changes set hardStateDirty and are emitted in the next ready.
+    private long term;
+    private int votedFor;
+    private boolean hardStateDirty;
+
+    private Role role = Role.FOLLOWER;
+    private int leaderId = NO_NODE;
+    /** Invariant: never decreases; commitIndex <= lastIndex. */
+    private long commitIndex;
+    /** Invariant: appliedIndex <= handedToApplyIndex <= commitIndex. */
+    private long appliedIndex;
+    private long handedToApplyIndex;
+
+    /** Highest index known durable on this node's disk (and matching the in-memory log). */
+    private long durableIndex;
+    private long nextWriteId = 1;
+    private final ArrayDeque<long[]> pendingWrites = new ArrayDeque<>(); // {writeId, firstIndex, lastIndex}
+    /** Lowest index changed in memory since the last ready, Long.MAX_VALUE if none. */
+    private long unwrittenFromIndex = Long.MAX_VALUE;
+
+    // Follower state.
+    /** Highest index known to match the current leader's log (reset when the leader changes). */
+    private long verifiedIndex;
+    private long lastAckSentIndex;
+
+    // Election state.
+    private int electionElapsedTicks;
+    private int heartbeatElapsedTicks;
+    private int randomizedElectionTimeoutTicks;
+    private final TreeMap<Integer, Boolean> votes = new TreeMap<>();
+
+    // Leader state.
+    private final TreeMap<Integer, Progress> progress = new TreeMap<>();
+    private boolean appendsPending;
+    private long leaderFirstIndex;
+
+    // ReadIndex (Raft thesis §6.4).
+    private long readSeq;
+    private final ArrayDeque<Long> readsAwaitingOwnTermCommit = new ArrayDeque<>();
+    private final ArrayList<long[]> readsToConfirm = new ArrayList<>(); // {ctx, index}
+    private final ArrayDeque<long[]> readsAwaitingQuorum = new ArrayDeque<>(); // {ctx, index, seq}
+
+    // Outputs accumulated for the next ready.
+    private final ArrayList<Message> outbox = new ArrayList<>();
+    private final ArrayList<Ready.ReadState> readStates = new ArrayList<>();
+    private final ArrayList<Long> failedReads = new ArrayList<>();
+
+    /**
+     * @param id           this node's id (> 0)
+     * @param voters       all voting members, including this node
+     * @param hardState    the durable term and vote recovered from disk
+     * @param durableLog   the durable log recovered from disk, contiguous from index 1
+     */
+    public RaftCore(int id, List<Integer> voters, RaftConfig config, RandomSource random, HardState hardState,
+                    List<Entry> durableLog) {
+        Invariants.require(id > 0, "node id must be > 0");
+        Invariants.require(voters.contains(id), "voters must include this node " + id);
+        this.id = id;
+        this.voters = voters.stream().mapToInt(Integer::intValue).sorted().distinct().toArray();
+        this.config = config;
+        this.random = random;
+        this.log = new RaftLog(durableLog);
+        this.term = hardState.term();
+        this.votedFor = hardState.votedFor();
+        this.durableIndex = log.lastIndex();
+        Invariants.check(log.lastTerm() <= term, "log term beyond current term", id, term, log.lastIndex());
+        resetElectionTimer();
+    }
+
+    // ------------------------------------------------------------------ inputs
+
+    /** Advances logical time by one tick. */
+    public void tick() {
+        if (role == Role.LEADER) {
+            tickLeader();
+        } else {
+            electionElapsedTicks++;
+            if (electionElapsedTicks >= randomizedElectionTimeoutTicks) {
+                campaign();
+            }
+        }
+    }
+
+    /** Proposes a command. Returns its log index, or {@link #PROPOSE_NOT_LEADER} / {@link #PROPOSE_THROTTLED}. */
+    public long propose(byte[] command) {
+        if (role != Role.LEADER) {
+            return PROPOSE_NOT_LEADER;
+        }
+        if (log.lastIndex() - commitIndex >= config.maxUncommittedEntries()) {
+            return PROPOSE_THROTTLED;
+        }
+        long index = log.lastIndex() + 1;
+        appendLocal(new Entry(term, index, Entry.Kind.COMMAND, command));
+        appendsPending = true;
+        return index;
+    }
+
+    /**
+     * Asks for a linearizable read point. The answer comes as a {@link Ready.ReadState} with the same
+     * {@code ctx} once a quorum confirmed this node is still leader, or in {@link Ready#failedReads()}.
+     */
+    public void readIndex(long ctx) {
+        int pending = readsAwaitingOwnTermCommit.size() + readsToConfirm.size() + readsAwaitingQuorum.size();
+        if (role != Role.LEADER || pending >= config.maxPendingReads()) {
+            failedReads.add(ctx);
+            return;
+        }
+        if (!committedInOwnTerm()) {
+            // A new leader does not know the latest commit index until its own no-op commits (§8).
+            readsAwaitingOwnTermCommit.addLast(ctx);
+        } else {
+            readsToConfirm.add(new long[] {ctx, commitIndex});
+        }
+    }
+
+    /** The log write with this id (and every earlier one) is durable. */
+    public void onLogWritten(long writeId) {
+        long[] head = pendingWrites.pollFirst();
+        Invariants.check(head != null && head[0] == writeId, "log writes must complete in order, got " + writeId
+                + (head == null ? " with none pending" : " expected " + head[0]), id, term, durableIndex);
+        // Storage now holds the log as it was when this write was issued. Later truncations (pending
+        // writes that replace a suffix, or in-memory changes not yet issued) make part of it stale.
+        long durable = head[2];
+        for (long[] later : pendingWrites) {
+            durable = Math.min(durable, later[1] - 1);
+        }
+        if (unwrittenFromIndex != Long.MAX_VALUE) {
+            durable = Math.min(durable, unwrittenFromIndex - 1);
+        }
+        if (durable > durableIndex) {
+            durableIndex = Math.min(durable, log.lastIndex());
+        }
+        if (role == Role.LEADER) {
+            maybeCommit();
+        } else {
+            maybeAck();
+        }
+    }
+
+    /** The apply stage has applied every entry up to {@code index}. */
+    public void onApplied(long index) {
+        Invariants.check(index <= handedToApplyIndex, "applied " + index + " beyond handed-out "
+                + handedToApplyIndex, id, term, index);
+        Invariants.check(index >= appliedIndex, "applied index went back from " + appliedIndex, id, term, index);
+        appliedIndex = index;
+    }
+
+    /** Handles a message from a peer. */
+    public void step(Message m) {
+        Invariants.require(m.to() == id, "message for node " + m.to() + " delivered to " + id);
+        if (m.term() > term) {
+            if (m instanceof VoteRequest vr) {
+                if (inLeaderLease()) {
+                    // We heard from a live leader within the election timeout: a node that cannot see it
+                    // must not depose it (thesis §4.2.3). PreVotes get an explicit no.
+                    if (vr.preVote()) {
+                        send(new VoteResponse(id, vr.from(), term, true, false));
+                    }
+                    return;
+                }
+                if (!vr.preVote()) {
+                    becomeFollower(m.term(), NO_NODE);
+                }
+            } else if (m instanceof VoteResponse vresp && vresp.preVote() && vresp.granted()) {
+                // A granted PreVote carries the term we would campaign in; it does not move us there.
+            } else {
+                boolean fromLeader = m instanceof AppendRequest || m instanceof HeartbeatRequest;
+                becomeFollower(m.term(), fromLeader ? m.from() : NO_NODE);
+            }
+        } else if (m.term() < term) {
+            if (m instanceof AppendRequest || m instanceof HeartbeatRequest) {
+                // Tell the stale leader about the newer term so it steps down.
+                send(new AppendResponse(id, m.from(), term, false, 0, -1, 0, 0));
+            } else if (m instanceof VoteRequest vr && vr.preVote()) {
+                send(new VoteResponse(id, vr.from(), term, true, false));
+            }
+            return;
+        }
+
+        if (m instanceof VoteRequest vr) {
+            handleVoteRequest(vr);
+        } else if (m instanceof VoteResponse vr) {
+            handleVoteResponse(vr);
+        } else if (m instanceof AppendRequest ar) {
+            acceptLeader(ar.from());
+            handleAppend(ar);
+        } else if (m instanceof HeartbeatRequest hb) {
+            acceptLeader(hb.from());
+            handleHeartbeat(hb);
+        } else if (m instanceof AppendResponse ar) {
+            if (role == Role.LEADER) {
+                handleAppendResponse(ar);
+            }
+        } else if (m instanceof HeartbeatResponse hr) {
+            if (role == Role.LEADER) {
+                handleHeartbeatResponse(hr);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ output
+
+    public boolean hasReady() {
+        return hardStateDirty || unwrittenFromIndex != Long.MAX_VALUE || !outbox.isEmpty()
+                || canHandOutCommitted() || !readStates.isEmpty() || !failedReads.isEmpty()
+                || (role == Role.LEADER && (appendsPending || !readsToConfirm.isEmpty()));
+    }
+
+    /** Drains everything the driver must do now. See {@link Ready} for the order. */
+    public Ready ready() {
+        if (role == Role.LEADER) {
+            startReadRound();
+            if (appendsPending) {
+                appendsPending = false;
+                for (Progress pr : progress.values()) {
+                    sendAppends(pr);
+                }
+            }
+        }
+        HardState hs = null;
+        if (hardStateDirty) {
+            hs = new HardState(term, votedFor);
+            hardStateDirty = false;
+        }
+        Ready.LogWrite write = null;
+        if (unwrittenFromIndex != Long.MAX_VALUE) {
+            Invariants.check(unwrittenFromIndex <= log.lastIndex(), "truncation without new entries", id, term,
+                    unwrittenFromIndex);
+            List<Entry> entries = new ArrayList<>((int) (log.lastIndex() - unwrittenFromIndex + 1));
+            for (long i = unwrittenFromIndex; i <= log.lastIndex(); i++) {
+                entries.add(log.entry(i));
+            }
+            write = new Ready.LogWrite(nextWriteId++, entries);
+            pendingWrites.addLast(new long[] {write.writeId(), write.firstIndex(), write.lastIndex()});
+            unwrittenFromIndex = Long.MAX_VALUE;
+        }
+        List<Entry> committed = List.of();
+        if (canHandOutCommitted()) {
+            long upTo = Math.min(commitIndex, handedToApplyIndex + config.maxApplyBatchEntries());
+            committed = new ArrayList<>((int) (upTo - handedToApplyIndex));
+            for (long i = handedToApplyIndex + 1; i <= upTo; i++) {
+                committed.add(log.entry(i));
+            }
+            handedToApplyIndex = upTo;
+        }
+        Ready r = new Ready(hs, write, drain(outbox), committed, drain(readStates), drain(failedReads),
+                new Ready.SoftState(role, term, leaderId, commitIndex, appliedIndex));
+        checkInvariants();
+        return r;
+    }
+
+    private boolean canHandOutCommitted() {
+        // Bound the apply stage's queue: at most two batches outstanding.
+        return commitIndex > handedToApplyIndex
+                && handedToApplyIndex - appliedIndex < 2L * config.maxApplyBatchEntries();
+    }
+
+    private static <T> List<T> drain(ArrayList<T> list) {
+        if (list.isEmpty()) {
+            return List.of();
+        }
+        List<T> copy = new ArrayList<>(list);
+        list.clear();
+        return copy;
+    }
+
+    // ------------------------------------------------------------------ elections
+
+    /** Starts an election now, as if the election timer fired (scripted tests, leadership transfer). */
+    public void startElection() {
+        if (role != Role.LEADER) {
+            campaign();
+        }
+    }
+
+    private void campaign() {
+        if (Arrays.binarySearch(voters, id) < 0) {
+            return;
+        }
+        if (config.preVote()) {
+            becomePreCandidate();
+        } else {
+            becomeCandidate();
+        }
+    }
+
+    private void becomePreCandidate() {
+        Invariants.check(role != Role.LEADER, "leader cannot pre-campaign", id, term, log.lastIndex());
+        role = Role.PRE_CANDIDATE;
+        leaderId = NO_NODE;
+        votes.clear();
+        votes.put(id, true);
+        resetElectionTimer();
+        if (!maybeWinElection()) {
+            for (int peer : voters) {
+                if (peer != id) {
+                    send(new VoteRequest(id, peer, term + 1, true, log.lastIndex(), log.lastTerm()));
+                }
+            }
+        }
+    }
+
+    private void becomeCandidate() {
+        Invariants.check(role != Role.LEADER, "leader cannot campaign", id, term, log.lastIndex());
+        setTerm(term + 1);
+        votedFor = id;
+        hardStateDirty = true;
+        role = Role.CANDIDATE;
+        leaderId = NO_NODE;
+        votes.clear();
+        votes.put(id, true);
+        resetElectionTimer();
+        if (!maybeWinElection()) {
+            for (int peer : voters) {
+                if (peer != id) {
+                    send(new VoteRequest(id, peer, term, false, log.lastIndex(), log.lastTerm()));
+                }
+            }
+        }
+    }
+
+    /** Counts votes; returns true if the round ended (won or lost). */
+    private boolean maybeWinElection() {
+        int granted = 0;
+        int rejected = 0;
+        for (boolean v : votes.values()) {
+            if (v) {
+                granted++;
+            } else {
+                rejected++;
+            }
+        }
+        if (granted >= quorum()) {
+            if (role == Role.PRE_CANDIDATE) {
+                becomeCandidate();
+            } else {
+                becomeLeader();
+            }
+            return true;
+        }
+        if (rejected >= quorum()) {
+            becomeFollower(term, NO_NODE);
+            return true;
+        }
+        return false;
+    }
+
+    private void becomeLeader() {
+        Invariants.check(role == Role.CANDIDATE && votedFor == id, "only a candidate that voted for itself leads",
+                id, term, log.lastIndex());
+        role = Role.LEADER;
+        leaderId = id;
+        progress.clear();
+        for (int peer : voters) {
+            if (peer != id) {
+                progress.put(peer, new Progress(peer, log.lastIndex() + 1, config.maxInflightAppends()));
+            }
+        }
+        heartbeatElapsedTicks = 0;
+        electionElapsedTicks = 0;
+        readSeq = 0;
+        leaderFirstIndex = log.lastIndex() + 1;
+        // A no-op of our own term lets earlier entries commit (Figure 8) and lets ReadIndex start.
+        appendLocal(Entry.noop(term, leaderFirstIndex));
+        appendsPending = true;
+    }
+
+    private void becomeFollower(long newTerm, int leader) {
+        Invariants.check(newTerm >= term, "term went back from " + term + " to " + newTerm, id, term, log.lastIndex());
+        if (newTerm > term) {
+            setTerm(newTerm);
+            votedFor = NO_NODE;
+            hardStateDirty = true;
+        }
+        if (role == Role.LEADER) {
+            failAllReads();
+        }
+        role = Role.FOLLOWER;
+        leaderId = leader;
+        progress.clear();
+        verifiedIndex = 0;
+        lastAckSentIndex = 0;
+        resetElectionTimer();
+    }
+
+    private void setTerm(long newTerm) {
+        Invariants.check(newTerm > term, "term must only grow", id, term, log.lastIndex());
+        term = newTerm;
+    }
+
+    private void acceptLeader(int from) {
+        Invariants.check(role != Role.LEADER, "two leaders in term " + term + ": " + id + " and " + from, id, term,
+                log.lastIndex());
+        if (role != Role.FOLLOWER) {
+            becomeFollower(term, from);
+        }
+        Invariants.check(leaderId == NO_NODE || leaderId == from, "two leaders in term " + term + ": " + leaderId
+                + " and " + from, id, term, log.lastIndex());
+        if (leaderId != from) {
+            leaderId = from;
+            verifiedIndex = 0;
+            lastAckSentIndex = 0;
+        }
+        electionElapsedTicks = 0;
+    }
+
+    private void handleVoteRequest(VoteRequest m) {
+        boolean canVote = votedFor == m.from()
+                || (votedFor == NO_NODE && leaderId == NO_NODE)
+                || (m.preVote() && m.term() > term);
+        boolean grant = canVote && log.isUpToDate(m.lastLogIndex(), m.lastLogTerm());
+        if (grant && !m.preVote()) {
+            Invariants.check(votedFor == NO_NODE || votedFor == m.from(), "second vote in one term", id, term,
+                    log.lastIndex());
+            votedFor = m.from();
+            hardStateDirty = true;
+            electionElapsedTicks = 0;
+        }
+        send(new VoteResponse(id, m.from(), grant && m.preVote() ? m.term() : term, m.preVote(), grant));
+    }
+
+    private void handleVoteResponse(VoteResponse m) {
+        boolean expected = (m.preVote() && role == Role.PRE_CANDIDATE) || (!m.preVote() && role == Role.CANDIDATE);
+        if (!expected) {
+            return;
+        }
+        votes.put(m.from(), m.granted());
+        maybeWinElection();
+    }
+
+    private boolean inLeaderLease() {
+        return config.checkQuorum() && leaderId != NO_NODE && electionElapsedTicks < config.electionTimeoutTicks();
+    }
+
+    private void resetElectionTimer() {
+        electionElapsedTicks = 0;
+        randomizedElectionTimeoutTicks = config.electionTimeoutTicks() + random.nextInt(config.electionTimeoutTicks());
+    }
+
+    // ------------------------------------------------------------------ replication: follower side
+
+    private void handleAppend(AppendRequest m) {
+        if (!log.matches(m.prevLogIndex(), m.prevLogTerm())) {
+            // Fast back-off: point the leader at the last entry that can possibly match.
+            long hint = Math.min(m.prevLogIndex(), log.lastIndex());
+            while (hint > log.firstIndex() - 1 && log.term(hint) > m.prevLogTerm()) {
+                hint--;
+            }
+            send(new AppendResponse(id, m.from(), term, false, 0, m.prevLogIndex(), hint, log.term(hint)));
+            return;
+        }
+        for (Entry e : m.entries()) {
+            if (e.index() <= log.lastIndex()) {
+                if (log.term(e.index()) == e.term()) {
+                    Invariants.check(log.entry(e.index()).equals(e), "log matching: same index and term, "
+                            + "different entry", id, term, e.index());
+                    continue;
+                }
+                Invariants.check(e.index() > commitIndex, "truncating committed entry " + e.index()
+                        + " (commit " + commitIndex + ")", id, term, e.index());
+                log.truncateFrom(e.index());
+                durableIndex = Math.min(durableIndex, e.index() - 1);
+            }
+            appendLocal(e);
+        }
+        verifiedIndex = Math.max(verifiedIndex, m.lastIndex());
+        advanceCommit(Math.min(m.leaderCommit(), verifiedIndex));
+        long ack = Math.min(durableIndex, verifiedIndex);
+        // Answer now if everything in the request is durable, or if the leader has not yet heard of a
+        // durable prefix (a new leader learns the match point in one round trip). Otherwise the ack
+        // goes out when the write completes (maybeAck).
+        if (ack >= m.lastIndex() || ack > lastAckSentIndex) {
+            lastAckSentIndex = Math.max(lastAckSentIndex, ack);
+            send(new AppendResponse(id, m.from(), term, true, ack, 0, 0, 0));
+        }
+    }
+
+    /** Acknowledges newly durable entries to the leader (a follower never acks what it could lose). */
+    private void maybeAck() {
+        if (role != Role.FOLLOWER || leaderId == NO_NODE) {
+            return;
+        }
+        long ack = Math.min(durableIndex, verifiedIndex);
+        if (ack > lastAckSentIndex) {
+            lastAckSentIndex = ack;
+            send(new AppendResponse(id, leaderId, term, true, ack, 0, 0, 0));
+        }
+    }
+
+    private void handleHeartbeat(HeartbeatRequest m) {
+        advanceCommit(Math.min(m.commitIndex(), log.lastIndex()));
+        send(new HeartbeatResponse(id, m.from(), term, m.readSeq()));
+    }
+
+    private void advanceCommit(long index) {
+        if (index > commitIndex) {
+            Invariants.check(index <= log.lastIndex(), "commit beyond log end " + log.lastIndex(), id, term, index);
+            commitIndex = index;
+        }
+    }
+
+    private void appendLocal(Entry e) {
+        log.append(e);
+        unwrittenFromIndex = Math.min(unwrittenFromIndex, e.index());
+    }
+
+    // ------------------------------------------------------------------ replication: leader side
+
+    private void tickLeader() {
+        heartbeatElapsedTicks++;
+        electionElapsedTicks++;
+        if (electionElapsedTicks >= config.electionTimeoutTicks()) {
+            electionElapsedTicks = 0;
+            if (config.checkQuorum()) {
+                int active = 1;
+                for (Progress pr : progress.values()) {
+                    if (pr.recentActive) {
+                        active++;
+                    }
+                    pr.recentActive = false;
+                }
+                if (active < quorum()) {
+                    becomeFollower(term, NO_NODE);
+                    return;
+                }
+            }
+        }
+        for (Progress pr : progress.values()) {
+            if (pr.state == Progress.State.REPLICATE && !pr.inflightLastIndexes.isEmpty()
+                    && ++pr.ticksWithoutProgress >= config.electionTimeoutTicks()) {
+                // Appends were lost (or the follower restarted): fall back to probing from the match point.
+                pr.becomeProbe(pr.matchIndex + 1);
+                appendsPending = true;
+            }
+        }
+        if (heartbeatElapsedTicks >= config.heartbeatIntervalTicks()) {
+            heartbeatElapsedTicks = 0;
+            broadcastHeartbeat();
+        }
+    }
+
+    private void broadcastHeartbeat() {
+        for (Progress pr : progress.values()) {
+            send(new HeartbeatRequest(id, pr.nodeId, term, Math.min(commitIndex, pr.matchIndex), readSeq));
+        }
+    }
+
+    private void sendAppends(Progress pr) {
+        if (pr.state == Progress.State.PROBE) {
+            boolean needed = pr.nextIndex <= log.lastIndex() || pr.matchIndex < log.lastIndex();
+            if (!pr.probeSent && needed) {
+                sendAppend(pr);
+            }
+            return;
+        }
+        // Pipelining: keep up to maxInflightAppends batches in flight, nextIndex advancing optimistically.
+        int bound = config.maxInflightAppends();
+        while (pr.canSend() && pr.nextIndex <= log.lastIndex() && bound-- > 0) {
+            sendAppend(pr);
+        }
+    }
+
+    private void sendAppend(Progress pr) {
+        long prev = pr.nextIndex - 1;
+        long prevTerm = log.term(prev);
+        Invariants.check(prevTerm >= 0, "no term for prevLogIndex " + prev + " (snapshot needed)", id, term, prev);
+        List<Entry> entries = log.slice(pr.nextIndex, config.maxBatchEntries(), config.maxBatchBytes());
+        send(new AppendRequest(id, pr.nodeId, term, prev, prevTerm, entries, commitIndex));
+        pr.sent(prev + entries.size());
+    }
+
+    private void handleAppendResponse(AppendResponse m) {
+        Progress pr = progress.get(m.from());
+        if (pr == null) {
+            return;
+        }
+        pr.recentActive = true;
+        if (m.success()) {
+            Invariants.check(m.matchIndex() <= log.lastIndex(), "follower " + m.from() + " acked beyond our log",
+                    id, term, m.matchIndex());
+            pr.acked(m.matchIndex());
+            maybeCommit();
+            appendsPending = true;
+            return;
+        }
+        boolean stale = pr.state == Progress.State.REPLICATE
+                ? m.rejectedPrevIndex() <= pr.matchIndex
+                : m.rejectedPrevIndex() != pr.nextIndex - 1;
+        if (stale || m.rejectedPrevIndex() < 0) {
+            return;
+        }
+        // Skip back to the last index whose term could match the follower's hint.
+        long next = Math.min(m.hintIndex(), log.lastIndex());
+        while (next > pr.matchIndex && log.term(next) > m.hintTerm()) {
+            next--;
+        }
+        pr.becomeProbe(next + 1);
+        appendsPending = true;
+    }
+
+    private void handleHeartbeatResponse(HeartbeatResponse m) {
+        Progress pr = progress.get(m.from());
+        if (pr == null) {
+            return;
+        }
+        pr.recentActive = true;
+        pr.readSeqAcked = Math.max(pr.readSeqAcked, m.readSeq());
+        if (pr.state == Progress.State.PROBE) {
+            pr.probeSent = false;
+        }
+        if (pr.matchIndex < log.lastIndex()) {
+            appendsPending = true;
+        }
+        releaseConfirmedReads();
+    }
+
+    /** Commits the highest index durable on a quorum, if it is of the current term (Figure 8). */
+    private void maybeCommit() {
+        long[] matches = new long[voters.length];
+        int i = 0;
+        for (int v : voters) {
+            matches[i++] = v == id ? durableIndex : progress.get(v).matchIndex;
+        }
+        Arrays.sort(matches);
+        long quorumIndex = matches[voters.length - quorum()];
+        if (quorumIndex > commitIndex && log.term(quorumIndex) == term) {
+            advanceCommit(quorumIndex);
+            appendsPending = true; // followers learn the new commit index with the next append
+            if (committedInOwnTerm()) {
+                while (!readsAwaitingOwnTermCommit.isEmpty()) {
+                    readsToConfirm.add(new long[] {readsAwaitingOwnTermCommit.pollFirst(), commitIndex});
+                }
+            }
+        }
+    }
+
+    private boolean committedInOwnTerm() {
+        return role == Role.LEADER && commitIndex >= leaderFirstIndex;
+    }
+
+    // ------------------------------------------------------------------ ReadIndex
+
+    /** Confirms leadership for all reads queued since the last round with one heartbeat broadcast. */
+    private void startReadRound() {
+        if (readsToConfirm.isEmpty()) {
+            return;
+        }
+        readSeq++;
+        for (long[] r : readsToConfirm) {
+            readsAwaitingQuorum.addLast(new long[] {r[0], r[1], readSeq});
+        }
+        readsToConfirm.clear();
+        if (voters.length == 1) {
+            releaseConfirmedReads();
+            return;
+        }
+        broadcastHeartbeat();
+    }
+
+    private void releaseConfirmedReads() {
+        long[] acked = new long[voters.length];
+        int i = 0;
+        for (int v : voters) {
+            acked[i++] = v == id ? readSeq : progress.get(v).readSeqAcked;
+        }
+        Arrays.sort(acked);
+        long confirmedSeq = acked[voters.length - quorum()];
+        while (!readsAwaitingQuorum.isEmpty() && readsAwaitingQuorum.peekFirst()[2] <= confirmedSeq) {
+            long[] r = readsAwaitingQuorum.pollFirst();
+            readStates.add(new Ready.ReadState(r[0], r[1]));
+        }
+    }
+
+    private void failAllReads() {
+        readsAwaitingOwnTermCommit.forEach(failedReads::add);
+        readsToConfirm.forEach(r -> failedReads.add(r[0]));
+        readsAwaitingQuorum.forEach(r -> failedReads.add(r[0]));
+        readsAwaitingOwnTermCommit.clear();
+        readsToConfirm.clear();
+        readsAwaitingQuorum.clear();
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private int quorum() {
+        return voters.length / 2 + 1;
+    }
+
+    private void send(Message m) {
+        outbox.add(m);
+    }
+
+    private void checkInvariants() {
+        Invariants.check(appliedIndex <= handedToApplyIndex && handedToApplyIndex <= commitIndex,
+                "applied <= handed out <= committed: " + appliedIndex + " " + handedToApplyIndex + " " + commitIndex,
+                id, term, commitIndex);
+        Invariants.check(commitIndex <= log.lastIndex(), "commit within log", id, term, commitIndex);
+        Invariants.check(durableIndex <= log.lastIndex(), "durable within log", id, term, durableIndex);
+        Invariants.check(log.lastTerm() <= term, "no entry from a future term", id, term, log.lastIndex());
+    }
+
+    // ------------------------------------------------------------------ observers
+
+    public int id() {
+        return id;
+    }
+
+    public long term() {
+        return term;
+    }
+
+    public int votedFor() {
+        return votedFor;
+    }
+
+    public Role role() {
+        return role;
+    }
+
+    public int leaderId() {
+        return leaderId;
+    }
+
+    public long commitIndex() {
+        return commitIndex;
+    }
+
+    public long appliedIndex() {
+        return appliedIndex;
+    }
+
+    public long durableIndex() {
+        return durableIndex;
+    }
+
+    public long lastIndex() {
+        return log.lastIndex();
+    }
+
+    public long termAt(long index) {
+        return log.term(index);
+    }
+
+    public Entry entryAt(long index) {
+        return log.entry(index);
+    }
+
+    public List<Integer> voters() {
+        return Arrays.stream(voters).boxed().toList();
+    }
+
+    public RaftConfig config() {
+        return config;
+    }
+
+    @Override
+    public String toString() {
+        return "RaftCore{id=" + id + " " + role + " term=" + term + " leader=" + leaderId + " last=" + log.lastIndex()
+                + " durable=" + durableIndex + " commit=" + commitIndex + " applied=" + appliedIndex + "}";
+    }
+}

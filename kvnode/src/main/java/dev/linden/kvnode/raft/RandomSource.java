@@ -1,0 +1,15 @@
+package dev.linden.kvnode.raft;
+
+/**
+ * The only source of randomness the core may use (election jitter). Production binds it to a seeded
+ * {@link java.util.SplittableRandom}; the simulator derives it from the run's seed.
+ */
+public interface RandomSource {
+    /** Returns a uniformly distributed int in [0, boundExclusive). */
+    int nextInt(int boundExclusive);
+
+    static RandomSource seeded(long seed) {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
+        return random::nextInt;
+    }
+}

@@ -1,0 +1,50 @@
+package dev.linden.kvnode.raft;
+
+import java.util.List;
+
+/**
+ * Everything the core asks its driver to do, drained by {@link RaftCore#ready()}. The driver must
+ * process the fields in this order:
+ * <ol>
+ *   <li>{@code hardState}: if non-null, make it durable <em>before</em> sending any message of this
+ *       ready (a vote or a term must never be announced and then forgotten by a crash);</li>
+ *   <li>{@code logWrite} and {@code messages}: may proceed in parallel. The leader's entries go to
+ *       followers while its own disk writes them. When the write is durable the driver calls
+ *       {@link RaftCore#onLogWritten(long)} with its id; writes complete in id order;</li>
+ *   <li>{@code committed}: hand to the apply stage, in order; report progress with
+ *       {@link RaftCore#onApplied(long)};</li>
+ *   <li>{@code readStates}: a read with context {@code ctx} may be served once applied >= index;
+ *       {@code failedReads} and {@code droppedProposals} are to be retried elsewhere.</li>
+ * </ol>
+ */
+public record Ready(
+        HardState hardState,
+        LogWrite logWrite,
+        List<Message> messages,
+        List<Entry> committed,
+        List<ReadState> readStates,
+        List<Long> failedReads,
+        SoftState softState) {
+
+    /** Entries to append durably; any stored entries with index >= {@code firstIndex()} are replaced. */
+    public record LogWrite(long writeId, List<Entry> entries) {
+        public long firstIndex() {
+            return entries.get(0).index();
+        }
+
+        public long lastIndex() {
+            return entries.get(entries.size() - 1).index();
+        }
+    }
+
+    /** A confirmed ReadIndex: the read {@code ctx} is linearizable once the state machine reached {@code index}. */
+    public record ReadState(long ctx, long index) {}
+
+    /** Volatile state the driver may want to observe (leader hints for clients, metrics). */
+    public record SoftState(Role role, long term, int leaderId, long commitIndex, long appliedIndex) {}
+
+    public boolean isEmpty() {
+        return hardState == null && logWrite == null && messages.isEmpty() && committed.isEmpty()
+                && readStates.isEmpty() && failedReads.isEmpty();
+    }
+}

@@ -1,0 +1,3 @@
+package dev.linden.kvnode.raft;
+
+public enum Role { FOLLOWER, PRE_CANDIDATE, CANDIDATE, LEADER }

@@ -1,0 +1,91 @@
+package dev.linden.kvnode.kv;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import org.junit.jupiter.api.Test;
+
+class KvStateMachineTest {
+    private final KvStateMachine sm = new KvStateMachine(3, 4);
+    private long index;
+
+    private KvResult apply(KvCommand c) {
+        return KvResult.decode(sm.apply(++index, c.encode()));
+    }
+
+    @Test
+    void getPutDeleteCasAppend() {
+        assertNull(apply(KvCommand.get("k")).value());
+        assertEquals("1", apply(KvCommand.put("k", "1")).value());
+        assertEquals(KvResult.Status.CAS_MISMATCH, apply(KvCommand.cas("k", "0", "2")).status());
+        assertEquals("1", apply(KvCommand.cas("k", "0", "2")).value());
+        assertEquals(KvResult.ok("2"), apply(KvCommand.cas("k", "1", "2")));
+        assertEquals("2", apply(KvCommand.get("k")).value());
+        assertEquals("2ab", apply(KvCommand.append("k", "ab")).value());
+        assertEquals("x", apply(KvCommand.append("new", "x")).value());
+        apply(KvCommand.delete("k"));
+        assertNull(sm.get("k"));
+        assertEquals(KvResult.ok("v"), apply(KvCommand.cas("k", null, "v")), "CAS from absent");
+    }
+
+    @Test
+    void retriedCommandIsAppliedOnceAndAnsweredWithItsFirstResult() {
+        KvCommand append = KvCommand.append("list", "a").withSession(7, 1, 0);
+        KvResult first = apply(append);
+        apply(KvCommand.append("list", "b").withSession(8, 1, 0));
+        KvResult retry = apply(append);
+        assertEquals(first, retry);
+        assertEquals("ab", sm.get("list"), "the retry must not append again");
+    }
+
+    @Test
+    void pipelinedCommandsOfOneSessionMayArriveOutOfOrder() {
+        apply(KvCommand.append("l", "2").withSession(9, 2, 0));
+        apply(KvCommand.append("l", "1").withSession(9, 1, 0));
+        apply(KvCommand.append("l", "2").withSession(9, 2, 0));
+        assertEquals("21", sm.get("l"));
+    }
+
+    @Test
+    void acknowledgedResultsAreForgottenAndTheirRetriesRefused() {
+        apply(KvCommand.append("l", "a").withSession(5, 1, 0));
+        apply(KvCommand.append("l", "b").withSession(5, 2, 1));
+        assertEquals(KvResult.Status.SESSION_EXPIRED, apply(KvCommand.append("l", "a").withSession(5, 1, 1)).status());
+        assertEquals("ab", sm.get("l"));
+    }
+
+    @Test
+    void resultCacheIsBoundedWithoutEverRunningACommandTwice() {
+        for (int seq = 1; seq <= 10; seq++) {
+            apply(KvCommand.append("l", "x").withSession(1, seq, 0));
+        }
+        assertEquals("xxxxxxxxxx", sm.get("l"));
+        // seq 1 fell out of the 4-entry cache: its retry is refused, not re-run.
+        assertEquals(KvResult.Status.SESSION_EXPIRED, apply(KvCommand.append("l", "x").withSession(1, 1, 0)).status());
+        assertEquals(10, sm.get("l").length());
+    }
+
+    @Test
+    void sessionCountIsBoundedAndEvictedSessionsCannotReExecute() {
+        for (long client = 1; client <= 5; client++) {
+            apply(KvCommand.append("l", "c" + client).withSession(client, 1, 0));
+        }
+        assertEquals(3, sm.sessionCount());
+        // Client 1 was evicted; a retry that says it already had answers is refused.
+        assertEquals(KvResult.Status.SESSION_EXPIRED, apply(KvCommand.append("l", "c1").withSession(1, 2, 1)).status());
+    }
+
+    @Test
+    void commandsRoundTripThroughTheirEncoding() {
+        KvCommand c = KvCommand.cas("ключ", null, "välue").withSession(42, 3, 2);
+        assertEquals(c, KvCommand.decode(c.encode()));
+        assertArrayEquals(c.encode(), KvCommand.decode(c.encode()).encode());
+    }
+
+    @Test
+    void malformedCommandIsRefusedIdenticallyNotThrown() {
+        KvResult r = KvResult.decode(sm.apply(++index, new byte[] {9, 9, 9}));
+        assertEquals(KvResult.Status.MALFORMED, r.status());
+    }
+}

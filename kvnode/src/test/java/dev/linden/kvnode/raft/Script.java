@@ -1,0 +1,233 @@
+package dev.linden.kvnode.raft;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Predicate;
+
+/**
+ * A hand-stepped cluster of cores for scenario tests that read like scripts: start an election,
+ * deliver messages, make writes durable, cut and heal links. No threads, no time, no randomness
+ * beyond the seeded election jitter.
+ */
+final class Script {
+    final TreeMap<Integer, RaftCore> cores = new TreeMap<>();
+    final TreeMap<Integer, List<Entry>> durableLogs = new TreeMap<>();
+    final TreeMap<Integer, HardState> hardStates = new TreeMap<>();
+    final TreeMap<Integer, ArrayDeque<Ready.LogWrite>> unsynced = new TreeMap<>();
+    final TreeMap<Integer, List<Entry>> applied = new TreeMap<>();
+    final TreeMap<Integer, List<Ready.ReadState>> readStates = new TreeMap<>();
+    final TreeMap<Integer, List<Long>> failedReads = new TreeMap<>();
+    final ArrayDeque<Message> inFlight = new ArrayDeque<>();
+    final List<Message> sentLog = new ArrayList<>();
+    final Set<Integer> isolated = new HashSet<>();
+    final Set<Long> cutLinks = new HashSet<>();
+    /** If true, log writes become durable as soon as they are issued (except on manualSync nodes). */
+    boolean autoSync = true;
+    final Set<Integer> manualSync = new HashSet<>();
+
+    Script(int n, RaftConfig config) {
+        List<Integer> ids = new ArrayList<>();
+        for (int i = 1; i <= n; i++) {
+            ids.add(i);
+        }
+        for (int id : ids) {
+            durableLogs.put(id, new ArrayList<>());
+            hardStates.put(id, HardState.INITIAL);
+            unsynced.put(id, new ArrayDeque<>());
+            applied.put(id, new ArrayList<>());
+            readStates.put(id, new ArrayList<>());
+            failedReads.put(id, new ArrayList<>());
+            cores.put(id, new RaftCore(id, ids, config, RandomSource.seeded(id), HardState.INITIAL, List.of()));
+        }
+    }
+
+    static Script of(int n) {
+        return new Script(n, RaftConfig.defaults());
+    }
+
+    RaftCore node(int id) {
+        return cores.get(id);
+    }
+
+    Script campaign(int id) {
+        node(id).startElection();
+        collect(id);
+        return this;
+    }
+
+    Script propose(int id, String command) {
+        long index = node(id).propose(command.getBytes());
+        if (index < 0) {
+            throw new AssertionError("node " + id + " refused proposal: " + index);
+        }
+        collect(id);
+        return this;
+    }
+
+    Script isolate(int id) {
+        isolated.add(id);
+        return this;
+    }
+
+    Script cut(int a, int b) {
+        cutLinks.add(link(a, b));
+        cutLinks.add(link(b, a));
+        return this;
+    }
+
+    Script heal() {
+        isolated.clear();
+        cutLinks.clear();
+        return this;
+    }
+
+    private static long link(int from, int to) {
+        return ((long) from << 32) | to;
+    }
+
+    boolean reachable(Message m) {
+        return !isolated.contains(m.from()) && !isolated.contains(m.to()) && !cutLinks.contains(link(m.from(), m.to()));
+    }
+
+    /** Drains a node's ready: persists, queues messages, applies committed entries. */
+    void collect(int id) {
+        RaftCore core = node(id);
+        int bound = 1000;
+        while (core.hasReady() && bound-- > 0) {
+            Ready r = core.ready();
+            if (r.hardState() != null) {
+                hardStates.put(id, r.hardState());
+            }
+            if (r.logWrite() != null) {
+                unsynced.get(id).addLast(r.logWrite());
+            }
+            for (Message m : r.messages()) {
+                sentLog.add(m);
+                inFlight.addLast(m);
+            }
+            if (!r.committed().isEmpty()) {
+                applied.get(id).addAll(r.committed());
+                core.onApplied(r.committed().get(r.committed().size() - 1).index());
+            }
+            readStates.get(id).addAll(r.readStates());
+            failedReads.get(id).addAll(r.failedReads());
+            if (autoSync && !manualSync.contains(id)) {
+                sync(id);
+            }
+        }
+    }
+
+    /** Makes every issued write of a node durable. */
+    Script sync(int id) {
+        ArrayDeque<Ready.LogWrite> q = unsynced.get(id);
+        while (!q.isEmpty()) {
+            Ready.LogWrite w = q.pollFirst();
+            List<Entry> log = durableLogs.get(id);
+            while (log.size() >= w.firstIndex()) {
+                log.remove(log.size() - 1);
+            }
+            log.addAll(w.entries());
+            node(id).onLogWritten(w.writeId());
+        }
+        collect(id);
+        return this;
+    }
+
+    /** Delivers queued messages matching {@code filter} (one pass, in order); others stay queued. */
+    Script deliver(Predicate<Message> filter) {
+        int n = inFlight.size();
+        for (int i = 0; i < n; i++) {
+            Message m = inFlight.pollFirst();
+            if (!filter.test(m)) {
+                inFlight.addLast(m);
+                continue;
+            }
+            if (reachable(m)) {
+                node(m.to()).step(m);
+                collect(m.to());
+            }
+        }
+        return this;
+    }
+
+    /** Drops queued messages matching {@code filter}. */
+    Script drop(Predicate<Message> filter) {
+        inFlight.removeIf(filter);
+        return this;
+    }
+
+    /** Delivers messages until none are left (unreachable ones are dropped). */
+    Script stabilize() {
+        for (int round = 0; round < 10_000 && !inFlight.isEmpty(); round++) {
+            deliver(m -> true);
+        }
+        if (!inFlight.isEmpty()) {
+            throw new AssertionError("cluster did not stabilize");
+        }
+        return this;
+    }
+
+    /**
+     * Lets the given nodes forget the current leader (their lease runs out) without campaigning
+     * themselves: they tick one election timeout and what they send meanwhile is dropped.
+     */
+    Script expireLease(int... ids) {
+        for (int id : ids) {
+            for (int i = 0; i < node(id).config().electionTimeoutTicks(); i++) {
+                node(id).tick();
+                collect(id);
+            }
+            inFlight.removeIf(m -> m.from() == id);
+        }
+        return this;
+    }
+
+    Script tick(int id, int ticks) {
+        for (int i = 0; i < ticks; i++) {
+            node(id).tick();
+            collect(id);
+        }
+        return this;
+    }
+
+    Script tickAll(int ticks) {
+        for (int i = 0; i < ticks; i++) {
+            for (int id : cores.keySet()) {
+                node(id).tick();
+                collect(id);
+            }
+        }
+        return this;
+    }
+
+    /** Restarts a node from what it made durable. */
+    Script restart(int id, RaftConfig config) {
+        unsynced.get(id).clear();
+        applied.put(id, new ArrayList<>());
+        cores.put(id, new RaftCore(id, node(id).voters(), config, RandomSource.seeded(id * 31L),
+                hardStates.get(id), List.copyOf(durableLogs.get(id))));
+        return this;
+    }
+
+    List<String> appliedCommands(int id) {
+        List<String> out = new ArrayList<>();
+        for (Entry e : applied.get(id)) {
+            if (e.kind() == Entry.Kind.COMMAND) {
+                out.add(new String(e.command()));
+            }
+        }
+        return out;
+    }
+
+    static Predicate<Message> to(int id) {
+        return m -> m.to() == id;
+    }
+
+    static Predicate<Message> from(int id) {
+        return m -> m.from() == id;
+    }
+}
