@@ -23,6 +23,7 @@ public final class Main implements Runnable {
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
         cl.addSubcommand("test", new TestCommand());
+        cl.addSubcommand("check", new CheckCommand());
         return cl;
     }
 

@@ -1,0 +1,180 @@
+package dev.linden.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.linden.checker.CheckResult;
+import dev.linden.checker.Checker;
+import dev.linden.checker.Counterexample;
+import dev.linden.checker.KeyResult;
+import dev.linden.checker.Verdict;
+import dev.linden.checker.history.History;
+import dev.linden.checker.history.HistoryFormat;
+import dev.linden.checker.history.HistoryReader;
+import dev.linden.checker.history.MalformedHistoryException;
+import dev.linden.checker.history.Operation;
+import dev.linden.checker.model.Model;
+import dev.linden.checker.model.Models;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code ./linden check}: one line per file, {@code FILE <verdict> <milliseconds>}, details after each
+ * failure. Exit code 0 all linearizable, 1 any not linearizable, 2 any unknown (none illegal), 3 bad input.
+ */
+@Command(name = "check", description = "Check histories for linearizability.", mixinStandardHelpOptions = true)
+public final class CheckCommand implements Callable<Integer> {
+    public static final int EXIT_OK = 0;
+    public static final int EXIT_NOT_LINEARIZABLE = 1;
+    public static final int EXIT_UNKNOWN = 2;
+    public static final int EXIT_BAD_INPUT = 3;
+
+    @Option(names = "--model", description = "register, cas-register, kv, append or set (default: inferred)")
+    String model;
+
+    @Option(names = "--format", description = "json, edn or jepsen-log (default: by extension and content)")
+    String format;
+
+    @Option(names = "--time-limit", description = "seconds per file before the verdict is unknown (default 600)")
+    double timeLimitSeconds = 600;
+
+    @Option(names = "--max-memory", description = "MB of search cache per file (default: half the heap)")
+    Long maxMemoryMb;
+
+    @Option(names = "--json", description = "print machine-readable results instead")
+    boolean json;
+
+    @Option(names = "--repeat", description = "check each file N times and report the fastest (benchmark)")
+    int repeat = 1;
+
+    @Option(names = "--no-partition", description = "do not split by key (for cross-checking)", hidden = true)
+    boolean noPartition;
+
+    @Parameters(paramLabel = "FILE", arity = "1..*", description = "history files")
+    List<Path> files;
+
+    @Override
+    public Integer call() {
+        return run(System.out, System.err);
+    }
+
+    int run(PrintStream out, PrintStream err) {
+        Model m;
+        HistoryFormat fmt;
+        try {
+            m = model == null ? null : Models.byName(model);
+            fmt = format == null ? null : HistoryFormat.fromCliName(format);
+        } catch (IllegalArgumentException e) {
+            err.println("linden check: " + e.getMessage());
+            return EXIT_BAD_INPUT;
+        }
+        if (timeLimitSeconds <= 0 || repeat < 1 || (maxMemoryMb != null && maxMemoryMb < 1)) {
+            err.println("linden check: --time-limit, --max-memory and --repeat must be positive");
+            return EXIT_BAD_INPUT;
+        }
+        Checker.Options options = Checker.Options.defaults()
+                .withTimeLimit(Duration.ofMillis((long) (timeLimitSeconds * 1000)))
+                .withPartition(!noPartition);
+        if (maxMemoryMb != null) {
+            options = options.withMaxMemoryBytes(maxMemoryMb * 1024 * 1024);
+        }
+        boolean anyIllegal = false;
+        boolean anyUnknown = false;
+        boolean anyBad = false;
+        long totalMs = 0;
+        List<Object> jsonResults = new ArrayList<>();
+        for (Path file : files) {
+            CheckResult best = null;
+            try {
+                if (!Files.isRegularFile(file)) {
+                    throw new MalformedHistoryException(file.toString(), 0, "no such file");
+                }
+                History h = HistoryReader.read(file, fmt);
+                for (int i = 0; i < repeat; i++) {
+                    CheckResult r = Checker.check(h, m, options);
+                    if (best == null || r.elapsedMillis() < best.elapsedMillis()) {
+                        best = r;
+                    }
+                }
+            } catch (MalformedHistoryException e) {
+                anyBad = true;
+                err.println("linden check: " + e.getMessage());
+                if (json) {
+                    jsonResults.add(java.util.Map.of("source", file.toString(), "error", e.getMessage()));
+                } else {
+                    out.println(file + " bad-input 0");
+                }
+                continue;
+            } catch (IOException e) {
+                anyBad = true;
+                err.println("linden check: " + file + ": cannot read: " + e.getMessage());
+                continue;
+            }
+            totalMs += best.elapsedMillis();
+            anyIllegal |= best.verdict() == Verdict.NOT_LINEARIZABLE;
+            anyUnknown |= best.verdict() == Verdict.UNKNOWN;
+            if (json) {
+                jsonResults.add(best);
+            } else {
+                out.println(file + " " + best.verdict().text() + " " + best.elapsedMillis());
+                printDetails(out, best);
+            }
+        }
+        if (json) {
+            try {
+                out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+                        .writeValueAsString(jsonResults));
+            } catch (IOException e) {
+                err.println("linden check: cannot write JSON: " + e.getMessage());
+                return EXIT_BAD_INPUT;
+            }
+        } else if (repeat > 1 || files.size() > 1) {
+            out.println("total: " + files.size() + " files " + totalMs + " ms" + (repeat > 1 ? " (best of " + repeat + ")" : ""));
+        }
+        if (anyBad) {
+            return EXIT_BAD_INPUT;
+        }
+        return anyIllegal ? EXIT_NOT_LINEARIZABLE : anyUnknown ? EXIT_UNKNOWN : EXIT_OK;
+    }
+
+    static void printDetails(PrintStream out, CheckResult r) {
+        if (r.verdict() == Verdict.LINEARIZABLE) {
+            return;
+        }
+        int decided = r.keys().size() - r.keysWith(Verdict.UNKNOWN).size();
+        out.println("  model " + r.model() + ", " + r.operations() + " operations, " + r.keys().size() + " keys ("
+                + decided + " decided)");
+        for (KeyResult k : r.keys()) {
+            String name = k.key().isEmpty() ? "history" : "key " + k.key();
+            if (k.verdict() == Verdict.UNKNOWN) {
+                out.println("  " + name + ": unknown (" + k.unknownReason() + "); longest linearizable prefix "
+                        + k.linearization().size() + " of " + k.operations() + " operations");
+            } else if (k.verdict() == Verdict.NOT_LINEARIZABLE) {
+                Counterexample c = k.counterexample();
+                out.println("  " + name + ": not linearizable (" + k.operations() + " operations)");
+                out.println("    " + c.explanation());
+                out.println("    cannot linearize: " + describe(c.op()));
+                int shown = Math.min(8, c.concurrent().size());
+                out.println("    concurrent with it: " + c.concurrent().size() + (shown < c.concurrent().size()
+                        ? " (first " + shown + ")" : ""));
+                for (Operation o : c.concurrent().subList(0, shown)) {
+                    out.println("      " + describe(o));
+                }
+                out.println("    longest linearizable prefix: " + c.prefix().size() + " operations, ending in state "
+                        + c.stateAfter());
+            }
+        }
+    }
+
+    static String describe(Operation o) {
+        return o + "  [" + o.invokeTime() + ", " + (o.indeterminate() ? "?" : String.valueOf(o.returnTime())) + "]";
+    }
+}

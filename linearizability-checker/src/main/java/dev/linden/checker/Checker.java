@@ -1,0 +1,253 @@
+package dev.linden.checker;
+
+import dev.linden.checker.history.History;
+import dev.linden.checker.history.MalformedHistoryException;
+import dev.linden.checker.history.Operation;
+import dev.linden.checker.model.Model;
+import dev.linden.checker.model.Models;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * The linearizability checker's entry point. Splits a history into independent partitions by key
+ * (P-compositionality), searches each (in parallel), and explains every failure.
+ */
+public final class Checker {
+    /**
+     * @param timeLimit       wall-clock budget for the whole check; keys undecided by then are UNKNOWN
+     * @param maxMemoryBytes  budget for the memo caches of all keys together
+     * @param parallelism     keys searched at once
+     * @param partition       split by key (off only to cross-check the partitioning itself)
+     */
+    public record Options(Duration timeLimit, long maxMemoryBytes, int parallelism, boolean partition) {
+        public Options {
+            if (timeLimit.isNegative() || maxMemoryBytes < 1 || parallelism < 1) {
+                throw new IllegalArgumentException("bad checker options");
+            }
+        }
+
+        public static Options defaults() {
+            return new Options(Duration.ofMinutes(10), Runtime.getRuntime().maxMemory() / 2,
+                    Runtime.getRuntime().availableProcessors(), true);
+        }
+
+        public Options withTimeLimit(Duration d) {
+            return new Options(d, maxMemoryBytes, parallelism, partition);
+        }
+
+        public Options withMaxMemoryBytes(long b) {
+            return new Options(timeLimit, b, parallelism, partition);
+        }
+
+        public Options withParallelism(int p) {
+            return new Options(timeLimit, maxMemoryBytes, p, partition);
+        }
+
+        public Options withPartition(boolean p) {
+            return new Options(timeLimit, maxMemoryBytes, parallelism, p);
+        }
+    }
+
+    private Checker() {}
+
+    /** Checks a history; {@code model} null means infer it from the operations. */
+    public static CheckResult check(History history, Model model, Options options) throws MalformedHistoryException {
+        List<Operation> ops = history.operations();
+        Model m = model;
+        if (m == null) {
+            try {
+                m = Models.infer(ops);
+            } catch (IllegalArgumentException e) {
+                throw new MalformedHistoryException(history.source(), 0, e.getMessage());
+            }
+        }
+        for (Operation op : ops) {
+            try {
+                m.validate(op);
+            } catch (IllegalArgumentException e) {
+                throw new MalformedHistoryException(history.source(), op.invokeIndex() + 1, e.getMessage());
+            }
+        }
+        return check(history.source(), ops, m, options);
+    }
+
+    /** Checks already-paired operations against a model. */
+    public static CheckResult check(String source, List<Operation> allOps, Model model, Options options) {
+        long start = System.nanoTime();
+        long deadline = start + Math.min(options.timeLimit().toNanos(), Long.MAX_VALUE / 4);
+        Map<String, List<Operation>> parts = new TreeMap<>();
+        for (Operation op : allOps) {
+            if (op.indeterminate() && model.readOnly(op)) {
+                continue; // an unanswered read constrains nothing
+            }
+            String key = options.partition() ? model.partitionKey(op) : null;
+            parts.computeIfAbsent(key == null ? "" : key, k -> new ArrayList<>()).add(op);
+        }
+        List<Map.Entry<String, List<Operation>>> order = new ArrayList<>(parts.entrySet());
+        order.sort(Comparator.comparingInt((Map.Entry<String, List<Operation>> e) -> -e.getValue().size()));
+        int threads = Math.max(1, Math.min(options.parallelism(), order.size()));
+        long memoryPerKey = Math.max(1, options.maxMemoryBytes() / threads);
+        List<KeyResult> results = new ArrayList<>();
+        if (threads == 1) {
+            for (Map.Entry<String, List<Operation>> e : order) {
+                results.add(checkKey(e.getKey(), e.getValue(), model, deadline, memoryPerKey));
+            }
+        } else {
+            ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+                Thread t = new Thread(r, "checker");
+                t.setDaemon(true);
+                return t;
+            });
+            try {
+                List<Future<KeyResult>> futures = new ArrayList<>();
+                for (Map.Entry<String, List<Operation>> e : order) {
+                    futures.add(pool.submit(() -> checkKey(e.getKey(), e.getValue(), model, deadline, memoryPerKey)));
+                }
+                for (Future<KeyResult> f : futures) {
+                    results.add(f.get());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("checker interrupted", e);
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("checker failed: " + e.getCause(), e.getCause());
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+        results.sort(Comparator.comparing(KeyResult::key));
+        Verdict verdict = Verdict.LINEARIZABLE;
+        for (KeyResult k : results) {
+            if (k.verdict() == Verdict.NOT_LINEARIZABLE) {
+                verdict = Verdict.NOT_LINEARIZABLE;
+            } else if (k.verdict() == Verdict.UNKNOWN && verdict == Verdict.LINEARIZABLE) {
+                verdict = Verdict.UNKNOWN;
+            }
+        }
+        return new CheckResult(source, model.name(), verdict, (System.nanoTime() - start) / 1_000_000, allOps.size(),
+                results);
+    }
+
+    /** A counterexample found on the shortest failing prefix; ids are the partition's. */
+    private record Refined(int[] prefixIds, Object state, int culpritId, long steps) {}
+
+    /**
+     * Pruning kills a doomed search early, far from the operation at fault. To explain it, find the
+     * shortest prefix of the history (cut at an operation's completion; ops still open there become
+     * indeterminate) that is already not linearizable: non-linearizability is monotone in the cut, so
+     * binary search works. The op completing at the cut is the culprit. Re-search that prefix with every
+     * pruning constraint except the culprit's, so the longest linearizable prefix reaches up to it.
+     * Returns null if a budget runs out (the unrefined counterexample is used then).
+     */
+    private static Refined refine(Model model, List<Operation> ops, long deadline, long memoryBytes) {
+        long[] cuts = ops.stream().filter(o -> !o.indeterminate()).mapToLong(Operation::returnTime).sorted().distinct()
+                .toArray();
+        long steps = 0;
+        int lo = 0;
+        int hi = cuts.length - 1; // cut at the last completion = the whole history, known not linearizable
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            Truncated t = truncate(model, ops, cuts[mid]);
+            Search probe = new Search(model, t.ops, deadline, memoryBytes);
+            Search.Outcome o = probe.run();
+            steps += probe.steps;
+            if (o == Search.Outcome.NOT_LINEARIZABLE) {
+                hi = mid;
+            } else if (o == Search.Outcome.LINEARIZABLE) {
+                lo = mid + 1;
+            } else {
+                return null;
+            }
+        }
+        Truncated t = truncate(model, ops, cuts[lo]);
+        Operation culprit = null;
+        for (Operation o : t.ops) {
+            if (!o.indeterminate() && o.returnTime() == cuts[lo]) {
+                culprit = o;
+            }
+        }
+        final Operation blamed = culprit;
+        List<Operation> others = t.ops.stream().filter(o -> o != blamed).toList();
+        Search s = new Search(model, t.ops, model.pruner(others), deadline, memoryBytes);
+        if (s.run() != Search.Outcome.NOT_LINEARIZABLE) {
+            return null;
+        }
+        int[] prefix = new int[s.bestPrefix.length];
+        for (int i = 0; i < prefix.length; i++) {
+            prefix[i] = t.originalId[s.bestPrefix[i]];
+        }
+        int blocking = s.blockingOp >= 0 ? s.blockingOp : (culprit == null ? -1 : culprit.id());
+        return new Refined(prefix, s.bestState, blocking < 0 ? -1 : t.originalId[blocking], steps + s.steps);
+    }
+
+    private record Truncated(List<Operation> ops, int[] originalId) {}
+
+    /** The history as it stood at {@code cut}: later invocations dropped, ops still open indeterminate. */
+    private static Truncated truncate(Model model, List<Operation> ops, long cut) {
+        List<Operation> out = new ArrayList<>();
+        List<Integer> ids = new ArrayList<>();
+        for (Operation o : ops) {
+            if (o.invokeTime() > cut) {
+                continue;
+            }
+            if (o.returnTime() > cut && !o.indeterminate()) {
+                if (model.readOnly(o)) {
+                    continue; // an unanswered read constrains nothing
+                }
+                o = new Operation(o.id(), o.process(), o.f(), o.key(), o.input(), null, o.invokeTime(), Long.MAX_VALUE,
+                        true, o.invokeIndex(), -1);
+            }
+            ids.add(o.id());
+            out.add(o.withId(out.size()));
+        }
+        return new Truncated(out, ids.stream().mapToInt(Integer::intValue).toArray());
+    }
+
+    private static KeyResult checkKey(String key, List<Operation> original, Model model, long deadline,
+                                      long memoryBytes) {
+        long start = System.nanoTime();
+        List<Operation> ops = new ArrayList<>(original.size());
+        for (Operation op : original) {
+            ops.add(op.withId(ops.size()));
+        }
+        Search s = new Search(model, ops, deadline, memoryBytes);
+        Search.Outcome outcome = s.run();
+        if (outcome == Search.Outcome.NOT_LINEARIZABLE && model.pruner(ops) != null) {
+            Refined refined = refine(model, ops, deadline, memoryBytes);
+            if (refined != null) {
+                List<Operation> prefix = new ArrayList<>();
+                for (int id : refined.prefixIds) {
+                    prefix.add(original.get(id));
+                }
+                Operation culprit = refined.culpritId < 0 ? null : original.get(refined.culpritId);
+                return new KeyResult(key, Verdict.NOT_LINEARIZABLE, ops.size(), (System.nanoTime() - start) / 1_000_000,
+                        s.steps + refined.steps, s.cacheEntries, null, prefix,
+                        Explainer.explain(key, model, original, prefix, refined.state, culprit));
+            }
+        }
+        List<Operation> prefix = new ArrayList<>(s.bestPrefix.length);
+        for (int id : s.bestPrefix) {
+            prefix.add(original.get(id));
+        }
+        long ms = (System.nanoTime() - start) / 1_000_000;
+        return switch (outcome) {
+            case LINEARIZABLE -> new KeyResult(key, Verdict.LINEARIZABLE, ops.size(), ms, s.steps, s.cacheEntries, null,
+                    prefix, null);
+            case NOT_LINEARIZABLE -> new KeyResult(key, Verdict.NOT_LINEARIZABLE, ops.size(), ms, s.steps,
+                    s.cacheEntries, null, prefix, Explainer.explain(key, model, original, prefix, s.bestState,
+                            s.blockingOp < 0 ? null : original.get(s.blockingOp)));
+            case UNKNOWN_TIME -> new KeyResult(key, Verdict.UNKNOWN, ops.size(), ms, s.steps, s.cacheEntries,
+                    "time limit reached", prefix, null);
+            case UNKNOWN_MEMORY -> new KeyResult(key, Verdict.UNKNOWN, ops.size(), ms, s.steps, s.cacheEntries,
+                    "memory limit reached (" + s.cacheEntries + " cached states)", prefix, null);
+        };
+    }
+}

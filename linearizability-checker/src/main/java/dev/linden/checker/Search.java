@@ -1,0 +1,296 @@
+package dev.linden.checker;
+
+import dev.linden.checker.history.Operation;
+import dev.linden.checker.model.Model;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * Wing-Gong / Lowe depth-first linearization of one partition, with memoization of
+ * (linearized set, state) pairs. Private to the checker; {@link Checker} is the entry point.
+ *
+ * <p>Calls and returns form a doubly linked list in time order. The search walks it: at a call it
+ * tries to linearize that op now (lifting its call and return out of the list); at a return it has met
+ * an op that should already have been linearized, so it backtracks. Indeterminate ops have no return:
+ * they may be linearized anywhere after their call, or never. The search succeeds once every
+ * completed op is linearized.
+ */
+final class Search {
+    enum Outcome { LINEARIZABLE, NOT_LINEARIZABLE, UNKNOWN_TIME, UNKNOWN_MEMORY }
+
+    private static final int NIL = -1;
+    /** How often (in search steps) the deadline is read. */
+    private static final int DEADLINE_CHECK_STEPS = 1 << 12;
+
+    private final Model model;
+    private final List<Operation> ops;
+    private final Model.Pruner pruner;
+    private final long deadlineNanos;
+    private final long maxCacheBytes;
+
+    // Entry list: entries 0..2n-1 are calls and returns; HEAD is the sentinel.
+    private final int[] entryOp;
+    private final boolean[] entryIsCall;
+    private final int[] returnOfCall;
+    private final int[] next;
+    private final int[] prev;
+    private final int head;
+
+    private final long[] zobrist;
+    private final long[] bits;
+
+    // Results.
+    Outcome outcome;
+    long steps;
+    long cacheEntries;
+    /** The longest linearized prefix found, as op ids in order. */
+    int[] bestPrefix = new int[0];
+    Object bestState;
+    /** At the deepest prefix, the completed op whose return came before it could be linearized. */
+    int blockingOp = -1;
+
+    Search(Model model, List<Operation> ops, long deadlineNanos, long maxCacheBytes) {
+        this(model, ops, model.pruner(ops), deadlineNanos, maxCacheBytes);
+    }
+
+    Search(Model model, List<Operation> ops, Model.Pruner pruner, long deadlineNanos, long maxCacheBytes) {
+        this.model = model;
+        this.ops = ops;
+        this.pruner = pruner;
+        this.deadlineNanos = deadlineNanos;
+        this.maxCacheBytes = maxCacheBytes;
+        int n = ops.size();
+        // Build the time-ordered entry list. At equal times calls come first (treated as concurrent).
+        List<long[]> evs = new ArrayList<>(2 * n); // {time, isReturn(0/1), opId}
+        for (Operation op : ops) {
+            evs.add(new long[] {op.invokeTime(), 0, op.id()});
+            if (!op.indeterminate()) {
+                evs.add(new long[] {op.returnTime(), 1, op.id()});
+            }
+        }
+        evs.sort((a, b) -> a[0] != b[0] ? Long.compare(a[0], b[0])
+                : a[1] != b[1] ? Long.compare(a[1], b[1]) : Long.compare(a[2], b[2]));
+        int m = evs.size();
+        entryOp = new int[m];
+        entryIsCall = new boolean[m];
+        returnOfCall = new int[m];
+        Arrays.fill(returnOfCall, NIL);
+        int[] callEntryOfOp = new int[n];
+        for (int i = 0; i < m; i++) {
+            long[] e = evs.get(i);
+            entryOp[i] = (int) e[2];
+            entryIsCall[i] = e[1] == 0;
+            if (entryIsCall[i]) {
+                callEntryOfOp[entryOp[i]] = i;
+            } else {
+                returnOfCall[callEntryOfOp[entryOp[i]]] = i;
+            }
+        }
+        head = m;
+        next = new int[m + 1];
+        prev = new int[m + 1];
+        for (int i = 0; i < m; i++) {
+            next[i] = i + 1 < m ? i + 1 : NIL;
+            prev[i] = i == 0 ? head : i - 1;
+        }
+        next[head] = m == 0 ? NIL : 0;
+        prev[head] = NIL;
+        zobrist = new long[n];
+        SplittableRandom r = new SplittableRandom(0x9E3779B97F4A7C15L);
+        for (int i = 0; i < n; i++) {
+            zobrist[i] = r.nextLong();
+        }
+        bits = new long[(n + 63) >>> 6];
+    }
+
+    private void lift(int call) {
+        unlink(call);
+        int ret = returnOfCall[call];
+        if (ret != NIL) {
+            unlink(ret);
+        }
+    }
+
+    private void unlift(int call) {
+        int ret = returnOfCall[call];
+        if (ret != NIL) {
+            relink(ret);
+        }
+        relink(call);
+    }
+
+    private void unlink(int e) {
+        next[prev[e]] = next[e];
+        if (next[e] != NIL) {
+            prev[next[e]] = prev[e];
+        }
+    }
+
+    private void relink(int e) {
+        next[prev[e]] = e;
+        if (next[e] != NIL) {
+            prev[next[e]] = e;
+        }
+    }
+
+    private boolean linearized(int op) {
+        return (bits[op >>> 6] & (1L << op)) != 0;
+    }
+
+    /** A memo key: the linearized set and the state reached. */
+    private static final class Key {
+        final long[] bits;
+        final Object state;
+        final int hash;
+
+        Key(long[] bits, Object state, long zobrist) {
+            this.bits = bits;
+            this.state = state;
+            long h = zobrist * 0x9E3779B97F4A7C15L + (state == null ? 0 : state.hashCode());
+            this.hash = (int) (h ^ (h >>> 32));
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Key k && k.hash == hash && java.util.Objects.equals(k.state, state)
+                    && Arrays.equals(k.bits, bits);
+        }
+    }
+
+    Outcome run() {
+        int n = ops.size();
+        int remaining = 0;
+        boolean[] readOnly = new boolean[n];
+        for (Operation op : ops) {
+            if (!op.indeterminate()) {
+                remaining++;
+            }
+            readOnly[op.id()] = model.readOnly(op);
+        }
+        HashSet<Key> cache = new HashSet<>();
+        long bytesPerKey = 96 + 8L * bits.length;
+        long cacheBytes = 0;
+        int[] stackEntry = new int[n];
+        Object[] stackState = new Object[n];
+        boolean[] stackForced = new boolean[n];
+        int depth = 0;
+        int bestDepth = -1;
+        Object state = model.init();
+        long hash = 0;
+        Model.LinearizedSet view = this::linearized;
+        int entry = next[head];
+        boolean sweep = true;
+        while (true) {
+            if (remaining == 0) {
+                recordBest(stackEntry, depth, state);
+                return outcome = Outcome.LINEARIZABLE;
+            }
+            if ((++steps & (DEADLINE_CHECK_STEPS - 1)) == 0 && System.nanoTime() > deadlineNanos) {
+                return outcome = Outcome.UNKNOWN_TIME;
+            }
+            boolean forced = false;
+            if (sweep) {
+                // A completed read that is invoked and legal now can be linearized now: moving a read-only
+                // op earlier, to a point with the same state, keeps any completion valid. So take it
+                // without branching; this removes the 2^k subsets of concurrent reads plain WGL explores.
+                sweep = false;
+                for (int e = next[head]; e != NIL && entryIsCall[e]; e = next[e]) {
+                    int op = entryOp[e];
+                    if (readOnly[op] && model.step(state, ops.get(op)) != Model.ILLEGAL) {
+                        entry = e;
+                        forced = true;
+                        break;
+                    }
+                }
+            }
+            if (entry != NIL && entryIsCall[entry]) {
+                int op = entryOp[entry];
+                Object after = forced ? state : model.step(state, ops.get(op));
+                if (after != Model.ILLEGAL) {
+                    bits[op >>> 6] |= 1L << op;
+                    long h = hash ^ zobrist[op];
+                    boolean fresh = false;
+                    if (pruner == null || pruner.allows(after, view)) {
+                        Key k = new Key(bits.clone(), after, h);
+                        fresh = cache.add(k);
+                        if (fresh) {
+                            cacheBytes += bytesPerKey + model.stateBytes(after);
+                            cacheEntries++;
+                            if (cacheBytes > maxCacheBytes) {
+                                recordBest(stackEntry, depth, state);
+                                return outcome = Outcome.UNKNOWN_MEMORY;
+                            }
+                        }
+                    }
+                    if (fresh) {
+                        stackEntry[depth] = entry;
+                        stackState[depth] = state;
+                        stackForced[depth] = forced;
+                        depth++;
+                        state = after;
+                        hash = h;
+                        lift(entry);
+                        if (!ops.get(op).indeterminate()) {
+                            remaining--;
+                        }
+                        entry = next[head];
+                        sweep = true;
+                        continue;
+                    }
+                    bits[op >>> 6] &= ~(1L << op);
+                }
+                if (!forced) {
+                    entry = next[entry];
+                    continue;
+                }
+                // A forced read whose successor state is known dead (cached or pruned): so is this state.
+            }
+            // A return (an op that should have been linearized by now), the end of the list, or a dead
+            // forced read: backtrack, past forced reads, to the last real choice.
+            if (depth > bestDepth) {
+                bestDepth = depth;
+                recordBest(stackEntry, depth, state);
+                blockingOp = entry == NIL ? -1 : entryOp[entry];
+            }
+            int top;
+            boolean wasForced;
+            do {
+                if (depth == 0) {
+                    return outcome = Outcome.NOT_LINEARIZABLE;
+                }
+                depth--;
+                top = stackEntry[depth];
+                wasForced = stackForced[depth];
+                int op = entryOp[top];
+                bits[op >>> 6] &= ~(1L << op);
+                hash ^= zobrist[op];
+                state = stackState[depth];
+                stackState[depth] = null;
+                unlift(top);
+                if (!ops.get(op).indeterminate()) {
+                    remaining++;
+                }
+            } while (wasForced);
+            entry = next[top];
+        }
+    }
+
+    private void recordBest(int[] stackEntry, int depth, Object state) {
+        if (depth >= bestPrefix.length) {
+            int[] prefix = new int[depth];
+            for (int i = 0; i < depth; i++) {
+                prefix[i] = entryOp[stackEntry[i]];
+            }
+            bestPrefix = prefix;
+            bestState = state;
+        }
+    }
+}

@@ -1,0 +1,281 @@
+package dev.linden.checker.model;
+
+import dev.linden.checker.history.Operation;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A string per key, initially empty: get (returns the string), put (replaces it), append (adds to it).
+ *
+ * <p>Pruning (sound, see {@link #pruner}): with unique values, every read reveals the last put before it
+ * and the appends after that put, in order. That fixes the order of the appends reads reveal and
+ * decides histories that defeat plain search.
+ */
+public final class AppendModel implements Model {
+    private static final Set<String> FUNCTIONS = Set.of("get", "read", "put", "write", "append");
+    /** How many upcoming reads the pruner checks per step. */
+    static final int READS_CHECKED = Integer.MAX_VALUE;
+
+    @Override
+    public String name() {
+        return "append";
+    }
+
+    @Override
+    public Object init() {
+        return "";
+    }
+
+    @Override
+    public void validate(Operation op) {
+        if (!FUNCTIONS.contains(op.f())) {
+            throw new IllegalArgumentException("model append has no function '" + op.f() + "'");
+        }
+        if (!readOnly(op) && !(op.input() instanceof String)) {
+            throw new IllegalArgumentException(op.f() + " needs a string value, got " + op.input());
+        }
+    }
+
+    @Override
+    public boolean readOnly(Operation op) {
+        return op.f().equals("get") || op.f().equals("read");
+    }
+
+    @Override
+    public Object step(Object state, Operation op) {
+        switch (op.f()) {
+            case "get":
+            case "read":
+                return state.equals(op.output() == null ? "" : op.output()) ? state : ILLEGAL;
+            case "put":
+            case "write":
+                return op.input();
+            default:
+                return ((String) state).concat((String) op.input());
+        }
+    }
+
+    @Override
+    public int stateBytes(Object state) {
+        return 40 + ((String) state).length();
+    }
+
+    /**
+     * Sound pruning for one key, using the values reads returned. With unique put and append values a
+     * read's string parses in exactly one way as {@code P + a1 + ... + ak}: the value P of the last put
+     * before it ("" for none) and the appends after it, in order. From a state {@code s}, a read not yet
+     * linearized can still be linearized later only if either
+     * <ul>
+     *   <li>{@code s} is {@code P + a1 + ... + aj} for some j, and a(j+1)..ak are all still unlinearized; or
+     *   <li>a put of P is still to come (unlinearized, invoked before the read returned) and all of a1..ak
+     *       are still unlinearized, since they must follow it.
+     * </ul>
+     * Reads whose string does not parse uniquely, or whose values could come from more than one op
+     * invoked before the read returned, constrain nothing. Only the {@link #READS_CHECKED}
+     * earliest-returning unlinearized reads are checked per step: any subset is sound.
+     */
+    @Override
+    public Pruner pruner(List<Operation> ops) {
+        Map<String, List<Operation>> putsByValue = new HashMap<>();
+        Map<String, List<Operation>> appendsByValue = new HashMap<>();
+        for (Operation op : ops) {
+            if (readOnly(op)) {
+                continue;
+            }
+            String v = (String) op.input();
+            if (v.isEmpty()) {
+                return null; // an empty value makes every parse ambiguous
+            }
+            (op.f().equals("append") ? appendsByValue : putsByValue).computeIfAbsent(v, k -> new ArrayList<>()).add(op);
+        }
+        List<ReadConstraint> constraints = new ArrayList<>();
+        for (Operation op : ops) {
+            if (readOnly(op) && !op.indeterminate()) {
+                ReadConstraint c = parse(op, op.output() == null ? "" : (String) op.output(), putsByValue,
+                        appendsByValue);
+                if (c != null) {
+                    constraints.add(c);
+                }
+            }
+        }
+        if (constraints.isEmpty()) {
+            return null;
+        }
+        constraints.sort(Comparator.comparingLong(c -> c.returnTime));
+        ReadConstraint[] byReturn = constraints.toArray(new ReadConstraint[0]);
+        return (state, linearized) -> {
+            String s = (String) state;
+            int checked = 0;
+            for (ReadConstraint c : byReturn) {
+                if (checked >= READS_CHECKED) {
+                    break;
+                }
+                if (linearized.contains(c.readId)) {
+                    continue;
+                }
+                checked++;
+                if (!c.reachableFrom(s, linearized)) {
+                    return false;
+                }
+            }
+            return true;
+        };
+    }
+
+    /**
+     * The one op with this value that could precede {@code read} (invoked before it returned), or null
+     * if there is none or more than one. A duplicate invoked after the read returned cannot matter:
+     * a state that already contains it is one the read can never follow anyway.
+     */
+    private static Operation candidate(List<Operation> withValue, Operation read) {
+        Operation found = null;
+        if (withValue == null) {
+            return null;
+        }
+        for (Operation o : withValue) {
+            if (o.invokeTime() < read.returnTime()) {
+                if (found != null) {
+                    return null;
+                }
+                found = o;
+            }
+        }
+        return found;
+    }
+
+    /** What one read's string reveals: put P (or none) then appends, in order. */
+    private static final class ReadConstraint {
+        int readId;
+        long returnTime;
+        String value;
+        int putId = -1;
+        long putInvokeTime;
+        int[] appendIds;
+        /** Length of P + a1 + ... + ai, for i = 0..k. */
+        int[] boundaries;
+
+        boolean reachableFrom(String s, LinearizedSet lin) {
+            if (value.startsWith(s)) {
+                int j = java.util.Arrays.binarySearch(boundaries, s.length());
+                if (j >= 0 && (putId < 0 || s.length() >= boundaries[0])) {
+                    boolean rest = true;
+                    for (int i = j; i < appendIds.length && rest; i++) {
+                        rest = !lin.contains(appendIds[i]);
+                    }
+                    if (rest) {
+                        return true;
+                    }
+                }
+            }
+            // Otherwise the put of P must still come, before the read returned, with every append after it.
+            if (putId < 0 || lin.contains(putId) || putInvokeTime > returnTime) {
+                return false;
+            }
+            for (int a : appendIds) {
+                if (lin.contains(a)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    private static ReadConstraint parse(Operation read, String v, Map<String, List<Operation>> puts,
+                                        Map<String, List<Operation>> appends) {
+        // Count parses of v as (a put value | nothing) followed by append values; more than one: ambiguous.
+        List<String> starts = new ArrayList<>();
+        for (String p : puts.keySet()) {
+            if (v.startsWith(p)) {
+                starts.add(p);
+            }
+        }
+        starts.add(null); // no put: the initial empty string
+        ReadConstraint found = null;
+        int parses = 0;
+        for (String put : starts) {
+            int from = put == null ? 0 : put.length();
+            List<String> seq = new ArrayList<>();
+            int count = countParses(v, from, appends, seq, new int[v.length() + 1], new boolean[v.length() + 1]);
+            parses += count;
+            if (parses > 1) {
+                return null;
+            }
+            if (count == 1) {
+                Operation putOp = put == null ? null : candidate(puts.get(put), read);
+                if (put != null && putOp == null) {
+                    return null;
+                }
+                int[] appendIds = new int[seq.size()];
+                for (int i = 0; i < seq.size(); i++) {
+                    Operation a = candidate(appends.get(seq.get(i)), read);
+                    if (a == null) {
+                        return null;
+                    }
+                    appendIds[i] = a.id();
+                }
+                found = new ReadConstraint();
+                found.readId = read.id();
+                found.returnTime = read.returnTime();
+                found.value = v;
+                found.putId = putOp == null ? -1 : putOp.id();
+                found.putInvokeTime = putOp == null ? Long.MIN_VALUE : putOp.invokeTime();
+                found.appendIds = appendIds;
+                found.boundaries = new int[seq.size() + 1];
+                found.boundaries[0] = from;
+                for (int i = 0; i < seq.size(); i++) {
+                    found.boundaries[i + 1] = found.boundaries[i] + seq.get(i).length();
+                }
+            }
+        }
+        return parses == 1 ? found : null;
+    }
+
+    /** Number of ways (capped at 2) to split v[from..] into append values; fills {@code seq} for one way. */
+    private static int countParses(String v, int from, Map<String, List<Operation>> appends, List<String> seq,
+                                   int[] memo, boolean[] known) {
+        List<List<String>> ways = new ArrayList<>();
+        for (int i = 0; i <= v.length(); i++) {
+            ways.add(null);
+        }
+        int count = parsesFrom(v, from, appends, memo, known, ways);
+        if (count > 0) {
+            seq.addAll(ways.get(from));
+        }
+        return count;
+    }
+
+    /** Memoized on the position: memo[i] ways (capped at 2) to parse v[i..], one of them in oneWay[i]. */
+    private static int parsesFrom(String v, int from, Map<String, List<Operation>> appends, int[] memo,
+                                  boolean[] known, List<List<String>> oneWay) {
+        if (from == v.length()) {
+            oneWay.set(from, List.of());
+            return 1;
+        }
+        if (known[from]) {
+            return memo[from];
+        }
+        int ways = 0;
+        for (int end = from + 1; end <= v.length() && ways < 2; end++) {
+            String piece = v.substring(from, end);
+            if (!appends.containsKey(piece)) {
+                continue;
+            }
+            int w = parsesFrom(v, end, appends, memo, known, oneWay);
+            if (w > 0 && oneWay.get(from) == null) {
+                List<String> seq = new ArrayList<>();
+                seq.add(piece);
+                seq.addAll(oneWay.get(end));
+                oneWay.set(from, seq);
+            }
+            ways += w;
+        }
+        ways = Math.min(ways, 2);
+        known[from] = true;
+        memo[from] = ways;
+        return ways;
+    }
+}
