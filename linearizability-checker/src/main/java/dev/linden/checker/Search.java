@@ -4,7 +4,6 @@ import dev.linden.checker.history.Operation;
 import dev.linden.checker.model.Model;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -41,6 +40,8 @@ final class Search {
 
     private final long[] zobrist;
     private final long[] bits;
+    /** 1 for indeterminate ops: they may be linearized or never, which makes memo subsumption sound. */
+    private final long[] infoMask;
 
     // Results.
     Outcome outcome;
@@ -104,6 +105,75 @@ final class Search {
             zobrist[i] = r.nextLong();
         }
         bits = new long[(n + 63) >>> 6];
+        infoMask = new long[bits.length];
+        for (Operation op : ops) {
+            if (op.indeterminate()) {
+                infoMask[op.id() >>> 6] |= 1L << op.id();
+                zobrist[op.id()] = 0; // the memo key hashes completed ops only
+            }
+        }
+    }
+
+    /**
+     * Memo with subsumption. Key: the completed ops linearized and the state. Value: the sets of
+     * indeterminate ops linearized with it. Visiting (C, s, L2) after a failed (C, s, L1) with L1 a subset
+     * of L2 is pointless: every indeterminate op still open in L2's case is open in L1's too, and may
+     * still happen or never happen, so L1's futures include all of L2's.
+     * Returns the bytes newly retained, or -1 if the visit is subsumed.
+     */
+    private long visit(java.util.HashMap<Key, ArrayList<long[]>> memo, Object state, long hash) {
+        long[] completed = new long[bits.length];
+        long[] info = null;
+        boolean anyInfo = false;
+        for (int i = 0; i < bits.length; i++) {
+            completed[i] = bits[i] & ~infoMask[i];
+            anyInfo |= (bits[i] & infoMask[i]) != 0;
+        }
+        if (anyInfo) {
+            info = new long[bits.length];
+            for (int i = 0; i < bits.length; i++) {
+                info[i] = bits[i] & infoMask[i];
+            }
+        }
+        Key k = new Key(completed, state, hash);
+        ArrayList<long[]> seen = memo.get(k);
+        if (seen == null) {
+            seen = new ArrayList<>(1);
+            memo.put(k, seen);
+            seen.add(info);
+            return 96 + 8L * bits.length + (info == null ? 8 : 24 + 8L * bits.length);
+        }
+        for (long[] earlier : seen) {
+            if (subset(earlier, info)) {
+                return -1;
+            }
+        }
+        // Drop earlier sets this one subsumes, then remember it.
+        final long[] now = info;
+        seen.removeIf(earlier -> subset(now, earlier));
+        seen.add(info);
+        return info == null ? 8 : 24 + 8L * bits.length;
+    }
+
+    /** Is a (null = empty) a subset of b (null = empty)? */
+    private static boolean subset(long[] a, long[] b) {
+        if (a == null) {
+            return true;
+        }
+        if (b == null) {
+            for (long w : a) {
+                if (w != 0) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        for (int i = 0; i < a.length; i++) {
+            if ((a[i] & ~b[i]) != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void lift(int call) {
@@ -175,8 +245,7 @@ final class Search {
             }
             readOnly[op.id()] = model.readOnly(op);
         }
-        HashSet<Key> cache = new HashSet<>();
-        long bytesPerKey = 96 + 8L * bits.length;
+        java.util.HashMap<Key, ArrayList<long[]>> memo = new java.util.HashMap<>();
         long cacheBytes = 0;
         int[] stackEntry = new int[n];
         Object[] stackState = new Object[n];
@@ -219,10 +288,10 @@ final class Search {
                     long h = hash ^ zobrist[op];
                     boolean fresh = false;
                     if (pruner == null || pruner.allows(after, view)) {
-                        Key k = new Key(bits.clone(), after, h);
-                        fresh = cache.add(k);
+                        long added = visit(memo, after, h);
+                        fresh = added >= 0;
                         if (fresh) {
-                            cacheBytes += bytesPerKey + model.stateBytes(after);
+                            cacheBytes += added + model.stateBytes(after);
                             cacheEntries++;
                             if (cacheBytes > maxCacheBytes) {
                                 recordBest(stackEntry, depth, state);

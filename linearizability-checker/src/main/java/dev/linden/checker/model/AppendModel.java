@@ -241,7 +241,8 @@ public final class AppendModel implements Model {
         for (int i = 0; i <= v.length(); i++) {
             ways.add(null);
         }
-        int count = parsesFrom(v, from, appends, memo, known, ways);
+        int[] lengths = appends.keySet().stream().mapToInt(String::length).distinct().sorted().toArray();
+        int count = parsesFrom(v, from, appends, lengths, memo, known, ways);
         if (count > 0) {
             seq.addAll(ways.get(from));
         }
@@ -249,8 +250,8 @@ public final class AppendModel implements Model {
     }
 
     /** Memoized on the position: memo[i] ways (capped at 2) to parse v[i..], one of them in oneWay[i]. */
-    private static int parsesFrom(String v, int from, Map<String, List<Operation>> appends, int[] memo,
-                                  boolean[] known, List<List<String>> oneWay) {
+    private static int parsesFrom(String v, int from, Map<String, List<Operation>> appends, int[] lengths,
+                                  int[] memo, boolean[] known, List<List<String>> oneWay) {
         if (from == v.length()) {
             oneWay.set(from, List.of());
             return 1;
@@ -259,12 +260,13 @@ public final class AppendModel implements Model {
             return memo[from];
         }
         int ways = 0;
-        for (int end = from + 1; end <= v.length() && ways < 2; end++) {
+        for (int i = 0; i < lengths.length && ways < 2 && from + lengths[i] <= v.length(); i++) {
+            int end = from + lengths[i];
             String piece = v.substring(from, end);
             if (!appends.containsKey(piece)) {
                 continue;
             }
-            int w = parsesFrom(v, end, appends, memo, known, oneWay);
+            int w = parsesFrom(v, end, appends, lengths, memo, known, oneWay);
             if (w > 0 && oneWay.get(from) == null) {
                 List<String> seq = new ArrayList<>();
                 seq.add(piece);

@@ -1,0 +1,65 @@
+package dev.linden.checker.model;
+
+import dev.linden.checker.history.Operation;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * One model over every key at once: the state is the map of per-key states of {@code perKey}. Used to
+ * check a history without partitioning (to cross-check P-compositionality itself); much slower.
+ */
+public final class AllKeysModel implements Model {
+    private final Model perKey;
+
+    public AllKeysModel(Model perKey) {
+        this.perKey = perKey;
+    }
+
+    @Override
+    public String name() {
+        return perKey.name();
+    }
+
+    @Override
+    public Object init() {
+        return Map.of();
+    }
+
+    @Override
+    public Object step(Object state, Operation op) {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> m = (Map<String, Object>) state;
+        String k = op.key() == null ? "" : op.key();
+        Object before = m.containsKey(k) ? m.get(k) : perKey.init();
+        Object after = perKey.step(before, op);
+        if (after == ILLEGAL) {
+            return ILLEGAL;
+        }
+        if (java.util.Objects.equals(before, after) && m.containsKey(k)) {
+            return state;
+        }
+        TreeMap<String, Object> next = new TreeMap<>(m);
+        next.put(k, after);
+        return java.util.Collections.unmodifiableMap(next);
+    }
+
+    @Override
+    public void validate(Operation op) {
+        perKey.validate(op);
+    }
+
+    @Override
+    public boolean readOnly(Operation op) {
+        return perKey.readOnly(op);
+    }
+
+    @Override
+    public String partitionKey(Operation op) {
+        return null;
+    }
+
+    @Override
+    public int stateBytes(Object state) {
+        return 48 * (1 + ((Map<?, ?>) state).size());
+    }
+}

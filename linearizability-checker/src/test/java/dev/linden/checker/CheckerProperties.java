@@ -1,0 +1,60 @@
+package dev.linden.checker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.linden.checker.history.History;
+import dev.linden.checker.model.Models;
+import java.time.Duration;
+import net.jqwik.api.Assume;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.DoubleRange;
+import net.jqwik.api.constraints.IntRange;
+
+class CheckerProperties {
+    private static final Checker.Options OPTIONS = Checker.Options.defaults().withTimeLimit(Duration.ofSeconds(30))
+            .withParallelism(1);
+
+    private static String modelFor(RandomHistories.Kind kind) {
+        return kind == RandomHistories.Kind.CAS_REGISTER ? "kv" : "append";
+    }
+
+    @Property(tries = 200)
+    void sequentialExecutionsWithOverlapAreLinearizable(@ForAll long seed, @ForAll RandomHistories.Kind kind,
+                                                        @ForAll @IntRange(min = 1, max = 80) int ops,
+                                                        @ForAll @IntRange(min = 1, max = 6) int processes,
+                                                        @ForAll @IntRange(min = 1, max = 3) int keys,
+                                                        @ForAll @DoubleRange(min = 0, max = 0.3) double infoRate)
+            throws Exception {
+        History h = RandomHistories.generate(seed, kind, ops, processes, keys, infoRate);
+        CheckResult r = Checker.check(h, Models.byName(modelFor(kind)), OPTIONS);
+        assertEquals(Verdict.LINEARIZABLE, r.verdict(), () -> h.events().toString());
+    }
+
+    @Property(tries = 200)
+    void aReadOfANeverWrittenValueIsNeverLinearizable(@ForAll long seed, @ForAll RandomHistories.Kind kind,
+                                                      @ForAll @IntRange(min = 1, max = 80) int ops,
+                                                      @ForAll @IntRange(min = 1, max = 6) int processes,
+                                                      @ForAll @IntRange(min = 1, max = 3) int keys) throws Exception {
+        History h = RandomHistories.corruptOneRead(RandomHistories.generate(seed, kind, ops, processes, keys, 0.1), seed);
+        Assume.that(h != null);
+        CheckResult r = Checker.check(h, Models.byName(modelFor(kind)), OPTIONS);
+        assertEquals(Verdict.NOT_LINEARIZABLE, r.verdict());
+    }
+
+    @Property(tries = 150)
+    void verdictIsTheSameWithAndWithoutPartitioning(@ForAll long seed, @ForAll RandomHistories.Kind kind,
+                                                    @ForAll @IntRange(min = 1, max = 30) int ops,
+                                                    @ForAll @IntRange(min = 1, max = 4) int processes,
+                                                    @ForAll @IntRange(min = 1, max = 3) int keys,
+                                                    @ForAll boolean corrupt) throws Exception {
+        History h = RandomHistories.generate(seed, kind, ops, processes, keys, 0.1);
+        if (corrupt) {
+            History c = RandomHistories.corruptOneRead(h, seed);
+            h = c == null ? h : c;
+        }
+        CheckResult split = Checker.check(h, Models.byName(modelFor(kind)), OPTIONS);
+        CheckResult whole = Checker.check(h, Models.byName(modelFor(kind)), OPTIONS.withPartition(false));
+        assertEquals(split.verdict(), whole.verdict());
+    }
+}
