@@ -1,0 +1,331 @@
+package dev.linden.kvnode.wal;
+
+import dev.linden.kvnode.node.LogStore;
+import dev.linden.kvnode.node.Scheduler;
+import dev.linden.kvnode.raft.Entry;
+import dev.linden.kvnode.raft.HardState;
+import dev.linden.kvnode.raft.RaftCore;
+import dev.linden.kvnode.raft.Ready;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.zip.CRC32C;
+
+/**
+ * The write-ahead log: segmented files of CRC32C-checked records, and a separate hard-state file.
+ *
+ * <p><b>Group commit.</b> A writer stage ({@code writerStage}) writes each log write as soon as it
+ * arrives (no waiting to fill a batch) and keeps at most one fsync in flight; a write that arrives
+ * while an fsync runs is written at once and covered by the next fsync, which starts when the current
+ * one ends. Waiters complete in order when an fsync covering them completes.
+ *
+ * <p><b>Recovery.</b> Records are replayed in order; an index at or below the previous one replaces the
+ * log from there (a follower's truncation, written append-only). A record cut short or garbled at the
+ * very end of the last segment is a torn write from a crash and is truncated away (it was never
+ * acknowledged). Any other bad record is corruption of data that may have been acknowledged: recovery
+ * refuses with the segment, offset and reason, and never skips it.
+ */
+public final class WalLogStore implements LogStore {
+    static final String HARD_STATE = "hardstate";
+    static final String HARD_STATE_TMP = "hardstate.tmp";
+    static final int SEGMENT_MAGIC = 0x4C4E5731; // "LNW1"
+    static final int SEGMENT_HEADER_BYTES = 8;
+    private static final int HARD_STATE_MAGIC = 0x4C4E4853; // "LNHS"
+    private static final Pattern SEGMENT_NAME = Pattern.compile("wal-(\\d{10})\\.seg");
+
+    private final Vfs vfs;
+    private final Scheduler writerStage;
+    private final WalConfig config;
+
+    // Writer-stage state.
+    private VfsFile segment;
+    private long segmentSeq;
+    private long segmentSize;
+    private final List<VfsFile> retired = new ArrayList<>();
+    private long writtenSeq;
+    private long syncedSeq;
+    private boolean syncInFlight;
+    private IOException failure;
+    private final ArrayDeque<Pending> pending = new ArrayDeque<>();
+
+    private record Pending(long seq, Runnable onDurable, Consumer<Throwable> onFailure) {}
+
+    public WalLogStore(Vfs vfs, Scheduler writerStage, WalConfig config) {
+        this.vfs = vfs;
+        this.writerStage = writerStage;
+        this.config = config;
+    }
+
+    static String segmentName(long seq) {
+        return String.format("wal-%010d.seg", seq);
+    }
+
+    // ------------------------------------------------------------------ recovery
+
+    @Override
+    public Recovered load() throws IOException {
+        HardState hs = loadHardState();
+        TreeMap<Long, String> segments = new TreeMap<>();
+        for (String name : vfs.list()) {
+            Matcher m = SEGMENT_NAME.matcher(name);
+            if (m.matches()) {
+                segments.put(Long.parseLong(m.group(1)), name);
+            }
+        }
+        ArrayList<Entry> log = new ArrayList<>();
+        long validEnd = 0;
+        for (var it = segments.entrySet().iterator(); it.hasNext(); ) {
+            var seg = it.next();
+            boolean last = !it.hasNext();
+            validEnd = replaySegment(seg.getValue(), last, log);
+            segmentSeq = seg.getKey();
+        }
+        if (segments.isEmpty() || validEnd < 0) {
+            if (validEnd < 0) {
+                vfs.delete(segmentName(segmentSeq)); // a segment whose header never became durable
+                segmentSeq--;
+            }
+            startSegment();
+        } else {
+            segment = vfs.open(segmentName(segmentSeq), false);
+            if (segment.size() != validEnd) {
+                segment.truncate(validEnd);
+                segment.syncNow();
+            }
+            segmentSize = validEnd;
+        }
+        if (!log.isEmpty() && log.get(log.size() - 1).term() > hs.term()) {
+            throw new IOException("WAL corrupted: log holds term " + log.get(log.size() - 1).term()
+                    + " beyond the stored current term " + hs.term());
+        }
+        return new Recovered(hs, List.copyOf(log));
+    }
+
+    /** Replays one segment into {@code log}; returns the offset where valid data ends (-1: no header). */
+    private long replaySegment(String name, boolean last, ArrayList<Entry> log) throws IOException {
+        ByteBuffer buf;
+        try (VfsFile f = vfs.open(name, false)) {
+            long size = f.size();
+            if (size > Integer.MAX_VALUE - 16) {
+                throw new IOException("WAL segment " + name + " too large: " + size + " bytes");
+            }
+            buf = ByteBuffer.allocate((int) size);
+            long pos = 0;
+            while (buf.hasRemaining()) {
+                int n = f.read(pos, buf);
+                if (n < 0) {
+                    break;
+                }
+                pos += n;
+            }
+            buf.flip();
+        }
+        if (buf.remaining() < SEGMENT_HEADER_BYTES) {
+            if (last) {
+                return -1;
+            }
+            throw new IOException("WAL corrupted: segment " + name + " has no header but is not the last segment");
+        }
+        if (buf.getInt(0) != SEGMENT_MAGIC) {
+            throw new IOException("WAL corrupted: segment " + name + " has a bad magic number");
+        }
+        buf.position(SEGMENT_HEADER_BYTES);
+        while (buf.hasRemaining()) {
+            int at = buf.position();
+            WalRecord.Decoded d = WalRecord.decode(buf);
+            if (d.status == WalRecord.Status.OK) {
+                apply(name, at, d.entry, log);
+                continue;
+            }
+            int claimedLen = buf.remaining() >= 4 ? buf.getInt(at) : -1;
+            boolean reachesEnd = claimedLen >= 0 && claimedLen <= WalRecord.MAX_PAYLOAD_BYTES
+                    && at + WalRecord.HEADER_BYTES + (long) claimedLen >= buf.limit();
+            boolean tinyTail = buf.limit() - at < WalRecord.HEADER_BYTES;
+            if (last && (d.status == WalRecord.Status.TRUNCATED || reachesEnd || tinyTail)) {
+                return at; // torn tail of the last write before a crash: never acknowledged
+            }
+            long index = buf.limit() - at >= 24 ? buf.getLong(at + 16) : -1;
+            throw new IOException("WAL corrupted: segment " + name + " offset " + at
+                    + (index > 0 ? " (record claims index " + index + ")" : "") + ": " + d.problem
+                    + (last ? ", followed by more data" : " in a segment that is not the last")
+                    + "; refusing to start rather than lose acknowledged entries");
+        }
+        return buf.limit();
+    }
+
+    private static void apply(String name, int offset, Entry e, ArrayList<Entry> log) throws IOException {
+        long last = log.size();
+        if (e.index() > last + 1) {
+            throw new IOException("WAL corrupted: segment " + name + " offset " + offset + " jumps from index "
+                    + last + " to " + e.index());
+        }
+        while (log.size() >= e.index()) {
+            log.remove(log.size() - 1);
+        }
+        if (!log.isEmpty() && log.get(log.size() - 1).term() > e.term()) {
+            throw new IOException("WAL corrupted: segment " + name + " offset " + offset + ": term goes back at index "
+                    + e.index());
+        }
+        log.add(e);
+    }
+
+    private HardState loadHardState() throws IOException {
+        if (!vfs.list().contains(HARD_STATE)) {
+            return HardState.INITIAL;
+        }
+        ByteBuffer b = ByteBuffer.allocate(20);
+        try (VfsFile f = vfs.open(HARD_STATE, false)) {
+            f.read(0, b);
+        }
+        b.flip();
+        if (b.remaining() != 20 || b.getInt(0) != HARD_STATE_MAGIC) {
+            throw new IOException("hard state file is corrupted (bad size or magic)");
+        }
+        CRC32C crc = new CRC32C();
+        crc.update(b.array(), 0, 16);
+        if ((int) crc.getValue() != b.getInt(16)) {
+            throw new IOException("hard state file is corrupted (checksum mismatch)");
+        }
+        return new HardState(b.getLong(4), b.getInt(12));
+    }
+
+    // ------------------------------------------------------------------ hard state
+
+    @Override
+    public void saveHardState(HardState hs) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(20);
+        b.putInt(HARD_STATE_MAGIC).putLong(hs.term()).putInt(hs.votedFor() == RaftCore.NO_NODE ? 0 : hs.votedFor());
+        CRC32C crc = new CRC32C();
+        crc.update(b.array(), 0, 16);
+        b.putInt((int) crc.getValue());
+        b.flip();
+        try (VfsFile f = vfs.open(HARD_STATE_TMP, true)) {
+            f.truncate(0);
+            f.write(0, b);
+            f.syncNow();
+        }
+        vfs.rename(HARD_STATE_TMP, HARD_STATE);
+        vfs.syncDirectory();
+    }
+
+    // ------------------------------------------------------------------ appends (writer stage)
+
+    @Override
+    public void append(Ready.LogWrite write, Runnable onDurable, Consumer<Throwable> onFailure) {
+        writerStage.execute(() -> writeNow(write, onDurable, onFailure));
+    }
+
+    private void writeNow(Ready.LogWrite write, Runnable onDurable, Consumer<Throwable> onFailure) {
+        if (failure != null) {
+            onFailure.accept(failure);
+            return;
+        }
+        if (pending.size() >= config.maxPendingWrites()) {
+            onFailure.accept(new IOException("WAL has " + pending.size() + " writes pending (limit)"));
+            return;
+        }
+        int bytes = 0;
+        for (Entry e : write.entries()) {
+            bytes += WalRecord.size(e);
+        }
+        ByteBuffer buf = ByteBuffer.allocate(bytes);
+        for (Entry e : write.entries()) {
+            WalRecord.encode(e, buf);
+        }
+        buf.flip();
+        try {
+            if (segmentSize + bytes > config.maxSegmentBytes() && segmentSize > SEGMENT_HEADER_BYTES) {
+                roll();
+            }
+            segment.write(segmentSize, buf);
+        } catch (IOException e) {
+            // Nothing of this write is left in the file; what was durable stays durable. Later writes must
+            // not skip over this one, so the log refuses everything until it is reopened.
+            failure = e;
+            onFailure.accept(e);
+            failPending(e);
+            return;
+        }
+        segmentSize += bytes;
+        writtenSeq++;
+        pending.addLast(new Pending(writtenSeq, onDurable, onFailure));
+        maybeSync();
+    }
+
+    private void maybeSync() {
+        if (syncInFlight || syncedSeq >= writtenSeq || failure != null) {
+            return;
+        }
+        long target = writtenSeq;
+        syncInFlight = true;
+        segment.sync(() -> writerStage.execute(() -> onSynced(target)),
+                e -> writerStage.execute(() -> {
+                    syncInFlight = false;
+                    failure = e;
+                    failPending(e);
+                }));
+    }
+
+    private void onSynced(long target) {
+        syncInFlight = false;
+        syncedSeq = Math.max(syncedSeq, target);
+        while (!pending.isEmpty() && pending.peekFirst().seq() <= syncedSeq) {
+            pending.pollFirst().onDurable().run();
+        }
+        for (VfsFile f : retired) {
+            try {
+                f.close();
+            } catch (IOException ignored) {
+                // closing a fully synced, retired segment cannot lose data
+            }
+        }
+        retired.clear();
+        maybeSync();
+    }
+
+    private void failPending(IOException e) {
+        while (!pending.isEmpty()) {
+            pending.pollFirst().onFailure().accept(e);
+        }
+    }
+
+    private void roll() throws IOException {
+        segment.syncNow(); // everything in the old segment is durable before the next one starts
+        retired.add(segment);
+        startSegment();
+    }
+
+    private void startSegment() throws IOException {
+        segmentSeq++;
+        segment = vfs.open(segmentName(segmentSeq), true);
+        segment.truncate(0);
+        ByteBuffer header = ByteBuffer.allocate(SEGMENT_HEADER_BYTES).putInt(SEGMENT_MAGIC).putInt(1);
+        header.flip();
+        segment.write(0, header);
+        segment.syncNow();
+        vfs.syncDirectory();
+        segmentSize = SEGMENT_HEADER_BYTES;
+    }
+
+    /** Closes files; pending writes stay undetermined (the node is stopping). */
+    public void close() {
+        writerStage.execute(() -> {
+            try {
+                if (segment != null) {
+                    segment.close();
+                }
+                for (VfsFile f : retired) {
+                    f.close();
+                }
+            } catch (IOException ignored) {
+                // nothing to lose: unsynced writes were never acknowledged
+            }
+        });
+    }
+}

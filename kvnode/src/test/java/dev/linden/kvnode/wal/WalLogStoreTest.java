@@ -1,0 +1,236 @@
+package dev.linden.kvnode.wal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.linden.kvnode.node.LogStore;
+import dev.linden.kvnode.node.Scheduler;
+import dev.linden.kvnode.raft.Entry;
+import dev.linden.kvnode.raft.HardState;
+import dev.linden.kvnode.raft.Ready;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class WalLogStoreTest {
+    @TempDir
+    Path dir;
+
+    /** Runs every task inline: the test is single-threaded and deterministic. */
+    static final Scheduler INLINE = new Scheduler() {
+        @Override
+        public void execute(Runnable task) {
+            task.run();
+        }
+
+        @Override
+        public Cancellable schedule(long delayMillis, Runnable task) {
+            throw new UnsupportedOperationException();
+        }
+    };
+
+    private WalLogStore open(long segmentBytes) throws IOException {
+        return new WalLogStore(new NioVfs(dir, Runnable::run), INLINE, new WalConfig(segmentBytes, 1000));
+    }
+
+    private static Entry entry(long term, long index, String payload) {
+        return new Entry(term, index, Entry.Kind.COMMAND, payload.getBytes());
+    }
+
+    private static void write(WalLogStore wal, long id, Entry... entries) {
+        AtomicInteger durable = new AtomicInteger();
+        wal.append(new Ready.LogWrite(id, List.of(entries)), durable::incrementAndGet, e -> {
+            throw new AssertionError(e);
+        });
+        assertEquals(1, durable.get(), "inline sync completes the write");
+    }
+
+    @Test
+    void entriesAndHardStateSurviveARestart() throws IOException {
+        WalLogStore wal = open(1 << 20);
+        assertEquals(0, wal.load().entries().size());
+        wal.saveHardState(new HardState(3, 2));
+        write(wal, 1, entry(1, 1, "a"), entry(1, 2, "b"));
+        write(wal, 2, entry(3, 3, "c"));
+        LogStore.Recovered r = open(1 << 20).load();
+        assertEquals(new HardState(3, 2), r.hardState());
+        assertEquals(List.of(entry(1, 1, "a"), entry(1, 2, "b"), entry(3, 3, "c")), r.entries());
+    }
+
+    @Test
+    void aFollowerTruncationIsReplayedAsAnOverwrite() throws IOException {
+        WalLogStore wal = open(1 << 20);
+        wal.load();
+        wal.saveHardState(new HardState(2, 0));
+        write(wal, 1, entry(1, 1, "a"), entry(1, 2, "stale"), entry(1, 3, "stale"));
+        write(wal, 2, entry(2, 2, "new"));
+        assertEquals(List.of(entry(1, 1, "a"), entry(2, 2, "new")), open(1 << 20).load().entries());
+    }
+
+    @Test
+    void segmentsRollAndReplayInOrder() throws IOException {
+        WalLogStore wal = open(1024);
+        wal.load();
+        wal.saveHardState(new HardState(1, 1));
+        List<Entry> expected = new ArrayList<>();
+        for (int i = 1; i <= 200; i++) {
+            Entry e = entry(1, i, "payload-" + i);
+            expected.add(e);
+            write(wal, i, e);
+        }
+        long segments;
+        try (var s = Files.list(dir)) {
+            segments = s.filter(p -> p.getFileName().toString().endsWith(".seg")).count();
+        }
+        assertTrue(segments > 3, "expected several segments, got " + segments);
+        assertEquals(expected, open(1024).load().entries());
+    }
+
+    @Test
+    void aTornTailIsTruncatedAndTheLogKeepsWorking() throws IOException {
+        WalLogStore wal = open(1 << 20);
+        wal.load();
+        wal.saveHardState(new HardState(1, 1));
+        write(wal, 1, entry(1, 1, "kept"));
+        write(wal, 2, entry(1, 2, "torn-by-a-crash"));
+        Path seg = dir.resolve(WalLogStore.segmentName(1));
+        try (RandomAccessFile f = new RandomAccessFile(seg.toFile(), "rw")) {
+            f.setLength(f.length() - 5); // the crash cut the last record short
+        }
+        WalLogStore reopened = open(1 << 20);
+        assertEquals(List.of(entry(1, 1, "kept")), reopened.load().entries());
+        write(reopened, 1, entry(1, 2, "after"));
+        assertEquals(List.of(entry(1, 1, "kept"), entry(1, 2, "after")), open(1 << 20).load().entries());
+    }
+
+    @Test
+    void aFlippedBitInAnOldRecordRefusesToStartWithAClearMessage() throws IOException {
+        WalLogStore wal = open(1 << 20);
+        wal.load();
+        wal.saveHardState(new HardState(1, 1));
+        write(wal, 1, entry(1, 1, "old-record"));
+        write(wal, 2, entry(1, 2, "newer"));
+        Path seg = dir.resolve(WalLogStore.segmentName(1));
+        try (RandomAccessFile f = new RandomAccessFile(seg.toFile(), "rw")) {
+            long at = WalLogStore.SEGMENT_HEADER_BYTES + WalRecord.HEADER_BYTES + 2; // inside the first payload
+            f.seek(at);
+            int b = f.read();
+            f.seek(at);
+            f.write(b ^ 0x10);
+        }
+        IOException e = assertThrows(IOException.class, () -> open(1 << 20).load());
+        assertTrue(e.getMessage().contains("WAL corrupted") && e.getMessage().contains("checksum mismatch")
+                && e.getMessage().contains("offset 8"), e.getMessage());
+    }
+
+    @Test
+    void aCorruptHardStateIsRefused() throws IOException {
+        WalLogStore wal = open(1 << 20);
+        wal.load();
+        wal.saveHardState(new HardState(7, 3));
+        Path hs = dir.resolve(WalLogStore.HARD_STATE);
+        byte[] bytes = Files.readAllBytes(hs);
+        bytes[5] ^= 1;
+        Files.write(hs, bytes);
+        IOException e = assertThrows(IOException.class, () -> open(1 << 20).load());
+        assertTrue(e.getMessage().contains("hard state"), e.getMessage());
+    }
+
+    @Test
+    void aFailedWriteFailsThatWriteAndEverythingAfterButKeepsDurableData() throws IOException {
+        Vfs full = new FailingVfs(new NioVfs(dir, Runnable::run));
+        WalLogStore wal = new WalLogStore(full, INLINE, new WalConfig(1 << 20, 1000));
+        wal.load();
+        wal.saveHardState(new HardState(1, 1));
+        write(wal, 1, entry(1, 1, "durable"));
+        FailingVfs.diskFull = true;
+        List<Throwable> failures = new ArrayList<>();
+        wal.append(new Ready.LogWrite(2, List.of(entry(1, 2, "x"))), () -> { }, failures::add);
+        FailingVfs.diskFull = false;
+        wal.append(new Ready.LogWrite(3, List.of(entry(1, 3, "y"))), () -> { }, failures::add);
+        assertEquals(2, failures.size());
+        assertTrue(failures.get(0).getMessage().contains("No space"));
+        assertEquals(List.of(entry(1, 1, "durable")), open(1 << 20).load().entries());
+    }
+
+    /** Wraps a Vfs so writes can fail like a full disk. */
+    static final class FailingVfs implements Vfs {
+        static volatile boolean diskFull;
+        private final Vfs inner;
+
+        FailingVfs(Vfs inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public List<String> list() throws IOException {
+            return inner.list();
+        }
+
+        @Override
+        public VfsFile open(String name, boolean create) throws IOException {
+            VfsFile f = inner.open(name, create);
+            return new VfsFile() {
+                @Override
+                public long size() throws IOException {
+                    return f.size();
+                }
+
+                @Override
+                public int read(long position, java.nio.ByteBuffer dst) throws IOException {
+                    return f.read(position, dst);
+                }
+
+                @Override
+                public void write(long position, java.nio.ByteBuffer src) throws IOException {
+                    if (diskFull) {
+                        throw new IOException("No space left on device");
+                    }
+                    f.write(position, src);
+                }
+
+                @Override
+                public void truncate(long size) throws IOException {
+                    f.truncate(size);
+                }
+
+                @Override
+                public void sync(Runnable onDurable, java.util.function.Consumer<IOException> onFailure) {
+                    f.sync(onDurable, onFailure);
+                }
+
+                @Override
+                public void syncNow() throws IOException {
+                    f.syncNow();
+                }
+
+                @Override
+                public void close() throws IOException {
+                    f.close();
+                }
+            };
+        }
+
+        @Override
+        public void rename(String from, String to) throws IOException {
+            inner.rename(from, to);
+        }
+
+        @Override
+        public void delete(String name) throws IOException {
+            inner.delete(name);
+        }
+
+        @Override
+        public void syncDirectory() throws IOException {
+            inner.syncDirectory();
+        }
+    }
+}
