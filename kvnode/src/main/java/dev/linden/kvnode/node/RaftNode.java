@@ -61,6 +61,9 @@ public final class RaftNode {
         default void onApplied(int nodeId, Entry entry, byte[] result) {}
 
         default void onSoftState(int nodeId, Ready.SoftState state) {}
+
+        /** The node stopped itself because it can no longer trust its storage; the process should exit. */
+        default void onFatal(int nodeId, String reason) {}
     }
 
     public RaftNode(int id, List<Integer> voters, NodeConfig config, RandomSource random, Scheduler raftStage,
@@ -170,6 +173,23 @@ public final class RaftNode {
         return f;
     }
 
+    /**
+     * A read served from this node's applied state without confirming leadership. NOT linearizable: a
+     * deposed leader answers with stale data. Exists only so the harness can prove it catches that bug.
+     */
+    public CompletableFuture<byte[]> readLocal(byte[] query) {
+        CompletableFuture<byte[]> f = new CompletableFuture<>();
+        raftStage.execute(() -> {
+            if (!running || core.role() != Role.LEADER) {
+                f.completeExceptionally(new NodeException(NodeException.Reason.NOT_LEADER,
+                        running ? core.leaderId() : RaftCore.NO_NODE, "not the leader"));
+                return;
+            }
+            applyStage.execute(() -> f.complete(stateMachine.query(query)));
+        });
+        return f;
+    }
+
     // ------------------------------------------------------------------ raft stage internals
 
     private void scheduleTick() {
@@ -248,6 +268,7 @@ public final class RaftNode {
                 "storage failed: " + failure.getMessage());
         proposals.values().forEach(p -> p.future.completeExceptionally(unknown));
         proposals.clear();
+        listener.onFatal(id, "storage failed: " + failure.getMessage());
     }
 
     // ------------------------------------------------------------------ apply stage

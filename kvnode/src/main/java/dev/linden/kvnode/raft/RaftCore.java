@@ -631,7 +631,13 @@ public final class RaftCore {
         while (next > pr.matchIndex && log.term(next) > m.hintTerm()) {
             next--;
         }
-        pr.becomeProbe(next + 1);
+        long newNext = Math.max(pr.matchIndex + 1, next + 1);
+        if (pr.state == Progress.State.PROBE && newNext == pr.nextIndex) {
+            // No way back past the match point: the follower no longer holds entries it acknowledged (its
+            // disk lost them). Do not spin; probe again after the next heartbeat answer.
+            return;
+        }
+        pr.becomeProbe(newNext);
         appendsPending = true;
     }
 

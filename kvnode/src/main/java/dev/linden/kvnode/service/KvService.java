@@ -1,0 +1,54 @@
+package dev.linden.kvnode.service;
+
+import dev.linden.kvnode.kv.KvCommand;
+import dev.linden.kvnode.kv.KvOp;
+import dev.linden.kvnode.kv.KvResult;
+import dev.linden.kvnode.node.NodeException;
+import dev.linden.kvnode.node.RaftNode;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Consumer;
+
+/** The node side of the client protocol: the same in production (behind Netty) and in the simulator. */
+public final class KvService {
+    private final RaftNode node;
+    /** For tests of the harness only: serve reads from local state without ReadIndex (not linearizable). */
+    private final boolean unsafeLocalReads;
+
+    public KvService(RaftNode node) {
+        this(node, false);
+    }
+
+    public KvService(RaftNode node, boolean unsafeLocalReads) {
+        this.node = node;
+        this.unsafeLocalReads = unsafeLocalReads;
+    }
+
+    public void handle(ClientRequest request, Consumer<ClientResponse> reply) {
+        KvCommand cmd = request.command();
+        CompletableFuture<byte[]> f;
+        if (cmd.op() == KvOp.GET && cmd.clientId() == 0) {
+            f = unsafeLocalReads ? node.readLocal(cmd.encode()) : node.read(cmd.encode());
+        } else {
+            f = node.propose(cmd.encode());
+        }
+        f.whenComplete((bytes, error) -> reply.accept(toResponse(request.requestId(), bytes, error)));
+    }
+
+    private ClientResponse toResponse(long requestId, byte[] bytes, Throwable error) {
+        if (error == null) {
+            return new ClientResponse(requestId, ClientResponse.Status.OK, node.id(), KvResult.decode(bytes));
+        }
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        if (cause instanceof NodeException ne) {
+            ClientResponse.Status status = switch (ne.reason()) {
+                case NOT_LEADER -> ClientResponse.Status.NOT_LEADER;
+                case OVERLOADED -> ClientResponse.Status.OVERLOADED;
+                case LOST -> ClientResponse.Status.LOST;
+                case UNKNOWN -> ClientResponse.Status.UNKNOWN;
+            };
+            return new ClientResponse(requestId, status, ne.leaderHint(), null);
+        }
+        return new ClientResponse(requestId, ClientResponse.Status.UNKNOWN, node.leaderHint(), null);
+    }
+}

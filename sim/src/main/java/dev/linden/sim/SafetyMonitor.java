@@ -1,0 +1,104 @@
+package dev.linden.sim;
+
+import dev.linden.kvnode.node.RaftNode;
+import dev.linden.kvnode.raft.Entry;
+import dev.linden.kvnode.raft.RaftCore;
+import dev.linden.kvnode.raft.Ready;
+import dev.linden.kvnode.raft.Role;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Checks Raft's safety properties across the whole cluster while the simulation runs: at most one
+ * leader per term (election safety), every node applies the same entry at each index (state machine
+ * safety, which with durable logs implies log matching for the committed prefix), a new leader holds
+ * every entry applied anywhere (leader completeness), commit indexes never move back within a node's
+ * life, and each node applies indexes in order without gaps.
+ */
+final class SafetyMonitor implements RaftNode.NodeListener {
+    private final Simulation sim;
+    private final TreeMap<Long, Integer> leaderOfTerm = new TreeMap<>();
+    private final HashMap<Long, Entry> appliedAt = new HashMap<>();
+    private final Map<Integer, Long> commitSeen = new HashMap<>();
+    private final Map<Integer, Long> lastApplied = new HashMap<>();
+    private final Map<Integer, Long> leaderTermChecked = new HashMap<>();
+    long maxAppliedIndex;
+    long leaderChanges;
+
+    SafetyMonitor(Simulation sim) {
+        this.sim = sim;
+    }
+
+    /** A node (re)started: its volatile state starts over. */
+    void nodeStarted(int nodeId) {
+        commitSeen.put(nodeId, 0L);
+        lastApplied.put(nodeId, 0L);
+        leaderTermChecked.remove(nodeId);
+    }
+
+    @Override
+    public void onSoftState(int nodeId, Ready.SoftState s) {
+        long prevCommit = commitSeen.getOrDefault(nodeId, 0L);
+        if (s.commitIndex() < prevCommit) {
+            sim.violation("node " + nodeId + " commit index moved back from " + prevCommit + " to " + s.commitIndex());
+        }
+        commitSeen.put(nodeId, s.commitIndex());
+        if (s.role() != Role.LEADER) {
+            return;
+        }
+        Integer other = leaderOfTerm.putIfAbsent(s.term(), nodeId);
+        if (other != null && other != nodeId) {
+            sim.violation("election safety: nodes " + other + " and " + nodeId + " both lead term " + s.term());
+        }
+        if (!Long.valueOf(s.term()).equals(leaderTermChecked.get(nodeId))) {
+            leaderTermChecked.put(nodeId, s.term());
+            leaderChanges++;
+            checkLeaderCompleteness(nodeId, s.term());
+        }
+    }
+
+    private void checkLeaderCompleteness(int nodeId, long term) {
+        RaftCore core = sim.node(nodeId).raft.core();
+        for (long i = 1; i <= maxAppliedIndex; i++) {
+            Entry committed = appliedAt.get(i);
+            if (committed == null) {
+                continue;
+            }
+            if (i > core.lastIndex() || !core.entryAt(i).equals(committed)) {
+                sim.violation("leader completeness: node " + nodeId + " leads term " + term
+                        + " without committed entry " + committed + " at index " + i);
+                return;
+            }
+        }
+    }
+
+    @Override
+    public void onApplied(int nodeId, Entry entry, byte[] result) {
+        long expected = lastApplied.getOrDefault(nodeId, 0L) + 1;
+        if (entry.index() != expected) {
+            sim.violation("node " + nodeId + " applied index " + entry.index() + " after " + (expected - 1));
+        }
+        lastApplied.put(nodeId, entry.index());
+        Entry first = appliedAt.putIfAbsent(entry.index(), entry);
+        if (first != null && !first.equals(entry)) {
+            sim.violation("state machine safety: node " + nodeId + " applied " + entry + " at index " + entry.index()
+                    + " where another node applied " + first);
+        }
+        maxAppliedIndex = Math.max(maxAppliedIndex, entry.index());
+    }
+
+    @Override
+    public void onFatal(int nodeId, String reason) {
+        sim.nodeDied(nodeId, reason);
+    }
+
+    /** Every command some node applied, by index (the committed log as far as anyone got). */
+    Map<Long, Entry> appliedLog() {
+        return appliedAt;
+    }
+
+    long lastAppliedOf(int nodeId) {
+        return lastApplied.getOrDefault(nodeId, 0L);
+    }
+}

@@ -1,0 +1,289 @@
+package dev.linden.sim;
+
+import dev.linden.kvnode.wal.Vfs;
+import dev.linden.kvnode.wal.VfsFile;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+
+/**
+ * One node's simulated disk, the {@link Vfs} the real WAL runs on in the simulator.
+ *
+ * <p>Each file has a durable image and the writes issued since (volatile). An fsync completes after a
+ * simulated latency and makes durable what was written before it started. A crash keeps the durable
+ * image plus a random prefix of the volatile writes, the last of which may be torn (cut short, its tail
+ * garbled). Faults: disk full (writes fail), read errors, a flipped bit in synced data, and, for the
+ * broken-variant tests only, an fsync that lies. Directory operations are durable at once (a stated
+ * simplification of the model).
+ */
+final class SimDisk implements Vfs {
+    private final SimLoop loop;
+    private final int nodeId;
+    private final SplittableRandom random;
+    private final long fsyncMinNanos;
+    private final long fsyncMaxNanos;
+    private final TreeMap<String, FileData> files = new TreeMap<>();
+    /** Incremented on crash: syncs started before it never complete. */
+    private long incarnation;
+    boolean full;
+    boolean readErrors;
+    /** Broken variant: the WAL's group-commit fsync reports success at once without making anything durable. */
+    final boolean fsyncLies;
+    long fsyncs;
+
+    /** A growable byte image written in place (copying whole files per write would dominate the run). */
+    private static final class Image {
+        byte[] buf = new byte[256];
+        int len;
+
+        void write(int pos, byte[] data, int n) {
+            int end = pos + n;
+            if (end > buf.length) {
+                buf = Arrays.copyOf(buf, Math.max(end, buf.length * 2));
+            }
+            if (pos > len) {
+                Arrays.fill(buf, len, pos, (byte) 0);
+            }
+            System.arraycopy(data, 0, buf, pos, n);
+            len = Math.max(len, end);
+        }
+
+        void truncate(int size) {
+            if (size > buf.length) {
+                buf = Arrays.copyOf(buf, size);
+            }
+            if (size > len) {
+                Arrays.fill(buf, len, size, (byte) 0);
+            }
+            len = size;
+        }
+
+        Image copy() {
+            Image c = new Image();
+            c.buf = Arrays.copyOf(buf, Math.max(256, len));
+            c.len = len;
+            return c;
+        }
+    }
+
+    private static final class FileData {
+        Image durable = new Image();
+        Image current = new Image();
+        /** Volatile operations since the durable image: {position, data} writes, or {-size-1, null} truncations. */
+        final List<Object[]> pending = new ArrayList<>();
+    }
+
+    private static void applyOp(Image image, Object[] op, int bytes) {
+        long pos = (Long) op[0];
+        if (pos < 0) {
+            image.truncate((int) (-pos - 1));
+        } else {
+            byte[] data = (byte[]) op[1];
+            image.write((int) pos, data, Math.min(bytes, data.length));
+        }
+    }
+
+    SimDisk(SimLoop loop, int nodeId, SplittableRandom random, long fsyncMinNanos, long fsyncMaxNanos, boolean fsyncLies) {
+        this.loop = loop;
+        this.nodeId = nodeId;
+        this.random = random;
+        this.fsyncMinNanos = fsyncMinNanos;
+        this.fsyncMaxNanos = fsyncMaxNanos;
+        this.fsyncLies = fsyncLies;
+    }
+
+    @Override
+    public List<String> list() throws IOException {
+        checkRead();
+        return new ArrayList<>(files.keySet());
+    }
+
+    private void checkRead() throws IOException {
+        if (readErrors) {
+            throw new IOException("simulated read error on node " + nodeId);
+        }
+    }
+
+    @Override
+    public VfsFile open(String name, boolean create) throws IOException {
+        checkRead();
+        FileData d = files.get(name);
+        if (d == null) {
+            if (!create) {
+                throw new IOException("no such file: " + name);
+            }
+            d = new FileData();
+            files.put(name, d);
+        }
+        return new SimFile(d, incarnation);
+    }
+
+    @Override
+    public void rename(String from, String to) throws IOException {
+        FileData d = files.remove(from);
+        if (d == null) {
+            throw new IOException("no such file: " + from);
+        }
+        files.put(to, d);
+    }
+
+    @Override
+    public void delete(String name) {
+        files.remove(name);
+    }
+
+    @Override
+    public void syncDirectory() {
+        // Directory operations are durable at once in this model.
+    }
+
+    /** The process died: keep a random prefix of the unsynced writes, maybe tearing the last one. */
+    void crash() {
+        incarnation++;
+        for (FileData d : files.values()) {
+            int keep = d.pending.isEmpty() ? 0 : random.nextInt(d.pending.size() + 1);
+            for (int i = 0; i < keep; i++) {
+                Object[] op = d.pending.get(i);
+                boolean write = (Long) op[0] >= 0;
+                int bytes = write ? ((byte[]) op[1]).length : 0;
+                if (write && i == keep - 1 && bytes > 1 && random.nextBoolean()) {
+                    int torn = 1 + random.nextInt(bytes - 1); // torn: only a prefix reached the platter
+                    byte[] data = Arrays.copyOf((byte[]) op[1], torn);
+                    if (random.nextBoolean()) {
+                        data[torn - 1] ^= (byte) (1 + random.nextInt(255)); // and its last byte garbled
+                    }
+                    applyOp(d.durable, new Object[] {op[0], data}, torn);
+                } else {
+                    applyOp(d.durable, op, bytes);
+                }
+            }
+            d.current = d.durable.copy();
+            d.pending.clear();
+        }
+    }
+
+    /** Flips one bit of synced data in a WAL segment (past its header). Returns a description, or null. */
+    String flipBit() {
+        // Only in synced data followed by at least 1 KiB more: a bad last record is indistinguishable from a
+        // torn write and is (rightly) treated as one, so the model corrupts records that have successors.
+        List<String> segments = new ArrayList<>();
+        for (var e : files.entrySet()) {
+            if (e.getKey().endsWith(".seg") && e.getValue().durable.len > 1100) {
+                segments.add(e.getKey());
+            }
+        }
+        if (segments.isEmpty()) {
+            return null;
+        }
+        String name = segments.get(random.nextInt(segments.size()));
+        FileData d = files.get(name);
+        int pos = 8 + random.nextInt(d.durable.len - 1032);
+        int bit = 1 << random.nextInt(8);
+        d.durable.buf[pos] ^= (byte) bit;
+        if (pos < d.current.len) {
+            d.current.buf[pos] ^= (byte) bit;
+        }
+        return name + " byte " + pos;
+    }
+
+    private final class SimFile implements VfsFile {
+        private final FileData d;
+        private final long openedIn;
+
+        SimFile(FileData d, long openedIn) {
+            this.d = d;
+            this.openedIn = openedIn;
+        }
+
+        private void live() throws IOException {
+            if (openedIn != incarnation) {
+                throw new IOException("file handle from before a crash");
+            }
+        }
+
+        @Override
+        public long size() throws IOException {
+            live();
+            return d.current.len;
+        }
+
+        @Override
+        public int read(long position, ByteBuffer dst) throws IOException {
+            live();
+            checkRead();
+            if (position >= d.current.len) {
+                return -1;
+            }
+            int n = (int) Math.min(dst.remaining(), d.current.len - position);
+            dst.put(d.current.buf, (int) position, n);
+            return n;
+        }
+
+        @Override
+        public void write(long position, ByteBuffer src) throws IOException {
+            live();
+            if (full) {
+                throw new IOException("No space left on device (simulated, node " + nodeId + ")");
+            }
+            byte[] data = new byte[src.remaining()];
+            src.get(data);
+            d.current.write((int) position, data, data.length);
+            d.pending.add(new Object[] {position, data});
+        }
+
+        @Override
+        public void truncate(long size) throws IOException {
+            live();
+            d.current.truncate((int) size);
+            d.pending.add(new Object[] {-size - 1, null});
+        }
+
+        @Override
+        public void sync(Runnable onDurable, Consumer<IOException> onFailure) {
+            fsyncs++;
+            int covered = d.pending.size();
+            if (fsyncLies) {
+                onDurable.run();
+                return;
+            }
+            long latency = fsyncMinNanos + (long) (random.nextDouble() * (fsyncMaxNanos - fsyncMinNanos));
+            if (random.nextInt(50) == 0) {
+                latency *= 10; // an occasional slow fsync
+            }
+            long inc = incarnation;
+            loop.at(latency, SimLoop.DISK, nodeId, () -> {
+                if (inc != incarnation) {
+                    return; // crashed before the fsync completed
+                }
+                makeDurable(covered);
+                onDurable.run();
+            });
+        }
+
+        private void makeDurable(int covered) {
+            // What was written before the sync started becomes durable; later writes stay volatile.
+            int n = Math.min(covered, d.pending.size());
+            for (int i = 0; i < n; i++) {
+                Object[] op = d.pending.get(i);
+                applyOp(d.durable, op, (Long) op[0] < 0 ? 0 : ((byte[]) op[1]).length);
+            }
+            d.pending.subList(0, n).clear();
+        }
+
+        @Override
+        public void syncNow() throws IOException {
+            live();
+            makeDurable(d.pending.size());
+        }
+
+        @Override
+        public void close() {
+            // nothing to release
+        }
+    }
+}

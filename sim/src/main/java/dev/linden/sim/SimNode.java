@@ -1,0 +1,242 @@
+package dev.linden.sim;
+
+import dev.linden.kvnode.kv.KvStateMachine;
+import dev.linden.kvnode.node.NodeConfig;
+import dev.linden.kvnode.node.RaftNode;
+import dev.linden.kvnode.node.Scheduler;
+import dev.linden.kvnode.raft.InvariantViolation;
+import dev.linden.kvnode.raft.Message;
+import dev.linden.kvnode.raft.RandomSource;
+import dev.linden.kvnode.service.ClientRequest;
+import dev.linden.kvnode.service.ClientResponse;
+import dev.linden.kvnode.service.KvService;
+import dev.linden.kvnode.wal.WalConfig;
+import dev.linden.kvnode.wal.WalLogStore;
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.function.Consumer;
+
+/**
+ * Hosts one real node (RaftNode, WAL, KV state machine, KvService) in the simulation. Its stages are
+ * events on the shared loop with simulated CPU latency; its timers run by its own clock (offset, drift,
+ * jumps); it can be paused, crashed (losing unsynced writes) and restarted from its simulated disk.
+ */
+final class SimNode {
+    final int id;
+    final SimDisk disk;
+    private final Simulation sim;
+    private final SimLoop loop;
+    private final SplittableRandom random;
+    private final List<Integer> voters;
+    private final NodeConfig nodeConfig;
+    private final boolean unsafeLocalReads;
+
+    boolean up;
+    long incarnation;
+    long pausedUntilNanos;
+    String refusedReason;
+    RaftNode raft;
+    KvService service;
+    int starts;
+
+    // Clock: nodeNanos = nodeAnchor + (real - realAnchor) * (1 + driftPpm / 1e6).
+    private long realAnchorNanos;
+    private long nodeAnchorNanos;
+    private long driftPpm;
+    private long nextTimerId;
+    private final LinkedHashMap<Long, Timer> timers = new LinkedHashMap<>();
+
+    private final class Timer {
+        final long nodeDeadlineNanos;
+        final Runnable task;
+        SimLoop.Handle handle;
+
+        Timer(long nodeDeadlineNanos, Runnable task) {
+            this.nodeDeadlineNanos = nodeDeadlineNanos;
+            this.task = task;
+        }
+    }
+
+    SimNode(int id, Simulation sim, SimLoop loop, SplittableRandom random, List<Integer> voters, NodeConfig nodeConfig,
+            boolean unsafeLocalReads, boolean fsyncLies) {
+        this.id = id;
+        this.sim = sim;
+        this.loop = loop;
+        this.random = random;
+        this.voters = voters;
+        this.nodeConfig = nodeConfig;
+        this.unsafeLocalReads = unsafeLocalReads;
+        this.disk = new SimDisk(loop, id, random.split(), 300_000, 4_000_000, fsyncLies);
+        this.nodeAnchorNanos = random.nextLong(1_000_000_000_000L); // clocks start at different offsets
+        this.driftPpm = random.nextLong(-200, 201);
+    }
+
+    // ------------------------------------------------------------------ clock
+
+    long nodeNowNanos() {
+        long real = loop.nowNanos() - realAnchorNanos;
+        return nodeAnchorNanos + real + real / 1_000_000 * driftPpm;
+    }
+
+    private long realDelayFor(long nodeDelayNanos) {
+        if (nodeDelayNanos <= 0) {
+            return 0;
+        }
+        return (long) (nodeDelayNanos / (1.0 + driftPpm / 1e6));
+    }
+
+    /** The clock jumps and/or changes rate; timers pending by this clock move accordingly. */
+    void adjustClock(long jumpMillis, long newDriftPpm) {
+        long now = nodeNowNanos();
+        realAnchorNanos = loop.nowNanos();
+        nodeAnchorNanos = now + jumpMillis * 1_000_000;
+        driftPpm = Math.max(-500_000, Math.min(500_000, newDriftPpm));
+        for (Timer t : timers.values()) {
+            t.handle.cancel();
+            armTimer(t);
+        }
+    }
+
+    private void armTimer(Timer t) {
+        long realDelay = realDelayFor(t.nodeDeadlineNanos - nodeNowNanos());
+        t.handle = loop.at(realDelay, SimLoop.TICK_OR_TIMER, id, t.task);
+    }
+
+    // ------------------------------------------------------------------ lifecycle
+
+    /** Starts (or restarts) the node from its disk. A refusal to recover is recorded, not thrown. */
+    void start() {
+        incarnation++;
+        starts++;
+        timers.clear();
+        up = true;
+        refusedReason = null;
+        SimStage raftStage = new SimStage("raft", 5_000, 20_000);
+        SimStage applyStage = new SimStage("apply", 5_000, 30_000);
+        SimStage walStage = new SimStage("wal", 2_000, 10_000);
+        WalLogStore wal = new WalLogStore(disk, walStage, new WalConfig(256 * 1024, 100_000));
+        RandomSource rs = RandomSource.seeded(SimLoop.mix(random.nextLong(), incarnation));
+        raft = new RaftNode(id, voters, nodeConfig, rs, raftStage, applyStage, wal,
+                this::sendRaft, new KvStateMachine());
+        raft.setListener(sim.monitor());
+        sim.monitor().nodeStarted(id);
+        service = new KvService(raft, unsafeLocalReads);
+        try {
+            raft.start();
+        } catch (IOException e) {
+            up = false;
+            refusedReason = e.getMessage();
+            sim.nodeRefusedToStart(this, e.getMessage());
+        }
+    }
+
+    /** The process dies: its events vanish and unsynced writes may be lost or torn. */
+    void crash() {
+        if (!up) {
+            return;
+        }
+        up = false;
+        incarnation++;
+        for (Timer t : timers.values()) {
+            t.handle.cancel();
+        }
+        timers.clear();
+        disk.crash();
+        raft = null;
+        service = null;
+    }
+
+    void pause(long untilNanos) {
+        pausedUntilNanos = Math.max(pausedUntilNanos, untilNanos);
+    }
+
+    // ------------------------------------------------------------------ messaging
+
+    private void sendRaft(Message m) {
+        sim.network().send(id, m.to(), () -> sim.node(m.to()).receiveRaft(m));
+    }
+
+    private void receiveRaft(Message m) {
+        guard(SimLoop.NET, () -> raft.receive(m)).run();
+    }
+
+    void receiveClient(ClientRequest request, int clientAddress, Consumer<ClientResponse> onResponse) {
+        guard(SimLoop.NET, () -> service.handle(request, resp ->
+                sim.network().send(id, clientAddress, () -> onResponse.accept(resp)))).run();
+    }
+
+    /**
+     * Wraps a task of this node: dropped if the node crashed since, deferred while it is paused, and
+     * run with failure handling (an invariant violation fails the run; a storage failure kills the node).
+     */
+    private Runnable guard(int kind, Runnable task) {
+        long inc = incarnation;
+        return new Runnable() {
+            @Override
+            public void run() {
+                if (inc != incarnation || !up) {
+                    return;
+                }
+                if (loop.nowNanos() < pausedUntilNanos) {
+                    // Inputs from different peers queue in different sockets: at resume they interleave in
+                    // any order. Work inside the node (stages, timers) keeps its order.
+                    long jitter = kind == SimLoop.NET ? random.nextLong(2_000_000) : 0;
+                    loop.at(pausedUntilNanos - loop.nowNanos() + jitter, kind, id, this);
+                    return;
+                }
+                try {
+                    task.run();
+                } catch (InvariantViolation e) {
+                    sim.violation("node " + id + ": " + e.getMessage());
+                } catch (IllegalStateException e) {
+                    if (String.valueOf(e.getMessage()).contains("cannot persist")) {
+                        sim.note("node " + id + " died: " + e.getMessage());
+                        crash();
+                    } else {
+                        throw e;
+                    }
+                }
+            }
+        };
+    }
+
+    /** A pipeline stage of this node on the shared loop: FIFO, with a simulated cost per task. */
+    private final class SimStage implements Scheduler {
+        private final long minCostNanos;
+        private final long maxCostNanos;
+        private long lastAtNanos;
+
+        SimStage(String name, long minCostNanos, long maxCostNanos) {
+            this.minCostNanos = minCostNanos;
+            this.maxCostNanos = maxCostNanos;
+        }
+
+        @Override
+        public void execute(Runnable task) {
+            long cost = minCostNanos + random.nextLong(maxCostNanos - minCostNanos);
+            long at = Math.max(loop.nowNanos() + cost, lastAtNanos);
+            lastAtNanos = at;
+            loop.at(at - loop.nowNanos(), SimLoop.STAGE, id, guard(SimLoop.STAGE, task));
+        }
+
+        @Override
+        public Cancellable schedule(long delayMillis, Runnable task) {
+            long timerId = nextTimerId++;
+            Runnable fire = guard(SimLoop.TICK_OR_TIMER, () -> {
+                timers.remove(timerId);
+                task.run();
+            });
+            Timer armed = new Timer(nodeNowNanos() + delayMillis * 1_000_000, fire);
+            timers.put(timerId, armed);
+            armTimer(armed);
+            return () -> {
+                Timer removed = timers.remove(timerId);
+                if (removed != null) {
+                    removed.handle.cancel();
+                }
+            };
+        }
+    }
+}
