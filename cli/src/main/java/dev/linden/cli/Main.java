@@ -25,6 +25,10 @@ public final class Main implements Runnable {
         cl.addSubcommand("test", new TestCommand());
         cl.addSubcommand("check", new CheckCommand());
         cl.addSubcommand("sim", new SimCommand());
+        cl.addSubcommand("node", new NodeCommand());
+        cl.addSubcommand("cluster", new ClusterCommand());
+        cl.addSubcommand("kv", new KvCliCommand());
+        cl.addSubcommand("bench", new BenchCommand());
         return cl;
     }
 

@@ -46,10 +46,12 @@ public final class RaftNode {
     private final ArrayDeque<long[]> readsAwaitingApply = new ArrayDeque<>(); // {ctx, index}
     private long nextReadCtx = 1;
     private long appliedIndexSeen;
+    private boolean drainScheduled;
     private Ready.SoftState softState;
     private volatile int leaderHint = RaftCore.NO_NODE;
     private volatile Role roleSeen = Role.FOLLOWER;
     private volatile long termSeen;
+    private volatile Ready.SoftState softSeen = new Ready.SoftState(Role.FOLLOWER, 0, RaftCore.NO_NODE, 0, 0);
     private NodeListener listener = NodeListener.NONE;
 
     private record PendingProposal(long term, CompletableFuture<byte[]> future) {}
@@ -116,7 +118,7 @@ public final class RaftNode {
         raftStage.execute(() -> {
             if (running) {
                 core.step(m);
-                drain();
+                scheduleDrain();
             }
         });
     }
@@ -146,7 +148,7 @@ public final class RaftNode {
                 return;
             }
             proposals.put(index, new PendingProposal(core.term(), f));
-            drain();
+            scheduleDrain();
         });
         return f;
     }
@@ -168,7 +170,7 @@ public final class RaftNode {
             readsAwaitingIndex.put(ctx, f);
             readQueries.put(ctx, query);
             core.readIndex(ctx);
-            drain();
+            scheduleDrain();
         });
         return f;
     }
@@ -198,9 +200,24 @@ public final class RaftNode {
                 return;
             }
             core.tick();
-            drain();
+            scheduleDrain();
             scheduleTick();
         });
+    }
+
+    /**
+     * Coalesces work: inputs only mark the node dirty, and one drain runs after every task already queued
+     * on the raft stage. Under load many proposals and acks then share one ready: one log write, one
+     * AppendEntries per follower (batching falls out of the queue, with no timer to wait for).
+     */
+    private void scheduleDrain() {
+        if (!drainScheduled) {
+            drainScheduled = true;
+            raftStage.execute(() -> {
+                drainScheduled = false;
+                drain();
+            });
+        }
     }
 
     private void drain() {
@@ -230,7 +247,7 @@ public final class RaftNode {
             logStore.append(r.logWrite(), () -> raftStage.execute(() -> {
                 if (running) {
                     core.onLogWritten(writeId);
-                    drain();
+                    scheduleDrain();
                 }
             }), failure -> raftStage.execute(() -> failStorage(failure)));
         }
@@ -253,6 +270,7 @@ public final class RaftNode {
         leaderHint = softState.leaderId();
         roleSeen = softState.role();
         termSeen = softState.term();
+        softSeen = softState;
         listener.onSoftState(id, softState);
         serveReads();
     }
@@ -304,7 +322,7 @@ public final class RaftNode {
             }
         }
         serveReads();
-        drain();
+        scheduleDrain();
     }
 
     /** Runs confirmed reads whose index has been applied, on the apply stage, after what it applied. */
@@ -341,6 +359,11 @@ public final class RaftNode {
 
     public long term() {
         return termSeen;
+    }
+
+    /** The latest role, term, leader, commit and applied index (any thread). */
+    public Ready.SoftState softState() {
+        return softSeen;
     }
 
     /** The core, for tests and the simulator's checks. Only touch it on the raft stage. */

@@ -20,10 +20,17 @@ import java.util.stream.Stream;
 public final class NioVfs implements Vfs {
     private final Path dir;
     private final Executor syncExecutor;
+    private final boolean force;
 
     public NioVfs(Path dir, Executor syncExecutor) throws IOException {
+        this(dir, syncExecutor, true);
+    }
+
+    /** @param force false skips fsync entirely (benchmarks of the non-durable mode only) */
+    public NioVfs(Path dir, Executor syncExecutor, boolean force) throws IOException {
         this.dir = Files.createDirectories(dir);
         this.syncExecutor = syncExecutor;
+        this.force = force;
     }
 
     @Override
@@ -110,7 +117,9 @@ public final class NioVfs implements Vfs {
         public void sync(Runnable onDurable, java.util.function.Consumer<IOException> onFailure) {
             syncExecutor.execute(() -> {
                 try {
-                    ch.force(false);
+                    if (force) {
+                        ch.force(false);
+                    }
                 } catch (IOException e) {
                     onFailure.accept(e);
                     return;
@@ -121,7 +130,9 @@ public final class NioVfs implements Vfs {
 
         @Override
         public void syncNow() throws IOException {
-            ch.force(false);
+            if (force) {
+                ch.force(false);
+            }
         }
 
         @Override

@@ -1,0 +1,175 @@
+package dev.linden.cli;
+
+import dev.linden.kvnode.client.KvClient;
+import dev.linden.kvnode.kv.KvResult;
+import io.netty.channel.nio.NioEventLoopGroup;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code ./linden bench}: closed-loop write benchmark. C client sessions each keep K puts in flight for
+ * the duration; prints throughput and latency percentiles, and last the line
+ * {@code throughput: <ops/s> p99: <ms>}.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmark writes against a cluster.")
+public final class BenchCommand implements Callable<Integer> {
+    @Option(names = "--nodes", description = "nodes of the local cluster to start (default 3)")
+    int nodes = 3;
+
+    @Option(names = "--clients", description = "client sessions (default 16)")
+    int clients = 16;
+
+    @Option(names = "--inflight", description = "requests in flight per client (default 64)")
+    int inflight = 64;
+
+    @Option(names = "--value-size", description = "bytes per value (default 256)")
+    int valueSize = 256;
+
+    @Option(names = "--keys", description = "distinct keys (default 100000)")
+    int keys = 100_000;
+
+    @Option(names = "--duration", description = "measured seconds (default 10)")
+    double duration = 10;
+
+    @Option(names = "--warmup", description = "seconds before measuring (default 3)")
+    double warmup = 3;
+
+    @Option(names = "--fsync", description = "on (default) or off, for the local cluster")
+    String fsync = "on";
+
+    @Option(names = "--endpoints", description = "use a running cluster instead: 1=host:port,...")
+    String endpoints;
+
+    @Option(names = "--node-heap", description = "heap of each local node JVM (default 1g)")
+    String nodeHeap = "1g";
+
+    /** Latency samples kept (bounded memory); beyond it, samples are reservoir-sampled. */
+    static final int MAX_SAMPLES = 4_000_000;
+
+    @Override
+    public Integer call() throws Exception {
+        if (clients < 1 || inflight < 1 || inflight > 4096 || valueSize < 1 || keys < 1 || duration <= 0) {
+            System.err.println("linden bench: bad options");
+            return 3;
+        }
+        LocalCluster cluster = null;
+        Map<Integer, InetSocketAddress> eps;
+        if (endpoints != null) {
+            eps = KvClient.parseEndpoints(endpoints);
+        } else {
+            Path dir = Files.createTempDirectory("linden-bench");
+            cluster = new LocalCluster(dir, nodes, 17_000 + (int) (ProcessHandle.current().pid() % 1000) * 10);
+            cluster.writeLayout();
+            for (int i = 1; i <= nodes; i++) {
+                cluster.startNode(i, !"off".equals(fsync), List.of("-Xmx" + nodeHeap, "-XX:+UseParallelGC"));
+            }
+            eps = cluster.clientEndpoints();
+            System.out.println("started " + nodes + " node processes in " + dir + " (fsync " + fsync + ")");
+        }
+        NioEventLoopGroup group = new NioEventLoopGroup(2);
+        List<KvClient> sessions = new ArrayList<>();
+        try {
+            for (int i = 0; i < clients; i++) {
+                sessions.add(new KvClient(eps, new KvClient.Options(2_000, 10_000, inflight), group));
+            }
+            if (cluster != null) {
+                Optional<Integer> leader = cluster.awaitLeader(sessions.get(0), 20_000);
+                if (leader.isEmpty()) {
+                    System.err.println("linden bench: no leader within 20 s");
+                    return 3;
+                }
+                System.out.println("leader: node " + leader.get());
+            }
+            return run(sessions);
+        } finally {
+            sessions.forEach(KvClient::close);
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            if (cluster != null) {
+                for (int i = 1; i <= nodes; i++) {
+                    cluster.stopNode(i, 5_000);
+                }
+            }
+        }
+    }
+
+    private int run(List<KvClient> sessions) throws InterruptedException {
+        byte[] raw = new byte[valueSize];
+        Arrays.fill(raw, (byte) 'v');
+        String value = new String(raw, java.nio.charset.StandardCharsets.US_ASCII);
+        long start = System.nanoTime();
+        long measureFrom = start + (long) (warmup * 1e9);
+        long end = measureFrom + (long) (duration * 1e9);
+        AtomicLong ok = new AtomicLong();
+        AtomicLong errors = new AtomicLong();
+        long[] samples = new long[MAX_SAMPLES];
+        AtomicInteger sampleCount = new AtomicInteger();
+        AtomicLong seen = new AtomicLong();
+        CountDownLatch done = new CountDownLatch(sessions.size() * inflight);
+        for (int c = 0; c < sessions.size(); c++) {
+            KvClient client = sessions.get(c);
+            for (int k = 0; k < inflight; k++) {
+                SplittableRandom r = new SplittableRandom(c * 100_000L + k);
+                new Object() {
+                    void next() {
+                        long now = System.nanoTime();
+                        if (now >= end) {
+                            done.countDown();
+                            return;
+                        }
+                        client.put("key-" + r.nextInt(keys), value).whenComplete((res, err) -> {
+                            long t = System.nanoTime();
+                            if (t >= measureFrom && t < end) {
+                                if (err != null || res.status() != KvResult.Status.OK) {
+                                    errors.incrementAndGet();
+                                } else {
+                                    ok.incrementAndGet();
+                                    long n = seen.incrementAndGet();
+                                    int i = sampleCount.get();
+                                    if (i < MAX_SAMPLES && sampleCount.compareAndSet(i, i + 1)) {
+                                        samples[i] = t - now;
+                                    } else if (r.nextLong(n) < MAX_SAMPLES) {
+                                        samples[(int) r.nextLong(MAX_SAMPLES)] = t - now;
+                                    }
+                                }
+                            }
+                            next();
+                        });
+                    }
+                }.next();
+            }
+        }
+        done.await(Math.round(warmup + duration + 30), TimeUnit.SECONDS);
+        int n = Math.min(sampleCount.get(), MAX_SAMPLES);
+        long[] lat = Arrays.copyOf(samples, n);
+        Arrays.sort(lat);
+        double seconds = duration;
+        double throughput = ok.get() / seconds;
+        System.out.printf("writes: %d ok, %d errors in %.1f s (%d clients x %d in flight, %d-byte values, %d keys)%n",
+                ok.get(), errors.get(), seconds, sessions.size(), inflight, valueSize, keys);
+        System.out.printf("latency ms: p50 %.2f  p99 %.2f  p999 %.2f  max %.2f%n", pct(lat, 0.50), pct(lat, 0.99),
+                pct(lat, 0.999), n == 0 ? 0 : lat[n - 1] / 1e6);
+        System.out.printf("throughput: %.0f p99: %.2f%n", throughput, pct(lat, 0.99));
+        return ok.get() > 0 ? 0 : 1;
+    }
+
+    private static double pct(long[] sorted, double p) {
+        if (sorted.length == 0) {
+            return 0;
+        }
+        return sorted[Math.min(sorted.length - 1, (int) Math.floor(p * sorted.length))] / 1e6;
+    }
+}

@@ -1,0 +1,98 @@
+package dev.linden.cli;
+
+import dev.linden.kvnode.client.KvClient;
+import dev.linden.kvnode.net.Wire;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code ./linden cluster start|stop|status --nodes 3 --dir DIR}: a local cluster of separate JVMs. */
+@Command(name = "cluster", mixinStandardHelpOptions = true,
+        description = "Start, stop or inspect a local cluster of node processes on loopback.")
+public final class ClusterCommand implements Callable<Integer> {
+    @Parameters(index = "0", description = "start, stop or status")
+    String action;
+
+    @Option(names = "--nodes", description = "cluster size (default 3)")
+    int nodes = 3;
+
+    @Option(names = "--dir", description = "cluster directory (default ./linden-data)")
+    Path dir = Path.of("linden-data");
+
+    @Option(names = "--base-port", description = "peer ports are base+id, client ports base+100+id (default 7100)")
+    int basePort = 7100;
+
+    @Option(names = "--fsync", description = "on (default) or off")
+    String fsync = "on";
+
+    @Override
+    public Integer call() throws Exception {
+        switch (action) {
+            case "start": {
+                LocalCluster c = new LocalCluster(dir.toAbsolutePath(), nodes, basePort);
+                c.writeLayout();
+                for (int i = 1; i <= nodes; i++) {
+                    if (c.process(i).isPresent()) {
+                        System.out.println("node " + i + " already running");
+                        continue;
+                    }
+                    Process p = c.startNode(i, !"off".equals(fsync), List.of("-Xmx512m"));
+                    System.out.println("node " + i + " started, pid " + p.pid() + ", clients on 127.0.0.1:" + c.clientPort(i));
+                }
+                try (KvClient client = new KvClient(c.clientEndpoints(), KvClient.Options.defaults())) {
+                    Optional<Integer> leader = c.awaitLeader(client, 15_000);
+                    if (leader.isEmpty()) {
+                        System.out.println("no leader within 15 s; see " + c.dir + "/node-*/stdout.log");
+                        return 1;
+                    }
+                    System.out.println("leader: node " + leader.get());
+                    System.out.println("endpoints: " + c.clientEndpointsSpec());
+                }
+                return 0;
+            }
+            case "stop": {
+                if (!Files.exists(dir.resolve("cluster.properties"))) {
+                    System.out.println("no cluster in " + dir);
+                    return 1;
+                }
+                LocalCluster c = LocalCluster.open(dir.toAbsolutePath());
+                for (int i = 1; i <= c.nodes; i++) {
+                    System.out.println("node " + i + (c.stopNode(i, 10_000) ? " stopped" : " was not running"));
+                }
+                return 0;
+            }
+            case "status": {
+                if (!Files.exists(dir.resolve("cluster.properties"))) {
+                    System.out.println("no cluster in " + dir);
+                    return 1;
+                }
+                LocalCluster c = LocalCluster.open(dir.toAbsolutePath());
+                try (KvClient client = new KvClient(c.clientEndpoints(), KvClient.Options.defaults())) {
+                    Map<Integer, Wire.StatusResponse> s = c.status(client);
+                    int up = 0;
+                    for (int i = 1; i <= c.nodes; i++) {
+                        Wire.StatusResponse r = s.get(i);
+                        String pid = c.process(i).map(p -> "pid " + p.pid()).orElse("no process");
+                        if (r == null) {
+                            System.out.printf("node %d  %-12s not answering%n", i, pid);
+                        } else {
+                            up++;
+                            System.out.printf("node %d  %-12s %-9s term %d  leader %d  commit %d  applied %d%n", i, pid,
+                                    r.role(), r.term(), r.leaderId(), r.commitIndex(), r.appliedIndex());
+                        }
+                    }
+                    return up > c.nodes / 2 ? 0 : 1;
+                }
+            }
+            default:
+                System.err.println("linden cluster: action must be start, stop or status");
+                return 2;
+        }
+    }
+}

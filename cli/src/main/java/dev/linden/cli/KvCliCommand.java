@@ -1,0 +1,81 @@
+package dev.linden.cli;
+
+import dev.linden.kvnode.client.IndeterminateException;
+import dev.linden.kvnode.client.KvClient;
+import dev.linden.kvnode.client.RequestFailedException;
+import dev.linden.kvnode.kv.KvResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code ./linden kv get KEY | put KEY VALUE | cas KEY EXPECTED NEW | delete KEY | append KEY VALUE}.
+ * Exit codes: 0 done, 1 CAS mismatch, 2 outcome unknown, 3 failed or bad usage.
+ */
+@Command(name = "kv", mixinStandardHelpOptions = true, description = "Read and write keys in a running cluster.")
+public final class KvCliCommand implements Callable<Integer> {
+    @Option(names = "--endpoints", description = "1=host:port,2=host:port,... (default: from --dir)")
+    String endpoints;
+
+    @Option(names = "--dir", description = "a cluster directory made by 'cluster start' (default ./linden-data)")
+    Path dir = Path.of("linden-data");
+
+    @Parameters(description = "get KEY | put KEY VALUE | cas KEY EXPECTED NEW | delete KEY | append KEY VALUE")
+    List<String> args;
+
+    @Override
+    public Integer call() throws Exception {
+        if (args == null || args.isEmpty()) {
+            System.err.println("linden kv: give an operation: get, put, cas, delete or append");
+            return 3;
+        }
+        String spec = endpoints;
+        if (spec == null) {
+            if (!Files.exists(dir.resolve("cluster.properties"))) {
+                System.err.println("linden kv: no --endpoints and no cluster in " + dir);
+                return 3;
+            }
+            spec = LocalCluster.open(dir).clientEndpointsSpec();
+        }
+        String op = args.get(0);
+        int want = switch (op) {
+            case "get", "delete" -> 2;
+            case "put", "append" -> 3;
+            case "cas" -> 4;
+            default -> -1;
+        };
+        if (want < 0 || args.size() != want) {
+            System.err.println("linden kv: usage: get KEY | put KEY VALUE | cas KEY EXPECTED NEW | delete KEY | append KEY VALUE");
+            return 3;
+        }
+        try (KvClient client = new KvClient(KvClient.parseEndpoints(spec), KvClient.Options.defaults())) {
+            KvResult r = client.await(switch (op) {
+                case "get" -> client.get(args.get(1));
+                case "put" -> client.put(args.get(1), args.get(2));
+                case "append" -> client.append(args.get(1), args.get(2));
+                case "delete" -> client.delete(args.get(1));
+                default -> client.cas(args.get(1), args.get(2), args.get(3));
+            });
+            if (r.status() == KvResult.Status.CAS_MISMATCH) {
+                System.out.println("mismatch: current value is " + (r.value() == null ? "(absent)" : r.value()));
+                return 1;
+            }
+            if (op.equals("get")) {
+                System.out.println(r.value() == null ? "(absent)" : r.value());
+            } else {
+                System.out.println("OK");
+            }
+            return 0;
+        } catch (IndeterminateException e) {
+            System.err.println("linden kv: outcome unknown: " + e.getMessage());
+            return 2;
+        } catch (RequestFailedException e) {
+            System.err.println("linden kv: failed: " + e.getMessage());
+            return 3;
+        }
+    }
+}

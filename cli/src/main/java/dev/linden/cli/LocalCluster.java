@@ -1,0 +1,164 @@
+package dev.linden.cli;
+
+import dev.linden.kvnode.client.KvClient;
+import dev.linden.kvnode.net.Wire;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A local cluster of separate JVM processes on loopback, laid out in one directory:
+ * {@code DIR/cluster.properties} (ports), {@code DIR/node-N/} (data, {@code pid}, {@code stdout.log}).
+ */
+public final class LocalCluster {
+    public final Path dir;
+    public final int nodes;
+    public final int basePort;
+
+    public LocalCluster(Path dir, int nodes, int basePort) {
+        this.dir = dir;
+        this.nodes = nodes;
+        this.basePort = basePort;
+    }
+
+    public int peerPort(int id) {
+        return basePort + id;
+    }
+
+    public int clientPort(int id) {
+        return basePort + 100 + id;
+    }
+
+    public String peersSpec() {
+        List<String> parts = new ArrayList<>();
+        for (int i = 1; i <= nodes; i++) {
+            parts.add(i + "=127.0.0.1:" + peerPort(i));
+        }
+        return String.join(",", parts);
+    }
+
+    public Map<Integer, InetSocketAddress> clientEndpoints() {
+        TreeMap<Integer, InetSocketAddress> m = new TreeMap<>();
+        for (int i = 1; i <= nodes; i++) {
+            m.put(i, new InetSocketAddress("127.0.0.1", clientPort(i)));
+        }
+        return m;
+    }
+
+    public String clientEndpointsSpec() {
+        List<String> parts = new ArrayList<>();
+        for (int i = 1; i <= nodes; i++) {
+            parts.add(i + "=127.0.0.1:" + clientPort(i));
+        }
+        return String.join(",", parts);
+    }
+
+    /** Reads a cluster laid out by {@link #writeLayout}. */
+    public static LocalCluster open(Path dir) throws IOException {
+        java.util.Properties p = new java.util.Properties();
+        try (var in = Files.newInputStream(dir.resolve("cluster.properties"))) {
+            p.load(in);
+        }
+        return new LocalCluster(dir, Integer.parseInt(p.getProperty("nodes")), Integer.parseInt(p.getProperty("base-port")));
+    }
+
+    public void writeLayout() throws IOException {
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("cluster.properties"), "nodes=" + nodes + "\nbase-port=" + basePort
+                + "\npeers=" + peersSpec() + "\nclients=" + clientEndpointsSpec() + "\n");
+    }
+
+    public Path nodeDir(int id) {
+        return dir.resolve("node-" + id);
+    }
+
+    /** Starts one node process (its JVM runs this same jar or classpath). */
+    public Process startNode(int id, boolean fsync, List<String> jvmArgs) throws IOException {
+        Path nd = nodeDir(id);
+        Files.createDirectories(nd);
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(jvmArgs);
+        String extra = System.getenv("LINDEN_NODE_JAVA_OPTS"); // e.g. profiling flags
+        if (extra != null && !extra.isBlank()) {
+            cmd.addAll(List.of(extra.trim().split("\\s+")));
+        }
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(Main.class.getName());
+        cmd.addAll(List.of("node", "--id", String.valueOf(id), "--peers", peersSpec(), "--client-port",
+                String.valueOf(clientPort(id)), "--data-dir", nd.toString(), "--fsync", fsync ? "on" : "off"));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(nd.resolve("stdout.log").toFile())).start();
+        Files.writeString(nd.resolve("pid"), String.valueOf(p.pid()));
+        return p;
+    }
+
+    public Optional<ProcessHandle> process(int id) {
+        try {
+            long pid = Long.parseLong(Files.readString(nodeDir(id).resolve("pid")).trim());
+            return ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
+        } catch (IOException | NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** SIGTERM, then SIGKILL after {@code graceMillis}. */
+    public boolean stopNode(int id, long graceMillis) {
+        Optional<ProcessHandle> ph = process(id);
+        if (ph.isEmpty()) {
+            return false;
+        }
+        ph.get().destroy();
+        try {
+            ph.get().onExit().get(graceMillis, TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            ph.get().destroyForcibly();
+        }
+        return true;
+    }
+
+    /** kill -9. */
+    public void killNode(int id) {
+        process(id).ifPresent(ProcessHandle::destroyForcibly);
+        process(id).ifPresent(p -> p.onExit().join());
+    }
+
+    /** Statuses of the nodes that answer, by id. */
+    public Map<Integer, Wire.StatusResponse> status(KvClient client) {
+        TreeMap<Integer, Wire.StatusResponse> out = new TreeMap<>();
+        for (int i = 1; i <= nodes; i++) {
+            try {
+                out.put(i, client.status(i).get(2, TimeUnit.SECONDS));
+            } catch (Exception e) {
+                // not answering
+            }
+        }
+        return out;
+    }
+
+    /** Waits until one node reports being leader and a majority agree on it. */
+    public Optional<Integer> awaitLeader(KvClient client, long timeoutMillis) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + timeoutMillis;
+        while (System.currentTimeMillis() < deadline) {
+            Map<Integer, Wire.StatusResponse> s = status(client);
+            for (Wire.StatusResponse r : s.values()) {
+                if (r.role().equals("LEADER")) {
+                    long agree = s.values().stream().filter(o -> o.leaderId() == r.nodeId() && o.term() == r.term()).count();
+                    if (agree > nodes / 2) {
+                        return Optional.of(r.nodeId());
+                    }
+                }
+            }
+            Thread.sleep(100);
+        }
+        return Optional.empty();
+    }
+}

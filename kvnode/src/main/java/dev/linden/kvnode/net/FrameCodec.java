@@ -1,0 +1,38 @@
+package dev.linden.kvnode.net;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+import io.netty.handler.codec.MessageToByteEncoder;
+import io.netty.handler.codec.MessageToMessageDecoder;
+import io.netty.handler.flush.FlushConsolidationHandler;
+import java.util.List;
+
+/** The named, ordered pipeline both peer and client connections use. */
+public final class FrameCodec {
+    private FrameCodec() {}
+
+    /**
+     * frame decoder (bounded) -> message decoder -> encoder -> flush consolidation; {@code handler} last.
+     * A frame whose length field exceeds {@code maxFrameBytes} fails before any allocation.
+     */
+    public static void install(ChannelPipeline p, int maxFrameBytes, io.netty.channel.ChannelHandler handler) {
+        p.addLast("flush", new FlushConsolidationHandler(256, true));
+        p.addLast("frames", new LengthFieldBasedFrameDecoder(maxFrameBytes + Wire.HEADER_BYTES, Wire.LENGTH_OFFSET, 4,
+                0, 0, true));
+        p.addLast("decoder", new MessageToMessageDecoder<ByteBuf>() {
+            @Override
+            protected void decode(ChannelHandlerContext ctx, ByteBuf frame, List<Object> out) {
+                out.add(Wire.decode(frame));
+            }
+        });
+        p.addLast("encoder", new MessageToByteEncoder<Object>() {
+            @Override
+            protected void encode(ChannelHandlerContext ctx, Object msg, ByteBuf out) {
+                Wire.encode(msg, out);
+            }
+        });
+        p.addLast("handler", handler);
+    }
+}

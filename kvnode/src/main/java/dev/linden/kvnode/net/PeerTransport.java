@@ -1,0 +1,193 @@
+package dev.linden.kvnode.net;
+
+import dev.linden.kvnode.node.Transport;
+import dev.linden.kvnode.raft.Message;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import java.net.InetSocketAddress;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import java.util.logging.Logger;
+
+/**
+ * Raft messages between nodes over TCP: one connection per pair of nodes (the lower id dials and sends
+ * {@link Wire.Hello}; both directions then share it). Outbound data per peer is bounded by the channel's
+ * write-buffer high water mark: a message that would exceed it is dropped (Raft retransmits), so a slow
+ * peer never costs unbounded memory. Inbound messages go straight to the node, which queues them on its
+ * raft stage: no Raft work runs on Netty's event loop.
+ */
+public final class PeerTransport implements Transport, AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(PeerTransport.class.getName());
+    private static final long RECONNECT_MIN_MILLIS = 50;
+    private static final long RECONNECT_MAX_MILLIS = 2_000;
+
+    private final int selfId;
+    private final Map<Integer, InetSocketAddress> peers;
+    private final EventLoopGroup group;
+    private final Consumer<Message> inbound;
+    private final BooleanSupplier overloaded;
+    private final int maxFrameBytes;
+    private final int maxOutboundBytes;
+    private final Map<Integer, Channel> channels = new ConcurrentHashMap<>();
+    private final Map<Integer, Long> backoffMillis = new ConcurrentHashMap<>();
+    private volatile boolean closed;
+    private Channel server;
+    public final AtomicLong dropped = new AtomicLong();
+
+    /**
+     * @param peers             every node's peer address, this node's included
+     * @param overloaded        true while the node cannot take more input (messages are then dropped)
+     * @param maxOutboundBytes  per-peer bound on bytes queued for sending
+     */
+    public PeerTransport(int selfId, Map<Integer, InetSocketAddress> peers, EventLoopGroup group,
+                         Consumer<Message> inbound, BooleanSupplier overloaded, int maxFrameBytes,
+                         int maxOutboundBytes) {
+        this.selfId = selfId;
+        this.peers = Map.copyOf(peers);
+        this.group = group;
+        this.inbound = inbound;
+        this.overloaded = overloaded;
+        this.maxFrameBytes = maxFrameBytes;
+        this.maxOutboundBytes = maxOutboundBytes;
+    }
+
+    public void start() throws InterruptedException {
+        server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
+                        new WriteBufferWaterMark(maxOutboundBytes / 2, maxOutboundBytes))
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        FrameCodec.install(ch.pipeline(), maxFrameBytes, new Handler(0));
+                    }
+                })
+                .bind(peers.get(selfId)).sync().channel();
+        for (int peer : peers.keySet()) {
+            if (peer > selfId) {
+                dial(peer);
+            }
+        }
+    }
+
+    private void dial(int peer) {
+        if (closed) {
+            return;
+        }
+        new Bootstrap().group(group).channel(NioSocketChannel.class)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 2_000)
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK,
+                        new WriteBufferWaterMark(maxOutboundBytes / 2, maxOutboundBytes))
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        FrameCodec.install(ch.pipeline(), maxFrameBytes, new Handler(peer));
+                    }
+                })
+                .connect(peers.get(peer)).addListener(f -> {
+                    if (f.isSuccess()) {
+                        Channel ch = ((io.netty.channel.ChannelFuture) f).channel();
+                        backoffMillis.remove(peer);
+                        channels.put(peer, ch);
+                        ch.writeAndFlush(new Wire.Hello(selfId));
+                        ch.closeFuture().addListener(c -> {
+                            channels.remove(peer, ch);
+                            redial(peer);
+                        });
+                    } else {
+                        redial(peer);
+                    }
+                });
+    }
+
+    private void redial(int peer) {
+        if (closed) {
+            return;
+        }
+        long delay = backoffMillis.merge(peer, RECONNECT_MIN_MILLIS, (old, x) -> Math.min(RECONNECT_MAX_MILLIS, old * 2));
+        group.schedule(() -> dial(peer), delay, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void send(Message m) {
+        Channel ch = channels.get(m.to());
+        if (ch == null || !ch.isActive() || !ch.isWritable()) {
+            dropped.incrementAndGet();
+            return;
+        }
+        ch.writeAndFlush(m, ch.voidPromise());
+    }
+
+    /** Reads one connection: a dialed one knows its peer; an accepted one learns it from Hello. */
+    private final class Handler extends SimpleChannelInboundHandler<Object> {
+        private int peer;
+
+        Handler(int peer) {
+            this.peer = peer;
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof Wire.Hello h) {
+                if (peer != 0 || !peers.containsKey(h.nodeId()) || h.nodeId() >= selfId) {
+                    throw new Wire.BadFrameException("unexpected hello from " + h.nodeId());
+                }
+                peer = h.nodeId();
+                Channel old = channels.put(peer, ctx.channel());
+                if (old != null && old != ctx.channel()) {
+                    old.close();
+                }
+                Channel mine = ctx.channel();
+                mine.closeFuture().addListener(c -> channels.remove(h.nodeId(), mine));
+                return;
+            }
+            if (!(msg instanceof Message m) || peer == 0) {
+                throw new Wire.BadFrameException("unexpected " + msg.getClass().getSimpleName() + " on a peer connection");
+            }
+            if (m.from() != peer || m.to() != selfId) {
+                throw new Wire.BadFrameException("message from " + m.from() + " to " + m.to() + " on the link with "
+                        + peer);
+            }
+            if (overloaded.getAsBoolean()) {
+                dropped.incrementAndGet();
+                return;
+            }
+            inbound.accept(m);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            LOG.warning("closing peer connection " + ctx.channel().remoteAddress() + ": " + reason(cause));
+            ctx.close();
+        }
+    }
+
+    static String reason(Throwable t) {
+        Throwable c = t instanceof io.netty.handler.codec.DecoderException && t.getCause() != null ? t.getCause() : t;
+        return c.getClass().getSimpleName() + ": " + c.getMessage();
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        if (server != null) {
+            server.close();
+        }
+        channels.values().forEach(Channel::close);
+    }
+}

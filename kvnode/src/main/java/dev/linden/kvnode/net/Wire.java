@@ -1,0 +1,254 @@
+package dev.linden.kvnode.net;
+
+import dev.linden.kvnode.kv.KvCommand;
+import dev.linden.kvnode.kv.KvResult;
+import dev.linden.kvnode.raft.Entry;
+import dev.linden.kvnode.raft.Message;
+import dev.linden.kvnode.service.ClientRequest;
+import dev.linden.kvnode.service.ClientResponse;
+import io.netty.buffer.ByteBuf;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The binary protocol between nodes and between clients and nodes. Every frame:
+ * <pre>
+ *   0       2     3     4           8
+ *   +-------+-----+-----+-----------+--------------------+
+ *   | magic | ver | typ | length    | payload (length B) |
+ *   | "LN"  |  1  |     | uint32 BE |                    |
+ *   +-------+-----+-----+-----------+--------------------+
+ * </pre>
+ * {@code length} is at most the configured maximum frame size; the frame decoder rejects larger ones
+ * before allocating. Payloads are decoded strictly: any inconsistency is a {@link BadFrameException},
+ * which closes that connection (never the node).
+ */
+public final class Wire {
+    public static final int MAGIC = 0x4C4E;
+    public static final int VERSION = 1;
+    public static final int HEADER_BYTES = 8;
+    public static final int LENGTH_OFFSET = 4;
+    public static final int DEFAULT_MAX_FRAME_BYTES = 16 << 20;
+    /** Most entries accepted in one AppendEntries frame. */
+    public static final int MAX_ENTRIES_PER_FRAME = 1 << 16;
+
+    static final int HELLO = 1;
+    static final int VOTE_REQ = 2;
+    static final int VOTE_RESP = 3;
+    static final int APPEND_REQ = 4;
+    static final int APPEND_RESP = 5;
+    static final int HEARTBEAT_REQ = 6;
+    static final int HEARTBEAT_RESP = 7;
+    static final int CLIENT_REQ = 10;
+    static final int CLIENT_RESP = 11;
+    static final int STATUS_REQ = 12;
+    static final int STATUS_RESP = 13;
+
+    /** A peer introduces itself on a connection it opened. */
+    public record Hello(int nodeId) {}
+
+    /** Asks a node for its view of the cluster. */
+    public record StatusRequest(long requestId) {}
+
+    public record StatusResponse(long requestId, int nodeId, String role, long term, int leaderId, long commitIndex,
+                                 long appliedIndex, long lastIndex) {}
+
+    /** A frame that cannot be decoded. */
+    public static final class BadFrameException extends RuntimeException {
+        public BadFrameException(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    private Wire() {}
+
+    // ------------------------------------------------------------------ encoding
+
+    public static void encode(Object msg, ByteBuf out) {
+        int start = out.writerIndex();
+        out.writeShort(MAGIC).writeByte(VERSION).writeByte(0).writeInt(0);
+        int type;
+        if (msg instanceof Message.VoteRequest m) {
+            type = VOTE_REQ;
+            header(out, m);
+            out.writeBoolean(m.preVote()).writeLong(m.lastLogIndex()).writeLong(m.lastLogTerm());
+        } else if (msg instanceof Message.VoteResponse m) {
+            type = VOTE_RESP;
+            header(out, m);
+            out.writeBoolean(m.preVote()).writeBoolean(m.granted());
+        } else if (msg instanceof Message.AppendRequest m) {
+            type = APPEND_REQ;
+            header(out, m);
+            out.writeLong(m.prevLogIndex()).writeLong(m.prevLogTerm()).writeLong(m.leaderCommit());
+            out.writeInt(m.entries().size());
+            for (Entry e : m.entries()) {
+                out.writeLong(e.term()).writeLong(e.index()).writeByte(e.kind().ordinal()).writeInt(e.command().length)
+                        .writeBytes(e.command());
+            }
+        } else if (msg instanceof Message.AppendResponse m) {
+            type = APPEND_RESP;
+            header(out, m);
+            out.writeBoolean(m.success()).writeLong(m.matchIndex()).writeLong(m.rejectedPrevIndex())
+                    .writeLong(m.hintIndex()).writeLong(m.hintTerm());
+        } else if (msg instanceof Message.HeartbeatRequest m) {
+            type = HEARTBEAT_REQ;
+            header(out, m);
+            out.writeLong(m.commitIndex()).writeLong(m.readSeq());
+        } else if (msg instanceof Message.HeartbeatResponse m) {
+            type = HEARTBEAT_RESP;
+            header(out, m);
+            out.writeLong(m.readSeq());
+        } else if (msg instanceof Hello h) {
+            type = HELLO;
+            out.writeInt(h.nodeId());
+        } else if (msg instanceof ClientRequest r) {
+            type = CLIENT_REQ;
+            out.writeLong(r.requestId());
+            bytes(out, r.command().encode());
+        } else if (msg instanceof ClientResponse r) {
+            type = CLIENT_RESP;
+            out.writeLong(r.requestId()).writeByte(r.status().ordinal()).writeInt(r.leaderHint());
+            bytes(out, r.result() == null ? null : r.result().encode());
+        } else if (msg instanceof StatusRequest r) {
+            type = STATUS_REQ;
+            out.writeLong(r.requestId());
+        } else if (msg instanceof StatusResponse r) {
+            type = STATUS_RESP;
+            out.writeLong(r.requestId()).writeInt(r.nodeId());
+            bytes(out, r.role().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            out.writeLong(r.term()).writeInt(r.leaderId()).writeLong(r.commitIndex()).writeLong(r.appliedIndex())
+                    .writeLong(r.lastIndex());
+        } else {
+            throw new IllegalArgumentException("cannot encode " + msg.getClass());
+        }
+        out.setByte(start + 3, type);
+        out.setInt(start + LENGTH_OFFSET, out.writerIndex() - start - HEADER_BYTES);
+    }
+
+    private static void header(ByteBuf out, Message m) {
+        out.writeInt(m.from()).writeInt(m.to()).writeLong(m.term());
+    }
+
+    private static void bytes(ByteBuf out, byte[] b) {
+        if (b == null) {
+            out.writeInt(-1);
+        } else {
+            out.writeInt(b.length).writeBytes(b);
+        }
+    }
+
+    // ------------------------------------------------------------------ decoding
+
+    /** Decodes one whole frame (header included). */
+    public static Object decode(ByteBuf frame) {
+        if (frame.readableBytes() < HEADER_BYTES) {
+            throw new BadFrameException("frame shorter than its header");
+        }
+        int magic = frame.readUnsignedShort();
+        int version = frame.readUnsignedByte();
+        int type = frame.readUnsignedByte();
+        int length = frame.readInt();
+        if (magic != MAGIC) {
+            throw new BadFrameException(String.format("bad magic 0x%04x", magic));
+        }
+        if (version != VERSION) {
+            throw new BadFrameException("unsupported protocol version " + version);
+        }
+        if (length != frame.readableBytes()) {
+            throw new BadFrameException("length field " + length + " but " + frame.readableBytes() + " payload bytes");
+        }
+        try {
+            Object msg = decodePayload(type, frame);
+            if (frame.isReadable()) {
+                throw new BadFrameException(frame.readableBytes() + " trailing bytes in a frame of type " + type);
+            }
+            return msg;
+        } catch (BadFrameException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new BadFrameException("malformed frame of type " + type + ": " + e);
+        }
+    }
+
+    private static Object decodePayload(int type, ByteBuf in) {
+        switch (type) {
+            case HELLO:
+                return new Hello(in.readInt());
+            case VOTE_REQ:
+                return new Message.VoteRequest(in.readInt(), in.readInt(), in.readLong(), in.readBoolean(), in.readLong(),
+                        in.readLong());
+            case VOTE_RESP:
+                return new Message.VoteResponse(in.readInt(), in.readInt(), in.readLong(), in.readBoolean(),
+                        in.readBoolean());
+            case APPEND_REQ: {
+                int from = in.readInt();
+                int to = in.readInt();
+                long term = in.readLong();
+                long prevIndex = in.readLong();
+                long prevTerm = in.readLong();
+                long commit = in.readLong();
+                int count = in.readInt();
+                if (count < 0 || count > MAX_ENTRIES_PER_FRAME || count > in.readableBytes() / 21) {
+                    throw new BadFrameException("bad entry count " + count);
+                }
+                List<Entry> entries = new ArrayList<>(count);
+                for (int i = 0; i < count; i++) {
+                    long t = in.readLong();
+                    long idx = in.readLong();
+                    int kind = in.readUnsignedByte();
+                    byte[] cmd = readBytes(in, false);
+                    if (kind >= Entry.Kind.values().length) {
+                        throw new BadFrameException("bad entry kind " + kind);
+                    }
+                    if (idx != prevIndex + 1 + i) {
+                        throw new BadFrameException("entries not contiguous after " + prevIndex);
+                    }
+                    entries.add(new Entry(t, idx, Entry.Kind.values()[kind], cmd));
+                }
+                return new Message.AppendRequest(from, to, term, prevIndex, prevTerm, List.copyOf(entries), commit);
+            }
+            case APPEND_RESP:
+                return new Message.AppendResponse(in.readInt(), in.readInt(), in.readLong(), in.readBoolean(),
+                        in.readLong(), in.readLong(), in.readLong(), in.readLong());
+            case HEARTBEAT_REQ:
+                return new Message.HeartbeatRequest(in.readInt(), in.readInt(), in.readLong(), in.readLong(),
+                        in.readLong());
+            case HEARTBEAT_RESP:
+                return new Message.HeartbeatResponse(in.readInt(), in.readInt(), in.readLong(), in.readLong());
+            case CLIENT_REQ:
+                return new ClientRequest(in.readLong(), KvCommand.decode(readBytes(in, false)));
+            case CLIENT_RESP: {
+                long id = in.readLong();
+                int status = in.readUnsignedByte();
+                if (status >= ClientResponse.Status.values().length) {
+                    throw new BadFrameException("bad response status " + status);
+                }
+                int hint = in.readInt();
+                byte[] result = readBytes(in, true);
+                return new ClientResponse(id, ClientResponse.Status.values()[status], hint,
+                        result == null ? null : KvResult.decode(result));
+            }
+            case STATUS_REQ:
+                return new StatusRequest(in.readLong());
+            case STATUS_RESP:
+                return new StatusResponse(in.readLong(), in.readInt(),
+                        new String(readBytes(in, false), java.nio.charset.StandardCharsets.UTF_8), in.readLong(),
+                        in.readInt(), in.readLong(), in.readLong(), in.readLong());
+            default:
+                throw new BadFrameException("unknown frame type " + type);
+        }
+    }
+
+    private static byte[] readBytes(ByteBuf in, boolean nullable) {
+        int len = in.readInt();
+        if (len == -1 && nullable) {
+            return null;
+        }
+        if (len < 0 || len > in.readableBytes()) {
+            throw new BadFrameException("bad byte-string length " + len);
+        }
+        byte[] b = new byte[len];
+        in.readBytes(b);
+        return b;
+    }
+}

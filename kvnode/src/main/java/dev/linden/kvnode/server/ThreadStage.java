@@ -1,0 +1,76 @@
+package dev.linden.kvnode.server;
+
+import dev.linden.kvnode.node.Scheduler;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * A production pipeline stage: one dedicated thread running tasks in order. Timers are kept by a shared
+ * timer thread that only posts the task back here, so the stage's own clock is the machine's.
+ * A task that throws stops the node loudly ({@code onFatal}): a stage must never die silently.
+ */
+public final class ThreadStage implements Scheduler, AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(ThreadStage.class.getName());
+    private final LinkedBlockingQueue<Runnable> queue = new LinkedBlockingQueue<>();
+    private final ScheduledExecutorService timers;
+    private final Thread thread;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final java.util.function.Consumer<Throwable> onFatal;
+
+    public ThreadStage(String name, ScheduledExecutorService timers, java.util.function.Consumer<Throwable> onFatal) {
+        this.timers = timers;
+        this.onFatal = onFatal;
+        this.thread = new Thread(this::loop, name);
+        this.thread.setDaemon(true);
+        this.thread.start();
+    }
+
+    private void loop() {
+        while (!closed.get()) {
+            Runnable r;
+            try {
+                r = queue.poll(100, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                return;
+            }
+            if (r == null) {
+                continue;
+            }
+            try {
+                r.run();
+            } catch (Throwable t) {
+                LOG.log(Level.SEVERE, "stage " + thread.getName() + " failed", t);
+                onFatal.accept(t);
+                return;
+            }
+        }
+    }
+
+    @Override
+    public void execute(Runnable task) {
+        if (!closed.get()) {
+            queue.add(task);
+        }
+    }
+
+    @Override
+    public Cancellable schedule(long delayMillis, Runnable task) {
+        var f = timers.schedule(() -> execute(task), delayMillis, TimeUnit.MILLISECONDS);
+        return () -> f.cancel(false);
+    }
+
+    /** Tasks waiting: inputs from the network are refused past a bound on this. */
+    public int queued() {
+        return queue.size();
+    }
+
+    @Override
+    public void close() {
+        closed.set(true);
+        thread.interrupt();
+    }
+}
