@@ -60,7 +60,9 @@ public final class KvClient implements AutoCloseable {
     private final Options options;
     private final EventLoopGroup group;
     private final boolean ownGroup;
-    private final Map<Integer, CompletableFuture<Channel>> channels = new ConcurrentHashMap<>();
+    private final Map<Integer, CompletableFuture<dev.linden.kvnode.net.ChannelOutbox>> channels = new ConcurrentHashMap<>();
+    private final io.netty.util.concurrent.ScheduledFuture<?> sweeper;
+    private static final long SWEEP_MILLIS = 20;
     private final Map<Long, Call> calls = new ConcurrentHashMap<>();
     private final AtomicLong nextRequestId = new AtomicLong(1);
     private final long sessionId = ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
@@ -80,6 +82,7 @@ public final class KvClient implements AutoCloseable {
         volatile long requestId;
         volatile boolean maybeApplied;
         volatile int target;
+        volatile long attemptDeadlineNanos;
 
         Call(KvCommand command, long seq) {
             this.command = command;
@@ -127,6 +130,20 @@ public final class KvClient implements AutoCloseable {
         this.group = group == null ? new NioEventLoopGroup(1) : group;
         this.slots = new java.util.concurrent.Semaphore(options.maxInflight());
         this.leaderGuess = this.endpoints.firstKey();
+        this.sweeper = this.group.scheduleWithFixedDelay(this::sweepTimeouts, SWEEP_MILLIS, SWEEP_MILLIS,
+                TimeUnit.MILLISECONDS);
+    }
+
+    /** One periodic pass finds attempts that got no answer in time (cheaper than a timer per request). */
+    private void sweepTimeouts() {
+        long now = System.nanoTime();
+        for (Map.Entry<Long, Call> e : calls.entrySet()) {
+            Call call = e.getValue();
+            if (now > call.attemptDeadlineNanos && calls.remove(e.getKey(), call)) {
+                call.maybeApplied = true; // sent, no answer: it may have been applied
+                attempt(call, other(call.target));
+            }
+        }
     }
 
     /** Parses "1=host:port,2=host:port" or "host:port,host:port" (ids 1, 2, ... in order). */
@@ -232,19 +249,18 @@ public final class KvClient implements AutoCloseable {
         call.requestId = id;
         call.target = target;
         calls.put(id, call);
-        channel(target).whenComplete((ch, err) -> {
-            if (err != null || !ch.isActive()) {
+        call.attemptDeadlineNanos = Long.MAX_VALUE;
+        channel(target).whenComplete((box, err) -> {
+            if (err != null || !box.channel().isActive()) {
                 calls.remove(id);
                 group.schedule(() -> attempt(call, other(target)), 20, TimeUnit.MILLISECONDS);
                 return;
             }
-            ch.writeAndFlush(new ClientRequest(id, call.command), ch.voidPromise());
-            group.schedule(() -> {
-                if (calls.remove(id) != null) {
-                    call.maybeApplied = true; // sent, no answer: it may have been applied
-                    attempt(call, other(target));
-                }
-            }, options.attemptTimeoutMillis(), TimeUnit.MILLISECONDS);
+            call.attemptDeadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(options.attemptTimeoutMillis());
+            if (!box.offer(new ClientRequest(id, call.command))) {
+                calls.remove(id);
+                group.schedule(() -> attempt(call, target), 5, TimeUnit.MILLISECONDS);
+            }
         });
     }
 
@@ -298,12 +314,12 @@ public final class KvClient implements AutoCloseable {
 
     // ------------------------------------------------------------------ connections
 
-    private CompletableFuture<Channel> channel(int node) {
-        CompletableFuture<Channel> f = channels.get(node);
-        if (f != null && (!f.isDone() || (!f.isCompletedExceptionally() && f.join().isActive()))) {
+    private CompletableFuture<dev.linden.kvnode.net.ChannelOutbox> channel(int node) {
+        CompletableFuture<dev.linden.kvnode.net.ChannelOutbox> f = channels.get(node);
+        if (f != null && (!f.isDone() || (!f.isCompletedExceptionally() && f.join().channel().isActive()))) {
             return f;
         }
-        CompletableFuture<Channel> fresh = new CompletableFuture<>();
+        CompletableFuture<dev.linden.kvnode.net.ChannelOutbox> fresh = new CompletableFuture<>();
         if (f == null ? channels.putIfAbsent(node, fresh) != null : !channels.replace(node, f, fresh)) {
             return channels.get(node);
         }
@@ -318,7 +334,8 @@ public final class KvClient implements AutoCloseable {
                 })
                 .connect(endpoints.get(node)).addListener(cf -> {
                     if (cf.isSuccess()) {
-                        fresh.complete(((io.netty.channel.ChannelFuture) cf).channel());
+                        fresh.complete(new dev.linden.kvnode.net.ChannelOutbox(
+                                ((io.netty.channel.ChannelFuture) cf).channel(), 2 * options.maxInflight() + 16));
                     } else {
                         fresh.completeExceptionally(cf.cause());
                     }
@@ -352,12 +369,12 @@ public final class KvClient implements AutoCloseable {
         long id = nextRequestId.getAndIncrement();
         CompletableFuture<Wire.StatusResponse> f = new CompletableFuture<>();
         statusCalls.put(id, f);
-        channel(node).whenComplete((ch, err) -> {
+        channel(node).whenComplete((box, err) -> {
             if (err != null) {
                 statusCalls.remove(id);
                 f.completeExceptionally(err);
             } else {
-                ch.writeAndFlush(new Wire.StatusRequest(id), ch.voidPromise());
+                box.offer(new Wire.StatusRequest(id));
             }
         });
         return f.orTimeout(options.attemptTimeoutMillis(), TimeUnit.MILLISECONDS)
@@ -367,8 +384,9 @@ public final class KvClient implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        for (CompletableFuture<Channel> f : channels.values()) {
-            f.thenAccept(Channel::close);
+        sweeper.cancel(false);
+        for (CompletableFuture<dev.linden.kvnode.net.ChannelOutbox> f : channels.values()) {
+            f.thenAccept(b -> b.channel().close());
         }
         for (Call c : calls.values()) {
             c.fail(new IndeterminateException("client closed"));

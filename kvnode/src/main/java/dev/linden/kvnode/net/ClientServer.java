@@ -62,6 +62,27 @@ public final class ClientServer implements AutoCloseable {
 
     private final class Handler extends SimpleChannelInboundHandler<Object> {
         private final AtomicInteger inflight = new AtomicInteger();
+        private final java.util.ArrayList<ClientRequest> burst = new java.util.ArrayList<>();
+        private ChannelOutbox outbox;
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) throws Exception {
+            outbox = new ChannelOutbox(ctx.channel(), 2 * MAX_INFLIGHT_PER_CONNECTION);
+            super.channelActive(ctx);
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
+            if (!burst.isEmpty()) {
+                java.util.List<ClientRequest> batch = new java.util.ArrayList<>(burst);
+                burst.clear();
+                service.handleAll(batch, resp -> {
+                    inflight.decrementAndGet();
+                    outbox.offer(resp);
+                });
+            }
+            super.channelReadComplete(ctx);
+        }
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, Object msg) {
@@ -73,10 +94,7 @@ public final class ClientServer implements AutoCloseable {
                     return;
                 }
                 inflight.incrementAndGet();
-                service.handle(req, resp -> {
-                    inflight.decrementAndGet();
-                    ch.writeAndFlush(resp, ch.voidPromise());
-                });
+                burst.add(req);
             } else if (msg instanceof Wire.StatusRequest req) {
                 Ready.SoftState s = node.softState();
                 ch.writeAndFlush(new Wire.StatusResponse(req.requestId(), node.id(), s.role().name(), s.term(),

@@ -38,15 +38,20 @@ public final class PeerTransport implements Transport, AutoCloseable {
     private final int selfId;
     private final Map<Integer, InetSocketAddress> peers;
     private final EventLoopGroup group;
-    private final Consumer<Message> inbound;
+    private final Consumer<java.util.List<Message>> inbound;
     private final BooleanSupplier overloaded;
     private final int maxFrameBytes;
     private final int maxOutboundBytes;
-    private final Map<Integer, Channel> channels = new ConcurrentHashMap<>();
+    private final Map<Integer, ChannelOutbox> channels = new ConcurrentHashMap<>();
+    /** Messages queued for one peer beyond which new ones are dropped (Raft retransmits). */
+    private static final int MAX_QUEUED_PER_PEER = 65_536;
     private final Map<Integer, Long> backoffMillis = new ConcurrentHashMap<>();
     private volatile boolean closed;
     private Channel server;
     public final AtomicLong dropped = new AtomicLong();
+    public final AtomicLong sentMessages = new AtomicLong();
+    public final AtomicLong sentEntries = new AtomicLong();
+    public final AtomicLong receivedMessages = new AtomicLong();
 
     /**
      * @param peers             every node's peer address, this node's included
@@ -54,7 +59,7 @@ public final class PeerTransport implements Transport, AutoCloseable {
      * @param maxOutboundBytes  per-peer bound on bytes queued for sending
      */
     public PeerTransport(int selfId, Map<Integer, InetSocketAddress> peers, EventLoopGroup group,
-                         Consumer<Message> inbound, BooleanSupplier overloaded, int maxFrameBytes,
+                         Consumer<java.util.List<Message>> inbound, BooleanSupplier overloaded, int maxFrameBytes,
                          int maxOutboundBytes) {
         this.selfId = selfId;
         this.peers = Map.copyOf(peers);
@@ -103,10 +108,11 @@ public final class PeerTransport implements Transport, AutoCloseable {
                     if (f.isSuccess()) {
                         Channel ch = ((io.netty.channel.ChannelFuture) f).channel();
                         backoffMillis.remove(peer);
-                        channels.put(peer, ch);
+                        ChannelOutbox box = new ChannelOutbox(ch, MAX_QUEUED_PER_PEER);
                         ch.writeAndFlush(new Wire.Hello(selfId));
+                        channels.put(peer, box);
                         ch.closeFuture().addListener(c -> {
-                            channels.remove(peer, ch);
+                            channels.remove(peer, box);
                             redial(peer);
                         });
                     } else {
@@ -125,17 +131,30 @@ public final class PeerTransport implements Transport, AutoCloseable {
 
     @Override
     public void send(Message m) {
-        Channel ch = channels.get(m.to());
-        if (ch == null || !ch.isActive() || !ch.isWritable()) {
+        ChannelOutbox box = channels.get(m.to());
+        if (box == null || !box.channel().isActive() || !box.channel().isWritable() || !box.offer(m)) {
             dropped.incrementAndGet();
             return;
         }
-        ch.writeAndFlush(m, ch.voidPromise());
+        sentMessages.incrementAndGet();
+        if (m instanceof Message.AppendRequest a) {
+            sentEntries.addAndGet(a.entries().size());
+        }
     }
 
     /** Reads one connection: a dialed one knows its peer; an accepted one learns it from Hello. */
     private final class Handler extends SimpleChannelInboundHandler<Object> {
         private int peer;
+        private final java.util.ArrayList<Message> burst = new java.util.ArrayList<>();
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
+            if (!burst.isEmpty()) {
+                inbound.accept(new java.util.ArrayList<>(burst));
+                burst.clear();
+            }
+            super.channelReadComplete(ctx);
+        }
 
         Handler(int peer) {
             this.peer = peer;
@@ -148,12 +167,12 @@ public final class PeerTransport implements Transport, AutoCloseable {
                     throw new Wire.BadFrameException("unexpected hello from " + h.nodeId());
                 }
                 peer = h.nodeId();
-                Channel old = channels.put(peer, ctx.channel());
-                if (old != null && old != ctx.channel()) {
-                    old.close();
+                ChannelOutbox mine = new ChannelOutbox(ctx.channel(), MAX_QUEUED_PER_PEER);
+                ChannelOutbox old = channels.put(peer, mine);
+                if (old != null && old.channel() != ctx.channel()) {
+                    old.channel().close();
                 }
-                Channel mine = ctx.channel();
-                mine.closeFuture().addListener(c -> channels.remove(h.nodeId(), mine));
+                ctx.channel().closeFuture().addListener(c -> channels.remove(h.nodeId(), mine));
                 return;
             }
             if (!(msg instanceof Message m) || peer == 0) {
@@ -167,7 +186,8 @@ public final class PeerTransport implements Transport, AutoCloseable {
                 dropped.incrementAndGet();
                 return;
             }
-            inbound.accept(m);
+            receivedMessages.incrementAndGet();
+            burst.add(m);
         }
 
         @Override
@@ -182,12 +202,18 @@ public final class PeerTransport implements Transport, AutoCloseable {
         return c.getClass().getSimpleName() + ": " + c.getMessage();
     }
 
+    /** Counters for the log at shutdown. */
+    public String stats() {
+        return "peer messages sent " + sentMessages + " (entries " + sentEntries + "), received " + receivedMessages
+                + ", dropped " + dropped;
+    }
+
     @Override
     public void close() {
         closed = true;
         if (server != null) {
             server.close();
         }
-        channels.values().forEach(Channel::close);
+        channels.values().forEach(b -> b.channel().close());
     }
 }

@@ -40,7 +40,8 @@ public final class RaftNode {
     private RaftCore core;
     private Scheduler.Cancellable tickTimer;
     private boolean running;
-    private final TreeMap<Long, PendingProposal> proposals = new TreeMap<>();
+    /** Pending proposals in log-index order (they are appended in that order). */
+    private final ArrayDeque<PendingProposal> proposals = new ArrayDeque<>();
     private final TreeMap<Long, CompletableFuture<byte[]>> readsAwaitingIndex = new TreeMap<>();
     private final TreeMap<Long, byte[]> readQueries = new TreeMap<>();
     private final ArrayDeque<long[]> readsAwaitingApply = new ArrayDeque<>(); // {ctx, index}
@@ -54,7 +55,7 @@ public final class RaftNode {
     private volatile Ready.SoftState softSeen = new Ready.SoftState(Role.FOLLOWER, 0, RaftCore.NO_NODE, 0, 0);
     private NodeListener listener = NodeListener.NONE;
 
-    private record PendingProposal(long term, CompletableFuture<byte[]> future) {}
+    private record PendingProposal(long index, long term, CompletableFuture<byte[]> future) {}
 
     /** Observes what a node does, for simulator checks and metrics. Called on the raft or apply stage. */
     public interface NodeListener {
@@ -104,12 +105,24 @@ public final class RaftNode {
                 tickTimer.cancel();
             }
             NodeException unknown = new NodeException(NodeException.Reason.UNKNOWN, RaftCore.NO_NODE, "node stopped");
-            proposals.values().forEach(p -> p.future.completeExceptionally(unknown));
+            proposals.forEach(p -> p.future.completeExceptionally(unknown));
             proposals.clear();
             readsAwaitingIndex.values().forEach(f -> f.completeExceptionally(unknown));
             readsAwaitingIndex.clear();
             readQueries.clear();
             readsAwaitingApply.clear();
+        });
+    }
+
+    /** Hands a burst of inbound peer messages to the node in one raft-stage task (any thread). */
+    public void receiveAll(List<Message> messages) {
+        raftStage.execute(() -> {
+            if (running) {
+                for (Message m : messages) {
+                    core.step(m);
+                }
+                scheduleDrain();
+            }
         });
     }
 
@@ -127,30 +140,44 @@ public final class RaftNode {
     public CompletableFuture<byte[]> propose(byte[] command) {
         CompletableFuture<byte[]> f = new CompletableFuture<>();
         raftStage.execute(() -> {
-            if (!running) {
-                f.completeExceptionally(new NodeException(NodeException.Reason.NOT_LEADER, RaftCore.NO_NODE, "stopped"));
-                return;
-            }
-            if (proposals.size() >= config.maxPendingProposals()) {
-                f.completeExceptionally(new NodeException(NodeException.Reason.OVERLOADED, core.leaderId(),
-                        "too many pending proposals"));
-                return;
-            }
-            long index = core.propose(command);
-            if (index == RaftCore.PROPOSE_NOT_LEADER) {
-                f.completeExceptionally(new NodeException(NodeException.Reason.NOT_LEADER, core.leaderId(),
-                        "not the leader"));
-                return;
-            }
-            if (index == RaftCore.PROPOSE_THROTTLED) {
-                f.completeExceptionally(new NodeException(NodeException.Reason.OVERLOADED, core.leaderId(),
-                        "too many uncommitted entries"));
-                return;
-            }
-            proposals.put(index, new PendingProposal(core.term(), f));
+            proposeNow(command, f);
             scheduleDrain();
         });
         return f;
+    }
+
+    /** Proposes several commands in one raft-stage task (a burst read from one connection). */
+    public void proposeAll(List<byte[]> commands, List<CompletableFuture<byte[]>> futures) {
+        raftStage.execute(() -> {
+            for (int i = 0; i < commands.size(); i++) {
+                proposeNow(commands.get(i), futures.get(i));
+            }
+            scheduleDrain();
+        });
+    }
+
+    private void proposeNow(byte[] command, CompletableFuture<byte[]> f) {
+        if (!running) {
+            f.completeExceptionally(new NodeException(NodeException.Reason.NOT_LEADER, RaftCore.NO_NODE, "stopped"));
+            return;
+        }
+        if (proposals.size() >= config.maxPendingProposals()) {
+            f.completeExceptionally(new NodeException(NodeException.Reason.OVERLOADED, core.leaderId(),
+                    "too many pending proposals"));
+            return;
+        }
+        long index = core.propose(command);
+        if (index == RaftCore.PROPOSE_NOT_LEADER) {
+            f.completeExceptionally(new NodeException(NodeException.Reason.NOT_LEADER, core.leaderId(),
+                    "not the leader"));
+            return;
+        }
+        if (index == RaftCore.PROPOSE_THROTTLED) {
+            f.completeExceptionally(new NodeException(NodeException.Reason.OVERLOADED, core.leaderId(),
+                    "too many uncommitted entries"));
+            return;
+        }
+        proposals.addLast(new PendingProposal(index, core.term(), f));
     }
 
     /** A linearizable read (ReadIndex): confirms leadership, waits for apply, then runs the query. */
@@ -284,7 +311,7 @@ public final class RaftNode {
         }
         NodeException unknown = new NodeException(NodeException.Reason.UNKNOWN, RaftCore.NO_NODE,
                 "storage failed: " + failure.getMessage());
-        proposals.values().forEach(p -> p.future.completeExceptionally(unknown));
+        proposals.forEach(p -> p.future.completeExceptionally(unknown));
         proposals.clear();
         listener.onFatal(id, "storage failed: " + failure.getMessage());
     }
@@ -310,10 +337,15 @@ public final class RaftNode {
         appliedIndexSeen = last;
         for (int i = 0; i < batch.size(); i++) {
             Entry e = batch.get(i);
-            PendingProposal p = proposals.remove(e.index());
-            if (p == null) {
+            while (!proposals.isEmpty() && proposals.peekFirst().index() < e.index()) {
+                // A proposal whose index was applied earlier without it (cannot happen in order; defensive).
+                proposals.pollFirst().future.completeExceptionally(new NodeException(NodeException.Reason.LOST,
+                        core.leaderId(), "entry was overwritten by a new leader"));
+            }
+            if (proposals.isEmpty() || proposals.peekFirst().index() != e.index()) {
                 continue;
             }
+            PendingProposal p = proposals.pollFirst();
             if (p.term == e.term()) {
                 p.future.complete(results.get(i));
             } else {

@@ -24,6 +24,30 @@ public final class KvService {
         this.unsafeLocalReads = unsafeLocalReads;
     }
 
+    /**
+     * Handles a burst of requests read from one connection: the writes are proposed in one raft-stage
+     * task, so they share one log write and one AppendEntries per follower.
+     */
+    public void handleAll(java.util.List<ClientRequest> requests, Consumer<ClientResponse> reply) {
+        java.util.List<byte[]> commands = new java.util.ArrayList<>(requests.size());
+        java.util.List<CompletableFuture<byte[]>> futures = new java.util.ArrayList<>(requests.size());
+        for (ClientRequest r : requests) {
+            KvCommand cmd = r.command();
+            if (cmd.op() == KvOp.GET && cmd.clientId() == 0) {
+                handle(r, reply);
+                continue;
+            }
+            CompletableFuture<byte[]> f = new CompletableFuture<>();
+            commands.add(cmd.encode());
+            futures.add(f);
+            long id = r.requestId();
+            f.whenComplete((bytes, error) -> reply.accept(toResponse(id, bytes, error)));
+        }
+        if (!commands.isEmpty()) {
+            node.proposeAll(commands, futures);
+        }
+    }
+
     public void handle(ClientRequest request, Consumer<ClientResponse> reply) {
         KvCommand cmd = request.command();
         CompletableFuture<byte[]> f;
