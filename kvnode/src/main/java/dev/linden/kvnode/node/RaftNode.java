@@ -180,13 +180,21 @@ public final class RaftNode {
         proposals.addLast(new PendingProposal(index, core.term(), f));
     }
 
+    /** On the raft stage: fails {@code f} with NOT_LEADER (and a hint) unless this node leads; true if it did. */
+    private boolean refuseUnlessLeader(CompletableFuture<byte[]> f) {
+        if (running && core.role() == Role.LEADER) {
+            return false;
+        }
+        f.completeExceptionally(new NodeException(NodeException.Reason.NOT_LEADER,
+                running ? core.leaderId() : RaftCore.NO_NODE, "not the leader"));
+        return true;
+    }
+
     /** A linearizable read (ReadIndex): confirms leadership, waits for apply, then runs the query. */
     public CompletableFuture<byte[]> read(byte[] query) {
         CompletableFuture<byte[]> f = new CompletableFuture<>();
         raftStage.execute(() -> {
-            if (!running || core.role() != Role.LEADER) {
-                f.completeExceptionally(new NodeException(NodeException.Reason.NOT_LEADER,
-                        running ? core.leaderId() : RaftCore.NO_NODE, "not the leader"));
+            if (refuseUnlessLeader(f)) {
                 return;
             }
             if (readsAwaitingIndex.size() + readsAwaitingApply.size() >= config.maxPendingReads()) {
@@ -209,9 +217,7 @@ public final class RaftNode {
     public CompletableFuture<byte[]> readLocal(byte[] query) {
         CompletableFuture<byte[]> f = new CompletableFuture<>();
         raftStage.execute(() -> {
-            if (!running || core.role() != Role.LEADER) {
-                f.completeExceptionally(new NodeException(NodeException.Reason.NOT_LEADER,
-                        running ? core.leaderId() : RaftCore.NO_NODE, "not the leader"));
+            if (refuseUnlessLeader(f)) {
                 return;
             }
             applyStage.execute(() -> f.complete(stateMachine.query(query)));
