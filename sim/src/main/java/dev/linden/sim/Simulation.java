@@ -192,6 +192,11 @@ public final class Simulation {
                 detail = exit == 0 ? "" : explain(check);
             }
         }
+        if (exit != 0 && !notes.isEmpty()) {
+            int from = Math.max(0, notes.size() - 40);
+            detail = detail + "\nfault timeline (last " + (notes.size() - from) + " events):\n  "
+                    + String.join("\n  ", notes.subList(from, notes.size()));
+        }
         loop.mix(exit);
         loop.mix(ops);
         loop.mix(monitor.maxAppliedIndex);

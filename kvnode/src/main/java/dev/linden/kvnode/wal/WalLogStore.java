@@ -147,7 +147,11 @@ public final class WalLogStore implements LogStore {
             boolean reachesEnd = claimedLen >= 0 && claimedLen <= WalRecord.MAX_PAYLOAD_BYTES
                     && at + WalRecord.HEADER_BYTES + (long) claimedLen >= buf.limit();
             boolean tinyTail = buf.limit() - at < WalRecord.HEADER_BYTES;
-            if (last && (d.status == WalRecord.Status.TRUNCATED || reachesEnd || tinyTail)) {
+            boolean looksTorn = d.status == WalRecord.Status.TRUNCATED || reachesEnd || tinyTail;
+            // A torn write is the end of the log: nothing valid can follow it (recovery truncates it before
+            // appending again). A valid record further on means this one was damaged after it was written,
+            // e.g. a flipped bit in its length field that makes it look as if it ran past the end.
+            if (last && looksTorn && !validRecordAfter(buf, at)) {
                 return at; // torn tail of the last write before a crash: never acknowledged
             }
             long index = buf.limit() - at >= 24 ? buf.getLong(at + 16) : -1;
@@ -157,6 +161,26 @@ public final class WalLogStore implements LogStore {
                     + "; refusing to start rather than lose acknowledged entries");
         }
         return buf.limit();
+    }
+
+    /** Is there a record with a valid checksum anywhere after offset {@code at}? (Only run on the failure path.) */
+    private static boolean validRecordAfter(ByteBuffer buf, int at) {
+        for (int off = at + 1; off + WalRecord.HEADER_BYTES <= buf.limit(); off++) {
+            int len = buf.getInt(off);
+            if (len < 0 || len > buf.limit() - off - WalRecord.HEADER_BYTES) {
+                continue;
+            }
+            int kind = buf.get(off + 24);
+            if (kind < 0 || kind > 1 || buf.getLong(off + 8) < 1 || buf.getLong(off + 16) < 1) {
+                continue;
+            }
+            ByteBuffer probe = buf.duplicate();
+            probe.position(off);
+            if (WalRecord.decode(probe).status == WalRecord.Status.OK) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static void apply(String name, int offset, Entry e, ArrayList<Entry> log) throws IOException {

@@ -131,6 +131,24 @@ class WalLogStoreTest {
     }
 
     @Test
+    void aCorruptLengthThatMimicsATornTailIsStillRefused() throws IOException {
+        // Found by the simulator (seed 10439): a flipped bit in a length field made the record look as if
+        // it ran past the end of the file, and recovery dropped it and every synced record after it.
+        WalLogStore wal = open(1 << 20);
+        wal.load();
+        wal.saveHardState(new HardState(1, 1));
+        write(wal, 1, entry(1, 1, "first"));
+        write(wal, 2, entry(1, 2, "acknowledged-after-it"));
+        Path seg = dir.resolve(WalLogStore.segmentName(1));
+        try (RandomAccessFile f = new RandomAccessFile(seg.toFile(), "rw")) {
+            f.seek(WalLogStore.SEGMENT_HEADER_BYTES + 1); // second byte of the first record's length
+            f.write(0x10); // length now ~1 MB: past the end of the file
+        }
+        IOException e = assertThrows(IOException.class, () -> open(1 << 20).load());
+        assertTrue(e.getMessage().contains("WAL corrupted"), e.getMessage());
+    }
+
+    @Test
     void aCorruptHardStateIsRefused() throws IOException {
         WalLogStore wal = open(1 << 20);
         wal.load();
