@@ -49,12 +49,18 @@ public final class SimCommand implements Callable<Integer> {
     @Option(names = "--workload", description = "register or append (default register)")
     String workload = "register";
 
+    @Option(names = "--intensity", description = "fault rate multiplier: 0.1 rare ... 1 default ... 10 storm")
+    double intensity = 1.0;
+
     @Option(names = "--threads", description = "seeds run in parallel (default: cores)")
     int threads = Runtime.getRuntime().availableProcessors();
 
     @Option(names = "--bug", description = "run a deliberately broken variant: local-reads (no ReadIndex) or "
             + "fsync-lies (acks before data is durable)")
     String bug;
+
+    @Option(names = "--save-history", description = "directory to save the history of each failing seed (EDN)")
+    java.nio.file.Path saveHistory;
 
     @Option(names = "--verbose", description = "print the detail of every failure in full")
     boolean verbose;
@@ -73,6 +79,7 @@ public final class SimCommand implements Callable<Integer> {
             return 3;
         }
         if ((nodes != 3 && nodes != 5) || seeds < 1 || durationSeconds < 0.1 || clients < 1 || threads < 1
+                || !(intensity > 0) || intensity > 10
                 || !(workload.equals("register") || workload.equals("append"))
                 || (bug != null && !bug.equals("local-reads") && !bug.equals("fsync-lies"))) {
             err.println("linden sim: need --nodes 3|5, --seeds >= 1, --duration >= 0.1, --clients >= 1, "
@@ -89,7 +96,7 @@ public final class SimCommand implements Callable<Integer> {
         }
         SimConfig base = SimConfig.defaults(0).withNodes(nodes).withClients(clients)
                 .withDurationMillis((long) (durationSeconds * 1000)).withFaults(faultSet).withWorkload(workload)
-                .withUnsafeLocalReads("local-reads".equals(bug)).withFsyncLies("fsync-lies".equals(bug));
+                .withFaultIntensity(intensity).withUnsafeLocalReads("local-reads".equals(bug)).withFsyncLies("fsync-lies".equals(bug));
         long wallStart = System.nanoTime();
         ExecutorService pool = Executors.newFixedThreadPool(Math.min(threads, todo.size()), r -> {
             Thread t = new Thread(r, "sim");
@@ -100,7 +107,7 @@ public final class SimCommand implements Callable<Integer> {
         try {
             List<Future<SimResult>> futures = new ArrayList<>();
             for (long s : todo) {
-                futures.add(pool.submit(() -> Simulation.run(base.withSeed(s))));
+                futures.add(pool.submit(() -> Simulation.run(base.withSeed(s), saveHistory)));
             }
             for (Future<SimResult> f : futures) {
                 SimResult r = f.get();
@@ -141,7 +148,8 @@ public final class SimCommand implements Callable<Integer> {
             if (!r.passed()) {
                 out.println("replay: ./linden sim --seed " + r.seed() + " --nodes " + nodes + " --duration "
                         + trim(durationSeconds) + " --faults " + faults + " --clients " + clients + " --workload "
-                        + workload + (bug == null ? "" : " --bug " + bug));
+                        + workload + (intensity == 1.0 ? "" : " --intensity " + intensity)
+                        + (bug == null ? "" : " --bug " + bug));
                 exit = exit == 0 ? r.exitCode() : exit == 1 || r.exitCode() == 1 ? 1 : Math.min(exit, r.exitCode());
             }
         }

@@ -219,6 +219,7 @@ public final class Checker {
         for (Operation op : original) {
             ops.add(op.withId(ops.size()));
         }
+        ops = model.canonicalize(ops);
         Search s = new Search(model, ops, deadline, memoryBytes);
         Search.Outcome outcome = s.run();
         if (outcome == Search.Outcome.NOT_LINEARIZABLE && model.pruner(ops) != null) {

@@ -5,6 +5,7 @@ import dev.linden.checker.model.Model;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import java.util.SplittableRandom;
 
 /**
@@ -42,6 +43,14 @@ final class Search {
     private final long[] bits;
     /** 1 for indeterminate ops: they may be linearized or never, which makes memo subsumption sound. */
     private final long[] infoMask;
+    /**
+     * Symmetry breaking: indeterminate ops with the same function and argument are interchangeable (no
+     * return, same effect), so any linearization can be rearranged to use the earliest-invoked ones, in
+     * invocation order. classOf[op] is the op's class (-1 if completed), rankInClass its place in it.
+     */
+    private final int[] classOf;
+    private final int[] rankInClass;
+    private final int[] linearizedInClass;
 
     // Results.
     Outcome outcome;
@@ -106,12 +115,28 @@ final class Search {
         }
         bits = new long[(n + 63) >>> 6];
         infoMask = new long[bits.length];
-        for (Operation op : ops) {
+        classOf = new int[n];
+        rankInClass = new int[n];
+        java.util.Arrays.fill(classOf, -1);
+        java.util.HashMap<List<Object>, Integer> classes = new java.util.HashMap<>();
+        java.util.ArrayList<Integer> classSizes = new java.util.ArrayList<>();
+        List<Operation> byInvoke = new ArrayList<>(ops);
+        byInvoke.sort(java.util.Comparator.comparingLong(Operation::invokeTime).thenComparingInt(Operation::id));
+        for (Operation op : byInvoke) {
             if (op.indeterminate()) {
                 infoMask[op.id() >>> 6] |= 1L << op.id();
                 zobrist[op.id()] = 0; // the memo key hashes completed ops only
+                List<Object> key = java.util.Arrays.asList(op.f(), op.input());
+                int c = classes.computeIfAbsent(key, k -> {
+                    classSizes.add(0);
+                    return classSizes.size() - 1;
+                });
+                classOf[op.id()] = c;
+                rankInClass[op.id()] = classSizes.get(c);
+                classSizes.set(c, classSizes.get(c) + 1);
             }
         }
+        linearizedInClass = new int[classSizes.size()];
     }
 
     /**
@@ -283,6 +308,14 @@ final class Search {
             if (entry != NIL && entryIsCall[entry]) {
                 int op = entryOp[entry];
                 Object after = forced ? state : model.step(state, ops.get(op));
+                if (after != Model.ILLEGAL && classOf[op] >= 0 && linearizedInClass[classOf[op]] != rankInClass[op]) {
+                    after = Model.ILLEGAL; // an identical, earlier-invoked indeterminate op must take this turn
+                }
+                if (after != Model.ILLEGAL && !forced && ops.get(op).indeterminate() && Objects.equals(after, state)) {
+                    // An indeterminate op that changes nothing now is dominated by leaving it pending: it may
+                    // still happen later, or never. Linearizing it here can only lose options.
+                    after = Model.ILLEGAL;
+                }
                 if (after != Model.ILLEGAL) {
                     bits[op >>> 6] |= 1L << op;
                     long h = hash ^ zobrist[op];
@@ -309,6 +342,8 @@ final class Search {
                         lift(entry);
                         if (!ops.get(op).indeterminate()) {
                             remaining--;
+                        } else {
+                            linearizedInClass[classOf[op]]++;
                         }
                         entry = next[head];
                         sweep = true;
@@ -346,6 +381,8 @@ final class Search {
                 unlift(top);
                 if (!ops.get(op).indeterminate()) {
                     remaining++;
+                } else {
+                    linearizedInClass[classOf[op]]--;
                 }
             } while (wasForced);
             entry = next[top];

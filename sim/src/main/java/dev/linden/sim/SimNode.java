@@ -163,6 +163,13 @@ final class SimNode {
     }
 
     void receiveClient(ClientRequest request, int clientAddress, Consumer<ClientResponse> onResponse) {
+        if (!up) {
+            // No process listens: the OS refuses the connection, which the client learns at once and for
+            // sure (nothing was applied). A paused process, by contrast, accepts and stays silent.
+            sim.network().send(id, clientAddress, () -> onResponse.accept(new ClientResponse(request.requestId(),
+                    ClientResponse.Status.NOT_LEADER, dev.linden.kvnode.raft.RaftCore.NO_NODE, null)));
+            return;
+        }
         guard(SimLoop.NET, () -> service.handle(request, resp ->
                 sim.network().send(id, clientAddress, () -> onResponse.accept(resp)))).run();
     }

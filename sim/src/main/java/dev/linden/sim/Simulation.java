@@ -57,11 +57,29 @@ public final class Simulation {
 
     /** Runs one seed to completion. Never throws for a failing run: the result says what failed. */
     public static SimResult run(SimConfig config) {
+        return run(config, null);
+    }
+
+    /**
+     * Like {@link #run(SimConfig)}; when the run fails and {@code saveFailedHistoryTo} is a directory, the
+     * recorded history is written there as {@code seed-N.edn} (Jepsen EDN, for {@code ./linden check}).
+     */
+    public static SimResult run(SimConfig config, java.nio.file.Path saveFailedHistoryTo) {
         long wallStart = System.nanoTime();
         Simulation s = new Simulation(config);
         SimResult r;
         try {
             r = s.execute(wallStart);
+            if (!r.passed() && saveFailedHistoryTo != null) {
+                java.nio.file.Path file = saveFailedHistoryTo.resolve("seed-" + config.seed() + ".edn");
+                java.nio.file.Files.createDirectories(saveFailedHistoryTo);
+                dev.linden.checker.history.HistoryWriter.writeEdn(s.recorder.history("seed-" + config.seed()), file);
+                r = new SimResult(r.seed(), r.ops(), r.faultsInjected(), r.verdict(), r.exitCode(), r.traceHash(),
+                        r.simNanos(), r.wallNanos(), r.events(), r.checkNanos(),
+                        r.detail() + "\nhistory saved to " + file + " (model " + s.config.workload() + ")");
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         } catch (RuntimeException | Error e) {
             java.io.StringWriter w = new java.io.StringWriter();
             e.printStackTrace(new java.io.PrintWriter(w));

@@ -48,6 +48,14 @@ public interface Model {
     }
 
     /**
+     * An optional rewrite of one partition's operations into an equivalent, easier history (same verdict).
+     * Ids and times must be kept. The default keeps them as they are.
+     */
+    default List<Operation> canonicalize(List<Operation> partitionOps) {
+        return partitionOps;
+    }
+
+    /**
      * An optional sound pruning rule for one partition's operations: it may only reject states from which
      * no linearization can complete. Returns null when the model has none.
      */

@@ -54,6 +54,50 @@ public final class RegisterModel implements Model {
         return READS.contains(op.f());
     }
 
+    /** Stands for every value that no read returned and no CAS expected: they are indistinguishable. */
+    public static final Object UNOBSERVED = new Object() {
+        @Override
+        public String toString() {
+            return "<a value no read or CAS observed>";
+        }
+    };
+
+    /**
+     * Renames every written value that no read returned and no CAS expected to {@link #UNOBSERVED}. Reads
+     * and CASes only compare the state for equality with those observed values, so all such values act
+     * alike and the verdict cannot change; the search then sees one state where it saw hundreds (what
+     * makes histories with many indeterminate writes tractable).
+     */
+    @Override
+    public List<Operation> canonicalize(List<Operation> ops) {
+        java.util.HashSet<Object> observed = new java.util.HashSet<>();
+        observed.add(null); // absent: a read of nil or a CAS from nil observes it
+        for (Operation op : ops) {
+            if (READS.contains(op.f()) && !op.indeterminate()) {
+                observed.add(op.output());
+            } else if (op.f().equals("cas")) {
+                observed.add(((List<?>) op.input()).get(0));
+            }
+        }
+        java.util.ArrayList<Operation> out = new java.util.ArrayList<>(ops.size());
+        boolean changed = false;
+        for (Operation op : ops) {
+            Object input = op.input();
+            if (WRITES.contains(op.f()) && !observed.contains(input)) {
+                input = UNOBSERVED;
+            } else if (op.f().equals("cas") && !observed.contains(((List<?>) input).get(1))) {
+                input = java.util.Arrays.asList(((List<?>) input).get(0), UNOBSERVED);
+            }
+            if (input != op.input()) {
+                changed = true;
+                op = new Operation(op.id(), op.process(), op.f(), op.key(), input, op.output(), op.invokeTime(),
+                        op.returnTime(), op.indeterminate(), op.invokeIndex(), op.returnIndex());
+            }
+            out.add(op);
+        }
+        return changed ? out : ops;
+    }
+
     @Override
     public Object step(Object state, Operation op) {
         String f = op.f();
