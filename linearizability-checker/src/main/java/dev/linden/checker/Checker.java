@@ -56,6 +56,9 @@ public final class Checker {
         }
     }
 
+    /** Wall-clock bound on re-searching a failing prefix to explain it (the verdict is already known). */
+    private static final long REFINE_BUDGET_NANOS = 2_000_000_000L;
+
     private Checker() {}
 
     /** Checks a history; {@code model} null means infer it from the operations. */
@@ -177,7 +180,9 @@ public final class Checker {
         }
         final Operation blamed = culprit;
         List<Operation> others = t.ops.stream().filter(o -> o != blamed).toList();
-        Search s = new Search(model, t.ops, model.pruner(others), deadline, memoryBytes);
+        // Bounded: without the culprit's own constraint this search can be as hard as the unpruned one.
+        long refineDeadline = Math.min(deadline, System.nanoTime() + REFINE_BUDGET_NANOS);
+        Search s = new Search(model, t.ops, model.pruner(others), refineDeadline, memoryBytes);
         if (s.run() != Search.Outcome.NOT_LINEARIZABLE) {
             return null;
         }

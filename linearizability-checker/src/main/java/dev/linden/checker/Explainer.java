@@ -107,6 +107,9 @@ final class Explainer {
     }
 
     private static String appendReason(List<Operation> ops, Operation read, String v, String tail) {
+        if (!AppendModel.canSpell(v, ops)) {
+            return ", but no put followed by appends of the values in this history spells that string";
+        }
         // The string starts with put P's value, but a later put Q completed before the read began.
         for (Operation p : ops) {
             if (!isPut(p) || !(p.input() instanceof String pv) || pv.isEmpty() || !v.startsWith(pv)

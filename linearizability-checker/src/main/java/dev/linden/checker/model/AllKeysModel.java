@@ -58,6 +58,35 @@ public final class AllKeysModel implements Model {
         return null;
     }
 
+    /** Each key's own pruning rule, applied to that key's part of the state. */
+    @Override
+    public Pruner pruner(java.util.List<Operation> ops) {
+        TreeMap<String, java.util.List<Operation>> byKey = new TreeMap<>();
+        for (Operation op : ops) {
+            byKey.computeIfAbsent(op.key() == null ? "" : op.key(), k -> new java.util.ArrayList<>()).add(op);
+        }
+        TreeMap<String, Pruner> pruners = new TreeMap<>();
+        byKey.forEach((k, keyOps) -> {
+            Pruner p = perKey.pruner(keyOps);
+            if (p != null) {
+                pruners.put(k, p);
+            }
+        });
+        if (pruners.isEmpty()) {
+            return null;
+        }
+        return (state, linearized) -> {
+            Map<?, ?> m = (Map<?, ?>) state;
+            for (Map.Entry<String, Pruner> e : pruners.entrySet()) {
+                Object keyState = m.containsKey(e.getKey()) ? m.get(e.getKey()) : perKey.init();
+                if (!e.getValue().allows(keyState, linearized)) {
+                    return false;
+                }
+            }
+            return true;
+        };
+    }
+
     @Override
     public int stateBytes(Object state) {
         return 48 * (1 + ((Map<?, ?>) state).size());

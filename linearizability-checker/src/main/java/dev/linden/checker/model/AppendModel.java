@@ -95,8 +95,13 @@ public final class AppendModel implements Model {
         List<ReadConstraint> constraints = new ArrayList<>();
         for (Operation op : ops) {
             if (readOnly(op) && !op.indeterminate()) {
-                ReadConstraint c = parse(op, op.output() == null ? "" : (String) op.output(), putsByValue,
-                        appendsByValue);
+                String v = op.output() == null ? "" : (String) op.output();
+                if (!producible(v, putsByValue, appendsByValue)) {
+                    // No put followed by appends spells this string: the read can never be linearized, so no
+                    // state can lead to a complete linearization.
+                    return (state, linearized) -> false;
+                }
+                ReadConstraint c = parse(op, v, putsByValue, appendsByValue);
                 if (c != null) {
                     constraints.add(c);
                 }
@@ -182,6 +187,35 @@ public final class AppendModel implements Model {
             }
             return true;
         }
+    }
+
+    /** Can the put and append values of {@code ops} spell {@code v} (a put, or nothing, then appends)? */
+    public static boolean canSpell(String v, List<Operation> ops) {
+        Map<String, List<Operation>> puts = new HashMap<>();
+        Map<String, List<Operation>> appends = new HashMap<>();
+        for (Operation op : ops) {
+            if (op.input() instanceof String in && !in.isEmpty()) {
+                if (op.f().equals("append")) {
+                    appends.computeIfAbsent(in, k -> new ArrayList<>()).add(op);
+                } else if (op.f().equals("put") || op.f().equals("write")) {
+                    puts.computeIfAbsent(in, k -> new ArrayList<>()).add(op);
+                }
+            }
+        }
+        return producible(v, puts, appends);
+    }
+
+    /** Can some put value (or the empty string) followed by append values spell {@code v}? */
+    private static boolean producible(String v, Map<String, List<Operation>> puts, Map<String, List<Operation>> appends) {
+        List<String> starts = new ArrayList<>(puts.keySet());
+        starts.add("");
+        for (String p : starts) {
+            if (v.startsWith(p) && countParses(v, p.length(), appends, new ArrayList<>(), new int[v.length() + 1],
+                    new boolean[v.length() + 1]) > 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static ReadConstraint parse(Operation read, String v, Map<String, List<Operation>> puts,

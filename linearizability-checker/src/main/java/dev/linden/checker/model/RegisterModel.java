@@ -98,6 +98,30 @@ public final class RegisterModel implements Model {
         return changed ? out : ops;
     }
 
+    /**
+     * A completed read of a value that no write or CAS could ever have stored (and that is not the initial
+     * nil) can never be linearized: every state is dead. Found where a search would otherwise exhaust every
+     * interleaving before saying so.
+     */
+    @Override
+    public Pruner pruner(List<Operation> ops) {
+        java.util.HashSet<Object> storable = new java.util.HashSet<>();
+        storable.add(null);
+        for (Operation op : ops) {
+            if (WRITES.contains(op.f())) {
+                storable.add(op.input());
+            } else if (op.f().equals("cas")) {
+                storable.add(((List<?>) op.input()).get(1));
+            }
+        }
+        for (Operation op : ops) {
+            if (READS.contains(op.f()) && !op.indeterminate() && !storable.contains(op.output())) {
+                return (state, linearized) -> false;
+            }
+        }
+        return null;
+    }
+
     @Override
     public Object step(Object state, Operation op) {
         String f = op.f();
