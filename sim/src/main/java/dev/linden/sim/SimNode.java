@@ -113,9 +113,9 @@ final class SimNode {
         timers.clear();
         up = true;
         refusedReason = null;
-        SimStage raftStage = new SimStage("raft", 5_000, 20_000);
-        SimStage applyStage = new SimStage("apply", 5_000, 30_000);
-        SimStage walStage = new SimStage("wal", 2_000, 10_000);
+        SimStage raftStage = new SimStage(5_000, 20_000);
+        SimStage applyStage = new SimStage(5_000, 30_000);
+        SimStage walStage = new SimStage(2_000, 10_000);
         WalLogStore wal = new WalLogStore(disk, walStage, new WalConfig(256 * 1024, 100_000));
         RandomSource rs = RandomSource.seeded(SimLoop.mix(random.nextLong(), incarnation));
         raft = new RaftNode(id, voters, nodeConfig, rs, raftStage, applyStage, wal,
@@ -215,7 +215,7 @@ final class SimNode {
         private final long maxCostNanos;
         private long lastAtNanos;
 
-        SimStage(String name, long minCostNanos, long maxCostNanos) {
+        SimStage(long minCostNanos, long maxCostNanos) {
             this.minCostNanos = minCostNanos;
             this.maxCostNanos = maxCostNanos;
         }

@@ -98,7 +98,7 @@ public final class ClientServer implements AutoCloseable {
             } else if (msg instanceof Wire.StatusRequest req) {
                 Ready.SoftState s = node.softState();
                 ch.writeAndFlush(new Wire.StatusResponse(req.requestId(), node.id(), s.role().name(), s.term(),
-                        s.leaderId(), s.commitIndex(), s.appliedIndex(), 0), ch.voidPromise());
+                        s.leaderId(), s.commitIndex(), s.appliedIndex()), ch.voidPromise());
             } else {
                 throw new Wire.BadFrameException("unexpected " + msg.getClass().getSimpleName() + " on the client port");
             }

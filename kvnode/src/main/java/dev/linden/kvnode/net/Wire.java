@@ -51,7 +51,7 @@ public final class Wire {
     public record StatusRequest(long requestId) {}
 
     public record StatusResponse(long requestId, int nodeId, String role, long term, int leaderId, long commitIndex,
-                                 long appliedIndex, long lastIndex) {}
+                                 long appliedIndex) {}
 
     /** A frame that cannot be decoded. */
     public static final class BadFrameException extends RuntimeException {
@@ -116,8 +116,7 @@ public final class Wire {
             type = STATUS_RESP;
             out.writeLong(r.requestId()).writeInt(r.nodeId());
             bytes(out, r.role().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            out.writeLong(r.term()).writeInt(r.leaderId()).writeLong(r.commitIndex()).writeLong(r.appliedIndex())
-                    .writeLong(r.lastIndex());
+            out.writeLong(r.term()).writeInt(r.leaderId()).writeLong(r.commitIndex()).writeLong(r.appliedIndex());
         } else {
             throw new IllegalArgumentException("cannot encode " + msg.getClass());
         }
@@ -233,7 +232,7 @@ public final class Wire {
             case STATUS_RESP:
                 return new StatusResponse(in.readLong(), in.readInt(),
                         new String(readBytes(in, false), java.nio.charset.StandardCharsets.UTF_8), in.readLong(),
-                        in.readInt(), in.readLong(), in.readLong(), in.readLong());
+                        in.readInt(), in.readLong(), in.readLong());
             default:
                 throw new BadFrameException("unknown frame type " + type);
         }
