@@ -75,6 +75,9 @@ public final class LocalCluster {
                 + "\npeers=" + peersSpec() + "\nclients=" + clientEndpointsSpec() + "\n");
     }
 
+    /** Extra arguments for every node started from now on (e.g. --snapshot-every). */
+    public final List<String> nodeArgs = new ArrayList<>();
+
     public Path nodeDir(int id) {
         return dir.resolve("node-" + id);
     }
@@ -86,15 +89,16 @@ public final class LocalCluster {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(jvmArgs);
-        String extra = System.getenv("LINDEN_NODE_JAVA_OPTS"); // e.g. profiling flags
+        String extra = System.getenv("LINDEN_NODE_JAVA_OPTS"); // e.g. profiling flags; {id} becomes the node id
         if (extra != null && !extra.isBlank()) {
-            cmd.addAll(List.of(extra.trim().split("\\s+")));
+            cmd.addAll(List.of(extra.replace("{id}", String.valueOf(id)).trim().split("\\s+")));
         }
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(Main.class.getName());
         cmd.addAll(List.of("node", "--id", String.valueOf(id), "--peers", peersSpec(), "--client-port",
                 String.valueOf(clientPort(id)), "--data-dir", nd.toString(), "--fsync", fsync ? "on" : "off"));
+        cmd.addAll(nodeArgs);
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(nd.resolve("stdout.log").toFile())).start();
         Files.writeString(nd.resolve("pid"), String.valueOf(p.pid()));

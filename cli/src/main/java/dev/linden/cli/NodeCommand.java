@@ -45,7 +45,12 @@ public final class NodeCommand implements Callable<Integer> {
     @Option(names = "--fsync", description = "on (default) or off (benchmarks only: acknowledged writes may be lost)")
     String fsync = "on";
 
-    @Option(names = "--config", description = "properties file with id, peers, client-port, data-dir, fsync")
+    @Option(names = "--snapshot-every", description = "snapshot the state and compact the log after this many "
+            + "entries (default 500000)")
+    Long snapshotEvery;
+
+    @Option(names = "--config", description = "properties file with id, peers, client-port, data-dir, fsync, "
+            + "snapshot-every")
     Path config;
 
     @Override
@@ -60,6 +65,20 @@ public final class NodeCommand implements Callable<Integer> {
             clientPort = clientPort != null ? clientPort : Integer.valueOf(p.getProperty("client-port"));
             dataDir = dataDir != null ? dataDir : Path.of(p.getProperty("data-dir"));
             fsync = p.getProperty("fsync", fsync);
+            if (snapshotEvery == null && p.getProperty("snapshot-every") != null) {
+                snapshotEvery = Long.valueOf(p.getProperty("snapshot-every"));
+            }
+        }
+        NodeConfig nodeConfig = NodeConfig.defaults();
+        if (snapshotEvery != null) {
+            if (snapshotEvery < 1) {
+                System.err.println("linden node: --snapshot-every must be >= 1");
+                return 2;
+            }
+            // Entries kept behind a snapshot for followers a little behind: a fifth of the interval.
+            int trailing = (int) Math.min(nodeConfig.raft().snapshotTrailingEntries(), snapshotEvery / 5);
+            nodeConfig = nodeConfig.withSnapshotEveryEntries(snapshotEvery)
+                    .withRaft(nodeConfig.raft().withSnapshots(nodeConfig.raft().maxSnapshotChunkBytes(), trailing));
         }
         if (id == null || peers == null || clientPort == null || dataDir == null) {
             System.err.println("linden node: --id, --peers, --client-port and --data-dir are required (or --config)");
@@ -74,7 +93,7 @@ public final class NodeCommand implements Callable<Integer> {
         setUpLogging(dataDir.resolve("node.log"));
         Logger log = Logger.getLogger("linden.node");
         KvNodeServer server = new KvNodeServer(new KvNodeServer.Options(id, peerMap,
-                new InetSocketAddress(clientHost, clientPort), dataDir, !"off".equals(fsync), NodeConfig.defaults()));
+                new InetSocketAddress(clientHost, clientPort), dataDir, !"off".equals(fsync), nodeConfig));
         try {
             server.start();
         } catch (IOException e) {

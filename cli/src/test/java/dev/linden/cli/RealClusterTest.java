@@ -33,8 +33,9 @@ class RealClusterTest {
     private LocalCluster cluster;
     private KvClient client;
 
-    private void start(int nodes) throws Exception {
+    private void start(int nodes, String... nodeArgs) throws Exception {
         cluster = new LocalCluster(dir, nodes, 20_000 + ThreadLocalRandom.current().nextInt(400) * 50);
+        cluster.nodeArgs.addAll(List.of(nodeArgs));
         cluster.writeLayout();
         for (int i = 1; i <= nodes; i++) {
             cluster.startNode(i, true, List.of("-Xmx256m"));
@@ -145,6 +146,29 @@ class RealClusterTest {
         await().atMost(Duration.ofSeconds(30)).until(() -> w.acked.size() > before + 300);
         w.stopAndJoin();
         assertTrue(leader() != old);
+        assertAllPresent(w.acked);
+    }
+
+    @Test
+    void aNodeThatMissedCompactedEntriesCatchesUpByASnapshot() throws Exception {
+        start(3, "--snapshot-every", "300");
+        int leader = leader();
+        int behind = leader % 3 + 1;
+        int other = 6 - leader - behind;
+        cluster.killNode(behind);
+        Writer w = new Writer().start();
+        await().atMost(Duration.ofSeconds(30)).until(() -> w.acked.size() > 2000);
+        cluster.startNode(behind, true, List.of("-Xmx256m"));
+        // Without the other follower, writes commit only once the restarted node has caught up, and the
+        // leader has compacted the entries it missed: only a snapshot can bring it back.
+        cluster.killNode(other);
+        int before = w.acked.size();
+        await().atMost(Duration.ofSeconds(30)).until(() -> w.acked.size() > before + 300);
+        w.stopAndJoin();
+        try (var files = Files.list(cluster.nodeDir(behind).resolve("wal"))) {
+            assertTrue(files.anyMatch(f -> f.getFileName().toString().startsWith("snap-")),
+                    "the restarted node holds a snapshot");
+        }
         assertAllPresent(w.acked);
     }
 

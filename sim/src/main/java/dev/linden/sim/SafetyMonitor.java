@@ -25,6 +25,8 @@ final class SafetyMonitor implements RaftNode.NodeListener {
     private final Map<Integer, Long> leaderTermChecked = new HashMap<>();
     long maxAppliedIndex;
     long leaderChanges;
+    /** State machines loaded from a snapshot: at restart, or installed from the leader. */
+    long snapshotLoads;
 
     SafetyMonitor(Simulation sim) {
         this.sim = sim;
@@ -60,7 +62,7 @@ final class SafetyMonitor implements RaftNode.NodeListener {
 
     private void checkLeaderCompleteness(int nodeId, long term) {
         RaftCore core = sim.node(nodeId).raft.core();
-        for (long i = 1; i <= maxAppliedIndex; i++) {
+        for (long i = core.firstIndex(); i <= maxAppliedIndex; i++) {
             Entry committed = appliedAt.get(i);
             if (committed == null) {
                 continue;
@@ -86,6 +88,14 @@ final class SafetyMonitor implements RaftNode.NodeListener {
                     + " where another node applied " + first);
         }
         maxAppliedIndex = Math.max(maxAppliedIndex, entry.index());
+    }
+
+    @Override
+    public void onSnapshotRestored(int nodeId, long index) {
+        // The state machine jumped to a snapshot: what it holds is checked by the state digests at the end.
+        lastApplied.put(nodeId, index);
+        snapshotLoads++;
+        maxAppliedIndex = Math.max(maxAppliedIndex, index);
     }
 
     @Override

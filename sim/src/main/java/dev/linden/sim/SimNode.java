@@ -31,6 +31,8 @@ final class SimNode {
     private final SplittableRandom random;
     private final List<Integer> voters;
     private final NodeConfig nodeConfig;
+    /** The state machine of the current incarnation (read only between events: the loop is one thread). */
+    KvStateMachine kv;
     private final boolean unsafeLocalReads;
 
     boolean up;
@@ -116,10 +118,11 @@ final class SimNode {
         SimStage raftStage = new SimStage(5_000, 20_000);
         SimStage applyStage = new SimStage(5_000, 30_000);
         SimStage walStage = new SimStage(2_000, 10_000);
-        WalLogStore wal = new WalLogStore(disk, walStage, new WalConfig(256 * 1024, 100_000));
+        SimStage snapshotStage = new SimStage(20_000, 200_000);
+        WalLogStore wal = new WalLogStore(disk, walStage, snapshotStage, new WalConfig(256 * 1024, 100_000));
         RandomSource rs = RandomSource.seeded(SimLoop.mix(random.nextLong(), incarnation));
-        raft = new RaftNode(id, voters, nodeConfig, rs, raftStage, applyStage, wal,
-                this::sendRaft, new KvStateMachine());
+        kv = new KvStateMachine();
+        raft = new RaftNode(id, voters, nodeConfig, rs, raftStage, applyStage, wal, this::sendRaft, kv);
         raft.setListener(sim.monitor());
         sim.monitor().nodeStarted(id);
         service = new KvService(raft, unsafeLocalReads);

@@ -153,6 +153,137 @@ public final class KvStateMachine implements StateMachine {
         return KvResult.ok(data.get(cmd.key())).encode();
     }
 
+    private static final int SNAPSHOT_MAGIC = 0x4C4E4B56; // "LNKV"
+    private static final int SNAPSHOT_VERSION = 1;
+
+    /**
+     * The whole state: data, sessions with their cached results, and the last applied index; ends with a
+     * CRC32C of everything before it so a damaged snapshot is refused, never loaded.
+     */
+    @Override
+    public byte[] snapshot() {
+        try {
+            var bytes = new java.io.ByteArrayOutputStream(64 + data.size() * 64);
+            var out = new java.io.DataOutputStream(bytes);
+            out.writeInt(SNAPSHOT_MAGIC);
+            out.writeInt(SNAPSHOT_VERSION);
+            out.writeLong(lastAppliedIndex);
+            out.writeInt(data.size());
+            for (Map.Entry<String, String> e : data.entrySet()) {
+                writeString(out, e.getKey());
+                writeString(out, e.getValue());
+            }
+            out.writeInt(sessions.size());
+            for (Map.Entry<Long, Session> e : sessions.entrySet()) {
+                Session sn = e.getValue();
+                out.writeLong(e.getKey());
+                out.writeLong(sn.ackedSeq);
+                out.writeLong(sn.lastActiveIndex);
+                out.writeInt(sn.results.size());
+                for (Map.Entry<Long, KvResult> r : sn.results.entrySet()) {
+                    out.writeLong(r.getKey());
+                    byte[] enc = r.getValue().encode();
+                    out.writeInt(enc.length);
+                    out.write(enc);
+                }
+            }
+            out.flush();
+            java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+            byte[] body = bytes.toByteArray();
+            crc.update(body, 0, body.length);
+            byte[] withCrc = java.util.Arrays.copyOf(body, body.length + 4);
+            java.nio.ByteBuffer.wrap(withCrc, body.length, 4).putInt((int) crc.getValue());
+            return withCrc;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e); // cannot happen writing to memory
+        }
+    }
+
+    @Override
+    public void restore(long index, byte[] snapshot) {
+        if (snapshot.length < 24) {
+            throw new IllegalArgumentException("KV snapshot too short: " + snapshot.length + " bytes");
+        }
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(snapshot, 0, snapshot.length - 4);
+        if ((int) crc.getValue() != java.nio.ByteBuffer.wrap(snapshot, snapshot.length - 4, 4).getInt()) {
+            throw new IllegalArgumentException("KV snapshot checksum mismatch");
+        }
+        java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(snapshot, 0, snapshot.length - 4);
+        try {
+            if (in.getInt() != SNAPSHOT_MAGIC || in.getInt() != SNAPSHOT_VERSION) {
+                throw new IllegalArgumentException("not a KV snapshot (bad magic or version)");
+            }
+            long applied = in.getLong();
+            if (applied > index) {
+                // Its last command may be followed by no-op entries, which never reach the state machine.
+                throw new IllegalArgumentException("KV snapshot holds index " + applied + ", beyond " + index);
+            }
+            Map<String, String> newData = new HashMap<>();
+            int n = count(in);
+            for (int i = 0; i < n; i++) {
+                newData.put(readString(in), readString(in));
+            }
+            TreeMap<Long, Session> newSessions = new TreeMap<>();
+            int ns = count(in);
+            for (int i = 0; i < ns; i++) {
+                long clientId = in.getLong();
+                Session sn = new Session();
+                sn.ackedSeq = in.getLong();
+                sn.lastActiveIndex = in.getLong();
+                int nr = count(in);
+                for (int j = 0; j < nr; j++) {
+                    long seq = in.getLong();
+                    byte[] enc = new byte[count(in)];
+                    in.get(enc);
+                    sn.results.put(seq, KvResult.decode(enc));
+                }
+                newSessions.put(clientId, sn);
+            }
+            if (in.hasRemaining()) {
+                throw new IllegalArgumentException("KV snapshot has " + in.remaining() + " trailing bytes");
+            }
+            data.clear();
+            data.putAll(newData);
+            sessions.clear();
+            sessions.putAll(newSessions);
+            lastAppliedIndex = index;
+        } catch (java.nio.BufferUnderflowException e) {
+            throw new IllegalArgumentException("KV snapshot truncated", e);
+        }
+    }
+
+    private static int count(java.nio.ByteBuffer in) {
+        int n = in.getInt();
+        if (n < 0 || n > in.remaining()) {
+            throw new IllegalArgumentException("KV snapshot has a bad count " + n);
+        }
+        return n;
+    }
+
+    private static void writeString(java.io.DataOutputStream out, String v) throws java.io.IOException {
+        if (v == null) {
+            out.writeInt(-1);
+            return;
+        }
+        byte[] b = v.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        out.writeInt(b.length);
+        out.write(b);
+    }
+
+    private static String readString(java.nio.ByteBuffer in) {
+        int n = in.getInt();
+        if (n == -1) {
+            return null;
+        }
+        if (n < 0 || n > in.remaining()) {
+            throw new IllegalArgumentException("KV snapshot has a bad string length " + n);
+        }
+        String v = new String(in.array(), in.arrayOffset() + in.position(), n, java.nio.charset.StandardCharsets.UTF_8);
+        in.position(in.position() + n);
+        return v;
+    }
+
     public String get(String key) {
         return data.get(key);
     }

@@ -4,6 +4,7 @@ import dev.linden.kvnode.kv.KvCommand;
 import dev.linden.kvnode.kv.KvResult;
 import dev.linden.kvnode.raft.Entry;
 import dev.linden.kvnode.raft.Message;
+import dev.linden.kvnode.raft.Snapshot;
 import dev.linden.kvnode.service.ClientRequest;
 import dev.linden.kvnode.service.ClientResponse;
 import io.netty.buffer.ByteBuf;
@@ -39,6 +40,8 @@ public final class Wire {
     static final int APPEND_RESP = 5;
     static final int HEARTBEAT_REQ = 6;
     static final int HEARTBEAT_RESP = 7;
+    static final int SNAPSHOT_CHUNK = 8;
+    static final int SNAPSHOT_RESP = 9;
     static final int CLIENT_REQ = 10;
     static final int CLIENT_RESP = 11;
     static final int STATUS_REQ = 12;
@@ -98,6 +101,15 @@ public final class Wire {
             type = HEARTBEAT_RESP;
             header(out, m);
             out.writeLong(m.readSeq());
+        } else if (msg instanceof Message.InstallSnapshot m) {
+            type = SNAPSHOT_CHUNK;
+            header(out, m);
+            out.writeLong(m.snapshotIndex()).writeLong(m.snapshotTerm()).writeLong(m.totalBytes()).writeLong(m.offset());
+            bytes(out, m.data());
+        } else if (msg instanceof Message.SnapshotResponse m) {
+            type = SNAPSHOT_RESP;
+            header(out, m);
+            out.writeLong(m.snapshotIndex()).writeLong(m.nextOffset());
         } else if (msg instanceof Hello h) {
             type = HELLO;
             out.writeInt(h.nodeId());
@@ -214,6 +226,25 @@ public final class Wire {
                         in.readLong());
             case HEARTBEAT_RESP:
                 return new Message.HeartbeatResponse(in.readInt(), in.readInt(), in.readLong(), in.readLong());
+            case SNAPSHOT_CHUNK: {
+                int from = in.readInt();
+                int to = in.readInt();
+                long term = in.readLong();
+                long index = in.readLong();
+                long snapTerm = in.readLong();
+                long total = in.readLong();
+                long offset = in.readLong();
+                byte[] data = readBytes(in, false);
+                if (index < 1 || snapTerm < 1 || total < 0 || total > Snapshot.MAX_BYTES || offset < 0
+                        || offset + data.length > total) {
+                    throw new BadFrameException("bad snapshot chunk: index " + index + " term " + snapTerm + " bytes "
+                            + offset + "+" + data.length + " of " + total);
+                }
+                return new Message.InstallSnapshot(from, to, term, index, snapTerm, total, offset, data.length, data);
+            }
+            case SNAPSHOT_RESP:
+                return new Message.SnapshotResponse(in.readInt(), in.readInt(), in.readLong(), in.readLong(),
+                        in.readLong());
             case CLIENT_REQ:
                 return new ClientRequest(in.readLong(), KvCommand.decode(readBytes(in, false)));
             case CLIENT_RESP: {

@@ -3,6 +3,7 @@ package dev.linden.kvnode.node;
 import dev.linden.kvnode.raft.Entry;
 import dev.linden.kvnode.raft.HardState;
 import dev.linden.kvnode.raft.Ready;
+import dev.linden.kvnode.raft.Snapshot;
 import java.io.IOException;
 import java.util.List;
 
@@ -11,8 +12,15 @@ import java.util.List;
  * same WAL over the simulator's file API, and an in-memory store for tests.
  */
 public interface LogStore {
-    /** What a restarted node recovers. Entries are contiguous from index 1. */
-    record Recovered(HardState hardState, List<Entry> entries) {}
+    /**
+     * What a restarted node recovers: the newest durable snapshot (null if none) and the entries after
+     * it, contiguous from its index + 1 (from 1 without a snapshot).
+     */
+    record Recovered(HardState hardState, Snapshot snapshot, List<Entry> entries) {
+        public Recovered(HardState hardState, List<Entry> entries) {
+            this(hardState, null, entries);
+        }
+    }
 
     /** Reads back everything durable. Fails with a clear message on corruption, never skips it. */
     Recovered load() throws IOException;
@@ -27,4 +35,11 @@ public interface LogStore {
      * a failed write loses nothing already durable.
      */
     void append(Ready.LogWrite write, Runnable onDurable, java.util.function.Consumer<Throwable> onFailure);
+
+    /**
+     * Makes this node's own snapshot durable, off the write path; once it is, log entries it covers may
+     * be deleted from storage. {@code onDurable} or {@code onFailure} runs once, on any thread. A failed
+     * snapshot loses nothing: the log still holds every entry.
+     */
+    void saveSnapshot(Snapshot snapshot, Runnable onDurable, java.util.function.Consumer<Throwable> onFailure);
 }

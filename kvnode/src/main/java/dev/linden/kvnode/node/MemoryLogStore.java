@@ -3,6 +3,7 @@ package dev.linden.kvnode.node;
 import dev.linden.kvnode.raft.Entry;
 import dev.linden.kvnode.raft.HardState;
 import dev.linden.kvnode.raft.Ready;
+import dev.linden.kvnode.raft.Snapshot;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -10,13 +11,17 @@ import java.util.function.Consumer;
 /**
  * A log store in memory that survives "restarts" of a node object (not of the JVM). Writes become
  * durable when {@code durabilityStage} runs them, so tests can interleave fsync completion with other
- * events. Bounded by {@code maxEntries}: beyond it, writes fail as a full disk would.
+ * events. Bounded by {@code maxEntries} (entries held after the snapshot): beyond it, writes fail as a
+ * full disk would.
  */
 public final class MemoryLogStore implements LogStore {
     private final Scheduler durabilityStage;
     private final int maxEntries;
     private HardState hardState = HardState.INITIAL;
+    private Snapshot snapshot;
+    /** Entries after {@code baseIndex}, contiguous. */
     private final ArrayList<Entry> entries = new ArrayList<>();
+    private long baseIndex;
 
     public MemoryLogStore(Scheduler durabilityStage, int maxEntries) {
         this.durabilityStage = durabilityStage;
@@ -25,7 +30,7 @@ public final class MemoryLogStore implements LogStore {
 
     @Override
     public synchronized Recovered load() {
-        return new Recovered(hardState, List.copyOf(entries));
+        return new Recovered(hardState, snapshot, List.copyOf(entries));
     }
 
     @Override
@@ -37,18 +42,42 @@ public final class MemoryLogStore implements LogStore {
     public void append(Ready.LogWrite write, Runnable onDurable, Consumer<Throwable> onFailure) {
         durabilityStage.execute(() -> {
             synchronized (this) {
-                if (write.lastIndex() > maxEntries) {
-                    onFailure.accept(new java.io.IOException("log store full at " + maxEntries + " entries"));
-                    return;
+                if (write.snapshot() != null) {
+                    snapshot = write.snapshot();
+                    baseIndex = snapshot.index();
+                    entries.clear();
+                } else {
+                    if (write.lastIndex() - baseIndex > maxEntries) {
+                        onFailure.accept(new java.io.IOException("log store full at " + maxEntries + " entries"));
+                        return;
+                    }
+                    while (baseIndex + entries.size() >= write.firstIndex()) {
+                        entries.remove(entries.size() - 1);
+                    }
+                    if (baseIndex + entries.size() + 1 != write.firstIndex()) {
+                        throw new IllegalStateException("gap in log writes: have " + (baseIndex + entries.size())
+                                + ", write starts at " + write.firstIndex());
+                    }
+                    entries.addAll(write.entries());
                 }
-                while (entries.size() >= write.firstIndex()) {
-                    entries.remove(entries.size() - 1);
+            }
+            onDurable.run();
+        });
+    }
+
+    @Override
+    public void saveSnapshot(Snapshot s, Runnable onDurable, Consumer<Throwable> onFailure) {
+        durabilityStage.execute(() -> {
+            synchronized (this) {
+                if (snapshot == null || s.index() > snapshot.index()) {
+                    snapshot = s;
+                    int drop = (int) Math.min(entries.size(), Math.max(0, s.index() - baseIndex));
+                    entries.subList(0, drop).clear();
+                    baseIndex += drop;
+                    if (baseIndex < s.index()) { // the log ended before the snapshot (it was installed from a leader)
+                        baseIndex = s.index();
+                    }
                 }
-                if (entries.size() + 1 != write.firstIndex()) {
-                    throw new IllegalStateException("gap in log writes: have " + entries.size() + ", write starts at "
-                            + write.firstIndex());
-                }
-                entries.addAll(write.entries());
             }
             onDurable.run();
         });
@@ -58,7 +87,12 @@ public final class MemoryLogStore implements LogStore {
         return hardState;
     }
 
+    /** Entries held after the snapshot. */
     public synchronized List<Entry> entries() {
         return List.copyOf(entries);
+    }
+
+    public synchronized Snapshot snapshot() {
+        return snapshot;
     }
 }

@@ -7,6 +7,9 @@ import dev.linden.kvnode.raft.RaftCore;
 import dev.linden.kvnode.raft.RandomSource;
 import dev.linden.kvnode.raft.Ready;
 import dev.linden.kvnode.raft.Role;
+import dev.linden.kvnode.raft.Snapshot;
+import dev.linden.kvnode.raft.SnapshotMeta;
+import dev.linden.kvnode.raft.Message.InstallSnapshot;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -54,6 +57,14 @@ public final class RaftNode {
     private volatile long termSeen;
     private volatile Ready.SoftState softSeen = new Ready.SoftState(Role.FOLLOWER, 0, RaftCore.NO_NODE, 0, 0);
     private NodeListener listener = NodeListener.NONE;
+    /** Snapshot bytes by index: the latest, and any the core is still sending (raft stage). */
+    private final TreeMap<Long, Snapshot> snapshots = new TreeMap<>();
+
+    // Apply-stage state.
+    private long applyLastIndex;
+    private long applyLastTerm;
+    private long applyLastSnapshotIndex;
+    private boolean snapshotInProgress;
 
     private record PendingProposal(long index, long term, CompletableFuture<byte[]> future) {}
 
@@ -62,6 +73,9 @@ public final class RaftNode {
         NodeListener NONE = new NodeListener() {};
 
         default void onApplied(int nodeId, Entry entry, byte[] result) {}
+
+        /** The state machine was replaced by a snapshot through {@code index} (on the apply stage). */
+        default void onSnapshotRestored(int nodeId, long index) {}
 
         default void onSoftState(int nodeId, Ready.SoftState state) {}
 
@@ -89,8 +103,16 @@ public final class RaftNode {
     /** Recovers from the log store and starts ticking. Call once, from any thread. */
     public void start() throws IOException {
         LogStore.Recovered recovered = logStore.load();
+        Snapshot snap = recovered.snapshot();
+        if (snap != null) {
+            applyStage.execute(() -> restoreNow(snap)); // runs before anything applied after it
+        }
         raftStage.execute(() -> {
-            core = new RaftCore(id, voters, config.raft(), random, recovered.hardState(), recovered.entries());
+            if (snap != null) {
+                snapshots.put(snap.index(), snap);
+            }
+            core = new RaftCore(id, voters, config.raft(), random, recovered.hardState(), SnapshotMeta.of(snap),
+                    recovered.entries());
             running = true;
             scheduleTick();
             drain();
@@ -273,6 +295,13 @@ public final class RaftNode {
             }
         }
         for (Message m : r.messages()) {
+            if (m instanceof InstallSnapshot is && is.data() == null) {
+                Snapshot s = snapshots.get(is.snapshotIndex());
+                Invariants.check(s != null, "no bytes for snapshot " + is.snapshotIndex(), id, core.term(),
+                        is.snapshotIndex());
+                m = is.withData(java.util.Arrays.copyOfRange(s.data(), (int) is.offset(),
+                        (int) (is.offset() + is.length())));
+            }
             transport.send(m);
         }
         if (r.logWrite() != null) {
@@ -284,9 +313,20 @@ public final class RaftNode {
                 }
             }), failure -> raftStage.execute(() -> failStorage(failure)));
         }
+        if (r.restore() != null) {
+            Snapshot snap = r.restore();
+            snapshots.put(snap.index(), snap);
+            applyStage.execute(() -> {
+                restoreNow(snap);
+                raftStage.execute(() -> onRestored(snap.index()));
+            });
+        }
         if (!r.committed().isEmpty()) {
             List<Entry> batch = r.committed();
             applyStage.execute(() -> applyBatch(batch));
+        }
+        if (snapshots.size() > 1) {
+            snapshots.keySet().retainAll(core.snapshotsInUse());
         }
         for (Ready.ReadState rs : r.readStates()) {
             readsAwaitingApply.addLast(new long[] {rs.ctx(), rs.index()});
@@ -331,8 +371,57 @@ public final class RaftNode {
             results.add(result);
             listener.onApplied(id, e, result);
         }
-        long last = batch.get(batch.size() - 1).index();
+        Entry lastEntry = batch.get(batch.size() - 1);
+        long last = lastEntry.index();
+        applyLastIndex = last;
+        applyLastTerm = lastEntry.term();
         raftStage.execute(() -> onBatchApplied(batch, results, last));
+        maybeSnapshot();
+    }
+
+    private void restoreNow(Snapshot snap) {
+        stateMachine.restore(snap.index(), snap.data());
+        applyLastIndex = snap.index();
+        applyLastTerm = snap.term();
+        applyLastSnapshotIndex = snap.index();
+        listener.onSnapshotRestored(id, snap.index());
+    }
+
+    /** On the apply stage: snapshots the state machine every {@code snapshotEveryEntries}, one at a time. */
+    private void maybeSnapshot() {
+        if (snapshotInProgress || applyLastIndex - applyLastSnapshotIndex < config.snapshotEveryEntries()) {
+            return;
+        }
+        snapshotInProgress = true;
+        applyLastSnapshotIndex = applyLastIndex;
+        Snapshot snap = new Snapshot(applyLastIndex, applyLastTerm, stateMachine.snapshot());
+        logStore.saveSnapshot(snap, () -> raftStage.execute(() -> {
+            if (running) {
+                snapshots.put(snap.index(), snap);
+                core.onSnapshotTaken(SnapshotMeta.of(snap));
+                snapshots.keySet().retainAll(core.snapshotsInUse());
+            }
+            applyStage.execute(() -> {
+                snapshotInProgress = false;
+                maybeSnapshot(); // entries applied meanwhile may be due for the next one
+            });
+        }), failure -> applyStage.execute(() -> snapshotInProgress = false));
+    }
+
+    /** On the raft stage: the state machine now holds a snapshot from the leader. */
+    private void onRestored(long index) {
+        if (!running) {
+            return;
+        }
+        core.onApplied(index);
+        appliedIndexSeen = index;
+        // Our proposals up to there may or may not be in it: their outcome is unknown.
+        while (!proposals.isEmpty() && proposals.peekFirst().index() <= index) {
+            proposals.pollFirst().future.completeExceptionally(new NodeException(NodeException.Reason.UNKNOWN,
+                    core.leaderId(), "replaced by a snapshot from the leader"));
+        }
+        serveReads();
+        scheduleDrain();
     }
 
     private void onBatchApplied(List<Entry> batch, List<byte[]> results, long last) {

@@ -10,4 +10,13 @@ public interface StateMachine {
 
     /** Answers a read-only query against the current state (used by ReadIndex reads). */
     byte[] query(byte[] query);
+
+    /** The whole state (including anything that makes retries exactly-once) as of the last applied index. */
+    byte[] snapshot();
+
+    /**
+     * Replaces the whole state with a snapshot taken (on some replica) after applying {@code index}.
+     * Throws IllegalArgumentException if the bytes are not a snapshot of this state machine.
+     */
+    void restore(long index, byte[] snapshot);
 }

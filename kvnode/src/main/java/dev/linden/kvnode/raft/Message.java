@@ -7,7 +7,8 @@ import java.util.List;
  * makes the receiver step down (Raft §5.1), except PreVote traffic, which never changes terms.
  */
 public sealed interface Message permits Message.VoteRequest, Message.VoteResponse, Message.AppendRequest,
-        Message.AppendResponse, Message.HeartbeatRequest, Message.HeartbeatResponse {
+        Message.AppendResponse, Message.HeartbeatRequest, Message.HeartbeatResponse, Message.InstallSnapshot,
+        Message.SnapshotResponse {
 
     int from();
 
@@ -50,4 +51,27 @@ public sealed interface Message permits Message.VoteRequest, Message.VoteRespons
     record HeartbeatRequest(int from, int to, long term, long commitIndex, long readSeq) implements Message {}
 
     record HeartbeatResponse(int from, int to, long term, long readSeq) implements Message {}
+
+    /**
+     * One chunk of a snapshot (Raft §7), sent when a follower needs entries the leader has compacted.
+     * Chunks go one at a time, in order. The core emits it with {@code data == null} and the byte range
+     * ({@code offset}, {@code length}); the driver fills the bytes from the snapshot it holds.
+     */
+    record InstallSnapshot(int from, int to, long term, long snapshotIndex, long snapshotTerm, long totalBytes,
+                           long offset, int length, byte[] data) implements Message {
+        public InstallSnapshot withData(byte[] bytes) {
+            return new InstallSnapshot(from, to, term, snapshotIndex, snapshotTerm, totalBytes, offset, length, bytes);
+        }
+
+        public boolean last() {
+            return offset + length == totalBytes;
+        }
+    }
+
+    /**
+     * Progress of a snapshot transfer: the follower holds {@code nextOffset} bytes of the snapshot at
+     * {@code snapshotIndex} (0 when it must start over). Completion is acknowledged by an ordinary
+     * successful AppendResponse once the installed snapshot is durable.
+     */
+    record SnapshotResponse(int from, int to, long term, long snapshotIndex, long nextOffset) implements Message {}
 }

@@ -10,7 +10,7 @@ import java.util.ArrayDeque;
  * optimistically as soon as a message is sent, with at most {@code maxInflight} unacknowledged messages.
  */
 final class Progress {
-    enum State { PROBE, REPLICATE }
+    enum State { PROBE, REPLICATE, SNAPSHOT }
 
     final int nodeId;
     long matchIndex;
@@ -27,6 +27,12 @@ final class Progress {
     long readSeqAcked;
     /** Ticks since matchIndex last advanced while messages were in flight (detects lost appends). */
     int ticksWithoutProgress;
+    /** In SNAPSHOT: the snapshot being sent, the next byte to send, and whether a chunk is unanswered. */
+    long snapshotIndex;
+    long snapshotTerm;
+    long snapshotBytes;
+    long snapshotOffset;
+    boolean chunkInFlight;
 
     Progress(int nodeId, long nextIndex, int maxInflight) {
         this.nodeId = nodeId;
@@ -35,6 +41,9 @@ final class Progress {
     }
 
     boolean canSend() {
+        if (state == State.SNAPSHOT) {
+            return false; // chunks are paced separately; entries wait until the snapshot is installed
+        }
         return state == State.PROBE ? !probeSent : inflightLastIndexes.size() < maxInflight;
     }
 
@@ -64,7 +73,7 @@ final class Progress {
         while (!inflightLastIndexes.isEmpty() && inflightLastIndexes.peekFirst() <= matchIndex) {
             inflightLastIndexes.removeFirst();
         }
-        if (state == State.PROBE) {
+        if (state == State.PROBE || (state == State.SNAPSHOT && matchIndex >= snapshotIndex)) {
             becomeReplicate();
         }
         return advanced;
@@ -78,6 +87,18 @@ final class Progress {
         ticksWithoutProgress = 0;
     }
 
+    void becomeSnapshot(long index, long term, long bytes) {
+        state = State.SNAPSHOT;
+        probeSent = false;
+        inflightLastIndexes.clear();
+        snapshotIndex = index;
+        snapshotTerm = term;
+        snapshotBytes = bytes;
+        snapshotOffset = 0;
+        chunkInFlight = false;
+        ticksWithoutProgress = 0;
+    }
+
     void becomeReplicate() {
         state = State.REPLICATE;
         probeSent = false;
@@ -87,7 +108,8 @@ final class Progress {
 
     @Override
     public String toString() {
-        return "Progress{" + nodeId + " " + state + " match=" + matchIndex + " next=" + nextIndex
+        return "Progress{" + nodeId + " " + state + (state == State.SNAPSHOT ? " snap=" + snapshotIndex + "@"
+                + snapshotOffset + "/" + snapshotBytes : "") + " match=" + matchIndex + " next=" + nextIndex
                 + " inflight=" + inflightLastIndexes.size() + "}";
     }
 }

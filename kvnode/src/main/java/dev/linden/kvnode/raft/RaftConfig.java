@@ -15,6 +15,9 @@ package dev.linden.kvnode.raft;
  * @param preVote                   run a PreVote round before a real election (Raft thesis §9.6)
  * @param checkQuorum               leader steps down without a quorum's contact for an election timeout,
  *                                  and nodes that heard from a leader recently refuse to vote (leases)
+ * @param maxSnapshotChunkBytes     bytes of snapshot per InstallSnapshot message
+ * @param snapshotTrailingEntries   entries kept in memory behind a snapshot, so a follower that is only
+ *                                  a little behind catches up from the log instead of a snapshot
  */
 public record RaftConfig(
         int electionTimeoutTicks,
@@ -26,7 +29,9 @@ public record RaftConfig(
         int maxPendingReads,
         int maxApplyBatchEntries,
         boolean preVote,
-        boolean checkQuorum) {
+        boolean checkQuorum,
+        int maxSnapshotChunkBytes,
+        int snapshotTrailingEntries) {
 
     public RaftConfig {
         Invariants.require(electionTimeoutTicks >= 2, "electionTimeoutTicks must be >= 2");
@@ -38,34 +43,47 @@ public record RaftConfig(
         Invariants.require(maxUncommittedEntries >= 1, "maxUncommittedEntries must be >= 1");
         Invariants.require(maxPendingReads >= 1, "maxPendingReads must be >= 1");
         Invariants.require(maxApplyBatchEntries >= 1, "maxApplyBatchEntries must be >= 1");
+        Invariants.require(maxSnapshotChunkBytes >= 1, "maxSnapshotChunkBytes must be >= 1");
+        Invariants.require(snapshotTrailingEntries >= 0, "snapshotTrailingEntries must be >= 0");
     }
 
     public static RaftConfig defaults() {
-        return new RaftConfig(10, 2, 512, 1 << 20, 64, 100_000, 100_000, 4096, true, true);
+        return new RaftConfig(10, 2, 512, 1 << 20, 64, 100_000, 100_000, 4096, true, true, 1 << 20, 100_000);
     }
 
     public RaftConfig withBatchLimits(int entries, int bytes) {
         return new RaftConfig(electionTimeoutTicks, heartbeatIntervalTicks, entries, bytes, maxInflightAppends,
-                maxUncommittedEntries, maxPendingReads, maxApplyBatchEntries, preVote, checkQuorum);
+                maxUncommittedEntries, maxPendingReads, maxApplyBatchEntries, preVote, checkQuorum,
+                maxSnapshotChunkBytes, snapshotTrailingEntries);
     }
 
     public RaftConfig withInflight(int inflight) {
         return new RaftConfig(electionTimeoutTicks, heartbeatIntervalTicks, maxBatchEntries, maxBatchBytes, inflight,
-                maxUncommittedEntries, maxPendingReads, maxApplyBatchEntries, preVote, checkQuorum);
+                maxUncommittedEntries, maxPendingReads, maxApplyBatchEntries, preVote, checkQuorum,
+                maxSnapshotChunkBytes, snapshotTrailingEntries);
     }
 
     public RaftConfig withPreVote(boolean on) {
         return new RaftConfig(electionTimeoutTicks, heartbeatIntervalTicks, maxBatchEntries, maxBatchBytes,
-                maxInflightAppends, maxUncommittedEntries, maxPendingReads, maxApplyBatchEntries, on, checkQuorum);
+                maxInflightAppends, maxUncommittedEntries, maxPendingReads, maxApplyBatchEntries, on, checkQuorum,
+                maxSnapshotChunkBytes, snapshotTrailingEntries);
     }
 
     public RaftConfig withCheckQuorum(boolean on) {
         return new RaftConfig(electionTimeoutTicks, heartbeatIntervalTicks, maxBatchEntries, maxBatchBytes,
-                maxInflightAppends, maxUncommittedEntries, maxPendingReads, maxApplyBatchEntries, preVote, on);
+                maxInflightAppends, maxUncommittedEntries, maxPendingReads, maxApplyBatchEntries, preVote, on,
+                maxSnapshotChunkBytes, snapshotTrailingEntries);
     }
 
     public RaftConfig withMaxUncommitted(int entries) {
         return new RaftConfig(electionTimeoutTicks, heartbeatIntervalTicks, maxBatchEntries, maxBatchBytes,
-                maxInflightAppends, entries, maxPendingReads, maxApplyBatchEntries, preVote, checkQuorum);
+                maxInflightAppends, entries, maxPendingReads, maxApplyBatchEntries, preVote, checkQuorum,
+                maxSnapshotChunkBytes, snapshotTrailingEntries);
+    }
+
+    public RaftConfig withSnapshots(int chunkBytes, int trailingEntries) {
+        return new RaftConfig(electionTimeoutTicks, heartbeatIntervalTicks, maxBatchEntries, maxBatchBytes,
+                maxInflightAppends, maxUncommittedEntries, maxPendingReads, maxApplyBatchEntries, preVote, checkQuorum,
+                chunkBytes, trailingEntries);
     }
 }

@@ -4,6 +4,8 @@ import dev.linden.kvnode.raft.Message.AppendRequest;
 import dev.linden.kvnode.raft.Message.AppendResponse;
 import dev.linden.kvnode.raft.Message.HeartbeatRequest;
 import dev.linden.kvnode.raft.Message.HeartbeatResponse;
+import dev.linden.kvnode.raft.Message.InstallSnapshot;
+import dev.linden.kvnode.raft.Message.SnapshotResponse;
 import dev.linden.kvnode.raft.Message.VoteRequest;
 import dev.linden.kvnode.raft.Message.VoteResponse;
 import java.util.ArrayDeque;
@@ -77,6 +79,17 @@ public final class RaftCore {
     private final ArrayList<long[]> readsToConfirm = new ArrayList<>(); // {ctx, index}
     private final ArrayDeque<long[]> readsAwaitingQuorum = new ArrayDeque<>(); // {ctx, index, seq}
 
+    // Snapshots (Raft §7). The driver holds the bytes; the core only their metadata.
+    /** The newest snapshot this node holds durably (taken here or installed from a leader). */
+    private SnapshotMeta latestSnapshot = SnapshotMeta.NONE;
+    /** Follower: the snapshot being received, chunk by chunk. */
+    private SnapshotMeta receiving;
+    private byte[] receivingBytes;
+    private long receivedBytes;
+    /** Follower: a received snapshot to make durable and to load into the state machine. */
+    private Snapshot snapshotToWrite;
+    private Snapshot snapshotToRestore;
+
     // Outputs accumulated for the next ready.
     private final ArrayList<Message> outbox = new ArrayList<>();
     private final ArrayList<Ready.ReadState> readStates = new ArrayList<>();
@@ -90,16 +103,30 @@ public final class RaftCore {
      */
     public RaftCore(int id, List<Integer> voters, RaftConfig config, RandomSource random, HardState hardState,
                     List<Entry> durableLog) {
+        this(id, voters, config, random, hardState, SnapshotMeta.NONE, durableLog);
+    }
+
+    /**
+     * @param snapshot     the durable snapshot recovered from disk ({@link SnapshotMeta#NONE} if none);
+     *                     the state machine has already loaded it
+     * @param durableLog   the durable log after the snapshot, contiguous from {@code snapshot.index() + 1}
+     */
+    public RaftCore(int id, List<Integer> voters, RaftConfig config, RandomSource random, HardState hardState,
+                    SnapshotMeta snapshot, List<Entry> durableLog) {
         Invariants.require(id > 0, "node id must be > 0");
         Invariants.require(voters.contains(id), "voters must include this node " + id);
         this.id = id;
         this.voters = voters.stream().mapToInt(Integer::intValue).sorted().distinct().toArray();
         this.config = config;
         this.random = random;
-        this.log = new RaftLog(durableLog);
+        this.log = new RaftLog(snapshot.index(), snapshot.term(), durableLog);
         this.term = hardState.term();
         this.votedFor = hardState.votedFor();
         this.durableIndex = log.lastIndex();
+        this.latestSnapshot = snapshot;
+        this.commitIndex = snapshot.index();
+        this.appliedIndex = snapshot.index();
+        this.handedToApplyIndex = snapshot.index();
         Invariants.check(log.lastTerm() <= term, "log term beyond current term", id, term, log.lastIndex());
         resetElectionTimer();
     }
@@ -182,6 +209,38 @@ public final class RaftCore {
         appliedIndex = index;
     }
 
+    /**
+     * This node's own snapshot through {@code meta.index()} is durable: entries before it (less a
+     * trailing window for followers that are a little behind) are dropped from memory.
+     */
+    public void onSnapshotTaken(SnapshotMeta meta) {
+        Invariants.check(meta.index() <= appliedIndex, "snapshot at " + meta.index() + " beyond applied "
+                + appliedIndex, id, term, meta.index());
+        if (meta.index() <= latestSnapshot.index()) {
+            return; // a newer one was installed from the leader meanwhile
+        }
+        Invariants.check(meta.index() < log.firstIndex() || log.term(meta.index()) == meta.term(),
+                "snapshot term differs from the log's", id, term, meta.index());
+        latestSnapshot = meta;
+        durableIndex = Math.max(durableIndex, Math.min(meta.index(), log.lastIndex()));
+        long compactTo = Math.min(meta.index() - config.snapshotTrailingEntries(), unwrittenFromIndex - 1);
+        if (compactTo > log.compactedIndex()) {
+            log.compactTo(compactTo);
+        }
+    }
+
+    /** Snapshot indexes the driver must keep the bytes of: the latest, and any being sent to a follower. */
+    public List<Long> snapshotsInUse() {
+        List<Long> inUse = new ArrayList<>();
+        inUse.add(latestSnapshot.index());
+        for (Progress pr : progress.values()) {
+            if (pr.state == Progress.State.SNAPSHOT) {
+                inUse.add(pr.snapshotIndex);
+            }
+        }
+        return inUse;
+    }
+
     /** Handles a message from a peer. */
     public void step(Message m) {
         Invariants.require(m.to() == id, "message for node " + m.to() + " delivered to " + id);
@@ -201,11 +260,12 @@ public final class RaftCore {
             } else if (m instanceof VoteResponse vresp && vresp.preVote() && vresp.granted()) {
                 // A granted PreVote carries the term we would campaign in; it does not move us there.
             } else {
-                boolean fromLeader = m instanceof AppendRequest || m instanceof HeartbeatRequest;
+                boolean fromLeader = m instanceof AppendRequest || m instanceof HeartbeatRequest
+                        || m instanceof InstallSnapshot;
                 becomeFollower(m.term(), fromLeader ? m.from() : NO_NODE);
             }
         } else if (m.term() < term) {
-            if (m instanceof AppendRequest || m instanceof HeartbeatRequest) {
+            if (m instanceof AppendRequest || m instanceof HeartbeatRequest || m instanceof InstallSnapshot) {
                 // Tell the stale leader about the newer term so it steps down.
                 send(new AppendResponse(id, m.from(), term, false, 0, -1, 0, 0));
             } else if (m instanceof VoteRequest vr && vr.preVote()) {
@@ -232,6 +292,13 @@ public final class RaftCore {
             if (role == Role.LEADER) {
                 handleHeartbeatResponse(hr);
             }
+        } else if (m instanceof InstallSnapshot is) {
+            acceptLeader(is.from());
+            handleInstallSnapshot(is);
+        } else if (m instanceof SnapshotResponse sr) {
+            if (role == Role.LEADER) {
+                handleSnapshotResponse(sr);
+            }
         }
     }
 
@@ -240,6 +307,7 @@ public final class RaftCore {
     public boolean hasReady() {
         return hardStateDirty || unwrittenFromIndex != Long.MAX_VALUE || !outbox.isEmpty()
                 || canHandOutCommitted() || !readStates.isEmpty() || !failedReads.isEmpty()
+                || snapshotToWrite != null || snapshotToRestore != null
                 || (role == Role.LEADER && (appendsPending || !readsToConfirm.isEmpty()));
     }
 
@@ -260,7 +328,12 @@ public final class RaftCore {
             hardStateDirty = false;
         }
         Ready.LogWrite write = null;
-        if (unwrittenFromIndex != Long.MAX_VALUE) {
+        if (snapshotToWrite != null) {
+            // Entries appended after the snapshot (if any) go in the next ready's write.
+            write = new Ready.LogWrite(nextWriteId++, snapshotToWrite, List.of());
+            pendingWrites.addLast(new long[] {write.writeId(), write.firstIndex(), write.lastIndex()});
+            snapshotToWrite = null;
+        } else if (unwrittenFromIndex != Long.MAX_VALUE) {
             Invariants.check(unwrittenFromIndex <= log.lastIndex(), "truncation without new entries", id, term,
                     unwrittenFromIndex);
             List<Entry> entries = new ArrayList<>((int) (log.lastIndex() - unwrittenFromIndex + 1));
@@ -280,8 +353,10 @@ public final class RaftCore {
             }
             handedToApplyIndex = upTo;
         }
+        Snapshot restore = snapshotToRestore;
+        snapshotToRestore = null;
         Ready r = new Ready(hs, write, drain(outbox), committed, drain(readStates), drain(failedReads),
-                new Ready.SoftState(role, term, leaderId, commitIndex, appliedIndex));
+                new Ready.SoftState(role, term, leaderId, commitIndex, appliedIndex), restore);
         checkInvariants();
         return r;
     }
@@ -417,6 +492,8 @@ public final class RaftCore {
         progress.clear();
         verifiedIndex = 0;
         lastAckSentIndex = 0;
+        receiving = null;
+        receivingBytes = null;
         resetElectionTimer();
     }
 
@@ -437,6 +514,9 @@ public final class RaftCore {
             leaderId = from;
             verifiedIndex = 0;
             lastAckSentIndex = 0;
+            // Another leader's snapshot at the same index may be serialized differently: start over.
+            receiving = null;
+            receivingBytes = null;
         }
         electionElapsedTicks = 0;
     }
@@ -477,6 +557,21 @@ public final class RaftCore {
     // ------------------------------------------------------------------ replication: follower side
 
     private void handleAppend(AppendRequest m) {
+        long compacted = log.compactedIndex();
+        if (m.prevLogIndex() < compacted) {
+            // Entries through the compacted index were applied here, so they are committed and match the
+            // leader's (Leader Completeness): skip them and check the rest against our snapshot point.
+            verifiedIndex = Math.max(verifiedIndex, compacted);
+            if (m.lastIndex() <= compacted) {
+                long ack = Math.min(durableIndex, verifiedIndex);
+                lastAckSentIndex = Math.max(lastAckSentIndex, ack);
+                send(new AppendResponse(id, m.from(), term, true, ack, 0, 0, 0));
+                return;
+            }
+            int skip = (int) (compacted - m.prevLogIndex());
+            m = new AppendRequest(m.from(), m.to(), m.term(), compacted, log.term(compacted),
+                    m.entries().subList(skip, m.entries().size()), m.leaderCommit());
+        }
         if (!log.matches(m.prevLogIndex(), m.prevLogTerm())) {
             // Fast back-off: point the leader at the last entry that can possibly match.
             long hint = Math.min(m.prevLogIndex(), log.lastIndex());
@@ -510,6 +605,71 @@ public final class RaftCore {
             lastAckSentIndex = Math.max(lastAckSentIndex, ack);
             send(new AppendResponse(id, m.from(), term, true, ack, 0, 0, 0));
         }
+    }
+
+    private void handleInstallSnapshot(InstallSnapshot m) {
+        if (m.snapshotIndex() <= commitIndex) {
+            // Everything in it is committed here already (and matches the leader's log). Say so, and ack
+            // what is durable so the leader moves on to plain appends.
+            verifiedIndex = Math.max(verifiedIndex, commitIndex);
+            send(new SnapshotResponse(id, m.from(), term, m.snapshotIndex(), m.totalBytes()));
+            long ack = Math.min(durableIndex, verifiedIndex);
+            lastAckSentIndex = Math.max(lastAckSentIndex, ack);
+            send(new AppendResponse(id, m.from(), term, true, ack, 0, 0, 0));
+            return;
+        }
+        boolean same = receiving != null && receiving.index() == m.snapshotIndex() && receiving.term() == m.snapshotTerm()
+                && receiving.sizeBytes() == m.totalBytes();
+        if (m.offset() == 0 && !same) {
+            Invariants.require(m.totalBytes() >= 0 && m.totalBytes() <= Snapshot.MAX_BYTES,
+                    "snapshot of " + m.totalBytes() + " bytes from node " + m.from());
+            receiving = new SnapshotMeta(m.snapshotIndex(), m.snapshotTerm(), m.totalBytes());
+            receivingBytes = new byte[(int) m.totalBytes()];
+            receivedBytes = 0;
+            same = true;
+        }
+        if (!same || m.offset() != receivedBytes) {
+            send(new SnapshotResponse(id, m.from(), term, m.snapshotIndex(), same ? receivedBytes : 0));
+            return;
+        }
+        Invariants.require(m.data() != null && m.data().length == m.length() && m.offset() + m.length() <= m.totalBytes(),
+                "malformed snapshot chunk from node " + m.from());
+        System.arraycopy(m.data(), 0, receivingBytes, (int) m.offset(), m.length());
+        receivedBytes += m.length();
+        send(new SnapshotResponse(id, m.from(), term, m.snapshotIndex(), receivedBytes));
+        if (receivedBytes == m.totalBytes()) {
+            Snapshot snap = new Snapshot(receiving.index(), receiving.term(), receivingBytes);
+            receiving = null;
+            receivingBytes = null;
+            installSnapshot(snap);
+        }
+    }
+
+    /** Replaces the log and the state machine's state with a snapshot from the leader (beyond our commit). */
+    private void installSnapshot(Snapshot snap) {
+        Invariants.check(snap.index() > commitIndex, "installing a snapshot at or below commit", id, term, snap.index());
+        verifiedIndex = Math.max(verifiedIndex, snap.index());
+        if (log.term(snap.index()) == snap.term()) {
+            // We hold that entry, hence (log matching) everything before it: just commit up to it.
+            advanceCommit(snap.index());
+            maybeAck();
+            return;
+        }
+        long oldCommit = commitIndex;
+        log.resetTo(snap.index(), snap.term());
+        unwrittenFromIndex = Long.MAX_VALUE;
+        // Writes still in flight may hold entries past our old commit that the snapshot replaces: they
+        // no longer count as durable log. What is at or below the old commit matches the leader's.
+        for (long[] w : pendingWrites) {
+            w[2] = Math.min(w[2], oldCommit);
+        }
+        durableIndex = Math.min(durableIndex, oldCommit);
+        lastAckSentIndex = Math.min(lastAckSentIndex, oldCommit);
+        commitIndex = snap.index();
+        handedToApplyIndex = snap.index();
+        latestSnapshot = SnapshotMeta.of(snap);
+        snapshotToWrite = snap;
+        snapshotToRestore = snap;
     }
 
     /** Acknowledges newly durable entries to the leader (a follower never acks what it could lose). */
@@ -568,6 +728,16 @@ public final class RaftCore {
                 // Appends were lost (or the follower restarted): fall back to probing from the match point.
                 pr.becomeProbe(pr.matchIndex + 1);
                 appendsPending = true;
+            } else if (pr.state == Progress.State.SNAPSHOT
+                    && ++pr.ticksWithoutProgress >= config.electionTimeoutTicks()) {
+                // A chunk or its answer was lost: send it again; if all was sent, probe to learn the outcome.
+                pr.ticksWithoutProgress = 0;
+                if (pr.snapshotOffset >= pr.snapshotBytes) {
+                    pr.becomeProbe(pr.matchIndex + 1);
+                } else {
+                    pr.chunkInFlight = false;
+                }
+                appendsPending = true;
             }
         }
         if (heartbeatElapsedTicks >= config.heartbeatIntervalTicks()) {
@@ -583,6 +753,12 @@ public final class RaftCore {
     }
 
     private void sendAppends(Progress pr) {
+        if (pr.state == Progress.State.SNAPSHOT) {
+            if (!pr.chunkInFlight && pr.snapshotOffset < pr.snapshotBytes) {
+                sendSnapshotChunk(pr);
+            }
+            return;
+        }
         if (pr.state == Progress.State.PROBE) {
             boolean needed = pr.nextIndex <= log.lastIndex() || pr.matchIndex < log.lastIndex();
             if (!pr.probeSent && needed) {
@@ -600,10 +776,43 @@ public final class RaftCore {
     private void sendAppend(Progress pr) {
         long prev = pr.nextIndex - 1;
         long prevTerm = log.term(prev);
-        Invariants.check(prevTerm >= 0, "no term for prevLogIndex " + prev + " (snapshot needed)", id, term, prev);
+        if (prev < log.compactedIndex()) {
+            // The follower needs entries we no longer hold: send our snapshot instead.
+            Invariants.check(latestSnapshot.index() >= log.compactedIndex(), "log compacted past the latest snapshot",
+                    id, term, prev);
+            pr.becomeSnapshot(latestSnapshot.index(), latestSnapshot.term(), latestSnapshot.sizeBytes());
+            sendSnapshotChunk(pr);
+            return;
+        }
+        Invariants.check(prevTerm >= 0, "no term for prevLogIndex " + prev, id, term, prev);
         List<Entry> entries = log.slice(pr.nextIndex, config.maxBatchEntries(), config.maxBatchBytes());
         send(new AppendRequest(id, pr.nodeId, term, prev, prevTerm, entries, commitIndex));
         pr.sent(prev + entries.size());
+    }
+
+    private void sendSnapshotChunk(Progress pr) {
+        int length = (int) Math.min(config.maxSnapshotChunkBytes(), pr.snapshotBytes - pr.snapshotOffset);
+        send(new InstallSnapshot(id, pr.nodeId, term, pr.snapshotIndex, pr.snapshotTerm, pr.snapshotBytes,
+                pr.snapshotOffset, length, null));
+        pr.chunkInFlight = true;
+        pr.ticksWithoutProgress = 0;
+    }
+
+    private void handleSnapshotResponse(SnapshotResponse m) {
+        Progress pr = progress.get(m.from());
+        if (pr == null) {
+            return;
+        }
+        pr.recentActive = true;
+        if (pr.state != Progress.State.SNAPSHOT || m.snapshotIndex() != pr.snapshotIndex) {
+            return; // about an earlier transfer
+        }
+        pr.chunkInFlight = false;
+        pr.ticksWithoutProgress = 0;
+        pr.snapshotOffset = Math.max(0, Math.min(m.nextOffset(), pr.snapshotBytes));
+        if (pr.snapshotOffset < pr.snapshotBytes) {
+            appendsPending = true;
+        }
     }
 
     private void handleAppendResponse(AppendResponse m) {
@@ -619,6 +828,9 @@ public final class RaftCore {
             maybeCommit();
             appendsPending = true;
             return;
+        }
+        if (pr.state == Progress.State.SNAPSHOT) {
+            return; // the snapshot transfer decides where this follower resumes
         }
         boolean stale = pr.state == Progress.State.REPLICATE
                 ? m.rejectedPrevIndex() <= pr.matchIndex
@@ -778,6 +990,15 @@ public final class RaftCore {
 
     public long lastIndex() {
         return log.lastIndex();
+    }
+
+    /** First entry held in memory; earlier ones are covered by a snapshot. */
+    public long firstIndex() {
+        return log.firstIndex();
+    }
+
+    public SnapshotMeta latestSnapshot() {
+        return latestSnapshot;
     }
 
     public long termAt(long index) {

@@ -14,7 +14,10 @@ final class RaftLog {
     private long offsetIndex;
     private long offsetTerm;
 
-    RaftLog(List<Entry> recovered) {
+    /** A log whose entries through {@code baseIndex} (of term {@code baseTerm}) are in a snapshot. */
+    RaftLog(long baseIndex, long baseTerm, List<Entry> recovered) {
+        this.offsetIndex = baseIndex;
+        this.offsetTerm = baseTerm;
         for (Entry e : recovered) {
             append(e);
         }
@@ -95,10 +98,25 @@ final class RaftLog {
         return otherLastTerm > lastTerm() || (otherLastTerm == lastTerm() && otherLastIndex >= lastIndex());
     }
 
+    /** Index of the newest entry dropped by compaction (0 if none). */
+    long compactedIndex() {
+        return offsetIndex;
+    }
+
+    /** Throws every entry away: the log now starts after a snapshot at ({@code index}, {@code term}). */
+    void resetTo(long index, long term) {
+        entries.clear();
+        offsetIndex = index;
+        offsetTerm = term;
+    }
+
     /** Drops entries through {@code index} (they are covered by a snapshot). */
     void compactTo(long index) {
         if (index <= offsetIndex) {
             return;
+        }
+        if (index > lastIndex()) {
+            throw new InvariantViolation("cannot compact to " + index + " beyond the last entry " + lastIndex());
         }
         long t = term(index);
         int drop = (int) (index - offsetIndex);

@@ -11,6 +11,9 @@ import java.util.List;
  *   <li>{@code logWrite} and {@code messages}: may proceed in parallel. The leader's entries go to
  *       followers while its own disk writes them. When the write is durable the driver calls
  *       {@link RaftCore#onLogWritten(long)} with its id; writes complete in id order;</li>
+ *   <li>{@code restore}: if non-null, a snapshot received from the leader; the apply stage loads it
+ *       (before any later {@code committed} batch) and reports {@link RaftCore#onApplied(long)} with its
+ *       index. The same snapshot is also in {@code logWrite}, to be made durable;</li>
  *   <li>{@code committed}: hand to the apply stage, in order; report progress with
  *       {@link RaftCore#onApplied(long)};</li>
  *   <li>{@code readStates}: a read with context {@code ctx} may be served once applied >= index;
@@ -24,16 +27,35 @@ public record Ready(
         List<Entry> committed,
         List<ReadState> readStates,
         List<Long> failedReads,
-        SoftState softState) {
+        SoftState softState,
+        Snapshot restore) {
 
-    /** Entries to append durably; any stored entries with index >= {@code firstIndex()} are replaced. */
-    public record LogWrite(long writeId, List<Entry> entries) {
+    public Ready(HardState hardState, LogWrite logWrite, List<Message> messages, List<Entry> committed,
+                 List<ReadState> readStates, List<Long> failedReads, SoftState softState) {
+        this(hardState, logWrite, messages, committed, readStates, failedReads, softState, null);
+    }
+
+    /**
+     * Entries to append durably; any stored entries with index >= {@code firstIndex()} are replaced.
+     * With a {@code snapshot}, the whole stored log is replaced by it first (and {@code entries} is empty).
+     */
+    public record LogWrite(long writeId, Snapshot snapshot, List<Entry> entries) {
+        public LogWrite(long writeId, List<Entry> entries) {
+            this(writeId, null, entries);
+        }
+
+        public LogWrite {
+            if (snapshot == null ? entries.isEmpty() : !entries.isEmpty()) {
+                throw new IllegalArgumentException("a log write holds either entries or one snapshot");
+            }
+        }
+
         public long firstIndex() {
-            return entries.get(0).index();
+            return snapshot != null ? snapshot.index() + 1 : entries.get(0).index();
         }
 
         public long lastIndex() {
-            return entries.get(entries.size() - 1).index();
+            return snapshot != null ? snapshot.index() : entries.get(entries.size() - 1).index();
         }
     }
 
@@ -45,6 +67,6 @@ public record Ready(
 
     public boolean isEmpty() {
         return hardState == null && logWrite == null && messages.isEmpty() && committed.isEmpty()
-                && readStates.isEmpty() && failedReads.isEmpty();
+                && readStates.isEmpty() && failedReads.isEmpty() && restore == null;
     }
 }

@@ -42,6 +42,7 @@ public final class KvNodeServer implements AutoCloseable {
     private final ThreadStage raftStage;
     private final ThreadStage applyStage;
     private final ThreadStage walStage;
+    private final ThreadStage snapshotStage;
     private final java.util.concurrent.ExecutorService fsyncThread;
     private final NioEventLoopGroup group = new NioEventLoopGroup(1);
     private WalLogStore wal;
@@ -64,6 +65,8 @@ public final class KvNodeServer implements AutoCloseable {
         // hand-off is a thread wake-up that several node processes on few cores pay dearly for. The fsync
         // keeps its own thread, so writes still overlap the previous fsync; apply keeps its own stage.
         this.walStage = raftStage;
+        // Writing a snapshot file (and forcing it) takes long: it gets its own thread, off the write path.
+        this.snapshotStage = new ThreadStage("snapshot-" + options.id(), timers, die);
         this.fsyncThread = Executors.newSingleThreadExecutor(r -> daemon(r, "fsync-" + options.id()));
     }
 
@@ -77,7 +80,7 @@ public final class KvNodeServer implements AutoCloseable {
     public void start() throws IOException, InterruptedException {
         NioVfs vfs = new NioVfs(options.dataDir().resolve("wal"), options.fsync() ? fsyncThread : Runnable::run,
                 options.fsync());
-        wal = new WalLogStore(vfs, walStage, WalConfig.defaults());
+        wal = new WalLogStore(vfs, walStage, snapshotStage, WalConfig.defaults());
         transport = new PeerTransport(options.id(), options.peers(), group, msgs -> node.receiveAll(msgs),
                 () -> raftStage.queued() > MAX_QUEUED_INPUTS, Wire.DEFAULT_MAX_FRAME_BYTES, 8 << 20);
         node = new RaftNode(options.id(), new ArrayList<>(options.peers().keySet()), options.nodeConfig(),
@@ -136,6 +139,7 @@ public final class KvNodeServer implements AutoCloseable {
         }
         raftStage.close();
         applyStage.close();
+        snapshotStage.close();
         fsyncThread.shutdown();
         timers.shutdownNow();
         group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);

@@ -6,6 +6,7 @@ import dev.linden.kvnode.raft.Entry;
 import dev.linden.kvnode.raft.HardState;
 import dev.linden.kvnode.raft.RaftCore;
 import dev.linden.kvnode.raft.Ready;
+import dev.linden.kvnode.raft.Snapshot;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
@@ -30,6 +31,12 @@ import java.util.zip.CRC32C;
  * very end of the last segment is a torn write from a crash and is truncated away (it was never
  * acknowledged). Any other bad record is corruption of data that may have been acknowledged: recovery
  * refuses with the segment, offset and reason, and never skips it.
+ *
+ * <p><b>Snapshots.</b> A snapshot file ({@code snap-<index>.snap}: header, state bytes, CRC32C) is
+ * written to a temporary name, forced, renamed and the directory forced. Once a snapshot is durable,
+ * segments holding only entries it covers are deleted. A snapshot installed from the leader replaces the
+ * whole log: every segment is deleted and a new one starts after it. Recovery loads the newest snapshot
+ * and the entries after it; a damaged snapshot file is refused, like a damaged record.
  */
 public final class WalLogStore implements LogStore {
     static final String HARD_STATE = "hardstate";
@@ -38,9 +45,13 @@ public final class WalLogStore implements LogStore {
     static final int SEGMENT_HEADER_BYTES = 8;
     private static final int HARD_STATE_MAGIC = 0x4C4E4853; // "LNHS"
     private static final Pattern SEGMENT_NAME = Pattern.compile("wal-(\\d{10})\\.seg");
+    private static final Pattern SNAPSHOT_NAME = Pattern.compile("snap-(\\d{20})\\.snap(\\.tmp)?");
+    private static final int SNAPSHOT_MAGIC = 0x4C4E534E; // "LNSN"
+    private static final int SNAPSHOT_HEADER_BYTES = 4 + 8 + 8 + 4;
 
     private final Vfs vfs;
     private final Scheduler writerStage;
+    private final Scheduler snapshotStage;
     private final WalConfig config;
 
     // Writer-stage state.
@@ -53,13 +64,26 @@ public final class WalLogStore implements LogStore {
     private boolean syncInFlight;
     private IOException failure;
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
+    /** Highest entry index in each closed segment, by sequence number (for deletion after a snapshot). */
+    private final TreeMap<Long, Long> closedSegmentLastIndex = new TreeMap<>();
+    private long segmentLastIndex;
 
     private record Pending(long seq, Runnable onDurable, Consumer<Throwable> onFailure) {}
 
     public WalLogStore(Vfs vfs, Scheduler writerStage, WalConfig config) {
+        this(vfs, writerStage, writerStage, config);
+    }
+
+    /** @param snapshotStage where the node's own snapshots are written, off the log's write path */
+    public WalLogStore(Vfs vfs, Scheduler writerStage, Scheduler snapshotStage, WalConfig config) {
         this.vfs = vfs;
         this.writerStage = writerStage;
+        this.snapshotStage = snapshotStage;
         this.config = config;
+    }
+
+    static String snapshotName(long index) {
+        return String.format("snap-%020d.snap", index);
     }
 
     static String segmentName(long seq) {
@@ -72,20 +96,35 @@ public final class WalLogStore implements LogStore {
     public Recovered load() throws IOException {
         HardState hs = loadHardState();
         TreeMap<Long, String> segments = new TreeMap<>();
+        TreeMap<Long, String> snapshotFiles = new TreeMap<>();
         for (String name : vfs.list()) {
             Matcher m = SEGMENT_NAME.matcher(name);
             if (m.matches()) {
                 segments.put(Long.parseLong(m.group(1)), name);
             }
+            Matcher sm = SNAPSHOT_NAME.matcher(name);
+            if (sm.matches()) {
+                if (sm.group(2) != null) {
+                    vfs.delete(name); // a snapshot whose write never completed
+                } else {
+                    snapshotFiles.put(Long.parseLong(sm.group(1)), name);
+                }
+            }
         }
-        ArrayList<Entry> log = new ArrayList<>();
+        Snapshot snapshot = snapshotFiles.isEmpty() ? null : readSnapshot(snapshotFiles.lastEntry().getValue());
+        Replay log = new Replay();
         long validEnd = 0;
         for (var it = segments.entrySet().iterator(); it.hasNext(); ) {
             var seg = it.next();
             boolean last = !it.hasNext();
+            log.segmentMaxIndex = 0;
             validEnd = replaySegment(seg.getValue(), last, log);
             segmentSeq = seg.getKey();
+            if (!last) {
+                closedSegmentLastIndex.put(seg.getKey(), log.segmentMaxIndex);
+            }
         }
+        segmentLastIndex = log.segmentMaxIndex;
         if (segments.isEmpty() || validEnd < 0) {
             if (validEnd < 0) {
                 vfs.delete(segmentName(segmentSeq)); // a segment whose header never became durable
@@ -100,15 +139,47 @@ public final class WalLogStore implements LogStore {
             }
             segmentSize = validEnd;
         }
-        if (!log.isEmpty() && log.get(log.size() - 1).term() > hs.term()) {
-            throw new IOException("WAL corrupted: log holds term " + log.get(log.size() - 1).term()
+        List<Entry> entries = log.entries;
+        if (snapshot != null) {
+            entries = afterSnapshot(snapshot, log);
+        } else if (log.base != 0 && !log.entries.isEmpty()) {
+            throw new IOException("WAL corrupted: the log starts at index " + (log.base + 1) + " with no snapshot");
+        }
+        if (!entries.isEmpty() && entries.get(entries.size() - 1).term() > hs.term()) {
+            throw new IOException("WAL corrupted: log holds term " + entries.get(entries.size() - 1).term()
                     + " beyond the stored current term " + hs.term());
         }
-        return new Recovered(hs, List.copyOf(log));
+        return new Recovered(hs, snapshot, List.copyOf(entries));
+    }
+
+    /** The recovered entries that follow {@code snap}: none if the log diverged from it or ended before it. */
+    private static List<Entry> afterSnapshot(Snapshot snap, Replay log) throws IOException {
+        long last = log.base + log.entries.size();
+        if (log.entries.isEmpty() || last <= snap.index()) {
+            return List.of();
+        }
+        if (log.base > snap.index()) {
+            throw new IOException("WAL corrupted: entries " + (snap.index() + 1) + ".." + log.base
+                    + " after snapshot " + snap.index() + " are missing");
+        }
+        if (log.base < snap.index()) {
+            Entry at = log.entries.get((int) (snap.index() - log.base - 1));
+            if (at.term() != snap.term()) {
+                return List.of(); // a snapshot from the leader replaced this log; its deletion did not finish
+            }
+        }
+        return log.entries.subList((int) (snap.index() - log.base), log.entries.size());
+    }
+
+    /** Entries replayed so far: contiguous after {@code base}. */
+    private static final class Replay {
+        long base = -1;
+        final ArrayList<Entry> entries = new ArrayList<>();
+        long segmentMaxIndex;
     }
 
     /** Replays one segment into {@code log}; returns the offset where valid data ends (-1: no header). */
-    private long replaySegment(String name, boolean last, ArrayList<Entry> log) throws IOException {
+    private long replaySegment(String name, boolean last, Replay log) throws IOException {
         ByteBuffer buf;
         try (VfsFile f = vfs.open(name, false)) {
             long size = f.size();
@@ -183,13 +254,21 @@ public final class WalLogStore implements LogStore {
         return false;
     }
 
-    private static void apply(String name, int offset, Entry e, ArrayList<Entry> log) throws IOException {
-        long last = log.size();
+    private static void apply(String name, int offset, Entry e, Replay replay) throws IOException {
+        if (replay.base < 0) {
+            replay.base = e.index() - 1; // earlier segments were deleted after a snapshot covered them
+        }
+        ArrayList<Entry> log = replay.entries;
+        long last = replay.base + log.size();
         if (e.index() > last + 1) {
             throw new IOException("WAL corrupted: segment " + name + " offset " + offset + " jumps from index "
                     + last + " to " + e.index());
         }
-        while (log.size() >= e.index()) {
+        if (e.index() <= replay.base) {
+            throw new IOException("WAL corrupted: segment " + name + " offset " + offset + " rewrites index "
+                    + e.index() + ", before the oldest entry kept (" + (replay.base + 1) + ")");
+        }
+        while (replay.base + log.size() >= e.index()) {
             log.remove(log.size() - 1);
         }
         if (!log.isEmpty() && log.get(log.size() - 1).term() > e.term()) {
@@ -197,6 +276,7 @@ public final class WalLogStore implements LogStore {
                     + e.index());
         }
         log.add(e);
+        replay.segmentMaxIndex = Math.max(replay.segmentMaxIndex, e.index());
     }
 
     private HardState loadHardState() throws IOException {
@@ -254,6 +334,10 @@ public final class WalLogStore implements LogStore {
             onFailure.accept(new IOException("WAL has " + pending.size() + " writes pending (limit)"));
             return;
         }
+        if (write.snapshot() != null) {
+            installNow(write.snapshot(), onDurable, onFailure);
+            return;
+        }
         int bytes = 0;
         for (Entry e : write.entries()) {
             bytes += WalRecord.size(e);
@@ -277,6 +361,7 @@ public final class WalLogStore implements LogStore {
             return;
         }
         segmentSize += bytes;
+        segmentLastIndex = Math.max(segmentLastIndex, write.lastIndex());
         writtenSeq++;
         pending.addLast(new Pending(writtenSeq, onDurable, onFailure));
         maybeSync();
@@ -322,11 +407,138 @@ public final class WalLogStore implements LogStore {
     private void roll() throws IOException {
         segment.syncNow(); // everything in the old segment is durable before the next one starts
         retired.add(segment);
+        closedSegmentLastIndex.put(segmentSeq, segmentLastIndex);
         startSegment();
+    }
+
+    // ------------------------------------------------------------------ snapshots
+
+    /**
+     * A snapshot from the leader replaces the whole log (writer stage, in order with other writes): the
+     * snapshot is made durable first, then every segment is deleted and a new one starts after it. A
+     * crash in between leaves old segments that recovery sees do not match the snapshot and ignores.
+     */
+    private void installNow(Snapshot snap, Runnable onDurable, Consumer<Throwable> onFailure) {
+        try {
+            writeSnapshotFile(snap);
+            retired.add(segment); // closed after the next sync; a sync in flight on it may still complete
+            for (String name : vfs.list()) {
+                Matcher m = SEGMENT_NAME.matcher(name);
+                Matcher sm = SNAPSHOT_NAME.matcher(name);
+                if (m.matches() || (sm.matches() && sm.group(2) == null && Long.parseLong(sm.group(1)) < snap.index())) {
+                    vfs.delete(name);
+                }
+            }
+            vfs.syncDirectory();
+            closedSegmentLastIndex.clear();
+            startSegment();
+            segmentLastIndex = snap.index();
+        } catch (IOException e) {
+            failure = e;
+            onFailure.accept(e);
+            failPending(e);
+            return;
+        }
+        writtenSeq++;
+        pending.addLast(new Pending(writtenSeq, onDurable, onFailure));
+        maybeSync();
+    }
+
+    @Override
+    public void saveSnapshot(Snapshot snap, Runnable onDurable, Consumer<Throwable> onFailure) {
+        snapshotStage.execute(() -> {
+            try {
+                writeSnapshotFile(snap);
+            } catch (IOException e) {
+                onFailure.accept(e);
+                return;
+            }
+            writerStage.execute(() -> compactTo(snap.index()));
+            onDurable.run();
+        });
+    }
+
+    /** Writer stage: deletes closed segments and older snapshots made redundant by the snapshot at {@code index}. */
+    private void compactTo(long index) {
+        try {
+            boolean deleted = false;
+            for (var it = closedSegmentLastIndex.entrySet().iterator(); it.hasNext(); ) {
+                var seg = it.next();
+                if (seg.getValue() > index) {
+                    break; // segments are kept in order: a later one cannot be covered if this one is not
+                }
+                vfs.delete(segmentName(seg.getKey()));
+                it.remove();
+                deleted = true;
+            }
+            for (String name : vfs.list()) {
+                Matcher sm = SNAPSHOT_NAME.matcher(name);
+                if (sm.matches() && sm.group(2) == null && Long.parseLong(sm.group(1)) < index) {
+                    vfs.delete(name);
+                    deleted = true;
+                }
+            }
+            if (deleted) {
+                vfs.syncDirectory();
+            }
+        } catch (IOException e) {
+            // Leaving redundant files behind loses nothing; the next snapshot tries again.
+        }
+    }
+
+    private void writeSnapshotFile(Snapshot snap) throws IOException {
+        String name = snapshotName(snap.index());
+        String tmp = name + ".tmp";
+        ByteBuffer b = ByteBuffer.allocate(SNAPSHOT_HEADER_BYTES + snap.data().length + 4);
+        b.putInt(SNAPSHOT_MAGIC).putLong(snap.index()).putLong(snap.term()).putInt(snap.data().length).put(snap.data());
+        CRC32C crc = new CRC32C();
+        crc.update(b.array(), 0, b.position());
+        b.putInt((int) crc.getValue());
+        b.flip();
+        try (VfsFile f = vfs.open(tmp, true)) {
+            f.truncate(0);
+            f.write(0, b);
+            f.syncNow();
+        }
+        vfs.rename(tmp, name);
+        vfs.syncDirectory();
+    }
+
+    private Snapshot readSnapshot(String name) throws IOException {
+        ByteBuffer b;
+        try (VfsFile f = vfs.open(name, false)) {
+            long size = f.size();
+            if (size < SNAPSHOT_HEADER_BYTES + 4 || size > Snapshot.MAX_BYTES + SNAPSHOT_HEADER_BYTES + 4L) {
+                throw new IOException("snapshot " + name + " is corrupted: bad size " + size);
+            }
+            b = ByteBuffer.allocate((int) size);
+            long pos = 0;
+            while (b.hasRemaining()) {
+                int n = f.read(pos, b);
+                if (n < 0) {
+                    break;
+                }
+                pos += n;
+            }
+            b.flip();
+        }
+        int len = b.getInt(20);
+        CRC32C crc = new CRC32C();
+        crc.update(b.array(), 0, b.limit() - 4);
+        if (b.getInt(0) != SNAPSHOT_MAGIC || len != b.limit() - SNAPSHOT_HEADER_BYTES - 4
+                || (int) crc.getValue() != b.getInt(b.limit() - 4)) {
+            throw new IOException("snapshot " + name + " is corrupted (bad magic, length or checksum mismatch); "
+                    + "refusing to start rather than lose acknowledged entries");
+        }
+        long index = b.getLong(4);
+        long term = b.getLong(12);
+        byte[] data = java.util.Arrays.copyOfRange(b.array(), SNAPSHOT_HEADER_BYTES, SNAPSHOT_HEADER_BYTES + len);
+        return new Snapshot(index, term, data);
     }
 
     private void startSegment() throws IOException {
         segmentSeq++;
+        segmentLastIndex = 0;
         segment = vfs.open(segmentName(segmentSeq), true);
         segment.truncate(0);
         ByteBuffer header = ByteBuffer.allocate(SEGMENT_HEADER_BYTES).putInt(SEGMENT_MAGIC).putInt(1);

@@ -88,4 +88,36 @@ class KvStateMachineTest {
         KvResult r = KvResult.decode(sm.apply(++index, new byte[] {9, 9, 9}));
         assertEquals(KvResult.Status.MALFORMED, r.status());
     }
+
+    @org.junit.jupiter.api.Test
+    void aSnapshotCarriesDataAndSessionsSoRetriesStayExactlyOnce() {
+        KvStateMachine a = new KvStateMachine();
+        a.apply(1, KvCommand.put("x", "1").withSession(9, 1, 0).encode());
+        a.apply(2, KvCommand.append("log", "a;").withSession(9, 2, 0).encode());
+        a.apply(3, KvCommand.put("gone", "v").encode());
+        a.apply(4, KvCommand.delete("gone").encode());
+        byte[] snap = a.snapshot();
+
+        KvStateMachine b = new KvStateMachine();
+        b.restore(5, snap); // index 5: a no-op followed the last command
+        org.junit.jupiter.api.Assertions.assertEquals(a.digest(), b.digest());
+        org.junit.jupiter.api.Assertions.assertEquals(5, b.lastAppliedIndex());
+        // The retried append is answered from the restored session instead of appending again.
+        KvResult retried = KvResult.decode(b.apply(6, KvCommand.append("log", "a;").withSession(9, 2, 0).encode()));
+        org.junit.jupiter.api.Assertions.assertEquals("a;", retried.value());
+        org.junit.jupiter.api.Assertions.assertEquals("a;", b.get("log"));
+    }
+
+    @org.junit.jupiter.api.Test
+    void aDamagedSnapshotIsRefused() {
+        KvStateMachine a = new KvStateMachine();
+        a.apply(1, KvCommand.put("x", "1").encode());
+        byte[] snap = a.snapshot();
+        snap[snap.length / 2] ^= 1;
+        KvStateMachine b = new KvStateMachine();
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> b.restore(1, snap));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("checksum"), e.getMessage());
+        org.junit.jupiter.api.Assertions.assertEquals(0, b.size(), "nothing half-loaded");
+    }
 }

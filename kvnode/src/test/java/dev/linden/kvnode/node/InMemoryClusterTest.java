@@ -29,29 +29,49 @@ class InMemoryClusterTest {
     private final TreeMap<Integer, KvStateMachine> machines = new TreeMap<>();
     private final TreeMap<Integer, List<Entry>> appliedByNode = new TreeMap<>();
 
+    private final TreeMap<Integer, MemoryLogStore> stores = new TreeMap<>();
+    private final TreeMap<Integer, Long> snapshotRestoredAt = new TreeMap<>();
+    /** Nodes cut off from the network: messages to and from them are dropped. */
+    private final java.util.Set<Integer> cutOff = new java.util.TreeSet<>();
+    private NodeConfig config = NodeConfig.defaults();
+    private List<Integer> ids;
+
     private void startCluster(int n) throws Exception {
-        List<Integer> ids = new ArrayList<>();
+        ids = new ArrayList<>();
         for (int i = 1; i <= n; i++) {
             ids.add(i);
         }
         for (int id : ids) {
-            KvStateMachine sm = new KvStateMachine();
-            machines.put(id, sm);
-            appliedByNode.put(id, new ArrayList<>());
-            Transport transport = m -> loop.at(100 + netRandom.nextInt(400), () -> nodes.get(m.to()).receive(m));
-            RaftNode node = new RaftNode(id, ids, NodeConfig.defaults(), RandomSource.seeded(id),
-                    loop.stage(5), loop.stage(20), new MemoryLogStore(loop.stage(500), 1_000_000), transport, sm);
-            node.setListener(new RaftNode.NodeListener() {
-                @Override
-                public void onApplied(int nodeId, Entry entry, byte[] result) {
-                    appliedByNode.get(nodeId).add(entry);
-                }
-            });
-            nodes.put(id, node);
+            stores.put(id, new MemoryLogStore(loop.stage(500), 1_000_000));
+            startNode(id);
         }
-        for (RaftNode node : nodes.values()) {
-            node.start();
-        }
+    }
+
+    /** Starts (or restarts) a node over its log store, with a fresh state machine. */
+    private void startNode(int id) throws Exception {
+        KvStateMachine sm = new KvStateMachine();
+        machines.put(id, sm);
+        appliedByNode.put(id, new ArrayList<>());
+        Transport transport = m -> {
+            if (!cutOff.contains(m.from()) && !cutOff.contains(m.to())) {
+                loop.at(100 + netRandom.nextInt(400), () -> nodes.get(m.to()).receive(m));
+            }
+        };
+        RaftNode node = new RaftNode(id, ids, config, RandomSource.seeded(id), loop.stage(5), loop.stage(20),
+                stores.get(id), transport, sm);
+        node.setListener(new RaftNode.NodeListener() {
+            @Override
+            public void onApplied(int nodeId, Entry entry, byte[] result) {
+                appliedByNode.get(nodeId).add(entry);
+            }
+
+            @Override
+            public void onSnapshotRestored(int nodeId, long index) {
+                snapshotRestoredAt.put(nodeId, index);
+            }
+        });
+        nodes.put(id, node);
+        node.start();
     }
 
     private final java.util.Set<Integer> stopped = new java.util.TreeSet<>();
@@ -129,5 +149,50 @@ class InMemoryClusterTest {
         loop.runUntil(read::isDone, 2_000_000);
         assertEquals(before, KvResult.decode(read.join()).value());
         assertTrue(second.term() > first.term());
+    }
+
+    @org.junit.jupiter.api.Test
+    void laggingFollowerCatchesUpBySnapshotAndARestartRecoversFromOne() throws Exception {
+        config = NodeConfig.defaults().withSnapshotEveryEntries(100)
+                .withRaft(NodeConfig.defaults().raft().withSnapshots(512, 10));
+        startCluster(3);
+        loop.runUntil(() -> leader() != null, 5_000_000);
+        RaftNode leader = leader();
+        int lagging = leader.id() % 3 + 1;
+        cutOff.add(lagging);
+
+        List<CompletableFuture<byte[]>> writes = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            KvCommand c = KvCommand.put("k" + (i % 40), "v" + i).withSession(7, i + 1, i);
+            writes.add(leader.propose(c.encode()));
+        }
+        loop.runUntil(() -> writes.stream().allMatch(CompletableFuture::isDone), 20_000_000);
+        writes.forEach(w -> assertEquals(KvResult.Status.OK, KvResult.decode(w.join()).status()));
+        loop.runUntil(() -> leader.core().latestSnapshot().index() > 900, 5_000_000);
+        assertTrue(leader.core().firstIndex() > 800, "the leader compacted its log");
+        assertTrue(stores.get(leader.id()).snapshot() != null, "the leader's snapshot is in its store");
+        assertTrue(stores.get(leader.id()).entries().size() < 200, "its store dropped the entries the snapshot covers: " + stores.get(leader.id()).entries().size() + " " + stores.get(leader.id()).snapshot() + " " + leader.core());
+
+        // The follower that missed everything cannot be sent entries the leader no longer holds.
+        cutOff.remove(lagging);
+        KvStateMachine reference = machines.get(leader.id());
+        loop.runUntil(() -> machines.get(lagging).lastAppliedIndex() == reference.lastAppliedIndex(), 20_000_000);
+        assertTrue(snapshotRestoredAt.containsKey(lagging), "caught up by installing a snapshot");
+        assertEquals(reference.digest(), machines.get(lagging).digest());
+
+        // Restarted, it loads its snapshot back and replays only what came after.
+        nodes.get(lagging).stop();
+        loop.runUntil(() -> true, 0);
+        snapshotRestoredAt.remove(lagging);
+        startNode(lagging);
+        loop.runUntil(() -> snapshotRestoredAt.containsKey(lagging)
+                && machines.get(lagging).lastAppliedIndex() >= reference.lastAppliedIndex(), 20_000_000);
+        assertEquals(reference.digest(), machines.get(lagging).digest());
+        assertTrue(appliedByNode.get(lagging).size() < 200, "replayed the log after the snapshot only");
+
+        // A retry of an old command after all that is still answered from the session, not re-run.
+        CompletableFuture<byte[]> retry = leader().propose(KvCommand.put("k0", "again").withSession(7, 1000, 0).encode());
+        loop.runUntil(retry::isDone, 2_000_000);
+        assertEquals("v999", KvResult.decode(retry.join()).value());
     }
 }

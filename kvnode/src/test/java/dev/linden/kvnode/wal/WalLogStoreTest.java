@@ -9,6 +9,7 @@ import dev.linden.kvnode.node.Scheduler;
 import dev.linden.kvnode.raft.Entry;
 import dev.linden.kvnode.raft.HardState;
 import dev.linden.kvnode.raft.Ready;
+import dev.linden.kvnode.raft.Snapshot;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
@@ -250,5 +251,89 @@ class WalLogStoreTest {
         public void syncDirectory() throws IOException {
             inner.syncDirectory();
         }
+    }
+
+    private static long segmentCount(Path dir) throws IOException {
+        try (var files = Files.list(dir)) {
+            return files.filter(p -> p.getFileName().toString().endsWith(".seg")).count();
+        }
+    }
+
+    @Test
+    void aSnapshotDeletesTheSegmentsItCoversAndRecoveryResumesAfterIt() throws IOException {
+        WalLogStore wal = open(1024);
+        wal.load();
+        wal.saveHardState(new HardState(2, 1));
+        for (int i = 1; i <= 60; i++) {
+            write(wal, i, entry(i <= 30 ? 1 : 2, i, "payload-" + i + "-".repeat(40)));
+        }
+        long before = segmentCount(dir);
+        assertTrue(before > 3, "the log spans several segments: " + before);
+        AtomicInteger durable = new AtomicInteger();
+        wal.saveSnapshot(new Snapshot(45, 2, "state@45".getBytes()), durable::incrementAndGet, e -> {
+            throw new AssertionError(e);
+        });
+        assertEquals(1, durable.get());
+        assertTrue(segmentCount(dir) < before, "segments wholly before index 45 were deleted");
+
+        LogStore.Recovered r = open(1024).load();
+        assertEquals(45, r.snapshot().index());
+        assertEquals("state@45", new String(r.snapshot().data()));
+        assertEquals(46, r.entries().get(0).index(), "entries resume right after the snapshot");
+        assertEquals(60, r.entries().get(r.entries().size() - 1).index());
+    }
+
+    @Test
+    void aSnapshotFromTheLeaderReplacesTheWholeLog() throws IOException {
+        WalLogStore wal = open(1024);
+        wal.load();
+        wal.saveHardState(new HardState(5, 1));
+        for (int i = 1; i <= 20; i++) {
+            write(wal, i, entry(1, i, "old-" + i + "-".repeat(60))); // a stale tail the leader never had
+        }
+        AtomicInteger durable = new AtomicInteger();
+        wal.append(new Ready.LogWrite(21, new Snapshot(100, 4, "leader-state".getBytes()), List.of()),
+                durable::incrementAndGet, e -> {
+                    throw new AssertionError(e);
+                });
+        assertEquals(1, durable.get());
+        write(wal, 22, entry(5, 101, "after"));
+
+        LogStore.Recovered r = open(1024).load();
+        assertEquals(100, r.snapshot().index());
+        assertEquals(List.of(entry(5, 101, "after")), r.entries());
+    }
+
+    @Test
+    void aDamagedSnapshotIsRefusedNotSkipped() throws IOException {
+        WalLogStore wal = open(1 << 20);
+        wal.load();
+        wal.saveHardState(new HardState(1, 1));
+        write(wal, 1, entry(1, 1, "a"), entry(1, 2, "b"));
+        wal.saveSnapshot(new Snapshot(2, 1, "some state".getBytes()), () -> { }, e -> {
+            throw new AssertionError(e);
+        });
+        Path snap = dir.resolve(WalLogStore.snapshotName(2));
+        try (RandomAccessFile f = new RandomAccessFile(snap.toFile(), "rw")) {
+            f.seek(26);
+            int b = f.read();
+            f.seek(26);
+            f.write(b ^ 0x10);
+        }
+        IOException e = assertThrows(IOException.class, () -> open(1 << 20).load());
+        assertTrue(e.getMessage().contains("checksum mismatch"), e.getMessage());
+    }
+
+    @Test
+    void anUnfinishedSnapshotWriteIsIgnored() throws IOException {
+        WalLogStore wal = open(1 << 20);
+        wal.load();
+        wal.saveHardState(new HardState(1, 1));
+        write(wal, 1, entry(1, 1, "a"));
+        Files.write(dir.resolve(WalLogStore.snapshotName(1) + ".tmp"), new byte[] {1, 2, 3});
+        LogStore.Recovered r = open(1 << 20).load();
+        assertEquals(null, r.snapshot());
+        assertEquals(List.of(entry(1, 1, "a")), r.entries());
+        assertTrue(Files.notExists(dir.resolve(WalLogStore.snapshotName(1) + ".tmp")));
     }
 }
