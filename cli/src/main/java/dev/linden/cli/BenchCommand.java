@@ -54,6 +54,9 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--endpoints", description = "use a running cluster instead: 1=host:port,...")
     String endpoints;
 
+    @Option(names = "--snapshot-every", description = "entries between snapshots on the local cluster's nodes")
+    Long snapshotEvery;
+
     @Option(names = "--node-heap", description = "heap of each local node JVM (default 1g)")
     String nodeHeap = "1g";
 
@@ -75,6 +78,9 @@ public final class BenchCommand implements Callable<Integer> {
             Path dir = Files.createTempDirectory("linden-bench");
             cluster = new LocalCluster(dir, nodes, 17_000 + (int) (ProcessHandle.current().pid() % 1000) * 10);
             cluster.writeLayout();
+            if (snapshotEvery != null) {
+                cluster.nodeArgs.addAll(List.of("--snapshot-every", String.valueOf(snapshotEvery)));
+            }
             for (int i = 1; i <= nodes; i++) {
                 // Several JVMs share few cores here: one GC thread each and a roomy young generation keep
                 // collector threads from fighting over the cores (measured: young pauses 25-270 ms otherwise).

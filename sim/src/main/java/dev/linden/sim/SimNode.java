@@ -170,7 +170,7 @@ final class SimNode {
             // No process listens: the OS refuses the connection, which the client learns at once and for
             // sure (nothing was applied). A paused process, by contrast, accepts and stays silent.
             sim.network().send(id, clientAddress, () -> onResponse.accept(new ClientResponse(request.requestId(),
-                    ClientResponse.Status.NOT_LEADER, dev.linden.kvnode.raft.RaftCore.NO_NODE, null)));
+                    ClientResponse.Status.NOT_LEADER, dev.linden.kvnode.raft.RaftCore.NO_NODE, (byte[]) null)));
             return;
         }
         guard(SimLoop.NET, () -> service.handle(request, resp ->

@@ -84,6 +84,55 @@ public record KvCommand(KvOp op, long clientId, long seq, long ackedSeq, String 
         return new KvCommand(op, clientId, seq, acked, key, value, expected);
     }
 
+    /** The op of an encoded command, without decoding the rest (it must have passed {@link #validate}). */
+    public static KvOp opOf(byte[] encoded) {
+        return KvOp.fromCode(encoded[0]);
+    }
+
+    /** The session of an encoded command (0: none), without decoding the rest. */
+    public static long clientIdOf(byte[] encoded) {
+        return ByteBuffer.wrap(encoded, 1, 8).getLong();
+    }
+
+    /**
+     * Checks an encoded command's structure (op, session numbers, field lengths and limits) without
+     * building its strings. Returns null if it is well formed, else what is wrong.
+     */
+    public static String validate(byte[] encoded) {
+        if (encoded.length < HEADER_BYTES + 12) {
+            return "command of " + encoded.length + " bytes is too short";
+        }
+        ByteBuffer b = ByteBuffer.wrap(encoded);
+        int op = b.get();
+        if (op < 0 || op >= KvOp.values().length) {
+            return "unknown op code " + op;
+        }
+        long clientId = b.getLong();
+        long seq = b.getLong();
+        long acked = b.getLong();
+        if (seq < 0 || acked < 0 || (clientId != 0 && seq == 0)) {
+            return "bad session numbers";
+        }
+        int[] limits = {MAX_KEY_BYTES, MAX_VALUE_BYTES, MAX_VALUE_BYTES};
+        for (int i = 0; i < 3; i++) {
+            if (b.remaining() < 4) {
+                return "truncated";
+            }
+            int len = b.getInt();
+            if (len == -1 && i > 0) {
+                continue;
+            }
+            if (len < 0 || len > limits[i] || len > b.remaining()) {
+                return "bad field length " + len;
+            }
+            b.position(b.position() + len);
+        }
+        return b.hasRemaining() ? "trailing bytes" : null;
+    }
+
+    /** op, clientId, seq, ackedSeq. */
+    static final int HEADER_BYTES = 1 + 24;
+
     static void putBytes(ByteBuffer b, byte[] bytes) {
         if (bytes == null) {
             b.putInt(-1);

@@ -4,9 +4,10 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The outcome of a command. {@code value}: for GET the value read (null if absent); for PUT, DELETE and
- * APPEND the new value (null after delete); for CAS the new value on success and the current value on
- * {@link Status#CAS_MISMATCH}.
+ * The outcome of a command. {@code value}: for GET the value read (null if absent); for APPEND the new
+ * value; for CAS the new value on success and the current value on {@link Status#CAS_MISMATCH}; null
+ * for PUT and DELETE (the writer knows what it wrote: echoing it would cost every replica an encoding
+ * and the network the bytes).
  */
 public record KvResult(Status status, String value) {
     public enum Status {

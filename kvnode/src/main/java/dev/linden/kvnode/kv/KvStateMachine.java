@@ -1,6 +1,9 @@
 package dev.linden.kvnode.kv;
 
 import dev.linden.kvnode.node.StateMachine;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
@@ -18,17 +21,51 @@ public final class KvStateMachine implements StateMachine {
     public static final int DEFAULT_MAX_SESSIONS = 100_000;
     public static final int DEFAULT_MAX_RESULTS_PER_SESSION = 4096;
 
-    private final Map<String, String> data = new HashMap<>();
+    /** Values as the UTF-8 bytes clients sent: no decoding on apply, no encoding on reads. */
+    private final Map<String, byte[]> data = new HashMap<>();
     /** Sorted map: eviction order and any iteration are deterministic. */
     private final TreeMap<Long, Session> sessions = new TreeMap<>();
     private final int maxSessions;
     private final int maxResultsPerSession;
     private long lastAppliedIndex;
 
+    private static final byte[] OK_EMPTY = new KvResult(KvResult.Status.OK, null).encode();
+    private static final byte[] EXPIRED = new KvResult(KvResult.Status.SESSION_EXPIRED, null).encode();
+
     private static final class Session {
         long ackedSeq;
         long lastActiveIndex;
-        final TreeMap<Long, KvResult> results = new TreeMap<>();
+        /** Encoded results by seq (never mutated once stored). */
+        final TreeMap<Long, byte[]> results = new TreeMap<>();
+    }
+
+    /** A command decoded for apply: the key as a string (a map key), value and expected as raw bytes. */
+    private record Parsed(KvOp op, long clientId, long seq, long ackedSeq, String key, byte[] value, byte[] expected) {
+        static Parsed of(byte[] command) {
+            String problem = KvCommand.validate(command);
+            if (problem != null) {
+                throw new IllegalArgumentException(problem);
+            }
+            ByteBuffer b = ByteBuffer.wrap(command);
+            KvOp op = KvOp.fromCode(b.get());
+            long clientId = b.getLong();
+            long seq = b.getLong();
+            long acked = b.getLong();
+            int keyLen = b.getInt();
+            String key = new String(command, b.position(), keyLen, StandardCharsets.UTF_8);
+            b.position(b.position() + keyLen);
+            return new Parsed(op, clientId, seq, acked, key, bytes(b), bytes(b));
+        }
+
+        private static byte[] bytes(ByteBuffer b) {
+            int len = b.getInt();
+            if (len < 0) {
+                return null;
+            }
+            byte[] v = new byte[len];
+            b.get(v);
+            return v;
+        }
     }
 
     public KvStateMachine() {
@@ -49,17 +86,22 @@ public final class KvStateMachine implements StateMachine {
             throw new IllegalStateException("apply out of order: " + index + " after " + lastAppliedIndex);
         }
         lastAppliedIndex = index;
-        KvCommand cmd;
+        Parsed cmd;
         try {
-            cmd = KvCommand.decode(command);
+            cmd = Parsed.of(command);
         } catch (RuntimeException e) {
             // A command that cannot be decoded is refused the same way on every replica.
             return new KvResult(KvResult.Status.MALFORMED, e.getMessage()).encode();
         }
-        return applyCommand(index, cmd).encode();
+        return applyParsed(index, cmd);
     }
 
+    /** Applies a command given as an object (tests): the same path as the encoded one. */
     public KvResult applyCommand(long index, KvCommand cmd) {
+        return KvResult.decode(apply(index, cmd.encode()));
+    }
+
+    private byte[] applyParsed(long index, Parsed cmd) {
         if (cmd.clientId() == 0) {
             return execute(cmd);
         }
@@ -67,7 +109,7 @@ public final class KvStateMachine implements StateMachine {
         if (s == null) {
             if (cmd.ackedSeq() > 0) {
                 // The client had a session that was evicted: its retries must not run again.
-                return new KvResult(KvResult.Status.SESSION_EXPIRED, null);
+                return EXPIRED;
             }
             if (sessions.size() >= maxSessions) {
                 evictLeastRecentlyUsed();
@@ -76,11 +118,11 @@ public final class KvStateMachine implements StateMachine {
             sessions.put(cmd.clientId(), s);
         }
         s.lastActiveIndex = index;
-        KvResult result;
+        byte[] result;
         if (cmd.seq() <= s.ackedSeq) {
-            result = new KvResult(KvResult.Status.SESSION_EXPIRED, null);
+            result = EXPIRED;
         } else {
-            KvResult cached = s.results.get(cmd.seq());
+            byte[] cached = s.results.get(cmd.seq());
             if (cached != null) {
                 result = cached;
             } else {
@@ -94,7 +136,9 @@ public final class KvStateMachine implements StateMachine {
         if (cmd.ackedSeq() > s.ackedSeq) {
             s.ackedSeq = cmd.ackedSeq();
         }
-        s.results.headMap(s.ackedSeq, true).clear();
+        if (!s.results.isEmpty() && s.results.firstKey() <= s.ackedSeq) {
+            s.results.headMap(s.ackedSeq, true).clear();
+        }
         return result;
     }
 
@@ -110,33 +154,55 @@ public final class KvStateMachine implements StateMachine {
         sessions.remove(victim);
     }
 
-    private KvResult execute(KvCommand cmd) {
+    private static byte[] result(KvResult.Status status, byte[] value) {
+        if (status == KvResult.Status.OK && value == null) {
+            return OK_EMPTY;
+        }
+        ByteBuffer b = ByteBuffer.allocate(1 + 4 + (value == null ? 0 : value.length));
+        b.put((byte) status.ordinal());
+        KvCommand.putBytes(b, value);
+        return b.array();
+    }
+
+    private byte[] execute(Parsed cmd) {
         String key = cmd.key();
         switch (cmd.op()) {
             case GET:
-                return KvResult.ok(data.get(key));
+                return result(KvResult.Status.OK, data.get(key));
             case PUT:
                 data.put(key, cmd.value());
-                return KvResult.ok(cmd.value());
+                return OK_EMPTY; // the writer knows what it wrote
             case DELETE:
                 data.remove(key);
-                return KvResult.ok(null);
+                return OK_EMPTY;
             case CAS: {
-                String current = data.get(key);
-                if (java.util.Objects.equals(current, cmd.expected())) {
+                byte[] current = data.get(key);
+                if (Arrays.equals(current, cmd.expected())) {
                     if (cmd.value() == null) {
                         data.remove(key);
                     } else {
                         data.put(key, cmd.value());
                     }
-                    return KvResult.ok(cmd.value());
+                    return result(KvResult.Status.OK, cmd.value());
                 }
-                return new KvResult(KvResult.Status.CAS_MISMATCH, current);
+                return result(KvResult.Status.CAS_MISMATCH, current);
             }
             case APPEND: {
-                String next = data.getOrDefault(key, "") + (cmd.value() == null ? "" : cmd.value());
+                byte[] current = data.get(key);
+                byte[] add = cmd.value() == null ? new byte[0] : cmd.value();
+                byte[] next;
+                if (current == null) {
+                    next = add;
+                } else {
+                    next = Arrays.copyOf(current, current.length + add.length);
+                    System.arraycopy(add, 0, next, current.length, add.length);
+                }
+                if (next.length > KvCommand.MAX_VALUE_BYTES) {
+                    return new KvResult(KvResult.Status.MALFORMED, "value would exceed " + KvCommand.MAX_VALUE_BYTES
+                            + " bytes").encode();
+                }
                 data.put(key, next);
-                return KvResult.ok(next);
+                return result(KvResult.Status.OK, next);
             }
             default:
                 throw new IllegalStateException("unhandled op " + cmd.op());
@@ -146,11 +212,11 @@ public final class KvStateMachine implements StateMachine {
     /** Read-only query: the encoded command must be a GET. */
     @Override
     public byte[] query(byte[] query) {
-        KvCommand cmd = KvCommand.decode(query);
+        Parsed cmd = Parsed.of(query);
         if (cmd.op() != KvOp.GET) {
             throw new IllegalArgumentException("only GET can be served as a read-only query");
         }
-        return KvResult.ok(data.get(cmd.key())).encode();
+        return result(KvResult.Status.OK, data.get(cmd.key()));
     }
 
     private static final int SNAPSHOT_MAGIC = 0x4C4E4B56; // "LNKV"
@@ -169,9 +235,9 @@ public final class KvStateMachine implements StateMachine {
             out.writeInt(SNAPSHOT_VERSION);
             out.writeLong(lastAppliedIndex);
             out.writeInt(data.size());
-            for (Map.Entry<String, String> e : data.entrySet()) {
-                writeString(out, e.getKey());
-                writeString(out, e.getValue());
+            for (Map.Entry<String, byte[]> e : data.entrySet()) {
+                writeBytes(out, e.getKey().getBytes(StandardCharsets.UTF_8));
+                writeBytes(out, e.getValue());
             }
             out.writeInt(sessions.size());
             for (Map.Entry<Long, Session> e : sessions.entrySet()) {
@@ -180,11 +246,9 @@ public final class KvStateMachine implements StateMachine {
                 out.writeLong(sn.ackedSeq);
                 out.writeLong(sn.lastActiveIndex);
                 out.writeInt(sn.results.size());
-                for (Map.Entry<Long, KvResult> r : sn.results.entrySet()) {
+                for (Map.Entry<Long, byte[]> r : sn.results.entrySet()) {
                     out.writeLong(r.getKey());
-                    byte[] enc = r.getValue().encode();
-                    out.writeInt(enc.length);
-                    out.write(enc);
+                    writeBytes(out, r.getValue());
                 }
             }
             out.flush();
@@ -219,10 +283,14 @@ public final class KvStateMachine implements StateMachine {
                 // Its last command may be followed by no-op entries, which never reach the state machine.
                 throw new IllegalArgumentException("KV snapshot holds index " + applied + ", beyond " + index);
             }
-            Map<String, String> newData = new HashMap<>();
+            Map<String, byte[]> newData = new HashMap<>();
             int n = count(in);
             for (int i = 0; i < n; i++) {
-                newData.put(readString(in), readString(in));
+                byte[] key = readBytes(in);
+                if (key == null) {
+                    throw new IllegalArgumentException("KV snapshot has a null key");
+                }
+                newData.put(new String(key, StandardCharsets.UTF_8), readBytes(in));
             }
             TreeMap<Long, Session> newSessions = new TreeMap<>();
             int ns = count(in);
@@ -234,9 +302,9 @@ public final class KvStateMachine implements StateMachine {
                 int nr = count(in);
                 for (int j = 0; j < nr; j++) {
                     long seq = in.getLong();
-                    byte[] enc = new byte[count(in)];
-                    in.get(enc);
-                    sn.results.put(seq, KvResult.decode(enc));
+                    byte[] enc = readBytes(in);
+                    KvResult.decode(enc); // refuse a garbled result now rather than send it to a client later
+                    sn.results.put(seq, enc);
                 }
                 newSessions.put(clientId, sn);
             }
@@ -261,31 +329,31 @@ public final class KvStateMachine implements StateMachine {
         return n;
     }
 
-    private static void writeString(java.io.DataOutputStream out, String v) throws java.io.IOException {
+    private static void writeBytes(java.io.DataOutputStream out, byte[] v) throws java.io.IOException {
         if (v == null) {
             out.writeInt(-1);
             return;
         }
-        byte[] b = v.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        out.writeInt(b.length);
-        out.write(b);
+        out.writeInt(v.length);
+        out.write(v);
     }
 
-    private static String readString(java.nio.ByteBuffer in) {
+    private static byte[] readBytes(java.nio.ByteBuffer in) {
         int n = in.getInt();
         if (n == -1) {
             return null;
         }
         if (n < 0 || n > in.remaining()) {
-            throw new IllegalArgumentException("KV snapshot has a bad string length " + n);
+            throw new IllegalArgumentException("KV snapshot has a bad length " + n);
         }
-        String v = new String(in.array(), in.arrayOffset() + in.position(), n, java.nio.charset.StandardCharsets.UTF_8);
-        in.position(in.position() + n);
+        byte[] v = new byte[n];
+        in.get(v);
         return v;
     }
 
     public String get(String key) {
-        return data.get(key);
+        byte[] v = data.get(key);
+        return v == null ? null : new String(v, StandardCharsets.UTF_8);
     }
 
     public int size() {
@@ -303,9 +371,9 @@ public final class KvStateMachine implements StateMachine {
     /** A digest of the whole state, equal on replicas that applied the same commands. */
     public long digest() {
         long h = 1125899906842597L;
-        for (Map.Entry<String, String> e : new TreeMap<>(data).entrySet()) {
+        for (Map.Entry<String, byte[]> e : new TreeMap<>(data).entrySet()) {
             h = 31 * h + e.getKey().hashCode();
-            h = 31 * h + (e.getValue() == null ? 0 : e.getValue().hashCode());
+            h = 31 * h + (e.getValue() == null ? 0 : Arrays.hashCode(e.getValue()));
         }
         return h;
     }

@@ -90,7 +90,7 @@ public final class ClientServer implements AutoCloseable {
             if (msg instanceof ClientRequest req) {
                 if (inflight.get() >= MAX_INFLIGHT_PER_CONNECTION || overloaded.getAsBoolean()) {
                     ch.writeAndFlush(new ClientResponse(req.requestId(), ClientResponse.Status.OVERLOADED,
-                            node.leaderHint(), null), ch.voidPromise());
+                            node.leaderHint(), (byte[]) null), ch.voidPromise());
                     return;
                 }
                 inflight.incrementAndGet();

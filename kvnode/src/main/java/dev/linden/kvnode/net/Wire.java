@@ -116,11 +116,11 @@ public final class Wire {
         } else if (msg instanceof ClientRequest r) {
             type = CLIENT_REQ;
             out.writeLong(r.requestId());
-            bytes(out, r.command().encode());
+            bytes(out, r.encodedCommand());
         } else if (msg instanceof ClientResponse r) {
             type = CLIENT_RESP;
             out.writeLong(r.requestId()).writeByte(r.status().ordinal()).writeInt(r.leaderHint());
-            bytes(out, r.result() == null ? null : r.result().encode());
+            bytes(out, r.encodedResult());
         } else if (msg instanceof StatusRequest r) {
             type = STATUS_REQ;
             out.writeLong(r.requestId());
@@ -246,7 +246,15 @@ public final class Wire {
                 return new Message.SnapshotResponse(in.readInt(), in.readInt(), in.readLong(), in.readLong(),
                         in.readLong());
             case CLIENT_REQ:
-                return new ClientRequest(in.readLong(), KvCommand.decode(readBytes(in, false)));
+            {
+                long id = in.readLong();
+                byte[] command = readBytes(in, false);
+                String problem = KvCommand.validate(command);
+                if (problem != null) {
+                    throw new BadFrameException("bad KV command: " + problem);
+                }
+                return new ClientRequest(id, command);
+            }
             case CLIENT_RESP: {
                 long id = in.readLong();
                 int status = in.readUnsignedByte();
@@ -255,8 +263,10 @@ public final class Wire {
                 }
                 int hint = in.readInt();
                 byte[] result = readBytes(in, true);
-                return new ClientResponse(id, ClientResponse.Status.values()[status], hint,
-                        result == null ? null : KvResult.decode(result));
+                if (result != null && result.length < 5) {
+                    throw new BadFrameException("result of " + result.length + " bytes");
+                }
+                return new ClientResponse(id, ClientResponse.Status.values()[status], hint, result);
             }
             case STATUS_REQ:
                 return new StatusRequest(in.readLong());

@@ -7,7 +7,35 @@ import dev.linden.kvnode.kv.KvResult;
  * {@link Status#OVERLOADED} and {@link Status#LOST} are definite: the command did not take effect through
  * this request, and may be retried (with the same session sequence number). {@link Status#UNKNOWN}: it
  * may or may not have taken effect.
+ *
+ * <p>The result travels as the state machine encoded it ({@code encodedResult}, null unless OK): the
+ * node passes those bytes through; the client decodes them.
  */
-public record ClientResponse(long requestId, Status status, int leaderHint, KvResult result) {
+public record ClientResponse(long requestId, Status status, int leaderHint, byte[] encodedResult) {
     public enum Status { OK, NOT_LEADER, OVERLOADED, LOST, UNKNOWN }
+
+    public ClientResponse(long requestId, Status status, int leaderHint, KvResult result) {
+        this(requestId, status, leaderHint, result == null ? null : result.encode());
+    }
+
+    /** The decoded result, or null. */
+    public KvResult result() {
+        return encodedResult == null ? null : KvResult.decode(encodedResult);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof ClientResponse r && r.requestId == requestId && r.status == status
+                && r.leaderHint == leaderHint && java.util.Arrays.equals(r.encodedResult, encodedResult);
+    }
+
+    @Override
+    public int hashCode() {
+        return Long.hashCode(requestId) * 31 + status.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return "ClientResponse{" + requestId + " " + status + " hint=" + leaderHint + " " + result() + "}";
+    }
 }

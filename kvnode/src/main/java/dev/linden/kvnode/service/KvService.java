@@ -2,7 +2,6 @@ package dev.linden.kvnode.service;
 
 import dev.linden.kvnode.kv.KvCommand;
 import dev.linden.kvnode.kv.KvOp;
-import dev.linden.kvnode.kv.KvResult;
 import dev.linden.kvnode.node.NodeException;
 import dev.linden.kvnode.node.RaftNode;
 import java.util.concurrent.CompletableFuture;
@@ -32,13 +31,12 @@ public final class KvService {
         java.util.List<byte[]> commands = new java.util.ArrayList<>(requests.size());
         java.util.List<CompletableFuture<byte[]>> futures = new java.util.ArrayList<>(requests.size());
         for (ClientRequest r : requests) {
-            KvCommand cmd = r.command();
-            if (cmd.op() == KvOp.GET && cmd.clientId() == 0) {
+            if (isRead(r.encodedCommand())) {
                 handle(r, reply);
                 continue;
             }
             CompletableFuture<byte[]> f = new CompletableFuture<>();
-            commands.add(cmd.encode());
+            commands.add(r.encodedCommand());
             futures.add(f);
             long id = r.requestId();
             f.whenComplete((bytes, error) -> reply.accept(toResponse(id, bytes, error)));
@@ -48,20 +46,25 @@ public final class KvService {
         }
     }
 
+    /** A GET without a session is a read-only query; anything else goes through the log. */
+    private static boolean isRead(byte[] command) {
+        return KvCommand.opOf(command) == KvOp.GET && KvCommand.clientIdOf(command) == 0;
+    }
+
     public void handle(ClientRequest request, Consumer<ClientResponse> reply) {
-        KvCommand cmd = request.command();
+        byte[] cmd = request.encodedCommand();
         CompletableFuture<byte[]> f;
-        if (cmd.op() == KvOp.GET && cmd.clientId() == 0) {
-            f = unsafeLocalReads ? node.readLocal(cmd.encode()) : node.read(cmd.encode());
+        if (isRead(cmd)) {
+            f = unsafeLocalReads ? node.readLocal(cmd) : node.read(cmd);
         } else {
-            f = node.propose(cmd.encode());
+            f = node.propose(cmd);
         }
         f.whenComplete((bytes, error) -> reply.accept(toResponse(request.requestId(), bytes, error)));
     }
 
     private ClientResponse toResponse(long requestId, byte[] bytes, Throwable error) {
         if (error == null) {
-            return new ClientResponse(requestId, ClientResponse.Status.OK, node.id(), KvResult.decode(bytes));
+            return new ClientResponse(requestId, ClientResponse.Status.OK, node.id(), bytes);
         }
         Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
         if (cause instanceof NodeException ne) {
@@ -71,8 +74,8 @@ public final class KvService {
                 case LOST -> ClientResponse.Status.LOST;
                 case UNKNOWN -> ClientResponse.Status.UNKNOWN;
             };
-            return new ClientResponse(requestId, status, ne.leaderHint(), null);
+            return new ClientResponse(requestId, status, ne.leaderHint(), (byte[]) null);
         }
-        return new ClientResponse(requestId, ClientResponse.Status.UNKNOWN, node.leaderHint(), null);
+        return new ClientResponse(requestId, ClientResponse.Status.UNKNOWN, node.leaderHint(), (byte[]) null);
     }
 }

@@ -37,7 +37,7 @@ class WireTest {
                 new Wire.Hello(2),
                 new ClientRequest(77, KvCommand.cas("k", "a", "b").withSession(5, 6, 4)),
                 new ClientResponse(77, ClientResponse.Status.OK, 1, KvResult.ok("v")),
-                new ClientResponse(78, ClientResponse.Status.NOT_LEADER, 2, null),
+                new ClientResponse(78, ClientResponse.Status.NOT_LEADER, 2, (byte[]) null),
                 new Wire.StatusRequest(9),
                 new Wire.StatusResponse(9, 1, "LEADER", 4, 1, 10, 9));
         for (Object m : all) {
