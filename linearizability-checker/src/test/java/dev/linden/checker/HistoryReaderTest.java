@@ -135,7 +135,9 @@ class HistoryReaderTest {
         long start = System.nanoTime();
         r = Checker.check(h, Models.byName("register"), Checker.Options.defaults().withTimeLimit(Duration.ofMillis(200)));
         long ms = (System.nanoTime() - start) / 1_000_000;
-        assertTrue(r.verdict() != Verdict.NOT_LINEARIZABLE);
+        // Reading 0 again after 1..17 needs write 0 twice: the history is not linearizable. Within 200 ms
+        // the checker may or may not prove it (it depends on the machine); it must never say linearizable.
+        assertTrue(r.verdict() != Verdict.LINEARIZABLE, "verdict " + r.verdict());
         assertTrue(ms < 2_000, "the deadline must be honoured promptly, took " + ms + " ms");
     }
 }

@@ -172,8 +172,9 @@ final class SimDisk implements Vfs {
         // Only in synced data followed by at least 1 KiB more: a bad last record is indistinguishable from a
         // torn write and is (rightly) treated as one, so the model corrupts records that have successors.
         List<String> segments = new ArrayList<>();
+        // Segments are preallocated with zeros: aim at the records, before the unwritten rest.
         for (var e : files.entrySet()) {
-            if (e.getKey().endsWith(".seg") && e.getValue().durable.len > 1100) {
+            if (e.getKey().endsWith(".seg") && dataEnd(e.getValue().durable) > 1100) {
                 segments.add(e.getKey());
             }
         }
@@ -182,13 +183,22 @@ final class SimDisk implements Vfs {
         }
         String name = segments.get(random.nextInt(segments.size()));
         FileData d = files.get(name);
-        int pos = 8 + random.nextInt(d.durable.len - 1032);
+        int pos = 8 + random.nextInt(dataEnd(d.durable) - 1032);
         int bit = 1 << random.nextInt(8);
         d.durable.buf[pos] ^= (byte) bit;
         if (pos < d.current.len) {
             d.current.buf[pos] ^= (byte) bit;
         }
         return name + " byte " + pos;
+    }
+
+    /** One past the last non-zero byte. */
+    private static int dataEnd(Image image) {
+        int end = image.len;
+        while (end > 0 && image.buf[end - 1] == 0) {
+            end--;
+        }
+        return end;
     }
 
     private final class SimFile implements VfsFile {

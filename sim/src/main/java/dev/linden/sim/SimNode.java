@@ -119,7 +119,7 @@ final class SimNode {
         SimStage applyStage = new SimStage(5_000, 30_000);
         SimStage walStage = new SimStage(2_000, 10_000);
         SimStage snapshotStage = new SimStage(20_000, 200_000);
-        WalLogStore wal = new WalLogStore(disk, walStage, snapshotStage, new WalConfig(256 * 1024, 100_000));
+        WalLogStore wal = new WalLogStore(disk, walStage, snapshotStage, new WalConfig(256 * 1024, 100_000, true));
         RandomSource rs = RandomSource.seeded(SimLoop.mix(random.nextLong(), incarnation));
         kv = new KvStateMachine();
         raft = new RaftNode(id, voters, nodeConfig, rs, raftStage, applyStage, wal, this::sendRaft, kv);

@@ -45,6 +45,7 @@ public final class WalLogStore implements LogStore {
     static final int SEGMENT_HEADER_BYTES = 8;
     private static final int HARD_STATE_MAGIC = 0x4C4E4853; // "LNHS"
     private static final Pattern SEGMENT_NAME = Pattern.compile("wal-(\\d{10})\\.seg");
+    private static final Pattern PREALLOCATED_NAME = Pattern.compile("wal-(\\d{10})\\.seg\\.pre");
     private static final Pattern SNAPSHOT_NAME = Pattern.compile("snap-(\\d{20})\\.snap(\\.tmp)?");
     private static final int SNAPSHOT_MAGIC = 0x4C4E534E; // "LNSN"
     private static final int SNAPSHOT_HEADER_BYTES = 4 + 8 + 8 + 4;
@@ -67,6 +68,11 @@ public final class WalLogStore implements LogStore {
     /** Highest entry index in each closed segment, by sequence number (for deletion after a snapshot). */
     private final TreeMap<Long, Long> closedSegmentLastIndex = new TreeMap<>();
     private long segmentLastIndex;
+    /** The next segment, zero-filled and forced in the background ({@code -1}: none ready). */
+    private long preparedSeq = -1;
+    private boolean preparing;
+    /** Recovery: whether everything after the last valid record of the last segment read is zeros. */
+    private boolean zeroTail;
 
     private record Pending(long seq, Runnable onDurable, Consumer<Throwable> onFailure) {}
 
@@ -102,6 +108,10 @@ public final class WalLogStore implements LogStore {
             if (m.matches()) {
                 segments.put(Long.parseLong(m.group(1)), name);
             }
+            if (PREALLOCATED_NAME.matcher(name).matches()) {
+                vfs.delete(name); // prepared for a segment that never started: made again when needed
+                continue;
+            }
             Matcher sm = SNAPSHOT_NAME.matcher(name);
             if (sm.matches()) {
                 if (sm.group(2) != null) {
@@ -130,14 +140,15 @@ public final class WalLogStore implements LogStore {
                 vfs.delete(segmentName(segmentSeq)); // a segment whose header never became durable
                 segmentSeq--;
             }
-            startSegment();
+            startSegment(true);
         } else {
             segment = vfs.open(segmentName(segmentSeq), false);
-            if (segment.size() != validEnd) {
+            if (segment.size() != validEnd && !zeroTail) {
                 segment.truncate(validEnd);
                 segment.syncNow();
             }
             segmentSize = validEnd;
+            prepareNextSegment();
         }
         List<Entry> entries = log.entries;
         if (snapshot != null) {
@@ -207,6 +218,7 @@ public final class WalLogStore implements LogStore {
             throw new IOException("WAL corrupted: segment " + name + " has a bad magic number");
         }
         buf.position(SEGMENT_HEADER_BYTES);
+        zeroTail = false;
         while (buf.hasRemaining()) {
             int at = buf.position();
             WalRecord.Decoded d = WalRecord.decode(buf);
@@ -214,11 +226,23 @@ public final class WalLogStore implements LogStore {
                 apply(name, at, d.entry, log);
                 continue;
             }
+            if (allZero(buf, at)) {
+                zeroTail = true;
+                return at; // preallocated space never written: the end of this segment's data
+            }
+            if (headerIsZero(buf, at) && !validRecordAfter(buf, at)) {
+                // Unwritten preallocated space with noise in it (a flipped bit): no data of ours is there.
+                return at;
+            }
             int claimedLen = buf.remaining() >= 4 ? buf.getInt(at) : -1;
             boolean reachesEnd = claimedLen >= 0 && claimedLen <= WalRecord.MAX_PAYLOAD_BYTES
                     && at + WalRecord.HEADER_BYTES + (long) claimedLen >= buf.limit();
             boolean tinyTail = buf.limit() - at < WalRecord.HEADER_BYTES;
-            boolean looksTorn = d.status == WalRecord.Status.TRUNCATED || reachesEnd || tinyTail;
+            // In a preallocated segment a torn write is followed by zeros, not by the end of the file: the
+            // written bytes stop inside this record (or inside its header, if its length is garbage).
+            boolean lengthPlausible = claimedLen >= 0 && claimedLen <= WalRecord.MAX_PAYLOAD_BYTES;
+            boolean tornIntoZeros = dataEnd(buf) <= at + WalRecord.HEADER_BYTES + (lengthPlausible ? claimedLen : 0L);
+            boolean looksTorn = d.status == WalRecord.Status.TRUNCATED || reachesEnd || tinyTail || tornIntoZeros;
             // A torn write is the end of the log: nothing valid can follow it (recovery truncates it before
             // appending again). A valid record further on means this one was damaged after it was written,
             // e.g. a flipped bit in its length field that makes it look as if it ran past the end.
@@ -232,6 +256,42 @@ public final class WalLogStore implements LogStore {
                     + "; refusing to start rather than lose acknowledged entries");
         }
         return buf.limit();
+    }
+
+    private static boolean allZero(ByteBuffer buf, int from) {
+        int i = from;
+        for (; i + 8 <= buf.limit(); i += 8) {
+            if (buf.getLong(i) != 0) {
+                return false;
+            }
+        }
+        for (; i < buf.limit(); i++) {
+            if (buf.get(i) != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** One past the last non-zero byte of {@code buf}. */
+    private static int dataEnd(ByteBuffer buf) {
+        int end = buf.limit();
+        while (end >= 8 && buf.getLong(end - 8) == 0) {
+            end -= 8;
+        }
+        while (end > 0 && buf.get(end - 1) == 0) {
+            end--;
+        }
+        return end;
+    }
+
+    private static boolean headerIsZero(ByteBuffer buf, int at) {
+        for (int i = at; i < Math.min(buf.limit(), at + WalRecord.HEADER_BYTES); i++) {
+            if (buf.get(i) != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Is there a record with a valid checksum anywhere after offset {@code at}? (Only run on the failure path.) */
@@ -408,7 +468,74 @@ public final class WalLogStore implements LogStore {
         segment.syncNow(); // everything in the old segment is durable before the next one starts
         retired.add(segment);
         closedSegmentLastIndex.put(segmentSeq, segmentLastIndex);
-        startSegment();
+        if (preparedSeq == segmentSeq + 1) {
+            activatePrepared();
+        } else {
+            startSegment(false); // not ready in time: this one grows as it is written
+        }
+    }
+
+    private static String preallocatedName(long seq) {
+        return segmentName(seq) + ".pre";
+    }
+
+    /** Zero-fills and forces the next segment on the background stage, so a roll does not wait for it. */
+    private void prepareNextSegment() {
+        long seq = segmentSeq + 1;
+        if (!config.preallocateSegments() || preparing || preparedSeq == seq) {
+            return;
+        }
+        preparing = true;
+        snapshotStage.execute(() -> {
+            boolean ok = false;
+            try (VfsFile f = vfs.open(preallocatedName(seq), true)) {
+                f.truncate(0);
+                zeroFill(f, config.maxSegmentBytes());
+                f.syncNow();
+                ok = true;
+            } catch (IOException e) {
+                // No space, say: the next segment is created when needed, unallocated.
+            }
+            boolean ready = ok;
+            writerStage.execute(() -> {
+                preparing = false;
+                if (ready && seq == segmentSeq + 1) {
+                    preparedSeq = seq;
+                } else if (ready) {
+                    try {
+                        vfs.delete(preallocatedName(seq));
+                    } catch (IOException ignored) {
+                        // deleted at the next recovery
+                    }
+                    prepareNextSegment();
+                }
+            });
+        });
+    }
+
+    private static void zeroFill(VfsFile f, long bytes) throws IOException {
+        ByteBuffer zeros = ByteBuffer.allocate((int) Math.min(bytes, 1 << 20));
+        for (long pos = 0; pos < bytes; ) {
+            zeros.clear();
+            zeros.limit((int) Math.min(zeros.capacity(), bytes - pos));
+            f.write(pos, zeros);
+            pos += zeros.limit();
+        }
+    }
+
+    private void activatePrepared() throws IOException {
+        segmentSeq++;
+        vfs.rename(preallocatedName(segmentSeq), segmentName(segmentSeq));
+        segment = vfs.open(segmentName(segmentSeq), false);
+        ByteBuffer header = ByteBuffer.allocate(SEGMENT_HEADER_BYTES).putInt(SEGMENT_MAGIC).putInt(1);
+        header.flip();
+        segment.write(0, header);
+        segment.syncNow();
+        vfs.syncDirectory();
+        segmentSize = SEGMENT_HEADER_BYTES;
+        segmentLastIndex = 0;
+        preparedSeq = -1;
+        prepareNextSegment();
     }
 
     // ------------------------------------------------------------------ snapshots
@@ -431,7 +558,8 @@ public final class WalLogStore implements LogStore {
             }
             vfs.syncDirectory();
             closedSegmentLastIndex.clear();
-            startSegment();
+            preparedSeq = -1; // its name may be taken by the new segment's successor: prepare afresh
+            startSegment(true);
             segmentLastIndex = snap.index();
         } catch (IOException e) {
             failure = e;
@@ -536,17 +664,22 @@ public final class WalLogStore implements LogStore {
         return new Snapshot(index, term, data);
     }
 
-    private void startSegment() throws IOException {
+    /** Starts the next segment in place; {@code preallocate}: zero-fill it first (start-up, install). */
+    private void startSegment(boolean preallocate) throws IOException {
         segmentSeq++;
         segmentLastIndex = 0;
         segment = vfs.open(segmentName(segmentSeq), true);
         segment.truncate(0);
+        if (preallocate && config.preallocateSegments()) {
+            zeroFill(segment, config.maxSegmentBytes());
+        }
         ByteBuffer header = ByteBuffer.allocate(SEGMENT_HEADER_BYTES).putInt(SEGMENT_MAGIC).putInt(1);
         header.flip();
         segment.write(0, header);
         segment.syncNow();
         vfs.syncDirectory();
         segmentSize = SEGMENT_HEADER_BYTES;
+        prepareNextSegment();
     }
 
     /** Closes files; pending writes stay undetermined (the node is stopping). */
