@@ -44,7 +44,7 @@ final class Search {
     /** 1 for indeterminate ops: they may be linearized or never, which makes memo subsumption sound. */
     private final long[] infoMask;
     /**
-     * Symmetry breaking: indeterminate ops with the same function and argument are interchangeable (no
+     * Symmetry breaking: indeterminate ops with the same key, function and argument are interchangeable (no
      * return, same effect), so any linearization can be rearranged to use the earliest-invoked ones, in
      * invocation order. classOf[op] is the op's class (-1 if completed), rankInClass its place in it.
      */
@@ -126,7 +126,8 @@ final class Search {
             if (op.indeterminate()) {
                 infoMask[op.id() >>> 6] |= 1L << op.id();
                 zobrist[op.id()] = 0; // the memo key hashes completed ops only
-                List<Object> key = java.util.Arrays.asList(op.f(), op.input());
+                // Same key too: across keys (a search over several partitions at once) the ops differ.
+                List<Object> key = java.util.Arrays.asList(op.key(), op.f(), op.input());
                 int c = classes.computeIfAbsent(key, k -> {
                     classSizes.add(0);
                     return classSizes.size() - 1;
