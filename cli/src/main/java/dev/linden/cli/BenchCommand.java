@@ -2,6 +2,10 @@ package dev.linden.cli;
 
 import dev.linden.kvnode.client.KvClient;
 import dev.linden.kvnode.kv.KvResult;
+import dev.linden.kvnode.node.NodeConfig;
+import dev.linden.kvnode.server.KvNodeServer;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import io.netty.channel.nio.NioEventLoopGroup;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -57,6 +61,11 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--snapshot-every", description = "entries between snapshots on the local cluster's nodes")
     Long snapshotEvery;
 
+    @Option(names = "--in-process", description = "run the local cluster's nodes inside this JVM (each with its "
+            + "own threads, WAL directory and loopback TCP ports), as Dongting's benchmark does; default: one "
+            + "process per node")
+    boolean inProcess;
+
     @Option(names = "--node-heap", description = "heap of each local node JVM (default 1g)")
     String nodeHeap = "1g";
 
@@ -71,9 +80,26 @@ public final class BenchCommand implements Callable<Integer> {
             return 3;
         }
         LocalCluster cluster = null;
+        List<KvNodeServer> servers = new ArrayList<>();
         Map<Integer, InetSocketAddress> eps;
         if (endpoints != null) {
             eps = KvClient.parseEndpoints(endpoints);
+        } else if (inProcess) {
+            Path dir = Files.createTempDirectory("linden-bench");
+            cluster = new LocalCluster(dir, nodes, 17_000 + (int) (ProcessHandle.current().pid() % 1000) * 10);
+            Logger.getLogger("dev.linden").setLevel(Level.WARNING);
+            Map<Integer, InetSocketAddress> peers = KvClient.parseEndpoints(cluster.peersSpec());
+            NodeConfig config = NodeCommand.nodeConfig(snapshotEvery);
+            for (int i = 1; i <= nodes; i++) {
+                KvNodeServer server = new KvNodeServer(new KvNodeServer.Options(i, peers,
+                        new InetSocketAddress("127.0.0.1", cluster.clientPort(i)), cluster.nodeDir(i),
+                        !"off".equals(fsync), config));
+                server.start();
+                servers.add(server);
+            }
+            eps = cluster.clientEndpoints();
+            System.out.println("started " + nodes + " nodes in this process in " + dir + " (fsync " + fsync + ")");
+            benchDir = dir;
         } else {
             Path dir = Files.createTempDirectory("linden-bench");
             cluster = new LocalCluster(dir, nodes, 17_000 + (int) (ProcessHandle.current().pid() % 1000) * 10);
@@ -109,7 +135,8 @@ public final class BenchCommand implements Callable<Integer> {
         } finally {
             sessions.forEach(KvClient::close);
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-            if (cluster != null) {
+            servers.forEach(KvNodeServer::close);
+            if (cluster != null && servers.isEmpty()) {
                 for (int i = 1; i <= nodes; i++) {
                     cluster.stopNode(i, 5_000);
                 }

@@ -53,6 +53,18 @@ public final class NodeCommand implements Callable<Integer> {
             + "snapshot-every")
     Path config;
 
+    /** The node configuration for a snapshot interval (null: the default). */
+    static NodeConfig nodeConfig(Long snapshotEvery) {
+        NodeConfig nodeConfig = NodeConfig.defaults();
+        if (snapshotEvery == null) {
+            return nodeConfig;
+        }
+        // Entries kept behind a snapshot for followers a little behind: a fifth of the interval.
+        int trailing = (int) Math.min(nodeConfig.raft().snapshotTrailingEntries(), snapshotEvery / 5);
+        return nodeConfig.withSnapshotEveryEntries(snapshotEvery)
+                .withRaft(nodeConfig.raft().withSnapshots(nodeConfig.raft().maxSnapshotChunkBytes(), trailing));
+    }
+
     @Override
     public Integer call() throws Exception {
         if (config != null) {
@@ -69,17 +81,11 @@ public final class NodeCommand implements Callable<Integer> {
                 snapshotEvery = Long.valueOf(p.getProperty("snapshot-every"));
             }
         }
-        NodeConfig nodeConfig = NodeConfig.defaults();
-        if (snapshotEvery != null) {
-            if (snapshotEvery < 1) {
-                System.err.println("linden node: --snapshot-every must be >= 1");
-                return 2;
-            }
-            // Entries kept behind a snapshot for followers a little behind: a fifth of the interval.
-            int trailing = (int) Math.min(nodeConfig.raft().snapshotTrailingEntries(), snapshotEvery / 5);
-            nodeConfig = nodeConfig.withSnapshotEveryEntries(snapshotEvery)
-                    .withRaft(nodeConfig.raft().withSnapshots(nodeConfig.raft().maxSnapshotChunkBytes(), trailing));
+        if (snapshotEvery != null && snapshotEvery < 1) {
+            System.err.println("linden node: --snapshot-every must be >= 1");
+            return 2;
         }
+        NodeConfig nodeConfig = nodeConfig(snapshotEvery);
         if (id == null || peers == null || clientPort == null || dataDir == null) {
             System.err.println("linden node: --id, --peers, --client-port and --data-dir are required (or --config)");
             return 2;

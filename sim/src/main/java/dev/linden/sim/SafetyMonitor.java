@@ -67,7 +67,9 @@ final class SafetyMonitor implements RaftNode.NodeListener {
             if (committed == null) {
                 continue;
             }
-            if (i > core.lastIndex() || !core.entryAt(i).equals(committed)) {
+            boolean same = i <= core.lastIndex() && (i >= core.cacheFirstIndex() ? core.entryAt(i).equals(committed)
+                    : core.termAt(i) == committed.term()); // evicted from memory: same index and term, same entry
+            if (!same) {
                 sim.violation("leader completeness: node " + nodeId + " leads term " + term
                         + " without committed entry " + committed + " at index " + i);
                 return;

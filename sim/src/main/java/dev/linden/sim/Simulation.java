@@ -135,11 +135,12 @@ public final class Simulation {
         for (int i = 1; i <= config.nodes(); i++) {
             ids.add(i);
         }
-        // Small, seed-chosen snapshot intervals and chunks: every run compacts its logs many times, and
-        // nodes that fall behind (crashed, partitioned) catch up by snapshot transfer in several chunks.
+        // Small, seed-chosen snapshot intervals, chunks and entry caches: every run compacts its logs many
+        // times, nodes that fall behind (crashed, partitioned) catch up by snapshot transfer in several
+        // chunks, and leaders read evicted entries back from their WALs for slow followers.
         SplittableRandom snapRandom = root.split();
         RaftConfig raft = new RaftConfig(15, 3, 256, 1 << 20, 32, 10_000, 10_000, 1024, true, true,
-                256 + snapRandom.nextInt(4096), snapRandom.nextInt(100));
+                256 + snapRandom.nextInt(4096), snapRandom.nextInt(400), 4 + snapRandom.nextInt(100));
         NodeConfig nodeConfig = NodeConfig.defaults().withRaft(raft).withTickMillis(10)
                 .withSnapshotEveryEntries(50 + snapRandom.nextInt(500));
         for (int id : ids) {

@@ -42,4 +42,13 @@ public interface LogStore {
      * snapshot loses nothing: the log still holds every entry.
      */
     void saveSnapshot(Snapshot snapshot, Runnable onDurable, java.util.function.Consumer<Throwable> onFailure);
+
+    /**
+     * Reads durable entries back, from {@code fromIndex} on, at most {@code maxEntries} and about
+     * {@code maxBytes}, off the write path. Only records whose term is {@code terms.termOf(index)} are the
+     * entries meant (storage may hold stale versions of an index). Calls {@code onRead} (on any thread)
+     * with the contiguous run found, possibly empty, or {@code onFailure}.
+     */
+    void read(long fromIndex, int maxEntries, long maxBytes, dev.linden.kvnode.raft.TermLookup terms,
+              java.util.function.Consumer<List<Entry>> onRead, java.util.function.Consumer<Throwable> onFailure);
 }

@@ -83,6 +83,29 @@ public final class MemoryLogStore implements LogStore {
         });
     }
 
+    @Override
+    public void read(long fromIndex, int maxEntries, long maxBytes, dev.linden.kvnode.raft.TermLookup terms,
+                     Consumer<List<Entry>> onRead, Consumer<Throwable> onFailure) {
+        durabilityStage.execute(() -> {
+            List<Entry> out = new ArrayList<>();
+            synchronized (this) {
+                long bytes = 0;
+                for (long i = fromIndex; i <= baseIndex + entries.size() && out.size() < maxEntries; i++) {
+                    if (i <= baseIndex) {
+                        break; // covered by the snapshot now
+                    }
+                    Entry e = entries.get((int) (i - baseIndex - 1));
+                    if (e.term() != terms.termOf(i) || (!out.isEmpty() && bytes + e.sizeBytes() > maxBytes)) {
+                        break;
+                    }
+                    bytes += e.sizeBytes();
+                    out.add(e);
+                }
+            }
+            onRead.accept(out);
+        });
+    }
+
     public synchronized HardState hardState() {
         return hardState;
     }

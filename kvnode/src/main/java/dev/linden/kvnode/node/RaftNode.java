@@ -328,6 +328,19 @@ public final class RaftNode {
         if (snapshots.size() > 1) {
             snapshots.keySet().retainAll(core.snapshotsInUse());
         }
+        for (Ready.Fetch f : r.fetches()) {
+            logStore.read(f.fromIndex(), f.maxEntries(), f.maxBytes(), f.terms(), entries -> raftStage.execute(() -> {
+                if (running) {
+                    core.onEntriesFetched(f.peer(), f.fromIndex(), entries);
+                    scheduleDrain();
+                }
+            }), failure -> raftStage.execute(() -> {
+                if (running) {
+                    core.onFetchFailed(f.peer());
+                    scheduleDrain();
+                }
+            }));
+        }
         for (Ready.ReadState rs : r.readStates()) {
             readsAwaitingApply.addLast(new long[] {rs.ctx(), rs.index()});
         }

@@ -33,6 +33,8 @@ final class Progress {
     long snapshotBytes;
     long snapshotOffset;
     boolean chunkInFlight;
+    /** Entries for this follower are being read back from storage (evicted from memory). */
+    boolean fetchPending;
 
     Progress(int nodeId, long nextIndex, int maxInflight) {
         this.nodeId = nodeId;
@@ -41,6 +43,9 @@ final class Progress {
     }
 
     boolean canSend() {
+        if (fetchPending) {
+            return false;
+        }
         if (state == State.SNAPSHOT) {
             return false; // chunks are paced separately; entries wait until the snapshot is installed
         }

@@ -16,8 +16,10 @@ package dev.linden.kvnode.raft;
  * @param checkQuorum               leader steps down without a quorum's contact for an election timeout,
  *                                  and nodes that heard from a leader recently refuse to vote (leases)
  * @param maxSnapshotChunkBytes     bytes of snapshot per InstallSnapshot message
- * @param snapshotTrailingEntries   entries kept in memory behind a snapshot, so a follower that is only
+ * @param snapshotTrailingEntries   entries kept in the log behind a snapshot, so a follower that is only
  *                                  a little behind catches up from the log instead of a snapshot
+ * @param maxCachedEntries          entry payloads kept in memory; older ones (durable and applied) are
+ *                                  read back from storage when a follower needs them
  */
 public record RaftConfig(
         int electionTimeoutTicks,
@@ -31,7 +33,8 @@ public record RaftConfig(
         boolean preVote,
         boolean checkQuorum,
         int maxSnapshotChunkBytes,
-        int snapshotTrailingEntries) {
+        int snapshotTrailingEntries,
+        int maxCachedEntries) {
 
     public RaftConfig {
         Invariants.require(electionTimeoutTicks >= 2, "electionTimeoutTicks must be >= 2");
@@ -45,45 +48,52 @@ public record RaftConfig(
         Invariants.require(maxApplyBatchEntries >= 1, "maxApplyBatchEntries must be >= 1");
         Invariants.require(maxSnapshotChunkBytes >= 1, "maxSnapshotChunkBytes must be >= 1");
         Invariants.require(snapshotTrailingEntries >= 0, "snapshotTrailingEntries must be >= 0");
+        Invariants.require(maxCachedEntries >= 1, "maxCachedEntries must be >= 1");
     }
 
     public static RaftConfig defaults() {
-        return new RaftConfig(10, 2, 512, 1 << 20, 64, 100_000, 100_000, 4096, true, true, 1 << 20, 100_000);
+        return new RaftConfig(10, 2, 512, 1 << 20, 64, 100_000, 100_000, 4096, true, true, 1 << 20, 100_000, 20_000);
     }
 
     public RaftConfig withBatchLimits(int entries, int bytes) {
         return new RaftConfig(electionTimeoutTicks, heartbeatIntervalTicks, entries, bytes, maxInflightAppends,
                 maxUncommittedEntries, maxPendingReads, maxApplyBatchEntries, preVote, checkQuorum,
-                maxSnapshotChunkBytes, snapshotTrailingEntries);
+                maxSnapshotChunkBytes, snapshotTrailingEntries, maxCachedEntries);
     }
 
     public RaftConfig withInflight(int inflight) {
         return new RaftConfig(electionTimeoutTicks, heartbeatIntervalTicks, maxBatchEntries, maxBatchBytes, inflight,
                 maxUncommittedEntries, maxPendingReads, maxApplyBatchEntries, preVote, checkQuorum,
-                maxSnapshotChunkBytes, snapshotTrailingEntries);
+                maxSnapshotChunkBytes, snapshotTrailingEntries, maxCachedEntries);
     }
 
     public RaftConfig withPreVote(boolean on) {
         return new RaftConfig(electionTimeoutTicks, heartbeatIntervalTicks, maxBatchEntries, maxBatchBytes,
                 maxInflightAppends, maxUncommittedEntries, maxPendingReads, maxApplyBatchEntries, on, checkQuorum,
-                maxSnapshotChunkBytes, snapshotTrailingEntries);
+                maxSnapshotChunkBytes, snapshotTrailingEntries, maxCachedEntries);
     }
 
     public RaftConfig withCheckQuorum(boolean on) {
         return new RaftConfig(electionTimeoutTicks, heartbeatIntervalTicks, maxBatchEntries, maxBatchBytes,
                 maxInflightAppends, maxUncommittedEntries, maxPendingReads, maxApplyBatchEntries, preVote, on,
-                maxSnapshotChunkBytes, snapshotTrailingEntries);
+                maxSnapshotChunkBytes, snapshotTrailingEntries, maxCachedEntries);
     }
 
     public RaftConfig withMaxUncommitted(int entries) {
         return new RaftConfig(electionTimeoutTicks, heartbeatIntervalTicks, maxBatchEntries, maxBatchBytes,
                 maxInflightAppends, entries, maxPendingReads, maxApplyBatchEntries, preVote, checkQuorum,
-                maxSnapshotChunkBytes, snapshotTrailingEntries);
+                maxSnapshotChunkBytes, snapshotTrailingEntries, maxCachedEntries);
     }
 
     public RaftConfig withSnapshots(int chunkBytes, int trailingEntries) {
         return new RaftConfig(electionTimeoutTicks, heartbeatIntervalTicks, maxBatchEntries, maxBatchBytes,
                 maxInflightAppends, maxUncommittedEntries, maxPendingReads, maxApplyBatchEntries, preVote, checkQuorum,
-                chunkBytes, trailingEntries);
+                chunkBytes, trailingEntries, maxCachedEntries);
+    }
+
+    public RaftConfig withMaxCachedEntries(int entries) {
+        return new RaftConfig(electionTimeoutTicks, heartbeatIntervalTicks, maxBatchEntries, maxBatchBytes,
+                maxInflightAppends, maxUncommittedEntries, maxPendingReads, maxApplyBatchEntries, preVote, checkQuorum,
+                maxSnapshotChunkBytes, snapshotTrailingEntries, entries);
     }
 }

@@ -94,6 +94,7 @@ public final class RaftCore {
     private final ArrayList<Message> outbox = new ArrayList<>();
     private final ArrayList<Ready.ReadState> readStates = new ArrayList<>();
     private final ArrayList<Long> failedReads = new ArrayList<>();
+    private final ArrayList<Ready.Fetch> fetches = new ArrayList<>();
 
     /**
      * @param id           this node's id (> 0)
@@ -193,6 +194,7 @@ public final class RaftCore {
         }
         if (durable > durableIndex) {
             durableIndex = Math.min(durable, log.lastIndex());
+            evictCache();
         }
         if (role == Role.LEADER) {
             maybeCommit();
@@ -207,6 +209,66 @@ public final class RaftCore {
                 + handedToApplyIndex, id, term, index);
         Invariants.check(index >= appliedIndex, "applied index went back from " + appliedIndex, id, term, index);
         appliedIndex = index;
+        evictCache();
+    }
+
+    /** Keeps at most maxCachedEntries payloads in memory, evicting only what is durable and applied. */
+    private void evictCache() {
+        int over = log.cachedEntries() - config.maxCachedEntries();
+        if (over <= 0) {
+            return;
+        }
+        long evictable = Math.min(Math.min(appliedIndex, durableIndex), unwrittenFromIndex - 1);
+        long to = Math.min(evictable, log.cacheFirstIndex() + over - 1);
+        if (to >= log.cacheFirstIndex()) {
+            log.evictTo(to);
+        }
+    }
+
+    /** Entries read back from storage for follower {@code peer}, as asked by a {@link Ready.Fetch}. */
+    public void onEntriesFetched(int peer, long fromIndex, List<Entry> entries) {
+        Progress pr = progress.get(peer);
+        if (role != Role.LEADER || pr == null) {
+            return;
+        }
+        pr.fetchPending = false;
+        appendsPending = true;
+        if (pr.state == Progress.State.SNAPSHOT || pr.nextIndex != fromIndex || log.term(fromIndex - 1) < 0) {
+            return; // the follower moved on meanwhile; the next round decides again
+        }
+        int valid = 0;
+        for (Entry e : entries) {
+            if (e.index() != fromIndex + valid || log.term(e.index()) != e.term()) {
+                break;
+            }
+            valid++;
+        }
+        if (valid == 0) {
+            return;
+        }
+        if (pr.state == Progress.State.PROBE) {
+            pr.probeSent = false;
+        }
+        if (!pr.canSend()) {
+            return;
+        }
+        List<Entry> batch = valid == entries.size() ? entries : entries.subList(0, valid);
+        send(new AppendRequest(id, pr.nodeId, term, fromIndex - 1, log.term(fromIndex - 1), List.copyOf(batch),
+                commitIndex));
+        pr.sent(fromIndex - 1 + valid);
+    }
+
+    /** A {@link Ready.Fetch} for {@code peer} failed; the follower is probed again after the next heartbeat. */
+    public void onFetchFailed(int peer) {
+        Progress pr = progress.get(peer);
+        if (role != Role.LEADER || pr == null) {
+            return;
+        }
+        pr.fetchPending = false;
+        if (pr.state != Progress.State.SNAPSHOT) {
+            pr.becomeProbe(pr.matchIndex + 1);
+            pr.probeSent = true; // paced: cleared by the next heartbeat answer
+        }
     }
 
     /**
@@ -307,7 +369,7 @@ public final class RaftCore {
     public boolean hasReady() {
         return hardStateDirty || unwrittenFromIndex != Long.MAX_VALUE || !outbox.isEmpty()
                 || canHandOutCommitted() || !readStates.isEmpty() || !failedReads.isEmpty()
-                || snapshotToWrite != null || snapshotToRestore != null
+                || snapshotToWrite != null || snapshotToRestore != null || !fetches.isEmpty()
                 || (role == Role.LEADER && (appendsPending || !readsToConfirm.isEmpty()));
     }
 
@@ -356,7 +418,7 @@ public final class RaftCore {
         Snapshot restore = snapshotToRestore;
         snapshotToRestore = null;
         Ready r = new Ready(hs, write, drain(outbox), committed, drain(readStates), drain(failedReads),
-                new Ready.SoftState(role, term, leaderId, commitIndex, appliedIndex), restore);
+                new Ready.SoftState(role, term, leaderId, commitIndex, appliedIndex), restore, drain(fetches));
         checkInvariants();
         return r;
     }
@@ -584,7 +646,8 @@ public final class RaftCore {
         for (Entry e : m.entries()) {
             if (e.index() <= log.lastIndex()) {
                 if (log.term(e.index()) == e.term()) {
-                    Invariants.check(log.entry(e.index()).equals(e), "log matching: same index and term, "
+                    Invariants.check(!log.isCached(e.index()) || log.entry(e.index()).equals(e),
+                            "log matching: same index and term, "
                             + "different entry", id, term, e.index());
                     continue;
                 }
@@ -761,7 +824,7 @@ public final class RaftCore {
         }
         if (pr.state == Progress.State.PROBE) {
             boolean needed = pr.nextIndex <= log.lastIndex() || pr.matchIndex < log.lastIndex();
-            if (!pr.probeSent && needed) {
+            if (!pr.probeSent && !pr.fetchPending && needed) {
                 sendAppend(pr);
             }
             return;
@@ -785,6 +848,16 @@ public final class RaftCore {
             return;
         }
         Invariants.check(prevTerm >= 0, "no term for prevLogIndex " + prev, id, term, prev);
+        if (pr.nextIndex <= log.lastIndex() && !log.isCached(pr.nextIndex)) {
+            // Evicted from memory: read back from storage (rare: a follower far behind), then sent.
+            pr.fetchPending = true;
+            if (pr.state == Progress.State.PROBE) {
+                pr.probeSent = true;
+            }
+            fetches.add(new Ready.Fetch(pr.nodeId, pr.nextIndex, config.maxBatchEntries() * 8,
+                    (long) config.maxBatchBytes() * 8, log.termLookup()));
+            return;
+        }
         List<Entry> entries = log.slice(pr.nextIndex, config.maxBatchEntries(), config.maxBatchBytes());
         send(new AppendRequest(id, pr.nodeId, term, prev, prevTerm, entries, commitIndex));
         pr.sent(prev + entries.size());
@@ -990,6 +1063,11 @@ public final class RaftCore {
 
     public long lastIndex() {
         return log.lastIndex();
+    }
+
+    /** First entry whose payload is in memory; {@link #entryAt} works from there. */
+    public long cacheFirstIndex() {
+        return log.cacheFirstIndex();
     }
 
     /** First entry held in memory; earlier ones are covered by a snapshot. */

@@ -28,12 +28,20 @@ public record Ready(
         List<ReadState> readStates,
         List<Long> failedReads,
         SoftState softState,
-        Snapshot restore) {
+        Snapshot restore,
+        List<Fetch> fetches) {
 
     public Ready(HardState hardState, LogWrite logWrite, List<Message> messages, List<Entry> committed,
                  List<ReadState> readStates, List<Long> failedReads, SoftState softState) {
-        this(hardState, logWrite, messages, committed, readStates, failedReads, softState, null);
+        this(hardState, logWrite, messages, committed, readStates, failedReads, softState, null, List.of());
     }
+
+    /**
+     * Read entries from {@code fromIndex} back from storage for follower {@code peer} (they were evicted
+     * from memory); answer with {@link RaftCore#onEntriesFetched} or {@link RaftCore#onFetchFailed}.
+     * Only records whose term matches {@code terms} are the entries meant.
+     */
+    public record Fetch(int peer, long fromIndex, int maxEntries, long maxBytes, TermLookup terms) {}
 
     /**
      * Entries to append durably; any stored entries with index >= {@code firstIndex()} are replaced.
@@ -67,6 +75,6 @@ public record Ready(
 
     public boolean isEmpty() {
         return hardState == null && logWrite == null && messages.isEmpty() && committed.isEmpty()
-                && readStates.isEmpty() && failedReads.isEmpty() && restore == null;
+                && readStates.isEmpty() && failedReads.isEmpty() && restore == null && fetches.isEmpty();
     }
 }

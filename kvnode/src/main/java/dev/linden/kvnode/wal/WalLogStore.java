@@ -7,6 +7,7 @@ import dev.linden.kvnode.raft.HardState;
 import dev.linden.kvnode.raft.RaftCore;
 import dev.linden.kvnode.raft.Ready;
 import dev.linden.kvnode.raft.Snapshot;
+import dev.linden.kvnode.raft.TermLookup;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
@@ -68,6 +69,12 @@ public final class WalLogStore implements LogStore {
     /** Highest entry index in each closed segment, by sequence number (for deletion after a snapshot). */
     private final TreeMap<Long, Long> closedSegmentLastIndex = new TreeMap<>();
     private long segmentLastIndex;
+    /** Lowest entry index written in each segment (0: none), by sequence number, the current one included. */
+    private final TreeMap<Long, Long> segmentFirstIndex = new TreeMap<>();
+    /** Snapshot stage: where the last read back stopped, so a follower catching up does not rescan. */
+    private long cursorSeq = -1;
+    private long cursorOffset;
+    private long cursorNextIndex;
     /** The next segment, zero-filled and forced in the background ({@code -1}: none ready). */
     private long preparedSeq = -1;
     private boolean preparing;
@@ -128,8 +135,10 @@ public final class WalLogStore implements LogStore {
             var seg = it.next();
             boolean last = !it.hasNext();
             log.segmentMaxIndex = 0;
+            log.segmentMinIndex = 0;
             validEnd = replaySegment(seg.getValue(), last, log);
             segmentSeq = seg.getKey();
+            segmentFirstIndex.put(seg.getKey(), log.segmentMinIndex);
             if (!last) {
                 closedSegmentLastIndex.put(seg.getKey(), log.segmentMaxIndex);
             }
@@ -187,6 +196,7 @@ public final class WalLogStore implements LogStore {
         long base = -1;
         final ArrayList<Entry> entries = new ArrayList<>();
         long segmentMaxIndex;
+        long segmentMinIndex;
     }
 
     /** Replays one segment into {@code log}; returns the offset where valid data ends (-1: no header). */
@@ -337,6 +347,7 @@ public final class WalLogStore implements LogStore {
         }
         log.add(e);
         replay.segmentMaxIndex = Math.max(replay.segmentMaxIndex, e.index());
+        replay.segmentMinIndex = replay.segmentMinIndex == 0 ? e.index() : Math.min(replay.segmentMinIndex, e.index());
     }
 
     private HardState loadHardState() throws IOException {
@@ -422,6 +433,10 @@ public final class WalLogStore implements LogStore {
         }
         segmentSize += bytes;
         segmentLastIndex = Math.max(segmentLastIndex, write.lastIndex());
+        long first = segmentFirstIndex.getOrDefault(segmentSeq, 0L);
+        if (first == 0 || write.firstIndex() < first) {
+            segmentFirstIndex.put(segmentSeq, write.firstIndex());
+        }
         writtenSeq++;
         pending.addLast(new Pending(writtenSeq, onDurable, onFailure));
         maybeSync();
@@ -558,6 +573,7 @@ public final class WalLogStore implements LogStore {
             }
             vfs.syncDirectory();
             closedSegmentLastIndex.clear();
+            segmentFirstIndex.clear();
             preparedSeq = -1; // its name may be taken by the new segment's successor: prepare afresh
             startSegment(true);
             segmentLastIndex = snap.index();
@@ -570,6 +586,115 @@ public final class WalLogStore implements LogStore {
         writtenSeq++;
         pending.addLast(new Pending(writtenSeq, onDurable, onFailure));
         maybeSync();
+    }
+
+    // ------------------------------------------------------------------ reading entries back
+
+    @Override
+    public void read(long fromIndex, int maxEntries, long maxBytes, TermLookup terms, Consumer<List<Entry>> onRead,
+                     Consumer<Throwable> onFailure) {
+        writerStage.execute(() -> {
+            // Where the data is, as of now (writer stage); the scan itself runs off the write path.
+            TreeMap<Long, Long> firstIndexes = new TreeMap<>(segmentFirstIndex);
+            long currentSeq = segmentSeq;
+            long currentEnd = segmentSize;
+            snapshotStage.execute(() -> {
+                try {
+                    onRead.accept(scan(fromIndex, maxEntries, maxBytes, terms, firstIndexes, currentSeq, currentEnd));
+                } catch (IOException | RuntimeException e) {
+                    cursorSeq = -1;
+                    onFailure.accept(e);
+                }
+            });
+        });
+    }
+
+    /** Snapshot stage: collects the entries meant by {@code terms} from {@code fromIndex}, segment by segment. */
+    private List<Entry> scan(long fromIndex, int maxEntries, long maxBytes, TermLookup terms,
+                             TreeMap<Long, Long> firstIndexes, long currentSeq, long currentEnd) throws IOException {
+        long seq;
+        long offset;
+        if (cursorSeq >= 0 && cursorNextIndex == fromIndex && firstIndexes.containsKey(cursorSeq)) {
+            seq = cursorSeq;
+            offset = cursorOffset;
+        } else {
+            seq = -1;
+            for (var e : firstIndexes.entrySet()) {
+                if (e.getValue() != 0 && e.getValue() <= fromIndex) {
+                    seq = e.getKey(); // the last segment that starts at or before fromIndex
+                }
+            }
+            if (seq < 0) {
+                return List.of(); // compacted away: the core falls back to a snapshot
+            }
+            offset = SEGMENT_HEADER_BYTES;
+        }
+        ArrayList<Entry> out = new ArrayList<>();
+        long bytes = 0;
+        for (var it = firstIndexes.tailMap(seq, true).keySet().iterator(); it.hasNext(); ) {
+            long s = it.next();
+            long start = s == seq ? offset : SEGMENT_HEADER_BYTES;
+            try (VfsFile f = vfs.open(segmentName(s), false)) {
+                long end = s == currentSeq ? currentEnd : f.size();
+                ByteBuffer buf = ByteBuffer.allocate((int) Math.min(end - start, 4L << 20));
+                long pos = start;
+                while (pos < end) {
+                    buf.clear();
+                    buf.limit((int) Math.min(buf.capacity(), end - pos));
+                    int n = 0;
+                    while (buf.hasRemaining()) {
+                        int r = f.read(pos + n, buf);
+                        if (r < 0) {
+                            break;
+                        }
+                        n += r;
+                    }
+                    buf.flip();
+                    int consumed = 0;
+                    boolean endOfData = false;
+                    while (buf.hasRemaining()) {
+                        WalRecord.Decoded d = WalRecord.decode(buf);
+                        if (d.status == WalRecord.Status.TRUNCATED && n == buf.capacity()) {
+                            if (consumed == 0) { // one record larger than the buffer
+                                buf = ByteBuffer.allocate(Math.min(buf.capacity() * 2, WalRecord.MAX_PAYLOAD_BYTES
+                                        + WalRecord.HEADER_BYTES));
+                            }
+                            break; // refill from the start of this record
+                        }
+                        if (d.status != WalRecord.Status.OK) {
+                            endOfData = true; // zeros or the unwritten rest: the end of this segment's data
+                            break;
+                        }
+                        consumed += d.bytes;
+                        Entry e = d.entry;
+                        long want = fromIndex + out.size();
+                        if (e.index() == want && e.term() == terms.termOf(e.index())) {
+                            if (!out.isEmpty() && bytes + e.sizeBytes() > maxBytes) {
+                                return finish(out, s, pos + consumed - d.bytes, fromIndex);
+                            }
+                            out.add(e);
+                            bytes += e.sizeBytes();
+                            if (out.size() >= maxEntries) {
+                                return finish(out, s, pos + consumed, fromIndex);
+                            }
+                        }
+                    }
+                    if (endOfData || n == 0) {
+                        break;
+                    }
+                    pos += consumed;
+                }
+            }
+        }
+        cursorSeq = -1;
+        return out;
+    }
+
+    private List<Entry> finish(List<Entry> out, long seq, long offset, long fromIndex) {
+        cursorSeq = seq;
+        cursorOffset = offset;
+        cursorNextIndex = fromIndex + out.size();
+        return out;
     }
 
     @Override
@@ -596,6 +721,7 @@ public final class WalLogStore implements LogStore {
                     break; // segments are kept in order: a later one cannot be covered if this one is not
                 }
                 vfs.delete(segmentName(seg.getKey()));
+                segmentFirstIndex.remove(seg.getKey());
                 it.remove();
                 deleted = true;
             }

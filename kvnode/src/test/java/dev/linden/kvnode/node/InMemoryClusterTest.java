@@ -197,4 +197,28 @@ class InMemoryClusterTest {
         loop.runUntil(() -> true, 0);
         assertEquals("v960", machines.get(leader().id()).get("k0"), "the retried put did not run again");
     }
+
+    @org.junit.jupiter.api.Test
+    void aFollowerBehindTheEntryCacheCatchesUpFromStorage() throws Exception {
+        config = NodeConfig.defaults().withRaft(NodeConfig.defaults().raft().withMaxCachedEntries(50));
+        startCluster(3);
+        loop.runUntil(() -> leader() != null, 5_000_000);
+        RaftNode leader = leader();
+        int lagging = leader.id() % 3 + 1;
+        cutOff.add(lagging);
+        List<CompletableFuture<byte[]>> writes = new ArrayList<>();
+        for (int i = 0; i < 600; i++) {
+            writes.add(leader.propose(KvCommand.append("log", i + ",").encode()));
+        }
+        loop.runUntil(() -> writes.stream().allMatch(CompletableFuture::isDone), 20_000_000);
+        loop.runUntil(() -> leader.core().cacheFirstIndex() > 500, 5_000_000);
+        assertEquals(1, leader.core().firstIndex(), "nothing compacted: the entries are all in storage");
+
+        cutOff.remove(lagging);
+        KvStateMachine reference = machines.get(leader.id());
+        loop.runUntil(() -> machines.get(lagging).lastAppliedIndex() == reference.lastAppliedIndex(), 20_000_000);
+        assertEquals(reference.digest(), machines.get(lagging).digest());
+        assertEquals(appliedByNode.get(leader.id()), appliedByNode.get(lagging), "applied the same entries, in order");
+        assertTrue(!snapshotRestoredAt.containsKey(lagging), "from the log, not a snapshot");
+    }
 }

@@ -389,4 +389,40 @@ class WalLogStoreTest {
         assertEquals(41, after.size());
         assertEquals("after", new String(after.get(40).command()));
     }
+
+    private static List<Entry> readBack(WalLogStore wal, long from, int max, dev.linden.kvnode.raft.TermLookup terms) {
+        List<List<Entry>> got = new ArrayList<>();
+        wal.read(from, max, 1 << 20, terms, got::add, e -> {
+            throw new AssertionError(e);
+        });
+        assertEquals(1, got.size(), "inline read completes");
+        return got.get(0);
+    }
+
+    @Test
+    void evictedEntriesAreReadBackSkippingVersionsATruncationReplaced() throws IOException {
+        WalLogStore wal = open(2048);
+        wal.load();
+        wal.saveHardState(new HardState(3, 1));
+        for (int i = 1; i <= 30; i++) {
+            write(wal, i, entry(1, i, "e" + i + "-".repeat(50)));
+        }
+        // A new leader replaced 21..30 with entries of term 3 (written later, append-only).
+        for (int i = 21; i <= 40; i++) {
+            write(wal, 100 + i, entry(3, i, "n" + i + "-".repeat(50)));
+        }
+        // Terms as the core knows them: 1 through 20, 3 from 21 to 40.
+        var terms = new dev.linden.kvnode.raft.TermLookup(0, 40, new long[] {1, 21}, new long[] {1, 3});
+        List<Entry> first = readBack(wal, 15, 10, terms);
+        assertEquals(10, first.size());
+        for (int k = 0; k < 10; k++) {
+            long index = 15 + k;
+            assertEquals(index, first.get(k).index());
+            assertEquals(index <= 20 ? 1 : 3, first.get(k).term(), "the version the log holds now, not the replaced one");
+        }
+        List<Entry> next = readBack(wal, 25, 100, terms); // continues where the last read stopped
+        assertEquals(16, next.size());
+        assertEquals(40, next.get(15).index());
+        assertEquals(List.of(), readBack(wal, 41, 10, terms), "nothing beyond the log");
+    }
 }
