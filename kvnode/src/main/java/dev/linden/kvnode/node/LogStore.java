@@ -44,6 +44,12 @@ public interface LogStore {
     void saveSnapshot(Snapshot snapshot, Runnable onDurable, java.util.function.Consumer<Throwable> onFailure);
 
     /**
+     * The log through {@code index} is covered by a durable snapshot and no longer needed: storage may
+     * delete it (whole files at a time). Never called beyond the newest durable snapshot.
+     */
+    default void compact(long index) {}
+
+    /**
      * Reads durable entries back, from {@code fromIndex} on, at most {@code maxEntries} and about
      * {@code maxBytes}, off the write path. Only records whose term is {@code terms.termOf(index)} are the
      * entries meant (storage may hold stale versions of an index). Calls {@code onRead} (on any thread)

@@ -71,15 +71,21 @@ public final class MemoryLogStore implements LogStore {
             synchronized (this) {
                 if (snapshot == null || s.index() > snapshot.index()) {
                     snapshot = s;
-                    int drop = (int) Math.min(entries.size(), Math.max(0, s.index() - baseIndex));
-                    entries.subList(0, drop).clear();
-                    baseIndex += drop;
-                    if (baseIndex < s.index()) { // the log ended before the snapshot (it was installed from a leader)
-                        baseIndex = s.index();
-                    }
                 }
             }
             onDurable.run();
+        });
+    }
+
+    @Override
+    public void compact(long index) {
+        durabilityStage.execute(() -> {
+            synchronized (this) {
+                long upTo = snapshot == null ? 0 : Math.min(index, snapshot.index());
+                int drop = (int) Math.min(entries.size(), Math.max(0, upTo - baseIndex));
+                entries.subList(0, drop).clear();
+                baseIndex += drop;
+            }
         });
     }
 

@@ -412,6 +412,7 @@ public final class RaftNode {
             if (running) {
                 snapshots.put(snap.index(), snap);
                 core.onSnapshotTaken(SnapshotMeta.of(snap));
+                logStore.compact(core.firstIndex() - 1); // what the core dropped, maybe less than the snapshot
                 snapshots.keySet().retainAll(core.snapshotsInUse());
             }
             applyStage.execute(() -> {

@@ -244,6 +244,7 @@ public final class RaftCore {
             valid++;
         }
         if (valid == 0) {
+            onFetchFailed(peer); // storage no longer has them (or never had): retry paced, or snapshot
             return;
         }
         if (pr.state == Progress.State.PROBE) {
@@ -286,6 +287,16 @@ public final class RaftCore {
         latestSnapshot = meta;
         durableIndex = Math.max(durableIndex, Math.min(meta.index(), log.lastIndex()));
         long compactTo = Math.min(meta.index() - config.snapshotTrailingEntries(), unwrittenFromIndex - 1);
+        // Keep what live followers still need: a follower receiving a snapshot continues from its index,
+        // one that is merely behind from its match point. (A follower that stays silent is not waited for:
+        // it will get a snapshot.)
+        for (Progress pr : progress.values()) {
+            if (pr.state == Progress.State.SNAPSHOT) {
+                compactTo = Math.min(compactTo, pr.snapshotIndex);
+            } else if (pr.recentActive) {
+                compactTo = Math.min(compactTo, pr.matchIndex);
+            }
+        }
         if (compactTo > log.compactedIndex()) {
             log.compactTo(compactTo);
         }

@@ -574,7 +574,13 @@ public final class WalLogStore implements LogStore {
             vfs.syncDirectory();
             closedSegmentLastIndex.clear();
             segmentFirstIndex.clear();
-            preparedSeq = -1; // its name may be taken by the new segment's successor: prepare afresh
+            // A prepared segment's number may now be the new segment's own: drop it and prepare afresh.
+            for (String name : vfs.list()) {
+                if (PREALLOCATED_NAME.matcher(name).matches()) {
+                    vfs.delete(name);
+                }
+            }
+            preparedSeq = -1;
             startSegment(true);
             segmentLastIndex = snap.index();
         } catch (IOException e) {
@@ -706,12 +712,19 @@ public final class WalLogStore implements LogStore {
                 onFailure.accept(e);
                 return;
             }
-            writerStage.execute(() -> compactTo(snap.index()));
             onDurable.run();
         });
     }
 
-    /** Writer stage: deletes closed segments and older snapshots made redundant by the snapshot at {@code index}. */
+    @Override
+    public void compact(long index) {
+        writerStage.execute(() -> compactTo(index));
+    }
+
+    /**
+     * Writer stage: deletes closed segments holding only entries through {@code index}, and snapshots older
+     * than the newest one at or below it.
+     */
     private void compactTo(long index) {
         try {
             boolean deleted = false;
