@@ -27,7 +27,9 @@ final class SimClient {
     private final HistoryRecorder recorder;
     final int address;
     private final int clientCount;
-    private final long sessionId;
+    private long sessionId;
+    private final int index;
+    private int sessionGeneration;
     private long process;
     private long seq;
     private long ackedSeq;
@@ -59,6 +61,7 @@ final class SimClient {
         this.address = SimNetwork.CLIENT_BASE + index;
         this.clientCount = clientCount;
         this.process = index;
+        this.index = index;
         this.sessionId = 1_000_000L + index;
         this.leaderGuess = 1 + random.nextInt(sim.nodeCount());
     }
@@ -163,6 +166,14 @@ final class SimClient {
         }
         if (result.status() == KvResult.Status.SESSION_EXPIRED || result.status() == KvResult.Status.MALFORMED) {
             finish('i', null);
+            if (result.status() == KvResult.Status.SESSION_EXPIRED) {
+                // The cluster does not know this session (its first writes were given up on before one was
+                // applied, so it acknowledges seqs the cluster never saw): go on with a new one.
+                sessionGeneration++;
+                sessionId = 1_000_000L * (sessionGeneration + 1) + index;
+                seq = 0;
+                ackedSeq = 0;
+            }
             return;
         }
         if (!f.equals("read") && !f.equals("get")) {

@@ -12,6 +12,7 @@ import dev.linden.kvnode.kv.KvCommand;
 import dev.linden.kvnode.node.NodeConfig;
 import dev.linden.kvnode.raft.Entry;
 import dev.linden.kvnode.raft.RaftConfig;
+import dev.linden.kvnode.raft.RaftCore;
 import dev.linden.nemesis.Fault;
 import dev.linden.nemesis.FaultKind;
 import dev.linden.nemesis.FaultPlan;
@@ -255,6 +256,13 @@ public final class Simulation {
         for (SimNode n : nodes.values()) {
             b.append(' ').append(n.id).append('=').append(n.up ? (n.raft.role() + "/t" + n.raft.term()) : "down")
                     .append("/applied ").append(monitor.lastAppliedOf(n.id));
+            if (n.up && n.raft.core() != null) {
+                RaftCore c = n.raft.core();
+                b.append(" [log ").append(c.firstIndex()).append("..").append(c.lastIndex()).append(" cached from ")
+                        .append(c.cacheFirstIndex()).append(" commit ").append(c.commitIndex()).append(" durable ")
+                        .append(c.durableIndex()).append(c.role() == dev.linden.kvnode.raft.Role.LEADER
+                                ? " " + c.describeProgress() : "").append(']');
+            }
         }
         return b.toString();
     }

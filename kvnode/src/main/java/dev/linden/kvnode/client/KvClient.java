@@ -65,10 +65,21 @@ public final class KvClient implements AutoCloseable {
     private static final long SWEEP_MILLIS = 20;
     private final Map<Long, Call> calls = new ConcurrentHashMap<>();
     private final AtomicLong nextRequestId = new AtomicLong(1);
-    private final long sessionId = ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
     private final java.util.concurrent.Semaphore slots;
-    private final java.util.concurrent.ConcurrentSkipListSet<Long> openSeqs = new java.util.concurrent.ConcurrentSkipListSet<>();
-    private final AtomicLong nextSeq = new AtomicLong(1);
+    /** The session writes go through; replaced when the cluster says it forgot it. */
+    private volatile Session session = new Session();
+
+    /**
+     * A client session: its id, the next sequence number, and those still open (the lowest open one less
+     * one is what the session acknowledges). A session whose first writes all failed before one was applied
+     * is unknown to the cluster yet acknowledges them: the cluster then answers SESSION_EXPIRED, and the
+     * client starts a new session rather than fail every write from then on.
+     */
+    private static final class Session {
+        final long id = ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
+        final java.util.concurrent.ConcurrentSkipListSet<Long> openSeqs = new java.util.concurrent.ConcurrentSkipListSet<>();
+        final AtomicLong nextSeq = new AtomicLong(1);
+    }
     private volatile int leaderGuess;
     private volatile boolean closed;
 
@@ -78,15 +89,17 @@ public final class KvClient implements AutoCloseable {
         final CompletableFuture<KvResult> future = new CompletableFuture<>();
         final long deadlineNanos;
         final long seq;
+        final Session session;
         final java.util.concurrent.atomic.AtomicBoolean finished = new java.util.concurrent.atomic.AtomicBoolean();
         volatile long requestId;
         volatile boolean maybeApplied;
         volatile int target;
         volatile long attemptDeadlineNanos;
 
-        Call(KvCommand command, long seq) {
+        Call(KvCommand command, long seq, Session session) {
             this.command = command;
             this.seq = seq;
+            this.session = session;
             this.deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(options.requestTimeoutMillis());
         }
 
@@ -96,7 +109,7 @@ public final class KvClient implements AutoCloseable {
                 return false;
             }
             if (seq > 0) {
-                openSeqs.remove(seq);
+                session.openSeqs.remove(seq);
             }
             slots.release();
             return true;
@@ -227,13 +240,14 @@ public final class KvClient implements AutoCloseable {
         }
         KvCommand cmd = command;
         long seq = 0;
+        Session s = session;
         if (command.op() != KvOp.GET) {
-            seq = nextSeq.getAndIncrement();
-            openSeqs.add(seq);
-            Long lowestOpen = openSeqs.first();
-            cmd = command.withSession(sessionId, seq, lowestOpen - 1);
+            seq = s.nextSeq.getAndIncrement();
+            s.openSeqs.add(seq);
+            Long lowestOpen = s.openSeqs.first();
+            cmd = command.withSession(s.id, seq, lowestOpen - 1);
         }
-        Call call = new Call(cmd, seq);
+        Call call = new Call(cmd, seq, s);
         attempt(call, leaderGuess);
         return call.future;
     }
@@ -273,6 +287,9 @@ public final class KvClient implements AutoCloseable {
             case OK -> {
                 leaderGuess = call.target;
                 if (r.result().status() == KvResult.Status.SESSION_EXPIRED) {
+                    if (session == call.session) {
+                        session = new Session(); // later writes go through a session the cluster will know
+                    }
                     call.fail(new IndeterminateException("session forgot this request"));
                 } else {
                     call.succeed(r.result());

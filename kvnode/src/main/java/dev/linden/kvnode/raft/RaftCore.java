@@ -1106,6 +1106,11 @@ public final class RaftCore {
         return config;
     }
 
+    /** The leader's view of each follower (for diagnostics); empty on a follower. */
+    public String describeProgress() {
+        return progress.values().toString();
+    }
+
     @Override
     public String toString() {
         return "RaftCore{id=" + id + " " + role + " term=" + term + " leader=" + leaderId + " last=" + log.lastIndex()
