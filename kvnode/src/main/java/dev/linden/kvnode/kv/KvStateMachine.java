@@ -21,8 +21,8 @@ public final class KvStateMachine implements StateMachine {
     public static final int DEFAULT_MAX_SESSIONS = 100_000;
     public static final int DEFAULT_MAX_RESULTS_PER_SESSION = 4096;
 
-    /** Values as the UTF-8 bytes clients sent: no decoding on apply, no encoding on reads. */
-    private final Map<String, byte[]> data = new HashMap<>();
+    /** Values as the UTF-8 bytes clients sent (off the heap): no decoding on apply, no encoding on reads. */
+    private final ValueStore data = new ValueStore();
     /** Sorted map: eviction order and any iteration are deterministic. */
     private final TreeMap<Long, Session> sessions = new TreeMap<>();
     private final int maxSessions;
@@ -235,9 +235,17 @@ public final class KvStateMachine implements StateMachine {
             out.writeInt(SNAPSHOT_VERSION);
             out.writeLong(lastAppliedIndex);
             out.writeInt(data.size());
-            for (Map.Entry<String, byte[]> e : data.entrySet()) {
-                writeBytes(out, e.getKey().getBytes(StandardCharsets.UTF_8));
-                writeBytes(out, e.getValue());
+            java.io.IOException[] failed = new java.io.IOException[1];
+            data.forEach((k, v) -> {
+                try {
+                    writeBytes(out, k.getBytes(StandardCharsets.UTF_8));
+                    writeBytes(out, v);
+                } catch (java.io.IOException e) {
+                    failed[0] = e;
+                }
+            });
+            if (failed[0] != null) {
+                throw failed[0];
             }
             out.writeInt(sessions.size());
             for (Map.Entry<Long, Session> e : sessions.entrySet()) {
@@ -312,7 +320,7 @@ public final class KvStateMachine implements StateMachine {
                 throw new IllegalArgumentException("KV snapshot has " + in.remaining() + " trailing bytes");
             }
             data.clear();
-            data.putAll(newData);
+            newData.forEach(data::put);
             sessions.clear();
             sessions.putAll(newSessions);
             lastAppliedIndex = index;
@@ -371,7 +379,9 @@ public final class KvStateMachine implements StateMachine {
     /** A digest of the whole state, equal on replicas that applied the same commands. */
     public long digest() {
         long h = 1125899906842597L;
-        for (Map.Entry<String, byte[]> e : new TreeMap<>(data).entrySet()) {
+        TreeMap<String, byte[]> sorted = new TreeMap<>();
+        data.forEach(sorted::put);
+        for (Map.Entry<String, byte[]> e : sorted.entrySet()) {
             h = 31 * h + e.getKey().hashCode();
             h = 31 * h + (e.getValue() == null ? 0 : Arrays.hashCode(e.getValue()));
         }

@@ -19,6 +19,8 @@ public record WalConfig(long maxSegmentBytes, int maxPendingWrites, boolean prea
     }
 
     public static WalConfig defaults() {
-        return new WalConfig(64L << 20, 100_000, true);
+        // 16 MiB: zero-filling and forcing the next segment is a short burst of disk work (64 MiB ones
+        // stalled other I/O on a small machine at start-up), and compaction frees space in finer steps.
+        return new WalConfig(16L << 20, 100_000, true);
     }
 }

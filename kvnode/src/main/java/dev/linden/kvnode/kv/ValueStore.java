@@ -1,0 +1,157 @@
+package dev.linden.kvnode.kv;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.BiConsumer;
+
+/**
+ * The KV data: keys on the heap, value bytes off it, in slabs of direct memory with size-class free
+ * lists. A write under load replaces a value every few microseconds; kept on the heap, each value would
+ * live about as long as it takes to rewrite every key (a second at 100k writes/s over 100k keys), long
+ * enough to be copied by young collections and promoted, then die in the old generation. Off the heap
+ * it costs the collector nothing. Overwriting a key allocates nothing on the heap.
+ *
+ * <p>Single-threaded (the apply stage). Memory grows with the data; freed slots are reused.
+ */
+final class ValueStore {
+    /** Bytes per direct slab. A value never spans slabs (values are at most {@link KvCommand#MAX_VALUE_BYTES}). */
+    static final int SLAB_BYTES = 16 << 20;
+    private static final int SMALL_STEP = 64;
+    private static final int SMALL_MAX = 4096;
+    private static final long NULL_VALUE = -1;
+
+    /** A key's value: its handle (slab << 32 | offset), or NULL_VALUE. Mutable so an overwrite allocates nothing. */
+    private static final class Slot {
+        long handle;
+    }
+
+    private final HashMap<String, Slot> keys = new HashMap<>();
+    private final ArrayList<ByteBuffer> slabs = new ArrayList<>();
+    private int slabUsed = SLAB_BYTES; // forces a first slab
+    /** Free handles per size class. */
+    private final ArrayList<long[]> freeLists = new ArrayList<>();
+    private final ArrayList<Integer> freeCounts = new ArrayList<>();
+
+    int size() {
+        return keys.size();
+    }
+
+    boolean containsKey(String key) {
+        return keys.containsKey(key);
+    }
+
+    byte[] get(String key) {
+        Slot s = keys.get(key);
+        return s == null ? null : read(s.handle);
+    }
+
+    void put(String key, byte[] value) {
+        Slot s = keys.get(key);
+        if (s == null) {
+            s = new Slot();
+            keys.put(key, s);
+        } else {
+            free(s.handle);
+        }
+        s.handle = value == null ? NULL_VALUE : allocate(value);
+    }
+
+    void remove(String key) {
+        Slot s = keys.remove(key);
+        if (s != null) {
+            free(s.handle);
+        }
+    }
+
+    void clear() {
+        keys.clear();
+        slabs.clear();
+        slabUsed = SLAB_BYTES;
+        freeLists.clear();
+        freeCounts.clear();
+    }
+
+    /** Every key with its value (copied out), in the map's order. */
+    void forEach(BiConsumer<String, byte[]> action) {
+        for (Map.Entry<String, Slot> e : keys.entrySet()) {
+            action.accept(e.getKey(), read(e.getValue().handle));
+        }
+    }
+
+    // ------------------------------------------------------------------ slabs
+
+    /** Slot bytes for a value of {@code length} (4-byte length prefix included), by size class. */
+    private static int sizeClass(int length) {
+        int need = length + 4;
+        if (need <= SMALL_MAX) {
+            return (need + SMALL_STEP - 1) / SMALL_STEP - 1; // classes 0..63: 64..4096 bytes
+        }
+        return 64 + (32 - Integer.numberOfLeadingZeros(need - 1)) - 13; // 8 KiB, 16 KiB, ...
+    }
+
+    private static int classBytes(int sizeClass) {
+        return sizeClass < 64 ? (sizeClass + 1) * SMALL_STEP : 1 << (sizeClass - 64 + 13);
+    }
+
+    private long allocate(byte[] value) {
+        int c = sizeClass(value.length);
+        long handle = popFree(c);
+        if (handle < 0) {
+            int bytes = classBytes(c);
+            if (slabUsed + bytes > SLAB_BYTES) {
+                slabs.add(ByteBuffer.allocateDirect(SLAB_BYTES));
+                slabUsed = 0;
+            }
+            handle = ((long) (slabs.size() - 1) << 32) | slabUsed;
+            slabUsed += bytes;
+        }
+        ByteBuffer slab = slabs.get((int) (handle >>> 32));
+        int offset = (int) handle;
+        slab.putInt(offset, value.length);
+        slab.put(offset + 4, value, 0, value.length);
+        return handle;
+    }
+
+    private byte[] read(long handle) {
+        if (handle == NULL_VALUE) {
+            return null;
+        }
+        ByteBuffer slab = slabs.get((int) (handle >>> 32));
+        int offset = (int) handle;
+        byte[] v = new byte[slab.getInt(offset)];
+        slab.get(offset + 4, v, 0, v.length);
+        return v;
+    }
+
+    private void free(long handle) {
+        if (handle == NULL_VALUE) {
+            return;
+        }
+        ByteBuffer slab = slabs.get((int) (handle >>> 32));
+        int c = sizeClass(slab.getInt((int) handle));
+        while (freeLists.size() <= c) {
+            freeLists.add(new long[16]);
+            freeCounts.add(0);
+        }
+        long[] list = freeLists.get(c);
+        int n = freeCounts.get(c);
+        if (n == list.length) {
+            list = Arrays.copyOf(list, n * 2);
+            freeLists.set(c, list);
+        }
+        list[n] = handle;
+        freeCounts.set(c, n + 1);
+    }
+
+    private long popFree(int c) {
+        if (c >= freeLists.size() || freeCounts.get(c) == 0) {
+            return -1;
+        }
+        int n = freeCounts.get(c) - 1;
+        freeCounts.set(c, n);
+        return freeLists.get(c)[n];
+    }
+}
