@@ -61,6 +61,9 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--snapshot-every", description = "entries between snapshots on the local cluster's nodes")
     Long snapshotEvery;
 
+    @Option(names = "--keep", description = "keep the local cluster's directory (WALs, logs) after the run")
+    boolean keep;
+
     @Option(names = "--in-process", description = "run the local cluster's nodes inside this JVM (each with its "
             + "own threads, WAL directory and loopback TCP ports), as Dongting's benchmark does; default: one "
             + "process per node")
@@ -72,6 +75,7 @@ public final class BenchCommand implements Callable<Integer> {
     /** Latency samples kept (bounded memory); beyond it, samples are reservoir-sampled. */
     static final int MAX_SAMPLES = 4_000_000;
     private Path benchDir;
+    private String finalLine;
 
     @Override
     public Integer call() throws Exception {
@@ -141,6 +145,12 @@ public final class BenchCommand implements Callable<Integer> {
                     cluster.stopNode(i, 5_000);
                 }
             }
+            if (benchDir != null && !keep) {
+                deleteTree(benchDir); // WALs and snapshots of a benchmark run are gigabytes of nothing
+            }
+            if (finalLine != null) {
+                System.out.println(finalLine);
+            }
         }
     }
 
@@ -200,8 +210,18 @@ public final class BenchCommand implements Callable<Integer> {
                 ok.get(), errors.get(), seconds, sessions.size(), inflight, valueSize, keys);
         System.out.printf("latency ms: p50 %.2f  p99 %.2f  p999 %.2f  max %.2f%n", pct(lat, 0.50), pct(lat, 0.99),
                 pct(lat, 0.999), n == 0 ? 0 : lat[n - 1] / 1e6);
-        System.out.printf("throughput: %.0f p99: %.2f%n", throughput, pct(lat, 0.99));
+        // Printed by call() after the cluster is shut down, so it stays the last line (nodes in this
+        // process report at shutdown).
+        finalLine = String.format("throughput: %.0f p99: %.2f", throughput, pct(lat, 0.99));
         return ok.get() > 0 ? 0 : 1;
+    }
+
+    private static void deleteTree(Path dir) {
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (java.io.IOException e) {
+            System.err.println("linden bench: could not remove " + dir + ": " + e.getMessage());
+        }
     }
 
     private static double pct(long[] sorted, double p) {
