@@ -32,7 +32,7 @@ final class SimDisk implements Vfs {
     private long incarnation;
     boolean full;
     boolean readErrors;
-    /** Broken variant: the WAL's group-commit fsync reports success at once without making anything durable. */
+    /** Broken variant: every fsync reports success at once without making anything durable. */
     final boolean fsyncLies;
     long fsyncs;
 
@@ -288,6 +288,9 @@ final class SimDisk implements Vfs {
         @Override
         public void syncNow() throws IOException {
             live();
+            if (fsyncLies) {
+                return; // a disk that lies lies to every sync: the WAL's, and the snapshot's and hard state's
+            }
             makeDurable(d.pending.size());
         }
 

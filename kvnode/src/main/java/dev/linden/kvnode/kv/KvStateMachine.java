@@ -228,47 +228,38 @@ public final class KvStateMachine implements StateMachine {
      */
     @Override
     public byte[] snapshot() {
-        try {
-            var bytes = new java.io.ByteArrayOutputStream(64 + data.size() * 64);
-            var out = new java.io.DataOutputStream(bytes);
-            out.writeInt(SNAPSHOT_MAGIC);
-            out.writeInt(SNAPSHOT_VERSION);
-            out.writeLong(lastAppliedIndex);
-            out.writeInt(data.size());
-            java.io.IOException[] failed = new java.io.IOException[1];
-            data.forEach((k, v) -> {
-                try {
-                    writeBytes(out, k.getBytes(StandardCharsets.UTF_8));
-                    writeBytes(out, v);
-                } catch (java.io.IOException e) {
-                    failed[0] = e;
-                }
-            });
-            if (failed[0] != null) {
-                throw failed[0];
+        // Sized first, then written into one array: a snapshot can be tens of megabytes, and every extra
+        // copy is garbage the collector must move.
+        long size = 4 + 4 + 8 + 4 + data.encodedBytes() + 4;
+        for (Session sn : sessions.values()) {
+            size += 8 + 8 + 8 + 4;
+            for (byte[] r : sn.results.values()) {
+                size += 8 + 4 + r.length;
             }
-            out.writeInt(sessions.size());
-            for (Map.Entry<Long, Session> e : sessions.entrySet()) {
-                Session sn = e.getValue();
-                out.writeLong(e.getKey());
-                out.writeLong(sn.ackedSeq);
-                out.writeLong(sn.lastActiveIndex);
-                out.writeInt(sn.results.size());
-                for (Map.Entry<Long, byte[]> r : sn.results.entrySet()) {
-                    out.writeLong(r.getKey());
-                    writeBytes(out, r.getValue());
-                }
-            }
-            out.flush();
-            java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
-            byte[] body = bytes.toByteArray();
-            crc.update(body, 0, body.length);
-            byte[] withCrc = java.util.Arrays.copyOf(body, body.length + 4);
-            java.nio.ByteBuffer.wrap(withCrc, body.length, 4).putInt((int) crc.getValue());
-            return withCrc;
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e); // cannot happen writing to memory
         }
+        size += 4; // checksum
+        if (size > dev.linden.kvnode.raft.Snapshot.MAX_BYTES) {
+            throw new IllegalStateException("KV state of " + size + " bytes exceeds the snapshot limit");
+        }
+        byte[] out = new byte[(int) size];
+        ByteBuffer b = ByteBuffer.wrap(out);
+        b.putInt(SNAPSHOT_MAGIC).putInt(SNAPSHOT_VERSION).putLong(lastAppliedIndex).putInt(data.size());
+        data.encodeTo(b);
+        b.putInt(sessions.size());
+        for (Map.Entry<Long, Session> e : sessions.entrySet()) {
+            Session sn = e.getValue();
+            b.putLong(e.getKey()).putLong(sn.ackedSeq).putLong(sn.lastActiveIndex).putInt(sn.results.size());
+            for (Map.Entry<Long, byte[]> r : sn.results.entrySet()) {
+                b.putLong(r.getKey()).putInt(r.getValue().length).put(r.getValue());
+            }
+        }
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(out, 0, b.position());
+        b.putInt((int) crc.getValue());
+        if (b.hasRemaining()) {
+            throw new IllegalStateException("KV snapshot sized " + size + " but wrote " + b.position());
+        }
+        return out;
     }
 
     @Override
@@ -335,15 +326,6 @@ public final class KvStateMachine implements StateMachine {
             throw new IllegalArgumentException("KV snapshot has a bad count " + n);
         }
         return n;
-    }
-
-    private static void writeBytes(java.io.DataOutputStream out, byte[] v) throws java.io.IOException {
-        if (v == null) {
-            out.writeInt(-1);
-            return;
-        }
-        out.writeInt(v.length);
-        out.write(v);
     }
 
     private static byte[] readBytes(java.nio.ByteBuffer in) {

@@ -81,6 +81,35 @@ final class ValueStore {
         }
     }
 
+    /** Bytes a snapshot needs for every key and value: (4 + key) + (4 + value) each. */
+    long encodedBytes() {
+        long n = 0;
+        for (Map.Entry<String, Slot> e : keys.entrySet()) {
+            n += 8 + e.getKey().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+            long h = e.getValue().handle;
+            n += h == NULL_VALUE ? 0 : slabs.get((int) (h >>> 32)).getInt((int) h);
+        }
+        return n;
+    }
+
+    /** Writes every key and value as (length, bytes), length -1 for a null value, straight from the slabs. */
+    void encodeTo(ByteBuffer out) {
+        for (Map.Entry<String, Slot> e : keys.entrySet()) {
+            byte[] k = e.getKey().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            out.putInt(k.length).put(k);
+            long h = e.getValue().handle;
+            if (h == NULL_VALUE) {
+                out.putInt(-1);
+                continue;
+            }
+            ByteBuffer slab = slabs.get((int) (h >>> 32));
+            int len = slab.getInt((int) h);
+            out.putInt(len);
+            out.put(out.position(), slab, (int) h + 4, len);
+            out.position(out.position() + len);
+        }
+    }
+
     // ------------------------------------------------------------------ slabs
 
     /** Slot bytes for a value of {@code length} (4-byte length prefix included), by size class. */

@@ -50,6 +50,13 @@ public interface LogStore {
     default void compact(long index) {}
 
     /**
+     * Bytes [{@code offset}, {@code offset + length}) of the durable snapshot at {@code index} (to send to
+     * a follower). Snapshots are read back from storage rather than kept in memory. Throws if that
+     * snapshot is not (or no longer) stored.
+     */
+    byte[] readSnapshotChunk(long index, long offset, int length) throws IOException;
+
+    /**
      * Reads durable entries back, from {@code fromIndex} on, at most {@code maxEntries} and about
      * {@code maxBytes}, off the write path. Only records whose term is {@code terms.termOf(index)} are the
      * entries meant (storage may hold stale versions of an index). Calls {@code onRead} (on any thread)

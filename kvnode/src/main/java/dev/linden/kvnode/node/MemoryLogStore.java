@@ -112,6 +112,14 @@ public final class MemoryLogStore implements LogStore {
         });
     }
 
+    @Override
+    public synchronized byte[] readSnapshotChunk(long index, long offset, int length) throws java.io.IOException {
+        if (snapshot == null || snapshot.index() != index || offset + length > snapshot.data().length) {
+            throw new java.io.IOException("no snapshot at " + index);
+        }
+        return java.util.Arrays.copyOfRange(snapshot.data(), (int) offset, (int) offset + length);
+    }
+
     public synchronized HardState hardState() {
         return hardState;
     }

@@ -57,8 +57,6 @@ public final class RaftNode {
     private volatile long termSeen;
     private volatile Ready.SoftState softSeen = new Ready.SoftState(Role.FOLLOWER, 0, RaftCore.NO_NODE, 0, 0);
     private NodeListener listener = NodeListener.NONE;
-    /** Snapshot bytes by index: the latest, and any the core is still sending (raft stage). */
-    private final TreeMap<Long, Snapshot> snapshots = new TreeMap<>();
 
     // Apply-stage state.
     private long applyLastIndex;
@@ -108,9 +106,6 @@ public final class RaftNode {
             applyStage.execute(() -> restoreNow(snap)); // runs before anything applied after it
         }
         raftStage.execute(() -> {
-            if (snap != null) {
-                snapshots.put(snap.index(), snap);
-            }
             core = new RaftCore(id, voters, config.raft(), random, recovered.hardState(), SnapshotMeta.of(snap),
                     recovered.entries());
             running = true;
@@ -296,11 +291,12 @@ public final class RaftNode {
         }
         for (Message m : r.messages()) {
             if (m instanceof InstallSnapshot is && is.data() == null) {
-                Snapshot s = snapshots.get(is.snapshotIndex());
-                Invariants.check(s != null, "no bytes for snapshot " + is.snapshotIndex(), id, core.term(),
-                        is.snapshotIndex());
-                m = is.withData(java.util.Arrays.copyOfRange(s.data(), (int) is.offset(),
-                        (int) (is.offset() + is.length())));
+                try {
+                    // Read back from storage (a chunk, from the page cache): snapshots are not kept in memory.
+                    m = is.withData(logStore.readSnapshotChunk(is.snapshotIndex(), is.offset(), is.length()));
+                } catch (IOException e) {
+                    continue; // not durable yet, or replaced: the core sends again after its timeout
+                }
             }
             transport.send(m);
         }
@@ -315,7 +311,6 @@ public final class RaftNode {
         }
         if (r.restore() != null) {
             Snapshot snap = r.restore();
-            snapshots.put(snap.index(), snap);
             applyStage.execute(() -> {
                 restoreNow(snap);
                 raftStage.execute(() -> onRestored(snap.index()));
@@ -324,9 +319,6 @@ public final class RaftNode {
         if (!r.committed().isEmpty()) {
             List<Entry> batch = r.committed();
             applyStage.execute(() -> applyBatch(batch));
-        }
-        if (snapshots.size() > 1) {
-            snapshots.keySet().retainAll(core.snapshotsInUse());
         }
         for (Ready.Fetch f : r.fetches()) {
             logStore.read(f.fromIndex(), f.maxEntries(), f.maxBytes(), f.terms(), entries -> raftStage.execute(() -> {
@@ -410,10 +402,8 @@ public final class RaftNode {
         Snapshot snap = new Snapshot(applyLastIndex, applyLastTerm, stateMachine.snapshot());
         logStore.saveSnapshot(snap, () -> raftStage.execute(() -> {
             if (running) {
-                snapshots.put(snap.index(), snap);
                 core.onSnapshotTaken(SnapshotMeta.of(snap));
                 logStore.compact(core.firstIndex() - 1); // what the core dropped, maybe less than the snapshot
-                snapshots.keySet().retainAll(core.snapshotsInUse());
             }
             applyStage.execute(() -> {
                 snapshotInProgress = false;

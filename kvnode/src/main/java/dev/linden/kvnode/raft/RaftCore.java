@@ -302,18 +302,6 @@ public final class RaftCore {
         }
     }
 
-    /** Snapshot indexes the driver must keep the bytes of: the latest, and any being sent to a follower. */
-    public List<Long> snapshotsInUse() {
-        List<Long> inUse = new ArrayList<>();
-        inUse.add(latestSnapshot.index());
-        for (Progress pr : progress.values()) {
-            if (pr.state == Progress.State.SNAPSHOT) {
-                inUse.add(pr.snapshotIndex);
-            }
-        }
-        return inUse;
-    }
-
     /** Handles a message from a peer. */
     public void step(Message m) {
         Invariants.require(m.to() == id, "message for node " + m.to() + " delivered to " + id);

@@ -162,6 +162,22 @@ public final class WalLogStore implements LogStore {
         List<Entry> entries = log.entries;
         if (snapshot != null) {
             entries = afterSnapshot(snapshot, log);
+            long last = log.base + log.entries.size();
+            if (!log.entries.isEmpty() && entries.isEmpty() && last != snapshot.index()) {
+                // The log stops short of the snapshot (its tail was not yet durable when the snapshot was)
+                // or went another way: appending after it would leave a gap. Start the log afresh after the
+                // snapshot, as an install does. A crash half-way leaves segments that are dropped again.
+                segment.close();
+                for (String name : vfs.list()) {
+                    if (SEGMENT_NAME.matcher(name).matches()) {
+                        vfs.delete(name);
+                    }
+                }
+                vfs.syncDirectory();
+                closedSegmentLastIndex.clear();
+                segmentFirstIndex.clear();
+                startSegment(true);
+            }
         } else if (log.base != 0 && !log.entries.isEmpty()) {
             throw new IOException("WAL corrupted: the log starts at index " + (log.base + 1) + " with no snapshot");
         }
@@ -225,6 +241,9 @@ public final class WalLogStore implements LogStore {
             throw new IOException("WAL corrupted: segment " + name + " has no header but is not the last segment");
         }
         if (buf.getInt(0) != SEGMENT_MAGIC) {
+            if (last && allZero(buf, 0)) {
+                return -1; // created and zero-filled, but its header never written (a full disk, say)
+            }
             throw new IOException("WAL corrupted: segment " + name + " has a bad magic number");
         }
         buf.position(SEGMENT_HEADER_BYTES);
@@ -539,14 +558,17 @@ public final class WalLogStore implements LogStore {
     }
 
     private void activatePrepared() throws IOException {
-        segmentSeq++;
-        vfs.rename(preallocatedName(segmentSeq), segmentName(segmentSeq));
-        segment = vfs.open(segmentName(segmentSeq), false);
+        long seq = segmentSeq + 1;
+        // Header first, under the temporary name: a failure leaves a .pre file, never a headless segment.
+        VfsFile next = vfs.open(preallocatedName(seq), false);
         ByteBuffer header = ByteBuffer.allocate(SEGMENT_HEADER_BYTES).putInt(SEGMENT_MAGIC).putInt(1);
         header.flip();
-        segment.write(0, header);
-        segment.syncNow();
+        next.write(0, header);
+        next.syncNow();
+        vfs.rename(preallocatedName(seq), segmentName(seq));
         vfs.syncDirectory();
+        segmentSeq = seq;
+        segment = next;
         segmentSize = SEGMENT_HEADER_BYTES;
         segmentLastIndex = 0;
         preparedSeq = -1;
@@ -756,19 +778,43 @@ public final class WalLogStore implements LogStore {
     private void writeSnapshotFile(Snapshot snap) throws IOException {
         String name = snapshotName(snap.index());
         String tmp = name + ".tmp";
-        ByteBuffer b = ByteBuffer.allocate(SNAPSHOT_HEADER_BYTES + snap.data().length + 4);
-        b.putInt(SNAPSHOT_MAGIC).putLong(snap.index()).putLong(snap.term()).putInt(snap.data().length).put(snap.data());
+        // Header, state and checksum written in place: a snapshot can be large, so no copy of it is made.
+        ByteBuffer header = ByteBuffer.allocate(SNAPSHOT_HEADER_BYTES);
+        header.putInt(SNAPSHOT_MAGIC).putLong(snap.index()).putLong(snap.term()).putInt(snap.data().length);
         CRC32C crc = new CRC32C();
-        crc.update(b.array(), 0, b.position());
-        b.putInt((int) crc.getValue());
-        b.flip();
+        crc.update(header.array(), 0, SNAPSHOT_HEADER_BYTES);
+        crc.update(snap.data(), 0, snap.data().length);
+        ByteBuffer trailer = ByteBuffer.allocate(4).putInt((int) crc.getValue());
+        header.flip();
+        trailer.flip();
         try (VfsFile f = vfs.open(tmp, true)) {
             f.truncate(0);
-            f.write(0, b);
+            f.write(0, header);
+            f.write(SNAPSHOT_HEADER_BYTES, ByteBuffer.wrap(snap.data()));
+            f.write(SNAPSHOT_HEADER_BYTES + (long) snap.data().length, trailer);
             f.syncNow();
         }
         vfs.rename(tmp, name);
         vfs.syncDirectory();
+    }
+
+    @Override
+    public byte[] readSnapshotChunk(long index, long offset, int length) throws IOException {
+        try (VfsFile f = vfs.open(snapshotName(index), false)) {
+            long end = SNAPSHOT_HEADER_BYTES + offset + length;
+            if (offset < 0 || end > f.size() - 4) {
+                throw new IOException("snapshot " + index + " has no bytes " + offset + "+" + length);
+            }
+            ByteBuffer b = ByteBuffer.allocate(length);
+            long pos = SNAPSHOT_HEADER_BYTES + offset;
+            while (b.hasRemaining()) {
+                int n = f.read(pos + b.position(), b);
+                if (n < 0) {
+                    throw new IOException("snapshot " + index + " ended early");
+                }
+            }
+            return b.array();
+        }
     }
 
     private Snapshot readSnapshot(String name) throws IOException {

@@ -427,4 +427,43 @@ class WalLogStoreTest {
         assertEquals(40, next.get(15).index());
         assertEquals(List.of(), readBack(wal, 41, 10, terms), "nothing beyond the log");
     }
+
+    /**
+     * Found by the simulator (seed 132019): a snapshot became durable while the log writes it covers did
+     * not (a crash lost them). The log then stopped short of the snapshot, and new entries appended after
+     * it left a gap that the next recovery refused as corruption.
+     */
+    @Test
+    void aLogThatStopsShortOfTheSnapshotStartsAfreshAfterIt() throws IOException {
+        WalLogStore wal = open(1 << 20);
+        wal.load();
+        wal.saveHardState(new HardState(2, 1));
+        for (int i = 1; i <= 10; i++) {
+            write(wal, i, entry(1, i, "e" + i));
+        }
+        wal.saveSnapshot(new Snapshot(20, 2, "state@20".getBytes()), () -> { }, e -> {
+            throw new AssertionError(e);
+        });
+        WalLogStore reopened = open(1 << 20);
+        LogStore.Recovered r = reopened.load();
+        assertEquals(20, r.snapshot().index());
+        assertEquals(List.of(), r.entries());
+        write(reopened, 1, entry(2, 21, "after"));
+        assertEquals(List.of(entry(2, 21, "after")), open(1 << 20).load().entries());
+    }
+
+    /** Found by the simulator (seed 141048): a full disk stopped a new segment after its zero-fill, before its header. */
+    @Test
+    void aZeroFilledLastSegmentWithoutAHeaderIsDroppedNotRefused() throws IOException {
+        WalConfig config = new WalConfig(1 << 20, 1000, true);
+        WalLogStore wal = new WalLogStore(new NioVfs(dir, Runnable::run), INLINE, config);
+        wal.load();
+        wal.saveHardState(new HardState(1, 1));
+        write(wal, 1, entry(1, 1, "a"), entry(1, 2, "b"));
+        Files.write(dir.resolve(WalLogStore.segmentName(2)), new byte[8192]);
+        WalLogStore reopened = new WalLogStore(new NioVfs(dir, Runnable::run), INLINE, config);
+        assertEquals(List.of(entry(1, 1, "a"), entry(1, 2, "b")), reopened.load().entries());
+        write(reopened, 3, entry(1, 3, "c"));
+        assertEquals(3, new WalLogStore(new NioVfs(dir, Runnable::run), INLINE, config).load().entries().size());
+    }
 }
