@@ -31,6 +31,8 @@ final class SimNode {
     private final SplittableRandom random;
     private final List<Integer> voters;
     private final NodeConfig nodeConfig;
+    /** Whether this node's WAL zero-fills segments ahead of use (off by default in production; both are tested). */
+    private final boolean preallocateWal;
     /** The state machine of the current incarnation (read only between events: the loop is one thread). */
     KvStateMachine kv;
     private final boolean unsafeLocalReads;
@@ -62,8 +64,9 @@ final class SimNode {
     }
 
     SimNode(int id, Simulation sim, SimLoop loop, SplittableRandom random, List<Integer> voters, NodeConfig nodeConfig,
-            boolean unsafeLocalReads, boolean fsyncLies) {
+            boolean unsafeLocalReads, boolean fsyncLies, boolean preallocateWal) {
         this.id = id;
+        this.preallocateWal = preallocateWal;
         this.sim = sim;
         this.loop = loop;
         this.random = random;
@@ -119,7 +122,7 @@ final class SimNode {
         SimStage applyStage = new SimStage(5_000, 30_000);
         SimStage walStage = new SimStage(2_000, 10_000);
         SimStage snapshotStage = new SimStage(20_000, 200_000);
-        WalLogStore wal = new WalLogStore(disk, walStage, snapshotStage, new WalConfig(256 * 1024, 100_000, true));
+        WalLogStore wal = new WalLogStore(disk, walStage, snapshotStage, new WalConfig(256 * 1024, 100_000, preallocateWal));
         RandomSource rs = RandomSource.seeded(SimLoop.mix(random.nextLong(), incarnation));
         kv = new KvStateMachine();
         raft = new RaftNode(id, voters, nodeConfig, rs, raftStage, applyStage, wal, this::sendRaft, kv);

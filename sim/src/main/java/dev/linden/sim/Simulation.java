@@ -144,9 +144,10 @@ public final class Simulation {
                 256 + snapRandom.nextInt(4096), snapRandom.nextInt(400), 4 + snapRandom.nextInt(100));
         NodeConfig nodeConfig = NodeConfig.defaults().withRaft(raft).withTickMillis(10)
                 .withSnapshotEveryEntries(50 + snapRandom.nextInt(500));
+        boolean preallocateWal = snapRandom.nextBoolean();
         for (int id : ids) {
             nodes.put(id, new SimNode(id, this, loop, root.split(), ids, nodeConfig, config.unsafeLocalReads(),
-                    config.fsyncLies()));
+                    config.fsyncLies(), preallocateWal));
         }
         Workload workload = Workload.named(config.workload(), config.keys());
         for (int i = 0; i < config.clients(); i++) {

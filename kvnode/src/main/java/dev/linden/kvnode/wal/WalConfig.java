@@ -19,8 +19,11 @@ public record WalConfig(long maxSegmentBytes, int maxPendingWrites, boolean prea
     }
 
     public static WalConfig defaults() {
-        // 16 MiB: zero-filling and forcing the next segment is a short burst of disk work (64 MiB ones
-        // stalled other I/O on a small machine at start-up), and compaction frees space in finer steps.
-        return new WalConfig(16L << 20, 100_000, true);
+        // Preallocation off: an idle fdatasync is faster on zero-filled blocks, but under sustained load
+        // writing every segment twice (zeros, then records) delays the WAL's own syncs. Measured here, 3
+        // nodes in one process at 1,024 requests in flight: 164,000-172,000 writes/s at p99 14-22 ms
+        // without it, 145,000-154,000 at p99 29-31 ms with it.
+        // 16 MiB segments: compaction frees space in fine steps.
+        return new WalConfig(16L << 20, 100_000, false);
     }
 }
