@@ -143,7 +143,9 @@ class RealClusterTest {
         int old = leader();
         cluster.killNode(old);
         int before = w.acked.size();
-        await().atMost(Duration.ofSeconds(30)).until(() -> w.acked.size() > before + 300);
+        // Generous: an election and the clients' retries, on a CI box where three node JVMs share two
+        // cores with the build. Once seen to need more than 30 s there (not reproduced locally in six runs).
+        await().atMost(Duration.ofSeconds(60)).until(() -> w.acked.size() > before + 300);
         w.stopAndJoin();
         assertTrue(leader() != old);
         assertAllPresent(w.acked);
