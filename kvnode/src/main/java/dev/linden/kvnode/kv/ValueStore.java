@@ -39,10 +39,6 @@ final class ValueStore {
         return keys.size();
     }
 
-    boolean containsKey(String key) {
-        return keys.containsKey(key);
-    }
-
     byte[] get(String key) {
         Slot s = keys.get(key);
         return s == null ? null : read(s.handle);

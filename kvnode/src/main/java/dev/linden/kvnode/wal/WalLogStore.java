@@ -168,14 +168,7 @@ public final class WalLogStore implements LogStore {
                 // or went another way: appending after it would leave a gap. Start the log afresh after the
                 // snapshot, as an install does. A crash half-way leaves segments that are dropped again.
                 segment.close();
-                for (String name : vfs.list()) {
-                    if (SEGMENT_NAME.matcher(name).matches()) {
-                        vfs.delete(name);
-                    }
-                }
-                vfs.syncDirectory();
-                closedSegmentLastIndex.clear();
-                segmentFirstIndex.clear();
+                deleteAllSegments();
                 startSegment(true);
             }
         } else if (log.base != 0 && !log.entries.isEmpty()) {
@@ -224,14 +217,7 @@ public final class WalLogStore implements LogStore {
                 throw new IOException("WAL segment " + name + " too large: " + size + " bytes");
             }
             buf = ByteBuffer.allocate((int) size);
-            long pos = 0;
-            while (buf.hasRemaining()) {
-                int n = f.read(pos, buf);
-                if (n < 0) {
-                    break;
-                }
-                pos += n;
-            }
+            readFully(f, 0, buf);
             buf.flip();
         }
         if (buf.remaining() < SEGMENT_HEADER_BYTES) {
@@ -285,6 +271,31 @@ public final class WalLogStore implements LogStore {
                     + "; refusing to start rather than lose acknowledged entries");
         }
         return buf.limit();
+    }
+
+    /** Reads from {@code pos} until {@code dst} is full or the file ends; returns the bytes read. */
+    private static int readFully(VfsFile f, long pos, ByteBuffer dst) throws IOException {
+        int total = 0;
+        while (dst.hasRemaining()) {
+            int n = f.read(pos + total, dst);
+            if (n < 0) {
+                break;
+            }
+            total += n;
+        }
+        return total;
+    }
+
+    /** Deletes every segment (the log is replaced by a snapshot) and forgets them; the caller starts a new one. */
+    private void deleteAllSegments() throws IOException {
+        for (String name : vfs.list()) {
+            if (SEGMENT_NAME.matcher(name).matches()) {
+                vfs.delete(name);
+            }
+        }
+        vfs.syncDirectory();
+        closedSegmentLastIndex.clear();
+        segmentFirstIndex.clear();
     }
 
     private static boolean allZero(ByteBuffer buf, int from) {
@@ -587,15 +598,12 @@ public final class WalLogStore implements LogStore {
             writeSnapshotFile(snap);
             retired.add(segment); // closed after the next sync; a sync in flight on it may still complete
             for (String name : vfs.list()) {
-                Matcher m = SEGMENT_NAME.matcher(name);
                 Matcher sm = SNAPSHOT_NAME.matcher(name);
-                if (m.matches() || (sm.matches() && sm.group(2) == null && Long.parseLong(sm.group(1)) < snap.index())) {
+                if (sm.matches() && sm.group(2) == null && Long.parseLong(sm.group(1)) < snap.index()) {
                     vfs.delete(name);
                 }
             }
-            vfs.syncDirectory();
-            closedSegmentLastIndex.clear();
-            segmentFirstIndex.clear();
+            deleteAllSegments();
             // A prepared segment's number may now be the new segment's own: drop it and prepare afresh.
             for (String name : vfs.list()) {
                 if (PREALLOCATED_NAME.matcher(name).matches()) {
@@ -669,14 +677,7 @@ public final class WalLogStore implements LogStore {
                 while (pos < end) {
                     buf.clear();
                     buf.limit((int) Math.min(buf.capacity(), end - pos));
-                    int n = 0;
-                    while (buf.hasRemaining()) {
-                        int r = f.read(pos + n, buf);
-                        if (r < 0) {
-                            break;
-                        }
-                        n += r;
-                    }
+                    int n = readFully(f, pos, buf);
                     buf.flip();
                     int consumed = 0;
                     boolean endOfData = false;
@@ -806,12 +807,8 @@ public final class WalLogStore implements LogStore {
                 throw new IOException("snapshot " + index + " has no bytes " + offset + "+" + length);
             }
             ByteBuffer b = ByteBuffer.allocate(length);
-            long pos = SNAPSHOT_HEADER_BYTES + offset;
-            while (b.hasRemaining()) {
-                int n = f.read(pos + b.position(), b);
-                if (n < 0) {
-                    throw new IOException("snapshot " + index + " ended early");
-                }
+            if (readFully(f, SNAPSHOT_HEADER_BYTES + offset, b) < length) {
+                throw new IOException("snapshot " + index + " ended early");
             }
             return b.array();
         }
@@ -825,14 +822,7 @@ public final class WalLogStore implements LogStore {
                 throw new IOException("snapshot " + name + " is corrupted: bad size " + size);
             }
             b = ByteBuffer.allocate((int) size);
-            long pos = 0;
-            while (b.hasRemaining()) {
-                int n = f.read(pos, b);
-                if (n < 0) {
-                    break;
-                }
-                pos += n;
-            }
+            readFully(f, 0, b);
             b.flip();
         }
         int len = b.getInt(20);
