@@ -77,6 +77,9 @@ public final class RaftNode {
 
         default void onSoftState(int nodeId, Ready.SoftState state) {}
 
+        /** An event of the core that an operator should see in the log (see {@link Ready#notices()}). */
+        default void onNotice(int nodeId, String notice) {}
+
         /** The node stopped itself because it can no longer trust its storage; the process should exit. */
         default void onFatal(int nodeId, String reason) {}
     }
@@ -288,6 +291,9 @@ public final class RaftNode {
                 running = false;
                 throw new IllegalStateException("node " + id + " cannot persist term/vote", e);
             }
+        }
+        for (String notice : r.notices()) {
+            listener.onNotice(id, notice);
         }
         for (Message m : r.messages()) {
             if (m instanceof InstallSnapshot is && is.data() == null) {

@@ -96,4 +96,10 @@ public record RaftConfig(
                 maxInflightAppends, maxUncommittedEntries, maxPendingReads, maxApplyBatchEntries, preVote, checkQuorum,
                 maxSnapshotChunkBytes, snapshotTrailingEntries, entries);
     }
+
+    public RaftConfig withTimeouts(int electionTicks, int heartbeatTicks) {
+        return new RaftConfig(electionTicks, heartbeatTicks, maxBatchEntries, maxBatchBytes, maxInflightAppends,
+                maxUncommittedEntries, maxPendingReads, maxApplyBatchEntries, preVote, checkQuorum,
+                maxSnapshotChunkBytes, snapshotTrailingEntries, maxCachedEntries);
+    }
 }

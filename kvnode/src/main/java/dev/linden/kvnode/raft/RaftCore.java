@@ -92,6 +92,8 @@ public final class RaftCore {
 
     // Outputs accumulated for the next ready.
     private final ArrayList<Message> outbox = new ArrayList<>();
+    /** Events an operator should see in the node's log (bounded: at most one per input handled). */
+    private final ArrayList<String> notices = new ArrayList<>();
     private final ArrayList<Ready.ReadState> readStates = new ArrayList<>();
     private final ArrayList<Long> failedReads = new ArrayList<>();
     private final ArrayList<Ready.Fetch> fetches = new ArrayList<>();
@@ -368,7 +370,7 @@ public final class RaftCore {
     public boolean hasReady() {
         return hardStateDirty || unwrittenFromIndex != Long.MAX_VALUE || !outbox.isEmpty()
                 || canHandOutCommitted() || !readStates.isEmpty() || !failedReads.isEmpty()
-                || snapshotToWrite != null || snapshotToRestore != null || !fetches.isEmpty()
+                || snapshotToWrite != null || snapshotToRestore != null || !fetches.isEmpty() || !notices.isEmpty()
                 || (role == Role.LEADER && (appendsPending || !readsToConfirm.isEmpty()));
     }
 
@@ -417,7 +419,7 @@ public final class RaftCore {
         Snapshot restore = snapshotToRestore;
         snapshotToRestore = null;
         Ready r = new Ready(hs, write, drain(outbox), committed, drain(readStates), drain(failedReads),
-                new Ready.SoftState(role, term, leaderId, commitIndex, appliedIndex), restore, drain(fetches));
+                new Ready.SoftState(role, term, leaderId, commitIndex, appliedIndex), restore, drain(fetches), drain(notices));
         checkInvariants();
         return r;
     }
@@ -910,6 +912,16 @@ public final class RaftCore {
         if (stale || m.rejectedPrevIndex() < 0) {
             return;
         }
+        if (m.rejectedPrevIndex() <= pr.matchIndex) {
+            // The follower refuses an index it acknowledged: it no longer holds log it once made durable (its
+            // data dir was replaced, or the tail of its log was cut). The match index recorded for it is no
+            // longer true, so it must not count towards commits at it; find the point of agreement again.
+            // Lowering a match index is always safe (commit never moves back; it only waits for fresh acks).
+            notices.add("follower " + m.from() + " lost log it had acknowledged: it rejects index "
+                    + m.rejectedPrevIndex() + " (acknowledged through " + pr.matchIndex + "), its log ends at "
+                    + m.hintIndex() + "; repairing it");
+            pr.matchIndex = 0;
+        }
         // Skip back to the last index whose term could match the follower's hint.
         long next = Math.min(m.hintIndex(), log.lastIndex());
         while (next > pr.matchIndex && log.term(next) > m.hintTerm()) {
@@ -917,8 +929,7 @@ public final class RaftCore {
         }
         long newNext = Math.max(pr.matchIndex + 1, next + 1);
         if (pr.state == Progress.State.PROBE && newNext == pr.nextIndex) {
-            // No way back past the match point: the follower no longer holds entries it acknowledged (its
-            // disk lost them). Do not spin; probe again after the next heartbeat answer.
+            // The same probe again: wait for the next heartbeat answer rather than spin.
             return;
         }
         pr.becomeProbe(newNext);

@@ -17,7 +17,8 @@ import java.util.List;
  *   <li>{@code committed}: hand to the apply stage, in order; report progress with
  *       {@link RaftCore#onApplied(long)};</li>
  *   <li>{@code readStates}: a read with context {@code ctx} may be served once applied >= index;
- *       {@code failedReads} and {@code droppedProposals} are to be retried elsewhere.</li>
+ *       {@code failedReads} and {@code droppedProposals} are to be retried elsewhere;</li>
+ *   <li>{@code notices}: events for the operator's log (a follower that lost acknowledged log, ...).</li>
  * </ol>
  */
 public record Ready(
@@ -29,11 +30,12 @@ public record Ready(
         List<Long> failedReads,
         SoftState softState,
         Snapshot restore,
-        List<Fetch> fetches) {
+        List<Fetch> fetches,
+        List<String> notices) {
 
     public Ready(HardState hardState, LogWrite logWrite, List<Message> messages, List<Entry> committed,
                  List<ReadState> readStates, List<Long> failedReads, SoftState softState) {
-        this(hardState, logWrite, messages, committed, readStates, failedReads, softState, null, List.of());
+        this(hardState, logWrite, messages, committed, readStates, failedReads, softState, null, List.of(), List.of());
     }
 
     /**
