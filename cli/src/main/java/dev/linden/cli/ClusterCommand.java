@@ -2,6 +2,7 @@ package dev.linden.cli;
 
 import dev.linden.kvnode.client.KvClient;
 import dev.linden.kvnode.net.Wire;
+import dev.linden.kvnode.service.KvLimits;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -35,17 +36,51 @@ public final class ClusterCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         switch (action) {
             case "start": {
-                LocalCluster c = new LocalCluster(dir.toAbsolutePath(), nodes, basePort);
+                // An existing layout keeps its cluster id and knows the cluster was bootstrapped.
+                LocalCluster c = Files.exists(dir.resolve("cluster.properties")) ? LocalCluster.open(dir.toAbsolutePath())
+                        : new LocalCluster(dir.toAbsolutePath(), nodes, basePort);
                 c.writeLayout();
-                for (int i = 1; i <= nodes; i++) {
+                java.util.TreeMap<Integer, Process> started = new java.util.TreeMap<>();
+                for (int i = 1; i <= c.nodes; i++) {
                     if (c.process(i).isPresent()) {
                         System.out.println("node " + i + " already running");
                         continue;
                     }
-                    Process p = c.startNode(i, !"off".equals(fsync), List.of("-Xmx512m"));
-                    System.out.println("node " + i + " started, pid " + p.pid() + ", clients on 127.0.0.1:" + c.clientPort(i));
+                    started.put(i, c.startNode(i, !"off".equals(fsync),
+                            LocalCluster.memoryFlags("512m", KvLimits.defaults().quotaBytes(), 128L << 20)));
                 }
+                int failed = 0;
                 try (KvClient client = new KvClient(c.clientEndpoints(), KvClient.Options.defaults())) {
+                    // A node counts as started once it answers on its client port; one that exits first is
+                    // reported with its exit code and the end of its log.
+                    long deadline = System.currentTimeMillis() + 30_000;
+                    java.util.TreeSet<Integer> waiting = new java.util.TreeSet<>(started.keySet());
+                    while (!waiting.isEmpty() && System.currentTimeMillis() < deadline) {
+                        for (var it = waiting.iterator(); it.hasNext(); ) {
+                            int i = it.next();
+                            Process p = started.get(i);
+                            if (!p.isAlive()) {
+                                it.remove();
+                                failed++;
+                                System.out.println("node " + i + " FAILED to start: exited with code " + p.exitValue()
+                                        + "; last lines of " + c.nodeDir(i).resolve("stdout.log") + ":");
+                                c.lastLogLines(i, 8).forEach(l -> System.out.println("    " + l));
+                            } else if (c.status(client, i).isPresent()) {
+                                it.remove();
+                                System.out.println("node " + i + " started, pid " + p.pid() + ", clients on 127.0.0.1:"
+                                        + c.clientPort(i));
+                            }
+                        }
+                        Thread.sleep(100);
+                    }
+                    for (int i : waiting) {
+                        failed++;
+                        System.out.println("node " + i + " did not answer within 30 s (pid " + started.get(i).pid()
+                                + "); see " + c.nodeDir(i).resolve("stdout.log"));
+                    }
+                    if (failed < c.nodes && !c.existing()) {
+                        c.markExisting(); // bootstrapped: an empty data dir from now on means lost data
+                    }
                     Optional<Integer> leader = c.awaitLeader(client, 15_000);
                     if (leader.isEmpty()) {
                         System.out.println("no leader within 15 s; see " + c.dir + "/node-*/stdout.log");
@@ -54,7 +89,7 @@ public final class ClusterCommand implements Callable<Integer> {
                     System.out.println("leader: node " + leader.get());
                     System.out.println("endpoints: " + c.clientEndpointsSpec());
                 }
-                return 0;
+                return failed == 0 ? 0 : 1;
             }
             case "stop": {
                 if (!Files.exists(dir.resolve("cluster.properties"))) {

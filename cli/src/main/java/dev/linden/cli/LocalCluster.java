@@ -21,11 +21,32 @@ public final class LocalCluster {
     public final Path dir;
     public final int nodes;
     public final int basePort;
+    /** Written into every node's data dir at bootstrap; peers of another cluster are refused. */
+    public final String clusterId;
+    /** Once the cluster was bootstrapped, nodes start with --initial-cluster-state existing. */
+    private boolean existing;
 
     public LocalCluster(Path dir, int nodes, int basePort) {
+        this(dir, nodes, basePort, "local-" + java.util.UUID.randomUUID(), false);
+    }
+
+    private LocalCluster(Path dir, int nodes, int basePort, String clusterId, boolean existing) {
         this.dir = dir;
         this.nodes = nodes;
         this.basePort = basePort;
+        this.clusterId = clusterId;
+        this.existing = existing;
+    }
+
+    /** Whether the cluster was bootstrapped (an empty node data dir then means lost data). */
+    public boolean existing() {
+        return existing;
+    }
+
+    /** Records that the cluster exists: from now on every node must bring its own data dir. */
+    public void markExisting() throws IOException {
+        existing = true;
+        writeLayout();
     }
 
     public int peerPort(int id) {
@@ -66,13 +87,31 @@ public final class LocalCluster {
         try (var in = Files.newInputStream(dir.resolve("cluster.properties"))) {
             p.load(in);
         }
-        return new LocalCluster(dir, Integer.parseInt(p.getProperty("nodes")), Integer.parseInt(p.getProperty("base-port")));
+        // A layout from before cluster ids: its nodes' data dirs have none either, so they are refused until
+        // moved aside; a fresh id at least keeps it apart from every other cluster.
+        String id = p.getProperty("cluster-id", "local-" + java.util.UUID.randomUUID());
+        return new LocalCluster(dir, Integer.parseInt(p.getProperty("nodes")), Integer.parseInt(p.getProperty("base-port")),
+                id, "existing".equals(p.getProperty("initial-cluster-state")));
     }
 
     public void writeLayout() throws IOException {
         Files.createDirectories(dir);
         Files.writeString(dir.resolve("cluster.properties"), "nodes=" + nodes + "\nbase-port=" + basePort
-                + "\npeers=" + peersSpec() + "\nclients=" + clientEndpointsSpec() + "\n");
+                + "\npeers=" + peersSpec() + "\nclients=" + clientEndpointsSpec() + "\ncluster-id=" + clusterId
+                + "\ninitial-cluster-state=" + (existing ? "existing" : "new") + "\n");
+    }
+
+    /**
+     * JVM flags that keep value memory and Netty's buffers apart: values live in direct slabs bounded by
+     * -XX:MaxDirectMemorySize (twice the quota, since a value's slot is rounded up to its size class, plus
+     * room for snapshots in transit), while Netty counts its own buffers against io.netty.maxDirectMemory
+     * (it needs access to java.nio for that). One cannot starve the other.
+     */
+    public static List<String> memoryFlags(String heap, long quotaBytes, long nettyDirectBytes) {
+        long valueDirect = 2 * quotaBytes + (64L << 20);
+        return List.of("-Xmx" + heap, "-XX:MaxDirectMemorySize=" + valueDirect,
+                "-Dio.netty.maxDirectMemory=" + nettyDirectBytes, "-Dio.netty.tryReflectionSetAccessible=true",
+                "--add-opens=java.base/java.nio=ALL-UNNAMED");
     }
 
     /** Extra arguments for every node started from now on (e.g. --snapshot-every). */
@@ -97,7 +136,8 @@ public final class LocalCluster {
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(Main.class.getName());
         cmd.addAll(List.of("node", "--id", String.valueOf(id), "--peers", peersSpec(), "--client-port",
-                String.valueOf(clientPort(id)), "--data-dir", nd.toString(), "--fsync", fsync ? "on" : "off"));
+                String.valueOf(clientPort(id)), "--data-dir", nd.toString(), "--fsync", fsync ? "on" : "off",
+                "--cluster-id", clusterId, "--initial-cluster-state", existing ? "existing" : "new"));
         cmd.addAll(nodeArgs);
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(nd.resolve("stdout.log").toFile())).start();
@@ -105,12 +145,38 @@ public final class LocalCluster {
         return p;
     }
 
+    /**
+     * The node's live process. A pid file outlives a kill -9, and the pid may since belong to another
+     * process: it counts only if that process is alive and runs this node's data dir.
+     */
     public Optional<ProcessHandle> process(int id) {
         try {
             long pid = Long.parseLong(Files.readString(nodeDir(id).resolve("pid")).trim());
-            return ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
+            String marker = nodeDir(id).toString();
+            return ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
+                    .filter(ph -> commandLine(ph).map(c -> c.contains(marker)).orElse(true));
         } catch (IOException | NumberFormatException e) {
             return Optional.empty();
+        }
+    }
+
+    private static Optional<String> commandLine(ProcessHandle ph) {
+        Path proc = Path.of("/proc", String.valueOf(ph.pid()), "cmdline");
+        try {
+            return Optional.of(new String(Files.readAllBytes(proc), java.nio.charset.StandardCharsets.UTF_8)
+                    .replace('\0', ' '));
+        } catch (IOException e) {
+            return ph.info().commandLine(); // not Linux: what the JDK can tell
+        }
+    }
+
+    /** The last {@code lines} lines of a node's stdout.log (its log as the process printed it). */
+    public List<String> lastLogLines(int id, int lines) {
+        try {
+            List<String> all = Files.readAllLines(nodeDir(id).resolve("stdout.log"));
+            return all.subList(Math.max(0, all.size() - lines), all.size());
+        } catch (IOException e) {
+            return List.of();
         }
     }
 
@@ -133,6 +199,15 @@ public final class LocalCluster {
     public void killNode(int id) {
         process(id).ifPresent(ProcessHandle::destroyForcibly);
         process(id).ifPresent(p -> p.onExit().join());
+    }
+
+    /** One node's status, if it answers within 2 s. */
+    public Optional<Wire.StatusResponse> status(KvClient client, int id) {
+        try {
+            return Optional.of(client.status(id).get(2, TimeUnit.SECONDS));
+        } catch (Exception e) {
+            return Optional.empty();
+        }
     }
 
     /** Statuses of the nodes that answer, by id. */

@@ -1,8 +1,11 @@
 package dev.linden.cli;
 
 import dev.linden.kvnode.client.KvClient;
+import dev.linden.kvnode.net.ClientPortLimits;
 import dev.linden.kvnode.node.NodeConfig;
 import dev.linden.kvnode.server.KvNodeServer;
+import dev.linden.kvnode.service.KvLimits;
+import dev.linden.kvnode.wal.NodeIdentity;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -23,7 +26,8 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code ./linden node}: runs one kvnode process until SIGTERM. Exit codes: 0 clean shutdown, 2 the
- * WAL or the configuration is unusable (the message says why), 70 a stage or the storage failed.
+ * configuration, the data dir (in use, foreign, empty for an existing cluster) or the WAL is unusable (the
+ * message says why and what to do), 70 a stage or the storage failed.
  */
 @Command(name = "node", mixinStandardHelpOptions = true, description = "Run one Linden KV node process.")
 public final class NodeCommand implements Callable<Integer> {
@@ -49,13 +53,67 @@ public final class NodeCommand implements Callable<Integer> {
             + "entries (default 500000)")
     Long snapshotEvery;
 
-    @Option(names = "--config", description = "properties file with id, peers, client-port, data-dir, fsync, "
-            + "snapshot-every")
+    @Option(names = "--cluster-id", description = "the cluster this node belongs to; written into a new data dir "
+            + "and checked at every start and with every peer")
+    String clusterId;
+
+    @Option(names = "--initial-cluster-state", description = "new (default): an empty data dir is bootstrapped as a "
+            + "member of a new cluster; existing: the cluster exists, so an empty data dir means this node lost its "
+            + "data and it refuses to start")
+    String initialClusterState;
+
+    @Option(names = "--election-timeout-ms", description = "base election timeout (default 1000; the randomized one "
+            + "is in [base, 2 x base))")
+    Long electionTimeoutMillis;
+
+    @Option(names = "--heartbeat-ms", description = "leader heartbeat interval (default 100)")
+    Long heartbeatMillis;
+
+    @Option(names = "--max-key-bytes", description = "longest key accepted (default and most 1024)")
+    Integer maxKeyBytes;
+
+    @Option(names = "--max-value-bytes", description = "longest value accepted (default and most 1048576)")
+    Integer maxValueBytes;
+
+    @Option(names = "--quota-bytes", description = "bytes of keys and values the cluster may hold; at the quota "
+            + "writes get 'no space', reads and deletes go on (default 268435456, most 805306368)")
+    Long quotaBytes;
+
+    @Option(names = "--max-client-connections", description = "client connections at once (default 1024, and "
+            + "below the file handle limit)")
+    Integer maxClientConnections;
+
+    @Option(names = "--client-idle-timeout-ms", description = "an idle client connection is closed after this "
+            + "(default 300000)")
+    Long clientIdleTimeoutMillis;
+
+    @Option(names = "--request-read-timeout-ms", description = "a request must arrive whole within this of its "
+            + "first byte, or the connection is closed (default 10000)")
+    Long requestReadTimeoutMillis;
+
+    @Option(names = "--config", description = "properties file with any of the options above, named without the "
+            + "leading dashes (id, peers, client-port, data-dir, cluster-id, quota-bytes, ...); flags win")
     Path config;
 
-    /** The node configuration for a snapshot interval (null: the default). */
+    /** The base election timeout unless configured: a loaded machine's pauses must not start elections. */
+    static final long DEFAULT_ELECTION_TIMEOUT_MILLIS = 1000;
+    static final long DEFAULT_HEARTBEAT_MILLIS = 100;
+
+    /** The node configuration for a snapshot interval (null: the default) with the default timeouts. */
     static NodeConfig nodeConfig(Long snapshotEvery) {
+        return nodeConfig(snapshotEvery, DEFAULT_ELECTION_TIMEOUT_MILLIS, DEFAULT_HEARTBEAT_MILLIS);
+    }
+
+    /** The node configuration for a snapshot interval (null: the default) and timeouts in milliseconds. */
+    static NodeConfig nodeConfig(Long snapshotEvery, long electionTimeoutMillis, long heartbeatMillis) {
         NodeConfig nodeConfig = NodeConfig.defaults();
+        long tick = nodeConfig.tickMillis();
+        if (electionTimeoutMillis < 2 * tick || heartbeatMillis < tick || heartbeatMillis * 2 > electionTimeoutMillis) {
+            throw new IllegalArgumentException("--election-timeout-ms must be >= " + 2 * tick + " and --heartbeat-ms in ["
+                    + tick + ", election timeout / 2]");
+        }
+        nodeConfig = nodeConfig.withRaft(nodeConfig.raft().withTimeouts((int) (electionTimeoutMillis / tick),
+                (int) (heartbeatMillis / tick)));
         if (snapshotEvery == null) {
             return nodeConfig;
         }
@@ -67,43 +125,32 @@ public final class NodeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Properties p = new Properties();
         if (config != null) {
-            Properties p = new Properties();
             try (InputStream in = Files.newInputStream(config)) {
                 p.load(in);
             }
-            id = id != null ? id : Integer.valueOf(p.getProperty("id"));
-            peers = peers != null ? peers : p.getProperty("peers");
-            clientPort = clientPort != null ? clientPort : Integer.valueOf(p.getProperty("client-port"));
-            dataDir = dataDir != null ? dataDir : Path.of(p.getProperty("data-dir"));
-            fsync = p.getProperty("fsync", fsync);
-            if (snapshotEvery == null && p.getProperty("snapshot-every") != null) {
-                snapshotEvery = Long.valueOf(p.getProperty("snapshot-every"));
-            }
         }
-        if (snapshotEvery != null && snapshotEvery < 1) {
-            System.err.println("linden node: --snapshot-every must be >= 1");
+        KvNodeServer.Options options;
+        try {
+            options = options(p);
+        } catch (IllegalArgumentException e) {
+            System.err.println("linden node: " + e.getMessage());
             return 2;
         }
-        NodeConfig nodeConfig = nodeConfig(snapshotEvery);
-        if (id == null || peers == null || clientPort == null || dataDir == null) {
-            System.err.println("linden node: --id, --peers, --client-port and --data-dir are required (or --config)");
+        KvNodeServer server = new KvNodeServer(options);
+        try {
+            server.lockDataDir(); // before anything in the data dir is touched, the log file included
+        } catch (IOException e) {
+            System.err.println("linden node: cannot start: " + e.getMessage());
             return 2;
         }
-        Map<Integer, InetSocketAddress> peerMap = KvClient.parseEndpoints(peers);
-        if (!peerMap.containsKey(id)) {
-            System.err.println("linden node: --peers must include this node's id " + id);
-            return 2;
-        }
-        Files.createDirectories(dataDir);
         setUpLogging(dataDir.resolve("node.log"));
         Logger log = Logger.getLogger("linden.node");
-        KvNodeServer server = new KvNodeServer(new KvNodeServer.Options(id, peerMap,
-                new InetSocketAddress(clientHost, clientPort), dataDir, !"off".equals(fsync), nodeConfig));
         try {
             server.start();
         } catch (IOException e) {
-            log.severe("node " + id + " cannot start: " + e.getMessage());
+            log.severe("event=start-refused node=" + id + " detail=\"" + e.getMessage() + "\"");
             System.err.println("linden node: cannot start: " + e.getMessage());
             server.close();
             return 2;
@@ -117,6 +164,68 @@ public final class NodeCommand implements Callable<Integer> {
         log.severe("node " + id + " stopping after a fatal error: " + fatal);
         Runtime.getRuntime().halt(70);
         return 70;
+    }
+
+    /** Flags first, then the properties file; throws IllegalArgumentException saying what is wrong. */
+    private KvNodeServer.Options options(Properties p) {
+        id = id != null ? id : intProp(p, "id");
+        peers = peers != null ? peers : p.getProperty("peers");
+        clientPort = clientPort != null ? clientPort : intProp(p, "client-port");
+        dataDir = dataDir != null ? dataDir : (p.getProperty("data-dir") == null ? null : Path.of(p.getProperty("data-dir")));
+        fsync = p.getProperty("fsync", fsync);
+        snapshotEvery = snapshotEvery != null ? snapshotEvery : longProp(p, "snapshot-every");
+        clusterId = clusterId != null ? clusterId : p.getProperty("cluster-id");
+        initialClusterState = initialClusterState != null ? initialClusterState
+                : p.getProperty("initial-cluster-state", "new");
+        if (id == null || peers == null || clientPort == null || dataDir == null) {
+            throw new IllegalArgumentException("--id, --peers, --client-port and --data-dir are required (or --config)");
+        }
+        if (snapshotEvery != null && snapshotEvery < 1) {
+            throw new IllegalArgumentException("--snapshot-every must be >= 1");
+        }
+        NodeConfig nodeConfig = nodeConfig(snapshotEvery,
+                orDefault(electionTimeoutMillis, longProp(p, "election-timeout-ms"), DEFAULT_ELECTION_TIMEOUT_MILLIS),
+                orDefault(heartbeatMillis, longProp(p, "heartbeat-ms"), DEFAULT_HEARTBEAT_MILLIS));
+        Map<Integer, InetSocketAddress> peerMap = KvClient.parseEndpoints(peers);
+        if (!peerMap.containsKey(id)) {
+            throw new IllegalArgumentException("--peers must include this node's id " + id);
+        }
+        KvLimits kvDefaults = KvLimits.defaults();
+        KvLimits kvLimits = new KvLimits(
+                (int) orDefault(maxKeyBytes == null ? null : (long) maxKeyBytes, longProp(p, "max-key-bytes"),
+                        kvDefaults.maxKeyBytes()),
+                (int) orDefault(maxValueBytes == null ? null : (long) maxValueBytes, longProp(p, "max-value-bytes"),
+                        kvDefaults.maxValueBytes()),
+                orDefault(quotaBytes, longProp(p, "quota-bytes"), kvDefaults.quotaBytes()));
+        ClientPortLimits portDefaults = ClientPortLimits.defaults();
+        ClientPortLimits portLimits = portDefaults
+                .withMaxConnections((int) orDefault(maxClientConnections == null ? null : (long) maxClientConnections,
+                        longProp(p, "max-client-connections"), portDefaults.maxConnections()))
+                .withTimeouts(orDefault(clientIdleTimeoutMillis, longProp(p, "client-idle-timeout-ms"),
+                                portDefaults.idleTimeoutMillis()),
+                        orDefault(requestReadTimeoutMillis, longProp(p, "request-read-timeout-ms"),
+                                portDefaults.requestReadTimeoutMillis()));
+        return new KvNodeServer.Options(id, peerMap, new InetSocketAddress(clientHost, clientPort), dataDir,
+                !"off".equals(fsync), nodeConfig, clusterId,
+                NodeIdentity.InitialClusterState.parse(initialClusterState), kvLimits, portLimits);
+    }
+
+    private static long orDefault(Long flag, Long property, long fallback) {
+        return flag != null ? flag : property != null ? property : fallback;
+    }
+
+    private static Long longProp(Properties p, String name) {
+        String v = p.getProperty(name);
+        try {
+            return v == null ? null : Long.valueOf(v.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " in --config must be a number, not '" + v + "'");
+        }
+    }
+
+    private static Integer intProp(Properties p, String name) {
+        Long v = longProp(p, name);
+        return v == null ? null : Math.toIntExact(v);
     }
 
     static void setUpLogging(Path file) throws IOException {
@@ -143,7 +252,8 @@ public final class NodeCommand implements Callable<Integer> {
             }
         };
         console.setFormatter(oneLine);
-        FileHandler fileHandler = new FileHandler(file.toString(), 50 << 20, 2, true);
+        // One generation: the file is exactly node.log (JUL appends ".0" to the name when it keeps several).
+        FileHandler fileHandler = new FileHandler(file.toString(), 64 << 20, 1, true);
         fileHandler.setFormatter(oneLine);
         root.addHandler(console);
         root.addHandler(fileHandler);

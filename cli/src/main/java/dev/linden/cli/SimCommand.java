@@ -40,7 +40,7 @@ public final class SimCommand implements Callable<Integer> {
     double durationSeconds = 30;
 
     @Option(names = "--faults", description = "all, none, or a list of: partition, clog, loss, duplicate, reorder, "
-            + "crash, pause, clock, disk-full, bitflip (default all)")
+            + "crash, pause, clock, disk-full, bitflip, disk-loss (default all)")
     String faults = "all";
 
     @Option(names = "--clients", description = "client processes (default 5)")
@@ -55,8 +55,9 @@ public final class SimCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "seeds run in parallel (default: cores)")
     int threads = Runtime.getRuntime().availableProcessors();
 
-    @Option(names = "--bug", description = "run a deliberately broken variant: local-reads (no ReadIndex) or "
-            + "fsync-lies (acks before data is durable)")
+    @Option(names = "--bug", description = "run a deliberately broken variant: local-reads (no ReadIndex), "
+            + "fsync-lies (acks before data is durable) or empty-rejoin (a node whose disk was replaced rejoins "
+            + "as a new voter)")
     String bug;
 
     @Option(names = "--save-history", description = "directory to save the history of each failing seed (EDN)")
@@ -81,9 +82,9 @@ public final class SimCommand implements Callable<Integer> {
         if ((nodes != 3 && nodes != 5) || seeds < 1 || durationSeconds < 0.1 || clients < 1 || threads < 1
                 || !(intensity > 0) || intensity > 10
                 || !(workload.equals("register") || workload.equals("append"))
-                || (bug != null && !bug.equals("local-reads") && !bug.equals("fsync-lies"))) {
+                || (bug != null && !List.of("local-reads", "fsync-lies", "empty-rejoin").contains(bug))) {
             err.println("linden sim: need --nodes 3|5, --seeds >= 1, --duration >= 0.1, --clients >= 1, "
-                    + "--workload register|append, --bug local-reads|fsync-lies");
+                    + "--workload register|append, --bug local-reads|fsync-lies|empty-rejoin");
             return 3;
         }
         List<Long> todo = new ArrayList<>();
@@ -96,7 +97,8 @@ public final class SimCommand implements Callable<Integer> {
         }
         SimConfig base = SimConfig.defaults(0).withNodes(nodes).withClients(clients)
                 .withDurationMillis((long) (durationSeconds * 1000)).withFaults(faultSet).withWorkload(workload)
-                .withFaultIntensity(intensity).withUnsafeLocalReads("local-reads".equals(bug)).withFsyncLies("fsync-lies".equals(bug));
+                .withFaultIntensity(intensity).withUnsafeLocalReads("local-reads".equals(bug)).withFsyncLies("fsync-lies".equals(bug))
+                .withForceEmptyRejoin("empty-rejoin".equals(bug));
         long wallStart = System.nanoTime();
         ExecutorService pool = Executors.newFixedThreadPool(Math.min(threads, todo.size()), r -> {
             Thread t = new Thread(r, "sim");

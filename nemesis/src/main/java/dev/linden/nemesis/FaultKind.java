@@ -25,7 +25,12 @@ public enum FaultKind {
     /** A node's disk refuses writes for a while. */
     DISK_FULL,
     /** A stored, synced record on one node gets a flipped bit; the node must detect it on restart. */
-    BITFLIP;
+    BITFLIP,
+    /**
+     * A node's disk is replaced while it is down (its data dir is empty when it comes back); it must refuse
+     * to rejoin as a voter with no memory.
+     */
+    DISK_LOSS;
 
     public String cliName() {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');
@@ -45,7 +50,7 @@ public enum FaultKind {
             }
             boolean found = false;
             for (FaultKind k : values()) {
-                if (k.cliName().equals(s) || (s.equals("disk") && k == DISK_FULL)) {
+                if (k.cliName().equals(s) || (s.equals("disk") && (k == DISK_FULL || k == DISK_LOSS))) {
                     out.add(k);
                     found = true;
                 }

@@ -11,7 +11,7 @@ import java.util.SplittableRandom;
 /**
  * A seeded schedule of faults for one run, and the background network fault rates. The same seed gives
  * the same plan. At most {@link #MAX_CONCURRENT_WINDOWS} windows overlap; at most one node ever gets a
- * flipped bit (so a majority can always recover).
+ * flipped bit or loses its disk, and never both in one run (so a majority can always recover).
  */
 public record FaultPlan(List<Fault> windows, double lossRate, double duplicateRate, long reorderJitterMicros) {
     public static final int MAX_CONCURRENT_WINDOWS = 2;
@@ -35,7 +35,7 @@ public record FaultPlan(List<Fault> windows, double lossRate, double duplicateRa
         }
         List<FaultKind> windowKinds = new ArrayList<>();
         for (FaultKind k : EnumSet.of(FaultKind.PARTITION, FaultKind.CLOG, FaultKind.CRASH, FaultKind.PAUSE,
-                FaultKind.CLOCK, FaultKind.DISK_FULL, FaultKind.BITFLIP)) {
+                FaultKind.CLOCK, FaultKind.DISK_FULL, FaultKind.BITFLIP, FaultKind.DISK_LOSS)) {
             if (kinds.contains(k)) {
                 windowKinds.add(k);
             }
@@ -45,9 +45,10 @@ public record FaultPlan(List<Fault> windows, double lossRate, double duplicateRa
         long t = 200 + r.nextInt(800);
         while (!windowKinds.isEmpty() && t < durationMillis - 500) {
             FaultKind kind = windowKinds.get(r.nextInt(windowKinds.size()));
-            if (kind == FaultKind.BITFLIP && (bitflipUsed || nodes.size() < 3)) {
+            boolean destroysData = kind == FaultKind.BITFLIP || kind == FaultKind.DISK_LOSS;
+            if (destroysData && (bitflipUsed || nodes.size() < 3)) {
                 kind = windowKinds.get(0);
-                if (kind == FaultKind.BITFLIP) {
+                if (kind == FaultKind.BITFLIP || kind == FaultKind.DISK_LOSS) {
                     break;
                 }
             }
@@ -57,7 +58,7 @@ public record FaultPlan(List<Fault> windows, double lossRate, double duplicateRa
             long overlapping = windows.stream().filter(w -> w.endMillis() > start).count();
             if (overlapping < MAX_CONCURRENT_WINDOWS) {
                 windows.add(make(kind, r, t, end, nodes));
-                bitflipUsed |= kind == FaultKind.BITFLIP;
+                bitflipUsed |= kind == FaultKind.BITFLIP || kind == FaultKind.DISK_LOSS;
             }
             t += (long) ((200 + r.nextInt(2500)) / intensity);
         }
@@ -97,6 +98,9 @@ public record FaultPlan(List<Fault> windows, double lossRate, double duplicateRa
             case BITFLIP:
                 return new Fault(kind, start, end, List.of(victim), Set.of(), 0, 0,
                         "flip a bit in a synced record of node " + victim + ", then restart it");
+            case DISK_LOSS:
+                return new Fault(kind, start, end, List.of(victim), Set.of(), 0, 0,
+                        "node " + victim + " goes down, its disk is replaced by an empty one, and it restarts");
             default:
                 throw new IllegalArgumentException("not a window fault: " + kind);
         }

@@ -167,6 +167,14 @@ final class SimDisk implements Vfs {
         }
     }
 
+    /** The disk is replaced by an empty one (or its files deleted) while the node is down. Returns the file count. */
+    int wipe() {
+        int n = files.size();
+        incarnation++;
+        files.clear();
+        return n;
+    }
+
     /** Flips one bit of synced data in a WAL segment (past its header). Returns a description, or null. */
     String flipBit() {
         // Only in synced data followed by at least 1 KiB more: a bad last record is indistinguishable from a

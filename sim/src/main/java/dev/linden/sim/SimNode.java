@@ -9,8 +9,10 @@ import dev.linden.kvnode.raft.Message;
 import dev.linden.kvnode.raft.RandomSource;
 import dev.linden.kvnode.service.ClientRequest;
 import dev.linden.kvnode.service.ClientResponse;
+import dev.linden.kvnode.service.KvLimits;
 import dev.linden.kvnode.service.KvService;
 import dev.linden.kvnode.wal.WalConfig;
+import dev.linden.kvnode.wal.NodeIdentity;
 import dev.linden.kvnode.wal.WalLogStore;
 import java.io.IOException;
 import java.util.LinkedHashMap;
@@ -128,8 +130,14 @@ final class SimNode {
         raft = new RaftNode(id, voters, nodeConfig, rs, raftStage, applyStage, wal, this::sendRaft, kv);
         raft.setListener(sim.monitor());
         sim.monitor().nodeStarted(id);
-        service = new KvService(raft, unsafeLocalReads);
+        service = new KvService(raft, unsafeLocalReads, KvLimits.defaults(), kv::storedBytes);
         try {
+            // As a supervisor would run it: the first start bootstraps a new cluster, every later one says the
+            // cluster exists, so a node whose disk was replaced refuses rather than vote with no memory. The
+            // broken variant starts such a node as new, as an operator forcing it back would.
+            NodeIdentity.InitialClusterState state = starts == 1 || sim.forceEmptyRejoin()
+                    ? NodeIdentity.InitialClusterState.NEW : NodeIdentity.InitialClusterState.EXISTING;
+            NodeIdentity.establish(disk, sim.clusterId(), id, voters, state);
             raft.start();
         } catch (IOException e) {
             up = false;

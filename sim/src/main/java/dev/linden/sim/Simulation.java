@@ -46,6 +46,8 @@ public final class Simulation {
     private final HistoryRecorder recorder = new HistoryRecorder(4_000_000);
     private final List<Fault> activeWindows = new ArrayList<>();
     private final Set<Integer> corrupted = new HashSet<>();
+    /** Nodes whose disk was replaced by an empty one: they must refuse to start (unless forced back). */
+    private final Set<Integer> wiped = new HashSet<>();
     private final List<String> notes = new ArrayList<>();
     private String violation;
     private int faultsInjected;
@@ -121,8 +123,23 @@ public final class Simulation {
         }
     }
 
+    String clusterId() {
+        return "sim-" + config.seed();
+    }
+
+    boolean forceEmptyRejoin() {
+        return config.forceEmptyRejoin();
+    }
+
+    /** A node that is down for good: it refused its corrupted WAL, or it lost its disk and refused to rejoin. */
+    private boolean permanentlyDown(SimNode n) {
+        return n.refusedReason != null && (corrupted.contains(n.id) || wiped.contains(n.id));
+    }
+
     void nodeRefusedToStart(SimNode n, String reason) {
-        if (corrupted.contains(n.id)) {
+        if (wiped.contains(n.id)) {
+            note("node " + n.id + " refused to start on its replaced, empty disk: " + reason);
+        } else if (corrupted.contains(n.id)) {
             note("node " + n.id + " refused to start after its injected bit flip: " + reason);
         } else if (!reason.contains("read error")) {
             violation("node " + n.id + " refused to start without any injected corruption: " + reason);
@@ -329,6 +346,12 @@ public final class Simulation {
                 nodes.get(id).disk.full = true;
                 nodes.get(id).disk.readErrors = root.nextInt(3) == 0;
             });
+            case DISK_LOSS -> f.nodes().forEach(id -> {
+                nodes.get(id).crash();
+                int files = nodes.get(id).disk.wipe();
+                wiped.add(id);
+                note("replaced node " + id + "'s disk (" + files + " files) with an empty one");
+            });
             case BITFLIP -> f.nodes().forEach(id -> {
                 String where = nodes.get(id).disk.flipBit();
                 if (where != null) {
@@ -359,6 +382,11 @@ public final class Simulation {
                     nodes.get(id).start();
                 }
             });
+            case DISK_LOSS -> f.nodes().forEach(id -> {
+                if (!nodes.get(id).up) {
+                    nodes.get(id).start();
+                }
+            });
             default -> {
                 // crash and pause windows end through the supervisor and the pause deadline
             }
@@ -379,7 +407,7 @@ public final class Simulation {
 
     private boolean inCrashWindow(int id) {
         for (Fault w : activeWindows) {
-            if (w.kind() == FaultKind.CRASH && w.nodes().contains(id)) {
+            if ((w.kind() == FaultKind.CRASH || w.kind() == FaultKind.DISK_LOSS) && w.nodes().contains(id)) {
                 return true;
             }
         }
@@ -390,8 +418,7 @@ public final class Simulation {
     private void supervise() {
         loop.at(SUPERVISOR_PERIOD_NANOS, SimLoop.NEMESIS, 0, () -> {
             for (SimNode n : nodes.values()) {
-                boolean permanentlyDown = n.refusedReason != null && corrupted.contains(n.id);
-                if (!n.up && !permanentlyDown && !inCrashWindow(n.id) && !n.disk.full) {
+                if (!n.up && !permanentlyDown(n) && !inCrashWindow(n.id) && !n.disk.full) {
                     n.start();
                 }
             }
@@ -412,7 +439,7 @@ public final class Simulation {
             n.pausedUntilNanos = 0;
             n.disk.full = false;
             n.disk.readErrors = false;
-            if (!n.up && !(n.refusedReason != null && corrupted.contains(n.id))) {
+            if (!n.up && !permanentlyDown(n)) {
                 n.start();
             }
         }

@@ -49,4 +49,27 @@ class BrokenVariantsTest {
             assertTrue(r.passed(), r.toString());
         }
     }
+
+    /** Disk replacement with crashes and partitions, often: the sweep the empty-rejoin canary must fail. */
+    private static SimConfig diskLossStorm() {
+        return SimConfig.defaults(0).withDurationMillis(15_000).withFaultIntensity(3)
+                .withFaults(EnumSet.of(FaultKind.DISK_LOSS, FaultKind.CRASH, FaultKind.PARTITION));
+    }
+
+    @Test
+    void aNodeForcedBackOnAnEmptyDiskIsCaughtLosingWrites() {
+        List<SimResult> results = sweep(diskLossStorm().withForceEmptyRejoin(true), 150);
+        List<SimResult> caught = results.stream().filter(r -> r.exitCode() == 1).toList();
+        assertTrue(!caught.isEmpty(), "a wiped node voting with no memory was never caught in 150 seeds");
+        assertTrue(caught.stream().allMatch(r -> r.verdict().equals("safety-violation")
+                || r.verdict().equals("not-linearizable")), caught.toString());
+    }
+
+    @Test
+    void aNodeWhoseDiskWasReplacedRefusesToRejoinAndNothingIsLost() {
+        List<SimResult> results = sweep(diskLossStorm(), 150);
+        for (SimResult r : results) {
+            assertTrue(r.passed(), r.toString());
+        }
+    }
 }

@@ -302,6 +302,8 @@ public final class KvClient implements AutoCloseable {
                 group.schedule(() -> attempt(call, next), next == r.leaderHint() ? 0 : 20, TimeUnit.MILLISECONDS);
             }
             case OVERLOADED, LOST -> group.schedule(() -> attempt(call, call.target), 5, TimeUnit.MILLISECONDS);
+            case INVALID, NO_SPACE -> call.fail(new RequestFailedException((r.status() == ClientResponse.Status.NO_SPACE
+                    ? "" : "invalid request: ") + (r.result() == null ? r.status().name() : r.result().value())));
             case UNKNOWN -> {
                 call.maybeApplied = true;
                 group.schedule(() -> attempt(call, other(call.target)), 20, TimeUnit.MILLISECONDS);

@@ -28,6 +28,8 @@ public final class KvStateMachine implements StateMachine {
     private final int maxSessions;
     private final int maxResultsPerSession;
     private long lastAppliedIndex;
+    /** Bytes of keys and values, published by the apply stage for quota checks on other threads. */
+    private volatile long storedBytes;
 
     private static final byte[] OK_EMPTY = new KvResult(KvResult.Status.OK, null).encode();
     private static final byte[] EXPIRED = new KvResult(KvResult.Status.SESSION_EXPIRED, null).encode();
@@ -102,6 +104,21 @@ public final class KvStateMachine implements StateMachine {
     }
 
     private byte[] applyParsed(long index, Parsed cmd) {
+        byte[] result = applySession(index, cmd);
+        storedBytes = data.dataBytes();
+        return result;
+    }
+
+    /**
+     * Bytes of keys and values stored (as a snapshot counts them). Quotas are enforced where writes enter
+     * (the leader's service, before proposing), never here: every replica must apply every committed
+     * command the same way, so an apply that refused for lack of space would make replicas diverge.
+     */
+    public long storedBytes() {
+        return storedBytes;
+    }
+
+    private byte[] applySession(long index, Parsed cmd) {
         if (cmd.clientId() == 0) {
             return execute(cmd);
         }
@@ -315,6 +332,7 @@ public final class KvStateMachine implements StateMachine {
             sessions.clear();
             sessions.putAll(newSessions);
             lastAppliedIndex = index;
+            storedBytes = data.dataBytes();
         } catch (java.nio.BufferUnderflowException e) {
             throw new IllegalArgumentException("KV snapshot truncated", e);
         }

@@ -26,7 +26,11 @@ final class ValueStore {
     /** A key's value: its handle (slab << 32 | offset), or NULL_VALUE. Mutable so an overwrite allocates nothing. */
     private static final class Slot {
         long handle;
+        int keyBytes;
     }
+
+    /** What {@link #encodedBytes()} would return, kept up to date on every change (read for quotas). */
+    private long dataBytes;
 
     private final HashMap<String, Slot> keys = new HashMap<>();
     private final ArrayList<ByteBuffer> slabs = new ArrayList<>();
@@ -48,21 +52,36 @@ final class ValueStore {
         Slot s = keys.get(key);
         if (s == null) {
             s = new Slot();
+            s.keyBytes = key.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
             keys.put(key, s);
+            dataBytes += 8 + s.keyBytes;
         } else {
+            dataBytes -= valueBytes(s.handle);
             free(s.handle);
         }
         s.handle = value == null ? NULL_VALUE : allocate(value);
+        dataBytes += value == null ? 0 : value.length;
     }
 
     void remove(String key) {
         Slot s = keys.remove(key);
         if (s != null) {
+            dataBytes -= 8 + s.keyBytes + valueBytes(s.handle);
             free(s.handle);
         }
     }
 
+    /** Bytes of keys and values (as a snapshot encodes them): what a storage quota counts. */
+    long dataBytes() {
+        return dataBytes;
+    }
+
+    private int valueBytes(long handle) {
+        return handle == NULL_VALUE ? 0 : slabs.get((int) (handle >>> 32)).getInt((int) handle);
+    }
+
     void clear() {
+        dataBytes = 0;
         keys.clear();
         slabs.clear();
         slabUsed = SLAB_BYTES;

@@ -15,36 +15,49 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.timeout.IdleStateEvent;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import java.util.logging.Logger;
 
 /**
  * The client port: decodes requests, hands them to {@link KvService} (which queues them on the raft
- * stage) and writes answers back. Requests in flight per connection are bounded; past the bound, or
- * while the node is overloaded, the answer is OVERLOADED at once. A bad frame closes that connection.
+ * stage) and writes answers back. What clients can hold is bounded ({@link ClientPortLimits}): the
+ * connection count, request bytes received or awaiting an answer (per connection and in all), the time
+ * a request may take to arrive, and idle connections. Past a byte bound, or while the node is
+ * overloaded, the answer is OVERLOADED at once; a request over the size limit is answered INVALID. Only
+ * a frame that breaks the framing itself closes its connection, never the node.
  */
 public final class ClientServer implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(ClientServer.class.getName());
     public static final int MAX_INFLIGHT_PER_CONNECTION = 16_384;
+    private static final long STALL_CHECK_MILLIS = 500;
 
     private final InetSocketAddress address;
     private final EventLoopGroup group;
     private final KvService service;
     private final RaftNode node;
     private final BooleanSupplier overloaded;
-    private final int maxFrameBytes;
+    private final ClientPortLimits limits;
+    private final AtomicInteger connections = new AtomicInteger();
+    private final AtomicLong inflightBytes = new AtomicLong();
+    /** Connections closed at accept for being over the count (logged once per thousand). */
+    private final AtomicLong refusedConnections = new AtomicLong();
     private Channel server;
 
     public ClientServer(InetSocketAddress address, EventLoopGroup group, KvService service, RaftNode node,
-                        BooleanSupplier overloaded, int maxFrameBytes) {
+                        BooleanSupplier overloaded, ClientPortLimits limits) {
         this.address = address;
         this.group = group;
         this.service = service;
         this.node = node;
         this.overloaded = overloaded;
-        this.maxFrameBytes = maxFrameBytes;
+        this.limits = limits;
     }
 
     public void start() throws InterruptedException {
@@ -54,29 +67,101 @@ public final class ClientServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        FrameCodec.install(ch.pipeline(), maxFrameBytes, new Handler());
+                        if (connections.incrementAndGet() > limits.maxConnections()) {
+                            connections.decrementAndGet();
+                            if (refusedConnections.getAndIncrement() % 1000 == 0) {
+                                LOG.warning("event=client-connection-refused reason=max-connections limit="
+                                        + limits.maxConnections() + " refused-so-far=" + refusedConnections.get());
+                            }
+                            ch.close();
+                            return;
+                        }
+                        ch.closeFuture().addListener(f -> connections.decrementAndGet());
+                        ClientFrameDecoder decoder = new ClientFrameDecoder(limits.maxRequestBytes(),
+                                new ClientFrameDecoder.Budget(inflightBytes, limits.maxConnectionInflightBytes(),
+                                        limits.maxTotalInflightBytes()));
+                        FrameCodec.installClientPort(ch.pipeline(), limits.idleTimeoutMillis(), decoder,
+                                new Handler(decoder));
                     }
                 })
                 .bind(address).sync().channel();
     }
 
+    /** Client connections open now. */
+    public int connections() {
+        return connections.get();
+    }
+
+    /** Request bytes received and not yet answered, over all connections. */
+    public long inflightBytes() {
+        return inflightBytes.get();
+    }
+
     private final class Handler extends SimpleChannelInboundHandler<Object> {
+        private final ClientFrameDecoder decoder;
         private final AtomicInteger inflight = new AtomicInteger();
-        private final java.util.ArrayList<ClientRequest> burst = new java.util.ArrayList<>();
+        private final ArrayList<ClientRequest> burst = new ArrayList<>();
+        private final ArrayList<ClientFrameDecoder.Received> burstReservations = new ArrayList<>();
         private ChannelOutbox outbox;
+        private io.netty.util.concurrent.ScheduledFuture<?> stallCheck;
+
+        Handler(ClientFrameDecoder decoder) {
+            this.decoder = decoder;
+        }
 
         @Override
         public void channelActive(ChannelHandlerContext ctx) throws Exception {
             outbox = new ChannelOutbox(ctx.channel(), 2 * MAX_INFLIGHT_PER_CONNECTION);
+            stallCheck = ctx.executor().scheduleAtFixedRate(() -> {
+                long ageNanos = decoder.partialFrameAgeNanos(System.nanoTime());
+                if (ageNanos > TimeUnit.MILLISECONDS.toNanos(limits.requestReadTimeoutMillis())) {
+                    LOG.warning("event=client-connection-closed reason=slow-request remote="
+                            + ctx.channel().remoteAddress() + " partial-request-ms=" + ageNanos / 1_000_000);
+                    ctx.close();
+                }
+            }, STALL_CHECK_MILLIS, STALL_CHECK_MILLIS, TimeUnit.MILLISECONDS);
             super.channelActive(ctx);
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+            if (stallCheck != null) {
+                stallCheck.cancel(false);
+            }
+            super.channelInactive(ctx);
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+            if (evt instanceof IdleStateEvent && inflight.get() == 0
+                    && decoder.partialFrameAgeNanos(System.nanoTime()) == 0) {
+                ctx.close(); // idle: nothing asked, nothing owed
+                return;
+            }
+            super.userEventTriggered(ctx, evt);
         }
 
         @Override
         public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
             if (!burst.isEmpty()) {
-                java.util.List<ClientRequest> batch = new java.util.ArrayList<>(burst);
+                List<ClientRequest> batch = new ArrayList<>(burst);
+                List<ClientFrameDecoder.Received> held = new ArrayList<>(burstReservations);
                 burst.clear();
+                burstReservations.clear();
+                java.util.Map<Long, ClientFrameDecoder.Received> byId = new java.util.HashMap<>();
+                for (int i = 0; i < batch.size(); i++) {
+                    if (byId.putIfAbsent(batch.get(i).requestId(), held.get(i)) != null) {
+                        held.get(i).release(); // a request id used twice: never leak its reservation
+                    }
+                }
                 service.handleAll(batch, resp -> {
+                    ClientFrameDecoder.Received r;
+                    synchronized (byId) {
+                        r = byId.remove(resp.requestId());
+                    }
+                    if (r != null) {
+                        r.release();
+                    }
                     inflight.decrementAndGet();
                     outbox.offer(resp);
                 });
@@ -85,16 +170,31 @@ public final class ClientServer implements AutoCloseable {
         }
 
         @Override
-        protected void channelRead0(ChannelHandlerContext ctx, Object msg) {
+        protected void channelRead0(ChannelHandlerContext ctx, Object in) {
             Channel ch = ctx.channel();
+            if (in instanceof ClientFrameDecoder.Refused r) {
+                ch.writeAndFlush(ClientResponse.refused(r.requestId(), r.status(), node.leaderHint(), r.reason()),
+                        ch.voidPromise());
+                return;
+            }
+            ClientFrameDecoder.Received received = (ClientFrameDecoder.Received) in;
+            Object msg = received.message;
             if (msg instanceof ClientRequest req) {
                 if (inflight.get() >= MAX_INFLIGHT_PER_CONNECTION || overloaded.getAsBoolean()) {
+                    received.release();
                     ch.writeAndFlush(new ClientResponse(req.requestId(), ClientResponse.Status.OVERLOADED,
                             node.leaderHint(), (byte[]) null), ch.voidPromise());
                     return;
                 }
                 inflight.incrementAndGet();
                 burst.add(req);
+                burstReservations.add(received);
+                return;
+            }
+            received.release();
+            if (msg instanceof Wire.InvalidRequest bad) {
+                ch.writeAndFlush(ClientResponse.refused(bad.requestId(), ClientResponse.Status.INVALID,
+                        node.leaderHint(), bad.reason()), ch.voidPromise());
             } else if (msg instanceof Wire.StatusRequest req) {
                 Ready.SoftState s = node.softState();
                 ch.writeAndFlush(new Wire.StatusResponse(req.requestId(), node.id(), s.role().name(), s.term(),
@@ -106,8 +206,8 @@ public final class ClientServer implements AutoCloseable {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            LOG.warning("closing client connection " + ctx.channel().remoteAddress() + ": "
-                    + PeerTransport.reason(cause));
+            LOG.warning("event=client-connection-closed reason=bad-frame remote=" + ctx.channel().remoteAddress()
+                    + " detail=\"" + PeerTransport.reason(cause) + "\"");
             ctx.close();
         }
     }

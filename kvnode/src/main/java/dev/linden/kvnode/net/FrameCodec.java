@@ -35,4 +35,23 @@ public final class FrameCodec {
         });
         p.addLast("handler", handler);
     }
+
+    /**
+     * The client port's pipeline: idle detection -> budgeted frame decoder ({@link ClientFrameDecoder})
+     * -> encoder -> flush consolidation; {@code handler} last.
+     */
+    static void installClientPort(ChannelPipeline p, long idleTimeoutMillis, ClientFrameDecoder decoder,
+                                  io.netty.channel.ChannelHandler handler) {
+        p.addLast("idle", new io.netty.handler.timeout.IdleStateHandler(0, 0, idleTimeoutMillis,
+                java.util.concurrent.TimeUnit.MILLISECONDS));
+        p.addLast("flush", new FlushConsolidationHandler(256, true));
+        p.addLast("frames", decoder);
+        p.addLast("encoder", new MessageToByteEncoder<Object>() {
+            @Override
+            protected void encode(ChannelHandlerContext ctx, Object msg, ByteBuf out) {
+                Wire.encode(msg, out);
+            }
+        });
+        p.addLast("handler", handler);
+    }
 }

@@ -25,7 +25,9 @@ import java.util.logging.Logger;
 
 /**
  * Raft messages between nodes over TCP: one connection per pair of nodes (the lower id dials and sends
- * {@link Wire.Hello}; both directions then share it). Outbound data per peer is bounded by the channel's
+ * {@link Wire.Hello}, the other answers with its own; both directions then share it). A peer whose
+ * cluster id differs from ours is refused before any Raft message crosses: nodes of different clusters
+ * never exchange votes or entries, whatever their addresses. Outbound data per peer is bounded by the channel's
  * write-buffer high water mark: a message that would exceed it is dropped (Raft retransmits), so a slow
  * peer never costs unbounded memory. Inbound messages go straight to the node, which queues them on its
  * raft stage: no Raft work runs on Netty's event loop.
@@ -36,6 +38,7 @@ public final class PeerTransport implements Transport, AutoCloseable {
     private static final long RECONNECT_MAX_MILLIS = 2_000;
 
     private final int selfId;
+    private final String clusterId;
     private final Map<Integer, InetSocketAddress> peers;
     private final EventLoopGroup group;
     private final Consumer<java.util.List<Message>> inbound;
@@ -58,10 +61,11 @@ public final class PeerTransport implements Transport, AutoCloseable {
      * @param overloaded        true while the node cannot take more input (messages are then dropped)
      * @param maxOutboundBytes  per-peer bound on bytes queued for sending
      */
-    public PeerTransport(int selfId, Map<Integer, InetSocketAddress> peers, EventLoopGroup group,
+    public PeerTransport(int selfId, String clusterId, Map<Integer, InetSocketAddress> peers, EventLoopGroup group,
                          Consumer<java.util.List<Message>> inbound, BooleanSupplier overloaded, int maxFrameBytes,
                          int maxOutboundBytes) {
         this.selfId = selfId;
+        this.clusterId = clusterId;
         this.peers = Map.copyOf(peers);
         this.group = group;
         this.inbound = inbound;
@@ -106,15 +110,10 @@ public final class PeerTransport implements Transport, AutoCloseable {
                 })
                 .connect(peers.get(peer)).addListener(f -> {
                     if (f.isSuccess()) {
+                        // Registered for sending once the peer's Hello proves it is of our cluster.
                         Channel ch = ((io.netty.channel.ChannelFuture) f).channel();
-                        backoffMillis.remove(peer);
-                        ChannelOutbox box = new ChannelOutbox(ch, MAX_QUEUED_PER_PEER);
-                        ch.writeAndFlush(new Wire.Hello(selfId));
-                        channels.put(peer, box);
-                        ch.closeFuture().addListener(c -> {
-                            channels.remove(peer, box);
-                            redial(peer);
-                        });
+                        ch.writeAndFlush(new Wire.Hello(selfId, clusterId));
+                        ch.closeFuture().addListener(c -> redial(peer));
                     } else {
                         redial(peer);
                     }
@@ -160,22 +159,16 @@ public final class PeerTransport implements Transport, AutoCloseable {
             this.peer = peer;
         }
 
+        /** The peer's Hello was accepted: messages may flow. */
+        private boolean verified;
+
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, Object msg) {
             if (msg instanceof Wire.Hello h) {
-                if (peer != 0 || !peers.containsKey(h.nodeId()) || h.nodeId() >= selfId) {
-                    throw new Wire.BadFrameException("unexpected hello from " + h.nodeId());
-                }
-                peer = h.nodeId();
-                ChannelOutbox mine = new ChannelOutbox(ctx.channel(), MAX_QUEUED_PER_PEER);
-                ChannelOutbox old = channels.put(peer, mine);
-                if (old != null && old.channel() != ctx.channel()) {
-                    old.channel().close();
-                }
-                ctx.channel().closeFuture().addListener(c -> channels.remove(h.nodeId(), mine));
+                onHello(ctx, h);
                 return;
             }
-            if (!(msg instanceof Message m) || peer == 0) {
+            if (!(msg instanceof Message m) || !verified) {
                 throw new Wire.BadFrameException("unexpected " + msg.getClass().getSimpleName() + " on a peer connection");
             }
             if (m.from() != peer || m.to() != selfId) {
@@ -188,6 +181,30 @@ public final class PeerTransport implements Transport, AutoCloseable {
             }
             receivedMessages.incrementAndGet();
             burst.add(m);
+        }
+
+        private void onHello(ChannelHandlerContext ctx, Wire.Hello h) {
+            boolean dialed = peer != 0;
+            if (verified || !peers.containsKey(h.nodeId()) || (dialed ? h.nodeId() != peer : h.nodeId() >= selfId)) {
+                throw new Wire.BadFrameException("unexpected hello from node " + h.nodeId());
+            }
+            if (!clusterId.equals(h.clusterId())) {
+                throw new Wire.BadFrameException("refusing node " + h.nodeId() + " of cluster " + h.clusterId()
+                        + ": this node belongs to cluster " + clusterId);
+            }
+            verified = true;
+            peer = h.nodeId();
+            ChannelOutbox mine = new ChannelOutbox(ctx.channel(), MAX_QUEUED_PER_PEER);
+            ChannelOutbox old = channels.put(peer, mine);
+            if (old != null && old.channel() != ctx.channel()) {
+                old.channel().close();
+            }
+            ctx.channel().closeFuture().addListener(c -> channels.remove(h.nodeId(), mine));
+            if (dialed) {
+                backoffMillis.remove(peer);
+            } else {
+                ctx.writeAndFlush(new Wire.Hello(selfId, clusterId));
+            }
         }
 
         @Override

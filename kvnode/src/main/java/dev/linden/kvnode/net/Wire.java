@@ -47,8 +47,17 @@ public final class Wire {
     static final int STATUS_REQ = 12;
     static final int STATUS_RESP = 13;
 
-    /** A peer introduces itself on a connection it opened. */
-    public record Hello(int nodeId) {}
+    /**
+     * A peer introduces itself: the dialer first, the acceptor answers with its own. Each side checks the
+     * other's cluster id before any Raft message crosses, so nodes of different clusters never talk.
+     */
+    public record Hello(int nodeId, String clusterId) {}
+
+    /**
+     * A well-framed client request whose command is malformed or over the protocol's limits: answered
+     * INVALID with the reason, and the connection stays open (the framing is intact).
+     */
+    public record InvalidRequest(long requestId, String reason) {}
 
     /** Asks a node for its view of the cluster. */
     public record StatusRequest(long requestId) {}
@@ -113,6 +122,7 @@ public final class Wire {
         } else if (msg instanceof Hello h) {
             type = HELLO;
             out.writeInt(h.nodeId());
+            bytes(out, h.clusterId().getBytes(java.nio.charset.StandardCharsets.UTF_8));
         } else if (msg instanceof ClientRequest r) {
             type = CLIENT_REQ;
             out.writeLong(r.requestId());
@@ -183,8 +193,14 @@ public final class Wire {
 
     private static Object decodePayload(int type, ByteBuf in) {
         switch (type) {
-            case HELLO:
-                return new Hello(in.readInt());
+            case HELLO: {
+                int nodeId = in.readInt();
+                byte[] cluster = readBytes(in, false);
+                if (cluster.length > 1024) {
+                    throw new BadFrameException("cluster id of " + cluster.length + " bytes");
+                }
+                return new Hello(nodeId, new String(cluster, java.nio.charset.StandardCharsets.UTF_8));
+            }
             case VOTE_REQ:
                 return new Message.VoteRequest(in.readInt(), in.readInt(), in.readLong(), in.readBoolean(), in.readLong(),
                         in.readLong());
@@ -251,7 +267,7 @@ public final class Wire {
                 byte[] command = readBytes(in, false);
                 String problem = KvCommand.validate(command);
                 if (problem != null) {
-                    throw new BadFrameException("bad KV command: " + problem);
+                    return new InvalidRequest(id, "bad KV command: " + problem);
                 }
                 return new ClientRequest(id, command);
             }

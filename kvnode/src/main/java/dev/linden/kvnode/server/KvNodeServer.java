@@ -1,14 +1,17 @@
 package dev.linden.kvnode.server;
 
 import dev.linden.kvnode.kv.KvStateMachine;
+import dev.linden.kvnode.net.ClientPortLimits;
 import dev.linden.kvnode.net.ClientServer;
 import dev.linden.kvnode.net.PeerTransport;
 import dev.linden.kvnode.net.Wire;
 import dev.linden.kvnode.node.NodeConfig;
 import dev.linden.kvnode.node.RaftNode;
 import dev.linden.kvnode.raft.RandomSource;
+import dev.linden.kvnode.service.KvLimits;
 import dev.linden.kvnode.service.KvService;
 import dev.linden.kvnode.wal.NioVfs;
+import dev.linden.kvnode.wal.NodeIdentity;
 import dev.linden.kvnode.wal.WalConfig;
 import dev.linden.kvnode.wal.WalLogStore;
 import io.netty.channel.nio.NioEventLoopGroup;
@@ -16,6 +19,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -35,7 +39,19 @@ public final class KvNodeServer implements AutoCloseable {
      * @param fsync        false only for benchmarks that want to see the cost of durability
      */
     public record Options(int id, Map<Integer, InetSocketAddress> peers, InetSocketAddress clientAddress, Path dataDir,
-                          boolean fsync, NodeConfig nodeConfig) {}
+                          boolean fsync, NodeConfig nodeConfig, String clusterId,
+                          NodeIdentity.InitialClusterState initialState, KvLimits kvLimits,
+                          ClientPortLimits clientLimits) {
+        /** A node of a new cluster named {@code local}, with default limits (benchmarks, tests). */
+        public Options(int id, Map<Integer, InetSocketAddress> peers, InetSocketAddress clientAddress, Path dataDir,
+                       boolean fsync, NodeConfig nodeConfig) {
+            this(id, peers, clientAddress, dataDir, fsync, nodeConfig, "local", NodeIdentity.InitialClusterState.NEW,
+                    KvLimits.defaults(), ClientPortLimits.defaults());
+        }
+    }
+
+    /** File handles kept free of client connections, for peers, the WAL, snapshots and logs. */
+    static final int RESERVED_FILE_HANDLES = 256;
 
     private final Options options;
     private final ScheduledExecutorService timers;
@@ -46,6 +62,8 @@ public final class KvNodeServer implements AutoCloseable {
     private final java.util.concurrent.ExecutorService fsyncThread;
     private final NioEventLoopGroup group = new NioEventLoopGroup(1);
     private WalLogStore wal;
+    private DataDirLock lock;
+    private NodeIdentity identity;
     private RaftNode node;
     private PeerTransport transport;
     private ClientServer clientServer;
@@ -76,31 +94,96 @@ public final class KvNodeServer implements AutoCloseable {
         return t;
     }
 
-    /** Recovers the WAL and starts serving. Throws IOException with a clear message if the WAL is corrupt. */
+    /**
+     * Takes the data dir's lock (idempotent). {@link #start()} does it first; a caller that writes into the
+     * data dir before starting (the node's own log file) takes it earlier.
+     */
+    public void lockDataDir() throws IOException {
+        if (lock == null) {
+            lock = DataDirLock.acquire(options.dataDir());
+        }
+    }
+
+    /**
+     * Locks the data dir, checks its identity, recovers the WAL and starts serving. Throws IOException with a
+     * clear message if the data dir is in use, belongs elsewhere, is empty for an existing cluster, or its
+     * WAL is corrupt; nothing in the data dir is changed before the lock and the identity check pass.
+     */
     public void start() throws IOException, InterruptedException {
+        lockDataDir();
         NioVfs vfs = new NioVfs(options.dataDir().resolve("wal"), options.fsync() ? fsyncThread : Runnable::run,
                 options.fsync());
-        wal = new WalLogStore(vfs, walStage, snapshotStage, WalConfig.defaults());
-        transport = new PeerTransport(options.id(), options.peers(), group, msgs -> node.receiveAll(msgs),
-                () -> raftStage.queued() > MAX_QUEUED_INPUTS, Wire.DEFAULT_MAX_FRAME_BYTES, 8 << 20);
-        node = new RaftNode(options.id(), new ArrayList<>(options.peers().keySet()), options.nodeConfig(),
-                RandomSource.seeded(System.nanoTime() ^ ((long) options.id() << 32)), raftStage, applyStage, wal,
-                transport, new KvStateMachine());
-        node.setListener(new RaftNode.NodeListener() {
-            @Override
-            public void onFatal(int nodeId, String reason) {
-                fatalCause = new IOException(reason);
-                fatal.countDown();
-            }
+        List<Integer> members = new ArrayList<>(options.peers().keySet());
+        identity = NodeIdentity.establish(vfs, options.clusterId(), options.id(), members, options.initialState());
+        EventLog events = new EventLog(options.id(), t -> {
+            fatalCause = t;
+            fatal.countDown();
         });
+        wal = new WalLogStore(vfs, walStage, snapshotStage, WalConfig.defaults());
+        wal.setEventSink(events::storage);
+        transport = new PeerTransport(options.id(), identity.clusterId(), options.peers(), group,
+                msgs -> node.receiveAll(msgs), () -> raftStage.queued() > MAX_QUEUED_INPUTS,
+                Wire.DEFAULT_MAX_FRAME_BYTES, 8 << 20);
+        KvStateMachine kv = new KvStateMachine();
+        node = new RaftNode(options.id(), members, options.nodeConfig(),
+                RandomSource.seeded(System.nanoTime() ^ ((long) options.id() << 32)), raftStage, applyStage, wal,
+                transport, kv);
+        node.setListener(events);
         node.start();
         transport.start();
-        clientServer = new ClientServer(options.clientAddress(), group, new KvService(node), node,
-                () -> raftStage.queued() > MAX_QUEUED_INPUTS, Wire.DEFAULT_MAX_FRAME_BYTES);
+        ClientPortLimits limits = options.clientLimits();
+        int fdRoom = (int) Math.min(Integer.MAX_VALUE, maxFileHandles() - RESERVED_FILE_HANDLES);
+        if (fdRoom < limits.maxConnections()) {
+            LOG.warning("event=limit-lowered what=max-client-connections from=" + limits.maxConnections() + " to="
+                    + Math.max(1, fdRoom) + " reason=file-handle-limit");
+            limits = limits.withMaxConnections(Math.max(1, fdRoom));
+        }
+        clientServer = new ClientServer(options.clientAddress(), group,
+                new KvService(node, options.kvLimits(), kv::storedBytes), node,
+                () -> raftStage.queued() > MAX_QUEUED_INPUTS, limits);
         clientServer.start();
-        LOG.info("node " + options.id() + " serving clients on " + options.clientAddress() + ", peers on "
-                + options.peers().get(options.id()) + ", data in " + options.dataDir() + (options.fsync() ? ""
-                : " (fsync OFF)"));
+        LOG.info("node " + options.id() + " of cluster " + identity.clusterId() + " serving clients on "
+                + options.clientAddress() + ", peers on " + options.peers().get(options.id()) + ", data in "
+                + options.dataDir() + (options.fsync() ? "" : " (fsync OFF)") + "; election timeout "
+                + options.nodeConfig().raft().electionTimeoutTicks() * options.nodeConfig().tickMillis()
+                + " ms, heartbeat " + options.nodeConfig().raft().heartbeatIntervalTicks()
+                * options.nodeConfig().tickMillis() + " ms; quota " + options.kvLimits().quotaBytes()
+                + " bytes; max client connections " + limits.maxConnections() + "; direct memory for values "
+                + maxDirectMemory() + " bytes, for Netty " + nettyDirectMemory());
+    }
+
+    /** The process's file handle limit (a large number where it cannot be read). */
+    static long maxFileHandles() {
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.UnixOperatingSystemMXBean unix) {
+            return unix.getMaxFileDescriptorCount();
+        }
+        return Integer.MAX_VALUE;
+    }
+
+    private static String maxDirectMemory() {
+        for (String arg : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (arg.startsWith("-XX:MaxDirectMemorySize=")) {
+                return arg.substring(arg.indexOf('=') + 1);
+            }
+        }
+        return "default (= heap)";
+    }
+
+    private static String nettyDirectMemory() {
+        long used = io.netty.util.internal.PlatformDependent.usedDirectMemory();
+        return used < 0 ? "shared with values (Netty's own limit needs -Dio.netty.maxDirectMemory and access to "
+                + "java.nio)" : io.netty.util.internal.PlatformDependent.maxDirectMemory() + " bytes (its own limit)";
+    }
+
+    /** This node's identity, once started. */
+    public NodeIdentity identity() {
+        return identity;
+    }
+
+    /** The client port's counters (connections, in-flight bytes), once started. */
+    public ClientServer clientServer() {
+        return clientServer;
     }
 
     /** Blocks until a stage dies or storage fails; returns the cause. */
@@ -143,5 +226,8 @@ public final class KvNodeServer implements AutoCloseable {
         fsyncThread.shutdown();
         timers.shutdownNow();
         group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
+        if (lock != null) {
+            lock.close();
+        }
     }
 }

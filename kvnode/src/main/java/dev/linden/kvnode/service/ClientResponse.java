@@ -3,16 +3,24 @@ package dev.linden.kvnode.service;
 import dev.linden.kvnode.kv.KvResult;
 
 /**
- * A node's answer. {@link Status#OK} carries the result. {@link Status#NOT_LEADER},
+ * A node's answer. {@link Status#OK} carries the result. {@link Status#INVALID} (malformed, or over the
+ * node's key, value or request size limits) and {@link Status#NO_SPACE} (the storage quota is reached)
+ * are definite refusals that a retry will not change; their result is a {@code MALFORMED} result whose
+ * value says why. {@link Status#NOT_LEADER},
  * {@link Status#OVERLOADED} and {@link Status#LOST} are definite: the command did not take effect through
  * this request, and may be retried (with the same session sequence number). {@link Status#UNKNOWN}: it
  * may or may not have taken effect.
  *
  * <p>The result travels as the state machine encoded it ({@code encodedResult}, null unless OK): the
- * node passes those bytes through; the client decodes them.
+ * node passes those bytes through; the client decodes them (OK, INVALID and NO_SPACE carry one).
  */
 public record ClientResponse(long requestId, Status status, int leaderHint, byte[] encodedResult) {
-    public enum Status { OK, NOT_LEADER, OVERLOADED, LOST, UNKNOWN }
+    public enum Status { OK, NOT_LEADER, OVERLOADED, LOST, UNKNOWN, INVALID, NO_SPACE }
+
+    /** A definite refusal with its reason for the client. */
+    public static ClientResponse refused(long requestId, Status status, int leaderHint, String reason) {
+        return new ClientResponse(requestId, status, leaderHint, new KvResult(KvResult.Status.MALFORMED, reason));
+    }
 
     public ClientResponse(long requestId, Status status, int leaderHint, KvResult result) {
         this(requestId, status, leaderHint, result == null ? null : result.encode());

@@ -13,14 +13,42 @@ public final class KvService {
     private final RaftNode node;
     /** For tests of the harness only: serve reads from local state without ReadIndex (not linearizable). */
     private final boolean unsafeLocalReads;
+    private final KvLimits limits;
+    /** Bytes of keys and values applied (from the state machine, any thread). */
+    private final java.util.function.LongSupplier storedBytes;
+    /** Bytes of writes proposed here and not yet answered: counted against the quota with what is stored. */
+    private final java.util.concurrent.atomic.AtomicLong pendingWriteBytes = new java.util.concurrent.atomic.AtomicLong();
 
-    public KvService(RaftNode node) {
-        this(node, false);
+    public KvService(RaftNode node, KvLimits limits, java.util.function.LongSupplier storedBytes) {
+        this(node, false, limits, storedBytes);
     }
 
-    public KvService(RaftNode node, boolean unsafeLocalReads) {
+    public KvService(RaftNode node, boolean unsafeLocalReads, KvLimits limits,
+                     java.util.function.LongSupplier storedBytes) {
         this.node = node;
         this.unsafeLocalReads = unsafeLocalReads;
+        this.limits = limits;
+        this.storedBytes = storedBytes;
+    }
+
+    /**
+     * The refusal for a write that must not be proposed (over a size limit, or over the quota), or null.
+     * Only the leader proposes, so a follower lets the request through to answer NOT_LEADER.
+     */
+    private ClientResponse refusal(ClientRequest r) {
+        byte[] cmd = r.encodedCommand();
+        String tooBig = limits.sizeProblem(cmd);
+        if (tooBig != null) {
+            return ClientResponse.refused(r.requestId(), ClientResponse.Status.INVALID, node.leaderHint(), tooBig);
+        }
+        KvOp op = KvCommand.opOf(cmd);
+        boolean adds = op == KvOp.PUT || op == KvOp.CAS || op == KvOp.APPEND;
+        if (adds && storedBytes.getAsLong() + pendingWriteBytes.get() + KvLimits.addedBytes(cmd) > limits.quotaBytes()) {
+            return ClientResponse.refused(r.requestId(), ClientResponse.Status.NO_SPACE, node.leaderHint(),
+                    "no space: the cluster holds " + storedBytes.getAsLong() + " bytes of its quota of "
+                            + limits.quotaBytes() + " bytes; reads and deletes still work");
+        }
+        return null;
     }
 
     /**
@@ -35,11 +63,21 @@ public final class KvService {
                 handle(r, reply);
                 continue;
             }
+            ClientResponse refused = refusal(r);
+            if (refused != null) {
+                reply.accept(refused);
+                continue;
+            }
             CompletableFuture<byte[]> f = new CompletableFuture<>();
             commands.add(r.encodedCommand());
             futures.add(f);
             long id = r.requestId();
-            f.whenComplete((bytes, error) -> reply.accept(toResponse(id, bytes, error)));
+            long bytes = KvLimits.addedBytes(r.encodedCommand());
+            pendingWriteBytes.addAndGet(bytes);
+            f.whenComplete((result, error) -> {
+                pendingWriteBytes.addAndGet(-bytes);
+                reply.accept(toResponse(id, result, error));
+            });
         }
         if (!commands.isEmpty()) {
             node.proposeAll(commands, futures);
@@ -57,7 +95,14 @@ public final class KvService {
         if (isRead(cmd)) {
             f = unsafeLocalReads ? node.readLocal(cmd) : node.read(cmd);
         } else {
-            f = node.propose(cmd);
+            ClientResponse refused = refusal(request);
+            if (refused != null) {
+                reply.accept(refused);
+                return;
+            }
+            long bytes = KvLimits.addedBytes(cmd);
+            pendingWriteBytes.addAndGet(bytes);
+            f = node.propose(cmd).whenComplete((r, e) -> pendingWriteBytes.addAndGet(-bytes));
         }
         f.whenComplete((bytes, error) -> reply.accept(toResponse(request.requestId(), bytes, error)));
     }

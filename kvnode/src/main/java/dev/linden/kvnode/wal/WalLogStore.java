@@ -83,6 +83,13 @@ public final class WalLogStore implements LogStore {
 
     private record Pending(long seq, Runnable onDurable, Consumer<Throwable> onFailure) {}
 
+    /** Where storage events an operator should see go (recovery truncations, snapshots); must not block. */
+    private volatile Consumer<String> events = e -> {};
+
+    public void setEventSink(Consumer<String> sink) {
+        this.events = sink;
+    }
+
     public WalLogStore(Vfs vfs, Scheduler writerStage, WalConfig config) {
         this(vfs, writerStage, writerStage, config);
     }
@@ -153,6 +160,8 @@ public final class WalLogStore implements LogStore {
         } else {
             segment = vfs.open(segmentName(segmentSeq), false);
             if (segment.size() != validEnd && !zeroTail) {
+                events.accept("event=wal-truncated segment=" + segmentName(segmentSeq) + " from-bytes=" + segment.size()
+                        + " to-bytes=" + validEnd + " reason=torn-tail");
                 segment.truncate(validEnd);
                 segment.syncNow();
             }
@@ -274,7 +283,7 @@ public final class WalLogStore implements LogStore {
     }
 
     /** Reads from {@code pos} until {@code dst} is full or the file ends; returns the bytes read. */
-    private static int readFully(VfsFile f, long pos, ByteBuffer dst) throws IOException {
+    static int readFully(VfsFile f, long pos, ByteBuffer dst) throws IOException {
         int total = 0;
         while (dst.hasRemaining()) {
             int n = f.read(pos + total, dst);
@@ -735,6 +744,8 @@ public final class WalLogStore implements LogStore {
                 onFailure.accept(e);
                 return;
             }
+            events.accept("event=snapshot-written index=" + snap.index() + " term=" + snap.term() + " bytes="
+                    + snap.data().length);
             onDurable.run();
         });
     }

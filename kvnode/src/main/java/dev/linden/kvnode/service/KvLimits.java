@@ -1,0 +1,53 @@
+package dev.linden.kvnode.service;
+
+import dev.linden.kvnode.kv.KvCommand;
+import java.nio.ByteBuffer;
+
+/**
+ * Limits on what clients may store, checked where writes enter (the leader, before proposing) so that
+ * every refusal is a clear error to that client and nothing refused ever reaches the log.
+ *
+ * @param maxKeyBytes    longest key (UTF-8 bytes); at most {@link KvCommand#MAX_KEY_BYTES}
+ * @param maxValueBytes  longest value, CAS expectation or appended piece; at most {@link KvCommand#MAX_VALUE_BYTES}
+ * @param quotaBytes     bytes of keys and values the cluster holds (as etcd's --quota-backend-bytes); at
+ *                       the quota a write that would add data gets NO_SPACE, while reads and deletes go on
+ */
+public record KvLimits(int maxKeyBytes, int maxValueBytes, long quotaBytes) {
+    /** Most data a quota may allow: snapshots of it (one array, plus sessions) must stay under 1 GiB. */
+    public static final long MAX_QUOTA_BYTES = 768L << 20;
+
+    public KvLimits {
+        if (maxKeyBytes < 1 || maxKeyBytes > KvCommand.MAX_KEY_BYTES || maxValueBytes < 0
+                || maxValueBytes > KvCommand.MAX_VALUE_BYTES || quotaBytes < 1 || quotaBytes > MAX_QUOTA_BYTES) {
+            throw new IllegalArgumentException("limits: key 1.." + KvCommand.MAX_KEY_BYTES + " B, value 0.."
+                    + KvCommand.MAX_VALUE_BYTES + " B, quota 1.." + MAX_QUOTA_BYTES + " B");
+        }
+    }
+
+    public static KvLimits defaults() {
+        return new KvLimits(KvCommand.MAX_KEY_BYTES, KvCommand.MAX_VALUE_BYTES, 256L << 20);
+    }
+
+    /** Why a well-formed encoded command is over the size limits, or null. */
+    String sizeProblem(byte[] command) {
+        ByteBuffer b = ByteBuffer.wrap(command, 25, command.length - 25);
+        int key = b.getInt();
+        if (key > maxKeyBytes) {
+            return "key of " + key + " bytes exceeds the limit of " + maxKeyBytes + " bytes";
+        }
+        b.position(b.position() + key);
+        for (String what : new String[] {"value", "expected value"}) {
+            int len = b.getInt();
+            if (len > maxValueBytes) {
+                return what + " of " + len + " bytes exceeds the limit of " + maxValueBytes + " bytes";
+            }
+            b.position(b.position() + Math.max(0, len));
+        }
+        return null;
+    }
+
+    /** Bytes a write may add to the stored data (its key and value), for the quota. */
+    static long addedBytes(byte[] command) {
+        return command.length;
+    }
+}
