@@ -4,6 +4,7 @@ import dev.linden.kvnode.client.KvClient;
 import dev.linden.kvnode.kv.KvResult;
 import dev.linden.kvnode.node.NodeConfig;
 import dev.linden.kvnode.server.KvNodeServer;
+import dev.linden.kvnode.service.KvLimits;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import io.netty.channel.nio.NioEventLoopGroup;
@@ -69,6 +70,12 @@ public final class BenchCommand implements Callable<Integer> {
             + "process per node")
     boolean inProcess;
 
+    @Option(names = "--election-timeout-ms", description = "the local nodes' base election timeout (default 1000)")
+    long electionTimeoutMillis = NodeCommand.DEFAULT_ELECTION_TIMEOUT_MILLIS;
+
+    @Option(names = "--heartbeat-ms", description = "the local nodes' heartbeat interval (default 100)")
+    long heartbeatMillis = NodeCommand.DEFAULT_HEARTBEAT_MILLIS;
+
     @Option(names = "--node-heap", description = "heap of each local node JVM (default 1g)")
     String nodeHeap = "1g";
 
@@ -93,7 +100,7 @@ public final class BenchCommand implements Callable<Integer> {
             cluster = new LocalCluster(dir, nodes, 17_000 + (int) (ProcessHandle.current().pid() % 1000) * 10);
             Logger.getLogger("dev.linden").setLevel(Level.WARNING);
             Map<Integer, InetSocketAddress> peers = KvClient.parseEndpoints(cluster.peersSpec());
-            NodeConfig config = NodeCommand.nodeConfig(snapshotEvery);
+            NodeConfig config = NodeCommand.nodeConfig(snapshotEvery, electionTimeoutMillis, heartbeatMillis);
             for (int i = 1; i <= nodes; i++) {
                 KvNodeServer server = new KvNodeServer(new KvNodeServer.Options(i, peers,
                         new InetSocketAddress("127.0.0.1", cluster.clientPort(i)), cluster.nodeDir(i),
@@ -111,13 +118,18 @@ public final class BenchCommand implements Callable<Integer> {
             if (snapshotEvery != null) {
                 cluster.nodeArgs.addAll(List.of("--snapshot-every", String.valueOf(snapshotEvery)));
             }
+            cluster.nodeArgs.addAll(List.of("--election-timeout-ms", String.valueOf(electionTimeoutMillis),
+                    "--heartbeat-ms", String.valueOf(heartbeatMillis)));
             for (int i = 1; i <= nodes; i++) {
                 // Several JVMs share few cores here: one GC thread each and a roomy young generation keep
                 // collector threads from fighting over the cores (measured: young pauses 25-270 ms otherwise).
                 // A fixed, pre-touched heap: otherwise the first collections into untouched memory page-fault
                 // their way through it (pauses of 100-300 ms measured here, against 5-10 ms once touched).
-                cluster.startNode(i, !"off".equals(fsync), List.of("-Xmx" + nodeHeap, "-Xms" + nodeHeap,
-                        "-XX:+AlwaysPreTouch", "-XX:+UseParallelGC", "-XX:ParallelGCThreads=1", "-Xmn400m"));
+                List<String> jvm = new ArrayList<>(LocalCluster.memoryFlags(nodeHeap, KvLimits.defaults().quotaBytes(),
+                        256L << 20));
+                jvm.addAll(List.of("-Xms" + nodeHeap, "-XX:+AlwaysPreTouch", "-XX:+UseParallelGC",
+                        "-XX:ParallelGCThreads=1", "-Xmn400m"));
+                cluster.startNode(i, !"off".equals(fsync), jvm);
             }
             eps = cluster.clientEndpoints();
             System.out.println("started " + nodes + " node processes in " + dir + " (fsync " + fsync + ")");
@@ -137,7 +149,9 @@ public final class BenchCommand implements Callable<Integer> {
                 }
                 System.out.println("leader: node " + leader.get());
             }
-            return run(sessions);
+            Map<Integer, Long> termsBefore = terms(cluster, sessions.get(0));
+            int result = run(sessions);
+            return Math.max(result, checkNodes(cluster, sessions.get(0), termsBefore));
         } finally {
             sessions.forEach(KvClient::close);
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
@@ -154,6 +168,41 @@ public final class BenchCommand implements Callable<Integer> {
                 System.out.println(finalLine);
             }
         }
+    }
+
+    /** Each answering node's term (for term churn), or nothing for given endpoints. */
+    private static Map<Integer, Long> terms(LocalCluster cluster, KvClient client) {
+        Map<Integer, Long> out = new java.util.TreeMap<>();
+        if (cluster != null) {
+            cluster.status(client).forEach((id, s) -> out.put(id, s.term()));
+        }
+        return out;
+    }
+
+    /**
+     * After the run: every node of the local cluster must still be alive and answering (a run whose nodes died
+     * is a failed run, whatever its counters say), and the term churn is printed: elections without faults
+     * mean the timeouts are too tight for the machine.
+     */
+    private int checkNodes(LocalCluster cluster, KvClient client, Map<Integer, Long> termsBefore) {
+        if (cluster == null) {
+            return 0;
+        }
+        Map<Integer, Long> termsAfter = terms(cluster, client);
+        int dead = 0;
+        for (int i = 1; i <= nodes; i++) {
+            boolean alive = inProcess || cluster.process(i).isPresent();
+            if (!alive || !termsAfter.containsKey(i)) {
+                dead++;
+                System.out.println("node " + i + (alive ? " is not answering" : " DIED during the run") + "; last lines:");
+                cluster.lastLogLines(i, 5).forEach(l -> System.out.println("    " + l));
+            }
+        }
+        long before = termsBefore.values().stream().mapToLong(Long::longValue).max().orElse(0);
+        long after = termsAfter.values().stream().mapToLong(Long::longValue).max().orElse(0);
+        System.out.printf("nodes: %d of %d answering; term %d -> %d (%d elections during the run)%n",
+                nodes - dead, nodes, before, after, after - before);
+        return dead == 0 ? 0 : 1;
     }
 
     private int run(List<KvClient> sessions) throws InterruptedException {
@@ -182,18 +231,17 @@ public final class BenchCommand implements Callable<Integer> {
                         }
                         client.put("key-" + r.nextInt(keys), value).whenComplete((res, err) -> {
                             long t = System.nanoTime();
-                            if (t >= measureFrom && t < end) {
-                                if (err != null || res.status() != KvResult.Status.OK) {
-                                    errors.incrementAndGet();
-                                } else {
-                                    ok.incrementAndGet();
-                                    long n = seen.incrementAndGet();
-                                    int i = sampleCount.get();
-                                    if (i < MAX_SAMPLES && sampleCount.compareAndSet(i, i + 1)) {
-                                        samples[i] = t - now;
-                                    } else if (r.nextLong(n) < MAX_SAMPLES) {
-                                        samples[(int) r.nextLong(MAX_SAMPLES)] = t - now;
-                                    }
+                            boolean failed = err != null || res.status() != KvResult.Status.OK;
+                            if (failed && t >= measureFrom) {
+                                errors.incrementAndGet(); // also after the window: a dying cluster fails late
+                            } else if (!failed && t >= measureFrom && t < end) {
+                                ok.incrementAndGet();
+                                long n = seen.incrementAndGet();
+                                int i = sampleCount.get();
+                                if (i < MAX_SAMPLES && sampleCount.compareAndSet(i, i + 1)) {
+                                    samples[i] = t - now;
+                                } else if (r.nextLong(n) < MAX_SAMPLES) {
+                                    samples[(int) r.nextLong(MAX_SAMPLES)] = t - now;
                                 }
                             }
                             next();
@@ -202,7 +250,9 @@ public final class BenchCommand implements Callable<Integer> {
                 }.next();
             }
         }
-        done.await(Math.round(warmup + duration + 30), TimeUnit.SECONDS);
+        if (!done.await(Math.round(warmup + duration + 30), TimeUnit.SECONDS)) {
+            errors.addAndGet(done.getCount()); // requests that never completed
+        }
         int n = Math.min(sampleCount.get(), MAX_SAMPLES);
         long[] lat = Arrays.copyOf(samples, n);
         Arrays.sort(lat);

@@ -268,7 +268,8 @@ class RealClusterTest {
         assertEquals(KvResult.Status.OK, client.await(client.put("after", "garbage")).status());
         assertEquals("garbage", client.await(client.get("after")).value());
         String log = Files.readString(cluster.nodeDir(1).resolve("stdout.log"));
-        assertTrue(log.contains("closing"), "bad connections are closed with a logged reason");
+        assertTrue(log.contains("closing peer connection") || log.contains("event=client-connection-closed"),
+                "bad connections are closed with a logged reason");
     }
 
     @Test

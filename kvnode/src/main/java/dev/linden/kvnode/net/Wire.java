@@ -109,7 +109,7 @@ public final class Wire {
         } else if (msg instanceof Message.HeartbeatResponse m) {
             type = HEARTBEAT_RESP;
             header(out, m);
-            out.writeLong(m.readSeq());
+            out.writeLong(m.readSeq()).writeLong(m.lastLogIndex());
         } else if (msg instanceof Message.InstallSnapshot m) {
             type = SNAPSHOT_CHUNK;
             header(out, m);
@@ -241,7 +241,7 @@ public final class Wire {
                 return new Message.HeartbeatRequest(in.readInt(), in.readInt(), in.readLong(), in.readLong(),
                         in.readLong());
             case HEARTBEAT_RESP:
-                return new Message.HeartbeatResponse(in.readInt(), in.readInt(), in.readLong(), in.readLong());
+                return new Message.HeartbeatResponse(in.readInt(), in.readInt(), in.readLong(), in.readLong(), in.readLong());
             case SNAPSHOT_CHUNK: {
                 int from = in.readInt();
                 int to = in.readInt();

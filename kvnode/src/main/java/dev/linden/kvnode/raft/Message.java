@@ -50,7 +50,11 @@ public sealed interface Message permits Message.VoteRequest, Message.VoteRespons
      */
     record HeartbeatRequest(int from, int to, long term, long commitIndex, long readSeq) implements Message {}
 
-    record HeartbeatResponse(int from, int to, long term, long readSeq) implements Message {}
+    /**
+     * @param lastLogIndex the follower's last log index: below the match index the leader recorded for it,
+     *                     the follower has lost log it acknowledged, and the leader probes it to repair it
+     */
+    record HeartbeatResponse(int from, int to, long term, long readSeq, long lastLogIndex) implements Message {}
 
     /**
      * One chunk of a snapshot (Raft §7), sent when a follower needs entries the leader has compacted.

@@ -33,6 +33,8 @@ final class Progress {
     long snapshotBytes;
     long snapshotOffset;
     boolean chunkInFlight;
+    /** A probe must go out even with nothing new to send (the follower may have lost log); cleared by an answer. */
+    boolean probeRequired;
     /** Entries for this follower are being read back from storage (evicted from memory). */
     boolean fetchPending;
 

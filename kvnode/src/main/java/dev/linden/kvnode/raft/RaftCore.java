@@ -750,7 +750,7 @@ public final class RaftCore {
 
     private void handleHeartbeat(HeartbeatRequest m) {
         advanceCommit(Math.min(m.commitIndex(), log.lastIndex()));
-        send(new HeartbeatResponse(id, m.from(), term, m.readSeq()));
+        send(new HeartbeatResponse(id, m.from(), term, m.readSeq(), log.lastIndex()));
     }
 
     private void advanceCommit(long index) {
@@ -824,7 +824,7 @@ public final class RaftCore {
             return;
         }
         if (pr.state == Progress.State.PROBE) {
-            boolean needed = pr.nextIndex <= log.lastIndex() || pr.matchIndex < log.lastIndex();
+            boolean needed = pr.nextIndex <= log.lastIndex() || pr.matchIndex < log.lastIndex() || pr.probeRequired;
             if (!pr.probeSent && !pr.fetchPending && needed) {
                 sendAppend(pr);
             }
@@ -895,6 +895,7 @@ public final class RaftCore {
             return;
         }
         pr.recentActive = true;
+        pr.probeRequired = false;
         if (m.success()) {
             Invariants.check(m.matchIndex() <= log.lastIndex(), "follower " + m.from() + " acked beyond our log",
                     id, term, m.matchIndex());
@@ -946,7 +947,13 @@ public final class RaftCore {
         if (pr.state == Progress.State.PROBE) {
             pr.probeSent = false;
         }
-        if (pr.matchIndex < log.lastIndex()) {
+        if (m.lastLogIndex() < pr.matchIndex && pr.state != Progress.State.SNAPSHOT) {
+            // The follower holds less than it acknowledged: it lost log (or this answer is old). Probe at the
+            // match point; a rejection there is the evidence that repairs it, an ack costs one message.
+            pr.becomeProbe(pr.matchIndex + 1);
+            pr.probeRequired = true;
+        }
+        if (pr.matchIndex < log.lastIndex() || pr.probeRequired) {
             appendsPending = true;
         }
         releaseConfirmedReads();

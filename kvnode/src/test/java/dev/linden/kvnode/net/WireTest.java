@@ -31,7 +31,7 @@ class WireTest {
                         Entry.noop(4, 11)), 8),
                 new Message.AppendResponse(3, 1, 4, false, 0, 9, 5, 2),
                 new Message.HeartbeatRequest(1, 2, 4, 7, 12),
-                new Message.HeartbeatResponse(2, 1, 4, 12),
+                new Message.HeartbeatResponse(2, 1, 4, 12, 30),
                 new Message.InstallSnapshot(1, 2, 4, 100, 3, 10, 4, 3, new byte[] {7, 8, 9}),
                 new Message.SnapshotResponse(2, 1, 4, 100, 7),
                 new Wire.Hello(2, "cluster-a"),

@@ -60,4 +60,18 @@ class FollowerRepairScenarioTest {
         s.tickAll(3).stabilize(); // the follower learns the commit index with the next append
         assertTrue(s.appliedCommands(3).contains("without-2"));
     }
+
+    @Test
+    void anIdleLeaderNoticesTheLossFromHeartbeatAnswersAndRepairsTheFollower() {
+        Script s = replicated(10);
+        long commit = s.node(1).commitIndex();
+        s.durableLogs.put(3, new java.util.ArrayList<>(s.durableLogs.get(3).subList(0, 3)));
+        s.restart(3, RaftConfig.defaults());
+        for (int round = 0; round < 10; round++) {
+            s.tickAll(3).stabilize(); // heartbeats only: nothing new is proposed
+        }
+        assertEquals(1, s.node(1).leaderId());
+        assertEquals(commit, s.node(3).commitIndex(), () -> s.node(1).describeProgress());
+        assertEquals(s.appliedCommands(1), s.appliedCommands(3));
+    }
 }

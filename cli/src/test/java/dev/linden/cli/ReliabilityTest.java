@@ -1,0 +1,522 @@
+package dev.linden.cli;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.linden.kvnode.client.KvClient;
+import dev.linden.kvnode.client.RequestFailedException;
+import dev.linden.kvnode.kv.KvResult;
+import dev.linden.kvnode.net.Wire;
+import dev.linden.kvnode.service.ClientResponse;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.RandomAccessFile;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Operator-level faults on real node processes, one test per way they used to lose data or take the
+ * cluster down: a node whose data dir was wiped, a follower whose WAL tail was cut, a second process on a
+ * live data dir, a data dir of another cluster, memory and connection exhaustion, and what the operator
+ * sees (logs, {@code cluster start}, pid files).
+ */
+class ReliabilityTest {
+    private static final List<String> JVM = List.of("-Xmx256m");
+    @TempDir
+    Path dir;
+    private final List<LocalCluster> clusters = new ArrayList<>();
+    private final List<Process> extra = new ArrayList<>();
+    private final List<KvClient> clients = new ArrayList<>();
+
+    private static int basePort() {
+        return 21_000 + ThreadLocalRandom.current().nextInt(300) * 50;
+    }
+
+    private LocalCluster cluster(String name, String... nodeArgs) throws Exception {
+        LocalCluster c = new LocalCluster(dir.resolve(name), 3, basePort());
+        c.nodeArgs.addAll(List.of(nodeArgs));
+        c.writeLayout();
+        clusters.add(c);
+        for (int i = 1; i <= 3; i++) {
+            c.startNode(i, true, JVM);
+        }
+        c.markExisting(); // bootstrapped, as `cluster start` records it
+        return c;
+    }
+
+    private KvClient client(LocalCluster c) {
+        KvClient k = new KvClient(c.clientEndpoints(), new KvClient.Options(500, 8_000, 256));
+        clients.add(k);
+        return k;
+    }
+
+    private int leader(LocalCluster c, KvClient k) throws InterruptedException {
+        return c.awaitLeader(k, 30_000).orElseThrow(() -> new AssertionError("no leader: " + logs(c)));
+    }
+
+    @AfterEach
+    void cleanUp() {
+        clients.forEach(KvClient::close);
+        extra.forEach(p -> {
+            p.destroyForcibly();
+            p.onExit().join();
+        });
+        for (LocalCluster c : clusters) {
+            for (int i = 1; i <= c.nodes; i++) {
+                c.killNode(i);
+            }
+        }
+    }
+
+    private static String logs(LocalCluster c) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 1; i <= c.nodes; i++) {
+            b.append("\n--- node ").append(i).append(":\n").append(String.join("\n", c.lastLogLines(i, 30)));
+        }
+        return b.toString();
+    }
+
+    private static void deleteTree(Path p) throws Exception {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(p)) {
+            s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        }
+    }
+
+    private static String put(KvClient k, String key, String value) {
+        return k.await(k.put(key, value)).status().name();
+    }
+
+    // ------------------------------------------------------------------ finding 1
+
+    @Test
+    void aNodeWhoseDataDirWasWipedRefusesToRejoinAndTheAcknowledgedWriteSurvives() throws Exception {
+        LocalCluster c = cluster("c");
+        KvClient k = client(c);
+        int a = leader(c, k);
+        int b = a % 3 + 1;
+        int cc = 6 - a - b;
+        c.stopNode(cc, 10_000); // follower C misses W
+        assertEquals("OK", put(k, "W", "acknowledged"));
+        c.stopNode(b, 10_000);
+        c.killNode(a);
+        deleteTree(c.nodeDir(b));
+        Process pb = c.startNode(b, true, JVM);
+        c.startNode(a, true, JVM);
+        c.startNode(cc, true, JVM);
+        assertTrue(pb.waitFor(30, TimeUnit.SECONDS), "the wiped node must exit, not join");
+        assertEquals(2, pb.exitValue());
+        String log = String.join("\n", c.lastLogLines(b, 20));
+        assertTrue(log.contains("lost its data") && log.contains("Recovery"), log);
+        assertEquals("acknowledged", k.await(k.get("W")).value(), "an acknowledged write was lost");
+    }
+
+    // ------------------------------------------------------------------ finding 2
+
+    @Test
+    void aFollowerWithACutWalTailOrAForcedEmptyDirCatchesUpUnderTheSameLeader() throws Exception {
+        LocalCluster c = cluster("c");
+        KvClient k = client(c);
+        int leader = leader(c, k);
+        for (int i = 0; i < 300; i++) {
+            assertEquals("OK", put(k, "k" + i, "value-" + i + "-".repeat(40)));
+        }
+        int f = leader % 3 + 1;
+        int other = 6 - leader - f;
+        // The tail of its newest segment is cut by 2,000 bytes: it comes back with less than it acknowledged.
+        c.stopNode(f, 10_000);
+        Path seg;
+        try (Stream<Path> s = Files.list(c.nodeDir(f).resolve("wal"))) {
+            seg = s.filter(p -> p.toString().endsWith(".seg")).sorted().reduce((x, y) -> y).orElseThrow();
+        }
+        try (RandomAccessFile raf = new RandomAccessFile(seg.toFile(), "rw")) {
+            raf.setLength(raf.length() - 2_000);
+        }
+        c.startNode(f, true, JVM);
+        long commit = c.status(k).get(leader).commitIndex();
+        await().atMost(Duration.ofSeconds(30)).until(() -> c.status(k, f).map(s -> s.appliedIndex() >= commit)
+                .orElse(false));
+        assertEquals(leader, leader(c, k), "the leader stayed the same");
+        // Without the other follower, writes commit only with the repaired one.
+        c.stopNode(other, 10_000);
+        assertEquals("OK", put(k, "after-cut", "1"));
+        String leaderLog = String.join("\n", c.lastLogLines(leader, 200));
+        assertTrue(leaderLog.contains("lost log it had acknowledged"), leaderLog);
+
+        // An operator forces a wiped follower back as new: started as the layout says (existing) it refuses;
+        // told the cluster is new for this one start, it catches up from the same leader too.
+        c.startNode(other, true, JVM);
+        c.stopNode(f, 10_000);
+        deleteTree(c.nodeDir(f));
+        Process refused = c.startNode(f, true, JVM);
+        assertTrue(refused.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(2, refused.exitValue());
+        Process p = startWithClusterId(c, f, "new");
+        extra.add(p);
+        await().atMost(Duration.ofSeconds(30)).until(() -> c.status(k, f).map(s -> s.appliedIndex() >= commit)
+                .orElse(false));
+        c.stopNode(other, 10_000);
+        assertEquals("OK", put(k, "after-wipe", "1"));
+    }
+
+    /** Starts node {@code id} of {@code c} with its cluster id and the given initial cluster state. */
+    private Process startWithClusterId(LocalCluster c, int id, String state) throws Exception {
+        return startNode(c.nodeDir(id), id, c.peersSpec(), c.clientPort(id), c.clusterId, state);
+    }
+
+    private static Process startNode(Path dataDir, int id, String peers, int clientPort, String clusterId, String state)
+            throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m", "-cp", System.getProperty("java.class.path"), Main.class.getName(), "node", "--id",
+                String.valueOf(id), "--peers", peers, "--client-port", String.valueOf(clientPort), "--data-dir",
+                dataDir.toString(), "--cluster-id", clusterId, "--initial-cluster-state", state));
+        Files.createDirectories(dataDir);
+        return new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("stdout.log").toFile())).start();
+    }
+
+    // ------------------------------------------------------------------ finding 3
+
+    @Test
+    void aSecondProcessOnALiveDataDirFailsBeforeTouchingIt() throws Exception {
+        LocalCluster c = cluster("c");
+        KvClient k = client(c);
+        leader(c, k);
+        for (int i = 0; i < 200; i++) {
+            put(k, "k" + i, "v" + i);
+        }
+        Process second = startWithClusterId(c, 2, "existing");
+        extra.add(second);
+        assertTrue(second.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(2, second.exitValue());
+        String log = String.join("\n", c.lastLogLines(2, 5));
+        assertTrue(log.contains("is in use by another node process"), log);
+        for (int i = 200; i < 400; i++) {
+            put(k, "k" + i, "v" + i);
+        }
+        // Every node restarts from its WAL (a truncated live segment would be refused here) and holds it all.
+        for (int i = 1; i <= 3; i++) {
+            c.stopNode(i, 10_000);
+        }
+        List<Process> restarted = new ArrayList<>();
+        for (int i = 1; i <= 3; i++) {
+            restarted.add(c.startNode(i, true, JVM));
+        }
+        leader(c, k);
+        for (Process p : restarted) {
+            assertTrue(p.isAlive(), logs(c));
+        }
+        for (int i = 0; i < 400; i += 37) {
+            assertEquals("v" + i, k.await(k.get("k" + i)).value());
+        }
+    }
+
+    // ------------------------------------------------------------------ finding 4
+
+    @Test
+    void aDataDirOrAPeerOfAnotherClusterIsRefused() throws Exception {
+        LocalCluster a = cluster("a");
+        KvClient ka = client(a);
+        leader(a, ka);
+        put(ka, "owner", "a");
+        LocalCluster b = cluster("b");
+        KvClient kb = client(b);
+        leader(b, kb);
+        put(kb, "owner", "b");
+        // Node 3 of cluster A gets cluster B's node 3 data dir.
+        a.stopNode(3, 10_000);
+        b.stopNode(3, 10_000);
+        deleteTree(a.nodeDir(3));
+        Files.createDirectories(a.nodeDir(3));
+        try (Stream<Path> s = Files.walk(b.nodeDir(3))) {
+            for (Path src : s.toList()) {
+                Path dst = a.nodeDir(3).resolve(b.nodeDir(3).relativize(src).toString());
+                if (Files.isDirectory(src)) {
+                    Files.createDirectories(dst);
+                } else if (!src.getFileName().toString().equals("stdout.log")) {
+                    Files.copy(src, dst);
+                }
+            }
+        }
+        Process p = a.startNode(3, true, JVM);
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(2, p.exitValue());
+        String log = String.join("\n", a.lastLogLines(3, 5));
+        assertTrue(log.contains("belongs to cluster " + b.clusterId), log);
+        // Cluster B's node 3, on its own data dir, pointed at cluster A's addresses: A's nodes dial it, and the
+        // handshake refuses them (and it them) before any vote or entry crosses.
+        Process intruder = startNode(b.nodeDir(3), 3, a.peersSpec(), a.clientPort(3), b.clusterId, "existing");
+        extra.add(intruder);
+        await().atMost(Duration.ofSeconds(20)).until(() -> String.join("\n", b.lastLogLines(3, 50))
+                .contains("refusing node 1 of cluster " + a.clusterId));
+        assertEquals("a", ka.await(ka.get("owner")).value());
+        assertEquals(KvResult.Status.OK, ka.await(ka.put("still", "a")).status());
+        assertTrue(intruder.isAlive());
+    }
+
+    // ------------------------------------------------------------------ finding 5
+
+    @Test
+    void theQuotaRefusesWritesWithNoSpaceAndRestartsReplayWhatWasAccepted() throws Exception {
+        LocalCluster c = cluster("c", "--quota-bytes", "2000000", "--max-value-bytes", "100000");
+        KvClient k = client(c);
+        leader(c, k);
+        String value = "x".repeat(60_000);
+        int accepted = 0;
+        RequestFailedException noSpace = null;
+        for (int i = 0; i < 100 && noSpace == null; i++) {
+            try {
+                k.await(k.put("big" + i, value));
+                accepted++;
+            } catch (RequestFailedException e) {
+                noSpace = e;
+            }
+        }
+        assertNotNull(noSpace, "the quota never refused a write");
+        assertTrue(noSpace.getMessage().contains("no space"), noSpace.getMessage());
+        assertTrue(accepted >= 25 && accepted <= 34, "accepted " + accepted + " values of 60 kB under a 2 MB quota");
+        assertEquals(value, k.await(k.get("big0")).value(), "reads go on at the quota");
+        RequestFailedException tooBig = assertThrows(RequestFailedException.class,
+                () -> k.await(k.put("huge", "y".repeat(200_000))));
+        assertTrue(tooBig.getMessage().contains("exceeds the limit of 100000"), tooBig.getMessage());
+        // Every node restarts, replaying everything it accepted.
+        for (int i = 1; i <= 3; i++) {
+            c.killNode(i);
+        }
+        for (int i = 1; i <= 3; i++) {
+            c.startNode(i, true, JVM);
+        }
+        leader(c, k);
+        await().atMost(Duration.ofSeconds(30)).until(() -> c.status(k).size() == 3);
+        assertEquals(value, k.await(k.get("big" + (accepted - 1))).value());
+        k.await(k.delete("big0"));
+        k.await(k.delete("big1"));
+        assertEquals(KvResult.Status.OK, k.await(k.put("after-delete", value)).status(), "deletes free space");
+    }
+
+    /** A raw client-port connection speaking frames. */
+    private static final class RawConnection implements AutoCloseable {
+        final Socket socket;
+        final OutputStream out;
+        final DataInputStream in;
+
+        RawConnection(int port) throws Exception {
+            socket = new Socket("127.0.0.1", port);
+            socket.setSoTimeout(10_000);
+            out = socket.getOutputStream();
+            in = new DataInputStream(socket.getInputStream());
+        }
+
+        void send(Object msg) throws Exception {
+            ByteBuf b = Unpooled.buffer();
+            Wire.encode(msg, b);
+            byte[] bytes = new byte[b.readableBytes()];
+            b.readBytes(bytes);
+            out.write(bytes);
+            out.flush();
+        }
+
+        Object receive() throws Exception {
+            byte[] header = new byte[Wire.HEADER_BYTES];
+            in.readFully(header);
+            int len = java.nio.ByteBuffer.wrap(header, Wire.LENGTH_OFFSET, 4).getInt();
+            byte[] payload = new byte[len];
+            in.readFully(payload);
+            return Wire.decode(Unpooled.wrappedBuffer(header, payload));
+        }
+
+        /** True once the node closed this connection (within the socket timeout). */
+        boolean closedByPeer() throws Exception {
+            try {
+                return socket.getInputStream().read() == -1;
+            } catch (java.net.SocketException e) {
+                return true; // reset
+            } catch (SocketTimeoutException e) {
+                return false;
+            }
+        }
+
+        @Override
+        public void close() throws Exception {
+            socket.close();
+        }
+    }
+
+    private static byte[] header(int type, long length) {
+        return java.nio.ByteBuffer.allocate(Wire.HEADER_BYTES).putShort((short) Wire.MAGIC).put((byte) Wire.VERSION)
+                .put((byte) type).putInt((int) length).array();
+    }
+
+    @Test
+    void oversizeAndUnfinishedRequestsAreAnsweredOrTimedOutWithoutHoldingMemory() throws Exception {
+        LocalCluster c = cluster("c", "--request-read-timeout-ms", "3000");
+        KvClient k = client(c);
+        int leader = leader(c, k);
+        int port = c.clientPort(leader);
+        // A 10 MB value: answered INVALID by request id, and the connection stays usable.
+        try (RawConnection conn = new RawConnection(port)) {
+            conn.out.write(header(10, 8 + 10_000_000));
+            conn.out.write(java.nio.ByteBuffer.allocate(8).putLong(42).array());
+            byte[] chunk = new byte[1 << 20];
+            for (int i = 0; i < 10; i++) {
+                conn.out.write(chunk, 0, i < 9 ? chunk.length : 10_000_000 - 9 * chunk.length);
+            }
+            conn.out.flush();
+            ClientResponse r = (ClientResponse) conn.receive();
+            assertEquals(42, r.requestId());
+            assertEquals(ClientResponse.Status.INVALID, r.status());
+            assertTrue(r.result().value().contains("exceeds the node's limit"), r.toString());
+            conn.send(new Wire.StatusRequest(43));
+            assertEquals(43, ((Wire.StatusResponse) conn.receive()).requestId());
+        }
+        // Forty connections announce 15 MB requests and never finish them; forty more announce 1.5 MB ones.
+        List<RawConnection> stalled = new ArrayList<>();
+        try {
+            for (int i = 0; i < 80; i++) {
+                RawConnection conn = new RawConnection(port);
+                conn.out.write(header(10, i < 40 ? 15_000_000 : 1_500_000));
+                conn.out.write(java.nio.ByteBuffer.allocate(8).putLong(i).array());
+                conn.out.write(new byte[1000]);
+                conn.out.flush();
+                stalled.add(conn);
+            }
+            // The node keeps serving meanwhile...
+            for (int i = 0; i < 200; i++) {
+                assertEquals("OK", put(k, "during" + i, "v"));
+            }
+            // ...and closes every stalled request after the read timeout.
+            long closed = 0;
+            for (RawConnection conn : stalled.subList(40, 80)) {
+                closed += conn.closedByPeer() ? 1 : 0;
+            }
+            assertEquals(40, closed, "unfinished requests are closed after --request-read-timeout-ms");
+        } finally {
+            for (RawConnection conn : stalled) {
+                conn.close();
+            }
+        }
+        for (int i = 1; i <= 3; i++) {
+            assertTrue(c.process(i).isPresent(), "node " + i + " died: " + logs(c));
+        }
+    }
+
+    // ------------------------------------------------------------------ finding 6
+
+    @Test
+    void slowIdleAndTooManyConnectionsNeverStopWritesOrPeers() throws Exception {
+        LocalCluster c = cluster("c", "--request-read-timeout-ms", "2000", "--client-idle-timeout-ms", "4000",
+                "--max-client-connections", "100");
+        KvClient k = client(c);
+        int leader = leader(c, k);
+        assertEquals("OK", put(k, "before", "1")); // this client's connection is open before the flood
+        int port = c.clientPort(leader);
+        // One byte a second: the connection is closed after the request read timeout.
+        try (RawConnection slow = new RawConnection(port)) {
+            slow.socket.setSoTimeout(1_000);
+            byte[] h = header(10, 100);
+            boolean closed = false;
+            for (int i = 0; i < h.length && !closed; i++) {
+                slow.out.write(h[i]);
+                slow.out.flush();
+                closed = slow.closedByPeer();
+            }
+            for (int i = 0; i < 5 && !closed; i++) {
+                closed = slow.closedByPeer();
+            }
+            assertTrue(closed, "a request trickling in at one byte a second was not cut off");
+        }
+        // A flood of idle connections: the ones over the cap are closed at once, the node keeps its file
+        // handles for peers and its WAL, and writes go on.
+        List<Socket> flood = new ArrayList<>();
+        try {
+            for (int i = 0; i < 600; i++) {
+                flood.add(new Socket("127.0.0.1", port));
+            }
+            for (int i = 0; i < 100; i++) {
+                assertEquals("OK", put(k, "flood" + i, "v"));
+            }
+            // A follower restarted now must reconnect to the leader's peer port.
+            int f = leader % 3 + 1;
+            c.stopNode(f, 10_000);
+            c.startNode(f, true, JVM);
+            await().atMost(Duration.ofSeconds(30)).until(() -> c.status(k, f).map(s -> s.appliedIndex()
+                    >= c.status(k).get(leader).commitIndex()).orElse(false));
+            // Idle connections are reaped after the idle timeout.
+            Socket idle = flood.get(0);
+            idle.setSoTimeout(10_000);
+            assertEquals(-1, idle.getInputStream().read(), "an idle connection stays open past the idle timeout");
+        } finally {
+            for (Socket s : flood) {
+                s.close();
+            }
+        }
+        assertTrue(String.join("\n", c.lastLogLines(leader, 400)).contains("reason=max-connections"));
+    }
+
+    // ------------------------------------------------------------------ finding 7
+
+    @Test
+    void clusterStartReportsANodeThatExitsTheLogShowsElectionsAndAStalePidIsIgnored() throws Exception {
+        Path cdir = dir.resolve("cli");
+        int base = basePort();
+        clusters.add(new LocalCluster(cdir, 3, base)); // for clean-up (same dirs and pids)
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        PrintStream stdout = System.out;
+        int first;
+        try {
+            System.setOut(new PrintStream(captured, true));
+            first = Main.commandLine().execute("cluster", "start", "--dir", cdir.toString(), "--base-port",
+                    String.valueOf(base));
+        } finally {
+            System.setOut(stdout);
+        }
+        assertEquals(0, first, captured.toString());
+        LocalCluster c = LocalCluster.open(cdir);
+        clusters.set(clusters.size() - 1, c);
+        KvClient k = client(c);
+        int leader = leader(c, k);
+        String log = Files.readString(c.nodeDir(leader).resolve("node.log"));
+        assertTrue(log.contains("event=role-changed") && log.contains("to=LEADER") && log.contains("event=term-changed"),
+                log);
+        // kill -9 leaves the pid file; a live process that is not the node must not count as it.
+        int victim = leader % 3 + 1;
+        c.killNode(victim);
+        Files.writeString(c.nodeDir(victim).resolve("pid"), String.valueOf(ProcessHandle.current().pid()));
+        assertTrue(c.process(victim).isEmpty(), "a stale pid file was trusted");
+        // Its data dir is wiped: `cluster start` must say it failed, with its exit code and log lines.
+        deleteTree(c.nodeDir(victim).resolve("wal"));
+        captured.reset();
+        int second;
+        try {
+            System.setOut(new PrintStream(captured, true));
+            second = Main.commandLine().execute("cluster", "start", "--dir", cdir.toString());
+        } finally {
+            System.setOut(stdout);
+        }
+        String out = captured.toString();
+        assertEquals(1, second, out);
+        assertTrue(out.contains("node " + victim + " FAILED to start: exited with code 2") && out.contains("lost its data"),
+                out);
+    }
+}
