@@ -152,6 +152,9 @@ public final class CheckCommand implements Callable<Integer> {
 
     static void printDetails(PrintStream out, CheckResult r) {
         if (r.verdict() == Verdict.LINEARIZABLE) {
+            if (r.operations() == 0) {
+                out.println("  no client operations: linearizable with 0 operations");
+            }
             return;
         }
         int decided = r.keys().size() - r.keysWith(Verdict.UNKNOWN).size();

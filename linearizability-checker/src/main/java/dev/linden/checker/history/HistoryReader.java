@@ -37,20 +37,40 @@ public final class HistoryReader {
         if (Files.size(file) > MAX_FILE_BYTES) {
             throw new MalformedHistoryException(name, 0, "file larger than " + MAX_FILE_BYTES + " bytes");
         }
+        HistoryFormat f = format;
+        if (f == null) {
+            char[] head = new char[4096];
+            int n;
+            try (java.io.Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+                n = Math.max(0, r.read(head));
+            } catch (java.nio.charset.MalformedInputException e) {
+                throw new MalformedHistoryException(name, 0, "not UTF-8 text");
+            }
+            f = detect(file, new String(head, 0, n));
+        }
+        if (f == HistoryFormat.EDN) {
+            // Streamed: one form at a time, never the whole file as one string.
+            try (java.io.Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+                return parseEdn(name, r);
+            } catch (java.io.UncheckedIOException e) {
+                throw e.getCause();
+            }
+        }
         String text = Files.readString(file, StandardCharsets.UTF_8);
-        return parse(name, text, format == null ? detect(file, text) : format);
+        return parse(name, text, f);
     }
 
+    /**
+     * Parses a history. A history with no client operation (none at all, or only nemesis operations) is a
+     * history of zero operations, which is linearizable; only a Jepsen console log in which no line is an
+     * operation at all is refused, since that means the format is wrong.
+     */
     public static History parse(String name, String text, HistoryFormat format) throws MalformedHistoryException {
-        History h = switch (format) {
+        return switch (format) {
             case JSON -> parseJson(name, text);
-            case EDN -> parseEdn(name, text);
+            case EDN -> parseEdn(name, new java.io.StringReader(text));
             case JEPSEN_LOG -> parseJepsenLog(name, text);
         };
-        if (h.events().isEmpty()) {
-            throw new MalformedHistoryException(name, 0, "no operations found (is --format right?)");
-        }
-        return h;
     }
 
     /** Guesses the format from the extension, then from the first non-blank character. */
@@ -108,7 +128,7 @@ public final class HistoryReader {
                 addJsonOp(name, i + 1, op, events);
             }
         }
-        return new History(name, events);
+        return new History(name, Independent.unwrap(events));
     }
 
     private static void addJsonOp(String name, int line, JsonNode op, List<Event> events)
@@ -178,66 +198,151 @@ public final class HistoryReader {
 
     // ------------------------------------------------------------------ EDN
 
-    private static History parseEdn(String name, String text) throws MalformedHistoryException {
+    /**
+     * EDN in any of the shapes Jepsen's tools have written: one op map per line (history.edn), any number
+     * of op maps as top-level forms, or one vector or list holding them all; tagged op maps
+     * ({@code #jepsen.history.Op{...}}) read as maps; comments and {@code #_} discards anywhere.
+     */
+    private static History parseEdn(String name, java.io.Reader reader) throws MalformedHistoryException {
         List<Event> events = new ArrayList<>();
-        String t = text.stripLeading();
-        if (t.startsWith("[")) {
-            List<Object> all;
-            try {
-                all = Edn.parseAll(text);
-            } catch (IllegalArgumentException e) {
-                throw new MalformedHistoryException(name, 0, "bad EDN: " + e.getMessage());
+        try (Edn.Forms forms = new Edn.Forms(reader)) {
+            Object first = next(name, forms);
+            if (first == Edn.Forms.END) {
+                return new History(name, events);
             }
-            if (all.size() != 1 || !(all.get(0) instanceof List<?> ops)) {
-                throw new MalformedHistoryException(name, 0, "expected one vector of op maps");
-            }
-            int i = 0;
-            for (Object op : ops) {
-                addEdnOp(name, ++i, op, events);
-            }
-        } else {
-            String[] lines = text.split("\n", -1);
-            for (int i = 0; i < lines.length; i++) {
-                String line = lines[i].strip();
-                if (line.isEmpty() || line.startsWith(";")) {
-                    continue;
+            int firstLine = forms.line();
+            if (first instanceof List<?> all && (all.isEmpty() || Edn.untagged(all.get(0)) instanceof Map)) {
+                Object second = next(name, forms);
+                if (second != Edn.Forms.END) {
+                    throw new MalformedHistoryException(name, forms.line(), "after a whole-history vector or list, "
+                            + "found another form");
                 }
-                List<Object> vals;
-                try {
-                    vals = Edn.parseAll(line);
-                } catch (IllegalArgumentException e) {
-                    throw new MalformedHistoryException(name, i + 1, "bad EDN: " + e.getMessage());
+                int i = 0;
+                for (Object op : all) {
+                    i++;
+                    addEdnOp(name, firstLine, "op " + i + ": ", op, events);
                 }
-                for (Object op : vals) {
-                    addEdnOp(name, i + 1, op, events);
+            } else {
+                addEdnOp(name, firstLine, "", first, events);
+                for (Object op = next(name, forms); op != Edn.Forms.END; op = next(name, forms)) {
+                    addEdnOp(name, forms.line(), "", op, events);
                 }
             }
         }
-        return new History(name, events);
+        return new History(name, Independent.unwrap(withTimes(events)));
     }
 
-    private static void addEdnOp(String name, int line, Object op, List<Event> events) throws MalformedHistoryException {
-        if (!(op instanceof Map<?, ?> m)) {
-            throw new MalformedHistoryException(name, line, "expected an op map, got " + op);
+    private static Object next(String name, Edn.Forms forms) throws MalformedHistoryException {
+        try {
+            return forms.nextRaw();
+        } catch (IllegalArgumentException e) {
+            throw new MalformedHistoryException(name, forms.line(), "bad EDN: " + e.getMessage());
         }
-        Object process = m.get(new Edn.Keyword("process"));
+    }
+
+    private static final us.bpsm.edn.Keyword PROCESS = us.bpsm.edn.Keyword.newKeyword("process");
+    private static final us.bpsm.edn.Keyword TYPE = us.bpsm.edn.Keyword.newKeyword("type");
+    private static final us.bpsm.edn.Keyword F = us.bpsm.edn.Keyword.newKeyword("f");
+    private static final us.bpsm.edn.Keyword KEY = us.bpsm.edn.Keyword.newKeyword("key");
+    private static final us.bpsm.edn.Keyword VALUE = us.bpsm.edn.Keyword.newKeyword("value");
+    private static final us.bpsm.edn.Keyword TIME = us.bpsm.edn.Keyword.newKeyword("time");
+
+    /** One op map as edn-java read it: only the fields a history needs are converted. */
+    private static void addEdnOp(String name, int line, String where, Object raw, List<Event> events)
+            throws MalformedHistoryException {
+        if (!(Edn.untagged(raw) instanceof Map<?, ?> m)) {
+            throw new MalformedHistoryException(name, line, where + "expected an op map, got "
+                    + Values.show(Edn.convert(raw)));
+        }
+        Object process = m.get(PROCESS);
         if (!(process instanceof Long p)) {
-            if (process instanceof Edn.Keyword || process instanceof String) {
-                return; // :nemesis and friends
+            if (process instanceof us.bpsm.edn.Keyword || process instanceof String) {
+                return; // :nemesis and other processes that are not clients
             }
-            throw new MalformedHistoryException(name, line, "op needs an integer :process");
+            throw new MalformedHistoryException(name, line, where + "op needs an integer :process, got "
+                    + Values.show(Edn.convert(process)));
         }
-        Object type = m.get(new Edn.Keyword("type"));
-        OpType opType = opType(name, line, type instanceof Edn.Keyword k ? k.name() : null);
-        Object f = m.get(new Edn.Keyword("f"));
+        Object type = m.get(TYPE);
+        OpType opType = opType(name, line, type == null ? null : rawText(type));
+        Object f = m.get(F);
         if (f == null) {
-            throw new MalformedHistoryException(name, line, "op needs :f");
+            throw new MalformedHistoryException(name, line, where + "op needs :f");
         }
-        Object key = m.get(new Edn.Keyword("key"));
-        Object time = m.get(new Edn.Keyword("time"));
-        events.add(new Event(events.size(), p, opType, f instanceof Edn.Keyword k ? k.name() : f.toString(),
-                key == null ? null : ednText(key), ednValue(m.get(new Edn.Keyword("value"))),
-                time instanceof Long tl ? tl : line));
+        Object key = m.get(KEY);
+        Object time = m.get(TIME);
+        events.add(new Event(events.size(), p, opType, rawText(f), key == null ? null : rawText(key),
+                rawValue(m.get(VALUE), 0), time instanceof Long tl ? tl : -1));
+    }
+
+    /** A keyword's name (namespace included), or any other scalar as text. */
+    private static String rawText(Object o) {
+        if (o instanceof us.bpsm.edn.Keyword k) {
+            return k.getPrefix().isEmpty() ? k.getName() : k.getPrefix() + "/" + k.getName();
+        }
+        return String.valueOf(Edn.convert(o));
+    }
+
+    /**
+     * An op's value in the history's vocabulary, in one pass over what edn-java built: keywords as
+     * {@code ":name"} strings, vectors and lists as immutable Lists, sets as Sets; see {@link Edn} for the rest.
+     */
+    private static Object rawValue(Object v, int depth) {
+        if (v == null || v instanceof Long || v instanceof String || v instanceof Boolean || v instanceof Double) {
+            return v;
+        }
+        if (depth > Edn.MAX_DEPTH) {
+            throw new IllegalArgumentException("value nested deeper than " + Edn.MAX_DEPTH);
+        }
+        if (v instanceof us.bpsm.edn.Keyword) {
+            return ":" + rawText(v);
+        }
+        if (v instanceof List<?> l) {
+            Object[] out = new Object[l.size()];
+            int i = 0;
+            for (Object o : l) {
+                out[i++] = rawValue(o, depth + 1);
+            }
+            return java.util.Collections.unmodifiableList(java.util.Arrays.asList(out));
+        }
+        if (v instanceof java.util.Set<?> set) {
+            List<Object> out = new ArrayList<>(set.size());
+            for (Object o : set) {
+                Object c = rawValue(o, depth + 1);
+                if (c != null) {
+                    out.add(c);
+                }
+            }
+            return java.util.Set.copyOf(out);
+        }
+        if (v instanceof us.bpsm.edn.TaggedValue t) {
+            return rawValue(t.getValue(), depth + 1);
+        }
+        return Values.normalize(Edn.convert(v));
+    }
+
+    /**
+     * Times as recorded when every op has one and they never go back; otherwise (histories of an era
+     * without {@code :time}, or mixed units) the order of the history itself, which Jepsen writes in real
+     * time order.
+     */
+    private static List<Event> withTimes(List<Event> events) {
+        long last = Long.MIN_VALUE;
+        boolean usable = true;
+        for (Event e : events) {
+            if (e.timeNanos() < 0 || e.timeNanos() < last) {
+                usable = false;
+                break;
+            }
+            last = e.timeNanos();
+        }
+        if (usable) {
+            return events;
+        }
+        List<Event> out = new ArrayList<>(events.size());
+        for (Event e : events) {
+            out.add(new Event(e.index(), e.process(), e.type(), e.f(), e.key(), e.value(), e.index() + 1));
+        }
+        return out;
     }
 
     private static String ednText(Object o) {
@@ -310,6 +415,9 @@ public final class HistoryReader {
                 value = Boolean.FALSE;
             }
             events.add(new Event(events.size(), process, type, f, null, value, i + 1));
+        }
+        if (events.isEmpty() && !text.contains("jepsen.util")) {
+            throw new MalformedHistoryException(name, 0, "no operation lines found (is --format right?)");
         }
         return new History(name, events);
     }

@@ -13,7 +13,7 @@ public final class Values {
             return ((Number) v).longValue();
         }
         if (v instanceof java.math.BigInteger b) {
-            return b.longValue();
+            return b.bitLength() < 64 ? (Object) b.longValue() : b; // never truncate a big number silently
         }
         if (v instanceof List<?> l) {
             List<Object> out = new ArrayList<>(l.size());
