@@ -13,7 +13,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
@@ -61,6 +60,23 @@ public final class Checker {
 
     private Checker() {}
 
+    /** Below this many operations a history is checked on the caller's thread alone. */
+    static final int SEQUENTIAL_BELOW_OPS = 200;
+
+    /**
+     * One pool of daemon threads for every check in the process (created on first need, threads kept a
+     * minute once idle), instead of a pool started and stopped per check. Each check bounds its own use
+     * of it to its parallelism.
+     */
+    private static final class SharedPool {
+        static final ExecutorService POOL = new java.util.concurrent.ThreadPoolExecutor(0, Integer.MAX_VALUE, 60,
+                java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.SynchronousQueue<>(), r -> {
+                    Thread t = new Thread(r, "checker");
+                    t.setDaemon(true);
+                    return t;
+                });
+    }
+
     /** Checks a history; {@code model} null means infer it from the operations. */
     public static CheckResult check(History history, Model model, Options options) throws MalformedHistoryException {
         List<Operation> ops = history.operations();
@@ -97,7 +113,10 @@ public final class Checker {
         }
         List<Map.Entry<String, List<Operation>>> order = new ArrayList<>(parts.entrySet());
         order.sort(Comparator.comparingInt((Map.Entry<String, List<Operation>> e) -> -e.getValue().size()));
-        int threads = Math.max(1, Math.min(options.parallelism(), order.size()));
+        // Small histories are checked on the caller's thread: handing keys to other threads costs more
+        // (about 100 us a check, measured) than searching them.
+        int threads = allOps.size() < SEQUENTIAL_BELOW_OPS ? 1
+                : Math.max(1, Math.min(options.parallelism(), order.size()));
         long memoryPerKey = Math.max(1, options.maxMemoryBytes() / threads);
         List<KeyResult> results = new ArrayList<>();
         if (threads == 1) {
@@ -105,27 +124,30 @@ public final class Checker {
                 results.add(checkKey(e.getKey(), e.getValue(), model, deadline, memoryPerKey));
             }
         } else {
-            ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
-                Thread t = new Thread(r, "checker");
-                t.setDaemon(true);
-                return t;
-            });
+            // `threads` workers on the shared pool take keys, largest first, until none are left.
+            java.util.concurrent.atomic.AtomicInteger nextKey = new java.util.concurrent.atomic.AtomicInteger();
+            KeyResult[] byIndex = new KeyResult[order.size()];
+            List<Future<?>> workers = new ArrayList<>();
+            for (int w = 0; w < threads; w++) {
+                workers.add(SharedPool.POOL.submit(() -> {
+                    for (int i = nextKey.getAndIncrement(); i < byIndex.length; i = nextKey.getAndIncrement()) {
+                        Map.Entry<String, List<Operation>> e = order.get(i);
+                        byIndex[i] = checkKey(e.getKey(), e.getValue(), model, deadline, memoryPerKey);
+                    }
+                }));
+            }
             try {
-                List<Future<KeyResult>> futures = new ArrayList<>();
-                for (Map.Entry<String, List<Operation>> e : order) {
-                    futures.add(pool.submit(() -> checkKey(e.getKey(), e.getValue(), model, deadline, memoryPerKey)));
-                }
-                for (Future<KeyResult> f : futures) {
-                    results.add(f.get());
+                for (Future<?> f : workers) {
+                    f.get();
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+                workers.forEach(f -> f.cancel(true));
                 throw new IllegalStateException("checker interrupted", e);
             } catch (ExecutionException e) {
                 throw new IllegalStateException("checker failed: " + e.getCause(), e.getCause());
-            } finally {
-                pool.shutdownNow();
             }
+            results.addAll(java.util.Arrays.asList(byIndex));
         }
         results.sort(Comparator.comparing(KeyResult::key));
         Verdict verdict = Verdict.LINEARIZABLE;
@@ -136,8 +158,8 @@ public final class Checker {
                 verdict = Verdict.UNKNOWN;
             }
         }
-        return new CheckResult(source, model.name(), verdict, (System.nanoTime() - start) / 1_000_000, allOps.size(),
-                results);
+        long nanos = System.nanoTime() - start;
+        return new CheckResult(source, model.name(), verdict, nanos / 1_000_000, nanos / 1_000, allOps.size(), results);
     }
 
     /** A counterexample found on the shortest failing prefix; ids are the partition's. */
