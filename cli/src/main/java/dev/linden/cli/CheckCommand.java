@@ -58,8 +58,24 @@ public final class CheckCommand implements Callable<Integer> {
     @Option(names = "--no-partition", description = "do not split by key (for cross-checking)", hidden = true)
     boolean noPartition;
 
-    @Parameters(paramLabel = "FILE", arity = "1..*", description = "history files")
+    @Parameters(paramLabel = "FILE", arity = "0..*", description = "history files")
     List<Path> files;
+
+    @Option(names = "--generate", paramLabel = "OPS", description = "instead of checking, write a seeded history "
+            + "of OPS register operations, linearizable by construction, to FILE (history.edn format)")
+    Integer generate;
+
+    @Option(names = "--keys", description = "with --generate: registers (default 100)")
+    int keys = 100;
+
+    @Option(names = "--processes", description = "with --generate: concurrent processes (default 50)")
+    int processes = 50;
+
+    @Option(names = "--seed", description = "with --generate: the seed (default 1)")
+    long seed = 1;
+
+    @Option(names = "--stale-read", description = "with --generate: plant one stale read (not linearizable)")
+    boolean staleRead;
 
     @Override
     public Integer call() {
@@ -67,6 +83,13 @@ public final class CheckCommand implements Callable<Integer> {
     }
 
     int run(PrintStream out, PrintStream err) {
+        if (generate != null) {
+            return generate(out, err);
+        }
+        if (files == null || files.isEmpty()) {
+            err.println("linden check: give at least one history FILE (or --generate OPS FILE)");
+            return EXIT_BAD_INPUT;
+        }
         Model m;
         HistoryFormat fmt;
         try {
@@ -150,6 +173,24 @@ public final class CheckCommand implements Callable<Integer> {
             return EXIT_BAD_INPUT;
         }
         return anyIllegal ? EXIT_NOT_LINEARIZABLE : anyUnknown ? EXIT_UNKNOWN : EXIT_OK;
+    }
+
+    private int generate(PrintStream out, PrintStream err) {
+        if (files == null || files.size() != 1 || generate < 1 || keys < 1 || processes < 1) {
+            err.println("linden check: --generate OPS needs exactly one output FILE, and positive --keys, --processes");
+            return EXIT_BAD_INPUT;
+        }
+        try {
+            History h = dev.linden.checker.HistoryGenerator.generate(seed, generate, keys, processes, staleRead);
+            dev.linden.checker.history.HistoryWriter.writeEdn(h, files.get(0));
+            out.println("wrote " + files.get(0) + ": " + generate + " operations on " + keys + " keys by " + processes
+                    + " processes, seed " + seed + (staleRead ? ", one stale read planted (not linearizable)"
+                    : " (linearizable by construction)"));
+            return EXIT_OK;
+        } catch (IOException | IllegalArgumentException | IllegalStateException e) {
+            err.println("linden check: cannot generate: " + e.getMessage());
+            return EXIT_BAD_INPUT;
+        }
     }
 
     static void printDetails(PrintStream out, CheckResult r) {

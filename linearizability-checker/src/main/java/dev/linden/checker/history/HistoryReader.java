@@ -49,6 +49,12 @@ public final class HistoryReader {
             f = detect(file, new String(head, 0, n));
         }
         if (f == HistoryFormat.EDN) {
+            try (java.io.BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+                History fast = parseFlatEdn(name, r);
+                if (fast != null) {
+                    return fast;
+                }
+            }
             // Streamed: one form at a time, never the whole file as one string.
             try (java.io.Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
                 return parseEdn(name, r);
@@ -68,7 +74,15 @@ public final class HistoryReader {
     public static History parse(String name, String text, HistoryFormat format) throws MalformedHistoryException {
         return switch (format) {
             case JSON -> parseJson(name, text);
-            case EDN -> parseEdn(name, new java.io.StringReader(text));
+            case EDN -> {
+                History fast;
+                try {
+                    fast = parseFlatEdn(name, new java.io.BufferedReader(new java.io.StringReader(text)));
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e); // a string reader does not fail
+                }
+                yield fast != null ? fast : parseEdn(name, new java.io.StringReader(text));
+            }
             case JEPSEN_LOG -> parseJepsenLog(name, text);
         };
     }
@@ -230,6 +244,38 @@ public final class HistoryReader {
             }
         }
         return new History(name, Independent.unwrap(withTimes(events)));
+    }
+
+    /**
+     * The fast path ({@link FastEdnLine}): a file of flat op maps, one per line. Returns null at the first
+     * line of any other shape, and the caller reads the file with the general parser instead, which
+     * decides everything the same way and gives the errors.
+     */
+    private static History parseFlatEdn(String name, java.io.BufferedReader in) throws IOException {
+        List<Event> events = new ArrayList<>();
+        FastEdnLine.Names names = new FastEdnLine.Names();
+        for (String line = in.readLine(); line != null; line = in.readLine()) {
+            FastEdnLine.Op op = FastEdnLine.parse(line, names);
+            if (op == null) {
+                return null;
+            }
+            if (op == FastEdnLine.NOTHING || op.process() == null) {
+                continue; // blank, comment, or a nemesis op
+            }
+            OpType type;
+            try {
+                type = OpType.parse(op.type());
+            } catch (IllegalArgumentException e) {
+                return null;
+            }
+            events.add(new Event(events.size(), op.process(), type, op.f(), op.key(), op.value(), op.time()));
+        }
+        return new History(name, Independent.unwrap(withTimes(events)));
+    }
+
+    /** The general EDN path alone (tests compare it with the fast path). */
+    static History parseEdnGeneral(String name, String text) throws MalformedHistoryException {
+        return parseEdn(name, new java.io.StringReader(text));
     }
 
     private static Object next(String name, Edn.Forms forms) throws MalformedHistoryException {
