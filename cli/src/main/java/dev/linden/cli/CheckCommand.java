@@ -77,6 +77,10 @@ public final class CheckCommand implements Callable<Integer> {
     @Option(names = "--stale-read", description = "with --generate: plant one stale read (not linearizable)")
     boolean staleRead;
 
+    @Option(names = "--bench", description = "benchmark: check each FILE (or every file under a directory; "
+            + "default ../shared/corpus/porcupine) warm, many times, and print its best and median microseconds")
+    boolean bench;
+
     @Override
     public Integer call() {
         return run(System.out, System.err);
@@ -85,6 +89,9 @@ public final class CheckCommand implements Callable<Integer> {
     int run(PrintStream out, PrintStream err) {
         if (generate != null) {
             return generate(out, err);
+        }
+        if (bench) {
+            return bench(out, err);
         }
         if (files == null || files.isEmpty()) {
             err.println("linden check: give at least one history FILE (or --generate OPS FILE)");
@@ -173,6 +180,84 @@ public final class CheckCommand implements Callable<Integer> {
             return EXIT_BAD_INPUT;
         }
         return anyIllegal ? EXIT_NOT_LINEARIZABLE : anyUnknown ? EXIT_UNKNOWN : EXIT_OK;
+    }
+
+    /** Checks per file during --bench: at least this many, and for at least BENCH_MILLIS. */
+    private static final int BENCH_MIN_RUNS = 20;
+    private static final long BENCH_MILLIS = 200;
+    private static final long BENCH_WARMUP_MILLIS = 5_000;
+
+    private int bench(PrintStream out, PrintStream err) {
+        List<Path> inputs = files == null || files.isEmpty() ? List.of(Path.of("..", "shared", "corpus", "porcupine"))
+                : files;
+        List<Path> all = new ArrayList<>();
+        for (Path p : inputs) {
+            if (Files.isDirectory(p)) {
+                try (var walk = Files.walk(p)) {
+                    walk.filter(Files::isRegularFile).filter(f -> !f.getFileName().toString().endsWith(".tsv")
+                            && !f.getFileName().toString().endsWith(".md")).sorted().forEach(all::add);
+                } catch (IOException e) {
+                    err.println("linden check: cannot list " + p + ": " + e.getMessage());
+                    return EXIT_BAD_INPUT;
+                }
+            } else {
+                all.add(p);
+            }
+        }
+        if (all.isEmpty()) {
+            err.println("linden check: --bench found no history files in " + inputs);
+            return EXIT_BAD_INPUT;
+        }
+        Checker.Options options = Checker.Options.defaults();
+        List<History> histories = new ArrayList<>();
+        for (Path f : all) {
+            try {
+                histories.add(HistoryReader.read(f, null));
+            } catch (IOException | MalformedHistoryException e) {
+                err.println("linden check: " + f + ": " + e.getMessage());
+                return EXIT_BAD_INPUT;
+            }
+        }
+        // Warm every path first (the JIT compiles what all files need), round-robin for a few seconds.
+        long warmUntil = System.nanoTime() + BENCH_WARMUP_MILLIS * 1_000_000;
+        do {
+            for (History h : histories) {
+                try {
+                    Checker.check(h, null, options);
+                } catch (MalformedHistoryException e) {
+                    err.println("linden check: " + h.source() + ": " + e.getMessage());
+                    return EXIT_BAD_INPUT;
+                }
+            }
+        } while (System.nanoTime() < warmUntil);
+        out.printf("%-60s %7s %-17s %10s %10s %6s%n", "file", "ops", "verdict", "best-us", "median-us", "runs");
+        long sumBest = 0;
+        long minBest = Long.MAX_VALUE;
+        for (int n = 0; n < all.size(); n++) {
+            Path f = all.get(n);
+            History h = histories.get(n);
+            try {
+                List<Long> micros = new ArrayList<>();
+                long until = System.nanoTime() + BENCH_MILLIS * 1_000_000;
+                CheckResult last = null;
+                while (micros.size() < BENCH_MIN_RUNS || (System.nanoTime() < until && micros.size() < 100_000)) {
+                    long t0 = System.nanoTime();
+                    last = Checker.check(h, null, options);
+                    micros.add((System.nanoTime() - t0) / 1_000);
+                }
+                java.util.Collections.sort(micros);
+                long best = micros.get(0);
+                sumBest += best;
+                minBest = Math.min(minBest, best);
+                out.printf("%-60s %7d %-17s %10d %10d %6d%n", f, last.operations(), last.verdict().text(), best,
+                        micros.get(micros.size() / 2), micros.size());
+            } catch (MalformedHistoryException e) {
+                err.println("linden check: " + f + ": " + e.getMessage());
+                return EXIT_BAD_INPUT;
+            }
+        }
+        out.printf("bench: %d files, sum of best %.3f ms, smallest best %d us%n", all.size(), sumBest / 1e3, minBest);
+        return EXIT_OK;
     }
 
     private int generate(PrintStream out, PrintStream err) {
