@@ -249,7 +249,7 @@ public final class Checker {
         ops = model.canonicalize(ops);
         Search s = new Search(model, ops, deadline, memoryBytes);
         Search.Outcome outcome = s.run();
-        if (outcome == Search.Outcome.NOT_LINEARIZABLE && model.pruner(ops) != null) {
+        if (outcome == Search.Outcome.NOT_LINEARIZABLE && s.pruner != null) {
             Refined refined = refine(model, ops, deadline, memoryBytes);
             if (refined != null) {
                 List<Operation> prefix = new ArrayList<>();

@@ -27,7 +27,7 @@ final class Search {
 
     private final Model model;
     private final List<Operation> ops;
-    private final Model.Pruner pruner;
+    final Model.Pruner pruner;
     private final long deadlineNanos;
     private final long maxCacheBytes;
 
