@@ -93,15 +93,16 @@ public final class AppendModel implements Model {
             (op.f().equals("append") ? appendsByValue : putsByValue).computeIfAbsent(v, k -> new ArrayList<>()).add(op);
         }
         List<ReadConstraint> constraints = new ArrayList<>();
+        int[] lengths = lengths(appendsByValue);
         for (Operation op : ops) {
             if (readOnly(op) && !op.indeterminate()) {
                 String v = op.output() == null ? "" : (String) op.output();
-                if (!producible(v, putsByValue, appendsByValue)) {
+                if (!producible(v, putsByValue, appendsByValue, lengths)) {
                     // No put followed by appends spells this string: the read can never be linearized, so no
                     // state can lead to a complete linearization.
                     return (state, linearized) -> false;
                 }
-                ReadConstraint c = parse(op, v, putsByValue, appendsByValue);
+                ReadConstraint c = parse(op, v, putsByValue, appendsByValue, lengths);
                 if (c != null) {
                     constraints.add(c);
                 }
@@ -202,15 +203,21 @@ public final class AppendModel implements Model {
                 }
             }
         }
-        return producible(v, puts, appends);
+        return producible(v, puts, appends, lengths(appends));
+    }
+
+    /** The distinct lengths of the append values, ascending: computed once per history, not once per parse. */
+    private static int[] lengths(Map<String, List<Operation>> appends) {
+        return appends.keySet().stream().mapToInt(String::length).distinct().sorted().toArray();
     }
 
     /** Can some put value (or the empty string) followed by append values spell {@code v}? */
-    private static boolean producible(String v, Map<String, List<Operation>> puts, Map<String, List<Operation>> appends) {
+    private static boolean producible(String v, Map<String, List<Operation>> puts, Map<String, List<Operation>> appends,
+                                      int[] lengths) {
         List<String> starts = new ArrayList<>(puts.keySet());
         starts.add("");
         for (String p : starts) {
-            if (v.startsWith(p) && countParses(v, p.length(), appends, new ArrayList<>(), new int[v.length() + 1],
+            if (v.startsWith(p) && countParses(v, p.length(), appends, lengths, new ArrayList<>(), new int[v.length() + 1],
                     new boolean[v.length() + 1]) > 0) {
                 return true;
             }
@@ -219,7 +226,7 @@ public final class AppendModel implements Model {
     }
 
     private static ReadConstraint parse(Operation read, String v, Map<String, List<Operation>> puts,
-                                        Map<String, List<Operation>> appends) {
+                                        Map<String, List<Operation>> appends, int[] lengths) {
         // Count parses of v as (a put value | nothing) followed by append values; more than one: ambiguous.
         List<String> starts = new ArrayList<>();
         for (String p : puts.keySet()) {
@@ -233,7 +240,7 @@ public final class AppendModel implements Model {
         for (String put : starts) {
             int from = put == null ? 0 : put.length();
             List<String> seq = new ArrayList<>();
-            int count = countParses(v, from, appends, seq, new int[v.length() + 1], new boolean[v.length() + 1]);
+            int count = countParses(v, from, appends, lengths, seq, new int[v.length() + 1], new boolean[v.length() + 1]);
             parses += count;
             if (parses > 1) {
                 return null;
@@ -269,25 +276,26 @@ public final class AppendModel implements Model {
     }
 
     /** Number of ways (capped at 2) to split v[from..] into append values; fills {@code seq} for one way. */
-    private static int countParses(String v, int from, Map<String, List<Operation>> appends, List<String> seq,
-                                   int[] memo, boolean[] known) {
-        List<List<String>> ways = new ArrayList<>();
-        for (int i = 0; i <= v.length(); i++) {
-            ways.add(null);
-        }
-        int[] lengths = appends.keySet().stream().mapToInt(String::length).distinct().sorted().toArray();
-        int count = parsesFrom(v, from, appends, lengths, memo, known, ways);
+    private static int countParses(String v, int from, Map<String, List<Operation>> appends, int[] lengths,
+                                   List<String> seq, int[] memo, boolean[] known) {
+        int[] next = new int[v.length() + 1];
+        java.util.Arrays.fill(next, -1);
+        int count = parsesFrom(v, from, appends, lengths, memo, known, next);
         if (count > 0) {
-            seq.addAll(ways.get(from));
+            for (int pos = from; pos < v.length(); pos = next[pos]) {
+                seq.add(v.substring(pos, next[pos]));
+            }
         }
         return count;
     }
 
-    /** Memoized on the position: memo[i] ways (capped at 2) to parse v[i..], one of them in oneWay[i]. */
+    /**
+     * Memoized on the position: memo[i] ways (capped at 2) to parse v[i..]; {@code next[i]} is where the first
+     * piece of one such way ends (the way is read back by following {@code next}).
+     */
     private static int parsesFrom(String v, int from, Map<String, List<Operation>> appends, int[] lengths,
-                                  int[] memo, boolean[] known, List<List<String>> oneWay) {
+                                  int[] memo, boolean[] known, int[] next) {
         if (from == v.length()) {
-            oneWay.set(from, List.of());
             return 1;
         }
         if (known[from]) {
@@ -296,16 +304,12 @@ public final class AppendModel implements Model {
         int ways = 0;
         for (int i = 0; i < lengths.length && ways < 2 && from + lengths[i] <= v.length(); i++) {
             int end = from + lengths[i];
-            String piece = v.substring(from, end);
-            if (!appends.containsKey(piece)) {
+            if (!appends.containsKey(v.substring(from, end))) {
                 continue;
             }
-            int w = parsesFrom(v, end, appends, lengths, memo, known, oneWay);
-            if (w > 0 && oneWay.get(from) == null) {
-                List<String> seq = new ArrayList<>();
-                seq.add(piece);
-                seq.addAll(oneWay.get(end));
-                oneWay.set(from, seq);
+            int w = parsesFrom(v, end, appends, lengths, memo, known, next);
+            if (w > 0 && next[from] < 0) {
+                next[from] = end;
             }
             ways += w;
         }
