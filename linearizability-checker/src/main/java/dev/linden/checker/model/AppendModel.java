@@ -97,12 +97,12 @@ public final class AppendModel implements Model {
         for (Operation op : ops) {
             if (readOnly(op) && !op.indeterminate()) {
                 String v = op.output() == null ? "" : (String) op.output();
-                if (!producible(v, putsByValue, appendsByValue, lengths)) {
+                ReadConstraint c = parse(op, v, putsByValue, appendsByValue, lengths);
+                if (c == UNPRODUCIBLE) {
                     // No put followed by appends spells this string: the read can never be linearized, so no
                     // state can lead to a complete linearization.
                     return (state, linearized) -> false;
                 }
-                ReadConstraint c = parse(op, v, putsByValue, appendsByValue, lengths);
                 if (c != null) {
                     constraints.add(c);
                 }
@@ -225,6 +225,10 @@ public final class AppendModel implements Model {
         return false;
     }
 
+    /**
+     * The read's constraint if its value parses one way; null if it parses several ways or a piece has no
+     * single candidate op (no constraint, but spellable); {@link #UNPRODUCIBLE} if it parses no way at all.
+     */
     private static ReadConstraint parse(Operation read, String v, Map<String, List<Operation>> puts,
                                         Map<String, List<Operation>> appends, int[] lengths) {
         // Count parses of v as (a put value | nothing) followed by append values; more than one: ambiguous.
@@ -272,8 +276,11 @@ public final class AppendModel implements Model {
                 }
             }
         }
-        return parses == 1 ? found : null;
+        return parses == 1 ? found : parses == 0 ? UNPRODUCIBLE : null;
     }
+
+    /** What {@link #parse} returns for a read that no put and appends can spell. */
+    private static final ReadConstraint UNPRODUCIBLE = new ReadConstraint();
 
     /** Number of ways (capped at 2) to split v[from..] into append values; fills {@code seq} for one way. */
     private static int countParses(String v, int from, Map<String, List<Operation>> appends, int[] lengths,
