@@ -235,4 +235,22 @@ class JepsenHistoriesTest {
         assertEquals("{:index 3, :time 1500, :type :ok, :process 1, :f :cas, :key 7, :value [1 2]}",
                 HistoryWriter.ednLine(e, false));
     }
+
+    @Test
+    void jsonArraysAndJsonLinesStreamToTheSameOperations() throws Exception {
+        String[] ops = {
+            "{\"type\": \"invoke\", \"process\": 0, \"f\": \"write\", \"value\": 1}",
+            "{\"type\": \"info\", \"process\": \"nemesis\", \"f\": \"kill\"}",
+            "{\"type\": \"ok\", \"process\": 0, \"f\": \"write\", \"value\": 1}",
+            "{\"type\": \"invoke\", \"process\": 1, \"f\": \"read\", \"value\": null}",
+            "{\"type\": \"ok\", \"process\": 1, \"f\": \"read\", \"value\": 0}"};
+        History lines = read("h.jsonl", String.join("\n", ops) + "\n");
+        History array = read("h.json", "[" + String.join(", ", ops) + "]");
+        assertEquals(4, lines.events().size());
+        assertEquals(lines.operations(), array.operations());
+        assertEquals(Verdict.NOT_LINEARIZABLE, verdict(array), "one-line array: order still comes from the history");
+        MalformedHistoryException e = assertThrows(MalformedHistoryException.class,
+                () -> read("bad.jsonl", ops[0] + "\n" + ops[2] + "\n{\"type\": \"ok\",, }\n"));
+        assertEquals(3, e.line(), e.getMessage());
+    }
 }

@@ -62,6 +62,13 @@ public final class HistoryReader {
                 throw e.getCause();
             }
         }
+        if (f == HistoryFormat.JSON) {
+            try (java.io.Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+                return parseJson(name, r);
+            } catch (java.io.UncheckedIOException e) {
+                throw e.getCause();
+            }
+        }
         String text = Files.readString(file, StandardCharsets.UTF_8);
         return parse(name, text, f);
     }
@@ -73,7 +80,7 @@ public final class HistoryReader {
      */
     public static History parse(String name, String text, HistoryFormat format) throws MalformedHistoryException {
         return switch (format) {
-            case JSON -> parseJson(name, text);
+            case JSON -> parseJson(name, new java.io.StringReader(text));
             case EDN -> {
                 History fast;
                 try {
@@ -110,39 +117,38 @@ public final class HistoryReader {
 
     // ------------------------------------------------------------------ JSON
 
-    private static History parseJson(String name, String text) throws MalformedHistoryException {
+    /**
+     * JSON in one streaming pass: a top-level array of op objects, or one op object per line (JSON lines).
+     * Each op is read as a small tree, turned into an event and dropped; the file is never one string.
+     */
+    private static History parseJson(String name, java.io.Reader reader) throws MalformedHistoryException {
         List<Event> events = new ArrayList<>();
-        String t = text.stripLeading();
-        if (t.startsWith("[")) {
-            JsonNode root;
-            try {
-                root = JSON.readTree(text);
-            } catch (JsonProcessingException e) {
-                throw new MalformedHistoryException(name, e.getLocation() == null ? 0 : e.getLocation().getLineNr(),
-                        "bad JSON: " + e.getOriginalMessage());
+        try (com.fasterxml.jackson.core.JsonParser p = JSON.getFactory().createParser(reader)) {
+            com.fasterxml.jackson.core.JsonToken t = p.nextToken();
+            if (t == null) {
+                return new History(name, events);
             }
-            int i = 0;
-            for (JsonNode op : root) {
-                i++;
-                addJsonOp(name, i, op, events);
+            boolean array = t == com.fasterxml.jackson.core.JsonToken.START_ARRAY;
+            if (array) {
+                t = p.nextToken();
             }
-        } else {
-            String[] lines = text.split("\n", -1);
-            for (int i = 0; i < lines.length; i++) {
-                String line = lines[i].strip();
-                if (line.isEmpty()) {
-                    continue;
-                }
-                JsonNode op;
-                try {
-                    op = JSON.readTree(line);
-                } catch (JsonProcessingException e) {
-                    throw new MalformedHistoryException(name, i + 1, "bad JSON: " + e.getOriginalMessage());
-                }
-                addJsonOp(name, i + 1, op, events);
+            while (t != null && t != com.fasterxml.jackson.core.JsonToken.END_ARRAY) {
+                int line = p.currentLocation().getLineNr();
+                JsonNode op = JSON.readTree(p);
+                addJsonOp(name, line, op, events);
+                t = p.nextToken();
             }
+            if (array && t == com.fasterxml.jackson.core.JsonToken.END_ARRAY && p.nextToken() != null) {
+                throw new MalformedHistoryException(name, p.currentLocation().getLineNr(),
+                        "after the history's array, found more JSON");
+            }
+        } catch (JsonProcessingException e) {
+            throw new MalformedHistoryException(name, e.getLocation() == null ? 0 : e.getLocation().getLineNr(),
+                    "bad JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
-        return new History(name, Independent.unwrap(events));
+        return new History(name, Independent.unwrap(withTimes(events)));
     }
 
     private static void addJsonOp(String name, int line, JsonNode op, List<Event> events)
@@ -163,7 +169,7 @@ public final class HistoryReader {
             throw new MalformedHistoryException(name, line, "op needs \"f\"");
         }
         JsonNode key = op.get("key");
-        long time = op.has("time") ? op.get("time").asLong() : line;
+        long time = op.has("time") && op.get("time").canConvertToLong() ? op.get("time").asLong() : -1;
         events.add(new Event(events.size(), process.asLong(), type, f,
                 key == null || key.isNull() ? null : key.asText(), jsonValue(op.get("value")), time));
     }
