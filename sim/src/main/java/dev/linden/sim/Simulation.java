@@ -58,6 +58,11 @@ public final class Simulation {
         this.network = new SimNetwork(loop, root.split());
     }
 
+    /** A simulation that is wired but not run (tests of the simulator's own parts). */
+    static Simulation forTest(SimConfig config) {
+        return new Simulation(config);
+    }
+
     /** Runs one seed to completion. Never throws for a failing run: the result says what failed. */
     public static SimResult run(SimConfig config) {
         return run(config, null);
