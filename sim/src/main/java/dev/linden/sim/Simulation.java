@@ -35,6 +35,8 @@ public final class Simulation {
     /** Bound on queued events: a run that needs more is a harness error, not an OOM. */
     private static final long MAX_QUEUED_EVENTS = 5_000_000;
     private static final long SUPERVISOR_PERIOD_NANOS = 500 * MS;
+    /** Bound on convergence once the clients stopped: every up replica applies the same log. */
+    static final long CONVERGENCE_MILLIS = 20_000;
 
     private final SimConfig config;
     private final SimLoop loop = new SimLoop(MAX_QUEUED_EVENTS);
@@ -210,6 +212,12 @@ public final class Simulation {
         }
         long drainUntil = loop.nowNanos() + 3 * SimClient.OP_TIMEOUT_NANOS;
         loop.runUntil(drainUntil, () -> violation != null || clients.stream().allMatch(SimClient::idle));
+        // Convergence: every replica that is up applies the same log (same index), within a bound.
+        boolean converged = true;
+        if (violation == null && live) {
+            loop.runUntil(loop.nowNanos() + CONVERGENCE_MILLIS * MS, () -> violation != null || converged());
+            converged = violation != null || converged();
+        }
         long ops = recorder.count(OpType.INVOKE);
         if (violation == null) {
             checkReplicasAgree();
@@ -228,6 +236,11 @@ public final class Simulation {
             exit = 2;
             detail = "no write succeeded within " + config.livenessMillis() + " ms after every fault was healed; "
                     + nodeStates();
+        } else if (!converged) {
+            verdict = "liveness-failure";
+            exit = 2;
+            detail = "replicas did not converge within " + CONVERGENCE_MILLIS + " ms after the clients stopped "
+                    + "(every replica that is up must apply the same log); " + nodeStates();
         } else {
             String lost = lostAcknowledgedWrite();
             if (lost != null) {
@@ -254,6 +267,30 @@ public final class Simulation {
         loop.mix(monitor.snapshotLoads);
         return new SimResult(config.seed(), ops, faultsInjected, verdict, exit, loop.traceHash(), loop.nowNanos(),
                 System.nanoTime() - wallStart, loop.eventsRun(), checkNanos, detail);
+    }
+
+    /**
+     * Whether every node that is up has applied the same index, and that index is at least every up node's
+     * commit index (nothing committed is left unapplied anywhere).
+     */
+    private boolean converged() {
+        long applied = -1;
+        long commit = 0;
+        for (SimNode n : nodes.values()) {
+            if (permanentlyDown(n)) {
+                continue;
+            }
+            if (!n.up || n.kv == null || n.raft == null || n.raft.core() == null) {
+                return false;
+            }
+            long a = n.kv.lastAppliedIndex();
+            if (applied >= 0 && a != applied) {
+                return false;
+            }
+            applied = a;
+            commit = Math.max(commit, n.raft.core().commitIndex());
+        }
+        return applied >= commit;
     }
 
     /** Replicas that applied the same prefix of the log must hold the same state, snapshots or not. */
