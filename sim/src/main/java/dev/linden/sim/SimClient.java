@@ -14,11 +14,16 @@ import java.util.SplittableRandom;
  * A client process, Jepsen style: one operation at a time, recorded as invoke then ok / fail / info.
  * It finds the leader, follows redirects, and retries with the same session sequence number, so a
  * retried write applies once. An operation still unresolved at its deadline is recorded as info if any
- * attempt may have taken effect, fail if every attempt was definitely refused.
+ * attempt may have taken effect, fail if every attempt was definitely refused. An OK to any attempt of
+ * the operation in flight completes it, a late one included (every attempt is the same command, with the
+ * same session sequence number), so late acknowledgements are checked too. Deadlines are drawn from the
+ * seed: most operations give up after a second, some wait five.
  */
 final class SimClient {
-    static final long OP_TIMEOUT_NANOS = 1_000_000_000L;
-    static final long ATTEMPT_TIMEOUT_NANOS = 250_000_000L;
+    /** The longest an operation waits before it is recorded as info (or fail). */
+    static final long OP_TIMEOUT_NANOS = 5_000_000_000L;
+    private static final long SHORT_OP_TIMEOUT_NANOS = 1_000_000_000L;
+    private static final long ATTEMPT_TIMEOUT_NANOS = 250_000_000L;
 
     private final Simulation sim;
     private final SimLoop loop;
@@ -40,6 +45,8 @@ final class SimClient {
     private HistoryRecorder.Handle handle;
     private KvCommand command;
     private long requestId;
+    /** Request ids of this operation's attempts are this one and up. */
+    private long firstRequestId;
     private long deadlineNanos;
     private boolean maybeApplied;
     private long invokedAtNanos;
@@ -82,7 +89,8 @@ final class SimClient {
         invokedAtNanos = loop.nowNanos();
         handle = recorder.invoke(process, inv, invokedAtNanos);
         command = toCommand(inv);
-        deadlineNanos = invokedAtNanos + OP_TIMEOUT_NANOS;
+        deadlineNanos = invokedAtNanos + (random.nextInt(5) == 0 ? OP_TIMEOUT_NANOS : SHORT_OP_TIMEOUT_NANOS);
+        firstRequestId = nextRequestId;
         maybeApplied = false;
         attempt();
     }
@@ -122,8 +130,11 @@ final class SimClient {
     }
 
     private void onResponse(ClientResponse r) {
-        if (handle == null || r.requestId() != requestId) {
-            return; // late or duplicated answer to an earlier attempt
+        if (handle == null || r.requestId() < firstRequestId) {
+            return; // an answer to an operation already recorded
+        }
+        if (r.requestId() != requestId && r.status() != ClientResponse.Status.OK) {
+            return; // a refusal of an attempt since replaced: the latest attempt decides
         }
         requestId = -1;
         switch (r.status()) {
