@@ -249,7 +249,7 @@ class RealClusterTest {
                 r.nextBytes(junk);
                 if (round % 3 == 0) {
                     // A valid header announcing a 2 GB frame: must be refused before any allocation.
-                    junk = new byte[] {0x4C, 0x4E, 1, 10, 0x7F, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, 1, 2, 3};
+                    junk = new byte[] {0x4C, 0x4E, (byte) dev.linden.kvnode.net.Wire.VERSION, 10, 0x7F, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, 1, 2, 3};
                 } else if (round % 3 == 1) {
                     junk[0] = 0x4C;
                     junk[1] = 0x4E; // right magic, garbage after

@@ -150,6 +150,7 @@ final class SimClient {
                 maybeApplied = true;
                 retry(5_000_000);
             }
+            case INVALID, NO_SPACE -> finish(maybeApplied ? 'i' : 'f', null); // refused for good by this attempt
         }
     }
 

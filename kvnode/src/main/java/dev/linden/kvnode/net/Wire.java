@@ -17,7 +17,7 @@ import java.util.List;
  *   0       2     3     4           8
  *   +-------+-----+-----+-----------+--------------------+
  *   | magic | ver | typ | length    | payload (length B) |
- *   | "LN"  |  1  |     | uint32 BE |                    |
+ *   | "LN"  |  2  |     | uint32 BE |                    |
  *   +-------+-----+-----+-----------+--------------------+
  * </pre>
  * {@code length} is at most the configured maximum frame size; the frame decoder rejects larger ones
@@ -26,7 +26,8 @@ import java.util.List;
  */
 public final class Wire {
     public static final int MAGIC = 0x4C4E;
-    public static final int VERSION = 1;
+    /** 2: Hello carries the cluster id, HeartbeatResponse the follower's last index. */
+    public static final int VERSION = 2;
     public static final int HEADER_BYTES = 8;
     public static final int LENGTH_OFFSET = 4;
     public static final int DEFAULT_MAX_FRAME_BYTES = 16 << 20;
