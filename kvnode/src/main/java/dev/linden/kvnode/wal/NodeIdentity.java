@@ -130,13 +130,7 @@ public record NodeIdentity(String clusterId, int nodeId, List<Integer> members) 
         crc.update(body);
         ByteBuffer b = ByteBuffer.allocate(12 + body.length);
         b.putInt(MAGIC).putInt((int) crc.getValue()).putInt(body.length).put(body).flip();
-        try (VfsFile f = vfs.open(TMP, true)) {
-            f.truncate(0);
-            f.write(0, b);
-            f.syncNow();
-        }
-        vfs.rename(TMP, FILE);
-        vfs.syncDirectory();
+        WalLogStore.replaceDurably(vfs, TMP, FILE, b);
     }
 
     static NodeIdentity read(Vfs vfs) throws IOException {

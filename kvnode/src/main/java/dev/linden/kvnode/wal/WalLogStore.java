@@ -419,12 +419,20 @@ public final class WalLogStore implements LogStore {
         crc.update(b.array(), 0, 16);
         b.putInt((int) crc.getValue());
         b.flip();
-        try (VfsFile f = vfs.open(HARD_STATE_TMP, true)) {
+        replaceDurably(vfs, HARD_STATE_TMP, HARD_STATE, b);
+    }
+
+    /**
+     * Replaces file {@code name} with {@code content} so that a crash leaves the old or the new version,
+     * never a mix: write a temporary file, force it, rename it over the old one, force the directory.
+     */
+    static void replaceDurably(Vfs vfs, String tmp, String name, ByteBuffer content) throws IOException {
+        try (VfsFile f = vfs.open(tmp, true)) {
             f.truncate(0);
-            f.write(0, b);
+            f.write(0, content);
             f.syncNow();
         }
-        vfs.rename(HARD_STATE_TMP, HARD_STATE);
+        vfs.rename(tmp, name);
         vfs.syncDirectory();
     }
 
