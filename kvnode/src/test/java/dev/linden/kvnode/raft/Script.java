@@ -25,6 +25,9 @@ final class Script {
     final List<Message> sentLog = new ArrayList<>();
     final Set<Integer> isolated = new HashSet<>();
     final Set<Long> cutLinks = new HashSet<>();
+    /** When non-null, every Ready handled and every message delivered is described here (golden traces). */
+    List<String> trace;
+
     /** If true, log writes become durable as soon as they are issued (except on manualSync nodes). */
     boolean autoSync = true;
     final Set<Integer> manualSync = new HashSet<>();
@@ -99,6 +102,9 @@ final class Script {
         int bound = 1000;
         while (core.hasReady() && bound-- > 0) {
             Ready r = core.ready();
+            if (trace != null) {
+                Trace.ready(trace, id, r);
+            }
             if (r.hardState() != null) {
                 hardStates.put(id, r.hardState());
             }
@@ -147,6 +153,9 @@ final class Script {
                 continue;
             }
             if (reachable(m)) {
+                if (trace != null) {
+                    trace.add("deliver " + Trace.message(m));
+                }
                 node(m.to()).step(m);
                 collect(m.to());
             }
