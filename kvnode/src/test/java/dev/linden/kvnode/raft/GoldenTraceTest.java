@@ -26,7 +26,8 @@ import org.junit.jupiter.api.TestFactory;
  *
  * <p>Commands: {@code cluster N} (a fresh cluster of N nodes, durable writes synced at once),
  * {@code campaign ID}, {@code propose ID CMD...}, {@code stabilize}, {@code tick ID TICKS},
- * {@code tick-all TICKS}, {@code isolate ID}, {@code cut A B}, {@code heal}, {@code restart ID},
+ * {@code tick-all TICKS}, {@code isolate ID}, {@code cut A B}, {@code heal}, {@code expire-lease ID...}
+ * (the nodes forget the leader without campaigning), {@code restart ID},
  * {@code lose-tail ID KEEP} (the node's durable log keeps only its first KEEP entries, as after a cut
  * WAL tail), {@code wipe ID} (log and hard state gone), {@code read-index ID CTX}, {@code status}.
  */
@@ -125,6 +126,8 @@ class GoldenTraceTest {
             case "isolate" -> s.isolate(id(w[1]));
             case "cut" -> s.cut(id(w[1]), id(w[2]));
             case "heal" -> s.heal();
+            case "expire-lease" -> s.expireLease(List.of(w).subList(1, w.length).stream().mapToInt(GoldenTraceTest::id)
+                    .toArray());
             case "restart" -> s.restart(id(w[1]), RaftConfig.defaults());
             case "lose-tail" -> {
                 List<Entry> log = s.durableLogs.get(id(w[1]));
