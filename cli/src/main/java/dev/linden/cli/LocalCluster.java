@@ -163,8 +163,9 @@ public final class LocalCluster {
     private static Optional<String> commandLine(ProcessHandle ph) {
         Path proc = Path.of("/proc", String.valueOf(ph.pid()), "cmdline");
         try {
-            return Optional.of(new String(Files.readAllBytes(proc), java.nio.charset.StandardCharsets.UTF_8)
-                    .replace('\0', ' '));
+            String cmd = new String(Files.readAllBytes(proc), java.nio.charset.StandardCharsets.UTF_8).replace('\0', ' ');
+            // A process that is exiting (or a zombie) shows an empty command line: not evidence of another process.
+            return cmd.isBlank() ? Optional.empty() : Optional.of(cmd);
         } catch (IOException e) {
             return ph.info().commandLine(); // not Linux: what the JDK can tell
         }
@@ -195,10 +196,12 @@ public final class LocalCluster {
         return true;
     }
 
-    /** kill -9. */
+    /** kill -9, and wait until the process is gone. */
     public void killNode(int id) {
-        process(id).ifPresent(ProcessHandle::destroyForcibly);
-        process(id).ifPresent(p -> p.onExit().join());
+        process(id).ifPresent(ph -> {
+            ph.destroyForcibly();
+            ph.onExit().join();
+        });
     }
 
     /** One node's status, if it answers within 2 s. */
