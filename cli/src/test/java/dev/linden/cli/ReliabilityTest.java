@@ -63,8 +63,9 @@ class ReliabilityTest {
         return c;
     }
 
+    /** Generous request timeouts: these tests are about data, not latency, and CI machines stall. */
     private KvClient client(LocalCluster c) {
-        KvClient k = new KvClient(c.clientEndpoints(), new KvClient.Options(500, 8_000, 256));
+        KvClient k = new KvClient(c.clientEndpoints(), new KvClient.Options(500, 20_000, 256));
         clients.add(k);
         return k;
     }
