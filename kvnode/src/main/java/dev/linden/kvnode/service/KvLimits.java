@@ -46,7 +46,10 @@ public record KvLimits(int maxKeyBytes, int maxValueBytes, long quotaBytes) {
         return null;
     }
 
-    /** Bytes a write may add to the stored data (its key and value), for the quota. */
+    /**
+     * An upper bound on the bytes a write may add to the stored data, for the quota: its whole encoded
+     * command (key and value plus a few dozen bytes of header).
+     */
     static long addedBytes(byte[] command) {
         return command.length;
     }

@@ -130,7 +130,7 @@ public record NodeIdentity(String clusterId, int nodeId, List<Integer> members) 
         crc.update(body);
         ByteBuffer b = ByteBuffer.allocate(12 + body.length);
         b.putInt(MAGIC).putInt((int) crc.getValue()).putInt(body.length).put(body).flip();
-        WalLogStore.replaceDurably(vfs, TMP, FILE, b);
+        VfsFiles.replaceDurably(vfs, TMP, FILE, b);
     }
 
     static NodeIdentity read(Vfs vfs) throws IOException {
@@ -141,7 +141,7 @@ public record NodeIdentity(String clusterId, int nodeId, List<Integer> members) 
                 throw new IOException("identity file is corrupted (size " + size + ")");
             }
             b = ByteBuffer.allocate((int) size);
-            WalLogStore.readFully(f, 0, b);
+            VfsFiles.readFully(f, 0, b);
         }
         b.flip();
         if (b.remaining() < 12 || b.getInt(0) != MAGIC || b.getInt(8) != b.remaining() - 12) {

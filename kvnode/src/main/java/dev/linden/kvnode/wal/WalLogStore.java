@@ -226,7 +226,7 @@ public final class WalLogStore implements LogStore {
                 throw new IOException("WAL segment " + name + " too large: " + size + " bytes");
             }
             buf = ByteBuffer.allocate((int) size);
-            readFully(f, 0, buf);
+            VfsFiles.readFully(f, 0, buf);
             buf.flip();
         }
         if (buf.remaining() < SEGMENT_HEADER_BYTES) {
@@ -283,17 +283,6 @@ public final class WalLogStore implements LogStore {
     }
 
     /** Reads from {@code pos} until {@code dst} is full or the file ends; returns the bytes read. */
-    static int readFully(VfsFile f, long pos, ByteBuffer dst) throws IOException {
-        int total = 0;
-        while (dst.hasRemaining()) {
-            int n = f.read(pos + total, dst);
-            if (n < 0) {
-                break;
-            }
-            total += n;
-        }
-        return total;
-    }
 
     /** Deletes every segment (the log is replaced by a snapshot) and forgets them; the caller starts a new one. */
     private void deleteAllSegments() throws IOException {
@@ -419,22 +408,9 @@ public final class WalLogStore implements LogStore {
         crc.update(b.array(), 0, 16);
         b.putInt((int) crc.getValue());
         b.flip();
-        replaceDurably(vfs, HARD_STATE_TMP, HARD_STATE, b);
+        VfsFiles.replaceDurably(vfs, HARD_STATE_TMP, HARD_STATE, b);
     }
 
-    /**
-     * Replaces file {@code name} with {@code content} so that a crash leaves the old or the new version,
-     * never a mix: write a temporary file, force it, rename it over the old one, force the directory.
-     */
-    static void replaceDurably(Vfs vfs, String tmp, String name, ByteBuffer content) throws IOException {
-        try (VfsFile f = vfs.open(tmp, true)) {
-            f.truncate(0);
-            f.write(0, content);
-            f.syncNow();
-        }
-        vfs.rename(tmp, name);
-        vfs.syncDirectory();
-    }
 
     // ------------------------------------------------------------------ appends (writer stage)
 
@@ -694,7 +670,7 @@ public final class WalLogStore implements LogStore {
                 while (pos < end) {
                     buf.clear();
                     buf.limit((int) Math.min(buf.capacity(), end - pos));
-                    int n = readFully(f, pos, buf);
+                    int n = VfsFiles.readFully(f, pos, buf);
                     buf.flip();
                     int consumed = 0;
                     boolean endOfData = false;
@@ -826,7 +802,7 @@ public final class WalLogStore implements LogStore {
                 throw new IOException("snapshot " + index + " has no bytes " + offset + "+" + length);
             }
             ByteBuffer b = ByteBuffer.allocate(length);
-            if (readFully(f, SNAPSHOT_HEADER_BYTES + offset, b) < length) {
+            if (VfsFiles.readFully(f, SNAPSHOT_HEADER_BYTES + offset, b) < length) {
                 throw new IOException("snapshot " + index + " ended early");
             }
             return b.array();
@@ -841,7 +817,7 @@ public final class WalLogStore implements LogStore {
                 throw new IOException("snapshot " + name + " is corrupted: bad size " + size);
             }
             b = ByteBuffer.allocate((int) size);
-            readFully(f, 0, b);
+            VfsFiles.readFully(f, 0, b);
             b.flip();
         }
         int len = b.getInt(20);
