@@ -283,7 +283,7 @@ public final class Simulation {
             if (!n.up || n.kv == null || n.raft == null || n.raft.core() == null) {
                 return false;
             }
-            long a = n.kv.lastAppliedIndex();
+            long a = n.raft.core().appliedIndex(); // the log's index (the KV's own counts commands only)
             if (applied >= 0 && a != applied) {
                 return false;
             }
