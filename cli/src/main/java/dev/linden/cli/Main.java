@@ -23,6 +23,7 @@ public final class Main implements Runnable {
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
         cl.addSubcommand("test", new TestCommand());
+        cl.addSubcommand("analyze", new AnalyzeCommand());
         cl.addSubcommand("check", new CheckCommand());
         cl.addSubcommand("sim", new SimCommand());
         cl.addSubcommand("node", new NodeCommand());
@@ -30,14 +31,5 @@ public final class Main implements Runnable {
         cl.addSubcommand("kv", new KvCliCommand());
         cl.addSubcommand("bench", new BenchCommand());
         return cl;
-    }
-
-    /** Listed for --help; the launcher script runs the suite itself (it needs Maven, not this JVM). */
-    @Command(name = "test", description = "Run the whole test suite (mvn -B verify). Handled by the ./linden script.")
-    static final class TestCommand implements Runnable {
-        @Override
-        public void run() {
-            System.err.println("run the test suite with ./linden test (it calls mvn -B verify)");
-        }
     }
 }

@@ -1,29 +1,36 @@
 package dev.linden.cli;
 
-import dev.linden.nemesis.FaultKind;
-import dev.linden.sim.SimConfig;
-import dev.linden.sim.SimResult;
-import dev.linden.sim.Simulation;
+import dev.linden.harness.TestResult;
+import dev.linden.harness.TestSpec;
+import dev.linden.workloads.Workload;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code ./linden sim}: deterministic simulated clusters under faults, checked for safety, liveness and
- * linearizability. One line per seed, then a summary; exit 0 all passed, 1 safety or linearizability
- * violation, 2 liveness failure, 3 harness error (or a check that could not decide).
+ * {@code ./linden sim}: a sweep of one test definition over seeds on the simulator. One line per seed
+ * (with its trace hash), then a summary. Only failing seeds are stored, each with the command that
+ * replays it. {@code --shard I/N} runs the seeds whose position in the sweep is I modulo N, so a CI matrix
+ * or a Kubernetes Indexed Job can split a sweep. Exit 0 all valid, 1 some invalid, 2 some unknown, 3
+ * harness error.
  */
 @Command(name = "sim", mixinStandardHelpOptions = true,
-        description = "Run simulated clusters under faults and check them (deterministic per seed).")
+        description = "Sweep a simulated test over seeds (deterministic per seed); failing seeds are stored with "
+                + "their replay command. Exit 0 all valid, 1 some invalid, 2 some unknown, 3 harness error.")
 public final class SimCommand implements Callable<Integer> {
+    @Mixin
+    TestOptions options = new TestOptions();
+
     @Option(names = "--seeds", description = "how many seeds to run (default 20)")
     int seeds = 20;
 
@@ -33,38 +40,18 @@ public final class SimCommand implements Callable<Integer> {
     @Option(names = "--seed", description = "run exactly this seed")
     Long seed;
 
-    @Option(names = "--nodes", description = "cluster size, 3 or 5 (default 3)")
-    int nodes = 3;
-
-    @Option(names = "--duration", description = "simulated seconds of the fault phase (default 30)")
-    double durationSeconds = 30;
-
-    @Option(names = "--faults", description = "all, none, or a list of: partition, clog, loss, duplicate, reorder, "
-            + "crash, pause, clock, disk-full, bitflip, disk-loss (default all)")
-    String faults = "all";
-
-    @Option(names = "--clients", description = "client processes (default 5)")
-    int clients = 5;
-
-    @Option(names = "--workload", description = "register or append (default register)")
-    String workload = "register";
-
-    @Option(names = "--intensity", description = "fault rate multiplier: 0.1 rare ... 1 default ... 10 storm")
-    double intensity = 1.0;
+    @Option(names = "--shard", description = "I/N: run only the seeds at positions I, I+N, I+2N, ... of the sweep (0 <= I < N)")
+    String shard;
 
     @Option(names = "--threads", description = "seeds run in parallel (default: cores)")
     int threads = Runtime.getRuntime().availableProcessors();
 
-    @Option(names = "--bug", description = "run a deliberately broken variant: local-reads (no ReadIndex), "
-            + "fsync-lies (acks before data is durable) or empty-rejoin (a node whose disk was replaced rejoins "
-            + "as a new voter)")
-    String bug;
-
-    @Option(names = "--save-history", description = "directory to save the history of each failing seed (EDN)")
-    java.nio.file.Path saveHistory;
-
-    @Option(names = "--verbose", description = "print the detail of every failure in full")
+    @Option(names = "--verbose", description = "print every failure's reasons in full")
     boolean verbose;
+
+    public SimCommand() {
+        options.nodes = 3;
+    }
 
     @Override
     public Integer call() {
@@ -72,58 +59,87 @@ public final class SimCommand implements Callable<Integer> {
     }
 
     int run(PrintStream out, PrintStream err) {
-        Set<FaultKind> faultSet;
-        try {
-            faultSet = FaultKind.parseList(faults);
-        } catch (IllegalArgumentException e) {
-            err.println("linden sim: " + e.getMessage());
+        String bad = options.validate();
+        if (bad != null || seeds < 1 || threads < 1) {
+            err.println("linden sim: " + (bad != null ? bad : "--seeds and --threads must be >= 1"));
             return 3;
         }
-        if ((nodes != 3 && nodes != 5) || seeds < 1 || durationSeconds < 0.1 || clients < 1 || threads < 1
-                || !(intensity > 0) || intensity > 10
-                || !(workload.equals("register") || workload.equals("append"))
-                || (bug != null && !List.of("local-reads", "fsync-lies", "empty-rejoin").contains(bug))) {
-            err.println("linden sim: need --nodes 3|5, --seeds >= 1, --duration >= 0.1, --clients >= 1, "
-                    + "--workload register|append, --bug local-reads|fsync-lies|empty-rejoin");
-            return 3;
+        int shardIndex = 0;
+        int shardCount = 1;
+        if (shard != null) {
+            String[] p = shard.split("/");
+            try {
+                shardIndex = Integer.parseInt(p[0]);
+                shardCount = Integer.parseInt(p[1]);
+            } catch (RuntimeException e) {
+                shardCount = 0;
+            }
+            if (p.length != 2 || shardCount < 1 || shardIndex < 0 || shardIndex >= shardCount) {
+                err.println("linden sim: --shard is I/N with 0 <= I < N, e.g. --shard 2/8");
+                return 3;
+            }
         }
         List<Long> todo = new ArrayList<>();
         if (seed != null) {
             todo.add(seed);
         } else {
-            for (int i = 0; i < seeds; i++) {
+            for (int i = shardIndex; i < seeds; i += shardCount) {
                 todo.add(firstSeed + i);
             }
         }
-        SimConfig base = SimConfig.defaults(0).withNodes(nodes).withClients(clients)
-                .withDurationMillis((long) (durationSeconds * 1000)).withFaults(faultSet).withWorkload(workload)
-                .withFaultIntensity(intensity).withUnsafeLocalReads("local-reads".equals(bug)).withFsyncLies("fsync-lies".equals(bug))
-                .withForceEmptyRejoin("empty-rejoin".equals(bug));
+        if (todo.isEmpty()) {
+            out.println("summary: shard " + shard + " of " + seeds + " seeds holds none");
+            return 0;
+        }
         long wallStart = System.nanoTime();
         ExecutorService pool = Executors.newFixedThreadPool(Math.min(threads, todo.size()), r -> {
             Thread t = new Thread(r, "sim");
             t.setDaemon(true);
             return t;
         });
-        List<SimResult> results = new ArrayList<>();
+        List<TestResult> results = new ArrayList<>();
+        List<String> replays = new ArrayList<>();
+        int exit = 0;
+        long simMillis = 0;
+        long events = 0;
         try {
-            List<Future<SimResult>> futures = new ArrayList<>();
+            List<Future<TestResult>> futures = new ArrayList<>();
+            List<String> workloads = new ArrayList<>();
             for (long s : todo) {
-                futures.add(pool.submit(() -> Simulation.run(base.withSeed(s), saveHistory)));
+                String w = workloadFor(s);
+                workloads.add(w);
+                // Sweeps keep their stores small: only failing seeds are stored (re-run below with a store).
+                TestSpec spec = options.spec(w, s).withStoreRoot(null);
+                futures.add(pool.submit(spec::run));
             }
-            for (Future<SimResult> f : futures) {
-                SimResult r = f.get();
-                results.add(r);
-                out.println("seed=" + r.seed() + " ops=" + r.ops() + " faults=" + r.faultsInjected() + " verdict="
-                        + r.verdict() + " trace-hash: " + r.traceHashHex());
+            for (int i = 0; i < futures.size(); i++) {
+                TestResult r = futures.get(i).get();
+                long s = todo.get(i);
+                String w = workloads.get(i);
                 if (!r.passed()) {
-                    String d = r.detail();
-                    if (!verbose && d.length() > 2000) {
-                        d = d.substring(0, 2000) + " ... (--verbose for all)";
+                    // Same seed, same run: store it now so the failure can be read and analyzed.
+                    r = options.spec(w, s).run();
+                }
+                results.add(r);
+                Map<?, ?> run = r.results().get("run") instanceof Map<?, ?> m ? m : Map.of();
+                Map<?, ?> counts = r.results().get("counts") instanceof Map<?, ?> m ? m : Map.of();
+                Map<?, ?> checks = r.results().get("checks") instanceof Map<?, ?> m ? m : Map.of();
+                Map<?, ?> faults = checks.get("faults") instanceof Map<?, ?> m ? m : Map.of();
+                simMillis += run.get("sim-millis") instanceof Number n ? n.longValue() : 0;
+                events += run.get("events") instanceof Number n ? n.longValue() : 0;
+                out.println("seed=" + s + " workload=" + w + " ops=" + counts.get("invoked") + " faults="
+                        + faults.get("effective") + "/" + faults.get("operations") + " verdict="
+                        + (r.error() != null ? "harness-error" : r.valid().text()) + " trace-hash: " + run.get("trace-hash"));
+                if (!r.passed()) {
+                    String summary = r.summary();
+                    if (!verbose && summary.length() > 2000) {
+                        summary = summary.substring(0, 2000) + " ... (--verbose for all)";
                     }
-                    out.println("  " + d.replace("\n", "\n  "));
+                    summary.lines().skip(1).filter(l -> !l.contains("replay: ")).forEach(l -> out.println("  " + l.strip()));
+                    replays.add(String.join(" ", options.replayArgs(w, s)));
                 }
                 out.flush();
+                exit = TestCommand.worse(exit, r.exitCode());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -135,30 +151,22 @@ public final class SimCommand implements Callable<Integer> {
             pool.shutdownNow();
         }
         long wall = System.nanoTime() - wallStart;
-        long simNanos = results.stream().mapToLong(SimResult::simNanos).sum();
-        long cpuNanos = results.stream().mapToLong(SimResult::wallNanos).sum();
-        long events = results.stream().mapToLong(SimResult::events).sum();
         long failed = results.stream().filter(r -> !r.passed()).count();
-        long checkNanos = results.stream().mapToLong(SimResult::checkNanos).sum();
-        out.printf("summary: %d seeds, %d passed, %d failed; simulated %.1f s in %.1f s wall: %.0fx time compression "
-                        + "(%.0fx per core), %.2fM events/s, %.0f seeds/min, %.0f%% of the time in the checker%n",
-                results.size(), results.size() - failed, failed, simNanos / 1e9, wall / 1e9, (double) simNanos / wall,
-                (double) simNanos / Math.max(1, cpuNanos), events / (wall / 1e9) / 1e6, results.size() / (wall / 60e9),
-                100.0 * checkNanos / Math.max(1, cpuNanos));
-        int exit = 0;
-        for (SimResult r : results) {
-            if (!r.passed()) {
-                out.println("replay: ./linden sim --seed " + r.seed() + " --nodes " + nodes + " --duration "
-                        + trim(durationSeconds) + " --faults " + faults + " --clients " + clients + " --workload "
-                        + workload + (intensity == 1.0 ? "" : " --intensity " + intensity)
-                        + (bug == null ? "" : " --bug " + bug));
-                exit = exit == 0 ? r.exitCode() : exit == 1 || r.exitCode() == 1 ? 1 : Math.min(exit, r.exitCode());
-            }
+        out.printf("summary: %d seeds%s, %d passed, %d failed; simulated %.1f s in %.1f s wall (%.0fx), %.2fM events/s, "
+                        + "%.0f seeds/min%n", results.size(), shard == null ? "" : " (shard " + shard + ")",
+                results.size() - failed, failed, simMillis / 1e3, wall / 1e9, simMillis * 1e6 / wall,
+                events / (wall / 1e9) / 1e6, results.size() / (wall / 60e9));
+        for (String r : replays) {
+            out.println("replay: " + r);
         }
         return exit;
     }
 
-    private static String trim(double d) {
-        return d == Math.rint(d) ? String.valueOf((long) d) : String.valueOf(d);
+    private String workloadFor(long s) {
+        if (!options.workload.equals("all")) {
+            return options.workload;
+        }
+        return Workload.NAMES.get((int) Math.floorMod(s, (long) Workload.NAMES.size()));
     }
+
 }

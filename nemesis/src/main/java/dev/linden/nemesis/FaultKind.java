@@ -1,42 +1,81 @@
 package dev.linden.nemesis;
 
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
-/** The faults Linden can inject. Names are the ones used by {@code --faults}. */
+/**
+ * The faults Linden injects, each a pair of operations (or one, for faults that undo themselves) in the
+ * {@link FaultOps} vocabulary. Names are the ones {@code --nemesis} takes; families group them:
+ * {@code partition}, {@code kill}, {@code pause}, {@code clock}, {@code disk}, {@code link}.
+ */
 public enum FaultKind {
-    /** Network partitions: halves, one node, majority ring, bridge, one-way. */
-    PARTITION,
-    /** A link or a node's links become very slow for a while. */
-    CLOG,
-    /** Background message loss. */
-    LOSS,
-    /** Background message duplication. */
-    DUPLICATE,
-    /** Background reordering (wide random delays). */
-    REORDER,
-    /** A process crashes (losing unsynced writes) and later restarts. */
-    CRASH,
-    /** A process stops running for a while (GC pause, SIGSTOP) and resumes. */
-    PAUSE,
-    /** A node's clock jumps and changes drift. */
-    CLOCK,
+    /** Network partitions: halves, one node, the leader, majorities ring, bridge, one-way. */
+    PARTITION("partition"),
+    /** A node's links become very slow for a while. */
+    CLOG("link"),
+    /** Messages are lost at a rate. */
+    LOSS("link"),
+    /** Messages are delivered twice at a rate. */
+    DUPLICATE("link"),
+    /** Messages are reordered (wide random delays). */
+    REORDER("link"),
+    /** Processes are killed (losing unsynced writes, maybe tearing the last) and later started. */
+    CRASH("kill"),
+    /** Processes stop running for a while (SIGSTOP, a long GC pause) and resume. */
+    PAUSE("pause"),
+    /** Clocks jump (offset) and run fast or slow (drift). */
+    CLOCK("clock"),
     /** A node's disk refuses writes for a while. */
-    DISK_FULL,
-    /** A stored, synced record on one node gets a flipped bit; the node must detect it on restart. */
-    BITFLIP,
-    /**
-     * A node's disk is replaced while it is down (its data dir is empty when it comes back); it must refuse
-     * to rejoin as a voter with no memory.
-     */
-    DISK_LOSS;
+    DISK_FULL("disk"),
+    /** A synced record on one node gets a flipped bit and the node restarts: it must detect it. */
+    BITFLIP("disk"),
+    /** A node's disk is replaced by an empty one while it is down: it must refuse to rejoin. */
+    DISK_LOSS("disk");
+
+    private final String family;
+
+    FaultKind(String family) {
+        this.family = family;
+    }
+
+    public String family() {
+        return family;
+    }
 
     public String cliName() {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
-    /** Parses {@code all}, {@code none} or a comma-separated list of names. */
+    /** Destroys data on one node; at most one such fault per run, so a majority always keeps the log. */
+    public boolean destroysData() {
+        return this == BITFLIP || this == DISK_LOSS;
+    }
+
+    public static final List<String> FAMILIES = List.of("partition", "kill", "pause", "clock", "disk", "link");
+
+    /** Every name {@code --nemesis} takes, with what it means (for help and errors). */
+    public static Map<String, String> vocabulary() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("all", "every fault");
+        m.put("none", "no fault");
+        for (String f : FAMILIES) {
+            m.put(f, String.join("+", EnumSet.allOf(FaultKind.class).stream().filter(k -> k.family.equals(f))
+                    .map(FaultKind::cliName).toList()));
+        }
+        for (FaultKind k : values()) {
+            m.putIfAbsent(k.cliName(), k.family);
+        }
+        return m;
+    }
+
+    /**
+     * Parses {@code all}, {@code none} or a comma-separated list of families ({@code kill}, {@code disk},
+     * ...) and fault names ({@code crash}, {@code bitflip}, ...).
+     */
     public static Set<FaultKind> parseList(String list) {
         EnumSet<FaultKind> out = EnumSet.noneOf(FaultKind.class);
         for (String raw : list.split(",")) {
@@ -50,16 +89,44 @@ public enum FaultKind {
             }
             boolean found = false;
             for (FaultKind k : values()) {
-                if (k.cliName().equals(s) || (s.equals("disk") && (k == DISK_FULL || k == DISK_LOSS))) {
+                if (k.cliName().equals(s) || k.family.equals(s)) {
                     out.add(k);
                     found = true;
                 }
             }
             if (!found) {
-                throw new IllegalArgumentException("unknown fault '" + raw.trim() + "' (known: all, none, "
-                        + String.join(", ", java.util.Arrays.stream(values()).map(FaultKind::cliName).toList()) + ")");
+                throw new IllegalArgumentException("unknown fault '" + raw.trim() + "' (known: "
+                        + String.join(", ", vocabulary().keySet()) + ")");
             }
         }
         return out;
+    }
+
+    /** The shortest list that {@link #parseList} reads back to {@code kinds}. */
+    public static String format(Set<FaultKind> kinds) {
+        if (kinds.isEmpty()) {
+            return "none";
+        }
+        if (kinds.containsAll(EnumSet.allOf(FaultKind.class))) {
+            return "all";
+        }
+        StringBuilder b = new StringBuilder();
+        Set<FaultKind> left = EnumSet.copyOf(kinds);
+        for (String f : FAMILIES) {
+            Set<FaultKind> fam = EnumSet.noneOf(FaultKind.class);
+            for (FaultKind k : values()) {
+                if (k.family.equals(f)) {
+                    fam.add(k);
+                }
+            }
+            if (fam.size() > 1 && kinds.containsAll(fam)) {
+                b.append(b.length() == 0 ? "" : ",").append(f);
+                left.removeAll(fam);
+            }
+        }
+        for (FaultKind k : left) {
+            b.append(b.length() == 0 ? "" : ",").append(k == CRASH ? "kill" : k.cliName());
+        }
+        return b.toString();
     }
 }

@@ -23,6 +23,7 @@ final class SafetyMonitor implements RaftNode.NodeListener {
     private final Map<Integer, Long> commitSeen = new HashMap<>();
     private final Map<Integer, Long> lastApplied = new HashMap<>();
     private final Map<Integer, Long> leaderTermChecked = new HashMap<>();
+    private final Map<Integer, Role> lastRole = new HashMap<>();
     long maxAppliedIndex;
     long leaderChanges;
     /** State machines loaded from a snapshot: at restart, or installed from the leader. */
@@ -34,6 +35,7 @@ final class SafetyMonitor implements RaftNode.NodeListener {
 
     /** A node (re)started: its volatile state starts over. */
     void nodeStarted(int nodeId) {
+        lastRole.remove(nodeId);
         commitSeen.put(nodeId, 0L);
         lastApplied.put(nodeId, 0L);
         leaderTermChecked.remove(nodeId);
@@ -46,6 +48,10 @@ final class SafetyMonitor implements RaftNode.NodeListener {
             sim.violation("node " + nodeId + " commit index moved back from " + prevCommit + " to " + s.commitIndex());
         }
         commitSeen.put(nodeId, s.commitIndex());
+        if (s.role() != Role.LEADER && lastRole.put(nodeId, s.role()) != s.role()) {
+            sim.log(nodeId, s.role().toString().toLowerCase() + " in term " + s.term()
+                    + (s.leaderId() > 0 ? ", leader " + s.leaderId() : ""));
+        }
         if (s.role() != Role.LEADER) {
             return;
         }
@@ -56,6 +62,8 @@ final class SafetyMonitor implements RaftNode.NodeListener {
         if (!Long.valueOf(s.term()).equals(leaderTermChecked.get(nodeId))) {
             leaderTermChecked.put(nodeId, s.term());
             leaderChanges++;
+            lastRole.put(nodeId, Role.LEADER);
+            sim.log(nodeId, "became leader of term " + s.term() + " (commit " + s.commitIndex() + ")");
             checkLeaderCompleteness(nodeId, s.term());
         }
     }

@@ -4,22 +4,24 @@ import dev.linden.kvnode.kv.KvCommand;
 import dev.linden.kvnode.kv.KvResult;
 import dev.linden.kvnode.service.ClientRequest;
 import dev.linden.kvnode.service.ClientResponse;
-import dev.linden.workloads.HistoryRecorder;
-import dev.linden.workloads.Invocation;
+import dev.linden.workloads.Client;
+import dev.linden.workloads.Completion;
+import dev.linden.workloads.KvRequest;
 import dev.linden.workloads.Workload;
-import java.util.List;
+import dev.linden.workloads.gen.Op;
 import java.util.SplittableRandom;
+import java.util.function.Consumer;
 
 /**
- * A client process, Jepsen style: one operation at a time, recorded as invoke then ok / fail / info.
- * It finds the leader, follows redirects, and retries with the same session sequence number, so a
- * retried write applies once. An operation still unresolved at its deadline is recorded as info if any
- * attempt may have taken effect, fail if every attempt was definitely refused. An OK to any attempt of
- * the operation in flight completes it, a late one included (every attempt is the same command, with the
- * same session sequence number), so late acknowledgements are checked too. Deadlines are drawn from the
- * seed: most operations give up after a second, some wait five.
+ * A simulated client of one worker thread: the harness's {@link Client} over the simulated network. It
+ * finds the leader, follows redirects, and retries with the same session sequence number, so a retried
+ * write applies once. An operation still unresolved at its deadline ends info if any attempt may have
+ * taken effect, fail if every attempt was definitely refused. An OK to any attempt of the operation in
+ * flight completes it, a late one included (every attempt is the same command, with the same session
+ * sequence number). Deadlines are drawn from the seed: most operations give up after a second, some wait
+ * five. A CAS whose expected value did not match fails: it certainly changed nothing.
  */
-final class SimClient {
+final class SimClient implements Client {
     /** The longest an operation waits before it is recorded as info (or fail). */
     static final long OP_TIMEOUT_NANOS = 5_000_000_000L;
     private static final long SHORT_OP_TIMEOUT_NANOS = 1_000_000_000L;
@@ -29,86 +31,75 @@ final class SimClient {
     private final SimLoop loop;
     private final SplittableRandom random;
     private final Workload workload;
-    private final HistoryRecorder recorder;
     final int address;
-    private final int clientCount;
-    private long sessionId;
     private final int index;
+    private long sessionId;
     private int sessionGeneration;
-    private long process;
     private long seq;
     private long ackedSeq;
     private int leaderGuess;
     private long nextRequestId = 1;
+    private boolean closed;
 
     // The operation in flight.
-    private HistoryRecorder.Handle handle;
+    private Op op;
+    private Consumer<Completion> done;
     private KvCommand command;
     private long requestId;
     /** Request ids of this operation's attempts are this one and up. */
     private long firstRequestId;
     private long deadlineNanos;
     private boolean maybeApplied;
-    private long invokedAtNanos;
 
-    long okCount;
-    long failCount;
-    long infoCount;
-    long lastOkWriteInvokedNanos = -1;
-    boolean stopped;
-    final java.util.List<long[]> ackedWrites = new java.util.ArrayList<>(); // {sessionId, seq}
+    /** Writes acknowledged to this client, {sessionId, seq}: each must be in the applied log. */
+    final java.util.List<long[]> ackedWrites = new java.util.ArrayList<>();
 
-    SimClient(Simulation sim, SimLoop loop, SplittableRandom random, Workload workload, HistoryRecorder recorder,
-              int index, int clientCount) {
+    SimClient(Simulation sim, SimLoop loop, SplittableRandom random, Workload workload, int index) {
         this.sim = sim;
         this.loop = loop;
         this.random = random;
         this.workload = workload;
-        this.recorder = recorder;
         this.address = SimNetwork.CLIENT_BASE + index;
-        this.clientCount = clientCount;
-        this.process = index;
         this.index = index;
         this.sessionId = 1_000_000L + index;
         this.leaderGuess = 1 + random.nextInt(sim.nodeCount());
     }
 
-    boolean idle() {
-        return handle == null;
-    }
-
-    void start() {
-        loop.at(random.nextLong(10_000_000), SimLoop.CLIENT, address, this::nextOp);
-    }
-
-    private void nextOp() {
-        if (stopped || handle != null || recorder.full()) {
-            return;
+    @Override
+    public void invoke(Op operation, Consumer<Completion> onDone) {
+        if (op != null || closed) {
+            throw new IllegalStateException("client " + index + " is " + (closed ? "closed" : "busy with " + op));
         }
-        Invocation inv = workload.next(random);
-        invokedAtNanos = loop.nowNanos();
-        handle = recorder.invoke(process, inv, invokedAtNanos);
-        command = toCommand(inv);
-        deadlineNanos = invokedAtNanos + (random.nextInt(5) == 0 ? OP_TIMEOUT_NANOS : SHORT_OP_TIMEOUT_NANOS);
+        op = operation;
+        done = onDone;
+        command = toCommand(workload.request(operation));
+        deadlineNanos = loop.nowNanos() + (random.nextInt(5) == 0 ? OP_TIMEOUT_NANOS : SHORT_OP_TIMEOUT_NANOS);
         firstRequestId = nextRequestId;
         maybeApplied = false;
         attempt();
     }
 
-    private KvCommand toCommand(Invocation inv) {
-        String key = inv.key();
-        KvCommand c = switch (inv.f()) {
-            case "read", "get" -> KvCommand.get(key);
-            case "write", "put" -> KvCommand.put(key, String.valueOf(inv.value()));
-            case "append" -> KvCommand.append(key, (String) inv.value());
-            case "cas" -> {
-                List<?> args = (List<?>) inv.value();
-                yield KvCommand.cas(key, String.valueOf(args.get(0)), String.valueOf(args.get(1)));
-            }
-            default -> throw new IllegalArgumentException("unsupported f " + inv.f());
-        };
-        if (c.op() == dev.linden.kvnode.kv.KvOp.GET) {
-            return c; // a ReadIndex read, no session
+    @Override
+    public void close() {
+        closed = true;
+    }
+
+    private KvCommand toCommand(KvRequest r) {
+        KvCommand c;
+        switch (r.kind()) {
+            case GET:
+                return KvCommand.get(r.key()); // a ReadIndex read, no session
+            case PUT:
+                c = KvCommand.put(r.key(), r.value());
+                break;
+            case APPEND:
+                c = KvCommand.append(r.key(), r.value());
+                break;
+            case CAS:
+                c = KvCommand.cas(r.key(), r.expected(), r.value());
+                break;
+            default:
+                throw new IllegalArgumentException("unsupported request " + r);
         }
         seq++;
         return c.withSession(sessionId, seq, ackedSeq);
@@ -121,7 +112,7 @@ final class SimClient {
         ClientRequest req = new ClientRequest(id, command);
         sim.network().send(address, target, () -> sim.node(target).receiveClient(req, address, this::onResponse));
         loop.at(ATTEMPT_TIMEOUT_NANOS, SimLoop.CLIENT, address, () -> {
-            if (requestId == id && handle != null) {
+            if (requestId == id && op != null) {
                 maybeApplied = true; // no answer: it may have been applied
                 leaderGuess = 1 + random.nextInt(sim.nodeCount());
                 retry(0);
@@ -130,7 +121,7 @@ final class SimClient {
     }
 
     private void onResponse(ClientResponse r) {
-        if (handle == null || r.requestId() < firstRequestId) {
+        if (op == null || r.requestId() < firstRequestId) {
             return; // an answer to an operation already recorded
         }
         if (r.requestId() != requestId && r.status() != ClientResponse.Status.OK) {
@@ -150,7 +141,8 @@ final class SimClient {
                 maybeApplied = true;
                 retry(5_000_000);
             }
-            case INVALID, NO_SPACE -> finish(maybeApplied ? 'i' : 'f', null); // refused for good by this attempt
+            case INVALID, NO_SPACE -> finish(maybeApplied ? Completion.info(r.status().name().toLowerCase())
+                    : Completion.fail(r.status().name().toLowerCase())); // refused for good by this attempt
         }
     }
 
@@ -161,23 +153,15 @@ final class SimClient {
             return;
         }
         loop.at(backoffNanos, SimLoop.CLIENT, address, () -> {
-            if (requestId == id && handle != null) {
+            if (requestId == id && op != null) {
                 attempt();
             }
         });
     }
 
     private void succeed(KvResult result) {
-        String f = handle.invocation().f();
-        Object value;
-        switch (f) {
-            case "read" -> value = result.value() == null ? null : Long.parseLong(result.value());
-            case "get" -> value = result.value() == null ? "" : result.value();
-            case "cas" -> value = result.status() == KvResult.Status.OK;
-            default -> value = handle.invocation().value();
-        }
         if (result.status() == KvResult.Status.SESSION_EXPIRED || result.status() == KvResult.Status.MALFORMED) {
-            finish('i', null);
+            finish(Completion.info(result.status().name().toLowerCase()));
             if (result.status() == KvResult.Status.SESSION_EXPIRED) {
                 // The cluster does not know this session (its first writes were given up on before one was
                 // applied, so it acknowledges seqs the cluster never saw): go on with a new one.
@@ -188,43 +172,38 @@ final class SimClient {
             }
             return;
         }
-        if (!f.equals("read") && !f.equals("get")) {
-            ackedWrites.add(new long[] {sessionId, seq});
-            if (lastOkWriteInvokedNanos < invokedAtNanos) {
-                lastOkWriteInvokedNanos = invokedAtNanos;
-            }
+        if (result.status() == KvResult.Status.CAS_MISMATCH) {
+            finish(Completion.fail("cas-mismatch"));
+            return;
         }
-        finish('o', value);
+        if (command.clientId() != 0) {
+            ackedWrites.add(new long[] {sessionId, seq});
+        }
+        Object value;
+        try {
+            value = workload.okValue(op, result.value());
+        } catch (IllegalArgumentException e) {
+            // The store returned what no client wrote: record it as read, for the checks to judge.
+            value = result.value();
+        }
+        finish(Completion.ok(value));
     }
 
     private void giveUp() {
-        String f = handle.invocation().f();
-        boolean read = f.equals("read") || f.equals("get");
-        finish(read || maybeApplied ? 'i' : 'f', null);
+        boolean read = command.clientId() == 0;
+        finish(read || maybeApplied ? Completion.info("timeout") : Completion.fail("timeout: every attempt was refused"));
     }
 
-    private void finish(char how, Object value) {
-        long now = loop.nowNanos();
-        switch (how) {
-            case 'o' -> {
-                recorder.ok(handle, value, now);
-                okCount++;
-            }
-            case 'f' -> {
-                recorder.fail(handle, now);
-                failCount++;
-            }
-            default -> {
-                recorder.info(handle, now);
-                infoCount++;
-                process += clientCount; // Jepsen's convention: a process with an unknown op is retired
-            }
-        }
+    private void finish(Completion c) {
         if (command.clientId() != 0) {
             ackedSeq = seq; // answered, or given up on: the session may forget it
         }
-        handle = null;
+        Consumer<Completion> d = done;
+        op = null;
+        done = null;
         requestId = -1;
-        loop.at(random.nextLong(1_000_000, 20_000_000), SimLoop.CLIENT, address, this::nextOp);
+        if (!closed) {
+            d.accept(c);
+        }
     }
 }

@@ -32,6 +32,8 @@ final class SimDisk implements Vfs {
     private long incarnation;
     boolean full;
     boolean readErrors;
+    /** Writes refused because the disk was full (evidence for the nemesis). */
+    long refusedWrites;
     /** Broken variant: every fsync reports success at once without making anything durable. */
     final boolean fsyncLies;
     long fsyncs;
@@ -142,17 +144,24 @@ final class SimDisk implements Vfs {
         // Directory operations are durable at once in this model.
     }
 
-    /** The process died: keep a random prefix of the unsynced writes, maybe tearing the last one. */
-    void crash() {
+    /**
+     * The process died: keep a random prefix of the unsynced writes, maybe tearing the last one. Returns
+     * {unsynced writes lost, writes torn} (evidence for the nemesis).
+     */
+    long[] crash() {
         incarnation++;
+        long lost = 0;
+        long tornCount = 0;
         for (FileData d : files.values()) {
             int keep = d.pending.isEmpty() ? 0 : random.nextInt(d.pending.size() + 1);
+            lost += d.pending.size() - keep;
             for (int i = 0; i < keep; i++) {
                 Object[] op = d.pending.get(i);
                 boolean write = (Long) op[0] >= 0;
                 int bytes = write ? ((byte[]) op[1]).length : 0;
                 if (write && i == keep - 1 && bytes > 1 && random.nextBoolean()) {
                     int torn = 1 + random.nextInt(bytes - 1); // torn: only a prefix reached the platter
+                    tornCount++;
                     byte[] data = Arrays.copyOf((byte[]) op[1], torn);
                     if (random.nextBoolean()) {
                         data[torn - 1] ^= (byte) (1 + random.nextInt(255)); // and its last byte garbled
@@ -165,6 +174,7 @@ final class SimDisk implements Vfs {
             d.current = d.durable.copy();
             d.pending.clear();
         }
+        return new long[] {lost, tornCount};
     }
 
     /** The disk is replaced by an empty one (or its files deleted) while the node is down. Returns the file count. */
@@ -246,6 +256,7 @@ final class SimDisk implements Vfs {
         public void write(long position, ByteBuffer src) throws IOException {
             live();
             if (full) {
+                refusedWrites++;
                 throw new IOException("No space left on device (simulated, node " + nodeId + ")");
             }
             byte[] data = new byte[src.remaining()];

@@ -1,6 +1,6 @@
 package dev.linden.sim;
 
-import dev.linden.nemesis.Fault;
+import dev.linden.nemesis.Grudges;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -16,13 +16,19 @@ final class SimNetwork {
 
     private final SimLoop loop;
     private final SplittableRandom random;
-    final Set<Fault.Link> blocked = new HashSet<>();
+    final Set<Grudges.Link> blocked = new HashSet<>();
     final Set<Integer> clogged = new HashSet<>();
     double lossRate;
     double duplicateRate;
     long jitterMicros;
     long sent;
     long dropped;
+    // Evidence for the nemesis: what each fault did to messages.
+    long droppedByPartition;
+    long droppedByLoss;
+    long duplicated;
+    long reordered;
+    long clogDelayed;
 
     SimNetwork(SimLoop loop, SplittableRandom random) {
         this.loop = loop;
@@ -40,15 +46,18 @@ final class SimNetwork {
     /** Sends a message; {@code deliver} runs at the receiver after the simulated delay, unless it is lost. */
     void send(int from, int to, Runnable deliver) {
         sent++;
-        if (blocked.contains(new Fault.Link(from, to))) {
+        if (blocked.contains(new Grudges.Link(from, to))) {
             dropped++;
+            droppedByPartition++;
             return;
         }
         if (lossRate > 0 && random.nextDouble() < lossRate) {
             dropped++;
+            droppedByLoss++;
             return;
         }
         int copies = duplicateRate > 0 && random.nextDouble() < duplicateRate ? 2 : 1;
+        duplicated += copies - 1;
         for (int i = 0; i < copies; i++) {
             loop.at(delayNanos(from, to), SimLoop.NET, to, deliver);
         }
@@ -62,9 +71,11 @@ final class SimNetwork {
         }
         if (jitterMicros > 0) {
             micros += random.nextLong(jitterMicros);
+            reordered++;
         }
         if (clogged.contains(from) || clogged.contains(to)) {
             micros += 500_000 + random.nextInt(2_500_000);
+            clogDelayed++;
         }
         return micros * 1000;
     }

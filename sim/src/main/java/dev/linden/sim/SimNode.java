@@ -26,6 +26,8 @@ import java.util.function.Consumer;
  * jumps); it can be paused, crashed (losing unsynced writes) and restarted from its simulated disk.
  */
 final class SimNode {
+    /** Bound on the tasks a paused node holds (messages to it, its timers). */
+    static final int MAX_DEFERRED_TASKS = 1_000_000;
     final int id;
     final SimDisk disk;
     private final Simulation sim;
@@ -41,7 +43,9 @@ final class SimNode {
 
     boolean up;
     long incarnation;
-    long pausedUntilNanos;
+    /** Paused (SIGSTOP): its tasks wait in {@link #deferred} until it resumes. */
+    boolean paused;
+    private final java.util.ArrayList<Object[]> deferred = new java.util.ArrayList<>(); // {kind, task}
     String refusedReason;
     RaftNode raft;
     KvService service;
@@ -139,27 +143,36 @@ final class SimNode {
                     ? NodeIdentity.InitialClusterState.NEW : NodeIdentity.InitialClusterState.EXISTING;
             NodeIdentity.establish(disk, sim.clusterId(), id, voters, state);
             raft.start();
+            sim.log(id, "started (start " + starts + ")");
         } catch (IOException e) {
             up = false;
             refusedReason = e.getMessage();
+            sim.log(id, "refused to start: " + e.getMessage());
             sim.nodeRefusedToStart(this, e.getMessage());
         }
     }
 
-    /** The process dies: its events vanish and unsynced writes may be lost or torn. */
-    void crash() {
+    /**
+     * The process dies: its events vanish and unsynced writes may be lost or torn. Returns {unsynced writes
+     * lost, writes torn}, or null if it was not running.
+     */
+    long[] crash() {
         if (!up) {
-            return;
+            return null;
         }
         up = false;
+        paused = false;
+        deferred.clear();
         incarnation++;
         for (Timer t : timers.values()) {
             t.handle.cancel();
         }
         timers.clear();
-        disk.crash();
+        long[] lost = disk.crash();
         raft = null;
         service = null;
+        sim.log(id, "process down (" + lost[0] + " unsynced writes lost, " + lost[1] + " torn)");
+        return lost;
     }
 
     /** A stage of this node on the loop, as its pipeline gets them (tests of timers and pauses). */
@@ -167,8 +180,30 @@ final class SimNode {
         return new SimStage(1_000, 2_000);
     }
 
-    void pause(long untilNanos) {
-        pausedUntilNanos = Math.max(pausedUntilNanos, untilNanos);
+    /** The process stops running (SIGSTOP): nothing of it runs until {@link #resume()}. */
+    void pause() {
+        paused = true;
+        sim.log(id, "paused");
+    }
+
+    /**
+     * The process runs again (SIGCONT). Inputs from different peers queue in different sockets, so at
+     * resume they interleave in any order; work inside the node (stages, timers) keeps its order. Returns
+     * how many tasks had waited.
+     */
+    int resume() {
+        if (!paused) {
+            return 0;
+        }
+        paused = false;
+        int n = deferred.size();
+        for (Object[] d : deferred) {
+            int kind = (Integer) d[0];
+            loop.at(kind == SimLoop.NET ? random.nextLong(2_000_000) : 0, kind, id, (Runnable) d[1]);
+        }
+        deferred.clear();
+        sim.log(id, "resumed (" + n + " tasks had waited)");
+        return n;
     }
 
     // ------------------------------------------------------------------ messaging
@@ -205,11 +240,12 @@ final class SimNode {
                 if (inc != incarnation || !up) {
                     return;
                 }
-                if (loop.nowNanos() < pausedUntilNanos) {
-                    // Inputs from different peers queue in different sockets: at resume they interleave in
-                    // any order. Work inside the node (stages, timers) keeps its order.
-                    long jitter = kind == SimLoop.NET ? random.nextLong(2_000_000) : 0;
-                    loop.at(pausedUntilNanos - loop.nowNanos() + jitter, kind, id, this);
+                if (paused) {
+                    if (deferred.size() >= MAX_DEFERRED_TASKS) {
+                        throw new IllegalStateException("node " + id + " paused with " + MAX_DEFERRED_TASKS
+                                + " tasks waiting (a pause longer than any schedule makes)");
+                    }
+                    deferred.add(new Object[] {kind, this});
                     return;
                 }
                 try {

@@ -1,163 +1,114 @@
 package dev.linden.sim;
 
-import dev.linden.checker.CheckResult;
-import dev.linden.checker.Checker;
-import dev.linden.checker.KeyResult;
-import dev.linden.checker.Verdict;
-import dev.linden.checker.history.History;
-import dev.linden.checker.history.MalformedHistoryException;
-import dev.linden.checker.history.OpType;
-import dev.linden.checker.model.Models;
+import dev.linden.harness.Cluster;
+import dev.linden.harness.Scheduler;
+import dev.linden.harness.TestSpec;
 import dev.linden.kvnode.kv.KvCommand;
 import dev.linden.kvnode.node.NodeConfig;
 import dev.linden.kvnode.raft.Entry;
 import dev.linden.kvnode.raft.RaftConfig;
 import dev.linden.kvnode.raft.RaftCore;
-import dev.linden.nemesis.Fault;
-import dev.linden.nemesis.FaultKind;
-import dev.linden.nemesis.FaultPlan;
-import dev.linden.workloads.HistoryRecorder;
+import dev.linden.kvnode.raft.Role;
+import dev.linden.nemesis.Nemesis;
+import dev.linden.workloads.Client;
+import dev.linden.workloads.HistoryOp;
 import dev.linden.workloads.Workload;
-import java.time.Duration;
+import dev.linden.workloads.check.CheckOutcome;
+import dev.linden.workloads.check.Validity;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
+import java.util.function.BooleanSupplier;
 
 /**
- * One deterministic simulated run of a Linden cluster: the real node code on one event loop, a fault
- * phase driven by the seed, a healed liveness phase, then the checks. Use {@link #run(SimConfig)}.
+ * A simulated Linden cluster: the real node code (RaftNode, WAL, KV state machine, KvService) of every
+ * node on one event loop, with a simulated network, disks and clocks, all derived from one seed. It is
+ * the harness's {@link Cluster} for the simulator: the runner's tasks, the clients ({@link SimClient})
+ * and the nemesis ({@link SimNemesis}) run on the same loop, so a test run is one thread and the same seed
+ * gives the same history. A supervisor restarts nodes that died on their own (storage failures), as
+ * systemd would; nodes the nemesis killed stay down until it starts them.
+ *
+ * <p>While it runs, a {@link SafetyMonitor} checks Raft's safety invariants; at the end the cluster checks
+ * that replicas that applied the same prefix hold the same state and that every write acknowledged to a
+ * client is in the applied log ({@link #invariants}).
  */
-public final class Simulation {
+public final class Simulation implements Cluster {
     private static final long MS = 1_000_000L;
     /** Bound on queued events: a run that needs more is a harness error, not an OOM. */
     private static final long MAX_QUEUED_EVENTS = 5_000_000;
     private static final long SUPERVISOR_PERIOD_NANOS = 500 * MS;
-    /** Bound on convergence once the clients stopped: every up replica applies the same log. */
-    static final long CONVERGENCE_MILLIS = 20_000;
+    /** Bound on log lines kept per node. */
+    private static final int MAX_LOG_LINES = 20_000;
 
-    private final SimConfig config;
-    private final SimLoop loop = new SimLoop(MAX_QUEUED_EVENTS);
+    private final long seed;
+    private final int nodeCount;
+    private final SimOptions options;
+    final SimLoop loop = new SimLoop(MAX_QUEUED_EVENTS);
     private final SplittableRandom root;
     private final SimNetwork network;
     private final TreeMap<Integer, SimNode> nodes = new TreeMap<>();
     private final SafetyMonitor monitor = new SafetyMonitor(this);
     private final List<SimClient> clients = new ArrayList<>();
-    private final HistoryRecorder recorder = new HistoryRecorder(4_000_000);
-    private final List<Fault> activeWindows = new ArrayList<>();
-    private final Set<Integer> corrupted = new HashSet<>();
+    private final SimNemesis nemesis;
+    /** Nodes whose disk got a flipped bit: they may refuse to start, and stay down then. */
+    final Set<Integer> corrupted = new HashSet<>();
     /** Nodes whose disk was replaced by an empty one: they must refuse to start (unless forced back). */
-    private final Set<Integer> wiped = new HashSet<>();
-    private final List<String> notes = new ArrayList<>();
+    final Set<Integer> wiped = new HashSet<>();
+    /** Nodes the nemesis killed: the supervisor leaves them down until the nemesis starts them. */
+    final Set<Integer> killedByNemesis = new HashSet<>();
+    private final List<String> timeline = new ArrayList<>();
+    private final Map<Integer, List<String>> logs = new TreeMap<>();
     private String violation;
-    private int faultsInjected;
+    private boolean started;
 
-    private Simulation(SimConfig config) {
-        this.config = config;
-        this.root = new SplittableRandom(config.seed());
+    /** A simulated cluster of {@code nodes} nodes, everything drawn from {@code seed}. */
+    public Simulation(long seed, int nodes, SimOptions options) {
+        if (nodes < 1 || nodes > 9) {
+            throw new IllegalArgumentException("a simulated cluster has 1 to 9 nodes");
+        }
+        this.seed = seed;
+        this.nodeCount = nodes;
+        this.options = options;
+        this.root = new SplittableRandom(seed);
         this.network = new SimNetwork(loop, root.split());
+        this.nemesis = new SimNemesis(this, root.split());
+        build();
     }
 
-    /** A simulation that is wired but not run (tests of the simulator's own parts). */
-    static Simulation forTest(SimConfig config) {
-        return new Simulation(config);
-    }
-
-    /** Runs one seed to completion. Never throws for a failing run: the result says what failed. */
-    public static SimResult run(SimConfig config) {
-        return run(config, null);
+    /** The harness's factory for simulated clusters with these options. */
+    public static Cluster.Factory factory(SimOptions options) {
+        return (seed, nodes) -> new Simulation(seed, nodes, options);
     }
 
     /**
-     * Like {@link #run(SimConfig)}; when the run fails and {@code saveFailedHistoryTo} is a directory, the
-     * recorded history is written there as {@code seed-N.edn} (Jepsen EDN, for {@code ./linden check}).
+     * A test on a simulated cluster, with Linden's defaults (5 nodes, every fault, 30 simulated seconds):
+     * set what differs and {@code build().run()}.
      */
-    public static SimResult run(SimConfig config, java.nio.file.Path saveFailedHistoryTo) {
-        long wallStart = System.nanoTime();
-        Simulation s = new Simulation(config);
-        SimResult r;
-        try {
-            r = s.execute(wallStart);
-            if (!r.passed() && saveFailedHistoryTo != null) {
-                java.nio.file.Path file = saveFailedHistoryTo.resolve("seed-" + config.seed() + ".edn");
-                java.nio.file.Files.createDirectories(saveFailedHistoryTo);
-                dev.linden.checker.history.HistoryWriter.writeEdn(s.recorder.history("seed-" + config.seed()), file);
-                r = new SimResult(r.seed(), r.ops(), r.faultsInjected(), r.verdict(), r.exitCode(), r.traceHash(),
-                        r.simNanos(), r.wallNanos(), r.events(), r.checkNanos(),
-                        r.detail() + "\nhistory saved to " + file + " (model " + s.config.workload() + ")");
-            }
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        } catch (RuntimeException | Error e) {
-            java.io.StringWriter w = new java.io.StringWriter();
-            e.printStackTrace(new java.io.PrintWriter(w));
-            r = new SimResult(config.seed(), s.recorder.count(OpType.INVOKE), s.faultsInjected, "harness-error", 3,
-                    s.loop.traceHash(), s.loop.nowNanos(), System.nanoTime() - wallStart, s.loop.eventsRun(), 0,
-                    w.toString());
+    public static TestSpec.Builder test(SimOptions options) {
+        TestSpec.Builder b = TestSpec.builder().cluster("sim", factory(options))
+                .phaseWallLimitMillis(300_000);
+        if (!options.equals(SimOptions.defaults())) {
+            b.option("bug", options.bugName());
         }
-        return r;
+        return b;
     }
 
-    // ------------------------------------------------------------------ wiring used by nodes and clients
-
-    SimNode node(int id) {
-        return nodes.get(id);
+    public static TestSpec.Builder test() {
+        return test(SimOptions.defaults());
     }
 
-    int nodeCount() {
-        return nodes.size();
-    }
-
-    SimNetwork network() {
-        return network;
-    }
-
-    SafetyMonitor monitor() {
-        return monitor;
-    }
-
-    void violation(String what) {
-        if (violation == null) {
-            violation = what + " (at " + loop.nowNanos() / MS + " ms)";
-        }
-    }
-
-    void note(String what) {
-        if (notes.size() < 1000) {
-            notes.add(loop.nowNanos() / MS + " ms: " + what);
-        }
-    }
-
-    String clusterId() {
-        return "sim-" + config.seed();
-    }
-
-    boolean forceEmptyRejoin() {
-        return config.forceEmptyRejoin();
-    }
-
-    /** A node that is down for good: it refused its corrupted WAL, or it lost its disk and refused to rejoin. */
-    private boolean permanentlyDown(SimNode n) {
-        return n.refusedReason != null && (corrupted.contains(n.id) || wiped.contains(n.id));
-    }
-
-    void nodeRefusedToStart(SimNode n, String reason) {
-        if (wiped.contains(n.id)) {
-            note("node " + n.id + " refused to start on its replaced, empty disk: " + reason);
-        } else if (corrupted.contains(n.id)) {
-            note("node " + n.id + " refused to start after its injected bit flip: " + reason);
-        } else if (!reason.contains("read error")) {
-            violation("node " + n.id + " refused to start without any injected corruption: " + reason);
-        }
-    }
-
-    // ------------------------------------------------------------------ the run
-
-    private SimResult execute(long wallStart) {
+    private void build() {
         List<Integer> ids = new ArrayList<>();
-        for (int i = 1; i <= config.nodes(); i++) {
+        for (int i = 1; i <= nodeCount; i++) {
             ids.add(i);
         }
         // Small, seed-chosen snapshot intervals, chunks and entry caches: every run compacts its logs many
@@ -170,110 +121,76 @@ public final class Simulation {
                 .withSnapshotEveryEntries(50 + snapRandom.nextInt(500));
         boolean preallocateWal = snapRandom.nextBoolean();
         for (int id : ids) {
-            nodes.put(id, new SimNode(id, this, loop, root.split(), ids, nodeConfig, config.unsafeLocalReads(),
-                    config.fsyncLies(), preallocateWal));
+            nodes.put(id, new SimNode(id, this, loop, root.split(), ids, nodeConfig, options.unsafeLocalReads(),
+                    options.fsyncLies(), preallocateWal));
+            logs.put(id, new ArrayList<>());
         }
-        Workload workload = Workload.named(config.workload(), config.keys());
-        for (int i = 0; i < config.clients(); i++) {
-            clients.add(new SimClient(this, loop, root.split(), workload, recorder, i, config.clients()));
+    }
+
+    // ------------------------------------------------------------------ Cluster
+
+    @Override
+    public String env() {
+        return "sim";
+    }
+
+    @Override
+    public List<Integer> nodes() {
+        return List.copyOf(nodes.keySet());
+    }
+
+    @Override
+    public Scheduler scheduler() {
+        return new Scheduler() {
+            @Override
+            public long nowNanos() {
+                return loop.nowNanos();
+            }
+
+            @Override
+            public void schedule(long delayNanos, Runnable task) {
+                loop.at(delayNanos, SimLoop.CLIENT, 0, task);
+            }
+
+            @Override
+            public boolean runUntil(long deadlineNanos, BooleanSupplier done) {
+                // A safety violation ends the run: every later phase returns at once.
+                loop.runUntil(deadlineNanos, () -> violation != null || done.getAsBoolean());
+                return violation == null && done.getAsBoolean();
+            }
+        };
+    }
+
+    @Override
+    public void start() {
+        if (started) {
+            throw new IllegalStateException("the simulated cluster was started already");
         }
-        FaultPlan plan = FaultPlan.generate(root.split(), config.durationMillis(), config.faults(), ids,
-                config.faultIntensity());
-        network.lossRate = plan.lossRate();
-        network.duplicateRate = plan.duplicateRate();
-        network.jitterMicros = plan.reorderJitterMicros();
-        for (Fault f : plan.windows()) {
-            loop.at(f.startMillis() * MS, SimLoop.NEMESIS, 0, () -> begin(f));
-            loop.at(f.endMillis() * MS, SimLoop.NEMESIS, 0, () -> end(f));
-        }
+        started = true;
         for (SimNode n : nodes.values()) {
             n.start();
         }
-        for (SimClient c : clients) {
-            c.start();
-        }
         supervise();
+    }
 
-        // Fault phase.
-        long faultEnd = config.durationMillis() * MS;
-        loop.runUntil(faultEnd, () -> violation != null);
+    @Override
+    public Client client(int thread, Workload workload) {
+        SimClient c = new SimClient(this, loop, root.split(), workload, thread);
+        clients.add(c);
+        return c;
+    }
 
-        // Liveness phase: heal everything; the cluster must serve a write again within the bound.
-        long healedAt = loop.nowNanos();
-        boolean live = violation != null;
-        if (violation == null) {
-            heal();
-            loop.runUntil(healedAt + config.livenessMillis() * MS,
-                    () -> violation != null || clients.stream().anyMatch(c -> c.lastOkWriteInvokedNanos >= healedAt));
-            live = clients.stream().anyMatch(c -> c.lastOkWriteInvokedNanos >= healedAt);
-        }
-        for (SimClient c : clients) {
-            c.stopped = true;
-        }
-        long drainUntil = loop.nowNanos() + 3 * SimClient.OP_TIMEOUT_NANOS;
-        loop.runUntil(drainUntil, () -> violation != null || clients.stream().allMatch(SimClient::idle));
-        // Convergence: every replica that is up applies the same log (same index), within a bound.
-        boolean converged = true;
-        if (violation == null && live) {
-            loop.runUntil(loop.nowNanos() + CONVERGENCE_MILLIS * MS, () -> violation != null || converged());
-            converged = violation != null || converged();
-        }
-        long ops = recorder.count(OpType.INVOKE);
-        if (violation == null) {
-            checkReplicasAgree();
-        }
-
-        String verdict;
-        int exit;
-        long checkNanos = 0;
-        String detail = "";
-        if (violation != null) {
-            verdict = "safety-violation";
-            exit = 1;
-            detail = violation;
-        } else if (!live) {
-            verdict = "liveness-failure";
-            exit = 2;
-            detail = "no write succeeded within " + config.livenessMillis() + " ms after every fault was healed; "
-                    + nodeStates();
-        } else if (!converged) {
-            verdict = "liveness-failure";
-            exit = 2;
-            detail = "replicas did not converge within " + CONVERGENCE_MILLIS + " ms after the clients stopped "
-                    + "(every replica that is up must apply the same log); " + nodeStates();
-        } else {
-            String lost = lostAcknowledgedWrite();
-            if (lost != null) {
-                verdict = "safety-violation";
-                exit = 1;
-                detail = lost;
-            } else {
-                long checkStart = System.nanoTime();
-                CheckResult check = check(workload);
-                checkNanos = System.nanoTime() - checkStart;
-                verdict = check.verdict().text();
-                exit = check.verdict() == Verdict.LINEARIZABLE ? 0 : check.verdict() == Verdict.NOT_LINEARIZABLE ? 1 : 3;
-                detail = exit == 0 ? "" : explain(check);
-            }
-        }
-        if (exit != 0 && !notes.isEmpty()) {
-            int from = Math.max(0, notes.size() - 40);
-            detail = detail + "\nfault timeline (last " + (notes.size() - from) + " events):\n  "
-                    + String.join("\n  ", notes.subList(from, notes.size()));
-        }
-        loop.mix(exit);
-        loop.mix(ops);
-        loop.mix(monitor.maxAppliedIndex);
-        loop.mix(monitor.snapshotLoads);
-        return new SimResult(config.seed(), ops, faultsInjected, verdict, exit, loop.traceHash(), loop.nowNanos(),
-                System.nanoTime() - wallStart, loop.eventsRun(), checkNanos, detail);
+    @Override
+    public Nemesis nemesis() {
+        return nemesis;
     }
 
     /**
      * Whether every node that is up has applied the same index, and that index is at least every up node's
      * commit index (nothing committed is left unapplied anywhere).
      */
-    private boolean converged() {
+    @Override
+    public boolean converged() {
         long applied = -1;
         long commit = 0;
         for (SimNode n : nodes.values()) {
@@ -293,174 +210,188 @@ public final class Simulation {
         return applied >= commit;
     }
 
-    /** Replicas that applied the same prefix of the log must hold the same state, snapshots or not. */
-    private void checkReplicasAgree() {
-        java.util.TreeMap<Long, long[]> digestAt = new java.util.TreeMap<>(); // applied index -> {node, digest}
-        for (SimNode n : nodes.values()) {
-            if (!n.up || n.kv == null) {
-                continue;
-            }
-            long index = n.kv.lastAppliedIndex();
-            long digest = n.kv.digest();
-            loop.mix(digest);
-            long[] other = digestAt.putIfAbsent(index, new long[] {n.id, digest});
-            if (other != null && other[1] != digest) {
-                violation("replicas diverged: nodes " + other[0] + " and " + n.id + " applied through index " + index
-                        + " but hold different data");
-            }
-        }
+    @Override
+    public String halted() {
+        return violation == null ? null : "safety violation: " + violation;
     }
 
-    private String nodeStates() {
-        StringBuilder b = new StringBuilder("nodes:");
+    @Override
+    public String describe() {
+        StringBuilder b = new StringBuilder();
         for (SimNode n : nodes.values()) {
-            b.append(' ').append(n.id).append('=').append(n.up ? (n.raft.role() + "/t" + n.raft.term()) : "down")
-                    .append("/applied ").append(monitor.lastAppliedOf(n.id));
-            if (n.up && n.raft.core() != null) {
+            b.append(b.length() == 0 ? "" : "; ").append(n.id).append('=');
+            if (!n.up) {
+                b.append(permanentlyDown(n) ? "down for good (" + n.refusedReason + ")" : "down");
+                continue;
+            }
+            b.append(n.raft.role()).append("/t").append(n.raft.term()).append(n.paused ? " paused" : "")
+                    .append(" applied ").append(monitor.lastAppliedOf(n.id));
+            if (n.raft.core() != null) {
                 RaftCore c = n.raft.core();
-                b.append(" [log ").append(c.firstIndex()).append("..").append(c.lastIndex()).append(" cached from ")
-                        .append(c.cacheFirstIndex()).append(" commit ").append(c.commitIndex()).append(" durable ")
-                        .append(c.durableIndex()).append(c.role() == dev.linden.kvnode.raft.Role.LEADER
-                                ? " " + c.describeProgress() : "").append(']');
+                b.append(" [log ").append(c.firstIndex()).append("..").append(c.lastIndex()).append(" commit ")
+                        .append(c.commitIndex()).append(" durable ").append(c.durableIndex())
+                        .append(c.role() == Role.LEADER ? " " + c.describeProgress() : "").append(']');
             }
         }
         return b.toString();
     }
 
-    /** Every write a client saw acknowledged must be in the committed log that nodes applied. */
-    private String lostAcknowledgedWrite() {
-        Set<Long> applied = new HashSet<>();
-        for (Entry e : monitor.appliedLog().values()) {
-            if (e.kind() == Entry.Kind.COMMAND) {
-                KvCommand c = KvCommand.decode(e.command());
-                applied.add(c.clientId() * 1_000_000_000L + c.seq());
-            }
-        }
-        for (SimClient c : clients) {
-            for (long[] w : c.ackedWrites) {
-                if (!applied.contains(w[0] * 1_000_000_000L + w[1])) {
-                    return "acknowledged write lost: session " + w[0] + " seq " + w[1] + " is in no applied log entry";
-                }
-            }
-        }
-        return null;
-    }
-
-    private CheckResult check(Workload workload) {
-        History h = recorder.history("seed-" + config.seed());
-        try {
-            return Checker.check(h, Models.byName(workload.model()), Checker.Options.defaults()
-                    .withTimeLimit(Duration.ofMillis(config.checkTimeLimitMillis()))
-                    .withMaxMemoryBytes(512L << 20).withParallelism(1));
-        } catch (MalformedHistoryException e) {
-            throw new IllegalStateException("the simulator recorded a malformed history: " + e.getMessage(), e);
-        }
-    }
-
-    private static String explain(CheckResult r) {
-        StringBuilder b = new StringBuilder();
-        for (KeyResult k : r.keys()) {
-            if (k.verdict() == Verdict.NOT_LINEARIZABLE && k.counterexample() != null) {
-                b.append(k.counterexample().explanation()).append('\n');
-            } else if (k.verdict() == Verdict.UNKNOWN) {
-                b.append("key ").append(k.key()).append(": unknown (").append(k.unknownReason()).append(")\n");
-            }
-        }
-        return b.toString().strip();
-    }
-
-    // ------------------------------------------------------------------ faults
-
-    private void begin(Fault f) {
+    @Override
+    public List<CheckOutcome> invariants(List<HistoryOp> history) {
+        List<String> violations = new ArrayList<>();
         if (violation != null) {
-            return;
+            violations.add(violation);
         }
-        faultsInjected++;
-        activeWindows.add(f);
-        note("begin " + f);
-        switch (f.kind()) {
-            case PARTITION -> network.blocked.addAll(f.blockedLinks());
-            case CLOG -> network.clogged.addAll(f.nodes());
-            case CRASH -> f.nodes().forEach(id -> nodes.get(id).crash());
-            case PAUSE -> f.nodes().forEach(id -> nodes.get(id).pause(f.endMillis() * MS));
-            case CLOCK -> f.nodes().forEach(id -> nodes.get(id).adjustClock(f.clockJumpMillis(), f.driftPpm()));
-            case DISK_FULL -> f.nodes().forEach(id -> {
-                nodes.get(id).disk.full = true;
-                nodes.get(id).disk.readErrors = root.nextInt(3) == 0;
-            });
-            case DISK_LOSS -> f.nodes().forEach(id -> {
-                nodes.get(id).crash();
-                int files = nodes.get(id).disk.wipe();
-                wiped.add(id);
-                note("replaced node " + id + "'s disk (" + files + " files) with an empty one");
-            });
-            case BITFLIP -> f.nodes().forEach(id -> {
-                String where = nodes.get(id).disk.flipBit();
-                if (where != null) {
-                    corrupted.add(id);
-                    note("flipped a bit on node " + id + " in " + where);
-                }
-            });
-            default -> throw new IllegalStateException("not a window fault " + f.kind());
+        String diverged = replicasDiverged();
+        if (diverged != null) {
+            violations.add(diverged);
+        }
+        long acked = 0;
+        for (SimClient c : clients) {
+            acked += c.ackedWrites.size();
+        }
+        List<String> lost = lostAcknowledgedWrites();
+        violations.addAll(lost);
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("checked", List.of("election safety", "leader completeness", "state machine safety",
+                "commit index monotonic", "applied in order", "replicas agree", "acknowledged writes applied"));
+        d.put("acknowledged-writes", acked);
+        d.put("applied-entries", monitor.appliedLog().size());
+        d.put("violations", violations);
+        if (!violations.isEmpty()) {
+            d.put("why", violations.get(0));
+            int from = Math.max(0, timeline.size() - 40);
+            d.put("timeline", new ArrayList<>(timeline.subList(from, timeline.size())));
+        }
+        return List.of(new CheckOutcome("cluster", Validity.of(violations.isEmpty()), d));
+    }
+
+    @Override
+    public Map<String, Object> facts() {
+        loop.mix(monitor.maxAppliedIndex);
+        loop.mix(monitor.snapshotLoads);
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put("sim-millis", loop.nowNanos() / MS);
+        f.put("events", loop.eventsRun());
+        f.put("trace-hash", String.format("%016x", loop.traceHash()));
+        f.put("leader-changes", monitor.leaderChanges);
+        f.put("snapshot-loads", monitor.snapshotLoads);
+        f.put("max-applied-index", monitor.maxAppliedIndex);
+        f.put("messages-sent", network.sent);
+        f.put("messages-dropped", network.dropped);
+        if (!options.equals(SimOptions.defaults())) {
+            f.put("bug", options.bugName());
+        }
+        return f;
+    }
+
+    /** The trace hash so far: every event's time, kind and node, and the final state digests. */
+    public long traceHash() {
+        return loop.traceHash();
+    }
+
+    @Override
+    public void collectLogs(Path dir) throws IOException {
+        for (Map.Entry<Integer, List<String>> e : logs.entrySet()) {
+            Path d = dir.resolve("n" + e.getKey());
+            Files.createDirectories(d);
+            Files.write(d.resolve("node.log"), e.getValue(), StandardCharsets.UTF_8);
+        }
+        Files.write(dir.resolve("timeline.log"), timeline, StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void close() {
+        for (SimClient c : clients) {
+            c.close();
         }
     }
 
-    private void end(Fault f) {
-        if (!activeWindows.remove(f)) {
-            return;
+    // ------------------------------------------------------------------ wiring used by nodes, clients, nemesis
+
+    SimNode node(int id) {
+        return nodes.get(id);
+    }
+
+    java.util.Collection<SimNode> allNodes() {
+        return nodes.values();
+    }
+
+    int nodeCount() {
+        return nodes.size();
+    }
+
+    SimNetwork network() {
+        return network;
+    }
+
+    SafetyMonitor monitor() {
+        return monitor;
+    }
+
+    void violation(String what) {
+        if (violation == null) {
+            violation = what + " (at " + loop.nowNanos() / MS + " ms)";
+            note("VIOLATION " + violation);
         }
-        note("end " + f);
-        switch (f.kind()) {
-            case PARTITION, CLOG -> recomputeNetwork();
-            case CLOCK -> f.nodes().forEach(id -> nodes.get(id).adjustClock(0, root.nextLong(-200, 201)));
-            case DISK_FULL -> f.nodes().forEach(id -> {
-                nodes.get(id).disk.full = false;
-                nodes.get(id).disk.readErrors = false;
-            });
-            case BITFLIP -> f.nodes().forEach(id -> {
-                // Restart the node so recovery meets the flipped bit.
-                if (corrupted.contains(id)) {
-                    nodes.get(id).crash();
-                    nodes.get(id).start();
-                }
-            });
-            case DISK_LOSS -> f.nodes().forEach(id -> {
-                if (!nodes.get(id).up) {
-                    nodes.get(id).start();
-                }
-            });
-            default -> {
-                // crash and pause windows end through the supervisor and the pause deadline
+    }
+
+    /** A line of the cluster's timeline (faults, deaths), kept for failure reports and timeline.log. */
+    void note(String what) {
+        if (timeline.size() < MAX_LOG_LINES) {
+            timeline.add(String.format("%10.3f %s", loop.nowNanos() / 1e6, what));
+        }
+    }
+
+    /** A line of one node's log (nodes/n{id}/node.log). */
+    void log(int node, String what) {
+        List<String> l = logs.get(node);
+        if (l != null && l.size() < MAX_LOG_LINES) {
+            l.add(String.format("%10.3f %s", loop.nowNanos() / 1e6, what));
+        }
+    }
+
+    String clusterId() {
+        return "sim-" + seed;
+    }
+
+    boolean forceEmptyRejoin() {
+        return options.forceEmptyRejoin();
+    }
+
+    /** The node that leads the highest term among those up, or -1. */
+    int leader() {
+        int leader = -1;
+        long term = -1;
+        for (SimNode n : nodes.values()) {
+            if (n.up && n.raft != null && n.raft.role() == Role.LEADER && n.raft.term() > term) {
+                term = n.raft.term();
+                leader = n.id;
             }
         }
+        return leader;
     }
 
-    private void recomputeNetwork() {
-        network.blocked.clear();
-        network.clogged.clear();
-        for (Fault w : activeWindows) {
-            if (w.kind() == FaultKind.PARTITION) {
-                network.blocked.addAll(w.blockedLinks());
-            } else if (w.kind() == FaultKind.CLOG) {
-                network.clogged.addAll(w.nodes());
-            }
+    /** A node that is down for good: it refused its corrupted WAL, or it lost its disk and refused to rejoin. */
+    boolean permanentlyDown(SimNode n) {
+        return n.refusedReason != null && (corrupted.contains(n.id) || wiped.contains(n.id));
+    }
+
+    void nodeRefusedToStart(SimNode n, String reason) {
+        if (wiped.contains(n.id)) {
+            note("node " + n.id + " refused to start on its replaced, empty disk: " + reason);
+        } else if (corrupted.contains(n.id)) {
+            note("node " + n.id + " refused to start after its injected bit flip: " + reason);
+        } else if (!reason.contains("read error")) {
+            violation("node " + n.id + " refused to start without any injected corruption: " + reason);
         }
     }
 
-    private boolean inCrashWindow(int id) {
-        for (Fault w : activeWindows) {
-            if ((w.kind() == FaultKind.CRASH || w.kind() == FaultKind.DISK_LOSS) && w.nodes().contains(id)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** Restarts nodes that are down and may come back (like systemd would), every half second. */
+    /** Restarts nodes that died on their own and may come back (like systemd would), every half second. */
     private void supervise() {
         loop.at(SUPERVISOR_PERIOD_NANOS, SimLoop.NEMESIS, 0, () -> {
             for (SimNode n : nodes.values()) {
-                if (!n.up && !permanentlyDown(n) && !inCrashWindow(n.id) && !n.disk.full) {
+                if (!n.up && !permanentlyDown(n) && !killedByNemesis.contains(n.id) && !n.disk.full) {
                     n.start();
                 }
             }
@@ -471,20 +402,55 @@ public final class Simulation {
     /** Node died on its own (storage failure): the process exits; the supervisor restarts it later. */
     void nodeDied(int id, String reason) {
         note("node " + id + " exits: " + reason);
+        log(id, "exits: " + reason);
         nodes.get(id).crash();
     }
 
-    private void heal() {
-        activeWindows.clear();
-        network.heal();
+    // ------------------------------------------------------------------ end-of-run checks
+
+    /** Replicas that applied the same prefix of the log must hold the same state, snapshots or not. */
+    private String replicasDiverged() {
+        TreeMap<Long, long[]> digestAt = new TreeMap<>(); // applied index -> {node, digest}
         for (SimNode n : nodes.values()) {
-            n.pausedUntilNanos = 0;
-            n.disk.full = false;
-            n.disk.readErrors = false;
-            if (!n.up && !permanentlyDown(n)) {
-                n.start();
+            if (!n.up || n.kv == null) {
+                continue;
+            }
+            long index = n.kv.lastAppliedIndex();
+            long digest = n.kv.digest();
+            loop.mix(digest);
+            long[] other = digestAt.putIfAbsent(index, new long[] {n.id, digest});
+            if (other != null && other[1] != digest) {
+                return "replicas diverged: nodes " + other[0] + " and " + n.id + " applied through index " + index
+                        + " but hold different data";
             }
         }
-        note("healed");
+        return null;
+    }
+
+    /** Every write a client saw acknowledged must be in the committed log that nodes applied. */
+    private List<String> lostAcknowledgedWrites() {
+        Set<Long> applied = new HashSet<>();
+        for (Entry e : monitor.appliedLog().values()) {
+            if (e.kind() == Entry.Kind.COMMAND) {
+                KvCommand c = KvCommand.decode(e.command());
+                applied.add(c.clientId() * 1_000_000_000L + c.seq());
+            }
+        }
+        List<String> out = new ArrayList<>();
+        long count = 0;
+        for (SimClient c : clients) {
+            for (long[] w : c.ackedWrites) {
+                if (!applied.contains(w[0] * 1_000_000_000L + w[1])) {
+                    count++;
+                    if (out.size() < 10) {
+                        out.add("acknowledged write lost: session " + w[0] + " seq " + w[1] + " is in no applied log entry");
+                    }
+                }
+            }
+        }
+        if (count > out.size()) {
+            out.add("... " + (count - out.size()) + " more acknowledged writes lost");
+        }
+        return out;
     }
 }

@@ -1,75 +1,84 @@
 package dev.linden.sim;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.linden.nemesis.FaultKind;
+import dev.linden.harness.TestResult;
+import dev.linden.harness.TestSpec;
+import dev.linden.workloads.check.Validity;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * Canaries: deliberately broken variants of the node must be caught by a sweep of seeds. If one of
- * these passes, the simulator (or a check) has gone blind.
+ * Canaries: deliberately broken clusters must be caught by a sweep of seeds, with the evidence in the
+ * results. If one of these passes, the simulator (or a check) has gone blind.
  */
 class BrokenVariantsTest {
-
-    private static List<SimResult> sweep(SimConfig base, int seeds) {
-        List<SimResult> out = new ArrayList<>();
+    private static List<TestResult> sweep(TestSpec.Builder base, int seeds) {
+        List<TestResult> out = new ArrayList<>();
         for (long seed = 1; seed <= seeds; seed++) {
-            out.add(Simulation.run(base.withSeed(seed)));
+            out.add(base.seed(seed).build().run());
         }
         return out;
     }
 
+    private static Map<?, ?> check(TestResult r, String name) {
+        return (Map<?, ?>) ((Map<?, ?>) r.results().get("checks")).get(name);
+    }
+
     @Test
     void acknowledgingBeforeFsyncIsCaught() {
-        List<SimResult> results = sweep(SimConfig.defaults(0).withFsyncLies(true).withDurationMillis(15_000), 12);
-        long violations = results.stream().filter(r -> r.exitCode() == 1).count();
-        assertTrue(violations >= 2, "fsync-lies caught in only " + violations + " of 12 seeds: " + results);
+        List<TestResult> results = sweep(Simulation.test(SimOptions.withBug("fsync-lies")).nodes(3)
+                .timeLimitSeconds(15), 12);
+        long caught = results.stream().filter(r -> r.exitCode() == 1).count();
+        assertTrue(caught >= 2, "fsync-lies caught in only " + caught + " of 12 seeds");
     }
 
     @Test
-    void readsWithoutReadIndexAreCaught() {
-        SimConfig base = SimConfig.defaults(0).withUnsafeLocalReads(true).withDurationMillis(15_000)
-                .withFaults(EnumSet.of(FaultKind.PARTITION, FaultKind.PAUSE, FaultKind.CRASH)).withClients(8).withKeys(2);
-        List<SimResult> results = sweep(base, 30);
-        long violations = results.stream().filter(r -> r.exitCode() == 1).count();
-        assertTrue(violations >= 1, "stale local reads were never caught in 30 seeds");
-        assertTrue(results.stream().filter(r -> r.exitCode() == 1)
-                        .allMatch(r -> r.verdict().equals("not-linearizable") || r.verdict().equals("safety-violation")),
-                results.toString());
-    }
-
-    @Test
-    void theCorrectNodePassesTheSameSweeps() {
-        SimConfig base = SimConfig.defaults(0).withDurationMillis(15_000)
-                .withFaults(EnumSet.of(FaultKind.PARTITION, FaultKind.PAUSE, FaultKind.CRASH)).withClients(8).withKeys(2);
-        for (SimResult r : sweep(base, 10)) {
-            assertTrue(r.passed(), r.toString());
+    void readsWithoutReadIndexAreCaughtWithACounterexample() {
+        List<TestResult> results = sweep(Simulation.test(SimOptions.withBug("unsafe-reads")).nodes(3)
+                .timeLimitSeconds(15).nemesis("partition,pause,kill").concurrency(8).keys(2), 20);
+        List<TestResult> caught = results.stream().filter(r -> r.exitCode() == 1).toList();
+        assertTrue(!caught.isEmpty(), "stale local reads were never caught in 20 seeds");
+        for (TestResult r : caught) {
+            Map<?, ?> lin = (Map<?, ?>) check(r, "workload").get("linearizable");
+            Map<?, ?> cluster = check(r, "cluster");
+            assertTrue(Validity.parse(lin.get("valid")) == Validity.FALSE
+                    || Validity.parse(cluster.get("valid")) == Validity.FALSE, r.summary());
+            if (Validity.parse(lin.get("valid")) == Validity.FALSE) {
+                Map<?, ?> first = (Map<?, ?>) ((List<?>) lin.get("failures")).get(0);
+                assertTrue(String.valueOf(first.get("explanation")).contains("read of key"), first.toString());
+            }
         }
     }
 
-    /** Disk replacement with crashes and partitions, often: the sweep the empty-rejoin canary must fail. */
-    private static SimConfig diskLossStorm() {
-        return SimConfig.defaults(0).withDurationMillis(15_000).withFaultIntensity(3)
-                .withFaults(EnumSet.of(FaultKind.DISK_LOSS, FaultKind.CRASH, FaultKind.PARTITION));
+    @Test
+    void theCorrectClusterPassesTheSameSweep() {
+        for (TestResult r : sweep(Simulation.test().nodes(3).timeLimitSeconds(15).nemesis("partition,pause,kill")
+                .concurrency(8).keys(2), 10)) {
+            assertEquals(0, r.exitCode(), r.summary());
+        }
+    }
+
+    /** Disk replacement with kills and partitions, often: the sweep the empty-rejoin canary must fail. */
+    private static TestSpec.Builder diskLossStorm(SimOptions options) {
+        return Simulation.test(options).nodes(3).timeLimitSeconds(15).nemesis("disk-loss,kill,partition")
+                .schedule(dev.linden.nemesis.FaultSchedule.Options.defaults(java.util.Set.of(), 3).withIntensity(3));
     }
 
     @Test
     void aNodeForcedBackOnAnEmptyDiskIsCaughtLosingWrites() {
-        List<SimResult> results = sweep(diskLossStorm().withForceEmptyRejoin(true), 150);
-        List<SimResult> caught = results.stream().filter(r -> r.exitCode() == 1).toList();
-        assertTrue(!caught.isEmpty(), "a wiped node voting with no memory was never caught in 150 seeds");
-        assertTrue(caught.stream().allMatch(r -> r.verdict().equals("safety-violation")
-                || r.verdict().equals("not-linearizable")), caught.toString());
+        List<TestResult> caught = sweep(diskLossStorm(SimOptions.withBug("empty-rejoin")), 80).stream()
+                .filter(r -> r.exitCode() == 1).toList();
+        assertTrue(!caught.isEmpty(), "a wiped node voting with no memory was never caught in 80 seeds");
     }
 
     @Test
     void aNodeWhoseDiskWasReplacedRefusesToRejoinAndNothingIsLost() {
-        List<SimResult> results = sweep(diskLossStorm(), 150);
-        for (SimResult r : results) {
-            assertTrue(r.passed(), r.toString());
+        for (TestResult r : sweep(diskLossStorm(SimOptions.defaults()), 40)) {
+            assertEquals(0, r.exitCode(), r.summary());
         }
     }
 }

@@ -35,14 +35,15 @@ class SimNodeTimerTest {
     }
 
     private static int ticksInTheSecondAfterResume(boolean clockFaultDuringPause) {
-        Simulation sim = Simulation.forTest(SimConfig.defaults(1));
+        Simulation sim = new Simulation(1, 1, SimOptions.defaults());
         SimLoop loop = new SimLoop(1_000_000);
         SimNode node = new SimNode(1, sim, loop, new SplittableRandom(1), List.of(1), NodeConfig.defaults(), false,
                 false, false);
         node.up = true;
         Ticker ticker = new Ticker(node.stageForTest(), loop, 2_100 * MS);
         ticker.stage.schedule(10, ticker);
-        loop.at(1_000 * MS, SimLoop.NEMESIS, 0, () -> node.pause(2_000 * MS));
+        loop.at(1_000 * MS, SimLoop.NEMESIS, 0, node::pause);
+        loop.at(2_000 * MS, SimLoop.NEMESIS, 0, node::resume);
         if (clockFaultDuringPause) {
             loop.at(1_500 * MS, SimLoop.NEMESIS, 0, () -> node.adjustClock(300, 0));
         }

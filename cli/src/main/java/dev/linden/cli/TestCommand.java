@@ -1,0 +1,101 @@
+package dev.linden.cli;
+
+import dev.linden.harness.TestResult;
+import dev.linden.harness.TestSpec;
+import java.io.PrintStream;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code ./linden test}: runs a declared test (Jepsen's {@code test}): a cluster under faults, driven by
+ * generators, every operation recorded, checked, and stored in {@code store/<name>/<timestamp>/}. Exit 0
+ * valid, 1 invalid, 2 unknown, 3 harness error (the worst over {@code --test-count} runs).
+ */
+@Command(name = "test", mixinStandardHelpOptions = true,
+        description = "Run a test: a cluster under faults, checked and stored (default: 5 simulated nodes, "
+                + "every fault, 30 simulated seconds). Exit 0 valid, 1 invalid, 2 unknown, 3 harness error.")
+public final class TestCommand implements Callable<Integer> {
+    @Mixin
+    TestOptions options = new TestOptions();
+
+    @Option(names = "--seed", description = "the run's seed (default: drawn from the clock, and printed)")
+    Long seed;
+
+    @Option(names = "--test-count", description = "run the test this many times, seeds SEED, SEED+1, ... (default 1)")
+    int testCount = 1;
+
+    @Option(names = "--quiet", description = "no progress lines while running")
+    boolean quiet;
+
+    @Override
+    public Integer call() {
+        return run(System.out, System.err);
+    }
+
+    int run(PrintStream out, PrintStream err) {
+        String bad = options.validate();
+        if (bad != null || testCount < 1) {
+            err.println("linden test: " + (bad != null ? bad : "--test-count must be >= 1"));
+            return 3;
+        }
+        if (options.workload.equals("all")) {
+            err.println("linden test: --workload all is for sweeps (./linden sim); name one workload");
+            return 3;
+        }
+        long first = seed != null ? seed : System.currentTimeMillis() % 1_000_000_000L;
+        int worst = 0;
+        for (int i = 0; i < testCount; i++) {
+            long s = first + i;
+            TestSpec spec = options.spec(options.workload, s);
+            if (!quiet) {
+                spec = spec.withProgress(line -> {
+                    err.println(line);
+                    err.flush();
+                });
+            }
+            out.println("running " + spec.name() + " on " + spec.nodes() + " simulated nodes, workload "
+                    + spec.workload() + ", nemesis " + options.nemesis + ", " + TestOptions.trim(options.timeLimitSeconds)
+                    + " s, seed " + s);
+            out.flush();
+            TestResult r = spec.run();
+            print(out, r, String.join(" ", options.replayArgs(options.workload, s)));
+            worst = worse(worst, r.exitCode());
+        }
+        return worst;
+    }
+
+    static void print(PrintStream out, TestResult r, String replay) {
+        Map<String, Object> res = r.results();
+        if (res.get("counts") instanceof Map<?, ?> c) {
+            out.println("ops: " + c.get("invoked") + " invoked (ok " + c.get("ok") + ", fail " + c.get("fail") + ", info "
+                    + c.get("info") + "), " + res.get("throughput-ok-per-second") + " ok/s; ok latency ms "
+                    + res.get("ok-latency-millis"));
+        }
+        if (res.get("checks") instanceof Map<?, ?> checks && checks.get("faults") instanceof Map<?, ?> f) {
+            out.println("faults: " + f.get("operations") + " operations, " + f.get("effective") + " with an observed effect");
+        }
+        if (res.get("run") instanceof Map<?, ?> run) {
+            out.println("run: " + run.get("sim-millis") + " ms simulated in " + run.get("wall-millis") + " ms wall, "
+                    + run.get("events") + " events, trace-hash " + run.get("trace-hash"));
+        }
+        if (r.storeDir() != null) {
+            out.println("store: " + r.storeDir());
+        }
+        out.println(r.summary().lines().findFirst().orElse(""));
+        r.summary().lines().skip(1).filter(l -> !l.contains("stored in") && !l.contains("replay: "))
+                .forEach(out::println);
+        if (!r.passed()) {
+            out.println("replay: " + replay);
+        }
+        out.flush();
+    }
+
+    /** Combines exit codes: invalid beats a harness error, which beats unknown, which beats valid. */
+    static int worse(int a, int b) {
+        int[] rank = {0, 3, 1, 2}; // by exit code: 0 valid, 1 invalid, 2 unknown, 3 harness error
+        return rank[b] > rank[a] ? b : a;
+    }
+}

@@ -1,0 +1,143 @@
+package dev.linden.cli;
+
+import dev.linden.harness.TestSpec;
+import dev.linden.nemesis.FaultKind;
+import dev.linden.nemesis.FaultSchedule;
+import dev.linden.sim.SimOptions;
+import dev.linden.sim.Simulation;
+import dev.linden.workloads.Workload;
+import dev.linden.workloads.check.Check;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import picocli.CommandLine.Option;
+
+/** The options that declare a test, shared by {@code test} and {@code sim} (a sweep of the same test over seeds). */
+final class TestOptions {
+    @Option(names = "--env", description = "where the cluster runs: sim (default; real processes come with `local`)")
+    String env = "sim";
+
+    @Option(names = "--nodes", description = "cluster size (default 5)")
+    int nodes = 5;
+
+    @Option(names = "--workload", description = "register, kv, list-append or set (default kv)")
+    String workload = "kv";
+
+    @Option(names = "--keys", description = "keys kv and list-append spread over (default 5)")
+    int keys = 5;
+
+    @Option(names = {"--nemesis", "--faults"}, description = "faults: all, none, or a comma list of families "
+            + "(partition, kill, pause, clock, disk, link) and faults (crash, clog, loss, duplicate, reorder, "
+            + "disk-full, bitflip, disk-loss); default all")
+    String nemesis = "all";
+
+    @Option(names = {"--time-limit", "--duration"}, description = "seconds of the main phase (default 30; simulated time in the simulator)")
+    double timeLimitSeconds = 30;
+
+    @Option(names = "--rate", description = "client operations per second over all clients (default 200)")
+    double rate = 200;
+
+    @Option(names = {"--concurrency", "--clients"}, description = "client worker threads (default 5)")
+    int concurrency = 5;
+
+    @Option(names = "--intensity", description = "fault rate multiplier: 0.1 rare ... 1 default ... 10 storm")
+    double intensity = 1.0;
+
+    @Option(names = "--recovery-window", description = "seconds with no fault after each fault stops (then faults never overlap); default 0: up to two overlap")
+    double recoveryWindowSeconds = 0;
+
+    @Option(names = "--check-time-limit", description = "seconds the linearizability search may take before it says unknown (default 60)")
+    double checkTimeLimitSeconds = 60;
+
+    @Option(names = "--name", description = "test name: runs are stored in STORE/NAME/<timestamp>/ (default: linden-WORKLOAD)")
+    String name;
+
+    @Option(names = "--store", description = "store directory (default ./store)")
+    Path store = Path.of("store");
+
+    @Option(names = "--bug", description = "test-only: run a deliberately broken cluster: unsafe-reads (reads without "
+            + "ReadIndex), fsync-lies (acks before data is durable), empty-rejoin (a node whose disk was replaced "
+            + "rejoins as a new voter)")
+    String bug = "none";
+
+    /** Checks the options; returns an error message or null. */
+    String validate() {
+        if (!env.equals("sim")) {
+            return "--env " + env + " is not available yet: only the simulator (sim) runs declared tests so far";
+        }
+        if (!Workload.NAMES.contains(workload) && !workload.equals("all")) {
+            return "unknown workload '" + workload + "' (one of " + String.join(", ", Workload.NAMES) + ")";
+        }
+        try {
+            FaultKind.parseList(nemesis);
+            SimOptions.withBug(bugName());
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
+        }
+        if (nodes < 1 || nodes > 9 || concurrency < 1 || concurrency > 1000 || keys < 1 || keys > 100_000
+                || !(timeLimitSeconds > 0) || !(rate > 0) || !(intensity > 0) || intensity > 10
+                || recoveryWindowSeconds < 0 || !(checkTimeLimitSeconds > 0)) {
+            return "need --nodes 1..9, --concurrency 1..1000, --keys 1..100000, positive --time-limit, --rate and "
+                    + "--check-time-limit, --intensity in (0, 10], --recovery-window >= 0";
+        }
+        if (name != null && !name.matches("[A-Za-z0-9._-]{1,100}")) {
+            return "a test name is letters, digits, '.', '_' and '-'";
+        }
+        return null;
+    }
+
+    private String bugName() {
+        return bug.equals("local-reads") ? "unsafe-reads" : bug;
+    }
+
+    String testName(String workloadName) {
+        return name != null ? name : "linden-" + workloadName;
+    }
+
+    /** The test these options declare, for one workload and seed. */
+    TestSpec spec(String workloadName, long seed) {
+        SimOptions sim = SimOptions.withBug(bugName());
+        FaultSchedule.Options schedule = FaultSchedule.Options.defaults(FaultKind.parseList(nemesis), nodes)
+                .withIntensity(intensity).withRecoveryMillis(Math.round(recoveryWindowSeconds * 1000));
+        return Simulation.test(sim).name(testName(workloadName)).nodes(nodes).workload(workloadName).keys(keys)
+                .nemesis(nemesis).schedule(schedule).timeLimitMillis(Math.round(timeLimitSeconds * 1000)).rate(rate)
+                .concurrency(concurrency).seed(seed)
+                .checkOptions(new Check.Options(Math.round(checkTimeLimitSeconds * 1000), 512L << 20, 1))
+                .store(store).argv(replayArgs(workloadName, seed)).build();
+    }
+
+    /** The command line that runs exactly this test again. */
+    List<String> replayArgs(String workloadName, long seed) {
+        List<String> a = new ArrayList<>(List.of("./linden", "test", "--env", env, "--nodes", String.valueOf(nodes),
+                "--workload", workloadName, "--nemesis", nemesis, "--time-limit", trim(timeLimitSeconds), "--rate",
+                trim(rate), "--concurrency", String.valueOf(concurrency)));
+        if (!workloadName.equals("register") && !workloadName.equals("set")) {
+            a.addAll(List.of("--keys", String.valueOf(keys)));
+        }
+        if (intensity != 1.0) {
+            a.addAll(List.of("--intensity", trim(intensity)));
+        }
+        if (recoveryWindowSeconds != 0) {
+            a.addAll(List.of("--recovery-window", trim(recoveryWindowSeconds)));
+        }
+        if (checkTimeLimitSeconds != 60) {
+            a.addAll(List.of("--check-time-limit", trim(checkTimeLimitSeconds)));
+        }
+        if (name != null) {
+            a.addAll(List.of("--name", name));
+        }
+        if (!store.equals(Path.of("store"))) {
+            a.addAll(List.of("--store", store.toString()));
+        }
+        if (!bugName().equals("none")) {
+            a.addAll(List.of("--bug", bugName()));
+        }
+        a.addAll(List.of("--seed", String.valueOf(seed)));
+        return a;
+    }
+
+    static String trim(double d) {
+        return d == Math.rint(d) ? String.valueOf((long) d) : String.format(Locale.ROOT, "%s", d);
+    }
+}

@@ -1,0 +1,134 @@
+package dev.linden.nemesis;
+
+import dev.linden.workloads.gen.Op;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * The nemesis's operations, as they appear in histories ({@code :process :nemesis}). Values name what to
+ * hit as Jepsen does: node specs ({@code "targets"}: one, minority, majority, all, leader) or partition
+ * shapes ({@code "shape"}), resolved to nodes when injected; the completion records the nodes and what
+ * happened to them.
+ *
+ * <table>
+ *   <caption>Operations</caption>
+ *   <tr><td>start-partition / stop-partition</td><td>{"shape" halves|one|leader|majorities-ring|bridge|one-way}</td></tr>
+ *   <tr><td>kill / start</td><td>{"targets" ...}; start: every killed node</td></tr>
+ *   <tr><td>pause / resume</td><td>{"targets" ...}</td></tr>
+ *   <tr><td>start-clock / stop-clock</td><td>{"targets" ..., "offset-ms" N, "drift-ppm" N}</td></tr>
+ *   <tr><td>start-disk-full / stop-disk-full</td><td>{"targets" ...}</td></tr>
+ *   <tr><td>bitflip</td><td>{"targets" "one"}: flip a bit in a synced record, restart the node</td></tr>
+ *   <tr><td>wipe-disk</td><td>{"targets" "one"}: kill, replace its disk by an empty one, start it</td></tr>
+ *   <tr><td>start-link / stop-link</td><td>{"behavior" loss|duplicate|reorder|clog, "rate" or "targets"}</td></tr>
+ *   <tr><td>heal</td><td>undo every active fault (the final phase's first step)</td></tr>
+ * </table>
+ */
+public final class FaultOps {
+    private FaultOps() {}
+
+    public static final String HEAL = "heal";
+
+    /** The operation that starts a fault of {@code kind}, its parameters drawn from {@code r}. */
+    public static Op start(FaultKind kind, SplittableRandom r, int nodeCount) {
+        Map<String, Object> v = new LinkedHashMap<>();
+        switch (kind) {
+            case PARTITION:
+                java.util.List<String> shapes = new java.util.ArrayList<>(Grudges.SHAPES);
+                if (nodeCount < 5) {
+                    shapes.remove("majorities-ring"); // with 3 nodes it is a plain split
+                }
+                v.put("shape", shapes.get(r.nextInt(shapes.size())));
+                return Op.fault("start-partition", v);
+            case CRASH: {
+                // Usually one node; sometimes a minority, a majority, everyone, or the leader.
+                int roll = r.nextInt(10);
+                v.put("targets", roll < 5 ? "one" : roll < 7 ? "leader" : roll < 8 ? "minority" : roll < 9 ? "majority" : "all");
+                return Op.fault("kill", v);
+            }
+            case PAUSE:
+                v.put("targets", r.nextInt(3) == 0 ? "leader" : r.nextInt(4) == 0 ? "minority" : "one");
+                return Op.fault("pause", v);
+            case CLOCK:
+                v.put("targets", r.nextInt(4) == 0 ? "minority" : "one");
+                v.put("offset-ms", (r.nextBoolean() ? 1L : -1L) * (50 + r.nextInt(3000)));
+                v.put("drift-ppm", (r.nextBoolean() ? 1L : -1L) * r.nextInt(50_000));
+                return Op.fault("start-clock", v);
+            case DISK_FULL:
+                v.put("targets", "one");
+                return Op.fault("start-disk-full", v);
+            case BITFLIP:
+                v.put("targets", "one");
+                return Op.fault("bitflip", v);
+            case DISK_LOSS:
+                v.put("targets", "one");
+                return Op.fault("wipe-disk", v);
+            case CLOG:
+                v.put("behavior", "clog");
+                v.put("targets", "one");
+                return Op.fault("start-link", v);
+            case LOSS:
+                v.put("behavior", "loss");
+                v.put("rate", Math.round((0.02 + r.nextDouble() * 0.2) * 1000) / 1000.0);
+                return Op.fault("start-link", v);
+            case DUPLICATE:
+                v.put("behavior", "duplicate");
+                v.put("rate", Math.round((0.02 + r.nextDouble() * 0.2) * 1000) / 1000.0);
+                return Op.fault("start-link", v);
+            case REORDER:
+                v.put("behavior", "reorder");
+                v.put("jitter-micros", 200L + r.nextInt(20_000));
+                return Op.fault("start-link", v);
+            default:
+                throw new IllegalArgumentException("no start operation for " + kind);
+        }
+    }
+
+    /** The operation that ends a fault started by {@code start}, or null if the fault ends by itself. */
+    public static Op stop(FaultKind kind, Op start) {
+        switch (kind) {
+            case PARTITION:
+                return Op.fault("stop-partition", null);
+            case CRASH:
+                return Op.fault("start", Map.of("targets", "all"));
+            case PAUSE:
+                return Op.fault("resume", Map.of("targets", "all"));
+            case CLOCK:
+                return Op.fault("stop-clock", Map.of("targets", "all"));
+            case DISK_FULL:
+                return Op.fault("stop-disk-full", Map.of("targets", "all"));
+            case CLOG:
+            case LOSS:
+            case DUPLICATE:
+            case REORDER:
+                return Op.fault("stop-link", Map.of("behavior", ((Map<?, ?>) start.value()).get("behavior")));
+            default:
+                return null;
+        }
+    }
+
+    /** The operation that undoes every active fault. */
+    public static Op heal() {
+        return Op.fault(HEAL, null);
+    }
+
+    /** A completion value for a fault that did something: {@code effect} and details. */
+    public static Map<String, Object> effect(String what, Object... keyValues) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("effect", what);
+        for (int i = 0; i + 1 < keyValues.length; i += 2) {
+            m.put((String) keyValues[i], keyValues[i + 1]);
+        }
+        return m;
+    }
+
+    /** A completion value for a fault that changed nothing, and why. */
+    public static Map<String, Object> noEffect(String why, Object... keyValues) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("no-effect", why);
+        for (int i = 0; i + 1 < keyValues.length; i += 2) {
+            m.put((String) keyValues[i], keyValues[i + 1]);
+        }
+        return m;
+    }
+}

@@ -1,0 +1,144 @@
+package dev.linden.nemesis;
+
+import dev.linden.workloads.gen.Context;
+import dev.linden.workloads.gen.Generator;
+import dev.linden.workloads.gen.Op;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A random mix of faults as a pure generator on the nemesis process: a fault of a random kind starts,
+ * holds for a random window, and stops (faults that undo themselves, such as {@code bitflip}, are one
+ * operation). At most {@link Options#maxConcurrent} are active at once, never two of one kind; at most
+ * one data-destroying fault per run, and only with three nodes or more. With a recovery window, faults
+ * never overlap and none starts until the window has passed since the last one stopped (so a cluster
+ * hit by kill, partition and pause in turn always gets time to recover between them).
+ */
+public final class FaultSchedule implements Generator {
+    private static final long MS = 1_000_000L;
+
+    /**
+     * @param meanGapMillis     mean time between one fault's start and the next one's
+     * @param minWindowMillis   shortest a fault is held
+     * @param maxWindowMillis   longest a fault is held
+     * @param maxConcurrent     faults active at once (1 when a recovery window is set)
+     * @param recoveryMillis    0, or the fault-free time guaranteed after each fault stops
+     */
+    public record Options(Set<FaultKind> kinds, int nodes, long meanGapMillis, long minWindowMillis,
+                          long maxWindowMillis, int maxConcurrent, long recoveryMillis) {
+        public Options {
+            kinds = Set.copyOf(kinds);
+            if (nodes < 1 || meanGapMillis < 1 || minWindowMillis < 1 || maxWindowMillis < minWindowMillis
+                    || maxConcurrent < 1 || recoveryMillis < 0) {
+                throw new IllegalArgumentException("bad fault schedule options");
+            }
+            if (recoveryMillis > 0) {
+                maxConcurrent = 1;
+            }
+        }
+
+        public static Options defaults(Set<FaultKind> kinds, int nodes) {
+            return new Options(kinds, nodes, 1_450, 300, 4_300, 2, 0);
+        }
+
+        /** Scales how often faults start (1.0 = the defaults, 3.0 = a storm). */
+        public Options withIntensity(double x) {
+            if (!(x > 0) || x > 10) {
+                throw new IllegalArgumentException("fault intensity must be in (0, 10]");
+            }
+            return new Options(kinds, nodes, Math.max(1, (long) (meanGapMillis / x)), minWindowMillis, maxWindowMillis,
+                    maxConcurrent, recoveryMillis);
+        }
+
+        public Options withRecoveryMillis(long ms) {
+            return new Options(kinds, nodes, meanGapMillis, minWindowMillis, maxWindowMillis, maxConcurrent, ms);
+        }
+    }
+
+    private record Active(FaultKind kind, long stopAtNanos, Op stop) {}
+
+    private final Options options;
+    private final List<FaultKind> kinds;
+    private final long nextStartNanos; // Long.MIN_VALUE: not yet asked
+    private final List<Active> active;
+    private final boolean destroyedData;
+
+    public FaultSchedule(Options options) {
+        this(options, Long.MIN_VALUE, List.of(), false);
+    }
+
+    private FaultSchedule(Options options, long nextStartNanos, List<Active> active, boolean destroyedData) {
+        this.options = options;
+        List<FaultKind> ks = new ArrayList<>();
+        for (FaultKind k : FaultKind.values()) { // enum order: the same seed picks the same kinds
+            if (options.kinds().contains(k)) {
+                ks.add(k);
+            }
+        }
+        this.kinds = ks;
+        this.nextStartNanos = nextStartNanos;
+        this.active = List.copyOf(active);
+        this.destroyedData = destroyedData;
+    }
+
+    @Override
+    public Step next(Context ctx) {
+        if (kinds.isEmpty()) {
+            return EXHAUSTED;
+        }
+        long now = ctx.timeNanos();
+        if (nextStartNanos == Long.MIN_VALUE) {
+            long first = now + (200 + ctx.random().nextInt(800)) * MS;
+            return new FaultSchedule(options, first, active, destroyedData).next(ctx);
+        }
+        if (!ctx.freeProcesses().contains(Context.NEMESIS)) {
+            return new Pending(this, Long.MAX_VALUE);
+        }
+        // Stop what is due first.
+        Active due = null;
+        for (Active a : active) {
+            if (due == null || a.stopAtNanos < due.stopAtNanos) {
+                due = a;
+            }
+        }
+        if (due != null && due.stopAtNanos <= now) {
+            List<Active> rest = new ArrayList<>(active);
+            rest.remove(due);
+            long next = options.recoveryMillis() > 0 ? Math.max(nextStartNanos, now + options.recoveryMillis() * MS)
+                    : nextStartNanos;
+            return new Emit(at(due.stop, now), new FaultSchedule(options, next, rest, destroyedData));
+        }
+        long wake = due == null ? nextStartNanos : Math.min(due.stopAtNanos, nextStartNanos);
+        if (now < nextStartNanos || active.size() >= options.maxConcurrent()) {
+            return new Pending(this, active.size() >= options.maxConcurrent() ? due.stopAtNanos : wake);
+        }
+        FaultKind kind = kinds.get(ctx.random().nextInt(kinds.size()));
+        long gap = (long) ((0.14 + ctx.random().nextDouble() * 1.72) * options.meanGapMillis()) * MS;
+        boolean busy = false;
+        for (Active a : active) {
+            busy |= a.kind == kind;
+        }
+        if (busy || (kind.destroysData() && (destroyedData || options.nodes() < 3))) {
+            // Not this kind now: skip this slot (the schedule stays a function of the seed).
+            return new FaultSchedule(options, now + gap, active, destroyedData).next(ctx);
+        }
+        Op start = FaultOps.start(kind, ctx.random(), options.nodes());
+        Op stop = FaultOps.stop(kind, start);
+        List<Active> next = new ArrayList<>(active);
+        if (stop != null) {
+            long window = options.minWindowMillis()
+                    + ctx.random().nextLong(options.maxWindowMillis() - options.minWindowMillis() + 1);
+            next.add(new Active(kind, now + window * MS, stop));
+        }
+        long nextStart = now + gap;
+        if (stop == null && options.recoveryMillis() > 0) {
+            nextStart = Math.max(nextStart, now + options.recoveryMillis() * MS);
+        }
+        return new Emit(at(start, now), new FaultSchedule(options, nextStart, next, destroyedData || kind.destroysData()));
+    }
+
+    private static Op at(Op template, long now) {
+        return new Op(template.f(), template.key(), template.value(), Context.NEMESIS, now);
+    }
+}

@@ -1,0 +1,430 @@
+package dev.linden.sim;
+
+import dev.linden.nemesis.FaultOps;
+import dev.linden.nemesis.Grudges;
+import dev.linden.nemesis.Nemesis;
+import dev.linden.nemesis.Targets;
+import dev.linden.workloads.Completion;
+import dev.linden.workloads.gen.Op;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Consumer;
+
+/**
+ * The nemesis bound to the simulator: each {@link FaultOps} operation acts on the simulated network,
+ * processes, clocks and disks, and answers with what it observably did, measured rather than assumed
+ * (messages a partition dropped, unsynced writes a kill lost, the milliseconds a clock moved, writes a
+ * full disk refused). Completions are delivered as loop events, never from inside {@link #invoke}.
+ */
+final class SimNemesis implements Nemesis {
+    private static final long MS = 1_000_000L;
+
+    private final Simulation sim;
+    private final SplittableRandom random;
+    /** The active partition's links, and the partition-drop counter when it started. */
+    private Set<Grudges.Link> partition;
+    private long partitionDropsAtStart;
+    private final Set<Integer> paused = new TreeSet<>();
+    private final Set<Integer> clockFaulted = new TreeSet<>();
+    private final Map<Integer, Long> diskFullRefusedAtStart = new TreeMap<>();
+    /** Active link behaviors, with the network counter when each started. */
+    private final Map<String, Long> links = new TreeMap<>();
+
+    SimNemesis(Simulation sim, SplittableRandom random) {
+        this.sim = sim;
+        this.random = random;
+    }
+
+    @Override
+    public void setup() {
+        // The simulated world needs no preparation.
+    }
+
+    @Override
+    public void teardown() {
+        // Nothing outlives the simulation.
+    }
+
+    @Override
+    public void invoke(Op op, Consumer<Completion> done) {
+        Map<String, Object> v = op.value() instanceof Map<?, ?> m ? stringKeys(m) : Map.of();
+        Object result;
+        try {
+            result = apply(op.f(), v);
+        } catch (IllegalArgumentException e) {
+            result = FaultOps.noEffect("not a fault this nemesis knows: " + e.getMessage());
+        }
+        if (result instanceof Map<?, ?> m && m.get("effect") != null) {
+            sim.note(op.f() + " " + v + " -> " + m);
+        } else {
+            sim.note(op.f() + " " + v + " -> no effect: " + result);
+        }
+        Object r = result;
+        sim.loop.at(0, SimLoop.NEMESIS, 0, () -> done.accept(new Completion(dev.linden.checker.history.OpType.INFO, r, null)));
+    }
+
+    @Override
+    public void heal(Consumer<Completion> done) {
+        List<String> undone = new ArrayList<>();
+        if (partition != null) {
+            undone.add("partition");
+        }
+        sim.network().heal();
+        partition = null;
+        if (!links.isEmpty()) {
+            undone.add("links " + links.keySet());
+            links.clear();
+        }
+        for (int id : new ArrayList<>(paused)) {
+            sim.node(id).resume();
+            undone.add("resumed " + id);
+        }
+        paused.clear();
+        for (int id : clockFaulted) {
+            sim.node(id).adjustClock(0, random.nextLong(-200, 201));
+            undone.add("clock of " + id);
+        }
+        clockFaulted.clear();
+        for (SimNode n : sim.allNodes()) {
+            if (n.disk.full || n.disk.readErrors) {
+                undone.add("disk of " + n.id);
+            }
+            n.disk.full = false;
+            n.disk.readErrors = false;
+            n.paused = false;
+        }
+        diskFullRefusedAtStart.clear();
+        for (SimNode n : sim.allNodes()) {
+            if (!n.up && !sim.permanentlyDown(n)) {
+                n.start();
+                undone.add("started " + n.id);
+            }
+        }
+        sim.killedByNemesis.clear();
+        sim.note("heal: " + undone);
+        Object r = undone.isEmpty() ? FaultOps.noEffect("no fault was active") : FaultOps.effect("healed", "undone", undone);
+        sim.loop.at(0, SimLoop.NEMESIS, 0, () -> done.accept(new Completion(dev.linden.checker.history.OpType.INFO, r, null)));
+    }
+
+    private Object apply(String f, Map<String, Object> v) {
+        switch (f) {
+            case "start-partition":
+                return startPartition(String.valueOf(v.getOrDefault("shape", "halves")));
+            case "stop-partition":
+                return stopPartition();
+            case "kill":
+                return kill(targets(v));
+            case "start":
+                return startKilled();
+            case "pause":
+                return pause(targets(v));
+            case "resume":
+                return resume();
+            case "start-clock":
+                return startClock(targets(v), number(v, "offset-ms", 0), number(v, "drift-ppm", 0));
+            case "stop-clock":
+                return stopClock();
+            case "start-disk-full":
+                return startDiskFull(targets(v));
+            case "stop-disk-full":
+                return stopDiskFull();
+            case "bitflip":
+                return bitflip(targets(v));
+            case "wipe-disk":
+                return wipeDisk(targets(v));
+            case "start-link":
+                return startLink(String.valueOf(v.get("behavior")), v);
+            case "stop-link":
+                return stopLink(String.valueOf(v.get("behavior")));
+            default:
+                throw new IllegalArgumentException(f);
+        }
+    }
+
+    private List<Integer> targets(Map<String, Object> v) {
+        Object t = v.getOrDefault("targets", "one");
+        if (t instanceof List<?> l) {
+            List<Integer> out = new ArrayList<>();
+            l.forEach(x -> out.add(((Number) x).intValue()));
+            return out;
+        }
+        return Targets.resolve(String.valueOf(t), sim.nodes(), sim.leader(), random);
+    }
+
+    // ------------------------------------------------------------------ network
+
+    private Object startPartition(String shape) {
+        Set<Grudges.Link> blocked = Grudges.of(shape, sim.nodes(), sim.leader(), random);
+        if (blocked.isEmpty()) {
+            return FaultOps.noEffect("a " + shape + " partition of " + sim.nodeCount() + " node(s) cuts no link");
+        }
+        SimNetwork net = sim.network();
+        net.blocked.clear();
+        net.blocked.addAll(blocked);
+        if (partition == null) {
+            partitionDropsAtStart = net.droppedByPartition;
+        }
+        partition = new HashSet<>(blocked);
+        return FaultOps.effect("partitioned", "shape", shape, "grudge", grudge(blocked));
+    }
+
+    private Object stopPartition() {
+        if (partition == null) {
+            return FaultOps.noEffect("no partition was active");
+        }
+        SimNetwork net = sim.network();
+        net.blocked.clear();
+        partition = null;
+        long dropped = net.droppedByPartition - partitionDropsAtStart;
+        if (dropped == 0) {
+            return FaultOps.noEffect("healed, but no message crossed the cut while it held", "dropped", 0L);
+        }
+        return FaultOps.effect("healed", "dropped", dropped);
+    }
+
+    private Map<String, Object> grudge(Set<Grudges.Link> blocked) {
+        Map<String, Object> g = new LinkedHashMap<>();
+        Grudges.grudge(blocked, sim.nodes()).forEach((to, from) -> g.put(String.valueOf(to), from));
+        return g;
+    }
+
+    private Object startLink(String behavior, Map<String, Object> v) {
+        SimNetwork net = sim.network();
+        if (links.containsKey(behavior)) {
+            return FaultOps.noEffect("link behavior " + behavior + " is already active");
+        }
+        switch (behavior) {
+            case "loss": {
+                double rate = Math.min(0.9, Math.max(0.0, ((Number) v.getOrDefault("rate", 0.2)).doubleValue()));
+                net.lossRate = rate;
+                links.put(behavior, net.droppedByLoss);
+                return FaultOps.effect("losing messages", "rate", rate);
+            }
+            case "duplicate": {
+                double rate = Math.min(0.9, Math.max(0.0, ((Number) v.getOrDefault("rate", 0.2)).doubleValue()));
+                net.duplicateRate = rate;
+                links.put(behavior, net.duplicated);
+                return FaultOps.effect("duplicating messages", "rate", rate);
+            }
+            case "reorder": {
+                long jitter = Math.max(1, number(v, "jitter-micros", 5_000));
+                net.jitterMicros = jitter;
+                links.put(behavior, net.reordered);
+                return FaultOps.effect("reordering messages", "jitter-micros", jitter);
+            }
+            case "clog": {
+                List<Integer> nodes = targets(v);
+                net.clogged.addAll(nodes);
+                links.put(behavior, net.clogDelayed);
+                return FaultOps.effect("clogged", "nodes", nodes);
+            }
+            default:
+                throw new IllegalArgumentException("start-link behavior " + behavior);
+        }
+    }
+
+    private Object stopLink(String behavior) {
+        Long at = links.remove(behavior);
+        if (at == null) {
+            return FaultOps.noEffect("link behavior " + behavior + " was not active");
+        }
+        SimNetwork net = sim.network();
+        long n;
+        String what;
+        switch (behavior) {
+            case "loss":
+                net.lossRate = 0;
+                n = net.droppedByLoss - at;
+                what = "lost";
+                break;
+            case "duplicate":
+                net.duplicateRate = 0;
+                n = net.duplicated - at;
+                what = "duplicated";
+                break;
+            case "reorder":
+                net.jitterMicros = 0;
+                n = net.reordered - at;
+                what = "delayed";
+                break;
+            default:
+                net.clogged.clear();
+                n = net.clogDelayed - at;
+                what = "delayed";
+        }
+        return n == 0 ? FaultOps.noEffect("no message was affected", what, 0L)
+                : FaultOps.effect("restored", what, n);
+    }
+
+    // ------------------------------------------------------------------ processes
+
+    private Object kill(List<Integer> targets) {
+        List<Integer> killed = new ArrayList<>();
+        long lost = 0;
+        long torn = 0;
+        for (int id : targets) {
+            long[] l = sim.node(id).crash();
+            sim.killedByNemesis.add(id);
+            paused.remove(id);
+            if (l != null) {
+                killed.add(id);
+                lost += l[0];
+                torn += l[1];
+            }
+        }
+        if (killed.isEmpty()) {
+            return FaultOps.noEffect("every target was already down", "targets", targets);
+        }
+        return FaultOps.effect("killed", "nodes", killed, "unsynced-writes-lost", lost, "writes-torn", torn);
+    }
+
+    private Object startKilled() {
+        List<Integer> started = new ArrayList<>();
+        List<Integer> refused = new ArrayList<>();
+        for (int id : new TreeSet<>(sim.killedByNemesis)) {
+            SimNode n = sim.node(id);
+            if (!n.up && !sim.permanentlyDown(n)) {
+                n.start();
+                (n.up ? started : refused).add(id);
+            }
+        }
+        sim.killedByNemesis.clear();
+        if (started.isEmpty() && refused.isEmpty()) {
+            return FaultOps.noEffect("no killed node was down");
+        }
+        return FaultOps.effect("started", "nodes", started, "refused", refused);
+    }
+
+    private Object pause(List<Integer> targets) {
+        List<Integer> hit = new ArrayList<>();
+        for (int id : targets) {
+            SimNode n = sim.node(id);
+            if (n.up && !n.paused) {
+                n.pause();
+                paused.add(id);
+                hit.add(id);
+            }
+        }
+        return hit.isEmpty() ? FaultOps.noEffect("no target was running", "targets", targets)
+                : FaultOps.effect("paused", "nodes", hit);
+    }
+
+    private Object resume() {
+        if (paused.isEmpty()) {
+            return FaultOps.noEffect("no node was paused");
+        }
+        List<Integer> resumed = new ArrayList<>();
+        long waited = 0;
+        for (int id : paused) {
+            SimNode n = sim.node(id);
+            if (n.paused) {
+                waited += n.resume();
+                resumed.add(id);
+            }
+        }
+        paused.clear();
+        return resumed.isEmpty() ? FaultOps.noEffect("the paused nodes had been killed since")
+                : FaultOps.effect("resumed", "nodes", resumed, "tasks-waited", waited);
+    }
+
+    // ------------------------------------------------------------------ clocks and disks
+
+    private Object startClock(List<Integer> targets, long offsetMillis, long driftPpm) {
+        Map<String, Object> moved = new LinkedHashMap<>();
+        for (int id : targets) {
+            SimNode n = sim.node(id);
+            long before = n.nodeNowNanos();
+            n.adjustClock(offsetMillis, driftPpm);
+            moved.put(String.valueOf(id), (n.nodeNowNanos() - before) / MS);
+            clockFaulted.add(id);
+        }
+        if (offsetMillis == 0 && driftPpm == 0) {
+            return FaultOps.noEffect("neither offset nor drift");
+        }
+        return FaultOps.effect("clocks changed", "moved-ms", moved, "drift-ppm", driftPpm);
+    }
+
+    private Object stopClock() {
+        if (clockFaulted.isEmpty()) {
+            return FaultOps.noEffect("no clock was faulted");
+        }
+        List<Integer> reset = new ArrayList<>(clockFaulted);
+        for (int id : reset) {
+            sim.node(id).adjustClock(0, random.nextLong(-200, 201)); // a normal quartz's drift again
+        }
+        clockFaulted.clear();
+        return FaultOps.effect("drift back to normal", "nodes", reset);
+    }
+
+    private Object startDiskFull(List<Integer> targets) {
+        for (int id : targets) {
+            SimDisk d = sim.node(id).disk;
+            d.full = true;
+            d.readErrors = random.nextInt(3) == 0;
+            diskFullRefusedAtStart.putIfAbsent(id, d.refusedWrites);
+        }
+        return FaultOps.effect("disks full", "nodes", targets);
+    }
+
+    private Object stopDiskFull() {
+        if (diskFullRefusedAtStart.isEmpty()) {
+            return FaultOps.noEffect("no disk was full");
+        }
+        long refused = 0;
+        List<Integer> nodes = new ArrayList<>(diskFullRefusedAtStart.keySet());
+        for (Map.Entry<Integer, Long> e : diskFullRefusedAtStart.entrySet()) {
+            SimDisk d = sim.node(e.getKey()).disk;
+            d.full = false;
+            d.readErrors = false;
+            refused += d.refusedWrites - e.getValue();
+        }
+        diskFullRefusedAtStart.clear();
+        return refused == 0 ? FaultOps.noEffect("the nodes wrote nothing while their disks were full", "nodes", nodes)
+                : FaultOps.effect("disks have space again", "nodes", nodes, "writes-refused", refused);
+    }
+
+    private Object bitflip(List<Integer> targets) {
+        int id = targets.get(0);
+        SimNode n = sim.node(id);
+        String where = n.disk.flipBit();
+        if (where == null) {
+            return FaultOps.noEffect("node " + id + " has no synced record to corrupt yet");
+        }
+        sim.corrupted.add(id);
+        // Restart the node so recovery meets the flipped bit.
+        n.crash();
+        n.start();
+        return FaultOps.effect("flipped a bit", "node", id, "where", where, "restarted", n.up,
+                "refused", n.refusedReason == null ? "" : n.refusedReason);
+    }
+
+    private Object wipeDisk(List<Integer> targets) {
+        int id = targets.get(0);
+        SimNode n = sim.node(id);
+        n.crash();
+        int files = n.disk.wipe();
+        sim.wiped.add(id);
+        sim.killedByNemesis.remove(id);
+        n.start();
+        return FaultOps.effect("disk replaced by an empty one", "node", id, "files-lost", (long) files,
+                "rejoined", n.up, "refused", n.refusedReason == null ? "" : n.refusedReason);
+    }
+
+    private static long number(Map<String, Object> v, String key, long dflt) {
+        Object o = v.get(key);
+        return o instanceof Number n ? n.longValue() : dflt;
+    }
+
+    private static Map<String, Object> stringKeys(Map<?, ?> m) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        m.forEach((k, x) -> out.put(String.valueOf(k), x));
+        return out;
+    }
+}

@@ -1,0 +1,68 @@
+package dev.linden.sim;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.linden.harness.TestResult;
+import dev.linden.nemesis.FaultKind;
+import java.nio.file.Path;
+import java.util.Set;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.DoubleRange;
+
+/**
+ * The harness from a property test, as the README shows it: a test declared with the builder, over
+ * seeds, fault mixes, fault rates and workloads. Every run must be valid; a failing one is stored (only
+ * failing runs are) and the assertion message names its store directory and the replay command.
+ */
+class SimulatedClusterProperties {
+    private static final Path STORE = Path.of("target", "store");
+
+    /**
+     * Any mix that holds at least one fault that always acts on a live cluster: a mix of only, say, bit
+     * flips may find nothing synced to corrupt in six seconds, and such a run is rightly unknown.
+     */
+    @Provide
+    Arbitrary<Set<FaultKind>> faultMixes() {
+        Arbitrary<Set<FaultKind>> sure = Arbitraries.of(FaultKind.PARTITION, FaultKind.CRASH, FaultKind.PAUSE,
+                FaultKind.CLOCK).set().ofMinSize(1);
+        Arbitrary<Set<FaultKind>> any = Arbitraries.of(FaultKind.class).set();
+        return net.jqwik.api.Combinators.combine(sure, any).as((a, b) -> {
+            Set<FaultKind> u = java.util.EnumSet.copyOf(a);
+            u.addAll(b);
+            return u;
+        });
+    }
+
+    @Provide
+    Arbitrary<String> workloads() {
+        return Arbitraries.of(dev.linden.workloads.Workload.NAMES);
+    }
+
+    @Property(tries = 25)
+    void everyRunIsValid(@ForAll long seed, @ForAll("faultMixes") Set<FaultKind> faults,
+                         @ForAll @DoubleRange(min = 0.2, max = 3.0) double intensity,
+                         @ForAll("workloads") String workload) {
+        TestResult r = Simulation.test()
+                .nodes(3)
+                .workload(workload)
+                .faults(faults)
+                .schedule(dev.linden.nemesis.FaultSchedule.Options.defaults(faults, 3).withIntensity(intensity))
+                .timeLimitSeconds(6)
+                .seed(seed)
+                .build()
+                .runStoringFailures(STORE);
+        assertEquals(0, r.exitCode(), r::summary);
+    }
+
+    @Property(tries = 8)
+    void fiveNodesListAppendWithRecoveryWindows(@ForAll long seed) {
+        TestResult r = Simulation.test().nodes(5).workload("list-append")
+                .schedule(dev.linden.nemesis.FaultSchedule.Options.defaults(Set.of(), 5).withRecoveryMillis(1_000))
+                .timeLimitSeconds(8).seed(seed).build().runStoringFailures(STORE);
+        assertEquals(0, r.exitCode(), r::summary);
+    }
+}
