@@ -10,13 +10,16 @@ import java.util.TreeMap;
 /**
  * Did the faults happen? Every nemesis operation's completion says what it observably did
  * ({@code "effect"} in its value: messages dropped, processes killed, a clock moved by N ms) or why it
- * did nothing ({@code "no-effect"}). Operations with no effect are listed. A test whose nemesis was
+ * did nothing ({@code "no-effect"}). Operations with no effect are listed; {@code heal}, which only undoes
+ * faults, is never counted as one that happened. A test whose nemesis was
  * configured yet had no effect at all is {@code unknown}: it proves nothing about faults (Maelstrom's
  * "perhaps --nemesis partition wasn't working").
  */
 public final class FaultEvidenceCheck implements Check {
     public static final String EFFECT = "effect";
     public static final String NO_EFFECT = "no-effect";
+    /** The final phase's undo-everything operation ({@code FaultOps.HEAL}). */
+    static final String HEAL = "heal";
 
     private final boolean nemesisConfigured;
 
@@ -46,7 +49,9 @@ public final class FaultEvidenceCheck implements Check {
             }
             if (why == null) {
                 c[0]++;
-                effective++;
+                if (!p.invoke().f().equals(HEAL)) {
+                    effective++; // undoing faults is not evidence that any happened
+                }
             } else {
                 c[1]++;
                 if (noEffect.size() < 50) {

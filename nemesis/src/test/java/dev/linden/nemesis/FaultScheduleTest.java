@@ -1,0 +1,96 @@
+package dev.linden.nemesis;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.linden.workloads.gen.Context;
+import dev.linden.workloads.gen.Gen;
+import dev.linden.workloads.gen.GeneratorSim;
+import dev.linden.workloads.gen.Op;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** The random fault schedule, run on a simulated clock as jepsen.generator.test does. */
+class FaultScheduleTest {
+    private static final long MS = 1_000_000L;
+
+    private static List<Op> run(FaultSchedule.Options o, long seed, long forMillis) {
+        return GeneratorSim.run(Gen.timeLimit(forMillis * MS, new FaultSchedule(o)), 2, MS, seed, 10_000);
+    }
+
+    /** Start f -> its stop f, for the faults that have one. */
+    private static final Map<String, String> STOPS = Map.of("start-partition", "stop-partition", "kill", "start",
+            "pause", "resume", "start-clock", "stop-clock", "start-disk-full", "stop-disk-full");
+
+    @Test
+    void faultsAreNemesisOperationsThatStopWhatTheyStartAndNeverOverlapMoreThanAllowed() {
+        for (long seed = 1; seed <= 20; seed++) {
+            List<Op> ops = run(FaultSchedule.Options.defaults(EnumSet.allOf(FaultKind.class), 5), seed, 60_000);
+            assertTrue(ops.size() > 20, "too few faults in a minute: " + ops.size());
+            Map<String, Integer> active = new HashMap<>();
+            int destroyers = 0;
+            for (Op op : ops) {
+                assertEquals(Context.NEMESIS, op.process());
+                if (STOPS.containsKey(op.f()) || op.f().equals("start-link")) {
+                    String k = op.f().equals("start-link") ? "link-" + ((Map<?, ?>) op.value()).get("behavior") : op.f();
+                    assertEquals(null, active.put(k, 1), "two " + k + " at once, seed " + seed);
+                } else if (STOPS.containsValue(op.f()) || op.f().equals("stop-link")) {
+                    String k = op.f().equals("stop-link") ? "link-" + ((Map<?, ?>) op.value()).get("behavior")
+                            : STOPS.entrySet().stream().filter(e -> e.getValue().equals(op.f())).findFirst().get().getKey();
+                    assertEquals(1, active.remove(k), op.f() + " without a start, seed " + seed);
+                } else {
+                    assertTrue(Set.of("bitflip", "wipe-disk").contains(op.f()), op.f());
+                    destroyers++;
+                }
+                assertTrue(active.size() <= 2, "more than two faults at once, seed " + seed);
+            }
+            assertTrue(destroyers <= 1, "data destroyed twice in one run, seed " + seed);
+        }
+    }
+
+    @Test
+    void aRecoveryWindowFollowsEveryFault() {
+        FaultSchedule.Options o = FaultSchedule.Options.defaults(EnumSet.of(FaultKind.PARTITION, FaultKind.CRASH,
+                FaultKind.PAUSE), 3).withRecoveryMillis(3_000);
+        List<Op> ops = run(o, 7, 120_000);
+        assertTrue(ops.size() >= 10, ops.toString());
+        for (int i = 0; i + 2 < ops.size(); i += 2) {
+            assertTrue(STOPS.containsKey(ops.get(i).f()), "a start first: " + ops.get(i));
+            assertEquals(STOPS.get(ops.get(i).f()), ops.get(i + 1).f(), "faults overlap: " + ops.subList(i, i + 2));
+            long quiet = ops.get(i + 2).timeNanos() - ops.get(i + 1).timeNanos();
+            assertTrue(quiet >= 3_000 * MS, "only " + quiet / MS + " ms of recovery after " + ops.get(i + 1));
+        }
+    }
+
+    @Test
+    void theSameSeedGivesTheSameScheduleAndNoKindsGiveNone() {
+        FaultSchedule.Options o = FaultSchedule.Options.defaults(EnumSet.allOf(FaultKind.class), 3);
+        assertEquals(run(o, 5, 30_000), run(o, 5, 30_000));
+        assertTrue(!run(o, 5, 30_000).equals(run(o, 6, 30_000)));
+        assertEquals(List.of(), run(FaultSchedule.Options.defaults(Set.of(), 3), 5, 30_000));
+    }
+
+    @Test
+    void twoNodesNeverLoseData() {
+        List<String> fs = new ArrayList<>();
+        run(FaultSchedule.Options.defaults(EnumSet.of(FaultKind.BITFLIP, FaultKind.DISK_LOSS, FaultKind.PAUSE), 2),
+                3, 60_000).forEach(op -> fs.add(op.f()));
+        assertTrue(!fs.contains("bitflip") && !fs.contains("wipe-disk"), fs.toString());
+        assertTrue(fs.contains("pause"), fs.toString());
+    }
+
+    @Test
+    void namesParseToKindsAndBack() {
+        assertEquals(EnumSet.allOf(FaultKind.class), FaultKind.parseList("all"));
+        assertEquals(EnumSet.of(FaultKind.DISK_FULL, FaultKind.BITFLIP, FaultKind.DISK_LOSS), FaultKind.parseList("disk"));
+        assertEquals(EnumSet.of(FaultKind.CRASH, FaultKind.PARTITION), FaultKind.parseList("kill,partition"));
+        for (String s : List.of("all", "none", "partition,kill", "link", "disk,pause", "bitflip,clog")) {
+            assertEquals(FaultKind.parseList(s), FaultKind.parseList(FaultKind.format(FaultKind.parseList(s))), s);
+        }
+    }
+}
