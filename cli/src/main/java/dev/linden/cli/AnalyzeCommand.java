@@ -51,6 +51,12 @@ public final class AnalyzeCommand implements Callable<Integer> {
             }
         }
         out.println(o.dir() + ": " + o.valid().text() + " (the run itself found " + o.storedValid().text() + ")");
+        try {
+            out.println("report: " + dev.linden.reports.Report.render(o.dir()));
+        } catch (IOException | RuntimeException e) {
+            err.println("linden analyze: cannot render the report: " + e.getMessage());
+            return 3;
+        }
         if (o.results().get("why") instanceof List<?> why) {
             why.forEach(w -> out.println("  " + w));
         }

@@ -24,6 +24,7 @@ public final class Main implements Runnable {
         CommandLine cl = new CommandLine(new Main());
         cl.addSubcommand("test", new TestCommand());
         cl.addSubcommand("analyze", new AnalyzeCommand());
+        cl.addSubcommand("serve", new ServeCommand());
         cl.addSubcommand("check", new CheckCommand());
         cl.addSubcommand("sim", new SimCommand());
         cl.addSubcommand("node", new NodeCommand());

@@ -83,6 +83,7 @@ public final class TestCommand implements Callable<Integer> {
         }
         if (r.storeDir() != null) {
             out.println("store: " + r.storeDir());
+            out.println("report: " + r.storeDir().resolve("index.html"));
         }
         out.println(r.summary().lines().findFirst().orElse(""));
         r.summary().lines().skip(1).filter(l -> !l.contains("stored in") && !l.contains("replay: "))

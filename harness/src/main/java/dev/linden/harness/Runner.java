@@ -147,6 +147,7 @@ final class Runner {
                 store.writeResults(results);
                 store.linkLatest();
                 dir = store.dir();
+                dev.linden.reports.Report.render(dir); // index.html: what a person opens after the run
             } catch (java.io.IOException | RuntimeException e) {
                 error = (error == null ? "" : error + "\n") + "harness error: cannot write the store: " + e;
                 results = new LinkedHashMap<>(results);

@@ -110,7 +110,32 @@ public final class LinearizableCheck implements Check {
             p.subList(Math.max(0, p.size() - 10), p.size()).forEach(o -> prefix.add(o.toString()));
             m.put("last-linearized", prefix);
             m.put("state-after", k.counterexample().stateAfter());
+            // The same operations as data, for reports to draw: the failing one, those concurrent with it,
+            // and the end of the longest linearizable prefix, each with its real-time interval.
+            Map<String, Object> drawn = new LinkedHashMap<>();
+            drawn.put("op", asData(k.counterexample().op()));
+            List<Object> conc = new ArrayList<>();
+            k.counterexample().concurrent().stream().limit(50).forEach(o -> conc.add(asData(o)));
+            drawn.put("concurrent", conc);
+            List<Object> pre = new ArrayList<>();
+            p.subList(Math.max(0, p.size() - 20), p.size()).forEach(o -> pre.add(asData(o)));
+            drawn.put("prefix", pre);
+            m.put("ops", drawn);
         }
+        return m;
+    }
+
+    private static Map<String, Object> asData(dev.linden.checker.history.Operation o) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("process", o.process());
+        m.put("f", o.f());
+        m.put("input", o.input());
+        m.put("output", o.indeterminate() ? null : o.output());
+        m.put("indeterminate", o.indeterminate());
+        m.put("invoke-index", o.invokeIndex());
+        m.put("invoke-nanos", o.invokeTime());
+        m.put("return-nanos", o.indeterminate() ? -1L : o.returnTime());
+        m.put("text", o.toString());
         return m;
     }
 }
