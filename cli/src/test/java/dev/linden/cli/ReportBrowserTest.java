@@ -134,6 +134,27 @@ class ReportBrowserTest {
         assertTrue(driver.findElements(By.cssSelector("#latency-plot canvas")).size() >= 1);
     }
 
+    /**
+     * A figure, not a check (machines drift): the size and load time of the report of a run of about
+     * 100,000 operations. Run with {@code -Dreport.bench=true}.
+     */
+    @Test
+    void benchmarkTheReportOfAHundredThousandOperations() throws Exception {
+        Assumptions.assumeTrue(Boolean.getBoolean("report.bench"), "a benchmark: -Dreport.bench=true");
+        Path big = run("--seed", "5", "--time-limit", "500", "--rate", "300", "--concurrency", "10");
+        long ops = Files.lines(big.resolve("history.json")).count() / 2;
+        long bytes = Files.size(big.resolve("index.html"));
+        for (int i = 0; i < 3; i++) {
+            long t0 = System.nanoTime();
+            driver.get(big.resolve("index.html").toUri().toString());
+            Object nav = ((org.openqa.selenium.JavascriptExecutor) driver).executeScript(
+                    "var t = performance.timing; return t.loadEventEnd - t.navigationStart;");
+            System.out.printf("report of %d operations: %.1f MB, loaded in %s ms (page load event), %d ms until "
+                    + "driver.get returned%n", ops, bytes / 1e6, nav, (System.nanoTime() - t0) / 1_000_000);
+        }
+        open(big, "hundred-thousand.png");
+    }
+
     @Test
     void serveListsTheRunsAndServesAReport() throws Exception {
         try (Server s = Server.start(store, "127.0.0.1", 0)) {

@@ -27,6 +27,13 @@
   });
   if (!data.windows.length) {
     list.textContent = "No fault was injected.";
+  } else if (data.windows.length > 30) {
+    // Many windows: keep the list, folded.
+    var det = document.createElement("details"), sum = document.createElement("summary");
+    sum.textContent = data.windows.length + " fault windows";
+    list.parentNode.insertBefore(det, list);
+    det.appendChild(sum);
+    det.appendChild(list);
   }
 
   function drawWindows(u) {
@@ -37,8 +44,12 @@
       var x0 = u.valToPos(w.start, "x", true), x1 = u.valToPos(w.end, "x", true);
       ctx.fillStyle = faultColor(w.kind, w.effective ? 0.13 : 0.05);
       ctx.fillRect(x0, top, Math.max(1.5 * px, x1 - x0), h);
-      ctx.fillStyle = faultColor(w.kind, 0.95);
-      ctx.fillText(w.label, x0 + 2 * px, top + (11 + 11 * (i % 5)) * px);
+      // Labels only where they fit (a long run has hundreds of windows: the list below names them all).
+      var labelPx = ctx.measureText(w.label).width;
+      if (data.windows.length <= 30 || x1 - x0 >= labelPx * 0.6) {
+        ctx.fillStyle = faultColor(w.kind, 0.95);
+        ctx.fillText(w.label, x0 + 2 * px, top + (11 + 11 * (i % 5)) * px);
+      }
     });
     ctx.restore();
   }
