@@ -31,6 +31,14 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "node", mixinStandardHelpOptions = true, description = "Run one Linden KV node process.")
 public final class NodeCommand implements Callable<Integer> {
+    @Option(names = "--test-only-unsafe-local-reads", hidden = true,
+            description = "a deliberately broken node for tests of the harness: reads without ReadIndex")
+    boolean unsafeLocalReads;
+
+    @Option(names = "--exit-with-parent", hidden = true, description = "exit when the process with this pid is gone "
+            + "(nodes a test harness starts)")
+    Long exitWithParent;
+
     @Option(names = "--id", description = "this node's id (>= 1)")
     Integer id;
 
@@ -160,6 +168,23 @@ public final class NodeCommand implements Callable<Integer> {
             server.close();
         }, "shutdown");
         Runtime.getRuntime().addShutdownHook(shutdown);
+        if (exitWithParent != null) {
+            // Started by a test harness: if the harness dies (even by SIGKILL, which runs no hook of its),
+            // this node must not outlive it.
+            Thread watch = new Thread(() -> {
+                while (ProcessHandle.of(exitWithParent).map(ProcessHandle::isAlive).orElse(false)) {
+                    try {
+                        Thread.sleep(1_000);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+                log.info("node " + id + " exiting: its harness (pid " + exitWithParent + ") is gone");
+                System.exit(0);
+            }, "parent-watch");
+            watch.setDaemon(true);
+            watch.start();
+        }
         Throwable fatal = server.awaitFatal();
         log.severe("node " + id + " stopping after a fatal error: " + fatal);
         Runtime.getRuntime().halt(70);
@@ -207,7 +232,7 @@ public final class NodeCommand implements Callable<Integer> {
                                 portDefaults.requestReadTimeoutMillis()));
         return new KvNodeServer.Options(id, peerMap, new InetSocketAddress(clientHost, clientPort), dataDir,
                 !"off".equals(fsync), nodeConfig, clusterId,
-                NodeIdentity.InitialClusterState.parse(initialClusterState), kvLimits, portLimits);
+                NodeIdentity.InitialClusterState.parse(initialClusterState), kvLimits, portLimits, unsafeLocalReads);
     }
 
     private static long orDefault(Long flag, Long property, long fallback) {

@@ -56,7 +56,8 @@ public final class TestCommand implements Callable<Integer> {
                     err.flush();
                 });
             }
-            out.println("running " + spec.name() + " on " + spec.nodes() + " simulated nodes, workload "
+            String where = spec.env().equals("local") ? " local node processes" : " simulated nodes";
+            out.println("running " + spec.name() + " on " + spec.nodes() + where + ", workload "
                     + spec.workload() + ", nemesis " + options.nemesis + ", " + TestOptions.trim(options.timeLimitSeconds)
                     + " s, seed " + s);
             out.flush();
@@ -77,7 +78,9 @@ public final class TestCommand implements Callable<Integer> {
         if (res.get("checks") instanceof Map<?, ?> checks && checks.get("faults") instanceof Map<?, ?> f) {
             out.println("faults: " + f.get("operations") + " operations, " + f.get("effective") + " with an observed effect");
         }
-        if (res.get("run") instanceof Map<?, ?> run) {
+        if (res.get("run") instanceof Map<?, ?> run && run.get("sim-millis") == null) {
+            out.println("run: " + run.get("wall-millis") + " ms wall, " + run.get("processes-started") + " node processes started");
+        } else if (res.get("run") instanceof Map<?, ?> run) {
             out.println("run: " + run.get("sim-millis") + " ms simulated in " + run.get("wall-millis") + " ms wall, "
                     + run.get("events") + " events, trace-hash " + run.get("trace-hash"));
         }

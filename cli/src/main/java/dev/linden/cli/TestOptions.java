@@ -15,7 +15,8 @@ import picocli.CommandLine.Option;
 
 /** The options that declare a test, shared by {@code test} and {@code sim} (a sweep of the same test over seeds). */
 final class TestOptions {
-    @Option(names = "--env", description = "where the cluster runs: sim (default; real processes come with `local`)")
+    @Option(names = "--env", description = "where the cluster runs: sim (default: the deterministic simulator) or local "
+            + "(node processes on loopback, faults by signals and link proxies)")
     String env = "sim";
 
     @Option(names = "--nodes", description = "cluster size (default 5)")
@@ -63,8 +64,11 @@ final class TestOptions {
 
     /** Checks the options; returns an error message or null. */
     String validate() {
-        if (!env.equals("sim")) {
-            return "--env " + env + " is not available yet: only the simulator (sim) runs declared tests so far";
+        if (!env.equals("sim") && !env.equals("local")) {
+            return "--env " + env + " is not available: sim or local (containers are not built yet)";
+        }
+        if (env.equals("local") && !List.of("none", "unsafe-reads").contains(bugName())) {
+            return "--bug " + bug + " exists only in the simulator; on local processes: unsafe-reads";
         }
         if (!Workload.NAMES.contains(workload) && !workload.equals("all")) {
             return "unknown workload '" + workload + "' (one of " + String.join(", ", Workload.NAMES) + ")";
@@ -100,7 +104,15 @@ final class TestOptions {
         SimOptions sim = SimOptions.withBug(bugName());
         FaultSchedule.Options schedule = FaultSchedule.Options.defaults(FaultKind.parseList(nemesis), nodes)
                 .withIntensity(intensity).withRecoveryMillis(Math.round(recoveryWindowSeconds * 1000));
-        return Simulation.test(sim).name(testName(workloadName)).nodes(nodes).workload(workloadName).keys(keys)
+        TestSpec.Builder base = env.equals("local")
+                ? TestSpec.builder().cluster("local", dev.linden.cli.local.LocalTestCluster.factory(
+                        new dev.linden.cli.local.LocalTestCluster.Options(sim.unsafeLocalReads(), "256m")))
+                        .phaseWallLimitMillis(Math.round(timeLimitSeconds * 1000) + 300_000)
+                : Simulation.test(sim);
+        if (env.equals("local") && sim.unsafeLocalReads()) {
+            base.option("bug", "unsafe-reads");
+        }
+        return base.name(testName(workloadName)).nodes(nodes).workload(workloadName).keys(keys)
                 .nemesis(nemesis).schedule(schedule).timeLimitMillis(Math.round(timeLimitSeconds * 1000)).rate(rate)
                 .concurrency(concurrency).seed(seed)
                 .checkOptions(new Check.Options(Math.round(checkTimeLimitSeconds * 1000), 512L << 20, 1))

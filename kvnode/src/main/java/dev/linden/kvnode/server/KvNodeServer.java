@@ -37,11 +37,20 @@ public final class KvNodeServer implements AutoCloseable {
     /**
      * @param peers        every node's peer address by id, this node's included
      * @param fsync        false only for benchmarks that want to see the cost of durability
+     * @param unsafeLocalReads  test-only broken variant: the leader answers reads from local state, without
+     *                          ReadIndex, so the harness can show it catches stale reads on real processes
      */
     public record Options(int id, Map<Integer, InetSocketAddress> peers, InetSocketAddress clientAddress, Path dataDir,
                           boolean fsync, NodeConfig nodeConfig, String clusterId,
                           NodeIdentity.InitialClusterState initialState, KvLimits kvLimits,
-                          ClientPortLimits clientLimits) {
+                          ClientPortLimits clientLimits, boolean unsafeLocalReads) {
+        public Options(int id, Map<Integer, InetSocketAddress> peers, InetSocketAddress clientAddress, Path dataDir,
+                       boolean fsync, NodeConfig nodeConfig, String clusterId,
+                       NodeIdentity.InitialClusterState initialState, KvLimits kvLimits, ClientPortLimits clientLimits) {
+            this(id, peers, clientAddress, dataDir, fsync, nodeConfig, clusterId, initialState, kvLimits, clientLimits,
+                    false);
+        }
+
         /** A node of a new cluster named {@code local}, with default limits (benchmarks, tests). */
         public Options(int id, Map<Integer, InetSocketAddress> peers, InetSocketAddress clientAddress, Path dataDir,
                        boolean fsync, NodeConfig nodeConfig) {
@@ -139,9 +148,13 @@ public final class KvNodeServer implements AutoCloseable {
             limits = limits.withMaxConnections(Math.max(1, fdRoom));
         }
         clientServer = new ClientServer(options.clientAddress(), group,
-                new KvService(node, options.kvLimits(), kv::storedBytes), node,
+                new KvService(node, options.unsafeLocalReads(), options.kvLimits(), kv::storedBytes), node,
                 () -> raftStage.queued() > MAX_QUEUED_INPUTS, limits);
         clientServer.start();
+        if (options.unsafeLocalReads()) {
+            LOG.warning("event=test-only-bug what=unsafe-local-reads detail=\"reads are answered without ReadIndex: "
+                    + "this node is deliberately broken\"");
+        }
         LOG.info("node " + options.id() + " of cluster " + identity.clusterId() + " serving clients on "
                 + options.clientAddress() + ", peers on " + options.peers().get(options.id()) + ", data in "
                 + options.dataDir() + (options.fsync() ? "" : " (fsync OFF)") + "; election timeout "

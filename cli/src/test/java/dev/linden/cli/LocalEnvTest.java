@@ -1,0 +1,140 @@
+package dev.linden.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * The same declared test against real node processes ({@code --env local}): valid under kills,
+ * pauses and partitions with the evidence of each, analyze agrees, a deliberately broken node build is
+ * caught, and nothing is left behind, not even after a SIGINT in the middle of a run.
+ */
+class LocalEnvTest {
+    @TempDir
+    Path dir;
+
+    /** Node processes of local test clusters (their data dirs are under a linden-local- temp dir). */
+    private static List<ProcessHandle> nodeProcesses() {
+        List<ProcessHandle> out = new ArrayList<>();
+        ProcessHandle.allProcesses().forEach(p -> {
+            try {
+                String cmd = new String(Files.readAllBytes(Path.of("/proc", String.valueOf(p.pid()), "cmdline")),
+                        StandardCharsets.UTF_8);
+                if (cmd.contains("/linden-local-") && cmd.contains("node")) {
+                    out.add(p);
+                }
+            } catch (Exception e) {
+                // gone, or not ours to read
+            }
+        });
+        return out;
+    }
+
+    private static long tempDirs() throws Exception {
+        try (var ls = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+            return ls.filter(p -> p.getFileName().toString().startsWith("linden-local-")).count();
+        }
+    }
+
+    @AfterEach
+    void nothingLeftBehind() {
+        List<ProcessHandle> left = nodeProcesses();
+        left.forEach(ProcessHandle::destroyForcibly);
+        assertEquals(List.of(), left.stream().map(ProcessHandle::pid).toList(), "orphan node processes");
+    }
+
+    private record Run(int exit, String out) {}
+
+    private Run test(String... args) {
+        TestCommand c = new TestCommand();
+        List<String> a = new ArrayList<>(List.of(args));
+        a.addAll(List.of("--env", "local", "--store", dir.resolve("store").toString(), "--quiet"));
+        new CommandLine(c).parseArgs(a.toArray(String[]::new));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int exit = c.run(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(new ByteArrayOutputStream()));
+        return new Run(exit, out.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void aLocalClusterUnderKillsPausesAndPartitionsIsValidWithEvidence() throws Exception {
+        long dirsBefore = tempDirs();
+        Run r = test("--nodes", "3", "--nemesis", "partition,kill,pause", "--intensity", "2", "--time-limit", "20",
+                "--seed", "3");
+        assertEquals(0, r.exit(), r.out());
+        Path latest = dir.resolve("store").resolve("latest");
+        Map<?, ?> results = new com.fasterxml.jackson.databind.ObjectMapper().readValue(
+                latest.resolve("results.json").toFile(), Map.class);
+        Map<?, ?> byF = (Map<?, ?>) ((Map<?, ?>) ((Map<?, ?>) results.get("checks")).get("faults")).get("by-f");
+        for (String f : List.of("start-partition", "kill", "pause")) {
+            assertTrue(byF.get(f) instanceof Map<?, ?> m && ((Number) m.get("effective")).longValue() > 0,
+                    f + " had no observed effect: " + byF);
+        }
+        assertTrue(Files.isRegularFile(latest.resolve("nodes/n1/node.log")));
+        assertTrue(Files.isRegularFile(latest.resolve("index.html")));
+        AnalyzeCommand a = new AnalyzeCommand();
+        new CommandLine(a).parseArgs(latest.toString());
+        assertEquals(0, a.run(new PrintStream(new ByteArrayOutputStream()), new PrintStream(new ByteArrayOutputStream())));
+        assertEquals(dirsBefore, tempDirs(), "the run left its temporary directory");
+    }
+
+    @Test
+    void aNodeBuildThatReadsWithoutReadIndexIsCaught() {
+        // Real processes are not deterministic: a few short runs, one of which must catch the stale read.
+        List<String> outs = new ArrayList<>();
+        for (int seed = 4; seed < 8; seed++) {
+            Run r = test("--nodes", "3", "--bug", "unsafe-reads", "--nemesis", "kill", "--intensity", "3", "--concurrency",
+                    "8", "--keys", "2", "--time-limit", "20", "--seed", String.valueOf(seed));
+            if (r.exit() == 1) {
+                assertTrue(r.out().contains("workload invalid: key k"), r.out());
+                return;
+            }
+            assertEquals(0, r.exit(), r.out());
+            outs.add(r.out());
+        }
+        throw new AssertionError("stale reads of the broken build were never caught: " + outs);
+    }
+
+    @Test
+    void aSigintMidTestLeavesNoProcessAndNoTemporaryDirectory() throws Exception {
+        long dirsBefore = tempDirs();
+        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), Main.class.getName(), "test", "--env", "local", "--nodes", "3",
+                "--time-limit", "60", "--store", dir.resolve("store").toString(), "--quiet", "--seed", "1");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("out.txt").toFile()).start();
+        try {
+            long deadline = System.currentTimeMillis() + 60_000;
+            List<ProcessHandle> nodes = List.of();
+            while (System.currentTimeMillis() < deadline) {
+                nodes = p.descendants().filter(d -> nodeProcesses().stream().anyMatch(x -> x.pid() == d.pid())).toList();
+                if (nodes.size() >= 3 && Files.readString(dir.resolve("out.txt")).contains("running")) {
+                    break;
+                }
+                Thread.sleep(200);
+            }
+            assertTrue(nodes.size() >= 3, "the nodes never started: " + Files.readString(dir.resolve("out.txt")));
+            Thread.sleep(3_000); // mid-test
+            new ProcessBuilder("kill", "-INT", String.valueOf(p.pid())).start().waitFor();
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS), "the test did not stop on SIGINT");
+            for (ProcessHandle n : nodes) {
+                assertTrue(n.onExit().get(10, TimeUnit.SECONDS) != null && !n.isAlive(), "node " + n.pid() + " survived");
+            }
+            assertEquals(dirsBefore, tempDirs(), "SIGINT left the run's temporary directory");
+        } finally {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+        }
+    }
+}
