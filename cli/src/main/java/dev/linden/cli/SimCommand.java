@@ -46,6 +46,10 @@ public final class SimCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "seeds run in parallel (default: cores)")
     int threads = Runtime.getRuntime().availableProcessors();
 
+    @Option(names = "--canaries", description = "score the simulator: run every planted bug until a seed catches it "
+            + "(at most --seeds seeds each), print one line per bug and 'canaries: N/M caught'; exit 1 unless all are caught")
+    boolean canaries;
+
     @Option(names = "--verbose", description = "print every failure's reasons in full")
     boolean verbose;
 
@@ -63,6 +67,17 @@ public final class SimCommand implements Callable<Integer> {
         if (bad != null || seeds < 1 || threads < 1) {
             err.println("linden sim: " + (bad != null ? bad : "--seeds and --threads must be >= 1"));
             return 3;
+        }
+        if (canaries) {
+            try {
+                return Canaries.run(out, seeds, firstSeed, options.timeLimitSeconds, threads);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return 3;
+            } catch (ExecutionException e) {
+                err.println("linden sim: " + e.getCause());
+                return 3;
+            }
         }
         int shardIndex = 0;
         int shardCount = 1;

@@ -39,6 +39,8 @@ final class SimNode {
     private final boolean preallocateWal;
     /** The state machine of the current incarnation (read only between events: the loop is one thread). */
     KvStateMachine kv;
+    /** Planted bug (canary): the state machine does not deduplicate retried commands. */
+    boolean noDedup;
     private final boolean unsafeLocalReads;
 
     boolean up;
@@ -130,7 +132,7 @@ final class SimNode {
         SimStage snapshotStage = new SimStage(20_000, 200_000);
         WalLogStore wal = new WalLogStore(disk, walStage, snapshotStage, new WalConfig(256 * 1024, 100_000, preallocateWal));
         RandomSource rs = RandomSource.seeded(SimLoop.mix(random.nextLong(), incarnation));
-        kv = new KvStateMachine();
+        kv = noDedup ? KvStateMachine.withoutDeduplicationForTests() : new KvStateMachine();
         raft = new RaftNode(id, voters, nodeConfig, rs, raftStage, applyStage, wal, this::sendRaft, kv);
         raft.setListener(sim.monitor());
         sim.monitor().nodeStarted(id);

@@ -1,36 +1,102 @@
 package dev.linden.sim;
 
+import dev.linden.kvnode.raft.RaftConfig;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.Locale;
+import java.util.Set;
+
 /**
  * How a simulated cluster is built, beyond what the test says (nodes, seed): the deliberately broken
- * variants that show the harness catches what it should. None is on by default.
- *
- * @param unsafeLocalReads  leaders answer reads from local state, without ReadIndex (stale reads)
- * @param fsyncLies         fsync reports durability it does not provide (acknowledged writes lost on crash)
- * @param forceEmptyRejoin  a node whose disk was replaced is started as a new member, as an operator forcing
- *                          it back would, so it votes with no memory of its log
+ * variants ("canaries") that show the harness catches what it should. None is on by default.
  */
-public record SimOptions(boolean unsafeLocalReads, boolean fsyncLies, boolean forceEmptyRejoin) {
-    public static SimOptions defaults() {
-        return new SimOptions(false, false, false);
-    }
+public record SimOptions(Set<Canary> bugs) {
+    /** A planted bug, by the name {@code --bug} takes. */
+    public enum Canary {
+        UNSAFE_READS("leaders answer reads from local state, without ReadIndex", null),
+        FSYNC_LIES("fsync reports durability it does not provide", null),
+        EMPTY_REJOIN("a node whose disk was replaced is forced back as a new voter", null),
+        NO_DEDUP("the state machine runs retried commands again (no exactly-once sessions)", null),
+        VOTE_WITHOUT_LOG_CHECK("votes are granted without checking the candidate's log", RaftConfig.Bug.VOTE_WITHOUT_LOG_CHECK),
+        COMMIT_BY_COUNTING("entries of earlier terms are committed by counting replicas", RaftConfig.Bug.COMMIT_BY_COUNTING),
+        VOTE_NOT_PERSISTED("the vote is not persisted: a restarted node may vote twice in a term",
+                RaftConfig.Bug.VOTE_NOT_PERSISTED),
+        ACK_BEFORE_DURABLE("followers acknowledge entries before they are durable", RaftConfig.Bug.ACK_BEFORE_DURABLE),
+        LEADER_COUNTS_UNDURABLE_SELF("the leader counts its own entries toward commit before they are durable",
+                RaftConfig.Bug.LEADER_COUNTS_UNDURABLE_SELF),
+        READ_INDEX_WITHOUT_QUORUM("ReadIndex reads are released without a quorum confirming leadership",
+                RaftConfig.Bug.READ_INDEX_WITHOUT_QUORUM),
+        NO_TRUNCATE_ON_CONFLICT("followers keep entries that conflict with the leader's", RaftConfig.Bug.NO_TRUNCATE_ON_CONFLICT);
 
-    /** The variant a {@code --bug} name selects: unsafe-reads, fsync-lies, empty-rejoin (or none). */
-    public static SimOptions withBug(String bug) {
-        switch (bug) {
-            case "none":
-                return defaults();
-            case "unsafe-reads":
-                return new SimOptions(true, false, false);
-            case "fsync-lies":
-                return new SimOptions(false, true, false);
-            case "empty-rejoin":
-                return new SimOptions(false, false, true);
-            default:
-                throw new IllegalArgumentException("unknown bug '" + bug + "' (none, unsafe-reads, fsync-lies, empty-rejoin)");
+        private final String what;
+        private final RaftConfig.Bug raftBug;
+
+        Canary(String what, RaftConfig.Bug raftBug) {
+            this.what = what;
+            this.raftBug = raftBug;
+        }
+
+        public String cliName() {
+            return name().toLowerCase(Locale.ROOT).replace('_', '-');
+        }
+
+        public String what() {
+            return what;
+        }
+
+        public static Canary parse(String name) {
+            String n = name.equals("local-reads") ? "unsafe-reads" : name;
+            for (Canary c : values()) {
+                if (c.cliName().equals(n)) {
+                    return c;
+                }
+            }
+            throw new IllegalArgumentException("unknown bug '" + name + "' (none, "
+                    + String.join(", ", Arrays.stream(values()).map(Canary::cliName).toList()) + ")");
         }
     }
 
+    public SimOptions {
+        bugs = bugs.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(bugs));
+    }
+
+    public static SimOptions defaults() {
+        return new SimOptions(Set.of());
+    }
+
+    /** The variant a {@code --bug} name selects (or {@code none}). */
+    public static SimOptions withBug(String bug) {
+        return bug.equals("none") ? defaults() : new SimOptions(Set.of(Canary.parse(bug)));
+    }
+
+    public boolean unsafeLocalReads() {
+        return bugs.contains(Canary.UNSAFE_READS);
+    }
+
+    public boolean fsyncLies() {
+        return bugs.contains(Canary.FSYNC_LIES);
+    }
+
+    public boolean forceEmptyRejoin() {
+        return bugs.contains(Canary.EMPTY_REJOIN);
+    }
+
+    public boolean noDedup() {
+        return bugs.contains(Canary.NO_DEDUP);
+    }
+
+    /** The planted bugs of the Raft core. */
+    public Set<RaftConfig.Bug> raftBugs() {
+        EnumSet<RaftConfig.Bug> out = EnumSet.noneOf(RaftConfig.Bug.class);
+        for (Canary c : bugs) {
+            if (c.raftBug != null) {
+                out.add(c.raftBug);
+            }
+        }
+        return out;
+    }
+
     public String bugName() {
-        return unsafeLocalReads ? "unsafe-reads" : fsyncLies ? "fsync-lies" : forceEmptyRejoin ? "empty-rejoin" : "none";
+        return bugs.isEmpty() ? "none" : String.join(",", bugs.stream().map(Canary::cliName).sorted().toList());
     }
 }

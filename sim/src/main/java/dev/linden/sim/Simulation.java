@@ -116,13 +116,15 @@ public final class Simulation implements Cluster {
         // chunks, and leaders read evicted entries back from their WALs for slow followers.
         SplittableRandom snapRandom = root.split();
         RaftConfig raft = new RaftConfig(15, 3, 256, 1 << 20, 32, 10_000, 10_000, 1024, true, true,
-                256 + snapRandom.nextInt(4096), snapRandom.nextInt(400), 4 + snapRandom.nextInt(100));
+                256 + snapRandom.nextInt(4096), snapRandom.nextInt(400), 4 + snapRandom.nextInt(100))
+                .withTestOnlyBugs(options.raftBugs());
         NodeConfig nodeConfig = NodeConfig.defaults().withRaft(raft).withTickMillis(10)
                 .withSnapshotEveryEntries(50 + snapRandom.nextInt(500));
         boolean preallocateWal = snapRandom.nextBoolean();
         for (int id : ids) {
             nodes.put(id, new SimNode(id, this, loop, root.split(), ids, nodeConfig, options.unsafeLocalReads(),
                     options.fsyncLies(), preallocateWal));
+            nodes.get(id).noDedup = options.noDedup();
             logs.put(id, new ArrayList<>());
         }
     }

@@ -62,6 +62,34 @@ class BrokenVariantsTest {
         }
     }
 
+    /** Planted bugs in the Raft core and the state machine, each caught within a few seeds. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"no-dedup", "vote-without-log-check",
+            "no-truncate-on-conflict", "ack-before-durable"})
+    void plantedCoreBugsAreCaught(String bug) {
+        TestSpec.Builder b = Simulation.test(SimOptions.withBug(bug)).nodes(3).timeLimitSeconds(15)
+                .workload(bug.equals("no-dedup") ? "list-append" : "kv").keys(3)
+                .nemesis(bug.equals("no-dedup") ? "loss,kill,partition,pause" : bug.equals("ack-before-durable") ? "kill"
+                        : "partition,kill")
+                .schedule(dev.linden.nemesis.FaultSchedule.Options.defaults(java.util.Set.of(), 3).withIntensity(3));
+        for (long seed = 1; seed <= 40; seed++) {
+            TestResult r = b.seed(seed).build().run();
+            if (r.exitCode() == 1) {
+                return;
+            }
+            assertEquals(0, r.exitCode(), r.summary());
+        }
+        throw new AssertionError(bug + " was never caught in 40 seeds");
+    }
+
+    @Test
+    void everyCanaryHasAName() {
+        for (SimOptions.Canary c : SimOptions.Canary.values()) {
+            assertEquals(java.util.Set.of(c), SimOptions.withBug(c.cliName()).bugs());
+        }
+        assertEquals(SimOptions.defaults(), SimOptions.withBug("none"));
+    }
+
     /** Disk replacement with kills and partitions, often: the sweep the empty-rejoin canary must fail. */
     private static TestSpec.Builder diskLossStorm(SimOptions options) {
         return Simulation.test(options).nodes(3).timeLimitSeconds(15).nemesis("disk-loss,kill,partition")

@@ -118,8 +118,18 @@ public final class KvStateMachine implements StateMachine {
         return storedBytes;
     }
 
+    /** Planted bug for the simulator's canaries: every command runs, retries included (no exactly-once). */
+    private boolean noDedupForTests;
+
+    /** A state machine with the planted bug "no deduplication": only for the simulator's canaries. */
+    public static KvStateMachine withoutDeduplicationForTests() {
+        KvStateMachine kv = new KvStateMachine();
+        kv.noDedupForTests = true;
+        return kv;
+    }
+
     private byte[] applySession(long index, Parsed cmd) {
-        if (cmd.clientId() == 0) {
+        if (cmd.clientId() == 0 || noDedupForTests) {
             return execute(cmd);
         }
         Session s = sessions.get(cmd.clientId());

@@ -20,6 +20,9 @@ package dev.linden.kvnode.raft;
  *                                  a little behind catches up from the log instead of a snapshot
  * @param maxCachedEntries          entry payloads kept in memory; older ones (durable and applied) are
  *                                  read back from storage when a follower needs them
+ * @param testOnlyBugs              deliberately planted bugs, for the simulator's canaries only (empty in
+ *                                  every real configuration): each breaks one rule of Raft, so the
+ *                                  simulator shows it catches that class of bug
  */
 public record RaftConfig(
         int electionTimeoutTicks,
@@ -34,7 +37,46 @@ public record RaftConfig(
         boolean checkQuorum,
         int maxSnapshotChunkBytes,
         int snapshotTrailingEntries,
-        int maxCachedEntries) {
+        int maxCachedEntries,
+        java.util.Set<Bug> testOnlyBugs) {
+
+    /** Planted bugs (see {@link #testOnlyBugs}). */
+    public enum Bug {
+        /** Grant votes without checking that the candidate's log is at least as up to date. */
+        VOTE_WITHOUT_LOG_CHECK,
+        /** Commit entries of earlier terms by counting replicas (Raft's Figure 8). */
+        COMMIT_BY_COUNTING,
+        /** Forget to persist the vote: after a restart the node may vote again in the same term. */
+        VOTE_NOT_PERSISTED,
+        /** Followers acknowledge entries before they are durable. */
+        ACK_BEFORE_DURABLE,
+        /** The leader counts its own entries toward the commit quorum before they are durable. */
+        LEADER_COUNTS_UNDURABLE_SELF,
+        /** ReadIndex reads are released without a quorum confirming leadership. */
+        READ_INDEX_WITHOUT_QUORUM,
+        /** A follower keeps the entries that conflict with the leader's instead of truncating them. */
+        NO_TRUNCATE_ON_CONFLICT
+    }
+
+    /** Without planted bugs. */
+    public RaftConfig(int electionTimeoutTicks, int heartbeatIntervalTicks, int maxBatchEntries, int maxBatchBytes,
+                      int maxInflightAppends, int maxUncommittedEntries, int maxPendingReads, int maxApplyBatchEntries,
+                      boolean preVote, boolean checkQuorum, int maxSnapshotChunkBytes, int snapshotTrailingEntries,
+                      int maxCachedEntries) {
+        this(electionTimeoutTicks, heartbeatIntervalTicks, maxBatchEntries, maxBatchBytes, maxInflightAppends,
+                maxUncommittedEntries, maxPendingReads, maxApplyBatchEntries, preVote, checkQuorum, maxSnapshotChunkBytes,
+                snapshotTrailingEntries, maxCachedEntries, java.util.Set.of());
+    }
+
+    public RaftConfig withTestOnlyBugs(java.util.Set<Bug> bugs) {
+        return new RaftConfig(electionTimeoutTicks, heartbeatIntervalTicks, maxBatchEntries, maxBatchBytes,
+                maxInflightAppends, maxUncommittedEntries, maxPendingReads, maxApplyBatchEntries, preVote, checkQuorum,
+                maxSnapshotChunkBytes, snapshotTrailingEntries, maxCachedEntries, bugs);
+    }
+
+    public boolean bug(Bug b) {
+        return testOnlyBugs.contains(b);
+    }
 
     public RaftConfig {
         Invariants.require(electionTimeoutTicks >= 2, "electionTimeoutTicks must be >= 2");
@@ -49,6 +91,7 @@ public record RaftConfig(
         Invariants.require(maxSnapshotChunkBytes >= 1, "maxSnapshotChunkBytes must be >= 1");
         Invariants.require(snapshotTrailingEntries >= 0, "snapshotTrailingEntries must be >= 0");
         Invariants.require(maxCachedEntries >= 1, "maxCachedEntries must be >= 1");
+        testOnlyBugs = java.util.Set.copyOf(testOnlyBugs);
     }
 
     public static RaftConfig defaults() {
@@ -58,48 +101,48 @@ public record RaftConfig(
     public RaftConfig withBatchLimits(int entries, int bytes) {
         return new RaftConfig(electionTimeoutTicks, heartbeatIntervalTicks, entries, bytes, maxInflightAppends,
                 maxUncommittedEntries, maxPendingReads, maxApplyBatchEntries, preVote, checkQuorum,
-                maxSnapshotChunkBytes, snapshotTrailingEntries, maxCachedEntries);
+                maxSnapshotChunkBytes, snapshotTrailingEntries, maxCachedEntries, testOnlyBugs);
     }
 
     public RaftConfig withInflight(int inflight) {
         return new RaftConfig(electionTimeoutTicks, heartbeatIntervalTicks, maxBatchEntries, maxBatchBytes, inflight,
                 maxUncommittedEntries, maxPendingReads, maxApplyBatchEntries, preVote, checkQuorum,
-                maxSnapshotChunkBytes, snapshotTrailingEntries, maxCachedEntries);
+                maxSnapshotChunkBytes, snapshotTrailingEntries, maxCachedEntries, testOnlyBugs);
     }
 
     public RaftConfig withPreVote(boolean on) {
         return new RaftConfig(electionTimeoutTicks, heartbeatIntervalTicks, maxBatchEntries, maxBatchBytes,
                 maxInflightAppends, maxUncommittedEntries, maxPendingReads, maxApplyBatchEntries, on, checkQuorum,
-                maxSnapshotChunkBytes, snapshotTrailingEntries, maxCachedEntries);
+                maxSnapshotChunkBytes, snapshotTrailingEntries, maxCachedEntries, testOnlyBugs);
     }
 
     public RaftConfig withCheckQuorum(boolean on) {
         return new RaftConfig(electionTimeoutTicks, heartbeatIntervalTicks, maxBatchEntries, maxBatchBytes,
                 maxInflightAppends, maxUncommittedEntries, maxPendingReads, maxApplyBatchEntries, preVote, on,
-                maxSnapshotChunkBytes, snapshotTrailingEntries, maxCachedEntries);
+                maxSnapshotChunkBytes, snapshotTrailingEntries, maxCachedEntries, testOnlyBugs);
     }
 
     public RaftConfig withMaxUncommitted(int entries) {
         return new RaftConfig(electionTimeoutTicks, heartbeatIntervalTicks, maxBatchEntries, maxBatchBytes,
                 maxInflightAppends, entries, maxPendingReads, maxApplyBatchEntries, preVote, checkQuorum,
-                maxSnapshotChunkBytes, snapshotTrailingEntries, maxCachedEntries);
+                maxSnapshotChunkBytes, snapshotTrailingEntries, maxCachedEntries, testOnlyBugs);
     }
 
     public RaftConfig withSnapshots(int chunkBytes, int trailingEntries) {
         return new RaftConfig(electionTimeoutTicks, heartbeatIntervalTicks, maxBatchEntries, maxBatchBytes,
                 maxInflightAppends, maxUncommittedEntries, maxPendingReads, maxApplyBatchEntries, preVote, checkQuorum,
-                chunkBytes, trailingEntries, maxCachedEntries);
+                chunkBytes, trailingEntries, maxCachedEntries, testOnlyBugs);
     }
 
     public RaftConfig withMaxCachedEntries(int entries) {
         return new RaftConfig(electionTimeoutTicks, heartbeatIntervalTicks, maxBatchEntries, maxBatchBytes,
                 maxInflightAppends, maxUncommittedEntries, maxPendingReads, maxApplyBatchEntries, preVote, checkQuorum,
-                maxSnapshotChunkBytes, snapshotTrailingEntries, entries);
+                maxSnapshotChunkBytes, snapshotTrailingEntries, entries, testOnlyBugs);
     }
 
     public RaftConfig withTimeouts(int electionTicks, int heartbeatTicks) {
         return new RaftConfig(electionTicks, heartbeatTicks, maxBatchEntries, maxBatchBytes, maxInflightAppends,
                 maxUncommittedEntries, maxPendingReads, maxApplyBatchEntries, preVote, checkQuorum,
-                maxSnapshotChunkBytes, snapshotTrailingEntries, maxCachedEntries);
+                maxSnapshotChunkBytes, snapshotTrailingEntries, maxCachedEntries, testOnlyBugs);
     }
 }

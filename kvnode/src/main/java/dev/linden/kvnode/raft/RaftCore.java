@@ -387,7 +387,8 @@ public final class RaftCore {
         }
         HardState hs = null;
         if (hardStateDirty) {
-            hs = new HardState(term, votedFor);
+            // (the planted bug VOTE_NOT_PERSISTED writes the term but forgets the vote)
+            hs = new HardState(term, config.bug(RaftConfig.Bug.VOTE_NOT_PERSISTED) ? NO_NODE : votedFor);
             hardStateDirty = false;
         }
         Ready.LogWrite write = null;
@@ -588,7 +589,8 @@ public final class RaftCore {
         boolean canVote = votedFor == m.from()
                 || (votedFor == NO_NODE && leaderId == NO_NODE)
                 || (m.preVote() && m.term() > term);
-        boolean grant = canVote && log.isUpToDate(m.lastLogIndex(), m.lastLogTerm());
+        boolean grant = canVote && (config.bug(RaftConfig.Bug.VOTE_WITHOUT_LOG_CHECK)
+                || log.isUpToDate(m.lastLogIndex(), m.lastLogTerm()));
         if (grant && !m.preVote()) {
             Invariants.check(votedFor == NO_NODE || votedFor == m.from(), "second vote in one term", id, term,
                     log.lastIndex());
@@ -652,6 +654,9 @@ public final class RaftCore {
                             + "different entry", id, term, e.index());
                     continue;
                 }
+                if (config.bug(RaftConfig.Bug.NO_TRUNCATE_ON_CONFLICT)) {
+                    continue; // planted bug: keep our conflicting entry
+                }
                 Invariants.check(e.index() > commitIndex, "truncating committed entry " + e.index()
                         + " (commit " + commitIndex + ")", id, term, e.index());
                 log.truncateFrom(e.index());
@@ -661,7 +666,7 @@ public final class RaftCore {
         }
         verifiedIndex = Math.max(verifiedIndex, m.lastIndex());
         advanceCommit(Math.min(m.leaderCommit(), verifiedIndex));
-        long ack = Math.min(durableIndex, verifiedIndex);
+        long ack = config.bug(RaftConfig.Bug.ACK_BEFORE_DURABLE) ? verifiedIndex : Math.min(durableIndex, verifiedIndex);
         // Answer now if everything in the request is durable, or if the leader has not yet heard of a
         // durable prefix (a new leader learns the match point in one round trip). Otherwise the ack
         // goes out when the write completes (maybeAck).
@@ -741,7 +746,7 @@ public final class RaftCore {
         if (role != Role.FOLLOWER || leaderId == NO_NODE) {
             return;
         }
-        long ack = Math.min(durableIndex, verifiedIndex);
+        long ack = config.bug(RaftConfig.Bug.ACK_BEFORE_DURABLE) ? verifiedIndex : Math.min(durableIndex, verifiedIndex);
         if (ack > lastAckSentIndex) {
             lastAckSentIndex = ack;
             send(new AppendResponse(id, leaderId, term, true, ack, 0, 0, 0));
@@ -964,11 +969,12 @@ public final class RaftCore {
         long[] matches = new long[voters.length];
         int i = 0;
         for (int v : voters) {
-            matches[i++] = v == id ? durableIndex : progress.get(v).matchIndex;
+            matches[i++] = v == id ? (config.bug(RaftConfig.Bug.LEADER_COUNTS_UNDURABLE_SELF) ? log.lastIndex() : durableIndex)
+                    : progress.get(v).matchIndex;
         }
         Arrays.sort(matches);
         long quorumIndex = matches[voters.length - quorum()];
-        if (quorumIndex > commitIndex && log.term(quorumIndex) == term) {
+        if (quorumIndex > commitIndex && (log.term(quorumIndex) == term || config.bug(RaftConfig.Bug.COMMIT_BY_COUNTING))) {
             advanceCommit(quorumIndex);
             appendsPending = true; // followers learn the new commit index with the next append
             if (committedInOwnTerm()) {
@@ -995,7 +1001,7 @@ public final class RaftCore {
             readsAwaitingQuorum.addLast(new long[] {r[0], r[1], readSeq});
         }
         readsToConfirm.clear();
-        if (voters.length == 1) {
+        if (voters.length == 1 || config.bug(RaftConfig.Bug.READ_INDEX_WITHOUT_QUORUM)) {
             releaseConfirmedReads();
             return;
         }
@@ -1009,7 +1015,7 @@ public final class RaftCore {
             acked[i++] = v == id ? readSeq : progress.get(v).readSeqAcked;
         }
         Arrays.sort(acked);
-        long confirmedSeq = acked[voters.length - quorum()];
+        long confirmedSeq = config.bug(RaftConfig.Bug.READ_INDEX_WITHOUT_QUORUM) ? readSeq : acked[voters.length - quorum()];
         while (!readsAwaitingQuorum.isEmpty() && readsAwaitingQuorum.peekFirst()[2] <= confirmedSeq) {
             long[] r = readsAwaitingQuorum.pollFirst();
             readStates.add(new Ready.ReadState(r[0], r[1]));
