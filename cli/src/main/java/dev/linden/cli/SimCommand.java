@@ -118,24 +118,31 @@ public final class SimCommand implements Callable<Integer> {
         long simMillis = 0;
         long events = 0;
         try {
-            List<Future<TestResult>> futures = new ArrayList<>();
+            // A sliding window of submitted seeds: results come back in seed order, and at most WINDOW
+            // histories are held at once, whatever the sweep's length.
+            int window = Math.max(1, threads) * 4;
+            java.util.ArrayDeque<Future<TestResult>> futures = new java.util.ArrayDeque<>();
             List<String> workloads = new ArrayList<>();
             for (long s : todo) {
-                String w = workloadFor(s);
-                workloads.add(w);
-                // Sweeps keep their stores small: only failing seeds are stored (re-run below with a store).
-                TestSpec spec = options.spec(w, s).withStoreRoot(null);
-                futures.add(pool.submit(spec::run));
+                workloads.add(workloadFor(s));
             }
-            for (int i = 0; i < futures.size(); i++) {
-                TestResult r = futures.get(i).get();
+            int submitted = 0;
+            for (int i = 0; i < todo.size(); i++) {
+                while (submitted < todo.size() && futures.size() < window) {
+                    // Sweeps keep their stores small: only failing seeds are stored (re-run below with a store).
+                    TestSpec spec = options.spec(workloads.get(submitted), todo.get(submitted)).withStoreRoot(null);
+                    futures.add(pool.submit(spec::run));
+                    submitted++;
+                }
+                TestResult r = futures.poll().get();
                 long s = todo.get(i);
                 String w = workloads.get(i);
                 if (!r.passed()) {
                     // Same seed, same run: store it now so the failure can be read and analyzed.
                     r = options.spec(w, s).run();
                 }
-                results.add(r);
+                results.add(new TestResult(r.name(), r.seed(), r.valid(), r.exitCode(), r.error(), Map.of(), List.of(),
+                        r.storeDir(), r.replayCommand())); // the summary only: the history is not kept
                 Map<?, ?> run = r.results().get("run") instanceof Map<?, ?> m ? m : Map.of();
                 Map<?, ?> counts = r.results().get("counts") instanceof Map<?, ?> m ? m : Map.of();
                 Map<?, ?> checks = r.results().get("checks") instanceof Map<?, ?> m ? m : Map.of();

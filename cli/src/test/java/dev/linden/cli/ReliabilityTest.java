@@ -245,6 +245,9 @@ class ReliabilityTest {
         KvClient kb = client(b);
         leader(b, kb);
         put(kb, "owner", "b");
+        // A leader needs only a majority: on a loaded machine node 3 may not be up yet. Its data dir must hold
+        // its identity before it is copied.
+        await().atMost(Duration.ofSeconds(30)).until(() -> b.status(kb, 3).isPresent() && a.status(ka, 3).isPresent());
         // Node 3 of cluster A gets cluster B's node 3 data dir.
         a.stopNode(3, 10_000);
         b.stopNode(3, 10_000);

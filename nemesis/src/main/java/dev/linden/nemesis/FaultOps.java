@@ -14,7 +14,7 @@ import java.util.SplittableRandom;
  * <table>
  *   <caption>Operations</caption>
  *   <tr><td>start-partition / stop-partition</td><td>{"shape" halves|one|leader|majorities-ring|bridge|one-way}</td></tr>
- *   <tr><td>kill / start</td><td>{"targets" ...}; start: every killed node</td></tr>
+ *   <tr><td>kill / start</td><td>{"targets" ..., optionally "during" "fsync"}; start: every killed node</td></tr>
  *   <tr><td>pause / resume</td><td>{"targets" ...}</td></tr>
  *   <tr><td>start-clock / stop-clock</td><td>{"targets" ..., "offset-ms" N, "drift-ppm" N}</td></tr>
  *   <tr><td>start-disk-full / stop-disk-full</td><td>{"targets" ...}</td></tr>
@@ -44,6 +44,11 @@ public final class FaultOps {
                 // Usually one node; sometimes a minority, a majority, everyone, or the leader.
                 int roll = r.nextInt(10);
                 v.put("targets", roll < 5 ? "one" : roll < 7 ? "leader" : roll < 8 ? "minority" : roll < 9 ? "majority" : "all");
+                if (r.nextInt(3) == 0) {
+                    // A crash point inside I/O: the targets die in the middle of their next fsync (bindings
+                    // that cannot aim that finely kill at once).
+                    v.put("during", "fsync");
+                }
                 return Op.fault("kill", v);
             }
             case PAUSE:

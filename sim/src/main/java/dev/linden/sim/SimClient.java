@@ -161,15 +161,16 @@ final class SimClient implements Client {
 
     private void succeed(KvResult result) {
         if (result.status() == KvResult.Status.SESSION_EXPIRED || result.status() == KvResult.Status.MALFORMED) {
-            finish(Completion.info(result.status().name().toLowerCase()));
             if (result.status() == KvResult.Status.SESSION_EXPIRED) {
                 // The cluster does not know this session (its first writes were given up on before one was
-                // applied, so it acknowledges seqs the cluster never saw): go on with a new one.
+                // applied, so it acknowledges seqs the cluster never saw): go on with a new one. Before the
+                // completion: the runner may invoke the next operation from inside it.
                 sessionGeneration++;
                 sessionId = 1_000_000L * (sessionGeneration + 1) + index;
                 seq = 0;
                 ackedSeq = 0;
             }
+            finish(Completion.info(result.status().name().toLowerCase()));
             return;
         }
         if (result.status() == KvResult.Status.CAS_MISMATCH) {
@@ -177,7 +178,7 @@ final class SimClient implements Client {
             return;
         }
         if (command.clientId() != 0) {
-            ackedWrites.add(new long[] {sessionId, seq});
+            ackedWrites.add(new long[] {command.clientId(), command.seq()}); // the command's own session and seq
         }
         Object value;
         try {
@@ -195,7 +196,7 @@ final class SimClient implements Client {
     }
 
     private void finish(Completion c) {
-        if (command.clientId() != 0) {
+        if (command.clientId() != 0 && command.clientId() == sessionId) {
             ackedSeq = seq; // answered, or given up on: the session may forget it
         }
         Consumer<Completion> d = done;

@@ -32,6 +32,11 @@ final class SimDisk implements Vfs {
     private long incarnation;
     boolean full;
     boolean readErrors;
+    /**
+     * A crash point inside I/O: when set, the next fsync to begin runs it at a random moment before that
+     * fsync completes (the process dies mid-sync: part of the unsynced data may reach the platter).
+     */
+    Runnable crashDuringNextSync;
     /** Writes refused because the disk was full (evidence for the nemesis). */
     long refusedWrites;
     /** Broken variant: every fsync reports success at once without making anything durable. */
@@ -285,6 +290,15 @@ final class SimDisk implements Vfs {
                 latency *= 10; // an occasional slow fsync
             }
             long inc = incarnation;
+            if (crashDuringNextSync != null) {
+                Runnable crash = crashDuringNextSync;
+                crashDuringNextSync = null;
+                loop.at((long) (random.nextDouble() * latency), SimLoop.DISK, nodeId, () -> {
+                    if (inc == incarnation) {
+                        crash.run();
+                    }
+                });
+            }
             loop.at(latency, SimLoop.DISK, nodeId, () -> {
                 if (inc != incarnation) {
                     return; // crashed before the fsync completed

@@ -55,6 +55,10 @@ final class SimNemesis implements Nemesis {
     @Override
     public void invoke(Op op, Consumer<Completion> done) {
         Map<String, Object> v = op.value() instanceof Map<?, ?> m ? stringKeys(m) : Map.of();
+        if (op.f().equals("kill") && "fsync".equals(v.get("during"))) {
+            killDuringFsync(targets(v), done);
+            return;
+        }
         Object result;
         try {
             result = apply(op.f(), v);
@@ -284,6 +288,50 @@ final class SimNemesis implements Nemesis {
         }
         return FaultOps.effect("killed", "nodes", killed, "unsynced-writes-lost", lost, "writes-torn", torn);
     }
+
+    /**
+     * A crash point inside I/O: each target dies at a random moment inside its next fsync. Completes once
+     * every target has crashed, or after {@link #FSYNC_KILL_WAIT_NANOS} for those that never synced.
+     */
+    private void killDuringFsync(List<Integer> targets, Consumer<Completion> done) {
+        List<Integer> armed = new ArrayList<>();
+        Map<String, Object> crashed = new LinkedHashMap<>();
+        for (int id : targets) {
+            SimNode n = sim.node(id);
+            if (!n.up) {
+                continue;
+            }
+            armed.add(id);
+            long armedAt = sim.loop.nowNanos();
+            n.disk.crashDuringNextSync = () -> {
+                long[] lost = n.crash();
+                sim.killedByNemesis.add(id);
+                paused.remove(id);
+                if (lost != null) {
+                    crashed.put(String.valueOf(id), Map.of("ms-after-arming", (sim.loop.nowNanos() - armedAt) / MS,
+                            "unsynced-writes-lost", lost[0], "writes-torn", lost[1]));
+                    sim.note("kill inside an fsync: node " + id + " " + crashed.get(String.valueOf(id)));
+                }
+            };
+        }
+        if (armed.isEmpty()) {
+            sim.loop.at(0, SimLoop.NEMESIS, 0, () -> done.accept(new Completion(dev.linden.checker.history.OpType.INFO,
+                    FaultOps.noEffect("every target was already down", "targets", targets), null)));
+            return;
+        }
+        sim.loop.at(FSYNC_KILL_WAIT_NANOS, SimLoop.NEMESIS, 0, () -> {
+            for (int id : armed) {
+                sim.node(id).disk.crashDuringNextSync = null; // never synced within the wait: disarm
+            }
+            Object r = crashed.isEmpty() ? FaultOps.noEffect("no target began an fsync within "
+                    + FSYNC_KILL_WAIT_NANOS / MS + " ms", "targets", armed)
+                    : FaultOps.effect("killed inside an fsync", "nodes", new ArrayList<>(crashed.keySet()), "crashes", crashed);
+            done.accept(new Completion(dev.linden.checker.history.OpType.INFO, r, null));
+        });
+    }
+
+    /** How long a kill inside an fsync waits for its targets to begin one. */
+    private static final long FSYNC_KILL_WAIT_NANOS = 200 * MS;
 
     private Object startKilled() {
         List<Integer> started = new ArrayList<>();
