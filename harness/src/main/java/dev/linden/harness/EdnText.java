@@ -118,19 +118,7 @@ public final class EdnText {
     }
 
     static String string(String s) {
-        StringBuilder b = new StringBuilder(s.length() + 2).append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\t' -> b.append("\\t");
-                case '\r' -> b.append("\\r");
-                default -> b.append(c);
-            }
-        }
-        return b.append('"').toString();
+        return dev.linden.checker.history.HistoryWriter.ednString(s);
     }
 
     static List<String> lines(List<HistoryOp> history) {

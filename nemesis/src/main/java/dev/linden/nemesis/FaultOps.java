@@ -119,18 +119,17 @@ public final class FaultOps {
 
     /** A completion value for a fault that did something: {@code effect} and details. */
     public static Map<String, Object> effect(String what, Object... keyValues) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("effect", what);
-        for (int i = 0; i + 1 < keyValues.length; i += 2) {
-            m.put((String) keyValues[i], keyValues[i + 1]);
-        }
-        return m;
+        return result("effect", what, keyValues);
     }
 
     /** A completion value for a fault that changed nothing, and why. */
     public static Map<String, Object> noEffect(String why, Object... keyValues) {
+        return result("no-effect", why, keyValues);
+    }
+
+    private static Map<String, Object> result(String kind, String text, Object... keyValues) {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("no-effect", why);
+        m.put(kind, text);
         for (int i = 0; i + 1 < keyValues.length; i += 2) {
             m.put((String) keyValues[i], keyValues[i + 1]);
         }

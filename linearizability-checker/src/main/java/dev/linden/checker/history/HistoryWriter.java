@@ -60,6 +60,23 @@ public final class HistoryWriter {
         return INTEGER.matcher(k).matches() ? k : edn(k);
     }
 
+    /** A string as an EDN string literal (quotes, backslashes and control characters escaped). */
+    public static String ednString(String s) {
+        StringBuilder b = new StringBuilder(s.length() + 2).append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                case '\n' -> b.append("\\n");
+                case '\t' -> b.append("\\t");
+                case '\r' -> b.append("\\r");
+                default -> b.append(c);
+            }
+        }
+        return b.append('"').toString();
+    }
+
     static String edn(Object v) {
         if (v == null) {
             return "nil";
@@ -68,19 +85,7 @@ public final class HistoryWriter {
             if (s.startsWith(":") && KEYWORD_NAME.matcher(s.substring(1)).matches()) {
                 return s; // a keyword read from EDN
             }
-            StringBuilder b = new StringBuilder(s.length() + 2).append('"');
-            for (int i = 0; i < s.length(); i++) {
-                char c = s.charAt(i);
-                switch (c) {
-                    case '"' -> b.append("\\\"");
-                    case '\\' -> b.append("\\\\");
-                    case '\n' -> b.append("\\n");
-                    case '\t' -> b.append("\\t");
-                    case '\r' -> b.append("\\r");
-                    default -> b.append(c);
-                }
-            }
-            return b.append('"').toString();
+            return ednString(s);
         }
         if (v instanceof Edn.Keyword k) {
             return k.toString();
