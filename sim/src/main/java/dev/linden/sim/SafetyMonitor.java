@@ -59,12 +59,32 @@ final class SafetyMonitor implements RaftNode.NodeListener {
         if (other != null && other != nodeId) {
             sim.violation("election safety: nodes " + other + " and " + nodeId + " both lead term " + s.term());
         }
+        if (Long.valueOf(s.term()).equals(leaderTermChecked.get(nodeId)) && s.commitIndex() > prevCommit) {
+            checkCommitInOwnTerm(nodeId, s.term(), s.commitIndex());
+        }
         if (!Long.valueOf(s.term()).equals(leaderTermChecked.get(nodeId))) {
             leaderTermChecked.put(nodeId, s.term());
             leaderChanges++;
             lastRole.put(nodeId, Role.LEADER);
             sim.log(nodeId, "became leader of term " + s.term() + " (commit " + s.commitIndex() + ")");
             checkLeaderCompleteness(nodeId, s.term());
+        }
+    }
+
+    /**
+     * Independent of the core's own checks: a leader advances its commit index only to an entry of its
+     * own term (entries of earlier terms commit with it, never by counting replicas: Raft's Figure 8).
+     */
+    private void checkCommitInOwnTerm(int nodeId, long term, long commitIndex) {
+        RaftCore core = sim.node(nodeId).raft.core();
+        if (core == null || commitIndex < core.firstIndex() || commitIndex > core.lastIndex()) {
+            return; // compacted away already: the entry's term is no longer known here
+        }
+        long entryTerm = core.termAt(commitIndex);
+        if (entryTerm != term) {
+            sim.violation("commit rule: leader " + nodeId + " of term " + term + " advanced its commit index to "
+                    + commitIndex + ", an entry of term " + entryTerm + " (only entries of the leader's own term commit "
+                    + "by counting replicas)");
         }
     }
 

@@ -256,6 +256,7 @@ public final class Simulation implements Cluster {
         violations.addAll(lost);
         Map<String, Object> d = new LinkedHashMap<>();
         d.put("checked", List.of("election safety", "leader completeness", "state machine safety",
+                "a leader commits only entries of its own term",
                 "commit index monotonic", "applied in order", "replicas agree", "acknowledged writes applied"));
         d.put("acknowledged-writes", acked);
         d.put("applied-entries", monitor.appliedLog().size());

@@ -65,7 +65,7 @@ class BrokenVariantsTest {
     /** Planted bugs in the Raft core and the state machine, each caught within a few seeds. */
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.ValueSource(strings = {"no-dedup", "vote-without-log-check",
-            "no-truncate-on-conflict", "ack-before-durable"})
+            "no-truncate-on-conflict", "ack-before-durable", "commit-by-counting", "leader-counts-undurable-self"})
     void plantedCoreBugsAreCaught(String bug) {
         TestSpec.Builder b = Simulation.test(SimOptions.withBug(bug)).nodes(3).timeLimitSeconds(15)
                 .workload(bug.equals("no-dedup") ? "list-append" : "kv").keys(3)
