@@ -19,6 +19,10 @@ final class TestOptions {
             + "(node processes on loopback, faults by signals and link proxies)")
     String env = "sim";
 
+    @Option(names = "--net", description = "with --env local: proxy (default: a proxy on every peer link, no root) or "
+            + "netns (a network namespace per node, partitions by iptables; root)")
+    String net = "proxy";
+
     @Option(names = "--nodes", description = "cluster size (default 5)")
     int nodes = 5;
 
@@ -67,6 +71,9 @@ final class TestOptions {
         if (!env.equals("sim") && !env.equals("local")) {
             return "--env " + env + " is not available: sim or local (containers are not built yet)";
         }
+        if (!net.equals("proxy") && !(net.equals("netns") && env.equals("local"))) {
+            return "--net is proxy or netns, and netns only with --env local";
+        }
         if (env.equals("local") && !List.of("none", "unsafe-reads").contains(bugName())) {
             return "--bug " + bug + " exists only in the simulator; on local processes: unsafe-reads";
         }
@@ -106,7 +113,7 @@ final class TestOptions {
                 .withIntensity(intensity).withRecoveryMillis(Math.round(recoveryWindowSeconds * 1000));
         TestSpec.Builder base = env.equals("local")
                 ? TestSpec.builder().cluster("local", dev.linden.cli.local.LocalTestCluster.factory(
-                        new dev.linden.cli.local.LocalTestCluster.Options(sim.unsafeLocalReads(), "256m")))
+                        new dev.linden.cli.local.LocalTestCluster.Options(sim.unsafeLocalReads(), "256m", net)))
                         .phaseWallLimitMillis(Math.round(timeLimitSeconds * 1000) + 300_000)
                 : Simulation.test(sim);
         if (env.equals("local") && sim.unsafeLocalReads()) {
@@ -124,6 +131,9 @@ final class TestOptions {
         List<String> a = new ArrayList<>(List.of("./linden", "test", "--env", env, "--nodes", String.valueOf(nodes),
                 "--workload", workloadName, "--nemesis", nemesis, "--time-limit", trim(timeLimitSeconds), "--rate",
                 trim(rate), "--concurrency", String.valueOf(concurrency)));
+        if (!net.equals("proxy")) {
+            a.addAll(List.of("--net", net));
+        }
         if (!workloadName.equals("register") && !workloadName.equals("set")) {
             a.addAll(List.of("--keys", String.valueOf(keys)));
         }

@@ -90,6 +90,35 @@ class LocalEnvTest {
         assertEquals(dirsBefore, tempDirs(), "the run left its temporary directory");
     }
 
+    private static List<String> namespaces() throws Exception {
+        Process p = new ProcessBuilder("ip", "netns", "list").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor();
+        return out.lines().filter(l -> l.startsWith("lnd" + ProcessHandle.current().pid())).toList();
+    }
+
+    @Test
+    void partitionsByIptablesInANamespacePerNodeLeaveNoNamespaceBehind() throws Exception {
+        String why = null;
+        try {
+            java.lang.reflect.Method m = Class.forName("dev.linden.cli.local.Netns").getDeclaredMethod("unavailable");
+            m.setAccessible(true);
+            why = (String) m.invoke(null);
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError(e);
+        }
+        if (System.getenv("CI") != null) {
+            assertEquals(null, why, "CI runs as root and installs iptables (see .ci/run)");
+        }
+        org.junit.jupiter.api.Assumptions.assumeTrue(why == null, why);
+        Run r = test("--net", "netns", "--nodes", "3", "--nemesis", "partition,kill", "--intensity", "2",
+                "--time-limit", "15", "--seed", "2");
+        assertEquals(0, r.exit(), r.out());
+        String results = Files.readString(dir.resolve("store").resolve("latest").resolve("results.json"));
+        assertTrue(results.contains("iptables DROP rules") && results.contains("packets-dropped"), results);
+        assertEquals(List.of(), namespaces(), "network namespaces left behind");
+    }
+
     @Test
     void aNodeBuildThatReadsWithoutReadIndexIsCaught() {
         // Real processes are not deterministic: a few short runs, one of which must catch the stale read.

@@ -58,12 +58,28 @@ public final class LocalTestCluster implements Cluster {
     private static final long START_TIMEOUT_MILLIS = 60_000;
     private static final long STATUS_EVERY_MILLIS = 500;
 
-    /** How node processes are run. */
-    public record Options(boolean unsafeLocalReads, String heap) {
+    /**
+     * How node processes are run.
+     *
+     * @param net  {@code proxy}: loopback, every peer link through a {@link LinkProxy} (no root); {@code netns}:
+     *             a network namespace per node, partitions by iptables ({@link Netns}, root)
+     */
+    public record Options(boolean unsafeLocalReads, String heap, String net) {
+        public Options {
+            if (!net.equals("proxy") && !net.equals("netns")) {
+                throw new IllegalArgumentException("--net is proxy or netns");
+            }
+        }
+
         public static Options defaults() {
-            return new Options(false, "256m");
+            return new Options(false, "256m", "proxy");
         }
     }
+
+    /** Ports inside each node's namespace (each has its own address). */
+    private static final int NETNS_PEER_PORT = 7000;
+    private static final int NETNS_CLIENT_PORT = 7001;
+    private Netns netns;
 
     private final long seed;
     private final int n;
@@ -105,6 +121,9 @@ public final class LocalTestCluster implements Cluster {
         }
         this.hook = new Thread(() -> {
             killAll();
+            if (netns != null) {
+                netns.close();
+            }
             deleteRoot();
         }, "linden-local-cleanup");
         Runtime.getRuntime().addShutdownHook(hook);
@@ -152,11 +171,22 @@ public final class LocalTestCluster implements Cluster {
     @Override
     public void start() {
         try {
+            if (options.net().equals("netns")) {
+                String why = Netns.unavailable();
+                if (why != null) {
+                    throw new IllegalStateException(why);
+                }
+                netns = new Netns(n);
+                netns.create();
+            }
             for (int id : nodes()) {
-                peerPort.put(id, freePort());
-                clientPort.put(id, freePort());
+                peerPort.put(id, netns != null ? NETNS_PEER_PORT : freePort());
+                clientPort.put(id, netns != null ? NETNS_CLIENT_PORT : freePort());
             }
             for (int a : nodes()) {
+                if (netns != null) {
+                    break; // partitions are iptables rules: no proxies
+                }
                 for (int b : nodes()) {
                     if (a < b) {
                         proxies.put(link(a, b), new LinkProxy(a, b, 0,
@@ -167,8 +197,7 @@ public final class LocalTestCluster implements Cluster {
             for (int id : nodes()) {
                 launch(id);
             }
-            Map<Integer, InetSocketAddress> endpoints = new TreeMap<>();
-            clientPort.forEach((id, port) -> endpoints.put(id, new InetSocketAddress("127.0.0.1", port)));
+            Map<Integer, InetSocketAddress> endpoints = clientEndpoints();
             statusClient = new KvClient(endpoints, new KvClient.Options(1_000, 2_000, 64), group);
             long deadline = System.currentTimeMillis() + START_TIMEOUT_MILLIS;
             while (leader(true) < 0) {
@@ -187,25 +216,39 @@ public final class LocalTestCluster implements Cluster {
         }
     }
 
+    private String host(int id) {
+        return netns != null ? netns.ip(id) : "127.0.0.1";
+    }
+
+    private Map<Integer, InetSocketAddress> clientEndpoints() {
+        Map<Integer, InetSocketAddress> endpoints = new TreeMap<>();
+        clientPort.forEach((id, port) -> endpoints.put(id, new InetSocketAddress(host(id), port)));
+        return endpoints;
+    }
+
     private void launch(int id) throws IOException {
         Path dir = dataDir(id);
         Files.createDirectories(dir);
         StringBuilder peers = new StringBuilder();
         for (int other : nodes()) {
             // Node a dials every higher-numbered node b, here through the proxy of the link a-b.
-            int port = other == id ? peerPort.get(id) : other > id ? proxyPort(id, other) : peerPort.get(other);
-            peers.append(peers.length() == 0 ? "" : ",").append(other).append("=127.0.0.1:").append(port);
+            int port = netns != null || other <= id ? peerPort.get(other) : proxyPort(id, other);
+            peers.append(peers.length() == 0 ? "" : ",").append(other).append('=').append(host(other)).append(':')
+                    .append(port);
         }
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(LocalCluster.memoryFlags(options.heap(), 64L << 20, 128L << 20));
         cmd.addAll(List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
                 Main.class.getName(), "node", "--id", String.valueOf(id), "--peers", peers.toString(), "--client-port",
-                String.valueOf(clientPort.get(id)), "--data-dir", dir.toString(), "--cluster-id", clusterId,
+                String.valueOf(clientPort.get(id)), "--client-host", host(id), "--data-dir", dir.toString(), "--cluster-id", clusterId,
                 "--initial-cluster-state", bootstrapped ? "existing" : "new", "--quota-bytes", String.valueOf(64L << 20),
                 "--exit-with-parent", String.valueOf(ProcessHandle.current().pid())));
         if (options.unsafeLocalReads()) {
             cmd.add("--test-only-unsafe-local-reads");
+        }
+        if (netns != null) {
+            cmd = netns.inNamespace(id, cmd); // ip execs java in the namespace: the pid stays the node's
         }
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("stdout.log").toFile())).start();
@@ -335,8 +378,7 @@ public final class LocalTestCluster implements Cluster {
 
     @Override
     public Client client(int thread, Workload workload) {
-        Map<Integer, InetSocketAddress> endpoints = new TreeMap<>();
-        clientPort.forEach((id, port) -> endpoints.put(id, new InetSocketAddress("127.0.0.1", port)));
+        Map<Integer, InetSocketAddress> endpoints = clientEndpoints();
         KvClient kv = new KvClient(endpoints, new KvClient.Options(1_000, 5_000, 4), group);
         clients.add(kv);
         return new Client() {
@@ -485,6 +527,9 @@ public final class LocalTestCluster implements Cluster {
         }
         proxies.values().forEach(LinkProxy::close);
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        if (netns != null) {
+            netns.close();
+        }
         deleteRoot();
         try {
             Runtime.getRuntime().removeShutdownHook(hook);
@@ -592,10 +637,22 @@ public final class LocalTestCluster implements Cluster {
             }
         }
 
-        private Object partition(String shape) {
+        private Object partition(String shape) throws IOException {
             Set<Grudges.Link> blocked = Grudges.of(shape, nodes(), leader(true), random);
             if (blocked.isEmpty()) {
                 return FaultOps.noEffect("a " + shape + " partition of " + n + " node(s) cuts no link");
+            }
+            if (netns != null) {
+                netns.heal();
+                cutLinks.clear();
+                for (Grudges.Link l : blocked) {
+                    netns.drop(l.from(), l.to());
+                    cutLinks.add(l.from() + ">" + l.to());
+                }
+                Map<String, Object> grudge = new LinkedHashMap<>();
+                Grudges.grudge(blocked, nodes()).forEach((to, from) -> grudge.put(String.valueOf(to), from));
+                return FaultOps.effect("partitioned with iptables DROP rules in the nodes' namespaces", "shape", shape,
+                        "grudge", grudge);
             }
             restoreCuts();
             droppedAtCut = droppedFrames();
@@ -624,9 +681,16 @@ public final class LocalTestCluster implements Cluster {
             cutLinks.clear();
         }
 
-        private Object stopPartition() {
+        private Object stopPartition() throws IOException {
             if (cutLinks.isEmpty()) {
                 return FaultOps.noEffect("no partition was active");
+            }
+            if (netns != null) {
+                long packets = netns.droppedPackets();
+                netns.heal();
+                cutLinks.clear();
+                return packets == 0 ? FaultOps.noEffect("healed, but no packet crossed the cut while it held")
+                        : FaultOps.effect("healed", "packets-dropped", packets);
             }
             long dropped = droppedFrames() - droppedAtCut;
             restoreCuts();
@@ -649,6 +713,10 @@ public final class LocalTestCluster implements Cluster {
         }
 
         private Object startLink(String behavior, Map<String, Object> v) {
+            if (netns != null) {
+                return FaultOps.noEffect("link faults need netem (not available here) under --net netns; "
+                        + "the default --net proxy has them");
+            }
             if (linkStartCount.containsKey(behavior)) {
                 return FaultOps.noEffect("link behavior " + behavior + " is already active");
             }
@@ -803,6 +871,13 @@ public final class LocalTestCluster implements Cluster {
                 undone.add("partition");
             }
             restoreCuts();
+            if (netns != null) {
+                try {
+                    netns.heal();
+                } catch (IOException e) {
+                    undone.add("iptables flush failed: " + e.getMessage());
+                }
+            }
             for (LinkProxy p : proxies.values()) {
                 p.up.reset();
                 p.down.reset();
