@@ -103,7 +103,7 @@ final class Results {
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("valid", "unknown");
         r.put("why", List.of("harness error: " + error.lines().findFirst().orElse("")));
-        r.put("test", Map.of("name", name, "seed", seed));
+        r.put("test", Checks.ordered("name", name, "seed", seed));
         r.put("run", facts);
         r.put("error", error);
         return r;

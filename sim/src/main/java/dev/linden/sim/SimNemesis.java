@@ -308,7 +308,7 @@ final class SimNemesis implements Nemesis {
                 sim.killedByNemesis.add(id);
                 paused.remove(id);
                 if (lost != null) {
-                    crashed.put(String.valueOf(id), Map.of("ms-after-arming", (sim.loop.nowNanos() - armedAt) / MS,
+                    crashed.put(String.valueOf(id), dev.linden.workloads.check.Checks.ordered("ms-after-arming", (sim.loop.nowNanos() - armedAt) / MS,
                             "unsynced-writes-lost", lost[0], "writes-torn", lost[1]));
                     sim.note("kill inside an fsync: node " + id + " " + crashed.get(String.valueOf(id)));
                 }

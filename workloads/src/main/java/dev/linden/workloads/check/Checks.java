@@ -35,6 +35,18 @@ public final class Checks {
         };
     }
 
+    /**
+     * A map of the given keys and values in that order: results and histories must print the same way
+     * every run (Map.of's order changes from JVM to JVM).
+     */
+    public static Map<String, Object> ordered(Object... keyValues) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i + 1 < keyValues.length; i += 2) {
+            m.put((String) keyValues[i], keyValues[i + 1]);
+        }
+        return m;
+    }
+
     /** One operation: its invocation and its completion (null if it never completed). */
     public record Pair(HistoryOp invoke, HistoryOp completion) {
         public OpType outcome() {

@@ -69,7 +69,7 @@ public final class FaultEvidenceCheck implements Check {
         d.put("operations", byF.values().stream().mapToLong(c -> c[0] + c[1]).sum());
         d.put("effective", effective);
         Map<String, Object> per = new LinkedHashMap<>();
-        byF.forEach((f, c) -> per.put(f, Map.of("effective", c[0], "no-effect", c[1])));
+        byF.forEach((f, c) -> per.put(f, Checks.ordered("effective", c[0], "no-effect", c[1])));
         d.put("by-f", per);
         d.put("without-effect", noEffect);
         Validity v = Validity.TRUE;

@@ -65,7 +65,7 @@ public final class ListAppendCheck implements Check {
                 }
             } else if (p.ok() && p.completion().value() instanceof List<?> list) {
                 if (new HashSet<>(list).size() != list.size() && duplicated.size() < 10) {
-                    duplicated.add(Map.of("key", key, "index", p.completion().index()));
+                    duplicated.add(Checks.ordered("key", key, "index", p.completion().index()));
                 }
                 if (p.invoke().finalPhase()) {
                     finalRead.put(key, list);
@@ -85,7 +85,7 @@ public final class ListAppendCheck implements Check {
                 if (!seen.contains(v)) {
                     lostCount++;
                     if (lost.size() < 20) {
-                        lost.add(Map.of("key", e.getKey(), "element", v));
+                        lost.add(Checks.ordered("key", e.getKey(), "element", v));
                     }
                 }
             }
@@ -95,7 +95,7 @@ public final class ListAppendCheck implements Check {
             Set<Long> a = attempted.getOrDefault(e.getKey(), Set.of());
             for (Object x : e.getValue()) {
                 if (!a.contains(((Number) x).longValue()) && unexpected.size() < 20) {
-                    unexpected.add(Map.of("key", e.getKey(), "element", x));
+                    unexpected.add(Checks.ordered("key", e.getKey(), "element", x));
                 }
             }
         }
