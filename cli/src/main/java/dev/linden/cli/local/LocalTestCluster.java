@@ -64,7 +64,7 @@ public final class LocalTestCluster implements Cluster {
      * @param net  {@code proxy}: loopback, every peer link through a {@link LinkProxy} (no root); {@code netns}:
      *             a network namespace per node, partitions by iptables ({@link Netns}, root)
      */
-    public record Options(boolean unsafeLocalReads, String heap, String net) {
+    public record Options(boolean unsafeLocalReads, String heap, String net, boolean clockFaults) {
         public Options {
             if (!net.equals("proxy") && !net.equals("netns")) {
                 throw new IllegalArgumentException("--net is proxy or netns");
@@ -72,9 +72,15 @@ public final class LocalTestCluster implements Cluster {
         }
 
         public static Options defaults() {
-            return new Options(false, "256m", "proxy");
+            return new Options(false, "256m", "proxy", false);
         }
     }
+
+    /** Debian's libfaketime: each node's clock (wall and monotonic) is moved through a control file. */
+    static final Path LIBFAKETIME = Path.of("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1");
+    /** Per node: the clock offset in ms and the rate the control file holds. */
+    private final Map<Integer, long[]> clockOffsetMillis = new ConcurrentHashMap<>();
+    private final Map<Integer, Double> clockRate = new ConcurrentHashMap<>();
 
     /** Ports inside each node's namespace (each has its own address). */
     private static final int NETNS_PEER_PORT = 7000;
@@ -250,11 +256,40 @@ public final class LocalTestCluster implements Cluster {
         if (netns != null) {
             cmd = netns.inNamespace(id, cmd); // ip execs java in the namespace: the pid stays the node's
         }
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("stdout.log").toFile())).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("stdout.log").toFile()));
+        if (clocksMovable()) {
+            // The node's clocks, wall and monotonic (so its timers too), follow its control file.
+            if (!Files.exists(clockFile(id))) {
+                writeClock(id);
+            }
+            pb.environment().put("LD_PRELOAD", LIBFAKETIME.toString());
+            pb.environment().put("FAKETIME_TIMESTAMP_FILE", clockFile(id).toString());
+            pb.environment().put("FAKETIME_CACHE_DURATION", "1");
+        }
+        Process p = pb.start();
         started++;
         processes.put(id, p);
         p.onExit().thenAccept(done -> exited(id, done));
+    }
+
+    private boolean clocksMovable() {
+        return options.clockFaults() && Files.isReadable(LIBFAKETIME);
+    }
+
+    private Path clockFile(int id) {
+        return root.resolve("clock-n" + id + ".rc");
+    }
+
+    /** Writes node {@code id}'s libfaketime control file: "+S.sss xRATE" (read within a second). */
+    private void writeClock(int id) throws IOException {
+        long offset = clockOffsetMillis.computeIfAbsent(id, k -> new long[1])[0];
+        double rate = clockRate.getOrDefault(id, 1.0);
+        String spec = String.format(java.util.Locale.ROOT, "%+.3f", offset / 1000.0)
+                + (rate == 1.0 ? "" : String.format(java.util.Locale.ROOT, " x%.6f", rate));
+        Path tmp = clockFile(id).resolveSibling(clockFile(id).getFileName() + ".tmp");
+        Files.writeString(tmp, spec + "\n");
+        Files.move(tmp, clockFile(id), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     private int proxyPort(int low, int high) {
@@ -625,9 +660,10 @@ public final class LocalTestCluster implements Cluster {
                 case "wipe-disk":
                     return wipe(targets(v).get(0));
                 case "start-clock":
+                    return startClock(targets(v), ((Number) v.getOrDefault("offset-ms", 0L)).longValue(),
+                            ((Number) v.getOrDefault("drift-ppm", 0L)).longValue());
                 case "stop-clock":
-                    return FaultOps.noEffect("clock faults need libfaketime under each node JVM; the local binding "
-                            + "does not move clocks yet");
+                    return stopClock();
                 case "start-disk-full":
                 case "stop-disk-full":
                     return FaultOps.noEffect("a full disk needs a size-limited mount (root and tmpfs); the local "
@@ -635,6 +671,40 @@ public final class LocalTestCluster implements Cluster {
                 default:
                     return FaultOps.noEffect("not a fault this nemesis knows: " + f);
             }
+        }
+
+        private final Set<Integer> clockFaulted = new java.util.TreeSet<>();
+
+        private Object startClock(List<Integer> targets, long offsetMillis, long driftPpm) throws IOException {
+            if (!clocksMovable()) {
+                return FaultOps.noEffect(Files.isReadable(LIBFAKETIME) ? "the nodes were started without libfaketime"
+                        : "clock faults on local processes need libfaketime (apt-get install faketime)");
+            }
+            Map<String, Object> moved = new LinkedHashMap<>();
+            double rate = Math.max(0.5, Math.min(2.0, 1 + driftPpm / 1e6));
+            for (int id : targets) {
+                long[] off = clockOffsetMillis.computeIfAbsent(id, k -> new long[1]);
+                off[0] += offsetMillis;
+                clockRate.put(id, rate);
+                writeClock(id);
+                clockFaulted.add(id);
+                moved.put(String.valueOf(id), offsetMillis);
+            }
+            return FaultOps.effect("clocks moved through libfaketime (wall and monotonic)", "moved-ms", moved,
+                    "rate", rate);
+        }
+
+        private Object stopClock() throws IOException {
+            if (clockFaulted.isEmpty()) {
+                return FaultOps.noEffect("no clock was faulted");
+            }
+            List<Integer> reset = new ArrayList<>(clockFaulted);
+            for (int id : reset) {
+                clockRate.put(id, 1.0); // a stepped clock stays stepped; its rate is normal again
+                writeClock(id);
+            }
+            clockFaulted.clear();
+            return FaultOps.effect("clock rates back to normal (offsets kept)", "nodes", reset);
         }
 
         private Object partition(String shape) throws IOException {
@@ -889,6 +959,10 @@ public final class LocalTestCluster implements Cluster {
             clogged.clear();
             Object r;
             try {
+                if (!clockFaulted.isEmpty()) {
+                    undone.add("clock rates of " + clockFaulted);
+                    stopClock();
+                }
                 Object resumed = resume();
                 if (RunData.effective(resumed)) {
                     undone.add("resumed");
