@@ -116,11 +116,15 @@ class LocalEnvTest {
             assertEquals(null, why, "CI runs as root and installs iptables (see .ci/run)");
         }
         org.junit.jupiter.api.Assumptions.assumeTrue(why == null, why);
-        Run r = test("--net", "netns", "--nodes", "3", "--nemesis", "partition,kill", "--intensity", "2",
+        Run r = test("--net", "netns", "--nodes", "3", "--nemesis", "partition,kill,disk-full", "--intensity", "2",
                 "--time-limit", "15", "--seed", "2");
         assertEquals(0, r.exit(), r.out());
         String results = Files.readString(dir.resolve("store").resolve("latest").resolve("results.json"));
         assertTrue(results.contains("iptables DROP rules") && results.contains("packets-dropped"), results);
+        assertTrue(results.contains("data dirs filled to the last byte"), "no disk was filled: " + results);
+        Process mounts = new ProcessBuilder("mount").start();
+        String m = new String(mounts.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(!m.contains("linden-local-"), "tmpfs mounts left behind: " + m);
         assertEquals(List.of(), namespaces(), "network namespaces left behind");
     }
 

@@ -20,6 +20,7 @@ import dev.linden.workloads.HistoryOp;
 import dev.linden.workloads.KvRequest;
 import dev.linden.workloads.Workload;
 import dev.linden.workloads.check.CheckOutcome;
+import dev.linden.workloads.check.Checks;
 import dev.linden.workloads.check.Validity;
 import dev.linden.workloads.gen.Op;
 import io.netty.channel.nio.NioEventLoopGroup;
@@ -64,7 +65,7 @@ public final class LocalTestCluster implements Cluster {
      * @param net  {@code proxy}: loopback, every peer link through a {@link LinkProxy} (no root); {@code netns}:
      *             a network namespace per node, partitions by iptables ({@link Netns}, root)
      */
-    public record Options(boolean unsafeLocalReads, String heap, String net, boolean clockFaults) {
+    public record Options(boolean unsafeLocalReads, String heap, String net, boolean clockFaults, boolean diskFaults) {
         public Options {
             if (!net.equals("proxy") && !net.equals("netns")) {
                 throw new IllegalArgumentException("--net is proxy or netns");
@@ -72,7 +73,7 @@ public final class LocalTestCluster implements Cluster {
         }
 
         public static Options defaults() {
-            return new Options(false, "256m", "proxy", false);
+            return new Options(false, "256m", "proxy", false, false);
         }
     }
 
@@ -81,6 +82,12 @@ public final class LocalTestCluster implements Cluster {
     /** Per node: the clock offset in ms and the rate the control file holds. */
     private final Map<Integer, long[]> clockOffsetMillis = new ConcurrentHashMap<>();
     private final Map<Integer, Double> clockRate = new ConcurrentHashMap<>();
+    /** Size of each node's data dir mount when disk faults are on (root): a tmpfs that can be filled. */
+    static final String DATA_MOUNT_SIZE = "192m";
+    private final List<Path> mounts = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Nodes whose disk is full now, and those that died of it (restarted when the disk has room again). */
+    private final Set<Integer> diskFull = ConcurrentHashMap.newKeySet();
+    private final Set<Integer> diedOfFullDisk = ConcurrentHashMap.newKeySet();
 
     /** Ports inside each node's namespace (each has its own address). */
     private static final int NETNS_PEER_PORT = 7000;
@@ -127,6 +134,7 @@ public final class LocalTestCluster implements Cluster {
         }
         this.hook = new Thread(() -> {
             killAll();
+            unmountAll();
             if (netns != null) {
                 netns.close();
             }
@@ -184,6 +192,14 @@ public final class LocalTestCluster implements Cluster {
                 }
                 netns = new Netns(n);
                 netns.create();
+            }
+            if (options.diskFaults() && "root".equals(System.getProperty("user.name"))) {
+                for (int id : nodes()) {
+                    // A size-limited tmpfs per data dir, so the nemesis can fill a node's disk.
+                    Files.createDirectories(dataDir(id));
+                    command("mount", "-t", "tmpfs", "-o", "size=" + DATA_MOUNT_SIZE, "tmpfs", dataDir(id).toString());
+                    mounts.add(dataDir(id));
+                }
             }
             for (int id : nodes()) {
                 peerPort.put(id, netns != null ? NETNS_PEER_PORT : freePort());
@@ -306,6 +322,10 @@ public final class LocalTestCluster implements Cluster {
         }
         if (code == 2 && damaged.contains(id)) {
             refused.add(id); // refused its corrupted or wiped data dir, as it must
+            return;
+        }
+        if (diskFull.contains(id)) {
+            diedOfFullDisk.add(id); // stopped on a storage failure rather than lose writes; restarted with room
             return;
         }
         unexpectedExits.add("node " + id + " (pid " + p.pid() + ") exited by itself with code " + code + "; last log: "
@@ -562,6 +582,7 @@ public final class LocalTestCluster implements Cluster {
         }
         proxies.values().forEach(LinkProxy::close);
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        unmountAll();
         if (netns != null) {
             netns.close();
         }
@@ -571,6 +592,35 @@ public final class LocalTestCluster implements Cluster {
         } catch (IllegalStateException e) {
             // already shutting down: the hook runs anyway
         }
+    }
+
+    private void unmountAll() {
+        for (Path m : mounts) {
+            try {
+                command("umount", "-l", m.toString());
+            } catch (IOException e) {
+                // already unmounted
+            }
+        }
+        mounts.clear();
+    }
+
+    private static String command(String... cmd) throws IOException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        try {
+            if (!p.waitFor(20, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IOException(String.join(" ", cmd) + ": timed out");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        if (p.exitValue() != 0) {
+            throw new IOException(String.join(" ", cmd) + " failed: " + out.strip());
+        }
+        return out;
     }
 
     private void deleteRoot() {
@@ -665,15 +715,58 @@ public final class LocalTestCluster implements Cluster {
                 case "stop-clock":
                     return stopClock();
                 case "start-disk-full":
+                    return fillDisks(targets(v));
                 case "stop-disk-full":
-                    return FaultOps.noEffect("a full disk needs a size-limited mount (root and tmpfs); the local "
-                            + "binding does not fill disks yet");
+                    return emptyDisks();
                 default:
                     return FaultOps.noEffect("not a fault this nemesis knows: " + f);
             }
         }
 
         private final Set<Integer> clockFaulted = new java.util.TreeSet<>();
+
+        private Path filler(int id) {
+            return dataDir(id).resolve("disk-full.fill");
+        }
+
+        /** Fills each target's data dir tmpfs to the last byte. */
+        private Object fillDisks(List<Integer> targets) throws IOException {
+            if (mounts.isEmpty()) {
+                return FaultOps.noEffect("a full disk needs a size-limited mount of each data dir (tmpfs), which "
+                        + "needs root");
+            }
+            Map<String, Object> filled = new LinkedHashMap<>();
+            for (int id : targets) {
+                long free = Files.getFileStore(dataDir(id)).getUsableSpace();
+                if (free > 0) {
+                    command("fallocate", "-l", String.valueOf(free), filler(id).toString());
+                }
+                diskFull.add(id);
+                filled.put(String.valueOf(id), Checks.ordered("bytes-filled", free,
+                        "bytes-free-now", Files.getFileStore(dataDir(id)).getUsableSpace()));
+            }
+            return FaultOps.effect("data dirs filled to the last byte", "disks", filled);
+        }
+
+        /** Frees the filled disks and starts the nodes that stopped on a full disk. */
+        private Object emptyDisks() throws IOException {
+            if (diskFull.isEmpty()) {
+                return FaultOps.noEffect("no disk was full");
+            }
+            List<Integer> freed = new ArrayList<>(new java.util.TreeSet<>(diskFull));
+            for (int id : freed) {
+                Files.deleteIfExists(filler(id));
+            }
+            diskFull.clear();
+            List<Integer> died = new ArrayList<>(new java.util.TreeSet<>(diedOfFullDisk));
+            diedOfFullDisk.clear();
+            for (int id : died) {
+                if (!alive(id) && !refused.contains(id) && !killedByNemesis.contains(id)) {
+                    launch(id);
+                }
+            }
+            return FaultOps.effect("disks have room again", "nodes", freed, "stopped-on-full-disk-and-restarted", died);
+        }
 
         private Object startClock(List<Integer> targets, long offsetMillis, long driftPpm) throws IOException {
             if (!clocksMovable()) {
@@ -962,6 +1055,10 @@ public final class LocalTestCluster implements Cluster {
                 if (!clockFaulted.isEmpty()) {
                     undone.add("clock rates of " + clockFaulted);
                     stopClock();
+                }
+                if (!diskFull.isEmpty()) {
+                    undone.add("full disks of " + diskFull);
+                    emptyDisks();
                 }
                 Object resumed = resume();
                 if (RunData.effective(resumed)) {
