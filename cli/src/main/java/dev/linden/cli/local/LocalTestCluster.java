@@ -168,10 +168,26 @@ public final class LocalTestCluster implements Cluster {
 
     // ------------------------------------------------------------------ processes
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
+    private final Set<Integer> portsTaken = new HashSet<>();
+
+    /**
+     * A free port for a node, below the ephemeral range (32768 and up on Linux), so the proxies and
+     * clients, which bind ephemeral ports, can never take a node's port between its pick and its start.
+     */
+    private int freePort() throws IOException {
+        for (int attempt = 0; attempt < 1000; attempt++) {
+            int port = 20_000 + random.nextInt(12_000);
+            if (portsTaken.contains(port)) {
+                continue;
+            }
+            try (ServerSocket s = new ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
+                portsTaken.add(port);
+                return s.getLocalPort();
+            } catch (IOException inUse) {
+                // taken by someone else: another
+            }
         }
+        throw new IOException("no free port in 20000-32000");
     }
 
     private static String link(int a, int b) {
