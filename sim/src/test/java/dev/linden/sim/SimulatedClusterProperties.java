@@ -55,6 +55,14 @@ class SimulatedClusterProperties {
                 .seed(seed)
                 .build()
                 .runStoringFailures(STORE);
+        // Valid; or, for a short sparse run whose few faults all found nothing to act on (a bit flip before
+        // anything was synced), unknown for exactly that reason, never for another.
+        if (r.exitCode() == 2) {
+            java.util.List<?> why = (java.util.List<?>) r.results().get("why");
+            assertEquals(1, why.size(), r::summary);
+            org.junit.jupiter.api.Assertions.assertTrue(String.valueOf(why.get(0)).startsWith("faults unknown"), r::summary);
+            return;
+        }
         assertEquals(0, r.exitCode(), r::summary);
     }
 
