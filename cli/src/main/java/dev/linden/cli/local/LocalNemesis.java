@@ -1,0 +1,486 @@
+package dev.linden.cli.local;
+
+import dev.linden.checker.history.OpType;
+import dev.linden.nemesis.FaultOps;
+import dev.linden.nemesis.Grudges;
+import dev.linden.nemesis.Nemesis;
+import dev.linden.nemesis.Targets;
+import dev.linden.workloads.Completion;
+import dev.linden.workloads.check.Checks;
+import dev.linden.workloads.gen.Op;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+/**
+ * The nemesis of {@link LocalTestCluster}: each {@code FaultOps} operation as signals (SIGKILL,
+ * SIGSTOP/SIGCONT), link-proxy rules or iptables rules (partitions, loss, duplication, reordering,
+ * clogging), files (a bit flipped in a stopped node's WAL, a wiped data dir, a filled tmpfs) and
+ * libfaketime control files (clocks), each answered with what it did. Completions go through the
+ * cluster's scheduler, never from inside {@link #invoke}.
+ */
+final class LocalNemesis implements Nemesis {
+    private final LocalTestCluster c;
+
+    LocalNemesis(LocalTestCluster c) {
+        this.c = c;
+    }
+
+    private final Set<String> cutLinks = new HashSet<>();
+    private long droppedAtCut;
+    private final Map<String, Long> linkStartCount = new TreeMap<>();
+    private final Set<Integer> clogged = new HashSet<>();
+
+    @Override
+    public void setup() {}
+
+    @Override
+    public void teardown() {}
+
+    @Override
+    public void invoke(Op op, Consumer<Completion> done) {
+        Map<String, Object> v = new LinkedHashMap<>();
+        if (op.value() instanceof Map<?, ?> m) {
+            m.forEach((k, x) -> v.put(String.valueOf(k), x));
+        }
+        Object result;
+        try {
+            result = apply(op.f(), v);
+        } catch (IOException | RuntimeException e) {
+            result = FaultOps.noEffect("failed: " + e);
+        }
+        Object r = result;
+        c.scheduler.schedule(0, () -> done.accept(new Completion(OpType.INFO, r, null)));
+    }
+
+    private List<Integer> targets(Map<String, Object> v) {
+        return Targets.resolve(String.valueOf(v.getOrDefault("targets", "one")), c.nodes(), c.leader(true), c.random);
+    }
+
+    private Object apply(String f, Map<String, Object> v) throws IOException {
+        switch (f) {
+            case "start-partition":
+                return partition(String.valueOf(v.getOrDefault("shape", "halves")));
+            case "stop-partition":
+                return stopPartition();
+            case "kill": {
+                List<Integer> killed = new ArrayList<>();
+                List<Long> pids = new ArrayList<>();
+                for (int id : targets(v)) {
+                    long pid = c.kill(id);
+                    if (pid > 0) {
+                        killed.add(id);
+                        pids.add(pid);
+                    }
+                }
+                return killed.isEmpty() ? FaultOps.noEffect("every target was already down")
+                        : FaultOps.effect("killed with SIGKILL", "nodes", killed, "pids", pids);
+            }
+            case "start":
+                return startKilled();
+            case "pause": {
+                List<Integer> hit = new ArrayList<>();
+                List<Long> pids = new ArrayList<>();
+                for (int id : targets(v)) {
+                    if (c.alive(id) && c.paused.add(id)) {
+                        c.signal(c.processes.get(id).pid(), "STOP");
+                        hit.add(id);
+                        pids.add(c.processes.get(id).pid());
+                    }
+                }
+                return hit.isEmpty() ? FaultOps.noEffect("no target was running")
+                        : FaultOps.effect("stopped with SIGSTOP", "nodes", hit, "pids", pids);
+            }
+            case "resume":
+                return resume();
+            case "start-link":
+                return startLink(String.valueOf(v.get("behavior")), v);
+            case "stop-link":
+                return stopLink(String.valueOf(v.get("behavior")));
+            case "bitflip":
+                return bitflip(targets(v).get(0));
+            case "wipe-disk":
+                return wipe(targets(v).get(0));
+            case "start-clock":
+                return startClock(targets(v), ((Number) v.getOrDefault("offset-ms", 0L)).longValue(),
+                        ((Number) v.getOrDefault("drift-ppm", 0L)).longValue());
+            case "stop-clock":
+                return stopClock();
+            case "start-disk-full":
+                return fillDisks(targets(v));
+            case "stop-disk-full":
+                return emptyDisks();
+            default:
+                return FaultOps.noEffect("not a fault this nemesis knows: " + f);
+        }
+    }
+
+    private final Set<Integer> clockFaulted = new java.util.TreeSet<>();
+
+    private Path filler(int id) {
+        return c.dataDir(id).resolve("disk-full.fill");
+    }
+
+    /** Fills each target's data dir tmpfs to the last byte. */
+    private Object fillDisks(List<Integer> targets) throws IOException {
+        if (c.mounts.isEmpty()) {
+            return FaultOps.noEffect("a full disk needs a size-limited mount of each data dir (tmpfs), which "
+                    + "needs root");
+        }
+        Map<String, Object> filled = new LinkedHashMap<>();
+        for (int id : targets) {
+            long free = Files.getFileStore(c.dataDir(id)).getUsableSpace();
+            if (free > 0) {
+                c.command("fallocate", "-l", String.valueOf(free), filler(id).toString());
+            }
+            c.diskFull.add(id);
+            filled.put(String.valueOf(id), Checks.ordered("bytes-filled", free,
+                    "bytes-free-now", Files.getFileStore(c.dataDir(id)).getUsableSpace()));
+        }
+        return FaultOps.effect("data dirs filled to the last byte", "disks", filled);
+    }
+
+    /** Frees the filled disks and starts the nodes that stopped on a full disk. */
+    private Object emptyDisks() throws IOException {
+        if (c.diskFull.isEmpty()) {
+            return FaultOps.noEffect("no disk was full");
+        }
+        List<Integer> freed = new ArrayList<>(new java.util.TreeSet<>(c.diskFull));
+        for (int id : freed) {
+            Files.deleteIfExists(filler(id));
+        }
+        c.diskFull.clear();
+        List<Integer> died = new ArrayList<>(new java.util.TreeSet<>(c.diedOfFullDisk));
+        c.diedOfFullDisk.clear();
+        for (int id : died) {
+            if (!c.alive(id) && !c.refused.contains(id) && !c.killedByNemesis.contains(id)) {
+                c.launch(id);
+            }
+        }
+        return FaultOps.effect("disks have room again", "nodes", freed, "stopped-on-full-disk-and-restarted", died);
+    }
+
+    private Object startClock(List<Integer> targets, long offsetMillis, long driftPpm) throws IOException {
+        if (!c.clocksMovable()) {
+            return FaultOps.noEffect(Files.isReadable(LocalTestCluster.LIBFAKETIME) ? "the nodes were started without libfaketime"
+                    : "clock faults on local c.processes need libfaketime (apt-get install faketime)");
+        }
+        Map<String, Object> moved = new LinkedHashMap<>();
+        double rate = Math.max(0.5, Math.min(2.0, 1 + driftPpm / 1e6));
+        for (int id : targets) {
+            long[] off = c.clockOffsetMillis.computeIfAbsent(id, k -> new long[1]);
+            off[0] += offsetMillis;
+            c.clockRate.put(id, rate);
+            c.writeClock(id);
+            clockFaulted.add(id);
+            moved.put(String.valueOf(id), offsetMillis);
+        }
+        return FaultOps.effect("clocks moved through libfaketime (wall and monotonic)", "moved-ms", moved,
+                "rate", rate);
+    }
+
+    private Object stopClock() throws IOException {
+        if (clockFaulted.isEmpty()) {
+            return FaultOps.noEffect("no clock was faulted");
+        }
+        List<Integer> reset = new ArrayList<>(clockFaulted);
+        for (int id : reset) {
+            c.clockRate.put(id, 1.0); // a stepped clock stays stepped; its rate is normal again
+            c.writeClock(id);
+        }
+        clockFaulted.clear();
+        return FaultOps.effect("clock rates back to normal (offsets kept)", "nodes", reset);
+    }
+
+    private Object partition(String shape) throws IOException {
+        Set<Grudges.Link> blocked = Grudges.of(shape, c.nodes(), c.leader(true), c.random);
+        if (blocked.isEmpty()) {
+            return FaultOps.noEffect("a " + shape + " partition of " + c.n + " node(s) cuts no link");
+        }
+        if (c.netns != null) {
+            c.netns.heal();
+            cutLinks.clear();
+            for (Grudges.Link l : blocked) {
+                c.netns.drop(l.from(), l.to());
+                cutLinks.add(l.from() + ">" + l.to());
+            }
+            Map<String, Object> grudge = new LinkedHashMap<>();
+            Grudges.grudge(blocked, c.nodes()).forEach((to, from) -> grudge.put(String.valueOf(to), from));
+            return FaultOps.effect("partitioned with iptables DROP rules in the nodes' namespaces", "shape", shape,
+                    "grudge", grudge);
+        }
+        restoreCuts();
+        droppedAtCut = droppedFrames();
+        for (Grudges.Link l : blocked) {
+            c.proxies.get(c.link(l.from(), l.to())).from(l.from()).cut = true;
+            cutLinks.add(l.from() + ">" + l.to());
+        }
+        Map<String, Object> grudge = new LinkedHashMap<>();
+        Grudges.grudge(blocked, c.nodes()).forEach((to, from) -> grudge.put(String.valueOf(to), from));
+        return FaultOps.effect("partitioned at the link c.proxies", "shape", shape, "grudge", grudge);
+    }
+
+    private long droppedFrames() {
+        long d = 0;
+        for (LinkProxy p : c.proxies.values()) {
+            d += p.up.dropped.get() + p.down.dropped.get();
+        }
+        return d;
+    }
+
+    private void restoreCuts() {
+        for (LinkProxy p : c.proxies.values()) {
+            p.up.cut = false;
+            p.down.cut = false;
+        }
+        cutLinks.clear();
+    }
+
+    private Object stopPartition() throws IOException {
+        if (cutLinks.isEmpty()) {
+            return FaultOps.noEffect("no partition was active");
+        }
+        if (c.netns != null) {
+            long packets = c.netns.droppedPackets();
+            c.netns.heal();
+            cutLinks.clear();
+            return packets == 0 ? FaultOps.noEffect("healed, but no packet crossed the cut while it held")
+                    : FaultOps.effect("healed", "packets-dropped", packets);
+        }
+        long dropped = droppedFrames() - droppedAtCut;
+        restoreCuts();
+        return dropped == 0 ? FaultOps.noEffect("healed, but no frame crossed the cut while it held")
+                : FaultOps.effect("healed", "frames-dropped", dropped);
+    }
+
+    private long linkCounter(String behavior) {
+        long count = 0;
+        for (LinkProxy p : c.proxies.values()) {
+            for (LinkProxy.Direction d : List.of(p.up, p.down)) {
+                count += switch (behavior) {
+                    case "loss" -> d.lost.get();
+                    case "duplicate" -> d.duplicated.get();
+                    default -> d.delayed.get();
+                };
+            }
+        }
+        return count;
+    }
+
+    private Object startLink(String behavior, Map<String, Object> v) {
+        if (c.netns != null) {
+            return FaultOps.noEffect("link faults need netem (not available here) under --net c.netns; "
+                    + "the default --net proxy has them");
+        }
+        if (linkStartCount.containsKey(behavior)) {
+            return FaultOps.noEffect("link behavior " + behavior + " is already active");
+        }
+        linkStartCount.put(behavior, linkCounter(behavior));
+        List<Integer> hit = new ArrayList<>();
+        if (behavior.equals("clog")) {
+            hit = targets(v);
+            clogged.addAll(hit);
+        }
+        for (LinkProxy p : c.proxies.values()) {
+            for (LinkProxy.Direction d : List.of(p.up, p.down)) {
+                switch (behavior) {
+                    case "loss" -> d.lossRate = ((Number) v.getOrDefault("rate", 0.2)).doubleValue();
+                    case "duplicate" -> d.duplicateRate = ((Number) v.getOrDefault("rate", 0.2)).doubleValue();
+                    case "reorder" -> d.jitterMicros = ((Number) v.getOrDefault("jitter-micros", 5_000)).longValue();
+                    case "clog" -> {
+                        if (clogged.contains(p.low) || clogged.contains(p.high)) {
+                            d.delayMillis = 500 + c.random.nextInt(2_500);
+                        }
+                    }
+                    default -> throw new IllegalArgumentException("start-link behavior " + behavior);
+                }
+            }
+        }
+        return FaultOps.effect("link c.proxies " + behavior, "nodes", hit);
+    }
+
+    private Object stopLink(String behavior) {
+        Long at = linkStartCount.remove(behavior);
+        if (at == null) {
+            return FaultOps.noEffect("link behavior " + behavior + " was not active");
+        }
+        long affected = linkCounter(behavior) - at;
+        for (LinkProxy p : c.proxies.values()) {
+            for (LinkProxy.Direction d : List.of(p.up, p.down)) {
+                switch (behavior) {
+                    case "loss" -> d.lossRate = 0;
+                    case "duplicate" -> d.duplicateRate = 0;
+                    case "reorder" -> d.jitterMicros = 0;
+                    default -> d.delayMillis = 0;
+                }
+            }
+        }
+        if (behavior.equals("clog")) {
+            clogged.clear();
+        }
+        return affected == 0 ? FaultOps.noEffect("no frame was affected")
+                : FaultOps.effect("restored", "frames-affected", affected);
+    }
+
+    private Object startKilled() throws IOException {
+        List<Integer> startedNodes = new ArrayList<>();
+        List<Long> pids = new ArrayList<>();
+        for (int id : new java.util.TreeSet<>(c.killedByNemesis)) {
+            if (!c.alive(id) && !c.refused.contains(id)) {
+                c.killedByNemesis.remove(id);
+                c.launch(id);
+                startedNodes.add(id);
+                pids.add(c.processes.get(id).pid());
+            }
+        }
+        c.killedByNemesis.clear();
+        return startedNodes.isEmpty() ? FaultOps.noEffect("no killed node was down")
+                : FaultOps.effect("started", "nodes", startedNodes, "pids", pids);
+    }
+
+    private Object resume() {
+        if (c.paused.isEmpty()) {
+            return FaultOps.noEffect("no node was c.paused");
+        }
+        List<Integer> resumed = new ArrayList<>();
+        for (int id : new java.util.TreeSet<>(c.paused)) {
+            if (c.alive(id)) {
+                c.signal(c.processes.get(id).pid(), "CONT");
+                resumed.add(id);
+            }
+        }
+        c.paused.clear();
+        return resumed.isEmpty() ? FaultOps.noEffect("the c.paused nodes had been killed since")
+                : FaultOps.effect("continued with SIGCONT", "nodes", resumed);
+    }
+
+    /** Kills the node, flips one bit in the middle of a WAL segment's data, and starts it again. */
+    private Object bitflip(int id) throws IOException {
+        c.kill(id);
+        List<Path> segments = new ArrayList<>();
+        Path wal = c.dataDir(id).resolve("wal");
+        if (Files.isDirectory(wal)) {
+            try (Stream<Path> ls = Files.list(wal)) {
+                ls.filter(p -> p.getFileName().toString().endsWith(".seg")).sorted().forEach(segments::add);
+            }
+        }
+        String where = null;
+        for (Path seg : segments) {
+            long end = dataEnd(seg);
+            if (end > 4096) {
+                long pos = 64 + c.random.nextLong(end - 2048 - 64);
+                try (RandomAccessFile f = new RandomAccessFile(seg.toFile(), "rw")) {
+                    f.seek(pos);
+                    int b = f.read();
+                    f.seek(pos);
+                    f.write(b ^ (1 << c.random.nextInt(8)));
+                    f.getFD().sync();
+                }
+                where = seg.getFileName() + " byte " + pos;
+                break;
+            }
+        }
+        c.damaged.add(id);
+        c.killedByNemesis.remove(id);
+        c.launch(id);
+        if (where == null) {
+            return FaultOps.noEffect("node " + id + " had no WAL data to corrupt yet; restarted it");
+        }
+        return FaultOps.effect("flipped a bit in a stopped node's WAL, then started it", "node", id, "where", where);
+    }
+
+    /** One past the last non-zero byte (segments may be preallocated with zeros). */
+    private long dataEnd(Path seg) throws IOException {
+        byte[] all = Files.readAllBytes(seg);
+        int end = all.length;
+        while (end > 0 && all[end - 1] == 0) {
+            end--;
+        }
+        return end;
+    }
+
+    /** Kills the node, empties its data dir, and starts it again: it must refuse (exit 2). */
+    private Object wipe(int id) throws IOException {
+        c.kill(id);
+        long files = 0;
+        Path dir = c.dataDir(id);
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                String name = p.getFileName().toString();
+                if (!p.equals(dir) && !name.equals("stdout.log") && !name.equals("node.log")) {
+                    Files.delete(p);
+                    files++;
+                }
+            }
+        }
+        c.damaged.add(id);
+        c.killedByNemesis.remove(id);
+        c.launch(id);
+        return FaultOps.effect("emptied a stopped node's data dir, then started it", "node", id, "files-lost", files);
+    }
+
+    @Override
+    public void heal(Consumer<Completion> done) {
+        List<String> undone = new ArrayList<>();
+        if (!cutLinks.isEmpty()) {
+            undone.add("partition");
+        }
+        restoreCuts();
+        if (c.netns != null) {
+            try {
+                c.netns.heal();
+            } catch (IOException e) {
+                undone.add("iptables flush failed: " + e.getMessage());
+            }
+        }
+        for (LinkProxy p : c.proxies.values()) {
+            p.up.reset();
+            p.down.reset();
+        }
+        if (!linkStartCount.isEmpty()) {
+            undone.add("links " + linkStartCount.keySet());
+            linkStartCount.clear();
+        }
+        clogged.clear();
+        Object r;
+        try {
+            if (!clockFaulted.isEmpty()) {
+                undone.add("clock rates of " + clockFaulted);
+                stopClock();
+            }
+            if (!c.diskFull.isEmpty()) {
+                undone.add("full disks of " + c.diskFull);
+                emptyDisks();
+            }
+            Object resumed = resume();
+            if (effective(resumed)) {
+                undone.add("resumed");
+            }
+            Object startedNodes = startKilled();
+            if (effective(startedNodes)) {
+                undone.add("started killed nodes");
+            }
+            r = undone.isEmpty() ? FaultOps.noEffect("no fault was active") : FaultOps.effect("healed", "undone", undone);
+        } catch (IOException e) {
+            r = FaultOps.noEffect("heal failed: " + e);
+        }
+        Object result = r;
+        c.scheduler.schedule(0, () -> done.accept(new Completion(OpType.INFO, result, null)));
+    }
+
+    /** Whether a fault result says it had an effect. */
+    private static boolean effective(Object result) {
+        return result instanceof Map<?, ?> m && m.get("effect") != null;
+    }
+}
