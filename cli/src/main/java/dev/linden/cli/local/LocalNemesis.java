@@ -433,17 +433,15 @@ final class LocalNemesis implements Nemesis {
     @Override
     public void heal(Consumer<Completion> done) {
         List<String> undone = new ArrayList<>();
-        if (!cutLinks.isEmpty()) {
-            undone.add("partition");
+        try {
+            if (!cutLinks.isEmpty()) {
+                // Healed the way stop-partition heals, so its evidence (frames or packets dropped) is kept.
+                undone.add("partition: " + stopPartition());
+            }
+        } catch (IOException e) {
+            undone.add("partition: iptables flush failed: " + e.getMessage());
         }
         restoreCuts();
-        if (c.netns != null) {
-            try {
-                c.netns.heal();
-            } catch (IOException e) {
-                undone.add("iptables flush failed: " + e.getMessage());
-            }
-        }
         for (LinkProxy p : c.proxies.values()) {
             p.up.reset();
             p.down.reset();
