@@ -78,10 +78,10 @@ final class SimNemesis implements Nemesis {
     public void heal(Consumer<Completion> done) {
         List<String> undone = new ArrayList<>();
         if (partition != null) {
-            undone.add("partition");
+            // Healed the way stop-partition heals, so its evidence (messages dropped) is kept.
+            undone.add("partition: " + stopPartition());
         }
         sim.network().heal();
-        partition = null;
         if (!links.isEmpty()) {
             undone.add("links " + links.keySet());
             links.clear();
