@@ -58,6 +58,13 @@ public final class Checker {
     /** Wall-clock bound on re-searching a failing prefix to explain it (the verdict is already known). */
     private static final long REFINE_BUDGET_NANOS = 2_000_000_000L;
 
+    /**
+     * Step bound on that re-search, relative to the steps that decided the verdict (the search and the
+     * probes): relaxed, a cut with many concurrent ops can take far longer to exhaust than to decide.
+     */
+    private static final long REFINE_STEPS_PER_STEP = 20;
+    private static final long REFINE_MIN_STEPS = 50_000;
+
     private Checker() {}
 
     /** Below this many operations a history is checked on the caller's thread alone. */
@@ -124,19 +131,22 @@ public final class Checker {
                 results.add(checkKey(e.getKey(), e.getValue(), model, deadline, memoryPerKey));
             }
         } else {
-            // `threads` workers on the shared pool take keys, largest first, until none are left.
+            // `threads` workers take keys, largest first, until none are left: the caller and threads - 1 on the
+            // shared pool (the caller would only wait otherwise, and a hand-off costs a wake-up).
             java.util.concurrent.atomic.AtomicInteger nextKey = new java.util.concurrent.atomic.AtomicInteger();
             KeyResult[] byIndex = new KeyResult[order.size()];
+            Runnable worker = () -> {
+                for (int i = nextKey.getAndIncrement(); i < byIndex.length; i = nextKey.getAndIncrement()) {
+                    Map.Entry<String, List<Operation>> e = order.get(i);
+                    byIndex[i] = checkKey(e.getKey(), e.getValue(), model, deadline, memoryPerKey);
+                }
+            };
             List<Future<?>> workers = new ArrayList<>();
-            for (int w = 0; w < threads; w++) {
-                workers.add(SharedPool.POOL.submit(() -> {
-                    for (int i = nextKey.getAndIncrement(); i < byIndex.length; i = nextKey.getAndIncrement()) {
-                        Map.Entry<String, List<Operation>> e = order.get(i);
-                        byIndex[i] = checkKey(e.getKey(), e.getValue(), model, deadline, memoryPerKey);
-                    }
-                }));
+            for (int w = 1; w < threads; w++) {
+                workers.add(SharedPool.POOL.submit(worker));
             }
             try {
+                worker.run();
                 for (Future<?> f : workers) {
                     f.get();
                 }
@@ -146,6 +156,9 @@ public final class Checker {
                 throw new IllegalStateException("checker interrupted", e);
             } catch (ExecutionException e) {
                 throw new IllegalStateException("checker failed: " + e.getCause(), e.getCause());
+            } catch (RuntimeException e) {
+                workers.forEach(f -> f.cancel(true));
+                throw e;
             }
             results.addAll(java.util.Arrays.asList(byIndex));
         }
@@ -173,20 +186,23 @@ public final class Checker {
      * pruning constraint except the culprit's, so the longest linearizable prefix reaches up to it.
      * Returns null if a budget runs out (the unrefined counterexample is used then).
      */
-    private static Refined refine(Model model, List<Operation> ops, long deadline, long memoryBytes) {
+    private static Refined refine(Model model, List<Operation> ops, Model.CutPruners pruners, long searchSteps,
+                                  long deadline, long memoryBytes) {
         long[] cuts = ops.stream().filter(o -> !o.indeterminate()).mapToLong(Operation::returnTime).sorted().distinct()
                 .toArray();
-        long steps = 0;
+        long steps = searchSteps;
         int lo = 0;
+        Search shortest = null; // the probe at cuts[hi], once hi has moved
         int hi = cuts.length - 1; // cut at the last completion = the whole history, known not linearizable
         while (lo < hi) {
             int mid = (lo + hi) >>> 1;
             Truncated t = truncate(model, ops, cuts[mid]);
-            Search probe = new Search(model, t.ops, deadline, memoryBytes);
+            Search probe = new Search(model, t.ops, pruners.forCut(t.ops, t.originalId), deadline, memoryBytes);
             Search.Outcome o = probe.run();
             steps += probe.steps;
             if (o == Search.Outcome.NOT_LINEARIZABLE) {
                 hi = mid;
+                shortest = probe;
             } else if (o == Search.Outcome.LINEARIZABLE) {
                 lo = mid + 1;
             } else {
@@ -205,21 +221,33 @@ public final class Checker {
         // Bounded: without the culprit's own constraint this search can be as hard as the unpruned one.
         long refineDeadline = Math.min(deadline, System.nanoTime() + REFINE_BUDGET_NANOS);
         Search s = new Search(model, t.ops, model.pruner(others), refineDeadline, memoryBytes);
-        if (s.run() != Search.Outcome.NOT_LINEARIZABLE) {
-            return null;
+        s.limitSteps(Math.max(REFINE_MIN_STEPS, REFINE_STEPS_PER_STEP * steps));
+        Search.Outcome relaxed = s.run();
+        boolean partial = false;
+        if (relaxed != Search.Outcome.NOT_LINEARIZABLE) {
+            if (relaxed == Search.Outcome.LINEARIZABLE || culprit == null) {
+                return null;
+            }
+            // Relaxed, the cut was too hard to exhaust within the budget. The deepest prefix it reached is still
+            // linearizable, and the culprit is right; the pruned search of the same cut may have gone deeper.
+            partial = true;
+            if (shortest != null && shortest.bestPrefix.length > s.bestPrefix.length) {
+                s = shortest;
+            }
         }
         int[] prefix = new int[s.bestPrefix.length];
         for (int i = 0; i < prefix.length; i++) {
             prefix[i] = t.originalId[s.bestPrefix[i]];
         }
-        int blocking = s.blockingOp >= 0 ? s.blockingOp : (culprit == null ? -1 : culprit.id());
-        return new Refined(prefix, s.bestState, blocking < 0 ? -1 : t.originalId[blocking], steps + s.steps);
+        int blocking = s.blockingOp >= 0 && !partial ? s.blockingOp : (culprit == null ? -1 : culprit.id());
+        return new Refined(prefix, s.bestState, blocking < 0 ? -1 : t.originalId[blocking],
+                steps - searchSteps + (s == shortest ? 0 : s.steps));
     }
 
-    private record Truncated(List<Operation> ops, int[] originalId) {}
+    record Truncated(List<Operation> ops, int[] originalId) {}
 
     /** The history as it stood at {@code cut}: later invocations dropped, ops still open indeterminate. */
-    private static Truncated truncate(Model model, List<Operation> ops, long cut) {
+    static Truncated truncate(Model model, List<Operation> ops, long cut) {
         List<Operation> out = new ArrayList<>();
         List<Integer> ids = new ArrayList<>();
         for (Operation o : ops) {
@@ -247,10 +275,16 @@ public final class Checker {
             ops.add(op.withId(ops.size()));
         }
         ops = model.canonicalize(ops);
-        Search s = new Search(model, ops, deadline, memoryBytes);
+        // The partition is analysed for pruning once; the search and every cut refine() tries use it.
+        Model.CutPruners pruners = model.cutPruners(ops);
+        int[] identity = new int[ops.size()];
+        for (int i = 0; i < identity.length; i++) {
+            identity[i] = i;
+        }
+        Search s = new Search(model, ops, pruners.forCut(ops, identity), deadline, memoryBytes);
         Search.Outcome outcome = s.run();
         if (outcome == Search.Outcome.NOT_LINEARIZABLE && s.pruner != null) {
-            Refined refined = refine(model, ops, deadline, memoryBytes);
+            Refined refined = refine(model, ops, pruners, s.steps, deadline, memoryBytes);
             if (refined != null) {
                 List<Operation> prefix = new ArrayList<>();
                 for (int id : refined.prefixIds) {

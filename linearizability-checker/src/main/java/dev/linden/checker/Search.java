@@ -52,6 +52,9 @@ final class Search {
     private final int[] rankInClass;
     private final int[] linearizedInClass;
 
+    /** Give up (as out of time) after this many steps. */
+    private long maxSteps = Long.MAX_VALUE;
+
     // Results.
     Outcome outcome;
     long steps;
@@ -73,26 +76,29 @@ final class Search {
         this.deadlineNanos = deadlineNanos;
         this.maxCacheBytes = maxCacheBytes;
         int n = ops.size();
-        // Build the time-ordered entry list. At equal times calls come first (treated as concurrent).
-        List<long[]> evs = new ArrayList<>(2 * n); // {time, isReturn(0/1), opId}
+        // Build the time-ordered entry list. At equal times calls come first (treated as concurrent), then by
+        // op id. Event e < n is op e's call, n + e its return; sorted as primitives (this runs per cut).
+        int m = 0;
+        int[] order = new int[2 * n];
+        long[] timeOf = new long[2 * n];
         for (Operation op : ops) {
-            evs.add(new long[] {op.invokeTime(), 0, op.id()});
+            order[m++] = op.id();
+            timeOf[op.id()] = op.invokeTime();
             if (!op.indeterminate()) {
-                evs.add(new long[] {op.returnTime(), 1, op.id()});
+                order[m++] = n + op.id();
+                timeOf[n + op.id()] = op.returnTime();
             }
         }
-        evs.sort((a, b) -> a[0] != b[0] ? Long.compare(a[0], b[0])
-                : a[1] != b[1] ? Long.compare(a[1], b[1]) : Long.compare(a[2], b[2]));
-        int m = evs.size();
+        sortEvents(order, m, timeOf, n);
         entryOp = new int[m];
         entryIsCall = new boolean[m];
         returnOfCall = new int[m];
         Arrays.fill(returnOfCall, NIL);
         int[] callEntryOfOp = new int[n];
         for (int i = 0; i < m; i++) {
-            long[] e = evs.get(i);
-            entryOp[i] = (int) e[2];
-            entryIsCall[i] = e[1] == 0;
+            int ev = order[i];
+            entryIsCall[i] = ev < n;
+            entryOp[i] = ev < n ? ev : ev - n;
             if (entryIsCall[i]) {
                 callEntryOfOp[entryOp[i]] = i;
             } else {
@@ -138,6 +144,61 @@ final class Search {
             }
         }
         linearizedInClass = new int[classSizes.size()];
+    }
+
+    /** Bounds this search's steps; past the bound it ends as {@link Outcome#UNKNOWN_TIME}. */
+    void limitSteps(long max) {
+        if (max < 1) {
+            throw new IllegalArgumentException("step limit must be positive: " + max);
+        }
+        maxSteps = max;
+    }
+
+    /** Orders events by time, calls before returns, then op id: the event number encodes the last two. */
+    private static void sortEvents(int[] order, int count, long[] timeOf, int n) {
+        // Insertion sort where the input is nearly sorted (small or mostly in order), else a merge sort.
+        if (count <= 64) {
+            for (int i = 1; i < count; i++) {
+                int ev = order[i];
+                int j = i - 1;
+                while (j >= 0 && eventBefore(ev, order[j], timeOf)) {
+                    order[j + 1] = order[j];
+                    j--;
+                }
+                order[j + 1] = ev;
+            }
+            return;
+        }
+        int[] tmp = new int[count];
+        for (int width = 1; width < count; width <<= 1) {
+            for (int lo = 0; lo < count - width; lo += 2 * width) {
+                int mid = lo + width;
+                int hi = Math.min(lo + 2 * width, count);
+                if (!eventBefore(order[mid], order[mid - 1], timeOf)) {
+                    continue; // already in order
+                }
+                int i = lo;
+                int j = mid;
+                int k = lo;
+                while (i < mid && j < hi) {
+                    tmp[k++] = eventBefore(order[j], order[i], timeOf) ? order[j++] : order[i++];
+                }
+                while (i < mid) {
+                    tmp[k++] = order[i++];
+                }
+                while (j < hi) {
+                    tmp[k++] = order[j++];
+                }
+                System.arraycopy(tmp, lo, order, lo, hi - lo);
+            }
+        }
+    }
+
+    /** Strictly before: earlier time; at equal times calls (smaller numbers) first, then by op id. */
+    private static boolean eventBefore(int a, int b, long[] timeOf) {
+        long ta = timeOf[a];
+        long tb = timeOf[b];
+        return ta != tb ? ta < tb : a < b;
     }
 
     /**
@@ -288,7 +349,7 @@ final class Search {
                 recordBest(stackEntry, depth, state);
                 return outcome = Outcome.LINEARIZABLE;
             }
-            if ((++steps & (DEADLINE_CHECK_STEPS - 1)) == 0 && System.nanoTime() > deadlineNanos) {
+            if ((++steps & (DEADLINE_CHECK_STEPS - 1)) == 0 && (System.nanoTime() > deadlineNanos || steps > maxSteps)) {
                 return outcome = Outcome.UNKNOWN_TIME;
             }
             boolean forced = false;

@@ -94,4 +94,44 @@ class CheckerProperties {
         CheckResult whole = Checker.check(h, Models.byName(modelFor(kind)), OPTIONS.withPartition(false));
         assertEquals(split.verdict(), whole.verdict());
     }
+
+    /**
+     * Explaining a failure searches many cuts of one partition with pruners derived from one analysis of the
+     * whole partition: on every cut they must give the verdict of the cut's own pruner and of no pruner.
+     */
+    @Property(tries = 200)
+    void cutPrunersDecideEveryCutAsItsOwnPrunerDoes(@ForAll long seed, @ForAll @IntRange(min = 1, max = 40) int ops,
+                                                    @ForAll @IntRange(min = 1, max = 5) int processes,
+                                                    @ForAll @DoubleRange(min = 0, max = 0.5) double infoRate,
+                                                    @ForAll boolean corrupt) throws Exception {
+        History h = RandomHistories.generate(seed, RandomHistories.Kind.APPEND, ops, processes, 1, infoRate);
+        if (corrupt) {
+            History c = RandomHistories.corruptOneRead(h, seed);
+            h = c == null ? h : c;
+        }
+        dev.linden.checker.model.Model model = Models.byName("append");
+        java.util.List<dev.linden.checker.history.Operation> all = new java.util.ArrayList<>();
+        for (dev.linden.checker.history.Operation op : h.operations()) {
+            if (!(op.indeterminate() && model.readOnly(op))) {
+                all.add(op.withId(all.size()));
+            }
+        }
+        dev.linden.checker.model.Model.CutPruners pruners = model.cutPruners(all);
+        long[] cuts = all.stream().filter(o -> !o.indeterminate())
+                .mapToLong(dev.linden.checker.history.Operation::returnTime).distinct().sorted().toArray();
+        for (long cut : cuts) {
+            Checker.Truncated t = Checker.truncate(model, all, cut);
+            Search.Outcome derived = new Search(model, t.ops(), pruners.forCut(t.ops(), t.originalId()), Long.MAX_VALUE,
+                    1L << 30).run();
+            Search.Outcome own = new Search(model, t.ops(), model.pruner(t.ops()), Long.MAX_VALUE, 1L << 30).run();
+            assertEquals(own, derived, "cut at " + cut);
+            // Unpruned, a cut with many open ops can be exponential: compare only when it decides in time.
+            Search unpruned = new Search(model, t.ops(), null, Long.MAX_VALUE, 1L << 26);
+            unpruned.limitSteps(200_000);
+            Search.Outcome none = unpruned.run();
+            if (none == Search.Outcome.LINEARIZABLE || none == Search.Outcome.NOT_LINEARIZABLE) {
+                assertEquals(none, derived, "cut at " + cut);
+            }
+        }
+    }
 }

@@ -31,30 +31,37 @@ public final class History {
      *                                   while it still has one open
      */
     public List<Operation> operations() throws MalformedHistoryException {
-        Map<Long, Event> open = new HashMap<>();
-        List<Operation> ops = new ArrayList<>();
-        List<Event> invokesInOrder = new ArrayList<>();
-        Map<Event, Event> completionOf = new HashMap<>();
-        for (Event e : events) {
+        // By position in events: an Event's own hash would hash its value, for every op.
+        Map<Long, Integer> open = new HashMap<>();
+        int n = events.size();
+        int[] completionOf = new int[n];
+        java.util.Arrays.fill(completionOf, -1);
+        for (int i = 0; i < n; i++) {
+            Event e = events.get(i);
             if (e.type() == OpType.INVOKE) {
-                Event prior = open.put(e.process(), e);
+                Integer prior = open.put(e.process(), i);
                 if (prior != null) {
+                    Event p = events.get(prior);
                     throw new MalformedHistoryException(source, e.index() + 1, "process " + e.process()
-                            + " invoked " + e.f() + " while its " + prior.f() + " (event " + (prior.index() + 1)
+                            + " invoked " + e.f() + " while its " + p.f() + " (event " + (p.index() + 1)
                             + ") was still open");
                 }
-                invokesInOrder.add(e);
             } else {
-                Event inv = open.remove(e.process());
+                Integer inv = open.remove(e.process());
                 if (inv == null) {
                     throw new MalformedHistoryException(source, e.index() + 1, "process " + e.process() + " "
                             + e.type().text() + " without an open invocation");
                 }
-                completionOf.put(inv, e);
+                completionOf[inv] = i;
             }
         }
-        for (Event inv : invokesInOrder) {
-            Event done = completionOf.get(inv);
+        List<Operation> ops = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            Event inv = events.get(i);
+            if (inv.type() != OpType.INVOKE) {
+                continue;
+            }
+            Event done = completionOf[i] < 0 ? null : events.get(completionOf[i]);
             if (done != null && done.type() == OpType.FAIL) {
                 continue;
             }

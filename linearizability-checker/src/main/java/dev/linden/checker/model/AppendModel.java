@@ -80,6 +80,63 @@ public final class AppendModel implements Model {
      */
     @Override
     public Pruner pruner(List<Operation> ops) {
+        Analysis a = analyse(ops);
+        if (a == null) {
+            return null;
+        }
+        if (!a.unproducible.isEmpty()) {
+            // No put followed by appends spells a read's string: the read can never be linearized, so no state
+            // can lead to a complete linearization.
+            return (state, linearized) -> false;
+        }
+        return prunerOf(a.constraints);
+    }
+
+    /**
+     * One analysis of the whole partition serves every cut of it. A cut keeps every op a kept read's
+     * constraint names (each was invoked before the read returned, so before the cut), and its fewer values
+     * can only make a parse less ambiguous or a string no more producible; so the partition's constraints,
+     * renumbered, are sound for the cut (possibly weaker than the cut's own), and a read unproducible in the
+     * partition is unproducible in the cut.
+     */
+    @Override
+    public CutPruners cutPruners(List<Operation> ops) {
+        Analysis a = analyse(ops);
+        if (a == null) {
+            return (cutOps, partitionIdOf) -> null;
+        }
+        return (cutOps, partitionIdOf) -> {
+            int[] cutIdOf = new int[ops.size()];
+            java.util.Arrays.fill(cutIdOf, -1);
+            for (int i = 0; i < partitionIdOf.length; i++) {
+                cutIdOf[partitionIdOf[i]] = i;
+            }
+            for (int read : a.unproducible) {
+                if (keptCompleted(cutOps, cutIdOf[read])) {
+                    return (state, linearized) -> false;
+                }
+            }
+            List<ReadConstraint> kept = new ArrayList<>();
+            for (ReadConstraint c : a.constraints) {
+                if (keptCompleted(cutOps, cutIdOf[c.readId])) {
+                    ReadConstraint r = c.renumbered(cutIdOf);
+                    if (r != null) {
+                        kept.add(r);
+                    }
+                }
+            }
+            return prunerOf(kept);
+        };
+    }
+
+    private static boolean keptCompleted(List<Operation> cutOps, int cutId) {
+        return cutId >= 0 && !cutOps.get(cutId).indeterminate();
+    }
+
+    /** What the reads of one partition reveal; null when nothing can be pruned (an empty value). */
+    private record Analysis(List<ReadConstraint> constraints, List<Integer> unproducible) {}
+
+    private Analysis analyse(List<Operation> ops) {
         Map<String, List<Operation>> putsByValue = new HashMap<>();
         Map<String, List<Operation>> appendsByValue = new HashMap<>();
         for (Operation op : ops) {
@@ -93,26 +150,28 @@ public final class AppendModel implements Model {
             (op.f().equals("append") ? appendsByValue : putsByValue).computeIfAbsent(v, k -> new ArrayList<>()).add(op);
         }
         List<ReadConstraint> constraints = new ArrayList<>();
-        int[] lengths = lengths(appendsByValue);
+        List<Integer> unproducible = new ArrayList<>();
+        Pieces pieces = new Pieces(appendsByValue.keySet());
         for (Operation op : ops) {
             if (readOnly(op) && !op.indeterminate()) {
                 String v = op.output() == null ? "" : (String) op.output();
-                ReadConstraint c = parse(op, v, putsByValue, appendsByValue, lengths);
+                ReadConstraint c = parse(op, v, putsByValue, appendsByValue, pieces);
                 if (c == UNPRODUCIBLE) {
-                    // No put followed by appends spells this string: the read can never be linearized, so no
-                    // state can lead to a complete linearization.
-                    return (state, linearized) -> false;
-                }
-                if (c != null) {
+                    unproducible.add(op.id());
+                } else if (c != null) {
                     constraints.add(c);
                 }
             }
         }
+        return new Analysis(constraints, unproducible);
+    }
+
+    private static Pruner prunerOf(List<ReadConstraint> constraints) {
         if (constraints.isEmpty()) {
             return null;
         }
-        constraints.sort(Comparator.comparingLong(c -> c.returnTime));
         ReadConstraint[] byReturn = constraints.toArray(new ReadConstraint[0]);
+        java.util.Arrays.sort(byReturn, Comparator.comparingLong(c -> c.returnTime));
         return (state, linearized) -> {
             String s = (String) state;
             int checked = 0;
@@ -164,10 +223,38 @@ public final class AppendModel implements Model {
         /** Length of P + a1 + ... + ai, for i = 0..k. */
         int[] boundaries;
 
+        /**
+         * Is {@code s}, as long as boundary {@code j}, a prefix of the read's value? The last piece first:
+         * states differ from the value mostly in their latest appends, and their common start is long.
+         */
+        private boolean isPrefix(String s, int j) {
+            return value.startsWith(s);
+        }
+
+        /** The same constraint with ids mapped through {@code newId}; null if it names an op the map drops. */
+        ReadConstraint renumbered(int[] newId) {
+            ReadConstraint r = new ReadConstraint();
+            r.readId = newId[readId];
+            r.returnTime = returnTime;
+            r.value = value;
+            r.putId = putId < 0 ? -1 : newId[putId];
+            r.putInvokeTime = putInvokeTime;
+            r.appendIds = new int[appendIds.length];
+            for (int i = 0; i < appendIds.length; i++) {
+                r.appendIds[i] = newId[appendIds[i]];
+                if (r.appendIds[i] < 0) {
+                    return null;
+                }
+            }
+            r.boundaries = boundaries;
+            return putId >= 0 && r.putId < 0 ? null : r;
+        }
+
         boolean reachableFrom(String s, LinearizedSet lin) {
-            if (value.startsWith(s)) {
-                int j = java.util.Arrays.binarySearch(boundaries, s.length());
-                if (j >= 0 && (putId < 0 || s.length() >= boundaries[0])) {
+            int len = s.length();
+            int j = len <= value.length() ? java.util.Arrays.binarySearch(boundaries, len) : -1;
+            if (j >= 0 && (putId < 0 || len >= boundaries[0]) && isPrefix(s, j)) {
+                {
                     boolean rest = true;
                     for (int i = j; i < appendIds.length && rest; i++) {
                         rest = !lin.contains(appendIds[i]);
@@ -203,21 +290,83 @@ public final class AppendModel implements Model {
                 }
             }
         }
-        return producible(v, puts, appends, lengths(appends));
+        return producible(v, puts, appends, new Pieces(appends.keySet()));
     }
 
-    /** The distinct lengths of the append values, ascending: computed once per history, not once per parse. */
-    private static int[] lengths(Map<String, List<Operation>> appends) {
-        return appends.keySet().stream().mapToInt(String::length).distinct().sorted().toArray();
+    /**
+     * The append values, found in a string without cutting substrings out of it: by a polynomial hash of
+     * each (position, length) taken from the string's prefix hashes, then compared character by character.
+     */
+    private static final class Pieces {
+        private static final long BASE = 0x100000001B3L;
+        /** The distinct lengths of the values, ascending. */
+        final int[] lengths;
+        private final long[] powerOfLength;
+        private final long[] keys;
+        private final String[] values;
+        private final int mask;
+
+        Pieces(java.util.Collection<String> all) {
+            lengths = all.stream().mapToInt(String::length).distinct().sorted().toArray();
+            int maxLength = lengths.length == 0 ? 0 : lengths[lengths.length - 1];
+            powerOfLength = new long[maxLength + 1];
+            powerOfLength[0] = 1;
+            for (int i = 1; i <= maxLength; i++) {
+                powerOfLength[i] = powerOfLength[i - 1] * BASE;
+            }
+            int capacity = Integer.highestOneBit(Math.max(4, all.size() * 2)) << 1;
+            keys = new long[capacity];
+            values = new String[capacity];
+            mask = capacity - 1;
+            for (String v : all) {
+                long h = 0;
+                for (int i = 0; i < v.length(); i++) {
+                    h = h * BASE + v.charAt(i);
+                }
+                int slot = slot(h);
+                while (values[slot] != null) {
+                    slot = (slot + 1) & mask;
+                }
+                keys[slot] = h;
+                values[slot] = v;
+            }
+        }
+
+        private int slot(long h) {
+            long x = h * 0x9E3779B97F4A7C15L;
+            return (int) (x ^ (x >>> 32)) & mask;
+        }
+
+        /** Prefix hashes of {@code v}: entry i hashes v[0..i). */
+        long[] prefixHashes(String v) {
+            long[] p = new long[v.length() + 1];
+            for (int i = 0; i < v.length(); i++) {
+                p[i + 1] = p[i] * BASE + v.charAt(i);
+            }
+            return p;
+        }
+
+        /** Is v[from..from+length) one of the values? */
+        boolean contains(String v, long[] prefix, int from, int length) {
+            long h = prefix[from + length] - prefix[from] * powerOfLength[length];
+            for (int slot = slot(h); values[slot] != null; slot = (slot + 1) & mask) {
+                String candidate = values[slot];
+                if (keys[slot] == h && candidate.length() == length && v.regionMatches(from, candidate, 0, length)) {
+                    return true;
+                }
+            }
+            return false;
+        }
     }
 
     /** Can some put value (or the empty string) followed by append values spell {@code v}? */
     private static boolean producible(String v, Map<String, List<Operation>> puts, Map<String, List<Operation>> appends,
-                                      int[] lengths) {
+                                      Pieces pieces) {
         List<String> starts = new ArrayList<>(puts.keySet());
         starts.add("");
+        long[] prefix = pieces.prefixHashes(v);
         for (String p : starts) {
-            if (v.startsWith(p) && countParses(v, p.length(), appends, lengths, new ArrayList<>(), new int[v.length() + 1],
+            if (v.startsWith(p) && countParses(v, prefix, p.length(), pieces, new ArrayList<>(), new int[v.length() + 1],
                     new boolean[v.length() + 1]) > 0) {
                 return true;
             }
@@ -230,7 +379,7 @@ public final class AppendModel implements Model {
      * single candidate op (no constraint, but spellable); {@link #UNPRODUCIBLE} if it parses no way at all.
      */
     private static ReadConstraint parse(Operation read, String v, Map<String, List<Operation>> puts,
-                                        Map<String, List<Operation>> appends, int[] lengths) {
+                                        Map<String, List<Operation>> appends, Pieces pieces) {
         // Count parses of v as (a put value | nothing) followed by append values; more than one: ambiguous.
         List<String> starts = new ArrayList<>();
         for (String p : puts.keySet()) {
@@ -241,10 +390,11 @@ public final class AppendModel implements Model {
         starts.add(null); // no put: the initial empty string
         ReadConstraint found = null;
         int parses = 0;
+        long[] prefix = pieces.prefixHashes(v);
         for (String put : starts) {
             int from = put == null ? 0 : put.length();
             List<String> seq = new ArrayList<>();
-            int count = countParses(v, from, appends, lengths, seq, new int[v.length() + 1], new boolean[v.length() + 1]);
+            int count = countParses(v, prefix, from, pieces, seq, new int[v.length() + 1], new boolean[v.length() + 1]);
             parses += count;
             if (parses > 1) {
                 return null;
@@ -283,11 +433,11 @@ public final class AppendModel implements Model {
     private static final ReadConstraint UNPRODUCIBLE = new ReadConstraint();
 
     /** Number of ways (capped at 2) to split v[from..] into append values; fills {@code seq} for one way. */
-    private static int countParses(String v, int from, Map<String, List<Operation>> appends, int[] lengths,
-                                   List<String> seq, int[] memo, boolean[] known) {
+    private static int countParses(String v, long[] prefix, int from, Pieces pieces, List<String> seq, int[] memo,
+                                   boolean[] known) {
         int[] next = new int[v.length() + 1];
         java.util.Arrays.fill(next, -1);
-        int count = parsesFrom(v, from, appends, lengths, memo, known, next);
+        int count = parsesFrom(v, prefix, from, pieces, memo, known, next);
         if (count > 0) {
             for (int pos = from; pos < v.length(); pos = next[pos]) {
                 seq.add(v.substring(pos, next[pos]));
@@ -300,8 +450,8 @@ public final class AppendModel implements Model {
      * Memoized on the position: memo[i] ways (capped at 2) to parse v[i..]; {@code next[i]} is where the first
      * piece of one such way ends (the way is read back by following {@code next}).
      */
-    private static int parsesFrom(String v, int from, Map<String, List<Operation>> appends, int[] lengths,
-                                  int[] memo, boolean[] known, int[] next) {
+    private static int parsesFrom(String v, long[] prefix, int from, Pieces pieces, int[] memo, boolean[] known,
+                                  int[] next) {
         if (from == v.length()) {
             return 1;
         }
@@ -309,12 +459,13 @@ public final class AppendModel implements Model {
             return memo[from];
         }
         int ways = 0;
+        int[] lengths = pieces.lengths;
         for (int i = 0; i < lengths.length && ways < 2 && from + lengths[i] <= v.length(); i++) {
             int end = from + lengths[i];
-            if (!appends.containsKey(v.substring(from, end))) {
+            if (!pieces.contains(v, prefix, from, lengths[i])) {
                 continue;
             }
-            int w = parsesFrom(v, end, appends, lengths, memo, known, next);
+            int w = parsesFrom(v, prefix, end, pieces, memo, known, next);
             if (w > 0 && next[from] < 0) {
                 next[from] = end;
             }

@@ -63,6 +63,25 @@ public interface Model {
         return null;
     }
 
+    /**
+     * Pruners for cuts of one partition. Explaining a failure re-searches many cuts of the same operations
+     * (the history as it stood at some time: later invocations dropped, reads still open dropped, other
+     * ops still open made indeterminate, ids renumbered in order). A model whose pruner is costly to build
+     * may analyse the whole partition once and derive each cut's pruner from that, as long as the derived
+     * pruner is sound for the cut. The default builds each cut's pruner from scratch.
+     */
+    default CutPruners cutPruners(List<Operation> partitionOps) {
+        return (cutOps, partitionIdOf) -> pruner(cutOps);
+    }
+
+    /** See {@link #cutPruners}. */
+    interface CutPruners {
+        /**
+         * The pruner (or null) for a cut whose op {@code i} is partition op {@code partitionIdOf[i]}.
+         */
+        Pruner forCut(List<Operation> cutOps, int[] partitionIdOf);
+    }
+
     /** Sound pruning: {@link #allows} must never reject a (linearized set, state) that could complete. */
     interface Pruner {
         boolean allows(Object state, LinearizedSet linearized);
