@@ -24,9 +24,13 @@ import org.junit.jupiter.api.TestFactory;
  * and shows both. {@code -Dgolden.rewrite=true} writes the traces the code produces back into the files
  * (then read the diff: it is the behaviour change).
  *
- * <p>Commands: {@code cluster N} (a fresh cluster of N nodes, durable writes synced at once),
+ * <p>Commands: {@code cluster N [cache=N] [trailing=N] [chunk=B]} (a fresh cluster of N nodes, durable writes
+ * synced at once; the options set the entry cache, the entries kept behind a snapshot, the chunk size, the entries
+ * per append),
  * {@code campaign ID}, {@code propose ID CMD...}, {@code stabilize}, {@code tick ID TICKS},
- * {@code tick-all TICKS}, {@code isolate ID}, {@code cut A B}, {@code heal}, {@code expire-lease ID...}
+ * {@code tick-all TICKS}, {@code snapshot ID} (the node snapshots what it applied, then compacts),
+ * {@code deliver A->B} (one pass over the queued messages from A to B; {@code *} is any node),
+ * {@code drop A->B}, {@code isolate ID}, {@code cut A B}, {@code heal}, {@code expire-lease ID...}
  * (the nodes forget the leader without campaigning), {@code restart ID},
  * {@code lose-tail ID KEEP} (the node's durable log keeps only its first KEEP entries, as after a cut
  * WAL tail), {@code wipe ID} (log and hard state gone), {@code read-index ID CTX}, {@code status}.
@@ -115,8 +119,15 @@ class GoldenTraceTest {
         Script s = holder[0];
         switch (w[0]) {
             case "cluster" -> {
-                holder[0] = new Script(Integer.parseInt(w[1]), RaftConfig.defaults());
+                holder[0] = new Script(Integer.parseInt(w[1]), config(List.of(w).subList(2, w.length)));
                 holder[0].trace = trace;
+            }
+            case "snapshot" -> s.snapshot(id(w[1]));
+            case "deliver" -> s.deliver(link(w[1]));
+            case "drop" -> {
+                java.util.function.Predicate<Message> p = link(w[1]);
+                s.inFlight.stream().filter(p).forEach(m -> trace.add("drop " + Trace.message(m)));
+                s.drop(p);
             }
             case "campaign" -> s.campaign(id(w[1]));
             case "propose" -> s.propose(id(w[1]), String.join(" ", List.of(w).subList(2, w.length)));
@@ -128,7 +139,7 @@ class GoldenTraceTest {
             case "heal" -> s.heal();
             case "expire-lease" -> s.expireLease(List.of(w).subList(1, w.length).stream().mapToInt(GoldenTraceTest::id)
                     .toArray());
-            case "restart" -> s.restart(id(w[1]), RaftConfig.defaults());
+            case "restart" -> s.restart(id(w[1]), s.config);
             case "lose-tail" -> {
                 List<Entry> log = s.durableLogs.get(id(w[1]));
                 s.durableLogs.put(id(w[1]), new ArrayList<>(log.subList(0, Math.min(log.size(),
@@ -150,6 +161,35 @@ class GoldenTraceTest {
             }
             default -> throw new AssertionError("unknown command '" + command + "'");
         }
+    }
+
+    /** {@code cache=N} (entries kept in memory), {@code trailing=N} (kept behind a snapshot), {@code chunk=B}. */
+    private static RaftConfig config(List<String> options) {
+        RaftConfig c = RaftConfig.defaults();
+        int chunk = c.maxSnapshotChunkBytes();
+        int trailing = c.snapshotTrailingEntries();
+        for (String o : options) {
+            String[] kv = o.split("=", 2);
+            switch (kv[0]) {
+                case "cache" -> c = c.withMaxCachedEntries(Integer.parseInt(kv[1]));
+                case "trailing" -> trailing = Integer.parseInt(kv[1]);
+                case "chunk" -> chunk = Integer.parseInt(kv[1]);
+                case "batch" -> c = c.withBatchLimits(Integer.parseInt(kv[1]), c.maxBatchBytes());
+                default -> throw new AssertionError("unknown cluster option '" + o + "'");
+            }
+        }
+        return c.withSnapshots(chunk, trailing);
+    }
+
+    /** {@code A->B} with {@code *} for any node: the queued messages from A to B. */
+    private static java.util.function.Predicate<Message> link(String spec) {
+        String[] ends = spec.split("->");
+        if (ends.length != 2) {
+            throw new AssertionError("expected FROM->TO, got '" + spec + "'");
+        }
+        int from = ends[0].equals("*") ? -1 : id(ends[0]);
+        int to = ends[1].equals("*") ? -1 : id(ends[1]);
+        return m -> (from < 0 || m.from() == from) && (to < 0 || m.to() == to);
     }
 
     private static int id(String s) {

@@ -20,6 +20,11 @@ final class Script {
     final TreeMap<Integer, ArrayDeque<Ready.LogWrite>> unsynced = new TreeMap<>();
     final TreeMap<Integer, List<Entry>> applied = new TreeMap<>();
     final TreeMap<Integer, List<Ready.ReadState>> readStates = new TreeMap<>();
+    /** Each node's durable snapshot, if any: its bytes are the applied commands through its index, comma-joined. */
+    final TreeMap<Integer, Snapshot> snapshots = new TreeMap<>();
+    /** The commands a node's state machine holds from a snapshot it restored (before {@link #applied}). */
+    final TreeMap<Integer, List<String>> restored = new TreeMap<>();
+    final RaftConfig config;
     final TreeMap<Integer, List<Long>> failedReads = new TreeMap<>();
     final ArrayDeque<Message> inFlight = new ArrayDeque<>();
     final List<Message> sentLog = new ArrayList<>();
@@ -33,6 +38,7 @@ final class Script {
     final Set<Integer> manualSync = new HashSet<>();
 
     Script(int n, RaftConfig config) {
+        this.config = config;
         List<Integer> ids = new ArrayList<>();
         for (int i = 1; i <= n; i++) {
             ids.add(i);
@@ -44,6 +50,7 @@ final class Script {
             applied.put(id, new ArrayList<>());
             readStates.put(id, new ArrayList<>());
             failedReads.put(id, new ArrayList<>());
+            restored.put(id, new ArrayList<>());
             cores.put(id, new RaftCore(id, ids, config, RandomSource.seeded(id), HardState.INITIAL, List.of()));
         }
     }
@@ -115,6 +122,15 @@ final class Script {
                 sentLog.add(m);
                 inFlight.addLast(m);
             }
+            if (r.restore() != null) {
+                // The apply stage loads the snapshot before any later committed batch.
+                restored.put(id, commandsOf(r.restore()));
+                applied.put(id, new ArrayList<>());
+                core.onApplied(r.restore().index());
+            }
+            for (Ready.Fetch f : r.fetches()) {
+                serveFetch(id, f);
+            }
             if (!r.committed().isEmpty()) {
                 applied.get(id).addAll(r.committed());
                 core.onApplied(r.committed().get(r.committed().size() - 1).index());
@@ -133,9 +149,11 @@ final class Script {
         while (!q.isEmpty()) {
             Ready.LogWrite w = q.pollFirst();
             List<Entry> log = durableLogs.get(id);
-            while (log.size() >= w.firstIndex()) {
-                log.remove(log.size() - 1);
+            if (w.snapshot() != null) {
+                log.clear(); // a snapshot from the leader replaces the whole stored log
+                snapshots.put(id, w.snapshot());
             }
+            log.removeIf(e -> e.index() >= w.firstIndex());
             log.addAll(w.entries());
             node(id).onLogWritten(w.writeId());
         }
@@ -153,6 +171,9 @@ final class Script {
                 continue;
             }
             if (reachable(m)) {
+                if (m instanceof Message.InstallSnapshot is && is.data() == null) {
+                    m = withChunk(is); // the driver fills a chunk from the sender's snapshot file
+                }
                 if (trace != null) {
                     trace.add("deliver " + Trace.message(m));
                 }
@@ -213,17 +234,73 @@ final class Script {
         return this;
     }
 
-    /** Restarts a node from what it made durable. */
+    /** Restarts a node from what it made durable: its snapshot (loaded by the state machine) and the log after it. */
     Script restart(int id, RaftConfig config) {
         unsynced.get(id).clear();
         applied.put(id, new ArrayList<>());
+        Snapshot snap = snapshots.get(id);
+        restored.put(id, snap == null ? new ArrayList<>() : commandsOf(snap));
+        long after = snap == null ? 0 : snap.index();
+        List<Entry> log = durableLogs.get(id).stream().filter(e -> e.index() > after).toList();
         cores.put(id, new RaftCore(id, node(id).voters(), config, RandomSource.seeded(id * 31L),
-                hardStates.get(id), List.copyOf(durableLogs.get(id))));
+                hardStates.get(id), SnapshotMeta.of(snap), log));
         return this;
     }
 
+    /**
+     * The node's state machine snapshots everything it applied; the snapshot is durable at once and the core
+     * told so (it then compacts its log).
+     */
+    Script snapshot(int id) {
+        RaftCore core = node(id);
+        long index = core.appliedIndex();
+        byte[] data = String.join(",", appliedCommands(id)).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        Snapshot snap = new Snapshot(index, core.termAt(index), data);
+        snapshots.put(id, snap);
+        if (trace != null) {
+            trace.add(id + ": snapshot " + index + "@" + snap.term() + " " + data.length + "B first=" + core.firstIndex());
+        }
+        core.onSnapshotTaken(SnapshotMeta.of(snap));
+        if (trace != null) {
+            trace.add(id + ": compacted first=" + core.firstIndex() + " cached-from=" + core.cacheFirstIndex());
+        }
+        collect(id);
+        return this;
+    }
+
+    private Message withChunk(Message.InstallSnapshot m) {
+        Snapshot snap = snapshots.get(m.from());
+        if (snap == null || snap.index() != m.snapshotIndex()) {
+            throw new AssertionError("node " + m.from() + " sent a chunk of a snapshot it does not hold: " + m);
+        }
+        return m.withData(java.util.Arrays.copyOfRange(snap.data(), (int) m.offset(), (int) m.offset() + m.length()));
+    }
+
+    /** Reads evicted entries back from the leader's durable log, as a log store does. */
+    private void serveFetch(int id, Ready.Fetch f) {
+        List<Entry> found = new ArrayList<>();
+        for (Entry e : durableLogs.get(id)) {
+            if (e.index() >= f.fromIndex() && found.size() < f.maxEntries()) {
+                found.add(e);
+            }
+        }
+        if (trace != null) {
+            trace.add(id + ": fetch for " + f.peer() + " from " + f.fromIndex() + ": " + found.size() + " entries");
+        }
+        if (found.isEmpty()) {
+            node(id).onFetchFailed(f.peer());
+        } else {
+            node(id).onEntriesFetched(f.peer(), f.fromIndex(), found);
+        }
+    }
+
+    private static List<String> commandsOf(Snapshot snap) {
+        String s = new String(snap.data(), java.nio.charset.StandardCharsets.UTF_8);
+        return s.isEmpty() ? new ArrayList<>() : new ArrayList<>(List.of(s.split(",")));
+    }
+
     List<String> appliedCommands(int id) {
-        List<String> out = new ArrayList<>();
+        List<String> out = new ArrayList<>(restored.get(id));
         for (Entry e : applied.get(id)) {
             if (e.kind() == Entry.Kind.COMMAND) {
                 out.add(new String(e.command()));

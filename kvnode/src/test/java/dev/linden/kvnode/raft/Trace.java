@@ -18,6 +18,9 @@ final class Trace {
         for (Message m : r.messages()) {
             out.add(id + ": send " + message(m));
         }
+        if (r.restore() != null) {
+            out.add(id + ": restore snapshot@" + r.restore().index() + " " + r.restore().data().length + "B");
+        }
         if (!r.committed().isEmpty()) {
             out.add(id + ": apply " + entries(r.committed()));
         }
