@@ -42,7 +42,23 @@ public sealed interface Message permits Message.VoteRequest, Message.VoteRespons
      * at a time (fast back-off, Raft §5.3 end).
      */
     record AppendResponse(int from, int to, long term, boolean success, long matchIndex, long rejectedPrevIndex,
-                          long hintIndex, long hintTerm) implements Message {}
+                          long hintIndex, long hintTerm) implements Message {
+        /** Success: the follower holds, durably and matching the leader, everything through {@code matchIndex}. */
+        public static AppendResponse ack(int from, int to, long term, long matchIndex) {
+            return new AppendResponse(from, to, term, true, matchIndex, 0, 0, 0);
+        }
+
+        /** Rejection of the request at {@code rejectedPrevIndex}; the hint points at the last possible match. */
+        public static AppendResponse reject(int from, int to, long term, long rejectedPrevIndex, long hintIndex,
+                                            long hintTerm) {
+            return new AppendResponse(from, to, term, false, 0, rejectedPrevIndex, hintIndex, hintTerm);
+        }
+
+        /** To a leader of an older term: {@code term} is newer, step down. Names no request. */
+        public static AppendResponse staleTerm(int from, int to, long term) {
+            return new AppendResponse(from, to, term, false, 0, -1, 0, 0);
+        }
+    }
 
     /**
      * Leader heartbeat. {@code commitIndex} is already clamped by the leader to what the follower is known

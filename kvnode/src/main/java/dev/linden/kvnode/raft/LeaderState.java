@@ -1,0 +1,40 @@
+package dev.linden.kvnode.raft;
+
+import java.util.TreeMap;
+
+/**
+ * A leader's state for one term: its view of each follower, its read rounds and its heartbeat timer.
+ * Created when the node wins an election, dropped when it steps down.
+ */
+final class LeaderState {
+    /** Each follower's progress, by node id. */
+    final TreeMap<Integer, Progress> progress = new TreeMap<>();
+    /** Some follower may be due appends or a snapshot chunk: the next ready() sends what each needs. */
+    boolean appendsPending;
+    /** Index of this term's first entry (its no-op): once committed, the commit index is current (§8). */
+    final long firstIndexOfTerm;
+    int heartbeatElapsedTicks;
+    final ReadIndex reads;
+
+    LeaderState(RaftCore core, int[] voters, long nextIndex, int maxInflight) {
+        for (int peer : voters) {
+            if (peer != core.id()) {
+                progress.put(peer, new Progress(peer, nextIndex, maxInflight));
+            }
+        }
+        this.firstIndexOfTerm = nextIndex;
+        this.reads = new ReadIndex(core, this);
+    }
+
+    /** Every follower's progress: {@code 0 <= match < next}, inflight messages bounded. */
+    void checkInvariants(int self, long term, long lastIndex) {
+        for (Progress pr : progress.values()) {
+            Invariants.check(0 <= pr.matchIndex && pr.matchIndex < pr.nextIndex, "0 <= match < next for " + pr, self,
+                    term, pr.matchIndex);
+            Invariants.check(pr.matchIndex <= lastIndex, "match within the leader's log for " + pr, self, term,
+                    pr.matchIndex);
+            Invariants.check(pr.inflightLastIndexes.size() <= pr.maxInflight, "inflight window bounded for " + pr,
+                    self, term, pr.nextIndex);
+        }
+    }
+}
