@@ -17,6 +17,12 @@ import java.util.zip.CRC32C;
  */
 final class WalRecord {
     static final int HEADER_BYTES = 25;
+    /** Field offsets within a record, per the layout above. */
+    static final int LENGTH_AT = 0;
+    static final int CRC_AT = 4;
+    static final int TERM_AT = 8;
+    static final int INDEX_AT = 16;
+    static final int KIND_AT = 24;
     /** Larger lengths are treated as garbage (a torn or corrupted header), never allocated. */
     static final int MAX_PAYLOAD_BYTES = 64 << 20;
 
@@ -33,9 +39,9 @@ final class WalRecord {
         out.putLong(e.term()).putLong(e.index()).put((byte) e.kind().ordinal()).put(e.command());
         CRC32C crc = new CRC32C();
         ByteBuffer covered = out.duplicate();
-        covered.position(start + 8).limit(out.position());
+        covered.position(start + TERM_AT).limit(out.position());
         crc.update(covered);
-        out.putInt(start + 4, (int) crc.getValue());
+        out.putInt(start + CRC_AT, (int) crc.getValue());
     }
 
     /** Result of decoding at one position. */
@@ -57,8 +63,8 @@ final class WalRecord {
             return d;
         }
         int start = buf.position();
-        int len = buf.getInt(start);
-        int crcStored = buf.getInt(start + 4);
+        int len = buf.getInt(start + LENGTH_AT);
+        int crcStored = buf.getInt(start + CRC_AT);
         if (len < 0 || len > MAX_PAYLOAD_BYTES) {
             d.status = Status.CORRUPT;
             d.problem = "impossible length " + len;
@@ -71,16 +77,16 @@ final class WalRecord {
         }
         CRC32C crc = new CRC32C();
         ByteBuffer covered = buf.duplicate();
-        covered.position(start + 8).limit(start + HEADER_BYTES + len);
+        covered.position(start + TERM_AT).limit(start + HEADER_BYTES + len);
         crc.update(covered);
         if ((int) crc.getValue() != crcStored) {
             d.status = Status.CORRUPT;
             d.problem = "checksum mismatch";
             return d;
         }
-        long term = buf.getLong(start + 8);
-        long index = buf.getLong(start + 16);
-        int kind = buf.get(start + 24);
+        long term = buf.getLong(start + TERM_AT);
+        long index = buf.getLong(start + INDEX_AT);
+        int kind = buf.get(start + KIND_AT);
         if (kind < 0 || kind >= Entry.Kind.values().length || term < 1 || index < 1) {
             d.status = Status.CORRUPT;
             d.problem = "bad fields (term " + term + ", index " + index + ", kind " + kind + ")";

@@ -101,7 +101,7 @@ class WalLogStoreTest {
         wal.saveHardState(new HardState(1, 1));
         write(wal, 1, entry(1, 1, "kept"));
         write(wal, 2, entry(1, 2, "torn-by-a-crash"));
-        Path seg = dir.resolve(WalLogStore.segmentName(1));
+        Path seg = dir.resolve(SegmentFile.name(1));
         try (RandomAccessFile f = new RandomAccessFile(seg.toFile(), "rw")) {
             f.setLength(f.length() - 5); // the crash cut the last record short
         }
@@ -118,9 +118,9 @@ class WalLogStoreTest {
         wal.saveHardState(new HardState(1, 1));
         write(wal, 1, entry(1, 1, "old-record"));
         write(wal, 2, entry(1, 2, "newer"));
-        Path seg = dir.resolve(WalLogStore.segmentName(1));
+        Path seg = dir.resolve(SegmentFile.name(1));
         try (RandomAccessFile f = new RandomAccessFile(seg.toFile(), "rw")) {
-            long at = WalLogStore.SEGMENT_HEADER_BYTES + WalRecord.HEADER_BYTES + 2; // inside the first payload
+            long at = SegmentFile.HEADER_BYTES + WalRecord.HEADER_BYTES + 2; // inside the first payload
             f.seek(at);
             int b = f.read();
             f.seek(at);
@@ -140,9 +140,9 @@ class WalLogStoreTest {
         wal.saveHardState(new HardState(1, 1));
         write(wal, 1, entry(1, 1, "first"));
         write(wal, 2, entry(1, 2, "acknowledged-after-it"));
-        Path seg = dir.resolve(WalLogStore.segmentName(1));
+        Path seg = dir.resolve(SegmentFile.name(1));
         try (RandomAccessFile f = new RandomAccessFile(seg.toFile(), "rw")) {
-            f.seek(WalLogStore.SEGMENT_HEADER_BYTES + 1); // second byte of the first record's length
+            f.seek(SegmentFile.HEADER_BYTES + 1); // second byte of the first record's length
             f.write(0x10); // length now ~1 MB: past the end of the file
         }
         IOException e = assertThrows(IOException.class, () -> open(1 << 20).load());
@@ -154,7 +154,7 @@ class WalLogStoreTest {
         WalLogStore wal = open(1 << 20);
         wal.load();
         wal.saveHardState(new HardState(7, 3));
-        Path hs = dir.resolve(WalLogStore.HARD_STATE);
+        Path hs = dir.resolve(HardStateFile.NAME);
         byte[] bytes = Files.readAllBytes(hs);
         bytes[5] ^= 1;
         Files.write(hs, bytes);
@@ -315,7 +315,7 @@ class WalLogStoreTest {
         wal.saveSnapshot(new Snapshot(2, 1, "some state".getBytes()), () -> { }, e -> {
             throw new AssertionError(e);
         });
-        Path snap = dir.resolve(WalLogStore.snapshotName(2));
+        Path snap = dir.resolve(SnapshotFile.name(2));
         try (RandomAccessFile f = new RandomAccessFile(snap.toFile(), "rw")) {
             f.seek(26);
             int b = f.read();
@@ -332,11 +332,11 @@ class WalLogStoreTest {
         wal.load();
         wal.saveHardState(new HardState(1, 1));
         write(wal, 1, entry(1, 1, "a"));
-        Files.write(dir.resolve(WalLogStore.snapshotName(1) + ".tmp"), new byte[] {1, 2, 3});
+        Files.write(dir.resolve(SnapshotFile.name(1) + ".tmp"), new byte[] {1, 2, 3});
         LogStore.Recovered r = open(1 << 20).load();
         assertEquals(null, r.snapshot());
         assertEquals(List.of(entry(1, 1, "a")), r.entries());
-        assertTrue(Files.notExists(dir.resolve(WalLogStore.snapshotName(1) + ".tmp")));
+        assertTrue(Files.notExists(dir.resolve(SnapshotFile.name(1) + ".tmp")));
     }
 
     @Test
@@ -460,7 +460,7 @@ class WalLogStoreTest {
         wal.load();
         wal.saveHardState(new HardState(1, 1));
         write(wal, 1, entry(1, 1, "a"), entry(1, 2, "b"));
-        Files.write(dir.resolve(WalLogStore.segmentName(2)), new byte[8192]);
+        Files.write(dir.resolve(SegmentFile.name(2)), new byte[8192]);
         WalLogStore reopened = new WalLogStore(new NioVfs(dir, Runnable::run), INLINE, config);
         assertEquals(List.of(entry(1, 1, "a"), entry(1, 2, "b")), reopened.load().entries());
         write(reopened, 3, entry(1, 3, "c"));
