@@ -1,25 +1,26 @@
 package dev.linden.sim;
 
+import dev.linden.kvnode.client.ClientCore;
 import dev.linden.kvnode.kv.KvCommand;
 import dev.linden.kvnode.kv.KvResult;
 import dev.linden.kvnode.service.ClientRequest;
-import dev.linden.kvnode.service.ClientResponse;
 import dev.linden.workloads.Client;
 import dev.linden.workloads.Completion;
 import dev.linden.workloads.KvRequest;
 import dev.linden.workloads.Workload;
 import dev.linden.workloads.gen.Op;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
 
 /**
- * A simulated client of one worker thread: the harness's {@link Client} over the simulated network. It
- * finds the leader, follows redirects, and retries with the same session sequence number, so a retried
- * write applies once. An operation still unresolved at its deadline ends info if any attempt may have
- * taken effect, fail if every attempt was definitely refused. An OK to any attempt of the operation in
- * flight completes it, a late one included (every attempt is the same command, with the same session
- * sequence number). Deadlines are drawn from the seed: most operations give up after a second, some wait
- * five. A CAS whose expected value did not match fails: it certainly changed nothing.
+ * A simulated client of one worker thread: the harness's {@link Client} over the simulated network. Its
+ * logic is the production client's own {@link ClientCore} (sessions, redirects, retries, late answers, the
+ * indeterminate-or-failed decision); this class only binds it to the simulated network, clock and seed, and
+ * maps outcomes to Jepsen's: ok, fail (certainly not applied), info (unknown). Deadlines are drawn from the
+ * seed: most operations give up after a second, some wait five. A CAS whose expected value did not match
+ * fails: it certainly changed nothing.
  */
 final class SimClient implements Client {
     /** The longest an operation waits before it is recorded as info (or fail). */
@@ -33,26 +34,13 @@ final class SimClient implements Client {
     private final Workload workload;
     final int address;
     private final int index;
-    private long sessionId;
+    private final ClientCore core;
     private int sessionGeneration;
-    private long seq;
-    private long ackedSeq;
-    private int leaderGuess;
-    private long nextRequestId = 1;
+    private boolean busy;
     private boolean closed;
 
-    // The operation in flight.
-    private Op op;
-    private Consumer<Completion> done;
-    private KvCommand command;
-    private long requestId;
-    /** Request ids of this operation's attempts are this one and up. */
-    private long firstRequestId;
-    private long deadlineNanos;
-    private boolean maybeApplied;
-
     /** Writes acknowledged to this client, {sessionId, seq}: each must be in the applied log. */
-    final java.util.List<long[]> ackedWrites = new java.util.ArrayList<>();
+    final List<long[]> ackedWrites = new ArrayList<>();
 
     SimClient(Simulation sim, SimLoop loop, SplittableRandom random, Workload workload, int index) {
         this.sim = sim;
@@ -61,22 +49,66 @@ final class SimClient implements Client {
         this.workload = workload;
         this.address = SimNetwork.CLIENT_BASE + index;
         this.index = index;
-        this.sessionId = 1_000_000L + index;
-        this.leaderGuess = 1 + random.nextInt(sim.nodeCount());
+        List<Integer> nodes = new ArrayList<>();
+        for (int n = 1; n <= sim.nodeCount(); n++) {
+            nodes.add(n);
+        }
+        this.core = new ClientCore(nodes, 1 + random.nextInt(sim.nodeCount()), ATTEMPT_TIMEOUT_NANOS, new SimDriver(),
+                () -> 1_000_000L * (++sessionGeneration) + index);
+    }
+
+    /** The core's world: the simulated network to the nodes, the loop's clock and timers, the seed. */
+    private final class SimDriver implements ClientCore.Driver {
+        @Override
+        public long nowNanos() {
+            return loop.nowNanos();
+        }
+
+        @Override
+        public void send(int node, ClientRequest request) {
+            sim.network().send(address, node, () -> sim.node(node).receiveClient(request, address, core::onResponse));
+        }
+
+        @Override
+        public void schedule(long delayNanos, Runnable task) {
+            loop.at(Math.max(0, delayNanos), SimLoop.CLIENT, address, task);
+        }
+
+        @Override
+        public void watchAttempt(long requestId, long deadlineNanos) {
+            loop.at(Math.max(0, deadlineNanos - loop.nowNanos()), SimLoop.CLIENT, address,
+                    () -> core.checkAttempt(requestId));
+        }
+
+        @Override
+        public int nextInt(int bound) {
+            return random.nextInt(bound);
+        }
     }
 
     @Override
     public void invoke(Op operation, Consumer<Completion> onDone) {
-        if (op != null || closed) {
-            throw new IllegalStateException("client " + index + " is " + (closed ? "closed" : "busy with " + op));
+        if (busy || closed) {
+            throw new IllegalStateException("client " + index + " is " + (closed ? "closed" : "busy with an operation"));
         }
-        op = operation;
-        done = onDone;
-        command = toCommand(workload.request(operation));
-        deadlineNanos = loop.nowNanos() + (random.nextInt(5) == 0 ? OP_TIMEOUT_NANOS : SHORT_OP_TIMEOUT_NANOS);
-        firstRequestId = nextRequestId;
-        maybeApplied = false;
-        attempt();
+        busy = true;
+        long timeout = random.nextInt(5) == 0 ? OP_TIMEOUT_NANOS : SHORT_OP_TIMEOUT_NANOS;
+        core.submit(toCommand(workload.request(operation)), timeout, new ClientCore.Outcome() {
+            @Override
+            public void completed(KvCommand sent, KvResult result) {
+                finish(onDone, onResult(operation, sent, result));
+            }
+
+            @Override
+            public void failed(String why) {
+                finish(onDone, Completion.fail(why));
+            }
+
+            @Override
+            public void indeterminate(String why) {
+                finish(onDone, Completion.info(why));
+            }
+        });
     }
 
     @Override
@@ -84,127 +116,38 @@ final class SimClient implements Client {
         closed = true;
     }
 
-    private KvCommand toCommand(KvRequest r) {
-        KvCommand c;
-        switch (r.kind()) {
-            case GET:
-                return KvCommand.get(r.key()); // a ReadIndex read, no session
-            case PUT:
-                c = KvCommand.put(r.key(), r.value());
-                break;
-            case APPEND:
-                c = KvCommand.append(r.key(), r.value());
-                break;
-            case CAS:
-                c = KvCommand.cas(r.key(), r.expected(), r.value());
-                break;
-            default:
-                throw new IllegalArgumentException("unsupported request " + r);
-        }
-        seq++;
-        return c.withSession(sessionId, seq, ackedSeq);
+    private static KvCommand toCommand(KvRequest r) {
+        return switch (r.kind()) {
+            case GET -> KvCommand.get(r.key()); // a ReadIndex read, no session
+            case PUT -> KvCommand.put(r.key(), r.value());
+            case APPEND -> KvCommand.append(r.key(), r.value());
+            case CAS -> KvCommand.cas(r.key(), r.expected(), r.value());
+            default -> throw new IllegalArgumentException("unsupported request " + r);
+        };
     }
 
-    private void attempt() {
-        long id = nextRequestId++;
-        requestId = id;
-        int target = leaderGuess;
-        ClientRequest req = new ClientRequest(id, command);
-        sim.network().send(address, target, () -> sim.node(target).receiveClient(req, address, this::onResponse));
-        loop.at(ATTEMPT_TIMEOUT_NANOS, SimLoop.CLIENT, address, () -> {
-            if (requestId == id && op != null) {
-                maybeApplied = true; // no answer: it may have been applied
-                leaderGuess = 1 + random.nextInt(sim.nodeCount());
-                retry(0);
-            }
-        });
-    }
-
-    private void onResponse(ClientResponse r) {
-        if (op == null || r.requestId() < firstRequestId) {
-            return; // an answer to an operation already recorded
-        }
-        if (r.requestId() != requestId && r.status() != ClientResponse.Status.OK) {
-            return; // a refusal of an attempt since replaced: the latest attempt decides
-        }
-        requestId = -1;
-        switch (r.status()) {
-            case OK -> succeed(r.result());
-            case NOT_LEADER -> {
-                leaderGuess = r.leaderHint() > 0 && r.leaderHint() != leaderGuess ? r.leaderHint()
-                        : 1 + random.nextInt(sim.nodeCount());
-                retry(r.leaderHint() > 0 ? 1_000_000 : 20_000_000);
-            }
-            case OVERLOADED -> retry(10_000_000);
-            case LOST -> retry(1_000_000);
-            case UNKNOWN -> {
-                maybeApplied = true;
-                retry(5_000_000);
-            }
-            case INVALID, NO_SPACE -> finish(maybeApplied ? Completion.info(r.status().name().toLowerCase())
-                    : Completion.fail(r.status().name().toLowerCase())); // refused for good by this attempt
-        }
-    }
-
-    private void retry(long backoffNanos) {
-        long id = requestId = nextRequestId++; // invalidates answers to the previous attempt
-        if (loop.nowNanos() + backoffNanos >= deadlineNanos) {
-            giveUp();
-            return;
-        }
-        loop.at(backoffNanos, SimLoop.CLIENT, address, () -> {
-            if (requestId == id && op != null) {
-                attempt();
-            }
-        });
-    }
-
-    private void succeed(KvResult result) {
-        if (result.status() == KvResult.Status.SESSION_EXPIRED || result.status() == KvResult.Status.MALFORMED) {
-            if (result.status() == KvResult.Status.SESSION_EXPIRED) {
-                // The cluster does not know this session (its first writes were given up on before one was
-                // applied, so it acknowledges seqs the cluster never saw): go on with a new one. Before the
-                // completion: the runner may invoke the next operation from inside it.
-                sessionGeneration++;
-                sessionId = 1_000_000L * (sessionGeneration + 1) + index;
-                seq = 0;
-                ackedSeq = 0;
-            }
-            finish(Completion.info(result.status().name().toLowerCase()));
-            return;
+    private Completion onResult(Op op, KvCommand sent, KvResult result) {
+        if (result.status() == KvResult.Status.MALFORMED) {
+            return Completion.info("malformed");
         }
         if (result.status() == KvResult.Status.CAS_MISMATCH) {
-            finish(Completion.fail("cas-mismatch"));
-            return;
+            return Completion.fail("cas-mismatch");
         }
-        if (command.clientId() != 0) {
-            ackedWrites.add(new long[] {command.clientId(), command.seq()}); // the command's own session and seq
+        if (sent.clientId() != 0) {
+            ackedWrites.add(new long[] {sent.clientId(), sent.seq()}); // the command's own session and seq
         }
-        Object value;
         try {
-            value = workload.okValue(op, result.value());
+            return Completion.ok(workload.okValue(op, result.value()));
         } catch (IllegalArgumentException e) {
             // The store returned what no client wrote: record it as read, for the checks to judge.
-            value = result.value();
+            return Completion.ok(result.value());
         }
-        finish(Completion.ok(value));
     }
 
-    private void giveUp() {
-        boolean read = command.clientId() == 0;
-        finish(read || maybeApplied ? Completion.info("timeout") : Completion.fail("timeout: every attempt was refused"));
-    }
-
-    private void finish(Completion c) {
-        if (command.clientId() != 0 && command.clientId() == sessionId) {
-            ackedSeq = seq; // answered, or given up on: the session may forget it
-        }
-        Consumer<Completion> d = done;
-        op = null;
-        done = null;
-        requestId = -1;
+    private void finish(Consumer<Completion> onDone, Completion c) {
+        busy = false; // before the completion: the runner may invoke the next operation from inside it
         if (!closed) {
-            d.accept(c);
+            onDone.accept(c);
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.linden.sim;
 
 import dev.linden.kvnode.kv.KvStateMachine;
 import dev.linden.kvnode.node.NodeConfig;
+import dev.linden.kvnode.node.NodeStages;
 import dev.linden.kvnode.node.RaftNode;
 import dev.linden.kvnode.node.Scheduler;
 import dev.linden.kvnode.raft.InvariantViolation;
@@ -26,6 +27,15 @@ import java.util.function.Consumer;
  * jumps); it can be paused, crashed (losing unsynced writes) and restarted from its simulated disk.
  */
 final class SimNode {
+    /** How long the node's event loop gathers arriving bytes into one read burst. */
+    static final long READ_WINDOW_NANOS = 20_000;
+    /** Most messages in one burst (a full burst is handed on at once). */
+    static final int MAX_BURST = 256;
+    /** Peer messages read in the current burst, not yet handed to the node. */
+    private final java.util.ArrayList<Message> inbound = new java.util.ArrayList<>();
+    private boolean inboundFlushScheduled;
+    /** Client requests read in the current burst, by client address. */
+    private final java.util.TreeMap<Integer, ClientBurst> clientBursts = new java.util.TreeMap<>();
     /** Bound on the tasks a paused node holds (messages to it, its timers). */
     static final int MAX_DEFERRED_TASKS = 1_000_000;
     final int id;
@@ -126,11 +136,19 @@ final class SimNode {
         timers.clear();
         up = true;
         refusedReason = null;
-        SimStage raftStage = new SimStage(5_000, 20_000);
-        SimStage applyStage = new SimStage(5_000, 30_000);
-        SimStage walStage = new SimStage(2_000, 10_000);
-        SimStage snapshotStage = new SimStage(20_000, 200_000);
-        WalLogStore wal = new WalLogStore(disk, walStage, snapshotStage, new WalConfig(256 * 1024, 100_000, preallocateWal));
+        inbound.clear();
+        inboundFlushScheduled = false;
+        clientBursts.clear();
+        // The stages share threads as NodeStages says, as in the node server; each task costs simulated time.
+        NodeStages.Bound<SimStage> stages = NodeStages.bind(stage -> switch (stage) {
+            case RAFT -> new SimStage(5_000, 20_000);
+            case APPLY -> new SimStage(5_000, 30_000);
+            case SNAPSHOT -> new SimStage(20_000, 200_000);
+        });
+        SimStage raftStage = stages.raft();
+        SimStage applyStage = stages.apply();
+        WalLogStore wal = new WalLogStore(disk, stages.wal(), stages.snapshot(),
+                new WalConfig(256 * 1024, 100_000, preallocateWal));
         RandomSource rs = RandomSource.seeded(SimLoop.mix(random.nextLong(), incarnation));
         kv = noDedup ? KvStateMachine.withoutDeduplicationForTests() : new KvStateMachine();
         raft = new RaftNode(id, voters, nodeConfig, rs, raftStage, applyStage, wal, this::sendRaft, kv);
@@ -171,6 +189,9 @@ final class SimNode {
         }
         timers.clear();
         long[] lost = disk.crash();
+        inbound.clear();
+        inboundFlushScheduled = false;
+        clientBursts.clear();
         raft = null;
         service = null;
         sim.log(id, "process down (" + lost[0] + " unsynced writes lost, " + lost[1] + " torn)");
@@ -214,8 +235,40 @@ final class SimNode {
         sim.network().send(id, m.to(), () -> sim.node(m.to()).receiveRaft(m));
     }
 
+    /**
+     * A peer message arrives. As the node server's event loop does, the node reads what arrives within a
+     * short window as one burst and hands it to the node with the batch entry point production uses.
+     */
     private void receiveRaft(Message m) {
-        guard(SimLoop.NET, () -> raft.receive(m)).run();
+        guard(SimLoop.NET, () -> {
+            inbound.add(m);
+            if (inbound.size() >= MAX_BURST) {
+                flushInbound();
+            } else if (!inboundFlushScheduled) {
+                inboundFlushScheduled = true;
+                loop.at(READ_WINDOW_NANOS, SimLoop.NET, id, guard(SimLoop.NET, this::flushInbound));
+            }
+        }).run();
+    }
+
+    private void flushInbound() {
+        inboundFlushScheduled = false;
+        if (inbound.isEmpty()) {
+            return;
+        }
+        List<Message> burst = new java.util.ArrayList<>(inbound);
+        inbound.clear();
+        raft.receiveAll(burst);
+    }
+
+    /** Requests read from one client's connection within the read window, and where their answers go. */
+    private final class ClientBurst {
+        final java.util.ArrayList<ClientRequest> requests = new java.util.ArrayList<>();
+        final Consumer<ClientResponse> reply;
+
+        ClientBurst(Consumer<ClientResponse> reply) {
+            this.reply = reply;
+        }
     }
 
     void receiveClient(ClientRequest request, int clientAddress, Consumer<ClientResponse> onResponse) {
@@ -226,8 +279,25 @@ final class SimNode {
                     ClientResponse.Status.NOT_LEADER, dev.linden.kvnode.raft.RaftCore.NO_NODE, (byte[]) null)));
             return;
         }
-        guard(SimLoop.NET, () -> service.handle(request, resp ->
-                sim.network().send(id, clientAddress, () -> onResponse.accept(resp)))).run();
+        guard(SimLoop.NET, () -> {
+            ClientBurst burst = clientBursts.get(clientAddress);
+            if (burst == null) {
+                ClientBurst fresh = new ClientBurst(resp -> sim.network().send(id, clientAddress,
+                        () -> onResponse.accept(resp)));
+                clientBursts.put(clientAddress, fresh);
+                burst = fresh;
+                loop.at(READ_WINDOW_NANOS, SimLoop.NET, id, guard(SimLoop.NET, () -> flushClient(clientAddress)));
+            }
+            burst.requests.add(request);
+        }).run();
+    }
+
+    /** A client connection's burst goes to the service's batch entry point, as the client port does. */
+    private void flushClient(int clientAddress) {
+        ClientBurst burst = clientBursts.remove(clientAddress);
+        if (burst != null && !burst.requests.isEmpty()) {
+            service.handleAll(burst.requests, burst.reply);
+        }
     }
 
     /**

@@ -1,17 +1,16 @@
 package dev.linden.kvnode.client;
 
 import dev.linden.kvnode.kv.KvCommand;
-import dev.linden.kvnode.kv.KvOp;
 import dev.linden.kvnode.kv.KvResult;
 import dev.linden.kvnode.net.FrameCodec;
 import dev.linden.kvnode.net.Wire;
 import dev.linden.kvnode.service.ClientRequest;
 import dev.linden.kvnode.service.ClientResponse;
 import io.netty.bootstrap.Bootstrap;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.nio.NioEventLoopGroup;
@@ -19,7 +18,6 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
@@ -30,9 +28,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * An asynchronous client of a Linden cluster. One connection per node, many requests in flight. It
- * finds the leader and follows redirects; a write is retried with the same session and sequence number
- * so the cluster applies it once. A request whose outcome cannot be known completes with
+ * An asynchronous client of a Linden cluster. One connection per node, many requests in flight. Its
+ * logic (sessions, leader finding, redirects, retries, the indeterminate-or-failed decision) is
+ * {@link ClientCore}, which the simulator drives too; this class binds it to Netty and the real clock, on
+ * one event loop thread. A request whose outcome cannot be known completes with
  * {@link IndeterminateException}; one that certainly did not take effect with {@link RequestFailedException}.
  *
  * <p>Endpoints are given by node id; each node answers with its view of the leader's id.
@@ -46,7 +45,7 @@ public final class KvClient implements AutoCloseable {
     public record Options(long attemptTimeoutMillis, long requestTimeoutMillis, int maxInflight) {
         public Options {
             if (attemptTimeoutMillis < 1 || requestTimeoutMillis < attemptTimeoutMillis || maxInflight < 1
-                    || maxInflight > 4096) {
+                    || maxInflight > ClientCore.MAX_OPEN_REQUESTS) {
                 throw new IllegalArgumentException("bad client options");
             }
         }
@@ -56,77 +55,19 @@ public final class KvClient implements AutoCloseable {
         }
     }
 
+    private static final long SWEEP_MILLIS = 20;
     private final TreeMap<Integer, InetSocketAddress> endpoints;
     private final Options options;
     private final EventLoopGroup group;
     private final boolean ownGroup;
+    /** The one thread the core runs on. */
+    private final EventLoop coreLoop;
+    private final ClientCore core;
     private final Map<Integer, CompletableFuture<dev.linden.kvnode.net.ChannelOutbox>> channels = new ConcurrentHashMap<>();
     private final io.netty.util.concurrent.ScheduledFuture<?> sweeper;
-    private static final long SWEEP_MILLIS = 20;
-    private final Map<Long, Call> calls = new ConcurrentHashMap<>();
-    private final AtomicLong nextRequestId = new AtomicLong(1);
+    private final AtomicLong nextStatusId = new AtomicLong(1);
     private final java.util.concurrent.Semaphore slots;
-    /** The session writes go through; replaced when the cluster says it forgot it. */
-    private volatile Session session = new Session();
-
-    /**
-     * A client session: its id, the next sequence number, and those still open (the lowest open one less
-     * one is what the session acknowledges). A session whose first writes all failed before one was applied
-     * is unknown to the cluster yet acknowledges them: the cluster then answers SESSION_EXPIRED, and the
-     * client starts a new session rather than fail every write from then on.
-     */
-    private static final class Session {
-        final long id = ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
-        final java.util.concurrent.ConcurrentSkipListSet<Long> openSeqs = new java.util.concurrent.ConcurrentSkipListSet<>();
-        final AtomicLong nextSeq = new AtomicLong(1);
-    }
-    private volatile int leaderGuess;
     private volatile boolean closed;
-
-    /** One request across its attempts. */
-    private final class Call {
-        final KvCommand command;
-        final CompletableFuture<KvResult> future = new CompletableFuture<>();
-        final long deadlineNanos;
-        final long seq;
-        final Session session;
-        final java.util.concurrent.atomic.AtomicBoolean finished = new java.util.concurrent.atomic.AtomicBoolean();
-        volatile long requestId;
-        volatile boolean maybeApplied;
-        volatile int target;
-        volatile long attemptDeadlineNanos;
-
-        Call(KvCommand command, long seq, Session session) {
-            this.command = command;
-            this.seq = seq;
-            this.session = session;
-            this.deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(options.requestTimeoutMillis());
-        }
-
-        /** Frees the slot and the sequence number first, so a callback may submit again at once. */
-        boolean release() {
-            if (!finished.compareAndSet(false, true)) {
-                return false;
-            }
-            if (seq > 0) {
-                session.openSeqs.remove(seq);
-            }
-            slots.release();
-            return true;
-        }
-
-        void succeed(KvResult r) {
-            if (release()) {
-                future.complete(r);
-            }
-        }
-
-        void fail(RuntimeException e) {
-            if (release()) {
-                future.completeExceptionally(e);
-            }
-        }
-    }
 
     public KvClient(Map<Integer, InetSocketAddress> endpoints, Options options) {
         this(endpoints, options, null);
@@ -141,21 +82,60 @@ public final class KvClient implements AutoCloseable {
         this.options = options;
         this.ownGroup = group == null;
         this.group = group == null ? new NioEventLoopGroup(1) : group;
+        this.coreLoop = this.group.next();
         this.slots = new java.util.concurrent.Semaphore(options.maxInflight());
-        this.leaderGuess = this.endpoints.firstKey();
-        this.sweeper = this.group.scheduleWithFixedDelay(this::sweepTimeouts, SWEEP_MILLIS, SWEEP_MILLIS,
+        this.core = new ClientCore(new ArrayList<>(this.endpoints.keySet()), this.endpoints.firstKey(),
+                TimeUnit.MILLISECONDS.toNanos(options.attemptTimeoutMillis()), new NettyDriver(),
+                () -> ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE));
+        // One periodic pass finds attempts that got no answer in time (cheaper than a timer per request).
+        this.sweeper = coreLoop.scheduleWithFixedDelay(core::sweepTimeouts, SWEEP_MILLIS, SWEEP_MILLIS,
                 TimeUnit.MILLISECONDS);
     }
 
-    /** One periodic pass finds attempts that got no answer in time (cheaper than a timer per request). */
-    private void sweepTimeouts() {
-        long now = System.nanoTime();
-        for (Map.Entry<Long, Call> e : calls.entrySet()) {
-            Call call = e.getValue();
-            if (now > call.attemptDeadlineNanos && calls.remove(e.getKey(), call)) {
-                call.maybeApplied = true; // sent, no answer: it may have been applied
-                attempt(call, other(call.target));
+    /** The core's world: Netty connections, the event loop's timers, the real clock. */
+    private final class NettyDriver implements ClientCore.Driver {
+        @Override
+        public long nowNanos() {
+            return System.nanoTime();
+        }
+
+        @Override
+        public void send(int node, ClientRequest request) {
+            channel(node).whenComplete((box, err) -> {
+                if (err != null || !box.channel().isActive()) {
+                    onCore(() -> core.onSendFailed(request.requestId(), true));
+                } else if (!box.offer(request)) {
+                    onCore(() -> core.onSendFailed(request.requestId(), false));
+                }
+            });
+        }
+
+        @Override
+        public void schedule(long delayNanos, Runnable task) {
+            if (delayNanos <= 0) {
+                coreLoop.execute(task);
+            } else {
+                coreLoop.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
             }
+        }
+
+        @Override
+        public void watchAttempt(long requestId, long deadlineNanos) {
+            // the sweeper checks every attempt in flight
+        }
+
+        @Override
+        public int nextInt(int bound) {
+            return ThreadLocalRandom.current().nextInt(bound);
+        }
+    }
+
+    /** Runs on the core's thread: now if already there, else queued (never blocks). */
+    private void onCore(Runnable task) {
+        if (coreLoop.inEventLoop()) {
+            task.run();
+        } else {
+            coreLoop.execute(task);
         }
     }
 
@@ -238,97 +218,29 @@ public final class KvClient implements AutoCloseable {
             Thread.currentThread().interrupt();
             return CompletableFuture.failedFuture(new RequestFailedException("interrupted"));
         }
-        KvCommand cmd = command;
-        long seq = 0;
-        Session s = session;
-        if (command.op() != KvOp.GET) {
-            seq = s.nextSeq.getAndIncrement();
-            s.openSeqs.add(seq);
-            Long lowestOpen = s.openSeqs.first();
-            cmd = command.withSession(s.id, seq, lowestOpen - 1);
-        }
-        Call call = new Call(cmd, seq, s);
-        attempt(call, leaderGuess);
-        return call.future;
-    }
-
-    // ------------------------------------------------------------------ attempts
-
-    private void attempt(Call call, int target) {
-        if (System.nanoTime() >= call.deadlineNanos) {
-            finishUnresolved(call);
-            return;
-        }
-        long id = nextRequestId.getAndIncrement();
-        call.requestId = id;
-        call.target = target;
-        calls.put(id, call);
-        call.attemptDeadlineNanos = Long.MAX_VALUE;
-        channel(target).whenComplete((box, err) -> {
-            if (err != null || !box.channel().isActive()) {
-                calls.remove(id);
-                group.schedule(() -> attempt(call, other(target)), 20, TimeUnit.MILLISECONDS);
-                return;
+        CompletableFuture<KvResult> future = new CompletableFuture<>();
+        long timeoutNanos = TimeUnit.MILLISECONDS.toNanos(options.requestTimeoutMillis());
+        onCore(() -> core.submit(command, timeoutNanos, new ClientCore.Outcome() {
+            // The slot is freed before the future completes, so a callback may submit again at once.
+            @Override
+            public void completed(KvCommand sent, KvResult result) {
+                slots.release();
+                future.complete(result);
             }
-            call.attemptDeadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(options.attemptTimeoutMillis());
-            if (!box.offer(new ClientRequest(id, call.command))) {
-                calls.remove(id);
-                group.schedule(() -> attempt(call, target), 5, TimeUnit.MILLISECONDS);
-            }
-        });
-    }
 
-    private void onResponse(ClientResponse r) {
-        Call call = calls.remove(r.requestId());
-        if (call == null) {
-            return; // late answer to a timed-out attempt
-        }
-        switch (r.status()) {
-            case OK -> {
-                leaderGuess = call.target;
-                if (r.result().status() == KvResult.Status.SESSION_EXPIRED) {
-                    if (session == call.session) {
-                        session = new Session(); // later writes go through a session the cluster will know
-                    }
-                    call.fail(new IndeterminateException("session forgot this request"));
-                } else {
-                    call.succeed(r.result());
-                }
+            @Override
+            public void failed(String why) {
+                slots.release();
+                future.completeExceptionally(new RequestFailedException(why));
             }
-            case NOT_LEADER -> {
-                int next = endpoints.containsKey(r.leaderHint()) && r.leaderHint() != call.target ? r.leaderHint()
-                        : other(call.target);
-                leaderGuess = next;
-                group.schedule(() -> attempt(call, next), next == r.leaderHint() ? 0 : 20, TimeUnit.MILLISECONDS);
-            }
-            case OVERLOADED, LOST -> group.schedule(() -> attempt(call, call.target), 5, TimeUnit.MILLISECONDS);
-            case INVALID, NO_SPACE -> call.fail(new RequestFailedException((r.status() == ClientResponse.Status.NO_SPACE
-                    ? "" : "invalid request: ") + (r.result() == null ? r.status().name() : r.result().value())));
-            case UNKNOWN -> {
-                call.maybeApplied = true;
-                group.schedule(() -> attempt(call, other(call.target)), 20, TimeUnit.MILLISECONDS);
-            }
-        }
-    }
 
-    private void finishUnresolved(Call call) {
-        boolean read = call.command.op() == KvOp.GET;
-        if (call.maybeApplied && !read) {
-            call.fail(new IndeterminateException("no answer within " + options.requestTimeoutMillis()
-                    + " ms; the write may or may not have been applied"));
-        } else {
-            call.fail(new RequestFailedException("no node accepted the request within "
-                    + options.requestTimeoutMillis() + " ms"));
-        }
-    }
-
-    private int other(int current) {
-        List<Integer> ids = new ArrayList<>(endpoints.keySet());
-        if (ids.size() == 1) {
-            return ids.get(0);
-        }
-        int i = ids.indexOf(current);
-        return ids.get((i + 1 + ThreadLocalRandom.current().nextInt(ids.size() - 1)) % ids.size());
+            @Override
+            public void indeterminate(String why) {
+                slots.release();
+                future.completeExceptionally(new IndeterminateException(why));
+            }
+        }));
+        return future;
     }
 
     // ------------------------------------------------------------------ connections
@@ -366,7 +278,7 @@ public final class KvClient implements AutoCloseable {
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, Object msg) {
             if (msg instanceof ClientResponse r) {
-                onResponse(r);
+                onCore(() -> core.onResponse(r));
             } else if (msg instanceof Wire.StatusResponse s) {
                 CompletableFuture<Wire.StatusResponse> f = statusCalls.remove(s.requestId());
                 if (f != null) {
@@ -385,7 +297,7 @@ public final class KvClient implements AutoCloseable {
 
     /** Asks one node for its status (role, term, leader, commit, applied). */
     public CompletableFuture<Wire.StatusResponse> status(int node) {
-        long id = nextRequestId.getAndIncrement();
+        long id = nextStatusId.getAndIncrement();
         CompletableFuture<Wire.StatusResponse> f = new CompletableFuture<>();
         statusCalls.put(id, f);
         channel(node).whenComplete((box, err) -> {
@@ -407,8 +319,17 @@ public final class KvClient implements AutoCloseable {
         for (CompletableFuture<dev.linden.kvnode.net.ChannelOutbox> f : channels.values()) {
             f.thenAccept(b -> b.channel().close());
         }
-        for (Call c : calls.values()) {
-            c.fail(new IndeterminateException("client closed"));
+        java.util.concurrent.CountDownLatch abandoned = new java.util.concurrent.CountDownLatch(1);
+        onCore(() -> {
+            core.abandonAll("client closed");
+            abandoned.countDown();
+        });
+        try {
+            if (!coreLoop.inEventLoop()) {
+                abandoned.await(1, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         if (ownGroup) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);

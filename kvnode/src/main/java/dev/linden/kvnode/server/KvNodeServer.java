@@ -6,6 +6,7 @@ import dev.linden.kvnode.net.ClientServer;
 import dev.linden.kvnode.net.PeerTransport;
 import dev.linden.kvnode.net.Wire;
 import dev.linden.kvnode.node.NodeConfig;
+import dev.linden.kvnode.node.NodeStages;
 import dev.linden.kvnode.node.RaftNode;
 import dev.linden.kvnode.raft.RandomSource;
 import dev.linden.kvnode.service.KvLimits;
@@ -86,14 +87,13 @@ public final class KvNodeServer implements AutoCloseable {
             fatalCause = t;
             fatal.countDown();
         };
-        this.raftStage = new ThreadStage("raft-" + options.id(), timers, die);
-        this.applyStage = new ThreadStage("apply-" + options.id(), timers, die);
-        // The WAL writer shares the raft thread: a write() into the page cache is short, and each stage
-        // hand-off is a thread wake-up that several node processes on few cores pay dearly for. The fsync
-        // keeps its own thread, so writes still overlap the previous fsync; apply keeps its own stage.
-        this.walStage = raftStage;
-        // Writing a snapshot file (and forcing it) takes long: it gets its own thread, off the write path.
-        this.snapshotStage = new ThreadStage("snapshot-" + options.id(), timers, die);
+        // Which stages share a thread is NodeStages' one description (the simulator binds the same).
+        NodeStages.Bound<ThreadStage> stages = NodeStages.bind(stage -> new ThreadStage(
+                stage.name().toLowerCase() + "-" + options.id(), timers, die));
+        this.raftStage = stages.raft();
+        this.applyStage = stages.apply();
+        this.walStage = stages.wal();
+        this.snapshotStage = stages.snapshot();
         this.fsyncThread = Executors.newSingleThreadExecutor(r -> daemon(r, "fsync-" + options.id()));
     }
 
