@@ -254,7 +254,8 @@ public final class KvClient implements AutoCloseable {
         if (f == null ? channels.putIfAbsent(node, fresh) != null : !channels.replace(node, f, fresh)) {
             return channels.get(node);
         }
-        new Bootstrap().group(group).channel(NioSocketChannel.class)
+        // On the core's own loop: answers reach the core without a hand-off.
+        new Bootstrap().group(coreLoop).channel(NioSocketChannel.class)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(5_000, options.attemptTimeoutMillis()))
                 .handler(new ChannelInitializer<SocketChannel>() {
