@@ -115,9 +115,15 @@ public final class Simulation implements Cluster {
         // times, nodes that fall behind (crashed, partitioned) catch up by snapshot transfer in several
         // chunks, and leaders read evicted entries back from their WALs for slow followers.
         SplittableRandom snapRandom = root.split();
-        RaftConfig raft = new RaftConfig(15, 3, 256, 1 << 20, 32, 10_000, 10_000, 1024, true, true,
-                256 + snapRandom.nextInt(4096), snapRandom.nextInt(400), 4 + snapRandom.nextInt(100))
-                .withTestOnlyBugs(options.raftBugs());
+        // (the seed-chosen fields are drawn in this order: chunk, trailing window, cache)
+        RaftConfig raft = RaftConfig.builder().electionTimeoutTicks(15).heartbeatIntervalTicks(3)
+                .maxBatchEntries(256).maxBatchBytes(1 << 20).maxInflightAppends(32).maxUncommittedEntries(10_000)
+                .maxPendingReads(10_000).maxApplyBatchEntries(1024).preVote(true).checkQuorum(true)
+                .maxSnapshotChunkBytes(256 + snapRandom.nextInt(4096))
+                .snapshotTrailingEntries(snapRandom.nextInt(400))
+                .maxCachedEntries(4 + snapRandom.nextInt(100))
+                .testOnlyBugs(options.raftBugs())
+                .build();
         NodeConfig nodeConfig = NodeConfig.defaults().withRaft(raft).withTickMillis(10)
                 .withSnapshotEveryEntries(50 + snapRandom.nextInt(500));
         boolean preallocateWal = snapRandom.nextBoolean();

@@ -146,16 +146,6 @@ public final class RaftNode {
         });
     }
 
-    /** Hands an inbound peer message to the node (any thread). */
-    public void receive(Message m) {
-        raftStage.execute(() -> {
-            if (running) {
-                core.step(m);
-                scheduleDrain();
-            }
-        });
-    }
-
     /** Replicates {@code command}; completes with the state machine's result once applied here. */
     public CompletableFuture<byte[]> propose(byte[] command) {
         CompletableFuture<byte[]> f = new CompletableFuture<>();

@@ -58,20 +58,8 @@ public record RaftConfig(
         NO_TRUNCATE_ON_CONFLICT
     }
 
-    /** Without planted bugs. */
-    public RaftConfig(int electionTimeoutTicks, int heartbeatIntervalTicks, int maxBatchEntries, int maxBatchBytes,
-                      int maxInflightAppends, int maxUncommittedEntries, int maxPendingReads, int maxApplyBatchEntries,
-                      boolean preVote, boolean checkQuorum, int maxSnapshotChunkBytes, int snapshotTrailingEntries,
-                      int maxCachedEntries) {
-        this(electionTimeoutTicks, heartbeatIntervalTicks, maxBatchEntries, maxBatchBytes, maxInflightAppends,
-                maxUncommittedEntries, maxPendingReads, maxApplyBatchEntries, preVote, checkQuorum, maxSnapshotChunkBytes,
-                snapshotTrailingEntries, maxCachedEntries, java.util.Set.of());
-    }
-
     public RaftConfig withTestOnlyBugs(java.util.Set<Bug> bugs) {
-        return new RaftConfig(electionTimeoutTicks, heartbeatIntervalTicks, maxBatchEntries, maxBatchBytes,
-                maxInflightAppends, maxUncommittedEntries, maxPendingReads, maxApplyBatchEntries, preVote, checkQuorum,
-                maxSnapshotChunkBytes, snapshotTrailingEntries, maxCachedEntries, bugs);
+        return toBuilder().testOnlyBugs(bugs).build();
     }
 
     public boolean bug(Bug b) {
@@ -95,54 +83,159 @@ public record RaftConfig(
     }
 
     public static RaftConfig defaults() {
-        return new RaftConfig(10, 2, 512, 1 << 20, 64, 100_000, 100_000, 4096, true, true, 1 << 20, 100_000, 20_000);
+        return builder().build();
+    }
+
+    /** A builder holding the defaults; every field is set by name. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.electionTimeoutTicks = electionTimeoutTicks;
+        b.heartbeatIntervalTicks = heartbeatIntervalTicks;
+        b.maxBatchEntries = maxBatchEntries;
+        b.maxBatchBytes = maxBatchBytes;
+        b.maxInflightAppends = maxInflightAppends;
+        b.maxUncommittedEntries = maxUncommittedEntries;
+        b.maxPendingReads = maxPendingReads;
+        b.maxApplyBatchEntries = maxApplyBatchEntries;
+        b.preVote = preVote;
+        b.checkQuorum = checkQuorum;
+        b.maxSnapshotChunkBytes = maxSnapshotChunkBytes;
+        b.snapshotTrailingEntries = snapshotTrailingEntries;
+        b.maxCachedEntries = maxCachedEntries;
+        b.testOnlyBugs = testOnlyBugs;
+        return b;
+    }
+
+    /** Named fields instead of a positional argument list; starts from the defaults. */
+    public static final class Builder {
+        private int electionTimeoutTicks = 10;
+        private int heartbeatIntervalTicks = 2;
+        private int maxBatchEntries = 512;
+        private int maxBatchBytes = 1 << 20;
+        private int maxInflightAppends = 64;
+        private int maxUncommittedEntries = 100_000;
+        private int maxPendingReads = 100_000;
+        private int maxApplyBatchEntries = 4096;
+        private boolean preVote = true;
+        private boolean checkQuorum = true;
+        private int maxSnapshotChunkBytes = 1 << 20;
+        private int snapshotTrailingEntries = 100_000;
+        private int maxCachedEntries = 20_000;
+        private java.util.Set<Bug> testOnlyBugs = java.util.Set.of();
+
+        private Builder() {}
+
+        public Builder electionTimeoutTicks(int v) {
+            electionTimeoutTicks = v;
+            return this;
+        }
+
+        public Builder heartbeatIntervalTicks(int v) {
+            heartbeatIntervalTicks = v;
+            return this;
+        }
+
+        public Builder maxBatchEntries(int v) {
+            maxBatchEntries = v;
+            return this;
+        }
+
+        public Builder maxBatchBytes(int v) {
+            maxBatchBytes = v;
+            return this;
+        }
+
+        public Builder maxInflightAppends(int v) {
+            maxInflightAppends = v;
+            return this;
+        }
+
+        public Builder maxUncommittedEntries(int v) {
+            maxUncommittedEntries = v;
+            return this;
+        }
+
+        public Builder maxPendingReads(int v) {
+            maxPendingReads = v;
+            return this;
+        }
+
+        public Builder maxApplyBatchEntries(int v) {
+            maxApplyBatchEntries = v;
+            return this;
+        }
+
+        public Builder preVote(boolean v) {
+            preVote = v;
+            return this;
+        }
+
+        public Builder checkQuorum(boolean v) {
+            checkQuorum = v;
+            return this;
+        }
+
+        public Builder maxSnapshotChunkBytes(int v) {
+            maxSnapshotChunkBytes = v;
+            return this;
+        }
+
+        public Builder snapshotTrailingEntries(int v) {
+            snapshotTrailingEntries = v;
+            return this;
+        }
+
+        public Builder maxCachedEntries(int v) {
+            maxCachedEntries = v;
+            return this;
+        }
+
+        public Builder testOnlyBugs(java.util.Set<Bug> v) {
+            testOnlyBugs = v;
+            return this;
+        }
+
+        /** Validates every field (see the record's constructor). */
+        public RaftConfig build() {
+            return new RaftConfig(electionTimeoutTicks, heartbeatIntervalTicks, maxBatchEntries, maxBatchBytes,
+                    maxInflightAppends, maxUncommittedEntries, maxPendingReads, maxApplyBatchEntries, preVote,
+                    checkQuorum, maxSnapshotChunkBytes, snapshotTrailingEntries, maxCachedEntries, testOnlyBugs);
+        }
     }
 
     public RaftConfig withBatchLimits(int entries, int bytes) {
-        return new RaftConfig(electionTimeoutTicks, heartbeatIntervalTicks, entries, bytes, maxInflightAppends,
-                maxUncommittedEntries, maxPendingReads, maxApplyBatchEntries, preVote, checkQuorum,
-                maxSnapshotChunkBytes, snapshotTrailingEntries, maxCachedEntries, testOnlyBugs);
+        return toBuilder().maxBatchEntries(entries).maxBatchBytes(bytes).build();
     }
 
     public RaftConfig withInflight(int inflight) {
-        return new RaftConfig(electionTimeoutTicks, heartbeatIntervalTicks, maxBatchEntries, maxBatchBytes, inflight,
-                maxUncommittedEntries, maxPendingReads, maxApplyBatchEntries, preVote, checkQuorum,
-                maxSnapshotChunkBytes, snapshotTrailingEntries, maxCachedEntries, testOnlyBugs);
+        return toBuilder().maxInflightAppends(inflight).build();
     }
 
     public RaftConfig withPreVote(boolean on) {
-        return new RaftConfig(electionTimeoutTicks, heartbeatIntervalTicks, maxBatchEntries, maxBatchBytes,
-                maxInflightAppends, maxUncommittedEntries, maxPendingReads, maxApplyBatchEntries, on, checkQuorum,
-                maxSnapshotChunkBytes, snapshotTrailingEntries, maxCachedEntries, testOnlyBugs);
+        return toBuilder().preVote(on).build();
     }
 
     public RaftConfig withCheckQuorum(boolean on) {
-        return new RaftConfig(electionTimeoutTicks, heartbeatIntervalTicks, maxBatchEntries, maxBatchBytes,
-                maxInflightAppends, maxUncommittedEntries, maxPendingReads, maxApplyBatchEntries, preVote, on,
-                maxSnapshotChunkBytes, snapshotTrailingEntries, maxCachedEntries, testOnlyBugs);
+        return toBuilder().checkQuorum(on).build();
     }
 
     public RaftConfig withMaxUncommitted(int entries) {
-        return new RaftConfig(electionTimeoutTicks, heartbeatIntervalTicks, maxBatchEntries, maxBatchBytes,
-                maxInflightAppends, entries, maxPendingReads, maxApplyBatchEntries, preVote, checkQuorum,
-                maxSnapshotChunkBytes, snapshotTrailingEntries, maxCachedEntries, testOnlyBugs);
+        return toBuilder().maxUncommittedEntries(entries).build();
     }
 
     public RaftConfig withSnapshots(int chunkBytes, int trailingEntries) {
-        return new RaftConfig(electionTimeoutTicks, heartbeatIntervalTicks, maxBatchEntries, maxBatchBytes,
-                maxInflightAppends, maxUncommittedEntries, maxPendingReads, maxApplyBatchEntries, preVote, checkQuorum,
-                chunkBytes, trailingEntries, maxCachedEntries, testOnlyBugs);
+        return toBuilder().maxSnapshotChunkBytes(chunkBytes).snapshotTrailingEntries(trailingEntries).build();
     }
 
     public RaftConfig withMaxCachedEntries(int entries) {
-        return new RaftConfig(electionTimeoutTicks, heartbeatIntervalTicks, maxBatchEntries, maxBatchBytes,
-                maxInflightAppends, maxUncommittedEntries, maxPendingReads, maxApplyBatchEntries, preVote, checkQuorum,
-                maxSnapshotChunkBytes, snapshotTrailingEntries, entries, testOnlyBugs);
+        return toBuilder().maxCachedEntries(entries).build();
     }
 
     public RaftConfig withTimeouts(int electionTicks, int heartbeatTicks) {
-        return new RaftConfig(electionTicks, heartbeatTicks, maxBatchEntries, maxBatchBytes, maxInflightAppends,
-                maxUncommittedEntries, maxPendingReads, maxApplyBatchEntries, preVote, checkQuorum,
-                maxSnapshotChunkBytes, snapshotTrailingEntries, maxCachedEntries, testOnlyBugs);
+        return toBuilder().electionTimeoutTicks(electionTicks).heartbeatIntervalTicks(heartbeatTicks).build();
     }
 }

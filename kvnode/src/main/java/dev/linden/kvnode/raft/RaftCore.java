@@ -81,7 +81,6 @@ public final class RaftCore {
     final ArrayList<Long> failedReads = new ArrayList<>();
     final ArrayList<Ready.Fetch> fetches = new ArrayList<>();
 
-    // The concerns, one file each.
     final Election election = new Election(this);
     final LeaderReplication replication = new LeaderReplication(this);
     final FollowerReplication followerReplication = new FollowerReplication(this);
@@ -126,6 +125,11 @@ public final class RaftCore {
     }
 
     // ------------------------------------------------------------------ inputs
+
+    /** The one input path: any {@link Input}; returns the proposal's result for a Propose, else 0. */
+    public long step(Input input) {
+        return input.applyTo(this);
+    }
 
     /** Advances logical time by one tick. */
     public void tick() {
@@ -197,10 +201,7 @@ public final class RaftCore {
         }
     }
 
-    /**
-     * This node's own snapshot through {@code meta.index()} is durable: entries before it (less a
-     * trailing window for followers that are a little behind) are dropped from memory.
-     */
+    /** This node's own snapshot through {@code meta.index()} is durable: the log before it is compacted. */
     public void onSnapshotTaken(SnapshotMeta meta) {
         snapshots.taken(meta);
     }

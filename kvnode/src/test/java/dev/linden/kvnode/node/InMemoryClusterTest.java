@@ -54,7 +54,7 @@ class InMemoryClusterTest {
         appliedByNode.put(id, new ArrayList<>());
         Transport transport = m -> {
             if (!cutOff.contains(m.from()) && !cutOff.contains(m.to())) {
-                loop.at(100 + netRandom.nextInt(400), () -> nodes.get(m.to()).receive(m));
+                loop.at(100 + netRandom.nextInt(400), () -> nodes.get(m.to()).receiveAll(List.of(m)));
             }
         };
         RaftNode node = new RaftNode(id, ids, config, RandomSource.seeded(id), loop.stage(5), loop.stage(20),

@@ -9,7 +9,8 @@ import java.util.TreeMap;
 import java.util.function.Predicate;
 
 /**
- * A hand-stepped cluster of cores for scenario tests that read like scripts: start an election,
+ * A hand-stepped cluster of cores for scenario tests that read like scripts (every input through the one
+ * input path, {@link RaftCore#step(Input)}): start an election,
  * deliver messages, make writes durable, cut and heal links. No threads, no time, no randomness
  * beyond the seeded election jitter.
  */
@@ -64,13 +65,13 @@ final class Script {
     }
 
     Script campaign(int id) {
-        node(id).startElection();
+        node(id).step(new Input.Campaign());
         collect(id);
         return this;
     }
 
     Script propose(int id, String command) {
-        long index = node(id).propose(command.getBytes());
+        long index = node(id).step(new Input.Propose(command.getBytes()));
         if (index < 0) {
             throw new AssertionError("node " + id + " refused proposal: " + index);
         }
@@ -126,14 +127,14 @@ final class Script {
                 // The apply stage loads the snapshot before any later committed batch.
                 restored.put(id, commandsOf(r.restore()));
                 applied.put(id, new ArrayList<>());
-                core.onApplied(r.restore().index());
+                core.step(new Input.Applied(r.restore().index()));
             }
             for (Ready.Fetch f : r.fetches()) {
                 serveFetch(id, f);
             }
             if (!r.committed().isEmpty()) {
                 applied.get(id).addAll(r.committed());
-                core.onApplied(r.committed().get(r.committed().size() - 1).index());
+                core.step(new Input.Applied(r.committed().get(r.committed().size() - 1).index()));
             }
             readStates.get(id).addAll(r.readStates());
             failedReads.get(id).addAll(r.failedReads());
@@ -155,7 +156,7 @@ final class Script {
             }
             log.removeIf(e -> e.index() >= w.firstIndex());
             log.addAll(w.entries());
-            node(id).onLogWritten(w.writeId());
+            node(id).step(new Input.LogWritten(w.writeId()));
         }
         collect(id);
         return this;
@@ -177,7 +178,7 @@ final class Script {
                 if (trace != null) {
                     trace.add("deliver " + Trace.message(m));
                 }
-                node(m.to()).step(m);
+                node(m.to()).step(new Input.Receive(m));
                 collect(m.to());
             }
         }
@@ -208,7 +209,7 @@ final class Script {
     Script expireLease(int... ids) {
         for (int id : ids) {
             for (int i = 0; i < node(id).config().electionTimeoutTicks(); i++) {
-                node(id).tick();
+                node(id).step(new Input.Tick());
                 collect(id);
             }
             inFlight.removeIf(m -> m.from() == id);
@@ -218,7 +219,7 @@ final class Script {
 
     Script tick(int id, int ticks) {
         for (int i = 0; i < ticks; i++) {
-            node(id).tick();
+            node(id).step(new Input.Tick());
             collect(id);
         }
         return this;
@@ -227,7 +228,7 @@ final class Script {
     Script tickAll(int ticks) {
         for (int i = 0; i < ticks; i++) {
             for (int id : cores.keySet()) {
-                node(id).tick();
+                node(id).step(new Input.Tick());
                 collect(id);
             }
         }
@@ -260,7 +261,7 @@ final class Script {
         if (trace != null) {
             trace.add(id + ": snapshot " + index + "@" + snap.term() + " " + data.length + "B first=" + core.firstIndex());
         }
-        core.onSnapshotTaken(SnapshotMeta.of(snap));
+        core.step(new Input.SnapshotTaken(SnapshotMeta.of(snap)));
         if (trace != null) {
             trace.add(id + ": compacted first=" + core.firstIndex() + " cached-from=" + core.cacheFirstIndex());
         }
@@ -288,9 +289,9 @@ final class Script {
             trace.add(id + ": fetch for " + f.peer() + " from " + f.fromIndex() + ": " + found.size() + " entries");
         }
         if (found.isEmpty()) {
-            node(id).onFetchFailed(f.peer());
+            node(id).step(new Input.FetchFailed(f.peer()));
         } else {
-            node(id).onEntriesFetched(f.peer(), f.fromIndex(), found);
+            node(id).step(new Input.EntriesFetched(f.peer(), f.fromIndex(), found));
         }
     }
 
