@@ -4,7 +4,7 @@ import dev.linden.kvnode.kv.KvStateMachine;
 import dev.linden.kvnode.node.NodeConfig;
 import dev.linden.kvnode.node.NodeStages;
 import dev.linden.kvnode.node.RaftNode;
-import dev.linden.kvnode.node.Scheduler;
+import dev.linden.kvnode.node.Stage;
 import dev.linden.kvnode.raft.InvariantViolation;
 import dev.linden.kvnode.raft.Message;
 import dev.linden.kvnode.raft.RandomSource;
@@ -199,7 +199,7 @@ final class SimNode {
     }
 
     /** A stage of this node on the loop, as its pipeline gets them (tests of timers and pauses). */
-    Scheduler stageForTest() {
+    Stage stageForTest() {
         return new SimStage(1_000, 2_000);
     }
 
@@ -337,7 +337,7 @@ final class SimNode {
     }
 
     /** A pipeline stage of this node on the shared loop: FIFO, with a simulated cost per task. */
-    private final class SimStage implements Scheduler {
+    private final class SimStage implements Stage {
         private final long minCostNanos;
         private final long maxCostNanos;
         private long lastAtNanos;

@@ -3,7 +3,7 @@ package dev.linden.sim;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.linden.kvnode.node.NodeConfig;
-import dev.linden.kvnode.node.Scheduler;
+import dev.linden.kvnode.node.Stage;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -14,12 +14,12 @@ class SimNodeTimerTest {
 
     /** A periodic tick, as RaftNode runs one: each firing arms the next. Counts firings after {@code fromNanos}. */
     private static final class Ticker implements Runnable {
-        final Scheduler stage;
+        final Stage stage;
         final SimLoop loop;
         final long fromNanos;
         int firings;
 
-        Ticker(Scheduler stage, SimLoop loop, long fromNanos) {
+        Ticker(Stage stage, SimLoop loop, long fromNanos) {
             this.stage = stage;
             this.loop = loop;
             this.fromNanos = fromNanos;

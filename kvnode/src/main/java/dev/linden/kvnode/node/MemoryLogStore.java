@@ -15,7 +15,7 @@ import java.util.function.Consumer;
  * full disk would.
  */
 public final class MemoryLogStore implements LogStore {
-    private final Scheduler durabilityStage;
+    private final Stage durabilityStage;
     private final int maxEntries;
     private HardState hardState = HardState.INITIAL;
     private Snapshot snapshot;
@@ -23,7 +23,7 @@ public final class MemoryLogStore implements LogStore {
     private final ArrayList<Entry> entries = new ArrayList<>();
     private long baseIndex;
 
-    public MemoryLogStore(Scheduler durabilityStage, int maxEntries) {
+    public MemoryLogStore(Stage durabilityStage, int maxEntries) {
         this.durabilityStage = durabilityStage;
         this.maxEntries = maxEntries;
     }

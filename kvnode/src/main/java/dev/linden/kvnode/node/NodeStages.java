@@ -7,31 +7,31 @@ import java.util.function.Function;
  * and by the simulator (stages on its event loop), so the topology under test is the one that ships.
  *
  * <ul>
- *   <li>{@link Stage#RAFT}: the core, its drain, the intake of peer messages and client proposals, and the
+ *   <li>{@link Name#RAFT}: the core, its drain, the intake of peer messages and client proposals, and the
  *       WAL writer ({@link #WAL}): a write() into the page cache is short, and each stage hand-off is a
  *       thread wake-up that several node processes on few cores pay dearly for. The fsync has its own
  *       thread (the storage's), so writes overlap the previous fsync;</li>
- *   <li>{@link Stage#APPLY}: the state machine;</li>
- *   <li>{@link Stage#SNAPSHOT}: long storage work off the write path: writing snapshot files, preparing the
+ *   <li>{@link Name#APPLY}: the state machine;</li>
+ *   <li>{@link Name#SNAPSHOT}: long storage work off the write path: writing snapshot files, preparing the
  *       next WAL segment, reading evicted entries back.</li>
  * </ul>
  */
 public final class NodeStages {
-    public enum Stage { RAFT, APPLY, SNAPSHOT }
+    public enum Name { RAFT, APPLY, SNAPSHOT }
 
     /** The stage the WAL writer runs on. */
-    public static final Stage WAL = Stage.RAFT;
+    public static final Name WAL = Name.RAFT;
 
     /** The stages of one node, bound; {@code wal} is one of the others, never a stage of its own. */
-    public record Bound<S extends Scheduler>(S raft, S apply, S snapshot, S wal) {}
+    public record Bound<S extends Stage>(S raft, S apply, S snapshot, S wal) {}
 
     private NodeStages() {}
 
     /** Makes one scheduler per distinct stage and binds the WAL to the stage this description names. */
-    public static <S extends Scheduler> Bound<S> bind(Function<Stage, S> make) {
-        S raft = make.apply(Stage.RAFT);
-        S apply = make.apply(Stage.APPLY);
-        S snapshot = make.apply(Stage.SNAPSHOT);
+    public static <S extends Stage> Bound<S> bind(Function<Name, S> make) {
+        S raft = make.apply(Name.RAFT);
+        S apply = make.apply(Name.APPLY);
+        S snapshot = make.apply(Name.SNAPSHOT);
         S wal = switch (WAL) {
             case RAFT -> raft;
             case APPLY -> apply;

@@ -33,15 +33,15 @@ public final class RaftNode {
     private final List<Integer> voters;
     private final NodeConfig config;
     private final RandomSource random;
-    private final Scheduler raftStage;
-    private final Scheduler applyStage;
+    private final Stage raftStage;
+    private final Stage applyStage;
     private final LogStore logStore;
     private final Transport transport;
     private final StateMachine stateMachine;
 
     // Raft-stage state.
     private RaftCore core;
-    private Scheduler.Cancellable tickTimer;
+    private Stage.Cancellable tickTimer;
     private boolean running;
     /** Pending proposals in log-index order (they are appended in that order). */
     private final ArrayDeque<PendingProposal> proposals = new ArrayDeque<>();
@@ -84,8 +84,8 @@ public final class RaftNode {
         default void onFatal(int nodeId, String reason) {}
     }
 
-    public RaftNode(int id, List<Integer> voters, NodeConfig config, RandomSource random, Scheduler raftStage,
-                    Scheduler applyStage, LogStore logStore, Transport transport, StateMachine stateMachine) {
+    public RaftNode(int id, List<Integer> voters, NodeConfig config, RandomSource random, Stage raftStage,
+                    Stage applyStage, LogStore logStore, Transport transport, StateMachine stateMachine) {
         this.id = id;
         this.voters = List.copyOf(voters);
         this.config = config;

@@ -181,6 +181,8 @@ final class LeaderReplication {
 
     void onAppendResponse(AppendResponse m) {
         LeaderState l = leader();
+        Invariants.check(m.term() == c.term, "append response of another term reached the handler", c.id(), c.term,
+                m.matchIndex());
         Progress pr = l.progress.get(m.from());
         if (pr == null) {
             return;
@@ -230,6 +232,8 @@ final class LeaderReplication {
 
     void onHeartbeatResponse(HeartbeatResponse m) {
         LeaderState l = leader();
+        Invariants.check(m.term() == c.term, "heartbeat response of another term reached the handler", c.id(), c.term,
+                m.readSeq());
         Progress pr = l.progress.get(m.from());
         if (pr == null) {
             return;

@@ -69,6 +69,8 @@ final class SnapshotTransfer {
     }
 
     void onSnapshotResponse(SnapshotResponse m) {
+        Invariants.check(c.role == Role.LEADER && c.leader != null && m.term() == c.term,
+                "snapshot response handled off the leader of its term", c.id(), c.term, m.snapshotIndex());
         Progress pr = c.leader.progress.get(m.from());
         if (pr == null) {
             return;

@@ -1,6 +1,6 @@
 package dev.linden.kvnode.server;
 
-import dev.linden.kvnode.node.Scheduler;
+import dev.linden.kvnode.node.Stage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -13,7 +13,7 @@ import java.util.logging.Logger;
  * timer thread that only posts the task back here, so the stage's own clock is the machine's.
  * A task that throws stops the node loudly ({@code onFatal}): a stage must never die silently.
  */
-public final class ThreadStage implements Scheduler, AutoCloseable {
+public final class ThreadStage implements Stage, AutoCloseable {
     private static final Logger LOG = Logger.getLogger(ThreadStage.class.getName());
     private final LinkedBlockingQueue<Runnable> queue = new LinkedBlockingQueue<>();
     private final ScheduledExecutorService timers;

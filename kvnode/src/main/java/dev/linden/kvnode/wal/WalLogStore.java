@@ -1,7 +1,7 @@
 package dev.linden.kvnode.wal;
 
 import dev.linden.kvnode.node.LogStore;
-import dev.linden.kvnode.node.Scheduler;
+import dev.linden.kvnode.node.Stage;
 import dev.linden.kvnode.raft.Entry;
 import dev.linden.kvnode.raft.HardState;
 import dev.linden.kvnode.raft.Ready;
@@ -43,8 +43,8 @@ import java.util.function.Consumer;
 public final class WalLogStore implements LogStore {
 
     private final Vfs vfs;
-    private final Scheduler writerStage;
-    private final Scheduler snapshotStage;
+    private final Stage writerStage;
+    private final Stage snapshotStage;
     private final WalConfig config;
 
     // Writer-stage state.
@@ -77,12 +77,12 @@ public final class WalLogStore implements LogStore {
         this.events = sink;
     }
 
-    public WalLogStore(Vfs vfs, Scheduler writerStage, WalConfig config) {
+    public WalLogStore(Vfs vfs, Stage writerStage, WalConfig config) {
         this(vfs, writerStage, writerStage, config);
     }
 
     /** @param snapshotStage where the node's own snapshots are written, off the log's write path */
-    public WalLogStore(Vfs vfs, Scheduler writerStage, Scheduler snapshotStage, WalConfig config) {
+    public WalLogStore(Vfs vfs, Stage writerStage, Stage snapshotStage, WalConfig config) {
         this.vfs = vfs;
         this.writerStage = writerStage;
         this.snapshotStage = snapshotStage;

@@ -24,8 +24,8 @@ final class TestLoop {
     }
 
     /** A stage whose tasks run in order after {@code latencyMicros}. */
-    Scheduler stage(long latencyMicros) {
-        return new Scheduler() {
+    Stage stage(long latencyMicros) {
+        return new Stage() {
             private long lastScheduledMicros;
 
             @Override

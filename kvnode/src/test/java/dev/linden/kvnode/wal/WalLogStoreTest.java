@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.linden.kvnode.node.LogStore;
-import dev.linden.kvnode.node.Scheduler;
+import dev.linden.kvnode.node.Stage;
 import dev.linden.kvnode.raft.Entry;
 import dev.linden.kvnode.raft.HardState;
 import dev.linden.kvnode.raft.Ready;
@@ -25,7 +25,7 @@ class WalLogStoreTest {
     Path dir;
 
     /** Runs every task inline: the test is single-threaded and deterministic. */
-    static final Scheduler INLINE = new Scheduler() {
+    static final Stage INLINE = new Stage() {
         @Override
         public void execute(Runnable task) {
             task.run();

@@ -5,7 +5,7 @@ package dev.linden.kvnode.node;
  * binds one thread per stage; the simulator runs every stage of every node on one event loop, with
  * simulated latencies and each node's own (skewed, drifting) clock for delays.
  */
-public interface Scheduler {
+public interface Stage {
     /** Runs {@code task} on this stage soon. Must not block the caller. */
     void execute(Runnable task);
 
