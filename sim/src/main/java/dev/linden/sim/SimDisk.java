@@ -85,6 +85,12 @@ final class SimDisk implements Vfs {
         final List<Object[]> pending = new ArrayList<>();
     }
 
+    /** What of file {@code name} is durable (survives a crash), or null if no such file (the monitors' view). */
+    byte[] durableBytes(String name) {
+        FileData d = files.get(name);
+        return d == null ? null : Arrays.copyOf(d.durable.buf, d.durable.len);
+    }
+
     private static void applyOp(Image image, Object[] op, int bytes) {
         long pos = (Long) op[0];
         if (pos < 0) {

@@ -5,6 +5,7 @@ import dev.linden.kvnode.node.NodeConfig;
 import dev.linden.kvnode.node.NodeStages;
 import dev.linden.kvnode.node.RaftNode;
 import dev.linden.kvnode.node.Stage;
+import dev.linden.kvnode.raft.HardState;
 import dev.linden.kvnode.raft.InvariantViolation;
 import dev.linden.kvnode.raft.Message;
 import dev.linden.kvnode.raft.RandomSource;
@@ -13,6 +14,7 @@ import dev.linden.kvnode.service.ClientResponse;
 import dev.linden.kvnode.service.KvLimits;
 import dev.linden.kvnode.service.KvService;
 import dev.linden.kvnode.wal.WalConfig;
+import dev.linden.kvnode.wal.HardStateFile;
 import dev.linden.kvnode.wal.NodeIdentity;
 import dev.linden.kvnode.wal.WalLogStore;
 import java.io.IOException;
@@ -232,7 +234,37 @@ final class SimNode {
     // ------------------------------------------------------------------ messaging
 
     private void sendRaft(Message m) {
+        checkTermAndVoteDurable(m);
         sim.network().send(id, m.to(), () -> sim.node(m.to()).receiveRaft(m));
+    }
+
+    /**
+     * An independent monitor of Raft's persistence rule, read from the simulated disk's durable bytes (not
+     * from the node's word): a node never announces a term, or a vote it cast, that a crash would make it
+     * forget. PreVote traffic is exempt: it carries a term the sender would campaign in, never one it holds.
+     */
+    private void checkTermAndVoteDurable(Message m) {
+        boolean preVote = (m instanceof Message.VoteRequest vr && vr.preVote())
+                || (m instanceof Message.VoteResponse vp && vp.preVote());
+        if (preVote || m.term() == 0) {
+            return;
+        }
+        byte[] bytes = disk.durableBytes(HardStateFile.NAME);
+        HardState hs = bytes == null ? HardState.INITIAL : HardStateFile.decode(bytes);
+        String broken = null;
+        if (hs == null) {
+            broken = "its durable hard state does not decode";
+        } else if (hs.term() < m.term()) {
+            broken = "its durable term is " + hs.term();
+        } else if (m instanceof Message.VoteResponse v && v.granted() && (hs.term() != m.term() || hs.votedFor() != m.to())) {
+            broken = "its durable vote in term " + hs.term() + " is for " + hs.votedFor();
+        } else if (m instanceof Message.VoteRequest && (hs.term() != m.term() || hs.votedFor() != id)) {
+            broken = "its durable vote in term " + hs.term() + " is for " + hs.votedFor() + ", not itself";
+        }
+        if (broken != null) {
+            sim.violation("durable vote: node " + id + " sent " + m.getClass().getSimpleName() + " of term " + m.term()
+                    + " to node " + m.to() + " but " + broken + " (a crash now would let it vote twice or go back)");
+        }
     }
 
     /**

@@ -82,6 +82,18 @@ class BrokenVariantsTest {
         throw new AssertionError(bug + " was never caught in 40 seeds");
     }
 
+    /**
+     * A vote sent before it is durable is caught by the durable-vote monitor (which reads the hard state off
+     * the simulated disk at every send) in the first seed, without waiting for a crash at the right moment.
+     */
+    @Test
+    void aVoteAnnouncedBeforeItIsDurableIsCaughtAtOnce() {
+        TestResult r = Simulation.test(SimOptions.withBug("vote-not-persisted")).nodes(3).timeLimitSeconds(5)
+                .nemesis("partition").seed(1).build().run();
+        assertEquals(1, r.exitCode(), r.summary());
+        assertTrue(String.valueOf(r.results()).contains("durable vote: node"), String.valueOf(r.results()));
+    }
+
     @Test
     void everyCanaryHasAName() {
         for (SimOptions.Canary c : SimOptions.Canary.values()) {

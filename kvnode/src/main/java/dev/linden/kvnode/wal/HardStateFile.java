@@ -16,8 +16,8 @@ import java.util.zip.CRC32C;
  *   +-------+---------------+-------+-------+
  * </pre>
  */
-final class HardStateFile {
-    static final String NAME = "hardstate";
+public final class HardStateFile {
+    public static final String NAME = "hardstate";
     static final String TMP_NAME = "hardstate.tmp";
     private static final int MAGIC = 0x4C4E4853; // "LNHS"
     private static final int BYTES = 20;
@@ -33,15 +33,31 @@ final class HardStateFile {
             f.read(0, b);
         }
         b.flip();
-        if (b.remaining() != BYTES || b.getInt(0) != MAGIC) {
-            throw new IOException("hard state file is corrupted (bad size or magic)");
+        byte[] bytes = new byte[b.remaining()];
+        b.get(bytes);
+        String problem = problem(bytes);
+        if (problem != null) {
+            throw new IOException("hard state file is corrupted (" + problem + ")");
+        }
+        return decode(bytes);
+    }
+
+    /** The hard state these bytes hold, or null if they are not a valid hard-state file. */
+    public static HardState decode(byte[] bytes) {
+        if (problem(bytes) != null) {
+            return null;
+        }
+        ByteBuffer b = ByteBuffer.wrap(bytes);
+        return new HardState(b.getLong(4), b.getInt(12));
+    }
+
+    private static String problem(byte[] bytes) {
+        if (bytes.length != BYTES || ByteBuffer.wrap(bytes).getInt(0) != MAGIC) {
+            return "bad size or magic";
         }
         CRC32C crc = new CRC32C();
-        crc.update(b.array(), 0, 16);
-        if ((int) crc.getValue() != b.getInt(16)) {
-            throw new IOException("hard state file is corrupted (checksum mismatch)");
-        }
-        return new HardState(b.getLong(4), b.getInt(12));
+        crc.update(bytes, 0, 16);
+        return (int) crc.getValue() != ByteBuffer.wrap(bytes).getInt(16) ? "checksum mismatch" : null;
     }
 
     static void save(Vfs vfs, HardState hs) throws IOException {
