@@ -142,7 +142,7 @@ final class LocalNemesis implements Nemesis {
         for (int id : targets) {
             long free = Files.getFileStore(c.dataDir(id)).getUsableSpace();
             if (free > 0) {
-                c.command("fallocate", "-l", String.valueOf(free), filler(id).toString());
+                Commands.run("fallocate", "-l", String.valueOf(free), filler(id).toString());
             }
             c.diskFull.add(id);
             filled.put(String.valueOf(id), Checks.ordered("bytes-filled", free,
@@ -172,17 +172,13 @@ final class LocalNemesis implements Nemesis {
     }
 
     private Object startClock(List<Integer> targets, long offsetMillis, long driftPpm) throws IOException {
-        if (!c.clocksMovable()) {
-            return FaultOps.noEffect(Files.isReadable(LocalTestCluster.LIBFAKETIME) ? "the nodes were started without libfaketime"
-                    : "clock faults on local c.processes need libfaketime (apt-get install faketime)");
+        if (!c.clocks.movable()) {
+            return FaultOps.noEffect(FakeClocks.whyNotMovable());
         }
         Map<String, Object> moved = new LinkedHashMap<>();
         double rate = Math.max(0.5, Math.min(2.0, 1 + driftPpm / 1e6));
         for (int id : targets) {
-            long[] off = c.clockOffsetMillis.computeIfAbsent(id, k -> new long[1]);
-            off[0] += offsetMillis;
-            c.clockRate.put(id, rate);
-            c.writeClock(id);
+            c.clocks.move(id, offsetMillis, rate);
             clockFaulted.add(id);
             moved.put(String.valueOf(id), offsetMillis);
         }
@@ -196,8 +192,7 @@ final class LocalNemesis implements Nemesis {
         }
         List<Integer> reset = new ArrayList<>(clockFaulted);
         for (int id : reset) {
-            c.clockRate.put(id, 1.0); // a stepped clock stays stepped; its rate is normal again
-            c.writeClock(id);
+            c.clocks.normalRate(id);
         }
         clockFaulted.clear();
         return FaultOps.effect("clock rates back to normal (offsets kept)", "nodes", reset);

@@ -4,20 +4,14 @@ import dev.linden.cli.LocalCluster;
 import dev.linden.cli.Main;
 import dev.linden.harness.Cluster;
 import dev.linden.harness.Scheduler;
-import dev.linden.kvnode.client.IndeterminateException;
 import dev.linden.kvnode.client.KvClient;
-import dev.linden.kvnode.client.RequestFailedException;
-import dev.linden.kvnode.kv.KvResult;
 import dev.linden.kvnode.net.Wire;
 import dev.linden.nemesis.Nemesis;
 import dev.linden.workloads.Client;
-import dev.linden.workloads.Completion;
 import dev.linden.workloads.HistoryOp;
-import dev.linden.workloads.KvRequest;
 import dev.linden.workloads.Workload;
 import dev.linden.workloads.check.CheckOutcome;
 import dev.linden.workloads.check.Validity;
-import dev.linden.workloads.gen.Op;
 import io.netty.channel.nio.NioEventLoopGroup;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -37,7 +31,6 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
@@ -71,11 +64,6 @@ public final class LocalTestCluster implements Cluster {
         }
     }
 
-    /** Debian's libfaketime: each node's clock (wall and monotonic) is moved through a control file. */
-    static final Path LIBFAKETIME = Path.of("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1");
-    /** Per node: the clock offset in ms and the rate the control file holds. */
-    final Map<Integer, long[]> clockOffsetMillis = new ConcurrentHashMap<>();
-    final Map<Integer, Double> clockRate = new ConcurrentHashMap<>();
     /** Size of each node's data dir mount when disk faults are on (root): a tmpfs that can be filled. */
     static final String DATA_MOUNT_SIZE = "192m";
     final List<Path> mounts = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -94,6 +82,8 @@ public final class LocalTestCluster implements Cluster {
     final SplittableRandom random;
     final WallScheduler scheduler = new WallScheduler();
     private final Path root;
+    /** The nodes' clocks, under libfaketime when clock faults are asked for. */
+    final FakeClocks clocks;
     private final String clusterId;
     private final Map<Integer, Integer> peerPort = new TreeMap<>();
     private final Map<Integer, Integer> clientPort = new TreeMap<>();
@@ -126,6 +116,7 @@ public final class LocalTestCluster implements Cluster {
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
+        this.clocks = new FakeClocks(root, options.clockFaults());
         this.hook = new Thread(() -> {
             killAll();
             unmountAll();
@@ -207,7 +198,7 @@ public final class LocalTestCluster implements Cluster {
                 for (int id : nodes()) {
                     // A size-limited tmpfs per data dir, so the nemesis can fill a node's disk.
                     Files.createDirectories(dataDir(id));
-                    command("mount", "-t", "tmpfs", "-o", "size=" + DATA_MOUNT_SIZE, "tmpfs", dataDir(id).toString());
+                    Commands.run("mount", "-t", "tmpfs", "-o", "size=" + DATA_MOUNT_SIZE, "tmpfs", dataDir(id).toString());
                     mounts.add(dataDir(id));
                 }
             }
@@ -284,38 +275,11 @@ public final class LocalTestCluster implements Cluster {
         }
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("stdout.log").toFile()));
-        if (clocksMovable()) {
-            // The node's clocks, wall and monotonic (so its timers too), follow its control file.
-            if (!Files.exists(clockFile(id))) {
-                writeClock(id);
-            }
-            pb.environment().put("LD_PRELOAD", LIBFAKETIME.toString());
-            pb.environment().put("FAKETIME_TIMESTAMP_FILE", clockFile(id).toString());
-            pb.environment().put("FAKETIME_CACHE_DURATION", "1");
-        }
+        clocks.configure(id, pb);
         Process p = pb.start();
         started++;
         processes.put(id, p);
         p.onExit().thenAccept(done -> exited(id, done));
-    }
-
-    boolean clocksMovable() {
-        return options.clockFaults() && Files.isReadable(LIBFAKETIME);
-    }
-
-    private Path clockFile(int id) {
-        return root.resolve("clock-n" + id + ".rc");
-    }
-
-    /** Writes node {@code id}'s libfaketime control file: "+S.sss xRATE" (read within a second). */
-    void writeClock(int id) throws IOException {
-        long offset = clockOffsetMillis.computeIfAbsent(id, k -> new long[1])[0];
-        double rate = clockRate.getOrDefault(id, 1.0);
-        String spec = String.format(java.util.Locale.ROOT, "%+.3f", offset / 1000.0)
-                + (rate == 1.0 ? "" : String.format(java.util.Locale.ROOT, " x%.6f", rate));
-        Path tmp = clockFile(id).resolveSibling(clockFile(id).getFileName() + ".tmp");
-        Files.writeString(tmp, spec + "\n");
-        Files.move(tmp, clockFile(id), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     private int proxyPort(int low, int high) {
@@ -446,49 +410,7 @@ public final class LocalTestCluster implements Cluster {
         Map<Integer, InetSocketAddress> endpoints = clientEndpoints();
         KvClient kv = new KvClient(endpoints, new KvClient.Options(1_000, 5_000, 4), group);
         clients.add(kv);
-        return new Client() {
-            @Override
-            public void invoke(Op op, Consumer<Completion> done) {
-                KvRequest r = workload.request(op);
-                CompletableFuture<KvResult> f = switch (r.kind()) {
-                    case GET -> kv.get(r.key());
-                    case PUT -> kv.put(r.key(), r.value());
-                    case APPEND -> kv.append(r.key(), r.value());
-                    case CAS -> kv.cas(r.key(), r.expected(), r.value());
-                };
-                f.whenComplete((res, err) -> {
-                    Completion c = completion(workload, op, r, res, err);
-                    scheduler.schedule(0, () -> done.accept(c));
-                });
-            }
-
-            @Override
-            public void close() {
-                kv.close();
-            }
-        };
-    }
-
-    private static Completion completion(Workload w, Op op, KvRequest r, KvResult res, Throwable err) {
-        Throwable e = err instanceof java.util.concurrent.CompletionException && err.getCause() != null ? err.getCause() : err;
-        if (e instanceof RequestFailedException) {
-            return Completion.fail(String.valueOf(e.getMessage()));
-        }
-        if (e != null) {
-            return Completion.info(e instanceof IndeterminateException ? "indeterminate: " + e.getMessage() : String.valueOf(e));
-        }
-        switch (res.status()) {
-            case OK:
-                try {
-                    return Completion.ok(w.okValue(op, res.value()));
-                } catch (IllegalArgumentException bad) {
-                    return Completion.ok(res.value()); // what no client wrote: for the checks to judge
-                }
-            case CAS_MISMATCH:
-                return Completion.fail("cas-mismatch");
-            default:
-                return Completion.info(res.status().name().toLowerCase());
-        }
+        return new LocalClient(kv, workload, scheduler);
     }
 
     @Override
@@ -607,7 +529,7 @@ public final class LocalTestCluster implements Cluster {
     private void unmountAll() {
         for (Path m : mounts) {
             try {
-                command("umount", "-l", m.toString());
+                Commands.run("umount", "-l", m.toString());
             } catch (IOException e) {
                 // already unmounted
             }
@@ -615,23 +537,6 @@ public final class LocalTestCluster implements Cluster {
         mounts.clear();
     }
 
-    static String command(String... cmd) throws IOException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        try {
-            if (!p.waitFor(20, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new IOException(String.join(" ", cmd) + ": timed out");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted", e);
-        }
-        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        if (p.exitValue() != 0) {
-            throw new IOException(String.join(" ", cmd) + " failed: " + out.strip());
-        }
-        return out;
-    }
 
     private void deleteRoot() {
         try (Stream<Path> walk = Files.walk(root)) {

@@ -1,10 +1,8 @@
 package dev.linden.cli.local;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One network namespace per node, as Jepsen partitions real machines ({@code --net netns}, root only):
@@ -98,7 +96,7 @@ final class Netns implements AutoCloseable {
     long droppedPackets() throws IOException {
         long total = 0;
         for (int i = 1; i <= nodes; i++) {
-            String out = output("ip", "netns", "exec", ns(i), "iptables", "-L", "INPUT", "-v", "-n", "-x");
+            String out = Commands.run("ip", "netns", "exec", ns(i), "iptables", "-L", "INPUT", "-v", "-n", "-x");
             for (String line : out.split("\n")) {
                 String[] f = line.trim().split("\\s+");
                 if (f.length > 3 && f[2].equals("DROP")) {
@@ -136,24 +134,6 @@ final class Netns implements AutoCloseable {
     }
 
     private static void run(String... cmd) throws IOException {
-        output(cmd);
-    }
-
-    private static String output(String... cmd) throws IOException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        try {
-            if (!p.waitFor(10, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new IOException(String.join(" ", cmd) + ": timed out");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted", e);
-        }
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (p.exitValue() != 0) {
-            throw new IOException(String.join(" ", cmd) + " failed: " + out.strip());
-        }
-        return out;
+        Commands.run(cmd);
     }
 }
