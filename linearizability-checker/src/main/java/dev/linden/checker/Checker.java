@@ -190,7 +190,7 @@ public final class Checker {
                                   long deadline, long memoryBytes) {
         long[] cuts = ops.stream().filter(o -> !o.indeterminate()).mapToLong(Operation::returnTime).sorted().distinct()
                 .toArray();
-        long steps = searchSteps;
+        long probeSteps = 0;
         int lo = 0;
         Search shortest = null; // the probe at cuts[hi], once hi has moved
         int hi = cuts.length - 1; // cut at the last completion = the whole history, known not linearizable
@@ -199,7 +199,7 @@ public final class Checker {
             Truncated t = truncate(model, ops, cuts[mid]);
             Search probe = new Search(model, t.ops, pruners.forCut(t.ops, t.originalId), deadline, memoryBytes);
             Search.Outcome o = probe.run();
-            steps += probe.steps;
+            probeSteps += probe.steps;
             if (o == Search.Outcome.NOT_LINEARIZABLE) {
                 hi = mid;
                 shortest = probe;
@@ -221,8 +221,9 @@ public final class Checker {
         // Bounded: without the culprit's own constraint this search can be as hard as the unpruned one.
         long refineDeadline = Math.min(deadline, System.nanoTime() + REFINE_BUDGET_NANOS);
         Search s = new Search(model, t.ops, model.pruner(others), refineDeadline, memoryBytes);
-        s.limitSteps(Math.max(REFINE_MIN_STEPS, REFINE_STEPS_PER_STEP * steps));
+        s.limitSteps(Math.max(REFINE_MIN_STEPS, REFINE_STEPS_PER_STEP * (searchSteps + probeSteps)));
         Search.Outcome relaxed = s.run();
+        long refineSteps = probeSteps + s.steps; // every search this explanation ran
         boolean partial = false;
         if (relaxed != Search.Outcome.NOT_LINEARIZABLE) {
             if (relaxed == Search.Outcome.LINEARIZABLE || culprit == null) {
@@ -240,8 +241,7 @@ public final class Checker {
             prefix[i] = t.originalId[s.bestPrefix[i]];
         }
         int blocking = s.blockingOp >= 0 && !partial ? s.blockingOp : (culprit == null ? -1 : culprit.id());
-        return new Refined(prefix, s.bestState, blocking < 0 ? -1 : t.originalId[blocking],
-                steps - searchSteps + (s == shortest ? 0 : s.steps));
+        return new Refined(prefix, s.bestState, blocking < 0 ? -1 : t.originalId[blocking], refineSteps);
     }
 
     record Truncated(List<Operation> ops, int[] originalId) {}
