@@ -109,6 +109,15 @@ class ReliabilityTest {
         return k.await(k.put(key, value)).status().name();
     }
 
+    /** A put whose failure shows the nodes' last log lines (a cluster that stopped serving says why). */
+    private static String put(LocalCluster c, KvClient k, String key, String value) {
+        try {
+            return put(k, key, value);
+        } catch (RuntimeException e) {
+            throw new AssertionError(e.getMessage() + logs(c), e);
+        }
+    }
+
     // ------------------------------------------------------------------ finding 1
 
     @Test
@@ -161,7 +170,7 @@ class ReliabilityTest {
         assertEquals(leader, leader(c, k), "the leader stayed the same");
         // Without the other follower, writes commit only with the repaired one.
         c.stopNode(other, 10_000);
-        assertEquals("OK", put(k, "after-cut", "1"));
+        assertEquals("OK", put(c, k, "after-cut", "1"));
         String leaderLog = String.join("\n", c.lastLogLines(leader, 200));
         assertTrue(leaderLog.contains("lost log it had acknowledged"), leaderLog);
 
@@ -178,7 +187,7 @@ class ReliabilityTest {
         await().atMost(Duration.ofSeconds(30)).until(() -> c.status(k, f).map(s -> s.appliedIndex() >= commit)
                 .orElse(false));
         c.stopNode(other, 10_000);
-        assertEquals("OK", put(k, "after-wipe", "1"));
+        assertEquals("OK", put(c, k, "after-wipe", "1"));
     }
 
     /** Starts node {@code id} of {@code c} with its cluster id and the given initial cluster state. */
