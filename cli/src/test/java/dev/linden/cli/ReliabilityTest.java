@@ -177,6 +177,12 @@ class ReliabilityTest {
         // An operator forces a wiped follower back as new: started as the layout says (existing) it refuses;
         // told the cluster is new for this one start, it catches up from the same leader too.
         c.startNode(other, true, JVM);
+        // The write after the cut is on the leader and f only: other must hold it before f's copy is wiped,
+        // or other and the emptied f (forced back as new, it votes with no log) could elect a leader
+        // without it (the leader's invariant then stops it: a committed entry would be truncated).
+        long afterCut = c.status(k).get(leader).commitIndex();
+        await().atMost(Duration.ofSeconds(30)).until(() -> c.status(k, other).map(s -> s.appliedIndex() >= afterCut)
+                .orElse(false));
         c.stopNode(f, 10_000);
         deleteTree(c.nodeDir(f));
         Process refused = c.startNode(f, true, JVM);

@@ -140,11 +140,12 @@ final class LocalNemesis implements Nemesis {
         }
         Map<String, Object> filled = new LinkedHashMap<>();
         for (int id : targets) {
+            // Marked first: the node may fail on the full disk (and exit, by design) before fallocate returns.
+            c.diskFull.add(id);
             long free = Files.getFileStore(c.dataDir(id)).getUsableSpace();
             if (free > 0) {
                 Commands.run("fallocate", "-l", String.valueOf(free), filler(id).toString());
             }
-            c.diskFull.add(id);
             filled.put(String.valueOf(id), Checks.ordered("bytes-filled", free,
                     "bytes-free-now", Files.getFileStore(c.dataDir(id)).getUsableSpace()));
         }
