@@ -27,7 +27,8 @@ import picocli.CommandLine.Option;
 /**
  * {@code ./linden node}: runs one kvnode process until SIGTERM. Exit codes: 0 clean shutdown, 2 the
  * configuration, the data dir (in use, foreign, empty for an existing cluster) or the WAL is unusable (the
- * message says why and what to do), 70 a stage or the storage failed.
+ * message says why and what to do), 70 a stage failed, 74 a write could not be made durable (disk full or
+ * failing; what was durable is intact and the node recovers from it once restarted with room).
  */
 @Command(name = "node", mixinStandardHelpOptions = true, description = "Run one Linden KV node process.")
 public final class NodeCommand implements Callable<Integer> {
@@ -186,9 +187,25 @@ public final class NodeCommand implements Callable<Integer> {
             watch.start();
         }
         Throwable fatal = server.awaitFatal();
-        log.severe("node " + id + " stopping after a fatal error: " + fatal);
-        Runtime.getRuntime().halt(70);
-        return 70;
+        int code = storageFailure(fatal) ? EXIT_STORAGE_FAILED : EXIT_FATAL;
+        log.severe("node " + id + " stopping after a fatal error (exit " + code + "): " + fatal);
+        Runtime.getRuntime().halt(code);
+        return code;
+    }
+
+    /** Exit code after a stage failed (a bug or an invariant violated). */
+    public static final int EXIT_FATAL = 70;
+    /** Exit code after a write could not be made durable (a full or failing disk): the data dir is intact. */
+    public static final int EXIT_STORAGE_FAILED = 74;
+
+    /** Whether a fatal error came from storage: an I/O failure anywhere in its chain of causes. */
+    static boolean storageFailure(Throwable fatal) {
+        for (Throwable t = fatal; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof IOException || t instanceof java.io.UncheckedIOException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Flags first, then the properties file; throws IllegalArgumentException saying what is wrong. */

@@ -141,7 +141,10 @@ final class LocalNemesis implements Nemesis {
         Map<String, Object> filled = new LinkedHashMap<>();
         for (int id : targets) {
             // Marked first: the node may fail on the full disk (and exit, by design) before fallocate returns.
-            c.diskFull.add(id);
+            synchronized (c.diskLock) {
+                c.diskFull.add(id);
+                c.fullSinceLaunch.add(id);
+            }
             long free = Files.getFileStore(c.dataDir(id)).getUsableSpace();
             if (free > 0) {
                 Commands.run("fallocate", "-l", String.valueOf(free), filler(id).toString());
@@ -161,9 +164,12 @@ final class LocalNemesis implements Nemesis {
         for (int id : freed) {
             Files.deleteIfExists(filler(id));
         }
-        c.diskFull.clear();
-        List<Integer> died = new ArrayList<>(new java.util.TreeSet<>(c.diedOfFullDisk));
-        c.diedOfFullDisk.clear();
+        List<Integer> died;
+        synchronized (c.diskLock) {
+            c.diskFull.clear();
+            died = new ArrayList<>(new java.util.TreeSet<>(c.diedOfFullDisk));
+            c.diedOfFullDisk.clear();
+        }
         for (int id : died) {
             if (!c.alive(id) && !c.refused.contains(id) && !c.killedByNemesis.contains(id)) {
                 c.launch(id);

@@ -2,6 +2,7 @@ package dev.linden.cli.local;
 
 import dev.linden.cli.LocalCluster;
 import dev.linden.cli.Main;
+import dev.linden.cli.NodeCommand;
 import dev.linden.harness.Cluster;
 import dev.linden.harness.Scheduler;
 import dev.linden.kvnode.client.KvClient;
@@ -67,9 +68,16 @@ public final class LocalTestCluster implements Cluster {
     /** Size of each node's data dir mount when disk faults are on (root): a tmpfs that can be filled. */
     static final String DATA_MOUNT_SIZE = "192m";
     final List<Path> mounts = new java.util.concurrent.CopyOnWriteArrayList<>();
-    /** Nodes whose disk is full now, and those that died of it (restarted when the disk has room again). */
+    /**
+     * Nodes whose disk is full now, those whose disk was full at some time since they were last started, and
+     * those that died of it (restarted when the disk has room again). A node notices a full disk and exits
+     * some time before the harness sees the exit, so the disk may have been emptied in between: such a death
+     * is still the full disk's. All three change under {@link #diskLock}.
+     */
     final Set<Integer> diskFull = ConcurrentHashMap.newKeySet();
+    final Set<Integer> fullSinceLaunch = ConcurrentHashMap.newKeySet();
     final Set<Integer> diedOfFullDisk = ConcurrentHashMap.newKeySet();
+    final Object diskLock = new Object();
 
     /** Ports inside each node's namespace (each has its own address). */
     private static final int NETNS_PEER_PORT = 7000;
@@ -250,6 +258,11 @@ public final class LocalTestCluster implements Cluster {
     }
 
     void launch(int id) throws IOException {
+        synchronized (diskLock) {
+            if (!diskFull.contains(id)) {
+                fullSinceLaunch.remove(id);
+            }
+        }
         Path dir = dataDir(id);
         Files.createDirectories(dir);
         StringBuilder peers = new StringBuilder();
@@ -298,12 +311,27 @@ public final class LocalTestCluster implements Cluster {
             refused.add(id); // refused its corrupted or wiped data dir, as it must
             return;
         }
-        if (diskFull.contains(id)) {
-            diedOfFullDisk.add(id); // stopped on a storage failure rather than lose writes; restarted with room
-            return;
+        synchronized (diskLock) {
+            if (code == NodeCommand.EXIT_STORAGE_FAILED && fullSinceLaunch.contains(id)) {
+                // Stopped on a storage failure rather than lose writes; restarted once the disk has room.
+                if (diskFull.contains(id)) {
+                    diedOfFullDisk.add(id);
+                } else {
+                    relaunchAfterFullDisk(id);
+                }
+                return;
+            }
         }
         unexpectedExits.add("node " + id + " (pid " + p.pid() + ") exited by itself with code " + code + "; last log: "
                 + lastLines(id, 5));
+    }
+
+    private void relaunchAfterFullDisk(int id) {
+        try {
+            launch(id);
+        } catch (IOException e) {
+            unexpectedExits.add("node " + id + " stopped on a full disk and could not be restarted: " + e.getMessage());
+        }
     }
 
     String lastLines(int id, int count) {
