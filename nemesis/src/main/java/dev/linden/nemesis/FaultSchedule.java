@@ -10,7 +10,9 @@ import java.util.Set;
 /**
  * A random mix of faults as a pure generator on the nemesis process: a fault of a random kind starts,
  * holds for a random window, and stops (faults that undo themselves, such as {@code bitflip}, are one
- * operation). At most {@link Options#maxConcurrent} are active at once, never two of one kind; at most
+ * operation). Kinds are dealt from a shuffled deck: each kind asked for starts once before any starts a
+ * second time, so a short run still sees every fault it names (a kind that is busy when drawn stays in
+ * the deck; one that can no longer start, such as a second data-destroying fault, leaves it). At most {@link Options#maxConcurrent} are active at once, never two of one kind; at most
  * one data-destroying fault per run, and only with three nodes or more. With a recovery window, faults
  * never overlap and none starts until the window has passed since the last one stopped (so a cluster
  * hit by kill, partition and pause in turn always gets time to recover between them).
@@ -59,38 +61,49 @@ public final class FaultSchedule implements Generator {
     private record Active(FaultKind kind, long stopAtNanos, Op stop) {}
 
     private final Options options;
-    private final List<FaultKind> kinds;
+    /** The kinds still to deal in this round, in enum order (the same seed deals the same kinds). */
+    private final List<FaultKind> deck;
     private final long nextStartNanos; // Long.MIN_VALUE: not yet asked
     private final List<Active> active;
     private final boolean destroyedData;
 
     public FaultSchedule(Options options) {
-        this(options, Long.MIN_VALUE, List.of(), false);
+        this(options, List.of(), Long.MIN_VALUE, List.of(), false);
     }
 
-    private FaultSchedule(Options options, long nextStartNanos, List<Active> active, boolean destroyedData) {
+    private FaultSchedule(Options options, List<FaultKind> deck, long nextStartNanos, List<Active> active,
+                          boolean destroyedData) {
         this.options = options;
-        List<FaultKind> ks = new ArrayList<>();
-        for (FaultKind k : FaultKind.values()) { // enum order: the same seed picks the same kinds
-            if (options.kinds().contains(k)) {
-                ks.add(k);
-            }
-        }
-        this.kinds = ks;
+        this.deck = List.copyOf(deck);
         this.nextStartNanos = nextStartNanos;
         this.active = List.copyOf(active);
         this.destroyedData = destroyedData;
     }
 
+    /** Kinds that can still start in this run, in enum order. */
+    private List<FaultKind> startable(boolean destroyed) {
+        List<FaultKind> ks = new ArrayList<>();
+        for (FaultKind k : FaultKind.values()) {
+            if (options.kinds().contains(k) && !(k.destroysData() && (destroyed || options.nodes() < 3))) {
+                ks.add(k);
+            }
+        }
+        return ks;
+    }
+
+    private FaultSchedule with(List<FaultKind> deck, long nextStartNanos, List<Active> active, boolean destroyed) {
+        return new FaultSchedule(options, deck, nextStartNanos, active, destroyed);
+    }
+
     @Override
     public Step next(Context ctx) {
-        if (kinds.isEmpty()) {
+        if (options.kinds().isEmpty()) {
             return EXHAUSTED;
         }
         long now = ctx.timeNanos();
         if (nextStartNanos == Long.MIN_VALUE) {
             long first = now + (200 + ctx.random().nextInt(800)) * MS;
-            return new FaultSchedule(options, first, active, destroyedData).next(ctx);
+            return with(deck, first, active, destroyedData).next(ctx);
         }
         if (!ctx.freeProcesses().contains(Context.NEMESIS)) {
             return new Pending(this, Long.MAX_VALUE);
@@ -107,22 +120,32 @@ public final class FaultSchedule implements Generator {
             rest.remove(due);
             long next = options.recoveryMillis() > 0 ? Math.max(nextStartNanos, now + options.recoveryMillis() * MS)
                     : nextStartNanos;
-            return new Emit(at(due.stop, now), new FaultSchedule(options, next, rest, destroyedData));
+            return new Emit(at(due.stop, now), with(deck, next, rest, destroyedData));
         }
         long wake = due == null ? nextStartNanos : Math.min(due.stopAtNanos, nextStartNanos);
         if (now < nextStartNanos || active.size() >= options.maxConcurrent()) {
             return new Pending(this, active.size() >= options.maxConcurrent() ? due.stopAtNanos : wake);
         }
-        FaultKind kind = kinds.get(ctx.random().nextInt(kinds.size()));
+        List<FaultKind> round = deck.isEmpty() ? startable(destroyedData) : deck;
+        if (round.isEmpty()) {
+            return active.isEmpty() ? EXHAUSTED : new Pending(with(round, nextStartNanos, active, destroyedData),
+                    due.stopAtNanos);
+        }
+        FaultKind kind = round.get(ctx.random().nextInt(round.size()));
         long gap = (long) ((0.14 + ctx.random().nextDouble() * 1.72) * options.meanGapMillis()) * MS;
         boolean busy = false;
         for (Active a : active) {
             busy |= a.kind == kind;
         }
-        if (busy || (kind.destroysData() && (destroyedData || options.nodes() < 3))) {
-            // Not this kind now: skip this slot (the schedule stays a function of the seed).
-            return new FaultSchedule(options, now + gap, active, destroyedData).next(ctx);
+        if (busy) {
+            // Not this kind now: skip this slot, the kind stays dealt-to-come (the schedule stays a function
+            // of the seed).
+            return with(round, now + gap, active, destroyedData).next(ctx);
         }
+        boolean destroyed = destroyedData || kind.destroysData();
+        List<FaultKind> rest = new ArrayList<>(round);
+        rest.remove(kind);
+        rest.retainAll(startable(destroyed));
         Op start = FaultOps.start(kind, ctx.random(), options.nodes());
         Op stop = FaultOps.stop(kind, start);
         List<Active> next = new ArrayList<>(active);
@@ -135,7 +158,7 @@ public final class FaultSchedule implements Generator {
         if (stop == null && options.recoveryMillis() > 0) {
             nextStart = Math.max(nextStart, now + options.recoveryMillis() * MS);
         }
-        return new Emit(at(start, now), new FaultSchedule(options, nextStart, next, destroyedData || kind.destroysData()));
+        return new Emit(at(start, now), with(rest, nextStart, next, destroyed));
     }
 
     private static Op at(Op template, long now) {

@@ -54,6 +54,24 @@ class FaultScheduleTest {
     }
 
     @Test
+    void everyKindAskedForStartsOnceBeforeAnyStartsTwice() {
+        EnumSet<FaultKind> kinds = EnumSet.of(FaultKind.PARTITION, FaultKind.CRASH, FaultKind.PAUSE, FaultKind.CLOCK);
+        for (long seed = 1; seed <= 50; seed++) {
+            List<String> starts = new ArrayList<>();
+            for (Op op : run(FaultSchedule.Options.defaults(kinds, 3).withIntensity(2), seed, 20_000)) {
+                if (STOPS.containsKey(op.f())) {
+                    starts.add(op.f());
+                }
+            }
+            assertTrue(starts.size() >= 8, "seed " + seed + ": " + starts);
+            for (int round = 0; round + 4 <= starts.size(); round += 4) {
+                assertEquals(Set.of("start-partition", "kill", "pause", "start-clock"),
+                        Set.copyOf(starts.subList(round, round + 4)), "seed " + seed + ", round " + round + ": " + starts);
+            }
+        }
+    }
+
+    @Test
     void aRecoveryWindowFollowsEveryFault() {
         FaultSchedule.Options o = FaultSchedule.Options.defaults(EnumSet.of(FaultKind.PARTITION, FaultKind.CRASH,
                 FaultKind.PAUSE), 3).withRecoveryMillis(3_000);
