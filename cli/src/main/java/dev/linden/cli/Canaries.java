@@ -46,6 +46,9 @@ final class Canaries {
         List<Hunt> h = new ArrayList<>();
         h.add(new Hunt(SimOptions.Canary.UNSAFE_READS, "kv", "partition,pause,kill", 3, 1, 8, 2));
         h.add(new Hunt(SimOptions.Canary.FSYNC_LIES, "kv", "all", 3, 1, 5, 5));
+        // Caught since directory entries are volatile until the directory is synced: a crash can then lose
+        // a renamed hard state or a new segment, which the durable-vote and durability monitors see.
+        h.add(new Hunt(SimOptions.Canary.NO_DIR_SYNC, "kv", "kill", 3, 3, 5, 3));
         h.add(new Hunt(SimOptions.Canary.EMPTY_REJOIN, "kv", "disk-loss,kill,partition", 3, 5, 5, 5));
         h.add(new Hunt(SimOptions.Canary.NO_DEDUP, "list-append", "loss,kill,partition,pause", 3, 2, 5, 3));
         h.add(new Hunt(SimOptions.Canary.VOTE_WITHOUT_LOG_CHECK, "kv", "partition,kill", 3, 2, 5, 3));

@@ -48,6 +48,10 @@ final class SafetyMonitor implements RaftNode.NodeListener {
             sim.violation("node " + nodeId + " commit index moved back from " + prevCommit + " to " + s.commitIndex());
         }
         commitSeen.put(nodeId, s.commitIndex());
+        if (s.commitIndex() > prevCommit) {
+            sim.durability().committed(nodeId, sim.node(nodeId).raft.core(), prevCommit, s.commitIndex(),
+                    s.role() == Role.LEADER);
+        }
         if (s.role() != Role.LEADER && lastRole.put(nodeId, s.role()) != s.role()) {
             sim.log(nodeId, s.role().toString().toLowerCase() + " in term " + s.term()
                     + (s.leaderId() > 0 ? ", leader " + s.leaderId() : ""));

@@ -18,8 +18,13 @@ import java.util.function.Consumer;
  * simulated latency and makes durable what was written before it started. A crash keeps the durable
  * image plus a random prefix of the volatile writes, the last of which may be torn (cut short, its tail
  * garbled). Faults: disk full (writes fail), read errors, a flipped bit in synced data, and, for the
- * broken-variant tests only, an fsync that lies. Directory operations are durable at once (a stated
- * simplification of the model).
+ * broken-variant tests only, an fsync that lies or a directory sync that does nothing.
+ *
+ * <p>The directory is modelled as POSIX promises it, not as ext4 happens to behave: creating, renaming
+ * and deleting a file change only the volatile directory until {@link #syncDirectory()}. A crash keeps
+ * the durable directory plus a random prefix of the directory operations since (a journal commits them
+ * in order), so a file created and fsynced but never entered durably in its directory vanishes, a
+ * renamed file may reappear under its old name, and a deleted one may come back.
  */
 final class SimDisk implements Vfs {
     private final SimLoop loop;
@@ -27,7 +32,14 @@ final class SimDisk implements Vfs {
     private final SplittableRandom random;
     private final long fsyncMinNanos;
     private final long fsyncMaxNanos;
+    /** The directory as the running process sees it. */
     private final TreeMap<String, FileData> files = new TreeMap<>();
+    /** The directory as it would be found after a crash, and the operations since (in order). */
+    private final TreeMap<String, FileData> durableDir = new TreeMap<>();
+    private final List<DirOp> pendingDir = new ArrayList<>();
+    /** Broken variant: {@link #syncDirectory()} does nothing (directory changes stay volatile). */
+    final boolean dirSyncSkipped;
+    long dirSyncs;
     /** Incremented on crash: syncs started before it never complete. */
     private long incarnation;
     boolean full;
@@ -78,6 +90,22 @@ final class SimDisk implements Vfs {
         }
     }
 
+    /** A directory operation not yet durable: a create (from null), delete (to null) or rename. */
+    private record DirOp(String from, String to, FileData created) {
+        void applyTo(TreeMap<String, FileData> dir) {
+            if (created != null) {
+                dir.put(to, created);
+            } else if (to == null) {
+                dir.remove(from);
+            } else {
+                FileData d = dir.remove(from);
+                if (d != null) {
+                    dir.put(to, d);
+                }
+            }
+        }
+    }
+
     private static final class FileData {
         Image durable = new Image();
         Image current = new Image();
@@ -85,9 +113,12 @@ final class SimDisk implements Vfs {
         final List<Object[]> pending = new ArrayList<>();
     }
 
-    /** What of file {@code name} is durable (survives a crash), or null if no such file (the monitors' view). */
+    /**
+     * What of file {@code name} is durable (would be found after a crash: its entry in the durable directory,
+     * its durable bytes), or null if no such file would be found (the monitors' view).
+     */
     byte[] durableBytes(String name) {
-        FileData d = files.get(name);
+        FileData d = durableDir.get(name);
         return d == null ? null : Arrays.copyOf(d.durable.buf, d.durable.len);
     }
 
@@ -101,7 +132,9 @@ final class SimDisk implements Vfs {
         }
     }
 
-    SimDisk(SimLoop loop, int nodeId, SplittableRandom random, long fsyncMinNanos, long fsyncMaxNanos, boolean fsyncLies) {
+    SimDisk(SimLoop loop, int nodeId, SplittableRandom random, long fsyncMinNanos, long fsyncMaxNanos, boolean fsyncLies,
+            boolean dirSyncSkipped) {
+        this.dirSyncSkipped = dirSyncSkipped;
         this.loop = loop;
         this.nodeId = nodeId;
         this.random = random;
@@ -132,6 +165,7 @@ final class SimDisk implements Vfs {
             }
             d = new FileData();
             files.put(name, d);
+            pendingDir.add(new DirOp(null, name, d));
         }
         return new SimFile(d, incarnation);
     }
@@ -143,26 +177,50 @@ final class SimDisk implements Vfs {
             throw new IOException("no such file: " + from);
         }
         files.put(to, d);
+        pendingDir.add(new DirOp(from, to, null));
     }
 
     @Override
     public void delete(String name) {
-        files.remove(name);
+        if (files.remove(name) != null) {
+            pendingDir.add(new DirOp(name, null, null));
+        }
     }
 
     @Override
     public void syncDirectory() {
-        // Directory operations are durable at once in this model.
+        dirSyncs++;
+        if (dirSyncSkipped) {
+            return;
+        }
+        // Synchronous, as the production code's FileChannel.force on the directory is.
+        for (DirOp op : pendingDir) {
+            op.applyTo(durableDir);
+        }
+        pendingDir.clear();
+    }
+
+    /** Directory operations not yet durable (for tests and evidence). */
+    int pendingDirectoryOps() {
+        return pendingDir.size();
     }
 
     /**
      * The process died: keep a random prefix of the unsynced writes, maybe tearing the last one. Returns
-     * {unsynced writes lost, writes torn} (evidence for the nemesis).
+     * {unsynced writes and directory operations lost, writes torn} (evidence for the nemesis).
      */
     long[] crash() {
         incarnation++;
         long lost = 0;
         long tornCount = 0;
+        int keepDir = pendingDir.isEmpty() ? 0 : random.nextInt(pendingDir.size() + 1);
+        lost += pendingDir.size() - keepDir;
+        for (DirOp op : pendingDir.subList(0, keepDir)) {
+            op.applyTo(durableDir);
+        }
+        pendingDir.clear();
+        files.clear();
+        files.putAll(durableDir);
         for (FileData d : files.values()) {
             int keep = d.pending.isEmpty() ? 0 : random.nextInt(d.pending.size() + 1);
             lost += d.pending.size() - keep;
@@ -193,6 +251,8 @@ final class SimDisk implements Vfs {
         int n = files.size();
         incarnation++;
         files.clear();
+        durableDir.clear();
+        pendingDir.clear();
         return n;
     }
 

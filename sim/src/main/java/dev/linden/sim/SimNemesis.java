@@ -458,6 +458,7 @@ final class SimNemesis implements Nemesis {
         SimNode n = sim.node(id);
         n.crash();
         int files = n.disk.wipe();
+        sim.durability().wiped(id);
         sim.wiped.add(id);
         sim.killedByNemesis.remove(id);
         n.start();

@@ -84,7 +84,7 @@ final class SimNode {
     }
 
     SimNode(int id, Simulation sim, SimLoop loop, SplittableRandom random, List<Integer> voters, NodeConfig nodeConfig,
-            boolean unsafeLocalReads, boolean fsyncLies, boolean preallocateWal) {
+            SimOptions options, boolean preallocateWal) {
         this.id = id;
         this.preallocateWal = preallocateWal;
         this.sim = sim;
@@ -92,8 +92,9 @@ final class SimNode {
         this.random = random;
         this.voters = voters;
         this.nodeConfig = nodeConfig;
-        this.unsafeLocalReads = unsafeLocalReads;
-        this.disk = new SimDisk(loop, id, random.split(), 300_000, 4_000_000, fsyncLies);
+        this.unsafeLocalReads = options.unsafeLocalReads();
+        this.disk = new SimDisk(loop, id, random.split(), 300_000, 4_000_000, options.fsyncLies(),
+                options.dirSyncSkipped());
         this.nodeAnchorNanos = random.nextLong(1_000_000_000_000L); // clocks start at different offsets
         this.driftPpm = random.nextLong(-200, 201);
     }
@@ -165,6 +166,13 @@ final class SimNode {
                     ? NodeIdentity.InitialClusterState.NEW : NodeIdentity.InitialClusterState.EXISTING;
             NodeIdentity.establish(disk, sim.clusterId(), id, voters, state);
             raft.start();
+            RaftNode started = raft;
+            // The core is built from the recovered log by the first task on the raft stage: check it then.
+            raftStage.execute(() -> {
+                if (raft == started && started.core() != null) {
+                    sim.durability().up(id, started.core());
+                }
+            });
             sim.log(id, "started (start " + starts + ")");
         } catch (IOException e) {
             up = false;
@@ -190,6 +198,7 @@ final class SimNode {
             t.handle.cancel();
         }
         timers.clear();
+        sim.durability().down(id, raft == null ? null : raft.core());
         long[] lost = disk.crash();
         inbound.clear();
         inboundFlushScheduled = false;
@@ -235,6 +244,7 @@ final class SimNode {
 
     private void sendRaft(Message m) {
         checkTermAndVoteDurable(m);
+        sim.durability().sending(id, raft == null ? null : raft.core(), m);
         sim.network().send(id, m.to(), () -> sim.node(m.to()).receiveRaft(m));
     }
 

@@ -15,6 +15,8 @@ public record SimOptions(Set<Canary> bugs) {
     public enum Canary {
         UNSAFE_READS("leaders answer reads from local state, without ReadIndex", null),
         FSYNC_LIES("fsync reports durability it does not provide", null),
+        NO_DIR_SYNC("directories are never synced: new segments, renamed hard state and snapshots may vanish in a "
+                + "crash", null),
         EMPTY_REJOIN("a node whose disk was replaced is forced back as a new voter", null),
         NO_DEDUP("the state machine runs retried commands again (no exactly-once sessions)", null),
         VOTE_WITHOUT_LOG_CHECK("votes are granted without checking the candidate's log", RaftConfig.Bug.VOTE_WITHOUT_LOG_CHECK),
@@ -75,6 +77,10 @@ public record SimOptions(Set<Canary> bugs) {
 
     public boolean fsyncLies() {
         return bugs.contains(Canary.FSYNC_LIES);
+    }
+
+    public boolean dirSyncSkipped() {
+        return bugs.contains(Canary.NO_DIR_SYNC);
     }
 
     public boolean forceEmptyRejoin() {

@@ -57,6 +57,7 @@ public final class Simulation implements Cluster {
     private final SimNetwork network;
     private final TreeMap<Integer, SimNode> nodes = new TreeMap<>();
     private final SafetyMonitor monitor = new SafetyMonitor(this);
+    private final DurabilityMonitor durability = new DurabilityMonitor(this);
     private final List<SimClient> clients = new ArrayList<>();
     private final SimNemesis nemesis;
     /** Nodes whose disk got a flipped bit: they may refuse to start, and stay down then. */
@@ -128,8 +129,7 @@ public final class Simulation implements Cluster {
                 .withSnapshotEveryEntries(50 + snapRandom.nextInt(500));
         boolean preallocateWal = snapRandom.nextBoolean();
         for (int id : ids) {
-            nodes.put(id, new SimNode(id, this, loop, root.split(), ids, nodeConfig, options.unsafeLocalReads(),
-                    options.fsyncLies(), preallocateWal));
+            nodes.put(id, new SimNode(id, this, loop, root.split(), ids, nodeConfig, options, preallocateWal));
             nodes.get(id).noDedup = options.noDedup();
             logs.put(id, new ArrayList<>());
         }
@@ -286,6 +286,13 @@ public final class Simulation implements Cluster {
         f.put("leader-changes", monitor.leaderChanges);
         f.put("snapshot-loads", monitor.snapshotLoads);
         f.put("max-applied-index", monitor.maxAppliedIndex);
+        f.put("restarts-checked-for-durability", durability.restartsChecked);
+        f.put("commits-checked-for-durability", durability.commitsChecked);
+        long dirSyncs = 0;
+        for (SimNode n : nodes.values()) {
+            dirSyncs += n.disk.dirSyncs;
+        }
+        f.put("directory-syncs", dirSyncs);
         f.put("messages-sent", network.sent);
         f.put("messages-dropped", network.dropped);
         if (!options.equals(SimOptions.defaults())) {
@@ -332,6 +339,10 @@ public final class Simulation implements Cluster {
 
     SimNetwork network() {
         return network;
+    }
+
+    DurabilityMonitor durability() {
+        return durability;
     }
 
     SafetyMonitor monitor() {
