@@ -62,6 +62,9 @@ final class Canaries {
         // Caught since kills can land inside an fsync (a crash point inside I/O); random kills never did.
         h.add(new Hunt(SimOptions.Canary.LEADER_COUNTS_UNDURABLE_SELF, "kv", "kill,partition", 3, 3, 5, 3));
         h.add(new Hunt(SimOptions.Canary.READ_INDEX_WITHOUT_QUORUM, "kv", "partition,pause", 3, 1, 8, 2));
+        // Caught by the liveness monitor: while a long partial partition leaves a majority connected, the
+        // node cut off in part keeps raising the term.
+        h.add(new Hunt(SimOptions.Canary.NO_PRE_VOTE, "kv", "long-partition", 3, 1, 5, 3));
         h.add(new Hunt(SimOptions.Canary.NO_TRUNCATE_ON_CONFLICT, "kv", "partition,kill", 3, 2, 5, 3));
         return h;
     }

@@ -34,7 +34,7 @@ final class TestOptions {
 
     @Option(names = {"--nemesis", "--faults"}, description = "faults: all, none, or a comma list of families "
             + "(partition, kill, pause, clock, disk, link) and faults (crash, clog, loss, duplicate, reorder, "
-            + "disk-full, bitflip, disk-loss); default all")
+            + "disk-full, fsync-stall, bitflip, disk-loss, long-partition); default all")
     String nemesis = "all";
 
     @Option(names = {"--time-limit", "--duration"}, description = "seconds of the main phase (default 30; simulated time in the simulator)")

@@ -521,6 +521,8 @@ final class Runner {
             case "stop-clock" -> activeFaults.remove("clock");
             case "start-disk-full" -> activeFaults.put("disk-full", String.valueOf(m.get("targets")));
             case "stop-disk-full" -> activeFaults.remove("disk-full");
+            case "start-fsync-stall" -> activeFaults.put("fsync-stall", String.valueOf(m.get("targets")));
+            case "stop-fsync-stall" -> activeFaults.remove("fsync-stall");
             case "start-link" -> activeFaults.put("link-" + m.get("behavior"), "on");
             case "stop-link" -> activeFaults.remove("link-" + m.get("behavior"));
             default -> {

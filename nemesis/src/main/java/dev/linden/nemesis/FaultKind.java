@@ -10,11 +10,17 @@ import java.util.Set;
 /**
  * The faults Linden injects, each a pair of operations (or one, for faults that undo themselves) in the
  * {@link FaultOps} vocabulary. Names are the ones {@code --nemesis} takes; families group them:
- * {@code partition}, {@code kill}, {@code pause}, {@code clock}, {@code disk}, {@code link}.
+ * {@code partition}, {@code long-partition}, {@code kill}, {@code pause}, {@code clock}, {@code disk}, {@code link}.
  */
 public enum FaultKind {
     /** Network partitions: halves, one node, the leader, majorities ring, bridge, one-way. */
     PARTITION("partition"),
+    /**
+     * A partial partition (a bridge, a ring of majorities, a one-way cut, one node cut off) held long, 8-15 s,
+     * with no other fault meanwhile: a cluster whose majority is connected must stay available, and a
+     * node cut off in part must not keep it electing.
+     */
+    LONG_PARTITION("long-partition"),
     /** A node's links become very slow for a while. */
     CLOG("link"),
     /** Messages are lost at a rate. */
@@ -31,6 +37,8 @@ public enum FaultKind {
     CLOCK("clock"),
     /** A node's disk refuses writes for a while. */
     DISK_FULL("disk"),
+    /** A node's fsyncs stall for hundreds of milliseconds to seconds each (a failing or saturated device). */
+    FSYNC_STALL("disk"),
     /** A synced record on one node gets a flipped bit and the node restarts: it must detect it. */
     BITFLIP("disk"),
     /** A node's disk is replaced by an empty one while it is down: it must refuse to rejoin. */
@@ -55,7 +63,21 @@ public enum FaultKind {
         return this == BITFLIP || this == DISK_LOSS;
     }
 
-    public static final List<String> FAMILIES = List.of("partition", "kill", "pause", "clock", "disk", "link");
+    /** Starts only when no other fault is active, and none starts while it is. */
+    public boolean exclusive() {
+        return this == LONG_PARTITION;
+    }
+
+    /** Whether this kind and {@code other} drive the same fault (one partition at a time). */
+    public boolean conflictsWith(FaultKind other) {
+        return this == other || (isPartition() && other.isPartition());
+    }
+
+    private boolean isPartition() {
+        return this == PARTITION || this == LONG_PARTITION;
+    }
+
+    public static final List<String> FAMILIES = List.of("partition", "long-partition", "kill", "pause", "clock", "disk", "link");
 
     /** Every name {@code --nemesis} takes, with what it means (for help and errors). */
     public static Map<String, String> vocabulary() {

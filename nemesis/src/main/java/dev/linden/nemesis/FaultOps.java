@@ -13,11 +13,12 @@ import java.util.SplittableRandom;
  *
  * <table>
  *   <caption>Operations</caption>
- *   <tr><td>start-partition / stop-partition</td><td>{"shape" halves|one|leader|majorities-ring|bridge|one-way}</td></tr>
+ *   <tr><td>start-partition / stop-partition</td><td>{"shape" halves|one|leader|majorities-ring|bridge|one-way|deaf|new-leader}</td></tr>
  *   <tr><td>kill / start</td><td>{"targets" ..., optionally "during" "fsync"}; start: every killed node</td></tr>
  *   <tr><td>pause / resume</td><td>{"targets" ...}</td></tr>
  *   <tr><td>start-clock / stop-clock</td><td>{"targets" ..., "offset-ms" N, "drift-ppm" N}</td></tr>
  *   <tr><td>start-disk-full / stop-disk-full</td><td>{"targets" ...}</td></tr>
+ *   <tr><td>start-fsync-stall / stop-fsync-stall</td><td>{"targets" ..., "stall-ms" N}: each fsync takes N ms more</td></tr>
  *   <tr><td>bitflip</td><td>{"targets" "one"}: flip a bit in a synced record, restart the node</td></tr>
  *   <tr><td>wipe-disk</td><td>{"targets" "one"}: kill, replace its disk by an empty one, start it</td></tr>
  *   <tr><td>start-link / stop-link</td><td>{"behavior" loss|duplicate|reorder|clog, "rate" or "targets"}</td></tr>
@@ -40,6 +41,15 @@ public final class FaultOps {
                 }
                 v.put("shape", shapes.get(r.nextInt(shapes.size())));
                 return Op.fault("start-partition", v);
+            case LONG_PARTITION: {
+                java.util.List<String> partial = new java.util.ArrayList<>(java.util.List.of("bridge", "one-way", "deaf", "one"));
+                if (nodeCount >= 5) {
+                    partial.add("majorities-ring");
+                }
+                v.put("shape", partial.get(r.nextInt(partial.size())));
+                v.put("hold", "long");
+                return Op.fault("start-partition", v);
+            }
             case CRASH: {
                 // Usually one node; sometimes a minority, a majority, everyone, or the leader.
                 int roll = r.nextInt(10);
@@ -54,14 +64,20 @@ public final class FaultOps {
             case PAUSE:
                 v.put("targets", r.nextInt(3) == 0 ? "leader" : r.nextInt(4) == 0 ? "minority" : "one");
                 return Op.fault("pause", v);
-            case CLOCK:
-                v.put("targets", r.nextInt(4) == 0 ? "minority" : "one");
+            case CLOCK: {
+                int roll = r.nextInt(4);
+                v.put("targets", roll == 0 ? "minority" : roll == 1 ? "leader" : "one");
                 v.put("offset-ms", (r.nextBoolean() ? 1L : -1L) * (50 + r.nextInt(3000)));
                 v.put("drift-ppm", (r.nextBoolean() ? 1L : -1L) * r.nextInt(50_000));
                 return Op.fault("start-clock", v);
+            }
             case DISK_FULL:
                 v.put("targets", "one");
                 return Op.fault("start-disk-full", v);
+            case FSYNC_STALL:
+                v.put("targets", r.nextBoolean() ? "leader" : "one");
+                v.put("stall-ms", 200L + r.nextInt(2_800));
+                return Op.fault("start-fsync-stall", v);
             case BITFLIP:
                 v.put("targets", "one");
                 return Op.fault("bitflip", v);
@@ -93,6 +109,7 @@ public final class FaultOps {
     public static Op stop(FaultKind kind, Op start) {
         switch (kind) {
             case PARTITION:
+            case LONG_PARTITION:
                 return Op.fault("stop-partition", null);
             case CRASH:
                 return Op.fault("start", Map.of("targets", "all"));
@@ -102,6 +119,8 @@ public final class FaultOps {
                 return Op.fault("stop-clock", Map.of("targets", "all"));
             case DISK_FULL:
                 return Op.fault("stop-disk-full", Map.of("targets", "all"));
+            case FSYNC_STALL:
+                return Op.fault("stop-fsync-stall", Map.of("targets", "all"));
             case CLOG:
             case LOSS:
             case DUPLICATE:

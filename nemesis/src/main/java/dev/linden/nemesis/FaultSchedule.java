@@ -12,13 +12,16 @@ import java.util.Set;
  * holds for a random window, and stops (faults that undo themselves, such as {@code bitflip}, are one
  * operation). Kinds are dealt from a shuffled deck: each kind asked for starts once before any starts a
  * second time, so a short run still sees every fault it names (a kind that is busy when drawn stays in
- * the deck; one that can no longer start, such as a second data-destroying fault, leaves it). At most {@link Options#maxConcurrent} are active at once, never two of one kind; at most
+ * the deck; one that can no longer start, such as a second data-destroying fault, leaves it). At most {@link Options#maxConcurrent} are active at once, never two of one kind (nor two partitions); at most
  * one data-destroying fault per run, and only with three nodes or more. With a recovery window, faults
  * never overlap and none starts until the window has passed since the last one stopped (so a cluster
  * hit by kill, partition and pause in turn always gets time to recover between them).
  */
 public final class FaultSchedule implements Generator {
     private static final long MS = 1_000_000L;
+    /** How long a {@link FaultKind#LONG_PARTITION} holds. */
+    static final long LONG_HOLD_MIN_MILLIS = 8_000;
+    static final long LONG_HOLD_MAX_MILLIS = 15_000;
 
     /**
      * @param meanGapMillis     mean time between one fault's start and the next one's
@@ -133,9 +136,9 @@ public final class FaultSchedule implements Generator {
         }
         FaultKind kind = round.get(ctx.random().nextInt(round.size()));
         long gap = (long) ((0.14 + ctx.random().nextDouble() * 1.72) * options.meanGapMillis()) * MS;
-        boolean busy = false;
+        boolean busy = kind.exclusive() && !active.isEmpty();
         for (Active a : active) {
-            busy |= a.kind == kind;
+            busy |= a.kind.conflictsWith(kind) || a.kind.exclusive();
         }
         if (busy) {
             // Not this kind now: skip this slot, the kind stays dealt-to-come (the schedule stays a function
@@ -150,7 +153,9 @@ public final class FaultSchedule implements Generator {
         Op stop = FaultOps.stop(kind, start);
         List<Active> next = new ArrayList<>(active);
         if (stop != null) {
-            long window = options.minWindowMillis()
+            long window = kind == FaultKind.LONG_PARTITION ? LONG_HOLD_MIN_MILLIS
+                    + ctx.random().nextLong(LONG_HOLD_MAX_MILLIS - LONG_HOLD_MIN_MILLIS + 1)
+                    : options.minWindowMillis()
                     + ctx.random().nextLong(options.maxWindowMillis() - options.minWindowMillis() + 1);
             next.add(new Active(kind, now + window * MS, stop));
         }

@@ -15,7 +15,8 @@ public final class Grudges {
     public record Link(int from, int to) {}
 
     /** The shapes {@code start-partition} takes, by name. */
-    public static final List<String> SHAPES = List.of("halves", "one", "leader", "majorities-ring", "bridge", "one-way");
+    public static final List<String> SHAPES = List.of("halves", "one", "leader", "majorities-ring", "bridge", "one-way",
+            "deaf", "new-leader");
 
     private Grudges() {}
 
@@ -50,6 +51,30 @@ public final class Grudges {
                         blocked.add(new Link(v, other)); // v's messages are dropped; it still hears the others
                     }
                 }
+                break;
+            }
+            case "deaf": {
+                int v = ns.get(0);
+                for (int other : ns) {
+                    if (other != v) {
+                        blocked.add(new Link(other, v)); // v hears no one; its own messages still go out
+                    }
+                }
+                break;
+            }
+            case "new-leader": {
+                // The leader and followers short of a majority on one side. A binding that can watch
+                // elections applies it the moment the next leader is elected, so that leader's first
+                // entries reach a minority only; others apply it to the current leader.
+                int l = leader > 0 && nodes.contains(leader) ? leader : ns.get(0);
+                List<Integer> side = new ArrayList<>(List.of(l));
+                List<Integer> rest = new ArrayList<>();
+                for (int x : ns) {
+                    if (x != l) {
+                        (side.size() < (n - 1) / 2 ? side : rest).add(x);
+                    }
+                }
+                cut(side, rest, blocked);
                 break;
             }
             case "bridge": {

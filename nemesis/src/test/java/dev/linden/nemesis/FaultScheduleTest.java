@@ -25,7 +25,7 @@ class FaultScheduleTest {
 
     /** Start f -> its stop f, for the faults that have one. */
     private static final Map<String, String> STOPS = Map.of("start-partition", "stop-partition", "kill", "start",
-            "pause", "resume", "start-clock", "stop-clock", "start-disk-full", "stop-disk-full");
+            "pause", "resume", "start-clock", "stop-clock", "start-disk-full", "stop-disk-full", "start-fsync-stall", "stop-fsync-stall");
 
     @Test
     void faultsAreNemesisOperationsThatStopWhatTheyStartAndNeverOverlapMoreThanAllowed() {
@@ -105,8 +105,10 @@ class FaultScheduleTest {
     @Test
     void namesParseToKindsAndBack() {
         assertEquals(EnumSet.allOf(FaultKind.class), FaultKind.parseList("all"));
-        assertEquals(EnumSet.of(FaultKind.DISK_FULL, FaultKind.BITFLIP, FaultKind.DISK_LOSS), FaultKind.parseList("disk"));
+        assertEquals(EnumSet.of(FaultKind.DISK_FULL, FaultKind.FSYNC_STALL, FaultKind.BITFLIP, FaultKind.DISK_LOSS),
+                FaultKind.parseList("disk"));
         assertEquals(EnumSet.of(FaultKind.CRASH, FaultKind.PARTITION), FaultKind.parseList("kill,partition"));
+        assertEquals(EnumSet.of(FaultKind.LONG_PARTITION), FaultKind.parseList("long-partition"));
         for (String s : List.of("all", "none", "partition,kill", "link", "disk,pause", "bitflip,clog")) {
             assertEquals(FaultKind.parseList(s), FaultKind.parseList(FaultKind.format(FaultKind.parseList(s))), s);
         }

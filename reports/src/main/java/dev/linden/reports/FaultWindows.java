@@ -38,6 +38,8 @@ final class FaultWindows {
                 return "clock";
             case "start-disk-full":
                 return "disk-full";
+            case "start-fsync-stall":
+                return "fsync-stall";
             case "start-link":
                 return "link-" + RunData.get(value, "behavior");
             default:
@@ -57,6 +59,8 @@ final class FaultWindows {
                 return "clock";
             case "stop-disk-full":
                 return "disk-full";
+            case "stop-fsync-stall":
+                return "fsync-stall";
             case "stop-link":
                 return "link-" + RunData.get(value, "behavior");
             default:

@@ -49,6 +49,7 @@ final class SafetyMonitor implements RaftNode.NodeListener {
         }
         commitSeen.put(nodeId, s.commitIndex());
         if (s.commitIndex() > prevCommit) {
+            sim.liveness().committed(s.commitIndex());
             sim.durability().committed(nodeId, sim.node(nodeId).raft.core(), prevCommit, s.commitIndex(),
                     s.role() == Role.LEADER);
         }
@@ -72,6 +73,7 @@ final class SafetyMonitor implements RaftNode.NodeListener {
             lastRole.put(nodeId, Role.LEADER);
             sim.log(nodeId, "became leader of term " + s.term() + " (commit " + s.commitIndex() + ")");
             checkLeaderCompleteness(nodeId, s.term());
+            sim.leaderElected(nodeId, s.term());
         }
     }
 

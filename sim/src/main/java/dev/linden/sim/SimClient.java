@@ -92,6 +92,9 @@ final class SimClient implements Client {
             throw new IllegalStateException("client " + index + " is " + (closed ? "closed" : "busy with an operation"));
         }
         busy = true;
+        if (!operation.f().equals("read")) {
+            sim.liveness().writeInvoked();
+        }
         long timeout = random.nextInt(5) == 0 ? OP_TIMEOUT_NANOS : SHORT_OP_TIMEOUT_NANOS;
         core.submit(toCommand(workload.request(operation)), timeout, new ClientCore.Outcome() {
             @Override

@@ -44,6 +44,9 @@ final class SimDisk implements Vfs {
     private long incarnation;
     boolean full;
     boolean readErrors;
+    /** Added to every fsync while a stall fault holds (0: none), and the fsyncs it slowed (evidence). */
+    long stallNanos;
+    long stalledSyncs;
     /**
      * A crash point inside I/O: when set, the next fsync to begin runs it at a random moment before that
      * fsync completes (the process dies mid-sync: part of the unsynced data may reach the platter).
@@ -354,6 +357,10 @@ final class SimDisk implements Vfs {
             long latency = fsyncMinNanos + (long) (random.nextDouble() * (fsyncMaxNanos - fsyncMinNanos));
             if (random.nextInt(50) == 0) {
                 latency *= 10; // an occasional slow fsync
+            }
+            if (stallNanos > 0) {
+                latency += stallNanos;
+                stalledSyncs++;
             }
             long inc = incarnation;
             if (crashDuringNextSync != null) {

@@ -37,6 +37,10 @@ final class SimNemesis implements Nemesis {
     /** Active link behaviors, with the network counter when each started. */
     private final Map<String, Long> links = new TreeMap<>();
 
+    boolean clockFaulted(int id) {
+        return clockFaulted.contains(id);
+    }
+
     SimNemesis(Simulation sim, SplittableRandom random) {
         this.sim = sim;
         this.random = random;
@@ -100,11 +104,16 @@ final class SimNemesis implements Nemesis {
             if (n.disk.full || n.disk.readErrors) {
                 undone.add("disk of " + n.id);
             }
+            if (n.disk.stallNanos > 0) {
+                undone.add("fsync stall of " + n.id);
+            }
             n.disk.full = false;
             n.disk.readErrors = false;
+            n.disk.stallNanos = 0;
             n.paused = false;
         }
         diskFullRefusedAtStart.clear();
+        stalledAtStart.clear();
         for (SimNode n : sim.allNodes()) {
             if (!n.up && !sim.permanentlyDown(n)) {
                 n.start();
@@ -135,6 +144,10 @@ final class SimNemesis implements Nemesis {
                 return startClock(targets(v), number(v, "offset-ms", 0), number(v, "drift-ppm", 0));
             case "stop-clock":
                 return stopClock();
+            case "start-fsync-stall":
+                return startFsyncStall(targets(v), number(v, "stall-ms", 1_000));
+            case "stop-fsync-stall":
+                return stopFsyncStall();
             case "start-disk-full":
                 return startDiskFull(targets(v));
             case "stop-disk-full":
@@ -164,7 +177,43 @@ final class SimNemesis implements Nemesis {
 
     // ------------------------------------------------------------------ network
 
+    /** A new-leader partition waiting for the next election: the term it waits to see exceeded, or -1. */
+    private long armedAboveTerm = -1;
+    private String firedAt;
+
+    /** A node became leader of {@code term}: an armed new-leader partition cuts it off now. */
+    void leaderElected(int id, long term) {
+        if (armedAboveTerm < 0 || term <= armedAboveTerm) {
+            return;
+        }
+        armedAboveTerm = -1;
+        Set<Grudges.Link> blocked = Grudges.of("new-leader", sim.nodes(), id, random);
+        SimNetwork net = sim.network();
+        net.blocked.clear();
+        net.blocked.addAll(blocked);
+        partition = new HashSet<>(blocked);
+        firedAt = "leader " + id + " of term " + term + " at " + sim.loop.nowNanos() / MS + " ms";
+        sim.note("new-leader partition fires: " + firedAt + ", grudge " + grudge(blocked));
+    }
+
     private Object startPartition(String shape) {
+        if (shape.equals("new-leader")) {
+            // Two steps: the current leader is cut off so that another is elected, and that one is cut off
+            // with a minority the moment it is (see leaderElected): what it appends then reaches a minority.
+            SimNetwork net = sim.network();
+            Set<Grudges.Link> first = Grudges.of("leader", sim.nodes(), sim.leader(), random);
+            net.blocked.clear();
+            net.blocked.addAll(first);
+            if (partition == null) {
+                partitionDropsAtStart = net.droppedByPartition;
+            }
+            partition = new HashSet<>(first);
+            armedAboveTerm = sim.maxTerm();
+            firedAt = null;
+            return FaultOps.effect("armed: the leader is cut off, and the next leader elected after term "
+                    + armedAboveTerm + " is cut off with a minority as soon as it is elected", "shape", shape,
+                    "grudge", grudge(first));
+        }
         Set<Grudges.Link> blocked = Grudges.of(shape, sim.nodes(), sim.leader(), random);
         if (blocked.isEmpty()) {
             return FaultOps.noEffect("a " + shape + " partition of " + sim.nodeCount() + " node(s) cuts no link");
@@ -186,11 +235,20 @@ final class SimNemesis implements Nemesis {
         SimNetwork net = sim.network();
         net.blocked.clear();
         partition = null;
+        boolean wasArmed = armedAboveTerm >= 0;
+        armedAboveTerm = -1;
+        String fired = firedAt;
+        firedAt = null;
         long dropped = net.droppedByPartition - partitionDropsAtStart;
+        if (wasArmed) {
+            return FaultOps.effect("healed: no new leader was elected while the new-leader partition was armed "
+                    + "(only the old leader was cut off)", "dropped", dropped);
+        }
         if (dropped == 0) {
             return FaultOps.noEffect("healed, but no message crossed the cut while it held", "dropped", 0L);
         }
-        return FaultOps.effect("healed", "dropped", dropped);
+        return fired == null ? FaultOps.effect("healed", "dropped", dropped)
+                : FaultOps.effect("healed", "dropped", dropped, "fired-at", fired);
     }
 
     private Map<String, Object> grudge(Set<Grudges.Link> blocked) {
@@ -436,6 +494,35 @@ final class SimNemesis implements Nemesis {
         diskFullRefusedAtStart.clear();
         return refused == 0 ? FaultOps.noEffect("the nodes wrote nothing while their disks were full", "nodes", nodes)
                 : FaultOps.effect("disks have space again", "nodes", nodes, "writes-refused", refused);
+    }
+
+    private final Map<Integer, Long> stalledAtStart = new TreeMap<>();
+
+    private Object startFsyncStall(List<Integer> targets, long stallMillis) {
+        for (int id : targets) {
+            SimDisk d = sim.node(id).disk;
+            d.stallNanos = stallMillis * MS;
+            stalledAtStart.putIfAbsent(id, d.stalledSyncs);
+        }
+        return FaultOps.effect("every fsync takes " + stallMillis + " ms more", "nodes", targets);
+    }
+
+    private Object stopFsyncStall() {
+        if (stalledAtStart.isEmpty()) {
+            return FaultOps.noEffect("no fsync was stalled");
+        }
+        Map<String, Object> slowed = new LinkedHashMap<>();
+        long total = 0;
+        for (var e : stalledAtStart.entrySet()) {
+            SimDisk d = sim.node(e.getKey()).disk;
+            d.stallNanos = 0;
+            long n = d.stalledSyncs - e.getValue();
+            slowed.put(String.valueOf(e.getKey()), n);
+            total += n;
+        }
+        stalledAtStart.clear();
+        return total == 0 ? FaultOps.noEffect("no fsync ran while stalled", "fsyncs-stalled", slowed)
+                : FaultOps.effect("fsyncs fast again", "fsyncs-stalled", slowed);
     }
 
     private Object bitflip(List<Integer> targets) {

@@ -28,6 +28,8 @@ public record SimOptions(Set<Canary> bugs) {
                 RaftConfig.Bug.LEADER_COUNTS_UNDURABLE_SELF),
         READ_INDEX_WITHOUT_QUORUM("ReadIndex reads are released without a quorum confirming leadership",
                 RaftConfig.Bug.READ_INDEX_WITHOUT_QUORUM),
+        NO_PRE_VOTE("elections without PreVote: a node cut off in part keeps deposing a leader a majority can reach",
+                null),
         NO_TRUNCATE_ON_CONFLICT("followers keep entries that conflict with the leader's", RaftConfig.Bug.NO_TRUNCATE_ON_CONFLICT);
 
         private final String what;
@@ -81,6 +83,10 @@ public record SimOptions(Set<Canary> bugs) {
 
     public boolean dirSyncSkipped() {
         return bugs.contains(Canary.NO_DIR_SYNC);
+    }
+
+    public boolean preVoteOff() {
+        return bugs.contains(Canary.NO_PRE_VOTE);
     }
 
     public boolean forceEmptyRejoin() {

@@ -58,6 +58,7 @@ public final class Simulation implements Cluster {
     private final TreeMap<Integer, SimNode> nodes = new TreeMap<>();
     private final SafetyMonitor monitor = new SafetyMonitor(this);
     private final DurabilityMonitor durability = new DurabilityMonitor(this);
+    private final LivenessMonitor liveness = new LivenessMonitor(this);
     private final List<SimClient> clients = new ArrayList<>();
     private final SimNemesis nemesis;
     /** Nodes whose disk got a flipped bit: they may refuse to start, and stay down then. */
@@ -119,7 +120,7 @@ public final class Simulation implements Cluster {
         // (the seed-chosen fields are drawn in this order: chunk, trailing window, cache)
         RaftConfig raft = RaftConfig.builder().electionTimeoutTicks(15).heartbeatIntervalTicks(3)
                 .maxBatchEntries(256).maxBatchBytes(1 << 20).maxInflightAppends(32).maxUncommittedEntries(10_000)
-                .maxPendingReads(10_000).maxApplyBatchEntries(1024).preVote(true).checkQuorum(true)
+                .maxPendingReads(10_000).maxApplyBatchEntries(1024).preVote(!options.preVoteOff()).checkQuorum(true)
                 .maxSnapshotChunkBytes(256 + snapRandom.nextInt(4096))
                 .snapshotTrailingEntries(snapRandom.nextInt(400))
                 .maxCachedEntries(4 + snapRandom.nextInt(100))
@@ -179,6 +180,7 @@ public final class Simulation implements Cluster {
             n.start();
         }
         supervise();
+        liveness.start();
     }
 
     @Override
@@ -293,6 +295,9 @@ public final class Simulation implements Cluster {
             dirSyncs += n.disk.dirSyncs;
         }
         f.put("directory-syncs", dirSyncs);
+        f.put("stable-majority-periods", liveness.stablePeriods);
+        f.put("longest-stable-majority-millis", liveness.longestStableMillis);
+        f.put("elections-while-stable", liveness.electionsWhileStable);
         f.put("messages-sent", network.sent);
         f.put("messages-dropped", network.dropped);
         if (!options.equals(SimOptions.defaults())) {
@@ -345,6 +350,14 @@ public final class Simulation implements Cluster {
         return durability;
     }
 
+    LivenessMonitor liveness() {
+        return liveness;
+    }
+
+    boolean clockFaulted(int id) {
+        return nemesis.clockFaulted(id);
+    }
+
     SafetyMonitor monitor() {
         return monitor;
     }
@@ -377,6 +390,21 @@ public final class Simulation implements Cluster {
 
     boolean forceEmptyRejoin() {
         return options.forceEmptyRejoin();
+    }
+
+    /** The highest term of any node that is up. */
+    long maxTerm() {
+        long term = 0;
+        for (SimNode n : nodes.values()) {
+            if (n.up && n.raft != null && n.raft.core() != null) {
+                term = Math.max(term, n.raft.term());
+            }
+        }
+        return term;
+    }
+
+    void leaderElected(int id, long term) {
+        nemesis.leaderElected(id, term);
     }
 
     /** The node that leads the highest term among those up, or -1. */

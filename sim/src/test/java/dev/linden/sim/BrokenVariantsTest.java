@@ -121,4 +121,38 @@ class BrokenVariantsTest {
             assertEquals(0, r.exitCode(), r.summary());
         }
     }
+
+    private static String why(TestResult r) {
+        return String.valueOf(check(r, "cluster").get("why"));
+    }
+
+    @Test
+    void directoriesNeverSyncedAreCaughtByTheDurabilityMonitors() {
+        TestResult r = Simulation.test(SimOptions.withBug("no-dir-sync")).nodes(3).nemesis("kill").timeLimitSeconds(10)
+                .seed(1).build().run();
+        assertEquals(1, r.exitCode(), r.summary());
+        assertTrue(why(r).startsWith("durable vote") || why(r).startsWith("durability"), why(r));
+    }
+
+    @Test
+    void acksAndCommitsAheadOfTheDiskAreCaughtByTheDurabilityMonitor() {
+        for (String bug : List.of("ack-before-durable", "leader-counts-undurable-self")) {
+            TestResult r = Simulation.test(SimOptions.withBug(bug)).nodes(3).nemesis("kill").timeLimitSeconds(10)
+                    .seed(2).build().run();
+            assertEquals(1, r.exitCode(), bug + ": " + r.summary());
+            assertTrue(why(r).startsWith("durability:"), bug + ": " + why(r));
+        }
+    }
+
+    @Test
+    void electionsWithoutPreVoteUnderALongPartialPartitionAreCaughtByTheLivenessMonitor() {
+        List<TestResult> caught = sweep(Simulation.test(SimOptions.withBug("no-pre-vote")).nodes(3)
+                .nemesis("long-partition").timeLimitSeconds(15), 30).stream().filter(r -> r.exitCode() == 1).toList();
+        assertTrue(!caught.isEmpty(), "a node deposing leaders during a partial partition was never caught in 30 seeds");
+        assertTrue(why(caught.get(0)).startsWith("liveness:"), why(caught.get(0)));
+        // and the same sweep with PreVote on stays valid, its elections bounded
+        for (TestResult r : sweep(Simulation.test().nodes(3).nemesis("long-partition").timeLimitSeconds(15), 10)) {
+            assertEquals(0, r.exitCode(), r.summary());
+        }
+    }
 }

@@ -117,6 +117,11 @@ final class LocalNemesis implements Nemesis {
                         ((Number) v.getOrDefault("drift-ppm", 0L)).longValue());
             case "stop-clock":
                 return stopClock();
+            case "start-fsync-stall":
+                return FaultOps.noEffect("stalling a real process's fsync needs a delaying block device "
+                        + "(device-mapper's delay target) under its data dir; this binding has none");
+            case "stop-fsync-stall":
+                return FaultOps.noEffect("no fsync was stalled");
             case "start-disk-full":
                 return fillDisks(targets(v));
             case "stop-disk-full":
