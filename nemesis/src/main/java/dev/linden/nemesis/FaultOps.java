@@ -14,7 +14,8 @@ import java.util.SplittableRandom;
  * <table>
  *   <caption>Operations</caption>
  *   <tr><td>start-partition / stop-partition</td><td>{"shape" halves|one|leader|majorities-ring|bridge|one-way|deaf|new-leader}</td></tr>
- *   <tr><td>kill / start</td><td>{"targets" ..., optionally "during" "fsync"}; start: every killed node</td></tr>
+ *   <tr><td>kill / start</td><td>{"targets" ..., optionally "during" "fsync", or "during" "disk-op" with
+ *   "after-ops" k}; start: every killed node</td></tr>
  *   <tr><td>pause / resume</td><td>{"targets" ...}</td></tr>
  *   <tr><td>start-clock / stop-clock</td><td>{"targets" ..., "offset-ms" N, "drift-ppm" N}</td></tr>
  *   <tr><td>start-disk-full / stop-disk-full</td><td>{"targets" ...}</td></tr>
@@ -54,10 +55,17 @@ public final class FaultOps {
                 // Usually one node; sometimes a minority, a majority, everyone, or the leader.
                 int roll = r.nextInt(10);
                 v.put("targets", roll < 5 ? "one" : roll < 7 ? "leader" : roll < 8 ? "minority" : roll < 9 ? "majority" : "all");
-                if (r.nextInt(3) == 0) {
+                int inside = r.nextInt(6);
+                if (inside < 2) {
                     // A crash point inside I/O: the targets die in the middle of their next fsync (bindings
                     // that cannot aim that finely kill at once).
                     v.put("during", "fsync");
+                } else if (inside == 2) {
+                    // ... or right after their k-th disk operation from now (a write, a sync, a create, a
+                    // rename, a delete), before the next one: between a write and its sync, a rename and
+                    // the directory's sync.
+                    v.put("during", "disk-op");
+                    v.put("after-ops", 1L + r.nextInt(12));
                 }
                 return Op.fault("kill", v);
             }

@@ -52,6 +52,31 @@ final class SimDisk implements Vfs {
      * fsync completes (the process dies mid-sync: part of the unsynced data may reach the platter).
      */
     Runnable crashDuringNextSync;
+    /**
+     * A crash point between disk operations: when positive, counts down at each operation (write, truncate,
+     * sync, create, rename, delete, directory sync), and the process dies right after the one that brings
+     * it to zero, before the code that issued it goes on.
+     */
+    long crashAfterOps;
+    /** Runs the crash when {@link #crashAfterOps} reaches zero (set with it). */
+    Runnable crashAfterOpsAction;
+
+    /** Thrown out of a disk operation to stop the process there: the node's code never runs past it. */
+    static final class ProcessDied extends Error {
+        ProcessDied() {
+            super("simulated crash inside I/O", null, false, false);
+        }
+    }
+
+    private void diskOp() {
+        if (crashAfterOps > 0 && --crashAfterOps == 0) {
+            Runnable crash = crashAfterOpsAction;
+            crashAfterOpsAction = null;
+            crash.run();
+            throw new ProcessDied();
+        }
+    }
+
     /** Writes refused because the disk was full (evidence for the nemesis). */
     long refusedWrites;
     /** Broken variant: every fsync reports success at once without making anything durable. */
@@ -169,6 +194,7 @@ final class SimDisk implements Vfs {
             d = new FileData();
             files.put(name, d);
             pendingDir.add(new DirOp(null, name, d));
+            diskOp();
         }
         return new SimFile(d, incarnation);
     }
@@ -181,12 +207,14 @@ final class SimDisk implements Vfs {
         }
         files.put(to, d);
         pendingDir.add(new DirOp(from, to, null));
+        diskOp();
     }
 
     @Override
     public void delete(String name) {
         if (files.remove(name) != null) {
             pendingDir.add(new DirOp(name, null, null));
+            diskOp();
         }
     }
 
@@ -201,6 +229,7 @@ final class SimDisk implements Vfs {
             op.applyTo(durableDir);
         }
         pendingDir.clear();
+        diskOp();
     }
 
     /** Directory operations not yet durable (for tests and evidence). */
@@ -214,6 +243,10 @@ final class SimDisk implements Vfs {
      */
     long[] crash() {
         incarnation++;
+        // Crash points were armed for the process that just died, not for the next one.
+        crashAfterOps = 0;
+        crashAfterOpsAction = null;
+        crashDuringNextSync = null;
         long lost = 0;
         long tornCount = 0;
         int keepDir = pendingDir.isEmpty() ? 0 : random.nextInt(pendingDir.size() + 1);
@@ -337,6 +370,7 @@ final class SimDisk implements Vfs {
             src.get(data);
             d.current.write((int) position, data, data.length);
             d.pending.add(new Object[] {position, data});
+            diskOp();
         }
 
         @Override
@@ -344,10 +378,12 @@ final class SimDisk implements Vfs {
             live();
             d.current.truncate((int) size);
             d.pending.add(new Object[] {-size - 1, null});
+            diskOp();
         }
 
         @Override
         public void sync(Runnable onDurable, Consumer<IOException> onFailure) {
+            diskOp(); // a crash here: the sync was never issued
             fsyncs++;
             int covered = d.pending.size();
             if (fsyncLies) {
@@ -398,6 +434,7 @@ final class SimDisk implements Vfs {
                 return; // a disk that lies lies to every sync: the WAL's, and the snapshot's and hard state's
             }
             makeDurable(d.pending.size());
+            diskOp();
         }
 
         @Override

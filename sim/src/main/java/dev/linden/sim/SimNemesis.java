@@ -63,6 +63,10 @@ final class SimNemesis implements Nemesis {
             killDuringFsync(targets(v), done);
             return;
         }
+        if (op.f().equals("kill") && "disk-op".equals(v.get("during"))) {
+            killAfterDiskOps(targets(v), number(v, "after-ops", 1), done);
+            return;
+        }
         Object result;
         try {
             result = apply(op.f(), v);
@@ -384,6 +388,52 @@ final class SimNemesis implements Nemesis {
             Object r = crashed.isEmpty() ? FaultOps.noEffect("no target began an fsync within "
                     + FSYNC_KILL_WAIT_NANOS / MS + " ms", "targets", armed)
                     : FaultOps.effect("killed inside an fsync", "nodes", new ArrayList<>(crashed.keySet()), "crashes", crashed);
+            done.accept(new Completion(dev.linden.checker.history.OpType.INFO, r, null));
+        });
+    }
+
+    /**
+     * Arms each target to die right after its k-th disk operation from now (the operation done, the code
+     * that issued it stopped there), waiting as long as a kill inside an fsync waits.
+     */
+    private void killAfterDiskOps(List<Integer> targets, long afterOps, Consumer<Completion> done) {
+        List<Integer> armed = new ArrayList<>();
+        Map<String, Object> crashed = new LinkedHashMap<>();
+        for (int id : targets) {
+            SimNode n = sim.node(id);
+            if (!n.up) {
+                continue;
+            }
+            armed.add(id);
+            long armedAt = sim.loop.nowNanos();
+            n.disk.crashAfterOps = afterOps;
+            n.disk.crashAfterOpsAction = () -> {
+                long[] lost = n.crash();
+                sim.killedByNemesis.add(id);
+                paused.remove(id);
+                if (lost != null) {
+                    crashed.put(String.valueOf(id), dev.linden.workloads.check.Checks.ordered("ms-after-arming",
+                            (sim.loop.nowNanos() - armedAt) / MS, "after-ops", afterOps, "unsynced-writes-lost", lost[0],
+                            "writes-torn", lost[1]));
+                    sim.note("kill after a disk operation: node " + id + " " + crashed.get(String.valueOf(id)));
+                }
+            };
+        }
+        if (armed.isEmpty()) {
+            sim.loop.at(0, SimLoop.NEMESIS, 0, () -> done.accept(new Completion(dev.linden.checker.history.OpType.INFO,
+                    FaultOps.noEffect("every target was already down", "targets", targets), null)));
+            return;
+        }
+        sim.loop.at(FSYNC_KILL_WAIT_NANOS, SimLoop.NEMESIS, 0, () -> {
+            for (int id : armed) {
+                SimDisk d = sim.node(id).disk;
+                d.crashAfterOps = 0; // fewer operations than that within the wait: disarm
+                d.crashAfterOpsAction = null;
+            }
+            Object r = crashed.isEmpty() ? FaultOps.noEffect("no target did " + afterOps + " disk operations within "
+                    + FSYNC_KILL_WAIT_NANOS / MS + " ms", "targets", armed)
+                    : FaultOps.effect("killed right after a disk operation", "nodes", new ArrayList<>(crashed.keySet()),
+                    "crashes", crashed);
             done.accept(new Completion(dev.linden.checker.history.OpType.INFO, r, null));
         });
     }

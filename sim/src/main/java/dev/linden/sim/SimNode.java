@@ -174,6 +174,8 @@ final class SimNode {
                 }
             });
             sim.log(id, "started (start " + starts + ")");
+        } catch (SimDisk.ProcessDied e) {
+            sim.log(id, "crashed inside a disk operation while starting");
         } catch (IOException e) {
             up = false;
             refusedReason = e.getMessage();
@@ -266,9 +268,13 @@ final class SimNode {
             broken = "its durable hard state does not decode";
         } else if (hs.term() < m.term()) {
             broken = "its durable term is " + hs.term();
-        } else if (m instanceof Message.VoteResponse v && v.granted() && (hs.term() != m.term() || hs.votedFor() != m.to())) {
+        } else if (hs.term() > m.term()) {
+            // A later term is durable (one ready can grant a vote and then move on to a newer term): the node
+            // can never vote in the message's term again, whatever it holds for the newer one.
+            broken = null;
+        } else if (m instanceof Message.VoteResponse v && v.granted() && hs.votedFor() != m.to()) {
             broken = "its durable vote in term " + hs.term() + " is for " + hs.votedFor();
-        } else if (m instanceof Message.VoteRequest && (hs.term() != m.term() || hs.votedFor() != id)) {
+        } else if (m instanceof Message.VoteRequest && hs.votedFor() != id) {
             broken = "its durable vote in term " + hs.term() + " is for " + hs.votedFor() + ", not itself";
         }
         if (broken != null) {
@@ -364,6 +370,8 @@ final class SimNode {
                 }
                 try {
                     task.run();
+                } catch (SimDisk.ProcessDied e) {
+                    // crashed inside a disk operation (a nemesis crash point): already down, nothing more runs
                 } catch (InvariantViolation e) {
                     sim.violation("node " + id + ": " + e.getMessage());
                 } catch (IllegalStateException e) {

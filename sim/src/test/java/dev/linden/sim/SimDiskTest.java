@@ -86,4 +86,25 @@ class SimDiskTest {
         assertNull(d.durableBytes("name"));
         assertEquals(2, d.pendingDirectoryOps());
     }
+
+    @Test
+    void aCrashPointStopsTheProcessRightAfterItsKthOperation() throws Exception {
+        SimDisk d = disk(5, false);
+        int[] crashes = {0};
+        d.crashAfterOps = 2; // the create, then the write: the sync never runs
+        d.crashAfterOpsAction = () -> {
+            crashes[0]++;
+            d.crash();
+        };
+        VfsFile f = d.open("x", true);
+        try {
+            f.write(0, ByteBuffer.wrap(new byte[] {1, 2, 3}));
+            org.junit.jupiter.api.Assertions.fail("the process should have died at its second operation");
+        } catch (SimDisk.ProcessDied expected) {
+            // the code that issued the write never goes on to sync it
+        }
+        assertEquals(1, crashes[0]);
+        assertNull(d.durableBytes("x"), "neither the file's entry nor its data was made durable");
+        assertEquals(0, d.crashAfterOps);
+    }
 }

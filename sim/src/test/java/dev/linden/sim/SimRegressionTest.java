@@ -20,4 +20,19 @@ class SimRegressionTest {
                 .seed(-847767).build().run();
         assertEquals(0, r.exitCode(), r.summary());
     }
+
+    /**
+     * Found by a control sweep: one ready granted a vote in term 4 and then, in the same burst, moved to
+     * term 5 and voted again; only the term-5 hard state was saved before both replies went out. That is
+     * safe (the node can never vote in term 4 again), and the durable-vote monitor now says so.
+     */
+    @Test
+    void aVoteGrantedInATermAlreadySupersededOnDiskIsNoViolation() {
+        // As `./linden test --nodes 3 --workload list-append --nemesis all --keys 5 --seed 386` builds it.
+        TestResult r = Simulation.test().nodes(3).workload("list-append").nemesis("all").timeLimitSeconds(30)
+                .schedule(dev.linden.nemesis.FaultSchedule.Options.defaults(
+                        dev.linden.nemesis.FaultKind.parseList("all"), 3))
+                .rate(200).concurrency(5).keys(5).seed(386).build().run();
+        assertEquals(0, r.exitCode(), r.summary());
+    }
 }
