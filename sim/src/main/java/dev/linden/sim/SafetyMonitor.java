@@ -127,7 +127,13 @@ final class SafetyMonitor implements RaftNode.NodeListener {
     }
 
     @Override
+    public void onSnapshotTaken(int nodeId, dev.linden.kvnode.raft.Snapshot snapshot) {
+        sim.snapshots().taken(nodeId, snapshot.index(), sim.node(nodeId).kv.digest(), sim.nowMillis());
+    }
+
+    @Override
     public void onSnapshotRestored(int nodeId, long index) {
+        sim.snapshots().loaded(nodeId, index, sim.node(nodeId).kv.digest(), sim.nowMillis());
         // The state machine jumped to a snapshot: what it holds is checked by the state digests at the end.
         lastApplied.put(nodeId, index);
         snapshotLoads++;

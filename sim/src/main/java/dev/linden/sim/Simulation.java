@@ -59,6 +59,7 @@ public final class Simulation implements Cluster {
     private final SafetyMonitor monitor = new SafetyMonitor(this);
     private final DurabilityMonitor durability = new DurabilityMonitor(this);
     private final LivenessMonitor liveness = new LivenessMonitor(this);
+    private final SnapshotMonitor snapshots = new SnapshotMonitor();
     private final List<SimClient> clients = new ArrayList<>();
     private final SimNemesis nemesis;
     /** Nodes whose disk got a flipped bit: they may refuse to start, and stay down then. */
@@ -256,6 +257,10 @@ public final class Simulation implements Cluster {
         if (diverged != null) {
             violations.add(diverged);
         }
+        String badSnapshot = snapshots.check(monitor.appliedLog(), options.noDedup());
+        if (badSnapshot != null) {
+            violations.add(badSnapshot);
+        }
         long acked = 0;
         for (SimClient c : clients) {
             acked += c.ackedWrites.size();
@@ -265,7 +270,10 @@ public final class Simulation implements Cluster {
         Map<String, Object> d = new LinkedHashMap<>();
         d.put("checked", List.of("election safety", "leader completeness", "state machine safety",
                 "a leader commits only entries of its own term",
-                "commit index monotonic", "applied in order", "replicas agree", "acknowledged writes applied"));
+                "commit index monotonic", "applied in order", "replicas agree", "acknowledged writes applied",
+                "acks and commits durable", "restarted nodes keep what they held", "committed prefix unchanged",
+                "snapshots equal the committed log's state", "liveness while a majority is healthy"));
+        d.put("snapshots-checked", snapshots.count());
         d.put("acknowledged-writes", acked);
         d.put("applied-entries", monitor.appliedLog().size());
         d.put("violations", violations);
@@ -348,6 +356,14 @@ public final class Simulation implements Cluster {
 
     DurabilityMonitor durability() {
         return durability;
+    }
+
+    SnapshotMonitor snapshots() {
+        return snapshots;
+    }
+
+    long nowMillis() {
+        return loop.nowNanos() / MS;
     }
 
     LivenessMonitor liveness() {

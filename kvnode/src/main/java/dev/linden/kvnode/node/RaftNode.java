@@ -75,6 +75,9 @@ public final class RaftNode {
         /** The state machine was replaced by a snapshot through {@code index} (on the apply stage). */
         default void onSnapshotRestored(int nodeId, long index) {}
 
+        /** The node took a snapshot of its state machine (on the apply stage, before it is written). */
+        default void onSnapshotTaken(int nodeId, Snapshot snapshot) {}
+
         default void onSoftState(int nodeId, Ready.SoftState state) {}
 
         /** An event of the core that an operator should see in the log (see {@link Ready#notices()}). */
@@ -396,6 +399,7 @@ public final class RaftNode {
         snapshotInProgress = true;
         applyLastSnapshotIndex = applyLastIndex;
         Snapshot snap = new Snapshot(applyLastIndex, applyLastTerm, stateMachine.snapshot());
+        listener.onSnapshotTaken(id, snap);
         logStore.saveSnapshot(snap, () -> raftStage.execute(() -> {
             if (running) {
                 core.onSnapshotTaken(SnapshotMeta.of(snap));
