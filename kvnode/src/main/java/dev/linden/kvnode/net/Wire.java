@@ -27,7 +27,7 @@ import java.util.List;
 public final class Wire {
     public static final int MAGIC = 0x4C4E;
     /** 2: Hello carries the cluster id, HeartbeatResponse the follower's last index. */
-    public static final int VERSION = 2;
+    public static final int VERSION = 3; // 3: VoteRequest carries the transfer flag; TimeoutNow
     public static final int HEADER_BYTES = 8;
     public static final int LENGTH_OFFSET = 4;
     public static final int DEFAULT_MAX_FRAME_BYTES = 16 << 20;
@@ -47,6 +47,7 @@ public final class Wire {
     static final int CLIENT_RESP = 11;
     static final int STATUS_REQ = 12;
     static final int STATUS_RESP = 13;
+    static final int TIMEOUT_NOW = 14;
 
     /**
      * A peer introduces itself: the dialer first, the acceptor answers with its own. Each side checks the
@@ -84,7 +85,7 @@ public final class Wire {
         if (msg instanceof Message.VoteRequest m) {
             type = VOTE_REQ;
             header(out, m);
-            out.writeBoolean(m.preVote()).writeLong(m.lastLogIndex()).writeLong(m.lastLogTerm());
+            out.writeBoolean(m.preVote()).writeLong(m.lastLogIndex()).writeLong(m.lastLogTerm()).writeBoolean(m.transfer());
         } else if (msg instanceof Message.VoteResponse m) {
             type = VOTE_RESP;
             header(out, m);
@@ -120,6 +121,9 @@ public final class Wire {
             type = SNAPSHOT_RESP;
             header(out, m);
             out.writeLong(m.snapshotIndex()).writeLong(m.nextOffset());
+        } else if (msg instanceof Message.TimeoutNow m) {
+            type = TIMEOUT_NOW;
+            header(out, m);
         } else if (msg instanceof Hello h) {
             type = HELLO;
             out.writeInt(h.nodeId());
@@ -204,7 +208,9 @@ public final class Wire {
             }
             case VOTE_REQ:
                 return new Message.VoteRequest(in.readInt(), in.readInt(), in.readLong(), in.readBoolean(), in.readLong(),
-                        in.readLong());
+                        in.readLong(), in.readBoolean());
+            case TIMEOUT_NOW:
+                return new Message.TimeoutNow(in.readInt(), in.readInt(), in.readLong());
             case VOTE_RESP:
                 return new Message.VoteResponse(in.readInt(), in.readInt(), in.readLong(), in.readBoolean(),
                         in.readBoolean());

@@ -6,6 +6,8 @@ import java.util.TreeMap;
 final class CandidateState {
     /** Whether this round is a PreVote (thesis §9.6): it never changes any term. */
     final boolean preVote;
+    /** Whether this round was started by the leader's TimeoutNow (its requests say so). */
+    boolean transfer;
     /** The answers so far, this node's own included; a later answer from the same node replaces the earlier. */
     private final TreeMap<Integer, Boolean> votes = new TreeMap<>();
 

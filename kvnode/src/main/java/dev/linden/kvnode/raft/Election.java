@@ -46,21 +46,38 @@ final class Election {
     }
 
     private void becomeCandidate() {
+        becomeCandidate(false);
+    }
+
+    /** The leader handed over to us (TimeoutNow): campaign now, without PreVote, saying why. */
+    void campaignForTransfer() {
+        if (Arrays.binarySearch(c.votersArray(), c.id()) < 0) {
+            return;
+        }
+        becomeCandidate(true);
+    }
+
+    private void becomeCandidate(boolean transfer) {
         Invariants.check(c.role != Role.LEADER, "leader cannot campaign", c.id(), c.term, c.log.lastIndex());
         c.roles.setTerm(c.term + 1);
         c.votedFor = c.id();
         c.hardStateDirty = true;
         c.roles.enterCandidacy(Role.CANDIDATE, RaftCore.NO_NODE);
+        c.candidate.transfer = transfer;
         resetTimer();
         if (!maybeWin()) {
-            requestVotes(false, c.term);
+            requestVotes(false, c.term, transfer);
         }
     }
 
     private void requestVotes(boolean preVote, long term) {
+        requestVotes(preVote, term, false);
+    }
+
+    private void requestVotes(boolean preVote, long term, boolean transfer) {
         for (int peer : c.votersArray()) {
             if (peer != c.id()) {
-                c.send(new VoteRequest(c.id(), peer, term, preVote, c.log.lastIndex(), c.log.lastTerm()));
+                c.send(new VoteRequest(c.id(), peer, term, preVote, c.log.lastIndex(), c.log.lastTerm(), transfer));
             }
         }
     }

@@ -8,7 +8,8 @@ import java.util.List;
  * inputs, one each). A driver that records its inputs can replay a core exactly.
  */
 public sealed interface Input permits Input.Tick, Input.Receive, Input.Propose, Input.ReadIndex, Input.LogWritten,
-        Input.Applied, Input.EntriesFetched, Input.FetchFailed, Input.SnapshotTaken, Input.Campaign {
+        Input.Applied, Input.EntriesFetched, Input.FetchFailed, Input.SnapshotTaken, Input.Campaign,
+        Input.TransferLeadership {
 
     /** Logical time advanced by one tick. */
     record Tick() implements Input {}
@@ -37,8 +38,11 @@ public sealed interface Input permits Input.Tick, Input.Receive, Input.Propose, 
     /** This node's own snapshot through {@code meta.index()} is durable. */
     record SnapshotTaken(SnapshotMeta meta) implements Input {}
 
-    /** Start an election now (scripted tests, leadership transfer). */
+    /** Start an election now (scripted tests). */
     record Campaign() implements Input {}
+
+    /** Hand leadership to voter {@code target} (leader only); the result is 1 if a transfer is under way, else 0. */
+    record TransferLeadership(int target) implements Input {}
 
     /** Feeds this input to {@code core}; returns the proposal's result for {@link Propose}, else 0. */
     default long applyTo(RaftCore core) {
@@ -62,6 +66,8 @@ public sealed interface Input permits Input.Tick, Input.Receive, Input.Propose, 
             core.onSnapshotTaken(s.meta());
         } else if (this instanceof Campaign) {
             core.startElection();
+        } else if (this instanceof TransferLeadership t) {
+            return core.transferLeadership(t.target()) ? 1 : 0;
         } else {
             throw new IllegalArgumentException("unknown input " + this);
         }

@@ -28,6 +28,7 @@ final class LeaderReplication {
     void tick() {
         LeaderState l = leader();
         l.heartbeatElapsedTicks++;
+        c.transfer.tick();
         c.election.electionElapsedTicks++;
         if (c.election.electionElapsedTicks >= c.config().electionTimeoutTicks()) {
             c.election.electionElapsedTicks = 0;
@@ -194,6 +195,7 @@ final class LeaderReplication {
                     c.id(), c.term, m.matchIndex());
             pr.acked(m.matchIndex());
             maybeCommit();
+            c.transfer.maybeSendTimeoutNow();
             l.appendsPending = true;
             return;
         }

@@ -15,6 +15,11 @@ final class LeaderState {
     final long firstIndexOfTerm;
     int heartbeatElapsedTicks;
     final ReadIndex reads;
+    /** The node leadership is being handed to ({@link LeaderTransfer}), or NO_NODE; ticks since it began. */
+    int transferTarget = RaftCore.NO_NODE;
+    int transferElapsedTicks;
+    /** TimeoutNow went to the target in this transfer. */
+    boolean timeoutNowSent;
 
     LeaderState(RaftCore core, int[] voters, long nextIndex, int maxInflight) {
         for (int peer : voters) {

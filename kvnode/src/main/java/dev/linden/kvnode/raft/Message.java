@@ -8,7 +8,7 @@ import java.util.List;
  */
 public sealed interface Message permits Message.VoteRequest, Message.VoteResponse, Message.AppendRequest,
         Message.AppendResponse, Message.HeartbeatRequest, Message.HeartbeatResponse, Message.InstallSnapshot,
-        Message.SnapshotResponse {
+        Message.SnapshotResponse, Message.TimeoutNow {
 
     int from();
 
@@ -20,8 +20,19 @@ public sealed interface Message permits Message.VoteRequest, Message.VoteRespons
      * RequestVote (Raft §5.2) or PreVote (thesis §9.6). For a PreVote, {@code term} is the term the
      * candidate would campaign in (its current term + 1); the receiver's term does not change.
      */
-    record VoteRequest(int from, int to, long term, boolean preVote, long lastLogIndex, long lastLogTerm)
-            implements Message {}
+    record VoteRequest(int from, int to, long term, boolean preVote, long lastLogIndex, long lastLogTerm,
+                       boolean transfer) implements Message {
+        /** An ordinary request, not part of a leadership transfer. */
+        public VoteRequest(int from, int to, long term, boolean preVote, long lastLogIndex, long lastLogTerm) {
+            this(from, to, term, preVote, lastLogIndex, lastLogTerm, false);
+        }
+    }
+
+    /**
+     * From the leader to the target of a leadership transfer (thesis §3.10), once the target's log matches
+     * the leader's: campaign now. Its vote requests then carry {@code transfer}.
+     */
+    record TimeoutNow(int from, int to, long term) implements Message {}
 
     record VoteResponse(int from, int to, long term, boolean preVote, boolean granted) implements Message {}
 

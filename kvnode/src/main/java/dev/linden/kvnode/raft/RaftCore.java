@@ -85,6 +85,7 @@ public final class RaftCore {
     final LeaderReplication replication = new LeaderReplication(this);
     final FollowerReplication followerReplication = new FollowerReplication(this);
     final SnapshotTransfer snapshots = new SnapshotTransfer(this);
+    final LeaderTransfer transfer = new LeaderTransfer(this);
     final RoleTransitions roles = new RoleTransitions(this);
     private final TermRules terms = new TermRules(this);
 
@@ -145,8 +146,8 @@ public final class RaftCore {
         if (role != Role.LEADER) {
             return PROPOSE_NOT_LEADER;
         }
-        if (log.lastIndex() - commitIndex >= config.maxUncommittedEntries()) {
-            return PROPOSE_THROTTLED;
+        if (log.lastIndex() - commitIndex >= config.maxUncommittedEntries() || transfer.inProgress()) {
+            return PROPOSE_THROTTLED; // too much uncommitted, or handing over: the target must catch up to a fixed log
         }
         long index = log.lastIndex() + 1;
         local.append(new Entry(term, index, Entry.Kind.COMMAND, command));
@@ -199,6 +200,25 @@ public final class RaftCore {
         if (role == Role.LEADER) {
             replication.fetchFailed(peer);
         }
+    }
+
+    /**
+     * Hands leadership to voter {@code target} (thesis §3.10): proposals are refused meanwhile, and the
+     * transfer is abandoned after an election timeout. Returns false if this node cannot start one (it is
+     * not the leader, or the target is not another voter); the reason is a notice.
+     */
+    public boolean transferLeadership(int target) {
+        return transfer.start(target);
+    }
+
+    /** The voter leadership is being handed to, or {@link #NO_NODE}. */
+    public int transferTarget() {
+        return leader == null ? NO_NODE : leader.transferTarget;
+    }
+
+    /** An event an operator should see in the node's log. */
+    void notice(String what) {
+        notices.add(what);
     }
 
     /** This node's own snapshot through {@code meta.index()} is durable: the log before it is compacted. */

@@ -6,6 +6,7 @@ import dev.linden.kvnode.raft.Message.HeartbeatRequest;
 import dev.linden.kvnode.raft.Message.HeartbeatResponse;
 import dev.linden.kvnode.raft.Message.InstallSnapshot;
 import dev.linden.kvnode.raft.Message.SnapshotResponse;
+import dev.linden.kvnode.raft.Message.TimeoutNow;
 import dev.linden.kvnode.raft.Message.VoteRequest;
 import dev.linden.kvnode.raft.Message.VoteResponse;
 
@@ -25,7 +26,7 @@ final class TermRules {
     void step(Message m) {
         if (m.term() > c.term) {
             if (m instanceof VoteRequest vr) {
-                if (c.election.inLeaderLease()) {
+                if (c.election.inLeaderLease() && !vr.transfer()) {
                     // We heard from a live leader within the election timeout: a node that cannot see it
                     // must not depose it (thesis §4.2.3). PreVotes get an explicit no.
                     if (vr.preVote()) {
@@ -53,7 +54,8 @@ final class TermRules {
     }
 
     private static boolean fromLeader(Message m) {
-        return m instanceof AppendRequest || m instanceof HeartbeatRequest || m instanceof InstallSnapshot;
+        return m instanceof AppendRequest || m instanceof HeartbeatRequest || m instanceof InstallSnapshot
+                || m instanceof TimeoutNow;
     }
 
     private void dispatch(Message m) {
@@ -70,6 +72,9 @@ final class TermRules {
         } else if (m instanceof InstallSnapshot is) {
             c.roles.acceptLeader(is.from());
             c.snapshots.onInstallSnapshot(is);
+        } else if (m instanceof TimeoutNow t) {
+            c.roles.acceptLeader(t.from());
+            c.transfer.onTimeoutNow(t);
         } else if (c.role == Role.LEADER) {
             // Answers reach only a leader; a node that stepped down meanwhile ignores them.
             if (m instanceof AppendResponse ar) {

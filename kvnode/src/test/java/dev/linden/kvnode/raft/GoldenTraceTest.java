@@ -28,7 +28,8 @@ import org.junit.jupiter.api.TestFactory;
  * synced at once; the options set the entry cache, the entries kept behind a snapshot, the chunk size, the entries
  * per append),
  * {@code campaign ID}, {@code propose ID CMD...}, {@code stabilize}, {@code tick ID TICKS},
- * {@code tick-all TICKS}, {@code snapshot ID} (the node snapshots what it applied, then compacts),
+ * {@code tick-all TICKS}, {@code transfer LEADER TARGET} (leadership transfer), {@code propose-refused ID CMD}
+ * (a proposal expected to be refused: prints the answer), {@code snapshot ID} (the node snapshots what it applied, then compacts),
  * {@code deliver A->B} (one pass over the queued messages from A to B; {@code *} is any node),
  * {@code drop A->B}, {@code isolate ID}, {@code cut A B}, {@code heal}, {@code expire-lease ID...}
  * (the nodes forget the leader without campaigning), {@code restart ID},
@@ -130,6 +131,16 @@ class GoldenTraceTest {
                 s.drop(p);
             }
             case "campaign" -> s.campaign(id(w[1]));
+            case "transfer" -> {
+                long r = s.node(id(w[1])).step(new Input.TransferLeadership(id(w[2])));
+                s.collect(id(w[1]));
+                trace.add(r == 1 ? "transfer under way" : "transfer refused");
+            }
+            case "propose-refused" -> {
+                long r = s.node(id(w[1])).step(new Input.Propose(w[2].getBytes()));
+                trace.add("propose -> " + (r == RaftCore.PROPOSE_THROTTLED ? "THROTTLED"
+                        : r == RaftCore.PROPOSE_NOT_LEADER ? "NOT_LEADER" : "index " + r));
+            }
             case "propose" -> s.propose(id(w[1]), String.join(" ", List.of(w).subList(2, w.length)));
             case "stabilize" -> s.stabilize();
             case "tick" -> s.tick(id(w[1]), Integer.parseInt(w[2]));

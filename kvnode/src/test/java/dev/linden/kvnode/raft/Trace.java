@@ -50,7 +50,8 @@ final class Trace {
     static String message(Message m) {
         String head = m.from() + "->" + m.to() + " t" + m.term() + " ";
         if (m instanceof Message.VoteRequest v) {
-            return head + (v.preVote() ? "PreVote" : "Vote") + " last=" + v.lastLogIndex() + "@" + v.lastLogTerm();
+            return head + (v.preVote() ? "PreVote" : "Vote") + " last=" + v.lastLogIndex() + "@" + v.lastLogTerm()
+                    + (v.transfer() ? " transfer" : "");
         }
         if (m instanceof Message.VoteResponse v) {
             return head + (v.preVote() ? "PreVoteResp" : "VoteResp") + (v.granted() ? " granted" : " rejected");
@@ -72,6 +73,9 @@ final class Trace {
         if (m instanceof Message.InstallSnapshot s) {
             return head + "Snapshot " + s.snapshotIndex() + "@" + s.snapshotTerm() + " bytes " + s.offset() + "+"
                     + s.length() + "/" + s.totalBytes();
+        }
+        if (m instanceof Message.TimeoutNow) {
+            return head + "TimeoutNow";
         }
         if (m instanceof Message.SnapshotResponse s) {
             return head + "SnapshotResp " + s.snapshotIndex() + " next=" + s.nextOffset();
