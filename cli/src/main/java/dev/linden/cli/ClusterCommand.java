@@ -13,11 +13,14 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code ./linden cluster start|stop|status --nodes 3 --dir DIR}: a local cluster of separate JVMs. */
+/**
+ * {@code ./linden cluster start|stop|status|transfer --nodes 3 --dir DIR}: a local cluster of separate JVMs;
+ * {@code transfer --to N} hands leadership to node N (exit 0 once N leads, 1 if the transfer failed).
+ */
 @Command(name = "cluster", mixinStandardHelpOptions = true,
         description = "Start, stop or inspect a local cluster of node processes on loopback.")
 public final class ClusterCommand implements Callable<Integer> {
-    @Parameters(index = "0", description = "start, stop or status")
+    @Parameters(index = "0", description = "start, stop, status or transfer")
     String action;
 
     @Option(names = "--nodes", description = "cluster size (default 3)")
@@ -31,6 +34,9 @@ public final class ClusterCommand implements Callable<Integer> {
 
     @Option(names = "--fsync", description = "on (default) or off")
     String fsync = "on";
+
+    @Option(names = "--to", description = "transfer: the node to hand leadership to")
+    Integer to;
 
     @Override
     public Integer call() throws Exception {
@@ -125,8 +131,30 @@ public final class ClusterCommand implements Callable<Integer> {
                     return up > c.nodes / 2 ? 0 : 1;
                 }
             }
+            case "transfer": {
+                if (to == null) {
+                    System.err.println("linden cluster: transfer needs --to NODE");
+                    return 2;
+                }
+                if (!Files.exists(dir.resolve("cluster.properties"))) {
+                    System.out.println("no cluster in " + dir);
+                    return 1;
+                }
+                LocalCluster c = LocalCluster.open(dir.toAbsolutePath());
+                try (KvClient client = new KvClient(c.clientEndpoints(), KvClient.Options.defaults())) {
+                    Optional<Integer> leader = c.awaitLeader(client, 10_000);
+                    if (leader.isEmpty()) {
+                        System.out.println("no leader to hand over from");
+                        return 1;
+                    }
+                    Wire.TransferResponse r = client.transferLeadership(leader.get(), to, 10_000).get();
+                    System.out.println((r.ok() ? "transferred: " : "not transferred: ") + r.message()
+                            + " (asked node " + leader.get() + ")");
+                    return r.ok() ? 0 : 1;
+                }
+            }
             default:
-                System.err.println("linden cluster: action must be start, stop or status");
+                System.err.println("linden cluster: action must be start, stop, status or transfer");
                 return 2;
         }
     }

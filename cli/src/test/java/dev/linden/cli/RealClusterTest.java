@@ -152,6 +152,25 @@ class RealClusterTest {
     }
 
     @Test
+    void leadershipHandedOverUnderLoadLosesNoAcknowledgedWrite() throws Exception {
+        start(3);
+        Writer w = new Writer().start();
+        await().atMost(Duration.ofSeconds(20)).until(() -> w.acked.size() > 200);
+        int old = leader();
+        int target = old % 3 + 1;
+        dev.linden.kvnode.net.Wire.TransferResponse r = client.transferLeadership(old, target, 10_000).get();
+        assertTrue(r.ok(), r.message());
+        assertEquals(target, leader());
+        int before = w.acked.size();
+        await().atMost(Duration.ofSeconds(30)).until(() -> w.acked.size() > before + 200);
+        // A node that is not another voter is refused, with the reason.
+        dev.linden.kvnode.net.Wire.TransferResponse refused = client.transferLeadership(target, 9, 10_000).get();
+        assertTrue(!refused.ok() && refused.message().contains("not another voter"), refused.message());
+        w.stopAndJoin();
+        assertAllPresent(w.acked);
+    }
+
+    @Test
     void aNodeThatMissedCompactedEntriesCatchesUpByASnapshot() throws Exception {
         start(3, "--snapshot-every", "300");
         int leader = leader();

@@ -42,7 +42,9 @@ public enum FaultKind {
     /** A synced record on one node gets a flipped bit and the node restarts: it must detect it. */
     BITFLIP("disk"),
     /** A node's disk is replaced by an empty one while it is down: it must refuse to rejoin. */
-    DISK_LOSS("disk");
+    DISK_LOSS("disk"),
+    /** The leader hands leadership to another voter (TimeoutNow), as an operator or a removal would. */
+    TRANSFER_LEADER("transfer");
 
     private final String family;
 
@@ -77,7 +79,8 @@ public enum FaultKind {
         return this == PARTITION || this == LONG_PARTITION;
     }
 
-    public static final List<String> FAMILIES = List.of("partition", "long-partition", "kill", "pause", "clock", "disk", "link");
+    public static final List<String> FAMILIES = List.of("partition", "long-partition", "kill", "pause", "clock", "disk", "link",
+            "transfer");
 
     /** Every name {@code --nemesis} takes, with what it means (for help and errors). */
     public static Map<String, String> vocabulary() {

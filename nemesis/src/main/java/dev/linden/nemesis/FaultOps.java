@@ -20,6 +20,7 @@ import java.util.SplittableRandom;
  *   <tr><td>start-clock / stop-clock</td><td>{"targets" ..., "offset-ms" N, "drift-ppm" N}</td></tr>
  *   <tr><td>start-disk-full / stop-disk-full</td><td>{"targets" ...}</td></tr>
  *   <tr><td>start-fsync-stall / stop-fsync-stall</td><td>{"targets" ..., "stall-ms" N}: each fsync takes N ms more</td></tr>
+ *   <tr><td>transfer-leader</td><td>{"to" "random"}: the leader hands over to another voter</td></tr>
  *   <tr><td>bitflip</td><td>{"targets" "one"}: flip a bit in a synced record, restart the node</td></tr>
  *   <tr><td>wipe-disk</td><td>{"targets" "one"}: kill, replace its disk by an empty one, start it</td></tr>
  *   <tr><td>start-link / stop-link</td><td>{"behavior" loss|duplicate|reorder|clog, "rate" or "targets"}</td></tr>
@@ -92,6 +93,9 @@ public final class FaultOps {
             case DISK_LOSS:
                 v.put("targets", "one");
                 return Op.fault("wipe-disk", v);
+            case TRANSFER_LEADER:
+                v.put("to", "random");
+                return Op.fault("transfer-leader", v);
             case CLOG:
                 v.put("behavior", "clog");
                 v.put("targets", "one");

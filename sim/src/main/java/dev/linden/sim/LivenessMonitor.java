@@ -16,7 +16,7 @@ import java.util.List;
  *       disrupting it: what PreVote and check-quorum are for).</li>
  * </ul>
  * The situation is re-read every {@link #TICK_NANOS}; any change (a node healthier or less so, a link cut
- * or mended) starts a new stable period. Faults that touch every link (loss, duplication, reordering)
+ * or mended, a leadership transfer asked for) starts a new stable period. Faults that touch every link (loss, duplication, reordering)
  * leave no period stable. Counted: the stable periods seen, and the longest.
  */
 final class LivenessMonitor {
@@ -163,7 +163,8 @@ final class LivenessMonitor {
             return null;
         }
         cliqueBits = best;
-        return "healthy " + Integer.toBinaryString(healthy) + ", connected majority " + clique() + ", cut " + net.blocked.size()
+        return "healthy " + Integer.toBinaryString(healthy) + ", connected majority " + clique() + ", transfers asked "
+                + sim.transfersAsked + ", cut " + net.blocked.size()
                 + " links " + new java.util.TreeSet<>(net.blocked.stream().map(l -> l.from() + ">" + l.to()).toList());
     }
 

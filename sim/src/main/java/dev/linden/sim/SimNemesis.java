@@ -63,6 +63,10 @@ final class SimNemesis implements Nemesis {
             killDuringFsync(targets(v), done);
             return;
         }
+        if (op.f().equals("transfer-leader")) {
+            transferLeader(done);
+            return;
+        }
         if (op.f().equals("kill") && "disk-op".equals(v.get("during"))) {
             killAfterDiskOps(targets(v), number(v, "after-ops", 1), done);
             return;
@@ -436,6 +440,51 @@ final class SimNemesis implements Nemesis {
                     "crashes", crashed);
             done.accept(new Completion(dev.linden.checker.history.OpType.INFO, r, null));
         });
+    }
+
+    /** How long a leadership transfer is given to complete before its outcome is reported as pending. */
+    private static final long TRANSFER_WAIT_NANOS = 1_000 * MS;
+
+    /** The leader hands over to another voter that is up; the completion says whether it took over. */
+    private void transferLeader(Consumer<Completion> done) {
+        int from = sim.leader();
+        List<Integer> others = new ArrayList<>();
+        for (int id : sim.nodes()) {
+            if (id != from && sim.node(id).up) {
+                others.add(id);
+            }
+        }
+        if (from < 0 || others.isEmpty()) {
+            sim.loop.at(0, SimLoop.NEMESIS, 0, () -> done.accept(new Completion(dev.linden.checker.history.OpType.INFO,
+                    FaultOps.noEffect(from < 0 ? "no leader to hand over from" : "no other voter is up"), null)));
+            return;
+        }
+        int to = others.get(random.nextInt(others.size()));
+        sim.transfersAsked++; // a deliberate election: the liveness monitor starts a new stable period
+        boolean[] reported = {false};
+        Consumer<Object> report = r -> {
+            if (!reported[0]) {
+                reported[0] = true;
+                sim.note("transfer-leader " + from + " -> " + to + ": " + r);
+                done.accept(new Completion(dev.linden.checker.history.OpType.INFO, r, null));
+            }
+        };
+        long startedAt = sim.loop.nowNanos();
+        sim.node(from).raft.transferLeadership(to).whenComplete((leader, err) -> sim.loop.at(0, SimLoop.NEMESIS, 0,
+                () -> report.accept(err == null
+                        ? FaultOps.effect("leadership handed over", "from", from, "to", to, "ms",
+                                (sim.loop.nowNanos() - startedAt) / MS)
+                        : FaultOps.effect("transfer asked, not completed: " + rootMessage(err), "from", from, "to", to))));
+        sim.loop.at(TRANSFER_WAIT_NANOS, SimLoop.NEMESIS, 0, () -> report.accept(FaultOps.effect(
+                "transfer asked, still under way after " + TRANSFER_WAIT_NANOS / MS + " ms", "from", from, "to", to)));
+    }
+
+    private static String rootMessage(Throwable t) {
+        Throwable r = t;
+        while (r.getCause() != null && r.getCause() != r) {
+            r = r.getCause();
+        }
+        return r.getMessage();
     }
 
     /** How long a kill inside an fsync waits for its targets to begin one. */

@@ -60,6 +60,8 @@ public final class Simulation implements Cluster {
     private final DurabilityMonitor durability = new DurabilityMonitor(this);
     private final LivenessMonitor liveness = new LivenessMonitor(this);
     private final SnapshotMonitor snapshots = new SnapshotMonitor();
+    /** Leadership transfers the nemesis asked for (each is an election on purpose). */
+    long transfersAsked;
     private final List<SimClient> clients = new ArrayList<>();
     private final SimNemesis nemesis;
     /** Nodes whose disk got a flipped bit: they may refuse to start, and stay down then. */

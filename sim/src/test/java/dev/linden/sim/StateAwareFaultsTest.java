@@ -32,4 +32,16 @@ class StateAwareFaultsTest {
         assertEquals(0, r.exitCode(), r.summary());
         assertTrue(count(r, "stop-fsync-stall", "fsyncs-stalled") > 0, "no fsync was stalled");
     }
+
+    @Test
+    void leadershipTransfersUnderLoadHandOverAndLoseNothing() {
+        long handedOver = 0;
+        for (long seed = 1; seed <= 4; seed++) {
+            TestResult r = Simulation.test().nodes(5).nemesis("transfer,kill").timeLimitSeconds(20).seed(seed).build().run();
+            assertEquals(0, r.exitCode(), r.summary());
+            handedOver += r.history().stream().filter(HistoryOp::nemesis).filter(o -> o.f().equals("transfer-leader"))
+                    .filter(o -> o.value() instanceof Map<?, ?> m && "leadership handed over".equals(m.get("effect"))).count();
+        }
+        assertTrue(handedOver > 0, "no transfer completed in 4 seeds");
+    }
 }

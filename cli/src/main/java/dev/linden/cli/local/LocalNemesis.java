@@ -5,6 +5,7 @@ import dev.linden.nemesis.FaultOps;
 import dev.linden.nemesis.Grudges;
 import dev.linden.nemesis.Nemesis;
 import dev.linden.nemesis.Targets;
+import dev.linden.kvnode.net.Wire;
 import dev.linden.workloads.Completion;
 import dev.linden.workloads.check.Checks;
 import dev.linden.workloads.gen.Op;
@@ -117,6 +118,8 @@ final class LocalNemesis implements Nemesis {
                         ((Number) v.getOrDefault("drift-ppm", 0L)).longValue());
             case "stop-clock":
                 return stopClock();
+            case "transfer-leader":
+                return transferLeader();
             case "start-fsync-stall":
                 return FaultOps.noEffect("stalling a real process's fsync needs a delaying block device "
                         + "(device-mapper's delay target) under its data dir; this binding has none");
@@ -128,6 +131,30 @@ final class LocalNemesis implements Nemesis {
                 return emptyDisks();
             default:
                 return FaultOps.noEffect("not a fault this nemesis knows: " + f);
+        }
+    }
+
+    /** The leader hands over to another live voter through the client port; reports whether it took over. */
+    private Object transferLeader() {
+        int from = c.leader(true);
+        List<Integer> others = new ArrayList<>();
+        for (int id : c.nodes()) {
+            if (id != from && c.alive(id) && !c.paused.contains(id)) {
+                others.add(id);
+            }
+        }
+        if (from < 0 || others.isEmpty()) {
+            return FaultOps.noEffect(from < 0 ? "no leader to hand over from" : "no other voter is up");
+        }
+        int to = others.get(c.random.nextInt(others.size()));
+        long t0 = System.nanoTime();
+        try {
+            Wire.TransferResponse r = c.transferLeadership(from, to);
+            return r.ok() ? FaultOps.effect("leadership handed over", "from", from, "to", to, "ms",
+                    (System.nanoTime() - t0) / 1_000_000)
+                    : FaultOps.effect("transfer asked, not completed: " + r.message(), "from", from, "to", to);
+        } catch (Exception e) {
+            return FaultOps.effect("transfer asked, no answer: " + e, "from", from, "to", to);
         }
     }
 

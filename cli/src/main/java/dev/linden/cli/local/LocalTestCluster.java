@@ -417,6 +417,11 @@ public final class LocalTestCluster implements Cluster {
         return out;
     }
 
+    /** Asks {@code leader} to hand over to {@code target}; waits at most 5 s for its answer. */
+    Wire.TransferResponse transferLeadership(int leader, int target) throws Exception {
+        return statusClient.transferLeadership(leader, target, 5_000).get(6, TimeUnit.SECONDS);
+    }
+
     /** The leader a majority agrees on, or -1. */
     int leader(boolean fresh) {
         Map<Integer, Wire.StatusResponse> s = status(fresh);

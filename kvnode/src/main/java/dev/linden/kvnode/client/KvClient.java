@@ -285,6 +285,11 @@ public final class KvClient implements AutoCloseable {
                 if (f != null) {
                     f.complete(s);
                 }
+            } else if (msg instanceof Wire.TransferResponse t) {
+                CompletableFuture<Wire.TransferResponse> f = transferCalls.remove(t.requestId());
+                if (f != null) {
+                    f.complete(t);
+                }
             }
         }
 
@@ -295,6 +300,26 @@ public final class KvClient implements AutoCloseable {
     }
 
     private final Map<Long, CompletableFuture<Wire.StatusResponse>> statusCalls = new ConcurrentHashMap<>();
+    private final Map<Long, CompletableFuture<Wire.TransferResponse>> transferCalls = new ConcurrentHashMap<>();
+
+    /**
+     * Asks {@code leader} to hand leadership to {@code target}; completes with the node's answer (ok once the
+     * target leads), or exceptionally if no answer came within {@code timeoutMillis}.
+     */
+    public CompletableFuture<Wire.TransferResponse> transferLeadership(int leader, int target, long timeoutMillis) {
+        long id = nextStatusId.getAndIncrement();
+        CompletableFuture<Wire.TransferResponse> f = new CompletableFuture<>();
+        transferCalls.put(id, f);
+        channel(leader).whenComplete((box, err) -> {
+            if (err != null) {
+                transferCalls.remove(id);
+                f.completeExceptionally(err);
+            } else {
+                box.offer(new Wire.TransferRequest(id, target));
+            }
+        });
+        return f.orTimeout(timeoutMillis, TimeUnit.MILLISECONDS).whenComplete((s, t) -> transferCalls.remove(id));
+    }
 
     /** Asks one node for its status (role, term, leader, commit, applied). */
     public CompletableFuture<Wire.StatusResponse> status(int node) {

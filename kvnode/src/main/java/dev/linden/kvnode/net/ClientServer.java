@@ -195,6 +195,15 @@ public final class ClientServer implements AutoCloseable {
             if (msg instanceof Wire.InvalidRequest bad) {
                 ch.writeAndFlush(ClientResponse.refused(bad.requestId(), ClientResponse.Status.INVALID,
                         node.leaderHint(), bad.reason()), ch.voidPromise());
+            } else if (msg instanceof Wire.TransferRequest req) {
+                node.transferLeadership(req.target()).whenComplete((leader, err) -> {
+                    Wire.TransferResponse resp = err == null
+                            ? new Wire.TransferResponse(req.requestId(), true, leader, "node " + leader + " leads")
+                            : new Wire.TransferResponse(req.requestId(), false, node.leaderHint(),
+                                    err instanceof java.util.concurrent.CompletionException ce && ce.getCause() != null
+                                            ? ce.getCause().getMessage() : err.getMessage());
+                    ch.writeAndFlush(resp, ch.voidPromise());
+                });
             } else if (msg instanceof Wire.StatusRequest req) {
                 Ready.SoftState s = node.softState();
                 ch.writeAndFlush(new Wire.StatusResponse(req.requestId(), node.id(), s.role().name(), s.term(),

@@ -48,6 +48,8 @@ public final class Wire {
     static final int STATUS_REQ = 12;
     static final int STATUS_RESP = 13;
     static final int TIMEOUT_NOW = 14;
+    static final int TRANSFER_REQ = 15;
+    static final int TRANSFER_RESP = 16;
 
     /**
      * A peer introduces itself: the dialer first, the acceptor answers with its own. Each side checks the
@@ -66,6 +68,12 @@ public final class Wire {
 
     public record StatusResponse(long requestId, int nodeId, String role, long term, int leaderId, long commitIndex,
                                  long appliedIndex) {}
+
+    /** Asks the node (the leader) to hand leadership to {@code target}. */
+    public record TransferRequest(long requestId, int target) {}
+
+    /** The outcome: {@code ok} once {@code leaderId} (the target) leads, else why not and who leads if known. */
+    public record TransferResponse(long requestId, boolean ok, int leaderId, String message) {}
 
     /** A frame that cannot be decoded. */
     public static final class BadFrameException extends RuntimeException {
@@ -139,6 +147,13 @@ public final class Wire {
         } else if (msg instanceof StatusRequest r) {
             type = STATUS_REQ;
             out.writeLong(r.requestId());
+        } else if (msg instanceof TransferRequest r) {
+            type = TRANSFER_REQ;
+            out.writeLong(r.requestId()).writeInt(r.target());
+        } else if (msg instanceof TransferResponse r) {
+            type = TRANSFER_RESP;
+            out.writeLong(r.requestId()).writeBoolean(r.ok()).writeInt(r.leaderId());
+            bytes(out, r.message().getBytes(java.nio.charset.StandardCharsets.UTF_8));
         } else if (msg instanceof StatusResponse r) {
             type = STATUS_RESP;
             out.writeLong(r.requestId()).writeInt(r.nodeId());
@@ -293,6 +308,11 @@ public final class Wire {
             }
             case STATUS_REQ:
                 return new StatusRequest(in.readLong());
+            case TRANSFER_REQ:
+                return new TransferRequest(in.readLong(), in.readInt());
+            case TRANSFER_RESP:
+                return new TransferResponse(in.readLong(), in.readBoolean(), in.readInt(),
+                        new String(readBytes(in, false), java.nio.charset.StandardCharsets.UTF_8));
             case STATUS_RESP:
                 return new StatusResponse(in.readLong(), in.readInt(),
                         new String(readBytes(in, false), java.nio.charset.StandardCharsets.UTF_8), in.readLong(),

@@ -134,6 +134,8 @@ public final class RaftNode {
             readsAwaitingIndex.clear();
             readQueries.clear();
             readsAwaitingApply.clear();
+            transferWaiters.forEach(w -> w.future().completeExceptionally(unknown));
+            transferWaiters.clear();
         });
     }
 
@@ -187,7 +189,8 @@ public final class RaftNode {
         }
         if (index == RaftCore.PROPOSE_THROTTLED) {
             f.completeExceptionally(new NodeException(NodeException.Reason.OVERLOADED, core.leaderId(),
-                    "too many uncommitted entries"));
+                    core.transferTarget() != RaftCore.NO_NODE ? "handing leadership to node " + core.transferTarget()
+                            : "too many uncommitted entries"));
             return;
         }
         proposals.addLast(new PendingProposal(index, core.term(), f));
@@ -201,6 +204,69 @@ public final class RaftNode {
         f.completeExceptionally(new NodeException(NodeException.Reason.NOT_LEADER,
                 running ? core.leaderId() : RaftCore.NO_NODE, "not the leader"));
         return true;
+    }
+
+    private record TransferWaiter(int target, CompletableFuture<Integer> future) {}
+
+    /** Callers waiting for a leadership transfer to end (bounded: a transfer is an operator's act). */
+    private final List<TransferWaiter> transferWaiters = new ArrayList<>();
+    private static final int MAX_TRANSFER_WAITERS = 16;
+
+    /**
+     * Hands leadership to voter {@code target} (thesis §3.10). Completes with {@code target} once this node
+     * sees it lead; fails with NOT_LEADER if this node does not lead, or if the transfer was refused (the
+     * target is not another voter), abandoned (the target did not take over within an election timeout), or
+     * overtaken by another node's leadership.
+     */
+    public CompletableFuture<Integer> transferLeadership(int target) {
+        CompletableFuture<Integer> f = new CompletableFuture<>();
+        raftStage.execute(() -> {
+            if (!running || core.role() != Role.LEADER) {
+                f.completeExceptionally(new NodeException(NodeException.Reason.NOT_LEADER,
+                        running ? core.leaderId() : RaftCore.NO_NODE, "not the leader"));
+                return;
+            }
+            if (transferWaiters.size() >= MAX_TRANSFER_WAITERS) {
+                f.completeExceptionally(new NodeException(NodeException.Reason.OVERLOADED, id,
+                        "too many leadership transfers waiting"));
+                return;
+            }
+            if (target == id) {
+                f.complete(id); // already leads
+                return;
+            }
+            if (!core.transferLeadership(target)) {
+                f.completeExceptionally(new NodeException(NodeException.Reason.NOT_LEADER, id,
+                        "node " + target + " is not another voter of this cluster"));
+                return;
+            }
+            transferWaiters.add(new TransferWaiter(target, f));
+            scheduleDrain();
+        });
+        return f;
+    }
+
+    /** On the raft stage, after each ready: ends the transfers whose outcome is now known. */
+    private void settleTransfers() {
+        if (transferWaiters.isEmpty()) {
+            return;
+        }
+        int leaderNow = core.leaderId();
+        for (java.util.Iterator<TransferWaiter> it = transferWaiters.iterator(); it.hasNext();) {
+            TransferWaiter w = it.next();
+            if (leaderNow == w.target()) {
+                w.future().complete(w.target());
+            } else if (core.role() == Role.LEADER && core.transferTarget() != w.target()) {
+                w.future().completeExceptionally(new NodeException(NodeException.Reason.NOT_LEADER, id,
+                        "leadership transfer to node " + w.target() + " abandoned: it did not take over in time"));
+            } else if (leaderNow != RaftCore.NO_NODE && leaderNow != id) {
+                w.future().completeExceptionally(new NodeException(NodeException.Reason.NOT_LEADER, leaderNow,
+                        "node " + leaderNow + " leads instead of " + w.target()));
+            } else {
+                continue;
+            }
+            it.remove();
+        }
     }
 
     /** A linearizable read (ReadIndex): confirms leadership, waits for apply, then runs the query. */
@@ -344,6 +410,7 @@ public final class RaftNode {
             }
         }
         softState = r.softState();
+        settleTransfers();
         leaderHint = softState.leaderId();
         roleSeen = softState.role();
         termSeen = softState.term();

@@ -28,6 +28,8 @@ class WireTest {
                 new Message.VoteRequest(1, 2, 3, true, 10, 2),
                 new Message.VoteRequest(1, 2, 3, false, 10, 2, true),
                 new Message.TimeoutNow(1, 2, 3),
+                new Wire.TransferRequest(9, 3),
+                new Wire.TransferResponse(9, false, 1, "node 3 is not another voter"),
                 new Message.VoteResponse(2, 1, 3, false, true),
                 new Message.AppendRequest(1, 3, 4, 9, 3, List.of(new Entry(4, 10, Entry.Kind.COMMAND, new byte[] {1, 2}),
                         Entry.noop(4, 11)), 8),
