@@ -65,6 +65,8 @@ final class Canaries {
         // Caught by the liveness monitor: while a long partial partition leaves a majority connected, the
         // node cut off in part keeps raising the term.
         h.add(new Hunt(SimOptions.Canary.NO_PRE_VOTE, "kv", "long-partition", 3, 1, 5, 3));
+        // Caught when clock drift makes a deposed leader's lease outlast its voters' election timeout.
+        h.add(new Hunt(SimOptions.Canary.LEASE_WITHOUT_DRIFT_BOUND, "kv", "partition,clock", 3, 3, 8, 2));
         h.add(new Hunt(SimOptions.Canary.NO_TRUNCATE_ON_CONFLICT, "kv", "partition,kill", 3, 2, 5, 3));
         return h;
     }

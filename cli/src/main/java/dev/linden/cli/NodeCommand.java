@@ -78,6 +78,15 @@ public final class NodeCommand implements Callable<Integer> {
     @Option(names = "--heartbeat-ms", description = "leader heartbeat interval (default 100)")
     Long heartbeatMillis;
 
+    @Option(names = "--read-mode", description = "read-index (default: a quorum round per batch of reads) or lease "
+            + "(the leader serves reads alone within a lease: an election timeout less --lease-drift-bound-ms; "
+            + "every node of a cluster must use the same)")
+    String readMode;
+
+    @Option(names = "--lease-drift-bound-ms", description = "with --read-mode lease: how far the nodes' clocks may "
+            + "drift apart in one election timeout (default 30% of it)")
+    Long leaseDriftBoundMillis;
+
     @Option(names = "--max-key-bytes", description = "longest key accepted (default and most 1024)")
     Integer maxKeyBytes;
 
@@ -225,9 +234,25 @@ public final class NodeCommand implements Callable<Integer> {
         if (snapshotEvery != null && snapshotEvery < 1) {
             throw new IllegalArgumentException("--snapshot-every must be >= 1");
         }
-        NodeConfig nodeConfig = nodeConfig(snapshotEvery,
-                orDefault(electionTimeoutMillis, longProp(p, "election-timeout-ms"), DEFAULT_ELECTION_TIMEOUT_MILLIS),
+        long election = orDefault(electionTimeoutMillis, longProp(p, "election-timeout-ms"),
+                DEFAULT_ELECTION_TIMEOUT_MILLIS);
+        NodeConfig nodeConfig = nodeConfig(snapshotEvery, election,
                 orDefault(heartbeatMillis, longProp(p, "heartbeat-ms"), DEFAULT_HEARTBEAT_MILLIS));
+        String mode = readMode != null ? readMode : p.getProperty("read-mode", "read-index");
+        if (!mode.equals("read-index") && !mode.equals("lease")) {
+            throw new IllegalArgumentException("--read-mode is read-index or lease");
+        }
+        if (mode.equals("lease")) {
+            long tick = nodeConfig.tickMillis();
+            long drift = orDefault(leaseDriftBoundMillis, longProp(p, "lease-drift-bound-ms"), election * 3 / 10);
+            int driftTicks = (int) Math.max(1, (drift + tick - 1) / tick); // rounded up: never shorter a bound
+            if (driftTicks >= nodeConfig.raft().electionTimeoutTicks() - 1) {
+                throw new IllegalArgumentException("--lease-drift-bound-ms must be below the election timeout less "
+                        + "one tick");
+            }
+            nodeConfig = nodeConfig.withRaft(nodeConfig.raft().toBuilder().leaseReads(true)
+                    .leaseDriftBoundTicks(driftTicks).build());
+        }
         Map<Integer, InetSocketAddress> peerMap = KvClient.parseEndpoints(peers);
         if (!peerMap.containsKey(id)) {
             throw new IllegalArgumentException("--peers must include this node's id " + id);

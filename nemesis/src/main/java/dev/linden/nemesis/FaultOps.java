@@ -17,7 +17,8 @@ import java.util.SplittableRandom;
  *   <tr><td>kill / start</td><td>{"targets" ..., optionally "during" "fsync", or "during" "disk-op" with
  *   "after-ops" k}; start: every killed node</td></tr>
  *   <tr><td>pause / resume</td><td>{"targets" ...}</td></tr>
- *   <tr><td>start-clock / stop-clock</td><td>{"targets" ..., "offset-ms" N, "drift-ppm" N}</td></tr>
+ *   <tr><td>start-clock / stop-clock</td><td>{"targets" ..., "offset-ms" N, "drift-ppm" N, optionally
+ *   "others-drift-ppm" N for every node not targeted}</td></tr>
  *   <tr><td>start-disk-full / stop-disk-full</td><td>{"targets" ...}</td></tr>
  *   <tr><td>start-fsync-stall / stop-fsync-stall</td><td>{"targets" ..., "stall-ms" N}: each fsync takes N ms more</td></tr>
  *   <tr><td>transfer-leader</td><td>{"to" "random"}: the leader hands over to another voter</td></tr>
@@ -74,10 +75,21 @@ public final class FaultOps {
                 v.put("targets", r.nextInt(3) == 0 ? "leader" : r.nextInt(4) == 0 ? "minority" : "one");
                 return Op.fault("pause", v);
             case CLOCK: {
+                if (r.nextInt(4) == 0) {
+                    // Skew against the leader: its clock at half speed, everyone else's at one and a half (a
+                    // VM's clock gone wrong; the worst a read lease must survive: the leader's lease lasts
+                    // longest while its voters' election timeouts run out soonest, three times as fast).
+                    v.put("targets", "leader");
+                    v.put("offset-ms", 0L);
+                    v.put("drift-ppm", -500_000L);
+                    v.put("others-drift-ppm", 500_000L);
+                    return Op.fault("start-clock", v);
+                }
                 int roll = r.nextInt(4);
                 v.put("targets", roll == 0 ? "minority" : roll == 1 ? "leader" : "one");
                 v.put("offset-ms", (r.nextBoolean() ? 1L : -1L) * (50 + r.nextInt(3000)));
-                v.put("drift-ppm", (r.nextBoolean() ? 1L : -1L) * r.nextInt(50_000));
+                // Up to 5% fast or slow, sometimes 10%: what a lease's drift bound must cover.
+                v.put("drift-ppm", (r.nextBoolean() ? 1L : -1L) * r.nextInt(r.nextInt(4) == 0 ? 100_000 : 50_000));
                 return Op.fault("start-clock", v);
             }
             case DISK_FULL:

@@ -76,9 +76,16 @@ final class DurabilityMonitor {
         }
     }
 
-    /** The node sends a message: an acknowledgement must not outrun its durable log. */
+    /**
+     * The node sends a message: an acknowledgement must not outrun its durable log. Acks are made while a
+     * burst of inputs is handled and sent after it, so one made before a later input of the same burst
+     * replaced the log by a snapshot (which lowers the durable index to the old commit until the snapshot is
+     * written, while the old log stays on disk), or moved the node to a newer term, is not judged here: the
+     * restart check judges what the disk kept.
+     */
     void sending(int nodeId, RaftCore core, Message m) {
-        if (m instanceof Message.AppendResponse r && r.success() && core != null && r.matchIndex() > core.durableIndex()) {
+        if (m instanceof Message.AppendResponse r && r.success() && core != null && r.term() == core.term()
+                && r.matchIndex() > core.durableIndex() && r.matchIndex() > core.firstIndex() - 1) {
             sim.violation("durability: node " + nodeId + " acknowledged index " + r.matchIndex() + " to leader " + r.to()
                     + " in term " + r.term() + " but holds only through " + core.durableIndex() + " durably");
         }

@@ -73,6 +73,7 @@ final class SafetyMonitor implements RaftNode.NodeListener {
             lastRole.put(nodeId, Role.LEADER);
             sim.log(nodeId, "became leader of term " + s.term() + " (commit " + s.commitIndex() + ")");
             checkLeaderCompleteness(nodeId, s.term());
+            checkNoLeaseOutlivesItsTerm(nodeId, s.term());
             sim.leaderElected(nodeId, s.term());
         }
     }
@@ -91,6 +92,25 @@ final class SafetyMonitor implements RaftNode.NodeListener {
             sim.violation("commit rule: leader " + nodeId + " of term " + term + " advanced its commit index to "
                     + commitIndex + ", an entry of term " + entryTerm + " (only entries of the leader's own term commit "
                     + "by counting replicas)");
+        }
+    }
+
+    /**
+     * Lease safety as a state, not only through reads that happen to be served: when a node is elected, no
+     * other node may still hold a read lease of an older term (it could serve a read that misses the new
+     * leader's writes at any moment).
+     */
+    private void checkNoLeaseOutlivesItsTerm(int nodeId, long term) {
+        for (SimNode n : sim.allNodes()) {
+            if (n.id == nodeId || !n.up || n.raft == null || n.raft.core() == null) {
+                continue;
+            }
+            long heldTerm = n.raft.leaseTermHeld();
+            if (heldTerm >= 0 && heldTerm < term) {
+                sim.violation("lease: node " + nodeId + " was elected in term " + term + " while node " + n.id
+                        + " still holds a read lease of term " + heldTerm + " (" + n.raft.leaseRemainingMillis()
+                        + " ms left on its clock)");
+            }
         }
     }
 
@@ -124,6 +144,19 @@ final class SafetyMonitor implements RaftNode.NodeListener {
                     + " where another node applied " + first);
         }
         maxAppliedIndex = Math.max(maxAppliedIndex, entry.index());
+    }
+
+    /**
+     * Independent of the history: a lease read is safe only if no other node leads a newer term at that
+     * moment (whether or not a later write makes the read visibly stale).
+     */
+    @Override
+    public void onLeaseRead(int nodeId, long term) {
+        Map.Entry<Long, Integer> newer = leaderOfTerm.higherEntry(term);
+        if (newer != null) {
+            sim.violation("lease: node " + nodeId + " served a read from its lease of term " + term + " while node "
+                    + newer.getValue() + " leads term " + newer.getKey());
+        }
     }
 
     @Override

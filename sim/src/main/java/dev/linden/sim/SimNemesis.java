@@ -148,8 +148,16 @@ final class SimNemesis implements Nemesis {
                 return pause(targets(v));
             case "resume":
                 return resume();
-            case "start-clock":
-                return startClock(targets(v), number(v, "offset-ms", 0), number(v, "drift-ppm", 0));
+            case "start-clock": {
+                List<Integer> targets = targets(v);
+                Object r = startClock(targets, number(v, "offset-ms", 0), number(v, "drift-ppm", 0));
+                if (v.containsKey("others-drift-ppm")) {
+                    List<Integer> others = new ArrayList<>(sim.nodes());
+                    others.removeAll(targets);
+                    startClock(others, 0, number(v, "others-drift-ppm", 0));
+                }
+                return r;
+            }
             case "stop-clock":
                 return stopClock();
             case "start-fsync-stall":

@@ -62,6 +62,12 @@ final class SimNode {
     private final java.util.ArrayList<Object[]> deferred = new java.util.ArrayList<>(); // {kind, task}
     String refusedReason;
     RaftNode raft;
+    /** Reads served from leases by this node's earlier processes. */
+    long leaseReadsBefore;
+
+    long leaseReadsServed() {
+        return leaseReadsBefore + (raft == null ? 0 : raft.leaseReadsServed());
+    }
     KvService service;
     int starts;
 
@@ -154,7 +160,8 @@ final class SimNode {
                 new WalConfig(256 * 1024, 100_000, preallocateWal));
         RandomSource rs = RandomSource.seeded(SimLoop.mix(random.nextLong(), incarnation));
         kv = noDedup ? KvStateMachine.withoutDeduplicationForTests() : new KvStateMachine();
-        raft = new RaftNode(id, voters, nodeConfig, rs, raftStage, applyStage, wal, this::sendRaft, kv);
+        raft = new RaftNode(id, voters, nodeConfig, rs, raftStage, applyStage, wal, this::sendRaft, kv,
+                this::nodeNowNanos);
         raft.setListener(sim.monitor());
         sim.monitor().nodeStarted(id);
         service = new KvService(raft, unsafeLocalReads, KvLimits.defaults(), kv::storedBytes);
@@ -201,6 +208,7 @@ final class SimNode {
         }
         timers.clear();
         sim.durability().down(id, raft == null ? null : raft.core());
+        leaseReadsBefore += raft == null ? 0 : raft.leaseReadsServed();
         long[] lost = disk.crash();
         inbound.clear();
         inboundFlushScheduled = false;

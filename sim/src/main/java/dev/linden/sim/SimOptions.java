@@ -30,6 +30,8 @@ public record SimOptions(Set<Canary> bugs) {
                 RaftConfig.Bug.READ_INDEX_WITHOUT_QUORUM),
         NO_PRE_VOTE("elections without PreVote: a node cut off in part keeps deposing a leader a majority can reach",
                 null),
+        LEASE_WITHOUT_DRIFT_BOUND("lease reads with a lease as long as the election timeout: clock drift lets a "
+                + "deposed leader serve stale reads", RaftConfig.Bug.LEASE_WITHOUT_DRIFT_BOUND),
         NO_TRUNCATE_ON_CONFLICT("followers keep entries that conflict with the leader's", RaftConfig.Bug.NO_TRUNCATE_ON_CONFLICT);
 
         private final String what;

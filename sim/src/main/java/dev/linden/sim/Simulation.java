@@ -120,10 +120,17 @@ public final class Simulation implements Cluster {
         // times, nodes that fall behind (crashed, partitioned) catch up by snapshot transfer in several
         // chunks, and leaders read evicted entries back from their WALs for slow followers.
         SplittableRandom snapRandom = root.split();
+        // A third of the runs serve reads from leases: 4 of the 15 ticks of an election timeout, one tick
+        // left for the phase of the voters' ticks and ten for drift, as the simulator's clock faults may run
+        // a leader's clock at half speed and its voters' at one and a half (an election timeout of theirs is
+        // a third of one of its: 5 ticks). The rest take ReadIndex.
+        boolean leaseReads = options.raftBugs().contains(RaftConfig.Bug.LEASE_WITHOUT_DRIFT_BOUND)
+                || snapRandom.nextInt(3) == 0;
         // (the seed-chosen fields are drawn in this order: chunk, trailing window, cache)
         RaftConfig raft = RaftConfig.builder().electionTimeoutTicks(15).heartbeatIntervalTicks(3)
                 .maxBatchEntries(256).maxBatchBytes(1 << 20).maxInflightAppends(32).maxUncommittedEntries(10_000)
                 .maxPendingReads(10_000).maxApplyBatchEntries(1024).preVote(!options.preVoteOff()).checkQuorum(true)
+                .leaseReads(leaseReads).leaseDriftBoundTicks(10)
                 .maxSnapshotChunkBytes(256 + snapRandom.nextInt(4096))
                 .snapshotTrailingEntries(snapRandom.nextInt(400))
                 .maxCachedEntries(4 + snapRandom.nextInt(100))
@@ -301,9 +308,14 @@ public final class Simulation implements Cluster {
         f.put("restarts-checked-for-durability", durability.restartsChecked);
         f.put("commits-checked-for-durability", durability.commitsChecked);
         long dirSyncs = 0;
+        long leaseReads = 0;
         for (SimNode n : nodes.values()) {
             dirSyncs += n.disk.dirSyncs;
+            leaseReads += n.leaseReadsServed();
         }
+        f.put("lease-reads", options.raftBugs().contains(RaftConfig.Bug.LEASE_WITHOUT_DRIFT_BOUND) || leaseReads > 0
+                ? "on" : "off or unused");
+        f.put("lease-reads-served", leaseReads);
         f.put("directory-syncs", dirSyncs);
         f.put("stable-majority-periods", liveness.stablePeriods);
         f.put("longest-stable-majority-millis", liveness.longestStableMillis);

@@ -155,4 +155,29 @@ class BrokenVariantsTest {
             assertEquals(0, r.exitCode(), r.summary());
         }
     }
+
+    @Test
+    void aLeaseWithoutADriftBoundIsCaughtAndOneWithItHoldsUnderClockSkew() {
+        TestSpec.Builder base = Simulation.test(SimOptions.withBug("lease-without-drift-bound")).nodes(3)
+                .nemesis("partition,clock").concurrency(8).keys(2).timeLimitSeconds(15)
+                .schedule(dev.linden.nemesis.FaultSchedule.Options.defaults(java.util.Set.of(), 3).withIntensity(3));
+        List<TestResult> caught = sweep(base, 10).stream().filter(r -> r.exitCode() == 1).toList();
+        assertTrue(!caught.isEmpty(), "a lease as long as the election timeout was never caught in 10 seeds");
+        assertTrue(why(caught.get(0)).startsWith("lease:"), why(caught.get(0)));
+        // The same faults on leases with the bound: valid, and reads were served from leases.
+        long served = 0;
+        int leaseRuns = 0;
+        for (long seed = 1; seed <= 30 && leaseRuns < 4; seed++) {
+            TestResult r = Simulation.test().nodes(3).nemesis("partition,clock").concurrency(8).keys(2)
+                    .timeLimitSeconds(15).schedule(dev.linden.nemesis.FaultSchedule.Options.defaults(java.util.Set.of(), 3)
+                            .withIntensity(3)).seed(seed).build().run();
+            assertEquals(0, r.exitCode(), r.summary());
+            long n = ((Number) ((Map<?, ?>) r.results().get("run")).get("lease-reads-served")).longValue();
+            if (n > 0) {
+                leaseRuns++;
+                served += n;
+            }
+        }
+        assertTrue(leaseRuns > 0 && served > 100, "leases served " + served + " reads in " + leaseRuns + " runs");
+    }
 }

@@ -113,9 +113,17 @@ final class LocalNemesis implements Nemesis {
                 return bitflip(targets(v).get(0));
             case "wipe-disk":
                 return wipe(targets(v).get(0));
-            case "start-clock":
-                return startClock(targets(v), ((Number) v.getOrDefault("offset-ms", 0L)).longValue(),
+            case "start-clock": {
+                List<Integer> targets = targets(v);
+                Object r = startClock(targets, ((Number) v.getOrDefault("offset-ms", 0L)).longValue(),
                         ((Number) v.getOrDefault("drift-ppm", 0L)).longValue());
+                if (v.containsKey("others-drift-ppm") && c.clocks.movable()) {
+                    List<Integer> others = new ArrayList<>(c.nodes());
+                    others.removeAll(targets);
+                    startClock(others, 0, ((Number) v.get("others-drift-ppm")).longValue());
+                }
+                return r;
+            }
             case "stop-clock":
                 return stopClock();
             case "transfer-leader":

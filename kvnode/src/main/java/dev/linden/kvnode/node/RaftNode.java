@@ -83,12 +83,29 @@ public final class RaftNode {
         /** An event of the core that an operator should see in the log (see {@link Ready#notices()}). */
         default void onNotice(int nodeId, String notice) {}
 
+        /** This leader served a read from its lease in {@code term} (on the raft stage). */
+        default void onLeaseRead(int nodeId, long term) {}
+
         /** The node stopped itself because it can no longer trust its storage; the process should exit. */
         default void onFatal(int nodeId, String reason) {}
     }
 
     public RaftNode(int id, List<Integer> voters, NodeConfig config, RandomSource random, Stage raftStage,
                     Stage applyStage, LogStore logStore, Transport transport, StateMachine stateMachine) {
+        this(id, voters, config, random, raftStage, applyStage, logStore, transport, stateMachine, () -> {
+            throw new IllegalStateException("lease reads need the node's monotonic clock: pass one to RaftNode");
+        });
+    }
+
+    /**
+     * @param monotonicNanos this node's monotonic clock (it keeps running while the process is paused): times
+     *                       read leases. Production binds System.nanoTime, the simulator each node's clock.
+     */
+    public RaftNode(int id, List<Integer> voters, NodeConfig config, RandomSource random, Stage raftStage,
+                    Stage applyStage, LogStore logStore, Transport transport, StateMachine stateMachine,
+                    java.util.function.LongSupplier monotonicNanos) {
+        this.monotonicNanos = monotonicNanos;
+        this.leaseNanos = config.raft().leaseTicks() * config.tickMillis() * 1_000_000L;
         this.id = id;
         this.voters = List.copyOf(voters);
         this.config = config;
@@ -235,6 +252,7 @@ public final class RaftNode {
                 f.complete(id); // already leads
                 return;
             }
+            leaseTerm = -1; // a transfer may elect the target past the voters' lease: give ours up first
             if (!core.transferLeadership(target)) {
                 f.completeExceptionally(new NodeException(NodeException.Reason.NOT_LEADER, id,
                         "node " + target + " is not another voter of this cluster"));
@@ -269,7 +287,54 @@ public final class RaftNode {
         }
     }
 
-    /** A linearizable read (ReadIndex): confirms leadership, waits for apply, then runs the query. */
+    // Read leases (thesis §6.4.1), with RaftConfig.leaseReads: a ReadIndex round confirmed by a quorum
+    // gives this leader a lease from the moment the round was asked for, leaseNanos long on this node's
+    // monotonic clock (an election timeout less the drift bound). Voters that answered refuse to vote for
+    // anyone else for an election timeout of their own clocks, so no other leader exists before it ends.
+    private final java.util.function.LongSupplier monotonicNanos;
+    private final long leaseNanos;
+    /** When the lease's confirming round was asked for, and in which term (-1: no lease). */
+    private long leaseFromNanos;
+    private long leaseTerm = -1;
+    /** ReadIndex rounds that may confirm a lease: ctx -> {asked at nanos, term}. Bounded by the pending reads. */
+    private final TreeMap<Long, long[]> leaseAsks = new TreeMap<>();
+    /** The ctx of the round asked for only to renew the lease, or -1. */
+    private long leaseRenewalCtx = -1;
+    private long leaseReadsServed;
+
+    /** The clock's last reading: a clock seen going back (a stepped "monotonic" clock) ends the lease. */
+    private long lastClockNanos = Long.MIN_VALUE;
+
+    private boolean leaseValid(long now) {
+        if (now < lastClockNanos) {
+            leaseTerm = -1;
+        }
+        lastClockNanos = now;
+        return leaseTerm == core.term() && core.leaseReadsAllowed() && now - leaseFromNanos < leaseNanos;
+    }
+
+    /** The term of the read lease this node holds now, or -1 (for the simulator's lease monitor; raft stage). */
+    public long leaseTermHeld() {
+        long now = monotonicNanos.getAsLong();
+        boolean held = config.raft().leaseReads() && core != null && leaseTerm == core.term() && now >= lastClockNanos
+                && core.leaseReadsAllowed() && now - leaseFromNanos < leaseNanos;
+        return held ? leaseTerm : -1;
+    }
+
+    /** What is left of the lease held, in milliseconds of this node's clock (0 if none). */
+    public long leaseRemainingMillis() {
+        return leaseTermHeld() < 0 ? 0 : (leaseFromNanos + leaseNanos - monotonicNanos.getAsLong()) / 1_000_000;
+    }
+
+    /** Reads served from a lease so far (evidence for tests and the simulator). */
+    public long leaseReadsServed() {
+        return leaseReadsServed;
+    }
+
+    /**
+     * A linearizable read: by ReadIndex (confirms leadership, waits for apply, then runs the query), or
+     * with lease reads on and a lease held, from this leader's state once it applied its commit index.
+     */
     public CompletableFuture<byte[]> read(byte[] query) {
         CompletableFuture<byte[]> f = new CompletableFuture<>();
         raftStage.execute(() -> {
@@ -283,10 +348,39 @@ public final class RaftNode {
             long ctx = nextReadCtx++;
             readsAwaitingIndex.put(ctx, f);
             readQueries.put(ctx, query);
+            if (config.raft().leaseReads()) {
+                long now = monotonicNanos.getAsLong();
+                if (leaseValid(now)) {
+                    leaseReadsServed++;
+                    listener.onLeaseRead(id, core.term());
+                    readsAwaitingApply.addLast(new long[] {ctx, core.commitIndex()});
+                    if (now - leaseFromNanos > leaseNanos / 2 && leaseRenewalCtx < 0) {
+                        leaseRenewalCtx = nextReadCtx++; // renew before it runs out, off the read's path
+                        leaseAsks.put(leaseRenewalCtx, new long[] {now, core.term()});
+                        core.readIndex(leaseRenewalCtx);
+                        scheduleDrain();
+                    }
+                    serveReads();
+                    return;
+                }
+                leaseAsks.put(ctx, new long[] {now, core.term()});
+            }
             core.readIndex(ctx);
             scheduleDrain();
         });
         return f;
+    }
+
+    /** A ReadIndex round for {@code ctx} was confirmed by a quorum: a lease from when it was asked for. */
+    private void leaseConfirmed(long ctx) {
+        long[] ask = leaseAsks.remove(ctx);
+        if (ctx == leaseRenewalCtx) {
+            leaseRenewalCtx = -1;
+        }
+        if (ask != null && ask[1] == core.term() && (leaseTerm != ask[1] || ask[0] > leaseFromNanos)) {
+            leaseFromNanos = ask[0];
+            leaseTerm = ask[1];
+        }
     }
 
     /**
@@ -400,8 +494,15 @@ public final class RaftNode {
         }
         for (Ready.ReadState rs : r.readStates()) {
             readsAwaitingApply.addLast(new long[] {rs.ctx(), rs.index()});
+            if (!leaseAsks.isEmpty()) {
+                leaseConfirmed(rs.ctx());
+            }
         }
         for (long ctx : r.failedReads()) {
+            leaseAsks.remove(ctx);
+            if (ctx == leaseRenewalCtx) {
+                leaseRenewalCtx = -1;
+            }
             CompletableFuture<byte[]> f = readsAwaitingIndex.remove(ctx);
             readQueries.remove(ctx);
             if (f != null) {

@@ -130,8 +130,18 @@ final class Election {
         maybeWin();
     }
 
-    /** We heard from a live leader within the election timeout (with check-quorum on). */
+    /** Ticks since this core started (saturating): a restarted node forgot whom it heard from. */
+    int ticksSinceStart;
+
+    /**
+     * We heard from a live leader within the election timeout (with check-quorum on), or, with lease reads,
+     * we started less than an election timeout ago: a leader may hold a lease on our last answer before the
+     * restart, and we no longer know.
+     */
     boolean inLeaderLease() {
+        if (c.config().leaseReads() && ticksSinceStart < c.config().electionTimeoutTicks()) {
+            return true;
+        }
         return c.config().checkQuorum() && c.leaderId != RaftCore.NO_NODE
                 && electionElapsedTicks < c.config().electionTimeoutTicks();
     }

@@ -20,6 +20,8 @@ final class LeaderState {
     int transferElapsedTicks;
     /** TimeoutNow went to the target in this transfer. */
     boolean timeoutNowSent;
+    /** A transfer was begun in this term: no lease reads for the rest of it (a late TimeoutNow may still act). */
+    boolean transferBegun;
 
     LeaderState(RaftCore core, int[] voters, long nextIndex, int maxInflight) {
         for (int peer : voters) {

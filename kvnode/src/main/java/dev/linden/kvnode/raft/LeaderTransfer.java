@@ -33,6 +33,7 @@ final class LeaderTransfer {
         }
         l.transferTarget = target;
         l.transferElapsedTicks = 0;
+        l.transferBegun = true;
         c.notice("leadership transfer to " + target + " started in term " + c.term);
         maybeSendTimeoutNow();
         Progress pr = l.progress.get(target);

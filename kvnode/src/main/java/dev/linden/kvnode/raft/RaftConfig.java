@@ -20,6 +20,14 @@ package dev.linden.kvnode.raft;
  *                                  a little behind catches up from the log instead of a snapshot
  * @param maxCachedEntries          entry payloads kept in memory; older ones (durable and applied) are
  *                                  read back from storage when a follower needs them
+ * @param leaseReads                linearizable reads may be served by the leader from its own state within
+ *                                  a lease (thesis §6.4.1) instead of a ReadIndex round each; needs
+ *                                  check-quorum (the lease rests on voters refusing to vote while they hear
+ *                                  from a leader), and makes a restarted node refuse votes for its first
+ *                                  election timeout (it forgot whom it heard from)
+ * @param leaseDriftBoundTicks      how much shorter than the election timeout a lease is: the bound on how
+ *                                  far the clocks of leader and voters may drift apart during one election
+ *                                  timeout (at least 1 tick with lease reads)
  * @param testOnlyBugs              deliberately planted bugs, for the simulator's canaries only (empty in
  *                                  every real configuration): each breaks one rule of Raft, so the
  *                                  simulator shows it catches that class of bug
@@ -38,6 +46,8 @@ public record RaftConfig(
         int maxSnapshotChunkBytes,
         int snapshotTrailingEntries,
         int maxCachedEntries,
+        boolean leaseReads,
+        int leaseDriftBoundTicks,
         java.util.Set<Bug> testOnlyBugs) {
 
     /** Planted bugs (see {@link #testOnlyBugs}). */
@@ -55,7 +65,9 @@ public record RaftConfig(
         /** ReadIndex reads are released without a quorum confirming leadership. */
         READ_INDEX_WITHOUT_QUORUM,
         /** A follower keeps the entries that conflict with the leader's instead of truncating them. */
-        NO_TRUNCATE_ON_CONFLICT
+        NO_TRUNCATE_ON_CONFLICT,
+        /** Lease reads with a lease as long as the election timeout: no allowance for clock drift. */
+        LEASE_WITHOUT_DRIFT_BOUND
     }
 
     public RaftConfig withTestOnlyBugs(java.util.Set<Bug> bugs) {
@@ -79,6 +91,10 @@ public record RaftConfig(
         Invariants.require(maxSnapshotChunkBytes >= 1, "maxSnapshotChunkBytes must be >= 1");
         Invariants.require(snapshotTrailingEntries >= 0, "snapshotTrailingEntries must be >= 0");
         Invariants.require(maxCachedEntries >= 1, "maxCachedEntries must be >= 1");
+        Invariants.require(!leaseReads || checkQuorum, "lease reads need checkQuorum (voters refuse votes while "
+                + "they hear from a leader: the lease rests on it)");
+        Invariants.require(!leaseReads || (leaseDriftBoundTicks >= 1 && leaseDriftBoundTicks < electionTimeoutTicks - 1),
+                "leaseDriftBoundTicks must be in [1, electionTimeoutTicks - 1) with lease reads");
         testOnlyBugs = java.util.Set.copyOf(testOnlyBugs);
     }
 
@@ -106,6 +122,8 @@ public record RaftConfig(
         b.maxSnapshotChunkBytes = maxSnapshotChunkBytes;
         b.snapshotTrailingEntries = snapshotTrailingEntries;
         b.maxCachedEntries = maxCachedEntries;
+        b.leaseReads = leaseReads;
+        b.leaseDriftBoundTicks = leaseDriftBoundTicks;
         b.testOnlyBugs = testOnlyBugs;
         return b;
     }
@@ -125,6 +143,8 @@ public record RaftConfig(
         private int maxSnapshotChunkBytes = 1 << 20;
         private int snapshotTrailingEntries = 100_000;
         private int maxCachedEntries = 20_000;
+        private boolean leaseReads = false;
+        private int leaseDriftBoundTicks = 3;
         private java.util.Set<Bug> testOnlyBugs = java.util.Set.of();
 
         private Builder() {}
@@ -194,6 +214,16 @@ public record RaftConfig(
             return this;
         }
 
+        public Builder leaseReads(boolean v) {
+            leaseReads = v;
+            return this;
+        }
+
+        public Builder leaseDriftBoundTicks(int v) {
+            leaseDriftBoundTicks = v;
+            return this;
+        }
+
         public Builder testOnlyBugs(java.util.Set<Bug> v) {
             testOnlyBugs = v;
             return this;
@@ -203,7 +233,8 @@ public record RaftConfig(
         public RaftConfig build() {
             return new RaftConfig(electionTimeoutTicks, heartbeatIntervalTicks, maxBatchEntries, maxBatchBytes,
                     maxInflightAppends, maxUncommittedEntries, maxPendingReads, maxApplyBatchEntries, preVote,
-                    checkQuorum, maxSnapshotChunkBytes, snapshotTrailingEntries, maxCachedEntries, testOnlyBugs);
+                    checkQuorum, maxSnapshotChunkBytes, snapshotTrailingEntries, maxCachedEntries, leaseReads,
+                    leaseDriftBoundTicks, testOnlyBugs);
         }
     }
 
@@ -233,6 +264,16 @@ public record RaftConfig(
 
     public RaftConfig withMaxCachedEntries(int entries) {
         return toBuilder().maxCachedEntries(entries).build();
+    }
+
+    /**
+     * How long a lease lasts, in ticks of the leader's clock from the moment its confirming round was asked:
+     * the election timeout, less one tick (a voter's ticks are not in phase with the heartbeat that reset its
+     * timer, so its election timeout can run out up to a tick early), less the drift bound.
+     */
+    public int leaseTicks() {
+        return bug(Bug.LEASE_WITHOUT_DRIFT_BOUND) ? electionTimeoutTicks
+                : electionTimeoutTicks - 1 - leaseDriftBoundTicks;
     }
 
     public RaftConfig withTimeouts(int electionTicks, int heartbeatTicks) {

@@ -134,6 +134,9 @@ public final class RaftCore {
 
     /** Advances logical time by one tick. */
     public void tick() {
+        if (election.ticksSinceStart < Integer.MAX_VALUE) {
+            election.ticksSinceStart++;
+        }
         if (role == Role.LEADER) {
             replication.tick();
         } else {
@@ -209,6 +212,15 @@ public final class RaftCore {
      */
     public boolean transferLeadership(int target) {
         return transfer.start(target);
+    }
+
+    /**
+     * Whether this leader may serve reads from a lease now (the driver times the lease): it leads, an entry
+     * of its term is committed, and it has not begun a leadership transfer in this term (a transfer lets
+     * the target be elected past the voters' lease, so a leader that began one holds no lease again).
+     */
+    public boolean leaseReadsAllowed() {
+        return config.leaseReads() && role == Role.LEADER && committedInOwnTerm() && !leader.transferBegun;
     }
 
     /** The voter leadership is being handed to, or {@link #NO_NODE}. */

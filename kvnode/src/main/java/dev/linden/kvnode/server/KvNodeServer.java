@@ -136,7 +136,7 @@ public final class KvNodeServer implements AutoCloseable {
         KvStateMachine kv = new KvStateMachine();
         node = new RaftNode(options.id(), members, options.nodeConfig(),
                 RandomSource.seeded(System.nanoTime() ^ ((long) options.id() << 32)), raftStage, applyStage, wal,
-                transport, kv);
+                transport, kv, System::nanoTime);
         node.setListener(events);
         node.start();
         transport.start();

@@ -29,7 +29,8 @@ import org.junit.jupiter.api.TestFactory;
  * per append),
  * {@code campaign ID}, {@code propose ID CMD...}, {@code stabilize}, {@code tick ID TICKS},
  * {@code tick-all TICKS}, {@code transfer LEADER TARGET} (leadership transfer), {@code propose-refused ID CMD}
- * (a proposal expected to be refused: prints the answer), {@code snapshot ID} (the node snapshots what it applied, then compacts),
+ * (a proposal expected to be refused: prints the answer), {@code lease ID} (whether the core allows lease
+ * reads now; cluster option {@code lease=DRIFT_TICKS} turns them on), {@code snapshot ID} (the node snapshots what it applied, then compacts),
  * {@code deliver A->B} (one pass over the queued messages from A to B; {@code *} is any node),
  * {@code drop A->B}, {@code isolate ID}, {@code cut A B}, {@code heal}, {@code expire-lease ID...}
  * (the nodes forget the leader without campaigning), {@code restart ID},
@@ -164,6 +165,8 @@ class GoldenTraceTest {
                 s.node(id(w[1])).readIndex(Long.parseLong(w[2]));
                 s.collect(id(w[1]));
             }
+            case "lease" -> trace.add(id(w[1]) + ": lease reads " + (s.node(id(w[1])).leaseReadsAllowed() ? "allowed"
+                    : "not allowed"));
             case "status" -> {
                 for (RaftCore c : s.cores.values()) {
                     trace.add(c.id() + ": " + c.role() + " term=" + c.term() + " leader=" + c.leaderId() + " last="
@@ -186,6 +189,7 @@ class GoldenTraceTest {
                 case "trailing" -> trailing = Integer.parseInt(kv[1]);
                 case "chunk" -> chunk = Integer.parseInt(kv[1]);
                 case "batch" -> c = c.withBatchLimits(Integer.parseInt(kv[1]), c.maxBatchBytes());
+                case "lease" -> c = c.toBuilder().leaseReads(true).leaseDriftBoundTicks(Integer.parseInt(kv[1])).build();
                 default -> throw new AssertionError("unknown cluster option '" + o + "'");
             }
         }
