@@ -78,6 +78,10 @@ public final class NodeCommand implements Callable<Integer> {
     @Option(names = "--heartbeat-ms", description = "leader heartbeat interval (default 100)")
     Long heartbeatMillis;
 
+    @Option(names = "--session-ttl-ms", description = "client sessions idle this long expire, decided through the "
+            + "log (default 300000)")
+    Long sessionTtlMillis;
+
     @Option(names = "--read-mode", description = "read-index (default: a quorum round per batch of reads) or lease "
             + "(the leader serves reads alone within a lease: an election timeout less --lease-drift-bound-ms; "
             + "every node of a cluster must use the same)")
@@ -238,6 +242,11 @@ public final class NodeCommand implements Callable<Integer> {
                 DEFAULT_ELECTION_TIMEOUT_MILLIS);
         NodeConfig nodeConfig = nodeConfig(snapshotEvery, election,
                 orDefault(heartbeatMillis, longProp(p, "heartbeat-ms"), DEFAULT_HEARTBEAT_MILLIS));
+        long ttl = orDefault(sessionTtlMillis, longProp(p, "session-ttl-ms"), NodeConfig.DEFAULT_SESSION_TTL_MILLIS);
+        if (ttl < 1_000) {
+            throw new IllegalArgumentException("--session-ttl-ms must be >= 1000");
+        }
+        nodeConfig = nodeConfig.withSessionTtlMillis(ttl);
         String mode = readMode != null ? readMode : p.getProperty("read-mode", "read-index");
         if (!mode.equals("read-index") && !mode.equals("lease")) {
             throw new IllegalArgumentException("--read-mode is read-index or lease");

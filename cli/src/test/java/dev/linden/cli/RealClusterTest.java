@@ -133,6 +133,10 @@ class RealClusterTest {
         assertEquals("2x", client.await(client.append("a", "x")).value());
         client.await(client.delete("a"));
         assertEquals(null, client.await(client.get("a")).value());
+        // Session expiry is the leader's to propose: a client that sends one is refused, with the reason.
+        RuntimeException refused = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class,
+                () -> client.await(client.submit(dev.linden.kvnode.kv.KvCommand.expireSessions(Long.MAX_VALUE / 2, 1))));
+        assertTrue(String.valueOf(refused.getMessage()).contains("proposed by the leader only"), refused.toString());
     }
 
     @Test

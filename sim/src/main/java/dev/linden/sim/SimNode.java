@@ -165,6 +165,9 @@ final class SimNode {
         raft.setListener(sim.monitor());
         sim.monitor().nodeStarted(id);
         service = new KvService(raft, unsafeLocalReads, KvLimits.defaults(), kv::storedBytes);
+        // The node's own clock as its wall clock (offsets and drift included): leaders disagree on the time.
+        service.startSessionExpiry(raftStage, () -> nodeNowNanos() / 1_000_000, nodeConfig.sessionTtlMillis(),
+                nodeConfig.sessionExpiryEveryMillis());
         try {
             // As a supervisor would run it: the first start bootstraps a new cluster, every later one says the
             // cluster exists, so a node whose disk was replaced refuses rather than vote with no memory. The

@@ -136,8 +136,11 @@ public final class Simulation implements Cluster {
                 .maxCachedEntries(4 + snapRandom.nextInt(100))
                 .testOnlyBugs(options.raftBugs())
                 .build();
+        // Sessions idle for 2-6 s expire (clients stay busy, so it is clock faults and restarts that make
+        // active sessions expire: session churn).
         NodeConfig nodeConfig = NodeConfig.defaults().withRaft(raft).withTickMillis(10)
-                .withSnapshotEveryEntries(50 + snapRandom.nextInt(500));
+                .withSnapshotEveryEntries(50 + snapRandom.nextInt(500))
+                .withSessionTtlMillis(2_000 + snapRandom.nextInt(4_000));
         boolean preallocateWal = snapRandom.nextBoolean();
         for (int id : ids) {
             nodes.put(id, new SimNode(id, this, loop, root.split(), ids, nodeConfig, options, preallocateWal));
@@ -316,6 +319,11 @@ public final class Simulation implements Cluster {
         f.put("lease-reads", options.raftBugs().contains(RaftConfig.Bug.LEASE_WITHOUT_DRIFT_BOUND) || leaseReads > 0
                 ? "on" : "off or unused");
         f.put("lease-reads-served", leaseReads);
+        long expired = 0;
+        for (SimNode n : nodes.values()) {
+            expired = Math.max(expired, n.kv == null ? 0 : n.kv.sessionsExpired());
+        }
+        f.put("sessions-expired", expired); // by the expiry entries a replica applied (a restart counts anew)
         f.put("directory-syncs", dirSyncs);
         f.put("stable-majority-periods", liveness.stablePeriods);
         f.put("longest-stable-majority-millis", liveness.longestStableMillis);

@@ -44,4 +44,17 @@ class StateAwareFaultsTest {
         }
         assertTrue(handedOver > 0, "no transfer completed in 4 seeds");
     }
+
+    @Test
+    void sessionsExpireThroughTheLogUnderClockFaultsAndNoAppendRunsTwice() {
+        long expired = 0;
+        for (long seed = 1; seed <= 4; seed++) {
+            // list-append: an append run twice shows as a duplicate element in the final reads.
+            TestResult r = Simulation.test().nodes(3).workload("list-append").nemesis("clock,kill,pause")
+                    .timeLimitSeconds(20).seed(seed).build().run();
+            assertEquals(0, r.exitCode(), r.summary());
+            expired += ((Number) ((Map<?, ?>) r.results().get("run")).get("sessions-expired")).longValue();
+        }
+        assertTrue(expired > 0, "no session expired in 4 seeds of 20 s with 2-6 s ttls and clock faults");
+    }
 }

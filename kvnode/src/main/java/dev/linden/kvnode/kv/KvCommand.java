@@ -48,6 +48,17 @@ public record KvCommand(KvOp op, long clientId, long seq, long ackedSeq, String 
         return new KvCommand(KvOp.APPEND, 0, 0, 0, key, value, null);
     }
 
+    /**
+     * The leader's session expiry: sessions idle for more than {@code ttlMillis} of the log's clock (the
+     * largest time any expiry entry carried so far, {@code nowMillis} included) are dropped.
+     */
+    public static KvCommand expireSessions(long nowMillis, long ttlMillis) {
+        if (nowMillis < 0 || ttlMillis < 1) {
+            throw new IllegalArgumentException("bad expiry time " + nowMillis + " or ttl " + ttlMillis);
+        }
+        return new KvCommand(KvOp.EXPIRE_SESSIONS, 0, 0, 0, "", nowMillis + ":" + ttlMillis, null);
+    }
+
     public KvCommand withSession(long clientId, long seq, long ackedSeq) {
         return new KvCommand(op, clientId, seq, ackedSeq, key, value, expected);
     }

@@ -16,6 +16,14 @@ import java.util.TreeMap;
  * {@code maxResultsPerSession}; when that cache must drop a result, the acknowledged seq is raised past
  * it so a late retry of it answers {@link KvResult.Status#SESSION_EXPIRED} instead of running twice.
  * At most {@code maxSessions} sessions live; the least recently used one is evicted.
+ *
+ * <p>Sessions also expire through the log: an {@link KvOp#EXPIRE_SESSIONS} entry proposed by the leader
+ * carries its time and a time-to-live; the log's clock is the largest time such entries carried (so it
+ * never goes back when leaders change), each session remembers the log's clock at its last command, and
+ * the entry drops the sessions idle for longer than the time-to-live, on every replica at the same index.
+ * An expired or evicted session leaves a tombstone (at most {@code maxSessions}, dropped after ten
+ * time-to-lives), so a late retry of its first command answers SESSION_EXPIRED instead of creating the
+ * session again and running twice.
  */
 public final class KvStateMachine implements StateMachine {
     public static final int DEFAULT_MAX_SESSIONS = 100_000;
@@ -28,6 +36,11 @@ public final class KvStateMachine implements StateMachine {
     private final int maxSessions;
     private final int maxResultsPerSession;
     private long lastAppliedIndex;
+    /** The log's clock: the largest time an expiry entry carried. */
+    private long logTimeMillis;
+    /** Sessions that expired or were evicted, with the log's clock then (insertion order: oldest first). */
+    private final java.util.LinkedHashMap<Long, Long> tombstones = new java.util.LinkedHashMap<>();
+    private long sessionsExpired;
     /** Bytes of keys and values, published by the apply stage for quota checks on other threads. */
     private volatile long storedBytes;
 
@@ -37,6 +50,8 @@ public final class KvStateMachine implements StateMachine {
     private static final class Session {
         long ackedSeq;
         long lastActiveIndex;
+        /** The log's clock at the session's last command. */
+        long lastActiveMillis;
         /** Encoded results by seq (never mutated once stored). */
         final TreeMap<Long, byte[]> results = new TreeMap<>();
     }
@@ -134,8 +149,8 @@ public final class KvStateMachine implements StateMachine {
         }
         Session s = sessions.get(cmd.clientId());
         if (s == null) {
-            if (cmd.ackedSeq() > 0) {
-                // The client had a session that was evicted: its retries must not run again.
+            if (cmd.ackedSeq() > 0 || tombstones.containsKey(cmd.clientId())) {
+                // The client had a session that expired or was evicted: its retries must not run again.
                 return EXPIRED;
             }
             if (sessions.size() >= maxSessions) {
@@ -145,6 +160,7 @@ public final class KvStateMachine implements StateMachine {
             sessions.put(cmd.clientId(), s);
         }
         s.lastActiveIndex = index;
+        s.lastActiveMillis = logTimeMillis;
         byte[] result;
         if (cmd.seq() <= s.ackedSeq) {
             result = EXPIRED;
@@ -179,6 +195,57 @@ public final class KvStateMachine implements StateMachine {
             }
         }
         sessions.remove(victim);
+        tombstone(victim);
+    }
+
+    private void tombstone(long clientId) {
+        tombstones.remove(clientId);
+        tombstones.put(clientId, logTimeMillis);
+        while (tombstones.size() > maxSessions) {
+            Long oldest = tombstones.keySet().iterator().next();
+            tombstones.remove(oldest);
+        }
+    }
+
+    /** An expiry entry: advance the log's clock, drop idle sessions and old tombstones; answers how many expired. */
+    private byte[] expireSessions(byte[] value) {
+        String v = value == null ? "" : new String(value, StandardCharsets.UTF_8);
+        int colon = v.indexOf(':');
+        long now;
+        long ttl;
+        try {
+            now = Long.parseLong(v.substring(0, colon));
+            ttl = Long.parseLong(v.substring(colon + 1));
+        } catch (RuntimeException e) {
+            return new KvResult(KvResult.Status.MALFORMED, "bad expiry entry '" + v + "'").encode();
+        }
+        if (ttl < 1) {
+            return new KvResult(KvResult.Status.MALFORMED, "bad expiry ttl " + ttl).encode();
+        }
+        logTimeMillis = Math.max(logTimeMillis, now);
+        long cutoff = logTimeMillis - ttl;
+        int expired = 0;
+        for (java.util.Iterator<Map.Entry<Long, Session>> it = sessions.entrySet().iterator(); it.hasNext();) {
+            Map.Entry<Long, Session> e = it.next();
+            if (e.getValue().lastActiveMillis < cutoff) {
+                it.remove();
+                tombstone(e.getKey());
+                expired++;
+            }
+        }
+        long keepAfter = logTimeMillis - 10 * ttl;
+        tombstones.values().removeIf(at -> at < keepAfter);
+        sessionsExpired += expired;
+        return result(KvResult.Status.OK, String.valueOf(expired).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Sessions expired through the log so far, and the log's clock (for tests and evidence). */
+    public long sessionsExpired() {
+        return sessionsExpired;
+    }
+
+    public long logTimeMillis() {
+        return logTimeMillis;
     }
 
     private static byte[] result(KvResult.Status status, byte[] value) {
@@ -214,6 +281,8 @@ public final class KvStateMachine implements StateMachine {
                 }
                 return result(KvResult.Status.CAS_MISMATCH, current);
             }
+            case EXPIRE_SESSIONS:
+                return expireSessions(cmd.value());
             case APPEND: {
                 byte[] current = data.get(key);
                 byte[] add = cmd.value() == null ? new byte[0] : cmd.value();
@@ -247,7 +316,8 @@ public final class KvStateMachine implements StateMachine {
     }
 
     private static final int SNAPSHOT_MAGIC = 0x4C4E4B56; // "LNKV"
-    private static final int SNAPSHOT_VERSION = 1;
+    /** 2: the log's clock, each session's last activity on it, and the tombstones; 1 is still read. */
+    private static final int SNAPSHOT_VERSION = 2;
 
     /**
      * The whole state: data, sessions with their cached results, and the last applied index; ends with a
@@ -257,9 +327,9 @@ public final class KvStateMachine implements StateMachine {
     public byte[] snapshot() {
         // Sized first, then written into one array: a snapshot can be tens of megabytes, and every extra
         // copy is garbage the collector must move.
-        long size = 4 + 4 + 8 + 4 + data.encodedBytes() + 4;
+        long size = 4 + 4 + 8 + 8 + 4 + data.encodedBytes() + 4 + 4 + 16L * tombstones.size();
         for (Session sn : sessions.values()) {
-            size += 8 + 8 + 8 + 4;
+            size += 8 + 8 + 8 + 8 + 4;
             for (byte[] r : sn.results.values()) {
                 size += 8 + 4 + r.length;
             }
@@ -270,15 +340,21 @@ public final class KvStateMachine implements StateMachine {
         }
         byte[] out = new byte[(int) size];
         ByteBuffer b = ByteBuffer.wrap(out);
-        b.putInt(SNAPSHOT_MAGIC).putInt(SNAPSHOT_VERSION).putLong(lastAppliedIndex).putInt(data.size());
+        b.putInt(SNAPSHOT_MAGIC).putInt(SNAPSHOT_VERSION).putLong(lastAppliedIndex).putLong(logTimeMillis)
+                .putInt(data.size());
         data.encodeTo(b);
         b.putInt(sessions.size());
         for (Map.Entry<Long, Session> e : sessions.entrySet()) {
             Session sn = e.getValue();
-            b.putLong(e.getKey()).putLong(sn.ackedSeq).putLong(sn.lastActiveIndex).putInt(sn.results.size());
+            b.putLong(e.getKey()).putLong(sn.ackedSeq).putLong(sn.lastActiveIndex).putLong(sn.lastActiveMillis)
+                    .putInt(sn.results.size());
             for (Map.Entry<Long, byte[]> r : sn.results.entrySet()) {
                 b.putLong(r.getKey()).putInt(r.getValue().length).put(r.getValue());
             }
+        }
+        b.putInt(tombstones.size());
+        for (Map.Entry<Long, Long> t : tombstones.entrySet()) {
+            b.putLong(t.getKey()).putLong(t.getValue());
         }
         java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
         crc.update(out, 0, b.position());
@@ -301,10 +377,15 @@ public final class KvStateMachine implements StateMachine {
         }
         java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(snapshot, 0, snapshot.length - 4);
         try {
-            if (in.getInt() != SNAPSHOT_MAGIC || in.getInt() != SNAPSHOT_VERSION) {
-                throw new IllegalArgumentException("not a KV snapshot (bad magic or version)");
+            if (in.getInt() != SNAPSHOT_MAGIC) {
+                throw new IllegalArgumentException("not a KV snapshot (bad magic)");
+            }
+            int version = in.getInt();
+            if (version != 1 && version != 2) {
+                throw new IllegalArgumentException("KV snapshot version " + version + " is not one this node reads");
             }
             long applied = in.getLong();
+            long logTime = version >= 2 ? in.getLong() : 0;
             if (applied > index) {
                 // Its last command may be followed by no-op entries, which never reach the state machine.
                 throw new IllegalArgumentException("KV snapshot holds index " + applied + ", beyond " + index);
@@ -325,6 +406,7 @@ public final class KvStateMachine implements StateMachine {
                 Session sn = new Session();
                 sn.ackedSeq = in.getLong();
                 sn.lastActiveIndex = in.getLong();
+                sn.lastActiveMillis = version >= 2 ? in.getLong() : 0;
                 int nr = count(in);
                 for (int j = 0; j < nr; j++) {
                     long seq = in.getLong();
@@ -334,6 +416,13 @@ public final class KvStateMachine implements StateMachine {
                 }
                 newSessions.put(clientId, sn);
             }
+            java.util.LinkedHashMap<Long, Long> newTombstones = new java.util.LinkedHashMap<>();
+            if (version >= 2) {
+                int nt = count(in);
+                for (int i = 0; i < nt; i++) {
+                    newTombstones.put(in.getLong(), in.getLong());
+                }
+            }
             if (in.hasRemaining()) {
                 throw new IllegalArgumentException("KV snapshot has " + in.remaining() + " trailing bytes");
             }
@@ -341,6 +430,9 @@ public final class KvStateMachine implements StateMachine {
             newData.forEach(data::put);
             sessions.clear();
             sessions.putAll(newSessions);
+            tombstones.clear();
+            tombstones.putAll(newTombstones);
+            logTimeMillis = logTime;
             lastAppliedIndex = index;
             storedBytes = data.dataBytes();
         } catch (java.nio.BufferUnderflowException e) {

@@ -147,8 +147,12 @@ public final class KvNodeServer implements AutoCloseable {
                     + Math.max(1, fdRoom) + " reason=file-handle-limit");
             limits = limits.withMaxConnections(Math.max(1, fdRoom));
         }
-        clientServer = new ClientServer(options.clientAddress(), group,
-                new KvService(node, options.unsafeLocalReads(), options.kvLimits(), kv::storedBytes), node,
+        KvService service = new KvService(node, options.unsafeLocalReads(), options.kvLimits(), kv::storedBytes);
+        NodeConfig nc = options.nodeConfig();
+        // Wall-clock time: expiry entries of successive leaders compare their times (the log keeps the max).
+        service.startSessionExpiry(raftStage, System::currentTimeMillis, nc.sessionTtlMillis(),
+                nc.sessionExpiryEveryMillis());
+        clientServer = new ClientServer(options.clientAddress(), group, service, node,
                 () -> raftStage.queued() > MAX_QUEUED_INPUTS, limits);
         clientServer.start();
         if (options.unsafeLocalReads()) {

@@ -42,6 +42,10 @@ public final class KvService {
             return ClientResponse.refused(r.requestId(), ClientResponse.Status.INVALID, node.leaderHint(), tooBig);
         }
         KvOp op = KvCommand.opOf(cmd);
+        if (op == KvOp.EXPIRE_SESSIONS) {
+            return ClientResponse.refused(r.requestId(), ClientResponse.Status.INVALID, node.leaderHint(),
+                    "EXPIRE_SESSIONS is proposed by the leader only");
+        }
         boolean adds = op == KvOp.PUT || op == KvOp.CAS || op == KvOp.APPEND;
         if (adds && storedBytes.getAsLong() + pendingWriteBytes.get() + KvLimits.addedBytes(cmd) > limits.quotaBytes()) {
             return ClientResponse.refused(r.requestId(), ClientResponse.Status.NO_SPACE, node.leaderHint(),
@@ -82,6 +86,29 @@ public final class KvService {
         if (!commands.isEmpty()) {
             node.proposeAll(commands, futures);
         }
+    }
+
+    /** The expiry entry in flight, if any: at most one at a time. */
+    private volatile boolean expiryInFlight;
+
+    /**
+     * Session expiry decided through the log: every {@code everyMillis} of {@code stage}'s clock, if this node
+     * leads, it proposes an {@link KvOp#EXPIRE_SESSIONS} entry with its time ({@code wallMillis}) and
+     * {@code ttlMillis}; every replica then drops the same idle sessions at that entry's index.
+     */
+    public void startSessionExpiry(dev.linden.kvnode.node.Stage stage, java.util.function.LongSupplier wallMillis,
+                                   long ttlMillis, long everyMillis) {
+        if (ttlMillis < 1 || everyMillis < 1) {
+            throw new IllegalArgumentException("session ttl and expiry interval must be >= 1 ms");
+        }
+        stage.schedule(everyMillis, () -> {
+            if (node.role() == dev.linden.kvnode.raft.Role.LEADER && !expiryInFlight) {
+                expiryInFlight = true;
+                node.propose(KvCommand.expireSessions(Math.max(0, wallMillis.getAsLong()), ttlMillis).encode())
+                        .whenComplete((r, e) -> expiryInFlight = false);
+            }
+            startSessionExpiry(stage, wallMillis, ttlMillis, everyMillis);
+        });
     }
 
     /** A GET without a session is a read-only query; anything else goes through the log. */

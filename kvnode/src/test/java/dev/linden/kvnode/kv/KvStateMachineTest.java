@@ -120,4 +120,54 @@ class KvStateMachineTest {
         org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("checksum"), e.getMessage());
         org.junit.jupiter.api.Assertions.assertEquals(0, b.size(), "nothing half-loaded");
     }
+
+    @Test
+    void idleSessionsExpireThroughTheLogAndALateRetryOfTheirFirstCommandNeverRunsAgain() {
+        KvCommand first = KvCommand.append("list", "a").withSession(7, 1, 0);
+        apply(KvCommand.expireSessions(1_000, 5_000));
+        apply(first); // session 7 last active at log time 1000
+        apply(KvCommand.expireSessions(4_000, 5_000));
+        apply(KvCommand.append("list", "b").withSession(8, 1, 0)); // session 8 active at 4000
+        assertEquals(KvResult.ok("1"), apply(KvCommand.expireSessions(7_000, 5_000)), "7 idle for 6 s expires");
+        assertEquals(1, sm.sessionsExpired());
+        // A late retry of 7's first command (acked seq 0) would recreate the session and append twice:
+        // the tombstone answers SESSION_EXPIRED.
+        assertEquals(KvResult.Status.SESSION_EXPIRED, apply(first).status());
+        assertEquals("ab", sm.get("list"));
+        // Session 8 lives: its retry is answered from its cache.
+        assertEquals("ab", apply(KvCommand.append("list", "b").withSession(8, 1, 0)).value());
+    }
+
+    @Test
+    void theLogsClockNeverGoesBackWhenALeaderWithASlowClockTakesOver() {
+        apply(KvCommand.expireSessions(10_000, 1_000));
+        apply(KvCommand.put("k", "v").withSession(9, 1, 0)); // active at 10000
+        apply(KvCommand.expireSessions(3_000, 1_000)); // a new leader whose clock is 7 s behind
+        assertEquals(10_000, sm.logTimeMillis());
+        assertEquals(0, sm.sessionsExpired(), "nothing expires by a clock that went back");
+    }
+
+    @Test
+    void expiryStateSurvivesASnapshotAndVersionOneSnapshotsStillLoad() {
+        KvCommand first = KvCommand.append("list", "a").withSession(7, 1, 0);
+        apply(KvCommand.expireSessions(1_000, 5_000));
+        apply(first);
+        apply(KvCommand.expireSessions(9_000, 5_000)); // 7 expires
+        byte[] snap = sm.snapshot();
+        KvStateMachine restored = new KvStateMachine(3, 4);
+        restored.restore(index, snap);
+        assertEquals(9_000, restored.logTimeMillis());
+        assertEquals(KvResult.Status.SESSION_EXPIRED,
+                KvResult.decode(restored.apply(index + 1, first.encode())).status(), "the tombstone came along");
+        assertEquals(sm.digest(), restored.digest());
+    }
+
+    @Test
+    void aGarbledExpiryEntryIsRefusedAndExpiresNothing() {
+        apply(KvCommand.put("k", "v").withSession(9, 1, 0));
+        KvResult r = apply(new KvCommand(KvOp.EXPIRE_SESSIONS, 0, 0, 0, "", "soon", null));
+        assertEquals(KvResult.Status.MALFORMED, r.status());
+        assertEquals(0, sm.sessionsExpired());
+        assertEquals(1, sm.sessionCount());
+    }
 }
