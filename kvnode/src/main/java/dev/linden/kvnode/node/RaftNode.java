@@ -104,8 +104,7 @@ public final class RaftNode {
     public RaftNode(int id, List<Integer> voters, NodeConfig config, RandomSource random, Stage raftStage,
                     Stage applyStage, LogStore logStore, Transport transport, StateMachine stateMachine,
                     java.util.function.LongSupplier monotonicNanos) {
-        this.monotonicNanos = monotonicNanos;
-        this.leaseNanos = config.raft().leaseTicks() * config.tickMillis() * 1_000_000L;
+        this.lease = new ReadLease(monotonicNanos, config.raft().leaseTicks() * config.tickMillis() * 1_000_000L);
         this.id = id;
         this.voters = List.copyOf(voters);
         this.config = config;
@@ -252,7 +251,7 @@ public final class RaftNode {
                 f.complete(id); // already leads
                 return;
             }
-            leaseTerm = -1; // a transfer may elect the target past the voters' lease: give ours up first
+            lease.drop(); // a transfer may elect the target past the voters' lease: give ours up first
             if (!core.transferLeadership(target)) {
                 f.completeExceptionally(new NodeException(NodeException.Reason.NOT_LEADER, id,
                         "node " + target + " is not another voter of this cluster"));
@@ -287,48 +286,28 @@ public final class RaftNode {
         }
     }
 
-    // Read leases (thesis §6.4.1), with RaftConfig.leaseReads: a ReadIndex round confirmed by a quorum
-    // gives this leader a lease from the moment the round was asked for, leaseNanos long on this node's
-    // monotonic clock (an election timeout less the drift bound). Voters that answered refuse to vote for
-    // anyone else for an election timeout of their own clocks, so no other leader exists before it ends.
-    private final java.util.function.LongSupplier monotonicNanos;
-    private final long leaseNanos;
-    /** When the lease's confirming round was asked for, and in which term (-1: no lease). */
-    private long leaseFromNanos;
-    private long leaseTerm = -1;
-    /** ReadIndex rounds that may confirm a lease: ctx -> {asked at nanos, term}. Bounded by the pending reads. */
-    private final TreeMap<Long, long[]> leaseAsks = new TreeMap<>();
-    /** The ctx of the round asked for only to renew the lease, or -1. */
-    private long leaseRenewalCtx = -1;
-    private long leaseReadsServed;
-
-    /** The clock's last reading: a clock seen going back (a stepped "monotonic" clock) ends the lease. */
-    private long lastClockNanos = Long.MIN_VALUE;
+    /** The read lease (with RaftConfig.leaseReads), timed on this node's monotonic clock. */
+    private final ReadLease lease;
 
     private boolean leaseValid(long now) {
-        if (now < lastClockNanos) {
-            leaseTerm = -1;
-        }
-        lastClockNanos = now;
-        return leaseTerm == core.term() && core.leaseReadsAllowed() && now - leaseFromNanos < leaseNanos;
+        return lease.valid(now, core.term()) && core.leaseReadsAllowed();
     }
 
     /** The term of the read lease this node holds now, or -1 (for the simulator's lease monitor; raft stage). */
     public long leaseTermHeld() {
-        long now = monotonicNanos.getAsLong();
-        boolean held = config.raft().leaseReads() && core != null && leaseTerm == core.term() && now >= lastClockNanos
-                && core.leaseReadsAllowed() && now - leaseFromNanos < leaseNanos;
-        return held ? leaseTerm : -1;
+        boolean held = config.raft().leaseReads() && core != null && core.leaseReadsAllowed()
+                && lease.heldAt(lease.now(), core.term());
+        return held ? lease.termHeld() : -1;
     }
 
     /** What is left of the lease held, in milliseconds of this node's clock (0 if none). */
     public long leaseRemainingMillis() {
-        return leaseTermHeld() < 0 ? 0 : (leaseFromNanos + leaseNanos - monotonicNanos.getAsLong()) / 1_000_000;
+        return leaseTermHeld() < 0 ? 0 : lease.remainingNanos(lease.now()) / 1_000_000;
     }
 
     /** Reads served from a lease so far (evidence for tests and the simulator). */
     public long leaseReadsServed() {
-        return leaseReadsServed;
+        return lease.served;
     }
 
     /**
@@ -349,38 +328,26 @@ public final class RaftNode {
             readsAwaitingIndex.put(ctx, f);
             readQueries.put(ctx, query);
             if (config.raft().leaseReads()) {
-                long now = monotonicNanos.getAsLong();
+                long now = lease.now();
                 if (leaseValid(now)) {
-                    leaseReadsServed++;
+                    lease.served++;
                     listener.onLeaseRead(id, core.term());
                     readsAwaitingApply.addLast(new long[] {ctx, core.commitIndex()});
-                    if (now - leaseFromNanos > leaseNanos / 2 && leaseRenewalCtx < 0) {
-                        leaseRenewalCtx = nextReadCtx++; // renew before it runs out, off the read's path
-                        leaseAsks.put(leaseRenewalCtx, new long[] {now, core.term()});
-                        core.readIndex(leaseRenewalCtx);
+                    if (lease.renewalDue(now)) {
+                        long renewal = nextReadCtx++; // renew before it runs out, off the read's path
+                        lease.asked(renewal, now, core.term(), true);
+                        core.readIndex(renewal);
                         scheduleDrain();
                     }
                     serveReads();
                     return;
                 }
-                leaseAsks.put(ctx, new long[] {now, core.term()});
+                lease.asked(ctx, now, core.term(), false);
             }
             core.readIndex(ctx);
             scheduleDrain();
         });
         return f;
-    }
-
-    /** A ReadIndex round for {@code ctx} was confirmed by a quorum: a lease from when it was asked for. */
-    private void leaseConfirmed(long ctx) {
-        long[] ask = leaseAsks.remove(ctx);
-        if (ctx == leaseRenewalCtx) {
-            leaseRenewalCtx = -1;
-        }
-        if (ask != null && ask[1] == core.term() && (leaseTerm != ask[1] || ask[0] > leaseFromNanos)) {
-            leaseFromNanos = ask[0];
-            leaseTerm = ask[1];
-        }
     }
 
     /**
@@ -494,15 +461,12 @@ public final class RaftNode {
         }
         for (Ready.ReadState rs : r.readStates()) {
             readsAwaitingApply.addLast(new long[] {rs.ctx(), rs.index()});
-            if (!leaseAsks.isEmpty()) {
-                leaseConfirmed(rs.ctx());
+            if (lease.waiting()) {
+                lease.confirmed(rs.ctx(), core.term());
             }
         }
         for (long ctx : r.failedReads()) {
-            leaseAsks.remove(ctx);
-            if (ctx == leaseRenewalCtx) {
-                leaseRenewalCtx = -1;
-            }
+            lease.failed(ctx);
             CompletableFuture<byte[]> f = readsAwaitingIndex.remove(ctx);
             readQueries.remove(ctx);
             if (f != null) {

@@ -1,0 +1,165 @@
+package dev.linden.sim;
+
+import dev.linden.nemesis.FaultOps;
+import dev.linden.workloads.Completion;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.function.Consumer;
+
+/**
+ * The simulator's faults that are armed now and strike at a later event, reporting their completion then:
+ * a kill inside a target's next fsync, a kill right after its k-th disk operation, and a leadership
+ * transfer (reported once the target leads, or after a wait). Completions are delivered as loop events.
+ */
+final class SimDeferredFaults {
+    private static final long MS = 1_000_000L;
+
+    private final Simulation sim;
+    private final SplittableRandom random;
+    /** Told of each node such a kill took down (the nemesis forgets it was paused). */
+    private final Consumer<Integer> onKilled;
+
+    SimDeferredFaults(Simulation sim, SplittableRandom random, Consumer<Integer> onKilled) {
+        this.sim = sim;
+        this.random = random;
+        this.onKilled = onKilled;
+    }
+
+    /**
+     * A crash point inside I/O: each target dies at a random moment inside its next fsync. Completes once
+     * every target has crashed, or after {@link #FSYNC_KILL_WAIT_NANOS} for those that never synced.
+     */
+    void killDuringFsync(List<Integer> targets, Consumer<Completion> done) {
+        List<Integer> armed = new ArrayList<>();
+        Map<String, Object> crashed = new LinkedHashMap<>();
+        for (int id : targets) {
+            SimNode n = sim.node(id);
+            if (!n.up) {
+                continue;
+            }
+            armed.add(id);
+            long armedAt = sim.loop.nowNanos();
+            n.disk.crashDuringNextSync = () -> {
+                long[] lost = n.crash();
+                sim.killedByNemesis.add(id);
+                onKilled.accept(id);
+                if (lost != null) {
+                    crashed.put(String.valueOf(id), dev.linden.workloads.check.Checks.ordered("ms-after-arming", (sim.loop.nowNanos() - armedAt) / MS,
+                            "unsynced-writes-lost", lost[0], "writes-torn", lost[1]));
+                    sim.note("kill inside an fsync: node " + id + " " + crashed.get(String.valueOf(id)));
+                }
+            };
+        }
+        if (armed.isEmpty()) {
+            sim.loop.at(0, SimLoop.NEMESIS, 0, () -> done.accept(new Completion(dev.linden.checker.history.OpType.INFO,
+                    FaultOps.noEffect("every target was already down", "targets", targets), null)));
+            return;
+        }
+        sim.loop.at(FSYNC_KILL_WAIT_NANOS, SimLoop.NEMESIS, 0, () -> {
+            for (int id : armed) {
+                sim.node(id).disk.crashDuringNextSync = null; // never synced within the wait: disarm
+            }
+            Object r = crashed.isEmpty() ? FaultOps.noEffect("no target began an fsync within "
+                    + FSYNC_KILL_WAIT_NANOS / MS + " ms", "targets", armed)
+                    : FaultOps.effect("killed inside an fsync", "nodes", new ArrayList<>(crashed.keySet()), "crashes", crashed);
+            done.accept(new Completion(dev.linden.checker.history.OpType.INFO, r, null));
+        });
+    }
+
+    /**
+     * Arms each target to die right after its k-th disk operation from now (the operation done, the code
+     * that issued it stopped there), waiting as long as a kill inside an fsync waits.
+     */
+    void killAfterDiskOps(List<Integer> targets, long afterOps, Consumer<Completion> done) {
+        List<Integer> armed = new ArrayList<>();
+        Map<String, Object> crashed = new LinkedHashMap<>();
+        for (int id : targets) {
+            SimNode n = sim.node(id);
+            if (!n.up) {
+                continue;
+            }
+            armed.add(id);
+            long armedAt = sim.loop.nowNanos();
+            n.disk.crashAfterOps = afterOps;
+            n.disk.crashAfterOpsAction = () -> {
+                long[] lost = n.crash();
+                sim.killedByNemesis.add(id);
+                onKilled.accept(id);
+                if (lost != null) {
+                    crashed.put(String.valueOf(id), dev.linden.workloads.check.Checks.ordered("ms-after-arming",
+                            (sim.loop.nowNanos() - armedAt) / MS, "after-ops", afterOps, "unsynced-writes-lost", lost[0],
+                            "writes-torn", lost[1]));
+                    sim.note("kill after a disk operation: node " + id + " " + crashed.get(String.valueOf(id)));
+                }
+            };
+        }
+        if (armed.isEmpty()) {
+            sim.loop.at(0, SimLoop.NEMESIS, 0, () -> done.accept(new Completion(dev.linden.checker.history.OpType.INFO,
+                    FaultOps.noEffect("every target was already down", "targets", targets), null)));
+            return;
+        }
+        sim.loop.at(FSYNC_KILL_WAIT_NANOS, SimLoop.NEMESIS, 0, () -> {
+            for (int id : armed) {
+                SimDisk d = sim.node(id).disk;
+                d.crashAfterOps = 0; // fewer operations than that within the wait: disarm
+                d.crashAfterOpsAction = null;
+            }
+            Object r = crashed.isEmpty() ? FaultOps.noEffect("no target did " + afterOps + " disk operations within "
+                    + FSYNC_KILL_WAIT_NANOS / MS + " ms", "targets", armed)
+                    : FaultOps.effect("killed right after a disk operation", "nodes", new ArrayList<>(crashed.keySet()),
+                    "crashes", crashed);
+            done.accept(new Completion(dev.linden.checker.history.OpType.INFO, r, null));
+        });
+    }
+
+    /** How long a leadership transfer is given to complete before its outcome is reported as pending. */
+    private static final long TRANSFER_WAIT_NANOS = 1_000 * MS;
+
+    /** The leader hands over to another voter that is up; the completion says whether it took over. */
+    void transferLeader(Consumer<Completion> done) {
+        int from = sim.leader();
+        List<Integer> others = new ArrayList<>();
+        for (int id : sim.nodes()) {
+            if (id != from && sim.node(id).up) {
+                others.add(id);
+            }
+        }
+        if (from < 0 || others.isEmpty()) {
+            sim.loop.at(0, SimLoop.NEMESIS, 0, () -> done.accept(new Completion(dev.linden.checker.history.OpType.INFO,
+                    FaultOps.noEffect(from < 0 ? "no leader to hand over from" : "no other voter is up"), null)));
+            return;
+        }
+        int to = others.get(random.nextInt(others.size()));
+        sim.transfersAsked++; // a deliberate election: the liveness monitor starts a new stable period
+        boolean[] reported = {false};
+        Consumer<Object> report = r -> {
+            if (!reported[0]) {
+                reported[0] = true;
+                sim.note("transfer-leader " + from + " -> " + to + ": " + r);
+                done.accept(new Completion(dev.linden.checker.history.OpType.INFO, r, null));
+            }
+        };
+        long startedAt = sim.loop.nowNanos();
+        sim.node(from).raft.transferLeadership(to).whenComplete((leader, err) -> sim.loop.at(0, SimLoop.NEMESIS, 0,
+                () -> report.accept(err == null
+                        ? FaultOps.effect("leadership handed over", "from", from, "to", to, "ms",
+                                (sim.loop.nowNanos() - startedAt) / MS)
+                        : FaultOps.effect("transfer asked, not completed: " + rootMessage(err), "from", from, "to", to))));
+        sim.loop.at(TRANSFER_WAIT_NANOS, SimLoop.NEMESIS, 0, () -> report.accept(FaultOps.effect(
+                "transfer asked, still under way after " + TRANSFER_WAIT_NANOS / MS + " ms", "from", from, "to", to)));
+    }
+
+    private static String rootMessage(Throwable t) {
+        Throwable r = t;
+        while (r.getCause() != null && r.getCause() != r) {
+            r = r.getCause();
+        }
+        return r.getMessage();
+    }
+
+    /** How long a kill inside an fsync waits for its targets to begin one. */
+    private static final long FSYNC_KILL_WAIT_NANOS = 200 * MS;
+}
