@@ -28,45 +28,29 @@ final class SimDeferredFaults {
         this.onKilled = onKilled;
     }
 
+    /** How one kind of armed kill is set on a node's disk, and taken off again. */
+    private interface CrashPoint {
+        void arm(SimDisk disk, Runnable crash);
+
+        void disarm(SimDisk disk);
+    }
+
     /**
      * A crash point inside I/O: each target dies at a random moment inside its next fsync. Completes once
      * every target has crashed, or after {@link #FSYNC_KILL_WAIT_NANOS} for those that never synced.
      */
     void killDuringFsync(List<Integer> targets, Consumer<Completion> done) {
-        List<Integer> armed = new ArrayList<>();
-        Map<String, Object> crashed = new LinkedHashMap<>();
-        for (int id : targets) {
-            SimNode n = sim.node(id);
-            if (!n.up) {
-                continue;
+        armKills(targets, new CrashPoint() {
+            @Override
+            public void arm(SimDisk disk, Runnable crash) {
+                disk.crashDuringNextSync = crash;
             }
-            armed.add(id);
-            long armedAt = sim.loop.nowNanos();
-            n.disk.crashDuringNextSync = () -> {
-                long[] lost = n.crash();
-                sim.killedByNemesis.add(id);
-                onKilled.accept(id);
-                if (lost != null) {
-                    crashed.put(String.valueOf(id), dev.linden.workloads.check.Checks.ordered("ms-after-arming", (sim.loop.nowNanos() - armedAt) / MS,
-                            "unsynced-writes-lost", lost[0], "writes-torn", lost[1]));
-                    sim.note("kill inside an fsync: node " + id + " " + crashed.get(String.valueOf(id)));
-                }
-            };
-        }
-        if (armed.isEmpty()) {
-            sim.loop.at(0, SimLoop.NEMESIS, 0, () -> done.accept(new Completion(dev.linden.checker.history.OpType.INFO,
-                    FaultOps.noEffect("every target was already down", "targets", targets), null)));
-            return;
-        }
-        sim.loop.at(FSYNC_KILL_WAIT_NANOS, SimLoop.NEMESIS, 0, () -> {
-            for (int id : armed) {
-                sim.node(id).disk.crashDuringNextSync = null; // never synced within the wait: disarm
+
+            @Override
+            public void disarm(SimDisk disk) {
+                disk.crashDuringNextSync = null; // never synced within the wait
             }
-            Object r = crashed.isEmpty() ? FaultOps.noEffect("no target began an fsync within "
-                    + FSYNC_KILL_WAIT_NANOS / MS + " ms", "targets", armed)
-                    : FaultOps.effect("killed inside an fsync", "nodes", new ArrayList<>(crashed.keySet()), "crashes", crashed);
-            done.accept(new Completion(dev.linden.checker.history.OpType.INFO, r, null));
-        });
+        }, Map.of(), "kill inside an fsync", "no target began an fsync", "killed inside an fsync", done);
     }
 
     /**
@@ -74,6 +58,29 @@ final class SimDeferredFaults {
      * that issued it stopped there), waiting as long as a kill inside an fsync waits.
      */
     void killAfterDiskOps(List<Integer> targets, long afterOps, Consumer<Completion> done) {
+        armKills(targets, new CrashPoint() {
+            @Override
+            public void arm(SimDisk disk, Runnable crash) {
+                disk.crashAfterOps = afterOps;
+                disk.crashAfterOpsAction = crash;
+            }
+
+            @Override
+            public void disarm(SimDisk disk) {
+                disk.crashAfterOps = 0; // fewer operations than that within the wait
+                disk.crashAfterOpsAction = null;
+            }
+        }, Map.of("after-ops", afterOps), "kill after a disk operation", "no target did " + afterOps
+                + " disk operations", "killed right after a disk operation", done);
+    }
+
+    /**
+     * Arms {@code point} on every target that is up; each that crashes by it is recorded with its evidence
+     * ({@code extra} first); after {@link #FSYNC_KILL_WAIT_NANOS} the rest are disarmed and the completion
+     * says what happened.
+     */
+    private void armKills(List<Integer> targets, CrashPoint point, Map<String, Object> extra, String noteWhat,
+                          String noneWhat, String effectWhat, Consumer<Completion> done) {
         List<Integer> armed = new ArrayList<>();
         Map<String, Object> crashed = new LinkedHashMap<>();
         for (int id : targets) {
@@ -83,18 +90,20 @@ final class SimDeferredFaults {
             }
             armed.add(id);
             long armedAt = sim.loop.nowNanos();
-            n.disk.crashAfterOps = afterOps;
-            n.disk.crashAfterOpsAction = () -> {
+            point.arm(n.disk, () -> {
                 long[] lost = n.crash();
                 sim.killedByNemesis.add(id);
                 onKilled.accept(id);
                 if (lost != null) {
-                    crashed.put(String.valueOf(id), dev.linden.workloads.check.Checks.ordered("ms-after-arming",
-                            (sim.loop.nowNanos() - armedAt) / MS, "after-ops", afterOps, "unsynced-writes-lost", lost[0],
-                            "writes-torn", lost[1]));
-                    sim.note("kill after a disk operation: node " + id + " " + crashed.get(String.valueOf(id)));
+                    Map<String, Object> evidence = new LinkedHashMap<>();
+                    evidence.put("ms-after-arming", (sim.loop.nowNanos() - armedAt) / MS);
+                    evidence.putAll(extra);
+                    evidence.put("unsynced-writes-lost", lost[0]);
+                    evidence.put("writes-torn", lost[1]);
+                    crashed.put(String.valueOf(id), evidence);
+                    sim.note(noteWhat + ": node " + id + " " + evidence);
                 }
-            };
+            });
         }
         if (armed.isEmpty()) {
             sim.loop.at(0, SimLoop.NEMESIS, 0, () -> done.accept(new Completion(dev.linden.checker.history.OpType.INFO,
@@ -103,14 +112,11 @@ final class SimDeferredFaults {
         }
         sim.loop.at(FSYNC_KILL_WAIT_NANOS, SimLoop.NEMESIS, 0, () -> {
             for (int id : armed) {
-                SimDisk d = sim.node(id).disk;
-                d.crashAfterOps = 0; // fewer operations than that within the wait: disarm
-                d.crashAfterOpsAction = null;
+                point.disarm(sim.node(id).disk);
             }
-            Object r = crashed.isEmpty() ? FaultOps.noEffect("no target did " + afterOps + " disk operations within "
-                    + FSYNC_KILL_WAIT_NANOS / MS + " ms", "targets", armed)
-                    : FaultOps.effect("killed right after a disk operation", "nodes", new ArrayList<>(crashed.keySet()),
-                    "crashes", crashed);
+            Object r = crashed.isEmpty() ? FaultOps.noEffect(noneWhat + " within " + FSYNC_KILL_WAIT_NANOS / MS + " ms",
+                    "targets", armed)
+                    : FaultOps.effect(effectWhat, "nodes", new ArrayList<>(crashed.keySet()), "crashes", crashed);
             done.accept(new Completion(dev.linden.checker.history.OpType.INFO, r, null));
         });
     }

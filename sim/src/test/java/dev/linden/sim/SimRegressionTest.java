@@ -26,13 +26,17 @@ class SimRegressionTest {
      * term 5 and voted again; only the term-5 hard state was saved before both replies went out. That is
      * safe (the node can never vote in term 4 again), and the durable-vote monitor now says so.
      */
+    /** A sweep's seed as `./linden sim --seeds N --workload all [--nodes 5]` runs it (nemesis all, 30 s). */
+    private static TestResult sweepSeed(int nodes, String workload, long seed) {
+        return Simulation.test().nodes(nodes).workload(workload).nemesis("all").timeLimitSeconds(30)
+                .schedule(dev.linden.nemesis.FaultSchedule.Options.defaults(
+                        dev.linden.nemesis.FaultKind.parseList("all"), nodes))
+                .rate(200).concurrency(5).keys(5).seed(seed).build().run();
+    }
+
     @Test
     void aVoteGrantedInATermAlreadySupersededOnDiskIsNoViolation() {
-        // As `./linden test --nodes 3 --workload list-append --nemesis all --keys 5 --seed 386` builds it.
-        TestResult r = Simulation.test().nodes(3).workload("list-append").nemesis("all").timeLimitSeconds(30)
-                .schedule(dev.linden.nemesis.FaultSchedule.Options.defaults(
-                        dev.linden.nemesis.FaultKind.parseList("all"), 3))
-                .rate(200).concurrency(5).keys(5).seed(386).build().run();
+        TestResult r = sweepSeed(3, "list-append", 386);
         assertEquals(0, r.exitCode(), r.summary());
     }
 
@@ -44,10 +48,7 @@ class SimRegressionTest {
      */
     @Test
     void anAckOvertakenBySnapshotInTheSameBurstIsNoViolation() {
-        TestResult r = Simulation.test().nodes(5).workload("register").nemesis("all").timeLimitSeconds(30)
-                .schedule(dev.linden.nemesis.FaultSchedule.Options.defaults(
-                        dev.linden.nemesis.FaultKind.parseList("all"), 5))
-                .rate(200).concurrency(5).seed(156).build().run();
+        TestResult r = sweepSeed(5, "register", 156);
         assertEquals(0, r.exitCode(), r.summary());
     }
 }
