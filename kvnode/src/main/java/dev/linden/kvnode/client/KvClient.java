@@ -307,35 +307,32 @@ public final class KvClient implements AutoCloseable {
      * target leads), or exceptionally if no answer came within {@code timeoutMillis}.
      */
     public CompletableFuture<Wire.TransferResponse> transferLeadership(int leader, int target, long timeoutMillis) {
-        long id = nextStatusId.getAndIncrement();
-        CompletableFuture<Wire.TransferResponse> f = new CompletableFuture<>();
-        transferCalls.put(id, f);
-        channel(leader).whenComplete((box, err) -> {
-            if (err != null) {
-                transferCalls.remove(id);
-                f.completeExceptionally(err);
-            } else {
-                box.offer(new Wire.TransferRequest(id, target));
-            }
-        });
-        return f.orTimeout(timeoutMillis, TimeUnit.MILLISECONDS).whenComplete((s, t) -> transferCalls.remove(id));
+        return adminCall(leader, transferCalls, id -> new Wire.TransferRequest(id, target), timeoutMillis);
     }
 
     /** Asks one node for its status (role, term, leader, commit, applied). */
     public CompletableFuture<Wire.StatusResponse> status(int node) {
+        return adminCall(node, statusCalls, Wire.StatusRequest::new, options.attemptTimeoutMillis());
+    }
+
+    /**
+     * One request to one node outside the session protocol: kept in {@code calls} by its id until its
+     * answer arrives (the handler completes it), the channel fails, or {@code timeoutMillis} pass.
+     */
+    private <T> CompletableFuture<T> adminCall(int node, Map<Long, CompletableFuture<T>> calls,
+                                               java.util.function.LongFunction<Object> request, long timeoutMillis) {
         long id = nextStatusId.getAndIncrement();
-        CompletableFuture<Wire.StatusResponse> f = new CompletableFuture<>();
-        statusCalls.put(id, f);
+        CompletableFuture<T> f = new CompletableFuture<>();
+        calls.put(id, f);
         channel(node).whenComplete((box, err) -> {
             if (err != null) {
-                statusCalls.remove(id);
+                calls.remove(id);
                 f.completeExceptionally(err);
             } else {
-                box.offer(new Wire.StatusRequest(id));
+                box.offer(request.apply(id));
             }
         });
-        return f.orTimeout(options.attemptTimeoutMillis(), TimeUnit.MILLISECONDS)
-                .whenComplete((s, t) -> statusCalls.remove(id));
+        return f.orTimeout(timeoutMillis, TimeUnit.MILLISECONDS).whenComplete((s, t) -> calls.remove(id));
     }
 
     @Override
