@@ -104,6 +104,7 @@ public final class RaftNode {
     public RaftNode(int id, List<Integer> voters, NodeConfig config, RandomSource random, Stage raftStage,
                     Stage applyStage, LogStore logStore, Transport transport, StateMachine stateMachine,
                     java.util.function.LongSupplier monotonicNanos) {
+        this.transferWaiters = new TransferWaiters(id);
         this.lease = new ReadLease(monotonicNanos, config.raft().leaseTicks() * config.tickMillis() * 1_000_000L);
         this.id = id;
         this.voters = List.copyOf(voters);
@@ -150,8 +151,7 @@ public final class RaftNode {
             readsAwaitingIndex.clear();
             readQueries.clear();
             readsAwaitingApply.clear();
-            transferWaiters.forEach(w -> w.future().completeExceptionally(unknown));
-            transferWaiters.clear();
+            transferWaiters.failAll(unknown);
         });
     }
 
@@ -222,11 +222,8 @@ public final class RaftNode {
         return true;
     }
 
-    private record TransferWaiter(int target, CompletableFuture<Integer> future) {}
-
-    /** Callers waiting for a leadership transfer to end (bounded: a transfer is an operator's act). */
-    private final List<TransferWaiter> transferWaiters = new ArrayList<>();
-    private static final int MAX_TRANSFER_WAITERS = 16;
+    /** Callers waiting for a leadership transfer to end. */
+    private final TransferWaiters transferWaiters;
 
     /**
      * Hands leadership to voter {@code target} (thesis §3.10). Completes with {@code target} once this node
@@ -242,7 +239,7 @@ public final class RaftNode {
                         running ? core.leaderId() : RaftCore.NO_NODE, "not the leader"));
                 return;
             }
-            if (transferWaiters.size() >= MAX_TRANSFER_WAITERS) {
+            if (transferWaiters.full()) {
                 f.completeExceptionally(new NodeException(NodeException.Reason.OVERLOADED, id,
                         "too many leadership transfers waiting"));
                 return;
@@ -257,33 +254,10 @@ public final class RaftNode {
                         "node " + target + " is not another voter of this cluster"));
                 return;
             }
-            transferWaiters.add(new TransferWaiter(target, f));
+            transferWaiters.add(target, f);
             scheduleDrain();
         });
         return f;
-    }
-
-    /** On the raft stage, after each ready: ends the transfers whose outcome is now known. */
-    private void settleTransfers() {
-        if (transferWaiters.isEmpty()) {
-            return;
-        }
-        int leaderNow = core.leaderId();
-        for (java.util.Iterator<TransferWaiter> it = transferWaiters.iterator(); it.hasNext();) {
-            TransferWaiter w = it.next();
-            if (leaderNow == w.target()) {
-                w.future().complete(w.target());
-            } else if (core.role() == Role.LEADER && core.transferTarget() != w.target()) {
-                w.future().completeExceptionally(new NodeException(NodeException.Reason.NOT_LEADER, id,
-                        "leadership transfer to node " + w.target() + " abandoned: it did not take over in time"));
-            } else if (leaderNow != RaftCore.NO_NODE && leaderNow != id) {
-                w.future().completeExceptionally(new NodeException(NodeException.Reason.NOT_LEADER, leaderNow,
-                        "node " + leaderNow + " leads instead of " + w.target()));
-            } else {
-                continue;
-            }
-            it.remove();
-        }
     }
 
     /** The read lease (with RaftConfig.leaseReads), timed on this node's monotonic clock. */
@@ -475,7 +449,7 @@ public final class RaftNode {
             }
         }
         softState = r.softState();
-        settleTransfers();
+        transferWaiters.settle(core);
         leaderHint = softState.leaderId();
         roleSeen = softState.role();
         termSeen = softState.term();
