@@ -33,7 +33,6 @@ final class SimNemesis implements Nemesis {
     private long partitionDropsAtStart;
     private final Set<Integer> paused = new TreeSet<>();
     private final Set<Integer> clockFaulted = new TreeSet<>();
-    private final Map<Integer, Long> diskFullRefusedAtStart = new TreeMap<>();
     /** Active link behaviors, with the network counter when each started. */
     private final Map<String, Long> links = new TreeMap<>();
 
@@ -43,11 +42,14 @@ final class SimNemesis implements Nemesis {
 
     /** Faults that strike at a later event (an fsync, a disk operation, an election) and report then. */
     private final SimDeferredFaults deferred;
+    /** Faults of the disks: full, slow, a flipped bit, replaced. */
+    private final SimDiskFaults disks;
 
     SimNemesis(Simulation sim, SplittableRandom random) {
         this.sim = sim;
         this.random = random;
         this.deferred = new SimDeferredFaults(sim, random, paused::remove);
+        this.disks = new SimDiskFaults(sim, random);
     }
 
     @Override
@@ -124,8 +126,7 @@ final class SimNemesis implements Nemesis {
             n.disk.stallNanos = 0;
             n.paused = false;
         }
-        diskFullRefusedAtStart.clear();
-        stalledAtStart.clear();
+        disks.healed();
         for (SimNode n : sim.allNodes()) {
             if (!n.up && !sim.permanentlyDown(n)) {
                 n.start();
@@ -165,17 +166,17 @@ final class SimNemesis implements Nemesis {
             case "stop-clock":
                 return stopClock();
             case "start-fsync-stall":
-                return startFsyncStall(targets(v), number(v, "stall-ms", 1_000));
+                return disks.startFsyncStall(targets(v), number(v, "stall-ms", 1_000));
             case "stop-fsync-stall":
-                return stopFsyncStall();
+                return disks.stopFsyncStall();
             case "start-disk-full":
-                return startDiskFull(targets(v));
+                return disks.startDiskFull(targets(v));
             case "stop-disk-full":
-                return stopDiskFull();
+                return disks.stopDiskFull();
             case "bitflip":
-                return bitflip(targets(v));
+                return disks.bitflip(targets(v));
             case "wipe-disk":
-                return wipeDisk(targets(v));
+                return disks.wipeDisk(targets(v));
             case "start-link":
                 return startLink(String.valueOf(v.get("behavior")), v);
             case "stop-link":
@@ -443,90 +444,6 @@ final class SimNemesis implements Nemesis {
         }
         clockFaulted.clear();
         return FaultOps.effect("drift back to normal", "nodes", reset);
-    }
-
-    private Object startDiskFull(List<Integer> targets) {
-        for (int id : targets) {
-            SimDisk d = sim.node(id).disk;
-            d.full = true;
-            d.readErrors = random.nextInt(3) == 0;
-            diskFullRefusedAtStart.putIfAbsent(id, d.refusedWrites);
-        }
-        return FaultOps.effect("disks full", "nodes", targets);
-    }
-
-    private Object stopDiskFull() {
-        if (diskFullRefusedAtStart.isEmpty()) {
-            return FaultOps.noEffect("no disk was full");
-        }
-        long refused = 0;
-        List<Integer> nodes = new ArrayList<>(diskFullRefusedAtStart.keySet());
-        for (Map.Entry<Integer, Long> e : diskFullRefusedAtStart.entrySet()) {
-            SimDisk d = sim.node(e.getKey()).disk;
-            d.full = false;
-            d.readErrors = false;
-            refused += d.refusedWrites - e.getValue();
-        }
-        diskFullRefusedAtStart.clear();
-        return refused == 0 ? FaultOps.noEffect("the nodes wrote nothing while their disks were full", "nodes", nodes)
-                : FaultOps.effect("disks have space again", "nodes", nodes, "writes-refused", refused);
-    }
-
-    private final Map<Integer, Long> stalledAtStart = new TreeMap<>();
-
-    private Object startFsyncStall(List<Integer> targets, long stallMillis) {
-        for (int id : targets) {
-            SimDisk d = sim.node(id).disk;
-            d.stallNanos = stallMillis * MS;
-            stalledAtStart.putIfAbsent(id, d.stalledSyncs);
-        }
-        return FaultOps.effect("every fsync takes " + stallMillis + " ms more", "nodes", targets);
-    }
-
-    private Object stopFsyncStall() {
-        if (stalledAtStart.isEmpty()) {
-            return FaultOps.noEffect("no fsync was stalled");
-        }
-        Map<String, Object> slowed = new LinkedHashMap<>();
-        long total = 0;
-        for (var e : stalledAtStart.entrySet()) {
-            SimDisk d = sim.node(e.getKey()).disk;
-            d.stallNanos = 0;
-            long n = d.stalledSyncs - e.getValue();
-            slowed.put(String.valueOf(e.getKey()), n);
-            total += n;
-        }
-        stalledAtStart.clear();
-        return total == 0 ? FaultOps.noEffect("no fsync ran while stalled", "fsyncs-stalled", slowed)
-                : FaultOps.effect("fsyncs fast again", "fsyncs-stalled", slowed);
-    }
-
-    private Object bitflip(List<Integer> targets) {
-        int id = targets.get(0);
-        SimNode n = sim.node(id);
-        String where = n.disk.flipBit();
-        if (where == null) {
-            return FaultOps.noEffect("node " + id + " has no synced record to corrupt yet");
-        }
-        sim.corrupted.add(id);
-        // Restart the node so recovery meets the flipped bit.
-        n.crash();
-        n.start();
-        return FaultOps.effect("flipped a bit", "node", id, "where", where, "restarted", n.up,
-                "refused", n.refusedReason == null ? "" : n.refusedReason);
-    }
-
-    private Object wipeDisk(List<Integer> targets) {
-        int id = targets.get(0);
-        SimNode n = sim.node(id);
-        n.crash();
-        int files = n.disk.wipe();
-        sim.durability().wiped(id);
-        sim.wiped.add(id);
-        sim.killedByNemesis.remove(id);
-        n.start();
-        return FaultOps.effect("disk replaced by an empty one", "node", id, "files-lost", (long) files,
-                "rejoined", n.up, "refused", n.refusedReason == null ? "" : n.refusedReason);
     }
 
     private static long number(Map<String, Object> v, String key, long dflt) {
