@@ -50,7 +50,7 @@ public final class PeerTransport implements Transport, AutoCloseable {
     private static final int MAX_QUEUED_PER_PEER = 65_536;
     private final Map<Integer, Long> backoffMillis = new ConcurrentHashMap<>();
     private volatile boolean closed;
-    private Channel server;
+    private volatile Channel server;
     public final AtomicLong dropped = new AtomicLong();
     public final AtomicLong sentMessages = new AtomicLong();
     public final AtomicLong sentEntries = new AtomicLong();
@@ -66,7 +66,7 @@ public final class PeerTransport implements Transport, AutoCloseable {
                          int maxOutboundBytes) {
         this.selfId = selfId;
         this.clusterId = clusterId;
-        this.peers = Map.copyOf(peers);
+        this.peers = new ConcurrentHashMap<>(peers);
         this.group = group;
         this.inbound = inbound;
         this.overloaded = overloaded;
@@ -91,6 +91,36 @@ public final class PeerTransport implements Transport, AutoCloseable {
                 dial(peer);
             }
         }
+    }
+
+    /**
+     * A configuration names members this transport did not start with (a node added at run time): learn
+     * their addresses and connect (the lower id dials, as at start). Members already known keep the
+     * address they have; a member's address never changes under a running transport.
+     */
+    @Override
+    public void updatePeers(dev.linden.kvnode.raft.Membership membership) {
+        membership.addresses().forEach((id, address) -> {
+            if (id == selfId || peers.containsKey(id)) {
+                return;
+            }
+            int colon = address.lastIndexOf(':');
+            if (colon <= 0) {
+                LOG.warning("event=peer-address-ignored node=" + id + " address=\"" + address + "\"");
+                return;
+            }
+            InetSocketAddress a;
+            try {
+                a = new InetSocketAddress(address.substring(0, colon), Integer.parseInt(address.substring(colon + 1)));
+            } catch (IllegalArgumentException e) {
+                LOG.warning("event=peer-address-ignored node=" + id + " address=\"" + address + "\"");
+                return;
+            }
+            if (peers.putIfAbsent(id, a) == null && id > selfId && server != null) {
+                LOG.info("event=peer-added node=" + id + " address=" + address);
+                dial(id);
+            }
+        });
     }
 
     private void dial(int peer) {

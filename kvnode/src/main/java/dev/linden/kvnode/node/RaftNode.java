@@ -8,6 +8,9 @@ import dev.linden.kvnode.raft.RandomSource;
 import dev.linden.kvnode.raft.Ready;
 import dev.linden.kvnode.raft.Role;
 import dev.linden.kvnode.raft.Snapshot;
+import dev.linden.kvnode.raft.Membership;
+import dev.linden.kvnode.raft.MembershipChange;
+import dev.linden.kvnode.raft.SnapshotPayload;
 import dev.linden.kvnode.raft.SnapshotMeta;
 import dev.linden.kvnode.raft.Message.InstallSnapshot;
 import java.io.IOException;
@@ -30,7 +33,8 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class RaftNode {
     private final int id;
-    private final List<Integer> voters;
+    /** The configuration this node was bootstrapped with (empty for a node that joined a running cluster). */
+    private final Membership bootstrap;
     private final NodeConfig config;
     private final RandomSource random;
     private final Stage raftStage;
@@ -63,6 +67,10 @@ public final class RaftNode {
     private long applyLastTerm;
     private long applyLastSnapshotIndex;
     private boolean snapshotInProgress;
+    /** The configuration of the last applied configuration entry (or snapshot): what a snapshot records. */
+    private Membership applyMembership;
+    /** Raft stage: the configuration last passed to the transport. */
+    private Membership membershipSeen;
 
     private record PendingProposal(long index, long term, CompletableFuture<byte[]> future) {}
 
@@ -86,13 +94,16 @@ public final class RaftNode {
         /** This leader served a read from its lease in {@code term} (on the raft stage). */
         default void onLeaseRead(int nodeId, long term) {}
 
+        /** The configuration in force on this node changed (raft stage): a change in its log, or a snapshot. */
+        default void onMembership(int nodeId, Membership membership) {}
+
         /** The node stopped itself because it can no longer trust its storage; the process should exit. */
         default void onFatal(int nodeId, String reason) {}
     }
 
     public RaftNode(int id, List<Integer> voters, NodeConfig config, RandomSource random, Stage raftStage,
                     Stage applyStage, LogStore logStore, Transport transport, StateMachine stateMachine) {
-        this(id, voters, config, random, raftStage, applyStage, logStore, transport, stateMachine, () -> {
+        this(id, Membership.ofVoters(voters), config, random, raftStage, applyStage, logStore, transport, stateMachine, () -> {
             throw new IllegalStateException("lease reads need the node's monotonic clock: pass one to RaftNode");
         });
     }
@@ -101,13 +112,15 @@ public final class RaftNode {
      * @param monotonicNanos this node's monotonic clock (it keeps running while the process is paused): times
      *                       read leases. Production binds System.nanoTime, the simulator each node's clock.
      */
-    public RaftNode(int id, List<Integer> voters, NodeConfig config, RandomSource random, Stage raftStage,
+    public RaftNode(int id, Membership bootstrap, NodeConfig config, RandomSource random, Stage raftStage,
                     Stage applyStage, LogStore logStore, Transport transport, StateMachine stateMachine,
                     java.util.function.LongSupplier monotonicNanos) {
         this.transferWaiters = new TransferWaiters(id);
+        this.membershipWaiters = new MembershipWaiters(id, (int) Math.max(1, 30_000 / config.tickMillis()));
         this.lease = new ReadLease(monotonicNanos, config.raft().leaseTicks() * config.tickMillis() * 1_000_000L);
         this.id = id;
-        this.voters = List.copyOf(voters);
+        this.bootstrap = bootstrap;
+        this.applyMembership = bootstrap;
         this.config = config;
         this.random = random;
         this.raftStage = raftStage;
@@ -128,8 +141,9 @@ public final class RaftNode {
         if (snap != null) {
             applyStage.execute(() -> restoreNow(snap)); // runs before anything applied after it
         }
+        Membership base = snap == null ? bootstrap : SnapshotPayload.membership(snap.data(), bootstrap);
         raftStage.execute(() -> {
-            core = new RaftCore(id, voters, config.raft(), random, recovered.hardState(), SnapshotMeta.of(snap),
+            core = new RaftCore(id, base, config.raft(), random, recovered.hardState(), SnapshotMeta.of(snap),
                     recovered.entries());
             running = true;
             scheduleTick();
@@ -152,6 +166,7 @@ public final class RaftNode {
             readQueries.clear();
             readsAwaitingApply.clear();
             transferWaiters.failAll(unknown);
+            membershipWaiters.failAll(unknown);
         });
     }
 
@@ -224,6 +239,38 @@ public final class RaftNode {
 
     /** Callers waiting for a leadership transfer to end. */
     private final TransferWaiters transferWaiters;
+    /** Callers waiting for a membership change to be committed. */
+    private final MembershipWaiters membershipWaiters;
+
+    /**
+     * Changes the configuration by one server ({@link MembershipChange}); completes with the committed
+     * configuration once it holds the change (at once if it already does). Adding a voter waits for the
+     * new node to catch up as a learner; removing this leader hands leadership over first, and then fails
+     * with NOT_LEADER naming the new leader, which the caller asks again. Fails with NOT_LEADER on a node
+     * that does not lead, IllegalArgumentException if refused, UNKNOWN if not committed within 30 s.
+     */
+    public CompletableFuture<Membership> changeMembership(MembershipChange change) {
+        CompletableFuture<Membership> f = new CompletableFuture<>();
+        raftStage.execute(() -> {
+            if (!running || core.role() != Role.LEADER) {
+                f.completeExceptionally(new NodeException(NodeException.Reason.NOT_LEADER,
+                        running ? core.leaderId() : RaftCore.NO_NODE, "not the leader"));
+                return;
+            }
+            if (membershipWaiters.full()) {
+                f.completeExceptionally(new NodeException(NodeException.Reason.OVERLOADED, id,
+                        "too many membership changes waiting"));
+                return;
+            }
+            if (change.kind() == MembershipChange.Kind.REMOVE && change.nodeId() == id) {
+                lease.drop(); // the hand-over may elect the successor past the voters' lease
+            }
+            membershipWaiters.add(change, f);
+            membershipWaiters.settle(core);
+            scheduleDrain();
+        });
+        return f;
+    }
 
     /**
      * Hands leadership to voter {@code target} (thesis §3.10). Completes with {@code target} once this node
@@ -347,6 +394,7 @@ public final class RaftNode {
                 return;
             }
             core.tick();
+            membershipWaiters.tick();
             scheduleDrain();
             scheduleTick();
         });
@@ -450,6 +498,12 @@ public final class RaftNode {
         }
         softState = r.softState();
         transferWaiters.settle(core);
+        membershipWaiters.settle(core);
+        if (core.membership() != membershipSeen) {
+            membershipSeen = core.membership();
+            transport.updatePeers(membershipSeen);
+            listener.onMembership(id, membershipSeen);
+        }
         leaderHint = softState.leaderId();
         roleSeen = softState.role();
         termSeen = softState.term();
@@ -478,6 +532,9 @@ public final class RaftNode {
         List<byte[]> results = new ArrayList<>(batch.size());
         for (Entry e : batch) {
             byte[] result = e.kind() == Entry.Kind.COMMAND ? stateMachine.apply(e.index(), e.command()) : null;
+            if (e.kind() == Entry.Kind.CONFIG) {
+                applyMembership = Membership.decode(e.command());
+            }
             results.add(result);
             listener.onApplied(id, e, result);
         }
@@ -490,7 +547,8 @@ public final class RaftNode {
     }
 
     private void restoreNow(Snapshot snap) {
-        stateMachine.restore(snap.index(), snap.data());
+        stateMachine.restore(snap.index(), SnapshotPayload.state(snap.data()));
+        applyMembership = SnapshotPayload.membership(snap.data(), bootstrap);
         applyLastIndex = snap.index();
         applyLastTerm = snap.term();
         applyLastSnapshotIndex = snap.index();
@@ -504,7 +562,8 @@ public final class RaftNode {
         }
         snapshotInProgress = true;
         applyLastSnapshotIndex = applyLastIndex;
-        Snapshot snap = new Snapshot(applyLastIndex, applyLastTerm, stateMachine.snapshot());
+        Snapshot snap = new Snapshot(applyLastIndex, applyLastTerm,
+                SnapshotPayload.frame(applyMembership, stateMachine.snapshot()));
         listener.onSnapshotTaken(id, snap);
         logStore.saveSnapshot(snap, () -> raftStage.execute(() -> {
             if (running) {

@@ -9,4 +9,10 @@ import dev.linden.kvnode.raft.Message;
  */
 public interface Transport {
     void send(Message message);
+
+    /**
+     * The configuration in force changed: reach its members at the addresses it names (a member without
+     * one is reached as the transport already knows it). Called on the raft stage; must not block.
+     */
+    default void updatePeers(dev.linden.kvnode.raft.Membership membership) {}
 }

@@ -2,10 +2,11 @@ package dev.linden.kvnode.raft;
 
 /**
  * One log entry. {@code index} starts at 1. A {@link Kind#NOOP} entry is appended by every new leader
- * so it can commit an entry of its own term (Raft §5.4.2, §8).
+ * so it can commit an entry of its own term (Raft §5.4.2, §8). A {@link Kind#CONFIG} entry carries a whole
+ * {@link Membership}; it takes effect on every node as soon as it is in that node's log (thesis §4.1).
  */
 public record Entry(long term, long index, Kind kind, byte[] command) {
-    public enum Kind { NOOP, COMMAND }
+    public enum Kind { NOOP, COMMAND, CONFIG }
 
     /** Fixed per-entry overhead counted by batching limits, in bytes (term, index, kind, length). */
     public static final int OVERHEAD_BYTES = 8 + 8 + 1 + 4;
@@ -21,6 +22,10 @@ public record Entry(long term, long index, Kind kind, byte[] command) {
 
     public static Entry noop(long term, long index) {
         return new Entry(term, index, Kind.NOOP, new byte[0]);
+    }
+
+    public static Entry config(long term, long index, Membership membership) {
+        return new Entry(term, index, Kind.CONFIG, membership.encode());
     }
 
     public int sizeBytes() {

@@ -9,7 +9,7 @@ import java.util.List;
  */
 public sealed interface Input permits Input.Tick, Input.Receive, Input.Propose, Input.ReadIndex, Input.LogWritten,
         Input.Applied, Input.EntriesFetched, Input.FetchFailed, Input.SnapshotTaken, Input.Campaign,
-        Input.TransferLeadership {
+        Input.TransferLeadership, Input.ChangeMembership {
 
     /** Logical time advanced by one tick. */
     record Tick() implements Input {}
@@ -44,6 +44,9 @@ public sealed interface Input permits Input.Tick, Input.Receive, Input.Propose, 
     /** Hand leadership to voter {@code target} (leader only); the result is 1 if a transfer is under way, else 0. */
     record TransferLeadership(int target) implements Input {}
 
+    /** One single-server configuration change (leader only); the result as {@link RaftCore#changeMembership}. */
+    record ChangeMembership(MembershipChange change) implements Input {}
+
     /** Feeds this input to {@code core}; returns the proposal's result for {@link Propose}, else 0. */
     default long applyTo(RaftCore core) {
         if (this instanceof Tick) {
@@ -68,6 +71,8 @@ public sealed interface Input permits Input.Tick, Input.Receive, Input.Propose, 
             core.startElection();
         } else if (this instanceof TransferLeadership t) {
             return core.transferLeadership(t.target()) ? 1 : 0;
+        } else if (this instanceof ChangeMembership m) {
+            return core.changeMembership(m.change());
         } else {
             throw new IllegalArgumentException("unknown input " + this);
         }

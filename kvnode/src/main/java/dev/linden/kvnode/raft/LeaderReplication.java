@@ -29,13 +29,14 @@ final class LeaderReplication {
         LeaderState l = leader();
         l.heartbeatElapsedTicks++;
         c.transfer.tick();
+        c.memberships.tick();
         c.election.electionElapsedTicks++;
         if (c.election.electionElapsedTicks >= c.config().electionTimeoutTicks()) {
             c.election.electionElapsedTicks = 0;
             if (c.config().checkQuorum()) {
                 int active = 1;
                 for (Progress pr : l.progress.values()) {
-                    if (pr.recentActive) {
+                    if (pr.recentActive && pr.voter) {
                         active++;
                     }
                     pr.recentActive = false;
@@ -125,7 +126,7 @@ final class LeaderReplication {
             if (pr.state == Progress.State.PROBE) {
                 pr.probeSent = true;
             }
-            c.fetches.add(new Ready.Fetch(pr.nodeId, pr.nextIndex, c.config().maxBatchEntries() * 8,
+            c.out.fetches.add(new Ready.Fetch(pr.nodeId, pr.nextIndex, c.config().maxBatchEntries() * 8,
                     (long) c.config().maxBatchBytes() * 8, c.log.termLookup()));
             return;
         }
@@ -213,7 +214,7 @@ final class LeaderReplication {
             // data dir was replaced, or the tail of its log was cut). The match index recorded for it is no
             // longer true, so it must not count towards commits at it; find the point of agreement again.
             // Lowering a match index is always safe (commit never moves back; it only waits for fresh acks).
-            c.notices.add("follower " + m.from() + " lost log it had acknowledged: it rejects index "
+            c.out.notices.add("follower " + m.from() + " lost log it had acknowledged: it rejects index "
                     + m.rejectedPrevIndex() + " (acknowledged through " + pr.matchIndex + "), its log ends at "
                     + m.hintIndex() + "; repairing it");
             pr.matchIndex = 0;

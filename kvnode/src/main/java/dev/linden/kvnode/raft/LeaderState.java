@@ -1,6 +1,7 @@
 package dev.linden.kvnode.raft;
 
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * A leader's state for one term: its view of each follower, its read rounds and its heartbeat timer.
@@ -23,10 +24,15 @@ final class LeaderState {
     /** A transfer was begun in this term: no lease reads for the rest of it (a late TimeoutNow may still act). */
     boolean transferBegun;
 
-    LeaderState(RaftCore core, int[] voters, long nextIndex, int maxInflight) {
-        for (int peer : voters) {
+    /** Learners to promote to voters once they have caught up ({@link MembershipChanges}). */
+    final TreeSet<Integer> promoteWhenCaughtUp = new TreeSet<>();
+
+    LeaderState(RaftCore core, Membership members, long nextIndex, int maxInflight) {
+        for (int peer : members.members()) {
             if (peer != core.id()) {
-                progress.put(peer, new Progress(peer, nextIndex, maxInflight));
+                Progress pr = new Progress(peer, nextIndex, maxInflight);
+                pr.voter = members.isVoter(peer);
+                progress.put(peer, pr);
             }
         }
         this.firstIndexOfTerm = nextIndex;

@@ -24,7 +24,7 @@ final class LeaderTransfer {
             return false;
         }
         LeaderState l = c.leader;
-        if (target == c.id() || !l.progress.containsKey(target)) {
+        if (target == c.id() || !c.membership().isVoter(target)) {
             c.notice("leadership transfer to " + target + " refused: not another voter of this cluster");
             return false;
         }

@@ -122,8 +122,8 @@ final class LocalLog {
      * {@code oldCommit} that the snapshot replaces: they no longer count as durable log. What is at or below
      * the old commit matches the leader's.
      */
-    void replaceWithSnapshot(Snapshot snap, long oldCommit) {
-        log.resetTo(snap.index(), snap.term());
+    void replaceWithSnapshot(Snapshot snap, Membership membership, long oldCommit) {
+        log.resetTo(snap.index(), snap.term(), membership);
         unwrittenFromIndex = Long.MAX_VALUE;
         for (PendingWrite w : pendingWrites) {
             w.vouchesThrough = Math.min(w.vouchesThrough, oldCommit);

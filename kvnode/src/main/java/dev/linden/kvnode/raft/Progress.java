@@ -21,6 +21,8 @@ final class Progress {
     /** Last index carried by each unacknowledged AppendEntries, oldest first. Bounded by maxInflight. */
     final ArrayDeque<Long> inflightLastIndexes = new ArrayDeque<>();
     final int maxInflight;
+    /** A voter of the configuration in force (else a learner: replicated to, never counted in a quorum). */
+    boolean voter = true;
     /** Heard from this follower since the last check-quorum round. */
     boolean recentActive;
     /** Highest ReadIndex round this follower confirmed in the current term. */

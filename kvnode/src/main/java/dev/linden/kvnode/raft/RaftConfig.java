@@ -67,7 +67,9 @@ public record RaftConfig(
         /** A follower keeps the entries that conflict with the leader's instead of truncating them. */
         NO_TRUNCATE_ON_CONFLICT,
         /** Lease reads with a lease as long as the election timeout: no allowance for clock drift. */
-        LEASE_WITHOUT_DRIFT_BOUND
+        LEASE_WITHOUT_DRIFT_BOUND,
+        /** A membership change may be proposed while an earlier one is still uncommitted. */
+        CONCURRENT_MEMBERSHIP_CHANGES
     }
 
     public RaftConfig withTestOnlyBugs(java.util.Set<Bug> bugs) {

@@ -8,7 +8,6 @@ import dev.linden.kvnode.raft.Message.InstallSnapshot;
 import dev.linden.kvnode.raft.Message.SnapshotResponse;
 import dev.linden.kvnode.raft.Message.VoteRequest;
 import dev.linden.kvnode.raft.Message.VoteResponse;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -32,7 +31,8 @@ import java.util.List;
  *   <li>{@link AppendResponse}, {@link HeartbeatResponse}, heartbeats, the commit rule, fetches of evicted
  *       entries: {@link LeaderReplication};</li>
  *   <li>{@link InstallSnapshot}, {@link SnapshotResponse}, compaction: {@link SnapshotTransfer};</li>
- *   <li>read rounds: {@link ReadIndex}; what of the log is durable: {@link LocalLog}.</li>
+ *   <li>read rounds: {@link ReadIndex}; what of the log is durable: {@link LocalLog};</li>
+ *   <li>{@link Message.TimeoutNow}: {@link LeaderTransfer}; configuration changes: {@link MembershipChanges}.</li>
  * </ul>
  */
 public final class RaftCore {
@@ -43,7 +43,6 @@ public final class RaftCore {
     public static final long PROPOSE_THROTTLED = -2;
 
     private final int id;
-    private final int[] voters;
     private final RaftConfig config;
     final RandomSource random;
     final RaftLog log;
@@ -73,47 +72,35 @@ public final class RaftCore {
     /** Follower: a received snapshot to load into the state machine. */
     Snapshot snapshotToRestore;
 
-    // Outputs accumulated for the next ready.
-    private final ArrayList<Message> outbox = new ArrayList<>();
-    /** Events an operator should see in the node's log (bounded: at most one per input handled). */
-    final ArrayList<String> notices = new ArrayList<>();
-    final ArrayList<Ready.ReadState> readStates = new ArrayList<>();
-    final ArrayList<Long> failedReads = new ArrayList<>();
-    final ArrayList<Ready.Fetch> fetches = new ArrayList<>();
+    /** Outputs accumulated for the next ready, and its assembly. */
+    final Outputs out = new Outputs(this);
 
     final Election election = new Election(this);
     final LeaderReplication replication = new LeaderReplication(this);
     final FollowerReplication followerReplication = new FollowerReplication(this);
     final SnapshotTransfer snapshots = new SnapshotTransfer(this);
     final LeaderTransfer transfer = new LeaderTransfer(this);
+    final MembershipChanges memberships = new MembershipChanges(this);
     final RoleTransitions roles = new RoleTransitions(this);
     private final TermRules terms = new TermRules(this);
 
     /**
      * @param id           this node's id (> 0)
-     * @param voters       all voting members, including this node
      * @param hardState    the durable term and vote recovered from disk
-     * @param durableLog   the durable log recovered from disk, contiguous from index 1
-     */
-    public RaftCore(int id, List<Integer> voters, RaftConfig config, RandomSource random, HardState hardState,
-                    List<Entry> durableLog) {
-        this(id, voters, config, random, hardState, SnapshotMeta.NONE, durableLog);
-    }
-
-    /**
+     * @param base         the configuration in force at the snapshot (the bootstrap one without a snapshot;
+     *                     {@link Membership#EMPTY} for a node that joins and learns it from the leader);
+     *                     configuration entries in the log override it
      * @param snapshot     the durable snapshot recovered from disk ({@link SnapshotMeta#NONE} if none);
      *                     the state machine has already loaded it
      * @param durableLog   the durable log after the snapshot, contiguous from {@code snapshot.index() + 1}
      */
-    public RaftCore(int id, List<Integer> voters, RaftConfig config, RandomSource random, HardState hardState,
+    public RaftCore(int id, Membership base, RaftConfig config, RandomSource random, HardState hardState,
                     SnapshotMeta snapshot, List<Entry> durableLog) {
         Invariants.require(id > 0, "node id must be > 0");
-        Invariants.require(voters.contains(id), "voters must include this node " + id);
         this.id = id;
-        this.voters = voters.stream().mapToInt(Integer::intValue).sorted().distinct().toArray();
         this.config = config;
         this.random = random;
-        this.log = new RaftLog(snapshot.index(), snapshot.term(), durableLog);
+        this.log = new RaftLog(snapshot.index(), snapshot.term(), base, durableLog);
         this.local = new LocalLog(log);
         this.term = hardState.term();
         this.votedFor = hardState.votedFor();
@@ -164,7 +151,7 @@ public final class RaftCore {
      */
     public void readIndex(long ctx) {
         if (leader == null || leader.reads.pending() >= config.maxPendingReads()) {
-            failedReads.add(ctx);
+            out.failedReads.add(ctx);
             return;
         }
         leader.reads.ask(ctx, committedInOwnTerm(), commitIndex);
@@ -223,6 +210,16 @@ public final class RaftCore {
         return config.leaseReads() && role == Role.LEADER && committedInOwnTerm() && !leader.transferBegun;
     }
 
+    /**
+     * Asks the leader for one single-server configuration change ({@link MembershipChanges}). Returns the
+     * configuration entry's index, 0 if the change is already in force (or a learner's promotion is now
+     * pending), {@link #PROPOSE_NOT_LEADER}, {@link #PROPOSE_THROTTLED} (retry: another change or a transfer
+     * is under way, or nothing of this term is committed yet) or -3 (refused; the reason is a notice).
+     */
+    public long changeMembership(MembershipChange change) {
+        return memberships.propose(change);
+    }
+
     /** The voter leadership is being handed to, or {@link #NO_NODE}. */
     public int transferTarget() {
         return leader == null ? NO_NODE : leader.transferTarget;
@@ -230,7 +227,7 @@ public final class RaftCore {
 
     /** An event an operator should see in the node's log. */
     void notice(String what) {
-        notices.add(what);
+        out.notices.add(what);
     }
 
     /** This node's own snapshot through {@code meta.index()} is durable: the log before it is compacted. */
@@ -247,58 +244,15 @@ public final class RaftCore {
     // ------------------------------------------------------------------ output
 
     public boolean hasReady() {
-        return hardStateDirty || local.hasUnwritten() || !outbox.isEmpty()
-                || canHandOutCommitted() || !readStates.isEmpty() || !failedReads.isEmpty()
-                || snapshotToRestore != null || !fetches.isEmpty() || !notices.isEmpty()
-                || (leader != null && (leader.appendsPending || leader.reads.roundDue()));
+        return out.hasReady();
     }
 
     /** Drains everything the driver must do now. See {@link Ready} for the order. */
     public Ready ready() {
-        if (leader != null) {
-            leader.reads.startRound();
-            replication.flush();
-        }
-        HardState hs = null;
-        if (hardStateDirty) {
-            // (the planted bug VOTE_NOT_PERSISTED writes the term but forgets the vote)
-            hs = new HardState(term, config.bug(RaftConfig.Bug.VOTE_NOT_PERSISTED) ? NO_NODE : votedFor);
-            hardStateDirty = false;
-        }
-        Ready.LogWrite write = local.nextWrite(id, term);
-        List<Entry> committed = List.of();
-        if (canHandOutCommitted()) {
-            long upTo = Math.min(commitIndex, handedToApplyIndex + config.maxApplyBatchEntries());
-            committed = new ArrayList<>((int) (upTo - handedToApplyIndex));
-            for (long i = handedToApplyIndex + 1; i <= upTo; i++) {
-                committed.add(log.entry(i));
-            }
-            handedToApplyIndex = upTo;
-        }
-        Snapshot restore = snapshotToRestore;
-        snapshotToRestore = null;
-        Ready r = new Ready(hs, write, drain(outbox), committed, drain(readStates), drain(failedReads),
-                new Ready.SoftState(role, term, leaderId, commitIndex, appliedIndex), restore, drain(fetches), drain(notices));
+        Ready r = out.ready();
         checkInvariants();
         return r;
     }
-
-    private boolean canHandOutCommitted() {
-        // Bound the apply stage's queue: at most two batches outstanding.
-        return commitIndex > handedToApplyIndex
-                && handedToApplyIndex - appliedIndex < 2L * config.maxApplyBatchEntries();
-    }
-
-    private static <T> List<T> drain(ArrayList<T> list) {
-        if (list.isEmpty()) {
-            return List.of();
-        }
-        List<T> copy = new ArrayList<>(list);
-        list.clear();
-        return copy;
-    }
-
-    // ------------------------------------------------------------------ role transitions
 
     /** Starts an election now, as if the election timer fired (scripted tests, leadership transfer). */
     public void startElection() {
@@ -321,18 +275,18 @@ public final class RaftCore {
     }
 
     int quorum() {
-        return voters.length / 2 + 1;
+        return membership().quorum();
     }
 
     int[] votersArray() {
-        return voters;
+        return membership().votersView();
     }
 
     void send(Message m) {
-        outbox.add(m);
+        out.outbox.add(m);
     }
 
-    private void checkInvariants() {
+    void checkInvariants() {
         Invariants.check(appliedIndex <= handedToApplyIndex && handedToApplyIndex <= commitIndex,
                 "applied <= handed out <= committed: " + appliedIndex + " " + handedToApplyIndex + " " + commitIndex,
                 id, term, commitIndex);
@@ -411,7 +365,17 @@ public final class RaftCore {
     }
 
     public List<Integer> voters() {
-        return Arrays.stream(voters).boxed().toList();
+        return Arrays.stream(votersArray()).boxed().toList();
+    }
+
+    /** The configuration in force: the newest in the log, committed or not (thesis §4.1). */
+    public Membership membership() {
+        return log.memberships.current();
+    }
+
+    /** The configuration of the newest configuration entry that is committed (or of the snapshot). */
+    public Membership committedMembership() {
+        return log.memberships.at(commitIndex);
     }
 
     public RaftConfig config() {
@@ -426,6 +390,7 @@ public final class RaftCore {
     @Override
     public String toString() {
         return "RaftCore{id=" + id + " " + role + " term=" + term + " leader=" + leaderId + " last=" + log.lastIndex()
-                + " durable=" + local.durableIndex + " commit=" + commitIndex + " applied=" + appliedIndex + "}";
+                + " durable=" + local.durableIndex + " commit=" + commitIndex + " applied=" + appliedIndex + " "
+                + membership() + "}";
     }
 }

@@ -27,9 +27,17 @@ final class RaftLog {
     private long[] runStart = new long[8];
     private long[] runTerm = new long[8];
     private int runs;
+    /** The configuration in force at each point of this log. */
+    final MembershipLog memberships;
 
     /** A log whose entries through {@code baseIndex} (of term {@code baseTerm}) are in a snapshot. */
     RaftLog(long baseIndex, long baseTerm, List<Entry> recovered) {
+        this(baseIndex, baseTerm, Membership.EMPTY, recovered);
+    }
+
+    /** As above, with {@code baseMembership} in force at the base (the snapshot's, or the bootstrap one). */
+    RaftLog(long baseIndex, long baseTerm, Membership baseMembership, List<Entry> recovered) {
+        this.memberships = new MembershipLog(baseIndex, baseMembership);
         this.offsetIndex = baseIndex;
         this.offsetTerm = baseTerm;
         this.lastIndex = baseIndex;
@@ -108,6 +116,7 @@ final class RaftLog {
         }
         cache.addLast(e);
         lastIndex = e.index();
+        memberships.appended(e);
     }
 
     /** Removes every entry with index >= {@code index}. Entries from there on must all be cached. */
@@ -125,6 +134,7 @@ final class RaftLog {
         while (runs > 0 && runStart[runs - 1] > lastIndex) {
             runs--;
         }
+        memberships.truncatedFrom(index);
     }
 
     /** Cached entries from {@code from} on, at most {@code maxEntries} and {@code maxBytes} (at least one if any). */
@@ -158,8 +168,12 @@ final class RaftLog {
         return offsetIndex;
     }
 
-    /** Throws every entry away: the log now starts after a snapshot at ({@code index}, {@code term}). */
-    void resetTo(long index, long term) {
+    /**
+     * Throws every entry away: the log now starts after a snapshot at ({@code index}, {@code term}), whose
+     * configuration is {@code membership}.
+     */
+    void resetTo(long index, long term, Membership membership) {
+        memberships.resetTo(index, membership);
         cache.clear();
         runs = 0;
         offsetIndex = index;
@@ -176,6 +190,7 @@ final class RaftLog {
             throw new InvariantViolation("cannot compact to " + index + " beyond the last entry " + lastIndex);
         }
         long t = term(index);
+        memberships.compactedTo(index);
         evictTo(index);
         offsetIndex = index;
         offsetTerm = t;

@@ -88,7 +88,7 @@ final class ReadIndex {
                 : acked[voters.length - core.quorum()];
         while (!awaitingQuorum.isEmpty() && awaitingQuorum.peekFirst().seq() <= confirmedSeq) {
             ReadInRound r = awaitingQuorum.pollFirst();
-            core.readStates.add(new Ready.ReadState(r.ctx(), r.index()));
+            core.out.readStates.add(new Ready.ReadState(r.ctx(), r.index()));
         }
     }
 

@@ -30,7 +30,7 @@ final class RoleTransitions {
         c.leaderId = c.id();
         c.candidate = null;
         c.follower = null;
-        c.leader = new LeaderState(c, c.votersArray(), c.log.lastIndex() + 1, c.config().maxInflightAppends());
+        c.leader = new LeaderState(c, c.membership(), c.log.lastIndex() + 1, c.config().maxInflightAppends());
         c.election.electionElapsedTicks = 0;
         // A no-op of our own term lets earlier entries commit (Figure 8) and lets ReadIndex start.
         c.local.append(Entry.noop(c.term, c.leader.firstIndexOfTerm));
@@ -46,7 +46,7 @@ final class RoleTransitions {
             c.hardStateDirty = true;
         }
         if (c.leader != null) {
-            c.leader.reads.failAll(c.failedReads);
+            c.leader.reads.failAll(c.out.failedReads);
         }
         c.role = Role.FOLLOWER;
         c.leaderId = newLeader;

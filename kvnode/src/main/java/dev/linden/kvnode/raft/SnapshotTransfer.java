@@ -139,7 +139,7 @@ final class SnapshotTransfer {
             return;
         }
         long oldCommit = c.commitIndex;
-        c.local.replaceWithSnapshot(snap, oldCommit);
+        c.local.replaceWithSnapshot(snap, SnapshotPayload.membership(snap.data(), c.membership()), oldCommit);
         f.lastAckSentIndex = Math.min(f.lastAckSentIndex, oldCommit);
         c.commitIndex = snap.index();
         c.handedToApplyIndex = snap.index();

@@ -134,7 +134,13 @@ public final class KvNodeServer implements AutoCloseable {
                 msgs -> node.receiveAll(msgs), () -> raftStage.queued() > MAX_QUEUED_INPUTS,
                 Wire.DEFAULT_MAX_FRAME_BYTES, 8 << 20);
         KvStateMachine kv = new KvStateMachine();
-        node = new RaftNode(options.id(), members, options.nodeConfig(),
+        // Bootstrapped members with their peer addresses; none for a node that joined (it learns them from the log).
+        java.util.TreeMap<Integer, String> bootstrap = new java.util.TreeMap<>();
+        for (int m : identity.members()) {
+            InetSocketAddress a = options.peers().get(m);
+            bootstrap.put(m, a == null ? "" : a.getHostString() + ":" + a.getPort());
+        }
+        node = new RaftNode(options.id(), dev.linden.kvnode.raft.Membership.ofVoters(bootstrap), options.nodeConfig(),
                 RandomSource.seeded(System.nanoTime() ^ ((long) options.id() << 32)), raftStage, applyStage, wal,
                 transport, kv, System::nanoTime);
         node.setListener(events);

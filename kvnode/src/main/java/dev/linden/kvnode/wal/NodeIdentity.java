@@ -36,12 +36,19 @@ public record NodeIdentity(String clusterId, int nodeId, List<Integer> members) 
         /** The cluster is being created: an empty data dir is bootstrapped as a member. */
         NEW,
         /** The cluster exists: this node must bring its own data dir, never an empty one. */
-        EXISTING;
+        EXISTING,
+        /**
+         * The cluster exists and this node is new to it ({@code --join}): an empty data dir is bootstrapped
+         * with no members; the node learns its configuration from the leader once an operator added it
+         * (as a learner first: it votes only after catching up). Its id must not be a current member's.
+         */
+        JOIN;
 
         public static InitialClusterState parse(String s) {
             return switch (s.toLowerCase(Locale.ROOT)) {
                 case "new" -> NEW;
                 case "existing" -> EXISTING;
+                case "join" -> JOIN;
                 default -> throw new IllegalArgumentException("--initial-cluster-state must be new or existing, not '"
                         + s + "'");
             };
@@ -60,8 +67,9 @@ public record NodeIdentity(String clusterId, int nodeId, List<Integer> members) 
                 > MAX_CLUSTER_ID_BYTES || clusterId.contains("\n")) {
             throw new IllegalArgumentException("a cluster id is 1 to " + MAX_CLUSTER_ID_BYTES + " bytes on one line");
         }
-        if (nodeId < 1 || !members.contains(nodeId)) {
-            throw new IllegalArgumentException("node id " + nodeId + " must be >= 1 and one of the members " + members);
+        if (nodeId < 1 || (!members.isEmpty() && !members.contains(nodeId))) {
+            throw new IllegalArgumentException("node id " + nodeId + " must be >= 1 and one of the members " + members
+                    + " (or the members empty, for a node that joined)");
         }
         members = List.copyOf(members.stream().sorted().toList());
     }
@@ -90,11 +98,8 @@ public record NodeIdentity(String clusterId, int nodeId, List<Integer> members) 
                         + "was started for cluster " + clusterId + ": it would merge another cluster's data. Use this "
                         + "node's own data dir, or an empty one with --initial-cluster-state new for a new cluster.");
             }
-            if (!stored.members().equals(sorted)) {
-                throw new RefusedException("the data dir was bootstrapped with members " + stored.members()
-                        + " but the node was started with " + sorted + " (membership change is not supported yet): "
-                        + "start it with the peers it was created with.");
-            }
+            // The members it was bootstrapped with stay as stored: the configuration in force is in the log
+            // and the snapshot, and the peers given now may name nodes added since.
             return stored;
         }
         if (!files.isEmpty()) {
@@ -109,12 +114,13 @@ public record NodeIdentity(String clusterId, int nodeId, List<Integer> members) 
                     + "lose acknowledged writes, so it refuses. Recovery: restore this node's data dir from a "
                     + "backup; or, knowing that writes acknowledged only by this node and by nodes that are down "
                     + "now may be lost, start it once with --initial-cluster-state new (it then catches up from "
-                    + "the leader). Membership change (remove and re-add the node) will make this safe.");
+                    + "the leader). Safer: remove the node from the cluster (./linden cluster remove), then add it back "
+                    + "(./linden cluster add, starting it with --join): it catches up as a learner before it votes.");
         }
         if (clusterId == null) {
             throw new RefusedException("a new data dir needs the cluster id (--cluster-id)");
         }
-        NodeIdentity fresh = new NodeIdentity(clusterId, nodeId, sorted);
+        NodeIdentity fresh = new NodeIdentity(clusterId, nodeId, state == InitialClusterState.JOIN ? List.of() : sorted);
         fresh.write(vfs);
         return fresh;
     }
@@ -164,7 +170,9 @@ public record NodeIdentity(String clusterId, int nodeId, List<Integer> members) 
                 case "node-id" -> node = Integer.parseInt(v);
                 case "members" -> {
                     for (String m : v.split(",")) {
-                        members.add(Integer.parseInt(m.trim()));
+                        if (!m.isBlank()) {
+                            members.add(Integer.parseInt(m.trim()));
+                        }
                     }
                 }
                 default -> { } // fields of later versions

@@ -167,6 +167,26 @@ class GoldenTraceTest {
             }
             case "lease" -> trace.add(id(w[1]) + ": lease reads " + (s.node(id(w[1])).leaseReadsAllowed() ? "allowed"
                     : "not allowed"));
+            case "join" -> s.start(id(w[1]), Membership.EMPTY);
+            case "change" -> {
+                int node = id(w[3]);
+                MembershipChange change = switch (w[2]) {
+                    case "add-voter" -> MembershipChange.addVoter(node, "");
+                    case "add-learner" -> MembershipChange.addLearner(node, "");
+                    case "remove" -> MembershipChange.remove(node);
+                    default -> throw new AssertionError("unknown change '" + w[2] + "'");
+                };
+                long r = s.node(id(w[1])).step(new Input.ChangeMembership(change));
+                s.collect(id(w[1]));
+                trace.add("change " + change + " -> " + (r > 0 ? "index " + r : r == 0 ? "IN_FORCE"
+                        : r == RaftCore.PROPOSE_THROTTLED ? "THROTTLED" : r == RaftCore.PROPOSE_NOT_LEADER ? "NOT_LEADER"
+                        : "REFUSED"));
+            }
+            case "members" -> {
+                for (RaftCore c : s.cores.values()) {
+                    trace.add(c.id() + ": " + c.membership() + " committed: " + c.committedMembership());
+                }
+            }
             case "status" -> {
                 for (RaftCore c : s.cores.values()) {
                     trace.add(c.id() + ": " + c.role() + " term=" + c.term() + " leader=" + c.leaderId() + " last="

@@ -26,6 +26,10 @@ final class Script {
     /** The commands a node's state machine holds from a snapshot it restored (before {@link #applied}). */
     final TreeMap<Integer, List<String>> restored = new TreeMap<>();
     final RaftConfig config;
+    /** The configuration each node was started with (the initial voters; empty for a node that joined). */
+    final TreeMap<Integer, Membership> bootstrap = new TreeMap<>();
+    /** The configuration each node's state machine side last applied (what a snapshot of it records). */
+    final TreeMap<Integer, Membership> appliedMembership = new TreeMap<>();
     final TreeMap<Integer, List<Long>> failedReads = new TreeMap<>();
     final ArrayDeque<Message> inFlight = new ArrayDeque<>();
     final List<Message> sentLog = new ArrayList<>();
@@ -45,15 +49,24 @@ final class Script {
             ids.add(i);
         }
         for (int id : ids) {
-            durableLogs.put(id, new ArrayList<>());
-            hardStates.put(id, HardState.INITIAL);
-            unsynced.put(id, new ArrayDeque<>());
-            applied.put(id, new ArrayList<>());
-            readStates.put(id, new ArrayList<>());
-            failedReads.put(id, new ArrayList<>());
-            restored.put(id, new ArrayList<>());
-            cores.put(id, new RaftCore(id, ids, config, RandomSource.seeded(id), HardState.INITIAL, List.of()));
+            start(id, Membership.ofVoters(ids));
         }
+    }
+
+    /** A new node, empty, with {@code base} as its bootstrap configuration ({@link Membership#EMPTY} to join). */
+    Script start(int id, Membership base) {
+        durableLogs.put(id, new ArrayList<>());
+        hardStates.put(id, HardState.INITIAL);
+        unsynced.put(id, new ArrayDeque<>());
+        applied.put(id, new ArrayList<>());
+        readStates.put(id, new ArrayList<>());
+        failedReads.put(id, new ArrayList<>());
+        restored.put(id, new ArrayList<>());
+        bootstrap.put(id, base);
+        appliedMembership.put(id, base);
+        cores.put(id, new RaftCore(id, base, config, RandomSource.seeded(id), HardState.INITIAL, SnapshotMeta.NONE,
+                List.of()));
+        return this;
     }
 
     static Script of(int n) {
@@ -126,6 +139,7 @@ final class Script {
             if (r.restore() != null) {
                 // The apply stage loads the snapshot before any later committed batch.
                 restored.put(id, commandsOf(r.restore()));
+                appliedMembership.put(id, SnapshotPayload.membership(r.restore().data(), bootstrap.get(id)));
                 applied.put(id, new ArrayList<>());
                 core.step(new Input.Applied(r.restore().index()));
             }
@@ -134,6 +148,8 @@ final class Script {
             }
             if (!r.committed().isEmpty()) {
                 applied.get(id).addAll(r.committed());
+                r.committed().stream().filter(e -> e.kind() == Entry.Kind.CONFIG)
+                        .forEach(e -> appliedMembership.put(id, Membership.decode(e.command())));
                 core.step(new Input.Applied(r.committed().get(r.committed().size() - 1).index()));
             }
             readStates.get(id).addAll(r.readStates());
@@ -243,8 +259,10 @@ final class Script {
         restored.put(id, snap == null ? new ArrayList<>() : commandsOf(snap));
         long after = snap == null ? 0 : snap.index();
         List<Entry> log = durableLogs.get(id).stream().filter(e -> e.index() > after).toList();
-        cores.put(id, new RaftCore(id, node(id).voters(), config, RandomSource.seeded(id * 31L),
-                hardStates.get(id), SnapshotMeta.of(snap), log));
+        Membership base = snap == null ? bootstrap.get(id) : SnapshotPayload.membership(snap.data(), bootstrap.get(id));
+        appliedMembership.put(id, base);
+        cores.put(id, new RaftCore(id, base, config, RandomSource.seeded(id * 31L), hardStates.get(id),
+                SnapshotMeta.of(snap), log));
         return this;
     }
 
@@ -255,7 +273,8 @@ final class Script {
     Script snapshot(int id) {
         RaftCore core = node(id);
         long index = core.appliedIndex();
-        byte[] data = String.join(",", appliedCommands(id)).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] data = SnapshotPayload.frame(appliedMembership.get(id),
+                String.join(",", appliedCommands(id)).getBytes(java.nio.charset.StandardCharsets.UTF_8));
         Snapshot snap = new Snapshot(index, core.termAt(index), data);
         snapshots.put(id, snap);
         if (trace != null) {
@@ -296,7 +315,7 @@ final class Script {
     }
 
     private static List<String> commandsOf(Snapshot snap) {
-        String s = new String(snap.data(), java.nio.charset.StandardCharsets.UTF_8);
+        String s = new String(SnapshotPayload.state(snap.data()), java.nio.charset.StandardCharsets.UTF_8);
         return s.isEmpty() ? new ArrayList<>() : new ArrayList<>(List.of(s.split(",")));
     }
 

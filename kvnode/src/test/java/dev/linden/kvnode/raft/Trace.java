@@ -41,7 +41,9 @@ final class Trace {
         for (int i = 0; i < es.size(); i++) {
             Entry e = es.get(i);
             b.append(i == 0 ? "" : " ").append(e.index()).append('@').append(e.term()).append('(')
-                    .append(e.kind() == Entry.Kind.COMMAND ? new String(e.command()) : e.kind().name().toLowerCase())
+                    .append(e.kind() == Entry.Kind.COMMAND ? new String(e.command())
+                            : e.kind() == Entry.Kind.CONFIG ? "config{" + Membership.decode(e.command()) + "}"
+                            : e.kind().name().toLowerCase())
                     .append(')');
         }
         return b.append(']').toString();
