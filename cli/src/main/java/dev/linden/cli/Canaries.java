@@ -68,6 +68,9 @@ final class Canaries {
         // Caught when clock drift makes a deposed leader's lease outlast its voters' election timeout.
         h.add(new Hunt(SimOptions.Canary.LEASE_WITHOUT_DRIFT_BOUND, "kv", "partition,clock", 3, 3, 8, 2));
         h.add(new Hunt(SimOptions.Canary.NO_TRUNCATE_ON_CONFLICT, "kv", "partition,kill", 3, 2, 5, 3));
+        // A replacement asks for the new voter and the removal at once: with the bug both go in flight, and a
+        // partition then lets the old configuration and the new one each elect a leader.
+        h.add(new Hunt(SimOptions.Canary.CONCURRENT_MEMBERSHIP_CHANGES, "kv", "membership,partition", 3, 4, 5, 3));
         return h;
     }
 

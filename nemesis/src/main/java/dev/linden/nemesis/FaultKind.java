@@ -10,7 +10,8 @@ import java.util.Set;
 /**
  * The faults Linden injects, each a pair of operations (or one, for faults that undo themselves) in the
  * {@link FaultOps} vocabulary. Names are the ones {@code --nemesis} takes; families group them:
- * {@code partition}, {@code long-partition}, {@code kill}, {@code pause}, {@code clock}, {@code disk}, {@code link}.
+ * {@code partition}, {@code long-partition}, {@code kill}, {@code pause}, {@code clock}, {@code disk}, {@code link},
+ * {@code transfer}, {@code membership}.
  */
 public enum FaultKind {
     /** Network partitions: halves, one node, the leader, majorities ring, bridge, one-way. */
@@ -44,7 +45,12 @@ public enum FaultKind {
     /** A node's disk is replaced by an empty one while it is down: it must refuse to rejoin. */
     DISK_LOSS("disk"),
     /** The leader hands leadership to another voter (TimeoutNow), as an operator or a removal would. */
-    TRANSFER_LEADER("transfer");
+    TRANSFER_LEADER("transfer"),
+    /**
+     * A voter is replaced while serving: a fresh node joins as a learner and is promoted, and a voter (the
+     * leader one time in three) is removed and then stops for good.
+     */
+    REPLACE_NODE("membership");
 
     private final String family;
 
@@ -80,7 +86,7 @@ public enum FaultKind {
     }
 
     public static final List<String> FAMILIES = List.of("partition", "long-partition", "kill", "pause", "clock", "disk", "link",
-            "transfer");
+            "transfer", "membership");
 
     /** Every name {@code --nemesis} takes, with what it means (for help and errors). */
     public static Map<String, String> vocabulary() {

@@ -22,6 +22,8 @@ import java.util.SplittableRandom;
  *   <tr><td>start-disk-full / stop-disk-full</td><td>{"targets" ...}</td></tr>
  *   <tr><td>start-fsync-stall / stop-fsync-stall</td><td>{"targets" ..., "stall-ms" N}: each fsync takes N ms more</td></tr>
  *   <tr><td>transfer-leader</td><td>{"to" "random"}: the leader hands over to another voter</td></tr>
+ *   <tr><td>replace-node</td><td>{"remove" "leader"|"one"}: a new node joins (learner, then voter), a voter
+ *       leaves and stops for good</td></tr>
  *   <tr><td>bitflip</td><td>{"targets" "one"}: flip a bit in a synced record, restart the node</td></tr>
  *   <tr><td>wipe-disk</td><td>{"targets" "one"}: kill, replace its disk by an empty one, start it</td></tr>
  *   <tr><td>start-link / stop-link</td><td>{"behavior" loss|duplicate|reorder|clog, "rate" or "targets"}</td></tr>
@@ -108,6 +110,9 @@ public final class FaultOps {
             case TRANSFER_LEADER:
                 v.put("to", "random");
                 return Op.fault("transfer-leader", v);
+            case REPLACE_NODE:
+                v.put("remove", r.nextInt(3) == 0 ? "leader" : "one");
+                return Op.fault("replace-node", v);
             case CLOG:
                 v.put("behavior", "clog");
                 v.put("targets", "one");

@@ -43,7 +43,7 @@ class FaultScheduleTest {
                     String k = op.f().equals("stop-link") ? "link-" + ((Map<?, ?>) op.value()).get("behavior")
                             : STOPS.entrySet().stream().filter(e -> e.getValue().equals(op.f())).findFirst().get().getKey();
                     assertEquals(1, active.remove(k), op.f() + " without a start, seed " + seed);
-                } else if (!op.f().equals("transfer-leader")) {
+                } else if (!op.f().equals("transfer-leader") && !op.f().equals("replace-node")) {
                     assertTrue(Set.of("bitflip", "wipe-disk").contains(op.f()), op.f());
                     destroyers++;
                 }

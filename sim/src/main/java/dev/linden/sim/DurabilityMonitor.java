@@ -111,9 +111,23 @@ final class DurabilityMonitor {
             return;
         }
         commitsChecked++;
+        // The commit was decided under the configuration in force then: the current one, or, if a
+        // configuration entry was appended in the same step, the one this monitor saw before it.
+        int[] voters = core.membership().voters();
+        int[] before = votersSeen.getOrDefault(nodeId, voters);
+        votersSeen.put(nodeId, voters);
+        String now = heldBy(voters, commitIndex, term);
+        if (now != null && (java.util.Arrays.equals(before, voters) || heldBy(before, commitIndex, term) != null)) {
+            sim.violation("durability: leader " + nodeId + " of term " + core.term() + " committed index " + commitIndex
+                    + " (term " + term + ") held durably by only " + now);
+        }
+    }
+
+    /** Null if a majority of {@code voters} holds the entry durably, else who holds what. */
+    private String heldBy(int[] voters, long commitIndex, long term) {
         int holding = 0;
         StringBuilder who = new StringBuilder();
-        for (int id : core.voters()) {
+        for (int id : voters) {
             SimNode n = sim.node(id);
             RaftCore c = n.up && n.raft != null ? n.raft.core() : null;
             Held h = c == null ? heldWhenDown.get(id) : null;
@@ -124,12 +138,11 @@ final class DurabilityMonitor {
             holding += holds ? 1 : 0;
             who.append(who.length() == 0 ? "" : ", ").append(id).append(holds ? " holds" : " durable through " + durable);
         }
-        if (holding <= core.voters().size() / 2) {
-            sim.violation("durability: leader " + nodeId + " of term " + core.term() + " committed index " + commitIndex
-                    + " (term " + term + ") held durably by only " + holding + " of " + core.voters().size()
-                    + " voters (" + who + ")");
-        }
+        return holding > voters.length / 2 ? null : holding + " of " + voters.length + " voters (" + who + ")";
     }
+
+    /** The voters each leader had at its last checked commit. */
+    private final java.util.TreeMap<Integer, int[]> votersSeen = new java.util.TreeMap<>();
 
     private void record(int nodeId, long index, long term) {
         if (index >= committedTerm.length) {

@@ -143,7 +143,17 @@ final class LivenessMonitor {
         if (net.lossRate > 0 || net.duplicateRate > 0 || net.jitterMicros > 0) {
             return null;
         }
-        List<Integer> ids = sim.nodes();
+        // The voters of the newest committed configuration: a configuration change is a new situation, and a
+        // removed node that still runs is not part of any majority (nor may it disturb one).
+        // During a change the leader's configuration in force matters as much: a majority of each must be healthy.
+        dev.linden.kvnode.raft.Membership members = sim.committedMembership();
+        int leader = sim.leader();
+        dev.linden.kvnode.raft.Membership inForce = leader > 0 && sim.node(leader).raft.core() != null
+                ? sim.node(leader).raft.core().membership() : members;
+        java.util.TreeSet<Integer> union = new java.util.TreeSet<>();
+        java.util.Arrays.stream(members.voters()).forEach(union::add);
+        java.util.Arrays.stream(inForce.voters()).forEach(union::add);
+        List<Integer> ids = List.copyOf(union);
         int healthy = 0;
         for (int id : ids) {
             SimNode n = sim.node(id);
@@ -159,13 +169,22 @@ final class LivenessMonitor {
                 best = set;
             }
         }
-        if (Integer.bitCount(best) <= ids.size() / 2) {
+        if (!majorityOf(best, members) || !majorityOf(best, inForce)) {
             return null;
         }
         cliqueBits = best;
-        return "healthy " + Integer.toBinaryString(healthy) + ", connected majority " + clique() + ", transfers asked "
+        return members + (inForce.equals(members) ? "" : " (in force " + inForce + ")") + ", healthy " + Integer.toBinaryString(healthy) + ", connected majority " + clique()
+                + ", transfers asked "
                 + sim.transfersAsked + ", cut " + net.blocked.size()
                 + " links " + new java.util.TreeSet<>(net.blocked.stream().map(l -> l.from() + ">" + l.to()).toList());
+    }
+
+    private static boolean majorityOf(int set, dev.linden.kvnode.raft.Membership m) {
+        int in = 0;
+        for (int v : m.voters()) {
+            in += (set & (1 << v)) != 0 ? 1 : 0;
+        }
+        return in > m.voters().length / 2;
     }
 
     private static boolean connected(int set, List<Integer> ids, SimNetwork net) {

@@ -150,6 +150,62 @@ final class SafetyMonitor implements RaftNode.NodeListener {
      * Independent of the history: a lease read is safe only if no other node leads a newer term at that
      * moment (whether or not a later write makes the read visibly stale).
      */
+    /**
+     * The rules single-server changes rest on (thesis 4.1 and the 2015 fix), checked on each leader whenever
+     * its configuration changes: at most one configuration entry is uncommitted in its log, each configuration
+     * differs from the committed one by at most one voter, and a leader changes it only after committing an
+     * entry of its own term.
+     */
+    @Override
+    public void onMembership(int nodeId, dev.linden.kvnode.raft.Membership membership) {
+        dev.linden.kvnode.raft.RaftCore c = sim.node(nodeId).raft.core();
+        if (c == null || c.role() != dev.linden.kvnode.raft.Role.LEADER) {
+            return;
+        }
+        int uncommitted = 0;
+        long firstOfTerm = Long.MAX_VALUE;
+        for (long i = Math.max(c.commitIndex() + 1, c.cacheFirstIndex()); i <= c.lastIndex(); i++) {
+            Entry e = c.entryAt(i);
+            if (e.kind() == Entry.Kind.CONFIG) {
+                uncommitted++;
+                if (e.term() == c.term() && c.commitIndex() < firstOfTermIndex(c)) {
+                    sim.violation("membership: leader " + nodeId + " of term " + c.term() + " proposed a configuration"
+                            + " at index " + i + " before committing an entry of its term");
+                }
+            }
+        }
+        java.util.Set<Integer> was = new java.util.TreeSet<>();
+        for (int v : c.committedMembership().voters()) {
+            was.add(v);
+        }
+        java.util.Set<Integer> now = new java.util.TreeSet<>();
+        for (int v : membership.voters()) {
+            now.add(v);
+        }
+        java.util.Set<Integer> diff = new java.util.TreeSet<>(was);
+        diff.addAll(now);
+        java.util.Set<Integer> both = new java.util.TreeSet<>(was);
+        both.retainAll(now);
+        diff.removeAll(both);
+        if (uncommitted > 1 || diff.size() > 1) {
+            sim.violation("membership: leader " + nodeId + " of term " + c.term() + " has " + uncommitted
+                    + " uncommitted configuration entries; committed voters " + was + ", in force " + now
+                    + " (single-server changes allow one change in flight, by one voter)");
+        }
+        membershipChecks++;
+    }
+
+    long membershipChecks;
+
+    /** Index of the leader's first entry of its term (its no-op), found from its log. */
+    private static long firstOfTermIndex(dev.linden.kvnode.raft.RaftCore c) {
+        long i = c.lastIndex();
+        while (i > c.firstIndex() && c.termAt(i - 1) == c.term()) {
+            i--;
+        }
+        return i;
+    }
+
     @Override
     public void onLeaseRead(int nodeId, long term) {
         Map.Entry<Long, Integer> newer = leaderOfTerm.higherEntry(term);

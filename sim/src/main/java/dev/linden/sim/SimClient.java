@@ -57,6 +57,11 @@ final class SimClient implements Client {
                 () -> 1_000_000L * (++sessionGeneration) + index);
     }
 
+    /** A node joined the run: requests may go to it (a leader's redirect to it is followed). */
+    void nodeAdded(int id) {
+        core.addNode(id);
+    }
+
     /** The core's world: the simulated network to the nodes, the loop's clock and timers, the seed. */
     private final class SimDriver implements ClientCore.Driver {
         @Override

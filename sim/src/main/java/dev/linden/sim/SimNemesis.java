@@ -44,12 +44,15 @@ final class SimNemesis implements Nemesis {
     private final SimDeferredFaults deferred;
     /** Faults of the disks: full, slow, a flipped bit, replaced. */
     private final SimDiskFaults disks;
+    /** Membership changes: a node replaced while serving. */
+    private final SimMembershipFaults membership;
 
     SimNemesis(Simulation sim, SplittableRandom random) {
         this.sim = sim;
         this.random = random;
         this.deferred = new SimDeferredFaults(sim, random, paused::remove);
         this.disks = new SimDiskFaults(sim, random);
+        this.membership = new SimMembershipFaults(sim, random);
     }
 
     @Override
@@ -71,6 +74,10 @@ final class SimNemesis implements Nemesis {
         }
         if (op.f().equals("transfer-leader")) {
             deferred.transferLeader(done);
+            return;
+        }
+        if (op.f().equals("replace-node")) {
+            membership.replace(String.valueOf(v.get("remove")), done);
             return;
         }
         if (op.f().equals("kill") && "disk-op".equals(v.get("during"))) {

@@ -160,7 +160,7 @@ final class SimNode {
                 new WalConfig(256 * 1024, 100_000, preallocateWal));
         RandomSource rs = RandomSource.seeded(SimLoop.mix(random.nextLong(), incarnation));
         kv = noDedup ? KvStateMachine.withoutDeduplicationForTests() : new KvStateMachine();
-        raft = new RaftNode(id, voters, nodeConfig, rs, raftStage, applyStage, wal, this::sendRaft, kv,
+        raft = new RaftNode(id, dev.linden.kvnode.raft.Membership.ofVoters(voters), nodeConfig, rs, raftStage, applyStage, wal, this::sendRaft, kv,
                 this::nodeNowNanos);
         raft.setListener(sim.monitor());
         sim.monitor().nodeStarted(id);
@@ -172,7 +172,9 @@ final class SimNode {
             // As a supervisor would run it: the first start bootstraps a new cluster, every later one says the
             // cluster exists, so a node whose disk was replaced refuses rather than vote with no memory. The
             // broken variant starts such a node as new, as an operator forcing it back would.
-            NodeIdentity.InitialClusterState state = starts == 1 || sim.forceEmptyRejoin()
+            // A node added at run time (no voters to bootstrap with) joins: empty, it learns its configuration.
+            NodeIdentity.InitialClusterState state = starts == 1 && voters.isEmpty() ? NodeIdentity.InitialClusterState.JOIN
+                    : starts == 1 || sim.forceEmptyRejoin()
                     ? NodeIdentity.InitialClusterState.NEW : NodeIdentity.InitialClusterState.EXISTING;
             NodeIdentity.establish(disk, sim.clusterId(), id, voters, state);
             raft.start();

@@ -32,7 +32,10 @@ public record SimOptions(Set<Canary> bugs) {
                 null),
         LEASE_WITHOUT_DRIFT_BOUND("lease reads with a lease as long as the election timeout: clock drift lets a "
                 + "deposed leader serve stale reads", RaftConfig.Bug.LEASE_WITHOUT_DRIFT_BOUND),
-        NO_TRUNCATE_ON_CONFLICT("followers keep entries that conflict with the leader's", RaftConfig.Bug.NO_TRUNCATE_ON_CONFLICT);
+        NO_TRUNCATE_ON_CONFLICT("followers keep entries that conflict with the leader's", RaftConfig.Bug.NO_TRUNCATE_ON_CONFLICT),
+        CONCURRENT_MEMBERSHIP_CHANGES("a membership change is proposed while another is uncommitted: two changes in "
+                + "flight let the old and the new configuration form disjoint majorities",
+                RaftConfig.Bug.CONCURRENT_MEMBERSHIP_CHANGES);
 
         private final String what;
         private final RaftConfig.Bug raftBug;

@@ -8,6 +8,8 @@ import dev.linden.kvnode.node.NodeConfig;
 import dev.linden.kvnode.raft.Entry;
 import dev.linden.kvnode.raft.RaftConfig;
 import dev.linden.kvnode.raft.RaftCore;
+import dev.linden.kvnode.raft.Membership;
+import dev.linden.kvnode.raft.Invariants;
 import dev.linden.kvnode.raft.Role;
 import dev.linden.nemesis.Nemesis;
 import dev.linden.workloads.Client;
@@ -56,6 +58,12 @@ public final class Simulation implements Cluster {
     private final SplittableRandom root;
     private final SimNetwork network;
     private final TreeMap<Integer, SimNode> nodes = new TreeMap<>();
+    /** Nodes removed from the configuration and then stopped for good. */
+    private final java.util.TreeSet<Integer> removed = new java.util.TreeSet<>();
+    /** Largest node id a run may reach by adding nodes (ids are never reused: a removed id stays gone). */
+    static final int MAX_NODE_ID = 16;
+    private NodeConfig nodeConfig;
+    private boolean preallocateWal;
     private final SafetyMonitor monitor = new SafetyMonitor(this);
     private final DurabilityMonitor durability = new DurabilityMonitor(this);
     private final LivenessMonitor liveness = new LivenessMonitor(this);
@@ -142,6 +150,8 @@ public final class Simulation implements Cluster {
                 .withSnapshotEveryEntries(50 + snapRandom.nextInt(500))
                 .withSessionTtlMillis(2_000 + snapRandom.nextInt(4_000));
         boolean preallocateWal = snapRandom.nextBoolean();
+        this.nodeConfig = nodeConfig;
+        this.preallocateWal = preallocateWal;
         for (int id : ids) {
             nodes.put(id, new SimNode(id, this, loop, root.split(), ids, nodeConfig, options, preallocateWal));
             nodes.get(id).noDedup = options.noDedup();
@@ -216,9 +226,10 @@ public final class Simulation implements Cluster {
     public boolean converged() {
         long applied = -1;
         long commit = 0;
+        Membership members = committedMembership();
         for (SimNode n : nodes.values()) {
-            if (permanentlyDown(n)) {
-                continue;
+            if (permanentlyDown(n) || !members.contains(n.id)) {
+                continue; // down for good, or not a member (removed, or added and not yet in the configuration)
             }
             if (!n.up || n.kv == null || n.raft == null || n.raft.core() == null) {
                 return false;
@@ -284,7 +295,8 @@ public final class Simulation implements Cluster {
                 "a leader commits only entries of its own term",
                 "commit index monotonic", "applied in order", "replicas agree", "acknowledged writes applied",
                 "acks and commits durable", "restarted nodes keep what they held", "committed prefix unchanged",
-                "snapshots equal the committed log's state", "liveness while a majority is healthy"));
+                "snapshots equal the committed log's state", "liveness while a majority is healthy",
+                "one membership change in flight, by one voter"));
         d.put("snapshots-checked", snapshots.count());
         d.put("acknowledged-writes", acked);
         d.put("applied-entries", monitor.appliedLog().size());
@@ -325,6 +337,9 @@ public final class Simulation implements Cluster {
         }
         f.put("sessions-expired", expired); // by the expiry entries a replica applied (a restart counts anew)
         f.put("directory-syncs", dirSyncs);
+        f.put("membership-checks", monitor.membershipChecks);
+        f.put("nodes-added", nodes.size() - nodeCount);
+        f.put("nodes-removed", removed.size());
         f.put("stable-majority-periods", liveness.stablePeriods);
         f.put("longest-stable-majority-millis", liveness.longestStableMillis);
         f.put("elections-while-stable", liveness.electionsWhileStable);
@@ -458,9 +473,54 @@ public final class Simulation implements Cluster {
         return leader;
     }
 
-    /** A node that is down for good: it refused its corrupted WAL, or it lost its disk and refused to rejoin. */
+    /**
+     * A node that is down for good: it refused its corrupted WAL, it lost its disk and refused to rejoin, or
+     * it was removed from the configuration and stopped.
+     */
     boolean permanentlyDown(SimNode n) {
-        return n.refusedReason != null && (corrupted.contains(n.id) || wiped.contains(n.id));
+        return removed.contains(n.id) || (n.refusedReason != null && (corrupted.contains(n.id) || wiped.contains(n.id)));
+    }
+
+    boolean canAddNode() {
+        return nodes.lastKey() < MAX_NODE_ID;
+    }
+
+    /** A new, empty node joins the run (not yet a member: it is added by a configuration change). */
+    int addNode() {
+        int id = nodes.lastKey() + 1;
+        Invariants.require(id <= MAX_NODE_ID, "at most " + MAX_NODE_ID + " node ids in a run");
+        SimNode n = new SimNode(id, this, loop, root.split(), List.of(), nodeConfig, options, preallocateWal);
+        n.noDedup = options.noDedup();
+        nodes.put(id, n);
+        logs.put(id, new ArrayList<>());
+        n.start();
+        for (SimClient c : clients) {
+            c.nodeAdded(id);
+        }
+        return id;
+    }
+
+    /** A node that left the configuration stops, and is never started again. */
+    void removeForGood(int id) {
+        removed.add(id);
+        SimNode n = nodes.get(id);
+        if (n.up) {
+            n.crash();
+        }
+        log(id, "removed from the cluster: stopped for good");
+    }
+
+    /** The newest committed configuration any node that is up knows of. */
+    Membership committedMembership() {
+        Membership best = null;
+        long bestCommit = -1;
+        for (SimNode n : nodes.values()) {
+            if (n.up && n.raft != null && n.raft.core() != null && n.raft.core().commitIndex() > bestCommit) {
+                bestCommit = n.raft.core().commitIndex();
+                best = n.raft.core().committedMembership();
+            }
+        }
+        return best == null ? Membership.ofVoters(List.copyOf(nodes.keySet())) : best;
     }
 
     void nodeRefusedToStart(SimNode n, String reason) {

@@ -159,7 +159,7 @@ public final class ClientCore {
         }
     }
 
-    private final List<Integer> nodes;
+    private final java.util.ArrayList<Integer> nodes;
     private final long attemptTimeoutNanos;
     private final Driver driver;
     private final LongSupplier sessionIds;
@@ -169,6 +169,13 @@ public final class ClientCore {
     /** Every attempt of every open request, by request id. */
     private final TreeMap<Long, Call> byRequestId = new TreeMap<>();
     private int openCalls;
+
+    /** A node that joined the cluster: requests may go to it from now on (on the driver's thread). */
+    public void addNode(int id) {
+        if (!nodes.contains(id)) {
+            nodes.add(id);
+        }
+    }
 
     /**
      * @param nodes       the node ids requests may go to
@@ -180,7 +187,7 @@ public final class ClientCore {
         if (nodes.isEmpty() || !nodes.contains(firstGuess) || attemptTimeoutNanos < 1) {
             throw new IllegalArgumentException("a client needs nodes, a first guess among them, an attempt timeout");
         }
-        this.nodes = List.copyOf(nodes);
+        this.nodes = new java.util.ArrayList<>(nodes);
         this.leaderGuess = firstGuess;
         this.attemptTimeoutNanos = attemptTimeoutNanos;
         this.driver = driver;

@@ -32,6 +32,11 @@ final class MembershipChanges {
         if (change.satisfiedBy(current)) {
             return CHANGE_IN_FORCE;
         }
+        if (change.kind() == MembershipChange.Kind.REMOVE && wouldLoseQuorum(current.without(id))) {
+            // etcd's strict reconfiguration check: removing a voter while too few of the rest are reachable
+            // would leave the cluster without a working majority. Wait (the caller retries) until they are.
+            return RaftCore.PROPOSE_THROTTLED;
+        }
         if (change.kind() == MembershipChange.Kind.REMOVE && id == c.id()) {
             return handOverFirst(change);
         }
@@ -64,7 +69,7 @@ final class MembershipChanges {
         }
         Progress best = null;
         for (Progress pr : c.leader.progress.values()) {
-            if (pr.voter && (best == null || pr.matchIndex > best.matchIndex)) {
+            if (pr.voter && pr.recentActive && (best == null || pr.matchIndex > best.matchIndex)) {
                 best = pr;
             }
         }
@@ -94,6 +99,17 @@ final class MembershipChanges {
         syncProgress();
         c.notice("configuration " + next + " proposed at index " + index + " (" + why + ")");
         return index;
+    }
+
+    /** Whether too few voters of {@code next} were heard from lately (this leader included) for its quorum. */
+    private boolean wouldLoseQuorum(Membership next) {
+        int active = next.isVoter(c.id()) ? 1 : 0;
+        for (Progress pr : c.leader.progress.values()) {
+            if (next.isVoter(pr.nodeId) && pr.recentActive) {
+                active++;
+            }
+        }
+        return active < next.quorum();
     }
 
     /** A leader's tick: promotes one caught-up learner it was asked to (a learner is caught up at the commit index). */
