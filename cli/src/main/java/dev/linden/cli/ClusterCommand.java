@@ -14,13 +14,16 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code ./linden cluster start|stop|status|transfer --nodes 3 --dir DIR}: a local cluster of separate JVMs;
- * {@code transfer --to N} hands leadership to node N (exit 0 once N leads, 1 if the transfer failed).
+ * {@code ./linden cluster start|stop|status|transfer|add|remove --nodes 3 --dir DIR}: a local cluster of
+ * separate JVMs; {@code transfer --to N} hands leadership to node N (exit 0 once N leads, 1 if the transfer
+ * failed); {@code add [--node N]} starts a new node, which joins empty, catches up as a learner and becomes a
+ * voter; {@code remove --node N} takes node N out of the configuration (the leader hands over first) and
+ * stops it. Both exit 0 once the change is committed, 1 if it was not.
  */
 @Command(name = "cluster", mixinStandardHelpOptions = true,
         description = "Start, stop or inspect a local cluster of node processes on loopback.")
 public final class ClusterCommand implements Callable<Integer> {
-    @Parameters(index = "0", description = "start, stop, status or transfer")
+    @Parameters(index = "0", description = "start, stop, status, transfer, add or remove")
     String action;
 
     @Option(names = "--nodes", description = "cluster size (default 3)")
@@ -38,6 +41,9 @@ public final class ClusterCommand implements Callable<Integer> {
     @Option(names = "--to", description = "transfer: the node to hand leadership to")
     Integer to;
 
+    @Option(names = "--node", description = "add: the new node's id (default: the next unused one); remove: the node")
+    Integer node;
+
     @Override
     public Integer call() throws Exception {
         switch (action) {
@@ -48,6 +54,9 @@ public final class ClusterCommand implements Callable<Integer> {
                 c.writeLayout();
                 java.util.TreeMap<Integer, Process> started = new java.util.TreeMap<>();
                 for (int i = 1; i <= c.nodes; i++) {
+                    if (c.removed.contains(i)) {
+                        continue; // removed from the cluster
+                    }
                     if (c.process(i).isPresent()) {
                         System.out.println("node " + i + " already running");
                         continue;
@@ -118,6 +127,10 @@ public final class ClusterCommand implements Callable<Integer> {
                     Map<Integer, Wire.StatusResponse> s = c.status(client);
                     int up = 0;
                     for (int i = 1; i <= c.nodes; i++) {
+                        if (c.removed.contains(i)) {
+                            System.out.printf("node %d  removed from the cluster%n", i);
+                            continue;
+                        }
                         Wire.StatusResponse r = s.get(i);
                         String pid = c.process(i).map(p -> "pid " + p.pid()).orElse("no process");
                         if (r == null) {
@@ -128,7 +141,7 @@ public final class ClusterCommand implements Callable<Integer> {
                                     r.role(), r.term(), r.leaderId(), r.commitIndex(), r.appliedIndex());
                         }
                     }
-                    return up > c.nodes / 2 ? 0 : 1;
+                    return up > (c.nodes - c.removed.size()) / 2 ? 0 : 1;
                 }
             }
             case "transfer": {
@@ -153,9 +166,53 @@ public final class ClusterCommand implements Callable<Integer> {
                     return r.ok() ? 0 : 1;
                 }
             }
+            case "add":
+            case "remove":
+                return changeMembership();
             default:
-                System.err.println("linden cluster: action must be start, stop, status or transfer");
+                System.err.println("linden cluster: action must be start, stop, status, transfer, add or remove");
                 return 2;
+        }
+    }
+
+    private int changeMembership() throws Exception {
+        if (!Files.exists(dir.resolve("cluster.properties"))) {
+            System.out.println("no cluster in " + dir);
+            return 1;
+        }
+        LocalCluster c = LocalCluster.open(dir.toAbsolutePath());
+        boolean add = action.equals("add");
+        if (!add && node == null) {
+            System.err.println("linden cluster: remove needs --node NODE");
+            return 2;
+        }
+        int id = node != null ? node : c.nodes + 1;
+        if (add && (id <= c.nodes && !c.joined.contains(id) || c.removed.contains(id))) {
+            System.err.println("linden cluster: node " + id + " is or was a member; add a node with a new id");
+            return 2;
+        }
+        if (add) {
+            c.nodes = Math.max(c.nodes, id);
+            c.joined.add(id);
+            c.writeLayout();
+            if (c.process(id).isEmpty()) {
+                c.startNode(id, !"off".equals(fsync),
+                        LocalCluster.memoryFlags("512m", KvLimits.defaults().quotaBytes(), 128L << 20));
+            }
+        }
+        dev.linden.kvnode.raft.MembershipChange change = add
+                ? dev.linden.kvnode.raft.MembershipChange.addVoter(id, "127.0.0.1:" + c.peerPort(id))
+                : dev.linden.kvnode.raft.MembershipChange.remove(id);
+        try (KvClient client = new KvClient(c.clientEndpoints(), KvClient.Options.defaults())) {
+            Wire.MembershipResponse r = c.changeMembership(client, change, 60_000);
+            System.out.println((r.ok() ? "committed: " : "not committed: ") + r.message());
+            if (r.ok() && !add) {
+                c.removed.add(id);
+                c.writeLayout();
+                c.stopNode(id, 10_000);
+                System.out.println("node " + id + " stopped; it is no longer started with the cluster");
+            }
+            return r.ok() ? 0 : 1;
         }
     }
 }

@@ -19,7 +19,12 @@ import java.util.concurrent.TimeUnit;
  */
 public final class LocalCluster {
     public final Path dir;
-    public final int nodes;
+    /** The highest node id of the layout: nodes 1..nodes (some may have been removed). */
+    public int nodes;
+    /** Nodes added to the running cluster: they start empty with --initial-cluster-state join. */
+    public final java.util.TreeSet<Integer> joined = new java.util.TreeSet<>();
+    /** Nodes removed from the cluster: never started again. */
+    public final java.util.TreeSet<Integer> removed = new java.util.TreeSet<>();
     public final int basePort;
     /** Written into every node's data dir at bootstrap; peers of another cluster are refused. */
     public final String clusterId;
@@ -90,15 +95,33 @@ public final class LocalCluster {
         // A layout from before cluster ids: its nodes' data dirs have none either, so they are refused until
         // moved aside; a fresh id at least keeps it apart from every other cluster.
         String id = p.getProperty("cluster-id", "local-" + java.util.UUID.randomUUID());
-        return new LocalCluster(dir, Integer.parseInt(p.getProperty("nodes")), Integer.parseInt(p.getProperty("base-port")),
-                id, "existing".equals(p.getProperty("initial-cluster-state")));
+        LocalCluster c = new LocalCluster(dir, Integer.parseInt(p.getProperty("nodes")),
+                Integer.parseInt(p.getProperty("base-port")), id, "existing".equals(p.getProperty("initial-cluster-state")));
+        c.joined.addAll(ids(p.getProperty("joined", "")));
+        c.removed.addAll(ids(p.getProperty("removed", "")));
+        return c;
+    }
+
+    private static List<Integer> ids(String csv) {
+        List<Integer> out = new ArrayList<>();
+        for (String s : csv.split(",")) {
+            if (!s.isBlank()) {
+                out.add(Integer.parseInt(s.trim()));
+            }
+        }
+        return out;
+    }
+
+    private static String csv(java.util.Collection<Integer> ids) {
+        return String.join(",", ids.stream().map(String::valueOf).toList());
     }
 
     public void writeLayout() throws IOException {
         Files.createDirectories(dir);
         Files.writeString(dir.resolve("cluster.properties"), "nodes=" + nodes + "\nbase-port=" + basePort
                 + "\npeers=" + peersSpec() + "\nclients=" + clientEndpointsSpec() + "\ncluster-id=" + clusterId
-                + "\ninitial-cluster-state=" + (existing ? "existing" : "new") + "\n");
+                + "\ninitial-cluster-state=" + (existing ? "existing" : "new") + "\njoined=" + csv(joined)
+                + "\nremoved=" + csv(removed) + "\n");
     }
 
     /**
@@ -121,6 +144,43 @@ public final class LocalCluster {
         return dir.resolve("node-" + id);
     }
 
+    /** A node added at run time joins while its data dir has no identity yet; any other follows the cluster. */
+    private String initialState(int id) {
+        if (joined.contains(id) && !Files.exists(nodeDir(id).resolve("wal").resolve("identity"))) {
+            return "join";
+        }
+        return existing ? "existing" : "new";
+    }
+
+    /**
+     * Asks the leader for one membership change and follows it as leadership moves (a removed leader hands
+     * over first and names its successor), until the change is committed or {@code timeoutMillis} pass.
+     * Returns the last answer (ok, or why not).
+     */
+    public Wire.MembershipResponse changeMembership(KvClient client, dev.linden.kvnode.raft.MembershipChange change,
+                                                    long timeoutMillis) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + timeoutMillis;
+        Wire.MembershipResponse last = new Wire.MembershipResponse(0, false, 0, "no leader answered");
+        while (System.currentTimeMillis() < deadline) {
+            Optional<Integer> leader = awaitLeader(client, Math.max(1, deadline - System.currentTimeMillis()));
+            if (leader.isEmpty()) {
+                break;
+            }
+            try {
+                last = client.changeMembership(leader.get(), change,
+                        Math.max(1, deadline - System.currentTimeMillis())).get();
+            } catch (java.util.concurrent.ExecutionException e) {
+                last = new Wire.MembershipResponse(0, false, 0, "no answer from node " + leader.get() + ": "
+                        + e.getCause());
+            }
+            if (last.ok()) {
+                return last;
+            }
+            Thread.sleep(200);
+        }
+        return last;
+    }
+
     /** Starts one node process (its JVM runs this same jar or classpath). */
     public Process startNode(int id, boolean fsync, List<String> jvmArgs) throws IOException {
         Path nd = nodeDir(id);
@@ -137,7 +197,7 @@ public final class LocalCluster {
         cmd.add(Main.class.getName());
         cmd.addAll(List.of("node", "--id", String.valueOf(id), "--peers", peersSpec(), "--client-port",
                 String.valueOf(clientPort(id)), "--data-dir", nd.toString(), "--fsync", fsync ? "on" : "off",
-                "--cluster-id", clusterId, "--initial-cluster-state", existing ? "existing" : "new"));
+                "--cluster-id", clusterId, "--initial-cluster-state", initialState(id)));
         cmd.addAll(nodeArgs);
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(nd.resolve("stdout.log").toFile())).start();
@@ -234,7 +294,7 @@ public final class LocalCluster {
             for (Wire.StatusResponse r : s.values()) {
                 if (r.role().equals("LEADER")) {
                     long agree = s.values().stream().filter(o -> o.leaderId() == r.nodeId() && o.term() == r.term()).count();
-                    if (agree > nodes / 2) {
+                    if (agree > (nodes - removed.size()) / 2) {
                         return Optional.of(r.nodeId());
                     }
                 }

@@ -285,6 +285,11 @@ public final class KvClient implements AutoCloseable {
                 if (f != null) {
                     f.complete(s);
                 }
+            } else if (msg instanceof Wire.MembershipResponse m) {
+                CompletableFuture<Wire.MembershipResponse> f = membershipCalls.remove(m.requestId());
+                if (f != null) {
+                    f.complete(m);
+                }
             } else if (msg instanceof Wire.TransferResponse t) {
                 CompletableFuture<Wire.TransferResponse> f = transferCalls.remove(t.requestId());
                 if (f != null) {
@@ -308,6 +313,20 @@ public final class KvClient implements AutoCloseable {
      */
     public CompletableFuture<Wire.TransferResponse> transferLeadership(int leader, int target, long timeoutMillis) {
         return adminCall(leader, transferCalls, id -> new Wire.TransferRequest(id, target), timeoutMillis);
+    }
+
+    private final Map<Long, CompletableFuture<Wire.MembershipResponse>> membershipCalls = new ConcurrentHashMap<>();
+
+    /**
+     * Asks {@code leader} for one membership change; completes with the node's answer (ok once committed;
+     * else the reason, and the leader to ask instead if known), or exceptionally if no answer came within
+     * {@code timeoutMillis}. Adding a voter waits for it to catch up as a learner, so allow tens of seconds.
+     */
+    public CompletableFuture<Wire.MembershipResponse> changeMembership(int leader,
+                                                                      dev.linden.kvnode.raft.MembershipChange change,
+                                                                      long timeoutMillis) {
+        return adminCall(leader, membershipCalls, id -> new Wire.MembershipRequest(id, change.kind().name(),
+                change.nodeId(), change.address()), timeoutMillis);
     }
 
     /** Asks one node for its status (role, term, leader, commit, applied). */

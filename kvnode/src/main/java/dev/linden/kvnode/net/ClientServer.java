@@ -169,6 +169,28 @@ public final class ClientServer implements AutoCloseable {
             super.channelReadComplete(ctx);
         }
 
+        /** One membership change asked on the client port; answered once committed, refused or redirected. */
+        private void changeMembership(Channel ch, Wire.MembershipRequest req) {
+            dev.linden.kvnode.raft.MembershipChange change;
+            try {
+                change = new dev.linden.kvnode.raft.MembershipChange(
+                        dev.linden.kvnode.raft.MembershipChange.Kind.valueOf(req.kind()), req.nodeId(), req.address());
+            } catch (IllegalArgumentException e) {
+                ch.writeAndFlush(new Wire.MembershipResponse(req.requestId(), false, node.leaderHint(),
+                        "bad membership change: " + e.getMessage()), ch.voidPromise());
+                return;
+            }
+            node.changeMembership(change).whenComplete((m, err) -> {
+                Throwable cause = err instanceof java.util.concurrent.CompletionException ce && ce.getCause() != null
+                        ? ce.getCause() : err;
+                int leader = cause instanceof dev.linden.kvnode.node.NodeException ne ? ne.leaderHint() : node.leaderHint();
+                ch.writeAndFlush(err == null
+                        ? new Wire.MembershipResponse(req.requestId(), true, node.id(), change + ": " + m)
+                        : new Wire.MembershipResponse(req.requestId(), false, leader, cause.getMessage()),
+                        ch.voidPromise());
+            });
+        }
+
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, Object in) {
             Channel ch = ctx.channel();
@@ -204,6 +226,8 @@ public final class ClientServer implements AutoCloseable {
                                             ? ce.getCause().getMessage() : err.getMessage());
                     ch.writeAndFlush(resp, ch.voidPromise());
                 });
+            } else if (msg instanceof Wire.MembershipRequest req) {
+                changeMembership(ch, req);
             } else if (msg instanceof Wire.StatusRequest req) {
                 Ready.SoftState s = node.softState();
                 ch.writeAndFlush(new Wire.StatusResponse(req.requestId(), node.id(), s.role().name(), s.term(),

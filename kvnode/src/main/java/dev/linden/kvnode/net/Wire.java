@@ -50,6 +50,8 @@ public final class Wire {
     static final int TIMEOUT_NOW = 14;
     static final int TRANSFER_REQ = 15;
     static final int TRANSFER_RESP = 16;
+    static final int MEMBERSHIP_REQ = 17;
+    static final int MEMBERSHIP_RESP = 18;
 
     /**
      * A peer introduces itself: the dialer first, the acceptor answers with its own. Each side checks the
@@ -74,6 +76,15 @@ public final class Wire {
 
     /** The outcome: {@code ok} once {@code leaderId} (the target) leads, else why not and who leads if known. */
     public record TransferResponse(long requestId, boolean ok, int leaderId, String message) {}
+
+    /**
+     * Asks the node (the leader) for one membership change: {@code kind} is a {@link
+     * dev.linden.kvnode.raft.MembershipChange.Kind} name, {@code address} the new node's peer address.
+     */
+    public record MembershipRequest(long requestId, String kind, int nodeId, String address) {}
+
+    /** The outcome: {@code ok} once the change is committed, with the configuration; else why, and who leads. */
+    public record MembershipResponse(long requestId, boolean ok, int leaderId, String message) {}
 
     /** A frame that cannot be decoded. */
     public static final class BadFrameException extends RuntimeException {
@@ -152,6 +163,15 @@ public final class Wire {
             out.writeLong(r.requestId()).writeInt(r.target());
         } else if (msg instanceof TransferResponse r) {
             type = TRANSFER_RESP;
+            out.writeLong(r.requestId()).writeBoolean(r.ok()).writeInt(r.leaderId());
+            bytes(out, r.message().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        } else if (msg instanceof MembershipRequest r) {
+            type = MEMBERSHIP_REQ;
+            out.writeLong(r.requestId()).writeInt(r.nodeId());
+            bytes(out, r.kind().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            bytes(out, r.address().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        } else if (msg instanceof MembershipResponse r) {
+            type = MEMBERSHIP_RESP;
             out.writeLong(r.requestId()).writeBoolean(r.ok()).writeInt(r.leaderId());
             bytes(out, r.message().getBytes(java.nio.charset.StandardCharsets.UTF_8));
         } else if (msg instanceof StatusResponse r) {
@@ -312,6 +332,16 @@ public final class Wire {
                 return new TransferRequest(in.readLong(), in.readInt());
             case TRANSFER_RESP:
                 return new TransferResponse(in.readLong(), in.readBoolean(), in.readInt(),
+                        new String(readBytes(in, false), java.nio.charset.StandardCharsets.UTF_8));
+            case MEMBERSHIP_REQ: {
+                long id = in.readLong();
+                int node = in.readInt();
+                String kind = new String(readBytes(in, false), java.nio.charset.StandardCharsets.UTF_8);
+                return new MembershipRequest(id, kind, node,
+                        new String(readBytes(in, false), java.nio.charset.StandardCharsets.UTF_8));
+            }
+            case MEMBERSHIP_RESP:
+                return new MembershipResponse(in.readLong(), in.readBoolean(), in.readInt(),
                         new String(readBytes(in, false), java.nio.charset.StandardCharsets.UTF_8));
             case STATUS_RESP:
                 return new StatusResponse(in.readLong(), in.readInt(),
