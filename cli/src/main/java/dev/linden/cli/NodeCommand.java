@@ -11,6 +11,7 @@ import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
@@ -68,8 +69,13 @@ public final class NodeCommand implements Callable<Integer> {
 
     @Option(names = "--initial-cluster-state", description = "new (default): an empty data dir is bootstrapped as a "
             + "member of a new cluster; existing: the cluster exists, so an empty data dir means this node lost its "
-            + "data and it refuses to start")
+            + "data and it refuses to start; join: a node new to a running cluster, bootstrapped with no members "
+            + "(it learns the configuration once added)")
     String initialClusterState;
+
+    @Option(names = "--initial-voters", split = ",", description = "the members a new cluster is bootstrapped with "
+            + "(default: every node of --peers; --peers may name nodes to be added later)")
+    List<Integer> initialVoters;
 
     @Option(names = "--election-timeout-ms", description = "base election timeout (default 1000; the randomized one "
             + "is in [base, 2 x base))")
@@ -283,7 +289,8 @@ public final class NodeCommand implements Callable<Integer> {
                                 portDefaults.requestReadTimeoutMillis()));
         return new KvNodeServer.Options(id, peerMap, new InetSocketAddress(clientHost, clientPort), dataDir,
                 !"off".equals(fsync), nodeConfig, clusterId,
-                NodeIdentity.InitialClusterState.parse(initialClusterState), kvLimits, portLimits, unsafeLocalReads);
+                NodeIdentity.InitialClusterState.parse(initialClusterState), kvLimits, portLimits, unsafeLocalReads,
+                initialVoters == null ? List.of() : initialVoters);
     }
 
     private static long orDefault(Long flag, Long property, long fallback) {

@@ -115,7 +115,8 @@ final class TestOptions {
                 ? TestSpec.builder().cluster("local", dev.linden.cli.local.LocalTestCluster.factory(
                         new dev.linden.cli.local.LocalTestCluster.Options(sim.unsafeLocalReads(), "256m", net,
                         FaultKind.parseList(nemesis).contains(FaultKind.CLOCK),
-                        FaultKind.parseList(nemesis).contains(FaultKind.DISK_FULL))))
+                        FaultKind.parseList(nemesis).contains(FaultKind.DISK_FULL),
+                        FaultKind.parseList(nemesis).contains(FaultKind.REPLACE_NODE))))
                         .phaseWallLimitMillis(Math.round(timeLimitSeconds * 1000) + 300_000)
                 : Simulation.test(sim);
         if (env.equals("local") && sim.unsafeLocalReads()) {

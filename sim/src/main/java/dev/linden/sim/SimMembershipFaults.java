@@ -84,6 +84,9 @@ final class SimMembershipFaults {
                     if (!changes.get(i).satisfiedBy(committed) && (asked[i] == null || asked[i].isDone() || askedOf[i] != l)) {
                         asked[i] = sim.node(l).raft.changeMembership(changes.get(i)); // (a paused node never answers)
                         askedOf[i] = l;
+                        if (l == victim && changes.get(i).kind() == MembershipChange.Kind.REMOVE) {
+                            sim.transfersAsked++; // the leader asked to leave hands over: a deliberate election
+                        }
                     }
                 }
             }

@@ -128,6 +128,8 @@ final class LocalNemesis implements Nemesis {
                 return stopClock();
             case "transfer-leader":
                 return transferLeader();
+            case "replace-node":
+                return c.membership.replace(String.valueOf(v.get("remove")));
             case "start-fsync-stall":
                 return FaultOps.noEffect("stalling a real process's fsync needs a delaying block device "
                         + "(device-mapper's delay target) under its data dir; this binding has none");

@@ -53,7 +53,8 @@ public final class LocalTestCluster implements Cluster {
      * @param net  {@code proxy}: loopback, every peer link through a {@link LinkProxy} (no root); {@code netns}:
      *             a network namespace per node, partitions by iptables ({@link Netns}, root)
      */
-    public record Options(boolean unsafeLocalReads, String heap, String net, boolean clockFaults, boolean diskFaults) {
+    public record Options(boolean unsafeLocalReads, String heap, String net, boolean clockFaults, boolean diskFaults,
+                          boolean membershipFaults) {
         public Options {
             if (!net.equals("proxy") && !net.equals("netns")) {
                 throw new IllegalArgumentException("--net is proxy or netns");
@@ -61,7 +62,7 @@ public final class LocalTestCluster implements Cluster {
         }
 
         public static Options defaults() {
-            return new Options(false, "256m", "proxy", false, false);
+            return new Options(false, "256m", "proxy", false, false, false);
         }
     }
 
@@ -125,6 +126,7 @@ public final class LocalTestCluster implements Cluster {
             throw new java.io.UncheckedIOException(e);
         }
         this.clocks = new FakeClocks(root, options.clockFaults());
+        this.membership = new LocalMembership(this, nodes, options.membershipFaults() ? LocalMembership.SPARES : 0);
         this.hook = new Thread(() -> {
             killAll();
             unmountAll();
@@ -147,11 +149,28 @@ public final class LocalTestCluster implements Cluster {
 
     @Override
     public List<Integer> nodes() {
-        List<Integer> ids = new ArrayList<>();
-        for (int i = 1; i <= n; i++) {
-            ids.add(i);
+        return membership.members();
+    }
+
+    /** Members now, and the spare ids a membership nemesis may add. */
+    final LocalMembership membership;
+
+    KvClient statusClient() {
+        return statusClient;
+    }
+
+    /** A node removed from the configuration: killed, and never started again. */
+    void killForGood(int id) {
+        Process p = processes.get(id);
+        if (p != null && p.isAlive()) {
+            signal(p.pid(), "CONT");
+            p.destroyForcibly();
+            try {
+                p.waitFor(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
-        return ids;
     }
 
     @Override
@@ -199,26 +218,26 @@ public final class LocalTestCluster implements Cluster {
                 if (why != null) {
                     throw new IllegalStateException(why);
                 }
-                netns = new Netns(n);
+                netns = new Netns(membership.allIds().size());
                 netns.create();
             }
             if (options.diskFaults() && "root".equals(System.getProperty("user.name"))) {
-                for (int id : nodes()) {
+                for (int id : membership.allIds()) {
                     // A size-limited tmpfs per data dir, so the nemesis can fill a node's disk.
                     Files.createDirectories(dataDir(id));
                     Commands.run("mount", "-t", "tmpfs", "-o", "size=" + DATA_MOUNT_SIZE, "tmpfs", dataDir(id).toString());
                     mounts.add(dataDir(id));
                 }
             }
-            for (int id : nodes()) {
+            for (int id : membership.allIds()) {
                 peerPort.put(id, netns != null ? NETNS_PEER_PORT : freePort());
                 clientPort.put(id, netns != null ? NETNS_CLIENT_PORT : freePort());
             }
-            for (int a : nodes()) {
+            for (int a : membership.allIds()) {
                 if (netns != null) {
                     break; // partitions are iptables rules: no proxies
                 }
-                for (int b : nodes()) {
+                for (int b : membership.allIds()) {
                     if (a < b) {
                         proxies.put(link(a, b), new LinkProxy(a, b, 0,
                                 new InetSocketAddress("127.0.0.1", peerPort.get(b)), group, random.nextLong()));
@@ -266,7 +285,7 @@ public final class LocalTestCluster implements Cluster {
         Path dir = dataDir(id);
         Files.createDirectories(dir);
         StringBuilder peers = new StringBuilder();
-        for (int other : nodes()) {
+        for (int other : membership.allIds()) {
             // Node a dials every higher-numbered node b, here through the proxy of the link a-b.
             int port = netns != null || other <= id ? peerPort.get(other) : proxyPort(id, other);
             peers.append(peers.length() == 0 ? "" : ",").append(other).append('=').append(host(other)).append(':')
@@ -278,7 +297,8 @@ public final class LocalTestCluster implements Cluster {
         cmd.addAll(List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
                 Main.class.getName(), "node", "--id", String.valueOf(id), "--peers", peers.toString(), "--client-port",
                 String.valueOf(clientPort.get(id)), "--client-host", host(id), "--data-dir", dir.toString(), "--cluster-id", clusterId,
-                "--initial-cluster-state", bootstrapped ? "existing" : "new", "--quota-bytes", String.valueOf(64L << 20),
+                "--initial-cluster-state", membership.joining(id) ? "join" : bootstrapped ? "existing" : "new",
+                "--initial-voters", membership.initialVoters(), "--quota-bytes", String.valueOf(64L << 20),
                 "--exit-with-parent", String.valueOf(ProcessHandle.current().pid())));
         if (options.unsafeLocalReads()) {
             cmd.add("--test-only-unsafe-local-reads");
@@ -304,7 +324,7 @@ public final class LocalTestCluster implements Cluster {
             return;
         }
         int code = p.exitValue();
-        if (killedByNemesis.contains(id)) {
+        if (killedByNemesis.contains(id) || membership.removed(id)) {
             return;
         }
         if (code == 2 && damaged.contains(id)) {
@@ -428,7 +448,7 @@ public final class LocalTestCluster implements Cluster {
         for (Wire.StatusResponse r : s.values()) {
             if (r.role().equals("LEADER")) {
                 long agree = s.values().stream().filter(o -> o.leaderId() == r.nodeId() && o.term() == r.term()).count();
-                if (agree > n / 2) {
+                if (agree > nodes().size() / 2) {
                     return r.nodeId();
                 }
             }

@@ -40,16 +40,18 @@ public final class KvNodeServer implements AutoCloseable {
      * @param fsync        false only for benchmarks that want to see the cost of durability
      * @param unsafeLocalReads  test-only broken variant: the leader answers reads from local state, without
      *                          ReadIndex, so the harness can show it catches stale reads on real processes
+     * @param initialVoters     the members a new cluster is bootstrapped with; empty: every node of {@code peers}
+     *                          (peers may name more nodes, to be added later)
      */
     public record Options(int id, Map<Integer, InetSocketAddress> peers, InetSocketAddress clientAddress, Path dataDir,
                           boolean fsync, NodeConfig nodeConfig, String clusterId,
                           NodeIdentity.InitialClusterState initialState, KvLimits kvLimits,
-                          ClientPortLimits clientLimits, boolean unsafeLocalReads) {
+                          ClientPortLimits clientLimits, boolean unsafeLocalReads, List<Integer> initialVoters) {
         public Options(int id, Map<Integer, InetSocketAddress> peers, InetSocketAddress clientAddress, Path dataDir,
                        boolean fsync, NodeConfig nodeConfig, String clusterId,
                        NodeIdentity.InitialClusterState initialState, KvLimits kvLimits, ClientPortLimits clientLimits) {
             this(id, peers, clientAddress, dataDir, fsync, nodeConfig, clusterId, initialState, kvLimits, clientLimits,
-                    false);
+                    false, List.of());
         }
 
         /** A node of a new cluster named {@code local}, with default limits (benchmarks, tests). */
@@ -122,7 +124,8 @@ public final class KvNodeServer implements AutoCloseable {
         lockDataDir();
         NioVfs vfs = new NioVfs(options.dataDir().resolve("wal"), options.fsync() ? fsyncThread : Runnable::run,
                 options.fsync());
-        List<Integer> members = new ArrayList<>(options.peers().keySet());
+        List<Integer> members = options.initialVoters().isEmpty() ? new ArrayList<>(options.peers().keySet())
+                : options.initialVoters();
         identity = NodeIdentity.establish(vfs, options.clusterId(), options.id(), members, options.initialState());
         EventLog events = new EventLog(options.id(), t -> {
             fatalCause = t;
