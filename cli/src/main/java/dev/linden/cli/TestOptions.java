@@ -23,6 +23,10 @@ final class TestOptions {
             + "netns (a network namespace per node, partitions by iptables; root)")
     String net = "proxy";
 
+    @Option(names = "--toxiproxy", description = "with --env local: HOST:PORT of a Toxiproxy server; every peer link "
+            + "then also passes a Toxiproxy proxy, and link clogs are latency, bandwidth, slicer and timeout toxics")
+    String toxiproxy;
+
     @Option(names = "--nodes", description = "cluster size (default 5)")
     int nodes = 5;
 
@@ -71,6 +75,9 @@ final class TestOptions {
         if (!env.equals("sim") && !env.equals("local")) {
             return "--env " + env + " is not available: sim or local (containers are not built yet)";
         }
+        if (toxiproxy != null && (!env.equals("local") || !net.equals("proxy"))) {
+            return "--toxiproxy works with --env local and --net proxy";
+        }
         if (!net.equals("proxy") && !(net.equals("netns") && env.equals("local"))) {
             return "--net is proxy or netns, and netns only with --env local";
         }
@@ -116,7 +123,7 @@ final class TestOptions {
                         new dev.linden.cli.local.LocalTestCluster.Options(sim.unsafeLocalReads(), "256m", net,
                         FaultKind.parseList(nemesis).contains(FaultKind.CLOCK),
                         FaultKind.parseList(nemesis).contains(FaultKind.DISK_FULL),
-                        FaultKind.parseList(nemesis).contains(FaultKind.REPLACE_NODE))))
+                        FaultKind.parseList(nemesis).contains(FaultKind.REPLACE_NODE), toxiproxy)))
                         .phaseWallLimitMillis(Math.round(timeLimitSeconds * 1000) + 300_000)
                 : Simulation.test(sim);
         if (env.equals("local") && sim.unsafeLocalReads()) {
@@ -134,6 +141,9 @@ final class TestOptions {
         List<String> a = new ArrayList<>(List.of("./linden", "test", "--env", env, "--nodes", String.valueOf(nodes),
                 "--workload", workloadName, "--nemesis", nemesis, "--time-limit", trim(timeLimitSeconds), "--rate",
                 trim(rate), "--concurrency", String.valueOf(concurrency)));
+        if (toxiproxy != null) {
+            a.addAll(List.of("--toxiproxy", toxiproxy));
+        }
         if (!net.equals("proxy")) {
             a.addAll(List.of("--net", net));
         }

@@ -272,7 +272,7 @@ final class LocalNemesis implements Nemesis {
         }
         Map<String, Object> grudge = new LinkedHashMap<>();
         Grudges.grudge(blocked, c.nodes()).forEach((to, from) -> grudge.put(String.valueOf(to), from));
-        return FaultOps.effect("partitioned at the link c.proxies", "shape", shape, "grudge", grudge);
+        return FaultOps.effect("partitioned at the link proxies", "shape", shape, "grudge", grudge);
     }
 
     private long droppedFrames() {
@@ -335,6 +335,9 @@ final class LocalNemesis implements Nemesis {
         if (behavior.equals("clog")) {
             hit = targets(v);
             clogged.addAll(hit);
+            if (c.toxiproxy != null) {
+                return clogThroughToxiproxy(hit);
+            }
         }
         for (LinkProxy p : c.proxies.values()) {
             for (LinkProxy.Direction d : List.of(p.up, p.down)) {
@@ -351,13 +354,38 @@ final class LocalNemesis implements Nemesis {
                 }
             }
         }
-        return FaultOps.effect("link c.proxies " + behavior, "nodes", hit);
+        return FaultOps.effect("link proxies " + behavior, "nodes", hit);
+    }
+
+    /** A clog by Toxiproxy toxics on every link of the clogged nodes: latency, bandwidth, slicer, maybe a stall. */
+    private Object clogThroughToxiproxy(List<Integer> hit) {
+        List<String> links = new ArrayList<>();
+        for (String link : c.proxies.keySet()) {
+            String[] ends = link.split("-");
+            if (hit.contains(Integer.parseInt(ends[0])) || hit.contains(Integer.parseInt(ends[1]))) {
+                links.add(link);
+            }
+        }
+        try {
+            return FaultOps.effect("links clogged by Toxiproxy toxics", "nodes", hit, "toxics",
+                    c.toxiproxy.clog(links, c.random));
+        } catch (IOException e) {
+            return FaultOps.noEffect("the Toxiproxy server refused the toxics: " + e.getMessage());
+        }
     }
 
     private Object stopLink(String behavior) {
         Long at = linkStartCount.remove(behavior);
         if (at == null) {
             return FaultOps.noEffect("link behavior " + behavior + " was not active");
+        }
+        if (behavior.equals("clog") && c.toxiproxy != null) {
+            clogged.clear();
+            try {
+                return FaultOps.effect("Toxiproxy toxics removed", "toxics-removed", c.toxiproxy.unclog());
+            } catch (IOException e) {
+                return FaultOps.noEffect("the Toxiproxy server did not remove the toxics: " + e.getMessage());
+            }
         }
         long affected = linkCounter(behavior) - at;
         for (LinkProxy p : c.proxies.values()) {
@@ -489,6 +517,16 @@ final class LocalNemesis implements Nemesis {
         for (LinkProxy p : c.proxies.values()) {
             p.up.reset();
             p.down.reset();
+        }
+        if (c.toxiproxy != null) {
+            try {
+                int removed = c.toxiproxy.unclog();
+                if (removed > 0) {
+                    undone.add(removed + " Toxiproxy toxics");
+                }
+            } catch (IOException e) {
+                undone.add("Toxiproxy toxics not removed: " + e.getMessage());
+            }
         }
         if (!linkStartCount.isEmpty()) {
             undone.add("links " + linkStartCount.keySet());

@@ -52,17 +52,22 @@ public final class LocalTestCluster implements Cluster {
      *
      * @param net  {@code proxy}: loopback, every peer link through a {@link LinkProxy} (no root); {@code netns}:
      *             a network namespace per node, partitions by iptables ({@link Netns}, root)
+     * @param toxiproxy  HOST:PORT of a Toxiproxy server to put in front of every link proxy
+     *                   ({@link ToxiproxyLinks}), or null
      */
     public record Options(boolean unsafeLocalReads, String heap, String net, boolean clockFaults, boolean diskFaults,
-                          boolean membershipFaults) {
+                          boolean membershipFaults, String toxiproxy) {
         public Options {
             if (!net.equals("proxy") && !net.equals("netns")) {
                 throw new IllegalArgumentException("--net is proxy or netns");
             }
+            if (toxiproxy != null && !net.equals("proxy")) {
+                throw new IllegalArgumentException("--toxiproxy needs --net proxy (its proxies sit in front of the link proxies)");
+            }
         }
 
         public static Options defaults() {
-            return new Options(false, "256m", "proxy", false, false, false);
+            return new Options(false, "256m", "proxy", false, false, false, null);
         }
     }
 
@@ -97,6 +102,9 @@ public final class LocalTestCluster implements Cluster {
     private final Map<Integer, Integer> peerPort = new TreeMap<>();
     private final Map<Integer, Integer> clientPort = new TreeMap<>();
     final Map<String, LinkProxy> proxies = new TreeMap<>();
+    /** With --toxiproxy: the Toxiproxy proxies in front of the link proxies, and the port each listens on. */
+    ToxiproxyLinks toxiproxy;
+    private final Map<String, Integer> toxiproxyPort = new TreeMap<>();
     final Map<Integer, Process> processes = new ConcurrentHashMap<>();
     final Set<Integer> killedByNemesis = ConcurrentHashMap.newKeySet();
     final Set<Integer> paused = ConcurrentHashMap.newKeySet();
@@ -244,6 +252,14 @@ public final class LocalTestCluster implements Cluster {
                     }
                 }
             }
+            if (options.toxiproxy() != null) {
+                toxiproxy = ToxiproxyLinks.connect(options.toxiproxy(), "linden-" + clusterId + "-");
+                for (Map.Entry<String, LinkProxy> e : proxies.entrySet()) {
+                    int listen = freePort();
+                    toxiproxy.create(e.getKey(), listen, "127.0.0.1:" + e.getValue().port());
+                    toxiproxyPort.put(e.getKey(), listen);
+                }
+            }
             for (int id : nodes()) {
                 launch(id);
             }
@@ -316,7 +332,8 @@ public final class LocalTestCluster implements Cluster {
     }
 
     private int proxyPort(int low, int high) {
-        return proxies.get(link(low, high)).port();
+        Integer toxi = toxiproxyPort.get(link(low, high));
+        return toxi != null ? toxi : proxies.get(link(low, high)).port();
     }
 
     private void exited(int id, Process p) {
@@ -566,6 +583,9 @@ public final class LocalTestCluster implements Cluster {
             statusClient.close();
         }
         proxies.values().forEach(LinkProxy::close);
+        if (toxiproxy != null) {
+            toxiproxy.close();
+        }
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         unmountAll();
         if (netns != null) {
