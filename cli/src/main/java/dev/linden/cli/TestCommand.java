@@ -56,7 +56,8 @@ public final class TestCommand implements Callable<Integer> {
                     err.flush();
                 });
             }
-            String where = spec.env().equals("local") ? " local node processes" : " simulated nodes";
+            String where = spec.env().equals("local") ? " local node processes"
+                    : spec.env().equals("docker") ? " node containers" : " simulated nodes";
             out.println("running " + spec.name() + " on " + spec.nodes() + where + ", workload "
                     + spec.workload() + ", nemesis " + options.nemesis + ", " + TestOptions.trim(options.timeLimitSeconds)
                     + " s, seed " + s);

@@ -15,8 +15,9 @@ import picocli.CommandLine.Option;
 
 /** The options that declare a test, shared by {@code test} and {@code sim} (a sweep of the same test over seeds). */
 final class TestOptions {
-    @Option(names = "--env", description = "where the cluster runs: sim (default: the deterministic simulator) or local "
-            + "(node processes on loopback, faults by signals and link proxies)")
+    @Option(names = "--env", description = "where the cluster runs: sim (default: the deterministic simulator), local "
+            + "(node processes on loopback, faults by signals and link proxies) or docker (each node in a container "
+            + "of its own, through Testcontainers, killed and paused by the engine)")
     String env = "sim";
 
     @Option(names = "--net", description = "with --env local: proxy (default: a proxy on every peer link, no root) or "
@@ -72,16 +73,16 @@ final class TestOptions {
 
     /** Checks the options; returns an error message or null. */
     String validate() {
-        if (!env.equals("sim") && !env.equals("local")) {
-            return "--env " + env + " is not available: sim or local (containers are not built yet)";
+        if (!env.equals("sim") && !env.equals("local") && !env.equals("docker")) {
+            return "--env is sim, local or docker, not " + env;
         }
-        if (toxiproxy != null && (!env.equals("local") || !net.equals("proxy"))) {
-            return "--toxiproxy works with --env local and --net proxy";
+        if (toxiproxy != null && (env.equals("sim") || !net.equals("proxy"))) {
+            return "--toxiproxy works with --env local or docker and --net proxy";
         }
         if (!net.equals("proxy") && !(net.equals("netns") && env.equals("local"))) {
             return "--net is proxy or netns, and netns only with --env local";
         }
-        if (env.equals("local") && !List.of("none", "unsafe-reads").contains(bugName())) {
+        if (!env.equals("sim") && !List.of("none", "unsafe-reads").contains(bugName())) {
             return "--bug " + bug + " exists only in the simulator; on local processes: unsafe-reads";
         }
         if (!Workload.NAMES.contains(workload) && !workload.equals("all")) {
@@ -118,15 +119,15 @@ final class TestOptions {
         SimOptions sim = SimOptions.withBug(bugName());
         FaultSchedule.Options schedule = FaultSchedule.Options.defaults(FaultKind.parseList(nemesis), nodes)
                 .withIntensity(intensity).withRecoveryMillis(Math.round(recoveryWindowSeconds * 1000));
-        TestSpec.Builder base = env.equals("local")
-                ? TestSpec.builder().cluster("local", dev.linden.cli.local.LocalTestCluster.factory(
+        TestSpec.Builder base = !env.equals("sim")
+                ? TestSpec.builder().cluster(env, dev.linden.cli.local.LocalTestCluster.factory(
                         new dev.linden.cli.local.LocalTestCluster.Options(sim.unsafeLocalReads(), "256m", net,
                         FaultKind.parseList(nemesis).contains(FaultKind.CLOCK),
                         FaultKind.parseList(nemesis).contains(FaultKind.DISK_FULL),
-                        FaultKind.parseList(nemesis).contains(FaultKind.REPLACE_NODE), toxiproxy)))
+                        FaultKind.parseList(nemesis).contains(FaultKind.REPLACE_NODE), toxiproxy, env.equals("docker"))))
                         .phaseWallLimitMillis(Math.round(timeLimitSeconds * 1000) + 300_000)
                 : Simulation.test(sim);
-        if (env.equals("local") && sim.unsafeLocalReads()) {
+        if (!env.equals("sim") && sim.unsafeLocalReads()) {
             base.option("bug", "unsafe-reads");
         }
         return base.name(testName(workloadName)).nodes(nodes).workload(workloadName).keys(keys)

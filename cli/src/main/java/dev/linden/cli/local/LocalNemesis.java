@@ -86,7 +86,8 @@ final class LocalNemesis implements Nemesis {
                     }
                 }
                 return killed.isEmpty() ? FaultOps.noEffect("every target was already down")
-                        : FaultOps.effect("killed with SIGKILL", "nodes", killed, "pids", pids);
+                        : FaultOps.effect(c.options.containers() ? "killed by the engine (SIGKILL)" : "killed with SIGKILL",
+                        "nodes", killed, "pids", pids);
             }
             case "start":
                 return startKilled();
@@ -95,13 +96,14 @@ final class LocalNemesis implements Nemesis {
                 List<Long> pids = new ArrayList<>();
                 for (int id : targets(v)) {
                     if (c.alive(id) && c.paused.add(id)) {
-                        c.signal(c.processes.get(id).pid(), "STOP");
+                        c.pause(c.processes.get(id));
                         hit.add(id);
                         pids.add(c.processes.get(id).pid());
                     }
                 }
                 return hit.isEmpty() ? FaultOps.noEffect("no target was running")
-                        : FaultOps.effect("stopped with SIGSTOP", "nodes", hit, "pids", pids);
+                        : FaultOps.effect(c.options.containers() ? "paused by the engine (cgroup freezer)"
+                        : "stopped with SIGSTOP", "nodes", hit, "pids", pids);
             }
             case "resume":
                 return resume();
@@ -423,18 +425,18 @@ final class LocalNemesis implements Nemesis {
 
     private Object resume() {
         if (c.paused.isEmpty()) {
-            return FaultOps.noEffect("no node was c.paused");
+            return FaultOps.noEffect("no node was paused");
         }
         List<Integer> resumed = new ArrayList<>();
         for (int id : new java.util.TreeSet<>(c.paused)) {
             if (c.alive(id)) {
-                c.signal(c.processes.get(id).pid(), "CONT");
+                c.resume(c.processes.get(id));
                 resumed.add(id);
             }
         }
         c.paused.clear();
-        return resumed.isEmpty() ? FaultOps.noEffect("the c.paused nodes had been killed since")
-                : FaultOps.effect("continued with SIGCONT", "nodes", resumed);
+        return resumed.isEmpty() ? FaultOps.noEffect("the paused nodes had been killed since")
+                : FaultOps.effect(c.options.containers() ? "thawed by the engine" : "continued with SIGCONT", "nodes", resumed);
     }
 
     /** Kills the node, flips one bit in the middle of a WAL segment's data, and starts it again. */

@@ -54,12 +54,17 @@ public final class LocalTestCluster implements Cluster {
      *             a network namespace per node, partitions by iptables ({@link Netns}, root)
      * @param toxiproxy  HOST:PORT of a Toxiproxy server to put in front of every link proxy
      *                   ({@link ToxiproxyLinks}), or null
+     * @param containers {@code --env docker}: each node in a container of its own ({@link ContainerProcess}),
+     *                   on the host's network, killed and paused through the engine
      */
     public record Options(boolean unsafeLocalReads, String heap, String net, boolean clockFaults, boolean diskFaults,
-                          boolean membershipFaults, String toxiproxy) {
+                          boolean membershipFaults, String toxiproxy, boolean containers) {
         public Options {
             if (!net.equals("proxy") && !net.equals("netns")) {
                 throw new IllegalArgumentException("--net is proxy or netns");
+            }
+            if (containers && !net.equals("proxy")) {
+                throw new IllegalArgumentException("--env docker runs on the host's network with link proxies: --net proxy");
             }
             if (toxiproxy != null && !net.equals("proxy")) {
                 throw new IllegalArgumentException("--toxiproxy needs --net proxy (its proxies sit in front of the link proxies)");
@@ -67,7 +72,7 @@ public final class LocalTestCluster implements Cluster {
         }
 
         public static Options defaults() {
-            return new Options(false, "256m", "proxy", false, false, false, null);
+            return new Options(false, "256m", "proxy", false, false, false, null, false);
         }
     }
 
@@ -92,7 +97,7 @@ public final class LocalTestCluster implements Cluster {
 
     private final long seed;
     final int n;
-    private final Options options;
+    final Options options;
     final SplittableRandom random;
     final WallScheduler scheduler = new WallScheduler();
     private final Path root;
@@ -133,7 +138,8 @@ public final class LocalTestCluster implements Cluster {
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
-        this.clocks = new FakeClocks(root, options.clockFaults());
+        // libfaketime is preloaded from the host's filesystem: not into a container's
+        this.clocks = new FakeClocks(root, options.clockFaults() && !options.containers());
         this.membership = new LocalMembership(this, nodes, options.membershipFaults() ? LocalMembership.SPARES : 0);
         this.hook = new Thread(() -> {
             killAll();
@@ -152,8 +158,11 @@ public final class LocalTestCluster implements Cluster {
 
     @Override
     public String env() {
-        return "local";
+        return options.containers() ? "docker" : "local";
     }
+
+    /** With --env docker: the node image (built here if missing). */
+    private String image;
 
     @Override
     public List<Integer> nodes() {
@@ -171,7 +180,7 @@ public final class LocalTestCluster implements Cluster {
     void killForGood(int id) {
         Process p = processes.get(id);
         if (p != null && p.isAlive()) {
-            signal(p.pid(), "CONT");
+            resume(p);
             p.destroyForcibly();
             try {
                 p.waitFor(10, TimeUnit.SECONDS);
@@ -252,6 +261,9 @@ public final class LocalTestCluster implements Cluster {
                     }
                 }
             }
+            if (options.containers()) {
+                image = Containers.prepare(); // the engine reachable, leftovers of dead runs gone, the image built
+            }
             if (options.toxiproxy() != null) {
                 toxiproxy = ToxiproxyLinks.connect(options.toxiproxy(), "linden-" + clusterId + "-");
                 for (Map.Entry<String, LinkProxy> e : proxies.entrySet()) {
@@ -322,10 +334,15 @@ public final class LocalTestCluster implements Cluster {
         if (netns != null) {
             cmd = netns.inNamespace(id, cmd); // ip execs java in the namespace: the pid stays the node's
         }
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("stdout.log").toFile()));
-        clocks.configure(id, pb);
-        Process p = pb.start();
+        Process p;
+        if (options.containers()) {
+            p = Containers.start(image, clusterId + "-n" + id + "-" + (started + 1), cmd, dir);
+        } else {
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("stdout.log").toFile()));
+            clocks.configure(id, pb);
+            p = pb.start();
+        }
         started++;
         processes.put(id, p);
         p.onExit().thenAccept(done -> exited(id, done));
@@ -402,6 +419,24 @@ public final class LocalTestCluster implements Cluster {
         return p.pid();
     }
 
+    /** Stops a node where it is: SIGSTOP, or the engine's freezer for a container. */
+    void pause(Process p) {
+        if (p instanceof ContainerProcess cp) {
+            cp.pause();
+        } else {
+            signal(p.pid(), "STOP");
+        }
+    }
+
+    /** Lets a paused node run again: SIGCONT, or the engine's thaw for a container. */
+    void resume(Process p) {
+        if (p instanceof ContainerProcess cp) {
+            cp.unpause();
+        } else {
+            signal(p.pid(), "CONT");
+        }
+    }
+
     static void signal(long pid, String sig) {
         try {
             new ProcessBuilder("kill", "-" + sig, String.valueOf(pid)).redirectErrorStream(true).start().waitFor(5, TimeUnit.SECONDS);
@@ -416,7 +451,7 @@ public final class LocalTestCluster implements Cluster {
         closing = true;
         for (Process p : processes.values()) {
             if (p.isAlive()) {
-                signal(p.pid(), "CONT"); // a stopped process dies on SIGKILL too, but let it go cleanly
+                resume(p); // a stopped process dies on SIGKILL too, but let it go cleanly
                 p.destroyForcibly();
             }
         }
