@@ -5,16 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.linden.cli.local.Containers;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code --env docker}: each node in a container of its own (through Testcontainers, from an image built
@@ -32,13 +28,9 @@ class DockerEnvTest {
             assertEquals(null, why, "CI starts a Docker engine (see .ci/run)");
         }
         assumeTrue(why == null, "no Docker engine: " + why);
-        TestCommand c = new TestCommand();
-        new CommandLine(c).parseArgs("--env", "docker", "--nodes", "3", "--nemesis", "partition,kill,pause",
-                "--intensity", "2", "--time-limit", "20", "--seed", "5", "--store", dir.resolve("store").toString(),
-                "--quiet");
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        int exit = c.run(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(new ByteArrayOutputStream()));
-        assertEquals(0, exit, out.toString(StandardCharsets.UTF_8));
+        TestRuns.Run r = TestRuns.test(dir, "docker", "--nodes", "3", "--nemesis", "partition,kill,pause",
+                "--intensity", "2", "--time-limit", "20", "--seed", "5");
+        assertEquals(0, r.exit(), r.out());
         Path latest = dir.resolve("store").resolve("latest");
         Map<?, ?> results = new com.fasterxml.jackson.databind.ObjectMapper().readValue(
                 latest.resolve("results.json").toFile(), Map.class);

@@ -136,7 +136,9 @@ class HarnessCommandsTest {
     @Test
     void badOptionsAndMissingRunsAreHarnessErrors() {
         assertEquals(3, test("--workload", "bogus").exit());
-        assertEquals(3, test("--env", "docker").exit());
+        assertEquals(3, test("--env", "vm").exit());
+        assertEquals(3, test("--toxiproxy", "127.0.0.1:8474").exit()); // Toxiproxy is for real processes
+        assertEquals(3, test("--env", "docker", "--net", "netns").exit()); // containers use the host's network
         assertEquals(3, analyze(dir.resolve("nothing").toString()).exit());
     }
 

@@ -56,16 +56,8 @@ class LocalEnvTest {
         assertEquals(List.of(), left.stream().map(ProcessHandle::pid).toList(), "orphan node processes");
     }
 
-    private record Run(int exit, String out) {}
-
-    private Run test(String... args) {
-        TestCommand c = new TestCommand();
-        List<String> a = new ArrayList<>(List.of(args));
-        a.addAll(List.of("--env", "local", "--store", dir.resolve("store").toString(), "--quiet"));
-        new CommandLine(c).parseArgs(a.toArray(String[]::new));
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        int exit = c.run(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(new ByteArrayOutputStream()));
-        return new Run(exit, out.toString(StandardCharsets.UTF_8));
+    private TestRuns.Run test(String... args) {
+        return TestRuns.test(dir, "local", args);
     }
 
     @Test
@@ -75,7 +67,7 @@ class LocalEnvTest {
         if (System.getenv("CI") != null) {
             assertTrue(faketime, "CI installs faketime (see .ci/run)");
         }
-        Run r = test("--nodes", "3", "--nemesis", faketime ? "partition,kill,pause,clock" : "partition,kill,pause",
+        TestRuns.Run r = test("--nodes", "3", "--nemesis", faketime ? "partition,kill,pause,clock" : "partition,kill,pause",
                 "--intensity", "2", "--time-limit", "20", "--seed", "3");
         assertEquals(0, r.exit(), r.out());
         Path latest = dir.resolve("store").resolve("latest");
@@ -116,7 +108,7 @@ class LocalEnvTest {
             assertEquals(null, why, "CI runs as root and installs iptables (see .ci/run)");
         }
         org.junit.jupiter.api.Assumptions.assumeTrue(why == null, why);
-        Run r = test("--net", "netns", "--nodes", "3", "--nemesis", "partition,kill,disk-full", "--intensity", "2",
+        TestRuns.Run r = test("--net", "netns", "--nodes", "3", "--nemesis", "partition,kill,disk-full", "--intensity", "2",
                 "--time-limit", "15", "--seed", "2");
         assertEquals(0, r.exit(), r.out());
         String results = Files.readString(dir.resolve("store").resolve("latest").resolve("results.json"));
@@ -133,7 +125,7 @@ class LocalEnvTest {
         // Real processes are not deterministic: a few short runs, one of which must catch the stale read.
         List<String> outs = new ArrayList<>();
         for (int seed = 4; seed < 8; seed++) {
-            Run r = test("--nodes", "3", "--bug", "unsafe-reads", "--nemesis", "kill", "--intensity", "3", "--concurrency",
+            TestRuns.Run r = test("--nodes", "3", "--bug", "unsafe-reads", "--nemesis", "kill", "--intensity", "3", "--concurrency",
                     "8", "--keys", "2", "--time-limit", "20", "--seed", String.valueOf(seed));
             if (r.exit() == 1) {
                 assertTrue(r.out().contains("workload invalid: key k"), r.out());

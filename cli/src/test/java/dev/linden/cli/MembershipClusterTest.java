@@ -1,25 +1,19 @@
 package dev.linden.cli;
 
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.linden.kvnode.client.KvClient;
-import dev.linden.kvnode.kv.KvResult;
 import dev.linden.kvnode.net.Wire;
 import dev.linden.kvnode.raft.MembershipChange;
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -101,7 +95,7 @@ class MembershipClusterTest {
     @Test
     void aFourthNodeJoinsAndAnOldFollowerLeavesUnderLoadLosingNoAcknowledgedWrite() throws Exception {
         start();
-        Writer w = new Writer().start();
+        AckedWrites w = new AckedWrites(client, "m").start();
         await().atMost(Duration.ofSeconds(30)).until(() -> w.acked.size() > 500);
         addFourthNode();
         int leader = leader();
@@ -110,7 +104,7 @@ class MembershipClusterTest {
         int before = w.acked.size();
         await().atMost(Duration.ofSeconds(30)).until(() -> w.acked.size() > before + 300);
         w.stopAndJoin();
-        assertAllPresent(w.acked);
+        w.assertAllPresent();
         // The new node holds the data: it serves as a voter of the three left.
         long commit = cluster.status(client, leader()).orElseThrow().commitIndex();
         await().atMost(Duration.ofSeconds(20)).until(() -> cluster.status(client, 4)
@@ -120,7 +114,7 @@ class MembershipClusterTest {
     @Test
     void removingTheLeaderHandsOverFirstAndLosesNoAcknowledgedWrite() throws Exception {
         start();
-        Writer w = new Writer().start();
+        AckedWrites w = new AckedWrites(client, "m").start();
         await().atMost(Duration.ofSeconds(30)).until(() -> w.acked.size() > 500);
         addFourthNode();
         int old = leader();
@@ -130,57 +124,8 @@ class MembershipClusterTest {
         int before = w.acked.size();
         await().atMost(Duration.ofSeconds(30)).until(() -> w.acked.size() > before + 300);
         w.stopAndJoin();
-        assertAllPresent(w.acked);
+        w.assertAllPresent();
         String oldLog = String.join("\n", cluster.lastLogLines(old, 400));
         assertTrue(oldLog.contains("hands over"), "the removed leader's log shows the hand-over:\n" + oldLog);
-    }
-
-    /** Writes distinct keys from 8 concurrent loops until stopped; keeps the acknowledged ones. */
-    private final class Writer {
-        final Map<String, String> acked = new ConcurrentHashMap<>();
-        volatile boolean stop;
-        final List<Thread> threads = new ArrayList<>();
-
-        Writer start() {
-            for (int t = 0; t < 8; t++) {
-                int id = t;
-                Thread th = new Thread(() -> {
-                    for (int n = 0; !stop && n < 100_000; n++) {
-                        String key = "m" + id + "-" + n;
-                        try {
-                            KvResult r = client.await(client.put(key, "v" + n));
-                            if (r.status() == KvResult.Status.OK) {
-                                acked.put(key, "v" + n);
-                            }
-                        } catch (RuntimeException e) {
-                            // failed or indeterminate: not acknowledged, nothing to check
-                        }
-                    }
-                });
-                th.start();
-                threads.add(th);
-            }
-            return this;
-        }
-
-        void stopAndJoin() throws InterruptedException {
-            stop = true;
-            for (Thread t : threads) {
-                t.join(30_000);
-            }
-        }
-    }
-
-    private void assertAllPresent(Map<String, String> acked) {
-        List<CompletableFuture<KvResult>> reads = new ArrayList<>();
-        List<String> keys = new ArrayList<>(acked.keySet());
-        for (String k : keys) {
-            reads.add(client.get(k));
-        }
-        for (int i = 0; i < keys.size(); i++) {
-            KvResult r = client.await(reads.get(i));
-            assertEquals(acked.get(keys.get(i)), r.value(), "acknowledged write of " + keys.get(i) + " lost");
-        }
-        assertTrue(Files.exists(dir), "cluster dir kept until the test ends");
     }
 }

@@ -12,13 +12,9 @@ import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -75,54 +71,6 @@ class RealClusterTest {
         return l.get();
     }
 
-    /** Writes distinct keys from 8 concurrent loops until stopped; returns the acknowledged ones. */
-    private final class Writer {
-        final Map<String, String> acked = new ConcurrentHashMap<>();
-        volatile boolean stop;
-        final List<Thread> threads = new ArrayList<>();
-
-        Writer start() {
-            for (int t = 0; t < 8; t++) {
-                int id = t;
-                Thread th = new Thread(() -> {
-                    for (int n = 0; !stop && n < 100_000; n++) {
-                        String key = "w" + id + "-" + n;
-                        try {
-                            KvResult r = client.await(client.put(key, "v" + n));
-                            if (r.status() == KvResult.Status.OK) {
-                                acked.put(key, "v" + n);
-                            }
-                        } catch (RuntimeException e) {
-                            // failed or indeterminate: not acknowledged, nothing to check
-                        }
-                    }
-                });
-                th.start();
-                threads.add(th);
-            }
-            return this;
-        }
-
-        void stopAndJoin() throws InterruptedException {
-            stop = true;
-            for (Thread t : threads) {
-                t.join(30_000);
-            }
-        }
-    }
-
-    private void assertAllPresent(Map<String, String> acked) {
-        List<CompletableFuture<KvResult>> reads = new ArrayList<>();
-        List<String> keys = new ArrayList<>(acked.keySet());
-        for (String k : keys) {
-            reads.add(client.get(k));
-        }
-        for (int i = 0; i < keys.size(); i++) {
-            KvResult r = client.await(reads.get(i));
-            assertEquals(acked.get(keys.get(i)), r.value(), "acknowledged write of " + keys.get(i) + " lost");
-        }
-    }
-
     @Test
     void threeNodeClusterElectsAndServesReadsAndWrites() throws Exception {
         start(3);
@@ -142,7 +90,7 @@ class RealClusterTest {
     @Test
     void killingTheLeaderLosesNoAcknowledgedWrite() throws Exception {
         start(3);
-        Writer w = new Writer().start();
+        AckedWrites w = new AckedWrites(client, "w").start();
         await().atMost(Duration.ofSeconds(20)).until(() -> w.acked.size() > 300);
         int old = leader();
         cluster.killNode(old);
@@ -152,13 +100,13 @@ class RealClusterTest {
         await().atMost(Duration.ofSeconds(60)).until(() -> w.acked.size() > before + 300);
         w.stopAndJoin();
         assertTrue(leader() != old);
-        assertAllPresent(w.acked);
+        w.assertAllPresent();
     }
 
     @Test
     void leadershipHandedOverUnderLoadLosesNoAcknowledgedWrite() throws Exception {
         start(3);
-        Writer w = new Writer().start();
+        AckedWrites w = new AckedWrites(client, "w").start();
         await().atMost(Duration.ofSeconds(20)).until(() -> w.acked.size() > 200);
         int old = leader();
         int target = old % 3 + 1;
@@ -171,7 +119,7 @@ class RealClusterTest {
         dev.linden.kvnode.net.Wire.TransferResponse refused = client.transferLeadership(target, 9, 10_000).get();
         assertTrue(!refused.ok() && refused.message().contains("not another voter"), refused.message());
         w.stopAndJoin();
-        assertAllPresent(w.acked);
+        w.assertAllPresent();
     }
 
     @Test
@@ -181,7 +129,7 @@ class RealClusterTest {
         int behind = leader % 3 + 1;
         int other = 6 - leader - behind;
         cluster.killNode(behind);
-        Writer w = new Writer().start();
+        AckedWrites w = new AckedWrites(client, "w").start();
         await().atMost(Duration.ofSeconds(30)).until(() -> w.acked.size() > 2000);
         cluster.startNode(behind, true, List.of("-Xmx256m"));
         // Without the other follower, writes commit only once the restarted node has caught up, and the
@@ -194,13 +142,13 @@ class RealClusterTest {
             assertTrue(files.anyMatch(f -> f.getFileName().toString().startsWith("snap-")),
                     "the restarted node holds a snapshot");
         }
-        assertAllPresent(w.acked);
+        w.assertAllPresent();
     }
 
     @Test
     void killingEveryNodeMidLoadKeepsEveryAcknowledgedWrite() throws Exception {
         start(3);
-        Writer w = new Writer().start();
+        AckedWrites w = new AckedWrites(client, "w").start();
         await().atMost(Duration.ofSeconds(20)).until(() -> w.acked.size() > 500);
         for (int i = 1; i <= 3; i++) {
             cluster.killNode(i);
@@ -210,7 +158,7 @@ class RealClusterTest {
             cluster.startNode(i, true, List.of("-Xmx256m"));
         }
         leader();
-        assertAllPresent(w.acked);
+        w.assertAllPresent();
     }
 
     @Test

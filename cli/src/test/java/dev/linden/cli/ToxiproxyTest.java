@@ -3,17 +3,11 @@ package dev.linden.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code --toxiproxy HOST:PORT}: every peer link of a local run also passes a Toxiproxy proxy, and link
@@ -26,16 +20,8 @@ class ToxiproxyTest {
     @TempDir
     Path dir;
 
-    private record Run(int exit, String out) {}
-
-    private Run test(String... args) {
-        TestCommand c = new TestCommand();
-        List<String> a = new ArrayList<>(List.of(args));
-        a.addAll(List.of("--env", "local", "--store", dir.resolve("store").toString(), "--quiet"));
-        new CommandLine(c).parseArgs(a.toArray(String[]::new));
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        int exit = c.run(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(new ByteArrayOutputStream()));
-        return new Run(exit, out.toString(StandardCharsets.UTF_8));
+    private TestRuns.Run test(String... args) {
+        return TestRuns.test(dir, "local", args);
     }
 
     private String history() throws Exception {
@@ -45,7 +31,7 @@ class ToxiproxyTest {
     @Test
     void peerLinksPassTheToxiproxyServerAndClogsAreItsToxics() throws Exception {
         try (FakeToxiproxy server = new FakeToxiproxy()) {
-            Run r = test("--nodes", "3", "--nemesis", "clog,partition", "--intensity", "3", "--time-limit", "15",
+            TestRuns.Run r = test("--nodes", "3", "--nemesis", "clog,partition", "--intensity", "3", "--time-limit", "15",
                     "--seed", "11", "--toxiproxy", "127.0.0.1:" + server.port());
             assertEquals(0, r.exit(), r.out());
             String h = history();
@@ -66,7 +52,7 @@ class ToxiproxyTest {
         try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
             port = s.getLocalPort(); // nothing listens there once closed
         }
-        Run r = test("--nodes", "3", "--nemesis", "clog", "--time-limit", "5", "--toxiproxy", "127.0.0.1:" + port);
+        TestRuns.Run r = test("--nodes", "3", "--nemesis", "clog", "--time-limit", "5", "--toxiproxy", "127.0.0.1:" + port);
         assertEquals(3, r.exit(), r.out());
         assertTrue(r.out().contains("no Toxiproxy server answers"), r.out());
     }
@@ -74,7 +60,7 @@ class ToxiproxyTest {
     @Test
     @EnabledIfEnvironmentVariable(named = "LINDEN_TOXIPROXY", matches = ".+:[0-9]+")
     void aRealToxiproxyServer() throws Exception {
-        Run r = test("--nodes", "3", "--nemesis", "clog,partition", "--intensity", "3", "--time-limit", "20",
+        TestRuns.Run r = test("--nodes", "3", "--nemesis", "clog,partition", "--intensity", "3", "--time-limit", "20",
                 "--toxiproxy", System.getenv("LINDEN_TOXIPROXY"));
         assertEquals(0, r.exit(), r.out());
         assertTrue(history().contains("links clogged by Toxiproxy toxics"));

@@ -71,6 +71,9 @@ final class Runner {
     private int finalWanted;
 
     private String phase = "setup";
+    /** Wall-clock milliseconds spent in each phase, in order (results: {@code phase-wall-millis}). */
+    private final java.util.LinkedHashMap<String, Long> phaseWallMillis = new java.util.LinkedHashMap<>();
+    private long phaseStartedNanos = System.nanoTime();
     private long phaseWallDeadline;
     private String error;
     private boolean historyFull;
@@ -127,6 +130,7 @@ final class Runner {
             teardown(store);
         }
         facts.put("wall-millis", (System.nanoTime() - wallStart) / 1_000_000);
+        facts.put("phase-wall-millis", new java.util.LinkedHashMap<>(phaseWallMillis));
         Map<String, Object> results;
         List<CheckOutcome> recorded = new ArrayList<>();
         if (convergence != null) {
@@ -164,7 +168,7 @@ final class Runner {
     // ------------------------------------------------------------------ phases
 
     private void setup() {
-        phase = "setup";
+        enter("setup");
         cluster.start();
         nemesis = cluster.nemesis();
         nemesis.setup();
@@ -178,7 +182,7 @@ final class Runner {
     }
 
     private void mainPhase() {
-        phase = "main";
+        enter("main");
         Generator clientGen = spec.clientGenerator() != null ? spec.clientGenerator() : workload.generator();
         long meanGapNanos = Math.max(1, (long) (1e9 / spec.rate()));
         Generator faults = spec.nemesisGenerator() != null ? spec.nemesisGenerator()
@@ -197,7 +201,7 @@ final class Runner {
         if (error != null) {
             return;
         }
-        phase = "heal";
+        enter("heal");
         Op op = FaultOps.heal();
         nemesisBusy = true;
         record(OpType.INVOKE, HistoryOp.NEMESIS, op.f(), null, null, null, false);
@@ -213,7 +217,7 @@ final class Runner {
         if (error != null) {
             return;
         }
-        phase = "final";
+        enter("final");
         finalPhase = true;
         List<Op> ops = workload.finalOps();
         finalWanted = ops.size();
@@ -230,7 +234,7 @@ final class Runner {
         if (error != null) {
             return null;
         }
-        phase = "convergence";
+        enter("convergence");
         long start = sched.nowNanos();
         boolean ok = runPhase("convergence", start + spec.convergenceMillis() * MS, cluster::converged);
         Map<String, Object> d = new LinkedHashMap<>();
@@ -254,7 +258,7 @@ final class Runner {
 
     private void teardown(Store store) {
         String was = phase;
-        phase = "teardown";
+        enter("teardown");
         try {
             if (nemesis != null) {
                 nemesis.teardown();
@@ -283,8 +287,16 @@ final class Runner {
                     }
                 }
             }
-            phase = was;
+            enter(was); // failures after it name the phase the run was in
         }
+    }
+
+    /** Ends the phase in progress (its wall time is added up) and begins {@code name}. */
+    private void enter(String name) {
+        long now = System.nanoTime();
+        phaseWallMillis.merge(phase, (now - phaseStartedNanos) / 1_000_000, Long::sum);
+        phase = name;
+        phaseStartedNanos = now;
     }
 
     /** Runs the scheduler until {@code done}, the deadline (run time), or the phase's wall-clock deadline. */
@@ -292,7 +304,7 @@ final class Runner {
         if (error != null) {
             return false;
         }
-        phase = name;
+        enter(name);
         phaseWallDeadline = System.nanoTime() + spec.phaseWallLimitMillis() * MS;
         boolean[] wallExpired = {false};
         boolean ok = sched.runUntil(deadlineNanos, () -> {

@@ -581,7 +581,7 @@ public final class LocalTestCluster implements Cluster {
     @Override
     public Map<String, Object> facts() {
         Map<String, Object> f = new LinkedHashMap<>();
-        f.put("env", "local");
+        f.put("env", env());
         f.put("processes-started", started);
         long forwarded = 0;
         for (LinkProxy p : proxies.values()) {
