@@ -25,6 +25,8 @@ public final class LocalCluster {
     public final java.util.TreeSet<Integer> joined = new java.util.TreeSet<>();
     /** Nodes removed from the cluster: never started again. */
     public final java.util.TreeSet<Integer> removed = new java.util.TreeSet<>();
+    /** Nodes being added right now: not yet voters, so not counted in the majority that names a leader. */
+    private final java.util.Set<Integer> adding = java.util.concurrent.ConcurrentHashMap.newKeySet();
     public final int basePort;
     /** Written into every node's data dir at bootstrap; peers of another cluster are refused. */
     public final String clusterId;
@@ -161,6 +163,19 @@ public final class LocalCluster {
                                                     long timeoutMillis) throws InterruptedException {
         long deadline = System.currentTimeMillis() + timeoutMillis;
         Wire.MembershipResponse last = new Wire.MembershipResponse(0, false, 0, "no leader answered");
+        boolean add = change.kind() != dev.linden.kvnode.raft.MembershipChange.Kind.REMOVE;
+        if (add) {
+            adding.add(change.nodeId());
+        }
+        try {
+            return followLeader(client, change, deadline, last);
+        } finally {
+            adding.remove(change.nodeId());
+        }
+    }
+
+    private Wire.MembershipResponse followLeader(KvClient client, dev.linden.kvnode.raft.MembershipChange change,
+                                                 long deadline, Wire.MembershipResponse last) throws InterruptedException {
         while (System.currentTimeMillis() < deadline) {
             Optional<Integer> leader = awaitLeader(client, Math.max(1, deadline - System.currentTimeMillis()));
             if (leader.isEmpty()) {
@@ -294,7 +309,7 @@ public final class LocalCluster {
             for (Wire.StatusResponse r : s.values()) {
                 if (r.role().equals("LEADER")) {
                     long agree = s.values().stream().filter(o -> o.leaderId() == r.nodeId() && o.term() == r.term()).count();
-                    if (agree > (nodes - removed.size()) / 2) {
+                    if (agree > (nodes - removed.size() - adding.size()) / 2) {
                         return Optional.of(r.nodeId());
                     }
                 }
