@@ -115,8 +115,6 @@ public final class RaftNode {
     public RaftNode(int id, Membership bootstrap, NodeConfig config, RandomSource random, Stage raftStage,
                     Stage applyStage, LogStore logStore, Transport transport, StateMachine stateMachine,
                     java.util.function.LongSupplier monotonicNanos) {
-        this.transferWaiters = new TransferWaiters(id);
-        this.membershipWaiters = new MembershipWaiters(id, (int) Math.max(1, 30_000 / config.tickMillis()));
         this.lease = new ReadLease(monotonicNanos, config.raft().leaseTicks() * config.tickMillis() * 1_000_000L);
         this.id = id;
         this.bootstrap = bootstrap;
@@ -128,6 +126,27 @@ public final class RaftNode {
         this.logStore = logStore;
         this.transport = transport;
         this.stateMachine = stateMachine;
+        this.operatorCalls = new OperatorCalls(new OperatorCalls.Node() {
+            @Override
+            public int id() {
+                return RaftNode.this.id;
+            }
+
+            @Override
+            public RaftCore coreIfRunning() {
+                return running ? core : null;
+            }
+
+            @Override
+            public void dropLease() {
+                lease.drop();
+            }
+
+            @Override
+            public void scheduleDrain() {
+                RaftNode.this.scheduleDrain();
+            }
+        }, raftStage, (int) Math.max(1, 30_000 / config.tickMillis()));
     }
 
     public void setListener(NodeListener listener) {
@@ -165,8 +184,7 @@ public final class RaftNode {
             readsAwaitingIndex.clear();
             readQueries.clear();
             readsAwaitingApply.clear();
-            transferWaiters.failAll(unknown);
-            membershipWaiters.failAll(unknown);
+            operatorCalls.failAll(unknown);
         });
     }
 
@@ -237,10 +255,8 @@ public final class RaftNode {
         return true;
     }
 
-    /** Callers waiting for a leadership transfer to end. */
-    private final TransferWaiters transferWaiters;
-    /** Callers waiting for a membership change to be committed. */
-    private final MembershipWaiters membershipWaiters;
+    /** Leadership transfer and membership change: the calls an operator makes of a leader. */
+    private final OperatorCalls operatorCalls;
 
     /**
      * Changes the configuration by one server ({@link MembershipChange}); completes with the committed
@@ -250,26 +266,7 @@ public final class RaftNode {
      * that does not lead, IllegalArgumentException if refused, UNKNOWN if not committed within 30 s.
      */
     public CompletableFuture<Membership> changeMembership(MembershipChange change) {
-        CompletableFuture<Membership> f = new CompletableFuture<>();
-        raftStage.execute(() -> {
-            if (!running || core.role() != Role.LEADER) {
-                f.completeExceptionally(new NodeException(NodeException.Reason.NOT_LEADER,
-                        running ? core.leaderId() : RaftCore.NO_NODE, "not the leader"));
-                return;
-            }
-            if (membershipWaiters.full()) {
-                f.completeExceptionally(new NodeException(NodeException.Reason.OVERLOADED, id,
-                        "too many membership changes waiting"));
-                return;
-            }
-            if (change.kind() == MembershipChange.Kind.REMOVE && change.nodeId() == id) {
-                lease.drop(); // the hand-over may elect the successor past the voters' lease
-            }
-            membershipWaiters.add(change, f);
-            membershipWaiters.settle(core);
-            scheduleDrain();
-        });
-        return f;
+        return operatorCalls.changeMembership(change);
     }
 
     /**
@@ -279,32 +276,7 @@ public final class RaftNode {
      * overtaken by another node's leadership.
      */
     public CompletableFuture<Integer> transferLeadership(int target) {
-        CompletableFuture<Integer> f = new CompletableFuture<>();
-        raftStage.execute(() -> {
-            if (!running || core.role() != Role.LEADER) {
-                f.completeExceptionally(new NodeException(NodeException.Reason.NOT_LEADER,
-                        running ? core.leaderId() : RaftCore.NO_NODE, "not the leader"));
-                return;
-            }
-            if (transferWaiters.full()) {
-                f.completeExceptionally(new NodeException(NodeException.Reason.OVERLOADED, id,
-                        "too many leadership transfers waiting"));
-                return;
-            }
-            if (target == id) {
-                f.complete(id); // already leads
-                return;
-            }
-            lease.drop(); // a transfer may elect the target past the voters' lease: give ours up first
-            if (!core.transferLeadership(target)) {
-                f.completeExceptionally(new NodeException(NodeException.Reason.NOT_LEADER, id,
-                        "node " + target + " is not another voter of this cluster"));
-                return;
-            }
-            transferWaiters.add(target, f);
-            scheduleDrain();
-        });
-        return f;
+        return operatorCalls.transferLeadership(target);
     }
 
     /** The read lease (with RaftConfig.leaseReads), timed on this node's monotonic clock. */
@@ -394,7 +366,7 @@ public final class RaftNode {
                 return;
             }
             core.tick();
-            membershipWaiters.tick();
+            operatorCalls.tick();
             scheduleDrain();
             scheduleTick();
         });
@@ -497,8 +469,7 @@ public final class RaftNode {
             }
         }
         softState = r.softState();
-        transferWaiters.settle(core);
-        membershipWaiters.settle(core);
+        operatorCalls.settle(core);
         if (core.membership() != membershipSeen) {
             membershipSeen = core.membership();
             transport.updatePeers(membershipSeen);
