@@ -116,13 +116,20 @@ final class ContainerProcess extends Process {
         }
     }
 
-    private void remove() {
+    /** Removes the exited container (idempotent; also run on its own once the container exits). */
+    synchronized void remove() {
+        if (removed) {
+            return;
+        }
+        removed = true;
         try {
             container.stop();
         } catch (RuntimeException e) {
             // already removed
         }
     }
+
+    private boolean removed;
 
     @Override
     public OutputStream getOutputStream() {

@@ -77,7 +77,7 @@ public final class Containers {
      * instead of the host's, the class path mounted read-only, and no --exit-with-parent (the harness's pid
      * means nothing inside; the harness kills its containers itself, also from its shutdown hook).
      */
-    static Process start(String image, String name, List<String> cmd, Path dataDir) {
+    static ContainerProcess start(String image, String name, List<String> cmd, Path dataDir) {
         List<String> args = new ArrayList<>(cmd.subList(1, cmd.size()));
         int parent = args.indexOf("--exit-with-parent");
         if (parent >= 0) {

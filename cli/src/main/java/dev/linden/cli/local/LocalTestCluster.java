@@ -337,6 +337,7 @@ public final class LocalTestCluster implements Cluster {
         Process p;
         if (options.containers()) {
             p = Containers.start(image, clusterId + "-n" + id + "-" + (started + 1), cmd, dir);
+            containers.add((ContainerProcess) p); // (Containers.start makes one)
         } else {
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("stdout.log").toFile()));
@@ -462,7 +463,20 @@ public final class LocalTestCluster implements Cluster {
                 Thread.currentThread().interrupt();
             }
         }
+        // Every container this run started, earlier incarnations of a node too: removed now, not when the
+        // engine's exit callback gets to it, so nothing is left once the cluster is closed.
+        for (ContainerProcess cp : containers) {
+            try {
+                cp.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            cp.remove();
+        }
     }
+
+    /** With --env docker: every container started, for {@link #killAll}. */
+    private final List<ContainerProcess> containers = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /** Statuses of the nodes that answer (cached for {@link #STATUS_EVERY_MILLIS} unless {@code fresh}). */
     private Map<Integer, Wire.StatusResponse> status(boolean fresh) {
