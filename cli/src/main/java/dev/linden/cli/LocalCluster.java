@@ -162,38 +162,23 @@ public final class LocalCluster {
     public Wire.MembershipResponse changeMembership(KvClient client, dev.linden.kvnode.raft.MembershipChange change,
                                                     long timeoutMillis) throws InterruptedException {
         long deadline = System.currentTimeMillis() + timeoutMillis;
-        Wire.MembershipResponse last = new Wire.MembershipResponse(0, false, 0, "no leader answered");
         boolean add = change.kind() != dev.linden.kvnode.raft.MembershipChange.Kind.REMOVE;
         if (add) {
             adding.add(change.nodeId());
         }
         try {
-            return followLeader(client, change, deadline, last);
+            return client.changeMembershipAtLeader(() -> {
+                try {
+                    return awaitLeader(client, Math.min(5_000, Math.max(1, deadline - System.currentTimeMillis())))
+                            .orElse(-1);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return -1;
+                }
+            }, change, timeoutMillis);
         } finally {
             adding.remove(change.nodeId());
         }
-    }
-
-    private Wire.MembershipResponse followLeader(KvClient client, dev.linden.kvnode.raft.MembershipChange change,
-                                                 long deadline, Wire.MembershipResponse last) throws InterruptedException {
-        while (System.currentTimeMillis() < deadline) {
-            Optional<Integer> leader = awaitLeader(client, Math.max(1, deadline - System.currentTimeMillis()));
-            if (leader.isEmpty()) {
-                break;
-            }
-            try {
-                last = client.changeMembership(leader.get(), change,
-                        Math.max(1, deadline - System.currentTimeMillis())).get();
-            } catch (java.util.concurrent.ExecutionException e) {
-                last = new Wire.MembershipResponse(0, false, 0, "no answer from node " + leader.get() + ": "
-                        + e.getCause());
-            }
-            if (last.ok()) {
-                return last;
-            }
-            Thread.sleep(200);
-        }
-        return last;
     }
 
     /** Starts one node process (its JVM runs this same jar or classpath). */

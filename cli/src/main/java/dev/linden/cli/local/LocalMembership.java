@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Membership of a local cluster under a membership nemesis: who is a member now, and the spare node ids
@@ -131,22 +130,7 @@ final class LocalMembership {
 
     /** Asks whoever leads for {@code change}, following hand-overs, until committed or the time is up. */
     private Wire.MembershipResponse change(MembershipChange change, long startedNanos) throws InterruptedException {
-        Wire.MembershipResponse last = new Wire.MembershipResponse(0, false, 0, "no leader answered");
-        long deadline = startedNanos + CHANGE_TIMEOUT_MILLIS * 1_000_000L;
-        while (System.nanoTime() < deadline) {
-            int l = c.leader(true);
-            if (l > 0) {
-                try {
-                    last = c.statusClient().changeMembership(l, change, 10_000).get(11, TimeUnit.SECONDS);
-                } catch (Exception e) {
-                    last = new Wire.MembershipResponse(0, false, 0, "no answer from node " + l + ": " + e);
-                }
-                if (last.ok()) {
-                    return last;
-                }
-            }
-            Thread.sleep(200);
-        }
-        return last;
+        long left = CHANGE_TIMEOUT_MILLIS - (System.nanoTime() - startedNanos) / 1_000_000L;
+        return c.statusClient().changeMembershipAtLeader(() -> c.leader(true), change, Math.max(1, left));
     }
 }

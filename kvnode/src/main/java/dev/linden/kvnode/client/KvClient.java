@@ -329,6 +329,35 @@ public final class KvClient implements AutoCloseable {
                 change.nodeId(), change.address()), timeoutMillis);
     }
 
+    /**
+     * Asks for one membership change of whoever leads, as {@code leaderNow} names it (-1: none known now),
+     * and asks again, of the new leader, after an answer without the change (a removed leader hands over
+     * first, then names its successor) or none, until the change is committed or {@code timeoutMillis}
+     * pass. Returns the last answer: ok, or why not.
+     */
+    public Wire.MembershipResponse changeMembershipAtLeader(java.util.function.IntSupplier leaderNow,
+                                                           dev.linden.kvnode.raft.MembershipChange change,
+                                                           long timeoutMillis) throws InterruptedException {
+        long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
+        Wire.MembershipResponse last = new Wire.MembershipResponse(0, false, 0, "no leader answered");
+        while (System.nanoTime() < deadline) {
+            int leader = leaderNow.getAsInt();
+            if (leader > 0) {
+                long left = Math.max(1, (deadline - System.nanoTime()) / 1_000_000L);
+                try {
+                    last = changeMembership(leader, change, left).get(left + 1_000, TimeUnit.MILLISECONDS);
+                } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                    last = new Wire.MembershipResponse(0, false, 0, "no answer from node " + leader + ": " + e);
+                }
+                if (last.ok()) {
+                    return last;
+                }
+            }
+            Thread.sleep(200);
+        }
+        return last;
+    }
+
     /** Asks one node for its status (role, term, leader, commit, applied). */
     public CompletableFuture<Wire.StatusResponse> status(int node) {
         return adminCall(node, statusCalls, Wire.StatusRequest::new, options.attemptTimeoutMillis());
