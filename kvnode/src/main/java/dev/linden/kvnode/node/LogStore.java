@@ -16,7 +16,15 @@ public interface LogStore {
      * What a restarted node recovers: the newest durable snapshot (null if none) and the entries after
      * it, contiguous from its index + 1 (from 1 without a snapshot).
      */
-    record Recovered(HardState hardState, Snapshot snapshot, List<Entry> entries) {
+    /**
+     * @param lostData null, or what storage found missing that may have been acknowledged (the log's tail
+     *                 cut, segments gone); the hard state then already records the loss durably
+     */
+    record Recovered(HardState hardState, Snapshot snapshot, List<Entry> entries, String lostData) {
+        public Recovered(HardState hardState, Snapshot snapshot, List<Entry> entries) {
+            this(hardState, snapshot, entries, null);
+        }
+
         public Recovered(HardState hardState, List<Entry> entries) {
             this(hardState, null, entries);
         }

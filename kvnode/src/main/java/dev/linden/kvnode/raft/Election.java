@@ -26,7 +26,7 @@ final class Election {
     }
 
     void campaign() {
-        if (Arrays.binarySearch(c.votersArray(), c.id()) < 0) {
+        if (Arrays.binarySearch(c.votersArray(), c.id()) < 0 || c.lostLog.abstaining()) {
             return;
         }
         if (c.config().preVote()) {
@@ -51,7 +51,7 @@ final class Election {
 
     /** The leader handed over to us (TimeoutNow): campaign now, without PreVote, saying why. */
     void campaignForTransfer() {
-        if (Arrays.binarySearch(c.votersArray(), c.id()) < 0) {
+        if (Arrays.binarySearch(c.votersArray(), c.id()) < 0 || c.lostLog.abstaining()) {
             return;
         }
         becomeCandidate(true);
@@ -107,7 +107,8 @@ final class Election {
         boolean canVote = c.votedFor == m.from()
                 || (c.votedFor == RaftCore.NO_NODE && c.leaderId == RaftCore.NO_NODE)
                 || (m.preVote() && m.term() > c.term);
-        boolean grant = canVote && (c.config().bug(RaftConfig.Bug.VOTE_WITHOUT_LOG_CHECK)
+        // A node that lost log it acknowledged abstains (LostLog): its log no longer says what it promised.
+        boolean grant = canVote && !c.lostLog.abstaining() && (c.config().bug(RaftConfig.Bug.VOTE_WITHOUT_LOG_CHECK)
                 || c.log.isUpToDate(m.lastLogIndex(), m.lastLogTerm()));
         if (grant && !m.preVote()) {
             Invariants.check(c.votedFor == RaftCore.NO_NODE || c.votedFor == m.from(), "second vote in one term",

@@ -36,7 +36,8 @@ final class Outputs {
         HardState hs = null;
         if (c.hardStateDirty) {
             // (the planted bug VOTE_NOT_PERSISTED writes the term but forgets the vote)
-            hs = new HardState(c.term, c.config().bug(RaftConfig.Bug.VOTE_NOT_PERSISTED) ? RaftCore.NO_NODE : c.votedFor);
+            hs = new HardState(c.term, c.config().bug(RaftConfig.Bug.VOTE_NOT_PERSISTED) ? RaftCore.NO_NODE : c.votedFor,
+                    c.lostLog.lostThroughTerm());
             c.hardStateDirty = false;
         }
         Ready.LogWrite write = c.local.nextWrite(c.id(), c.term);

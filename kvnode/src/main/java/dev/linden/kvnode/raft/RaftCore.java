@@ -83,6 +83,7 @@ public final class RaftCore {
     final MembershipChanges memberships = new MembershipChanges(this);
     final RoleTransitions roles = new RoleTransitions(this);
     private final TermRules terms = new TermRules(this);
+    final LostLog lostLog;
 
     /**
      * @param id           this node's id (> 0)
@@ -108,6 +109,7 @@ public final class RaftCore {
         this.commitIndex = snapshot.index();
         this.appliedIndex = snapshot.index();
         this.handedToApplyIndex = snapshot.index();
+        this.lostLog = new LostLog(this, hardState.lostThroughTerm());
         Invariants.check(log.lastTerm() <= term, "log term beyond current term", id, term, log.lastIndex());
         election.resetTimer();
     }
@@ -161,6 +163,7 @@ public final class RaftCore {
     public void onLogWritten(long writeId) {
         if (local.written(writeId, id, term)) {
             local.evictCache(appliedIndex, config.maxCachedEntries());
+            lostLog.maybeRepaired();
         }
         if (role == Role.LEADER) {
             replication.maybeCommit();

@@ -45,14 +45,14 @@ final class SegmentReader {
             if (seq < 0) {
                 return List.of(); // compacted away: the core falls back to a snapshot
             }
-            offset = SegmentFile.HEADER_BYTES;
+            offset = -1; // from the first record, after the segment's header
         }
         ArrayList<Entry> out = new ArrayList<>();
         long bytes = 0;
         for (var it = firstIndexes.tailMap(seq, true).keySet().iterator(); it.hasNext(); ) {
             long s = it.next();
-            long start = s == seq ? offset : SegmentFile.HEADER_BYTES;
             try (VfsFile f = vfs.open(SegmentFile.name(s), false)) {
+                long start = s == seq && offset >= 0 ? offset : SegmentFile.headerBytes(f);
                 long end = s == currentSeq ? currentEnd : f.size();
                 ByteBuffer buf = ByteBuffer.allocate((int) Math.min(end - start, 4L << 20));
                 long pos = start;

@@ -25,6 +25,11 @@ final class SegmentReplay {
         long segmentMinIndex;
         /** Whether everything after the last valid record of the last segment read is zeros. */
         boolean zeroTail;
+        /** The last segment read: its size on disk, the size its header declares (0: version 1), and one past
+         *  its last non-zero byte. */
+        long fileBytes;
+        long allocatedBytes;
+        long dataEnd;
     }
 
     /** Replays one segment into {@code log}; returns the offset where valid data ends (-1: no header). */
@@ -39,19 +44,28 @@ final class SegmentReplay {
             VfsFiles.readFully(f, 0, buf);
             buf.flip();
         }
-        if (buf.remaining() < SegmentFile.HEADER_BYTES) {
+        log.fileBytes = buf.limit();
+        log.allocatedBytes = 0;
+        log.dataEnd = 0;
+        if (buf.remaining() < SegmentFile.V1_HEADER_BYTES) {
             if (last) {
                 return -1;
             }
             throw new IOException("WAL corrupted: segment " + name + " has no header but is not the last segment");
         }
-        if (buf.getInt(0) != SegmentFile.MAGIC) {
+        SegmentFile.Header header = SegmentFile.parseHeader(buf);
+        if (header == null) {
             if (last && allZero(buf, 0)) {
                 return -1; // created and zero-filled, but its header never written (a full disk, say)
             }
-            throw new IOException("WAL corrupted: segment " + name + " has a bad magic number");
+            throw new IOException("WAL corrupted: segment " + name + " has a bad header (magic, version or checksum)");
         }
-        buf.position(SegmentFile.HEADER_BYTES);
+        log.allocatedBytes = header.allocatedBytes();
+        log.dataEnd = dataEnd(buf);
+        if (!last) {
+            LostData.refuseCutInTheMiddle(name, log);
+        }
+        buf.position(header.headerBytes());
         log.zeroTail = false;
         while (buf.hasRemaining()) {
             int at = buf.position();

@@ -4,6 +4,7 @@ import dev.linden.kvnode.node.LogStore;
 import dev.linden.kvnode.node.Stage;
 import dev.linden.kvnode.raft.Entry;
 import dev.linden.kvnode.raft.HardState;
+import dev.linden.kvnode.raft.RaftCore;
 import dev.linden.kvnode.raft.Ready;
 import dev.linden.kvnode.raft.Snapshot;
 import dev.linden.kvnode.raft.TermLookup;
@@ -95,6 +96,7 @@ public final class WalLogStore implements LogStore {
     @Override
     public Recovered load() throws IOException {
         HardState hs = HardStateFile.load(vfs);
+        long markedSeq = WalMarkFile.load(vfs);
         TreeMap<Long, String> segments = new TreeMap<>();
         TreeMap<Long, String> snapshotFiles = new TreeMap<>();
         for (String name : vfs.list()) {
@@ -127,6 +129,22 @@ public final class WalLogStore implements LogStore {
             }
         }
         segmentLastIndex = log.segmentMaxIndex;
+        String lost = LostData.find(markedSeq, segments, validEnd, log, snapshot);
+        if (lost != null) {
+            // Record the loss before repairing the evidence away: from now on this node neither votes nor
+            // campaigns until its log holds an entry of a term later than any it may have acknowledged in.
+            // The term moves past that one, so a leader of it (which may count acknowledgements this node
+            // no longer backs) steps down at this node's first answer and a new term repairs it.
+            if (hs.term() > 0) {
+                hs = new HardState(hs.term() + 1, RaftCore.NO_NODE, Math.max(hs.lostThroughTerm(), hs.term()));
+                HardStateFile.save(vfs, hs);
+            }
+            events.accept("event=wal-data-loss " + lost + "; lost-through-term=" + hs.lostThroughTerm() + " term-now="
+                    + hs.term() + " action=abstaining from elections until a leader of a later term repairs the log");
+            if (!segments.isEmpty() && validEnd >= 0) {
+                WalMarkFile.save(vfs, segmentSeq); // the loss is on record: what is here is the log from now on
+            }
+        }
         if (segments.isEmpty() || validEnd < 0) {
             if (validEnd < 0) {
                 vfs.delete(SegmentFile.name(segmentSeq)); // a segment whose header never became durable
@@ -135,12 +153,7 @@ public final class WalLogStore implements LogStore {
             startSegment(true);
         } else {
             segment = vfs.open(SegmentFile.name(segmentSeq), false);
-            if (segment.size() != validEnd && !log.zeroTail) {
-                events.accept("event=wal-truncated segment=" + SegmentFile.name(segmentSeq) + " from-bytes=" + segment.size()
-                        + " to-bytes=" + validEnd + " reason=torn-tail");
-                segment.truncate(validEnd);
-                segment.syncNow();
-            }
+            repairTail(validEnd, log, lost != null);
             segmentSize = validEnd;
             prepareNextSegment();
         }
@@ -163,7 +176,39 @@ public final class WalLogStore implements LogStore {
             throw new IOException("WAL corrupted: log holds term " + entries.get(entries.size() - 1).term()
                     + " beyond the stored current term " + hs.term());
         }
-        return new Recovered(hs, snapshot, List.copyOf(entries));
+        return new Recovered(hs, snapshot, List.copyOf(entries), lost);
+    }
+
+    /**
+     * The last segment after recovery: a torn write (garbage after the last valid record) is zeroed, and a
+     * version-2 segment found cut short (already recorded as lost data) is given its size back, so the file
+     * is again what the writer expects: valid records, then zeros, at its declared size.
+     */
+    private void repairTail(long validEnd, SegmentReplay.Replay log, boolean cut) throws IOException {
+        if (log.allocatedBytes == 0) {
+            if (segment.size() != validEnd && !log.zeroTail) {
+                events.accept("event=wal-truncated segment=" + SegmentFile.name(segmentSeq) + " from-bytes="
+                        + segment.size() + " to-bytes=" + validEnd + " reason=torn-tail");
+                segment.truncate(validEnd);
+                segment.syncNow();
+            }
+            return;
+        }
+        boolean changed = false;
+        if (log.dataEnd > validEnd) {
+            events.accept("event=wal-torn-tail segment=" + SegmentFile.name(segmentSeq) + " bytes=" + validEnd + ".."
+                    + log.dataEnd + " action=zeroed " + (cut ? "(what the cut left of a record; the loss is on record)"
+                    : "(the last write in flight at a crash, never acknowledged)"));
+            zeroFill(segment, validEnd, Math.min(log.dataEnd, log.fileBytes));
+            changed = true;
+        }
+        if (log.fileBytes < log.allocatedBytes) {
+            segment.write(log.allocatedBytes - 1, ByteBuffer.allocate(1));
+            changed = true;
+        }
+        if (changed) {
+            segment.syncNow();
+        }
     }
 
     /** Deletes every segment (the log is replaced by a snapshot) and forgets them; the caller starts a new one. */
@@ -322,10 +367,15 @@ public final class WalLogStore implements LogStore {
     }
 
     private static void zeroFill(VfsFile f, long bytes) throws IOException {
-        ByteBuffer zeros = ByteBuffer.allocate((int) Math.min(bytes, 1 << 20));
-        for (long pos = 0; pos < bytes; ) {
+        zeroFill(f, 0, bytes);
+    }
+
+    /** Writes zeros over {@code [from, to)}. */
+    private static void zeroFill(VfsFile f, long from, long to) throws IOException {
+        ByteBuffer zeros = ByteBuffer.allocate((int) Math.min(Math.max(to - from, 1), 1 << 20));
+        for (long pos = from; pos < to; ) {
             zeros.clear();
-            zeros.limit((int) Math.min(zeros.capacity(), bytes - pos));
+            zeros.limit((int) Math.min(zeros.capacity(), to - pos));
             f.write(pos, zeros);
             pos += zeros.limit();
         }
@@ -335,10 +385,11 @@ public final class WalLogStore implements LogStore {
         long seq = segmentSeq + 1;
         // Header first, under the temporary name: a failure leaves a .pre file, never a headless segment.
         VfsFile next = vfs.open(SegmentFile.preallocatedName(seq), false);
-        next.write(0, SegmentFile.header());
+        next.write(0, SegmentFile.header(Math.max(next.size(), config.maxSegmentBytes())));
         next.syncNow();
         vfs.rename(SegmentFile.preallocatedName(seq), SegmentFile.name(seq));
         vfs.syncDirectory();
+        WalMarkFile.save(vfs, seq); // before any record in it: its loss is then told apart from a clean end
         segmentSeq = seq;
         segment = next;
         segmentSize = SegmentFile.HEADER_BYTES;
@@ -470,12 +521,18 @@ public final class WalLogStore implements LogStore {
         segmentLastIndex = 0;
         segment = vfs.open(SegmentFile.name(segmentSeq), true);
         segment.truncate(0);
+        long allocated = config.maxSegmentBytes();
         if (preallocate && config.preallocateSegments()) {
-            zeroFill(segment, config.maxSegmentBytes());
+            zeroFill(segment, allocated);
+        } else {
+            segment.write(allocated - 1, ByteBuffer.allocate(1)); // its full size at once (sparse)
         }
-        segment.write(0, SegmentFile.header());
+        // The size is durable before the header: a segment with a header is never short unless cut later.
+        segment.syncNow();
+        segment.write(0, SegmentFile.header(allocated));
         segment.syncNow();
         vfs.syncDirectory();
+        WalMarkFile.save(vfs, segmentSeq); // before any record in it: its loss is then told apart from a clean end
         segmentSize = SegmentFile.HEADER_BYTES;
         prepareNextSegment();
     }

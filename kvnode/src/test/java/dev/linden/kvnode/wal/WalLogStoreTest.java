@@ -1,6 +1,7 @@
 package dev.linden.kvnode.wal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -102,11 +103,16 @@ class WalLogStoreTest {
         write(wal, 1, entry(1, 1, "kept"));
         write(wal, 2, entry(1, 2, "torn-by-a-crash"));
         Path seg = dir.resolve(SegmentFile.name(1));
+        long end = SegmentFile.HEADER_BYTES + WalRecord.HEADER_BYTES * 2L + "kept".length() + "torn-by-a-crash".length();
         try (RandomAccessFile f = new RandomAccessFile(seg.toFile(), "rw")) {
-            f.setLength(f.length() - 5); // the crash cut the last record short
+            f.seek(end - 5);
+            f.write(new byte[5]); // the crash left the last record's last bytes unwritten; the size stays
         }
         WalLogStore reopened = open(1 << 20);
-        assertEquals(List.of(entry(1, 1, "kept")), reopened.load().entries());
+        LogStore.Recovered r = reopened.load();
+        assertEquals(List.of(entry(1, 1, "kept")), r.entries());
+        assertNull(r.lostData(), "a torn last write is not lost data");
+        assertEquals(new HardState(1, 1), r.hardState());
         write(reopened, 1, entry(1, 2, "after"));
         assertEquals(List.of(entry(1, 1, "kept"), entry(1, 2, "after")), open(1 << 20).load().entries());
     }
@@ -128,7 +134,7 @@ class WalLogStoreTest {
         }
         IOException e = assertThrows(IOException.class, () -> open(1 << 20).load());
         assertTrue(e.getMessage().contains("WAL corrupted") && e.getMessage().contains("checksum mismatch")
-                && e.getMessage().contains("offset 8"), e.getMessage());
+                && e.getMessage().contains("offset " + SegmentFile.HEADER_BYTES), e.getMessage());
     }
 
     @Test
