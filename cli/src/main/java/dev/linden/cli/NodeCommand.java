@@ -206,7 +206,9 @@ public final class NodeCommand implements Callable<Integer> {
             watch.start();
         }
         Throwable fatal = server.awaitFatal();
-        int code = storageFailure(fatal) ? EXIT_STORAGE_FAILED : EXIT_FATAL;
+        // A peer refused this data dir's incarnation: like a refused data dir at start, exit 2 with the reason.
+        int code = fatal instanceof dev.linden.kvnode.wal.NodeIdentity.RefusedException ? 2
+                : storageFailure(fatal) ? EXIT_STORAGE_FAILED : EXIT_FATAL;
         log.severe("node " + id + " stopping after a fatal error (exit " + code + "): " + fatal);
         Runtime.getRuntime().halt(code);
         return code;

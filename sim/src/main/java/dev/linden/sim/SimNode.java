@@ -16,6 +16,7 @@ import dev.linden.kvnode.service.KvService;
 import dev.linden.kvnode.wal.WalConfig;
 import dev.linden.kvnode.wal.HardStateFile;
 import dev.linden.kvnode.wal.NodeIdentity;
+import dev.linden.kvnode.wal.PeerIncarnations;
 import dev.linden.kvnode.wal.WalLogStore;
 import java.io.IOException;
 import java.util.LinkedHashMap;
@@ -176,7 +177,12 @@ final class SimNode {
             NodeIdentity.InitialClusterState state = starts == 1 && voters.isEmpty() ? NodeIdentity.InitialClusterState.JOIN
                     : starts == 1 || sim.forceEmptyRejoin()
                     ? NodeIdentity.InitialClusterState.NEW : NodeIdentity.InitialClusterState.EXISTING;
-            NodeIdentity.establish(disk, sim.clusterId(), id, voters, state);
+            // A fresh data dir draws its incarnation (deterministically). The broken variant forced back after a
+            // wipe keeps the old one, as an operator copying the identity file back would: peers cannot tell.
+            long fresh = sim.forceEmptyRejoin() && dataIncarnation != 0 ? dataIncarnation
+                    : SimLoop.mix(SimLoop.mix(sim.clusterId().hashCode(), id), starts) | 1;
+            dataIncarnation = NodeIdentity.establish(disk, sim.clusterId(), id, voters, state, fresh).incarnation();
+            peerIncarnations = PeerIncarnations.load(disk);
             raft.start();
             RaftNode started = raft;
             // The core is built from the recovered log by the first task on the raft stage: check it then.
@@ -260,7 +266,43 @@ final class SimNode {
     private void sendRaft(Message m) {
         checkTermAndVoteDurable(m);
         sim.durability().sending(id, raft == null ? null : raft.core(), m);
-        sim.network().send(id, m.to(), () -> sim.node(m.to()).receiveRaft(m));
+        long from = dataIncarnation; // as a connection carries the Hello of the process that opened it
+        sim.network().send(id, m.to(), () -> sim.node(m.to()).receiveRaft(m, from));
+    }
+
+    /** This node's data dir incarnation (its identity's), announced with what it sends. */
+    long dataIncarnation;
+    /** The peers' incarnations this node knows, read from its disk at start ({@link PeerIncarnations}). */
+    private PeerIncarnations peerIncarnations;
+
+    /**
+     * As the peer transport does at a Hello: a message from another incarnation of a node this one knew is
+     * refused, and the sender told, which then stops (the node process exits 2 with the reason).
+     */
+    private boolean admit(Message m, long senderIncarnation) {
+        String refusal;
+        try {
+            refusal = peerIncarnations.admit(m.from(), senderIncarnation);
+        } catch (IOException e) {
+            refusal = "could not record node " + m.from() + "'s incarnation: " + e.getMessage();
+        }
+        if (refusal == null) {
+            return true;
+        }
+        sim.log(id, "refused a message from node " + m.from() + ": " + refusal);
+        sim.node(m.from()).refusedByPeer(id, senderIncarnation, refusal);
+        return false;
+    }
+
+    /** A peer refused this node's incarnation: it stops, as the node process does, saying why. */
+    void refusedByPeer(int peer, long refusedIncarnation, String reason) {
+        if (!up || refusedIncarnation != dataIncarnation) {
+            return;
+        }
+        crash();
+        refusedReason = "refused by node " + peer + ": " + reason;
+        sim.log(id, "stopped: " + refusedReason);
+        sim.nodeRefusedByPeer(this, refusedReason);
     }
 
     /**
@@ -300,8 +342,11 @@ final class SimNode {
      * A peer message arrives. As the node server's event loop does, the node reads what arrives within a
      * short window as one burst and hands it to the node with the batch entry point production uses.
      */
-    private void receiveRaft(Message m) {
+    private void receiveRaft(Message m, long senderIncarnation) {
         guard(SimLoop.NET, () -> {
+            if (!admit(m, senderIncarnation)) {
+                return;
+            }
             inbound.add(m);
             if (inbound.size() >= MAX_BURST) {
                 flushInbound();

@@ -76,6 +76,8 @@ public final class Simulation implements Cluster {
     final Set<Integer> corrupted = new HashSet<>();
     /** Nodes whose disk was replaced by an empty one: they must refuse to start (unless forced back). */
     final Set<Integer> wiped = new HashSet<>();
+    /** Nodes whose peers refused their new incarnation (bootstrapped anew after a wipe): down for good. */
+    final Set<Integer> refusedByPeers = new HashSet<>();
     /** Nodes the nemesis killed: the supervisor leaves them down until the nemesis starts them. */
     final Set<Integer> killedByNemesis = new HashSet<>();
     private final List<String> timeline = new ArrayList<>();
@@ -478,7 +480,8 @@ public final class Simulation implements Cluster {
      * it was removed from the configuration and stopped.
      */
     boolean permanentlyDown(SimNode n) {
-        return removed.contains(n.id) || (n.refusedReason != null && (corrupted.contains(n.id) || wiped.contains(n.id)));
+        return removed.contains(n.id) || refusedByPeers.contains(n.id)
+                || (n.refusedReason != null && (corrupted.contains(n.id) || wiped.contains(n.id)));
     }
 
     boolean canAddNode() {
@@ -530,6 +533,19 @@ public final class Simulation implements Cluster {
             note("node " + n.id + " refused to start after its injected bit flip: " + reason);
         } else if (!reason.contains("read error")) {
             violation("node " + n.id + " refused to start without any injected corruption: " + reason);
+        }
+    }
+
+    /**
+     * A node's peers refused its data dir's incarnation (it was bootstrapped anew over a member's id): the
+     * refusal is the product working, so the node stays down for good; anywhere else it is a violation.
+     */
+    void nodeRefusedByPeer(SimNode n, String reason) {
+        if (wiped.contains(n.id)) {
+            note("node " + n.id + ", bootstrapped anew on its replaced disk, was refused by its peers: " + reason);
+            refusedByPeers.add(n.id);
+        } else {
+            violation("node " + n.id + " was refused by a peer without a new bootstrap: " + reason);
         }
     }
 

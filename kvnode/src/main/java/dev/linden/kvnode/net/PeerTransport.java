@@ -74,6 +74,24 @@ public final class PeerTransport implements Transport, AutoCloseable {
         this.maxOutboundBytes = maxOutboundBytes;
     }
 
+    /** This node's data dir incarnation, announced in its Hello (0: none). */
+    private volatile long incarnation;
+    /** Peers' incarnations this node knows; a Hello of another one is refused (null: no check). */
+    private volatile dev.linden.kvnode.wal.PeerIncarnations incarnations;
+    /** Told when a peer refuses this node's incarnation: (peer, reason). */
+    private volatile java.util.function.BiConsumer<Integer, String> onRefused = (p, r) -> {};
+
+    /**
+     * Checks peers' data dir incarnations ({@link dev.linden.kvnode.wal.PeerIncarnations}) and announces
+     * this node's own; {@code onRefused} hears when a peer refuses this node. Call before {@link #start()}.
+     */
+    public void checkIncarnations(long selfIncarnation, dev.linden.kvnode.wal.PeerIncarnations known,
+                                  java.util.function.BiConsumer<Integer, String> refused) {
+        this.incarnation = selfIncarnation;
+        this.incarnations = known;
+        this.onRefused = refused;
+    }
+
     public void start() throws InterruptedException {
         server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .childOption(ChannelOption.TCP_NODELAY, true)
@@ -142,7 +160,7 @@ public final class PeerTransport implements Transport, AutoCloseable {
                     if (f.isSuccess()) {
                         // Registered for sending once the peer's Hello proves it is of our cluster.
                         Channel ch = ((io.netty.channel.ChannelFuture) f).channel();
-                        ch.writeAndFlush(new Wire.Hello(selfId, clusterId));
+                        ch.writeAndFlush(new Wire.Hello(selfId, clusterId, incarnation));
                         ch.closeFuture().addListener(c -> redial(peer));
                     } else {
                         redial(peer);
@@ -214,6 +232,16 @@ public final class PeerTransport implements Transport, AutoCloseable {
         }
 
         private void onHello(ChannelHandlerContext ctx, Wire.Hello h) {
+            if (h.refused()) {
+                // A peer of our cluster refuses this node's incarnation (it may come after our own Hello was
+                // answered): nothing this node says will be heard, so say why and let the node stop.
+                ctx.close();
+                if (clusterId.equals(h.clusterId()) && peers.containsKey(h.nodeId())) {
+                    LOG.severe("event=refused-by-peer node=" + h.nodeId() + " reason=\"" + h.refusal() + "\"");
+                    onRefused.accept(h.nodeId(), h.refusal());
+                }
+                return;
+            }
             boolean dialed = peer != 0;
             if (verified || !peers.containsKey(h.nodeId()) || (dialed ? h.nodeId() != peer : h.nodeId() >= selfId)) {
                 throw new Wire.BadFrameException("unexpected hello from node " + h.nodeId());
@@ -221,6 +249,18 @@ public final class PeerTransport implements Transport, AutoCloseable {
             if (!clusterId.equals(h.clusterId())) {
                 throw new Wire.BadFrameException("refusing node " + h.nodeId() + " of cluster " + h.clusterId()
                         + ": this node belongs to cluster " + clusterId);
+            }
+            String refusal;
+            try {
+                refusal = incarnations == null ? null : incarnations.admit(h.nodeId(), h.incarnation());
+            } catch (java.io.IOException e) {
+                refusal = "this node could not record node " + h.nodeId() + "'s incarnation: " + e.getMessage();
+            }
+            if (refusal != null) {
+                LOG.warning("event=peer-refused node=" + h.nodeId() + " reason=\"" + refusal + "\"");
+                ctx.writeAndFlush(new Wire.Hello(selfId, clusterId, incarnation, refusal))
+                        .addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+                return;
             }
             verified = true;
             peer = h.nodeId();
@@ -233,7 +273,7 @@ public final class PeerTransport implements Transport, AutoCloseable {
             if (dialed) {
                 backoffMillis.remove(peer);
             } else {
-                ctx.writeAndFlush(new Wire.Hello(selfId, clusterId));
+                ctx.writeAndFlush(new Wire.Hello(selfId, clusterId, incarnation));
             }
         }
 

@@ -57,7 +57,21 @@ public final class Wire {
      * A peer introduces itself: the dialer first, the acceptor answers with its own. Each side checks the
      * other's cluster id before any Raft message crosses, so nodes of different clusters never talk.
      */
-    public record Hello(int nodeId, String clusterId) {}
+    public record Hello(int nodeId, String clusterId, long incarnation, String refusal) {
+        /** An introduction: this node's id, cluster and data dir incarnation (0: unknown). */
+        public Hello(int nodeId, String clusterId, long incarnation) {
+            this(nodeId, clusterId, incarnation, "");
+        }
+
+        public Hello(int nodeId, String clusterId) {
+            this(nodeId, clusterId, 0);
+        }
+
+        /** Whether this Hello answers that the receiver is refused ({@link #refusal()} says why). */
+        public boolean refused() {
+            return !refusal.isEmpty();
+        }
+    }
 
     /**
      * A well-framed client request whose command is malformed or over the protocol's limits: answered
@@ -147,6 +161,8 @@ public final class Wire {
             type = HELLO;
             out.writeInt(h.nodeId());
             bytes(out, h.clusterId().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            out.writeLong(h.incarnation());
+            bytes(out, h.refusal().getBytes(java.nio.charset.StandardCharsets.UTF_8));
         } else if (msg instanceof ClientRequest r) {
             type = CLIENT_REQ;
             out.writeLong(r.requestId());
@@ -239,7 +255,17 @@ public final class Wire {
                 if (cluster.length > 1024) {
                     throw new BadFrameException("cluster id of " + cluster.length + " bytes");
                 }
-                return new Hello(nodeId, new String(cluster, java.nio.charset.StandardCharsets.UTF_8));
+                String clusterText = new String(cluster, java.nio.charset.StandardCharsets.UTF_8);
+                if (!in.isReadable()) {
+                    return new Hello(nodeId, clusterText); // a node of before incarnations
+                }
+                long incarnation = in.readLong();
+                byte[] refusal = readBytes(in, false);
+                if (refusal.length > 4096) {
+                    throw new BadFrameException("refusal of " + refusal.length + " bytes");
+                }
+                return new Hello(nodeId, clusterText, incarnation,
+                        new String(refusal, java.nio.charset.StandardCharsets.UTF_8));
             }
             case VOTE_REQ:
                 return new Message.VoteRequest(in.readInt(), in.readInt(), in.readLong(), in.readBoolean(), in.readLong(),

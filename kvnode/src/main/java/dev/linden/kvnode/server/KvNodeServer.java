@@ -13,6 +13,7 @@ import dev.linden.kvnode.service.KvLimits;
 import dev.linden.kvnode.service.KvService;
 import dev.linden.kvnode.wal.NioVfs;
 import dev.linden.kvnode.wal.NodeIdentity;
+import dev.linden.kvnode.wal.PeerIncarnations;
 import dev.linden.kvnode.wal.WalConfig;
 import dev.linden.kvnode.wal.WalLogStore;
 import io.netty.channel.nio.NioEventLoopGroup;
@@ -126,7 +127,8 @@ public final class KvNodeServer implements AutoCloseable {
                 options.fsync());
         List<Integer> members = options.initialVoters().isEmpty() ? new ArrayList<>(options.peers().keySet())
                 : options.initialVoters();
-        identity = NodeIdentity.establish(vfs, options.clusterId(), options.id(), members, options.initialState());
+        identity = NodeIdentity.establish(vfs, options.clusterId(), options.id(), members, options.initialState(),
+                freshIncarnation());
         EventLog events = new EventLog(options.id(), t -> {
             fatalCause = t;
             fatal.countDown();
@@ -136,6 +138,10 @@ public final class KvNodeServer implements AutoCloseable {
         transport = new PeerTransport(options.id(), identity.clusterId(), options.peers(), group,
                 msgs -> node.receiveAll(msgs), () -> raftStage.queued() > MAX_QUEUED_INPUTS,
                 Wire.DEFAULT_MAX_FRAME_BYTES, 8 << 20);
+        transport.checkIncarnations(identity.incarnation(), PeerIncarnations.load(vfs), (peer, reason) -> {
+            fatalCause = new NodeIdentity.RefusedException("refused by node " + peer + ": " + reason);
+            fatal.countDown();
+        });
         KvStateMachine kv = new KvStateMachine();
         // Bootstrapped members with their peer addresses; none for a node that joined (it learns them from the log).
         java.util.TreeMap<Integer, String> bootstrap = new java.util.TreeMap<>();
@@ -176,6 +182,16 @@ public final class KvNodeServer implements AutoCloseable {
                 * options.nodeConfig().tickMillis() + " ms; quota " + options.kvLimits().quotaBytes()
                 + " bytes; max client connections " + limits.maxConnections() + "; direct memory for values "
                 + maxDirectMemory() + " bytes, for Netty " + nettyDirectMemory());
+    }
+
+    /** A data dir's incarnation: random and never 0 (0 marks a data dir made before incarnations). */
+    private static long freshIncarnation() {
+        long v = 0;
+        java.security.SecureRandom r = new java.security.SecureRandom();
+        while (v == 0) {
+            v = r.nextLong();
+        }
+        return v;
     }
 
     /** The process's file handle limit (a large number where it cannot be read). */

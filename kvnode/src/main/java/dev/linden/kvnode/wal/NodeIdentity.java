@@ -24,7 +24,7 @@ import java.util.zip.CRC32C;
  * {@code cluster-id=...\nnode-id=...\nmembers=1,2,3\n}; written through a temporary file, forced, renamed
  * and the directory forced, like the hard state.
  */
-public record NodeIdentity(String clusterId, int nodeId, List<Integer> members) {
+public record NodeIdentity(String clusterId, int nodeId, List<Integer> members, long incarnation) {
     public static final String FILE = "identity";
     static final String TMP = "identity.tmp";
     private static final int MAGIC = 0x4C4E4944; // "LNID"
@@ -74,6 +74,11 @@ public record NodeIdentity(String clusterId, int nodeId, List<Integer> members) 
         members = List.copyOf(members.stream().sorted().toList());
     }
 
+    /** A data dir of before incarnations (0: unknown, never checked by peers). */
+    public NodeIdentity(String clusterId, int nodeId, List<Integer> members) {
+        this(clusterId, nodeId, members, 0);
+    }
+
     /**
      * Checks the data dir against what this node was started as, bootstrapping it if it is empty and the
      * cluster is new. Call before reading anything else from it.
@@ -83,6 +88,16 @@ public record NodeIdentity(String clusterId, int nodeId, List<Integer> members) 
      */
     public static NodeIdentity establish(Vfs vfs, String clusterId, int nodeId, List<Integer> members,
                                          InitialClusterState state) throws IOException {
+        return establish(vfs, clusterId, nodeId, members, state, 0);
+    }
+
+    /**
+     * As {@link #establish(Vfs, String, int, List, InitialClusterState)}; a data dir bootstrapped now gets
+     * {@code freshIncarnation} (random, from the caller's source, so the simulator stays deterministic),
+     * by which peers tell it from an earlier data dir of the same node id ({@link PeerIncarnations}).
+     */
+    public static NodeIdentity establish(Vfs vfs, String clusterId, int nodeId, List<Integer> members,
+                                         InitialClusterState state, long freshIncarnation) throws IOException {
         List<String> files = new ArrayList<>(vfs.list());
         files.remove(TMP);
         List<Integer> sorted = members.stream().sorted().toList();
@@ -120,14 +135,16 @@ public record NodeIdentity(String clusterId, int nodeId, List<Integer> members) 
         if (clusterId == null) {
             throw new RefusedException("a new data dir needs the cluster id (--cluster-id)");
         }
-        NodeIdentity fresh = new NodeIdentity(clusterId, nodeId, state == InitialClusterState.JOIN ? List.of() : sorted);
+        NodeIdentity fresh = new NodeIdentity(clusterId, nodeId, state == InitialClusterState.JOIN ? List.of() : sorted,
+                freshIncarnation);
         fresh.write(vfs);
         return fresh;
     }
 
     private String text() {
         return "cluster-id=" + clusterId + "\nnode-id=" + nodeId + "\nmembers="
-                + String.join(",", members.stream().map(String::valueOf).toList()) + "\n";
+                + String.join(",", members.stream().map(String::valueOf).toList()) + "\n"
+                + (incarnation == 0 ? "" : "incarnation=" + Long.toHexString(incarnation) + "\n");
     }
 
     void write(Vfs vfs) throws IOException {
@@ -161,6 +178,7 @@ public record NodeIdentity(String clusterId, int nodeId, List<Integer> members) 
         String cluster = null;
         int node = 0;
         List<Integer> members = new ArrayList<>();
+        long incarnation = 0;
         for (String line : new String(b.array(), 12, b.remaining() - 12, StandardCharsets.UTF_8).split("\n")) {
             int eq = line.indexOf('=');
             String k = eq < 0 ? line : line.substring(0, eq);
@@ -175,11 +193,12 @@ public record NodeIdentity(String clusterId, int nodeId, List<Integer> members) 
                         }
                     }
                 }
+                case "incarnation" -> incarnation = Long.parseUnsignedLong(v, 16);
                 default -> { } // fields of later versions
             }
         }
         try {
-            return new NodeIdentity(cluster, node, members);
+            return new NodeIdentity(cluster, node, members, incarnation);
         } catch (IllegalArgumentException e) {
             throw new IOException("identity file is corrupted: " + e.getMessage());
         }

@@ -39,6 +39,8 @@ class WireTest {
                 new Message.InstallSnapshot(1, 2, 4, 100, 3, 10, 4, 3, new byte[] {7, 8, 9}),
                 new Message.SnapshotResponse(2, 1, 4, 100, 7),
                 new Wire.Hello(2, "cluster-a"),
+                new Wire.Hello(2, "cluster-a", 0x5eedL),
+                new Wire.Hello(2, "cluster-a", 0x5eedL, "node 3 was a member with another incarnation"),
                 new ClientRequest(77, KvCommand.cas("k", "a", "b").withSession(5, 6, 4)),
                 new ClientResponse(77, ClientResponse.Status.OK, 1, KvResult.ok("v")),
                 new ClientResponse(78, ClientResponse.Status.NOT_LEADER, 2, (byte[]) null),
