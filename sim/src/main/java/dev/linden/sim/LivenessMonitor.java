@@ -7,7 +7,7 @@ import java.util.List;
 
 /**
  * Raft's liveness promise, checked while the run goes on: while a majority of the nodes is healthy (up,
- * running, disks writable, clocks untouched, links clear) and connected both ways among itself, and has
+ * running, disks writable, clocks untouched, links clear, no lost log it must first have repaired) and connected both ways among itself, and has
  * been for {@link #SETTLE_NANOS} (time to elect), then
  * <ul>
  *   <li>writes make progress: a write invoked in that time sees some commit within {@link #PROGRESS_NANOS};</li>
@@ -158,7 +158,7 @@ final class LivenessMonitor {
         for (int id : ids) {
             SimNode n = sim.node(id);
             if (n.up && !n.paused && !n.disk.full && !n.disk.readErrors && n.disk.stallNanos == 0 && !net.clogged.contains(id)
-                    && !sim.clockFaulted(id) && n.raft != null && n.raft.core() != null) {
+                    && !sim.clockFaulted(id) && n.raft != null && n.raft.core() != null && !n.abstainingAfterLostLog()) {
                 healthy |= 1 << id;
             }
         }

@@ -270,6 +270,16 @@ final class SimNode {
         sim.network().send(id, m.to(), () -> sim.node(m.to()).receiveRaft(m, from));
     }
 
+    /**
+     * Whether this node's durable hard state says it lost log it acknowledged: it then stays out of elections
+     * until a leader of a later term repairs it, so it is no part of a majority that can elect.
+     */
+    boolean abstainingAfterLostLog() {
+        byte[] bytes = disk.durableBytes(HardStateFile.NAME);
+        HardState hs = bytes == null ? null : HardStateFile.decode(bytes);
+        return hs != null && hs.lostThroughTerm() > 0;
+    }
+
     /** This node's data dir incarnation (its identity's), announced with what it sends. */
     long dataIncarnation;
     /** The peers' incarnations this node knows, read from its disk at start ({@link PeerIncarnations}). */
