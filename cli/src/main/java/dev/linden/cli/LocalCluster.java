@@ -183,6 +183,11 @@ public final class LocalCluster {
 
     /** Starts one node process (its JVM runs this same jar or classpath). */
     public Process startNode(int id, boolean fsync, List<String> jvmArgs) throws IOException {
+        return startNode(id, fsync, jvmArgs, initialState(id));
+    }
+
+    /** Starts one node process with the given {@code --initial-cluster-state} (an operator's explicit choice). */
+    public Process startNode(int id, boolean fsync, List<String> jvmArgs, String initialState) throws IOException {
         Path nd = nodeDir(id);
         Files.createDirectories(nd);
         List<String> cmd = new ArrayList<>();
@@ -197,7 +202,7 @@ public final class LocalCluster {
         cmd.add(Main.class.getName());
         cmd.addAll(List.of("node", "--id", String.valueOf(id), "--peers", peersSpec(), "--client-port",
                 String.valueOf(clientPort(id)), "--data-dir", nd.toString(), "--fsync", fsync ? "on" : "off",
-                "--cluster-id", clusterId, "--initial-cluster-state", initialState(id)));
+                "--cluster-id", clusterId, "--initial-cluster-state", initialState));
         cmd.addAll(nodeArgs);
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(nd.resolve("stdout.log").toFile())).start();

@@ -145,7 +145,7 @@ class ReliabilityTest {
     // ------------------------------------------------------------------ finding 2
 
     @Test
-    void aFollowerWithACutWalTailOrAForcedEmptyDirCatchesUpUnderTheSameLeader() throws Exception {
+    void aFollowerWithACutWalTailIsRepairedAndAForcedEmptyDirIsRefused() throws Exception {
         LocalCluster c = cluster("c");
         KvClient k = client(c);
         int leader = leader(c, k);
@@ -154,35 +154,36 @@ class ReliabilityTest {
         }
         int f = leader % 3 + 1;
         int other = 6 - leader - f;
-        // The tail of its newest segment is cut by 2,000 bytes: it comes back with less than it acknowledged.
+        // The tail of its newest segment is cut: it comes back with less than it acknowledged, finds the cut
+        // (the file is shorter than its header declares), and abstains until a leader of a later term
+        // repaired it; its term moved past the loss, so the leader steps down at its first answer.
         c.stopNode(f, 10_000);
         Path seg;
         try (Stream<Path> s = Files.list(c.nodeDir(f).resolve("wal"))) {
             seg = s.filter(p -> p.toString().endsWith(".seg")).sorted().reduce((x, y) -> y).orElseThrow();
         }
         try (RandomAccessFile raf = new RandomAccessFile(seg.toFile(), "rw")) {
-            raf.setLength(raf.length() - 2_000);
+            raf.setLength(Files.size(seg) / 2 > 20_000 ? 20_000 : Files.size(seg) - 2_000);
         }
         c.startNode(f, true, JVM);
-        long commit = c.status(k).get(leader).commitIndex();
+        await().atMost(Duration.ofSeconds(30)).until(() -> Files.readString(c.nodeDir(f).resolve("node.log"))
+                .contains("log repaired"));
+        String fLog = String.join("\n", c.lastLogLines(f, 200));
+        assertTrue(fLog.contains("event=wal-data-loss reason=segment-cut"), fLog);
+        int now = leader(c, k);
+        long commit = c.status(k).get(now).commitIndex();
         await().atMost(Duration.ofSeconds(30)).until(() -> c.status(k, f).map(s -> s.appliedIndex() >= commit)
                 .orElse(false));
-        assertEquals(leader, leader(c, k), "the leader stayed the same");
         // Without the other follower, writes commit only with the repaired one.
         c.stopNode(other, 10_000);
         assertEquals("OK", put(c, k, "after-cut", "1"));
-        String leaderLog = String.join("\n", c.lastLogLines(leader, 200));
-        assertTrue(leaderLog.contains("lost log it had acknowledged"), leaderLog);
+        for (int i = 0; i < 300; i += 37) {
+            assertEquals("value-" + i + "-".repeat(40), k.await(k.get("k" + i)).value());
+        }
 
         // An operator forces a wiped follower back as new: started as the layout says (existing) it refuses;
-        // told the cluster is new for this one start, it catches up from the same leader too.
+        // told the cluster is new for this one start, its peers refuse the new incarnation and it exits 2.
         c.startNode(other, true, JVM);
-        // The write after the cut is on the leader and f only: other must hold it before f's copy is wiped,
-        // or other and the emptied f (forced back as new, it votes with no log) could elect a leader
-        // without it (the leader's invariant then stops it: a committed entry would be truncated).
-        long afterCut = c.status(k).get(leader).commitIndex();
-        await().atMost(Duration.ofSeconds(30)).until(() -> c.status(k, other).map(s -> s.appliedIndex() >= afterCut)
-                .orElse(false));
         c.stopNode(f, 10_000);
         deleteTree(c.nodeDir(f));
         Process refused = c.startNode(f, true, JVM);
@@ -190,9 +191,8 @@ class ReliabilityTest {
         assertEquals(2, refused.exitValue());
         Process p = startWithClusterId(c, f, "new");
         extra.add(p);
-        await().atMost(Duration.ofSeconds(30)).until(() -> c.status(k, f).map(s -> s.appliedIndex() >= commit)
-                .orElse(false));
-        c.stopNode(other, 10_000);
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS), "a member bootstrapped anew must be refused by its peers");
+        assertEquals(2, p.exitValue());
         assertEquals("OK", put(c, k, "after-wipe", "1"));
     }
 

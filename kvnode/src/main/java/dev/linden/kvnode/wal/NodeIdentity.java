@@ -126,11 +126,10 @@ public record NodeIdentity(String clusterId, int nodeId, List<Integer> members, 
         if (state == InitialClusterState.EXISTING) {
             throw new RefusedException("the data dir is empty, but the cluster exists (--initial-cluster-state "
                     + "existing): this node lost its data. Started empty it would vote without its log and could "
-                    + "lose acknowledged writes, so it refuses. Recovery: restore this node's data dir from a "
-                    + "backup; or, knowing that writes acknowledged only by this node and by nodes that are down "
-                    + "now may be lost, start it once with --initial-cluster-state new (it then catches up from "
-                    + "the leader). Safer: remove the node from the cluster (./linden cluster remove), then add it back "
-                    + "(./linden cluster add, starting it with --join): it catches up as a learner before it votes.");
+                    + "lose acknowledged writes, so it refuses (and its peers refuse a data dir bootstrapped anew "
+                    + "under its id). Recovery: restore this node's data dir from a backup; or remove the node from "
+                    + "the cluster (./linden cluster remove --node " + nodeId + "), then add a new node with an unused "
+                    + "id (./linden cluster add): it catches up as a learner before it votes.");
         }
         if (clusterId == null) {
             throw new RefusedException("a new data dir needs the cluster id (--cluster-id)");

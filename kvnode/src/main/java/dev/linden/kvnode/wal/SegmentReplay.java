@@ -58,6 +58,9 @@ final class SegmentReplay {
             if (last && allZero(buf, 0)) {
                 return -1; // created and zero-filled, but its header never written (a full disk, say)
             }
+            if (last && buf.limit() < SegmentFile.HEADER_BYTES && buf.getInt(0) == SegmentFile.MAGIC) {
+                return -1; // cut inside its header: recovery tells from the wal-mark whether it had started
+            }
             throw new IOException("WAL corrupted: segment " + name + " has a bad header (magic, version or checksum)");
         }
         log.allocatedBytes = header.allocatedBytes();
