@@ -27,8 +27,8 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code ./linden node}: runs one kvnode process until SIGTERM. Exit codes: 0 clean shutdown, 2 the
- * configuration, the data dir (in use, foreign, empty for an existing cluster) or the WAL is unusable (the
- * message says why and what to do), 70 a stage failed, 74 a write could not be made durable (disk full or
+ * configuration, the data dir (in use, foreign, empty for an existing cluster) or the WAL is unusable, or a
+ * peer refused this data dir as a member bootstrapped anew (the message says why and what to do), 70 a stage failed, 74 a write could not be made durable (disk full or
  * failing; what was durable is intact and the node recovers from it once restarted with room).
  */
 @Command(name = "node", mixinStandardHelpOptions = true, description = "Run one Linden KV node process.")

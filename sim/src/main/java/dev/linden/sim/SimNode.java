@@ -158,7 +158,7 @@ final class SimNode {
         SimStage raftStage = stages.raft();
         SimStage applyStage = stages.apply();
         WalLogStore wal = new WalLogStore(disk, stages.wal(), stages.snapshot(),
-                new WalConfig(256 * 1024, 100_000, preallocateWal));
+                new WalConfig(256 * 1024, 100_000, preallocateWal, sim.trustLostLog()));
         RandomSource rs = RandomSource.seeded(SimLoop.mix(random.nextLong(), incarnation));
         kv = noDedup ? KvStateMachine.withoutDeduplicationForTests() : new KvStateMachine();
         raft = new RaftNode(id, dev.linden.kvnode.raft.Membership.ofVoters(voters), nodeConfig, rs, raftStage, applyStage, wal, this::sendRaft, kv,

@@ -18,6 +18,8 @@ public record SimOptions(Set<Canary> bugs) {
         NO_DIR_SYNC("directories are never synced: new segments, renamed hard state and snapshots may vanish in a "
                 + "crash", null),
         EMPTY_REJOIN("a node whose disk was replaced is forced back as a new voter", null),
+        TRUST_LOST_LOG("a WAL whose tail was cut or whose segments were deleted is taken for a clean end: the node "
+                + "votes with less log than it acknowledged", null),
         NO_DEDUP("the state machine runs retried commands again (no exactly-once sessions)", null),
         VOTE_WITHOUT_LOG_CHECK("votes are granted without checking the candidate's log", RaftConfig.Bug.VOTE_WITHOUT_LOG_CHECK),
         COMMIT_BY_COUNTING("entries of earlier terms are committed by counting replicas", RaftConfig.Bug.COMMIT_BY_COUNTING),
@@ -92,6 +94,10 @@ public record SimOptions(Set<Canary> bugs) {
 
     public boolean preVoteOff() {
         return bugs.contains(Canary.NO_PRE_VOTE);
+    }
+
+    public boolean trustLostLog() {
+        return bugs.contains(Canary.TRUST_LOST_LOG);
     }
 
     public boolean forceEmptyRejoin() {

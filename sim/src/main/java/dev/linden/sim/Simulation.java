@@ -443,6 +443,10 @@ public final class Simulation implements Cluster {
         return "sim-" + seed;
     }
 
+    boolean trustLostLog() {
+        return options.trustLostLog();
+    }
+
     boolean forceEmptyRejoin() {
         return options.forceEmptyRejoin();
     }

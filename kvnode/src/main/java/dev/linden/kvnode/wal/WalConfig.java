@@ -6,8 +6,11 @@ package dev.linden.kvnode.wal;
  * @param preallocateSegments  fill each segment with zeros (and force it) before use, off the write path:
  *                             appends then overwrite allocated blocks, and fdatasync has no file size to
  *                             journal (measured here: 1.5x more syncs per second, a quarter less CPU each)
+ * @param trustLostData        a planted bug for tests of the harness only: recovery takes a cut or missing
+ *                             segment for a clean end and the node votes with what is left
  */
-public record WalConfig(long maxSegmentBytes, int maxPendingWrites, boolean preallocateSegments) {
+public record WalConfig(long maxSegmentBytes, int maxPendingWrites, boolean preallocateSegments,
+                        boolean trustLostData) {
     public WalConfig {
         if (maxSegmentBytes < 1024 || maxSegmentBytes > Integer.MAX_VALUE - 16 || maxPendingWrites < 1) {
             throw new IllegalArgumentException("bad WAL limits");
@@ -16,6 +19,10 @@ public record WalConfig(long maxSegmentBytes, int maxPendingWrites, boolean prea
 
     public WalConfig(long maxSegmentBytes, int maxPendingWrites) {
         this(maxSegmentBytes, maxPendingWrites, false);
+    }
+
+    public WalConfig(long maxSegmentBytes, int maxPendingWrites, boolean preallocateSegments) {
+        this(maxSegmentBytes, maxPendingWrites, preallocateSegments, false);
     }
 
     public static WalConfig defaults() {

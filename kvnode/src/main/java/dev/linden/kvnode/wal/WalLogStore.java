@@ -129,7 +129,7 @@ public final class WalLogStore implements LogStore {
             }
         }
         segmentLastIndex = log.segmentMaxIndex;
-        String lost = LostData.find(markedSeq, segments, validEnd, log, snapshot);
+        String lost = config.trustLostData() ? null : LostData.find(markedSeq, segments, validEnd, log, snapshot);
         if (lost != null) {
             // Record the loss before repairing the evidence away: from now on this node neither votes nor
             // campaigns until its log holds an entry of a term later than any it may have acknowledged in.
