@@ -10,8 +10,8 @@ import java.util.TreeMap;
  * {@link WalMarkFile mark} names the newest one started, so three kinds of damage are told apart from a
  * clean end:
  * <ul>
- *   <li>the last segment shorter than its header declares: its tail was cut, at a record boundary or
- *       inside a record, however little (a torn write never shrinks a file);</li>
+ *   <li>the last segment shorter than its header declares, once the mark named it: its tail was cut, at a
+ *       record boundary or inside a record, however little (a torn write never shrinks a file);</li>
  *   <li>segments missing at the end (or all of them): the mark names a newer one;</li>
  *   <li>the newest segment without its header although the mark names it: it was cut to nothing.</li>
  * </ul>
@@ -37,7 +37,8 @@ final class LostData {
             return "reason=segment-cut segment=" + SegmentFile.name(newest) + " bytes=" + log.fileBytes
                     + " (its header was durable before the wal-mark named it) log-now-ends-at=" + lastIndex;
         }
-        if (validEnd >= 0 && log.allocatedBytes > 0 && log.fileBytes < log.allocatedBytes) {
+        // A segment newer than the mark was being created at a crash: it never held an acknowledged record.
+        if (validEnd >= 0 && log.allocatedBytes > 0 && log.fileBytes < log.allocatedBytes && newest <= markedSeq) {
             boolean boundary = log.dataEnd <= validEnd;
             return "reason=segment-cut segment=" + SegmentFile.name(newest) + " bytes=" + log.fileBytes + " declared="
                     + log.allocatedBytes + " cut=" + (boundary ? "at-a-record-boundary" : "inside-a-record")

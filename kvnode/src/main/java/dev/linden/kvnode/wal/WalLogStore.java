@@ -388,8 +388,7 @@ public final class WalLogStore implements LogStore {
         next.write(0, SegmentFile.header(Math.max(next.size(), config.maxSegmentBytes())));
         next.syncNow();
         vfs.rename(SegmentFile.preallocatedName(seq), SegmentFile.name(seq));
-        vfs.syncDirectory();
-        WalMarkFile.save(vfs, seq); // before any record in it: its loss is then told apart from a clean end
+        WalMarkFile.save(vfs, seq); // before any record in it (its directory sync covers the rename above)
         segmentSeq = seq;
         segment = next;
         segmentSize = SegmentFile.HEADER_BYTES;
@@ -527,12 +526,12 @@ public final class WalLogStore implements LogStore {
         } else {
             segment.write(allocated - 1, ByteBuffer.allocate(1)); // its full size at once (sparse)
         }
-        // The size is durable before the header: a segment with a header is never short unless cut later.
-        segment.syncNow();
         segment.write(0, SegmentFile.header(allocated));
         segment.syncNow();
-        vfs.syncDirectory();
-        WalMarkFile.save(vfs, segmentSeq); // before any record in it: its loss is then told apart from a clean end
+        // The mark names it before any record goes in (a crash before that leaves a segment that never held
+        // an acknowledged record, so its size is not checked); the mark's directory sync makes the new
+        // segment's entry durable too, before the mark's own.
+        WalMarkFile.save(vfs, segmentSeq);
         segmentSize = SegmentFile.HEADER_BYTES;
         prepareNextSegment();
     }
