@@ -205,6 +205,10 @@ public final class KvClient implements AutoCloseable {
         if (closed) {
             return CompletableFuture.failedFuture(new RequestFailedException("client closed"));
         }
+        String tooLarge = sizeProblem(command);
+        if (tooLarge != null) {
+            return CompletableFuture.failedFuture(new LimitExceededException(tooLarge));
+        }
         try {
             // Never block an event-loop thread (a callback submitting the next request): fail fast there.
             boolean onEventLoop = Thread.currentThread() instanceof io.netty.util.concurrent.FastThreadLocalThread;
@@ -241,6 +245,25 @@ public final class KvClient implements AutoCloseable {
             }
         }));
         return future;
+    }
+
+    /**
+     * Why {@code command} is over the limits every node applies, or null. Checked before anything is sent:
+     * a command that cannot be encoded would otherwise fail on the client's own thread, unanswered.
+     */
+    static String sizeProblem(KvCommand command) {
+        int key = command.key().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        if (key > KvCommand.MAX_KEY_BYTES) {
+            return "key of " + key + " bytes exceeds the limit of " + KvCommand.MAX_KEY_BYTES + " bytes (--max-key-bytes)";
+        }
+        for (String[] v : new String[][] {{"value", command.value()}, {"expected value", command.expected()}}) {
+            int bytes = v[1] == null ? 0 : v[1].getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+            if (bytes > KvCommand.MAX_VALUE_BYTES) {
+                return v[0] + " of " + bytes + " bytes exceeds the limit of " + KvCommand.MAX_VALUE_BYTES
+                        + " bytes (--max-value-bytes)";
+            }
+        }
+        return null;
     }
 
     // ------------------------------------------------------------------ connections
