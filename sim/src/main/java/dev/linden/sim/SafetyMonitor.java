@@ -192,10 +192,21 @@ final class SafetyMonitor implements RaftNode.NodeListener {
                     + " uncommitted configuration entries; committed voters " + was + ", in force " + now
                     + " (single-server changes allow one change in flight, by one voter)");
         }
+        for (int r : c.committedMembership().removed()) {
+            removedEver.add(r);
+        }
+        for (int m : membership.members()) {
+            if (removedEver.contains(m)) {
+                sim.violation("membership: leader " + nodeId + " of term " + c.term() + " made node " + m
+                        + " a member again after a committed configuration removed it (" + membership + ")");
+            }
+        }
         membershipChecks++;
     }
 
     long membershipChecks;
+    /** Ids a committed configuration seen by a leader had removed: never members again. */
+    private final java.util.Set<Integer> removedEver = new java.util.TreeSet<>();
 
     /** Index of the leader's first entry of its term (its no-op), found from its log. */
     private static long firstOfTermIndex(dev.linden.kvnode.raft.RaftCore c) {
