@@ -192,21 +192,20 @@ final class SafetyMonitor implements RaftNode.NodeListener {
                     + " uncommitted configuration entries; committed voters " + was + ", in force " + now
                     + " (single-server changes allow one change in flight, by one voter)");
         }
+        // Removed ids stay removed: what the leader's committed configuration removed, the one it puts in
+        // force still names as removed (a member never is). A stale leader that missed a removal is not
+        // judged here: its log does not hold the removal.
         for (int r : c.committedMembership().removed()) {
-            removedEver.add(r);
-        }
-        for (int m : membership.members()) {
-            if (removedEver.contains(m)) {
-                sim.violation("membership: leader " + nodeId + " of term " + c.term() + " made node " + m
-                        + " a member again after a committed configuration removed it (" + membership + ")");
+            if (!membership.wasRemoved(r)) {
+                sim.violation("membership: leader " + nodeId + " of term " + c.term() + " made removed node " + r
+                        + " a member again, or forgot its removal (committed " + c.committedMembership()
+                        + ", in force " + membership + ")");
             }
         }
         membershipChecks++;
     }
 
     long membershipChecks;
-    /** Ids a committed configuration seen by a leader had removed: never members again. */
-    private final java.util.Set<Integer> removedEver = new java.util.TreeSet<>();
 
     /** Index of the leader's first entry of its term (its no-op), found from its log. */
     private static long firstOfTermIndex(dev.linden.kvnode.raft.RaftCore c) {
