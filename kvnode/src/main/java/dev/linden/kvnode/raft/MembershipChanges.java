@@ -146,26 +146,29 @@ final class MembershipChanges {
 
     /**
      * Whether too few voters of {@code next} (this leader included) answered a heartbeat round this leader
-     * started for the check less than an election timeout ago. Only such answers count, never a message
+     * started for the check less than an election timeout ago (an older round is started again, and the
+     * removal waits for its answers). Only such answers count, never a message
      * merely received lately: a message a node sent before it died can arrive late, and counting it once
      * let a removal leave voters [1, 3] with node 3 dead (no leader for 28 s).
      */
     private boolean wouldLoseQuorum(Membership next) {
         LeaderState l = c.leader;
         int answered = next.isVoter(c.id()) ? 1 : 0;
+        if (answered >= next.quorum()) {
+            return false; // this leader alone is the new quorum
+        }
+        if (l.removalRoundSeq == 0 || l.removalRoundAgeTicks >= c.config().electionTimeoutTicks()) {
+            // No round, or one too old to say who answers now (a node that answered it may have died since).
+            l.removalRoundSeq = l.reads.startConfirmationRound();
+            l.removalRoundAgeTicks = 0;
+            return true;
+        }
         for (Progress pr : l.progress.values()) {
-            if (next.isVoter(pr.nodeId) && l.removalRoundSeq > 0 && pr.readSeqAcked >= l.removalRoundSeq) {
+            if (next.isVoter(pr.nodeId) && pr.readSeqAcked >= l.removalRoundSeq) {
                 answered++;
             }
         }
-        if (answered >= next.quorum()) {
-            return false;
-        }
-        if (l.removalRoundSeq == 0 || l.removalRoundAgeTicks >= c.config().electionTimeoutTicks()) {
-            l.removalRoundSeq = l.reads.startConfirmationRound(); // ask again: who answers now?
-            l.removalRoundAgeTicks = 0;
-        }
-        return true;
+        return answered < next.quorum();
     }
 
     /**
