@@ -206,6 +206,13 @@ public final class ClusterCommand implements Callable<Integer> {
         try (KvClient client = new KvClient(c.clientEndpoints(), KvClient.Options.defaults())) {
             Wire.MembershipResponse r = c.changeMembership(client, change, 60_000);
             System.out.println((r.ok() ? "committed: " : "not committed: ") + r.message());
+            if (add && !r.ok() && r.ended()) {
+                // The add ended for good and its learner was taken out again: its id is not used again.
+                c.removed.add(id);
+                c.writeLayout();
+                c.stopNode(id, 10_000);
+                System.out.println("node " + id + " stopped; add a node under a new id");
+            }
             if (r.ok() && !add) {
                 c.removed.add(id);
                 c.writeLayout();

@@ -2,6 +2,7 @@ package dev.linden.cli;
 
 import dev.linden.kvnode.client.IndeterminateException;
 import dev.linden.kvnode.client.KvClient;
+import dev.linden.kvnode.client.LimitExceededException;
 import dev.linden.kvnode.client.RequestFailedException;
 import dev.linden.kvnode.kv.KvResult;
 import java.nio.file.Files;
@@ -75,6 +76,9 @@ public final class KvCliCommand implements Callable<Integer> {
             return 2;
         } catch (RequestFailedException e) {
             System.err.println("linden kv: failed: " + e.getMessage());
+            return 3;
+        } catch (LimitExceededException e) {
+            System.err.println("linden kv: failed, nothing sent: " + e.getMessage());
             return 3;
         }
     }

@@ -37,6 +37,11 @@ public final class LocalCluster {
         this(dir, nodes, basePort, "local-" + java.util.UUID.randomUUID(), false);
     }
 
+    /** A layout with a given cluster id (tests: a node started under another cluster's id). */
+    public static LocalCluster withClusterId(Path dir, int nodes, int basePort, String clusterId) {
+        return new LocalCluster(dir, nodes, basePort, clusterId, false);
+    }
+
     private LocalCluster(Path dir, int nodes, int basePort, String clusterId, boolean existing) {
         this.dir = dir;
         this.nodes = nodes;

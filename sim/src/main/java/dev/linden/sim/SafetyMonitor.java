@@ -192,6 +192,16 @@ final class SafetyMonitor implements RaftNode.NodeListener {
                     + " uncommitted configuration entries; committed voters " + was + ", in force " + now
                     + " (single-server changes allow one change in flight, by one voter)");
         }
+        // Removed ids stay removed: what the leader's committed configuration removed, the one it puts in
+        // force still names as removed (a member never is). A stale leader that missed a removal is not
+        // judged here: its log does not hold the removal.
+        for (int r : c.committedMembership().removed()) {
+            if (!membership.wasRemoved(r)) {
+                sim.violation("membership: leader " + nodeId + " of term " + c.term() + " made removed node " + r
+                        + " a member again, or forgot its removal (committed " + c.committedMembership()
+                        + ", in force " + membership + ")");
+            }
+        }
         membershipChecks++;
     }
 

@@ -73,6 +73,10 @@ final class SimMembershipFaults {
                 if (!committed.contains(victim)) {
                     sim.loop.at(LINGER_NANOS, SimLoop.NEMESIS, 0, () -> sim.removeForGood(victim));
                 }
+                if (committed.wasRemoved(added)) {
+                    // Its add ended (it did not answer in time) and it was taken out again: it stops too.
+                    sim.loop.at(LINGER_NANOS, SimLoop.NEMESIS, 0, () -> sim.removeForGood(added));
+                }
                 done.accept(new Completion(OpType.INFO, result, null));
                 return;
             }

@@ -205,6 +205,10 @@ public final class KvClient implements AutoCloseable {
         if (closed) {
             return CompletableFuture.failedFuture(new RequestFailedException("client closed"));
         }
+        String tooLarge = sizeProblem(command);
+        if (tooLarge != null) {
+            return CompletableFuture.failedFuture(new LimitExceededException(tooLarge));
+        }
         try {
             // Never block an event-loop thread (a callback submitting the next request): fail fast there.
             boolean onEventLoop = Thread.currentThread() instanceof io.netty.util.concurrent.FastThreadLocalThread;
@@ -241,6 +245,25 @@ public final class KvClient implements AutoCloseable {
             }
         }));
         return future;
+    }
+
+    /**
+     * Why {@code command} is over the limits every node applies, or null. Checked before anything is sent:
+     * a command that cannot be encoded would otherwise fail on the client's own thread, unanswered.
+     */
+    static String sizeProblem(KvCommand command) {
+        int key = command.key().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        if (key > KvCommand.MAX_KEY_BYTES) {
+            return "key of " + key + " bytes exceeds the limit of " + KvCommand.MAX_KEY_BYTES + " bytes (--max-key-bytes)";
+        }
+        for (String[] v : new String[][] {{"value", command.value()}, {"expected value", command.expected()}}) {
+            int bytes = v[1] == null ? 0 : v[1].getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+            if (bytes > KvCommand.MAX_VALUE_BYTES) {
+                return v[0] + " of " + bytes + " bytes exceeds the limit of " + KvCommand.MAX_VALUE_BYTES
+                        + " bytes (--max-value-bytes)";
+            }
+        }
+        return null;
     }
 
     // ------------------------------------------------------------------ connections
@@ -331,15 +354,17 @@ public final class KvClient implements AutoCloseable {
 
     /**
      * Asks for one membership change of whoever leads, as {@code leaderNow} names it (-1: none known now),
-     * and asks again, of the new leader, after an answer without the change (a removed leader hands over
-     * first, then names its successor) or none, until the change is committed or {@code timeoutMillis}
+     * and asks again, of the new leader, after a NOT_LEADER answer (a removed leader hands over first, then
+     * names its successor) or none, until the change is committed, ends for good (refused or timed out at
+     * the leader, with the reason: asking again would repeat a request that ended) or {@code timeoutMillis}
      * pass. Returns the last answer: ok, or why not.
      */
     public Wire.MembershipResponse changeMembershipAtLeader(java.util.function.IntSupplier leaderNow,
                                                            dev.linden.kvnode.raft.MembershipChange change,
                                                            long timeoutMillis) throws InterruptedException {
         long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
-        Wire.MembershipResponse last = new Wire.MembershipResponse(0, false, 0, "no leader answered");
+        Wire.MembershipResponse last = new Wire.MembershipResponse(0, Wire.MembershipResponse.Outcome.NOT_LEADER, 0,
+                "no leader answered within " + timeoutMillis + " ms");
         while (System.nanoTime() < deadline) {
             int leader = leaderNow.getAsInt();
             if (leader > 0) {
@@ -347,9 +372,10 @@ public final class KvClient implements AutoCloseable {
                 try {
                     last = changeMembership(leader, change, left).get(left + 1_000, TimeUnit.MILLISECONDS);
                 } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-                    last = new Wire.MembershipResponse(0, false, 0, "no answer from node " + leader + ": " + e);
+                    last = new Wire.MembershipResponse(0, Wire.MembershipResponse.Outcome.NOT_LEADER, 0,
+                            "no answer from node " + leader + ": " + e);
                 }
-                if (last.ok()) {
+                if (last.ended()) {
                     return last;
                 }
             }

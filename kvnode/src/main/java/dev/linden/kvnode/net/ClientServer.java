@@ -169,6 +169,15 @@ public final class ClientServer implements AutoCloseable {
             super.channelReadComplete(ctx);
         }
 
+        /** A change that ended for good is final; anything else (not the leader, stopping, busy) is asked again. */
+        private static Wire.MembershipResponse.Outcome membershipOutcome(Throwable cause) {
+            if (cause instanceof dev.linden.kvnode.node.MembershipChangeEndedException e) {
+                return e.why() == dev.linden.kvnode.node.MembershipChangeEndedException.Why.REFUSED
+                        ? Wire.MembershipResponse.Outcome.REFUSED : Wire.MembershipResponse.Outcome.TIMED_OUT;
+            }
+            return Wire.MembershipResponse.Outcome.NOT_LEADER;
+        }
+
         /** One membership change asked on the client port; answered once committed, refused or redirected. */
         private void changeMembership(Channel ch, Wire.MembershipRequest req) {
             dev.linden.kvnode.raft.MembershipChange change;
@@ -176,8 +185,8 @@ public final class ClientServer implements AutoCloseable {
                 change = new dev.linden.kvnode.raft.MembershipChange(
                         dev.linden.kvnode.raft.MembershipChange.Kind.valueOf(req.kind()), req.nodeId(), req.address());
             } catch (IllegalArgumentException e) {
-                ch.writeAndFlush(new Wire.MembershipResponse(req.requestId(), false, node.leaderHint(),
-                        "bad membership change: " + e.getMessage()), ch.voidPromise());
+                ch.writeAndFlush(new Wire.MembershipResponse(req.requestId(), Wire.MembershipResponse.Outcome.REFUSED,
+                        node.leaderHint(), "bad membership change: " + e.getMessage()), ch.voidPromise());
                 return;
             }
             node.changeMembership(change).whenComplete((m, err) -> {
@@ -185,8 +194,9 @@ public final class ClientServer implements AutoCloseable {
                         ? ce.getCause() : err;
                 int leader = cause instanceof dev.linden.kvnode.node.NodeException ne ? ne.leaderHint() : node.leaderHint();
                 ch.writeAndFlush(err == null
-                        ? new Wire.MembershipResponse(req.requestId(), true, node.id(), change + ": " + m)
-                        : new Wire.MembershipResponse(req.requestId(), false, leader, cause.getMessage()),
+                        ? new Wire.MembershipResponse(req.requestId(), Wire.MembershipResponse.Outcome.COMMITTED, node.id(),
+                                change + ": " + m)
+                        : new Wire.MembershipResponse(req.requestId(), membershipOutcome(cause), leader, cause.getMessage()),
                         ch.voidPromise());
             });
         }

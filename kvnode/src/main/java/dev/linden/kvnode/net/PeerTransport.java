@@ -49,6 +49,8 @@ public final class PeerTransport implements Transport, AutoCloseable {
     /** Messages queued for one peer beyond which new ones are dropped (Raft retransmits). */
     private static final int MAX_QUEUED_PER_PEER = 65_536;
     private final Map<Integer, Long> backoffMillis = new ConcurrentHashMap<>();
+    /** Why the last attempt to reach a peer failed, until a Hello from it is accepted ({@link #linkProblem}). */
+    private final Map<Integer, String> linkProblems = new ConcurrentHashMap<>();
     private volatile boolean closed;
     private volatile Channel server;
     public final AtomicLong dropped = new AtomicLong();
@@ -163,9 +165,16 @@ public final class PeerTransport implements Transport, AutoCloseable {
                         ch.writeAndFlush(new Wire.Hello(selfId, clusterId, incarnation));
                         ch.closeFuture().addListener(c -> redial(peer));
                     } else {
+                        linkProblems.put(peer, "unreachable: no connection to " + peers.get(peer) + " ("
+                                + reason(f.cause()) + ")");
                         redial(peer);
                     }
                 });
+    }
+
+    @Override
+    public String linkProblem(int peer) {
+        return linkProblems.getOrDefault(peer, "");
     }
 
     private void redial(int peer) {
@@ -247,6 +256,12 @@ public final class PeerTransport implements Transport, AutoCloseable {
                 throw new Wire.BadFrameException("unexpected hello from node " + h.nodeId());
             }
             if (!clusterId.equals(h.clusterId())) {
+                if (dialed) {
+                    linkProblems.put(peer, "wrong cluster: node " + peer + " belongs to cluster " + h.clusterId()
+                            + ", this node to cluster " + clusterId);
+                } else {
+                    ctx.writeAndFlush(new Wire.Hello(selfId, clusterId, incarnation)); // so the dialer can say why
+                }
                 throw new Wire.BadFrameException("refusing node " + h.nodeId() + " of cluster " + h.clusterId()
                         + ": this node belongs to cluster " + clusterId);
             }
@@ -258,10 +273,12 @@ public final class PeerTransport implements Transport, AutoCloseable {
             }
             if (refusal != null) {
                 LOG.warning("event=peer-refused node=" + h.nodeId() + " reason=\"" + refusal + "\"");
+                linkProblems.put(h.nodeId(), "refused: " + refusal);
                 ctx.writeAndFlush(new Wire.Hello(selfId, clusterId, incarnation, refusal))
                         .addListener(io.netty.channel.ChannelFutureListener.CLOSE);
                 return;
             }
+            linkProblems.remove(h.nodeId());
             verified = true;
             peer = h.nodeId();
             ChannelOutbox mine = new ChannelOutbox(ctx.channel(), MAX_QUEUED_PER_PEER);

@@ -97,8 +97,34 @@ public final class Wire {
      */
     public record MembershipRequest(long requestId, String kind, int nodeId, String address) {}
 
-    /** The outcome: {@code ok} once the change is committed, with the configuration; else why, and who leads. */
-    public record MembershipResponse(long requestId, boolean ok, int leaderId, String message) {}
+    /**
+     * The outcome of a {@link MembershipRequest}: committed, with the configuration; else why, and who leads.
+     * Only {@link Outcome#NOT_LEADER} is worth asking again (of {@code leaderId}): the others ended for good.
+     */
+    public record MembershipResponse(long requestId, Outcome outcome, int leaderId, String message) {
+        public enum Outcome {
+            COMMITTED,
+            /** Ask the leader (this node does not lead, or stopped leading, or was too busy). */
+            NOT_LEADER,
+            /** Refused as asked, with the reason: the last voter, an id once removed, unreachable, wrong cluster. */
+            REFUSED,
+            /** Not committed within the node's bound; an add's learner was taken out again. */
+            TIMED_OUT
+        }
+
+        public MembershipResponse {
+            java.util.Objects.requireNonNull(outcome, "outcome");
+        }
+
+        public boolean ok() {
+            return outcome == Outcome.COMMITTED;
+        }
+
+        /** The request ended for good: committed or refused; asking again would not change the answer. */
+        public boolean ended() {
+            return outcome != Outcome.NOT_LEADER;
+        }
+    }
 
     /** A frame that cannot be decoded. */
     public static final class BadFrameException extends RuntimeException {
@@ -108,6 +134,14 @@ public final class Wire {
     }
 
     private Wire() {}
+
+    private static MembershipResponse.Outcome membershipOutcome(int ordinal) {
+        MembershipResponse.Outcome[] all = MembershipResponse.Outcome.values();
+        if (ordinal >= all.length) {
+            throw new BadFrameException("membership outcome " + ordinal);
+        }
+        return all[ordinal];
+    }
 
     // ------------------------------------------------------------------ encoding
 
@@ -188,7 +222,7 @@ public final class Wire {
             bytes(out, r.address().getBytes(java.nio.charset.StandardCharsets.UTF_8));
         } else if (msg instanceof MembershipResponse r) {
             type = MEMBERSHIP_RESP;
-            out.writeLong(r.requestId()).writeBoolean(r.ok()).writeInt(r.leaderId());
+            out.writeLong(r.requestId()).writeByte(r.outcome().ordinal()).writeInt(r.leaderId());
             bytes(out, r.message().getBytes(java.nio.charset.StandardCharsets.UTF_8));
         } else if (msg instanceof StatusResponse r) {
             type = STATUS_RESP;
@@ -367,7 +401,7 @@ public final class Wire {
                         new String(readBytes(in, false), java.nio.charset.StandardCharsets.UTF_8));
             }
             case MEMBERSHIP_RESP:
-                return new MembershipResponse(in.readLong(), in.readBoolean(), in.readInt(),
+                return new MembershipResponse(in.readLong(), membershipOutcome(in.readUnsignedByte()), in.readInt(),
                         new String(readBytes(in, false), java.nio.charset.StandardCharsets.UTF_8));
             case STATUS_RESP:
                 return new StatusResponse(in.readLong(), in.readInt(),

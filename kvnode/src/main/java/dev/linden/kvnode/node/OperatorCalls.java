@@ -24,6 +24,9 @@ final class OperatorCalls {
         void dropLease();
 
         void scheduleDrain();
+
+        /** What the transport knows of why {@code peer} does not answer ("" if nothing). */
+        String linkProblem(int peer);
     }
 
     private final Node node;
@@ -31,11 +34,13 @@ final class OperatorCalls {
     private final TransferWaiters transfers;
     private final MembershipWaiters memberships;
 
-    OperatorCalls(Node node, Stage raftStage, int membershipTimeoutTicks) {
+    /** @param tickMillis the core's tick, to time membership requests ({@link MembershipWaiters#TIMEOUT_MILLIS}) */
+    OperatorCalls(Node node, Stage raftStage, long tickMillis) {
         this.node = node;
         this.raftStage = raftStage;
         this.transfers = new TransferWaiters(node.id());
-        this.memberships = new MembershipWaiters(node.id(), membershipTimeoutTicks);
+        this.memberships = new MembershipWaiters(node.id(),
+                (int) Math.max(1, MembershipWaiters.TIMEOUT_MILLIS / tickMillis), node::linkProblem);
     }
 
     /** See {@link RaftNode#changeMembership}. */

@@ -70,7 +70,7 @@ public final class RaftNode {
     /** The configuration of the last applied configuration entry (or snapshot): what a snapshot records. */
     private Membership applyMembership;
     /** Raft stage: the configuration last passed to the transport. */
-    private Membership membershipSeen;
+    private volatile Membership membershipSeen;
 
     private record PendingProposal(long index, long term, CompletableFuture<byte[]> future) {}
 
@@ -146,7 +146,12 @@ public final class RaftNode {
             public void scheduleDrain() {
                 RaftNode.this.scheduleDrain();
             }
-        }, raftStage, (int) Math.max(1, 30_000 / config.tickMillis()));
+
+            @Override
+            public String linkProblem(int peer) {
+                return transport.linkProblem(peer);
+            }
+        }, raftStage, config.tickMillis());
     }
 
     public void setListener(NodeListener listener) {
@@ -626,6 +631,11 @@ public final class RaftNode {
 
     public long term() {
         return termSeen;
+    }
+
+    /** The configuration in force as last seen (any thread); null before the node's first step. */
+    public Membership membership() {
+        return membershipSeen;
     }
 
     /** The latest role, term, leader, commit and applied index (any thread). */

@@ -15,4 +15,12 @@ public interface Transport {
      * one is reached as the transport already knows it). Called on the raft stage; must not block.
      */
     default void updatePeers(dev.linden.kvnode.raft.Membership membership) {}
+
+    /**
+     * Why {@code peer} does not answer, as far as the transport knows (connection refused, a peer of
+     * another cluster), or "" if it knows nothing against it. For operators' errors; any thread.
+     */
+    default String linkProblem(int peer) {
+        return "";
+    }
 }

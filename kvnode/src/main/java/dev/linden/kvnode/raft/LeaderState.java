@@ -1,7 +1,7 @@
 package dev.linden.kvnode.raft;
 
+import java.util.LinkedHashMap;
 import java.util.TreeMap;
-import java.util.TreeSet;
 
 /**
  * A leader's state for one term: its view of each follower, its read rounds and its heartbeat timer.
@@ -24,8 +24,23 @@ final class LeaderState {
     /** A transfer was begun in this term: no lease reads for the rest of it (a late TimeoutNow may still act). */
     boolean transferBegun;
 
-    /** Learners to promote to voters once they have caught up ({@link MembershipChanges}). */
-    final TreeSet<Integer> promoteWhenCaughtUp = new TreeSet<>();
+    /**
+     * Learners to promote to voters once they have caught up ({@link MembershipChanges}), each with the
+     * ticks it has been waited for without a single answer (-1 once it answered).
+     */
+    final TreeMap<Integer, Integer> promoteWhenCaughtUp = new TreeMap<>();
+    /**
+     * Adds this leader ended unfulfilled (learner unreachable), with why: the learner is taken out again and
+     * an ask to add the id again is refused with this reason. At most {@link Membership#MAX_MEMBERS}.
+     */
+    final LinkedHashMap<Integer, String> endedAdds = new LinkedHashMap<>();
+    /**
+     * The heartbeat round ({@link ReadIndex#startConfirmationRound}) that confirms which voters are
+     * reachable before a removal, 0 if none yet; ticks since it began. Only answers to that round count:
+     * a late message of a node that has since died cannot make it look reachable.
+     */
+    long removalRoundSeq;
+    int removalRoundAgeTicks;
 
     LeaderState(RaftCore core, Membership members, long nextIndex, int maxInflight) {
         for (int peer : members.members()) {

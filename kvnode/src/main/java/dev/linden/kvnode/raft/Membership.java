@@ -20,24 +20,41 @@ import java.util.TreeMap;
  * voter, so any majority of the old and any majority of the new overlap. Learners replicate but never
  * vote and never count toward a quorum.
  *
- * <p>Invariants: ids are > 0; no id is both voter and learner; the arrays are sorted and distinct.
+ * <p>It also names the ids removed so far ({@link #wasRemoved}): a removed node may still run with its old
+ * log and term, so its id is never a member again (as etcd's removed-member list). The list travels with
+ * every configuration entry and snapshot, so every leader to come knows it.
+ *
+ * <p>Invariants: ids are > 0; no id is both voter and learner, and no removed id is a member; the arrays
+ * are sorted and distinct.
  */
 public final class Membership {
     /** No member at all: a node that joined and has not yet heard its configuration. */
-    public static final Membership EMPTY = new Membership(new int[0], new int[0], Map.of());
+    public static final Membership EMPTY = new Membership(new int[0], new int[0], Map.of(), new int[0]);
 
-    private static final int FORMAT_VERSION = 1;
+    /** Version 2 added the removed ids; version 1 (none) is still read. */
+    private static final int FORMAT_VERSION = 2;
+    private static final int FORMAT_VERSION_WITHOUT_REMOVED = 1;
     /** Upper bound on members decoded from a log entry or snapshot, so corrupt input cannot allocate without end. */
     public static final int MAX_MEMBERS = 64;
+    /** Upper bound on removed ids remembered: an operator's removals, thousands of machine replacements. */
+    public static final int MAX_REMOVED = 4096;
 
     private final int[] voters;
     private final int[] learners;
     private final Map<Integer, String> addresses;
+    /** Ids removed from the cluster, never members again. */
+    private final int[] removed;
 
-    private Membership(int[] voters, int[] learners, Map<Integer, String> addresses) {
+    private Membership(int[] voters, int[] learners, Map<Integer, String> addresses, int[] removed) {
         this.voters = voters;
         this.learners = learners;
         this.addresses = Collections.unmodifiableMap(new TreeMap<>(addresses));
+        this.removed = removed;
+        Invariants.require(removed.length <= MAX_REMOVED, "at most " + MAX_REMOVED + " removed ids");
+        for (int r : removed) {
+            Invariants.require(Arrays.binarySearch(voters, r) < 0 && Arrays.binarySearch(learners, r) < 0,
+                    "removed node " + r + " is a member");
+        }
         for (int v : voters) {
             Invariants.require(v > 0, "member ids must be > 0, got " + v);
             Invariants.require(Arrays.binarySearch(learners, v) < 0, "node " + v + " is both voter and learner");
@@ -50,13 +67,14 @@ public final class Membership {
 
     /** Voters only, with no addresses (tests, the simulator, a bootstrap from a peer list). */
     public static Membership ofVoters(List<Integer> voters) {
-        return new Membership(sorted(voters.stream().mapToInt(Integer::intValue).toArray()), new int[0], Map.of());
+        return new Membership(sorted(voters.stream().mapToInt(Integer::intValue).toArray()), new int[0], Map.of(),
+                new int[0]);
     }
 
     /** Voters with their peer addresses ({@code host:port}); every voter is a key of {@code addresses}. */
     public static Membership ofVoters(Map<Integer, String> addresses) {
         return new Membership(sorted(addresses.keySet().stream().mapToInt(Integer::intValue).toArray()), new int[0],
-                addresses);
+                addresses, new int[0]);
     }
 
     public int[] voters() {
@@ -88,6 +106,16 @@ public final class Membership {
         return isVoter(id) || isLearner(id);
     }
 
+    /** Whether {@code id} was removed from this cluster (and so may never be a member again). */
+    public boolean wasRemoved(int id) {
+        return Arrays.binarySearch(removed, id) >= 0;
+    }
+
+    /** The ids removed so far, sorted. */
+    public int[] removed() {
+        return removed.clone();
+    }
+
     /** Votes (or acknowledgements) needed to decide: a majority of the voters. */
     public int quorum() {
         return voters.length / 2 + 1;
@@ -108,21 +136,22 @@ public final class Membership {
     /** This configuration with {@code id} as a learner ({@code address} may be empty). */
     public Membership withLearner(int id, String address) {
         Invariants.require(!contains(id), "node " + id + " is already a member");
-        return new Membership(voters, sorted(append(learners, id)), withAddress(id, address));
+        Invariants.require(!wasRemoved(id), "node " + id + " was removed: its id is not reused");
+        return new Membership(voters, sorted(append(learners, id)), withAddress(id, address), removed);
     }
 
     /** This configuration with learner {@code id} made a voter. */
     public Membership withPromoted(int id) {
         Invariants.require(isLearner(id), "node " + id + " is not a learner");
-        return new Membership(sorted(append(voters, id)), without(learners, id), addresses);
+        return new Membership(sorted(append(voters, id)), without(learners, id), addresses, removed);
     }
 
-    /** This configuration without member {@code id}. */
+    /** This configuration without member {@code id}, which joins the removed ids. */
     public Membership without(int id) {
         Invariants.require(contains(id), "node " + id + " is not a member");
         TreeMap<Integer, String> a = new TreeMap<>(addresses);
         a.remove(id);
-        return new Membership(without(voters, id), without(learners, id), a);
+        return new Membership(without(voters, id), without(learners, id), a, sorted(append(removed, id)));
     }
 
     private Map<Integer, String> withAddress(int id, String address) {
@@ -145,6 +174,10 @@ public final class Membership {
                 out.writeInt(e.getKey());
                 out.writeUTF(e.getValue());
             }
+            out.writeShort(removed.length);
+            for (int id : removed) {
+                out.writeInt(id);
+            }
             out.flush();
             return bytes.toByteArray();
         } catch (IOException e) {
@@ -157,7 +190,7 @@ public final class Membership {
         try {
             DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(bytes));
             int version = in.readUnsignedByte();
-            if (version != FORMAT_VERSION) {
+            if (version != FORMAT_VERSION && version != FORMAT_VERSION_WITHOUT_REMOVED) {
                 throw new IllegalArgumentException("membership format " + version + ", expected " + FORMAT_VERSION);
             }
             int[] voters = readIds(in);
@@ -170,7 +203,8 @@ public final class Membership {
             for (int i = 0; i < n; i++) {
                 addresses.put(in.readInt(), in.readUTF());
             }
-            return new Membership(sorted(voters), sorted(learners), addresses);
+            int[] removed = version == FORMAT_VERSION_WITHOUT_REMOVED ? new int[0] : readIds(in, MAX_REMOVED);
+            return new Membership(sorted(voters), sorted(learners), addresses, sorted(removed));
         } catch (IOException | RuntimeException e) {
             throw new IllegalArgumentException("malformed membership: " + e.getMessage(), e);
         }
@@ -184,8 +218,12 @@ public final class Membership {
     }
 
     private static int[] readIds(DataInputStream in) throws IOException {
+        return readIds(in, MAX_MEMBERS);
+    }
+
+    private static int[] readIds(DataInputStream in, int max) throws IOException {
         int n = in.readUnsignedShort();
-        if (n > MAX_MEMBERS) {
+        if (n > max) {
             throw new IllegalArgumentException("membership with " + n + " ids");
         }
         int[] ids = new int[n];
@@ -212,7 +250,7 @@ public final class Membership {
     @Override
     public boolean equals(Object o) {
         return o instanceof Membership m && Arrays.equals(m.voters, voters) && Arrays.equals(m.learners, learners)
-                && m.addresses.equals(addresses);
+                && m.addresses.equals(addresses) && Arrays.equals(m.removed, removed);
     }
 
     @Override
@@ -222,6 +260,7 @@ public final class Membership {
 
     @Override
     public String toString() {
-        return "voters=" + Arrays.toString(voters) + (learners.length == 0 ? "" : " learners=" + Arrays.toString(learners));
+        return "voters=" + Arrays.toString(voters) + (learners.length == 0 ? "" : " learners=" + Arrays.toString(learners))
+                + (removed.length == 0 ? "" : " removed=" + Arrays.toString(removed));
     }
 }

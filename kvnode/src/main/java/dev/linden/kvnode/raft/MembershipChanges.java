@@ -9,14 +9,27 @@ package dev.linden.kvnode.raft;
  *
  * <p>Also here: learners are promoted once they catch up, progress tracking follows the configuration,
  * and a leader never removes itself (the driver hands leadership over first, then asks the new leader).
+ *
+ * <p>Every request ends: it is committed, waits for something that can come true (a change in flight to
+ * commit, voters to answer), or is refused at once with the reason (the last voter, an id once removed,
+ * a learner that never answered). A removal of an id ends any add of it still waiting for its promotion,
+ * so an add that ended is never carried out later.
  */
 final class MembershipChanges {
     /** {@link RaftCore#changeMembership} result: the change is already in force (nothing appended). */
     static final long CHANGE_IN_FORCE = 0;
-    /** Result: not possible as asked (removing the leader itself, the last voter, an unknown kind of request). */
+    /** Result: not possible as asked (removing the last voter, an id once removed, an unreachable learner). */
     static final long CHANGE_REFUSED = -3;
+    /**
+     * A learner to be promoted that has not answered once within this many election timeouts is taken out
+     * of the configuration again and its add refused as unreachable (10 s at the default timeout): a node
+     * where nothing listens, or one of another cluster that refuses our Hello, never answers.
+     */
+    static final int LEARNER_ANSWER_TIMEOUT_ELECTIONS = 10;
 
     private final RaftCore c;
+    /** Why the last request was refused or is waiting, for the operator's error; "" if nothing was said. */
+    String note = "";
 
     MembershipChanges(RaftCore core) {
         this.c = core;
@@ -32,31 +45,62 @@ final class MembershipChanges {
         if (change.satisfiedBy(current)) {
             return CHANGE_IN_FORCE;
         }
-        if (change.kind() == MembershipChange.Kind.REMOVE && wouldLoseQuorum(current.without(id))) {
-            // etcd's strict reconfiguration check: removing a voter while too few of the rest are reachable
-            // would leave the cluster without a working majority. Wait (the caller retries) until they are.
-            return RaftCore.PROPOSE_THROTTLED;
-        }
-        if (change.kind() == MembershipChange.Kind.REMOVE && id == c.id()) {
-            return handOverFirst(change);
-        }
-        if (change.kind() == MembershipChange.Kind.REMOVE && current.isVoter(id) && current.votersView().length == 1) {
-            c.notice("membership change refused: " + change + " would leave no voter");
+        String refusal = refusal(change, current);
+        if (refusal != null) {
+            note = refusal;
+            c.notice("membership change refused: " + change + ": " + refusal);
             return CHANGE_REFUSED;
         }
+        if (change.kind() == MembershipChange.Kind.REMOVE) {
+            c.leader.promoteWhenCaughtUp.remove(id); // an add of the same id waiting for promotion ends here
+            if (id == c.id()) {
+                return handOverFirst(change); // the new leader checks the voters left when asked again
+            }
+            if (!mayChangeNow()) {
+                return waiting("another configuration change or a leadership transfer is under way, or no entry"
+                        + " of this leader's term is committed yet");
+            }
+            if (current.isVoter(id) && wouldLoseQuorum(current.without(id))) {
+                // etcd's strict reconfiguration check: removing a voter while too few of the rest answer would
+                // leave the cluster unable to elect. Wait (the caller asks again) until they answer.
+                return waiting("removing voter " + id + " would leave " + current.without(id)
+                        + " without a majority that answers; waiting for its voters to answer");
+            }
+        }
         if (change.kind() == MembershipChange.Kind.ADD_VOTER && current.isLearner(id)) {
-            c.leader.promoteWhenCaughtUp.add(id); // the learner is there: promote it once it has caught up
+            c.leader.promoteWhenCaughtUp.putIfAbsent(id, 0); // the learner is there: promote it once caught up
             return CHANGE_IN_FORCE;
         }
         if (!mayChangeNow()) {
-            return RaftCore.PROPOSE_THROTTLED;
+            return waiting("another configuration change or a leadership transfer is under way, or no entry of"
+                    + " this leader's term is committed yet");
         }
         Membership next = change.kind() == MembershipChange.Kind.REMOVE ? current.without(id)
                 : current.withLearner(id, change.address());
         if (change.kind() == MembershipChange.Kind.ADD_VOTER) {
-            c.leader.promoteWhenCaughtUp.add(id);
+            c.leader.promoteWhenCaughtUp.put(id, 0);
         }
         return append(next, change.toString());
+    }
+
+    /** Why {@code change} can never be made as asked (so the caller must not wait for it), or null. */
+    private String refusal(MembershipChange change, Membership current) {
+        int id = change.nodeId();
+        if (change.kind() == MembershipChange.Kind.REMOVE) {
+            return current.isVoter(id) && current.votersView().length == 1
+                    ? "node " + id + " is the last voter: the cluster would have no voter left" : null;
+        }
+        String ended = c.leader.endedAdds.get(id);
+        if (ended != null) {
+            return ended;
+        }
+        return current.wasRemoved(id) ? "node " + id + " was removed from this cluster, and the id of a removed"
+                + " node is not used again (it may still run with its old log): add the node under a new id" : null;
+    }
+
+    private long waiting(String why) {
+        note = why;
+        return RaftCore.PROPOSE_THROTTLED;
     }
 
     /**
@@ -65,7 +109,7 @@ final class MembershipChanges {
      */
     private long handOverFirst(MembershipChange change) {
         if (c.transfer.inProgress()) {
-            return RaftCore.PROPOSE_THROTTLED;
+            return waiting("the leader hands leadership over before it is removed");
         }
         Progress best = null;
         for (Progress pr : c.leader.progress.values()) {
@@ -74,12 +118,11 @@ final class MembershipChanges {
             }
         }
         if (best == null) {
-            c.notice("membership change refused: " + change + " would leave no voter");
-            return CHANGE_REFUSED;
+            return waiting("no other voter answered lately to hand leadership over to before " + change);
         }
         c.notice(change + ": the leader hands over to node " + best.nodeId + " before it is removed");
         c.transfer.start(best.nodeId);
-        return RaftCore.PROPOSE_THROTTLED;
+        return waiting("the leader hands over to node " + best.nodeId + " before it is removed");
     }
 
     /**
@@ -101,31 +144,84 @@ final class MembershipChanges {
         return index;
     }
 
-    /** Whether too few voters of {@code next} were heard from lately (this leader included) for its quorum. */
+    /**
+     * Whether too few voters of {@code next} (this leader included) answered a heartbeat round this leader
+     * started for the check less than an election timeout ago (an older round is started again, and the
+     * removal waits for its answers). Only such answers count, never a message
+     * merely received lately: a message a node sent before it died can arrive late, and counting it once
+     * let a removal leave voters [1, 3] with node 3 dead (no leader for 28 s).
+     */
     private boolean wouldLoseQuorum(Membership next) {
-        int active = next.isVoter(c.id()) ? 1 : 0;
-        for (Progress pr : c.leader.progress.values()) {
-            if (next.isVoter(pr.nodeId) && pr.recentActive) {
-                active++;
+        LeaderState l = c.leader;
+        int answered = next.isVoter(c.id()) ? 1 : 0;
+        if (answered >= next.quorum()) {
+            return false; // this leader alone is the new quorum
+        }
+        if (l.removalRoundSeq == 0 || l.removalRoundAgeTicks >= c.config().electionTimeoutTicks()) {
+            // No round, or one too old to say who answers now (a node that answered it may have died since).
+            l.removalRoundSeq = l.reads.startConfirmationRound();
+            l.removalRoundAgeTicks = 0;
+            return true;
+        }
+        for (Progress pr : l.progress.values()) {
+            if (next.isVoter(pr.nodeId) && pr.readSeqAcked >= l.removalRoundSeq) {
+                answered++;
             }
         }
-        return active < next.quorum();
+        return answered < next.quorum();
     }
 
-    /** A leader's tick: promotes one caught-up learner it was asked to (a learner is caught up at the commit index). */
+    /**
+     * A leader's tick: ages the reachability round, ends the adds of learners that never answered (taking
+     * them out again), and promotes one caught-up learner it was asked to (caught up: at the commit index).
+     */
     void tick() {
         LeaderState l = c.leader;
-        if (l.promoteWhenCaughtUp.isEmpty()) {
-            return;
+        if (l.removalRoundAgeTicks < Integer.MAX_VALUE) {
+            l.removalRoundAgeTicks++;
         }
         Membership current = c.membership();
-        l.promoteWhenCaughtUp.removeIf(id -> !current.isLearner(id));
-        for (int id : l.promoteWhenCaughtUp) {
+        l.promoteWhenCaughtUp.keySet().removeIf(id -> !current.isLearner(id));
+        endSilentLearners(l);
+        for (int id : l.endedAdds.keySet()) {
+            if (current.isLearner(id) && mayChangeNow()) {
+                append(current.without(id), "learner " + id + " taken out again: " + l.endedAdds.get(id));
+                return; // one change at a time
+            }
+        }
+        for (int id : l.promoteWhenCaughtUp.keySet()) {
             Progress pr = l.progress.get(id);
             if (pr != null && pr.matchIndex >= c.commitIndex && mayChangeNow()) {
                 l.promoteWhenCaughtUp.remove(id);
                 append(current.withPromoted(id), "learner " + id + " caught up at " + pr.matchIndex);
                 return; // one change at a time
+            }
+        }
+    }
+
+    /**
+     * Learners waited for {@link #LEARNER_ANSWER_TIMEOUT_ELECTIONS} election timeouts without one answer:
+     * their adds end. Any answer (sampled each tick, before check-quorum clears it) stops the count.
+     */
+    private void endSilentLearners(LeaderState l) {
+        int limitTicks = LEARNER_ANSWER_TIMEOUT_ELECTIONS * c.config().electionTimeoutTicks();
+        for (var it = l.promoteWhenCaughtUp.entrySet().iterator(); it.hasNext();) {
+            var e = it.next();
+            Progress pr = l.progress.get(e.getKey());
+            if (e.getValue() < 0 || pr == null || pr.recentActive) {
+                e.setValue(-1); // it answered: the add waits for it to catch up (the driver bounds that wait)
+                continue;
+            }
+            e.setValue(e.getValue() + 1);
+            if (e.getValue() >= limitTicks) {
+                it.remove();
+                if (l.endedAdds.size() >= Membership.MAX_MEMBERS) {
+                    l.endedAdds.remove(l.endedAdds.keySet().iterator().next());
+                }
+                l.endedAdds.put(e.getKey(), "unreachable: learner " + e.getKey() + " did not answer within "
+                        + LEARNER_ANSWER_TIMEOUT_ELECTIONS + " election timeouts; it is taken out of the"
+                        + " configuration again, and its id is not used again");
+                c.notice("add of node " + e.getKey() + " ended: " + l.endedAdds.get(e.getKey()));
             }
         }
     }

@@ -74,7 +74,6 @@ public final class RaftCore {
 
     /** Outputs accumulated for the next ready, and its assembly. */
     final Outputs out = new Outputs(this);
-
     final Election election = new Election(this);
     final LeaderReplication replication = new LeaderReplication(this);
     final FollowerReplication followerReplication = new FollowerReplication(this);
@@ -216,16 +215,17 @@ public final class RaftCore {
     /**
      * Asks the leader for one single-server configuration change ({@link MembershipChanges}). Returns the
      * configuration entry's index, 0 if the change is already in force (or a learner's promotion is now
-     * pending), {@link #PROPOSE_NOT_LEADER}, {@link #PROPOSE_THROTTLED} (retry: another change or a transfer
-     * is under way, or nothing of this term is committed yet) or -3 (refused; the reason is a notice).
+     * pending), {@link #PROPOSE_NOT_LEADER}, {@link #PROPOSE_THROTTLED} (ask again: another change or a
+     * transfer is under way, voters must answer first, or nothing of this term is committed yet) or -3
+     * (refused for good). {@link #membershipNote()} says why for the last two.
      */
     public long changeMembership(MembershipChange change) {
         return memberships.propose(change);
     }
 
-    /** The voter leadership is being handed to, or {@link #NO_NODE}. */
-    public int transferTarget() {
-        return leader == null ? NO_NODE : leader.transferTarget;
+    /** Why the last membership change asked was refused or waits ("" if nothing was said). */
+    public String membershipNote() {
+        return memberships.note;
     }
 
     /** An event an operator should see in the node's log. */
@@ -244,8 +244,6 @@ public final class RaftCore {
         terms.step(m);
     }
 
-    // ------------------------------------------------------------------ output
-
     public boolean hasReady() {
         return out.hasReady();
     }
@@ -263,8 +261,6 @@ public final class RaftCore {
             election.campaign();
         }
     }
-
-    // ------------------------------------------------------------------ helpers
 
     void advanceCommit(long index) {
         if (index > commitIndex) {
@@ -383,6 +379,11 @@ public final class RaftCore {
 
     public RaftConfig config() {
         return config;
+    }
+
+    /** The voter leadership is being handed to, or {@link #NO_NODE}. */
+    public int transferTarget() {
+        return leader == null ? NO_NODE : leader.transferTarget;
     }
 
     /** The leader's view of each follower (for diagnostics); empty on a follower. */

@@ -75,6 +75,16 @@ final class ReadIndex {
         core.replication.broadcastHeartbeat();
     }
 
+    /**
+     * Starts a round with no read in it, to learn which voters answer now (a removal's reachability check):
+     * an answer carrying its number or a later one was sent after this call. Returns the round's number.
+     */
+    long startConfirmationRound() {
+        readSeq++;
+        core.replication.broadcastHeartbeat();
+        return readSeq;
+    }
+
     /** Releases the reads of every round a quorum (this node included) has confirmed. */
     void releaseConfirmed() {
         int[] voters = core.votersArray();

@@ -155,6 +155,9 @@ public final class KvNodeServer implements AutoCloseable {
         node.setListener(events);
         node.start();
         transport.start();
+        new IsolationWatch(options.id(), options.peers(), node, transport::linkProblem,
+                transport.receivedMessages::get).start(timers, options.nodeConfig().raft().electionTimeoutTicks()
+                * options.nodeConfig().tickMillis());
         ClientPortLimits limits = options.clientLimits();
         int fdRoom = (int) Math.min(Integer.MAX_VALUE, maxFileHandles() - RESERVED_FILE_HANDLES);
         if (fdRoom < limits.maxConnections()) {
