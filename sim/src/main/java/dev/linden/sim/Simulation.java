@@ -76,6 +76,11 @@ public final class Simulation implements Cluster {
     final Set<Integer> corrupted = new HashSet<>();
     /** Nodes whose disk was replaced by an empty one: they must refuse to start (unless forced back). */
     final Set<Integer> wiped = new HashSet<>();
+    /**
+     * Nodes whose disk lost data by a disk-damage fault (a WAL tail, every segment, or the whole dir before
+     * a bootstrap): they may refuse to start, and stay down then.
+     */
+    final Set<Integer> damaged = new HashSet<>();
     /** Nodes the nemesis killed: the supervisor leaves them down until the nemesis starts them. */
     final Set<Integer> killedByNemesis = new HashSet<>();
     private final List<String> timeline = new ArrayList<>();
@@ -474,11 +479,13 @@ public final class Simulation implements Cluster {
     }
 
     /**
-     * A node that is down for good: it refused its corrupted WAL, it lost its disk and refused to rejoin, or
+     * A node that is down for good: it refused its corrupted WAL, it lost its disk (or part of it) and refused
+     * to rejoin, or
      * it was removed from the configuration and stopped.
      */
     boolean permanentlyDown(SimNode n) {
-        return removed.contains(n.id) || (n.refusedReason != null && (corrupted.contains(n.id) || wiped.contains(n.id)));
+        return removed.contains(n.id) || (n.refusedReason != null && (corrupted.contains(n.id) || wiped.contains(n.id)
+                || damaged.contains(n.id)));
     }
 
     boolean canAddNode() {
@@ -528,6 +535,8 @@ public final class Simulation implements Cluster {
             note("node " + n.id + " refused to start on its replaced, empty disk: " + reason);
         } else if (corrupted.contains(n.id)) {
             note("node " + n.id + " refused to start after its injected bit flip: " + reason);
+        } else if (damaged.contains(n.id)) {
+            note("node " + n.id + " refused to start on its damaged disk: " + reason);
         } else if (!reason.contains("read error")) {
             violation("node " + n.id + " refused to start without any injected corruption: " + reason);
         }
