@@ -9,7 +9,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import dev.linden.nemesis.DiskDamageScenario;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * The disk-damage faults in the simulator: each says exactly what it destroyed, and the monitors do not
@@ -65,5 +67,28 @@ class DiskDamageFaultsSimTest {
         assertTrue(((Number) e.get("files-lost")).longValue() > 0, e.toString());
         assertEquals(true, e.get("restarted"), e.toString());
         assertEquals("", e.get("refused"), e.toString());
+    }
+
+    /**
+     * The dangerous sequence, made by hand ({@link DiskDamageScenario}): a follower lags, the leader dies,
+     * the up-to-date follower loses its log and restarts, the lagging one resumes. A correct cluster stays
+     * valid; until the damaged node refuses to vote before it has caught up, acknowledged entries are lost
+     * (run with {@code -Dlinden.disk-damage-fixed=true} to see it fail now).
+     */
+    @Test
+    @EnabledIfSystemProperty(named = "linden.disk-damage-fixed", matches = "true")
+    void aDamagedNodeDoesNotHelpALaggingOneForgetCommittedEntries() {
+        List<String> invalid = new java.util.ArrayList<>();
+        for (String f : List.of("lose-tail", "lose-segments", "restart-as-new")) {
+            TestResult r = Simulation.test().nodes(3).timeLimitSeconds(10).seed(1)
+                    .nemesisGenerator(DiskDamageScenario.whileAFollowerLagsTheLeaderDies(DiskDamageScenario.damage(f), 1_000))
+                    .build().run();
+            assertEquals(1, evidence(r, f).size(), f + " did nothing: " + r.summary());
+            if (r.exitCode() != 0) {
+                Object cluster = ((Map<?, ?>) r.results().get("checks")).get("cluster");
+                invalid.add(f + ": " + r.summary() + " " + (cluster instanceof Map<?, ?> m ? m.get("why") : cluster));
+            }
+        }
+        assertEquals(List.of(), invalid);
     }
 }
