@@ -168,15 +168,23 @@ final class LocalDiskDamage {
     /** Marks the node damaged (a refusal to start is then expected) and starts it; the evidence says with what. */
     private Object restart(int id, boolean asNew, Map<String, Object> evidence) throws IOException {
         c.damaged.add(id);
-        c.killedByNemesis.remove(id);
-        c.launch(id, asNew);
+        relaunch(id, asNew);
         evidence.put("pid", c.processes.get(id).pid());
         return evidence;
     }
 
     private Object restartUndamaged(int id, String why) throws IOException {
-        c.killedByNemesis.remove(id);
-        c.launch(id, false);
+        relaunch(id, false);
         return FaultOps.noEffect(why + "; restarted it undamaged", "node", id);
+    }
+
+    /**
+     * Starts the killed node again. The new process is registered before the node stops counting as killed
+     * by the nemesis: the killed process's exit is reported on another thread, maybe only now, and must find
+     * it either still counted as killed or replaced, never taken for an exit of its own.
+     */
+    private void relaunch(int id, boolean asNew) throws IOException {
+        c.launch(id, asNew);
+        c.killedByNemesis.remove(id);
     }
 }

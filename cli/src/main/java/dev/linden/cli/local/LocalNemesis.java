@@ -485,8 +485,8 @@ final class LocalNemesis implements Nemesis {
             }
         }
         c.damaged.add(id);
+        c.launch(id); // before it stops counting as killed: the old process's exit may be reported only now
         c.killedByNemesis.remove(id);
-        c.launch(id);
         if (where == null) {
             return FaultOps.noEffect("node " + id + " had no WAL data to corrupt yet; restarted it");
         }
@@ -508,8 +508,8 @@ final class LocalNemesis implements Nemesis {
         c.kill(id);
         long files = LocalDiskDamage.emptyDataDir(c.dataDir(id));
         c.damaged.add(id);
+        c.launch(id); // before it stops counting as killed: the old process's exit may be reported only now
         c.killedByNemesis.remove(id);
-        c.launch(id);
         return FaultOps.effect("emptied a stopped node's data dir, then started it", "node", id, "files-lost", files);
     }
 
