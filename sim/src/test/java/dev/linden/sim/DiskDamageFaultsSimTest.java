@@ -17,7 +17,7 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * The disk-damage faults in the simulator: each says exactly what it destroyed, and the monitors do not
  * mistake the damage itself for the cluster's fault. Alone (the leader stays up and repairs the damaged
  * node) a run stays valid; it is with a lagging node and a lost leader that a node voting with log it no
- * longer holds loses acknowledged writes (see the README's sweeps).
+ * longer holds loses acknowledged writes (see the README).
  */
 class DiskDamageFaultsSimTest {
     private static List<Map<?, ?>> evidence(TestResult r, String f) {
