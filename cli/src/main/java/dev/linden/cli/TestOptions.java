@@ -38,8 +38,9 @@ final class TestOptions {
     int keys = 5;
 
     @Option(names = {"--nemesis", "--faults"}, description = "faults: all, none, or a comma list of families "
-            + "(partition, kill, pause, clock, disk, link) and faults (crash, clog, loss, duplicate, reorder, "
-            + "disk-full, fsync-stall, bitflip, disk-loss, long-partition); default all")
+            + "(partition, kill, pause, clock, disk, disk-damage, link) and faults (crash, clog, loss, duplicate, "
+            + "reorder, disk-full, fsync-stall, bitflip, disk-loss, long-partition, lose-tail, lose-segments, "
+            + "restart-as-new); default all (every fault but disk-damage, for now)")
     String nemesis = "all";
 
     @Option(names = {"--time-limit", "--duration"}, description = "seconds of the main phase (default 30; simulated time in the simulator)")

@@ -166,7 +166,7 @@ public record TestSpec(String name, String env, Cluster.Factory cluster, int nod
         private int nodes = 5;
         private String workload = "kv";
         private int keys = 5;
-        private EnumSet<FaultKind> faults = EnumSet.allOf(FaultKind.class);
+        private EnumSet<FaultKind> faults = EnumSet.copyOf(FaultKind.all());
         private FaultSchedule.Options schedule;
         private Generator clientGenerator;
         private Generator nemesisGenerator;

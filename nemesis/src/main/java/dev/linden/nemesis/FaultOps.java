@@ -26,6 +26,12 @@ import java.util.SplittableRandom;
  *       leaves and stops for good</td></tr>
  *   <tr><td>bitflip</td><td>{"targets" "one"}: flip a bit in a synced record, restart the node</td></tr>
  *   <tr><td>wipe-disk</td><td>{"targets" "one"}: kill, replace its disk by an empty one, start it</td></tr>
+ *   <tr><td>lose-tail</td><td>{"targets" "up-to-date-follower"|"one", "records" k, "cut" boundary|inside-record}:
+ *       kill, cut the last k synced records off its WAL's last segment, start it as usual</td></tr>
+ *   <tr><td>lose-segments</td><td>{"targets" ...}: kill, delete every WAL segment (hard state, identity and
+ *       snapshots kept), start it as usual</td></tr>
+ *   <tr><td>restart-as-new</td><td>{"targets" ...}: kill, empty its data dir, start it with the bootstrap
+ *       command (a new cluster, same id and peers)</td></tr>
  *   <tr><td>start-link / stop-link</td><td>{"behavior" loss|duplicate|reorder|clog, "rate" or "targets"}</td></tr>
  *   <tr><td>heal</td><td>undo every active fault (the final phase's first step)</td></tr>
  * </table>
@@ -34,6 +40,16 @@ public final class FaultOps {
     private FaultOps() {}
 
     public static final String HEAL = "heal";
+    /** Most records {@code lose-tail} asks to cut (fewer if the last segment holds fewer). */
+    public static final int MAX_TAIL_RECORDS_LOST = 100;
+
+    /**
+     * Whom a disk-damage fault hits: usually the most up-to-date follower (the dangerous case: it holds
+     * acknowledged entries a lagging node may not), sometimes any one node.
+     */
+    private static String damageTarget(SplittableRandom r) {
+        return r.nextInt(4) == 0 ? "one" : Targets.UP_TO_DATE_FOLLOWER;
+    }
 
     /** The operation that starts a fault of {@code kind}, its parameters drawn from {@code r}. */
     public static Op start(FaultKind kind, SplittableRandom r, int nodeCount) {
@@ -107,6 +123,17 @@ public final class FaultOps {
             case DISK_LOSS:
                 v.put("targets", "one");
                 return Op.fault("wipe-disk", v);
+            case LOSE_TAIL:
+                v.put("targets", damageTarget(r));
+                v.put("records", 1L + r.nextInt(MAX_TAIL_RECORDS_LOST));
+                v.put("cut", r.nextBoolean() ? "boundary" : "inside-record");
+                return Op.fault("lose-tail", v);
+            case LOSE_SEGMENTS:
+                v.put("targets", damageTarget(r));
+                return Op.fault("lose-segments", v);
+            case RESTART_AS_NEW:
+                v.put("targets", damageTarget(r));
+                return Op.fault("restart-as-new", v);
             case TRANSFER_LEADER:
                 v.put("to", "random");
                 return Op.fault("transfer-leader", v);

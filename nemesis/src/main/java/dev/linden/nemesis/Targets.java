@@ -2,11 +2,18 @@ package dev.linden.nemesis;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 
 /** Jepsen's node specs: which nodes a fault hits, resolved when it is injected. */
 public final class Targets {
     public static final List<String> SPECS = List.of("one", "minority", "majority", "all", "leader");
+    /**
+     * A spec only the disk-damage faults take (each binding resolves it with {@link #upToDateFollower}, as it
+     * needs the nodes' progress): the follower whose log is furthest along.
+     */
+    public static final String UP_TO_DATE_FOLLOWER = "up-to-date-follower";
 
     private Targets() {}
 
@@ -41,5 +48,29 @@ public final class Targets {
         List<Integer> out = new ArrayList<>(ns.subList(0, Math.min(count, n)));
         out.sort(null);
         return out;
+    }
+
+    /**
+     * The follower furthest along: among the nodes in {@code progress} (node to its log index, durable or
+     * applied, whichever the binding can see) other than {@code leader}, one with the highest index, ties
+     * broken by {@code r}. Damaging it is the dangerous case: it holds acknowledged entries the lagging
+     * nodes may not. Returns -1 if no node but the leader is known.
+     */
+    public static int upToDateFollower(Map<Integer, Long> progress, int leader, SplittableRandom r) {
+        List<Integer> best = new ArrayList<>();
+        long bestIndex = Long.MIN_VALUE;
+        for (Map.Entry<Integer, Long> e : new TreeMap<>(progress).entrySet()) {
+            if (e.getKey() == leader) {
+                continue;
+            }
+            if (e.getValue() > bestIndex) {
+                best.clear();
+                bestIndex = e.getValue();
+            }
+            if (e.getValue() == bestIndex) {
+                best.add(e.getKey());
+            }
+        }
+        return best.isEmpty() ? -1 : best.get(r.nextInt(best.size()));
     }
 }

@@ -21,7 +21,11 @@ import java.util.Map;
  * test against the simulated disk: a node whose claim outruns its disk is caught when it comes back.
  * A wiped disk is the operator's loss, not the node's: its node is not held to what it had when it comes
  * back, but acknowledgements it gave before the wipe still count toward the majority a commit needed (a
- * leader may rightly commit with an ack from a node whose disk is replaced a moment later).
+ * leader may rightly commit with an ack from a node whose disk is replaced a moment later). A disk damaged
+ * by a disk-damage fault (a WAL tail cut off, segments deleted, a dir emptied before a bootstrap) is the same:
+ * its node is not held to what it had, and what it held before the damage still counts toward commits of
+ * those entries, but nothing else is relaxed: what the cluster does next (a commit over nodes that do not
+ * hold the entry, a committed index whose term changes) is checked as ever.
  */
 final class DurabilityMonitor {
     /** What a node held durably when it went down: an index and the term of the entry there (-1: compacted). */
@@ -53,6 +57,24 @@ final class DurabilityMonitor {
         Held h = heldWhenDown.get(nodeId);
         if (h != null) {
             heldWhenDown.put(nodeId, new Held(h.index(), h.term(), h.core(), true));
+        }
+    }
+
+    /**
+     * What each node held durably before the nemesis damaged its disk: acknowledgements it gave then may have
+     * been counted (or be in flight to the leader), so they still count toward the commit of those entries.
+     */
+    private final Map<Integer, Held> heldBeforeDamage = new HashMap<>();
+
+    /**
+     * The node's disk lost data by the nemesis's hand while it was down (see the class comment): it is not
+     * held to what it had when it comes back, and what it had counts for commits of those entries.
+     */
+    void damaged(int nodeId) {
+        Held h = heldWhenDown.get(nodeId);
+        if (h != null) {
+            heldWhenDown.put(nodeId, new Held(h.index(), h.term(), h.core(), true));
+            heldBeforeDamage.put(nodeId, h);
         }
     }
 
@@ -133,12 +155,19 @@ final class DurabilityMonitor {
             Held h = c == null ? heldWhenDown.get(id) : null;
             RaftCore view = c != null ? c : h == null ? null : h.core();
             long durable = c != null ? c.durableIndex() : h == null ? 0 : h.index();
-            boolean holds = view != null && durable >= commitIndex
-                    && (commitIndex < view.firstIndex() - 1 || view.termAt(commitIndex) == term);
-            holding += holds ? 1 : 0;
-            who.append(who.length() == 0 ? "" : ", ").append(id).append(holds ? " holds" : " durable through " + durable);
+            boolean holds = holds(view, durable, commitIndex, term);
+            Held before = heldBeforeDamage.get(id);
+            boolean heldBefore = !holds && before != null && holds(before.core(), before.index(), commitIndex, term);
+            holding += holds || heldBefore ? 1 : 0;
+            who.append(who.length() == 0 ? "" : ", ").append(id).append(holds ? " holds"
+                    : heldBefore ? " held it before its disk was damaged" : " durable through " + durable);
         }
         return holding > voters.length / 2 ? null : holding + " of " + voters.length + " voters (" + who + ")";
+    }
+
+    /** Whether {@code view} holds the entry at {@code index} of {@code term}, being durable through {@code durable}. */
+    private static boolean holds(RaftCore view, long durable, long index, long term) {
+        return view != null && durable >= index && (index < view.firstIndex() - 1 || view.termAt(index) == term);
     }
 
     /** The voters each leader had at its last checked commit. */

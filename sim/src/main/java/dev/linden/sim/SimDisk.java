@@ -292,6 +292,46 @@ final class SimDisk implements Vfs {
         return n;
     }
 
+    // ------------------------------------------------------------------ damage while the node is down
+
+    /** The files a process would find now (after a crash: the durable directory). */
+    List<String> fileNames() {
+        return new ArrayList<>(files.keySet());
+    }
+
+    /** A file's bytes as a process would read them now, or null if there is no such file. */
+    byte[] bytesOf(String name) {
+        FileData d = files.get(name);
+        return d == null ? null : Arrays.copyOf(d.current.buf, d.current.len);
+    }
+
+    /**
+     * Replaces a file's bytes, durably, while its node is down (the disk damaged behind the process's back,
+     * as an editor or a failing device would). Only between a crash and a start: nothing may be pending.
+     */
+    void replaceWhileDown(String name, byte[] content) {
+        FileData d = files.get(name);
+        if (d == null || !d.pending.isEmpty() || !pendingDir.isEmpty()) {
+            throw new IllegalStateException("node " + nodeId + ": " + name + " cannot be replaced now (missing, or "
+                    + "writes pending: the node is not down)");
+        }
+        incarnation++;
+        d.durable = new Image();
+        d.durable.write(0, content, content.length);
+        d.current = d.durable.copy();
+    }
+
+    /** Deletes a file, durably, while its node is down. Returns its size in bytes, or -1 if it did not exist. */
+    long deleteWhileDown(String name) {
+        if (!pendingDir.isEmpty()) {
+            throw new IllegalStateException("node " + nodeId + ": directory operations pending: the node is not down");
+        }
+        FileData d = files.remove(name);
+        durableDir.remove(name);
+        incarnation++;
+        return d == null ? -1 : d.current.len;
+    }
+
     /** Flips one bit of synced data in a WAL segment (past its header). Returns a description, or null. */
     String flipBit() {
         // Only in synced data followed by at least 1 KiB more: a bad last record is indistinguishable from a

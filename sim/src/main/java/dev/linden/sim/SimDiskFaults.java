@@ -1,6 +1,8 @@
 package dev.linden.sim;
 
+import dev.linden.kvnode.wal.WalSegments;
 import dev.linden.nemesis.FaultOps;
+import dev.linden.nemesis.TailCut;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -12,7 +14,9 @@ import java.util.TreeMap;
  * The simulator's disk faults, each answering with what it observably did: a full disk (writes it
  * refused), fsync stalls (fsyncs it slowed), a flipped bit in a synced record (where, and whether the node
  * refused it at restart), and a disk replaced by an empty one (files lost, whether the node refused to
- * rejoin).
+ * rejoin). The disk-damage faults ({@code lose-tail}, {@code lose-segments}, {@code restart-as-new}) kill a
+ * node, destroy data it held durably, and start it again; they tell the durability monitor, which then
+ * judges what the cluster does next rather than the loss itself.
  */
 final class SimDiskFaults {
     private static final long MS = 1_000_000L;
@@ -116,5 +120,157 @@ final class SimDiskFaults {
         n.start();
         return FaultOps.effect("disk replaced by an empty one", "node", id, "files-lost", (long) files,
                 "rejoined", n.up, "refused", n.refusedReason == null ? "" : n.refusedReason);
+    }
+
+    // ------------------------------------------------------------------ disk damage
+
+    /**
+     * Kills the node, cuts the last {@code k} records it had synced off its WAL's last segment (at a record
+     * boundary or inside a record), and starts it as usual. Records written but not synced before the kill
+     * go too (they were never acknowledged); the evidence counts them apart.
+     */
+    Object loseTail(int id, int k, boolean insideRecord) {
+        SimNode n = sim.node(id);
+        if (sim.permanentlyDown(n)) {
+            return FaultOps.noEffect("node " + id + " is down for good", "node", id);
+        }
+        Map<String, Integer> syncedBytes = new TreeMap<>();
+        for (String name : n.disk.fileNames()) {
+            byte[] durable = WalSegments.isSegment(name) ? n.disk.durableBytes(name) : null;
+            syncedBytes.put(name, durable == null ? 0 : durable.length);
+        }
+        boolean wasUp = n.up;
+        n.crash();
+        String last = lastSegment(n.disk);
+        if (last == null) {
+            return restartUndamaged(n, "node " + id + " has no WAL segment");
+        }
+        byte[] bytes = n.disk.bytesOf(last);
+        List<WalSegments.RecordSpan> all = WalSegments.records(bytes);
+        List<TailCut.Rec> synced = new ArrayList<>();
+        for (WalSegments.RecordSpan r : all) {
+            if (r.end() <= syncedBytes.getOrDefault(last, 0)) {
+                synced.add(new TailCut.Rec(r.offset(), r.bytes(), r.index()));
+            }
+        }
+        TailCut cut = TailCut.plan(synced, k, insideRecord, random);
+        if (cut == null) {
+            return restartUndamaged(n, "node " + id + "'s last segment " + last + " holds no synced record");
+        }
+        int dataEnd = all.get(all.size() - 1).end();
+        // The file is cut, as an operator, a restore or a file system that rolled its size back would leave
+        // it. (Bytes reverting to zeros inside a file that keeps its size is a disk lying about fsync: the
+        // fsync-lies canary's class, which no log can tell from a clean end without a mark per write.)
+        byte[] damaged = java.util.Arrays.copyOf(bytes, cut.cutAtByte());
+        n.disk.replaceWhileDown(last, damaged);
+        markDamaged(id);
+        n.start();
+        Map<String, Object> e = FaultOps.effect("cut the tail of a stopped node's WAL, then started it", "node", id,
+                "was-running", wasUp, "file", last, "records-in-segment", (long) all.size());
+        e.putAll(cut.evidence());
+        e.put("unsynced-records-dropped", (long) (all.size() - synced.size()));
+        e.put("bytes-removed", (long) (dataEnd - cut.cutAtByte()));
+        e.put("how", "truncated");
+        return restarted(e, n);
+    }
+
+    /** Kills the node, deletes every WAL segment (hard state, identity and snapshots kept), starts it as usual. */
+    Object loseSegments(int id) {
+        SimNode n = sim.node(id);
+        if (sim.permanentlyDown(n)) {
+            return FaultOps.noEffect("node " + id + " is down for good", "node", id);
+        }
+        boolean wasUp = n.up;
+        n.crash();
+        List<String> deleted = new ArrayList<>();
+        List<String> kept = new ArrayList<>();
+        long bytes = 0;
+        long records = 0;
+        long[] indexes = {Long.MAX_VALUE, 0};
+        for (String name : n.disk.fileNames()) {
+            if (!WalSegments.isSegment(name) && !WalSegments.isPreallocated(name)) {
+                kept.add(name);
+                continue;
+            }
+            records += countRecords(n.disk.bytesOf(name), indexes);
+            bytes += n.disk.deleteWhileDown(name);
+            deleted.add(name);
+        }
+        if (deleted.isEmpty()) {
+            return restartUndamaged(n, "node " + id + " has no WAL segment");
+        }
+        markDamaged(id);
+        n.start();
+        return restarted(FaultOps.effect("deleted every WAL segment of a stopped node, then started it", "node", id,
+                "was-running", wasUp, "files-deleted", deleted, "bytes-removed", bytes, "records-lost", records,
+                "indexes-lost", records == 0 ? "none" : indexes[0] + ".." + indexes[1], "files-kept", kept), n);
+    }
+
+    /**
+     * Kills the node, empties its disk, and starts it with the bootstrap command (a new cluster, same id and
+     * peers) rather than as an existing member: unlike {@code wipe-disk}, nothing makes it refuse.
+     */
+    Object restartAsNew(int id) {
+        SimNode n = sim.node(id);
+        if (sim.permanentlyDown(n)) {
+            return FaultOps.noEffect("node " + id + " is down for good", "node", id);
+        }
+        boolean wasUp = n.up;
+        n.crash();
+        long records = 0;
+        long[] indexes = {Long.MAX_VALUE, 0};
+        for (String name : n.disk.fileNames()) {
+            if (WalSegments.isSegment(name)) {
+                records += countRecords(n.disk.bytesOf(name), indexes);
+            }
+        }
+        int files = n.disk.wipe();
+        markDamaged(id);
+        n.bootstrapNextStart = true;
+        n.start();
+        return restarted(FaultOps.effect("emptied a stopped node's disk, then started it as a new cluster's member",
+                "node", id, "was-running", wasUp, "files-lost", (long) files, "records-lost", records,
+                "indexes-lost", records == 0 ? "none" : indexes[0] + ".." + indexes[1],
+                "initial-cluster-state", "new"), n);
+    }
+
+    /** The segment replayed last (the highest sequence number), or null. */
+    private static String lastSegment(SimDisk disk) {
+        String last = null;
+        for (String name : disk.fileNames()) {
+            if (WalSegments.isSegment(name) && (last == null || WalSegments.seqOf(name) > WalSegments.seqOf(last))) {
+                last = name;
+            }
+        }
+        return last;
+    }
+
+    /** Counts a segment's records, widening {@code indexes} ({min, max}) to theirs. */
+    private static long countRecords(byte[] segment, long[] indexes) {
+        List<WalSegments.RecordSpan> rs = segment == null ? List.of() : WalSegments.records(segment);
+        for (WalSegments.RecordSpan r : rs) {
+            indexes[0] = Math.min(indexes[0], r.index());
+            indexes[1] = Math.max(indexes[1], r.index());
+        }
+        return rs.size();
+    }
+
+    private void markDamaged(int id) {
+        sim.durability().damaged(id);
+        sim.damaged.add(id);
+        sim.killedByNemesis.remove(id);
+    }
+
+    /** Nothing to damage: the node, killed for the fault, is started again as it was. */
+    private Object restartUndamaged(SimNode n, String why) {
+        sim.killedByNemesis.remove(n.id);
+        n.start();
+        return FaultOps.noEffect(why + "; restarted it undamaged", "node", n.id, "restarted", n.up);
+    }
+
+    private static Object restarted(Map<String, Object> evidence, SimNode n) {
+        evidence.put("restarted", n.up);
+        evidence.put("refused", n.refusedReason == null ? "" : n.refusedReason);
+        return evidence;
     }
 }

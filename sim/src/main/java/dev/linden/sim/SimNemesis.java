@@ -184,6 +184,13 @@ final class SimNemesis implements Nemesis {
                 return disks.bitflip(targets(v));
             case "wipe-disk":
                 return disks.wipeDisk(targets(v));
+            case "lose-tail":
+                return disks.loseTail(targets(v).get(0), (int) Math.max(1, number(v, "records", 1)),
+                        "inside-record".equals(v.get("cut")));
+            case "lose-segments":
+                return disks.loseSegments(targets(v).get(0));
+            case "restart-as-new":
+                return disks.restartAsNew(targets(v).get(0));
             case "start-link":
                 return startLink(String.valueOf(v.get("behavior")), v);
             case "stop-link":
@@ -200,7 +207,22 @@ final class SimNemesis implements Nemesis {
             l.forEach(x -> out.add(((Number) x).intValue()));
             return out;
         }
+        if (Targets.UP_TO_DATE_FOLLOWER.equals(t)) {
+            int id = upToDateFollower();
+            return id > 0 ? List.of(id) : Targets.resolve("one", sim.nodes(), sim.leader(), random);
+        }
         return Targets.resolve(String.valueOf(t), sim.nodes(), sim.leader(), random);
+    }
+
+    /** The running follower with the furthest durable log (what it may have acknowledged), or -1. */
+    private int upToDateFollower() {
+        Map<Integer, Long> durable = new TreeMap<>();
+        for (SimNode n : sim.allNodes()) {
+            if (n.up && n.raft != null && n.raft.core() != null && !sim.permanentlyDown(n)) {
+                durable.put(n.id, n.raft.core().durableIndex());
+            }
+        }
+        return Targets.upToDateFollower(durable, sim.leader(), random);
     }
 
     // ------------------------------------------------------------------ network

@@ -62,6 +62,11 @@ final class SimNode {
     boolean paused;
     private final java.util.ArrayList<Object[]> deferred = new java.util.ArrayList<>(); // {kind, task}
     String refusedReason;
+    /**
+     * The next start uses the bootstrap command ({@code new}) whatever came before: a node restarted as
+     * new on an emptied data dir, as an operator or a provisioning script might. Cleared by that start.
+     */
+    boolean bootstrapNextStart;
     RaftNode raft;
     /** Reads served from leases by this node's earlier processes. */
     long leaseReadsBefore;
@@ -174,8 +179,11 @@ final class SimNode {
             // cluster exists, so a node whose disk was replaced refuses rather than vote with no memory. The
             // broken variant starts such a node as new, as an operator forcing it back would.
             // A node added at run time (no voters to bootstrap with) joins: empty, it learns its configuration.
-            NodeIdentity.InitialClusterState state = starts == 1 && voters.isEmpty() ? NodeIdentity.InitialClusterState.JOIN
-                    : starts == 1 || sim.forceEmptyRejoin()
+            boolean bootstrap = bootstrapNextStart;
+            bootstrapNextStart = false;
+            NodeIdentity.InitialClusterState state = (starts == 1 || bootstrap) && voters.isEmpty()
+                    ? NodeIdentity.InitialClusterState.JOIN
+                    : starts == 1 || bootstrap || sim.forceEmptyRejoin()
                     ? NodeIdentity.InitialClusterState.NEW : NodeIdentity.InitialClusterState.EXISTING;
             // A fresh data dir draws its incarnation (deterministically). The broken variant forced back after a
             // wipe keeps the old one, as an operator copying the identity file back would: peers cannot tell.

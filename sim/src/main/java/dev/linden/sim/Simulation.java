@@ -78,6 +78,11 @@ public final class Simulation implements Cluster {
     final Set<Integer> wiped = new HashSet<>();
     /** Nodes whose peers refused their new incarnation (bootstrapped anew after a wipe): down for good. */
     final Set<Integer> refusedByPeers = new HashSet<>();
+    /**
+     * Nodes whose disk lost data by a disk-damage fault (a WAL tail, every segment, or the whole dir before
+     * a bootstrap): they may refuse to start, and stay down then.
+     */
+    final Set<Integer> damaged = new HashSet<>();
     /** Nodes the nemesis killed: the supervisor leaves them down until the nemesis starts them. */
     final Set<Integer> killedByNemesis = new HashSet<>();
     private final List<String> timeline = new ArrayList<>();
@@ -480,12 +485,13 @@ public final class Simulation implements Cluster {
     }
 
     /**
-     * A node that is down for good: it refused its corrupted WAL, it lost its disk and refused to rejoin, or
+     * A node that is down for good: it refused its corrupted WAL, it lost its disk (or part of it) and refused
+     * to rejoin, or
      * it was removed from the configuration and stopped.
      */
     boolean permanentlyDown(SimNode n) {
         return removed.contains(n.id) || refusedByPeers.contains(n.id)
-                || (n.refusedReason != null && (corrupted.contains(n.id) || wiped.contains(n.id)));
+                || (n.refusedReason != null && (corrupted.contains(n.id) || wiped.contains(n.id) || damaged.contains(n.id)));
     }
 
     boolean canAddNode() {
@@ -535,6 +541,8 @@ public final class Simulation implements Cluster {
             note("node " + n.id + " refused to start on its replaced, empty disk: " + reason);
         } else if (corrupted.contains(n.id)) {
             note("node " + n.id + " refused to start after its injected bit flip: " + reason);
+        } else if (damaged.contains(n.id)) {
+            note("node " + n.id + " refused to start on its damaged disk: " + reason);
         } else if (!reason.contains("read error")) {
             violation("node " + n.id + " refused to start without any injected corruption: " + reason);
         }
@@ -545,7 +553,7 @@ public final class Simulation implements Cluster {
      * refusal is the product working, so the node stays down for good; anywhere else it is a violation.
      */
     void nodeRefusedByPeer(SimNode n, String reason) {
-        if (wiped.contains(n.id)) {
+        if (wiped.contains(n.id) || damaged.contains(n.id)) {
             note("node " + n.id + ", bootstrapped anew on its replaced disk, was refused by its peers: " + reason);
             refusedByPeers.add(n.id);
         } else {

@@ -14,7 +14,6 @@ import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,9 +32,12 @@ import java.util.stream.Stream;
  */
 final class LocalNemesis implements Nemesis {
     private final LocalTestCluster c;
+    /** Kills a node, destroys part of its data dir, starts it again: lose-tail, lose-segments, restart-as-new. */
+    private final LocalDiskDamage damage;
 
     LocalNemesis(LocalTestCluster c) {
         this.c = c;
+        this.damage = new LocalDiskDamage(c);
     }
 
     private final Set<String> cutLinks = new HashSet<>();
@@ -66,6 +68,16 @@ final class LocalNemesis implements Nemesis {
     }
 
     private List<Integer> targets(Map<String, Object> v) {
+        if (Targets.UP_TO_DATE_FOLLOWER.equals(v.get("targets"))) {
+            // Progress as the nodes report it: a follower's commit index trails its log by a heartbeat at most.
+            Map<Integer, Long> progress = new TreeMap<>();
+            c.status(true).forEach((id, s) -> progress.put(id, Math.max(s.commitIndex(), s.appliedIndex())));
+            int id = Targets.upToDateFollower(progress, c.leader(false), c.random);
+            if (id > 0) {
+                return List.of(id);
+            }
+            v = Map.of("targets", "one");
+        }
         return Targets.resolve(String.valueOf(v.getOrDefault("targets", "one")), c.nodes(), c.leader(true), c.random);
     }
 
@@ -115,6 +127,13 @@ final class LocalNemesis implements Nemesis {
                 return bitflip(targets(v).get(0));
             case "wipe-disk":
                 return wipe(targets(v).get(0));
+            case "lose-tail":
+                return damage.loseTail(targets(v).get(0), Math.max(1, ((Number) v.getOrDefault("records", 1L)).intValue()),
+                        "inside-record".equals(v.get("cut")));
+            case "lose-segments":
+                return damage.loseSegments(targets(v).get(0));
+            case "restart-as-new":
+                return damage.restartAsNew(targets(v).get(0));
             case "start-clock": {
                 List<Integer> targets = targets(v);
                 Object r = startClock(targets, ((Number) v.getOrDefault("offset-ms", 0L)).longValue(),
@@ -466,8 +485,8 @@ final class LocalNemesis implements Nemesis {
             }
         }
         c.damaged.add(id);
+        c.launch(id); // before it stops counting as killed: the old process's exit may be reported only now
         c.killedByNemesis.remove(id);
-        c.launch(id);
         if (where == null) {
             return FaultOps.noEffect("node " + id + " had no WAL data to corrupt yet; restarted it");
         }
@@ -487,20 +506,10 @@ final class LocalNemesis implements Nemesis {
     /** Kills the node, empties its data dir, and starts it again: it must refuse (exit 2). */
     private Object wipe(int id) throws IOException {
         c.kill(id);
-        long files = 0;
-        Path dir = c.dataDir(id);
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                String name = p.getFileName().toString();
-                if (!p.equals(dir) && !name.equals("stdout.log") && !name.equals("node.log")) {
-                    Files.delete(p);
-                    files++;
-                }
-            }
-        }
+        long files = LocalDiskDamage.emptyDataDir(c.dataDir(id));
         c.damaged.add(id);
+        c.launch(id); // before it stops counting as killed: the old process's exit may be reported only now
         c.killedByNemesis.remove(id);
-        c.launch(id);
         return FaultOps.effect("emptied a stopped node's data dir, then started it", "node", id, "files-lost", files);
     }
 

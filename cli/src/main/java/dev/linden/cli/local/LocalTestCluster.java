@@ -305,6 +305,15 @@ public final class LocalTestCluster implements Cluster {
     }
 
     void launch(int id) throws IOException {
+        launch(id, false);
+    }
+
+    /**
+     * Starts node {@code id} on its data dir: with {@code --initial-cluster-state new} until the cluster is
+     * bootstrapped or when {@code asNew} (the disk-damage fault {@code restart-as-new}: the bootstrap
+     * command run again on an emptied dir), {@code join} for a node being added, else {@code existing}.
+     */
+    void launch(int id, boolean asNew) throws IOException {
         synchronized (diskLock) {
             if (!diskFull.contains(id)) {
                 fullSinceLaunch.remove(id);
@@ -325,7 +334,7 @@ public final class LocalTestCluster implements Cluster {
         cmd.addAll(List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
                 Main.class.getName(), "node", "--id", String.valueOf(id), "--peers", peers.toString(), "--client-port",
                 String.valueOf(clientPort.get(id)), "--client-host", host(id), "--data-dir", dir.toString(), "--cluster-id", clusterId,
-                "--initial-cluster-state", membership.joining(id) ? "join" : bootstrapped ? "existing" : "new",
+                "--initial-cluster-state", membership.joining(id) ? "join" : bootstrapped && !asNew ? "existing" : "new",
                 "--initial-voters", membership.initialVoters(), "--quota-bytes", String.valueOf(64L << 20),
                 "--exit-with-parent", String.valueOf(ProcessHandle.current().pid())));
         if (options.unsafeLocalReads()) {
@@ -479,7 +488,7 @@ public final class LocalTestCluster implements Cluster {
     private final List<ContainerProcess> containers = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /** Statuses of the nodes that answer (cached for {@link #STATUS_EVERY_MILLIS} unless {@code fresh}). */
-    private Map<Integer, Wire.StatusResponse> status(boolean fresh) {
+    Map<Integer, Wire.StatusResponse> status(boolean fresh) {
         long now = System.nanoTime();
         if (!fresh && now - lastStatusNanos < STATUS_EVERY_MILLIS * MS) {
             return lastStatus;
