@@ -50,6 +50,10 @@ final class Canaries {
         // a renamed hard state or a new segment, which the durable-vote and durability monitors see.
         h.add(new Hunt(SimOptions.Canary.NO_DIR_SYNC, "kv", "kill", 3, 3, 5, 3));
         h.add(new Hunt(SimOptions.Canary.EMPTY_REJOIN, "kv", "disk-loss,kill,partition", 3, 5, 5, 5));
+        // A follower that acknowledged the newest entries loses them (its WAL cut or its segments deleted) while
+        // the other lags and the leader is paused or killed: trusting its log, it helps elect a leader without
+        // them, which the leader-completeness monitor sees.
+        h.add(new Hunt(SimOptions.Canary.TRUST_LOST_LOG, "kv", "lose-tail,lose-segments,kill,partition,pause", 3, 3, 5, 5));
         h.add(new Hunt(SimOptions.Canary.NO_DEDUP, "list-append", "loss,kill,partition,pause", 3, 2, 5, 3));
         h.add(new Hunt(SimOptions.Canary.VOTE_WITHOUT_LOG_CHECK, "kv", "partition,kill", 3, 2, 5, 3));
         // Caught by the simulator's own commit-rule monitor (it never was by its effects: the overwrite

@@ -192,6 +192,7 @@ final class SimNode {
             dataIncarnation = NodeIdentity.establish(disk, sim.clusterId(), id, voters, state, fresh).incarnation();
             peerIncarnations = PeerIncarnations.load(disk);
             raft.start();
+            greetPeers();
             RaftNode started = raft;
             // The core is built from the recovered log by the first task on the raft stage: check it then.
             raftStage.execute(() -> {
@@ -297,19 +298,42 @@ final class SimNode {
      * As the peer transport does at a Hello: a message from another incarnation of a node this one knew is
      * refused, and the sender told, which then stops (the node process exits 2 with the reason).
      */
-    private boolean admit(Message m, long senderIncarnation) {
+    private boolean admit(int from, long senderIncarnation) {
         String refusal;
         try {
-            refusal = peerIncarnations.admit(m.from(), senderIncarnation);
+            refusal = peerIncarnations.admit(from, senderIncarnation);
         } catch (IOException e) {
-            refusal = "could not record node " + m.from() + "'s incarnation: " + e.getMessage();
+            refusal = "could not record node " + from + "'s incarnation: " + e.getMessage();
         }
         if (refusal == null) {
             return true;
         }
-        sim.log(id, "refused a message from node " + m.from() + ": " + refusal);
-        sim.node(m.from()).refusedByPeer(id, senderIncarnation, refusal);
+        sim.log(id, "refused node " + from + ": " + refusal);
+        sim.node(from).refusedByPeer(id, senderIncarnation, refusal);
         return false;
+    }
+
+    /**
+     * As the peer transport dials every peer when it starts (and each accepted connection answers), a
+     * started node greets every other node over the simulated network: both record each other's
+     * incarnation whether or not Raft traffic ever flows between them (followers seldom talk to each other).
+     */
+    private void greetPeers() {
+        long mine = dataIncarnation;
+        for (SimNode peer : sim.allNodes()) {
+            if (peer.id != id) {
+                sim.network().send(id, peer.id, () -> peer.receiveHello(id, mine, true));
+            }
+        }
+    }
+
+    private void receiveHello(int from, long senderIncarnation, boolean answer) {
+        guard(SimLoop.NET, () -> {
+            if (admit(from, senderIncarnation) && answer) {
+                long mine = dataIncarnation;
+                sim.network().send(id, from, () -> sim.node(from).receiveHello(id, mine, false));
+            }
+        }).run();
     }
 
     /** A peer refused this node's incarnation: it stops, as the node process does, saying why. */
@@ -362,7 +386,7 @@ final class SimNode {
      */
     private void receiveRaft(Message m, long senderIncarnation) {
         guard(SimLoop.NET, () -> {
-            if (!admit(m, senderIncarnation)) {
+            if (!admit(m.from(), senderIncarnation)) {
                 return;
             }
             inbound.add(m);
