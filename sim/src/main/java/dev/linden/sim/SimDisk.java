@@ -348,7 +348,8 @@ final class SimDisk implements Vfs {
         }
         String name = segments.get(random.nextInt(segments.size()));
         FileData d = files.get(name);
-        int pos = 8 + random.nextInt(dataEnd(d.durable) - 1032);
+        int header = dev.linden.kvnode.wal.SegmentFile.HEADER_BYTES;
+        int pos = header + random.nextInt(dataEnd(d.durable) - 1024 - header);
         int bit = 1 << random.nextInt(8);
         d.durable.buf[pos] ^= (byte) bit;
         if (pos < d.current.len) {

@@ -303,7 +303,10 @@ final class SimNode {
         try {
             refusal = peerIncarnations.admit(from, senderIncarnation);
         } catch (IOException e) {
-            refusal = "could not record node " + from + "'s incarnation: " + e.getMessage();
+            // Not a refusal: the incarnation could not be recorded (a full disk, say). Nothing is taken from
+            // the sender until it can be, as the transport closes the connection and the peer dials again.
+            sim.log(id, "dropped a message from node " + from + ": its incarnation could not be recorded: " + e.getMessage());
+            return false;
         }
         if (refusal == null) {
             return true;

@@ -543,6 +543,10 @@ public final class Simulation implements Cluster {
             note("node " + n.id + " refused to start after its injected bit flip: " + reason);
         } else if (damaged.contains(n.id)) {
             note("node " + n.id + " refused to start on its damaged disk: " + reason);
+        } else if (n.disk.full && reason.contains("No space left")) {
+            // Recovery writes (a torn tail zeroed, the mark): on a full disk it fails, as any write does, and the
+            // node stays down until there is room (the supervisor does not start it while the disk is full).
+            note("node " + n.id + " could not start on its full disk: " + reason);
         } else if (!reason.contains("read error")) {
             violation("node " + n.id + " refused to start without any injected corruption: " + reason);
         }

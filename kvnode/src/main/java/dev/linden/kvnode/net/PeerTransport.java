@@ -245,7 +245,9 @@ public final class PeerTransport implements Transport, AutoCloseable {
                 // A peer of our cluster refuses this node's incarnation (it may come after our own Hello was
                 // answered): nothing this node says will be heard, so say why and let the node stop.
                 ctx.close();
-                if (clusterId.equals(h.clusterId()) && peers.containsKey(h.nodeId())) {
+                // Only from the peer this link is with (the one dialed, or the one whose Hello was accepted):
+                // a stranger's unsolicited refusal is no reason to stop.
+                if (peer != 0 && h.nodeId() == peer && clusterId.equals(h.clusterId())) {
                     LOG.severe("event=refused-by-peer node=" + h.nodeId() + " reason=\"" + h.refusal() + "\"");
                     onRefused.accept(h.nodeId(), h.refusal());
                 }
@@ -269,7 +271,13 @@ public final class PeerTransport implements Transport, AutoCloseable {
             try {
                 refusal = incarnations == null ? null : incarnations.admit(h.nodeId(), h.incarnation());
             } catch (java.io.IOException e) {
-                refusal = "this node could not record node " + h.nodeId() + "'s incarnation: " + e.getMessage();
+                // Not a refusal (that would stop the peer): nothing is taken from it until its incarnation can
+                // be recorded; the link closes and is dialed again.
+                LOG.warning("event=peer-deferred node=" + h.nodeId() + " reason=\"its incarnation could not be "
+                        + "recorded: " + e.getMessage() + "\"");
+                linkProblems.put(h.nodeId(), "this node could not record its incarnation: " + e.getMessage());
+                ctx.close();
+                return;
             }
             if (refusal != null) {
                 LOG.warning("event=peer-refused node=" + h.nodeId() + " reason=\"" + refusal + "\"");

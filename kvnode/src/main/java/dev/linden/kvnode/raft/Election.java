@@ -51,7 +51,11 @@ final class Election {
 
     /** The leader handed over to us (TimeoutNow): campaign now, without PreVote, saying why. */
     void campaignForTransfer() {
-        if (Arrays.binarySearch(c.votersArray(), c.id()) < 0 || c.lostLog.abstaining()) {
+        if (c.lostLog.abstaining()) {
+            c.notice("ignoring a leadership hand-over: this node lost log it acknowledged and is not repaired yet");
+            return;
+        }
+        if (Arrays.binarySearch(c.votersArray(), c.id()) < 0) {
             return;
         }
         becomeCandidate(true);

@@ -33,6 +33,7 @@ final class LostLog {
         if (lostThroughTerm > 0) {
             c.notice("this node lost log it may have acknowledged in terms up to " + lostThroughTerm
                     + ": it neither votes nor campaigns until its log holds an entry of a later term");
+            maybeRepaired(); // a repair made durable just before a crash that lost only the flag's clearing
         }
     }
 

@@ -82,8 +82,10 @@ public final class PeerIncarnations {
             if (known.size() >= MAX_PEERS) {
                 return "node " + peerId + " refused: this node already remembers " + MAX_PEERS + " peers";
             }
+            TreeMap<Integer, Long> next = new TreeMap<>(known);
+            next.put(peerId, incarnation);
+            save(next); // durable before it counts: a failed write admits nothing
             known.put(peerId, incarnation);
-            save();
             return null;
         }
         if (seen == incarnation) {
@@ -101,9 +103,9 @@ public final class PeerIncarnations {
         return Map.copyOf(known);
     }
 
-    private void save() throws IOException {
+    private void save(TreeMap<Integer, Long> content) throws IOException {
         StringBuilder text = new StringBuilder();
-        for (var e : known.entrySet()) {
+        for (var e : content.entrySet()) {
             text.append(e.getKey()).append('=').append(Long.toHexString(e.getValue())).append('\n');
         }
         byte[] body = text.toString().getBytes(StandardCharsets.UTF_8);

@@ -35,6 +35,7 @@ public final class SegmentFile {
     private static final int VERSION = 2;
     private static final Pattern NAME = Pattern.compile("wal-(\\d{10})\\.seg");
     private static final Pattern PREALLOCATED_NAME = Pattern.compile("wal-(\\d{10})\\.seg\\.pre");
+    private static final Pattern CREATING_NAME = Pattern.compile("wal-(\\d{10})\\.seg\\.tmp");
 
     private SegmentFile() {}
 
@@ -54,6 +55,15 @@ public final class SegmentFile {
 
     static boolean isPreallocated(String fileName) {
         return PREALLOCATED_NAME.matcher(fileName).matches();
+    }
+
+    /** A segment being created in place (sized, header written and forced, then renamed): never a segment. */
+    static String creatingName(long seq) {
+        return name(seq) + ".tmp";
+    }
+
+    static boolean isCreating(String fileName) {
+        return CREATING_NAME.matcher(fileName).matches();
     }
 
     /** A fresh segment header for a file of {@code allocatedBytes}, ready to write at offset 0. */
@@ -96,7 +106,7 @@ public final class SegmentFile {
         return new Header(HEADER_BYTES, allocated);
     }
 
-    /** Where the records of an open segment start (its header's size; the current size if unreadable). */
+    /** Where the records of an open segment start (its header's size; the version 2 size if unreadable). */
     static int headerBytes(VfsFile f) throws IOException {
         ByteBuffer b = ByteBuffer.allocate(HEADER_BYTES);
         VfsFiles.readFully(f, 0, b);

@@ -103,8 +103,8 @@ public final class WalLogStore implements LogStore {
             if (SegmentFile.seqOf(name) >= 0) {
                 segments.put(SegmentFile.seqOf(name), name);
             }
-            if (SegmentFile.isPreallocated(name)) {
-                vfs.delete(name); // prepared for a segment that never started: made again when needed
+            if (SegmentFile.isPreallocated(name) || SegmentFile.isCreating(name)) {
+                vfs.delete(name); // prepared or being created for a segment that never started
                 continue;
             }
             if (SnapshotFile.isUnfinished(name)) {
@@ -145,6 +145,11 @@ public final class WalLogStore implements LogStore {
                 WalMarkFile.save(vfs, segmentSeq); // the loss is on record: what is here is the log from now on
             }
         }
+        if (lost == null && !segments.isEmpty() && validEnd >= 0 && segmentSeq != markedSeq) {
+            // A crash between a segment's creation and its mark, or a data dir from before the mark: name the
+            // newest segment now, before anything is written into it, so that its loss is seen from now on.
+            WalMarkFile.save(vfs, segmentSeq);
+        }
         if (segments.isEmpty() || validEnd < 0) {
             if (validEnd < 0) {
                 vfs.delete(SegmentFile.name(segmentSeq)); // a segment whose header never became durable
@@ -166,8 +171,9 @@ public final class WalLogStore implements LogStore {
                 // or went another way: appending after it would leave a gap. Start the log afresh after the
                 // snapshot, as an install does. A crash half-way leaves segments that are dropped again.
                 segment.close();
-                deleteAllSegments();
-                startSegment(true);
+                long fresh = segmentSeq + 1;
+                startSegment(true); // first, so that at no moment is the log without its newest segment
+                deleteSegmentsBefore(fresh);
             }
         } else if (log.base != 0 && !log.entries.isEmpty()) {
             throw new IOException("WAL corrupted: the log starts at index " + (log.base + 1) + " with no snapshot");
@@ -211,16 +217,20 @@ public final class WalLogStore implements LogStore {
         }
     }
 
-    /** Deletes every segment (the log is replaced by a snapshot) and forgets them; the caller starts a new one. */
-    private void deleteAllSegments() throws IOException {
+    /**
+     * Deletes every segment before {@code seq} (the log is replaced by a snapshot; segment {@code seq}, already
+     * started and named by the mark, holds what comes after it) and forgets them.
+     */
+    private void deleteSegmentsBefore(long seq) throws IOException {
         for (String name : vfs.list()) {
-            if (SegmentFile.seqOf(name) >= 0) {
+            long s = SegmentFile.seqOf(name);
+            if (s >= 0 && s < seq) {
                 vfs.delete(name);
             }
         }
         vfs.syncDirectory();
-        closedSegmentLastIndex.clear();
-        segmentFirstIndex.clear();
+        closedSegmentLastIndex.headMap(seq).clear();
+        segmentFirstIndex.headMap(seq).clear();
     }
 
     // ------------------------------------------------------------------ hard state
@@ -414,7 +424,6 @@ public final class WalLogStore implements LogStore {
                     vfs.delete(name);
                 }
             }
-            deleteAllSegments();
             // A prepared segment's number may now be the new segment's own: drop it and prepare afresh.
             for (String name : vfs.list()) {
                 if (SegmentFile.isPreallocated(name)) {
@@ -422,7 +431,11 @@ public final class WalLogStore implements LogStore {
                 }
             }
             preparedSeq = -1;
+            // The new segment first, then the old ones go: a crash in between never leaves the mark naming a
+            // segment that is not there (which recovery would take for lost data).
+            long fresh = segmentSeq + 1;
             startSegment(true);
+            deleteSegmentsBefore(fresh);
             segmentLastIndex = snap.index();
         } catch (IOException e) {
             failure = e;
@@ -514,24 +527,28 @@ public final class WalLogStore implements LogStore {
         return SnapshotFile.readChunk(vfs, index, offset, length);
     }
 
-    /** Starts the next segment in place; {@code preallocate}: zero-fill it first (start-up, install). */
+    /**
+     * Starts the next segment; {@code preallocate}: zero-fill it first (start-up, install), else it is sized
+     * sparse. It is sized and its header written and forced under a temporary name, then renamed, so a
+     * segment file never lacks its header or its size; the mark names it before any record goes in.
+     */
     private void startSegment(boolean preallocate) throws IOException {
         segmentSeq++;
         segmentLastIndex = 0;
-        segment = vfs.open(SegmentFile.name(segmentSeq), true);
-        segment.truncate(0);
+        String creating = SegmentFile.creatingName(segmentSeq);
+        VfsFile f = vfs.open(creating, true);
+        f.truncate(0);
         long allocated = config.maxSegmentBytes();
         if (preallocate && config.preallocateSegments()) {
-            zeroFill(segment, allocated);
+            zeroFill(f, allocated);
         } else {
-            segment.write(allocated - 1, ByteBuffer.allocate(1)); // its full size at once (sparse)
+            f.write(allocated - 1, ByteBuffer.allocate(1)); // its full size at once (sparse)
         }
-        segment.write(0, SegmentFile.header(allocated));
-        segment.syncNow();
-        // The mark names it before any record goes in (a crash before that leaves a segment that never held
-        // an acknowledged record, so its size is not checked); the mark's directory sync makes the new
-        // segment's entry durable too, before the mark's own.
-        WalMarkFile.save(vfs, segmentSeq);
+        f.write(0, SegmentFile.header(allocated));
+        f.syncNow();
+        vfs.rename(creating, SegmentFile.name(segmentSeq));
+        WalMarkFile.save(vfs, segmentSeq); // its directory sync makes the rename durable first
+        segment = f;
         segmentSize = SegmentFile.HEADER_BYTES;
         prepareNextSegment();
     }

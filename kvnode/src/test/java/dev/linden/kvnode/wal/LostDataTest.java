@@ -173,4 +173,29 @@ class LostDataTest {
         assertEquals(60, r.entries().size());
         assertEquals(new HardState(3, 1), r.hardState());
     }
+
+    @Test
+    void aSegmentTheMarkDoesNotNameYetIsNamedAtRecoverySoItsLaterCutIsSeen() throws IOException {
+        writeLog(open(1024), 60);
+        long newest;
+        try (Stream<Path> ls = Files.list(dir)) {
+            newest = ls.mapToLong(p -> SegmentFile.seqOf(p.getFileName().toString())).max().orElseThrow();
+        }
+        // A crash between the newest segment's creation and its mark.
+        WalMarkFile.save(new NioVfs(dir, Runnable::run), newest - 1);
+        assertNull(open(1024).load().lostData(), "a segment newer than the mark is no loss");
+        assertEquals(newest, WalMarkFile.load(new NioVfs(dir, Runnable::run)), "recovery names it");
+        cut(newest, SegmentFile.HEADER_BYTES + 3);
+        assertNotNull(open(1024).load().lostData(), "its cut is now seen");
+    }
+
+    @Test
+    void aSegmentStillBeingCreatedAtACrashIsDroppedNotTakenForLoss() throws IOException {
+        writeLog(open(1024), 5);
+        Files.write(dir.resolve(SegmentFile.creatingName(2)), new byte[] {1, 2, 3}); // torn header, never renamed
+        LogStore.Recovered r = open(1024).load();
+        assertNull(r.lostData());
+        assertEquals(5, r.entries().size());
+        assertTrue(Files.notExists(dir.resolve(SegmentFile.creatingName(2))));
+    }
 }
