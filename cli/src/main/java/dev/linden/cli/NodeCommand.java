@@ -56,6 +56,11 @@ public final class NodeCommand implements Callable<Integer> {
     @Option(names = "--data-dir", description = "where the WAL and logs live")
     Path dataDir;
 
+    @Option(names = "--accept-lost-log", description = "this node lost log it had acknowledged and no leader of a "
+            + "later term can repair it (a single voter, or too many nodes damaged at once): let it vote again with "
+            + "the log it has. Writes it acknowledged and lost may then be lost for good")
+    boolean acceptLostLog;
+
     @Option(names = "--fsync", description = "on (default) or off (benchmarks only: acknowledged writes may be lost)")
     String fsync = "on";
 
@@ -175,6 +180,9 @@ public final class NodeCommand implements Callable<Integer> {
         }
         setUpLogging(dataDir.resolve("node.log"));
         Logger log = Logger.getLogger("linden.node");
+        if (acceptLostLog) {
+            server.acceptLostLog();
+        }
         try {
             server.start();
         } catch (IOException e) {

@@ -133,6 +133,9 @@ public final class KvNodeServer implements AutoCloseable {
             fatalCause = t;
             fatal.countDown();
         });
+        if (acceptLostLog) {
+            WalLogStore.acceptLostLog(vfs, WalConfig.defaults(), events::storage);
+        }
         wal = new WalLogStore(vfs, walStage, snapshotStage, WalConfig.defaults());
         wal.setEventSink(events::storage);
         transport = new PeerTransport(options.id(), identity.clusterId(), options.peers(), group,
@@ -185,6 +188,16 @@ public final class KvNodeServer implements AutoCloseable {
                 * options.nodeConfig().tickMillis() + " ms; quota " + options.kvLimits().quotaBytes()
                 + " bytes; max client connections " + limits.maxConnections() + "; direct memory for values "
                 + maxDirectMemory() + " bytes, for Netty " + nettyDirectMemory());
+    }
+
+    private boolean acceptLostLog;
+
+    /**
+     * At the next {@link #start()}, clear a record of lost log ({@link WalLogStore#acceptLostLog}): the
+     * operator's choice when no leader of a later term can repair this node.
+     */
+    public void acceptLostLog() {
+        this.acceptLostLog = true;
     }
 
     /** A data dir's incarnation: random and never 0 (0 marks a data dir made before incarnations). */
