@@ -61,6 +61,12 @@ class LostDataTest {
         return ends;
     }
 
+    private long newestSeq() throws IOException {
+        try (Stream<Path> ls = Files.list(dir)) {
+            return ls.mapToLong(p -> SegmentFile.seqOf(p.getFileName().toString())).max().orElseThrow();
+        }
+    }
+
     private void cut(long seq, long length) throws IOException {
         try (RandomAccessFile f = new RandomAccessFile(dir.resolve(SegmentFile.name(seq)).toFile(), "rw")) {
             f.setLength(length);
@@ -134,10 +140,7 @@ class LostDataTest {
     @Test
     void onlyTheNewestSegmentDeletedIsLostData() throws IOException {
         writeLog(open(1024), 60);
-        long newest;
-        try (Stream<Path> ls = Files.list(dir)) {
-            newest = ls.mapToLong(p -> SegmentFile.seqOf(p.getFileName().toString())).max().orElseThrow();
-        }
+        long newest = newestSeq();
         Files.delete(dir.resolve(SegmentFile.name(newest)));
         LogStore.Recovered r = open(1024).load();
         assertTrue(r.lostData() != null && r.lostData().contains("segments-missing"), String.valueOf(r.lostData()));
@@ -147,10 +150,7 @@ class LostDataTest {
     @Test
     void theNewestSegmentCutToNothingIsLostData() throws IOException {
         writeLog(open(1024), 60);
-        long newest;
-        try (Stream<Path> ls = Files.list(dir)) {
-            newest = ls.mapToLong(p -> SegmentFile.seqOf(p.getFileName().toString())).max().orElseThrow();
-        }
+        long newest = newestSeq();
         cut(newest, 0);
         LogStore.Recovered r = open(1024).load();
         assertTrue(r.lostData() != null && r.lostData().contains("segment-cut"), String.valueOf(r.lostData()));
@@ -177,10 +177,7 @@ class LostDataTest {
     @Test
     void aSegmentTheMarkDoesNotNameYetIsNamedAtRecoverySoItsLaterCutIsSeen() throws IOException {
         writeLog(open(1024), 60);
-        long newest;
-        try (Stream<Path> ls = Files.list(dir)) {
-            newest = ls.mapToLong(p -> SegmentFile.seqOf(p.getFileName().toString())).max().orElseThrow();
-        }
+        long newest = newestSeq();
         // A crash between the newest segment's creation and its mark.
         WalMarkFile.save(new NioVfs(dir, Runnable::run), newest - 1);
         assertNull(open(1024).load().lostData(), "a segment newer than the mark is no loss");
