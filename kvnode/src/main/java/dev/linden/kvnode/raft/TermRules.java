@@ -23,7 +23,19 @@ final class TermRules {
         this.c = core;
     }
 
+    /**
+     * No real cluster reaches this term (one election a millisecond would take 146 million years): a message
+     * beyond it is forged or corrupted, and believing it would leave every node at a term from which
+     * {@code term + 1} overflows, so that no election could ever succeed again. It is dropped, with a notice.
+     */
+    static final long MAX_TERM = 1L << 62;
+
     void step(Message m) {
+        if (m.term() > MAX_TERM || m.term() < 0) {
+            c.notice("ignored a " + m.getClass().getSimpleName() + " from node " + m.from() + " of term " + m.term()
+                    + ": no real cluster reaches that term (a forged or corrupted message)");
+            return;
+        }
         if (m.term() > c.term) {
             if (m instanceof VoteRequest vr) {
                 if (c.election.inLeaderLease() && !vr.transfer()) {
