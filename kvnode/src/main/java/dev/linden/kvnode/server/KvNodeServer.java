@@ -134,7 +134,7 @@ public final class KvNodeServer implements AutoCloseable {
             fatal.countDown();
         });
         if (acceptLostLog) {
-            WalLogStore.acceptLostLog(vfs, WalConfig.defaults(), events::storage);
+            dev.linden.kvnode.wal.LostLogAcceptance.accept(vfs, WalConfig.defaults(), events::storage);
         }
         wal = new WalLogStore(vfs, walStage, snapshotStage, WalConfig.defaults());
         wal.setEventSink(events::storage);
@@ -193,7 +193,7 @@ public final class KvNodeServer implements AutoCloseable {
     private boolean acceptLostLog;
 
     /**
-     * At the next {@link #start()}, clear a record of lost log ({@link WalLogStore#acceptLostLog}): the
+     * At the next {@link #start()}, clear a record of lost log ({@link dev.linden.kvnode.wal.LostLogAcceptance#accept}): the
      * operator's choice when no leader of a later term can repair this node.
      */
     public void acceptLostLog() {

@@ -1,8 +1,11 @@
 package dev.linden.kvnode.wal;
 
+import dev.linden.kvnode.raft.HardState;
+import dev.linden.kvnode.raft.RaftCore;
 import dev.linden.kvnode.raft.Snapshot;
 import java.io.IOException;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 
 /**
  * Recovery's judgement of whether log that may have been acknowledged is gone, as opposed to a crash's
@@ -45,6 +48,23 @@ final class LostData {
                     + " log-now-ends-at=" + lastIndex;
         }
         return null;
+    }
+
+    /**
+     * Records the loss before the evidence is repaired away: from now on the node neither votes nor campaigns
+     * until its log holds an entry of a term later than any it may have acknowledged in. The term moves past
+     * that one, so a leader of it (which may count acknowledgements this node no longer backs) steps down at
+     * this node's first answer and a new term repairs it. Returns the hard state now durable.
+     */
+    static HardState record(Vfs vfs, HardState hs, String lost, Consumer<String> events) throws IOException {
+        HardState now = hs;
+        if (hs.term() > 0) {
+            now = new HardState(hs.term() + 1, RaftCore.NO_NODE, Math.max(hs.lostThroughTerm(), hs.term()));
+            HardStateFile.save(vfs, now);
+        }
+        events.accept("event=wal-data-loss " + lost + "; lost-through-term=" + now.lostThroughTerm() + " term-now="
+                + now.term() + " action=abstaining from elections until a leader of a later term repairs the log");
+        return now;
     }
 
     /** A segment before the last one was cut: entries are missing from the middle of the log. */

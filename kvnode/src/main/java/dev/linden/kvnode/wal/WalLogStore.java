@@ -131,23 +131,12 @@ public final class WalLogStore implements LogStore {
         segmentLastIndex = log.segmentMaxIndex;
         String lost = config.trustLostData() ? null : LostData.find(markedSeq, segments, validEnd, log, snapshot);
         if (lost != null) {
-            // Record the loss before repairing the evidence away: from now on this node neither votes nor
-            // campaigns until its log holds an entry of a term later than any it may have acknowledged in.
-            // The term moves past that one, so a leader of it (which may count acknowledgements this node
-            // no longer backs) steps down at this node's first answer and a new term repairs it.
-            if (hs.term() > 0) {
-                hs = new HardState(hs.term() + 1, RaftCore.NO_NODE, Math.max(hs.lostThroughTerm(), hs.term()));
-                HardStateFile.save(vfs, hs);
-            }
-            events.accept("event=wal-data-loss " + lost + "; lost-through-term=" + hs.lostThroughTerm() + " term-now="
-                    + hs.term() + " action=abstaining from elections until a leader of a later term repairs the log");
-            if (!segments.isEmpty() && validEnd >= 0) {
-                WalMarkFile.save(vfs, segmentSeq); // the loss is on record: what is here is the log from now on
-            }
+            hs = LostData.record(vfs, hs, lost, events);
         }
-        if (lost == null && !segments.isEmpty() && validEnd >= 0 && segmentSeq != markedSeq) {
-            // A crash between a segment's creation and its mark, or a data dir from before the mark: name the
-            // newest segment now, before anything is written into it, so that its loss is seen from now on.
+        if (!segments.isEmpty() && validEnd >= 0 && segmentSeq != markedSeq) {
+            // Segments missing at the end (the loss is on record: what is here is the log from now on), a crash
+            // between a segment's creation and its mark, or a data dir from before the mark: name the newest
+            // segment now, before anything is written into it, so that its loss is seen from now on.
             WalMarkFile.save(vfs, segmentSeq);
         }
         if (segments.isEmpty() || validEnd < 0) {
@@ -551,38 +540,6 @@ public final class WalLogStore implements LogStore {
         segment = f;
         segmentSize = SegmentFile.HEADER_BYTES;
         prepareNextSegment();
-    }
-
-    /**
-     * The operator's way out when a node lost log and no leader of a later term can repair it (a single
-     * voter, two voters, or a majority damaged at once): recovers the WAL (recording and repairing damage as a
-     * start would), then clears {@link HardState#lostThroughTerm()}, so the node votes with the log it has.
-     * Writes it acknowledged and lost may then be lost for good; the event says so. Returns the term through
-     * which log had been lost (0: nothing to accept). Call on a locked data dir, before the node starts.
-     */
-    public static long acceptLostLog(Vfs vfs, WalConfig config, Consumer<String> events) throws IOException {
-        Stage inline = new Stage() {
-            @Override
-            public void execute(Runnable task) {
-                task.run();
-            }
-
-            @Override
-            public Cancellable schedule(long delayMillis, Runnable task) {
-                throw new UnsupportedOperationException("recovery schedules nothing");
-            }
-        };
-        WalLogStore wal = new WalLogStore(vfs, inline, config);
-        wal.setEventSink(events);
-        HardState hs = wal.load().hardState();
-        wal.close();
-        if (hs.lostThroughTerm() > 0) {
-            HardStateFile.save(vfs, new HardState(hs.term(), hs.votedFor(), 0));
-            events.accept("event=lost-log-accepted lost-through-term=" + hs.lostThroughTerm() + " term=" + hs.term()
-                    + " detail=\"by the operator (--accept-lost-log): this node votes again with the log it has; "
-                    + "writes it acknowledged and lost may be lost for good\"");
-        }
-        return hs.lostThroughTerm();
     }
 
     /** Closes files; pending writes stay undetermined (the node is stopping). */

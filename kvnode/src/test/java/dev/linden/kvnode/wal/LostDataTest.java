@@ -201,12 +201,12 @@ class LostDataTest {
         long[] ends = writeLog(open(1 << 16), 10);
         cut(1, ends[4]);
         Vfs vfs = new NioVfs(dir, Runnable::run);
-        assertEquals(3, WalLogStore.acceptLostLog(vfs, new WalConfig(1 << 16, 1000), events::add),
+        assertEquals(3, LostLogAcceptance.accept(vfs, new WalConfig(1 << 16, 1000), events::add),
                 "the loss is found and then accepted");
         LogStore.Recovered r = open(1 << 16).load();
         assertEquals(0, r.hardState().lostThroughTerm());
         assertEquals(4, r.entries().size());
         assertTrue(events.stream().anyMatch(e -> e.startsWith("event=lost-log-accepted")), events.toString());
-        assertEquals(0, WalLogStore.acceptLostLog(vfs, new WalConfig(1 << 16, 1000), events::add), "nothing left");
+        assertEquals(0, LostLogAcceptance.accept(vfs, new WalConfig(1 << 16, 1000), events::add), "nothing left");
     }
 }
