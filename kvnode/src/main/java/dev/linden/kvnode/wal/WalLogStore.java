@@ -4,7 +4,6 @@ import dev.linden.kvnode.node.LogStore;
 import dev.linden.kvnode.node.Stage;
 import dev.linden.kvnode.raft.Entry;
 import dev.linden.kvnode.raft.HardState;
-import dev.linden.kvnode.raft.RaftCore;
 import dev.linden.kvnode.raft.Ready;
 import dev.linden.kvnode.raft.Snapshot;
 import dev.linden.kvnode.raft.TermLookup;
