@@ -76,6 +76,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--heartbeat-ms", description = "the local nodes' heartbeat interval (default 100)")
     long heartbeatMillis = NodeCommand.DEFAULT_HEARTBEAT_MILLIS;
 
+    @Option(names = "--insecure", description = "no TLS between the local nodes and to clients (default: mutual TLS "
+            + "between nodes, client certificates, as `cluster start`); with --endpoints: plain connections")
+    boolean insecure;
+
     @Option(names = "--node-heap", description = "heap of each local node JVM (default 1g)")
     String nodeHeap = "1g";
 
@@ -97,7 +101,8 @@ public final class BenchCommand implements Callable<Integer> {
             eps = KvClient.parseEndpoints(endpoints);
         } else if (inProcess) {
             Path dir = Files.createTempDirectory("linden-bench");
-            cluster = new LocalCluster(dir, nodes, 17_000 + (int) (ProcessHandle.current().pid() % 1000) * 10);
+            cluster = LocalCluster.withClusterId(dir, nodes, 17_000 + (int) (ProcessHandle.current().pid() % 1000) * 10,
+                    "local").insecure(insecure); // the in-process nodes' cluster id
             Logger.getLogger("dev.linden").setLevel(Level.WARNING);
             Map<Integer, InetSocketAddress> peers = KvClient.parseEndpoints(cluster.peersSpec());
             NodeConfig config = NodeCommand.nodeConfig(snapshotEvery, electionTimeoutMillis, heartbeatMillis);
@@ -105,6 +110,12 @@ public final class BenchCommand implements Callable<Integer> {
                 KvNodeServer server = new KvNodeServer(new KvNodeServer.Options(i, peers,
                         new InetSocketAddress("127.0.0.1", cluster.clientPort(i)), cluster.nodeDir(i),
                         !"off".equals(fsync), config));
+                if (insecure) {
+                    server.secure(dev.linden.kvnode.tls.NodeSecurity.insecure());
+                } else {
+                    dev.linden.kvnode.tls.TlsFiles files = cluster.authority().issueNode(i);
+                    server.secure(dev.linden.kvnode.tls.NodeSecurity.mutualTls("local", i, files, files, true));
+                }
                 server.start();
                 servers.add(server);
             }
@@ -113,7 +124,8 @@ public final class BenchCommand implements Callable<Integer> {
             benchDir = dir;
         } else {
             Path dir = Files.createTempDirectory("linden-bench");
-            cluster = new LocalCluster(dir, nodes, 17_000 + (int) (ProcessHandle.current().pid() % 1000) * 10);
+            cluster = new LocalCluster(dir, nodes, 17_000 + (int) (ProcessHandle.current().pid() % 1000) * 10)
+                    .insecure(insecure);
             cluster.writeLayout();
             if (snapshotEvery != null) {
                 cluster.nodeArgs.addAll(List.of("--snapshot-every", String.valueOf(snapshotEvery)));
@@ -135,11 +147,15 @@ public final class BenchCommand implements Callable<Integer> {
             System.out.println("started " + nodes + " node processes in " + dir + " (fsync " + fsync + ")");
             benchDir = dir;
         }
+        dev.linden.kvnode.tls.ClientSecurity security = cluster != null ? cluster.clientSecurity()
+                : dev.linden.kvnode.tls.ClientSecurity.plain();
+        System.out.println(security.isTls() ? "TLS: mutual between nodes, client certificates to clients"
+                : "no TLS (--insecure)");
         NioEventLoopGroup group = new NioEventLoopGroup(2);
         List<KvClient> sessions = new ArrayList<>();
         try {
             for (int i = 0; i < clients; i++) {
-                sessions.add(new KvClient(eps, new KvClient.Options(2_000, 10_000, inflight), group));
+                sessions.add(new KvClient(eps, new KvClient.Options(2_000, 10_000, inflight), group, security));
             }
             if (cluster != null) {
                 Optional<Integer> leader = cluster.awaitLeader(sessions.get(0), 20_000);

@@ -41,6 +41,10 @@ public final class ClusterCommand implements Callable<Integer> {
     @Option(names = "--to", description = "transfer: the node to hand leadership to")
     Integer to;
 
+    @Option(names = "--insecure", description = "start: no TLS on the nodes' ports (default: mutual TLS between nodes "
+            + "and client certificates, from a CA made in DIR/certs)")
+    boolean insecure;
+
     @Option(names = "--node", description = "add: the new node's id (default: the next unused one); remove: the node")
     Integer node;
 
@@ -50,8 +54,14 @@ public final class ClusterCommand implements Callable<Integer> {
             case "start": {
                 // An existing layout keeps its cluster id and knows the cluster was bootstrapped.
                 LocalCluster c = Files.exists(dir.resolve("cluster.properties")) ? LocalCluster.open(dir.toAbsolutePath())
-                        : new LocalCluster(dir.toAbsolutePath(), nodes, basePort);
+                        : new LocalCluster(dir.toAbsolutePath(), nodes, basePort).insecure(insecure);
+                if (insecure && !c.isInsecure()) {
+                    System.err.println("linden cluster: " + dir + " was started with TLS; it stays so (no --insecure)");
+                    return 2;
+                }
                 c.writeLayout();
+                System.out.println(c.isInsecure() ? "INSECURE: nodes start with --insecure (no TLS on any port)"
+                        : "TLS: certificates of cluster " + c.clusterId + " in " + c.certsDir());
                 java.util.TreeMap<Integer, Process> started = new java.util.TreeMap<>();
                 for (int i = 1; i <= c.nodes; i++) {
                     if (c.removed.contains(i)) {
@@ -65,7 +75,7 @@ public final class ClusterCommand implements Callable<Integer> {
                             LocalCluster.memoryFlags("512m", KvLimits.defaults().quotaBytes(), 128L << 20)));
                 }
                 int failed = 0;
-                try (KvClient client = new KvClient(c.clientEndpoints(), KvClient.Options.defaults())) {
+                try (KvClient client = c.client(KvClient.Options.defaults())) {
                     // A node counts as started once it answers on its client port; one that exits first is
                     // reported with its exit code and the end of its log.
                     long deadline = System.currentTimeMillis() + 30_000;
@@ -123,7 +133,7 @@ public final class ClusterCommand implements Callable<Integer> {
                     return 1;
                 }
                 LocalCluster c = LocalCluster.open(dir.toAbsolutePath());
-                try (KvClient client = new KvClient(c.clientEndpoints(), KvClient.Options.defaults())) {
+                try (KvClient client = c.client(KvClient.Options.defaults())) {
                     Map<Integer, Wire.StatusResponse> s = c.status(client);
                     int up = 0;
                     for (int i = 1; i <= c.nodes; i++) {
@@ -154,7 +164,7 @@ public final class ClusterCommand implements Callable<Integer> {
                     return 1;
                 }
                 LocalCluster c = LocalCluster.open(dir.toAbsolutePath());
-                try (KvClient client = new KvClient(c.clientEndpoints(), KvClient.Options.defaults())) {
+                try (KvClient client = c.client(KvClient.Options.defaults())) {
                     Optional<Integer> leader = c.awaitLeader(client, 10_000);
                     if (leader.isEmpty()) {
                         System.out.println("no leader to hand over from");
@@ -203,7 +213,7 @@ public final class ClusterCommand implements Callable<Integer> {
         dev.linden.kvnode.raft.MembershipChange change = add
                 ? dev.linden.kvnode.raft.MembershipChange.addVoter(id, "127.0.0.1:" + c.peerPort(id))
                 : dev.linden.kvnode.raft.MembershipChange.remove(id);
-        try (KvClient client = new KvClient(c.clientEndpoints(), KvClient.Options.defaults())) {
+        try (KvClient client = c.client(KvClient.Options.defaults())) {
             Wire.MembershipResponse r = c.changeMembership(client, change, 60_000);
             System.out.println((r.ok() ? "committed: " : "not committed: ") + r.message());
             if (add && !r.ok() && r.ended()) {

@@ -25,6 +25,18 @@ public final class KvCliCommand implements Callable<Integer> {
     @Option(names = "--dir", description = "a cluster directory made by 'cluster start' (default ./linden-data)")
     Path dir = Path.of("linden-data");
 
+    @Option(names = "--cacert", description = "with --endpoints: the cluster's CA certificate (etcdctl's name)")
+    Path cacert;
+
+    @Option(names = "--cert", description = "with --endpoints: the client certificate")
+    Path cert;
+
+    @Option(names = "--key", description = "with --endpoints: the client key")
+    Path key;
+
+    @Option(names = "--insecure", description = "with --endpoints: plain TCP, no TLS")
+    boolean insecure;
+
     @Parameters(description = "get KEY | put KEY VALUE | cas KEY EXPECTED NEW | delete KEY | append KEY VALUE")
     List<String> args;
 
@@ -35,12 +47,31 @@ public final class KvCliCommand implements Callable<Integer> {
             return 3;
         }
         String spec = endpoints;
+        dev.linden.kvnode.tls.ClientSecurity security;
         if (spec == null) {
             if (!Files.exists(dir.resolve("cluster.properties"))) {
                 System.err.println("linden kv: no --endpoints and no cluster in " + dir);
                 return 3;
             }
-            spec = LocalCluster.open(dir).clientEndpointsSpec();
+            LocalCluster c = LocalCluster.open(dir);
+            spec = c.clientEndpointsSpec();
+            security = c.clientSecurity();
+        } else if (insecure == (cacert != null || cert != null || key != null)) {
+            System.err.println("linden kv: with --endpoints give --cacert, --cert and --key, or --insecure");
+            return 3;
+        } else if (insecure) {
+            security = dev.linden.kvnode.tls.ClientSecurity.plain();
+        } else {
+            if (cacert == null || cert == null || key == null) {
+                System.err.println("linden kv: --cacert, --cert and --key go together");
+                return 3;
+            }
+            try {
+                security = dev.linden.kvnode.tls.ClientSecurity.tls(new dev.linden.kvnode.tls.TlsFiles(cacert, cert, key));
+            } catch (IllegalArgumentException e) {
+                System.err.println("linden kv: " + e.getMessage());
+                return 3;
+            }
         }
         String op = args.get(0);
         int want = switch (op) {
@@ -53,7 +84,7 @@ public final class KvCliCommand implements Callable<Integer> {
             System.err.println("linden kv: usage: get KEY | put KEY VALUE | cas KEY EXPECTED NEW | delete KEY | append KEY VALUE");
             return 3;
         }
-        try (KvClient client = new KvClient(KvClient.parseEndpoints(spec), KvClient.Options.defaults())) {
+        try (KvClient client = new KvClient(KvClient.parseEndpoints(spec), KvClient.Options.defaults(), null, security)) {
             KvResult r = client.await(switch (op) {
                 case "get" -> client.get(args.get(1));
                 case "put" -> client.put(args.get(1), args.get(2));

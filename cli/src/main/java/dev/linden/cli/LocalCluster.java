@@ -32,6 +32,11 @@ public final class LocalCluster {
     public final String clusterId;
     /** Once the cluster was bootstrapped, nodes start with --initial-cluster-state existing. */
     private boolean existing;
+    /**
+     * No TLS: nodes start with --insecure (an explicit choice, recorded in the layout). By default every node
+     * gets a certificate from the cluster's own CA in {@link #certsDir()}, and clients a client certificate.
+     */
+    private boolean insecure;
 
     public LocalCluster(Path dir, int nodes, int basePort) {
         this(dir, nodes, basePort, "local-" + java.util.UUID.randomUUID(), false);
@@ -104,6 +109,7 @@ public final class LocalCluster {
         String id = p.getProperty("cluster-id", "local-" + java.util.UUID.randomUUID());
         LocalCluster c = new LocalCluster(dir, Integer.parseInt(p.getProperty("nodes")),
                 Integer.parseInt(p.getProperty("base-port")), id, "existing".equals(p.getProperty("initial-cluster-state")));
+        c.insecure = "off".equals(p.getProperty("tls", "on"));
         c.joined.addAll(ids(p.getProperty("joined", "")));
         c.removed.addAll(ids(p.getProperty("removed", "")));
         return c;
@@ -128,7 +134,51 @@ public final class LocalCluster {
         Files.writeString(dir.resolve("cluster.properties"), "nodes=" + nodes + "\nbase-port=" + basePort
                 + "\npeers=" + peersSpec() + "\nclients=" + clientEndpointsSpec() + "\ncluster-id=" + clusterId
                 + "\ninitial-cluster-state=" + (existing ? "existing" : "new") + "\njoined=" + csv(joined)
-                + "\nremoved=" + csv(removed) + "\n");
+                + "\nremoved=" + csv(removed) + "\ntls=" + (insecure ? "off" : "on") + "\n");
+    }
+
+    /** Nodes run without TLS (--insecure) from now on; call before the first start. */
+    public LocalCluster insecure(boolean insecure) {
+        this.insecure = insecure;
+        return this;
+    }
+
+    public boolean isInsecure() {
+        return insecure;
+    }
+
+    /** The cluster's CA and certificates ({@code linden certs} layout). */
+    public Path certsDir() {
+        return dir.resolve("certs");
+    }
+
+    /** The cluster's CA, made on first use. */
+    public dev.linden.kvnode.tls.CertificateAuthority authority() throws IOException {
+        return dev.linden.kvnode.tls.CertificateAuthority.openOrCreate(certsDir(), clusterId,
+                java.time.Duration.ofDays(365));
+    }
+
+    /** How this cluster's clients connect: TLS with the cluster's client certificate, or plain if insecure. */
+    public dev.linden.kvnode.tls.ClientSecurity clientSecurity() throws IOException {
+        if (insecure) {
+            return dev.linden.kvnode.tls.ClientSecurity.plain();
+        }
+        return dev.linden.kvnode.tls.ClientSecurity.tls(authority().issueClient(
+                dev.linden.kvnode.tls.CertificateAuthority.CLIENT));
+    }
+
+    /** A client of this cluster (every node's client port, its security). */
+    public KvClient client(KvClient.Options options) throws IOException {
+        return new KvClient(clientEndpoints(), options, null, clientSecurity());
+    }
+
+    /** The arguments that give node {@code id} its certificate (issued now if missing), or --insecure. */
+    public List<String> securityArgs(int id) throws IOException {
+        if (insecure) {
+            return List.of("--insecure");
+        }
+        authority().issueNode(id);
+        return List.of("--tls-dir", certsDir().toString());
     }
 
     /**
@@ -208,6 +258,7 @@ public final class LocalCluster {
         cmd.addAll(List.of("node", "--id", String.valueOf(id), "--peers", peersSpec(), "--client-port",
                 String.valueOf(clientPort(id)), "--data-dir", nd.toString(), "--fsync", fsync ? "on" : "off",
                 "--cluster-id", clusterId, "--initial-cluster-state", initialState));
+        cmd.addAll(securityArgs(id));
         cmd.addAll(nodeArgs);
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(nd.resolve("stdout.log").toFile())).start();

@@ -31,6 +31,7 @@ public final class Main implements Runnable {
         cl.addSubcommand("cluster", new ClusterCommand());
         cl.addSubcommand("kv", new KvCliCommand());
         cl.addSubcommand("bench", new BenchCommand());
+        cl.addSubcommand("certs", new CertsCommand());
         return cl;
     }
 }

@@ -124,6 +124,36 @@ public final class NodeCommand implements Callable<Integer> {
             + "first byte, or the connection is closed (default 10000)")
     Long requestReadTimeoutMillis;
 
+    @Option(names = "--insecure", description = "no TLS on either port: anyone who can reach the peer port is believed "
+            + "to be the node its hello names (the node logs this choice); without it the node needs certificates")
+    boolean insecure;
+
+    @Option(names = "--tls-dir", description = "a directory written by `linden certs`: mutual TLS on the peer port with "
+            + "node-<id>.crt/.key and ca.crt, and TLS with client certificates on the client port")
+    Path tlsDir;
+
+    @Option(names = "--peer-trusted-ca-file", description = "CA that signs every node's peer certificate (etcd's name)")
+    Path peerTrustedCaFile;
+
+    @Option(names = "--peer-cert-file", description = "this node's certificate for the peer port (CN=node-<id>, "
+            + "O=<cluster id>, OU=linden-node)")
+    Path peerCertFile;
+
+    @Option(names = "--peer-key-file", description = "the key of --peer-cert-file (PKCS#8 PEM)")
+    Path peerKeyFile;
+
+    @Option(names = "--trusted-ca-file", description = "client port: CA that signs client certificates")
+    Path trustedCaFile;
+
+    @Option(names = "--cert-file", description = "client port: this node's certificate (TLS for clients)")
+    Path certFile;
+
+    @Option(names = "--key-file", description = "client port: the key of --cert-file")
+    Path keyFile;
+
+    @Option(names = "--client-cert-auth", description = "client port: require a client certificate of this cluster")
+    Boolean clientCertAuth;
+
     @Option(names = "--config", description = "properties file with any of the options above, named without the "
             + "leading dashes (id, peers, client-port, data-dir, cluster-id, quota-bytes, ...); flags win")
     Path config;
@@ -172,6 +202,12 @@ public final class NodeCommand implements Callable<Integer> {
             return 2;
         }
         KvNodeServer server = new KvNodeServer(options);
+        try {
+            server.secure(security(p));
+        } catch (IllegalArgumentException e) {
+            System.err.println("linden node: " + e.getMessage());
+            return 2;
+        }
         try {
             server.lockDataDir(); // before anything in the data dir is touched, the log file included
         } catch (IOException e) {
@@ -301,6 +337,59 @@ public final class NodeCommand implements Callable<Integer> {
                 !"off".equals(fsync), nodeConfig, clusterId,
                 NodeIdentity.InitialClusterState.parse(initialClusterState), kvLimits, portLimits, unsafeLocalReads,
                 initialVoters == null ? List.of() : initialVoters);
+    }
+
+    /**
+     * The ports' security from the flags and the properties file: --insecure, --tls-dir, or etcd's file flags;
+     * exactly one way must be chosen (a node never starts open to strangers by default).
+     */
+    private dev.linden.kvnode.tls.NodeSecurity security(Properties p) {
+        boolean open = insecure || Boolean.parseBoolean(p.getProperty("insecure", "false"));
+        Path dir = tlsDir != null ? tlsDir : pathProp(p, "tls-dir");
+        Path peerCa = peerTrustedCaFile != null ? peerTrustedCaFile : pathProp(p, "peer-trusted-ca-file");
+        Path peerCert = peerCertFile != null ? peerCertFile : pathProp(p, "peer-cert-file");
+        Path peerKey = peerKeyFile != null ? peerKeyFile : pathProp(p, "peer-key-file");
+        Path ca = trustedCaFile != null ? trustedCaFile : pathProp(p, "trusted-ca-file");
+        Path cert = certFile != null ? certFile : pathProp(p, "cert-file");
+        Path key = keyFile != null ? keyFile : pathProp(p, "key-file");
+        boolean certAuth = clientCertAuth != null ? clientCertAuth
+                : Boolean.parseBoolean(p.getProperty("client-cert-auth", "false"));
+        boolean peerFiles = peerCa != null || peerCert != null || peerKey != null;
+        int ways = (open ? 1 : 0) + (dir != null ? 1 : 0) + (peerFiles ? 1 : 0);
+        if (ways == 0) {
+            throw new IllegalArgumentException("no certificates: give --tls-dir DIR (made by `linden certs`), or "
+                    + "--peer-trusted-ca-file, --peer-cert-file and --peer-key-file, or choose --insecure explicitly");
+        }
+        if (ways > 1) {
+            throw new IllegalArgumentException("choose one of --insecure, --tls-dir and the --peer-*-file flags");
+        }
+        if (open) {
+            return dev.linden.kvnode.tls.NodeSecurity.insecure();
+        }
+        if (dir != null) {
+            dev.linden.kvnode.tls.TlsFiles files = dev.linden.kvnode.tls.TlsFiles.forNode(dir, id);
+            return dev.linden.kvnode.tls.NodeSecurity.mutualTls(clusterId, id, files, files, true);
+        }
+        if (peerCa == null || peerCert == null || peerKey == null) {
+            throw new IllegalArgumentException("--peer-trusted-ca-file, --peer-cert-file and --peer-key-file go together");
+        }
+        dev.linden.kvnode.tls.TlsFiles client = null;
+        if (cert != null || key != null || ca != null) {
+            if (cert == null || key == null || (certAuth && ca == null)) {
+                throw new IllegalArgumentException("--cert-file and --key-file go together (and --client-cert-auth "
+                        + "needs --trusted-ca-file)");
+            }
+            client = new dev.linden.kvnode.tls.TlsFiles(ca != null ? ca : peerCa, cert, key);
+        } else if (certAuth) {
+            throw new IllegalArgumentException("--client-cert-auth needs --cert-file, --key-file and --trusted-ca-file");
+        }
+        return dev.linden.kvnode.tls.NodeSecurity.mutualTls(clusterId, id,
+                new dev.linden.kvnode.tls.TlsFiles(peerCa, peerCert, peerKey), client, certAuth);
+    }
+
+    private static Path pathProp(Properties p, String name) {
+        String v = p.getProperty(name);
+        return v == null || v.isBlank() ? null : Path.of(v.trim());
     }
 
     private static long orDefault(Long flag, Long property, long fallback) {

@@ -68,7 +68,7 @@ class DataLossTest {
             c.startNode(i, true, JVM);
         }
         c.markExisting();
-        k = new KvClient(c.clientEndpoints(), new KvClient.Options(500, 20_000, 256));
+        k = c.client(new KvClient.Options(500, 20_000, 256));
         a = c.awaitLeader(k, 30_000).orElseThrow(() -> new AssertionError("no leader" + logs()));
         b = a % 3 + 1;
         cc = 6 - a - b;

@@ -49,13 +49,18 @@ class MembershipRequestsEndTest {
     }
 
     private LocalCluster start(int nodes) throws Exception {
-        LocalCluster c = new LocalCluster(dir, nodes, 20_000 + ThreadLocalRandom.current().nextInt(400) * 50);
+        return start(nodes, false);
+    }
+
+    private LocalCluster start(int nodes, boolean insecure) throws Exception {
+        LocalCluster c = new LocalCluster(dir, nodes, 20_000 + ThreadLocalRandom.current().nextInt(400) * 50)
+                .insecure(insecure);
         clusters.add(c);
         c.writeLayout();
         for (int i = 1; i <= nodes; i++) {
             c.startNode(i, false, List.of("-Xmx192m"));
         }
-        client = new KvClient(c.clientEndpoints(), new KvClient.Options(500, 8_000, 64));
+        client = c.client(new KvClient.Options(500, 8_000, 64));
         assertTrue(c.awaitLeader(client, 20_000).isPresent(), "no leader: " + logs(c));
         return c;
     }
@@ -130,12 +135,14 @@ class MembershipRequestsEndTest {
 
     @Test
     void aJoinWithTheWrongClusterIdFailsTheAddWithTheReason() throws Exception {
-        LocalCluster c = start(3);
+        // Without TLS (with it, another cluster's node fails the handshake before any hello): the cluster id
+        // is then what keeps clusters apart.
+        LocalCluster c = start(3, true);
         c.nodes = 4;
         c.joined.add(4);
         c.writeLayout();
         // The same layout under another cluster id: node 4 is started as a member of another cluster.
-        LocalCluster other = LocalCluster.withClusterId(dir, 4, c.basePort, "another-cluster");
+        LocalCluster other = LocalCluster.withClusterId(dir, 4, c.basePort, "another-cluster").insecure(true);
         other.joined.add(4);
         other.startNode(4, false, List.of("-Xmx192m"));
         long t0 = System.nanoTime();
@@ -194,7 +201,9 @@ class MembershipRequestsEndTest {
         try (PrintStream p = new PrintStream(captured, true, StandardCharsets.UTF_8)) {
             System.setOut(p);
             System.setErr(p);
-            exit = new CommandLine(new KvCliCommand()).execute("--endpoints", c.clientEndpointsSpec(), "put",
+            exit = new CommandLine(new KvCliCommand()).execute("--endpoints", c.clientEndpointsSpec(), "--cacert",
+                    c.certsDir().resolve("ca.crt").toString(), "--cert", c.certsDir().resolve("client.crt").toString(),
+                    "--key", c.certsDir().resolve("client.key").toString(), "put",
                     "k".repeat(1025), "v");
         } finally {
             System.setOut(out);

@@ -36,7 +36,7 @@ class RealClusterTest {
         for (int i = 1; i <= nodes; i++) {
             cluster.startNode(i, true, List.of("-Xmx256m"));
         }
-        client = new KvClient(cluster.clientEndpoints(), new KvClient.Options(500, 8_000, 512));
+        client = cluster.client(new KvClient.Options(500, 8_000, 512));
         assertTrue(cluster.awaitLeader(client, 20_000).isPresent(), "no leader: " + logs());
     }
 

@@ -64,8 +64,8 @@ class ReliabilityTest {
     }
 
     /** Generous request timeouts: these tests are about data, not latency, and CI machines stall. */
-    private KvClient client(LocalCluster c) {
-        KvClient k = new KvClient(c.clientEndpoints(), new KvClient.Options(500, 20_000, 256));
+    private KvClient client(LocalCluster c) throws java.io.IOException {
+        KvClient k = c.client(new KvClient.Options(500, 20_000, 256));
         clients.add(k);
         return k;
     }
@@ -198,15 +198,16 @@ class ReliabilityTest {
 
     /** Starts node {@code id} of {@code c} with its cluster id and the given initial cluster state. */
     private Process startWithClusterId(LocalCluster c, int id, String state) throws Exception {
-        return startNode(c.nodeDir(id), id, c.peersSpec(), c.clientPort(id), c.clusterId, state);
+        return startNode(c.nodeDir(id), id, c.peersSpec(), c.clientPort(id), c.clusterId, state, c.securityArgs(id));
     }
 
-    private static Process startNode(Path dataDir, int id, String peers, int clientPort, String clusterId, String state)
-            throws Exception {
+    private static Process startNode(Path dataDir, int id, String peers, int clientPort, String clusterId, String state,
+                                     List<String> security) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-cp", System.getProperty("java.class.path"), Main.class.getName(), "node", "--id",
                 String.valueOf(id), "--peers", peers, "--client-port", String.valueOf(clientPort), "--data-dir",
                 dataDir.toString(), "--cluster-id", clusterId, "--initial-cluster-state", state));
+        cmd.addAll(security);
         Files.createDirectories(dataDir);
         return new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("stdout.log").toFile())).start();
@@ -284,11 +285,15 @@ class ReliabilityTest {
         String log = String.join("\n", a.lastLogLines(3, 5));
         assertTrue(log.contains("belongs to cluster " + b.clusterId), log);
         // Cluster B's node 3, on its own data dir, pointed at cluster A's addresses: A's nodes dial it, and the
-        // handshake refuses them (and it them) before any vote or entry crosses.
-        Process intruder = startNode(b.nodeDir(3), 3, a.peersSpec(), a.clientPort(3), b.clusterId, "existing");
+        // TLS handshake refuses them (and it them: each cluster's CA signed only its own nodes) before any
+        // vote or entry crosses.
+        Process intruder = startNode(b.nodeDir(3), 3, a.peersSpec(), a.clientPort(3), b.clusterId, "existing",
+                b.securityArgs(3));
         extra.add(intruder);
         await().atMost(Duration.ofSeconds(20)).until(() -> String.join("\n", b.lastLogLines(3, 50))
-                .contains("refusing node 1 of cluster " + a.clusterId));
+                .contains("event=peer-connection-closed"));
+        assertTrue(String.join("\n", b.lastLogLines(3, 50)).contains("SSLHandshakeException"),
+                String.join("\n", b.lastLogLines(3, 50)));
         assertEquals("a", ka.await(ka.get("owner")).value());
         assertEquals(KvResult.Status.OK, ka.await(ka.put("still", "a")).status());
         assertTrue(intruder.isAlive());

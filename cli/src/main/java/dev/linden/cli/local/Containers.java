@@ -93,6 +93,10 @@ public final class Containers {
                 }
             }
         }
+        int tls = args.indexOf("--tls-dir");
+        if (tls >= 0) {
+            classPath.add(Path.of(args.get(tls + 1)).toAbsolutePath()); // the certificates, read-only as the jars
+        }
         return ContainerProcess.start(image, name.replaceAll("[^A-Za-z0-9_.-]", "-"), args, dataDir, classPath,
                 dataDir.resolve("stdout.log"));
     }

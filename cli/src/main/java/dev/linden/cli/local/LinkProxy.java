@@ -26,7 +26,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code high}'s peer port. It reads whole frames of the peer protocol in each direction and forwards,
  * drops, duplicates or delays each one as told, so a cut never corrupts a stream: a partition (in one
  * direction or both), message loss, duplication, reordering delays and clogging, all without root. The
- * first frame each way (the Hello that identifies the cluster) always passes.
+ * first frame each way (the Hello that identifies the cluster) always passes. With mutual TLS between the
+ * nodes, the proxy ends a TLS session with each (the harness made their certificates): as node high toward
+ * low, and as node low toward high.
  */
 final class LinkProxy implements AutoCloseable {
     /** What one direction does to its frames. Volatile fields: the nemesis sets them from its thread. */
@@ -63,8 +65,21 @@ final class LinkProxy implements AutoCloseable {
     private final Set<Channel> open = ConcurrentHashMap.newKeySet();
     private final SplittableRandom random;
 
+    /** Each node's credentials: with TLS the proxy ends both sessions, as node high toward low and as low toward high. */
+    private final java.util.function.IntFunction<dev.linden.kvnode.tls.NodeSecurity> security;
+
     LinkProxy(int low, int high, int listenPort, InetSocketAddress target, EventLoopGroup group, long seed)
             throws InterruptedException {
+        this(low, high, listenPort, target, group, seed, id -> dev.linden.kvnode.tls.NodeSecurity.insecure());
+    }
+
+    /**
+     * @param security each node's credentials (the harness made the cluster's CA): with mutual TLS between
+     *                 the nodes, the proxy holds a TLS session with each end, so it still sees whole frames
+     */
+    LinkProxy(int low, int high, int listenPort, InetSocketAddress target, EventLoopGroup group, long seed,
+              java.util.function.IntFunction<dev.linden.kvnode.tls.NodeSecurity> security) throws InterruptedException {
+        this.security = security;
         this.low = low;
         this.high = high;
         this.group = group;
@@ -110,6 +125,8 @@ final class LinkProxy implements AutoCloseable {
                         inbound.closeFuture().addListener(f -> outbound.close());
                         outbound.pipeline().addLast(frames(), new Relay(inbound, down));
                         inbound.pipeline().addLast(frames(), new Relay(outbound, up));
+                        security.apply(low).securePeer(outbound, true);
+                        security.apply(high).securePeer(inbound, false);
                     }
                 }).connect(target).addListener(f -> {
                     if (f.isSuccess()) {

@@ -257,7 +257,8 @@ public final class LocalTestCluster implements Cluster {
                 for (int b : membership.allIds()) {
                     if (a < b) {
                         proxies.put(link(a, b), new LinkProxy(a, b, 0,
-                                new InetSocketAddress("127.0.0.1", peerPort.get(b)), group, random.nextLong()));
+                                new InetSocketAddress("127.0.0.1", peerPort.get(b)), group, random.nextLong(),
+                                this::nodeSecurity));
                     }
                 }
             }
@@ -276,7 +277,7 @@ public final class LocalTestCluster implements Cluster {
                 launch(id);
             }
             Map<Integer, InetSocketAddress> endpoints = clientEndpoints();
-            statusClient = new KvClient(endpoints, new KvClient.Options(1_000, 2_000, 64), group);
+            statusClient = new KvClient(endpoints, new KvClient.Options(1_000, 2_000, 64), group, clientSecurity());
             long deadline = System.currentTimeMillis() + START_TIMEOUT_MILLIS;
             while (leader(true) < 0) {
                 if (System.currentTimeMillis() > deadline || !unexpectedExits.isEmpty()) {
@@ -291,6 +292,36 @@ public final class LocalTestCluster implements Cluster {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while starting the local cluster", e);
+        }
+    }
+
+    /** The cluster's CA (made at the first call, in the run's directory): certificates for nodes and clients. */
+    private dev.linden.kvnode.tls.CertificateAuthority authority;
+
+    private synchronized dev.linden.kvnode.tls.CertificateAuthority authority() throws IOException {
+        if (authority == null) {
+            authority = dev.linden.kvnode.tls.CertificateAuthority.openOrCreate(root.resolve("certs"), clusterId,
+                    java.time.Duration.ofDays(2));
+        }
+        return authority;
+    }
+
+    /** Node {@code id}'s credentials (the link proxies end TLS sessions as it). */
+    dev.linden.kvnode.tls.NodeSecurity nodeSecurity(int id) {
+        try {
+            return dev.linden.kvnode.tls.NodeSecurity.mutualTls(clusterId, id, authority().issueNode(id), null, false);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** The clients' credentials: a client certificate of the cluster's CA. */
+    dev.linden.kvnode.tls.ClientSecurity clientSecurity() {
+        try {
+            return dev.linden.kvnode.tls.ClientSecurity.tls(authority().issueClient(
+                    dev.linden.kvnode.tls.CertificateAuthority.CLIENT));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 
@@ -337,6 +368,8 @@ public final class LocalTestCluster implements Cluster {
                 "--initial-cluster-state", membership.joining(id) ? "join" : bootstrapped && !asNew ? "existing" : "new",
                 "--initial-voters", membership.initialVoters(), "--quota-bytes", String.valueOf(64L << 20),
                 "--exit-with-parent", String.valueOf(ProcessHandle.current().pid())));
+        authority().issueNode(id);
+        cmd.addAll(List.of("--tls-dir", authority().caCertFile().getParent().toString()));
         if (options.unsafeLocalReads()) {
             cmd.add("--test-only-unsafe-local-reads");
         }
@@ -536,7 +569,7 @@ public final class LocalTestCluster implements Cluster {
     @Override
     public Client client(int thread, Workload workload) {
         Map<Integer, InetSocketAddress> endpoints = clientEndpoints();
-        KvClient kv = new KvClient(endpoints, new KvClient.Options(1_000, 5_000, 4), group);
+        KvClient kv = new KvClient(endpoints, new KvClient.Options(1_000, 5_000, 4), group, clientSecurity());
         clients.add(kv);
         return new LocalClient(kv, workload, scheduler);
     }

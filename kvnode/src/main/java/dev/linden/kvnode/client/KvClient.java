@@ -68,6 +68,7 @@ public final class KvClient implements AutoCloseable {
     private final AtomicLong nextStatusId = new AtomicLong(1);
     private final java.util.concurrent.Semaphore slots;
     private volatile boolean closed;
+    private final dev.linden.kvnode.tls.ClientSecurity security;
 
     public KvClient(Map<Integer, InetSocketAddress> endpoints, Options options) {
         this(endpoints, options, null);
@@ -75,6 +76,16 @@ public final class KvClient implements AutoCloseable {
 
     /** @param group a shared event loop group, or null for a private one */
     public KvClient(Map<Integer, InetSocketAddress> endpoints, Options options, EventLoopGroup group) {
+        this(endpoints, options, group, dev.linden.kvnode.tls.ClientSecurity.plain());
+    }
+
+    /**
+     * @param group    a shared event loop group, or null for a private one
+     * @param security plain, or TLS with a client certificate (the cluster's nodes decide which they accept)
+     */
+    public KvClient(Map<Integer, InetSocketAddress> endpoints, Options options, EventLoopGroup group,
+                    dev.linden.kvnode.tls.ClientSecurity security) {
+        this.security = security;
         if (endpoints.isEmpty()) {
             throw new IllegalArgumentException("no endpoints");
         }
@@ -285,6 +296,7 @@ public final class KvClient implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         FrameCodec.install(ch.pipeline(), Wire.DEFAULT_MAX_FRAME_BYTES, new Handler());
+                        security.secure(ch);
                     }
                 })
                 .connect(endpoints.get(node)).addListener(cf -> {

@@ -60,6 +60,14 @@ public final class ClientServer implements AutoCloseable {
         this.limits = limits;
     }
 
+    /** TLS on the client port (and client certificates), or plain. */
+    private volatile dev.linden.kvnode.tls.NodeSecurity security = dev.linden.kvnode.tls.NodeSecurity.insecure();
+
+    /** Clients must use TLS as {@code security} says. Call before {@link #start()}. */
+    public void secure(dev.linden.kvnode.tls.NodeSecurity security) {
+        this.security = security;
+    }
+
     public void start() throws InterruptedException {
         server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .childOption(ChannelOption.TCP_NODELAY, true)
@@ -82,6 +90,7 @@ public final class ClientServer implements AutoCloseable {
                                         limits.maxTotalInflightBytes()));
                         FrameCodec.installClientPort(ch.pipeline(), limits.idleTimeoutMillis(), decoder,
                                 new Handler(decoder));
+                        security.secureClientPort(ch);
                     }
                 })
                 .bind(address).sync().channel();

@@ -57,6 +57,8 @@ public final class PeerTransport implements Transport, AutoCloseable {
     public final AtomicLong sentMessages = new AtomicLong();
     public final AtomicLong sentEntries = new AtomicLong();
     public final AtomicLong receivedMessages = new AtomicLong();
+    /** Peer connections closed for a bad frame, a failed handshake or a refused Hello. */
+    public final AtomicLong closedForErrors = new AtomicLong();
 
     /**
      * @param peers             every node's peer address, this node's included
@@ -94,6 +96,14 @@ public final class PeerTransport implements Transport, AutoCloseable {
         this.onRefused = refused;
     }
 
+    /** How peers prove who they are: mutual TLS, or nothing if the operator chose --insecure. */
+    private volatile dev.linden.kvnode.tls.NodeSecurity security = dev.linden.kvnode.tls.NodeSecurity.insecure();
+
+    /** Peers must present certificates ({@link dev.linden.kvnode.tls.NodeSecurity}). Call before {@link #start()}. */
+    public void secure(dev.linden.kvnode.tls.NodeSecurity security) {
+        this.security = security;
+    }
+
     public void start() throws InterruptedException {
         server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .childOption(ChannelOption.TCP_NODELAY, true)
@@ -103,6 +113,7 @@ public final class PeerTransport implements Transport, AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         FrameCodec.install(ch.pipeline(), maxFrameBytes, new Handler(0));
+                        security.securePeer(ch, false);
                     }
                 })
                 .bind(peers.get(selfId)).sync().channel();
@@ -156,6 +167,7 @@ public final class PeerTransport implements Transport, AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         FrameCodec.install(ch.pipeline(), maxFrameBytes, new Handler(peer));
+                        security.securePeer(ch, true);
                     }
                 })
                 .connect(peers.get(peer)).addListener(f -> {
@@ -247,13 +259,22 @@ public final class PeerTransport implements Transport, AutoCloseable {
                 ctx.close();
                 // Only from the peer this link is with (the one dialed, or the one whose Hello was accepted):
                 // a stranger's unsolicited refusal is no reason to stop.
-                if (peer != 0 && h.nodeId() == peer && clusterId.equals(h.clusterId())) {
+                if (peer != 0 && h.nodeId() == peer && clusterId.equals(h.clusterId())
+                        && security.certificateProblem(ctx.channel(), h.nodeId()) == null) {
                     LOG.severe("event=refused-by-peer node=" + h.nodeId() + " reason=\"" + h.refusal() + "\"");
                     onRefused.accept(h.nodeId(), h.refusal());
                 }
                 return;
             }
             boolean dialed = peer != 0;
+            String forged = security.certificateProblem(ctx.channel(), h.nodeId());
+            if (forged != null) {
+                // Whatever the Hello says, only the certificate the cluster's CA signed names the peer.
+                if (dialed) {
+                    linkProblems.put(peer, "refused: " + forged);
+                }
+                throw new Wire.BadFrameException("refusing a peer's hello: " + forged);
+            }
             if (verified || !peers.containsKey(h.nodeId()) || (dialed ? h.nodeId() != peer : h.nodeId() >= selfId)) {
                 throw new Wire.BadFrameException("unexpected hello from node " + h.nodeId());
             }
@@ -304,7 +325,12 @@ public final class PeerTransport implements Transport, AutoCloseable {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            LOG.warning("closing peer connection " + ctx.channel().remoteAddress() + ": " + reason(cause));
+            // Strangers can cause these at will (a plain connection to a TLS port): logged, but not each one.
+            long n = closedForErrors.incrementAndGet();
+            if (n <= 20 || n % 1000 == 0) {
+                LOG.warning("event=peer-connection-closed remote=" + ctx.channel().remoteAddress() + " closed-so-far=" + n
+                        + " detail=\"" + reason(cause) + "\"");
+            }
             ctx.close();
         }
     }

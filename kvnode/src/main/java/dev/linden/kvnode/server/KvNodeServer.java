@@ -122,6 +122,9 @@ public final class KvNodeServer implements AutoCloseable {
      * WAL is corrupt; nothing in the data dir is changed before the lock and the identity check pass.
      */
     public void start() throws IOException, InterruptedException {
+        if (security == null) {
+            throw new IllegalStateException("no security chosen: give certificates or choose insecure explicitly");
+        }
         lockDataDir();
         NioVfs vfs = new NioVfs(options.dataDir().resolve("wal"), options.fsync() ? fsyncThread : Runnable::run,
                 options.fsync());
@@ -129,6 +132,10 @@ public final class KvNodeServer implements AutoCloseable {
                 : options.initialVoters();
         identity = NodeIdentity.establish(vfs, options.clusterId(), options.id(), members, options.initialState(),
                 freshIncarnation());
+        if (security.peersAuthenticated() && !security.clusterId().equals(identity.clusterId())) {
+            throw new IOException("this node's certificate is of cluster " + security.clusterId() + " but its data dir "
+                    + "belongs to cluster " + identity.clusterId());
+        }
         EventLog events = new EventLog(options.id(), t -> {
             fatalCause = t;
             fatal.countDown();
@@ -141,6 +148,7 @@ public final class KvNodeServer implements AutoCloseable {
         transport = new PeerTransport(options.id(), identity.clusterId(), options.peers(), group,
                 msgs -> node.receiveAll(msgs), () -> raftStage.queued() > MAX_QUEUED_INPUTS,
                 Wire.DEFAULT_MAX_FRAME_BYTES, 8 << 20);
+        transport.secure(security);
         transport.checkIncarnations(identity.incarnation(), PeerIncarnations.load(vfs), (peer, reason) -> {
             fatalCause = new NodeIdentity.RefusedException("refused by node " + peer + ": " + reason);
             fatal.countDown();
@@ -175,7 +183,13 @@ public final class KvNodeServer implements AutoCloseable {
                 nc.sessionExpiryEveryMillis());
         clientServer = new ClientServer(options.clientAddress(), group, service, node,
                 () -> raftStage.queued() > MAX_QUEUED_INPUTS, limits);
+        clientServer.secure(security);
         clientServer.start();
+        if (security.peersAuthenticated()) {
+            LOG.info("event=security " + security.describe());
+        } else {
+            LOG.warning("event=insecure detail=\"" + security.describe() + "\"");
+        }
         if (options.unsafeLocalReads()) {
             LOG.warning("event=test-only-bug what=unsafe-local-reads detail=\"reads are answered without ReadIndex: "
                     + "this node is deliberately broken\"");
@@ -191,6 +205,16 @@ public final class KvNodeServer implements AutoCloseable {
     }
 
     private boolean acceptLostLog;
+    private dev.linden.kvnode.tls.NodeSecurity security;
+
+    /**
+     * How the ports authenticate (mutual TLS for peers, TLS for clients), or {@link
+     * dev.linden.kvnode.tls.NodeSecurity#insecure()}; required before {@link #start()}: a node never
+     * starts open to strangers by default.
+     */
+    public void secure(dev.linden.kvnode.tls.NodeSecurity security) {
+        this.security = security;
+    }
 
     /**
      * At the next {@link #start()}, clear a record of lost log ({@link dev.linden.kvnode.wal.LostLogAcceptance#accept}): the

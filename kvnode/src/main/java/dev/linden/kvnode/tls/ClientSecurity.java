@@ -1,0 +1,52 @@
+package dev.linden.kvnode.tls;
+
+import io.netty.channel.Channel;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslProvider;
+import javax.net.ssl.SSLException;
+
+/**
+ * How a client reaches client ports: plain, or TLS trusting the cluster's CA and presenting a client
+ * certificate. The nodes' certificates are checked against the CA (and, by the JDK, for server use);
+ * host names are not checked, as nodes are named by their certificates' subjects.
+ */
+public final class ClientSecurity {
+    private final SslContext context;
+
+    private ClientSecurity(SslContext context) {
+        this.context = context;
+    }
+
+    public static ClientSecurity plain() {
+        return new ClientSecurity(null);
+    }
+
+    /** TLS with {@code files}' certificate (as client certificate) and trusted CA. */
+    public static ClientSecurity tls(TlsFiles files) {
+        files.checkReadable();
+        try {
+            return new ClientSecurity(SslContextBuilder.forClient()
+                    .keyManager(files.certFile().toFile(), files.keyFile().toFile())
+                    .trustManager(files.trustedCaFile().toFile()).sslProvider(SslProvider.JDK)
+                    .protocols("TLSv1.3").build());
+        } catch (SSLException | IllegalArgumentException e) {
+            throw new IllegalArgumentException("cannot load the client TLS files (" + files.certFile() + ", "
+                    + files.keyFile() + ", " + files.trustedCaFile() + "): " + e.getMessage(), e);
+        }
+    }
+
+    public boolean isTls() {
+        return context != null;
+    }
+
+    /** Puts TLS first in a connection's pipeline; nothing if plain. */
+    public void secure(Channel ch) {
+        if (context != null) {
+            SslHandler h = context.newHandler(ch.alloc());
+            h.setHandshakeTimeoutMillis(NodeSecurity.HANDSHAKE_TIMEOUT_MILLIS);
+            ch.pipeline().addFirst("tls", h);
+        }
+    }
+}

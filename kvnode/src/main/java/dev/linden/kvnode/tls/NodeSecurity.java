@@ -1,0 +1,177 @@
+package dev.linden.kvnode.tls;
+
+import io.netty.channel.Channel;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslProvider;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLPeerUnverifiedException;
+
+/**
+ * How a node's ports authenticate. On the peer port, mutual TLS: both ends present a certificate the
+ * cluster's CA signed, and a peer is believed to be node N of cluster C only if its certificate says so
+ * ({@link CertIdentity}), whatever its Hello claims. On the client port, TLS, and with
+ * {@code clientCertAuth} a client certificate of the same cluster. {@link #insecure} is the operator's
+ * explicit choice of neither (the node logs it): then anyone who can reach the ports is believed.
+ *
+ * <p>TLS 1.3 through the JDK's own provider (no native library to install); handshakes time out after
+ * {@link #HANDSHAKE_TIMEOUT_MILLIS}.
+ */
+public final class NodeSecurity {
+    public static final long HANDSHAKE_TIMEOUT_MILLIS = 5_000;
+    private static final String[] PROTOCOLS = {"TLSv1.3"};
+
+    private final String clusterId;
+    private final SslContext peerServer;
+    private final SslContext peerClient;
+    private final SslContext clientPort;
+    private final boolean clientCertAuth;
+
+    private NodeSecurity(String clusterId, SslContext peerServer, SslContext peerClient, SslContext clientPort,
+                         boolean clientCertAuth) {
+        this.clusterId = clusterId;
+        this.peerServer = peerServer;
+        this.peerClient = peerClient;
+        this.clientPort = clientPort;
+        this.clientCertAuth = clientCertAuth;
+    }
+
+    /** No TLS on either port: the operator's explicit choice (`--insecure`). */
+    public static NodeSecurity insecure() {
+        return new NodeSecurity(null, null, null, null, false);
+    }
+
+    /**
+     * Mutual TLS on the peer port with {@code peer}'s files, which must name node {@code nodeId} of
+     * {@code clusterId} (null: the cluster the certificate names); on the client port TLS with {@code client}'s files (null: the client port stays
+     * plain), requiring client certificates if {@code clientCertAuth}. Throws IllegalArgumentException
+     * saying what is wrong with the files.
+     */
+    public static NodeSecurity mutualTls(String clusterId, int nodeId, TlsFiles peer, TlsFiles client,
+                                         boolean clientCertAuth) {
+        peer.checkReadable();
+        CertIdentity own = identityInFile(peer);
+        if (clusterId == null) {
+            clusterId = own.clusterId(); // a node restarted without --cluster-id: its certificate names it
+        }
+        if (own.role() != CertIdentity.Role.NODE || own.nodeId() != nodeId || !own.clusterId().equals(clusterId)) {
+            throw new IllegalArgumentException(peer.certFile() + " is the " + own + ", not node " + nodeId
+                    + " of cluster " + clusterId);
+        }
+        try {
+            SslContext server = SslContextBuilder.forServer(peer.certFile().toFile(), peer.keyFile().toFile())
+                    .trustManager(peer.trustedCaFile().toFile()).clientAuth(ClientAuth.REQUIRE)
+                    .sslProvider(SslProvider.JDK).protocols(PROTOCOLS).build();
+            SslContext dialer = SslContextBuilder.forClient()
+                    .keyManager(peer.certFile().toFile(), peer.keyFile().toFile())
+                    .trustManager(peer.trustedCaFile().toFile()).sslProvider(SslProvider.JDK).protocols(PROTOCOLS).build();
+            SslContext clients = null;
+            if (client != null) {
+                client.checkReadable();
+                clients = SslContextBuilder.forServer(client.certFile().toFile(), client.keyFile().toFile())
+                        .trustManager(client.trustedCaFile().toFile())
+                        .clientAuth(clientCertAuth ? ClientAuth.REQUIRE : ClientAuth.NONE)
+                        .sslProvider(SslProvider.JDK).protocols(PROTOCOLS).build();
+            }
+            return new NodeSecurity(clusterId, server, dialer, clients, client != null && clientCertAuth);
+        } catch (SSLException | IllegalArgumentException e) {
+            throw new IllegalArgumentException("cannot load the TLS files (" + peer.certFile() + ", " + peer.keyFile()
+                    + ", " + peer.trustedCaFile() + "): " + e.getMessage(), e);
+        }
+    }
+
+    private static CertIdentity identityInFile(TlsFiles files) {
+        try {
+            return CertIdentity.of(CertificateAuthority.readCertificate(files.certFile()));
+        } catch (java.io.IOException | java.security.GeneralSecurityException e) {
+            throw new IllegalArgumentException("cannot read the certificate " + files.certFile() + ": " + e.getMessage(),
+                    e);
+        }
+    }
+
+    /** The cluster whose certificates are believed (null when insecure). */
+    public String clusterId() {
+        return clusterId;
+    }
+
+    /** Whether peers must prove who they are (mutual TLS on the peer port). */
+    public boolean peersAuthenticated() {
+        return peerServer != null;
+    }
+
+    /** Puts TLS first in a peer connection's pipeline (before any framing); nothing if insecure. */
+    public void securePeer(Channel ch, boolean dialer) {
+        if (peerServer != null) {
+            SslHandler h = (dialer ? peerClient : peerServer).newHandler(ch.alloc());
+            h.setHandshakeTimeoutMillis(HANDSHAKE_TIMEOUT_MILLIS);
+            ch.pipeline().addFirst("tls", h);
+        }
+    }
+
+    /** Puts TLS first in a client connection's pipeline; nothing if the client port is plain. */
+    public void secureClientPort(Channel ch) {
+        if (clientPort != null) {
+            SslHandler h = clientPort.newHandler(ch.alloc());
+            h.setHandshakeTimeoutMillis(HANDSHAKE_TIMEOUT_MILLIS);
+            ch.pipeline().addFirst("tls", h);
+            if (clientCertAuth) {
+                // A client certificate of another cluster signed by a shared CA is still not one of ours.
+                h.handshakeFuture().addListener(f -> {
+                    if (f.isSuccess()) {
+                        String problem = certificateProblem(ch, null);
+                        if (problem != null) {
+                            java.util.logging.Logger.getLogger(NodeSecurity.class.getName()).warning(
+                                    "event=client-connection-closed reason=certificate remote=" + ch.remoteAddress()
+                                            + " detail=\"" + problem + "\"");
+                            ch.close();
+                        }
+                    }
+                });
+            }
+        }
+    }
+
+    /**
+     * Why the peer on {@code ch} is not node {@code claimedNodeId} of this cluster, or null if its
+     * certificate proves it is (always null when insecure). With {@code claimedNodeId} null: why it is
+     * not a certificate of this cluster at all.
+     */
+    public String certificateProblem(Channel ch, Integer claimedNodeId) {
+        if (peerServer == null && clientPort == null) {
+            return null;
+        }
+        SslHandler tls = ch.pipeline().get(SslHandler.class);
+        if (tls == null) {
+            return "no TLS on this connection";
+        }
+        CertIdentity who;
+        try {
+            Certificate[] chain = tls.engine().getSession().getPeerCertificates();
+            who = CertIdentity.of((X509Certificate) chain[0]);
+        } catch (SSLPeerUnverifiedException e) {
+            return "no certificate was presented";
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
+        }
+        if (!who.clusterId().equals(clusterId)) {
+            return "the " + who + " is not of this cluster (" + clusterId + ")";
+        }
+        if (claimedNodeId != null && (who.role() != CertIdentity.Role.NODE || who.nodeId() != claimedNodeId)) {
+            return "it claims to be node " + claimedNodeId + " but presents the " + who;
+        }
+        return null;
+    }
+
+    /** One line for the node's start-up log. */
+    public String describe() {
+        if (peerServer == null) {
+            return "INSECURE: no TLS on the peer or client port (--insecure); anyone who can reach them is believed";
+        }
+        return "peer port: mutual TLS (TLSv1.3, node certificates of cluster " + clusterId + "); client port: "
+                + (clientPort == null ? "plain (no TLS)" : clientCertAuth ? "TLS with client certificates" : "TLS");
+    }
+}
