@@ -23,17 +23,16 @@ final class TermRules {
         this.c = core;
     }
 
-    /**
-     * No real cluster reaches this term (one election a millisecond would take 146 million years): a message
-     * beyond it is forged or corrupted, and believing it would leave every node at a term from which
-     * {@code term + 1} overflows, so that no election could ever succeed again. It is dropped, with a notice.
-     */
-    static final long MAX_TERM = 1L << 62;
+    /** No real cluster reaches this term: see {@link MessageSanity}. */
+    static final long MAX_TERM = MessageSanity.MAX;
 
     void step(Message m) {
-        if (m.term() > MAX_TERM || m.term() < 0) {
-            c.notice("ignored a " + m.getClass().getSimpleName() + " from node " + m.from() + " of term " + m.term()
-                    + ": no real cluster reaches that term (a forged or corrupted message)");
+        String insane = MessageSanity.problem(m);
+        if (insane != null) {
+            // Forged or corrupted: believing a term beyond MAX_TERM would leave every node at a term whose
+            // successor overflows, so that no election could ever succeed again.
+            c.notice("ignored a " + m.getClass().getSimpleName() + " from node " + m.from() + " with " + insane
+                    + ": no real peer sends that (a forged or corrupted message)");
             return;
         }
         if (m.term() > c.term) {
