@@ -34,6 +34,10 @@ public final class KvCliCommand implements Callable<Integer> {
     @Option(names = "--key", description = "with --endpoints: the client key")
     Path key;
 
+    @Option(names = "--token-file", description = "with --endpoints and --cacert: present the token in this file "
+            + "instead of a client certificate")
+    Path tokenFile;
+
     @Option(names = "--insecure", description = "with --endpoints: plain TCP, no TLS")
     boolean insecure;
 
@@ -61,6 +65,17 @@ public final class KvCliCommand implements Callable<Integer> {
             return 3;
         } else if (insecure) {
             security = dev.linden.kvnode.tls.ClientSecurity.plain();
+        } else if (tokenFile != null) {
+            if (cacert == null || cert != null || key != null) {
+                System.err.println("linden kv: --token-file goes with --cacert (and no --cert or --key)");
+                return 3;
+            }
+            try {
+                security = dev.linden.kvnode.tls.ClientSecurity.tlsWithToken(cacert, Files.readString(tokenFile));
+            } catch (IllegalArgumentException | java.io.IOException e) {
+                System.err.println("linden kv: " + e.getMessage());
+                return 3;
+            }
         } else {
             if (cacert == null || cert == null || key == null) {
                 System.err.println("linden kv: --cacert, --cert and --key go together");

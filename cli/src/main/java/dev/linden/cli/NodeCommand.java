@@ -154,6 +154,10 @@ public final class NodeCommand implements Callable<Integer> {
     @Option(names = "--client-cert-auth", description = "client port: require a client certificate of this cluster")
     Boolean clientCertAuth;
 
+    @Option(names = "--client-token-file", description = "client port: clients must present the token in this file "
+            + "(16 to 256 characters) instead of a client certificate; needs TLS on the client port")
+    Path clientTokenFile;
+
     @Option(names = "--config", description = "properties file with any of the options above, named without the "
             + "leading dashes (id, peers, client-port, data-dir, cluster-id, quota-bytes, ...); flags win")
     Path config;
@@ -363,12 +367,26 @@ public final class NodeCommand implements Callable<Integer> {
         if (ways > 1) {
             throw new IllegalArgumentException("choose one of --insecure, --tls-dir and the --peer-*-file flags");
         }
+        Path tokenFile = clientTokenFile != null ? clientTokenFile : pathProp(p, "client-token-file");
+        String token = null;
+        if (tokenFile != null) {
+            try {
+                token = Files.readString(tokenFile).strip();
+            } catch (IOException e) {
+                throw new IllegalArgumentException("cannot read --client-token-file " + tokenFile + ": " + e.getMessage());
+            }
+        }
         if (open) {
+            if (token != null) {
+                throw new IllegalArgumentException("a client token needs TLS on the client port: not with --insecure");
+            }
             return dev.linden.kvnode.tls.NodeSecurity.insecure();
         }
         if (dir != null) {
             dev.linden.kvnode.tls.TlsFiles files = dev.linden.kvnode.tls.TlsFiles.forNode(dir, id);
-            return dev.linden.kvnode.tls.NodeSecurity.mutualTls(clusterId, id, files, files, true);
+            return token == null ? dev.linden.kvnode.tls.NodeSecurity.mutualTls(clusterId, id, files, files, true)
+                    : dev.linden.kvnode.tls.NodeSecurity.mutualTls(clusterId, id, files, files, false)
+                    .withClientToken(token);
         }
         if (peerCa == null || peerCert == null || peerKey == null) {
             throw new IllegalArgumentException("--peer-trusted-ca-file, --peer-cert-file and --peer-key-file go together");
@@ -383,8 +401,9 @@ public final class NodeCommand implements Callable<Integer> {
         } else if (certAuth) {
             throw new IllegalArgumentException("--client-cert-auth needs --cert-file, --key-file and --trusted-ca-file");
         }
-        return dev.linden.kvnode.tls.NodeSecurity.mutualTls(clusterId, id,
+        dev.linden.kvnode.tls.NodeSecurity security = dev.linden.kvnode.tls.NodeSecurity.mutualTls(clusterId, id,
                 new dev.linden.kvnode.tls.TlsFiles(peerCa, peerCert, peerKey), client, certAuth);
+        return token == null ? security : security.withClientToken(token);
     }
 
     private static Path pathProp(Properties p, String name) {

@@ -301,8 +301,11 @@ public final class KvClient implements AutoCloseable {
                 })
                 .connect(endpoints.get(node)).addListener(cf -> {
                     if (cf.isSuccess()) {
-                        fresh.complete(new dev.linden.kvnode.net.ChannelOutbox(
-                                ((io.netty.channel.ChannelFuture) cf).channel(), 2 * options.maxInflight() + 16));
+                        io.netty.channel.Channel ch = ((io.netty.channel.ChannelFuture) cf).channel();
+                        if (security.token() != null) {
+                            ch.writeAndFlush(new Wire.Auth(security.token())); // first, before any request
+                        }
+                        fresh.complete(new dev.linden.kvnode.net.ChannelOutbox(ch, 2 * options.maxInflight() + 16));
                     } else {
                         fresh.completeExceptionally(cf.cause());
                     }
@@ -313,7 +316,11 @@ public final class KvClient implements AutoCloseable {
     private final class Handler extends SimpleChannelInboundHandler<Object> {
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, Object msg) {
-            if (msg instanceof ClientResponse r) {
+            if (msg instanceof ClientResponse r && r.requestId() == 0) {
+                // About the connection, not a request: the node refused this client (a wrong or missing token).
+                java.util.logging.Logger.getLogger(KvClient.class.getName()).warning("node at "
+                        + ctx.channel().remoteAddress() + " refused this client: " + reasonOf(r));
+            } else if (msg instanceof ClientResponse r) {
                 onCore(() -> core.onResponse(r));
             } else if (msg instanceof Wire.StatusResponse s) {
                 CompletableFuture<Wire.StatusResponse> f = statusCalls.remove(s.requestId());
@@ -336,6 +343,15 @@ public final class KvClient implements AutoCloseable {
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             ctx.close();
+        }
+    }
+
+    private static String reasonOf(ClientResponse r) {
+        try {
+            String v = KvResult.decode(r.encodedResult()).value();
+            return v == null ? r.status().name() : v;
+        } catch (RuntimeException e) {
+            return r.status().name();
         }
     }
 

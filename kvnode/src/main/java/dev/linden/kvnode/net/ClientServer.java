@@ -210,9 +210,47 @@ public final class ClientServer implements AutoCloseable {
             });
         }
 
+        /** Whether this connection presented the clients' token (always, when none is required). */
+        private boolean authenticated = !security.requiresClientToken();
+
+        /** Before the token: only an Auth frame is taken; anything else, or a wrong token, closes the connection. */
+        private boolean refusedAuthentication;
+
+        private void authenticate(Channel ch, Object in) {
+            if (refusedAuthentication) {
+                if (in instanceof ClientFrameDecoder.Received r) {
+                    r.release(); // frames read in the same burst as the refused one: dropped with the connection
+                }
+                return;
+            }
+            Object msg = in instanceof ClientFrameDecoder.Received r ? r.message : null;
+            if (in instanceof ClientFrameDecoder.Received r) {
+                r.release();
+            }
+            String why;
+            if (msg instanceof Wire.Auth a) {
+                if (security.clientTokenMatches(a.token())) {
+                    authenticated = true;
+                    return;
+                }
+                why = "authentication failed: wrong token";
+            } else {
+                why = "authenticate first: this node requires a client token";
+            }
+            refusedAuthentication = true;
+            LOG.warning("event=client-connection-closed reason=authentication remote=" + ch.remoteAddress()
+                    + " detail=\"" + why + "\"");
+            ch.writeAndFlush(ClientResponse.refused(0, ClientResponse.Status.INVALID, node.leaderHint(), why))
+                    .addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+        }
+
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, Object in) {
             Channel ch = ctx.channel();
+            if (!authenticated) {
+                authenticate(ch, in);
+                return;
+            }
             if (in instanceof ClientFrameDecoder.Refused r) {
                 ch.writeAndFlush(ClientResponse.refused(r.requestId(), r.status(), node.leaderHint(), r.reason()),
                         ch.voidPromise());

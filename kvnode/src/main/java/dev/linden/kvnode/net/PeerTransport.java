@@ -337,7 +337,10 @@ public final class PeerTransport implements Transport, AutoCloseable {
 
     static String reason(Throwable t) {
         Throwable c = t instanceof io.netty.handler.codec.DecoderException && t.getCause() != null ? t.getCause() : t;
-        return c.getClass().getSimpleName() + ": " + c.getMessage();
+        String message = String.valueOf(c.getMessage());
+        // Bounded: some messages quote what arrived (a plain request on a TLS port, in hex), which a stranger
+        // chooses and which may hold a secret sent in the clear.
+        return c.getClass().getSimpleName() + ": " + (message.length() > 120 ? message.substring(0, 120) + "..." : message);
     }
 
     /** Counters for the log at shutdown. */

@@ -52,6 +52,9 @@ public final class Wire {
     static final int TRANSFER_RESP = 16;
     static final int MEMBERSHIP_REQ = 17;
     static final int MEMBERSHIP_RESP = 18;
+    static final int AUTH = 19;
+    /** Longest token a client may present. */
+    public static final int MAX_TOKEN_BYTES = 256;
 
     /**
      * A peer introduces itself: the dialer first, the acceptor answers with its own. Each side checks the
@@ -78,6 +81,17 @@ public final class Wire {
      * INVALID with the reason, and the connection stays open (the framing is intact).
      */
     public record InvalidRequest(long requestId, String reason) {}
+
+    /**
+     * A client's token, its first frame on a client port that requires one; a wrong token is answered with
+     * {@link ClientResponse.Status#INVALID} for request id 0 and the connection is closed.
+     */
+    public record Auth(String token) {
+        @Override
+        public String toString() {
+            return "Auth[token of " + token.length() + " chars]"; // never the secret itself, in logs or errors
+        }
+    }
 
     /** Asks a node for its view of the cluster. */
     public record StatusRequest(long requestId) {}
@@ -205,6 +219,9 @@ public final class Wire {
             type = CLIENT_RESP;
             out.writeLong(r.requestId()).writeByte(r.status().ordinal()).writeInt(r.leaderHint());
             bytes(out, r.encodedResult());
+        } else if (msg instanceof Auth a) {
+            type = AUTH;
+            bytes(out, a.token().getBytes(java.nio.charset.StandardCharsets.UTF_8));
         } else if (msg instanceof StatusRequest r) {
             type = STATUS_REQ;
             out.writeLong(r.requestId());
@@ -388,6 +405,13 @@ public final class Wire {
             }
             case STATUS_REQ:
                 return new StatusRequest(in.readLong());
+            case AUTH: {
+                byte[] token = readBytes(in, false);
+                if (token.length > MAX_TOKEN_BYTES) {
+                    throw new BadFrameException("token of " + token.length + " bytes (at most " + MAX_TOKEN_BYTES + ")");
+                }
+                return new Auth(new String(token, java.nio.charset.StandardCharsets.UTF_8));
+            }
             case TRANSFER_REQ:
                 return new TransferRequest(in.readLong(), in.readInt());
             case TRANSFER_RESP:

@@ -14,13 +14,33 @@ import javax.net.ssl.SSLException;
  */
 public final class ClientSecurity {
     private final SslContext context;
+    private final String token;
 
-    private ClientSecurity(SslContext context) {
+    private ClientSecurity(SslContext context, String token) {
         this.context = context;
+        this.token = token;
     }
 
     public static ClientSecurity plain() {
-        return new ClientSecurity(null);
+        return new ClientSecurity(null, null);
+    }
+
+    /** TLS trusting {@code trustedCaFile}, presenting no certificate but {@code token} as the first frame. */
+    public static ClientSecurity tlsWithToken(java.nio.file.Path trustedCaFile, String token) {
+        if (token == null || token.isBlank()) {
+            throw new IllegalArgumentException("an empty token");
+        }
+        try {
+            return new ClientSecurity(SslContextBuilder.forClient().trustManager(trustedCaFile.toFile())
+                    .sslProvider(SslProvider.JDK).protocols("TLSv1.3").build(), token.strip());
+        } catch (SSLException | IllegalArgumentException e) {
+            throw new IllegalArgumentException("cannot load the CA " + trustedCaFile + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The token to present first on each connection, or null. */
+    public String token() {
+        return token;
     }
 
     /** TLS with {@code files}' certificate (as client certificate) and trusted CA. */
@@ -30,7 +50,7 @@ public final class ClientSecurity {
             return new ClientSecurity(SslContextBuilder.forClient()
                     .keyManager(files.certFile().toFile(), files.keyFile().toFile())
                     .trustManager(files.trustedCaFile().toFile()).sslProvider(SslProvider.JDK)
-                    .protocols("TLSv1.3").build());
+                    .protocols("TLSv1.3").build(), null);
         } catch (SSLException | IllegalArgumentException e) {
             throw new IllegalArgumentException("cannot load the client TLS files (" + files.certFile() + ", "
                     + files.keyFile() + ", " + files.trustedCaFile() + "): " + e.getMessage(), e);

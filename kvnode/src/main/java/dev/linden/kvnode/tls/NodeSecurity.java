@@ -30,19 +30,63 @@ public final class NodeSecurity {
     private final SslContext peerClient;
     private final SslContext clientPort;
     private final boolean clientCertAuth;
+    /** SHA-256 of the token clients must present first on the client port, or null. */
+    private final byte[] clientTokenHash;
 
     private NodeSecurity(String clusterId, SslContext peerServer, SslContext peerClient, SslContext clientPort,
-                         boolean clientCertAuth) {
+                         boolean clientCertAuth, byte[] clientTokenHash) {
         this.clusterId = clusterId;
         this.peerServer = peerServer;
         this.peerClient = peerClient;
         this.clientPort = clientPort;
         this.clientCertAuth = clientCertAuth;
+        this.clientTokenHash = clientTokenHash;
+    }
+
+    /** Shortest token accepted: a guessable one protects nothing. */
+    public static final int MIN_TOKEN_CHARS = 16;
+
+    /**
+     * The same, and clients must present {@code token} as their first frame on the client port (the
+     * operator's alternative to client certificates). Only over TLS: a token sent in the clear is anyone's.
+     */
+    public NodeSecurity withClientToken(String token) {
+        if (clientPort == null) {
+            throw new IllegalArgumentException("a client token needs TLS on the client port (--cert-file and --key-file,"
+                    + " or --tls-dir): sent in the clear it would be anyone's");
+        }
+        if (token == null || token.strip().length() < MIN_TOKEN_CHARS
+                || token.strip().getBytes(java.nio.charset.StandardCharsets.UTF_8).length
+                > dev.linden.kvnode.net.Wire.MAX_TOKEN_BYTES) {
+            throw new IllegalArgumentException("a client token is " + MIN_TOKEN_CHARS + " to "
+                    + dev.linden.kvnode.net.Wire.MAX_TOKEN_BYTES + " characters");
+        }
+        return new NodeSecurity(clusterId, peerServer, peerClient, clientPort, clientCertAuth, sha256(token.strip()));
+    }
+
+    /** Whether clients must present a token first. */
+    public boolean requiresClientToken() {
+        return clientTokenHash != null;
+    }
+
+    /** Whether {@code token} is the clients' token (compared in constant time). */
+    public boolean clientTokenMatches(String token) {
+        return clientTokenHash != null && token != null
+                && java.security.MessageDigest.isEqual(clientTokenHash, sha256(token.strip()));
+    }
+
+    private static byte[] sha256(String s) {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256").digest(s.getBytes(
+                    java.nio.charset.StandardCharsets.UTF_8));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK lacks SHA-256", e);
+        }
     }
 
     /** No TLS on either port: the operator's explicit choice (`--insecure`). */
     public static NodeSecurity insecure() {
-        return new NodeSecurity(null, null, null, null, false);
+        return new NodeSecurity(null, null, null, null, false, null);
     }
 
     /**
@@ -77,7 +121,7 @@ public final class NodeSecurity {
                         .clientAuth(clientCertAuth ? ClientAuth.REQUIRE : ClientAuth.NONE)
                         .sslProvider(SslProvider.JDK).protocols(PROTOCOLS).build();
             }
-            return new NodeSecurity(clusterId, server, dialer, clients, client != null && clientCertAuth);
+            return new NodeSecurity(clusterId, server, dialer, clients, client != null && clientCertAuth, null);
         } catch (SSLException | IllegalArgumentException e) {
             throw new IllegalArgumentException("cannot load the TLS files (" + peer.certFile() + ", " + peer.keyFile()
                     + ", " + peer.trustedCaFile() + "): " + e.getMessage(), e);
@@ -172,6 +216,7 @@ public final class NodeSecurity {
             return "INSECURE: no TLS on the peer or client port (--insecure); anyone who can reach them is believed";
         }
         return "peer port: mutual TLS (TLSv1.3, node certificates of cluster " + clusterId + "); client port: "
-                + (clientPort == null ? "plain (no TLS)" : clientCertAuth ? "TLS with client certificates" : "TLS");
+                + (clientPort == null ? "plain (no TLS)" : clientCertAuth ? "TLS with client certificates" : "TLS")
+                + (clientTokenHash != null ? " and a client token" : "");
     }
 }
