@@ -54,8 +54,9 @@ public final class KvStateMachine implements StateMachine {
      */
     public static final long DEFAULT_MAX_ANSWER_BYTES_PER_SESSION = 4L << 20;
     /**
-     * 64 MiB over all sessions: a quarter of the default quota (256 MiB), and of the 256 MiB heap the test
-     * harness gives a node, leaving the rest for requests in flight and snapshots. Cached answers count
+     * 64 MiB over all sessions: a quarter of the default quota (256 MiB), and a quarter of the 256 MiB heap
+     * the real-process tests give a node (`cluster start` gives 512 MiB), leaving the rest for requests
+     * and answers in flight and snapshots. Cached answers count
      * against the quota with the data (see KvService), so this is also the most of the quota answers take.
      * A constant of the state machine, not a flag: replicas must drop the same answers at the same index,
      * so every replica has to run with the same bound (snapshots need not carry it).
