@@ -170,7 +170,7 @@ final class SimNode {
                 this::nodeNowNanos);
         raft.setListener(sim.monitor());
         sim.monitor().nodeStarted(id);
-        service = new KvService(raft, unsafeLocalReads, KvLimits.defaults(), kv::storedBytes);
+        service = new KvService(raft, unsafeLocalReads, KvLimits.defaults(), kv::storedBytes, kv::answerBytes);
         // The node's own clock as its wall clock (offsets and drift included): leaders disagree on the time.
         service.startSessionExpiry(raftStage, () -> nodeNowNanos() / 1_000_000, nodeConfig.sessionTtlMillis(),
                 nodeConfig.sessionExpiryEveryMillis());

@@ -155,7 +155,7 @@ public final class ClientCore {
         }
 
         boolean read() {
-            return command.op() == KvOp.GET && command.clientId() == 0;
+            return command.op() == KvOp.GET;
         }
     }
 
@@ -216,6 +216,8 @@ public final class ClientCore {
             seq = s.nextSeq++;
             s.open.add(seq);
             cmd = command.withSession(s.id, seq, s.acknowledged());
+        } else if (command.clientId() != 0) {
+            cmd = command.withSession(0, 0, 0); // a read takes no sequence number: nodes serve it by ReadIndex
         }
         openCalls++;
         Call call = new Call(cmd, seq, s, driver.nowNanos() + timeoutNanos, outcome);
@@ -269,12 +271,17 @@ public final class ClientCore {
                 leaderGuess = call.target;
                 KvResult result = r.result();
                 if (result.status() == KvResult.Status.SESSION_EXPIRED) {
-                    // The cluster does not know this session (its first writes were given up on before one was
-                    // applied, so it acknowledges seqs the cluster never saw): later writes use a new one.
+                    // The cluster no longer holds this write's answer: its session expired or was evicted (or its
+                    // first writes were given up on before one was applied, so it acknowledges seqs the cluster
+                    // never saw), or the answer was dropped to keep the session's answers within their bytes
+                    // bound. It was not run twice, but whether it ran is unknown. Later writes use a new session.
                     if (session == call.session) {
                         session = new Session(sessionIds.getAsLong());
                     }
-                    finish(call, () -> call.outcome.indeterminate("session-expired"));
+                    String why = "session-expired: " + (result.value() != null ? result.value()
+                            : "the cluster no longer holds this client's session")
+                            + "; the write may or may not have been applied (never twice)" + call.history();
+                    finish(call, () -> call.outcome.indeterminate(why));
                 } else {
                     finish(call, () -> call.outcome.completed(call.command, result));
                 }

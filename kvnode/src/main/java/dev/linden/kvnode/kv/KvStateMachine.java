@@ -12,10 +12,24 @@ import java.util.TreeMap;
  * The key-value state machine: get, put, delete, compare-and-set and append, with client sessions
  * that make retried commands exactly-once.
  *
- * <p>A session keeps the results of commands with seq above the client's acknowledged seq, at most
- * {@code maxResultsPerSession}; when that cache must drop a result, the acknowledged seq is raised past
- * it so a late retry of it answers {@link KvResult.Status#SESSION_EXPIRED} instead of running twice.
- * At most {@code maxSessions} sessions live; the least recently used one is evicted.
+ * <p>A session keeps the answers of commands with seq above the client's acknowledged seq, so a retry
+ * gets the answer its first attempt got. That cache is bounded three ways, all decided at apply from the
+ * log alone (so every replica, and every replay of the log, drops the same answers at the same index):
+ * at most {@code maxResultsPerSession} answers and {@code maxAnswerBytesPerSession} bytes per session, and
+ * {@code maxAnswerBytesTotal} bytes over all sessions (bytes counted as {@link #answerCostBytes}). Over a
+ * session's bounds its lowest-seq answers go; over the total, the lowest-seq answer of the session holding
+ * the most bytes goes (ties: the lowest client id), again until the total fits. A dropped answer raises its
+ * session's acknowledged seq past it, so a late retry answers {@link KvResult.Status#SESSION_EXPIRED}
+ * instead of running twice: the client learns its write's fate is unknown to the cluster, never a
+ * different answer and never a second execution. The first attempt always gets its answer (apply returns
+ * it before anything is dropped). At most {@code maxSessions} sessions live; the least recently used one
+ * is evicted.
+ *
+ * <p>Why keep whole answers rather than a marker for large ones: a CAS mismatch or an APPEND answers the
+ * current value, which a retry could only recompute from a later state, so it would get a different
+ * answer than the first attempt did. The honest choices are the exact answer or SESSION_EXPIRED; the
+ * byte bounds choose between them. A GET carrying a session is executed but never cached: it changes
+ * nothing, so running it again is harmless (and clients send GETs as ReadIndex reads anyway).
  *
  * <p>Sessions also expire through the log: an {@link KvOp#EXPIRE_SESSIONS} entry proposed by the leader
  * carries its time and a time-to-live; the log's clock is the largest time such entries carried (so it
@@ -28,6 +42,26 @@ import java.util.TreeMap;
 public final class KvStateMachine implements StateMachine {
     public static final int DEFAULT_MAX_SESSIONS = 100_000;
     public static final int DEFAULT_MAX_RESULTS_PER_SESSION = 4096;
+    /** Bytes one cached answer costs beyond its encoding: map entry, boxed seq, array header (about). */
+    public static final int ANSWER_OVERHEAD_BYTES = 64;
+    /** The largest answer cost: a status, a length and a largest value (a CAS mismatch or an APPEND). */
+    public static final int MAX_ANSWER_COST_BYTES = 1 + 4 + KvCommand.MAX_VALUE_BYTES + ANSWER_OVERHEAD_BYTES;
+    /**
+     * 4 MiB: room for the answers of a few largest-value commands in flight (a retry after a leader change
+     * usually concerns the last few), or thousands of small ones; a client pipelining many large answers
+     * sees its oldest ones dropped (retries of them answer SESSION_EXPIRED) instead of the node's heap
+     * growing by a mebibyte per command.
+     */
+    public static final long DEFAULT_MAX_ANSWER_BYTES_PER_SESSION = 4L << 20;
+    /**
+     * 64 MiB over all sessions: a quarter of the default quota (256 MiB), and a quarter of the 256 MiB heap
+     * the real-process tests give a node (`cluster start` gives 512 MiB), leaving the rest for requests
+     * and answers in flight and snapshots. Cached answers count
+     * against the quota with the data (see KvService), so this is also the most of the quota answers take.
+     * A constant of the state machine, not a flag: replicas must drop the same answers at the same index,
+     * so every replica has to run with the same bound (snapshots need not carry it).
+     */
+    public static final long DEFAULT_MAX_ANSWER_BYTES_TOTAL = 64L << 20;
 
     /** Values as the UTF-8 bytes clients sent (off the heap): no decoding on apply, no encoding on reads. */
     private final ValueStore data = new ValueStore();
@@ -35,6 +69,17 @@ public final class KvStateMachine implements StateMachine {
     private final TreeMap<Long, Session> sessions = new TreeMap<>();
     private final int maxSessions;
     private final int maxResultsPerSession;
+    private final long maxAnswerBytesPerSession;
+    private final long maxAnswerBytesTotal;
+    /** Sum of every session's answerBytes; invariant: at most maxAnswerBytesTotal after each apply. */
+    private long answerBytesTotal;
+    /** Sessions holding answers, the most bytes first (ties: lowest client id): the total bound's victims. */
+    private final java.util.TreeSet<Session> byAnswerBytes = new java.util.TreeSet<>(
+            java.util.Comparator.comparingLong((Session x) -> -x.answerBytes).thenComparingLong(x -> x.clientId));
+    /** answerBytesTotal, published for quota checks on other threads. */
+    private volatile long answerBytesPublished;
+    /** Answers dropped to keep the bounds (not acknowledged ones), for tests and evidence. */
+    private long answersEvicted;
     private long lastAppliedIndex;
     /** The log's clock: the largest time an expiry entry carried. */
     private long logTimeMillis;
@@ -45,15 +90,28 @@ public final class KvStateMachine implements StateMachine {
     private volatile long storedBytes;
 
     private static final byte[] OK_EMPTY = new KvResult(KvResult.Status.OK, null).encode();
-    private static final byte[] EXPIRED = new KvResult(KvResult.Status.SESSION_EXPIRED, null).encode();
+    /** A retry of a command whose answer was acknowledged or dropped: it is not run again. */
+    private static final byte[] EXPIRED = new KvResult(KvResult.Status.SESSION_EXPIRED, "the cluster no longer"
+            + " holds this command's answer (acknowledged, or dropped to keep the session's answers bounded)")
+            .encode();
+    /** A command of a session the cluster does not hold (expired, evicted, or never created). */
+    private static final byte[] SESSION_GONE = new KvResult(KvResult.Status.SESSION_EXPIRED, "the cluster no"
+            + " longer holds this client's session (expired or evicted)").encode();
 
     private static final class Session {
+        final long clientId;
         long ackedSeq;
+        /** Sum of answerCostBytes over results: at most maxAnswerBytesPerSession after each apply. */
+        long answerBytes;
         long lastActiveIndex;
         /** The log's clock at the session's last command. */
         long lastActiveMillis;
         /** Encoded results by seq (never mutated once stored). */
         final TreeMap<Long, byte[]> results = new TreeMap<>();
+
+        Session(long clientId) {
+            this.clientId = clientId;
+        }
     }
 
     /** A command decoded for apply: the key as a string (a map key), value and expected as raw bytes. */
@@ -90,11 +148,26 @@ public final class KvStateMachine implements StateMachine {
     }
 
     public KvStateMachine(int maxSessions, int maxResultsPerSession) {
+        this(maxSessions, maxResultsPerSession, DEFAULT_MAX_ANSWER_BYTES_PER_SESSION, DEFAULT_MAX_ANSWER_BYTES_TOTAL);
+    }
+
+    /**
+     * @param maxAnswerBytesPerSession at least {@link #MAX_ANSWER_COST_BYTES}, so a session keeps its newest answer
+     * @param maxAnswerBytesTotal      at least maxAnswerBytesPerSession
+     */
+    public KvStateMachine(int maxSessions, int maxResultsPerSession, long maxAnswerBytesPerSession,
+                          long maxAnswerBytesTotal) {
         if (maxSessions < 1 || maxResultsPerSession < 1) {
             throw new IllegalArgumentException("session bounds must be >= 1");
         }
+        if (maxAnswerBytesPerSession < MAX_ANSWER_COST_BYTES || maxAnswerBytesTotal < maxAnswerBytesPerSession) {
+            throw new IllegalArgumentException("answer bounds: per session >= " + MAX_ANSWER_COST_BYTES
+                    + " bytes, total >= per session; got " + maxAnswerBytesPerSession + " and " + maxAnswerBytesTotal);
+        }
         this.maxSessions = maxSessions;
         this.maxResultsPerSession = maxResultsPerSession;
+        this.maxAnswerBytesPerSession = maxAnswerBytesPerSession;
+        this.maxAnswerBytesTotal = maxAnswerBytesTotal;
     }
 
     @Override
@@ -121,7 +194,41 @@ public final class KvStateMachine implements StateMachine {
     private byte[] applyParsed(long index, Parsed cmd) {
         byte[] result = applySession(index, cmd);
         storedBytes = data.dataBytes();
+        checkAnswerBounds(index);
+        answerBytesPublished = answerBytesTotal;
         return result;
+    }
+
+    /** Always on: a cache over its bounds is a bug here, and would be one on every replica at once. */
+    private void checkAnswerBounds(long index) {
+        if (answerBytesTotal < 0 || answerBytesTotal > maxAnswerBytesTotal) {
+            throw new IllegalStateException("answer cache of " + answerBytesTotal + " bytes outside 0.."
+                    + maxAnswerBytesTotal + " after index " + index);
+        }
+        if (!byAnswerBytes.isEmpty() && byAnswerBytes.first().answerBytes > maxAnswerBytesPerSession) {
+            throw new IllegalStateException("session " + byAnswerBytes.first().clientId + " caches "
+                    + byAnswerBytes.first().answerBytes + " answer bytes, over " + maxAnswerBytesPerSession);
+        }
+    }
+
+    /** What one cached answer counts against the bounds and the quota. */
+    static long answerCostBytes(byte[] answer) {
+        return answer.length + (long) ANSWER_OVERHEAD_BYTES;
+    }
+
+    /** Bytes of answers cached for retries (published by the apply stage, read for quota checks). */
+    public long answerBytes() {
+        return answerBytesPublished;
+    }
+
+    /** Answers dropped to keep the byte or count bounds so far. */
+    public long answersEvicted() {
+        return answersEvicted;
+    }
+
+    /** Bytes of keys, values and cached answers: what the leader's quota check counts. */
+    public long usedBytes() {
+        return storedBytes + answerBytesPublished;
     }
 
     /**
@@ -144,19 +251,19 @@ public final class KvStateMachine implements StateMachine {
     }
 
     private byte[] applySession(long index, Parsed cmd) {
-        if (cmd.clientId() == 0 || noDedupForTests) {
+        if (cmd.clientId() == 0 || noDedupForTests || cmd.op() == KvOp.GET) {
             return execute(cmd);
         }
         Session s = sessions.get(cmd.clientId());
         if (s == null) {
             if (cmd.ackedSeq() > 0 || tombstones.containsKey(cmd.clientId())) {
                 // The client had a session that expired or was evicted: its retries must not run again.
-                return EXPIRED;
+                return SESSION_GONE;
             }
             if (sessions.size() >= maxSessions) {
                 evictLeastRecentlyUsed();
             }
-            s = new Session();
+            s = new Session(cmd.clientId());
             sessions.put(cmd.clientId(), s);
         }
         s.lastActiveIndex = index;
@@ -170,19 +277,59 @@ public final class KvStateMachine implements StateMachine {
                 result = cached;
             } else {
                 result = execute(cmd);
-                s.results.put(cmd.seq(), result);
-                while (s.results.size() > maxResultsPerSession) {
-                    s.ackedSeq = Math.max(s.ackedSeq, s.results.pollFirstEntry().getKey());
-                }
+                keepAnswer(s, cmd.seq(), result);
             }
         }
         if (cmd.ackedSeq() > s.ackedSeq) {
             s.ackedSeq = cmd.ackedSeq();
         }
-        if (!s.results.isEmpty() && s.results.firstKey() <= s.ackedSeq) {
-            s.results.headMap(s.ackedSeq, true).clear();
+        while (!s.results.isEmpty() && s.results.firstKey() <= s.ackedSeq) {
+            dropOldestAnswer(s);
         }
         return result;
+    }
+
+    /** Caches an answer, then drops answers until the session's and the total bounds hold again. */
+    private void keepAnswer(Session s, long seq, byte[] answer) {
+        byAnswerBytes.remove(s);
+        s.results.put(seq, answer);
+        s.answerBytes += answerCostBytes(answer);
+        answerBytesTotal += answerCostBytes(answer);
+        byAnswerBytes.add(s);
+        // Each pass drops one answer, so each loop ends within the session's (or all) answers.
+        while (s.results.size() > maxResultsPerSession || s.answerBytes > maxAnswerBytesPerSession) {
+            evictOldestAnswer(s);
+        }
+        while (answerBytesTotal > maxAnswerBytesTotal) {
+            evictOldestAnswer(byAnswerBytes.first());
+        }
+    }
+
+    /** Drops a session's lowest-seq answer to keep a bound, raising its acknowledged seq past it. */
+    private void evictOldestAnswer(Session s) {
+        long seq = dropOldestAnswer(s);
+        s.ackedSeq = Math.max(s.ackedSeq, seq);
+        answersEvicted++;
+    }
+
+    /** Drops a session's lowest-seq answer; returns its seq. */
+    private long dropOldestAnswer(Session s) {
+        byAnswerBytes.remove(s);
+        Map.Entry<Long, byte[]> oldest = s.results.pollFirstEntry();
+        s.answerBytes -= answerCostBytes(oldest.getValue());
+        answerBytesTotal -= answerCostBytes(oldest.getValue());
+        if (!s.results.isEmpty()) {
+            byAnswerBytes.add(s);
+        }
+        return oldest.getKey();
+    }
+
+    /** Removes a session with its answers (expired or evicted). */
+    private void dropSession(long clientId) {
+        Session s = sessions.remove(clientId);
+        byAnswerBytes.remove(s);
+        answerBytesTotal -= s.answerBytes;
+        tombstone(clientId);
     }
 
     private void evictLeastRecentlyUsed() {
@@ -194,8 +341,7 @@ public final class KvStateMachine implements StateMachine {
                 victim = e.getKey();
             }
         }
-        sessions.remove(victim);
-        tombstone(victim);
+        dropSession(victim);
     }
 
     private void tombstone(long clientId) {
@@ -224,15 +370,16 @@ public final class KvStateMachine implements StateMachine {
         }
         logTimeMillis = Math.max(logTimeMillis, now);
         long cutoff = logTimeMillis - ttl;
-        int expired = 0;
-        for (java.util.Iterator<Map.Entry<Long, Session>> it = sessions.entrySet().iterator(); it.hasNext();) {
-            Map.Entry<Long, Session> e = it.next();
+        java.util.List<Long> idle = new java.util.ArrayList<>();
+        for (Map.Entry<Long, Session> e : sessions.entrySet()) {
             if (e.getValue().lastActiveMillis < cutoff) {
-                it.remove();
-                tombstone(e.getKey());
-                expired++;
+                idle.add(e.getKey());
             }
         }
+        for (long clientId : idle) {
+            dropSession(clientId);
+        }
+        int expired = idle.size();
         long keepAfter = logTimeMillis - 10 * ttl;
         tombstones.values().removeIf(at -> at < keepAfter);
         sessionsExpired += expired;
@@ -403,7 +550,7 @@ public final class KvStateMachine implements StateMachine {
             int ns = count(in);
             for (int i = 0; i < ns; i++) {
                 long clientId = in.getLong();
-                Session sn = new Session();
+                Session sn = new Session(clientId);
                 sn.ackedSeq = in.getLong();
                 sn.lastActiveIndex = in.getLong();
                 sn.lastActiveMillis = version >= 2 ? in.getLong() : 0;
@@ -435,8 +582,39 @@ public final class KvStateMachine implements StateMachine {
             logTimeMillis = logTime;
             lastAppliedIndex = index;
             storedBytes = data.dataBytes();
+            recountAnswers();
+            answerBytesPublished = answerBytesTotal;
         } catch (java.nio.BufferUnderflowException e) {
             throw new IllegalArgumentException("KV snapshot truncated", e);
+        }
+    }
+
+    /**
+     * Recomputes the answer byte counts from the restored answers (the snapshot need not carry them: they
+     * follow from the answers and the constant bounds), then applies the bounds. A snapshot this code wrote
+     * is within them already, so nothing is dropped and the restored replica decides as its peers do; one
+     * written before the bounds existed is brought within them the same way on every replica that loads it.
+     */
+    private void recountAnswers() {
+        byAnswerBytes.clear();
+        answerBytesTotal = 0;
+        for (Session sn : sessions.values()) {
+            sn.answerBytes = 0;
+            for (byte[] r : sn.results.values()) {
+                sn.answerBytes += answerCostBytes(r);
+            }
+            answerBytesTotal += sn.answerBytes;
+            if (!sn.results.isEmpty()) {
+                byAnswerBytes.add(sn);
+            }
+        }
+        for (Session sn : sessions.values()) {
+            while (sn.results.size() > maxResultsPerSession || sn.answerBytes > maxAnswerBytesPerSession) {
+                evictOldestAnswer(sn);
+            }
+        }
+        while (answerBytesTotal > maxAnswerBytesTotal) {
+            evictOldestAnswer(byAnswerBytes.first());
         }
     }
 
@@ -476,6 +654,23 @@ public final class KvStateMachine implements StateMachine {
 
     public long lastAppliedIndex() {
         return lastAppliedIndex;
+    }
+
+    /**
+     * A digest of the sessions: acknowledged seqs and cached answers (seq and bytes), equal on replicas that
+     * applied the same commands, a restored one included. What {@link #digest()} leaves out.
+     */
+    public long sessionDigest() {
+        long h = 17;
+        for (Map.Entry<Long, Session> e : sessions.entrySet()) {
+            h = 31 * h + Long.hashCode(e.getKey());
+            h = 31 * h + Long.hashCode(e.getValue().ackedSeq);
+            for (Map.Entry<Long, byte[]> r : e.getValue().results.entrySet()) {
+                h = 31 * h + Long.hashCode(r.getKey());
+                h = 31 * h + Arrays.hashCode(r.getValue());
+            }
+        }
+        return 31 * h + Long.hashCode(answerBytesTotal);
     }
 
     /** A digest of the whole state, equal on replicas that applied the same commands. */

@@ -28,11 +28,19 @@ public final class ChannelOutbox {
 
     /** Queues a message; false (dropped) if the bound is reached. */
     public boolean offer(Object msg) {
+        return offer(msg, null);
+    }
+
+    /**
+     * Queues a message, and calls {@code whenDone} once it is written to the socket or has failed for good
+     * (on the channel's event loop); false (dropped, {@code whenDone} never called) if the bound is reached.
+     */
+    public boolean offer(Object msg, Runnable whenDone) {
         if (queued.incrementAndGet() > maxQueued) {
             queued.decrementAndGet();
             return false;
         }
-        queue.add(msg);
+        queue.add(whenDone == null ? msg : new Tracked(msg, whenDone));
         if (scheduled.compareAndSet(false, true)) {
             channel.eventLoop().execute(this::drain);
         }
@@ -45,11 +53,17 @@ public final class ChannelOutbox {
         Object m;
         while ((m = queue.poll()) != null) {
             queued.decrementAndGet();
-            channel.write(m, channel.voidPromise());
+            if (m instanceof Tracked t) {
+                channel.write(t.msg, channel.newPromise().addListener(f -> t.whenDone.run()));
+            } else {
+                channel.write(m, channel.voidPromise());
+            }
             n++;
         }
         if (n > 0) {
             channel.flush();
         }
     }
+
+    private record Tracked(Object msg, Runnable whenDone) {}
 }

@@ -36,6 +36,14 @@ import java.util.logging.Logger;
 public final class ClientServer implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(ClientServer.class.getName());
     public static final int MAX_INFLIGHT_PER_CONNECTION = 16_384;
+    /**
+     * Most bytes of answers queued to one connection and not yet written to its socket: 16 answers of the
+     * largest size. A client that pipelines commands answering a mebibyte each (CAS mismatches, APPENDs)
+     * faster than it reads them would otherwise hold the node's heap with its answers.
+     */
+    public static final long MAX_ANSWER_BYTES_QUEUED_PER_CONNECTION = 16L << 20;
+    /** Most bytes of answers queued over all connections: a quarter of a 256 MiB heap. */
+    public static final long MAX_ANSWER_BYTES_QUEUED_TOTAL = 64L << 20;
     private static final long STALL_CHECK_MILLIS = 500;
 
     private final InetSocketAddress address;
@@ -46,6 +54,10 @@ public final class ClientServer implements AutoCloseable {
     private final ClientPortLimits limits;
     private final AtomicInteger connections = new AtomicInteger();
     private final AtomicLong inflightBytes = new AtomicLong();
+    /** Bytes of answers queued to all connections and not yet written (at most MAX_ANSWER_BYTES_QUEUED_TOTAL). */
+    private final AtomicLong answerBytesQueued = new AtomicLong();
+    /** Answers replaced by UNKNOWN for lack of room to queue them (logged once per thousand). */
+    private final AtomicLong answersNotQueued = new AtomicLong();
     /** Connections closed at accept for being over the count (logged once per thousand). */
     private final AtomicLong refusedConnections = new AtomicLong();
     private Channel server;
@@ -113,6 +125,8 @@ public final class ClientServer implements AutoCloseable {
         private final ArrayList<ClientFrameDecoder.Received> burstReservations = new ArrayList<>();
         private ChannelOutbox outbox;
         private io.netty.util.concurrent.ScheduledFuture<?> stallCheck;
+        /** Bytes of answers queued to this connection and not yet written. */
+        private final AtomicLong answerBytes = new AtomicLong();
 
         Handler(ClientFrameDecoder decoder) {
             this.decoder = decoder;
@@ -172,10 +186,45 @@ public final class ClientServer implements AutoCloseable {
                         r.release();
                     }
                     inflight.decrementAndGet();
-                    outbox.offer(resp);
+                    answer(resp);
                 });
             }
             super.channelReadComplete(ctx);
+        }
+
+        /**
+         * Queues an answer within the answer byte bounds. One that does not fit is replaced by UNKNOWN (its
+         * command was applied, or may have been): the client retries it, and gets the answer the cluster
+         * kept for it, or SESSION_EXPIRED; never a wrong one. The bytes are released once written.
+         */
+        private void answer(ClientResponse resp) {
+            long bytes = resp.encodedResult() == null ? 0 : resp.encodedResult().length;
+            if (bytes == 0) {
+                outbox.offer(resp);
+                return;
+            }
+            long mine = answerBytes.addAndGet(bytes);
+            long all = answerBytesQueued.addAndGet(bytes);
+            if (mine > MAX_ANSWER_BYTES_QUEUED_PER_CONNECTION || all > MAX_ANSWER_BYTES_QUEUED_TOTAL) {
+                answerBytes.addAndGet(-bytes);
+                answerBytesQueued.addAndGet(-bytes);
+                if (answersNotQueued.getAndIncrement() % 1000 == 0) {
+                    LOG.warning("event=answer-not-queued reason=answer-bytes-bound remote="
+                            + outbox.channel().remoteAddress() + " connection-bytes=" + mine + " total-bytes=" + all
+                            + " limit-per-connection=" + MAX_ANSWER_BYTES_QUEUED_PER_CONNECTION + " limit-total="
+                            + MAX_ANSWER_BYTES_QUEUED_TOTAL + " so-far=" + answersNotQueued.get());
+                }
+                outbox.offer(new ClientResponse(resp.requestId(), ClientResponse.Status.UNKNOWN, resp.leaderHint(),
+                        (byte[]) null));
+                return;
+            }
+            Runnable release = () -> {
+                answerBytes.addAndGet(-bytes);
+                answerBytesQueued.addAndGet(-bytes);
+            };
+            if (!outbox.offer(resp, release)) {
+                release.run();
+            }
         }
 
         /** A change that ended for good is final; anything else (not the leader, stopping, busy) is asked again. */
@@ -259,7 +308,11 @@ public final class ClientServer implements AutoCloseable {
             ClientFrameDecoder.Received received = (ClientFrameDecoder.Received) in;
             Object msg = received.message;
             if (msg instanceof ClientRequest req) {
-                if (inflight.get() >= MAX_INFLIGHT_PER_CONNECTION || overloaded.getAsBoolean()) {
+                // Half the answer bound queued already: refuse before proposing (OVERLOADED is definite, the
+                // client retries shortly), so a reader slower than its pipeline is slowed down rather than have
+                // its answers replaced by UNKNOWN past the bound.
+                if (inflight.get() >= MAX_INFLIGHT_PER_CONNECTION || overloaded.getAsBoolean()
+                        || answerBytes.get() >= MAX_ANSWER_BYTES_QUEUED_PER_CONNECTION / 2) {
                     received.release();
                     ch.writeAndFlush(new ClientResponse(req.requestId(), ClientResponse.Status.OVERLOADED,
                             node.leaderHint(), (byte[]) null), ch.voidPromise());

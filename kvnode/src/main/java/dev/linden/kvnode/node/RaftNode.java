@@ -504,21 +504,39 @@ public final class RaftNode {
 
     // ------------------------------------------------------------------ apply stage
 
+    /**
+     * Most bytes of results one hand-off from the apply stage to the raft stage holds (past one result). A
+     * committed batch can hold hundreds of commands that each answer a mebibyte (a CAS mismatch or an
+     * APPEND answers the current value); kept for the whole batch, their results alone outgrew a node's
+     * heap, on every replica at the same index, followers included (they need no result at all).
+     */
+    static final long MAX_RESULT_BYTES_PER_HANDOFF = 8L << 20;
+
     private void applyBatch(List<Entry> batch) {
-        List<byte[]> results = new ArrayList<>(batch.size());
-        for (Entry e : batch) {
+        int from = 0;
+        List<byte[]> results = new ArrayList<>();
+        long resultBytes = 0;
+        for (int i = 0; i < batch.size(); i++) {
+            Entry e = batch.get(i);
             byte[] result = e.kind() == Entry.Kind.COMMAND ? stateMachine.apply(e.index(), e.command()) : null;
             if (e.kind() == Entry.Kind.CONFIG) {
                 applyMembership = Membership.decode(e.command());
             }
             results.add(result);
+            resultBytes += result == null ? 0 : result.length;
             listener.onApplied(id, e, result);
+            applyLastIndex = e.index();
+            applyLastTerm = e.term();
+            if (resultBytes >= MAX_RESULT_BYTES_PER_HANDOFF || i == batch.size() - 1) {
+                List<Entry> part = batch.subList(from, i + 1);
+                List<byte[]> partResults = results;
+                long last = e.index();
+                raftStage.execute(() -> onBatchApplied(part, partResults, last));
+                from = i + 1;
+                results = new ArrayList<>();
+                resultBytes = 0;
+            }
         }
-        Entry lastEntry = batch.get(batch.size() - 1);
-        long last = lastEntry.index();
-        applyLastIndex = last;
-        applyLastTerm = lastEntry.term();
-        raftStage.execute(() -> onBatchApplied(batch, results, last));
         maybeSnapshot();
     }
 

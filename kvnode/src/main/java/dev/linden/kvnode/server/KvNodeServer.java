@@ -176,7 +176,8 @@ public final class KvNodeServer implements AutoCloseable {
                     + Math.max(1, fdRoom) + " reason=file-handle-limit");
             limits = limits.withMaxConnections(Math.max(1, fdRoom));
         }
-        KvService service = new KvService(node, options.unsafeLocalReads(), options.kvLimits(), kv::storedBytes);
+        KvService service = new KvService(node, options.unsafeLocalReads(), options.kvLimits(), kv::storedBytes,
+                kv::answerBytes);
         NodeConfig nc = options.nodeConfig();
         // Wall-clock time: expiry entries of successive leaders compare their times (the log keeps the max).
         service.startSessionExpiry(raftStage, System::currentTimeMillis, nc.sessionTtlMillis(),

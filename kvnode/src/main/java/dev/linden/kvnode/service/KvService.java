@@ -16,19 +16,27 @@ public final class KvService {
     private final KvLimits limits;
     /** Bytes of keys and values applied (from the state machine, any thread). */
     private final java.util.function.LongSupplier storedBytes;
+    /** Bytes of answers the state machine caches for retries (any thread): they count against the quota too. */
+    private final java.util.function.LongSupplier answerBytes;
     /** Bytes of writes proposed here and not yet answered: counted against the quota with what is stored. */
     private final java.util.concurrent.atomic.AtomicLong pendingWriteBytes = new java.util.concurrent.atomic.AtomicLong();
 
-    public KvService(RaftNode node, KvLimits limits, java.util.function.LongSupplier storedBytes) {
-        this(node, false, limits, storedBytes);
+    public KvService(RaftNode node, KvLimits limits, java.util.function.LongSupplier storedBytes,
+                     java.util.function.LongSupplier answerBytes) {
+        this(node, false, limits, storedBytes, answerBytes);
     }
 
+    /**
+     * @param storedBytes bytes of keys and values applied ({@code KvStateMachine::storedBytes})
+     * @param answerBytes bytes of answers cached for retries ({@code KvStateMachine::answerBytes})
+     */
     public KvService(RaftNode node, boolean unsafeLocalReads, KvLimits limits,
-                     java.util.function.LongSupplier storedBytes) {
+                     java.util.function.LongSupplier storedBytes, java.util.function.LongSupplier answerBytes) {
         this.node = node;
         this.unsafeLocalReads = unsafeLocalReads;
         this.limits = limits;
         this.storedBytes = storedBytes;
+        this.answerBytes = answerBytes;
     }
 
     /**
@@ -46,11 +54,18 @@ public final class KvService {
             return ClientResponse.refused(r.requestId(), ClientResponse.Status.INVALID, node.leaderHint(),
                     "EXPIRE_SESSIONS is proposed by the leader only");
         }
+        // Answers cached for retries count like data, so at the quota writes get NO_SPACE. The answers of writes
+        // in flight are not foreseen here (a small CAS may answer a mebibyte); the state machine's own total
+        // bound (KvStateMachine.DEFAULT_MAX_ANSWER_BYTES_TOTAL) caps them whatever this check lets through.
         boolean adds = op == KvOp.PUT || op == KvOp.CAS || op == KvOp.APPEND;
-        if (adds && storedBytes.getAsLong() + pendingWriteBytes.get() + KvLimits.addedBytes(cmd) > limits.quotaBytes()) {
+        long stored = storedBytes.getAsLong();
+        long answers = answerBytes.getAsLong();
+        if (adds && stored + answers + pendingWriteBytes.get() + KvLimits.addedBytes(cmd) > limits.quotaBytes()) {
             return ClientResponse.refused(r.requestId(), ClientResponse.Status.NO_SPACE, node.leaderHint(),
-                    "no space: the cluster holds " + storedBytes.getAsLong() + " bytes of its quota of "
-                            + limits.quotaBytes() + " bytes; reads and deletes still work");
+                    "no space: the cluster holds " + stored + " bytes of keys and values and " + answers
+                            + " bytes of answers kept for retries, of its quota of " + limits.quotaBytes()
+                            + " bytes; reads and deletes still work, and answers are freed as clients"
+                            + " acknowledge them or their sessions expire");
         }
         return null;
     }
@@ -111,9 +126,12 @@ public final class KvService {
         });
     }
 
-    /** A GET without a session is a read-only query; anything else goes through the log. */
+    /**
+     * A GET is a read-only query (ReadIndex, or a lease read), whatever session it carries: it changes
+     * nothing, so it needs no log entry and no cached answer; anything else goes through the log.
+     */
     private static boolean isRead(byte[] command) {
-        return KvCommand.opOf(command) == KvOp.GET && KvCommand.clientIdOf(command) == 0;
+        return KvCommand.opOf(command) == KvOp.GET;
     }
 
     public void handle(ClientRequest request, Consumer<ClientResponse> reply) {

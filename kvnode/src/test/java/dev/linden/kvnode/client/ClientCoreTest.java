@@ -209,4 +209,21 @@ class ClientCoreTest {
         assertNotEquals(c2.clientId(), w.last().command().clientId(), "later writes use a new session");
         assertEquals(1, w.last().command().seq());
     }
+
+    @Test
+    void aGetTakesNoSessionNumberAndADroppedAnswerEndsIndeterminateWithTheClustersReason() {
+        World w = world();
+        Seen read = new Seen();
+        w.core.submit(KvCommand.get("a").withSession(77, 9, 8), 5_000 * MS, read);
+        assertEquals(0, w.last().command().clientId(), "a GET is sent without a session: nodes serve it as a read");
+        Seen write = new Seen();
+        w.core.submit(KvCommand.put("a", "1"), 5_000 * MS, write);
+        ClientRequest r = w.last();
+        assertEquals(1, r.command().seq(), "the GET consumed no sequence number");
+        w.core.onResponse(new ClientResponse(r.requestId(), ClientResponse.Status.OK, 1,
+                new KvResult(KvResult.Status.SESSION_EXPIRED, "answer dropped to keep the session bounded")));
+        assertTrue(write.how.startsWith("indeterminate: session-expired: answer dropped to keep the session bounded"),
+                write.how);
+        assertTrue(write.how.contains("never twice"), write.how);
+    }
 }
