@@ -60,7 +60,7 @@ class AnswerCacheBoundTest {
             c.startNode(i, false, JVM);
         }
         c.markExisting();
-        k = new KvClient(c.clientEndpoints(), new KvClient.Options(5_000, 30_000, 1024));
+        k = c.client(new KvClient.Options(5_000, 30_000, 1024));
         int leader = c.awaitLeader(k, 30_000).orElseThrow(() -> new AssertionError("no leader" + logs()));
         String big = "v".repeat((1 << 20) - 64);
         assertEquals(KvResult.Status.OK, k.await(k.put("big", big)).status(), logs());
