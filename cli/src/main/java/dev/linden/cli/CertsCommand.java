@@ -41,18 +41,21 @@ public final class CertsCommand implements Callable<Integer> {
             ca = CertificateAuthority.openOrCreate(dir, id, Duration.ofDays(days));
             System.out.println("CA of cluster " + id + ": " + ca.caCertFile() + " (keep ca.key away from the nodes)");
             for (int i = 1; i <= nodes; i++) {
-                TlsFiles f = ca.issueNode(i);
-                System.out.println("node " + i + ": " + f.certFile() + " " + f.keyFile());
+                ca.issueNode(i);
+                System.out.println("node " + i + ": " + ca.nodeDir(i) + " (start it with --cluster-id " + id
+                        + " --tls-dir " + ca.nodeDir(i) + ")");
             }
             for (String c : clients) {
-                TlsFiles f = ca.issueClient(c);
-                System.out.println("client " + c + ": " + f.certFile() + " " + f.keyFile());
+                ca.issueClient(c);
+                System.out.println("client " + c + ": " + ca.clientDir(c));
             }
+            TlsFiles admin = ca.issueAdmin();
+            System.out.println("admin (membership changes, leadership transfers): " + admin.certFile().getParent());
         } catch (IllegalArgumentException e) {
             System.err.println("linden certs: " + e.getMessage());
             return 3;
         }
-        System.out.println("start each node with --cluster-id " + id + " --tls-dir " + dir);
+        System.out.println("give each node only its own directory; ca.key stays here");
         return 0;
     }
 }

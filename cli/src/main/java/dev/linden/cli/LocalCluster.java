@@ -158,7 +158,7 @@ public final class LocalCluster {
                 java.time.Duration.ofDays(365));
     }
 
-    /** How this cluster's clients connect: TLS with the cluster's client certificate, or plain if insecure. */
+    /** How this cluster's ordinary clients connect: TLS with a client certificate, or plain if insecure. */
     public dev.linden.kvnode.tls.ClientSecurity clientSecurity() throws IOException {
         if (insecure) {
             return dev.linden.kvnode.tls.ClientSecurity.plain();
@@ -167,9 +167,15 @@ public final class LocalCluster {
                 dev.linden.kvnode.tls.CertificateAuthority.CLIENT));
     }
 
-    /** A client of this cluster (every node's client port, its security). */
+    /** How the operator's tools connect: the admin certificate (membership, leadership), or plain if insecure. */
+    public dev.linden.kvnode.tls.ClientSecurity adminSecurity() throws IOException {
+        return insecure ? dev.linden.kvnode.tls.ClientSecurity.plain()
+                : dev.linden.kvnode.tls.ClientSecurity.tls(authority().issueAdmin());
+    }
+
+    /** The operator's client of this cluster (every node's client port, the admin certificate). */
     public KvClient client(KvClient.Options options) throws IOException {
-        return new KvClient(clientEndpoints(), options, null, clientSecurity());
+        return new KvClient(clientEndpoints(), options, null, adminSecurity());
     }
 
     /** The arguments that give node {@code id} its certificate (issued now if missing), or --insecure. */
@@ -178,7 +184,7 @@ public final class LocalCluster {
             return List.of("--insecure");
         }
         authority().issueNode(id);
-        return List.of("--tls-dir", certsDir().toString());
+        return List.of("--tls-dir", authority().nodeDir(id).toString());
     }
 
     /**

@@ -391,15 +391,23 @@ public final class NodeCommand implements Callable<Integer> {
         if (peerCa == null || peerCert == null || peerKey == null) {
             throw new IllegalArgumentException("--peer-trusted-ca-file, --peer-cert-file and --peer-key-file go together");
         }
-        dev.linden.kvnode.tls.TlsFiles client = null;
+        dev.linden.kvnode.tls.TlsFiles client;
         if (cert != null || key != null || ca != null) {
             if (cert == null || key == null || (certAuth && ca == null)) {
                 throw new IllegalArgumentException("--cert-file and --key-file go together (and --client-cert-auth "
                         + "needs --trusted-ca-file)");
             }
+            if (!certAuth && token == null) {
+                // Whoever reaches it could write, and change membership: the client port is never open by default.
+                throw new IllegalArgumentException("the client port would accept anyone: add --client-cert-auth or "
+                        + "--client-token-file");
+            }
             client = new dev.linden.kvnode.tls.TlsFiles(ca != null ? ca : peerCa, cert, key);
-        } else if (certAuth) {
-            throw new IllegalArgumentException("--client-cert-auth needs --cert-file, --key-file and --trusted-ca-file");
+        } else {
+            // No files of its own: the client port uses the node's, with client certificates of the same CA
+            // (or the token).
+            client = new dev.linden.kvnode.tls.TlsFiles(peerCa, peerCert, peerKey);
+            certAuth = token == null;
         }
         dev.linden.kvnode.tls.NodeSecurity security = dev.linden.kvnode.tls.NodeSecurity.mutualTls(clusterId, id,
                 new dev.linden.kvnode.tls.TlsFiles(peerCa, peerCert, peerKey), client, certAuth);

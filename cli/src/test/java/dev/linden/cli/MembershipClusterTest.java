@@ -52,7 +52,7 @@ class MembershipClusterTest {
         }
         Map<Integer, InetSocketAddress> endpoints = new TreeMap<>(cluster.clientEndpoints());
         endpoints.put(4, new InetSocketAddress("127.0.0.1", cluster.clientPort(4)));
-        client = new KvClient(endpoints, new KvClient.Options(500, 8_000, 512), null, cluster.clientSecurity());
+        client = new KvClient(endpoints, new KvClient.Options(500, 8_000, 512), null, cluster.adminSecurity());
         assertTrue(cluster.awaitLeader(client, 20_000).isPresent(), "no leader: " + logs());
     }
 

@@ -201,9 +201,10 @@ class MembershipRequestsEndTest {
         try (PrintStream p = new PrintStream(captured, true, StandardCharsets.UTF_8)) {
             System.setOut(p);
             System.setErr(p);
+            dev.linden.kvnode.tls.TlsFiles mine = c.authority().issueClient("client");
             exit = new CommandLine(new KvCliCommand()).execute("--endpoints", c.clientEndpointsSpec(), "--cacert",
-                    c.certsDir().resolve("ca.crt").toString(), "--cert", c.certsDir().resolve("client.crt").toString(),
-                    "--key", c.certsDir().resolve("client.key").toString(), "put",
+                    mine.trustedCaFile().toString(), "--cert", mine.certFile().toString(), "--key",
+                    mine.keyFile().toString(), "put",
                     "k".repeat(1025), "v");
         } finally {
             System.setOut(out);

@@ -82,14 +82,13 @@ class PeerAuthenticationTest {
         long term = c.status(k).get(leader).term();
         String clusterId = c.clusterId; // public: the attacker knows it
 
-        Path certs = c.certsDir();
         int attempts = 0;
         for (int target = 3; target >= 1; target--) {
             // An accepted connection must come from a lower id: claim the lowest id that is not the target.
             int claimed = target == 1 ? 2 : 1;
             int otherNode = 6 - target - claimed;
-            for (TlsFiles credentials : java.util.Arrays.asList(null, TlsFiles.forClient(certs),
-                    TlsFiles.forNode(certs, otherNode))) {
+            for (TlsFiles credentials : java.util.Arrays.asList(null, c.authority().issueClient("client"),
+                    c.authority().issueNode(otherNode))) {
                 Attack a = attack(target, claimed, clusterId, term, credentials);
                 attempts++;
                 assertTrue(a.closed, "node " + target + " kept a forged peer's connection open (" + a.how + ")" + logs());

@@ -277,7 +277,9 @@ public final class LocalTestCluster implements Cluster {
                 launch(id);
             }
             Map<Integer, InetSocketAddress> endpoints = clientEndpoints();
-            statusClient = new KvClient(endpoints, new KvClient.Options(1_000, 2_000, 64), group, clientSecurity());
+            // The harness's own client also changes membership: the operator's certificate.
+            statusClient = new KvClient(endpoints, new KvClient.Options(1_000, 2_000, 64), group,
+                    dev.linden.kvnode.tls.ClientSecurity.tls(authority().issueAdmin()));
             long deadline = System.currentTimeMillis() + START_TIMEOUT_MILLIS;
             while (leader(true) < 0) {
                 if (System.currentTimeMillis() > deadline || !unexpectedExits.isEmpty()) {
@@ -369,7 +371,7 @@ public final class LocalTestCluster implements Cluster {
                 "--initial-voters", membership.initialVoters(), "--quota-bytes", String.valueOf(64L << 20),
                 "--exit-with-parent", String.valueOf(ProcessHandle.current().pid())));
         authority().issueNode(id);
-        cmd.addAll(List.of("--tls-dir", authority().caCertFile().getParent().toString()));
+        cmd.addAll(List.of("--tls-dir", authority().nodeDir(id).toString()));
         if (options.unsafeLocalReads()) {
             cmd.add("--test-only-unsafe-local-reads");
         }

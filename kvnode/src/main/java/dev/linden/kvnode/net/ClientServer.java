@@ -45,6 +45,8 @@ public final class ClientServer implements AutoCloseable {
     /** Most bytes of answers queued over all connections: a quarter of a 256 MiB heap. */
     public static final long MAX_ANSWER_BYTES_QUEUED_TOTAL = 64L << 20;
     private static final long STALL_CHECK_MILLIS = 500;
+    private static final String NOT_ADMIN = "not allowed: membership changes and leadership transfers need an admin's "
+            + "or a node's certificate of this cluster";
 
     private final InetSocketAddress address;
     private final EventLoopGroup group;
@@ -293,9 +295,25 @@ public final class ClientServer implements AutoCloseable {
                     .addListener(io.netty.channel.ChannelFutureListener.CLOSE);
         }
 
+        /** Whether this connection's certificate was checked (at its first frame, once the handshake is over). */
+        private boolean admitted;
+
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, Object in) {
             Channel ch = ctx.channel();
+            if (!admitted) {
+                String problem = security.clientProblem(ch);
+                if (problem != null) {
+                    if (in instanceof ClientFrameDecoder.Received r) {
+                        r.release();
+                    }
+                    LOG.warning("event=client-connection-closed reason=certificate remote=" + ch.remoteAddress()
+                            + " detail=\"" + problem + "\"");
+                    ch.close();
+                    return;
+                }
+                admitted = true;
+            }
             if (!authenticated) {
                 authenticate(ch, in);
                 return;
@@ -327,6 +345,12 @@ public final class ClientServer implements AutoCloseable {
             if (msg instanceof Wire.InvalidRequest bad) {
                 ch.writeAndFlush(ClientResponse.refused(bad.requestId(), ClientResponse.Status.INVALID,
                         node.leaderHint(), bad.reason()), ch.voidPromise());
+            } else if (msg instanceof Wire.TransferRequest req && !security.mayAdminister(ch)) {
+                ch.writeAndFlush(new Wire.TransferResponse(req.requestId(), false, node.leaderHint(), NOT_ADMIN),
+                        ch.voidPromise());
+            } else if (msg instanceof Wire.MembershipRequest req && !security.mayAdminister(ch)) {
+                ch.writeAndFlush(new Wire.MembershipResponse(req.requestId(), Wire.MembershipResponse.Outcome.REFUSED,
+                        node.leaderHint(), NOT_ADMIN), ch.voidPromise());
             } else if (msg instanceof Wire.TransferRequest req) {
                 node.transferLeadership(req.target()).whenComplete((leader, err) -> {
                     Wire.TransferResponse resp = err == null

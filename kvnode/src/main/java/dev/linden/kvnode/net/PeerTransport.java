@@ -337,6 +337,11 @@ public final class PeerTransport implements Transport, AutoCloseable {
 
     static String reason(Throwable t) {
         Throwable c = t instanceof io.netty.handler.codec.DecoderException && t.getCause() != null ? t.getCause() : t;
+        if (c instanceof io.netty.handler.ssl.NotSslRecordException) {
+            // Its message quotes the bytes received, which a stranger chooses (and which may be a secret
+            // sent in the clear): never logged.
+            return "NotSslRecordException: not a TLS record (plain bytes on a TLS port)";
+        }
         String message = String.valueOf(c.getMessage());
         // Bounded: some messages quote what arrived (a plain request on a TLS port, in hex), which a stranger
         // chooses and which may hold a secret sent in the clear.

@@ -17,9 +17,12 @@ import javax.security.auth.x500.X500Principal;
  * @param clusterId the cluster the CA issued it for
  */
 public record CertIdentity(Role role, String name, String clusterId) {
-    /** A node takes part in Raft on the peer port; a client only talks to client ports. */
+    /**
+     * A node takes part in Raft on the peer port; a client only talks to client ports; an admin is a client
+     * that may also change membership and move leadership (as may nodes' certificates).
+     */
     public enum Role {
-        NODE("linden-node"), CLIENT("linden-client");
+        NODE("linden-node"), CLIENT("linden-client"), ADMIN("linden-admin");
 
         final String unit;
 
@@ -53,6 +56,10 @@ public record CertIdentity(Role role, String name, String clusterId) {
         return new CertIdentity(Role.CLIENT, name, clusterId);
     }
 
+    public static CertIdentity admin(String clusterId) {
+        return new CertIdentity(Role.ADMIN, "admin", clusterId);
+    }
+
     /** The node id this identity names, or 0 if it is not a node's. */
     public int nodeId() {
         if (role != Role.NODE || !name.startsWith(NODE_PREFIX)) {
@@ -60,7 +67,8 @@ public record CertIdentity(Role role, String name, String clusterId) {
         }
         try {
             int id = Integer.parseInt(name.substring(NODE_PREFIX.length()));
-            return id > 0 ? id : 0;
+            // Only the canonical form names a node: "node-02" or "node-+2" is nobody.
+            return id > 0 && name.equals(NODE_PREFIX + id) ? id : 0;
         } catch (NumberFormatException e) {
             return 0;
         }
@@ -90,19 +98,25 @@ public record CertIdentity(Role role, String name, String clusterId) {
         if (cn == null || o == null || role == null) {
             throw new IllegalArgumentException("certificate '" + cert.getSubjectX500Principal().getName()
                     + "' is not a Linden cluster's (it needs CN=<node-N|client name>, O=<cluster id>, "
-                    + "OU=linden-node|linden-client)");
+                    + "OU=linden-node|linden-client|linden-admin)");
         }
         return new CertIdentity(role, cn, o);
     }
 
-    /** The subject's CN, O and OU (the last of each). */
+    /** The subject's CN, O and OU; a subject with two of one, or a multi-valued RDN, names nobody. */
     static java.util.Map<String, String> subjectOf(X509Certificate cert) {
         java.util.Map<String, String> out = new java.util.HashMap<>();
         try {
             for (Rdn rdn : new LdapName(cert.getSubjectX500Principal().getName(X500Principal.RFC2253)).getRdns()) {
                 String type = rdn.getType().toUpperCase(java.util.Locale.ROOT);
-                if (type.equals("CN") || type.equals("O") || type.equals("OU")) {
-                    out.put(type, String.valueOf(rdn.getValue()));
+                if (rdn.size() != 1) {
+                    throw new IllegalArgumentException("certificate subject with a multi-valued name: "
+                            + cert.getSubjectX500Principal().getName());
+                }
+                if ((type.equals("CN") || type.equals("O") || type.equals("OU"))
+                        && out.put(type, String.valueOf(rdn.getValue())) != null) {
+                    throw new IllegalArgumentException("certificate subject names two " + type + ": "
+                            + cert.getSubjectX500Principal().getName());
                 }
             }
         } catch (InvalidNameException e) {
@@ -123,6 +137,6 @@ public record CertIdentity(Role role, String name, String clusterId) {
 
     @Override
     public String toString() {
-        return (role == Role.NODE ? "node certificate " : "client certificate ") + name + " of cluster " + clusterId;
+        return role.name().toLowerCase(java.util.Locale.ROOT) + " certificate " + name + " of cluster " + clusterId;
     }
 }

@@ -40,11 +40,14 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  * A cluster's own certificate authority, for {@code linden certs} and local clusters: a CA and, signed by
  * it, one certificate per node (for both sides of the peer port and the node's client port) and client
  * certificates. Keys are EC P-256 (quick handshakes), written as unencrypted PKCS#8 PEM readable only by
- * their owner; certificates as PEM. The files of a directory {@code DIR}:
+ * their owner; certificates as PEM. The files of a directory {@code DIR}, one directory per holder so that
+ * each gets only its own key (a node given the CA's key, or another node's, could pose as any node):
  * <pre>
- *   ca.crt ca.key                 the CA (keep ca.key away from the nodes: it issues identities)
- *   node-N.crt node-N.key         node N of the cluster (CN=node-N, OU=linden-node, O=cluster id)
- *   client.crt client.key         a client (CN=client, OU=linden-client, O=cluster id)
+ *   ca.crt ca.key                               the CA (ca.key stays with the operator: it issues identities)
+ *   node-N/ca.crt node-N/node-N.crt node-N/node-N.key   node N (CN=node-N, OU=linden-node, O=cluster id)
+ *   clients/NAME/ca.crt client.crt client.key   a client (CN=NAME, OU=linden-client, O=cluster id)
+ *   admin/ca.crt client.crt client.key          the operator's client (CN=admin, OU=linden-admin): it may
+ *                                               also change membership and move leadership
  * </pre>
  * A directory that already holds a CA keeps it, so that nodes added later get certificates their peers
  * trust; the cluster id must then be the CA's own.
@@ -108,26 +111,53 @@ public final class CertificateAuthority {
         return dir.resolve(CA_CERT);
     }
 
-    /** Issues (or keeps, if present) node {@code id}'s certificate and key; answers its files. */
+    /** Node {@code id}'s directory: give the node {@code --tls-dir} this, never {@link #dir} itself. */
+    public Path nodeDir(int id) {
+        return dir.resolve(CertIdentity.NODE_PREFIX + id);
+    }
+
+    /** Issues (or keeps, if present) node {@code id}'s certificate and key, in {@link #nodeDir}; answers its files. */
     public TlsFiles issueNode(int id) throws IOException {
         if (id < 1) {
             throw new IllegalArgumentException("node ids are >= 1");
         }
-        return issue(CertIdentity.node(id, clusterId), CertIdentity.NODE_PREFIX + id);
+        return issue(CertIdentity.node(id, clusterId), TlsFiles.forNode(nodeDir(id), id));
     }
 
-    /** Issues (or keeps) the client certificate {@code name}; answers its files. */
+    /** Client {@code name}'s directory. */
+    public Path clientDir(String name) {
+        return dir.resolve("clients").resolve(name);
+    }
+
+    /** Issues (or keeps) the client certificate {@code name}, in {@link #clientDir}; answers its files. */
     public TlsFiles issueClient(String name) throws IOException {
-        if (!name.matches("[A-Za-z0-9._-]{1,64}") || name.startsWith(CertIdentity.NODE_PREFIX)) {
-            throw new IllegalArgumentException("a client name is 1 to 64 letters, digits, '.', '_' or '-' and does not "
-                    + "start with 'node-': " + name);
+        if (!name.matches("[a-z0-9][a-z0-9._-]{0,63}")) {
+            throw new IllegalArgumentException("a client name is 1 to 64 lower-case letters, digits, '.', '_' or '-', "
+                    + "starting with a letter or digit: " + name);
         }
-        return issue(CertIdentity.client(name, clusterId), name);
+        return issue(CertIdentity.client(name, clusterId), TlsFiles.forClient(clientDir(name)));
     }
 
-    private TlsFiles issue(CertIdentity who, String fileBase) throws IOException {
-        TlsFiles files = new TlsFiles(caCertFile(), dir.resolve(fileBase + ".crt"), dir.resolve(fileBase + ".key"));
+    /** Issues (or keeps) the operator's certificate (role admin), in {@code DIR/admin}; answers its files. */
+    public TlsFiles issueAdmin() throws IOException {
+        return issue(CertIdentity.admin(clusterId), TlsFiles.forClient(dir.resolve("admin")));
+    }
+
+    private TlsFiles issue(CertIdentity who, TlsFiles files) throws IOException {
+        Files.createDirectories(files.certFile().getParent());
+        if (!Files.exists(files.trustedCaFile())) {
+            writeAtomically(files.trustedCaFile(), Files.readString(caCertFile(), StandardCharsets.US_ASCII));
+        }
         if (Files.exists(files.certFile()) && Files.exists(files.keyFile())) {
+            try {
+                X509Certificate kept = readCertificate(files.certFile());
+                if (!CertIdentity.of(kept).equals(who) || !kept.getIssuerX500Principal().equals(
+                        caCert.getSubjectX500Principal())) {
+                    throw new IllegalArgumentException(files.certFile() + " is not the " + who + " of this CA");
+                }
+            } catch (GeneralSecurityException e) {
+                throw new IOException("cannot read " + files.certFile() + ": " + e.getMessage(), e);
+            }
             return files;
         }
         try {
@@ -207,20 +237,29 @@ public final class CertificateAuthority {
 
     private static void writePrivate(Path file, PrivateKey key) throws IOException {
         writeAtomically(file, pem("PRIVATE KEY", key.getEncoded()));
-        try {
-            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-        } catch (UnsupportedOperationException e) {
-            // not a POSIX file system: its own defaults apply
-        }
     }
 
+    /**
+     * Writes through a temporary file created new (never through a link planted there) and readable by its
+     * owner only from its creation, then renamed over {@code file}.
+     */
     private static void writeAtomically(Path file, String text) throws IOException {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.writeString(tmp, text, StandardCharsets.US_ASCII);
+        Files.deleteIfExists(tmp);
+        java.util.Set<java.nio.file.OpenOption> how = java.util.Set.of(java.nio.file.StandardOpenOption.CREATE_NEW,
+                java.nio.file.StandardOpenOption.WRITE, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        java.nio.channels.SeekableByteChannel ch;
         try {
-            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
+            ch = Files.newByteChannel(tmp, how, PosixFilePermissions.asFileAttribute(
+                    PosixFilePermissions.fromString("rw-------")));
         } catch (UnsupportedOperationException e) {
-            // as above
+            ch = Files.newByteChannel(tmp, how); // not a POSIX file system: its own defaults apply
+        }
+        try (java.nio.channels.SeekableByteChannel out = ch) {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(text.getBytes(StandardCharsets.US_ASCII));
+            while (b.hasRemaining()) {
+                out.write(b);
+            }
         }
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }

@@ -9,6 +9,8 @@ import io.netty.handler.ssl.SslProvider;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import javax.net.ssl.SSLException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import javax.net.ssl.SSLPeerUnverifiedException;
 
 /**
@@ -98,6 +100,7 @@ public final class NodeSecurity {
     public static NodeSecurity mutualTls(String clusterId, int nodeId, TlsFiles peer, TlsFiles client,
                                          boolean clientCertAuth) {
         peer.checkReadable();
+        keptApart(peer);
         CertIdentity own = identityInFile(peer);
         if (clusterId == null) {
             clusterId = own.clusterId(); // a node restarted without --cluster-id: its certificate names it
@@ -118,13 +121,40 @@ public final class NodeSecurity {
                 client.checkReadable();
                 clients = SslContextBuilder.forServer(client.certFile().toFile(), client.keyFile().toFile())
                         .trustManager(client.trustedCaFile().toFile())
-                        .clientAuth(clientCertAuth ? ClientAuth.REQUIRE : ClientAuth.NONE)
+                        // Without required certificates (a token instead) one may still be shown: an admin's.
+                        .clientAuth(clientCertAuth ? ClientAuth.REQUIRE : ClientAuth.OPTIONAL)
                         .sslProvider(SslProvider.JDK).protocols(PROTOCOLS).build();
             }
             return new NodeSecurity(clusterId, server, dialer, clients, client != null && clientCertAuth, null);
         } catch (SSLException | IllegalArgumentException e) {
             throw new IllegalArgumentException("cannot load the TLS files (" + peer.certFile() + ", " + peer.keyFile()
                     + ", " + peer.trustedCaFile() + "): " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Refuses a node's key kept beside the CA's key or another node's: whoever reads that directory (the
+     * node, if compromised) could then pose as any node. {@code linden certs} gives each node a directory.
+     */
+    private static void keptApart(TlsFiles files) {
+        Path dir = files.keyFile().toAbsolutePath().getParent();
+        if (dir == null) {
+            return;
+        }
+        if (Files.exists(dir.resolve(CertificateAuthority.CA_KEY))) {
+            throw new IllegalArgumentException(dir + " holds the CA's private key (" + CertificateAuthority.CA_KEY
+                    + "): give the node a directory with only ca.crt and its own certificate and key (linden certs "
+                    + "writes DIR/node-N/)");
+        }
+        try (java.util.stream.Stream<Path> keys = Files.list(dir)) {
+            Path other = keys.filter(k -> k.getFileName().toString().endsWith(".key")
+                    && !k.getFileName().equals(files.keyFile().getFileName())).findFirst().orElse(null);
+            if (other != null) {
+                throw new IllegalArgumentException(dir + " holds another private key (" + other.getFileName()
+                        + "): give the node a directory with only its own key (linden certs writes DIR/node-N/)");
+            }
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("cannot list " + dir + ": " + e.getMessage(), e);
         }
     }
 
@@ -162,20 +192,40 @@ public final class NodeSecurity {
             SslHandler h = clientPort.newHandler(ch.alloc());
             h.setHandshakeTimeoutMillis(HANDSHAKE_TIMEOUT_MILLIS);
             ch.pipeline().addFirst("tls", h);
-            if (clientCertAuth) {
-                // A client certificate of another cluster signed by a shared CA is still not one of ours.
-                h.handshakeFuture().addListener(f -> {
-                    if (f.isSuccess()) {
-                        String problem = certificateProblem(ch, null);
-                        if (problem != null) {
-                            java.util.logging.Logger.getLogger(NodeSecurity.class.getName()).warning(
-                                    "event=client-connection-closed reason=certificate remote=" + ch.remoteAddress()
-                                            + " detail=\"" + problem + "\"");
-                            ch.close();
-                        }
-                    }
-                });
-            }
+        }
+    }
+
+    /**
+     * Why the client on {@code ch} may not use the client port (a certificate is required and its is not
+     * one of this cluster's), or null. Asked at its first frame: the handshake is over by then.
+     */
+    public String clientProblem(Channel ch) {
+        return clientCertAuth ? certificateProblem(ch, null) : null;
+    }
+
+    /**
+     * Whether the client on {@code ch} may change membership and move leadership: with TLS, only an admin's
+     * or a node's certificate of this cluster (an ordinary client or a token could otherwise take quorum
+     * away, or bump terms in a loop); without, anyone (the operator chose --insecure).
+     */
+    public boolean mayAdminister(Channel ch) {
+        if (peerServer == null) {
+            return true;
+        }
+        CertIdentity who = presented(ch);
+        return who != null && who.clusterId().equals(clusterId)
+                && (who.role() == CertIdentity.Role.ADMIN || who.role() == CertIdentity.Role.NODE);
+    }
+
+    private static CertIdentity presented(Channel ch) {
+        SslHandler tls = ch.pipeline().get(SslHandler.class);
+        if (tls == null) {
+            return null;
+        }
+        try {
+            return CertIdentity.of((X509Certificate) tls.engine().getSession().getPeerCertificates()[0]);
+        } catch (SSLPeerUnverifiedException | IllegalArgumentException e) {
+            return null;
         }
     }
 

@@ -40,13 +40,13 @@ class CertificateAuthorityTest {
     void aSecondRunKeepsTheCaAndRefusesAnotherClustersDirectory() throws Exception {
         CertificateAuthority.openOrCreate(dir, "cluster-a", Duration.ofDays(1)).issueNode(1);
         byte[] caBefore = Files.readAllBytes(dir.resolve("ca.crt"));
-        byte[] nodeBefore = Files.readAllBytes(dir.resolve("node-1.crt"));
+        byte[] nodeBefore = Files.readAllBytes(dir.resolve("node-1/node-1.crt"));
         CertificateAuthority again = CertificateAuthority.openOrCreate(dir, "cluster-a", Duration.ofDays(1));
         again.issueNode(1);
         again.issueNode(4); // a node added later: signed by the same CA
         assertTrue(java.util.Arrays.equals(caBefore, Files.readAllBytes(dir.resolve("ca.crt"))));
-        assertTrue(java.util.Arrays.equals(nodeBefore, Files.readAllBytes(dir.resolve("node-1.crt"))));
-        CertificateAuthority.readCertificate(dir.resolve("node-4.crt"))
+        assertTrue(java.util.Arrays.equals(nodeBefore, Files.readAllBytes(dir.resolve("node-1/node-1.crt"))));
+        CertificateAuthority.readCertificate(dir.resolve("node-4/node-4.crt"))
                 .verify(CertificateAuthority.readCertificate(dir.resolve("ca.crt")).getPublicKey());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> CertificateAuthority.openOrCreate(dir, "cluster-b", Duration.ofDays(1)));
@@ -66,6 +66,34 @@ class CertificateAuthorityTest {
         assertThrows(IllegalArgumentException.class, () -> NodeSecurity.mutualTls("cluster-b", 2, two, two, true));
         TlsFiles client = ca.issueClient("c");
         assertThrows(IllegalArgumentException.class, () -> NodeSecurity.mutualTls("cluster-a", 2, client, null, false));
-        assertThrows(IllegalArgumentException.class, () -> ca.issueClient("node-1"));
+        assertThrows(IllegalArgumentException.class, () -> ca.issueClient("../node-1"));
+        assertThrows(IllegalArgumentException.class, () -> ca.issueClient("Admin"));
+    }
+
+    @Test
+    void eachHolderGetsADirectoryWithOnlyItsOwnKeyAndANodeRefusesAnyOther() throws Exception {
+        CertificateAuthority ca = CertificateAuthority.openOrCreate(dir, "cluster-a", Duration.ofDays(1));
+        TlsFiles one = ca.issueNode(1);
+        ca.issueNode(2);
+        ca.issueAdmin();
+        assertEquals(java.util.Set.of("ca.crt", "node-1.crt", "node-1.key"), names(one.certFile().getParent()));
+        assertEquals(java.util.Set.of("ca.crt", "client.crt", "client.key"), names(dir.resolve("admin")));
+        assertEquals(CertIdentity.Role.ADMIN,
+                CertIdentity.of(CertificateAuthority.readCertificate(dir.resolve("admin/client.crt"))).role());
+        // The old flat layout: the node's key beside the CA's and another node's.
+        Files.copy(one.certFile(), dir.resolve("node-1.crt"));
+        Files.copy(one.keyFile(), dir.resolve("node-1.key"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> NodeSecurity.mutualTls(
+                "cluster-a", 1, TlsFiles.forNode(dir, 1), null, false));
+        assertTrue(e.getMessage().contains("CA's private key"), e.getMessage());
+        Files.copy(ca.issueNode(2).keyFile(), one.keyFile().resolveSibling("node-2.key"));
+        e = assertThrows(IllegalArgumentException.class, () -> NodeSecurity.mutualTls("cluster-a", 1, one, null, false));
+        assertTrue(e.getMessage().contains("another private key"), e.getMessage());
+    }
+
+    private static java.util.Set<String> names(Path d) throws Exception {
+        try (var s = Files.list(d)) {
+            return s.map(p -> p.getFileName().toString()).collect(java.util.stream.Collectors.toSet());
+        }
     }
 }

@@ -63,6 +63,16 @@ class ClientAuthenticationTest {
         assertFalse(writes(eps, ClientSecurity.tlsWithToken(ca.caCertFile(), TOKEN)), "a client without a certificate");
         CertificateAuthority other = CertificateAuthority.openOrCreate(dir.resolve("other"), "local", Duration.ofDays(1));
         assertFalse(writes(eps, ClientSecurity.tls(other.issueClient("app"))), "another CA's client got in");
+        // Membership and leadership are the operator's: an ordinary client is told no, the admin is heard.
+        try (KvClient app = new KvClient(eps, new KvClient.Options(500, 4_000, 4), null,
+                ClientSecurity.tls(ca.issueClient("app")));
+             KvClient admin = new KvClient(eps, new KvClient.Options(500, 4_000, 4), null,
+                     ClientSecurity.tls(ca.issueAdmin()))) {
+            String refused = app.transferLeadership(1, 2, 5_000).get(10, TimeUnit.SECONDS).message();
+            org.junit.jupiter.api.Assertions.assertTrue(refused.contains("not allowed"), refused);
+            String heard = admin.transferLeadership(1, 2, 5_000).get(10, TimeUnit.SECONDS).message();
+            assertFalse(heard.contains("not allowed"), heard);
+        }
     }
 
     @Test
