@@ -44,14 +44,23 @@ public final class ClientServer implements AutoCloseable {
     private final RaftNode node;
     private final BooleanSupplier overloaded;
     private final ClientPortLimits limits;
-    private final AtomicInteger connections = new AtomicInteger();
+    private final ClientConnections open;
+    private final FileHandleReserve fileHandles;
     private final AtomicLong inflightBytes = new AtomicLong();
-    /** Connections closed at accept for being over the count (logged once per thousand). */
-    private final AtomicLong refusedConnections = new AtomicLong();
+    private final RefusalLog refusals = new RefusalLog(LOG, System::currentTimeMillis);
     private Channel server;
 
     public ClientServer(InetSocketAddress address, EventLoopGroup group, KvService service, RaftNode node,
                         BooleanSupplier overloaded, ClientPortLimits limits) {
+        this(address, group, service, node, overloaded, limits,
+                FileHandleReserve.ofProcess(FileHandleReserve.DEFAULT_RESERVE_FILE_HANDLES));
+    }
+
+    /** @param fileHandles  kept free for storage: past it, new connections are refused at accept */
+    public ClientServer(InetSocketAddress address, EventLoopGroup group, KvService service, RaftNode node,
+                        BooleanSupplier overloaded, ClientPortLimits limits, FileHandleReserve fileHandles) {
+        this.open = new ClientConnections(limits.maxConnections());
+        this.fileHandles = fileHandles;
         this.address = address;
         this.group = group;
         this.service = service;
@@ -67,21 +76,30 @@ public final class ClientServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        if (connections.incrementAndGet() > limits.maxConnections()) {
-                            connections.decrementAndGet();
-                            if (refusedConnections.getAndIncrement() % 1000 == 0) {
-                                LOG.warning("event=client-connection-refused reason=max-connections limit="
-                                        + limits.maxConnections() + " refused-so-far=" + refusedConnections.get());
-                            }
+                        if (!fileHandles.tryTake()) {
+                            refusals.refused("client-connection-refused", "file-handle-reserve", "reserve="
+                                    + fileHandles.reserveFileHandles());
                             ch.close();
                             return;
                         }
-                        ch.closeFuture().addListener(f -> connections.decrementAndGet());
+                        ClientConnections.Admission admission = open.tryOpen();
+                        if (!admission.admitted()) {
+                            refusals.refused("client-connection-refused", "max-connections-all-busy", "limit="
+                                    + limits.maxConnections());
+                            ch.close();
+                            return;
+                        }
+                        if (admission.evicted() != null) {
+                            refusals.refused("client-connection-evicted", "port-full-idle", "limit="
+                                    + limits.maxConnections());
+                        }
                         ClientFrameDecoder decoder = new ClientFrameDecoder(limits.maxRequestBytes(),
                                 new ClientFrameDecoder.Budget(inflightBytes, limits.maxConnectionInflightBytes(),
                                         limits.maxTotalInflightBytes()));
-                        FrameCodec.installClientPort(ch.pipeline(), limits.idleTimeoutMillis(), decoder,
-                                new Handler(decoder));
+                        Handler handler = new Handler(decoder, ch);
+                        open.opened(handler);
+                        ch.closeFuture().addListener(f -> open.closed(handler));
+                        FrameCodec.installClientPort(ch.pipeline(), limits.idleTimeoutMillis(), decoder, handler);
                     }
                 })
                 .bind(address).sync().channel();
@@ -89,7 +107,7 @@ public final class ClientServer implements AutoCloseable {
 
     /** Client connections open now. */
     public int connections() {
-        return connections.get();
+        return open.count();
     }
 
     /** Request bytes received and not yet answered, over all connections. */
@@ -97,16 +115,35 @@ public final class ClientServer implements AutoCloseable {
         return inflightBytes.get();
     }
 
-    private final class Handler extends SimpleChannelInboundHandler<Object> {
+    private final class Handler extends SimpleChannelInboundHandler<Object> implements ClientConnections.Connection {
         private final ClientFrameDecoder decoder;
+        private final Channel channel;
+        /** When a request last arrived or an answer was last queued (System.nanoTime). */
+        private volatile long lastActiveNanos = System.nanoTime();
         private final AtomicInteger inflight = new AtomicInteger();
         private final ArrayList<ClientRequest> burst = new ArrayList<>();
         private final ArrayList<ClientFrameDecoder.Received> burstReservations = new ArrayList<>();
         private ChannelOutbox outbox;
         private io.netty.util.concurrent.ScheduledFuture<?> stallCheck;
 
-        Handler(ClientFrameDecoder decoder) {
+        Handler(ClientFrameDecoder decoder, Channel channel) {
             this.decoder = decoder;
+            this.channel = channel;
+        }
+
+        @Override
+        public boolean idle() {
+            return inflight.get() == 0 && decoder.partialFrameAgeNanos(System.nanoTime()) == 0;
+        }
+
+        @Override
+        public long lastActiveNanos() {
+            return lastActiveNanos;
+        }
+
+        @Override
+        public void evict() {
+            channel.close();
         }
 
         @Override
@@ -115,7 +152,7 @@ public final class ClientServer implements AutoCloseable {
             stallCheck = ctx.executor().scheduleAtFixedRate(() -> {
                 long ageNanos = decoder.partialFrameAgeNanos(System.nanoTime());
                 if (ageNanos > TimeUnit.MILLISECONDS.toNanos(limits.requestReadTimeoutMillis())) {
-                    LOG.warning("event=client-connection-closed reason=slow-request remote="
+                    refusals.refused("client-connection-closed", "slow-request", "remote="
                             + ctx.channel().remoteAddress() + " partial-request-ms=" + ageNanos / 1_000_000);
                     ctx.close();
                 }
@@ -163,6 +200,7 @@ public final class ClientServer implements AutoCloseable {
                         r.release();
                     }
                     inflight.decrementAndGet();
+                    lastActiveNanos = System.nanoTime();
                     outbox.offer(resp);
                 });
             }
@@ -204,6 +242,7 @@ public final class ClientServer implements AutoCloseable {
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, Object in) {
             Channel ch = ctx.channel();
+            lastActiveNanos = System.nanoTime();
             if (in instanceof ClientFrameDecoder.Refused r) {
                 ch.writeAndFlush(ClientResponse.refused(r.requestId(), r.status(), node.leaderHint(), r.reason()),
                         ch.voidPromise());

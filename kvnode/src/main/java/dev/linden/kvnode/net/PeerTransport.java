@@ -94,7 +94,21 @@ public final class PeerTransport implements Transport, AutoCloseable {
         this.onRefused = refused;
     }
 
+    /** Bounds on connections not yet past their Hello; replace before {@link #start()} (tests). */
+    private volatile PeerPortGuard guard;
+
+    /**
+     * Bounds what connections to the peer port may hold before and after their Hello, and keeps
+     * {@code fileHandles} free for storage. Call before {@link #start()}; without it, the defaults.
+     */
+    public void limitPort(PeerPortLimits limits, FileHandleReserve fileHandles) {
+        this.guard = new PeerPortGuard(limits, fileHandles, maxFrameBytes);
+    }
+
     public void start() throws InterruptedException {
+        if (guard == null) {
+            limitPort(PeerPortLimits.defaults(), FileHandleReserve.ofProcess(FileHandleReserve.DEFAULT_RESERVE_FILE_HANDLES));
+        }
         server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
@@ -102,7 +116,10 @@ public final class PeerTransport implements Transport, AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        FrameCodec.install(ch.pipeline(), maxFrameBytes, new Handler(0));
+                        if (guard.admitAccepted(ch)) {
+                            FrameCodec.install(ch.pipeline(), maxFrameBytes, new Handler(0));
+                            guard.guardPipeline(ch);
+                        }
                     }
                 })
                 .bind(peers.get(selfId)).sync().channel();
@@ -155,7 +172,9 @@ public final class PeerTransport implements Transport, AutoCloseable {
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        guard.dialed(ch);
                         FrameCodec.install(ch.pipeline(), maxFrameBytes, new Handler(peer));
+                        guard.guardPipeline(ch);
                     }
                 })
                 .connect(peers.get(peer)).addListener(f -> {
@@ -288,6 +307,7 @@ public final class PeerTransport implements Transport, AutoCloseable {
             }
             linkProblems.remove(h.nodeId());
             verified = true;
+            guard.helloAccepted(ctx.channel());
             peer = h.nodeId();
             ChannelOutbox mine = new ChannelOutbox(ctx.channel(), MAX_QUEUED_PER_PEER);
             ChannelOutbox old = channels.put(peer, mine);
