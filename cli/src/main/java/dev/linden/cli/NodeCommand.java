@@ -2,6 +2,7 @@ package dev.linden.cli;
 
 import dev.linden.kvnode.client.KvClient;
 import dev.linden.kvnode.net.ClientPortLimits;
+import dev.linden.kvnode.net.PeerPortLimits;
 import dev.linden.kvnode.node.NodeConfig;
 import dev.linden.kvnode.server.KvNodeServer;
 import dev.linden.kvnode.service.KvLimits;
@@ -124,9 +125,20 @@ public final class NodeCommand implements Callable<Integer> {
             + "first byte, or the connection is closed (default 10000)")
     Long requestReadTimeoutMillis;
 
+    @Option(names = "--peer-hello-timeout-ms", description = "a peer connection whose Hello is not accepted within "
+            + "this is closed (default 5000)")
+    Long peerHelloTimeoutMillis;
+
+    @Option(names = "--max-pending-peer-connections", description = "peer connections at once not yet past their "
+            + "Hello; more are closed at accept (default 32; 128 peer connections in all)")
+    Integer maxPendingPeerConnections;
+
     @Option(names = "--config", description = "properties file with any of the options above, named without the "
             + "leading dashes (id, peers, client-port, data-dir, cluster-id, quota-bytes, ...); flags win")
     Path config;
+
+    /** The peer port's limits, once the options are read. */
+    private PeerPortLimits peerLimits = PeerPortLimits.defaults();
 
     /** The base election timeout unless configured: a loaded machine's pauses must not start elections. */
     static final long DEFAULT_ELECTION_TIMEOUT_MILLIS = 1000;
@@ -158,6 +170,7 @@ public final class NodeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        dev.linden.kvnode.server.MemorySplit.beforeNetty(); // before any Netty class loads
         Properties p = new Properties();
         if (config != null) {
             try (InputStream in = Files.newInputStream(config)) {
@@ -183,6 +196,7 @@ public final class NodeCommand implements Callable<Integer> {
         if (acceptLostLog) {
             server.acceptLostLog();
         }
+        server.limitPeerPort(peerLimits);
         try {
             server.start();
         } catch (IOException e) {
@@ -297,6 +311,13 @@ public final class NodeCommand implements Callable<Integer> {
                                 portDefaults.idleTimeoutMillis()),
                         orDefault(requestReadTimeoutMillis, longProp(p, "request-read-timeout-ms"),
                                 portDefaults.requestReadTimeoutMillis()));
+        PeerPortLimits peerDefaults = PeerPortLimits.defaults();
+        peerLimits = peerDefaults
+                .withTimeouts(orDefault(peerHelloTimeoutMillis, longProp(p, "peer-hello-timeout-ms"),
+                        peerDefaults.helloTimeoutMillis()), peerDefaults.frameReadTimeoutMillis())
+                .withConnections(peerDefaults.maxPeerConnections(), (int) orDefault(maxPendingPeerConnections == null
+                        ? null : (long) maxPendingPeerConnections, longProp(p, "max-pending-peer-connections"),
+                        peerDefaults.maxPendingPeerConnections()));
         return new KvNodeServer.Options(id, peerMap, new InetSocketAddress(clientHost, clientPort), dataDir,
                 !"off".equals(fsync), nodeConfig, clusterId,
                 NodeIdentity.InitialClusterState.parse(initialClusterState), kvLimits, portLimits, unsafeLocalReads,

@@ -30,7 +30,7 @@ public final class KvStateMachine implements StateMachine {
     public static final int DEFAULT_MAX_RESULTS_PER_SESSION = 4096;
 
     /** Values as the UTF-8 bytes clients sent (off the heap): no decoding on apply, no encoding on reads. */
-    private final ValueStore data = new ValueStore();
+    private final ValueStore data;
     /** Sorted map: eviction order and any iteration are deterministic. */
     private final TreeMap<Long, Session> sessions = new TreeMap<>();
     private final int maxSessions;
@@ -90,6 +90,16 @@ public final class KvStateMachine implements StateMachine {
     }
 
     public KvStateMachine(int maxSessions, int maxResultsPerSession) {
+        this(maxSessions, maxResultsPerSession, Long.MAX_VALUE);
+    }
+
+    /** @param maxValuesDirectBytes  direct memory the values' slabs may hold (more go on the heap) */
+    public KvStateMachine(long maxValuesDirectBytes) {
+        this(DEFAULT_MAX_SESSIONS, DEFAULT_MAX_RESULTS_PER_SESSION, maxValuesDirectBytes);
+    }
+
+    private KvStateMachine(int maxSessions, int maxResultsPerSession, long maxValuesDirectBytes) {
+        this.data = new ValueStore(maxValuesDirectBytes);
         if (maxSessions < 1 || maxResultsPerSession < 1) {
             throw new IllegalArgumentException("session bounds must be >= 1");
         }
