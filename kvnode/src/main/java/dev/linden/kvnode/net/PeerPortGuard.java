@@ -130,6 +130,14 @@ final class PeerPortGuard {
         }
     }
 
+    /** An accepted connection not past its Hello failed (a bad frame, a stalled one): closed, logged rate-limited. */
+    void strangerFailed(Channel ch, String reason) {
+        if (ch.isActive()) {
+            refusals.refused("peer-connection-closed", "before-hello", "remote=" + ch.remoteAddress() + " detail=\""
+                    + reason + "\"");
+        }
+    }
+
     int connections() {
         return connections.get();
     }

@@ -324,6 +324,11 @@ public final class PeerTransport implements Transport, AutoCloseable {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            if (!verified && peer == 0) {
+                guard.strangerFailed(ctx.channel(), reason(cause)); // rate-limited: anyone can cause these
+                ctx.close();
+                return;
+            }
             LOG.warning("closing peer connection " + ctx.channel().remoteAddress() + ": " + reason(cause));
             ctx.close();
         }
