@@ -193,6 +193,9 @@ public final class NodeCommand implements Callable<Integer> {
         }
         setUpLogging(dataDir.resolve("node.log"));
         Logger log = Logger.getLogger("linden.node");
+        if (quotaLowered != null) {
+            log.warning(quotaLowered);
+        }
         if (acceptLostLog) {
             server.acceptLostLog();
         }
@@ -302,7 +305,7 @@ public final class NodeCommand implements Callable<Integer> {
                         kvDefaults.maxKeyBytes()),
                 (int) orDefault(maxValueBytes == null ? null : (long) maxValueBytes, longProp(p, "max-value-bytes"),
                         kvDefaults.maxValueBytes()),
-                orDefault(quotaBytes, longProp(p, "quota-bytes"), kvDefaults.quotaBytes()));
+                quotaBytes(p, kvDefaults.quotaBytes()));
         ClientPortLimits portDefaults = ClientPortLimits.defaults();
         ClientPortLimits portLimits = portDefaults
                 .withMaxConnections((int) orDefault(maxClientConnections == null ? null : (long) maxClientConnections,
@@ -322,6 +325,27 @@ public final class NodeCommand implements Callable<Integer> {
                 !"off".equals(fsync), nodeConfig, clusterId,
                 NodeIdentity.InitialClusterState.parse(initialClusterState), kvLimits, portLimits, unsafeLocalReads,
                 initialVoters == null ? List.of() : initialVoters);
+    }
+
+    /** Why the default quota was lowered (null: it was not), for the log once it is set up. */
+    private String quotaLowered;
+
+    /**
+     * The quota: as given (the node refuses to start if its memory cannot hold it), or the default lowered to
+     * what this JVM's memory split can hold.
+     */
+    private long quotaBytes(Properties p, long defaultBytes) {
+        Long given = quotaBytes != null ? quotaBytes : longProp(p, "quota-bytes");
+        if (given != null) {
+            return given;
+        }
+        dev.linden.kvnode.server.MemorySplit split = dev.linden.kvnode.server.MemorySplit.ofThisJvm();
+        if (split.maxQuotaBytes() >= defaultBytes) {
+            return defaultBytes;
+        }
+        quotaLowered = "event=limit-lowered what=quota-bytes from=" + defaultBytes + " to=" + split.maxQuotaBytes()
+                + " reason=memory (" + split.logLine() + "); give -Xmx or --quota-bytes to choose";
+        return split.maxQuotaBytes();
     }
 
     private static long orDefault(Long flag, Long property, long fallback) {

@@ -89,6 +89,11 @@ public record MemorySplit(long heapBytes, long jvmDirectBytes, long nettyDirectB
                 + heapBytes / 2 / MIB + " MiB): lower --quota-bytes or raise -Xmx / -XX:MaxDirectMemorySize";
     }
 
+    /** The largest quota {@link #quotaRefusal} accepts (at least 1 MiB). */
+    public long maxQuotaBytes() {
+        return Math.max(MIB, (valuesDirectBytes + heapBytes / 2) / 2);
+    }
+
     /** The one start-up line saying what was chosen. */
     public String logLine() {
         return "event=memory-split heap-mb=" + heapBytes / MIB + " netty-direct-mb=" + nettyDirectBytes / MIB
