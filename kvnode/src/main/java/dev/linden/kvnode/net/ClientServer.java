@@ -44,7 +44,14 @@ public final class ClientServer implements AutoCloseable {
     private final RaftNode node;
     private final BooleanSupplier overloaded;
     private final ClientPortLimits limits;
+    /**
+     * A leader whose port refused new clients, every connection busy, for this long hands leadership over
+     * (at most once per cooldown): its clients stay, new ones find another leader.
+     */
+    static final long FULL_PORT_FAILOVER_MILLIS = 10_000;
+    static final long FULL_PORT_FAILOVER_COOLDOWN_MILLIS = 60_000;
     private final ClientConnections open;
+    private final FullPortFailover failover;
     private final FileHandleReserve fileHandles;
     private final AtomicLong inflightBytes = new AtomicLong();
     private final RefusalLog refusals = new RefusalLog(LOG, System::currentTimeMillis);
@@ -60,6 +67,14 @@ public final class ClientServer implements AutoCloseable {
     public ClientServer(InetSocketAddress address, EventLoopGroup group, KvService service, RaftNode node,
                         BooleanSupplier overloaded, ClientPortLimits limits, FileHandleReserve fileHandles) {
         this.open = new ClientConnections(limits.maxConnections());
+        this.failover = new FullPortFailover(FULL_PORT_FAILOVER_MILLIS, FULL_PORT_FAILOVER_COOLDOWN_MILLIS,
+                System::currentTimeMillis, this::transferTarget, target -> node.transferLeadership(target)
+                        .whenComplete((leader, err) -> {
+                            if (err != null) {
+                                LOG.warning("event=leadership-handover-failed to=" + target + " detail=\""
+                                        + err.getMessage() + "\"");
+                            }
+                        }));
         this.fileHandles = fileHandles;
         this.address = address;
         this.group = group;
@@ -87,6 +102,7 @@ public final class ClientServer implements AutoCloseable {
                             refusals.refused("client-connection-refused", "max-connections-all-busy", "limit="
                                     + limits.maxConnections());
                             ch.close();
+                            failover.refused();
                             return;
                         }
                         if (admission.evicted() != null) {
@@ -103,6 +119,19 @@ public final class ClientServer implements AutoCloseable {
                     }
                 })
                 .bind(address).sync().channel();
+    }
+
+    /** Another voter to hand leadership to (the lowest id), or 0 if this node does not lead or leads alone. */
+    private int transferTarget() {
+        if (node.role() != dev.linden.kvnode.raft.Role.LEADER) {
+            return 0;
+        }
+        for (int voter : node.membership().voters()) {
+            if (voter != node.id()) {
+                return voter;
+            }
+        }
+        return 0;
     }
 
     /** Client connections open now. */
