@@ -182,12 +182,13 @@ class PortAttackTest {
         for (int i = 0; i < 300; i++) { // past a snapshot: the follower needs entries and a snapshot
             assertEquals("OK", put(k, "k" + (i % 150), value));
         }
+        // Both live nodes' peer ports: frames of 4 MiB, all but their last byte sent, more than Netty's 128 MiB.
         for (int n = 1; n <= 3; n++) {
             if (n == follower) {
                 continue;
             }
-            for (int i = 0; i < 7; i++) { // 16 MiB announced, 15 MiB sent
-                halfSend(c.peerPort(n), 1, 16L << 20, 15 << 20);
+            for (int i = 0; i < 40; i++) {
+                halfSend(c.peerPort(n), 1, 4L << 20, (4 << 20) - 1);
             }
         }
         for (int i = 0; i < 70; i++) { // 2 MiB requests, 1.9 MiB sent
