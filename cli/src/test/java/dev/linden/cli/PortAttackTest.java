@@ -116,9 +116,9 @@ class PortAttackTest {
     }
 
     /** Announces a frame of {@code length} bytes and sends {@code sent} of them, then stops (kept open). */
-    private void halfSend(int port, int type, long length, int sent) {
+    private Socket halfSend(int port, int type, long length, int sent) {
+        Socket s = new Socket();
         try {
-            Socket s = new Socket();
             sockets.add(s);
             s.connect(new InetSocketAddress("127.0.0.1", port), 2_000);
             s.setSoTimeout(1_000);
@@ -130,6 +130,28 @@ class PortAttackTest {
             s.getOutputStream().flush();
         } catch (IOException e) {
             // closed by the node before the frame was sent: what a bounded port does
+        }
+        return s;
+    }
+
+    /** Whether the node closed {@code s} (reading what it sends until then), waiting at most {@code millis}. */
+    private static boolean closedByNode(Socket s, long millis) {
+        long end = System.nanoTime() + millis * 1_000_000;
+        byte[] buf = new byte[4096];
+        try {
+            s.setSoTimeout(200);
+            while (System.nanoTime() < end) {
+                try {
+                    if (s.getInputStream().read(buf) == -1) {
+                        return true;
+                    }
+                } catch (java.net.SocketTimeoutException e) {
+                    // still open
+                }
+            }
+            return false;
+        } catch (IOException e) {
+            return true; // reset, or never connected
         }
     }
 
@@ -191,6 +213,7 @@ class PortAttackTest {
                 halfSend(c.peerPort(n), 1, 4L << 20, (4 << 20) - 1);
             }
         }
+        List<Socket> peerFrames = new ArrayList<>(sockets);
         for (int i = 0; i < 70; i++) { // 2 MiB requests, 1.9 MiB sent
             halfSend(c.clientPort(leader), 10, 2L << 20, 1_900_000);
         }
@@ -205,6 +228,9 @@ class PortAttackTest {
         for (int i = 0; i < 20; i++) {
             assertEquals("OK", put(k2, "after" + i, "v"));
         }
+        // No half-sent frame holds its buffer: a stranger's is refused from its header, any other times out.
+        long held = peerFrames.stream().filter(s -> !closedByNode(s, 100)).count();
+        assertEquals(0, held, "half-sent peer frames still held by the nodes");
         assertAllAlive();
     }
 
