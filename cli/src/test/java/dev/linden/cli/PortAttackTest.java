@@ -268,4 +268,52 @@ class PortAttackTest {
         }
         assertAllAlive();
     }
+
+    /** User plus system CPU time of a process, in clock ticks (Linux /proc). */
+    private static long cpuTicks(long pid) throws IOException {
+        String stat = java.nio.file.Files.readString(Path.of("/proc/" + pid + "/stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14 and 15)
+    }
+
+    private static void prlimit(long pid, long files) throws Exception {
+        // The soft limit only: it may be raised again.
+        Process p = new ProcessBuilder("prlimit", "--pid", String.valueOf(pid), "--nofile=" + files + ":")
+                .inheritIO().start();
+        assertTrue(p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0, "prlimit failed");
+    }
+
+    @Test
+    void anAcceptFailingForWantOfFileHandlesNeitherSpinsNorKillsTheNode() throws Exception {
+        LocalCluster c = cluster(JVM);
+        KvClient k = client(c);
+        int leader = leader(k);
+        assertEquals("OK", put(k, "before", "1"));
+        int follower = leader % 3 + 1;
+        long pid = c.process(follower).orElseThrow().pid();
+        // No file handle left at all: every accept fails with EMFILE ("Too many open files").
+        long open;
+        try (var fds = java.nio.file.Files.list(Path.of("/proc/" + pid + "/fd"))) {
+            open = fds.count();
+        }
+        prlimit(pid, open);
+        long ticksBefore = cpuTicks(pid);
+        long start = System.nanoTime();
+        openIdle(c.peerPort(follower), 50);
+        openIdle(c.clientPort(follower), 50);
+        Thread.sleep(3_000);
+        long ticks = cpuTicks(pid) - ticksBefore;
+        long wallTicks = (System.nanoTime() - start) / 10_000_000; // 100 ticks a second
+        prlimit(pid, 4096);
+        // A node spinning on accept would burn a core the whole time; it may tick along at heartbeats.
+        assertTrue(ticks < wallTicks / 2, "the node used " + ticks + " ticks of CPU in " + wallTicks);
+        String log = String.join("\n", c.lastLogLines(follower, 400));
+        assertTrue(log.contains("Too many open files"), "no accept failed: " + log);
+        for (int i = 0; i < 20; i++) {
+            assertEquals("OK", put(k, "after" + i, "v"));
+        }
+        await().atMost(Duration.ofSeconds(20)).until(() -> c.status(k, follower).map(s -> s.appliedIndex()
+                >= c.status(k).get(leader).commitIndex()).orElse(false));
+        assertAllAlive();
+    }
 }
