@@ -170,7 +170,7 @@ class PortAttackTest {
         // Followers with 1,024 file handles (a common default): the attack needs fewer connections to show.
         for (int f = 1; f <= 3; f++) {
             if (f != leader) {
-                long pid = c.process(f).orElseThrow().pid();
+                long pid = c.process(f).orElseThrow(() -> new AssertionError("node gone: " + logs())).pid();
                 Process p = new ProcessBuilder("prlimit", "--pid", String.valueOf(pid), "--nofile=1024:1024")
                         .inheritIO().start();
                 assertTrue(p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0, "prlimit failed");
@@ -290,7 +290,7 @@ class PortAttackTest {
         int leader = leader(k);
         assertEquals("OK", put(k, "before", "1"));
         int follower = leader % 3 + 1;
-        long pid = c.process(follower).orElseThrow().pid();
+        long pid = c.process(follower).orElseThrow(() -> new AssertionError("node gone: " + logs())).pid();
         // No file handle left at all: every accept fails with EMFILE ("Too many open files").
         long open;
         try (var fds = java.nio.file.Files.list(Path.of("/proc/" + pid + "/fd"))) {

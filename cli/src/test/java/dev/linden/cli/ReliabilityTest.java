@@ -368,7 +368,11 @@ class ReliabilityTest {
         /** True once the node closed this connection (within the socket timeout). */
         boolean closedByPeer() throws Exception {
             try {
-                return socket.getInputStream().read() == -1;
+                // An answer may come first (OVERLOADED, once the node's in-flight budget is spent): skip it.
+                while (socket.getInputStream().read() != -1) {
+                    continue;
+                }
+                return true;
             } catch (java.net.SocketException e) {
                 return true; // reset
             } catch (SocketTimeoutException e) {
