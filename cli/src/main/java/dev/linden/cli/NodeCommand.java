@@ -2,6 +2,7 @@ package dev.linden.cli;
 
 import dev.linden.kvnode.client.KvClient;
 import dev.linden.kvnode.net.ClientPortLimits;
+import dev.linden.kvnode.net.PeerPortLimits;
 import dev.linden.kvnode.node.NodeConfig;
 import dev.linden.kvnode.server.KvNodeServer;
 import dev.linden.kvnode.service.KvLimits;
@@ -158,9 +159,20 @@ public final class NodeCommand implements Callable<Integer> {
             + "(16 to 256 characters) instead of a client certificate; needs TLS on the client port")
     Path clientTokenFile;
 
+    @Option(names = "--peer-hello-timeout-ms", description = "a peer connection whose Hello is not accepted within "
+            + "this is closed (default 5000)")
+    Long peerHelloTimeoutMillis;
+
+    @Option(names = "--max-pending-peer-connections", description = "peer connections at once not yet past their "
+            + "Hello; more are closed at accept (default 32; 128 peer connections in all)")
+    Integer maxPendingPeerConnections;
+
     @Option(names = "--config", description = "properties file with any of the options above, named without the "
             + "leading dashes (id, peers, client-port, data-dir, cluster-id, quota-bytes, ...); flags win")
     Path config;
+
+    /** The peer port's limits, once the options are read. */
+    private PeerPortLimits peerLimits = PeerPortLimits.defaults();
 
     /** The base election timeout unless configured: a loaded machine's pauses must not start elections. */
     static final long DEFAULT_ELECTION_TIMEOUT_MILLIS = 1000;
@@ -192,6 +204,7 @@ public final class NodeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        dev.linden.kvnode.server.MemorySplit.beforeNetty(); // before any Netty class loads
         Properties p = new Properties();
         if (config != null) {
             try (InputStream in = Files.newInputStream(config)) {
@@ -220,9 +233,13 @@ public final class NodeCommand implements Callable<Integer> {
         }
         setUpLogging(dataDir.resolve("node.log"));
         Logger log = Logger.getLogger("linden.node");
+        if (quotaLowered != null) {
+            log.warning(quotaLowered);
+        }
         if (acceptLostLog) {
             server.acceptLostLog();
         }
+        server.limitPeerPort(peerLimits);
         try {
             server.start();
         } catch (IOException e) {
@@ -328,7 +345,7 @@ public final class NodeCommand implements Callable<Integer> {
                         kvDefaults.maxKeyBytes()),
                 (int) orDefault(maxValueBytes == null ? null : (long) maxValueBytes, longProp(p, "max-value-bytes"),
                         kvDefaults.maxValueBytes()),
-                orDefault(quotaBytes, longProp(p, "quota-bytes"), kvDefaults.quotaBytes()));
+                quotaBytes(p, kvDefaults.quotaBytes()));
         ClientPortLimits portDefaults = ClientPortLimits.defaults();
         ClientPortLimits portLimits = portDefaults
                 .withMaxConnections((int) orDefault(maxClientConnections == null ? null : (long) maxClientConnections,
@@ -337,6 +354,13 @@ public final class NodeCommand implements Callable<Integer> {
                                 portDefaults.idleTimeoutMillis()),
                         orDefault(requestReadTimeoutMillis, longProp(p, "request-read-timeout-ms"),
                                 portDefaults.requestReadTimeoutMillis()));
+        PeerPortLimits peerDefaults = PeerPortLimits.defaults();
+        peerLimits = peerDefaults
+                .withTimeouts(orDefault(peerHelloTimeoutMillis, longProp(p, "peer-hello-timeout-ms"),
+                        peerDefaults.helloTimeoutMillis()), peerDefaults.frameReadTimeoutMillis())
+                .withConnections(peerDefaults.maxPeerConnections(), (int) orDefault(maxPendingPeerConnections == null
+                        ? null : (long) maxPendingPeerConnections, longProp(p, "max-pending-peer-connections"),
+                        peerDefaults.maxPendingPeerConnections()));
         return new KvNodeServer.Options(id, peerMap, new InetSocketAddress(clientHost, clientPort), dataDir,
                 !"off".equals(fsync), nodeConfig, clusterId,
                 NodeIdentity.InitialClusterState.parse(initialClusterState), kvLimits, portLimits, unsafeLocalReads,
@@ -417,6 +441,27 @@ public final class NodeCommand implements Callable<Integer> {
     private static Path pathProp(Properties p, String name) {
         String v = p.getProperty(name);
         return v == null || v.isBlank() ? null : Path.of(v.trim());
+    }
+
+    /** Why the default quota was lowered (null: it was not), for the log once it is set up. */
+    private String quotaLowered;
+
+    /**
+     * The quota: as given (the node refuses to start if its memory cannot hold it), or the default lowered to
+     * what this JVM's memory split can hold.
+     */
+    private long quotaBytes(Properties p, long defaultBytes) {
+        Long given = quotaBytes != null ? quotaBytes : longProp(p, "quota-bytes");
+        if (given != null) {
+            return given;
+        }
+        dev.linden.kvnode.server.MemorySplit split = dev.linden.kvnode.server.MemorySplit.ofThisJvm();
+        if (split.maxQuotaBytes() >= defaultBytes) {
+            return defaultBytes;
+        }
+        quotaLowered = "event=limit-lowered what=quota-bytes from=" + defaultBytes + " to=" + split.maxQuotaBytes()
+                + " reason=memory (" + split.logLine() + "); give -Xmx or --quota-bytes to choose";
+        return split.maxQuotaBytes();
     }
 
     private static long orDefault(Long flag, Long property, long fallback) {

@@ -64,7 +64,7 @@ public final class KvStateMachine implements StateMachine {
     public static final long DEFAULT_MAX_ANSWER_BYTES_TOTAL = 64L << 20;
 
     /** Values as the UTF-8 bytes clients sent (off the heap): no decoding on apply, no encoding on reads. */
-    private final ValueStore data = new ValueStore();
+    private final ValueStore data;
     /** Sorted map: eviction order and any iteration are deterministic. */
     private final TreeMap<Long, Session> sessions = new TreeMap<>();
     private final int maxSessions;
@@ -151,12 +151,24 @@ public final class KvStateMachine implements StateMachine {
         this(maxSessions, maxResultsPerSession, DEFAULT_MAX_ANSWER_BYTES_PER_SESSION, DEFAULT_MAX_ANSWER_BYTES_TOTAL);
     }
 
+    /** @param maxValuesDirectBytes  direct memory the values' slabs may hold (more go on the heap) */
+    public KvStateMachine(long maxValuesDirectBytes) {
+        this(DEFAULT_MAX_SESSIONS, DEFAULT_MAX_RESULTS_PER_SESSION, DEFAULT_MAX_ANSWER_BYTES_PER_SESSION,
+                DEFAULT_MAX_ANSWER_BYTES_TOTAL, maxValuesDirectBytes);
+    }
+
     /**
      * @param maxAnswerBytesPerSession at least {@link #MAX_ANSWER_COST_BYTES}, so a session keeps its newest answer
      * @param maxAnswerBytesTotal      at least maxAnswerBytesPerSession
      */
     public KvStateMachine(int maxSessions, int maxResultsPerSession, long maxAnswerBytesPerSession,
                           long maxAnswerBytesTotal) {
+        this(maxSessions, maxResultsPerSession, maxAnswerBytesPerSession, maxAnswerBytesTotal, Long.MAX_VALUE);
+    }
+
+    private KvStateMachine(int maxSessions, int maxResultsPerSession, long maxAnswerBytesPerSession,
+                           long maxAnswerBytesTotal, long maxValuesDirectBytes) {
+        this.data = new ValueStore(maxValuesDirectBytes);
         if (maxSessions < 1 || maxResultsPerSession < 1) {
             throw new IllegalArgumentException("session bounds must be >= 1");
         }

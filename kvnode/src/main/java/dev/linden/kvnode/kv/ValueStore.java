@@ -14,7 +14,10 @@ import java.util.function.BiConsumer;
  * enough to be copied by young collections and promoted, then die in the old generation. Off the heap
  * it costs the collector nothing. Overwriting a key allocates nothing on the heap.
  *
- * <p>Single-threaded (the apply stage). Memory grows with the data; freed slots are reused.
+ * <p>Single-threaded (the apply stage). Memory grows with the data; freed slots are reused. Direct slabs
+ * stay within {@code maxDirectBytes} (the node's share for values, beside Netty's): past it, new slabs
+ * are on the heap, so values never take the direct memory the network needs, and an apply never fails
+ * for want of it (every replica would fail on the same entry).
  */
 final class ValueStore {
     /** Bytes per direct slab. A value never spans slabs (values are at most {@link KvCommand#MAX_VALUE_BYTES}). */
@@ -31,6 +34,23 @@ final class ValueStore {
 
     /** What {@link #encodedBytes()} would return, kept up to date on every change (read for quotas). */
     private long dataBytes;
+
+    private final long maxDirectBytes;
+    /** Bytes of direct slabs held: at most maxDirectBytes. */
+    private long directBytes;
+    /** Heap slabs made since the direct budget was reached (logged once per store). */
+    private int heapSlabs;
+
+    ValueStore() {
+        this(Long.MAX_VALUE);
+    }
+
+    ValueStore(long maxDirectBytes) {
+        if (maxDirectBytes < 0) {
+            throw new IllegalArgumentException("values' direct memory must be >= 0");
+        }
+        this.maxDirectBytes = maxDirectBytes;
+    }
 
     private final HashMap<String, Slot> keys = new HashMap<>();
     private final ArrayList<ByteBuffer> slabs = new ArrayList<>();
@@ -84,6 +104,7 @@ final class ValueStore {
         dataBytes = 0;
         keys.clear();
         slabs.clear();
+        directBytes = 0;
         slabUsed = SLAB_BYTES;
         freeLists.clear();
         freeCounts.clear();
@@ -146,7 +167,7 @@ final class ValueStore {
         if (handle < 0) {
             int bytes = classBytes(c);
             if (slabUsed + bytes > SLAB_BYTES) {
-                slabs.add(ByteBuffer.allocateDirect(SLAB_BYTES));
+                slabs.add(newSlab());
                 slabUsed = 0;
             }
             handle = ((long) (slabs.size() - 1) << 32) | slabUsed;
@@ -157,6 +178,28 @@ final class ValueStore {
         slab.putInt(offset, value.length);
         slab.put(offset + 4, value, 0, value.length);
         return handle;
+    }
+
+    private ByteBuffer newSlab() {
+        if (directBytes + SLAB_BYTES <= maxDirectBytes) {
+            directBytes += SLAB_BYTES;
+            return ByteBuffer.allocateDirect(SLAB_BYTES);
+        }
+        if (heapSlabs++ == 0) {
+            java.util.logging.Logger.getLogger(ValueStore.class.getName()).warning("event=values-on-heap reason="
+                    + "direct-budget-reached values-direct-mb=" + (maxDirectBytes >> 20));
+        }
+        return ByteBuffer.allocate(SLAB_BYTES);
+    }
+
+    /** Bytes of direct slabs held (tests). */
+    long directBytes() {
+        return directBytes;
+    }
+
+    /** Slabs held, direct and heap (tests). */
+    int slabCount() {
+        return slabs.size();
     }
 
     private byte[] read(long handle) {

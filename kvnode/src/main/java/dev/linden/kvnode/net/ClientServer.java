@@ -54,18 +54,42 @@ public final class ClientServer implements AutoCloseable {
     private final RaftNode node;
     private final BooleanSupplier overloaded;
     private final ClientPortLimits limits;
-    private final AtomicInteger connections = new AtomicInteger();
+    /**
+     * A leader whose port refused new clients, every connection busy, for this long hands leadership over
+     * (at most once per cooldown): its clients stay, new ones find another leader.
+     */
+    static final long FULL_PORT_FAILOVER_MILLIS = 10_000;
+    static final long FULL_PORT_FAILOVER_COOLDOWN_MILLIS = 60_000;
+    private final ClientConnections open;
+    private final FullPortFailover failover;
+    private final FileHandleReserve fileHandles;
     private final AtomicLong inflightBytes = new AtomicLong();
     /** Bytes of answers queued to all connections and not yet written (at most MAX_ANSWER_BYTES_QUEUED_TOTAL). */
     private final AtomicLong answerBytesQueued = new AtomicLong();
     /** Answers replaced by UNKNOWN for lack of room to queue them (logged once per thousand). */
     private final AtomicLong answersNotQueued = new AtomicLong();
-    /** Connections closed at accept for being over the count (logged once per thousand). */
-    private final AtomicLong refusedConnections = new AtomicLong();
+    private final RefusalLog refusals = new RefusalLog(LOG, System::currentTimeMillis);
     private Channel server;
 
     public ClientServer(InetSocketAddress address, EventLoopGroup group, KvService service, RaftNode node,
                         BooleanSupplier overloaded, ClientPortLimits limits) {
+        this(address, group, service, node, overloaded, limits,
+                FileHandleReserve.ofProcess(FileHandleReserve.DEFAULT_RESERVE_FILE_HANDLES));
+    }
+
+    /** @param fileHandles  kept free for storage: past it, new connections are refused at accept */
+    public ClientServer(InetSocketAddress address, EventLoopGroup group, KvService service, RaftNode node,
+                        BooleanSupplier overloaded, ClientPortLimits limits, FileHandleReserve fileHandles) {
+        this.open = new ClientConnections(limits.maxConnections());
+        this.failover = new FullPortFailover(FULL_PORT_FAILOVER_MILLIS, FULL_PORT_FAILOVER_COOLDOWN_MILLIS,
+                System::currentTimeMillis, this::transferTarget, target -> node.transferLeadership(target)
+                        .whenComplete((leader, err) -> {
+                            if (err != null) {
+                                LOG.warning("event=leadership-handover-failed to=" + target + " detail=\""
+                                        + err.getMessage() + "\"");
+                            }
+                        }));
+        this.fileHandles = fileHandles;
         this.address = address;
         this.group = group;
         this.service = service;
@@ -89,30 +113,53 @@ public final class ClientServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        if (connections.incrementAndGet() > limits.maxConnections()) {
-                            connections.decrementAndGet();
-                            if (refusedConnections.getAndIncrement() % 1000 == 0) {
-                                LOG.warning("event=client-connection-refused reason=max-connections limit="
-                                        + limits.maxConnections() + " refused-so-far=" + refusedConnections.get());
-                            }
+                        if (!fileHandles.tryTake()) {
+                            refusals.refused("client-connection-refused", "file-handle-reserve", "reserve="
+                                    + fileHandles.reserveFileHandles());
                             ch.close();
                             return;
                         }
-                        ch.closeFuture().addListener(f -> connections.decrementAndGet());
+                        ClientConnections.Admission admission = open.tryOpen();
+                        if (!admission.admitted()) {
+                            refusals.refused("client-connection-refused", "max-connections-all-busy", "limit="
+                                    + limits.maxConnections());
+                            ch.close();
+                            failover.refused();
+                            return;
+                        }
+                        if (admission.evicted() != null) {
+                            refusals.refused("client-connection-evicted", "port-full-idle", "limit="
+                                    + limits.maxConnections());
+                        }
                         ClientFrameDecoder decoder = new ClientFrameDecoder(limits.maxRequestBytes(),
                                 new ClientFrameDecoder.Budget(inflightBytes, limits.maxConnectionInflightBytes(),
                                         limits.maxTotalInflightBytes()));
-                        FrameCodec.installClientPort(ch.pipeline(), limits.idleTimeoutMillis(), decoder,
-                                new Handler(decoder));
+                        Handler handler = new Handler(decoder, ch);
+                        open.opened(handler);
+                        ch.closeFuture().addListener(f -> open.closed(handler));
+                        FrameCodec.installClientPort(ch.pipeline(), limits.idleTimeoutMillis(), decoder, handler);
                         security.secureClientPort(ch);
                     }
                 })
                 .bind(address).sync().channel();
     }
 
+    /** Another voter to hand leadership to (the lowest id), or 0 if this node does not lead or leads alone. */
+    private int transferTarget() {
+        if (node.role() != dev.linden.kvnode.raft.Role.LEADER) {
+            return 0;
+        }
+        for (int voter : node.membership().voters()) {
+            if (voter != node.id()) {
+                return voter;
+            }
+        }
+        return 0;
+    }
+
     /** Client connections open now. */
     public int connections() {
-        return connections.get();
+        return open.count();
     }
 
     /** Request bytes received and not yet answered, over all connections. */
@@ -120,8 +167,11 @@ public final class ClientServer implements AutoCloseable {
         return inflightBytes.get();
     }
 
-    private final class Handler extends SimpleChannelInboundHandler<Object> {
+    private final class Handler extends SimpleChannelInboundHandler<Object> implements ClientConnections.Connection {
         private final ClientFrameDecoder decoder;
+        private final Channel channel;
+        /** When a request last arrived or an answer was last queued (System.nanoTime). */
+        private volatile long lastActiveNanos = System.nanoTime();
         private final AtomicInteger inflight = new AtomicInteger();
         private final ArrayList<ClientRequest> burst = new ArrayList<>();
         private final ArrayList<ClientFrameDecoder.Received> burstReservations = new ArrayList<>();
@@ -130,8 +180,24 @@ public final class ClientServer implements AutoCloseable {
         /** Bytes of answers queued to this connection and not yet written. */
         private final AtomicLong answerBytes = new AtomicLong();
 
-        Handler(ClientFrameDecoder decoder) {
+        Handler(ClientFrameDecoder decoder, Channel channel) {
             this.decoder = decoder;
+            this.channel = channel;
+        }
+
+        @Override
+        public boolean idle() {
+            return inflight.get() == 0 && decoder.partialFrameAgeNanos(System.nanoTime()) == 0;
+        }
+
+        @Override
+        public long lastActiveNanos() {
+            return lastActiveNanos;
+        }
+
+        @Override
+        public void evict() {
+            channel.close();
         }
 
         @Override
@@ -140,7 +206,7 @@ public final class ClientServer implements AutoCloseable {
             stallCheck = ctx.executor().scheduleAtFixedRate(() -> {
                 long ageNanos = decoder.partialFrameAgeNanos(System.nanoTime());
                 if (ageNanos > TimeUnit.MILLISECONDS.toNanos(limits.requestReadTimeoutMillis())) {
-                    LOG.warning("event=client-connection-closed reason=slow-request remote="
+                    refusals.refused("client-connection-closed", "slow-request", "remote="
                             + ctx.channel().remoteAddress() + " partial-request-ms=" + ageNanos / 1_000_000);
                     ctx.close();
                 }
@@ -188,6 +254,7 @@ public final class ClientServer implements AutoCloseable {
                         r.release();
                     }
                     inflight.decrementAndGet();
+                    lastActiveNanos = System.nanoTime();
                     answer(resp);
                 });
             }
@@ -301,6 +368,7 @@ public final class ClientServer implements AutoCloseable {
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, Object in) {
             Channel ch = ctx.channel();
+            lastActiveNanos = System.nanoTime();
             if (!admitted) {
                 String problem = security.clientProblem(ch);
                 if (problem != null) {

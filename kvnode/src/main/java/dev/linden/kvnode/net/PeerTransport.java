@@ -104,7 +104,21 @@ public final class PeerTransport implements Transport, AutoCloseable {
         this.security = security;
     }
 
+    /** Bounds on connections not yet past their Hello; replace before {@link #start()} (tests). */
+    private volatile PeerPortGuard guard;
+
+    /**
+     * Bounds what connections to the peer port may hold before and after their Hello, and keeps
+     * {@code fileHandles} free for storage. Call before {@link #start()}; without it, the defaults.
+     */
+    public void limitPort(PeerPortLimits limits, FileHandleReserve fileHandles) {
+        this.guard = new PeerPortGuard(limits, fileHandles, maxFrameBytes);
+    }
+
     public void start() throws InterruptedException {
+        if (guard == null) {
+            limitPort(PeerPortLimits.defaults(), FileHandleReserve.ofProcess(FileHandleReserve.DEFAULT_RESERVE_FILE_HANDLES));
+        }
         server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
@@ -112,8 +126,11 @@ public final class PeerTransport implements Transport, AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        FrameCodec.install(ch.pipeline(), maxFrameBytes, new Handler(0));
-                        security.securePeer(ch, false);
+                        if (guard.admitAccepted(ch)) {
+                            FrameCodec.install(ch.pipeline(), maxFrameBytes, new Handler(0));
+                            guard.guardPipeline(ch);
+                            security.securePeer(ch, false);
+                        }
                     }
                 })
                 .bind(peers.get(selfId)).sync().channel();
@@ -166,7 +183,9 @@ public final class PeerTransport implements Transport, AutoCloseable {
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        guard.dialed(ch);
                         FrameCodec.install(ch.pipeline(), maxFrameBytes, new Handler(peer));
+                        guard.guardPipeline(ch);
                         security.securePeer(ch, true);
                     }
                 })
@@ -309,6 +328,7 @@ public final class PeerTransport implements Transport, AutoCloseable {
             }
             linkProblems.remove(h.nodeId());
             verified = true;
+            guard.helloAccepted(ctx.channel());
             peer = h.nodeId();
             ChannelOutbox mine = new ChannelOutbox(ctx.channel(), MAX_QUEUED_PER_PEER);
             ChannelOutbox old = channels.put(peer, mine);
@@ -325,12 +345,13 @@ public final class PeerTransport implements Transport, AutoCloseable {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            // Strangers can cause these at will (a plain connection to a TLS port): logged, but not each one.
-            long n = closedForErrors.incrementAndGet();
-            if (n <= 20 || n % 1000 == 0) {
-                LOG.warning("event=peer-connection-closed remote=" + ctx.channel().remoteAddress() + " closed-so-far=" + n
-                        + " detail=\"" + reason(cause) + "\"");
+            closedForErrors.incrementAndGet();
+            if (!verified && peer == 0) {
+                guard.strangerFailed(ctx.channel(), reason(cause)); // rate-limited: anyone can cause these
+                ctx.close();
+                return;
             }
+            LOG.warning("closing peer connection " + ctx.channel().remoteAddress() + ": " + reason(cause));
             ctx.close();
         }
     }

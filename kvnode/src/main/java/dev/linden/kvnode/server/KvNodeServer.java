@@ -3,6 +3,8 @@ package dev.linden.kvnode.server;
 import dev.linden.kvnode.kv.KvStateMachine;
 import dev.linden.kvnode.net.ClientPortLimits;
 import dev.linden.kvnode.net.ClientServer;
+import dev.linden.kvnode.net.FileHandleReserve;
+import dev.linden.kvnode.net.PeerPortLimits;
 import dev.linden.kvnode.net.PeerTransport;
 import dev.linden.kvnode.net.Wire;
 import dev.linden.kvnode.node.NodeConfig;
@@ -62,9 +64,6 @@ public final class KvNodeServer implements AutoCloseable {
                     KvLimits.defaults(), ClientPortLimits.defaults());
         }
     }
-
-    /** File handles kept free of client connections, for peers, the WAL, snapshots and logs. */
-    static final int RESERVED_FILE_HANDLES = 256;
 
     private final Options options;
     private final ScheduledExecutorService timers;
@@ -126,6 +125,12 @@ public final class KvNodeServer implements AutoCloseable {
             throw new IllegalStateException("no security chosen: give certificates or choose insecure explicitly");
         }
         lockDataDir();
+        memory = MemorySplit.ofThisJvm();
+        LOG.info(memory.logLine());
+        String quotaRefusal = memory.quotaRefusal(options.kvLimits().quotaBytes());
+        if (quotaRefusal != null) {
+            throw new IOException(quotaRefusal);
+        }
         NioVfs vfs = new NioVfs(options.dataDir().resolve("wal"), options.fsync() ? fsyncThread : Runnable::run,
                 options.fsync());
         List<Integer> members = options.initialVoters().isEmpty() ? new ArrayList<>(options.peers().keySet())
@@ -149,11 +154,12 @@ public final class KvNodeServer implements AutoCloseable {
                 msgs -> node.receiveAll(msgs), () -> raftStage.queued() > MAX_QUEUED_INPUTS,
                 Wire.DEFAULT_MAX_FRAME_BYTES, 8 << 20);
         transport.secure(security);
+        transport.limitPort(peerLimits, fileHandles);
         transport.checkIncarnations(identity.incarnation(), PeerIncarnations.load(vfs), (peer, reason) -> {
             fatalCause = new NodeIdentity.RefusedException("refused by node " + peer + ": " + reason);
             fatal.countDown();
         });
-        KvStateMachine kv = new KvStateMachine();
+        KvStateMachine kv = new KvStateMachine(memory.valuesDirectBytes());
         // Bootstrapped members with their peer addresses; none for a node that joined (it learns them from the log).
         java.util.TreeMap<Integer, String> bootstrap = new java.util.TreeMap<>();
         for (int m : identity.members()) {
@@ -170,11 +176,20 @@ public final class KvNodeServer implements AutoCloseable {
                 transport.receivedMessages::get).start(timers, options.nodeConfig().raft().electionTimeoutTicks()
                 * options.nodeConfig().tickMillis());
         ClientPortLimits limits = options.clientLimits();
-        int fdRoom = (int) Math.min(Integer.MAX_VALUE, maxFileHandles() - RESERVED_FILE_HANDLES);
+        int fdRoom = (int) Math.min(Integer.MAX_VALUE, maxFileHandles() - fileHandles.reserveFileHandles());
         if (fdRoom < limits.maxConnections()) {
             LOG.warning("event=limit-lowered what=max-client-connections from=" + limits.maxConnections() + " to="
                     + Math.max(1, fdRoom) + " reason=file-handle-limit");
             limits = limits.withMaxConnections(Math.max(1, fdRoom));
+        }
+        // Request bytes clients may have Netty hold: a quarter of its share (a buffer being filled may be up to
+        // twice its frame; the rest is for peers' frames and outbound data).
+        long clientBytesMax = Math.max(limits.maxRequestBytes(), memory.nettyDirectBytes() / 4);
+        if (limits.maxTotalInflightBytes() > clientBytesMax) {
+            LOG.warning("event=limit-lowered what=client-inflight-bytes from=" + limits.maxTotalInflightBytes() + " to="
+                    + clientBytesMax + " reason=netty-direct-memory");
+            limits = limits.withInflightBytes(Math.min(limits.maxConnectionInflightBytes(), clientBytesMax),
+                    clientBytesMax);
         }
         KvService service = new KvService(node, options.unsafeLocalReads(), options.kvLimits(), kv::storedBytes,
                 kv::answerBytes);
@@ -183,7 +198,7 @@ public final class KvNodeServer implements AutoCloseable {
         service.startSessionExpiry(raftStage, System::currentTimeMillis, nc.sessionTtlMillis(),
                 nc.sessionExpiryEveryMillis());
         clientServer = new ClientServer(options.clientAddress(), group, service, node,
-                () -> raftStage.queued() > MAX_QUEUED_INPUTS, limits);
+                () -> raftStage.queued() > MAX_QUEUED_INPUTS, limits, fileHandles);
         clientServer.secure(security);
         clientServer.start();
         if (security.peersAuthenticated()) {
@@ -201,8 +216,8 @@ public final class KvNodeServer implements AutoCloseable {
                 + options.nodeConfig().raft().electionTimeoutTicks() * options.nodeConfig().tickMillis()
                 + " ms, heartbeat " + options.nodeConfig().raft().heartbeatIntervalTicks()
                 * options.nodeConfig().tickMillis() + " ms; quota " + options.kvLimits().quotaBytes()
-                + " bytes; max client connections " + limits.maxConnections() + "; direct memory for values "
-                + maxDirectMemory() + " bytes, for Netty " + nettyDirectMemory());
+                + " bytes; max client connections " + limits.maxConnections() + "; peer port: " + peerLimits
+                + "; file handles kept for storage " + fileHandles.reserveFileHandles());
     }
 
     private boolean acceptLostLog;
@@ -215,6 +230,25 @@ public final class KvNodeServer implements AutoCloseable {
      */
     public void secure(dev.linden.kvnode.tls.NodeSecurity security) {
         this.security = security;
+    }
+
+    private MemorySplit memory;
+    private PeerPortLimits peerLimits = PeerPortLimits.defaults();
+    private FileHandleReserve fileHandles = FileHandleReserve.ofProcess(FileHandleReserve.DEFAULT_RESERVE_FILE_HANDLES);
+
+    /** Bounds on the peer port before and after a Hello (default {@link PeerPortLimits#defaults()}). */
+    public void limitPeerPort(PeerPortLimits limits) {
+        this.peerLimits = limits;
+    }
+
+    /** File handles both ports leave free for storage (tests give one with a fake limit). */
+    public void reserveFileHandles(FileHandleReserve reserve) {
+        this.fileHandles = reserve;
+    }
+
+    /** The memory split chosen at start. */
+    public MemorySplit memorySplit() {
+        return memory;
     }
 
     /**
@@ -242,21 +276,6 @@ public final class KvNodeServer implements AutoCloseable {
             return unix.getMaxFileDescriptorCount();
         }
         return Integer.MAX_VALUE;
-    }
-
-    private static String maxDirectMemory() {
-        for (String arg : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (arg.startsWith("-XX:MaxDirectMemorySize=")) {
-                return arg.substring(arg.indexOf('=') + 1);
-            }
-        }
-        return "default (= heap)";
-    }
-
-    private static String nettyDirectMemory() {
-        long used = io.netty.util.internal.PlatformDependent.usedDirectMemory();
-        return used < 0 ? "shared with values (Netty's own limit needs -Dio.netty.maxDirectMemory and access to "
-                + "java.nio)" : io.netty.util.internal.PlatformDependent.maxDirectMemory() + " bytes (its own limit)";
     }
 
     /** This node's identity, once started. */

@@ -41,4 +41,22 @@ class ValueStoreTest {
         assertNull(store.get("k1"));
         assertEquals(0, store.size());
     }
+
+    @Test
+    void directSlabsStayWithinTheirBudgetAndMoreValuesGoOnTheHeap() {
+        ValueStore store = new ValueStore(ValueStore.SLAB_BYTES); // one direct slab
+        byte[] v = new byte[KvCommand.MAX_VALUE_BYTES];
+        int values = 3 * 8; // a 1 MiB value takes a 2 MiB slot: 8 to a slab
+        for (int i = 0; i < values; i++) {
+            v[0] = (byte) i;
+            store.put("k" + i, v);
+        }
+        assertEquals(ValueStore.SLAB_BYTES, store.directBytes());
+        assertEquals(3, store.slabCount());
+        for (int i = 0; i < values; i++) {
+            assertEquals((byte) i, store.get("k" + i)[0]);
+        }
+        store.clear();
+        assertEquals(0, store.directBytes());
+    }
 }
