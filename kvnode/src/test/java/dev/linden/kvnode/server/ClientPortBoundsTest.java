@@ -51,6 +51,7 @@ class ClientPortBoundsTest {
         if (reserve != null) {
             server.reserveFileHandles(reserve);
         }
+        server.secure(dev.linden.kvnode.tls.NodeSecurity.insecure()); // bounds, not authentication, here
         server.start();
     }
 
