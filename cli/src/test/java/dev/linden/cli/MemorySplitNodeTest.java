@@ -29,7 +29,7 @@ class MemorySplitNodeTest {
         cmd.addAll(jvm);
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "node", "--id", "1",
                 "--peers", "1=127.0.0.1:" + freePort(), "--client-port", String.valueOf(freePort()), "--data-dir",
-                dir.resolve("d-" + out).toString(), "--cluster-id", "m"));
+                dir.resolve("d-" + out).toString(), "--cluster-id", "m", "--insecure"));
         cmd.addAll(List.of(args));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve(out).toFile()).start();
         try {

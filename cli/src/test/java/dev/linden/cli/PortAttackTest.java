@@ -51,8 +51,8 @@ class PortAttackTest {
         return c;
     }
 
-    private KvClient client(LocalCluster c) {
-        KvClient k = new KvClient(c.clientEndpoints(), new KvClient.Options(500, 20_000, 256));
+    private KvClient client(LocalCluster c) throws java.io.IOException {
+        KvClient k = c.client(new KvClient.Options(500, 20_000, 256));
         clients.add(k);
         return k;
     }
@@ -242,29 +242,32 @@ class PortAttackTest {
         assertEquals("OK", put(k, "before", "1"));
         k.close();
         clients.remove(k);
-        // 100 connections that each asked something once (an attacker keeping them past the idle timeout
-        // would ask every few minutes), then sit idle; the rest of the node's slots are gone with them.
+        // 120 connections of an ordinary client (its certificate: a stranger's plain bytes fail the TLS handshake
+        // at once) that each asked something once (an attacker keeping them past the idle timeout would ask
+        // every few minutes), then sit idle: more than the node's 100 slots.
         int port = c.clientPort(leader);
-        for (int i = 0; i < 120; i++) {
-            try {
-                Socket s = new Socket();
-                sockets.add(s);
-                s.connect(new InetSocketAddress("127.0.0.1", port), 2_000);
-                ByteBuf b = Unpooled.buffer();
-                Wire.encode(new Wire.StatusRequest(i), b);
-                byte[] bytes = new byte[b.readableBytes()];
-                b.readBytes(bytes);
-                s.getOutputStream().write(bytes);
-            } catch (IOException e) {
-                // refused: over the cap
+        io.netty.channel.nio.NioEventLoopGroup group = new io.netty.channel.nio.NioEventLoopGroup(1);
+        List<KvClient> idle = new ArrayList<>();
+        try {
+            java.util.Map<Integer, InetSocketAddress> only = java.util.Map.of(leader, new InetSocketAddress("127.0.0.1", port));
+            for (int i = 0; i < 120; i++) {
+                KvClient one = new KvClient(only, new KvClient.Options(500, 2_000, 1), group, c.clientSecurity());
+                idle.add(one);
+                try {
+                    one.status(leader).get(5, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (Exception e) {
+                    // refused or evicted: what a bounded port does
+                }
             }
-        }
-        Thread.sleep(500);
-        KvClient fresh = new KvClient(java.util.Map.of(leader, c.clientEndpoints().get(leader)),
-                new KvClient.Options(500, 15_000, 16));
-        clients.add(fresh);
-        for (int i = 0; i < 10; i++) {
-            assertEquals("OK", put(fresh, "new-client" + i, "v"));
+            Thread.sleep(500);
+            KvClient fresh = new KvClient(only, new KvClient.Options(500, 15_000, 16), null, c.clientSecurity());
+            clients.add(fresh);
+            for (int i = 0; i < 10; i++) {
+                assertEquals("OK", put(fresh, "new-client" + i, "v"));
+            }
+        } finally {
+            idle.forEach(KvClient::close);
+            group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
         }
         assertAllAlive();
     }
