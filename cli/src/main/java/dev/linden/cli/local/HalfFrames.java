@@ -63,6 +63,11 @@ final class HalfFrames {
             HostileAttacks.sleep(100);
         }
         HostileAttacks.sleep(1_000);
+        if (tally.opened.get() == 0) {
+            stop();
+            return new HostileAttacks.Result(FaultOps.noEffect("no connection opened: " + tally.lastFailure,
+                    "targets", targets, "failed", tally.failed.get()), null);
+        }
         Object evidence = FaultOps.effect("frames announcing " + frameBytes + " bytes, all but the last "
                         + TAIL_BYTES + " sent, the rest trickling", "port", peerPort ? "peer" : "client",
                 "targets", targets, "frames-per-node", frames, "bodies-sent", bodiesSent.get(),

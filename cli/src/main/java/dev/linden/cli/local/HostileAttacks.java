@@ -138,7 +138,8 @@ final class HostileAttacks implements AutoCloseable {
         out.put("nodes", nodesNow());
         Map<String, Object> exited = new TreeMap<>();
         before.forEach((id, p) -> {
-            if (!p.isAlive() && !c.killedByNemesis.contains(id)) {
+            // Still the node's process (one the nemesis killed and started again is not), and not killed now.
+            if (!p.isAlive() && c.processes.get(id) == p && !c.killedByNemesis.contains(id)) {
                 exited.put(String.valueOf(id), p.exitValue());
             }
         });
@@ -339,6 +340,10 @@ final class HostileAttacks implements AutoCloseable {
         for (int id : targets) {
             probes.put(String.valueOf(id), newClientAnswers(id));
         }
+        if (tally.opened.get() == 0) {
+            return new Result(FaultOps.noEffect("no connection opened: " + tally.lastFailure, "targets", targets,
+                    "failed", tally.failed.get()), null);
+        }
         Object evidence = FaultOps.effect("idle connections to client ports", "targets", targets,
                 "connections-per-node", perNode, "opened", tally.opened.get(), "failed", tally.failed.get(),
                 "closed-by-node", tally.closedByNode.get(), "held", tally.open.size(), "new-client", probes);
@@ -405,6 +410,13 @@ final class HostileAttacks implements AutoCloseable {
                 opened += Long.parseLong(w[1]);
                 failed += Long.parseLong(w[3]);
             }
+        }
+        if (opened == 0) {
+            for (Process p : mine) {
+                stopHelper(p);
+                helpers.remove(p);
+            }
+            return new Result(FaultOps.noEffect("no connection opened", "targets", targets, "helpers-said", said), null);
         }
         sleep(1_000);
         Map<String, Object> probes = new TreeMap<>();
