@@ -323,7 +323,15 @@ final class HostileAttacks implements AutoCloseable {
 
     // ------------------------------------------------------------------ connection floods
 
-    /** Idle connections to the targets' client ports, held until the stop; then a new client tries each target. */
+    /** Waves of connections one target of a client connection flood gets at most (the first, then refills). */
+    static final int CLIENT_FLOOD_WAVES_MAX = 10;
+    static final long CLIENT_FLOOD_REFILL_EVERY_MILLIS = 1_000;
+
+    /**
+     * Idle connections to the targets' client ports, held until the stop; then a new client tries each target.
+     * A target that lost most of them (it was killed and started again) gets a new wave, as a client that
+     * means to keep the slots would do, at most {@link #CLIENT_FLOOD_WAVES_MAX} per target.
+     */
     private Result clientConnFlood(List<Integer> targets, int perNodeAsked) {
         long spare = AttackChannels.spareHandles();
         int perNode = (int) Math.max(0, Math.min(Math.min(perNodeAsked, CLIENT_CONNECTIONS_PER_NODE_MAX),
@@ -331,33 +339,60 @@ final class HostileAttacks implements AutoCloseable {
         if (perNode == 0) {
             return new Result(FaultOps.noEffect("the harness has no file handles to spare", "spare-handles", spare), null);
         }
-        AttackChannels.Tally tally = new AttackChannels.Tally();
+        Map<Integer, AttackChannels.Tally> tallies = new TreeMap<>();
+        Map<Integer, Integer> waves = new ConcurrentHashMap<>();
         for (int id : targets) {
-            open(c.clientAddress(id), perNode, tally);
+            tallies.put(id, new AttackChannels.Tally());
+            open(c.clientAddress(id), perNode, tallies.get(id));
+            waves.put(id, 1);
         }
         sleep(500); // the node closes what it does not admit right after accepting it
         Map<String, Object> probes = new TreeMap<>();
         for (int id : targets) {
             probes.put(String.valueOf(id), newClientAnswers(id));
         }
-        if (tally.opened.get() == 0) {
-            return new Result(FaultOps.noEffect("no connection opened: " + tally.lastFailure, "targets", targets,
-                    "failed", tally.failed.get()), null);
+        if (sum(tallies, t -> t.opened.get()) == 0) {
+            return new Result(FaultOps.noEffect("no connection opened", "targets", targets,
+                    "failed", sum(tallies, t -> t.failed.get())), null);
         }
+        java.util.concurrent.atomic.AtomicBoolean stopped = new java.util.concurrent.atomic.AtomicBoolean();
+        Runnable[] refill = new Runnable[1];
+        refill[0] = () -> {
+            if (stopped.get()) {
+                return;
+            }
+            tallies.forEach((id, t) -> {
+                if (t.open.size() < perNode / 2 && waves.get(id) < CLIENT_FLOOD_WAVES_MAX && c.alive(id)) {
+                    waves.merge(id, 1, Integer::sum);
+                    for (int i = 0; i < perNode; i++) {
+                        channels.connect(c.clientAddress(id), AttackChannels.Credentials.NONE, t, p -> { });
+                    }
+                }
+            });
+            channels.schedule(refill[0], CLIENT_FLOOD_REFILL_EVERY_MILLIS);
+        };
+        channels.schedule(refill[0], CLIENT_FLOOD_REFILL_EVERY_MILLIS);
         Object evidence = FaultOps.effect("idle connections to client ports", "targets", targets,
-                "connections-per-node", perNode, "opened", tally.opened.get(), "failed", tally.failed.get(),
-                "closed-by-node", tally.closedByNode.get(), "held", tally.open.size(), "new-client", probes);
+                "connections-per-node", perNode, "opened", sum(tallies, t -> t.opened.get()),
+                "failed", sum(tallies, t -> t.failed.get()), "closed-by-node", sum(tallies, t -> t.closedByNode.get()),
+                "held", sum(tallies, t -> (long) t.open.size()), "new-client", probes);
         return new Result(evidence, () -> {
-            long held = tally.open.size();
-            long closed = tally.closeAll();
+            stopped.set(true);
+            long held = sum(tallies, t -> (long) t.open.size());
+            long closed = sum(tallies, AttackChannels.Tally::closeAll);
             Map<String, Object> after = new TreeMap<>();
             sleep(200);
             for (int id : targets) {
                 after.put(String.valueOf(id), newClientAnswers(id));
             }
             return FaultOps.effect("connections closed", "held-until-stop", held, "closed", closed,
-                    "closed-by-node-meanwhile", tally.closedByNode.get(), "new-client-after", after);
+                    "opened", sum(tallies, t -> t.opened.get()), "closed-by-node-meanwhile",
+                    sum(tallies, t -> t.closedByNode.get()), "waves", new TreeMap<>(waves), "new-client-after", after);
         });
+    }
+
+    private static long sum(Map<Integer, AttackChannels.Tally> tallies, java.util.function.ToLongFunction<AttackChannels.Tally> f) {
+        return tallies.values().stream().mapToLong(f).sum();
     }
 
     /** Opens {@code count} plain connections to {@code to}, at most {@link #PENDING_CONNECTS_MAX} connecting at once. */
