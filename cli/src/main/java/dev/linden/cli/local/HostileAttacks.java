@@ -179,6 +179,9 @@ final class HostileAttacks implements AutoCloseable {
 
     /** Stops every active attack (the heal; the end of the run); returns what each said. */
     List<String> stopAll() {
+        if (worker.isShutdown()) {
+            return List.of();
+        }
         Future<List<String>> f = worker.submit(() -> {
             List<String> out = new ArrayList<>();
             for (String name : new ArrayList<>(active.keySet())) {
@@ -196,8 +199,14 @@ final class HostileAttacks implements AutoCloseable {
         }
     }
 
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /** Stops what is active, kills any helper left, and ends the attack thread and event loop; once. */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         if (!active.isEmpty()) {
             stopAll();
         }
