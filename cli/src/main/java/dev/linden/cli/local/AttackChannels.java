@@ -32,7 +32,22 @@ final class AttackChannels implements AutoCloseable {
     /** What an attacking connection presents. Only plain TCP until the ports have TLS. */
     enum Credentials {
         /** Plain TCP: no certificate, no token (after TLS: the handshake must fail and the node close it). */
-        NONE
+        NONE;
+
+        /** As operations name it ({@code "credentials" "none"}). */
+        String cliName() {
+            return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+        }
+
+        /** The credentials an operation names, or null if this binding has no such credentials (yet). */
+        static Credentials parse(Object name) {
+            for (Credentials c : values()) {
+                if (c.cliName().equals(String.valueOf(name))) {
+                    return c;
+                }
+            }
+            return null;
+        }
     }
 
     /** Handles the harness keeps for itself, whatever an attack asks: its own clients, proxies, logs. */

@@ -64,8 +64,11 @@ final class ForgedPeer {
     /** (leader, term) pairs the nodes reported while the fault held: each one a leadership. */
     private final java.util.Set<String> leaderships = ConcurrentHashMap.newKeySet();
 
-    ForgedPeer(HostileAttacks h, long termJump) {
+    private final AttackChannels.Credentials credentials;
+
+    ForgedPeer(HostileAttacks h, long termJump, AttackChannels.Credentials credentials) {
         this.h = h;
+        this.credentials = credentials;
         this.termJump = Math.max(1, Math.min(termJump, 1L << 20));
     }
 
@@ -91,7 +94,7 @@ final class ForgedPeer {
                     claimedText(), "opened", tally.opened.get(), "failed", tally.failed.get()), this::stop);
         }
         Object evidence = FaultOps.effect("Hello as a member on peer ports, then Raft messages of higher terms",
-                "credentials", AttackChannels.Credentials.NONE.toString().toLowerCase(java.util.Locale.ROOT),
+                "credentials", credentials.cliName(),
                 "claimed", claimedText(), "skipped", skipped, "hellos-answered", hellosAnswered.get(),
                 "refusals", new TreeMap<>(refusals), "rounds", rounds.get(), "messages-sent", sent.get(),
                 "votes-granted-to-forger", votesGranted.get(), "forged-appends-accepted", appendsAccepted.get(),
@@ -120,7 +123,7 @@ final class ForgedPeer {
 
     private void dial(int k, int member, int reconnectsLeft) {
         InetSocketAddress to = new InetSocketAddress("127.0.0.1", h.c.peerPort(k));
-        h.channels.connect(to, AttackChannels.Credentials.NONE, tally,
+        h.channels.connect(to, credentials, tally,
                 p -> FrameCodec.install(p, FRAME_BYTES_MAX, new Reader(k))).addListener(x -> {
                     if (!x.isSuccess()) {
                         return;

@@ -96,7 +96,12 @@ final class HostileAttacks implements AutoCloseable {
             case "half-frames" -> new HalfFrames(this, "peer".equals(v.get("port")), targets(v),
                     number(v, "frames-per-node", FaultOps.HALF_FRAMES_PER_NODE),
                     number(v, "frame-bytes", 2L << 20)).start();
-            case "forged-peer" -> new ForgedPeer(this, number(v, "term-jump", 1_000)).start();
+            case "forged-peer" -> {
+                AttackChannels.Credentials creds = AttackChannels.Credentials.parse(v.getOrDefault("credentials", "none"));
+                yield creds == null ? new Result(FaultOps.noEffect("no credentials '" + v.get("credentials")
+                        + "' here yet (the ports have no TLS)"), null)
+                        : new ForgedPeer(this, number(v, "term-jump", 1_000), creds).start();
+            }
             default -> throw new IllegalArgumentException("not a hostile fault: " + f);
         };
         if (r.attack != null) {
