@@ -90,8 +90,9 @@ final class ForgedPeer {
         h.channels.schedule(this::round, ROUND_MILLIS);
         HostileAttacks.sleep(3_000); // a few rounds, so the answer says what they did
         if (hellosAnswered.get() == 0 && refusals.isEmpty()) {
+            stop(); // nothing held: its stop will say so
             return new HostileAttacks.Result(FaultOps.noEffect("no node answered a forged Hello", "claimed",
-                    claimedText(), "opened", tally.opened.get(), "failed", tally.failed.get()), this::stop);
+                    claimedText(), "opened", tally.opened.get(), "failed", tally.failed.get()), null);
         }
         Object evidence = FaultOps.effect("Hello as a member on peer ports, then Raft messages of higher terms",
                 "credentials", credentials.cliName(),
