@@ -38,9 +38,10 @@ final class TestOptions {
     int keys = 5;
 
     @Option(names = {"--nemesis", "--faults"}, description = "faults: all, none, or a comma list of families "
-            + "(partition, kill, pause, clock, disk, disk-damage, link) and faults (crash, clog, loss, duplicate, "
-            + "reorder, disk-full, fsync-stall, bitflip, disk-loss, long-partition, lose-tail, lose-segments, "
-            + "restart-as-new); default all (every fault but disk-damage, for now)")
+            + "(partition, kill, pause, clock, disk, disk-damage, link, transfer, membership, hostile) and faults "
+            + "(crash, clog, loss, duplicate, reorder, disk-full, fsync-stall, bitflip, disk-loss, long-partition, "
+            + "lose-tail, lose-segments, restart-as-new, answer-flood, client-conn-flood, peer-conn-flood, "
+            + "half-frames, forged-peer); default all (every fault but hostile, for now)")
     String nemesis = "all";
 
     @Option(names = {"--time-limit", "--duration"}, description = "seconds of the main phase (default 30; simulated time in the simulator)")

@@ -11,8 +11,8 @@ import java.util.Set;
  * The faults Linden injects, each a pair of operations (or one, for faults that undo themselves) in the
  * {@link FaultOps} vocabulary. Names are the ones {@code --nemesis} takes; families group them:
  * {@code partition}, {@code long-partition}, {@code kill}, {@code pause}, {@code clock}, {@code disk},
- * {@code disk-damage}, {@code link}, {@code transfer}, {@code membership}. {@code all} is every kind but those of
- * the families in {@link #FAMILIES_NOT_YET_IN_ALL}.
+ * {@code disk-damage}, {@code link}, {@code transfer}, {@code membership}, {@code hostile}. {@code all} is every
+ * kind but those of the families in {@link #FAMILIES_NOT_YET_IN_ALL}.
  */
 public enum FaultKind {
     /** Network partitions: halves, one node, the leader, majorities ring, bridge, one-way. */
@@ -64,7 +64,24 @@ public enum FaultKind {
      * A voter is replaced while serving: a fresh node joins as a learner and is promoted, and a voter (the
      * leader one time in three) is removed and then stops for good.
      */
-    REPLACE_NODE("membership");
+    REPLACE_NODE("membership"),
+    /**
+     * The harness attacks the cluster as a hostile or careless client would (issue 24): one ordinary client
+     * with a session sends many compare-and-sets that mismatch against a large value, so every answer carries
+     * (and every replica's session cache keeps) that value.
+     */
+    ANSWER_FLOOD("hostile"),
+    /** Idle TCP connections to the nodes' client ports, more than a node admits (new clients are refused). */
+    CLIENT_CONN_FLOOD("hostile"),
+    /** Idle TCP connections to followers' peer ports, thousands, never saying Hello (file handles). */
+    PEER_CONN_FLOOD("hostile"),
+    /** Frames whose header announces megabytes, the body sent but for a trickle that never ends it. */
+    HALF_FRAMES("hostile"),
+    /**
+     * A stranger who knows the cluster id says Hello as a member on a node's peer port (replacing that
+     * member's link) and forges Raft messages of plausible higher terms.
+     */
+    FORGED_PEER("hostile");
 
     private final String family;
 
@@ -90,6 +107,15 @@ public enum FaultKind {
         return this == LONG_PARTITION;
     }
 
+    /**
+     * Held 8-15 s rather than the usual fraction of a second to a few: a long partition, and the hostile
+     * faults, whose harm (a heap, file handles or Netty memory used up; a forged member believed) shows
+     * only once the node next needs what was taken.
+     */
+    public boolean holdsLong() {
+        return this == LONG_PARTITION || family.equals("hostile");
+    }
+
     /** Whether this kind and {@code other} drive the same fault (one partition at a time). */
     public boolean conflictsWith(FaultKind other) {
         return this == other || (isPartition() && other.isPartition());
@@ -100,14 +126,19 @@ public enum FaultKind {
     }
 
     public static final List<String> FAMILIES = List.of("partition", "long-partition", "kill", "pause", "clock", "disk",
-            "disk-damage", "link", "transfer", "membership");
+            "disk-damage", "link", "transfer", "membership", "hostile");
 
     /**
-     * Families that {@code all} leaves out: faults the cluster does not survive yet (a node that lost
-     * acknowledged log still votes), nameable one by one until the fix is in. Putting them into
-     * {@code all} is emptying this set.
+     * Families that {@code all} leaves out: faults the cluster does not survive yet, nameable one by one
+     * until the fix is in. Putting them into {@code all} is removing them from this set.
+     *
+     * <p>{@code hostile} (issue 24) is here for two reasons: the base code does not survive it (replicas run
+     * out of heap, file handles or Netty memory; a forged member is believed), and the simulator cannot model
+     * most of it (it has no sockets, file handles or heap to exhaust: its {@code all} would gain only
+     * {@code no-effect} operations that shift every seed's schedule). Once the fixes are in, it belongs in
+     * {@code all} for real-process runs.
      */
-    static final Set<String> FAMILIES_NOT_YET_IN_ALL = Set.of();
+    static final Set<String> FAMILIES_NOT_YET_IN_ALL = Set.of("hostile");
 
     /** The kinds {@code all} names (and a test's default). */
     public static Set<FaultKind> all() {

@@ -33,6 +33,16 @@ import java.util.SplittableRandom;
  *   <tr><td>restart-as-new</td><td>{"targets" ...}: kill, empty its data dir, start it with the bootstrap
  *       command (a new cluster, same id and peers)</td></tr>
  *   <tr><td>start-link / stop-link</td><td>{"behavior" loss|duplicate|reorder|clog, "rate" or "targets"}</td></tr>
+ *   <tr><td>start-answer-flood / stop-answer-flood</td><td>{"calls" N, "value-bytes" N}: one client with a session
+ *       puts a value of that size, then sends N mismatching compare-and-sets at once</td></tr>
+ *   <tr><td>start-client-conn-flood / stop-client-conn-flood</td><td>{"targets" ..., "connections-per-node" N}:
+ *       idle TCP connections to the targets' client ports, held until stop</td></tr>
+ *   <tr><td>start-peer-conn-flood / stop-peer-conn-flood</td><td>{"targets" "followers"|"one", "connections-per-node" N}:
+ *       idle TCP connections to the targets' peer ports, held until stop</td></tr>
+ *   <tr><td>start-half-frames / stop-half-frames</td><td>{"port" peer|client, "targets" ..., "frames-per-node" N,
+ *       "frame-bytes" N}: frames announcing N bytes, sent but for their last bytes, which trickle</td></tr>
+ *   <tr><td>start-forged-peer / stop-forged-peer</td><td>{"credentials" none, "term-jump" N}: Hello as a lower-numbered
+ *       member on each node's peer port, then heartbeats and vote requests of the term the nodes report plus N</td></tr>
  *   <tr><td>heal</td><td>undo every active fault (the final phase's first step)</td></tr>
  * </table>
  */
@@ -42,6 +52,17 @@ public final class FaultOps {
     public static final String HEAL = "heal";
     /** Most records {@code lose-tail} asks to cut (fewer if the last segment holds fewer). */
     public static final int MAX_TAIL_RECORDS_LOST = 100;
+    /** An answer flood's calls and value: a thousand answers of 1 MiB each, what a replica's session cache keeps. */
+    public static final int ANSWER_FLOOD_CALLS = 1_000;
+    public static final int ANSWER_FLOOD_VALUE_BYTES = 1 << 20;
+    /** Just past the client port's default of 1,024 connections at once. */
+    public static final int CLIENT_CONNECTIONS_PER_NODE = 1_100;
+    /** Asked per target; a binding caps it by the file handles it can spend (its own and its helpers'). */
+    public static final int PEER_CONNECTIONS_PER_NODE = 24_000;
+    /** Nine frames of 16 MiB exceed the 128 MiB of Netty memory a node is given. */
+    public static final int HALF_FRAMES_PER_NODE = 9;
+    /** Sixty-four of 2 MiB on a client port: its whole in-flight request budget, and Netty's memory. */
+    public static final int HALF_FRAMES_PER_NODE_CLIENT_PORT = 64;
 
     /**
      * Whom a disk-damage fault hits: usually the most up-to-date follower (the dangerous case: it holds
@@ -156,6 +177,32 @@ public final class FaultOps {
                 v.put("behavior", "reorder");
                 v.put("jitter-micros", 200L + r.nextInt(20_000));
                 return Op.fault("start-link", v);
+            case ANSWER_FLOOD:
+                v.put("calls", (long) ANSWER_FLOOD_CALLS);
+                v.put("value-bytes", (long) ANSWER_FLOOD_VALUE_BYTES);
+                return Op.fault("start-answer-flood", v);
+            case CLIENT_CONN_FLOOD:
+                // Every node: a client turned away by one would try another.
+                v.put("targets", "all");
+                v.put("connections-per-node", (long) CLIENT_CONNECTIONS_PER_NODE);
+                return Op.fault("start-client-conn-flood", v);
+            case PEER_CONN_FLOOD:
+                v.put("targets", r.nextInt(3) == 0 ? "one" : "followers");
+                v.put("connections-per-node", (long) PEER_CONNECTIONS_PER_NODE);
+                return Op.fault("start-peer-conn-flood", v);
+            case HALF_FRAMES: {
+                boolean peer = r.nextBoolean();
+                v.put("port", peer ? "peer" : "client");
+                v.put("targets", r.nextBoolean() ? "all" : "leader");
+                v.put("frames-per-node", (long) (peer ? HALF_FRAMES_PER_NODE : HALF_FRAMES_PER_NODE_CLIENT_PORT));
+                // Just under each port's frame limit: the largest frame a node agrees to buffer.
+                v.put("frame-bytes", peer ? (16L << 20) - 4096 : (2L << 20));
+                return Op.fault("start-half-frames", v);
+            }
+            case FORGED_PEER:
+                v.put("credentials", "none");
+                v.put("term-jump", 1_000L);
+                return Op.fault("start-forged-peer", v);
             default:
                 throw new IllegalArgumentException("no start operation for " + kind);
         }
@@ -182,6 +229,12 @@ public final class FaultOps {
             case DUPLICATE:
             case REORDER:
                 return Op.fault("stop-link", Map.of("behavior", ((Map<?, ?>) start.value()).get("behavior")));
+            case ANSWER_FLOOD:
+            case CLIENT_CONN_FLOOD:
+            case PEER_CONN_FLOOD:
+            case HALF_FRAMES:
+            case FORGED_PEER:
+                return Op.fault("stop-" + kind.cliName(), null);
             default:
                 return null;
         }

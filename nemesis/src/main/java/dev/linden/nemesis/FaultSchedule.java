@@ -19,7 +19,7 @@ import java.util.Set;
  */
 public final class FaultSchedule implements Generator {
     private static final long MS = 1_000_000L;
-    /** How long a {@link FaultKind#LONG_PARTITION} holds. */
+    /** How long a {@link FaultKind#holdsLong} fault holds. */
     static final long LONG_HOLD_MIN_MILLIS = 8_000;
     static final long LONG_HOLD_MAX_MILLIS = 15_000;
 
@@ -153,7 +153,7 @@ public final class FaultSchedule implements Generator {
         Op stop = FaultOps.stop(kind, start);
         List<Active> next = new ArrayList<>(active);
         if (stop != null) {
-            long window = kind == FaultKind.LONG_PARTITION ? LONG_HOLD_MIN_MILLIS
+            long window = kind.holdsLong() ? LONG_HOLD_MIN_MILLIS
                     + ctx.random().nextLong(LONG_HOLD_MAX_MILLIS - LONG_HOLD_MIN_MILLIS + 1)
                     : options.minWindowMillis()
                     + ctx.random().nextLong(options.maxWindowMillis() - options.minWindowMillis() + 1);

@@ -8,7 +8,7 @@ import java.util.TreeMap;
 
 /** Jepsen's node specs: which nodes a fault hits, resolved when it is injected. */
 public final class Targets {
-    public static final List<String> SPECS = List.of("one", "minority", "majority", "all", "leader");
+    public static final List<String> SPECS = List.of("one", "minority", "majority", "all", "leader", "followers");
     /**
      * A spec only the disk-damage faults take (each binding resolves it with {@link #upToDateFollower}, as it
      * needs the nodes' progress): the follower whose log is furthest along.
@@ -42,6 +42,13 @@ public final class Targets {
                 break;
             case "leader":
                 return List.of(leader > 0 && nodes.contains(leader) ? leader : ns.get(0));
+            case "followers": {
+                // Every node but the leader (with no leader known, every node but one at random).
+                List<Integer> out = new ArrayList<>(nodes);
+                out.remove(Integer.valueOf(leader > 0 && nodes.contains(leader) ? leader : ns.get(0)));
+                out.sort(null);
+                return out;
+            }
             default:
                 throw new IllegalArgumentException("unknown node spec '" + spec + "' (one of " + SPECS + ")");
         }

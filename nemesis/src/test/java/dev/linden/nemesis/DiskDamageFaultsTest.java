@@ -34,7 +34,9 @@ class DiskDamageFaultsTest {
             assertTrue(all.contains(k), k + " is not in all");
             assertTrue(k.destroysData(), k + " destroys data");
         }
-        assertEquals(EnumSet.allOf(FaultKind.class), all);
+        Set<FaultKind> allButHostile = EnumSet.allOf(FaultKind.class);
+        allButHostile.removeIf(k -> k.family().equals("hostile")); // issue 24: not survived yet, not in all
+        assertEquals(allButHostile, all);
         assertEquals("all", FaultKind.format(all));
     }
 

@@ -24,8 +24,12 @@ class FaultScheduleTest {
     }
 
     /** Start f -> its stop f, for the faults that have one. */
-    private static final Map<String, String> STOPS = Map.of("start-partition", "stop-partition", "kill", "start",
-            "pause", "resume", "start-clock", "stop-clock", "start-disk-full", "stop-disk-full", "start-fsync-stall", "stop-fsync-stall");
+    private static final Map<String, String> STOPS = Map.ofEntries(Map.entry("start-partition", "stop-partition"),
+            Map.entry("kill", "start"), Map.entry("pause", "resume"), Map.entry("start-clock", "stop-clock"),
+            Map.entry("start-disk-full", "stop-disk-full"), Map.entry("start-fsync-stall", "stop-fsync-stall"),
+            Map.entry("start-answer-flood", "stop-answer-flood"), Map.entry("start-client-conn-flood", "stop-client-conn-flood"),
+            Map.entry("start-peer-conn-flood", "stop-peer-conn-flood"), Map.entry("start-half-frames", "stop-half-frames"),
+            Map.entry("start-forged-peer", "stop-forged-peer"));
 
     @Test
     void faultsAreNemesisOperationsThatStopWhatTheyStartAndNeverOverlapMoreThanAllowed() {

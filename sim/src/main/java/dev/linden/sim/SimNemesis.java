@@ -146,6 +146,19 @@ final class SimNemesis implements Nemesis {
         sim.loop.at(0, SimLoop.NEMESIS, 0, () -> done.accept(new Completion(dev.linden.checker.history.OpType.INFO, r, null)));
     }
 
+    /**
+     * Why each hostile fault (issue 24) changes nothing here: what it exhausts or forges does not exist in
+     * the simulated world. Said in the history, as for any fault a binding cannot inject.
+     */
+    private static final Map<String, String> HOSTILE_UNMODELLED = Map.of(
+            "answer-flood", "the simulator does not model a replica's heap: cached answers cannot exhaust it "
+                    + "(and its clients are the workload's, one request in flight each)",
+            "client-conn-flood", "simulated nodes have no client port, connections or connection limit",
+            "peer-conn-flood", "simulated nodes have no sockets or file handles to exhaust",
+            "half-frames", "the simulated network delivers whole messages; there is no framing or Netty memory",
+            "forged-peer", "the simulated network delivers only what nodes send: there is no peer port a stranger "
+                    + "can dial, and no Hello to forge");
+
     private Object apply(String f, Map<String, Object> v) {
         switch (f) {
             case "start-partition":
@@ -195,6 +208,18 @@ final class SimNemesis implements Nemesis {
                 return startLink(String.valueOf(v.get("behavior")), v);
             case "stop-link":
                 return stopLink(String.valueOf(v.get("behavior")));
+            case "start-answer-flood":
+            case "start-client-conn-flood":
+            case "start-peer-conn-flood":
+            case "start-half-frames":
+            case "start-forged-peer":
+                return FaultOps.noEffect(HOSTILE_UNMODELLED.get(f.substring("start-".length())));
+            case "stop-answer-flood":
+            case "stop-client-conn-flood":
+            case "stop-peer-conn-flood":
+            case "stop-half-frames":
+            case "stop-forged-peer":
+                return FaultOps.noEffect("nothing was started: the simulator does not model " + f.substring(5));
             default:
                 throw new IllegalArgumentException(f);
         }

@@ -29,7 +29,9 @@ class SimulatedClusterProperties {
     Arbitrary<Set<FaultKind>> faultMixes() {
         Arbitrary<Set<FaultKind>> sure = Arbitraries.of(FaultKind.PARTITION, FaultKind.CRASH, FaultKind.PAUSE,
                 FaultKind.CLOCK).set().ofMinSize(1);
-        Arbitrary<Set<FaultKind>> any = Arbitraries.of(FaultKind.class).set();
+        // Not the hostile faults: the simulator answers them no-effect, and held 8-15 s they could keep every
+        // sure fault from starting in a short run, which would then rightly be unknown.
+        Arbitrary<Set<FaultKind>> any = Arbitraries.of(FaultKind.class).filter(k -> !k.family().equals("hostile")).set();
         return net.jqwik.api.Combinators.combine(sure, any).as((a, b) -> {
             Set<FaultKind> u = java.util.EnumSet.copyOf(a);
             u.addAll(b);

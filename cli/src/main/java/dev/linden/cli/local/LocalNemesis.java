@@ -35,9 +35,14 @@ final class LocalNemesis implements Nemesis {
     /** Kills a node, destroys part of its data dir, starts it again: lose-tail, lose-segments, restart-as-new. */
     private final LocalDiskDamage damage;
 
+    /** The hostile faults: the harness attacks the nodes (issue 24). */
+    private final HostileAttacks hostile;
+
     LocalNemesis(LocalTestCluster c) {
         this.c = c;
         this.damage = new LocalDiskDamage(c);
+        this.hostile = new HostileAttacks(c);
+        c.hostile = hostile;
     }
 
     private final Set<String> cutLinks = new HashSet<>();
@@ -49,13 +54,20 @@ final class LocalNemesis implements Nemesis {
     public void setup() {}
 
     @Override
-    public void teardown() {}
+    public void teardown() {
+        hostile.close();
+    }
 
     @Override
     public void invoke(Op op, Consumer<Completion> done) {
         Map<String, Object> v = new LinkedHashMap<>();
         if (op.value() instanceof Map<?, ?> m) {
             m.forEach((k, x) -> v.put(String.valueOf(k), x));
+        }
+        if (HostileAttacks.handles(op.f())) {
+            // On the attack thread: an attack takes seconds, and the runner's thread must not wait for it.
+            hostile.invoke(op.f(), v, r -> c.scheduler.schedule(0, () -> done.accept(new Completion(OpType.INFO, r, null))));
+            return;
         }
         Object result;
         try {
@@ -544,6 +556,9 @@ final class LocalNemesis implements Nemesis {
             linkStartCount.clear();
         }
         clogged.clear();
+        for (String stopped : hostile.stopAll()) {
+            undone.add("hostile " + stopped);
+        }
         Object r;
         try {
             if (!clockFaulted.isEmpty()) {

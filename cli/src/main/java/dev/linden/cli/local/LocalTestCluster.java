@@ -142,6 +142,7 @@ public final class LocalTestCluster implements Cluster {
         this.clocks = new FakeClocks(root, options.clockFaults() && !options.containers());
         this.membership = new LocalMembership(this, nodes, options.membershipFaults() ? LocalMembership.SPARES : 0);
         this.hook = new Thread(() -> {
+            closeHostile();
             killAll();
             unmountAll();
             if (netns != null) {
@@ -331,7 +332,24 @@ public final class LocalTestCluster implements Cluster {
         return netns != null ? netns.ip(id) : "127.0.0.1";
     }
 
-    private Map<Integer, InetSocketAddress> clientEndpoints() {
+    /** The cluster id every node was started with (and says in every Hello). */
+    String clusterId() {
+        return clusterId;
+    }
+
+    /** Node {@code id}'s own peer port (not a link proxy's), on loopback. */
+    int peerPort(int id) {
+        return peerPort.get(id);
+    }
+
+    InetSocketAddress clientAddress(int id) {
+        return new InetSocketAddress(host(id), clientPort.get(id));
+    }
+
+    /** The harness's attacks of the hostile faults, once a nemesis made them; closed with the cluster. */
+    volatile HostileAttacks hostile;
+
+    Map<Integer, InetSocketAddress> clientEndpoints() {
         Map<Integer, InetSocketAddress> endpoints = new TreeMap<>();
         clientPort.forEach((id, port) -> endpoints.put(id, new InetSocketAddress(host(id), port)));
         return endpoints;
@@ -666,8 +684,17 @@ public final class LocalTestCluster implements Cluster {
         }
     }
 
+    private void closeHostile() {
+        HostileAttacks h = hostile;
+        if (h != null) {
+            hostile = null;
+            h.close();
+        }
+    }
+
     @Override
     public void close() {
+        closeHostile();
         killAll();
         for (KvClient c : clients) {
             c.close();
