@@ -41,7 +41,7 @@ import java.util.SplittableRandom;
  *       idle TCP connections to the targets' peer ports, held until stop</td></tr>
  *   <tr><td>start-half-frames / stop-half-frames</td><td>{"port" peer|client, "targets" ..., "frames-per-node" N,
  *       "frame-bytes" N}: frames announcing N bytes, sent but for their last bytes, which trickle</td></tr>
- *   <tr><td>start-forged-peer / stop-forged-peer</td><td>{"credentials" none, "term-jump" N}: Hello as a lower-numbered
+ *   <tr><td>start-forged-peer / stop-forged-peer</td><td>{"credentials" none|client, "term-jump" N}: Hello as a lower-numbered
  *       member on each node's peer port, then heartbeats and vote requests of the term the nodes report plus N</td></tr>
  *   <tr><td>heal</td><td>undo every active fault (the final phase's first step)</td></tr>
  * </table>
@@ -200,7 +200,8 @@ public final class FaultOps {
                 return Op.fault("start-half-frames", v);
             }
             case FORGED_PEER:
-                v.put("credentials", "none");
+                // A stranger (plain TCP), or an ordinary client's certificate claiming to be a node.
+                v.put("credentials", r.nextBoolean() ? "none" : "client");
                 v.put("term-jump", 1_000L);
                 return Op.fault("start-forged-peer", v);
             default:

@@ -28,7 +28,8 @@ final class AnswerFlood {
         int calls = Math.max(1, Math.min(callsAsked, ClientCore.MAX_OPEN_REQUESTS));
         int valueBytes = Math.max(1, Math.min(valueBytesAsked, 1 << 20)); // a request may carry 2 MiB at most
         String key = "hostile-answer-flood";
-        KvClient kv = new KvClient(h.c.clientEndpoints(), new KvClient.Options(2_000, HostileAttacks.START_WAIT_MILLIS_MAX, calls));
+        KvClient kv = new KvClient(h.c.clientEndpoints(), new KvClient.Options(2_000, HostileAttacks.START_WAIT_MILLIS_MAX, calls),
+                null, h.clientSecurity());
         String put;
         try {
             KvResult r = kv.put(key, "v".repeat(valueBytes)).get(HostileAttacks.START_WAIT_MILLIS_MAX, TimeUnit.MILLISECONDS);

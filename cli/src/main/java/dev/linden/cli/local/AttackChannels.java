@@ -21,18 +21,22 @@ import java.util.function.Consumer;
  * nodes this run started, on an event loop of their own, every channel remembered so that a fault's stop,
  * the heal and the end of the run close them all.
  *
- * <p>The seam for TLS: {@link Credentials} says what an attacker presents. {@code NONE} is plain TCP, the
- * stranger. When the peer port gets mutual TLS (node certificates from a CA, the node id bound in the
- * certificate), a credential such as "an ordinary client's certificate claiming to be node 1" adds an
- * {@code SslHandler} built from that certificate as the first handler in {@link #connect}; nothing else in
- * the attacks changes. A connection flood stays plain TCP on purpose: an accepted connection that never
- * finishes its handshake costs the node a file handle all the same.
+ * <p>{@link Credentials} says what an attacker presents: {@code NONE} is plain TCP, the stranger;
+ * {@code CLIENT} is TLS with an ordinary client's certificate of the cluster (the harness made the CA), an
+ * {@code SslHandler} first in the pipeline; nothing else in the attacks changes. The peer connection flood
+ * stays plain TCP on purpose: an accepted connection that never finishes its handshake costs the node a
+ * file handle all the same; the client port's attacks come from an ordinary client.
  */
 final class AttackChannels implements AutoCloseable {
-    /** What an attacking connection presents. Only plain TCP until the ports have TLS. */
+    /** What an attacking connection presents. */
     enum Credentials {
-        /** Plain TCP: no certificate, no token (after TLS: the handshake must fail and the node close it). */
-        NONE;
+        /** Plain TCP: no certificate, no token (on a TLS port the handshake must fail and the node close it). */
+        NONE,
+        /**
+         * TLS with an ordinary client's certificate of the cluster: what any client of the cluster holds. On the
+         * peer port the node must refuse it at the hello, whatever node the hello claims to be.
+         */
+        CLIENT;
 
         /** As operations name it ({@code "credentials" "none"}). */
         String cliName() {
@@ -77,6 +81,13 @@ final class AttackChannels implements AutoCloseable {
         }
     }
 
+    /** How a credential secures a connection (plain for {@code NONE}, the cluster's client certificate for CLIENT). */
+    private final java.util.function.Function<Credentials, dev.linden.kvnode.tls.ClientSecurity> security;
+
+    AttackChannels(java.util.function.Function<Credentials, dev.linden.kvnode.tls.ClientSecurity> security) {
+        this.security = security;
+    }
+
     private final NioEventLoopGroup group = new NioEventLoopGroup(1, r -> {
         Thread t = new Thread(r, "linden-hostile-io");
         t.setDaemon(true);
@@ -91,9 +102,7 @@ final class AttackChannels implements AutoCloseable {
         if (!to.getAddress().isLoopbackAddress()) {
             throw new IllegalArgumentException("attacks go to the run's own nodes on loopback only, not " + to);
         }
-        if (credentials != Credentials.NONE) {
-            throw new IllegalArgumentException("no " + credentials + " yet: the ports have no TLS");
-        }
+        dev.linden.kvnode.tls.ClientSecurity tls = security.apply(credentials);
         ChannelFuture f = new Bootstrap().group(group).channel(NioSocketChannel.class)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 2_000)
                 .option(ChannelOption.TCP_NODELAY, true)
@@ -101,6 +110,7 @@ final class AttackChannels implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         handlers.accept(ch.pipeline());
+                        tls.secure(ch); // first in the pipeline, before the attack's handlers
                     }
                 })
                 .connect(to);

@@ -37,7 +37,7 @@ final class ClientConnFlood {
         Map<Integer, Integer> waves = new ConcurrentHashMap<>();
         for (int id : targets) {
             tallies.put(id, new AttackChannels.Tally());
-            h.open(h.c.clientAddress(id), perNode, tallies.get(id));
+            h.open(h.c.clientAddress(id), AttackChannels.Credentials.CLIENT, perNode, tallies.get(id));
             waves.put(id, 1);
         }
         HostileAttacks.sleep(500); // the node closes what it does not admit right after accepting it
@@ -59,7 +59,7 @@ final class ClientConnFlood {
                 if (t.open.size() < perNode / 2 && waves.get(id) < CLIENT_FLOOD_WAVES_MAX && h.c.alive(id)) {
                     waves.merge(id, 1, Integer::sum);
                     for (int i = 0; i < perNode; i++) {
-                        h.channels.connect(h.c.clientAddress(id), AttackChannels.Credentials.NONE, t, p -> { });
+                        h.channels.connect(h.c.clientAddress(id), AttackChannels.Credentials.CLIENT, t, p -> { });
                     }
                 }
             });

@@ -87,7 +87,9 @@ final class HalfFrames {
 
     private void open(int id, int reopensLeft) {
         InetSocketAddress to = peerPort ? new InetSocketAddress("127.0.0.1", h.c.peerPort(id)) : h.c.clientAddress(id);
-        ChannelFuture f = h.channels.connect(to, AttackChannels.Credentials.NONE, tally, p -> { });
+        // The peer port's attacker is a stranger; the client port's an ordinary client of the cluster.
+        ChannelFuture f = h.channels.connect(to, peerPort ? AttackChannels.Credentials.NONE
+                : AttackChannels.Credentials.CLIENT, tally, p -> { });
         f.addListener(x -> {
             if (!x.isSuccess()) {
                 return;

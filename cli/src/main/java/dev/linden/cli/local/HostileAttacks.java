@@ -41,7 +41,7 @@ final class HostileAttacks implements AutoCloseable {
     }
 
     final LocalTestCluster c;
-    final AttackChannels channels = new AttackChannels();
+    final AttackChannels channels;
     private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "linden-hostile");
         t.setDaemon(true);
@@ -53,6 +53,18 @@ final class HostileAttacks implements AutoCloseable {
 
     HostileAttacks(LocalTestCluster c) {
         this.c = c;
+        this.channels = new AttackChannels(credentials -> credentials == AttackChannels.Credentials.CLIENT
+                ? clientSecurity() : dev.linden.kvnode.tls.ClientSecurity.plain());
+    }
+
+    private volatile dev.linden.kvnode.tls.ClientSecurity clientSecurity;
+
+    /** An ordinary client's credentials of the cluster (what every client of it holds). */
+    dev.linden.kvnode.tls.ClientSecurity clientSecurity() {
+        if (clientSecurity == null) {
+            clientSecurity = c.clientSecurity();
+        }
+        return clientSecurity;
     }
 
     static boolean handles(String f) {
@@ -250,7 +262,8 @@ final class HostileAttacks implements AutoCloseable {
 
     /** Whether a new client gets an answer from node {@code id} (its status) within 3 s. */
     String newClientAnswers(int id) {
-        try (KvClient probe = new KvClient(Map.of(id, c.clientAddress(id)), new KvClient.Options(1_000, 3_000, 1))) {
+        try (KvClient probe = new KvClient(Map.of(id, c.clientAddress(id)), new KvClient.Options(1_000, 3_000, 1), null,
+                clientSecurity())) {
             Wire.StatusResponse s = probe.status(id).get(3_500, TimeUnit.MILLISECONDS);
             return "answered (" + s.role() + ")";
         } catch (Exception e) {
@@ -267,11 +280,11 @@ final class HostileAttacks implements AutoCloseable {
         return (int) Math.min(Integer.MAX_VALUE, x instanceof Number n ? n.longValue() : dflt);
     }
 
-    /** Opens {@code count} plain connections to {@code to}, at most {@link #PENDING_CONNECTS_MAX} connecting at once. */
-    void open(InetSocketAddress to, int count, AttackChannels.Tally tally) {
+    /** Opens {@code count} connections to {@code to}, at most {@link #PENDING_CONNECTS_MAX} connecting at once. */
+    void open(InetSocketAddress to, AttackChannels.Credentials credentials, int count, AttackChannels.Tally tally) {
         List<io.netty.channel.ChannelFuture> batch = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-            batch.add(channels.connect(to, AttackChannels.Credentials.NONE, tally, p -> { }));
+            batch.add(channels.connect(to, credentials, tally, p -> { }));
             if (batch.size() >= PENDING_CONNECTS_MAX || i == count - 1) {
                 for (io.netty.channel.ChannelFuture f : batch) {
                     f.awaitUninterruptibly(3_000);
