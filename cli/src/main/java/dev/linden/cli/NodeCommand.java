@@ -257,7 +257,7 @@ public final class NodeCommand implements Callable<Integer> {
             // Started by a test harness: if the harness dies (even by SIGKILL, which runs no hook of its),
             // this node must not outlive it.
             Thread watch = new Thread(() -> {
-                while (ProcessHandle.of(exitWithParent).map(ProcessHandle::isAlive).orElse(false)) {
+                while (parentAlive(exitWithParent)) {
                     try {
                         Thread.sleep(1_000);
                     } catch (InterruptedException e) {
@@ -277,6 +277,18 @@ public final class NodeCommand implements Callable<Integer> {
         log.severe("node " + id + " stopping after a fatal error (exit " + code + "): " + fatal);
         Runtime.getRuntime().halt(code);
         return code;
+    }
+
+    /**
+     * Whether the harness process lives. On Linux by stat of /proc/PID, which needs no file handle: a node
+     * out of handles (a connection flood) once took "cannot look" for "gone" and exited with its cluster.
+     */
+    static boolean parentAlive(long pid) {
+        Path proc = Path.of("/proc");
+        if (Files.isDirectory(proc.resolve("self"))) {
+            return Files.exists(proc.resolve(String.valueOf(pid)));
+        }
+        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
     }
 
     /** Exit code after a stage failed (a bug or an invariant violated). */

@@ -32,7 +32,7 @@ public final class ClientSecurity {
         }
         try {
             return new ClientSecurity(SslContextBuilder.forClient().trustManager(trustedCaFile.toFile())
-                    .sslProvider(SslProvider.JDK).protocols("TLSv1.3").build(), token.strip());
+                    .sslProvider(NodeSecurity.provider()).protocols("TLSv1.3").build(), token.strip());
         } catch (SSLException | IllegalArgumentException e) {
             throw new IllegalArgumentException("cannot load the CA " + trustedCaFile + ": " + e.getMessage(), e);
         }
@@ -49,7 +49,7 @@ public final class ClientSecurity {
         try {
             return new ClientSecurity(SslContextBuilder.forClient()
                     .keyManager(files.certFile().toFile(), files.keyFile().toFile())
-                    .trustManager(files.trustedCaFile().toFile()).sslProvider(SslProvider.JDK)
+                    .trustManager(files.trustedCaFile().toFile()).sslProvider(NodeSecurity.provider())
                     .protocols("TLSv1.3").build(), null);
         } catch (SSLException | IllegalArgumentException e) {
             throw new IllegalArgumentException("cannot load the client TLS files (" + files.certFile() + ", "

@@ -20,12 +20,22 @@ import javax.net.ssl.SSLPeerUnverifiedException;
  * {@code clientCertAuth} a client certificate of the same cluster. {@link #insecure} is the operator's
  * explicit choice of neither (the node logs it): then anyone who can reach the ports is believed.
  *
- * <p>TLS 1.3 through the JDK's own provider (no native library to install); handshakes time out after
- * {@link #HANDSHAKE_TIMEOUT_MILLIS}.
+ * <p>TLS 1.3 through BoringSSL (netty-tcnative's static build, where its native library loads: Linux
+ * x86-64), else the JDK's own provider; measured with the bench, BoringSSL costs less (see the README).
+ * Handshakes time out after {@link #HANDSHAKE_TIMEOUT_MILLIS}.
  */
 public final class NodeSecurity {
     public static final long HANDSHAKE_TIMEOUT_MILLIS = 5_000;
     private static final String[] PROTOCOLS = {"TLSv1.3"};
+
+    /**
+     * BoringSSL where its native library loads, else the JDK's TLS; {@code -Dlinden.tls.provider=jdk} chooses
+     * the JDK's (to compare them).
+     */
+    static SslProvider provider() {
+        return !"jdk".equals(System.getProperty("linden.tls.provider")) && io.netty.handler.ssl.OpenSsl.isAvailable()
+                ? SslProvider.OPENSSL : SslProvider.JDK;
+    }
 
     private final String clusterId;
     private final SslContext peerServer;
@@ -112,10 +122,10 @@ public final class NodeSecurity {
         try {
             SslContext server = SslContextBuilder.forServer(peer.certFile().toFile(), peer.keyFile().toFile())
                     .trustManager(peer.trustedCaFile().toFile()).clientAuth(ClientAuth.REQUIRE)
-                    .sslProvider(SslProvider.JDK).protocols(PROTOCOLS).build();
+                    .sslProvider(provider()).protocols(PROTOCOLS).build();
             SslContext dialer = SslContextBuilder.forClient()
                     .keyManager(peer.certFile().toFile(), peer.keyFile().toFile())
-                    .trustManager(peer.trustedCaFile().toFile()).sslProvider(SslProvider.JDK).protocols(PROTOCOLS).build();
+                    .trustManager(peer.trustedCaFile().toFile()).sslProvider(provider()).protocols(PROTOCOLS).build();
             SslContext clients = null;
             if (client != null) {
                 client.checkReadable();
@@ -123,7 +133,7 @@ public final class NodeSecurity {
                         .trustManager(client.trustedCaFile().toFile())
                         // Without required certificates (a token instead) one may still be shown: an admin's.
                         .clientAuth(clientCertAuth ? ClientAuth.REQUIRE : ClientAuth.OPTIONAL)
-                        .sslProvider(SslProvider.JDK).protocols(PROTOCOLS).build();
+                        .sslProvider(provider()).protocols(PROTOCOLS).build();
             }
             return new NodeSecurity(clusterId, server, dialer, clients, client != null && clientCertAuth, null);
         } catch (SSLException | IllegalArgumentException e) {
@@ -265,7 +275,8 @@ public final class NodeSecurity {
         if (peerServer == null) {
             return "INSECURE: no TLS on the peer or client port (--insecure); anyone who can reach them is believed";
         }
-        return "peer port: mutual TLS (TLSv1.3, node certificates of cluster " + clusterId + "); client port: "
+        return "peer port: mutual TLS (TLSv1.3 by " + (provider() == SslProvider.OPENSSL ? "BoringSSL" : "the JDK")
+                + ", node certificates of cluster " + clusterId + "); client port: "
                 + (clientPort == null ? "plain (no TLS)" : clientCertAuth ? "TLS with client certificates" : "TLS")
                 + (clientTokenHash != null ? " and a client token" : "");
     }
