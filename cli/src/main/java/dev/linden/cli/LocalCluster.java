@@ -308,6 +308,16 @@ public final class LocalCluster {
         }
     }
 
+    /** The last {@code lines} lines of every node's log, each under a heading saying whether it runs (test failures). */
+    public String logTails(int lines) {
+        StringBuilder s = new StringBuilder();
+        for (int i = 1; i <= nodes; i++) {
+            s.append("\n--- node ").append(i).append(" (alive: ").append(process(i).isPresent()).append("):\n")
+                    .append(String.join("\n", lastLogLines(i, lines)));
+        }
+        return s.toString();
+    }
+
     /** SIGTERM, then SIGKILL after {@code graceMillis}. */
     public boolean stopNode(int id, long graceMillis) {
         Optional<ProcessHandle> ph = process(id);

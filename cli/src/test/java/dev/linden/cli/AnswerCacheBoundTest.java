@@ -43,12 +43,7 @@ class AnswerCacheBoundTest {
     }
 
     private String logs() {
-        StringBuilder s = new StringBuilder();
-        for (int i = 1; c != null && i <= c.nodes; i++) {
-            s.append("\n--- node ").append(i).append(" (alive: ").append(c.process(i).isPresent()).append("):\n")
-                    .append(String.join("\n", c.lastLogLines(i, 15)));
-        }
-        return s.toString();
+        return c == null ? "" : c.logTails(15);
     }
 
     @Test

@@ -49,11 +49,7 @@ class DataLossTest {
     }
 
     private String logs() {
-        StringBuilder s = new StringBuilder();
-        for (int i = 1; i <= c.nodes; i++) {
-            s.append("\n--- node ").append(i).append(":\n").append(String.join("\n", c.lastLogLines(i, 25)));
-        }
-        return s.toString();
+        return c.logTails(25);
     }
 
     private String log(int id) throws Exception {

@@ -60,11 +60,7 @@ class PeerAuthenticationTest {
     }
 
     private String logs() {
-        StringBuilder s = new StringBuilder();
-        for (int i = 1; i <= c.nodes; i++) {
-            s.append("\n--- node ").append(i).append(":\n").append(String.join("\n", c.lastLogLines(i, 20)));
-        }
-        return s.toString();
+        return c.logTails(20);
     }
 
     @Test
