@@ -84,6 +84,11 @@ class DataLossTest {
         c.startNode(cc, true, JVM);
         Optional<Integer> early = c.awaitLeader(k, 8_000);
         assertTrue(early.isEmpty(), "B and C elected node " + early.orElse(0) + " from B's damaged log" + logs());
+        // B says what it lost once its recovery ran (a loaded machine may take longer to start a JVM than 8 s).
+        long found = System.currentTimeMillis() + 30_000;
+        while (!log(b).contains("event=wal-data-loss") && System.currentTimeMillis() < found) {
+            Thread.sleep(200);
+        }
         assertTrue(log(b).contains("event=wal-data-loss"), log(b));
         c.startNode(a, true, JVM);
         assertTrue(c.awaitLeader(k, 30_000).isPresent(), "no leader once A is back" + logs());

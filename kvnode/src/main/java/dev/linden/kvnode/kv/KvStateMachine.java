@@ -380,7 +380,19 @@ public final class KvStateMachine implements StateMachine {
         if (ttl < 1) {
             return new KvResult(KvResult.Status.MALFORMED, "bad expiry ttl " + ttl).encode();
         }
+        boolean clockStarts = logTimeMillis == 0;
         logTimeMillis = Math.max(logTimeMillis, now);
+        if (clockStarts) {
+            // Sessions and tombstones from before the log's clock started carry time 0, which is not "idle since
+            // 1970": they count from this first expiry entry (the same on every replica). Else the first entry
+            // expired every session opened in a new cluster's first seconds.
+            for (Session sn : sessions.values()) {
+                if (sn.lastActiveMillis == 0) {
+                    sn.lastActiveMillis = logTimeMillis;
+                }
+            }
+            tombstones.replaceAll((id, at) -> at == 0 ? logTimeMillis : at);
+        }
         long cutoff = logTimeMillis - ttl;
         java.util.List<Long> idle = new java.util.ArrayList<>();
         for (Map.Entry<Long, Session> e : sessions.entrySet()) {

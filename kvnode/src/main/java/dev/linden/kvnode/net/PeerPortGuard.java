@@ -132,10 +132,10 @@ final class PeerPortGuard {
 
     /** An accepted connection not past its Hello failed (a bad frame, a stalled one): closed, logged rate-limited. */
     void strangerFailed(Channel ch, String reason) {
-        if (ch.isActive()) {
-            refusals.refused("peer-connection-closed", "before-hello", "remote=" + ch.remoteAddress() + " detail=\""
-                    + reason + "\"");
-        }
+        // Also when the channel is already closed: a failed TLS handshake closes it before this is told, and an
+        // operator must see those (rate-limited, so the frames after a first failure cost nothing).
+        refusals.refused("peer-connection-closed", "before-hello", "remote=" + ch.remoteAddress() + " detail=\""
+                + reason + "\"");
     }
 
     int connections() {

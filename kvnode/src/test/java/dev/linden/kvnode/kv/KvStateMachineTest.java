@@ -139,6 +139,18 @@ class KvStateMachineTest {
     }
 
     @Test
+    void sessionsOpenedBeforeTheFirstExpiryEntryCountFromItNotFrom1970() {
+        // A new cluster: sessions open before any expiry entry, at log time 0. The first entry carries a wall
+        // clock time; it must not take them for idle since 1970.
+        apply(KvCommand.put("k", "v").withSession(5, 1, 0));
+        assertEquals(KvResult.ok("0"), apply(KvCommand.expireSessions(1_700_000_000_000L, 300_000)));
+        assertEquals(KvResult.Status.OK, apply(KvCommand.put("k", "w").withSession(5, 2, 1)).status());
+        assertEquals("w", sm.get("k"));
+        // Idle for longer than the time-to-live after that, it expires as any other.
+        assertEquals(KvResult.ok("1"), apply(KvCommand.expireSessions(1_700_000_400_000L, 300_000)));
+    }
+
+    @Test
     void theLogsClockNeverGoesBackWhenALeaderWithASlowClockTakesOver() {
         apply(KvCommand.expireSessions(10_000, 1_000));
         apply(KvCommand.put("k", "v").withSession(9, 1, 0)); // active at 10000
