@@ -76,6 +76,12 @@ class MembershipClusterTest {
         cluster.joined.add(4);
         cluster.writeLayout();
         cluster.startNode(4, true, List.of("-Xmx256m"));
+        // Asked once it serves (a loaded machine may take seconds to start a JVM): an add gives a learner that
+        // never answers 10 election timeouts, and ends.
+        long serving = System.currentTimeMillis() + 30_000;
+        while (cluster.status(client, 4).isEmpty() && System.currentTimeMillis() < serving) {
+            Thread.sleep(200);
+        }
         Wire.MembershipResponse r = cluster.changeMembership(client,
                 MembershipChange.addVoter(4, "127.0.0.1:" + cluster.peerPort(4)), 60_000);
         assertTrue(r.ok(), "node 4 not added: " + r.message() + logs());
