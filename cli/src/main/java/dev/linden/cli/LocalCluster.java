@@ -163,14 +163,12 @@ public final class LocalCluster {
         if (insecure) {
             return dev.linden.kvnode.tls.ClientSecurity.plain();
         }
-        return dev.linden.kvnode.tls.ClientSecurity.tls(authority().issueClient(
-                dev.linden.kvnode.tls.CertificateAuthority.CLIENT));
+        return authority().clientSecurity();
     }
 
     /** How the operator's tools connect: the admin certificate (membership, leadership), or plain if insecure. */
     public dev.linden.kvnode.tls.ClientSecurity adminSecurity() throws IOException {
-        return insecure ? dev.linden.kvnode.tls.ClientSecurity.plain()
-                : dev.linden.kvnode.tls.ClientSecurity.tls(authority().issueAdmin());
+        return insecure ? dev.linden.kvnode.tls.ClientSecurity.plain() : authority().adminSecurity();
     }
 
     /** The operator's client of this cluster (every node's client port, the admin certificate). */
@@ -183,8 +181,7 @@ public final class LocalCluster {
         if (insecure) {
             return List.of("--insecure");
         }
-        authority().issueNode(id);
-        return List.of("--tls-dir", authority().nodeDir(id).toString());
+        return List.of("--tls-dir", authority().issuedNodeDir(id).toString());
     }
 
     /**

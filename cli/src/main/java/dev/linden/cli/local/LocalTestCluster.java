@@ -280,7 +280,7 @@ public final class LocalTestCluster implements Cluster {
             Map<Integer, InetSocketAddress> endpoints = clientEndpoints();
             // The harness's own client also changes membership: the operator's certificate.
             statusClient = new KvClient(endpoints, new KvClient.Options(1_000, 2_000, 64), group,
-                    dev.linden.kvnode.tls.ClientSecurity.tls(authority().issueAdmin()));
+                    authority().adminSecurity());
             long deadline = System.currentTimeMillis() + START_TIMEOUT_MILLIS;
             while (leader(true) < 0) {
                 if (System.currentTimeMillis() > deadline || !unexpectedExits.isEmpty()) {
@@ -312,7 +312,7 @@ public final class LocalTestCluster implements Cluster {
     /** Node {@code id}'s credentials (the link proxies end TLS sessions as it). */
     dev.linden.kvnode.tls.NodeSecurity nodeSecurity(int id) {
         try {
-            return dev.linden.kvnode.tls.NodeSecurity.mutualTls(clusterId, id, authority().issueNode(id), null, false);
+            return authority().nodeSecurity(id);
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
@@ -321,8 +321,7 @@ public final class LocalTestCluster implements Cluster {
     /** The clients' credentials: a client certificate of the cluster's CA. */
     dev.linden.kvnode.tls.ClientSecurity clientSecurity() {
         try {
-            return dev.linden.kvnode.tls.ClientSecurity.tls(authority().issueClient(
-                    dev.linden.kvnode.tls.CertificateAuthority.CLIENT));
+            return authority().clientSecurity();
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
@@ -388,8 +387,7 @@ public final class LocalTestCluster implements Cluster {
                 "--initial-cluster-state", membership.joining(id) ? "join" : bootstrapped && !asNew ? "existing" : "new",
                 "--initial-voters", membership.initialVoters(), "--quota-bytes", String.valueOf(64L << 20),
                 "--exit-with-parent", String.valueOf(ProcessHandle.current().pid())));
-        authority().issueNode(id);
-        cmd.addAll(List.of("--tls-dir", authority().nodeDir(id).toString()));
+        cmd.addAll(List.of("--tls-dir", authority().issuedNodeDir(id).toString()));
         if (options.unsafeLocalReads()) {
             cmd.add("--test-only-unsafe-local-reads");
         }

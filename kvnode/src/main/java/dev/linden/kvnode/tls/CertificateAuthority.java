@@ -143,6 +143,27 @@ public final class CertificateAuthority {
         return issue(CertIdentity.admin(clusterId), TlsFiles.forClient(dir.resolve("admin")));
     }
 
+    /** Node {@code id}'s directory, its certificate issued if missing: what to give the node as {@code --tls-dir}. */
+    public Path issuedNodeDir(int id) throws IOException {
+        issueNode(id);
+        return nodeDir(id);
+    }
+
+    /** Node {@code id}'s peer credentials (issued if missing): what it, or a link proxy acting as it, presents. */
+    public NodeSecurity nodeSecurity(int id) throws IOException {
+        return NodeSecurity.mutualTls(clusterId, id, issueNode(id), null, false);
+    }
+
+    /** An ordinary client's credentials: the client certificate {@link #CLIENT} (issued if missing). */
+    public ClientSecurity clientSecurity() throws IOException {
+        return ClientSecurity.tls(issueClient(CLIENT));
+    }
+
+    /** The operator's credentials: the admin certificate (issued if missing). */
+    public ClientSecurity adminSecurity() throws IOException {
+        return ClientSecurity.tls(issueAdmin());
+    }
+
     private TlsFiles issue(CertIdentity who, TlsFiles files) throws IOException {
         Files.createDirectories(files.certFile().getParent());
         if (!Files.exists(files.trustedCaFile())) {
