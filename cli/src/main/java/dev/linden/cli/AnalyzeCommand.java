@@ -15,8 +15,11 @@ import picocli.CommandLine.Parameters;
  * {@code ./linden analyze [DIR|latest]}: re-runs a stored test's checks on its stored history (Jepsen's
  * {@code analyze}). Exit 0 valid, 1 invalid, 2 unknown, 3 harness error (no such run, unreadable files).
  */
-@Command(name = "analyze", mixinStandardHelpOptions = true,
-        description = "Re-run the checks of a stored test on its stored history. Exit 0 valid, 1 invalid, 2 unknown, 3 error.")
+@Command(
+        name = "analyze",
+        mixinStandardHelpOptions = true,
+        description =
+                "Re-run the checks of a stored test on its stored history. Exit 0 valid, 1 invalid, 2 unknown, 3 error.")
 public final class AnalyzeCommand implements Callable<Integer> {
     @Parameters(arity = "0..1", paramLabel = "DIR|latest", description = "a run directory, or latest (default)")
     String run = "latest";
@@ -43,14 +46,16 @@ public final class AnalyzeCommand implements Callable<Integer> {
         }
         if (json) {
             try {
-                out.println(new com.fasterxml.jackson.databind.ObjectMapper().writerWithDefaultPrettyPrinter()
+                out.println(new com.fasterxml.jackson.databind.ObjectMapper()
+                        .writerWithDefaultPrettyPrinter()
                         .writeValueAsString(o.results()));
             } catch (IOException e) {
                 err.println("linden analyze: " + e.getMessage());
                 return 3;
             }
         }
-        out.println(o.dir() + ": " + o.valid().text() + " (the run itself found " + o.storedValid().text() + ")");
+        out.println(o.dir() + ": " + o.valid().text() + " (the run itself found "
+                + o.storedValid().text() + ")");
         try {
             out.println("report: " + dev.linden.reports.Report.render(o.dir()));
         } catch (IOException | RuntimeException e) {

@@ -5,8 +5,6 @@ import dev.linden.kvnode.kv.KvResult;
 import dev.linden.kvnode.node.NodeConfig;
 import dev.linden.kvnode.server.KvNodeServer;
 import dev.linden.kvnode.service.KvLimits;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 import io.netty.channel.nio.NioEventLoopGroup;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -22,6 +20,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -65,9 +65,11 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--keep", description = "keep the local cluster's directory (WALs, logs) after the run")
     boolean keep;
 
-    @Option(names = "--in-process", description = "run the local cluster's nodes inside this JVM (each with its "
-            + "own threads, WAL directory and loopback TCP ports), as Dongting's benchmark does; default: one "
-            + "process per node")
+    @Option(
+            names = "--in-process",
+            description = "run the local cluster's nodes inside this JVM (each with its "
+                    + "own threads, WAL directory and loopback TCP ports), as Dongting's benchmark does; default: one "
+                    + "process per node")
     boolean inProcess;
 
     @Option(names = "--election-timeout-ms", description = "the local nodes' base election timeout (default 1000)")
@@ -76,8 +78,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--heartbeat-ms", description = "the local nodes' heartbeat interval (default 100)")
     long heartbeatMillis = NodeCommand.DEFAULT_HEARTBEAT_MILLIS;
 
-    @Option(names = "--insecure", description = "no TLS between the local nodes and to clients (default: mutual TLS "
-            + "between nodes, client certificates, as `cluster start`); with --endpoints: plain connections")
+    @Option(
+            names = "--insecure",
+            description = "no TLS between the local nodes and to clients (default: mutual TLS "
+                    + "between nodes, client certificates, as `cluster start`); with --endpoints: plain connections")
     boolean insecure;
 
     @Option(names = "--node-heap", description = "heap of each local node JVM (default 1g)")
@@ -85,6 +89,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     /** Latency samples kept (bounded memory); beyond it, samples are reservoir-sampled. */
     static final int MAX_SAMPLES = 4_000_000;
+
     private Path benchDir;
     private String finalLine;
 
@@ -101,15 +106,20 @@ public final class BenchCommand implements Callable<Integer> {
             eps = KvClient.parseEndpoints(endpoints);
         } else if (inProcess) {
             Path dir = Files.createTempDirectory("linden-bench");
-            cluster = LocalCluster.withClusterId(dir, nodes, 17_000 + (int) (ProcessHandle.current().pid() % 1000) * 10,
-                    "local").insecure(insecure); // the in-process nodes' cluster id
+            cluster = LocalCluster.withClusterId(
+                            dir, nodes, 17_000 + (int) (ProcessHandle.current().pid() % 1000) * 10, "local")
+                    .insecure(insecure); // the in-process nodes' cluster id
             Logger.getLogger("dev.linden").setLevel(Level.WARNING);
             Map<Integer, InetSocketAddress> peers = KvClient.parseEndpoints(cluster.peersSpec());
             NodeConfig config = NodeCommand.nodeConfig(snapshotEvery, electionTimeoutMillis, heartbeatMillis);
             for (int i = 1; i <= nodes; i++) {
-                KvNodeServer server = new KvNodeServer(new KvNodeServer.Options(i, peers,
-                        new InetSocketAddress("127.0.0.1", cluster.clientPort(i)), cluster.nodeDir(i),
-                        !"off".equals(fsync), config));
+                KvNodeServer server = new KvNodeServer(new KvNodeServer.Options(
+                        i,
+                        peers,
+                        new InetSocketAddress("127.0.0.1", cluster.clientPort(i)),
+                        cluster.nodeDir(i),
+                        !"off".equals(fsync),
+                        config));
                 if (insecure) {
                     server.secure(dev.linden.kvnode.tls.NodeSecurity.insecure());
                 } else {
@@ -124,33 +134,41 @@ public final class BenchCommand implements Callable<Integer> {
             benchDir = dir;
         } else {
             Path dir = Files.createTempDirectory("linden-bench");
-            cluster = new LocalCluster(dir, nodes, 17_000 + (int) (ProcessHandle.current().pid() % 1000) * 10)
+            cluster = new LocalCluster(
+                            dir, nodes, 17_000 + (int) (ProcessHandle.current().pid() % 1000) * 10)
                     .insecure(insecure);
             cluster.writeLayout();
             if (snapshotEvery != null) {
                 cluster.nodeArgs.addAll(List.of("--snapshot-every", String.valueOf(snapshotEvery)));
             }
-            cluster.nodeArgs.addAll(List.of("--election-timeout-ms", String.valueOf(electionTimeoutMillis),
-                    "--heartbeat-ms", String.valueOf(heartbeatMillis)));
+            cluster.nodeArgs.addAll(List.of(
+                    "--election-timeout-ms",
+                    String.valueOf(electionTimeoutMillis),
+                    "--heartbeat-ms",
+                    String.valueOf(heartbeatMillis)));
             for (int i = 1; i <= nodes; i++) {
                 // Several JVMs share few cores here: one GC thread each and a roomy young generation keep
                 // collector threads from fighting over the cores (measured: young pauses 25-270 ms otherwise).
                 // A fixed, pre-touched heap: otherwise the first collections into untouched memory page-fault
                 // their way through it (pauses of 100-300 ms measured here, against 5-10 ms once touched).
-                List<String> jvm = new ArrayList<>(LocalCluster.memoryFlags(nodeHeap, KvLimits.defaults().quotaBytes(),
-                        256L << 20));
-                jvm.addAll(List.of("-Xms" + nodeHeap, "-XX:+AlwaysPreTouch", "-XX:+UseParallelGC",
-                        "-XX:ParallelGCThreads=1", "-Xmn400m"));
+                List<String> jvm = new ArrayList<>(
+                        LocalCluster.memoryFlags(nodeHeap, KvLimits.defaults().quotaBytes(), 256L << 20));
+                jvm.addAll(List.of(
+                        "-Xms" + nodeHeap,
+                        "-XX:+AlwaysPreTouch",
+                        "-XX:+UseParallelGC",
+                        "-XX:ParallelGCThreads=1",
+                        "-Xmn400m"));
                 cluster.startNode(i, !"off".equals(fsync), jvm);
             }
             eps = cluster.clientEndpoints();
             System.out.println("started " + nodes + " node processes in " + dir + " (fsync " + fsync + ")");
             benchDir = dir;
         }
-        dev.linden.kvnode.tls.ClientSecurity security = cluster != null ? cluster.clientSecurity()
-                : dev.linden.kvnode.tls.ClientSecurity.plain();
-        System.out.println(security.isTls() ? "TLS: mutual between nodes, client certificates to clients"
-                : "no TLS (--insecure)");
+        dev.linden.kvnode.tls.ClientSecurity security =
+                cluster != null ? cluster.clientSecurity() : dev.linden.kvnode.tls.ClientSecurity.plain();
+        System.out.println(
+                security.isTls() ? "TLS: mutual between nodes, client certificates to clients" : "no TLS (--insecure)");
         NioEventLoopGroup group = new NioEventLoopGroup(2);
         List<KvClient> sessions = new ArrayList<>();
         try {
@@ -210,13 +228,17 @@ public final class BenchCommand implements Callable<Integer> {
             boolean alive = inProcess || cluster.process(i).isPresent();
             if (!alive || !termsAfter.containsKey(i)) {
                 dead++;
-                System.out.println("node " + i + (alive ? " is not answering" : " DIED during the run") + "; last lines:");
+                System.out.println(
+                        "node " + i + (alive ? " is not answering" : " DIED during the run") + "; last lines:");
                 cluster.lastLogLines(i, 5).forEach(l -> System.out.println("    " + l));
             }
         }
-        long before = termsBefore.values().stream().mapToLong(Long::longValue).max().orElse(0);
-        long after = termsAfter.values().stream().mapToLong(Long::longValue).max().orElse(0);
-        System.out.printf("nodes: %d of %d answering; term %d -> %d (%d elections during the run)%n",
+        long before =
+                termsBefore.values().stream().mapToLong(Long::longValue).max().orElse(0);
+        long after =
+                termsAfter.values().stream().mapToLong(Long::longValue).max().orElse(0);
+        System.out.printf(
+                "nodes: %d of %d answering; term %d -> %d (%d elections during the run)%n",
                 nodes - dead, nodes, before, after, after - before);
         return dead == 0 ? 0 : 1;
     }
@@ -274,10 +296,12 @@ public final class BenchCommand implements Callable<Integer> {
         Arrays.sort(lat);
         double seconds = duration;
         double throughput = ok.get() / seconds;
-        System.out.printf("writes: %d ok, %d errors in %.1f s (%d clients x %d in flight, %d-byte values, %d keys)%n",
+        System.out.printf(
+                "writes: %d ok, %d errors in %.1f s (%d clients x %d in flight, %d-byte values, %d keys)%n",
                 ok.get(), errors.get(), seconds, sessions.size(), inflight, valueSize, keys);
-        System.out.printf("latency ms: p50 %.2f  p99 %.2f  p999 %.2f  max %.2f%n", pct(lat, 0.50), pct(lat, 0.99),
-                pct(lat, 0.999), n == 0 ? 0 : lat[n - 1] / 1e6);
+        System.out.printf(
+                "latency ms: p50 %.2f  p99 %.2f  p999 %.2f  max %.2f%n",
+                pct(lat, 0.50), pct(lat, 0.99), pct(lat, 0.999), n == 0 ? 0 : lat[n - 1] / 1e6);
         // Printed by call() after the cluster is shut down, so it stays the last line (nodes in this
         // process report at shutdown).
         finalLine = String.format("throughput: %.0f p99: %.2f", throughput, pct(lat, 0.99));
@@ -286,7 +310,8 @@ public final class BenchCommand implements Callable<Integer> {
 
     private static void deleteTree(Path dir) {
         try (var paths = Files.walk(dir)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            paths.sorted(java.util.Comparator.reverseOrder())
+                    .forEach(p -> p.toFile().delete());
         } catch (java.io.IOException e) {
             System.err.println("linden bench: could not remove " + dir + ": " + e.getMessage());
         }

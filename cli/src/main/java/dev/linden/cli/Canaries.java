@@ -28,17 +28,38 @@ final class Canaries {
      * @param blindSpot why the simulator is known not to catch this bug yet (null: it must be caught; a
      *                  known blind spot that gets caught is reported as news)
      */
-    record Hunt(SimOptions.Canary bug, String workload, String nemesis, int nodes, double intensity, int concurrency,
-                int keys, String blindSpot) {
-        Hunt(SimOptions.Canary bug, String workload, String nemesis, int nodes, double intensity, int concurrency, int keys) {
+    record Hunt(
+            SimOptions.Canary bug,
+            String workload,
+            String nemesis,
+            int nodes,
+            double intensity,
+            int concurrency,
+            int keys,
+            String blindSpot) {
+        Hunt(
+                SimOptions.Canary bug,
+                String workload,
+                String nemesis,
+                int nodes,
+                double intensity,
+                int concurrency,
+                int keys) {
             this(bug, workload, nemesis, nodes, intensity, concurrency, keys, null);
         }
 
         TestSpec spec(long seed, double timeLimitSeconds) {
-            return Simulation.test(new SimOptions(Set.of(bug))).name("canary-" + bug.cliName()).workload(workload)
-                    .nemesis(nemesis).nodes(nodes).concurrency(concurrency).keys(keys)
+            return Simulation.test(new SimOptions(Set.of(bug)))
+                    .name("canary-" + bug.cliName())
+                    .workload(workload)
+                    .nemesis(nemesis)
+                    .nodes(nodes)
+                    .concurrency(concurrency)
+                    .keys(keys)
                     .schedule(FaultSchedule.Options.defaults(Set.of(), nodes).withIntensity(intensity))
-                    .timeLimitSeconds(timeLimitSeconds).seed(seed).build();
+                    .timeLimitSeconds(timeLimitSeconds)
+                    .seed(seed)
+                    .build();
         }
     }
 
@@ -53,7 +74,8 @@ final class Canaries {
         // A follower that acknowledged the newest entries loses them (its WAL cut or its segments deleted) while
         // the other lags and the leader is paused or killed: trusting its log, it helps elect a leader without
         // them, which the leader-completeness monitor sees.
-        h.add(new Hunt(SimOptions.Canary.TRUST_LOST_LOG, "kv", "lose-tail,lose-segments,kill,partition,pause", 3, 3, 5, 5));
+        h.add(new Hunt(
+                SimOptions.Canary.TRUST_LOST_LOG, "kv", "lose-tail,lose-segments,kill,partition,pause", 3, 3, 5, 5));
         h.add(new Hunt(SimOptions.Canary.NO_DEDUP, "list-append", "loss,kill,partition,pause", 3, 2, 5, 3));
         h.add(new Hunt(SimOptions.Canary.VOTE_WITHOUT_LOG_CHECK, "kv", "partition,kill", 3, 2, 5, 3));
         // Caught by the simulator's own commit-rule monitor (it never was by its effects: the overwrite
@@ -119,16 +141,25 @@ final class Canaries {
                     if (h.blindSpot() != null) {
                         out.println("  (news: this was a known blind spot: " + h.blindSpot() + ")");
                     }
-                    String why = found.results().get("why") instanceof List<?> l && !l.isEmpty() ? String.valueOf(l.get(0)) : "";
-                    out.printf("canary=%s caught at seed %d (%d seeds, %.1f s): %s%n", h.bug().cliName(), found.seed(),
-                            found.seed() - firstSeed + 1, secs, why.length() > 160 ? why.substring(0, 160) + "..." : why);
+                    String why = found.results().get("why") instanceof List<?> l && !l.isEmpty()
+                            ? String.valueOf(l.get(0))
+                            : "";
+                    out.printf(
+                            "canary=%s caught at seed %d (%d seeds, %.1f s): %s%n",
+                            h.bug().cliName(),
+                            found.seed(),
+                            found.seed() - firstSeed + 1,
+                            secs,
+                            why.length() > 160 ? why.substring(0, 160) + "..." : why);
                 } else if (h.blindSpot() != null) {
                     blind.add(h.bug().cliName());
-                    out.printf("canary=%s not caught in %d seeds (%.1f s), a known blind spot: %s%n", h.bug().cliName(),
-                            tried, secs, h.blindSpot());
+                    out.printf(
+                            "canary=%s not caught in %d seeds (%.1f s), a known blind spot: %s%n",
+                            h.bug().cliName(), tried, secs, h.blindSpot());
                 } else {
                     missed++;
-                    out.printf("canary=%s NOT CAUGHT in %d seeds (%.1f s): %s. The simulator or a check went blind.%n",
+                    out.printf(
+                            "canary=%s NOT CAUGHT in %d seeds (%.1f s): %s. The simulator or a check went blind.%n",
                             h.bug().cliName(), tried, secs, h.bug().what());
                 }
                 out.flush();
@@ -136,8 +167,13 @@ final class Canaries {
         } finally {
             pool.shutdownNow();
         }
-        out.printf("canaries: %d/%d caught (%d seeds each at most, %.0f s of simulated time per seed, %.1f s wall)%s%n",
-                caught, hunts.size(), seedsPerBug, timeLimitSeconds, (System.nanoTime() - wallStart) / 1e9,
+        out.printf(
+                "canaries: %d/%d caught (%d seeds each at most, %.0f s of simulated time per seed, %.1f s wall)%s%n",
+                caught,
+                hunts.size(),
+                seedsPerBug,
+                timeLimitSeconds,
+                (System.nanoTime() - wallStart) / 1e9,
                 blind.isEmpty() ? "" : "; known blind spots: " + String.join(", ", blind));
         return missed == 0 ? 0 : 1;
     }

@@ -10,8 +10,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code ./linden certs --nodes 3 --dir DIR}: a cluster's CA and its nodes' and clients' certificates. */
-@Command(name = "certs", mixinStandardHelpOptions = true, description = "Make a CA and per-node and client "
-        + "certificates for a cluster (mutual TLS between nodes, client certificates on client ports).")
+@Command(
+        name = "certs",
+        mixinStandardHelpOptions = true,
+        description = "Make a CA and per-node and client "
+                + "certificates for a cluster (mutual TLS between nodes, client certificates on client ports).")
 public final class CertsCommand implements Callable<Integer> {
     @Option(names = "--nodes", description = "certificates for nodes 1..N (default 3)")
     int nodes = 3;
@@ -19,8 +22,10 @@ public final class CertsCommand implements Callable<Integer> {
     @Option(names = "--dir", required = true, description = "where to write them (a CA already there is kept)")
     Path dir;
 
-    @Option(names = "--cluster-id", description = "the cluster the certificates are for (default: a new id, printed); "
-            + "give the nodes the same --cluster-id")
+    @Option(
+            names = "--cluster-id",
+            description = "the cluster the certificates are for (default: a new id, printed); "
+                    + "give the nodes the same --cluster-id")
     String clusterId;
 
     @Option(names = "--client", split = ",", description = "client certificate names (default: client)")
@@ -50,7 +55,8 @@ public final class CertsCommand implements Callable<Integer> {
                 System.out.println("client " + c + ": " + ca.clientDir(c));
             }
             TlsFiles admin = ca.issueAdmin();
-            System.out.println("admin (membership changes, leadership transfers): " + admin.certFile().getParent());
+            System.out.println("admin (membership changes, leadership transfers): "
+                    + admin.certFile().getParent());
         } catch (IllegalArgumentException e) {
             System.err.println("linden certs: " + e.getMessage());
             return 3;

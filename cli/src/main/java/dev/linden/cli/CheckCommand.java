@@ -61,8 +61,11 @@ public final class CheckCommand implements Callable<Integer> {
     @Parameters(paramLabel = "FILE", arity = "0..*", description = "history files")
     List<Path> files;
 
-    @Option(names = "--generate", paramLabel = "OPS", description = "instead of checking, write a seeded history "
-            + "of OPS register operations, linearizable by construction, to FILE (history.edn format)")
+    @Option(
+            names = "--generate",
+            paramLabel = "OPS",
+            description = "instead of checking, write a seeded history "
+                    + "of OPS register operations, linearizable by construction, to FILE (history.edn format)")
     Integer generate;
 
     @Option(names = "--keys", description = "with --generate: registers (default 100)")
@@ -77,8 +80,11 @@ public final class CheckCommand implements Callable<Integer> {
     @Option(names = "--stale-read", description = "with --generate: plant one stale read (not linearizable)")
     boolean staleRead;
 
-    @Option(names = "--bench", description = "benchmark: check each FILE (or every file under a directory; "
-            + "default ../shared/corpus/porcupine) warm, many times, and print its best and median microseconds")
+    @Option(
+            names = "--bench",
+            description =
+                    "benchmark: check each FILE (or every file under a directory; "
+                            + "default ../shared/corpus/porcupine) warm, many times, and print its best and median microseconds")
     boolean bench;
 
     @Override
@@ -166,15 +172,17 @@ public final class CheckCommand implements Callable<Integer> {
         }
         if (json) {
             try {
-                out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+                out.println(new ObjectMapper()
+                        .enable(SerializationFeature.INDENT_OUTPUT)
                         .writeValueAsString(jsonResults));
             } catch (IOException e) {
                 err.println("linden check: cannot write JSON: " + e.getMessage());
                 return EXIT_BAD_INPUT;
             }
         } else if (repeat > 1 || files.size() > 1) {
-            out.printf("total: %d files %.3f ms%s%n", files.size(), totalNanos / 1e6,
-                    repeat > 1 ? " (sum of each file's best of " + repeat + ")" : "");
+            out.printf(
+                    "total: %d files %.3f ms%s%n",
+                    files.size(), totalNanos / 1e6, repeat > 1 ? " (sum of each file's best of " + repeat + ")" : "");
         }
         if (anyBad) {
             return EXIT_BAD_INPUT;
@@ -184,18 +192,22 @@ public final class CheckCommand implements Callable<Integer> {
 
     /** Checks per file during --bench: at least this many, and for at least BENCH_MILLIS. */
     private static final int BENCH_MIN_RUNS = 20;
+
     private static final long BENCH_MILLIS = 200;
     private static final long BENCH_WARMUP_MILLIS = 5_000;
 
     private int bench(PrintStream out, PrintStream err) {
-        List<Path> inputs = files == null || files.isEmpty() ? List.of(Path.of("..", "shared", "corpus", "porcupine"))
-                : files;
+        List<Path> inputs =
+                files == null || files.isEmpty() ? List.of(Path.of("..", "shared", "corpus", "porcupine")) : files;
         List<Path> all = new ArrayList<>();
         for (Path p : inputs) {
             if (Files.isDirectory(p)) {
                 try (var walk = Files.walk(p)) {
-                    walk.filter(Files::isRegularFile).filter(f -> !f.getFileName().toString().endsWith(".tsv")
-                            && !f.getFileName().toString().endsWith(".md")).sorted().forEach(all::add);
+                    walk.filter(Files::isRegularFile)
+                            .filter(f -> !f.getFileName().toString().endsWith(".tsv")
+                                    && !f.getFileName().toString().endsWith(".md"))
+                            .sorted()
+                            .forEach(all::add);
                 } catch (IOException e) {
                     err.println("linden check: cannot list " + p + ": " + e.getMessage());
                     return EXIT_BAD_INPUT;
@@ -249,8 +261,14 @@ public final class CheckCommand implements Callable<Integer> {
                 long best = micros.get(0);
                 sumBest += best;
                 minBest = Math.min(minBest, best);
-                out.printf("%-60s %7d %-17s %10d %10d %6d%n", f, last.operations(), last.verdict().text(), best,
-                        micros.get(micros.size() / 2), micros.size());
+                out.printf(
+                        "%-60s %7d %-17s %10d %10d %6d%n",
+                        f,
+                        last.operations(),
+                        last.verdict().text(),
+                        best,
+                        micros.get(micros.size() / 2),
+                        micros.size());
             } catch (MalformedHistoryException e) {
                 err.println("linden check: " + f + ": " + e.getMessage());
                 return EXIT_BAD_INPUT;
@@ -269,8 +287,8 @@ public final class CheckCommand implements Callable<Integer> {
             History h = dev.linden.checker.HistoryGenerator.generate(seed, generate, keys, processes, staleRead);
             dev.linden.checker.history.HistoryWriter.writeEdn(h, files.get(0));
             out.println("wrote " + files.get(0) + ": " + generate + " operations on " + keys + " keys by " + processes
-                    + " processes, seed " + seed + (staleRead ? ", one stale read planted (not linearizable)"
-                    : " (linearizable by construction)"));
+                    + " processes, seed " + seed
+                    + (staleRead ? ", one stale read planted (not linearizable)" : " (linearizable by construction)"));
             return EXIT_OK;
         } catch (IOException | IllegalArgumentException | IllegalStateException e) {
             err.println("linden check: cannot generate: " + e.getMessage());
@@ -286,8 +304,8 @@ public final class CheckCommand implements Callable<Integer> {
             return;
         }
         int decided = r.keys().size() - r.keysWith(Verdict.UNKNOWN).size();
-        out.println("  model " + r.model() + ", " + r.operations() + " operations, " + r.keys().size() + " keys ("
-                + decided + " decided)");
+        out.println("  model " + r.model() + ", " + r.operations() + " operations, "
+                + r.keys().size() + " keys (" + decided + " decided)");
         for (KeyResult k : r.keys()) {
             String name = k.key().isEmpty() ? "history" : "key " + k.key();
             if (k.verdict() == Verdict.UNKNOWN) {
@@ -299,8 +317,8 @@ public final class CheckCommand implements Callable<Integer> {
                 out.println("    " + c.explanation());
                 out.println("    cannot linearize: " + describe(c.op()));
                 int shown = Math.min(8, c.concurrent().size());
-                out.println("    concurrent with it: " + c.concurrent().size() + (shown < c.concurrent().size()
-                        ? " (first " + shown + ")" : ""));
+                out.println("    concurrent with it: " + c.concurrent().size()
+                        + (shown < c.concurrent().size() ? " (first " + shown + ")" : ""));
                 for (Operation o : c.concurrent().subList(0, shown)) {
                     out.println("      " + describe(o));
                 }

@@ -5,7 +5,6 @@ import dev.linden.kvnode.net.Wire;
 import dev.linden.kvnode.service.KvLimits;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -20,7 +19,9 @@ import picocli.CommandLine.Parameters;
  * voter; {@code remove --node N} takes node N out of the configuration (the leader hands over first) and
  * stops it. Both exit 0 once the change is committed, 1 if it was not.
  */
-@Command(name = "cluster", mixinStandardHelpOptions = true,
+@Command(
+        name = "cluster",
+        mixinStandardHelpOptions = true,
         description = "Start, stop or inspect a local cluster of node processes on loopback.")
 public final class ClusterCommand implements Callable<Integer> {
     @Parameters(index = "0", description = "start, stop, status, transfer, add or remove")
@@ -41,8 +42,10 @@ public final class ClusterCommand implements Callable<Integer> {
     @Option(names = "--to", description = "transfer: the node to hand leadership to")
     Integer to;
 
-    @Option(names = "--insecure", description = "start: no TLS on the nodes' ports (default: mutual TLS between nodes "
-            + "and client certificates, from a CA made in DIR/certs)")
+    @Option(
+            names = "--insecure",
+            description = "start: no TLS on the nodes' ports (default: mutual TLS between nodes "
+                    + "and client certificates, from a CA made in DIR/certs)")
     boolean insecure;
 
     @Option(names = "--node", description = "add: the new node's id (default: the next unused one); remove: the node")
@@ -53,15 +56,18 @@ public final class ClusterCommand implements Callable<Integer> {
         switch (action) {
             case "start": {
                 // An existing layout keeps its cluster id and knows the cluster was bootstrapped.
-                LocalCluster c = Files.exists(dir.resolve("cluster.properties")) ? LocalCluster.open(dir.toAbsolutePath())
+                LocalCluster c = Files.exists(dir.resolve("cluster.properties"))
+                        ? LocalCluster.open(dir.toAbsolutePath())
                         : new LocalCluster(dir.toAbsolutePath(), nodes, basePort).insecure(insecure);
                 if (insecure && !c.isInsecure()) {
                     System.err.println("linden cluster: " + dir + " was started with TLS; it stays so (no --insecure)");
                     return 2;
                 }
                 c.writeLayout();
-                System.out.println(c.isInsecure() ? "INSECURE: nodes start with --insecure (no TLS on any port)"
-                        : "TLS: certificates of cluster " + c.clusterId + " in " + c.certsDir());
+                System.out.println(
+                        c.isInsecure()
+                                ? "INSECURE: nodes start with --insecure (no TLS on any port)"
+                                : "TLS: certificates of cluster " + c.clusterId + " in " + c.certsDir());
                 java.util.TreeMap<Integer, Process> started = new java.util.TreeMap<>();
                 for (int i = 1; i <= c.nodes; i++) {
                     if (c.removed.contains(i)) {
@@ -71,8 +77,13 @@ public final class ClusterCommand implements Callable<Integer> {
                         System.out.println("node " + i + " already running");
                         continue;
                     }
-                    started.put(i, c.startNode(i, !"off".equals(fsync),
-                            LocalCluster.memoryFlags("512m", KvLimits.defaults().quotaBytes(), 128L << 20)));
+                    started.put(
+                            i,
+                            c.startNode(
+                                    i,
+                                    !"off".equals(fsync),
+                                    LocalCluster.memoryFlags(
+                                            "512m", KvLimits.defaults().quotaBytes(), 128L << 20)));
                 }
                 int failed = 0;
                 try (KvClient client = c.client(KvClient.Options.defaults())) {
@@ -100,8 +111,9 @@ public final class ClusterCommand implements Callable<Integer> {
                     }
                     for (int i : waiting) {
                         failed++;
-                        System.out.println("node " + i + " did not answer within 30 s (pid " + started.get(i).pid()
-                                + "); see " + c.nodeDir(i).resolve("stdout.log"));
+                        System.out.println("node " + i + " did not answer within 30 s (pid "
+                                + started.get(i).pid() + "); see "
+                                + c.nodeDir(i).resolve("stdout.log"));
                     }
                     if (failed < c.nodes && !c.existing()) {
                         c.markExisting(); // bootstrapped: an empty data dir from now on means lost data
@@ -147,8 +159,9 @@ public final class ClusterCommand implements Callable<Integer> {
                             System.out.printf("node %d  %-12s not answering%n", i, pid);
                         } else {
                             up++;
-                            System.out.printf("node %d  %-12s %-9s term %d  leader %d  commit %d  applied %d%n", i, pid,
-                                    r.role(), r.term(), r.leaderId(), r.commitIndex(), r.appliedIndex());
+                            System.out.printf(
+                                    "node %d  %-12s %-9s term %d  leader %d  commit %d  applied %d%n",
+                                    i, pid, r.role(), r.term(), r.leaderId(), r.commitIndex(), r.appliedIndex());
                         }
                     }
                     return up > (c.nodes - c.removed.size()) / 2 ? 0 : 1;
@@ -170,9 +183,10 @@ public final class ClusterCommand implements Callable<Integer> {
                         System.out.println("no leader to hand over from");
                         return 1;
                     }
-                    Wire.TransferResponse r = client.transferLeadership(leader.get(), to, 10_000).get();
-                    System.out.println((r.ok() ? "transferred: " : "not transferred: ") + r.message()
-                            + " (asked node " + leader.get() + ")");
+                    Wire.TransferResponse r =
+                            client.transferLeadership(leader.get(), to, 10_000).get();
+                    System.out.println((r.ok() ? "transferred: " : "not transferred: ") + r.message() + " (asked node "
+                            + leader.get() + ")");
                     return r.ok() ? 0 : 1;
                 }
             }
@@ -206,7 +220,9 @@ public final class ClusterCommand implements Callable<Integer> {
             c.joined.add(id);
             c.writeLayout();
             if (c.process(id).isEmpty()) {
-                c.startNode(id, !"off".equals(fsync),
+                c.startNode(
+                        id,
+                        !"off".equals(fsync),
                         LocalCluster.memoryFlags("512m", KvLimits.defaults().quotaBytes(), 128L << 20));
             }
         }

@@ -34,8 +34,10 @@ public final class KvCliCommand implements Callable<Integer> {
     @Option(names = "--key", description = "with --endpoints: the client key")
     Path key;
 
-    @Option(names = "--token-file", description = "with --endpoints and --cacert: present the token in this file "
-            + "instead of a client certificate")
+    @Option(
+            names = "--token-file",
+            description = "with --endpoints and --cacert: present the token in this file "
+                    + "instead of a client certificate")
     Path tokenFile;
 
     @Option(names = "--insecure", description = "with --endpoints: plain TCP, no TLS")
@@ -82,7 +84,8 @@ public final class KvCliCommand implements Callable<Integer> {
                 return 3;
             }
             try {
-                security = dev.linden.kvnode.tls.ClientSecurity.tls(new dev.linden.kvnode.tls.TlsFiles(cacert, cert, key));
+                security =
+                        dev.linden.kvnode.tls.ClientSecurity.tls(new dev.linden.kvnode.tls.TlsFiles(cacert, cert, key));
             } catch (IllegalArgumentException e) {
                 System.err.println("linden kv: " + e.getMessage());
                 return 3;
@@ -96,17 +99,20 @@ public final class KvCliCommand implements Callable<Integer> {
             default -> -1;
         };
         if (want < 0 || args.size() != want) {
-            System.err.println("linden kv: usage: get KEY | put KEY VALUE | cas KEY EXPECTED NEW | delete KEY | append KEY VALUE");
+            System.err.println(
+                    "linden kv: usage: get KEY | put KEY VALUE | cas KEY EXPECTED NEW | delete KEY | append KEY VALUE");
             return 3;
         }
-        try (KvClient client = new KvClient(KvClient.parseEndpoints(spec), KvClient.Options.defaults(), null, security)) {
-            KvResult r = client.await(switch (op) {
-                case "get" -> client.get(args.get(1));
-                case "put" -> client.put(args.get(1), args.get(2));
-                case "append" -> client.append(args.get(1), args.get(2));
-                case "delete" -> client.delete(args.get(1));
-                default -> client.cas(args.get(1), args.get(2), args.get(3));
-            });
+        try (KvClient client =
+                new KvClient(KvClient.parseEndpoints(spec), KvClient.Options.defaults(), null, security)) {
+            KvResult r = client.await(
+                    switch (op) {
+                        case "get" -> client.get(args.get(1));
+                        case "put" -> client.put(args.get(1), args.get(2));
+                        case "append" -> client.append(args.get(1), args.get(2));
+                        case "delete" -> client.delete(args.get(1));
+                        default -> client.cas(args.get(1), args.get(2), args.get(3));
+                    });
             if (r.status() == KvResult.Status.CAS_MISMATCH) {
                 System.out.println("mismatch: current value is " + (r.value() == null ? "(absent)" : r.value()));
                 return 1;

@@ -27,6 +27,7 @@ public final class LocalCluster {
     public final java.util.TreeSet<Integer> removed = new java.util.TreeSet<>();
     /** Nodes being added right now: not yet voters, so not counted in the majority that names a leader. */
     private final java.util.Set<Integer> adding = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     public final int basePort;
     /** Written into every node's data dir at bootstrap; peers of another cluster are refused. */
     public final String clusterId;
@@ -107,8 +108,12 @@ public final class LocalCluster {
         // A layout from before cluster ids: its nodes' data dirs have none either, so they are refused until
         // moved aside; a fresh id at least keeps it apart from every other cluster.
         String id = p.getProperty("cluster-id", "local-" + java.util.UUID.randomUUID());
-        LocalCluster c = new LocalCluster(dir, Integer.parseInt(p.getProperty("nodes")),
-                Integer.parseInt(p.getProperty("base-port")), id, "existing".equals(p.getProperty("initial-cluster-state")));
+        LocalCluster c = new LocalCluster(
+                dir,
+                Integer.parseInt(p.getProperty("nodes")),
+                Integer.parseInt(p.getProperty("base-port")),
+                id,
+                "existing".equals(p.getProperty("initial-cluster-state")));
         c.insecure = "off".equals(p.getProperty("tls", "on"));
         c.joined.addAll(ids(p.getProperty("joined", "")));
         c.removed.addAll(ids(p.getProperty("removed", "")));
@@ -131,10 +136,12 @@ public final class LocalCluster {
 
     public void writeLayout() throws IOException {
         Files.createDirectories(dir);
-        Files.writeString(dir.resolve("cluster.properties"), "nodes=" + nodes + "\nbase-port=" + basePort
-                + "\npeers=" + peersSpec() + "\nclients=" + clientEndpointsSpec() + "\ncluster-id=" + clusterId
-                + "\ninitial-cluster-state=" + (existing ? "existing" : "new") + "\njoined=" + csv(joined)
-                + "\nremoved=" + csv(removed) + "\ntls=" + (insecure ? "off" : "on") + "\n");
+        Files.writeString(
+                dir.resolve("cluster.properties"),
+                "nodes=" + nodes + "\nbase-port=" + basePort
+                        + "\npeers=" + peersSpec() + "\nclients=" + clientEndpointsSpec() + "\ncluster-id=" + clusterId
+                        + "\ninitial-cluster-state=" + (existing ? "existing" : "new") + "\njoined=" + csv(joined)
+                        + "\nremoved=" + csv(removed) + "\ntls=" + (insecure ? "off" : "on") + "\n");
     }
 
     /** Nodes run without TLS (--insecure) from now on; call before the first start. */
@@ -154,8 +161,8 @@ public final class LocalCluster {
 
     /** The cluster's CA, made on first use. */
     public dev.linden.kvnode.tls.CertificateAuthority authority() throws IOException {
-        return dev.linden.kvnode.tls.CertificateAuthority.openOrCreate(certsDir(), clusterId,
-                java.time.Duration.ofDays(365));
+        return dev.linden.kvnode.tls.CertificateAuthority.openOrCreate(
+                certsDir(), clusterId, java.time.Duration.ofDays(365));
     }
 
     /** How this cluster's ordinary clients connect: TLS with a client certificate, or plain if insecure. */
@@ -168,7 +175,9 @@ public final class LocalCluster {
 
     /** How the operator's tools connect: the admin certificate (membership, leadership), or plain if insecure. */
     public dev.linden.kvnode.tls.ClientSecurity adminSecurity() throws IOException {
-        return insecure ? dev.linden.kvnode.tls.ClientSecurity.plain() : authority().adminSecurity();
+        return insecure
+                ? dev.linden.kvnode.tls.ClientSecurity.plain()
+                : authority().adminSecurity();
     }
 
     /** The operator's client of this cluster (every node's client port, the admin certificate). */
@@ -192,8 +201,11 @@ public final class LocalCluster {
      */
     public static List<String> memoryFlags(String heap, long quotaBytes, long nettyDirectBytes) {
         long valueDirect = 2 * quotaBytes + (64L << 20);
-        return List.of("-Xmx" + heap, "-XX:MaxDirectMemorySize=" + valueDirect,
-                "-Dio.netty.maxDirectMemory=" + nettyDirectBytes, "-Dio.netty.tryReflectionSetAccessible=true",
+        return List.of(
+                "-Xmx" + heap,
+                "-XX:MaxDirectMemorySize=" + valueDirect,
+                "-Dio.netty.maxDirectMemory=" + nettyDirectBytes,
+                "-Dio.netty.tryReflectionSetAccessible=true",
                 "--add-opens=java.base/java.nio=ALL-UNNAMED");
     }
 
@@ -217,23 +229,28 @@ public final class LocalCluster {
      * over first and names its successor), until the change is committed or {@code timeoutMillis} pass.
      * Returns the last answer (ok, or why not).
      */
-    public Wire.MembershipResponse changeMembership(KvClient client, dev.linden.kvnode.raft.MembershipChange change,
-                                                    long timeoutMillis) throws InterruptedException {
+    public Wire.MembershipResponse changeMembership(
+            KvClient client, dev.linden.kvnode.raft.MembershipChange change, long timeoutMillis)
+            throws InterruptedException {
         long deadline = System.currentTimeMillis() + timeoutMillis;
         boolean add = change.kind() != dev.linden.kvnode.raft.MembershipChange.Kind.REMOVE;
         if (add) {
             adding.add(change.nodeId());
         }
         try {
-            return client.changeMembershipAtLeader(() -> {
-                try {
-                    return awaitLeader(client, Math.min(5_000, Math.max(1, deadline - System.currentTimeMillis())))
-                            .orElse(-1);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return -1;
-                }
-            }, change, timeoutMillis);
+            return client.changeMembershipAtLeader(
+                    () -> {
+                        try {
+                            return awaitLeader(
+                                            client, Math.min(5_000, Math.max(1, deadline - System.currentTimeMillis())))
+                                    .orElse(-1);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            return -1;
+                        }
+                    },
+                    change,
+                    timeoutMillis);
         } finally {
             adding.remove(change.nodeId());
         }
@@ -258,13 +275,29 @@ public final class LocalCluster {
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(Main.class.getName());
-        cmd.addAll(List.of("node", "--id", String.valueOf(id), "--peers", peersSpec(), "--client-port",
-                String.valueOf(clientPort(id)), "--data-dir", nd.toString(), "--fsync", fsync ? "on" : "off",
-                "--cluster-id", clusterId, "--initial-cluster-state", initialState));
+        cmd.addAll(List.of(
+                "node",
+                "--id",
+                String.valueOf(id),
+                "--peers",
+                peersSpec(),
+                "--client-port",
+                String.valueOf(clientPort(id)),
+                "--data-dir",
+                nd.toString(),
+                "--fsync",
+                fsync ? "on" : "off",
+                "--cluster-id",
+                clusterId,
+                "--initial-cluster-state",
+                initialState));
         cmd.addAll(securityArgs(id));
         cmd.addAll(nodeArgs);
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(nd.resolve("stdout.log").toFile())).start();
+        Process p = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(
+                        nd.resolve("stdout.log").toFile()))
+                .start();
         Files.writeString(nd.resolve("pid"), String.valueOf(p.pid()));
         return p;
     }
@@ -275,9 +308,11 @@ public final class LocalCluster {
      */
     public Optional<ProcessHandle> process(int id) {
         try {
-            long pid = Long.parseLong(Files.readString(nodeDir(id).resolve("pid")).trim());
+            long pid =
+                    Long.parseLong(Files.readString(nodeDir(id).resolve("pid")).trim());
             String marker = nodeDir(id).toString();
-            return ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
+            return ProcessHandle.of(pid)
+                    .filter(ProcessHandle::isAlive)
                     .filter(ph -> commandLine(ph).map(c -> c.contains(marker)).orElse(true));
         } catch (IOException | NumberFormatException e) {
             return Optional.empty();
@@ -287,7 +322,8 @@ public final class LocalCluster {
     private static Optional<String> commandLine(ProcessHandle ph) {
         Path proc = Path.of("/proc", String.valueOf(ph.pid()), "cmdline");
         try {
-            String cmd = new String(Files.readAllBytes(proc), java.nio.charset.StandardCharsets.UTF_8).replace('\0', ' ');
+            String cmd =
+                    new String(Files.readAllBytes(proc), java.nio.charset.StandardCharsets.UTF_8).replace('\0', ' ');
             // A process that is exiting (or a zombie) shows an empty command line: not evidence of another process.
             return cmd.isBlank() ? Optional.empty() : Optional.of(cmd);
         } catch (IOException e) {
@@ -309,7 +345,11 @@ public final class LocalCluster {
     public String logTails(int lines) {
         StringBuilder s = new StringBuilder();
         for (int i = 1; i <= nodes; i++) {
-            s.append("\n--- node ").append(i).append(" (alive: ").append(process(i).isPresent()).append("):\n")
+            s.append("\n--- node ")
+                    .append(i)
+                    .append(" (alive: ")
+                    .append(process(i).isPresent())
+                    .append("):\n")
                     .append(String.join("\n", lastLogLines(i, lines)));
         }
         return s.toString();
@@ -367,7 +407,9 @@ public final class LocalCluster {
             Map<Integer, Wire.StatusResponse> s = status(client);
             for (Wire.StatusResponse r : s.values()) {
                 if (r.role().equals("LEADER")) {
-                    long agree = s.values().stream().filter(o -> o.leaderId() == r.nodeId() && o.term() == r.term()).count();
+                    long agree = s.values().stream()
+                            .filter(o -> o.leaderId() == r.nodeId() && o.term() == r.term())
+                            .count();
                     if (agree > (nodes - removed.size() - adding.size()) / 2) {
                         return Optional.of(r.nodeId());
                     }

@@ -4,7 +4,10 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code ./linden} command line. Each subcommand lives in its own class. */
-@Command(name = "linden", mixinStandardHelpOptions = true, version = "linden 0.1.0",
+@Command(
+        name = "linden",
+        mixinStandardHelpOptions = true,
+        version = "linden 0.1.0",
         description = "A Raft key-value store and a Jepsen-style harness that checks it for linearizability.",
         subcommands = {CommandLine.HelpCommand.class})
 public final class Main implements Runnable {

@@ -34,12 +34,16 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "node", mixinStandardHelpOptions = true, description = "Run one Linden KV node process.")
 public final class NodeCommand implements Callable<Integer> {
-    @Option(names = "--test-only-unsafe-local-reads", hidden = true,
+    @Option(
+            names = "--test-only-unsafe-local-reads",
+            hidden = true,
             description = "a deliberately broken node for tests of the harness: reads without ReadIndex")
     boolean unsafeLocalReads;
 
-    @Option(names = "--exit-with-parent", hidden = true, description = "exit when the process with this pid is gone "
-            + "(nodes a test harness starts)")
+    @Option(
+            names = "--exit-with-parent",
+            hidden = true,
+            description = "exit when the process with this pid is gone " + "(nodes a test harness starts)")
     Long exitWithParent;
 
     @Option(names = "--id", description = "this node's id (>= 1)")
@@ -57,50 +61,66 @@ public final class NodeCommand implements Callable<Integer> {
     @Option(names = "--data-dir", description = "where the WAL and logs live")
     Path dataDir;
 
-    @Option(names = "--accept-lost-log", description = "this node lost log it had acknowledged and no leader of a "
-            + "later term can repair it (a single voter, or too many nodes damaged at once): let it vote again with "
-            + "the log it has. Writes it acknowledged and lost may then be lost for good")
+    @Option(
+            names = "--accept-lost-log",
+            description = "this node lost log it had acknowledged and no leader of a "
+                    + "later term can repair it (a single voter, or too many nodes damaged at once): let it vote again with "
+                    + "the log it has. Writes it acknowledged and lost may then be lost for good")
     boolean acceptLostLog;
 
     @Option(names = "--fsync", description = "on (default) or off (benchmarks only: acknowledged writes may be lost)")
     String fsync = "on";
 
-    @Option(names = "--snapshot-every", description = "snapshot the state and compact the log after this many "
-            + "entries (default 500000)")
+    @Option(
+            names = "--snapshot-every",
+            description = "snapshot the state and compact the log after this many " + "entries (default 500000)")
     Long snapshotEvery;
 
-    @Option(names = "--cluster-id", description = "the cluster this node belongs to; written into a new data dir "
-            + "and checked at every start and with every peer")
+    @Option(
+            names = "--cluster-id",
+            description = "the cluster this node belongs to; written into a new data dir "
+                    + "and checked at every start and with every peer")
     String clusterId;
 
-    @Option(names = "--initial-cluster-state", description = "new (default): an empty data dir is bootstrapped as a "
-            + "member of a new cluster; existing: the cluster exists, so an empty data dir means this node lost its "
-            + "data and it refuses to start; join: a node new to a running cluster, bootstrapped with no members "
-            + "(it learns the configuration once added)")
+    @Option(
+            names = "--initial-cluster-state",
+            description = "new (default): an empty data dir is bootstrapped as a "
+                    + "member of a new cluster; existing: the cluster exists, so an empty data dir means this node lost its "
+                    + "data and it refuses to start; join: a node new to a running cluster, bootstrapped with no members "
+                    + "(it learns the configuration once added)")
     String initialClusterState;
 
-    @Option(names = "--initial-voters", split = ",", description = "the members a new cluster is bootstrapped with "
-            + "(default: every node of --peers; --peers may name nodes to be added later)")
+    @Option(
+            names = "--initial-voters",
+            split = ",",
+            description = "the members a new cluster is bootstrapped with "
+                    + "(default: every node of --peers; --peers may name nodes to be added later)")
     List<Integer> initialVoters;
 
-    @Option(names = "--election-timeout-ms", description = "base election timeout (default 1000; the randomized one "
-            + "is in [base, 2 x base))")
+    @Option(
+            names = "--election-timeout-ms",
+            description = "base election timeout (default 1000; the randomized one " + "is in [base, 2 x base))")
     Long electionTimeoutMillis;
 
     @Option(names = "--heartbeat-ms", description = "leader heartbeat interval (default 100)")
     Long heartbeatMillis;
 
-    @Option(names = "--session-ttl-ms", description = "client sessions idle this long expire, decided through the "
-            + "log (default 300000)")
+    @Option(
+            names = "--session-ttl-ms",
+            description = "client sessions idle this long expire, decided through the " + "log (default 300000)")
     Long sessionTtlMillis;
 
-    @Option(names = "--read-mode", description = "read-index (default: a quorum round per batch of reads) or lease "
-            + "(the leader serves reads alone within a lease: an election timeout less --lease-drift-bound-ms; "
-            + "every node of a cluster must use the same)")
+    @Option(
+            names = "--read-mode",
+            description = "read-index (default: a quorum round per batch of reads) or lease "
+                    + "(the leader serves reads alone within a lease: an election timeout less --lease-drift-bound-ms; "
+                    + "every node of a cluster must use the same)")
     String readMode;
 
-    @Option(names = "--lease-drift-bound-ms", description = "with --read-mode lease: how far the nodes' clocks may "
-            + "drift apart in one election timeout (default 30% of it)")
+    @Option(
+            names = "--lease-drift-bound-ms",
+            description = "with --read-mode lease: how far the nodes' clocks may "
+                    + "drift apart in one election timeout (default 30% of it)")
     Long leaseDriftBoundMillis;
 
     @Option(names = "--max-key-bytes", description = "longest key accepted (default and most 1024)")
@@ -109,35 +129,48 @@ public final class NodeCommand implements Callable<Integer> {
     @Option(names = "--max-value-bytes", description = "longest value accepted (default and most 1048576)")
     Integer maxValueBytes;
 
-    @Option(names = "--quota-bytes", description = "bytes of keys and values the cluster may hold; at the quota "
-            + "writes get 'no space', reads and deletes go on (default 268435456, most 805306368)")
+    @Option(
+            names = "--quota-bytes",
+            description = "bytes of keys and values the cluster may hold; at the quota "
+                    + "writes get 'no space', reads and deletes go on (default 268435456, most 805306368)")
     Long quotaBytes;
 
-    @Option(names = "--max-client-connections", description = "client connections at once (default 1024, and "
-            + "below the file handle limit)")
+    @Option(
+            names = "--max-client-connections",
+            description = "client connections at once (default 1024, and " + "below the file handle limit)")
     Integer maxClientConnections;
 
-    @Option(names = "--client-idle-timeout-ms", description = "an idle client connection is closed after this "
-            + "(default 300000)")
+    @Option(
+            names = "--client-idle-timeout-ms",
+            description = "an idle client connection is closed after this " + "(default 300000)")
     Long clientIdleTimeoutMillis;
 
-    @Option(names = "--request-read-timeout-ms", description = "a request must arrive whole within this of its "
-            + "first byte, or the connection is closed (default 10000)")
+    @Option(
+            names = "--request-read-timeout-ms",
+            description = "a request must arrive whole within this of its "
+                    + "first byte, or the connection is closed (default 10000)")
     Long requestReadTimeoutMillis;
 
-    @Option(names = "--insecure", description = "no TLS on either port: anyone who can reach the peer port is believed "
-            + "to be the node its hello names (the node logs this choice); without it the node needs certificates")
+    @Option(
+            names = "--insecure",
+            description =
+                    "no TLS on either port: anyone who can reach the peer port is believed "
+                            + "to be the node its hello names (the node logs this choice); without it the node needs certificates")
     boolean insecure;
 
-    @Option(names = "--tls-dir", description = "a directory written by `linden certs`: mutual TLS on the peer port with "
-            + "node-<id>.crt/.key and ca.crt, and TLS with client certificates on the client port")
+    @Option(
+            names = "--tls-dir",
+            description = "a directory written by `linden certs`: mutual TLS on the peer port with "
+                    + "node-<id>.crt/.key and ca.crt, and TLS with client certificates on the client port")
     Path tlsDir;
 
     @Option(names = "--peer-trusted-ca-file", description = "CA that signs every node's peer certificate (etcd's name)")
     Path peerTrustedCaFile;
 
-    @Option(names = "--peer-cert-file", description = "this node's certificate for the peer port (CN=node-<id>, "
-            + "O=<cluster id>, OU=linden-node)")
+    @Option(
+            names = "--peer-cert-file",
+            description =
+                    "this node's certificate for the peer port (CN=node-<id>, " + "O=<cluster id>, OU=linden-node)")
     Path peerCertFile;
 
     @Option(names = "--peer-key-file", description = "the key of --peer-cert-file (PKCS#8 PEM)")
@@ -155,20 +188,27 @@ public final class NodeCommand implements Callable<Integer> {
     @Option(names = "--client-cert-auth", description = "client port: require a client certificate of this cluster")
     Boolean clientCertAuth;
 
-    @Option(names = "--client-token-file", description = "client port: clients must present the token in this file "
-            + "(16 to 256 characters) instead of a client certificate; needs TLS on the client port")
+    @Option(
+            names = "--client-token-file",
+            description = "client port: clients must present the token in this file "
+                    + "(16 to 256 characters) instead of a client certificate; needs TLS on the client port")
     Path clientTokenFile;
 
-    @Option(names = "--peer-hello-timeout-ms", description = "a peer connection whose Hello is not accepted within "
-            + "this is closed (default 5000)")
+    @Option(
+            names = "--peer-hello-timeout-ms",
+            description = "a peer connection whose Hello is not accepted within " + "this is closed (default 5000)")
     Long peerHelloTimeoutMillis;
 
-    @Option(names = "--max-pending-peer-connections", description = "peer connections at once not yet past their "
-            + "Hello; more are closed at accept (default 32; 128 peer connections in all)")
+    @Option(
+            names = "--max-pending-peer-connections",
+            description = "peer connections at once not yet past their "
+                    + "Hello; more are closed at accept (default 32; 128 peer connections in all)")
     Integer maxPendingPeerConnections;
 
-    @Option(names = "--config", description = "properties file with any of the options above, named without the "
-            + "leading dashes (id, peers, client-port, data-dir, cluster-id, quota-bytes, ...); flags win")
+    @Option(
+            names = "--config",
+            description = "properties file with any of the options above, named without the "
+                    + "leading dashes (id, peers, client-port, data-dir, cluster-id, quota-bytes, ...); flags win")
     Path config;
 
     /** The peer port's limits, once the options are read. */
@@ -176,6 +216,7 @@ public final class NodeCommand implements Callable<Integer> {
 
     /** The base election timeout unless configured: a loaded machine's pauses must not start elections. */
     static final long DEFAULT_ELECTION_TIMEOUT_MILLIS = 1000;
+
     static final long DEFAULT_HEARTBEAT_MILLIS = 100;
 
     /** The node configuration for a snapshot interval (null: the default) with the default timeouts. */
@@ -188,17 +229,18 @@ public final class NodeCommand implements Callable<Integer> {
         NodeConfig nodeConfig = NodeConfig.defaults();
         long tick = nodeConfig.tickMillis();
         if (electionTimeoutMillis < 2 * tick || heartbeatMillis < tick || heartbeatMillis * 2 > electionTimeoutMillis) {
-            throw new IllegalArgumentException("--election-timeout-ms must be >= " + 2 * tick + " and --heartbeat-ms in ["
-                    + tick + ", election timeout / 2]");
+            throw new IllegalArgumentException("--election-timeout-ms must be >= " + 2 * tick
+                    + " and --heartbeat-ms in [" + tick + ", election timeout / 2]");
         }
-        nodeConfig = nodeConfig.withRaft(nodeConfig.raft().withTimeouts((int) (electionTimeoutMillis / tick),
-                (int) (heartbeatMillis / tick)));
+        nodeConfig = nodeConfig.withRaft(
+                nodeConfig.raft().withTimeouts((int) (electionTimeoutMillis / tick), (int) (heartbeatMillis / tick)));
         if (snapshotEvery == null) {
             return nodeConfig;
         }
         // Entries kept behind a snapshot for followers a little behind: a fifth of the interval.
         int trailing = (int) Math.min(nodeConfig.raft().snapshotTrailingEntries(), snapshotEvery / 5);
-        return nodeConfig.withSnapshotEveryEntries(snapshotEvery)
+        return nodeConfig
+                .withSnapshotEveryEntries(snapshotEvery)
                 .withRaft(nodeConfig.raft().withSnapshots(nodeConfig.raft().maxSnapshotChunkBytes(), trailing));
     }
 
@@ -248,31 +290,36 @@ public final class NodeCommand implements Callable<Integer> {
             server.close();
             return 2;
         }
-        Thread shutdown = new Thread(() -> {
-            log.info("node " + id + " shutting down (SIGTERM)");
-            server.close();
-        }, "shutdown");
+        Thread shutdown = new Thread(
+                () -> {
+                    log.info("node " + id + " shutting down (SIGTERM)");
+                    server.close();
+                },
+                "shutdown");
         Runtime.getRuntime().addShutdownHook(shutdown);
         if (exitWithParent != null) {
             // Started by a test harness: if the harness dies (even by SIGKILL, which runs no hook of its),
             // this node must not outlive it.
-            Thread watch = new Thread(() -> {
-                while (parentAlive(exitWithParent)) {
-                    try {
-                        Thread.sleep(1_000);
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-                log.info("node " + id + " exiting: its harness (pid " + exitWithParent + ") is gone");
-                System.exit(0);
-            }, "parent-watch");
+            Thread watch = new Thread(
+                    () -> {
+                        while (parentAlive(exitWithParent)) {
+                            try {
+                                Thread.sleep(1_000);
+                            } catch (InterruptedException e) {
+                                return;
+                            }
+                        }
+                        log.info("node " + id + " exiting: its harness (pid " + exitWithParent + ") is gone");
+                        System.exit(0);
+                    },
+                    "parent-watch");
             watch.setDaemon(true);
             watch.start();
         }
         Throwable fatal = server.awaitFatal();
         // A peer refused this data dir's incarnation: like a refused data dir at start, exit 2 with the reason.
-        int code = fatal instanceof dev.linden.kvnode.wal.NodeIdentity.RefusedException ? 2
+        int code = fatal instanceof dev.linden.kvnode.wal.NodeIdentity.RefusedException
+                ? 2
                 : storageFailure(fatal) ? EXIT_STORAGE_FAILED : EXIT_FATAL;
         log.severe("node " + id + " stopping after a fatal error (exit " + code + "): " + fatal);
         Runtime.getRuntime().halt(code);
@@ -311,21 +358,26 @@ public final class NodeCommand implements Callable<Integer> {
         id = id != null ? id : intProp(p, "id");
         peers = peers != null ? peers : p.getProperty("peers");
         clientPort = clientPort != null ? clientPort : intProp(p, "client-port");
-        dataDir = dataDir != null ? dataDir : (p.getProperty("data-dir") == null ? null : Path.of(p.getProperty("data-dir")));
+        dataDir = dataDir != null
+                ? dataDir
+                : (p.getProperty("data-dir") == null ? null : Path.of(p.getProperty("data-dir")));
         fsync = p.getProperty("fsync", fsync);
         snapshotEvery = snapshotEvery != null ? snapshotEvery : longProp(p, "snapshot-every");
         clusterId = clusterId != null ? clusterId : p.getProperty("cluster-id");
-        initialClusterState = initialClusterState != null ? initialClusterState
-                : p.getProperty("initial-cluster-state", "new");
+        initialClusterState =
+                initialClusterState != null ? initialClusterState : p.getProperty("initial-cluster-state", "new");
         if (id == null || peers == null || clientPort == null || dataDir == null) {
-            throw new IllegalArgumentException("--id, --peers, --client-port and --data-dir are required (or --config)");
+            throw new IllegalArgumentException(
+                    "--id, --peers, --client-port and --data-dir are required (or --config)");
         }
         if (snapshotEvery != null && snapshotEvery < 1) {
             throw new IllegalArgumentException("--snapshot-every must be >= 1");
         }
-        long election = orDefault(electionTimeoutMillis, longProp(p, "election-timeout-ms"),
-                DEFAULT_ELECTION_TIMEOUT_MILLIS);
-        NodeConfig nodeConfig = nodeConfig(snapshotEvery, election,
+        long election =
+                orDefault(electionTimeoutMillis, longProp(p, "election-timeout-ms"), DEFAULT_ELECTION_TIMEOUT_MILLIS);
+        NodeConfig nodeConfig = nodeConfig(
+                snapshotEvery,
+                election,
                 orDefault(heartbeatMillis, longProp(p, "heartbeat-ms"), DEFAULT_HEARTBEAT_MILLIS));
         long ttl = orDefault(sessionTtlMillis, longProp(p, "session-ttl-ms"), NodeConfig.DEFAULT_SESSION_TTL_MILLIS);
         if (ttl < 1_000) {
@@ -341,11 +393,13 @@ public final class NodeCommand implements Callable<Integer> {
             long drift = orDefault(leaseDriftBoundMillis, longProp(p, "lease-drift-bound-ms"), election * 3 / 10);
             int driftTicks = (int) Math.max(1, (drift + tick - 1) / tick); // rounded up: never shorter a bound
             if (driftTicks >= nodeConfig.raft().electionTimeoutTicks() - 1) {
-                throw new IllegalArgumentException("--lease-drift-bound-ms must be below the election timeout less "
-                        + "one tick");
+                throw new IllegalArgumentException(
+                        "--lease-drift-bound-ms must be below the election timeout less " + "one tick");
             }
-            nodeConfig = nodeConfig.withRaft(nodeConfig.raft().toBuilder().leaseReads(true)
-                    .leaseDriftBoundTicks(driftTicks).build());
+            nodeConfig = nodeConfig.withRaft(nodeConfig.raft().toBuilder()
+                    .leaseReads(true)
+                    .leaseDriftBoundTicks(driftTicks)
+                    .build());
         }
         Map<Integer, InetSocketAddress> peerMap = KvClient.parseEndpoints(peers);
         if (!peerMap.containsKey(id)) {
@@ -353,29 +407,54 @@ public final class NodeCommand implements Callable<Integer> {
         }
         KvLimits kvDefaults = KvLimits.defaults();
         KvLimits kvLimits = new KvLimits(
-                (int) orDefault(maxKeyBytes == null ? null : (long) maxKeyBytes, longProp(p, "max-key-bytes"),
+                (int) orDefault(
+                        maxKeyBytes == null ? null : (long) maxKeyBytes,
+                        longProp(p, "max-key-bytes"),
                         kvDefaults.maxKeyBytes()),
-                (int) orDefault(maxValueBytes == null ? null : (long) maxValueBytes, longProp(p, "max-value-bytes"),
+                (int) orDefault(
+                        maxValueBytes == null ? null : (long) maxValueBytes,
+                        longProp(p, "max-value-bytes"),
                         kvDefaults.maxValueBytes()),
                 quotaBytes(p, kvDefaults.quotaBytes()));
         ClientPortLimits portDefaults = ClientPortLimits.defaults();
         ClientPortLimits portLimits = portDefaults
-                .withMaxConnections((int) orDefault(maxClientConnections == null ? null : (long) maxClientConnections,
-                        longProp(p, "max-client-connections"), portDefaults.maxConnections()))
-                .withTimeouts(orDefault(clientIdleTimeoutMillis, longProp(p, "client-idle-timeout-ms"),
+                .withMaxConnections((int) orDefault(
+                        maxClientConnections == null ? null : (long) maxClientConnections,
+                        longProp(p, "max-client-connections"),
+                        portDefaults.maxConnections()))
+                .withTimeouts(
+                        orDefault(
+                                clientIdleTimeoutMillis,
+                                longProp(p, "client-idle-timeout-ms"),
                                 portDefaults.idleTimeoutMillis()),
-                        orDefault(requestReadTimeoutMillis, longProp(p, "request-read-timeout-ms"),
+                        orDefault(
+                                requestReadTimeoutMillis,
+                                longProp(p, "request-read-timeout-ms"),
                                 portDefaults.requestReadTimeoutMillis()));
         PeerPortLimits peerDefaults = PeerPortLimits.defaults();
         peerLimits = peerDefaults
-                .withTimeouts(orDefault(peerHelloTimeoutMillis, longProp(p, "peer-hello-timeout-ms"),
-                        peerDefaults.helloTimeoutMillis()), peerDefaults.frameReadTimeoutMillis())
-                .withConnections(peerDefaults.maxPeerConnections(), (int) orDefault(maxPendingPeerConnections == null
-                        ? null : (long) maxPendingPeerConnections, longProp(p, "max-pending-peer-connections"),
+                .withTimeouts(
+                        orDefault(
+                                peerHelloTimeoutMillis,
+                                longProp(p, "peer-hello-timeout-ms"),
+                                peerDefaults.helloTimeoutMillis()),
+                        peerDefaults.frameReadTimeoutMillis())
+                .withConnections(peerDefaults.maxPeerConnections(), (int) orDefault(
+                        maxPendingPeerConnections == null ? null : (long) maxPendingPeerConnections,
+                        longProp(p, "max-pending-peer-connections"),
                         peerDefaults.maxPendingPeerConnections()));
-        return new KvNodeServer.Options(id, peerMap, new InetSocketAddress(clientHost, clientPort), dataDir,
-                !"off".equals(fsync), nodeConfig, clusterId,
-                NodeIdentity.InitialClusterState.parse(initialClusterState), kvLimits, portLimits, unsafeLocalReads,
+        return new KvNodeServer.Options(
+                id,
+                peerMap,
+                new InetSocketAddress(clientHost, clientPort),
+                dataDir,
+                !"off".equals(fsync),
+                nodeConfig,
+                clusterId,
+                NodeIdentity.InitialClusterState.parse(initialClusterState),
+                kvLimits,
+                portLimits,
+                unsafeLocalReads,
                 initialVoters == null ? List.of() : initialVoters);
     }
 
@@ -392,7 +471,8 @@ public final class NodeCommand implements Callable<Integer> {
         Path ca = trustedCaFile != null ? trustedCaFile : pathProp(p, "trusted-ca-file");
         Path cert = certFile != null ? certFile : pathProp(p, "cert-file");
         Path key = keyFile != null ? keyFile : pathProp(p, "key-file");
-        boolean certAuth = clientCertAuth != null ? clientCertAuth
+        boolean certAuth = clientCertAuth != null
+                ? clientCertAuth
                 : Boolean.parseBoolean(p.getProperty("client-cert-auth", "false"));
         boolean peerFiles = peerCa != null || peerCert != null || peerKey != null;
         int ways = (open ? 1 : 0) + (dir != null ? 1 : 0) + (peerFiles ? 1 : 0);
@@ -409,7 +489,8 @@ public final class NodeCommand implements Callable<Integer> {
             try {
                 token = Files.readString(tokenFile).strip();
             } catch (IOException e) {
-                throw new IllegalArgumentException("cannot read --client-token-file " + tokenFile + ": " + e.getMessage());
+                throw new IllegalArgumentException(
+                        "cannot read --client-token-file " + tokenFile + ": " + e.getMessage());
             }
         }
         if (open) {
@@ -420,23 +501,25 @@ public final class NodeCommand implements Callable<Integer> {
         }
         if (dir != null) {
             dev.linden.kvnode.tls.TlsFiles files = dev.linden.kvnode.tls.TlsFiles.forNode(dir, id);
-            return token == null ? dev.linden.kvnode.tls.NodeSecurity.mutualTls(clusterId, id, files, files, true)
+            return token == null
+                    ? dev.linden.kvnode.tls.NodeSecurity.mutualTls(clusterId, id, files, files, true)
                     : dev.linden.kvnode.tls.NodeSecurity.mutualTls(clusterId, id, files, files, false)
-                    .withClientToken(token);
+                            .withClientToken(token);
         }
         if (peerCa == null || peerCert == null || peerKey == null) {
-            throw new IllegalArgumentException("--peer-trusted-ca-file, --peer-cert-file and --peer-key-file go together");
+            throw new IllegalArgumentException(
+                    "--peer-trusted-ca-file, --peer-cert-file and --peer-key-file go together");
         }
         dev.linden.kvnode.tls.TlsFiles client;
         if (cert != null || key != null || ca != null) {
             if (cert == null || key == null || (certAuth && ca == null)) {
-                throw new IllegalArgumentException("--cert-file and --key-file go together (and --client-cert-auth "
-                        + "needs --trusted-ca-file)");
+                throw new IllegalArgumentException(
+                        "--cert-file and --key-file go together (and --client-cert-auth " + "needs --trusted-ca-file)");
             }
             if (!certAuth && token == null) {
                 // Whoever reaches it could write, and change membership: the client port is never open by default.
-                throw new IllegalArgumentException("the client port would accept anyone: add --client-cert-auth or "
-                        + "--client-token-file");
+                throw new IllegalArgumentException(
+                        "the client port would accept anyone: add --client-cert-auth or " + "--client-token-file");
             }
             client = new dev.linden.kvnode.tls.TlsFiles(ca != null ? ca : peerCa, cert, key);
         } else {
@@ -445,8 +528,8 @@ public final class NodeCommand implements Callable<Integer> {
             client = new dev.linden.kvnode.tls.TlsFiles(peerCa, peerCert, peerKey);
             certAuth = token == null;
         }
-        dev.linden.kvnode.tls.NodeSecurity security = dev.linden.kvnode.tls.NodeSecurity.mutualTls(clusterId, id,
-                new dev.linden.kvnode.tls.TlsFiles(peerCa, peerCert, peerKey), client, certAuth);
+        dev.linden.kvnode.tls.NodeSecurity security = dev.linden.kvnode.tls.NodeSecurity.mutualTls(
+                clusterId, id, new dev.linden.kvnode.tls.TlsFiles(peerCa, peerCert, peerKey), client, certAuth);
         return token == null ? security : security.withClientToken(token);
     }
 

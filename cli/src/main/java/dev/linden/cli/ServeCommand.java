@@ -9,13 +9,19 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code ./linden serve}: a small web server listing every stored run, with its report and files. */
-@Command(name = "serve", mixinStandardHelpOptions = true,
+@Command(
+        name = "serve",
+        mixinStandardHelpOptions = true,
         description = "Serve the store: a page listing every run (verdict coloured), with links to reports and files.")
 public final class ServeCommand implements Callable<Integer> {
-    @Option(names = {"-p", "--port"}, description = "port (default 8080)")
+    @Option(
+            names = {"-p", "--port"},
+            description = "port (default 8080)")
     int port = 8080;
 
-    @Option(names = {"-b", "--bind"}, description = "address to listen on (default 127.0.0.1)")
+    @Option(
+            names = {"-b", "--bind"},
+            description = "address to listen on (default 127.0.0.1)")
     String bind = "127.0.0.1";
 
     @Option(names = "--store", description = "store directory (default ./store)")
@@ -35,7 +41,8 @@ public final class ServeCommand implements Callable<Integer> {
             s.close();
             stop.countDown();
         }));
-        System.out.println("serving " + store.toAbsolutePath().normalize() + " at http://" + bind + ":" + s.port() + "/");
+        System.out.println(
+                "serving " + store.toAbsolutePath().normalize() + " at http://" + bind + ":" + s.port() + "/");
         System.out.flush();
         stop.await();
         return 0;

@@ -4,7 +4,6 @@ import dev.linden.harness.TestResult;
 import dev.linden.harness.TestSpec;
 import dev.linden.workloads.Workload;
 import java.io.PrintStream;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -24,7 +23,9 @@ import picocli.CommandLine.Option;
  * or a Kubernetes Indexed Job can split a sweep. Exit 0 all valid, 1 some invalid, 2 some unknown, 3
  * harness error.
  */
-@Command(name = "sim", mixinStandardHelpOptions = true,
+@Command(
+        name = "sim",
+        mixinStandardHelpOptions = true,
         description = "Sweep a simulated test over seeds (deterministic per seed); failing seeds are stored with "
                 + "their replay command. Exit 0 all valid, 1 some invalid, 2 some unknown, 3 harness error.")
 public final class SimCommand implements Callable<Integer> {
@@ -40,14 +41,19 @@ public final class SimCommand implements Callable<Integer> {
     @Option(names = "--seed", description = "run exactly this seed")
     Long seed;
 
-    @Option(names = "--shard", description = "I/N: run only the seeds at positions I, I+N, I+2N, ... of the sweep (0 <= I < N)")
+    @Option(
+            names = "--shard",
+            description = "I/N: run only the seeds at positions I, I+N, I+2N, ... of the sweep (0 <= I < N)")
     String shard;
 
     @Option(names = "--threads", description = "seeds run in parallel (default: cores)")
     int threads = Runtime.getRuntime().availableProcessors();
 
-    @Option(names = "--canaries", description = "score the simulator: run every planted bug until a seed catches it "
-            + "(at most --seeds seeds each), print one line per bug and 'canaries: N/M caught'; exit 1 unless all are caught")
+    @Option(
+            names = "--canaries",
+            description =
+                    "score the simulator: run every planted bug until a seed catches it "
+                            + "(at most --seeds seeds each), print one line per bug and 'canaries: N/M caught'; exit 1 unless all are caught")
     boolean canaries;
 
     @Option(names = "--verbose", description = "print every failure's reasons in full")
@@ -130,7 +136,8 @@ public final class SimCommand implements Callable<Integer> {
             for (int i = 0; i < todo.size(); i++) {
                 while (submitted < todo.size() && futures.size() < window) {
                     // Sweeps keep their stores small: only failing seeds are stored (re-run below with a store).
-                    TestSpec spec = options.spec(workloads.get(submitted), todo.get(submitted)).withStoreRoot(null);
+                    TestSpec spec = options.spec(workloads.get(submitted), todo.get(submitted))
+                            .withStoreRoot(null);
                     futures.add(pool.submit(spec::run));
                     submitted++;
                 }
@@ -141,8 +148,16 @@ public final class SimCommand implements Callable<Integer> {
                     // Same seed, same run: store it now so the failure can be read and analyzed.
                     r = options.spec(w, s).run();
                 }
-                results.add(new TestResult(r.name(), r.seed(), r.valid(), r.exitCode(), r.error(), Map.of(), List.of(),
-                        r.storeDir(), r.replayCommand())); // the summary only: the history is not kept
+                results.add(new TestResult(
+                        r.name(),
+                        r.seed(),
+                        r.valid(),
+                        r.exitCode(),
+                        r.error(),
+                        Map.of(),
+                        List.of(),
+                        r.storeDir(),
+                        r.replayCommand())); // the summary only: the history is not kept
                 Map<?, ?> run = r.results().get("run") instanceof Map<?, ?> m ? m : Map.of();
                 Map<?, ?> counts = r.results().get("counts") instanceof Map<?, ?> m ? m : Map.of();
                 Map<?, ?> checks = r.results().get("checks") instanceof Map<?, ?> m ? m : Map.of();
@@ -151,13 +166,17 @@ public final class SimCommand implements Callable<Integer> {
                 events += run.get("events") instanceof Number n ? n.longValue() : 0;
                 out.println("seed=" + s + " workload=" + w + " ops=" + counts.get("invoked") + " faults="
                         + faults.get("effective") + "/" + faults.get("operations") + " verdict="
-                        + (r.error() != null ? "harness-error" : r.valid().text()) + " trace-hash: " + run.get("trace-hash"));
+                        + (r.error() != null ? "harness-error" : r.valid().text()) + " trace-hash: "
+                        + run.get("trace-hash"));
                 if (!r.passed()) {
                     String summary = r.summary();
                     if (!verbose && summary.length() > 2000) {
                         summary = summary.substring(0, 2000) + " ... (--verbose for all)";
                     }
-                    summary.lines().skip(1).filter(l -> !l.contains("replay: ")).forEach(l -> out.println("  " + l.strip()));
+                    summary.lines()
+                            .skip(1)
+                            .filter(l -> !l.contains("replay: "))
+                            .forEach(l -> out.println("  " + l.strip()));
                     replays.add(String.join(" ", options.replayArgs(w, s)));
                 }
                 out.flush();
@@ -174,10 +193,18 @@ public final class SimCommand implements Callable<Integer> {
         }
         long wall = System.nanoTime() - wallStart;
         long failed = results.stream().filter(r -> !r.passed()).count();
-        out.printf("summary: %d seeds%s, %d passed, %d failed; simulated %.1f s in %.1f s wall (%.0fx), %.2fM events/s, "
-                        + "%.0f seeds/min%n", results.size(), shard == null ? "" : " (shard " + shard + ")",
-                results.size() - failed, failed, simMillis / 1e3, wall / 1e9, simMillis * 1e6 / wall,
-                events / (wall / 1e9) / 1e6, results.size() / (wall / 60e9));
+        out.printf(
+                "summary: %d seeds%s, %d passed, %d failed; simulated %.1f s in %.1f s wall (%.0fx), %.2fM events/s, "
+                        + "%.0f seeds/min%n",
+                results.size(),
+                shard == null ? "" : " (shard " + shard + ")",
+                results.size() - failed,
+                failed,
+                simMillis / 1e3,
+                wall / 1e9,
+                simMillis * 1e6 / wall,
+                events / (wall / 1e9) / 1e6,
+                results.size() / (wall / 60e9));
         for (String r : replays) {
             out.println("replay: " + r);
         }
@@ -190,5 +217,4 @@ public final class SimCommand implements Callable<Integer> {
         }
         return Workload.NAMES.get((int) Math.floorMod(s, (long) Workload.NAMES.size()));
     }
-
 }

@@ -14,7 +14,9 @@ import picocli.CommandLine.Option;
  * generators, every operation recorded, checked, and stored in {@code store/<name>/<timestamp>/}. Exit 0
  * valid, 1 invalid, 2 unknown, 3 harness error (the worst over {@code --test-count} runs).
  */
-@Command(name = "test", mixinStandardHelpOptions = true,
+@Command(
+        name = "test",
+        mixinStandardHelpOptions = true,
         description = "Run a test: a cluster under faults, checked and stored (default: 5 simulated nodes, "
                 + "every fault, 30 simulated seconds). Exit 0 valid, 1 invalid, 2 unknown, 3 harness error.")
 public final class TestCommand implements Callable<Integer> {
@@ -56,10 +58,12 @@ public final class TestCommand implements Callable<Integer> {
                     err.flush();
                 });
             }
-            String where = spec.env().equals("local") ? " local node processes"
+            String where = spec.env().equals("local")
+                    ? " local node processes"
                     : spec.env().equals("docker") ? " node containers" : " simulated nodes";
             out.println("running " + spec.name() + " on " + spec.nodes() + where + ", workload "
-                    + spec.workload() + ", nemesis " + options.nemesis + ", " + TestOptions.trim(options.timeLimitSeconds)
+                    + spec.workload() + ", nemesis " + options.nemesis + ", "
+                    + TestOptions.trim(options.timeLimitSeconds)
                     + " s, seed " + s);
             out.flush();
             TestResult r = spec.run();
@@ -72,15 +76,18 @@ public final class TestCommand implements Callable<Integer> {
     static void print(PrintStream out, TestResult r, String replay) {
         Map<String, Object> res = r.results();
         if (res.get("counts") instanceof Map<?, ?> c) {
-            out.println("ops: " + c.get("invoked") + " invoked (ok " + c.get("ok") + ", fail " + c.get("fail") + ", info "
-                    + c.get("info") + "), " + res.get("throughput-ok-per-second") + " ok/s; ok latency ms "
-                    + res.get("ok-latency-millis"));
+            out.println(
+                    "ops: " + c.get("invoked") + " invoked (ok " + c.get("ok") + ", fail " + c.get("fail") + ", info "
+                            + c.get("info") + "), " + res.get("throughput-ok-per-second") + " ok/s; ok latency ms "
+                            + res.get("ok-latency-millis"));
         }
         if (res.get("checks") instanceof Map<?, ?> checks && checks.get("faults") instanceof Map<?, ?> f) {
-            out.println("faults: " + f.get("operations") + " operations, " + f.get("effective") + " with an observed effect");
+            out.println("faults: " + f.get("operations") + " operations, " + f.get("effective")
+                    + " with an observed effect");
         }
         if (res.get("run") instanceof Map<?, ?> run && run.get("sim-millis") == null) {
-            out.println("run: " + run.get("wall-millis") + " ms wall, " + run.get("processes-started") + " node processes started");
+            out.println("run: " + run.get("wall-millis") + " ms wall, " + run.get("processes-started")
+                    + " node processes started");
         } else if (res.get("run") instanceof Map<?, ?> run) {
             out.println("run: " + run.get("sim-millis") + " ms simulated in " + run.get("wall-millis") + " ms wall, "
                     + run.get("events") + " events, trace-hash " + run.get("trace-hash"));
@@ -90,7 +97,10 @@ public final class TestCommand implements Callable<Integer> {
             out.println("report: " + r.storeDir().resolve("index.html"));
         }
         out.println(r.summary().lines().findFirst().orElse(""));
-        r.summary().lines().skip(1).filter(l -> !l.contains("stored in") && !l.contains("replay: "))
+        r.summary()
+                .lines()
+                .skip(1)
+                .filter(l -> !l.contains("stored in") && !l.contains("replay: "))
                 .forEach(out::println);
         if (!r.passed()) {
             out.println("replay: " + replay);

@@ -15,17 +15,24 @@ import picocli.CommandLine.Option;
 
 /** The options that declare a test, shared by {@code test} and {@code sim} (a sweep of the same test over seeds). */
 final class TestOptions {
-    @Option(names = "--env", description = "where the cluster runs: sim (default: the deterministic simulator), local "
-            + "(node processes on loopback, faults by signals and link proxies) or docker (each node in a container "
-            + "of its own, through Testcontainers, killed and paused by the engine)")
+    @Option(
+            names = "--env",
+            description = "where the cluster runs: sim (default: the deterministic simulator), local "
+                    + "(node processes on loopback, faults by signals and link proxies) or docker (each node in a container "
+                    + "of its own, through Testcontainers, killed and paused by the engine)")
     String env = "sim";
 
-    @Option(names = "--net", description = "with --env local: proxy (default: a proxy on every peer link, no root) or "
-            + "netns (a network namespace per node, partitions by iptables; root)")
+    @Option(
+            names = "--net",
+            description = "with --env local: proxy (default: a proxy on every peer link, no root) or "
+                    + "netns (a network namespace per node, partitions by iptables; root)")
     String net = "proxy";
 
-    @Option(names = "--toxiproxy", description = "with --env local: HOST:PORT of a Toxiproxy server; every peer link "
-            + "then also passes a Toxiproxy proxy, and link clogs are latency, bandwidth, slicer and timeout toxics")
+    @Option(
+            names = "--toxiproxy",
+            description =
+                    "with --env local: HOST:PORT of a Toxiproxy server; every peer link "
+                            + "then also passes a Toxiproxy proxy, and link clogs are latency, bandwidth, slicer and timeout toxics")
     String toxiproxy;
 
     @Option(names = "--nodes", description = "cluster size (default 5)")
@@ -37,40 +44,55 @@ final class TestOptions {
     @Option(names = "--keys", description = "keys kv and list-append spread over (default 5)")
     int keys = 5;
 
-    @Option(names = {"--nemesis", "--faults"}, description = "faults: all, none, or a comma list of families "
-            + "(partition, kill, pause, clock, disk, disk-damage, link, transfer, membership, hostile) and faults "
-            + "(crash, clog, loss, duplicate, reorder, disk-full, fsync-stall, bitflip, disk-loss, long-partition, "
-            + "lose-tail, lose-segments, restart-as-new, answer-flood, client-conn-flood, peer-conn-flood, "
-            + "half-frames, forged-peer); default all (every fault but hostile, for now)")
+    @Option(
+            names = {"--nemesis", "--faults"},
+            description = "faults: all, none, or a comma list of families "
+                    + "(partition, kill, pause, clock, disk, disk-damage, link, transfer, membership, hostile) and faults "
+                    + "(crash, clog, loss, duplicate, reorder, disk-full, fsync-stall, bitflip, disk-loss, long-partition, "
+                    + "lose-tail, lose-segments, restart-as-new, answer-flood, client-conn-flood, peer-conn-flood, "
+                    + "half-frames, forged-peer); default all (every fault but hostile, for now)")
     String nemesis = "all";
 
-    @Option(names = {"--time-limit", "--duration"}, description = "seconds of the main phase (default 30; simulated time in the simulator)")
+    @Option(
+            names = {"--time-limit", "--duration"},
+            description = "seconds of the main phase (default 30; simulated time in the simulator)")
     double timeLimitSeconds = 30;
 
     @Option(names = "--rate", description = "client operations per second over all clients (default 200)")
     double rate = 200;
 
-    @Option(names = {"--concurrency", "--clients"}, description = "client worker threads (default 5)")
+    @Option(
+            names = {"--concurrency", "--clients"},
+            description = "client worker threads (default 5)")
     int concurrency = 5;
 
     @Option(names = "--intensity", description = "fault rate multiplier: 0.1 rare ... 1 default ... 10 storm")
     double intensity = 1.0;
 
-    @Option(names = "--recovery-window", description = "seconds with no fault after each fault stops (then faults never overlap); default 0: up to two overlap")
+    @Option(
+            names = "--recovery-window",
+            description =
+                    "seconds with no fault after each fault stops (then faults never overlap); default 0: up to two overlap")
     double recoveryWindowSeconds = 0;
 
-    @Option(names = "--check-time-limit", description = "seconds the linearizability search may take before it says unknown (default 60)")
+    @Option(
+            names = "--check-time-limit",
+            description = "seconds the linearizability search may take before it says unknown (default 60)")
     double checkTimeLimitSeconds = 60;
 
-    @Option(names = "--name", description = "test name: runs are stored in STORE/NAME/<timestamp>/ (default: linden-WORKLOAD)")
+    @Option(
+            names = "--name",
+            description = "test name: runs are stored in STORE/NAME/<timestamp>/ (default: linden-WORKLOAD)")
     String name;
 
     @Option(names = "--store", description = "store directory (default ./store)")
     Path store = Path.of("store");
 
-    @Option(names = "--bug", description = "test-only: run a deliberately broken cluster: unsafe-reads (reads without "
-            + "ReadIndex), fsync-lies (acks before data is durable), empty-rejoin (a node whose disk was replaced "
-            + "rejoins as a new voter)")
+    @Option(
+            names = "--bug",
+            description = "test-only: run a deliberately broken cluster: unsafe-reads (reads without "
+                    + "ReadIndex), fsync-lies (acks before data is durable), empty-rejoin (a node whose disk was replaced "
+                    + "rejoins as a new voter)")
     String bug = "none";
 
     /** Checks the options; returns an error message or null. */
@@ -96,9 +118,18 @@ final class TestOptions {
         } catch (IllegalArgumentException e) {
             return e.getMessage();
         }
-        if (nodes < 1 || nodes > 9 || concurrency < 1 || concurrency > 1000 || keys < 1 || keys > 100_000
-                || !(timeLimitSeconds > 0) || !(rate > 0) || !(intensity > 0) || intensity > 10
-                || recoveryWindowSeconds < 0 || !(checkTimeLimitSeconds > 0)) {
+        if (nodes < 1
+                || nodes > 9
+                || concurrency < 1
+                || concurrency > 1000
+                || keys < 1
+                || keys > 100_000
+                || !(timeLimitSeconds > 0)
+                || !(rate > 0)
+                || !(intensity > 0)
+                || intensity > 10
+                || recoveryWindowSeconds < 0
+                || !(checkTimeLimitSeconds > 0)) {
             return "need --nodes 1..9, --concurrency 1..1000, --keys 1..100000, positive --time-limit, --rate and "
                     + "--check-time-limit, --intensity in (0, 10], --recovery-window >= 0";
         }
@@ -120,30 +151,62 @@ final class TestOptions {
     TestSpec spec(String workloadName, long seed) {
         SimOptions sim = SimOptions.withBug(bugName());
         FaultSchedule.Options schedule = FaultSchedule.Options.defaults(FaultKind.parseList(nemesis), nodes)
-                .withIntensity(intensity).withRecoveryMillis(Math.round(recoveryWindowSeconds * 1000));
+                .withIntensity(intensity)
+                .withRecoveryMillis(Math.round(recoveryWindowSeconds * 1000));
         TestSpec.Builder base = !env.equals("sim")
-                ? TestSpec.builder().cluster(env, dev.linden.cli.local.LocalTestCluster.factory(
-                        new dev.linden.cli.local.LocalTestCluster.Options(sim.unsafeLocalReads(), "256m", net,
-                        FaultKind.parseList(nemesis).contains(FaultKind.CLOCK),
-                        FaultKind.parseList(nemesis).contains(FaultKind.DISK_FULL),
-                        FaultKind.parseList(nemesis).contains(FaultKind.REPLACE_NODE), toxiproxy, env.equals("docker"))))
+                ? TestSpec.builder()
+                        .cluster(
+                                env,
+                                dev.linden.cli.local.LocalTestCluster.factory(
+                                        new dev.linden.cli.local.LocalTestCluster.Options(
+                                                sim.unsafeLocalReads(),
+                                                "256m",
+                                                net,
+                                                FaultKind.parseList(nemesis).contains(FaultKind.CLOCK),
+                                                FaultKind.parseList(nemesis).contains(FaultKind.DISK_FULL),
+                                                FaultKind.parseList(nemesis).contains(FaultKind.REPLACE_NODE),
+                                                toxiproxy,
+                                                env.equals("docker"))))
                         .phaseWallLimitMillis(Math.round(timeLimitSeconds * 1000) + 300_000)
                 : Simulation.test(sim);
         if (!env.equals("sim") && sim.unsafeLocalReads()) {
             base.option("bug", "unsafe-reads");
         }
-        return base.name(testName(workloadName)).nodes(nodes).workload(workloadName).keys(keys)
-                .nemesis(nemesis).schedule(schedule).timeLimitMillis(Math.round(timeLimitSeconds * 1000)).rate(rate)
-                .concurrency(concurrency).seed(seed)
+        return base.name(testName(workloadName))
+                .nodes(nodes)
+                .workload(workloadName)
+                .keys(keys)
+                .nemesis(nemesis)
+                .schedule(schedule)
+                .timeLimitMillis(Math.round(timeLimitSeconds * 1000))
+                .rate(rate)
+                .concurrency(concurrency)
+                .seed(seed)
                 .checkOptions(new Check.Options(Math.round(checkTimeLimitSeconds * 1000), 512L << 20, 1))
-                .store(store).argv(replayArgs(workloadName, seed)).build();
+                .store(store)
+                .argv(replayArgs(workloadName, seed))
+                .build();
     }
 
     /** The command line that runs exactly this test again. */
     List<String> replayArgs(String workloadName, long seed) {
-        List<String> a = new ArrayList<>(List.of("./linden", "test", "--env", env, "--nodes", String.valueOf(nodes),
-                "--workload", workloadName, "--nemesis", nemesis, "--time-limit", trim(timeLimitSeconds), "--rate",
-                trim(rate), "--concurrency", String.valueOf(concurrency)));
+        List<String> a = new ArrayList<>(List.of(
+                "./linden",
+                "test",
+                "--env",
+                env,
+                "--nodes",
+                String.valueOf(nodes),
+                "--workload",
+                workloadName,
+                "--nemesis",
+                nemesis,
+                "--time-limit",
+                trim(timeLimitSeconds),
+                "--rate",
+                trim(rate),
+                "--concurrency",
+                String.valueOf(concurrency)));
         if (toxiproxy != null) {
             a.addAll(List.of("--toxiproxy", toxiproxy));
         }

@@ -27,8 +27,10 @@ import org.junit.jupiter.api.io.TempDir;
 class AnswerCacheBoundTest {
     private static final List<String> JVM = List.of("-Xmx256m");
     private static final int CAS_CALLS = 1_000;
+
     @TempDir
     Path dir;
+
     private LocalCluster c;
     private KvClient k;
 
@@ -49,7 +51,8 @@ class AnswerCacheBoundTest {
     @Test
     void largeAnswersPipelinedByOneClientLeaveEveryReplicaAliveAndReplayable() throws Exception {
         long startMillis = System.currentTimeMillis();
-        c = new LocalCluster(dir.resolve("c"), 3, 26_000 + ThreadLocalRandom.current().nextInt(300) * 50);
+        c = new LocalCluster(
+                dir.resolve("c"), 3, 26_000 + ThreadLocalRandom.current().nextInt(300) * 50);
         c.writeLayout();
         for (int i = 1; i <= 3; i++) {
             c.startNode(i, false, JVM);
@@ -63,8 +66,9 @@ class AnswerCacheBoundTest {
         // Only the statuses are kept: the test JVM need not hold a gibibyte of answers either.
         List<CompletableFuture<String>> outcomes = new ArrayList<>();
         for (int i = 0; i < CAS_CALLS; i++) {
-            outcomes.add(k.cas("big", "not-the-value", "x").handle((r, e) -> r != null ? r.status().name()
-                    : e.getClass().getSimpleName() + ": " + e.getMessage()));
+            outcomes.add(k.cas("big", "not-the-value", "x")
+                    .handle((r, e) ->
+                            r != null ? r.status().name() : e.getClass().getSimpleName() + ": " + e.getMessage()));
         }
         // Each CAS either answers its mismatch or, when the node had no room left to keep or send its answer,
         // ends indeterminate with a message saying so; none may succeed and none may fail otherwise.
@@ -99,13 +103,15 @@ class AnswerCacheBoundTest {
         c.startNode(follower, false, JVM);
         int now = c.awaitLeader(k, 30_000).orElseThrow(() -> new AssertionError("no leader" + logs()));
         long commit = c.status(k, now).orElseThrow().commitIndex();
-        await().atMost(Duration.ofSeconds(30)).until(() -> c.status(k, follower)
-                .map(s -> s.appliedIndex() >= commit).orElse(false));
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> c.status(k, follower)
+                        .map(s -> s.appliedIndex() >= commit)
+                        .orElse(false));
         for (int i = 1; i <= 3; i++) {
             assertTrue(c.process(i).isPresent(), "node " + i + " died after the restart" + logs());
         }
         assertEquals("2", k.await(k.get("while-down")).value(), logs());
-        System.out.println("answer-cache-bound: " + mismatches + " mismatches, " + indeterminate
-                + " indeterminate, " + (System.currentTimeMillis() - startMillis) + " ms");
+        System.out.println("answer-cache-bound: " + mismatches + " mismatches, " + indeterminate + " indeterminate, "
+                + (System.currentTimeMillis() - startMillis) + " ms");
     }
 }

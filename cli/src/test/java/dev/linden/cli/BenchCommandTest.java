@@ -18,8 +18,8 @@ class BenchCommandTest {
         int exit;
         try {
             System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            exit = new CommandLine(new BenchCommand()).execute("--in-process", "--clients", "2", "--inflight", "4",
-                    "--duration", "1", "--warmup", "0.5");
+            exit = new CommandLine(new BenchCommand())
+                    .execute("--in-process", "--clients", "2", "--inflight", "4", "--duration", "1", "--warmup", "0.5");
         } finally {
             System.setOut(saved);
         }

@@ -23,7 +23,8 @@ class CheckCommandTest {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         CheckCommand cmd = new CheckCommand();
         new CommandLine(cmd).parseArgs(args);
-        int exit = cmd.run(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        int exit = cmd.run(
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
         return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
@@ -62,13 +63,22 @@ class CheckCommandTest {
     void budgetExhaustedExitsTwo() throws Exception {
         StringBuilder b = new StringBuilder();
         for (int p = 0; p < 18; p++) {
-            b.append("{:type :invoke, :f :write, :value ").append(p).append(", :process ").append(p).append("}\n");
+            b.append("{:type :invoke, :f :write, :value ")
+                    .append(p)
+                    .append(", :process ")
+                    .append(p)
+                    .append("}\n");
         }
         for (int p = 0; p < 18; p++) {
-            b.append("{:type :info, :f :write, :value ").append(p).append(", :process ").append(p).append("}\n");
+            b.append("{:type :info, :f :write, :value ")
+                    .append(p)
+                    .append(", :process ")
+                    .append(p)
+                    .append("}\n");
         }
         for (int i = 0; i < 30; i++) {
-            b.append("{:type :invoke, :f :read, :process 100}\n{:type :ok, :f :read, :value ").append(i % 18)
+            b.append("{:type :invoke, :f :read, :process 100}\n{:type :ok, :f :read, :value ")
+                    .append(i % 18)
                     .append(", :process 100}\n");
         }
         Path f = write("hard.edn", b.toString());
@@ -96,6 +106,13 @@ class CheckCommandTest {
         var tree = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.out());
         assertEquals("linearizable", tree.get(0).get("verdict").asText());
         assertEquals("not-linearizable", tree.get(1).get("verdict").asText());
-        assertTrue(tree.get(1).get("keys").get(0).get("counterexample").get("explanation").asText().length() > 10);
+        assertTrue(tree.get(1)
+                        .get("keys")
+                        .get(0)
+                        .get("counterexample")
+                        .get("explanation")
+                        .asText()
+                        .length()
+                > 10);
     }
 }

@@ -30,8 +30,10 @@ class DataLossTest {
     private static final List<String> JVM = List.of("-Xmx256m");
     private static final int WRITES = 150;
     private static final int AFTER_C_STOPPED = 50;
+
     @TempDir
     Path dir;
+
     private LocalCluster c;
     private KvClient k;
     private int a;
@@ -58,7 +60,8 @@ class DataLossTest {
 
     /** The scenario up to B's damage: 150 acknowledged, C missing the last 50, B stopped, A killed. */
     private void acknowledgeThenStop() throws Exception {
-        c = new LocalCluster(dir.resolve("c"), 3, 23_000 + ThreadLocalRandom.current().nextInt(300) * 50);
+        c = new LocalCluster(
+                dir.resolve("c"), 3, 23_000 + ThreadLocalRandom.current().nextInt(300) * 50);
         c.writeLayout();
         for (int i = 1; i <= 3; i++) {
             c.startNode(i, true, JVM);
@@ -104,7 +107,10 @@ class DataLossTest {
 
     private Path newestSegment(int id) throws Exception {
         try (Stream<Path> s = Files.list(c.nodeDir(id).resolve("wal"))) {
-            return s.filter(p -> p.toString().endsWith(".seg")).sorted().reduce((x, y) -> y).orElseThrow();
+            return s.filter(p -> p.toString().endsWith(".seg"))
+                    .sorted()
+                    .reduce((x, y) -> y)
+                    .orElseThrow();
         }
     }
 
@@ -183,7 +189,8 @@ class DataLossTest {
         c.startNode(cc, true, JVM);
         assertTrue(c.awaitLeader(k, 30_000).isPresent(), "no leader" + logs());
         try (Stream<Path> s = Files.walk(c.nodeDir(b).resolve("wal"))) {
-            s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            s.sorted(java.util.Comparator.reverseOrder())
+                    .forEach(p -> p.toFile().delete());
         }
         Process pb = c.startNode(b, true, JVM, "new"); // the command that bootstrapped it
         assertTrue(pb.waitFor(30, TimeUnit.SECONDS), "the wiped node must be refused and exit" + logs());

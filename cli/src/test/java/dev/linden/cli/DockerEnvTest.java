@@ -28,15 +28,27 @@ class DockerEnvTest {
             assertEquals(null, why, "CI starts a Docker engine (see .ci/run)");
         }
         assumeTrue(why == null, "no Docker engine: " + why);
-        TestRuns.Run r = TestRuns.test(dir, "docker", "--nodes", "3", "--nemesis", "partition,kill,pause",
-                "--intensity", "2", "--time-limit", "20", "--seed", "5");
+        TestRuns.Run r = TestRuns.test(
+                dir,
+                "docker",
+                "--nodes",
+                "3",
+                "--nemesis",
+                "partition,kill,pause",
+                "--intensity",
+                "2",
+                "--time-limit",
+                "20",
+                "--seed",
+                "5");
         assertEquals(0, r.exit(), r.out());
         Path latest = dir.resolve("store").resolve("latest");
-        Map<?, ?> results = new com.fasterxml.jackson.databind.ObjectMapper().readValue(
-                latest.resolve("results.json").toFile(), Map.class);
+        Map<?, ?> results = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readValue(latest.resolve("results.json").toFile(), Map.class);
         Map<?, ?> byF = (Map<?, ?>) ((Map<?, ?>) ((Map<?, ?>) results.get("checks")).get("faults")).get("by-f");
         for (String f : List.of("start-partition", "kill", "pause")) {
-            assertTrue(byF.get(f) instanceof Map<?, ?> m && ((Number) m.get("effective")).longValue() > 0,
+            assertTrue(
+                    byF.get(f) instanceof Map<?, ?> m && ((Number) m.get("effective")).longValue() > 0,
                     f + " had no observed effect: " + byF);
         }
         String history = Files.readString(latest.resolve("history.txt"));

@@ -31,6 +31,7 @@ final class FakeToxiproxy implements AutoCloseable {
     final Map<String, Forwarder> proxies = new ConcurrentHashMap<>();
     /** Every toxic ever created, as "proxy/toxic type". */
     final List<String> toxicsCreated = java.util.Collections.synchronizedList(new ArrayList<>());
+
     final Map<String, Map<String, Object>> toxicsActive = new ConcurrentHashMap<>();
     final AtomicLong bytesForwarded = new AtomicLong();
     final AtomicLong proxiesDeleted = new AtomicLong();
@@ -54,7 +55,8 @@ final class FakeToxiproxy implements AutoCloseable {
                 reply(ex, 200, "2.9.0");
             } else if (path[0].equals("proxies") && path.length == 1 && method.equals("POST")) {
                 Map<?, ?> req = JSON.readValue(body, Map.class);
-                Forwarder f = new Forwarder((String) req.get("name"), (String) req.get("listen"), (String) req.get("upstream"));
+                Forwarder f = new Forwarder(
+                        (String) req.get("name"), (String) req.get("listen"), (String) req.get("upstream"));
                 proxies.put(f.name, f);
                 reply(ex, 201, JSON.writeValueAsString(f.json()));
             } else if (path[0].equals("proxies") && path.length == 2) {
@@ -140,7 +142,9 @@ final class FakeToxiproxy implements AutoCloseable {
             this.upstream = upstream;
             try {
                 int colon = listen.lastIndexOf(':');
-                server = new ServerSocket(Integer.parseInt(listen.substring(colon + 1)), 50,
+                server = new ServerSocket(
+                        Integer.parseInt(listen.substring(colon + 1)),
+                        50,
                         InetAddress.getByName(listen.substring(0, colon)));
             } catch (IOException e) {
                 throw new IllegalStateException("cannot listen on " + listen, e);
@@ -165,7 +169,8 @@ final class FakeToxiproxy implements AutoCloseable {
                 try {
                     Socket in = server.accept();
                     int colon = upstream.lastIndexOf(':');
-                    Socket out = new Socket(upstream.substring(0, colon), Integer.parseInt(upstream.substring(colon + 1)));
+                    Socket out =
+                            new Socket(upstream.substring(0, colon), Integer.parseInt(upstream.substring(colon + 1)));
                     open.add(in);
                     open.add(out);
                     pump(in, out);
@@ -177,20 +182,23 @@ final class FakeToxiproxy implements AutoCloseable {
         }
 
         private void pump(Socket from, Socket to) {
-            Thread t = new Thread(() -> {
-                byte[] buf = new byte[16 * 1024];
-                try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
-                    for (int n; (n = in.read(buf)) > 0;) {
-                        out.write(buf, 0, n);
-                        bytesForwarded.addAndGet(n);
-                    }
-                } catch (IOException e) {
-                    // a side closed
-                } finally {
-                    closeQuietly(from);
-                    closeQuietly(to);
-                }
-            }, "fake-toxiproxy-pump");
+            Thread t = new Thread(
+                    () -> {
+                        byte[] buf = new byte[16 * 1024];
+                        try (InputStream in = from.getInputStream();
+                                OutputStream out = to.getOutputStream()) {
+                            for (int n; (n = in.read(buf)) > 0; ) {
+                                out.write(buf, 0, n);
+                                bytesForwarded.addAndGet(n);
+                            }
+                        } catch (IOException e) {
+                            // a side closed
+                        } finally {
+                            closeQuietly(from);
+                            closeQuietly(to);
+                        }
+                    },
+                    "fake-toxiproxy-pump");
             t.setDaemon(true);
             t.start();
         }

@@ -30,7 +30,8 @@ class HarnessCommandsTest {
         new CommandLine(cmd).parseArgs(args);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int exit = body.run(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        int exit = body.run(
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
         return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
@@ -66,8 +67,15 @@ class HarnessCommandsTest {
         assertEquals(0, t.exit(), t.out() + t.err());
         assertTrue(t.out().contains("linden-kv seed 5: valid"), t.out());
         Path latest = dir.resolve("store").resolve("latest");
-        for (String f : List.of("test.json", "history.edn", "history.json", "history.txt", "results.json", "results.edn",
-                "nodes/n1/node.log", "nodes/timeline.log")) {
+        for (String f : List.of(
+                "test.json",
+                "history.edn",
+                "history.json",
+                "history.txt",
+                "results.json",
+                "results.edn",
+                "nodes/n1/node.log",
+                "nodes/timeline.log")) {
             assertTrue(Files.isRegularFile(latest.resolve(f)), f);
         }
         Run a = analyze("latest");
@@ -101,14 +109,36 @@ class HarnessCommandsTest {
     void aBrokenClusterIsInvalidWithTheCounterexampleAndTheReplayCommand() throws Exception {
         // About one seed in eight catches it (a stale read needs the old leader to serve while the new one
         // writes): 40 seeds miss it with odds of about 1 in 200.
-        Run s = sim("--bug", "unsafe-reads", "--seeds", "40", "--nemesis", "partition,pause,kill", "--concurrency", "8",
-                "--keys", "2", "--time-limit", "15", "--threads", "2");
+        Run s = sim(
+                "--bug",
+                "unsafe-reads",
+                "--seeds",
+                "40",
+                "--nemesis",
+                "partition,pause,kill",
+                "--concurrency",
+                "8",
+                "--keys",
+                "2",
+                "--time-limit",
+                "15",
+                "--threads",
+                "2");
         assertEquals(1, s.exit(), s.out());
         assertTrue(s.out().contains("workload invalid: key k"), s.out());
-        String replay = s.out().lines().filter(l -> l.startsWith("replay: ")).findFirst().orElseThrow();
+        String replay = s.out()
+                .lines()
+                .filter(l -> l.startsWith("replay: "))
+                .findFirst()
+                .orElseThrow();
         assertTrue(replay.contains("--bug unsafe-reads --seed "), replay);
-        Path failed = Path.of(s.out().lines().filter(l -> l.strip().startsWith("stored in ")).findFirst().orElseThrow()
-                .strip().substring("stored in ".length()));
+        Path failed = Path.of(s.out()
+                .lines()
+                .filter(l -> l.strip().startsWith("stored in "))
+                .findFirst()
+                .orElseThrow()
+                .strip()
+                .substring("stored in ".length()));
         String results = Files.readString(failed.resolve("results.json"));
         assertTrue(results.contains("\"explanation\""), results);
         assertEquals(1, analyze(failed.toString()).exit());
@@ -130,7 +160,10 @@ class HarnessCommandsTest {
     }
 
     private static List<String> seeds(String out) {
-        return out.lines().filter(l -> l.startsWith("seed=")).map(l -> l.substring(0, l.indexOf(' '))).toList();
+        return out.lines()
+                .filter(l -> l.startsWith("seed="))
+                .map(l -> l.substring(0, l.indexOf(' ')))
+                .toList();
     }
 
     @Test
@@ -141,5 +174,4 @@ class HarnessCommandsTest {
         assertEquals(3, test("--env", "docker", "--net", "netns").exit()); // containers use the host's network
         assertEquals(3, analyze(dir.resolve("nothing").toString()).exit());
     }
-
 }

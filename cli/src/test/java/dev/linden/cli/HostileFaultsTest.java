@@ -27,35 +27,49 @@ import org.junit.jupiter.api.io.TempDir;
 class HostileFaultsTest {
     private static final long MS = 1_000_000L;
     /** In this order: the forged peer last, as it may leave followers dead (on the base code it does). */
-    private static final List<String> FAULTS = List.of("client-conn-flood", "half-frames", "peer-conn-flood",
-            "answer-flood", "forged-peer");
+    private static final List<String> FAULTS =
+            List.of("client-conn-flood", "half-frames", "peer-conn-flood", "answer-flood", "forged-peer");
 
     @TempDir
     Path dir;
 
     private static Generator startHoldStop(String fault, Map<String, Object> value) {
-        return Gen.phases(List.of(Gen.once(Op.fault("start-" + fault, value)), Gen.sleep(1_500 * MS),
+        return Gen.phases(List.of(
+                Gen.once(Op.fault("start-" + fault, value)),
+                Gen.sleep(1_500 * MS),
                 Gen.once(Op.fault("stop-" + fault, null))));
     }
 
     @Test
     void eachHostileFaultRunsAndSaysWhatItDidAndWhatTheNodesDid() throws Exception {
-        Generator script = Gen.phases(List.of(Gen.sleep(1_000 * MS),
+        Generator script = Gen.phases(List.of(
+                Gen.sleep(1_000 * MS),
                 startHoldStop("client-conn-flood", Map.of("targets", "leader", "connections-per-node", 1_100L)),
-                startHoldStop("half-frames", Map.of("port", "peer", "targets", "one", "frames-per-node", 2L,
-                        "frame-bytes", 1L << 20)),
+                startHoldStop(
+                        "half-frames",
+                        Map.of("port", "peer", "targets", "one", "frames-per-node", 2L, "frame-bytes", 1L << 20)),
                 startHoldStop("peer-conn-flood", Map.of("targets", "one", "connections-per-node", 300L)),
                 startHoldStop("answer-flood", Map.of("calls", 20L, "value-bytes", 4_096L)),
                 startHoldStop("forged-peer", Map.of("credentials", "none", "term-jump", 1_000L))));
-        TestResult r = TestSpec.builder().cluster("local", LocalTestCluster.factory(LocalTestCluster.Options.defaults()))
-                .phaseWallLimitMillis(60_000).nodes(3).workload("kv").timeLimitSeconds(28).seed(24)
-                .nemesisGenerator(script).store(dir.resolve("store")).build().run();
+        TestResult r = TestSpec.builder()
+                .cluster("local", LocalTestCluster.factory(LocalTestCluster.Options.defaults()))
+                .phaseWallLimitMillis(60_000)
+                .nodes(3)
+                .workload("kv")
+                .timeLimitSeconds(28)
+                .seed(24)
+                .nemesisGenerator(script)
+                .store(dir.resolve("store"))
+                .build()
+                .run();
         List<String> missing = new ArrayList<>();
         for (String f : FAULTS) {
             for (String op : List.of("start-" + f, "stop-" + f)) {
                 List<Map<?, ?>> done = completions(r, op);
-                boolean said = done.size() == 1 && (done.get(0).containsKey("effect") || done.get(0).containsKey("no-effect"));
-                boolean nodes = done.size() == 1 && done.get(0).containsKey("nodes")
+                boolean said = done.size() == 1
+                        && (done.get(0).containsKey("effect") || done.get(0).containsKey("no-effect"));
+                boolean nodes = done.size() == 1
+                        && done.get(0).containsKey("nodes")
                         && done.get(0).containsKey("nodes-exited-by-themselves");
                 if (!said || (op.startsWith("start-") && !nodes)) {
                     missing.add(op + ": " + done);
@@ -75,15 +89,24 @@ class HostileFaultsTest {
                 && System.currentTimeMillis() < deadline) {
             Thread.sleep(100);
         }
-        assertEquals(List.of(), ProcessHandle.current().descendants().filter(ProcessHandle::isAlive)
-                .map(p -> p.pid() + " " + p.info().commandLine().orElse("?")).toList());
+        assertEquals(
+                List.of(),
+                ProcessHandle.current()
+                        .descendants()
+                        .filter(ProcessHandle::isAlive)
+                        .map(p -> p.pid() + " " + p.info().commandLine().orElse("?"))
+                        .toList());
     }
 
     /** The values of {@code f}'s completions. */
     private static List<Map<?, ?>> completions(TestResult r, String f) {
-        return r.history().stream().filter(HistoryOp::nemesis).filter(o -> o.f().equals(f))
-                .filter(o -> o.type() != OpType.INVOKE).filter(o -> o.value() instanceof Map<?, ?>)
-                .<Map<?, ?>>map(o -> (Map<?, ?>) o.value()).toList();
+        return r.history().stream()
+                .filter(HistoryOp::nemesis)
+                .filter(o -> o.f().equals(f))
+                .filter(o -> o.type() != OpType.INVOKE)
+                .filter(o -> o.value() instanceof Map<?, ?>)
+                .<Map<?, ?>>map(o -> (Map<?, ?>) o.value())
+                .toList();
     }
 
     private static Map<?, ?> evidence(TestResult r, String f) {

@@ -24,15 +24,23 @@ class LocalDiskDamageTest {
     Path dir;
 
     private TestSpec.Builder local(long seed) {
-        return TestSpec.builder().cluster("local", LocalTestCluster.factory(LocalTestCluster.Options.defaults()))
-                .phaseWallLimitMillis(120_000).nodes(3).workload("kv").timeLimitSeconds(10).seed(seed)
+        return TestSpec.builder()
+                .cluster("local", LocalTestCluster.factory(LocalTestCluster.Options.defaults()))
+                .phaseWallLimitMillis(120_000)
+                .nodes(3)
+                .workload("kv")
+                .timeLimitSeconds(10)
+                .seed(seed)
                 .store(dir.resolve("store"));
     }
 
     private static List<Map<?, ?>> evidence(TestResult r, String f) {
-        return r.history().stream().filter(HistoryOp::nemesis).filter(o -> o.f().equals(f))
+        return r.history().stream()
+                .filter(HistoryOp::nemesis)
+                .filter(o -> o.f().equals(f))
                 .filter(o -> o.value() instanceof Map<?, ?> m && m.containsKey("effect"))
-                .<Map<?, ?>>map(o -> (Map<?, ?>) o.value()).toList();
+                .<Map<?, ?>>map(o -> (Map<?, ?>) o.value())
+                .toList();
     }
 
     /** Alone, with the leader up to repair the damaged node, a run stays valid; the evidence names the damage. */
@@ -57,7 +65,9 @@ class LocalDiskDamageTest {
         List<String> invalid = new ArrayList<>();
         for (String f : List.of("lose-tail", "lose-segments", "restart-as-new")) {
             TestResult r = local(1).nemesisGenerator(
-                    DiskDamageScenario.whileAFollowerLagsTheLeaderDies(DiskDamageScenario.damage(f), 2_000)).build().run();
+                            DiskDamageScenario.whileAFollowerLagsTheLeaderDies(DiskDamageScenario.damage(f), 2_000))
+                    .build()
+                    .run();
             assertEquals(1, evidence(r, f).size(), f + " did nothing: " + r.summary());
             if (r.exitCode() != 0) {
                 invalid.add(f + ": " + r.summary());

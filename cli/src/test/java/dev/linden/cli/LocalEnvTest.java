@@ -31,7 +31,8 @@ class LocalEnvTest {
         List<ProcessHandle> out = new ArrayList<>();
         ProcessHandle.allProcesses().forEach(p -> {
             try {
-                String cmd = new String(Files.readAllBytes(Path.of("/proc", String.valueOf(p.pid()), "cmdline")),
+                String cmd = new String(
+                        Files.readAllBytes(Path.of("/proc", String.valueOf(p.pid()), "cmdline")),
                         StandardCharsets.UTF_8);
                 if (cmd.contains("/linden-local-") && cmd.contains("node")) {
                     out.add(p);
@@ -45,7 +46,8 @@ class LocalEnvTest {
 
     private static long tempDirs() throws Exception {
         try (var ls = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
-            return ls.filter(p -> p.getFileName().toString().startsWith("linden-local-")).count();
+            return ls.filter(p -> p.getFileName().toString().startsWith("linden-local-"))
+                    .count();
         }
     }
 
@@ -67,38 +69,55 @@ class LocalEnvTest {
         if (System.getenv("CI") != null) {
             assertTrue(faketime, "CI installs faketime (see .ci/run)");
         }
-        TestRuns.Run r = test("--nodes", "3", "--nemesis", faketime ? "partition,kill,pause,clock" : "partition,kill,pause",
-                "--intensity", "2", "--time-limit", "20", "--seed", "3");
+        TestRuns.Run r = test(
+                "--nodes",
+                "3",
+                "--nemesis",
+                faketime ? "partition,kill,pause,clock" : "partition,kill,pause",
+                "--intensity",
+                "2",
+                "--time-limit",
+                "20",
+                "--seed",
+                "3");
         assertEquals(0, r.exit(), r.out());
         Path latest = dir.resolve("store").resolve("latest");
-        Map<?, ?> results = new com.fasterxml.jackson.databind.ObjectMapper().readValue(
-                latest.resolve("results.json").toFile(), Map.class);
+        Map<?, ?> results = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readValue(latest.resolve("results.json").toFile(), Map.class);
         Map<?, ?> byF = (Map<?, ?>) ((Map<?, ?>) ((Map<?, ?>) results.get("checks")).get("faults")).get("by-f");
-        for (String f : faketime ? List.of("start-partition", "kill", "pause", "start-clock")
+        for (String f : faketime
+                ? List.of("start-partition", "kill", "pause", "start-clock")
                 : List.of("start-partition", "kill", "pause")) {
-            assertTrue(byF.get(f) instanceof Map<?, ?> m && ((Number) m.get("effective")).longValue() > 0,
+            assertTrue(
+                    byF.get(f) instanceof Map<?, ?> m && ((Number) m.get("effective")).longValue() > 0,
                     f + " had no observed effect: " + byF);
         }
         assertTrue(Files.isRegularFile(latest.resolve("nodes/n1/node.log")));
         assertTrue(Files.isRegularFile(latest.resolve("index.html")));
         AnalyzeCommand a = new AnalyzeCommand();
         new CommandLine(a).parseArgs(latest.toString());
-        assertEquals(0, a.run(new PrintStream(new ByteArrayOutputStream()), new PrintStream(new ByteArrayOutputStream())));
+        assertEquals(
+                0, a.run(new PrintStream(new ByteArrayOutputStream()), new PrintStream(new ByteArrayOutputStream())));
         assertEquals(dirsBefore, tempDirs(), "the run left its temporary directory");
     }
 
     private static List<String> namespaces() throws Exception {
-        Process p = new ProcessBuilder("ip", "netns", "list").redirectErrorStream(true).start();
+        Process p = new ProcessBuilder("ip", "netns", "list")
+                .redirectErrorStream(true)
+                .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         p.waitFor();
-        return out.lines().filter(l -> l.startsWith("lnd" + ProcessHandle.current().pid())).toList();
+        return out.lines()
+                .filter(l -> l.startsWith("lnd" + ProcessHandle.current().pid()))
+                .toList();
     }
 
     @Test
     void partitionsByIptablesInANamespacePerNodeLeaveNoNamespaceBehind() throws Exception {
         String why = null;
         try {
-            java.lang.reflect.Method m = Class.forName("dev.linden.cli.local.Netns").getDeclaredMethod("unavailable");
+            java.lang.reflect.Method m =
+                    Class.forName("dev.linden.cli.local.Netns").getDeclaredMethod("unavailable");
             m.setAccessible(true);
             why = (String) m.invoke(null);
         } catch (ReflectiveOperationException e) {
@@ -108,8 +127,19 @@ class LocalEnvTest {
             assertEquals(null, why, "CI runs as root and installs iptables (see .ci/run)");
         }
         org.junit.jupiter.api.Assumptions.assumeTrue(why == null, why);
-        TestRuns.Run r = test("--net", "netns", "--nodes", "3", "--nemesis", "partition,kill,disk-full", "--intensity", "2",
-                "--time-limit", "15", "--seed", "2");
+        TestRuns.Run r = test(
+                "--net",
+                "netns",
+                "--nodes",
+                "3",
+                "--nemesis",
+                "partition,kill,disk-full",
+                "--intensity",
+                "2",
+                "--time-limit",
+                "15",
+                "--seed",
+                "2");
         assertEquals(0, r.exit(), r.out());
         String results = Files.readString(dir.resolve("store").resolve("latest").resolve("results.json"));
         assertTrue(results.contains("iptables DROP rules") && results.contains("packets-dropped"), results);
@@ -125,8 +155,23 @@ class LocalEnvTest {
         // Real processes are not deterministic: a few short runs, one of which must catch the stale read.
         List<String> outs = new ArrayList<>();
         for (int seed = 4; seed < 8; seed++) {
-            TestRuns.Run r = test("--nodes", "3", "--bug", "unsafe-reads", "--nemesis", "kill", "--intensity", "3", "--concurrency",
-                    "8", "--keys", "2", "--time-limit", "20", "--seed", String.valueOf(seed));
+            TestRuns.Run r = test(
+                    "--nodes",
+                    "3",
+                    "--bug",
+                    "unsafe-reads",
+                    "--nemesis",
+                    "kill",
+                    "--intensity",
+                    "3",
+                    "--concurrency",
+                    "8",
+                    "--keys",
+                    "2",
+                    "--time-limit",
+                    "20",
+                    "--seed",
+                    String.valueOf(seed));
             if (r.exit() == 1) {
                 assertTrue(r.out().contains("workload invalid: key k"), r.out());
                 return;
@@ -140,16 +185,36 @@ class LocalEnvTest {
     @Test
     void aSigintMidTestLeavesNoProcessAndNoTemporaryDirectory() throws Exception {
         long dirsBefore = tempDirs();
-        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
-                System.getProperty("java.class.path"), Main.class.getName(), "test", "--env", "local", "--nodes", "3",
-                "--time-limit", "60", "--store", dir.resolve("store").toString(), "--quiet", "--seed", "1");
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("out.txt").toFile()).start();
+        List<String> cmd = List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                Main.class.getName(),
+                "test",
+                "--env",
+                "local",
+                "--nodes",
+                "3",
+                "--time-limit",
+                "60",
+                "--store",
+                dir.resolve("store").toString(),
+                "--quiet",
+                "--seed",
+                "1");
+        Process p = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("out.txt").toFile())
+                .start();
         try {
             long deadline = System.currentTimeMillis() + 60_000;
             List<ProcessHandle> nodes = List.of();
             while (System.currentTimeMillis() < deadline) {
-                nodes = p.descendants().filter(d -> nodeProcesses().stream().anyMatch(x -> x.pid() == d.pid())).toList();
-                if (nodes.size() >= 3 && Files.readString(dir.resolve("out.txt")).contains("running")) {
+                nodes = p.descendants()
+                        .filter(d -> nodeProcesses().stream().anyMatch(x -> x.pid() == d.pid()))
+                        .toList();
+                if (nodes.size() >= 3
+                        && Files.readString(dir.resolve("out.txt")).contains("running")) {
                     break;
                 }
                 Thread.sleep(200);
@@ -159,7 +224,8 @@ class LocalEnvTest {
             new ProcessBuilder("kill", "-INT", String.valueOf(p.pid())).start().waitFor();
             assertTrue(p.waitFor(30, TimeUnit.SECONDS), "the test did not stop on SIGINT");
             for (ProcessHandle n : nodes) {
-                assertTrue(n.onExit().get(10, TimeUnit.SECONDS) != null && !n.isAlive(), "node " + n.pid() + " survived");
+                assertTrue(
+                        n.onExit().get(10, TimeUnit.SECONDS) != null && !n.isAlive(), "node " + n.pid() + " survived");
             }
             assertEquals(dirsBefore, tempDirs(), "SIGINT left the run's temporary directory");
         } finally {

@@ -27,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 class MembershipClusterTest {
     @TempDir
     Path dir;
+
     private LocalCluster cluster;
     private KvClient client;
 
@@ -82,8 +83,8 @@ class MembershipClusterTest {
         while (cluster.status(client, 4).isEmpty() && System.currentTimeMillis() < serving) {
             Thread.sleep(200);
         }
-        Wire.MembershipResponse r = cluster.changeMembership(client,
-                MembershipChange.addVoter(4, "127.0.0.1:" + cluster.peerPort(4)), 60_000);
+        Wire.MembershipResponse r = cluster.changeMembership(
+                client, MembershipChange.addVoter(4, "127.0.0.1:" + cluster.peerPort(4)), 60_000);
         assertTrue(r.ok(), "node 4 not added: " + r.message() + logs());
         assertTrue(r.message().contains("voters=[1, 2, 3, 4]"), r.message());
     }
@@ -91,8 +92,8 @@ class MembershipClusterTest {
     private void remove(int id) throws Exception {
         Wire.MembershipResponse r = cluster.changeMembership(client, MembershipChange.remove(id), 60_000);
         assertTrue(r.ok(), "node " + id + " not removed: " + r.message() + logs());
-        assertTrue(!r.message().contains(String.valueOf(id) + ",") && !r.message().contains(", " + id + "]"),
-                r.message());
+        assertTrue(
+                !r.message().contains(String.valueOf(id) + ",") && !r.message().contains(", " + id + "]"), r.message());
         cluster.removed.add(id);
         cluster.writeLayout();
         cluster.stopNode(id, 5_000);
@@ -113,8 +114,10 @@ class MembershipClusterTest {
         w.assertAllPresent();
         // The new node holds the data: it serves as a voter of the three left.
         long commit = cluster.status(client, leader()).orElseThrow().commitIndex();
-        await().atMost(Duration.ofSeconds(20)).until(() -> cluster.status(client, 4)
-                .map(s -> s.appliedIndex() >= commit).orElse(false));
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> cluster.status(client, 4)
+                        .map(s -> s.appliedIndex() >= commit)
+                        .orElse(false));
     }
 
     @Test

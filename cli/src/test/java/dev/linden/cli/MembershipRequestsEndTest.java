@@ -33,6 +33,7 @@ class MembershipRequestsEndTest {
 
     @TempDir
     Path dir;
+
     private final List<LocalCluster> clusters = new ArrayList<>();
     private KvClient client;
 
@@ -53,7 +54,8 @@ class MembershipRequestsEndTest {
     }
 
     private LocalCluster start(int nodes, boolean insecure) throws Exception {
-        LocalCluster c = new LocalCluster(dir, nodes, 20_000 + ThreadLocalRandom.current().nextInt(400) * 50)
+        LocalCluster c = new LocalCluster(
+                        dir, nodes, 20_000 + ThreadLocalRandom.current().nextInt(400) * 50)
                 .insecure(insecure);
         clusters.add(c);
         c.writeLayout();
@@ -87,8 +89,8 @@ class MembershipRequestsEndTest {
     void anAddOfANodeWhereNothingListensIsRefusedAsUnreachableWithinTheBound() throws Exception {
         LocalCluster c = start(3);
         long t0 = System.nanoTime();
-        Wire.MembershipResponse r = c.changeMembership(client,
-                MembershipChange.addVoter(7, "127.0.0.1:" + freePort()), 60_000);
+        Wire.MembershipResponse r =
+                c.changeMembership(client, MembershipChange.addVoter(7, "127.0.0.1:" + freePort()), 60_000);
         long took = millisSince(t0);
         assertFalse(r.ok(), r.message());
         assertTrue(r.message().contains("unreachable"), r.message());
@@ -117,7 +119,8 @@ class MembershipRequestsEndTest {
         for (int i = 1; i <= 3; i++) {
             String log = String.join("\n", c.lastLogLines(i, 400));
             int removal = log.lastIndexOf("(remove 9");
-            assertTrue(removal < 0 || !log.substring(removal).contains("(add-voter 9"),
+            assertTrue(
+                    removal < 0 || !log.substring(removal).contains("(add-voter 9"),
                     "node 9 proposed again after its removal:\n" + log);
         }
     }
@@ -142,12 +145,13 @@ class MembershipRequestsEndTest {
         c.joined.add(4);
         c.writeLayout();
         // The same layout under another cluster id: node 4 is started as a member of another cluster.
-        LocalCluster other = LocalCluster.withClusterId(dir, 4, c.basePort, "another-cluster").insecure(true);
+        LocalCluster other = LocalCluster.withClusterId(dir, 4, c.basePort, "another-cluster")
+                .insecure(true);
         other.joined.add(4);
         other.startNode(4, false, List.of("-Xmx192m"));
         long t0 = System.nanoTime();
-        Wire.MembershipResponse r = c.changeMembership(client,
-                MembershipChange.addVoter(4, "127.0.0.1:" + c.peerPort(4)), 60_000);
+        Wire.MembershipResponse r =
+                c.changeMembership(client, MembershipChange.addVoter(4, "127.0.0.1:" + c.peerPort(4)), 60_000);
         long took = millisSince(t0);
         assertFalse(r.ok(), r.message());
         assertTrue(r.message().contains("wrong cluster"), r.message() + logs(c));
@@ -163,8 +167,8 @@ class MembershipRequestsEndTest {
         assertTrue(gone.ok(), gone.message() + logs(c));
         // The removed node still runs with its data: adding its id again must be refused all the same.
         long t0 = System.nanoTime();
-        Wire.MembershipResponse again = c.changeMembership(client,
-                MembershipChange.addVoter(follower, "127.0.0.1:" + c.peerPort(follower)), 30_000);
+        Wire.MembershipResponse again = c.changeMembership(
+                client, MembershipChange.addVoter(follower, "127.0.0.1:" + c.peerPort(follower)), 30_000);
         long took = millisSince(t0);
         assertFalse(again.ok(), again.message());
         assertTrue(again.message().contains("was removed"), again.message());
@@ -173,7 +177,8 @@ class MembershipRequestsEndTest {
 
     @Test
     void aNodeThatHearsFromNoPeerAtStartSaysWhyOnce() throws Exception {
-        LocalCluster c = new LocalCluster(dir, 3, 20_000 + ThreadLocalRandom.current().nextInt(400) * 50);
+        LocalCluster c =
+                new LocalCluster(dir, 3, 20_000 + ThreadLocalRandom.current().nextInt(400) * 50);
         clusters.add(c);
         c.writeLayout();
         c.startNode(1, false, List.of("-Xmx192m")); // nodes 2 and 3 never start
@@ -181,12 +186,16 @@ class MembershipRequestsEndTest {
         List<String> warnings = List.of();
         while (System.currentTimeMillis() < deadline && warnings.isEmpty()) {
             Thread.sleep(250);
-            warnings = c.lastLogLines(1, 200).stream().filter(l -> l.contains("event=isolated")).toList();
+            warnings = c.lastLogLines(1, 200).stream()
+                    .filter(l -> l.contains("event=isolated"))
+                    .toList();
         }
         assertEquals(1, warnings.size(), "one warning that says why node 1 is alone:\n" + logs(c));
         assertTrue(warnings.get(0).contains("WARN") && warnings.get(0).contains("no peer answered"), warnings.get(0));
         Thread.sleep(4_000);
-        long count = c.lastLogLines(1, 400).stream().filter(l -> l.contains("event=isolated")).count();
+        long count = c.lastLogLines(1, 400).stream()
+                .filter(l -> l.contains("event=isolated"))
+                .count();
         assertEquals(1, count, "said once:\n" + logs(c));
     }
 
@@ -202,10 +211,19 @@ class MembershipRequestsEndTest {
             System.setOut(p);
             System.setErr(p);
             dev.linden.kvnode.tls.TlsFiles mine = c.authority().issueClient("client");
-            exit = new CommandLine(new KvCliCommand()).execute("--endpoints", c.clientEndpointsSpec(), "--cacert",
-                    mine.trustedCaFile().toString(), "--cert", mine.certFile().toString(), "--key",
-                    mine.keyFile().toString(), "put",
-                    "k".repeat(1025), "v");
+            exit = new CommandLine(new KvCliCommand())
+                    .execute(
+                            "--endpoints",
+                            c.clientEndpointsSpec(),
+                            "--cacert",
+                            mine.trustedCaFile().toString(),
+                            "--cert",
+                            mine.certFile().toString(),
+                            "--key",
+                            mine.keyFile().toString(),
+                            "put",
+                            "k".repeat(1025),
+                            "v");
         } finally {
             System.setOut(out);
             System.setErr(err);

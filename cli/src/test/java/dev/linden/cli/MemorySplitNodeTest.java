@@ -25,13 +25,30 @@ class MemorySplitNodeTest {
 
     /** Runs a node JVM with these flags for at most {@code seconds}; returns its exit code (-1: still running). */
     private int node(List<String> jvm, String out, long seconds, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        List<String> cmd = new ArrayList<>(
+                List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         cmd.addAll(jvm);
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "node", "--id", "1",
-                "--peers", "1=127.0.0.1:" + freePort(), "--client-port", String.valueOf(freePort()), "--data-dir",
-                dir.resolve("d-" + out).toString(), "--cluster-id", "m", "--insecure"));
+        cmd.addAll(List.of(
+                "-cp",
+                System.getProperty("java.class.path"),
+                Main.class.getName(),
+                "node",
+                "--id",
+                "1",
+                "--peers",
+                "1=127.0.0.1:" + freePort(),
+                "--client-port",
+                String.valueOf(freePort()),
+                "--data-dir",
+                dir.resolve("d-" + out).toString(),
+                "--cluster-id",
+                "m",
+                "--insecure"));
         cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve(out).toFile()).start();
+        Process p = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve(out).toFile())
+                .start();
         try {
             if (p.waitFor(seconds, TimeUnit.SECONDS)) {
                 return p.exitValue();
@@ -47,7 +64,8 @@ class MemorySplitNodeTest {
     void aNodeWithNoMemoryFlagsLogsItsSplit() throws Exception {
         node(List.of(), "plain.log", 6);
         String log = Files.readString(dir.resolve("plain.log"));
-        assertTrue(log.matches("(?s).*event=memory-split heap-mb=\\d+ netty-direct-mb=\\d+ values-direct-mb=\\d+ .*"),
+        assertTrue(
+                log.matches("(?s).*event=memory-split heap-mb=\\d+ netty-direct-mb=\\d+ values-direct-mb=\\d+ .*"),
                 log);
     }
 

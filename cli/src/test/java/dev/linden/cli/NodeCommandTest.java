@@ -12,8 +12,8 @@ class NodeCommandTest {
     @Test
     void aFailedDurableWriteIsAStorageFailureHoweverWrapped() {
         assertTrue(NodeCommand.storageFailure(new IOException("storage failed: No space left on device")));
-        assertTrue(NodeCommand.storageFailure(new IllegalStateException("node 1 cannot persist term/vote",
-                new IOException("No space left on device"))));
+        assertTrue(NodeCommand.storageFailure(new IllegalStateException(
+                "node 1 cannot persist term/vote", new IOException("No space left on device"))));
         assertTrue(NodeCommand.storageFailure(new RuntimeException(new UncheckedIOException(new IOException("x")))));
     }
 

@@ -42,8 +42,10 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class PeerAuthenticationTest {
     private static final List<String> JVM = List.of("-Xmx256m");
+
     @TempDir
     Path dir;
+
     private LocalCluster c;
     private KvClient k;
     private final NioEventLoopGroup group = new NioEventLoopGroup(1);
@@ -65,7 +67,8 @@ class PeerAuthenticationTest {
 
     @Test
     void aForgedPeerWithTheClusterIdIsRefusedAndMovesNoTerm() throws Exception {
-        c = new LocalCluster(dir.resolve("c"), 3, 24_000 + ThreadLocalRandom.current().nextInt(300) * 50);
+        c = new LocalCluster(
+                dir.resolve("c"), 3, 24_000 + ThreadLocalRandom.current().nextInt(300) * 50);
         c.writeLayout();
         for (int i = 1; i <= 3; i++) {
             c.startNode(i, true, JVM);
@@ -83,11 +86,12 @@ class PeerAuthenticationTest {
             // An accepted connection must come from a lower id: claim the lowest id that is not the target.
             int claimed = target == 1 ? 2 : 1;
             int otherNode = 6 - target - claimed;
-            for (TlsFiles credentials : java.util.Arrays.asList(null, c.authority().issueClient("client"),
-                    c.authority().issueNode(otherNode))) {
+            for (TlsFiles credentials : java.util.Arrays.asList(
+                    null, c.authority().issueClient("client"), c.authority().issueNode(otherNode))) {
                 Attack a = attack(target, claimed, clusterId, term, credentials);
                 attempts++;
-                assertTrue(a.closed, "node " + target + " kept a forged peer's connection open (" + a.how + ")" + logs());
+                assertTrue(
+                        a.closed, "node " + target + " kept a forged peer's connection open (" + a.how + ")" + logs());
                 assertEquals(0, a.received.get(), "node " + target + " answered a forged peer (" + a.how + ")");
                 Thread.sleep(1_100); // refusals are logged at most once a second per reason: each gets its line
             }
@@ -110,7 +114,8 @@ class PeerAuthenticationTest {
 
         // A client without a certificate on the TLS client port gets nothing done, and changes nothing.
         try (KvClient plain = new KvClient(c.clientEndpoints(), new KvClient.Options(300, 2_000, 4))) {
-            assertFalse(plain.put("plain", "x").handle((r, e) -> e == null).get(10, TimeUnit.SECONDS),
+            assertFalse(
+                    plain.put("plain", "x").handle((r, e) -> e == null).get(10, TimeUnit.SECONDS),
                     "a plain client wrote to a TLS client port");
         }
         assertEquals(null, k.await(k.get("plain")).value());
@@ -128,12 +133,14 @@ class PeerAuthenticationTest {
         String how = files == null ? "plain TCP" : "TLS as " + files.certFile().getFileName();
         AtomicInteger received = new AtomicInteger();
         ClientSecurity security = files == null ? ClientSecurity.plain() : ClientSecurity.tls(files);
-        Channel ch = new Bootstrap().group(group).channel(NioSocketChannel.class)
+        Channel ch = new Bootstrap()
+                .group(group)
+                .channel(NioSocketChannel.class)
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel sc) {
-                        FrameCodec.install(sc.pipeline(), Wire.DEFAULT_MAX_FRAME_BYTES,
-                                new SimpleChannelInboundHandler<Object>() {
+                        FrameCodec.install(
+                                sc.pipeline(), Wire.DEFAULT_MAX_FRAME_BYTES, new SimpleChannelInboundHandler<Object>() {
                                     @Override
                                     protected void channelRead0(ChannelHandlerContext ctx, Object msg) {
                                         if (!(msg instanceof Wire.Hello h && h.refused())) {
@@ -148,7 +155,10 @@ class PeerAuthenticationTest {
                                 });
                         security.secure(sc);
                     }
-                }).connect("127.0.0.1", c.peerPort(target)).sync().channel();
+                })
+                .connect("127.0.0.1", c.peerPort(target))
+                .sync()
+                .channel();
         long forged = term + 1_000;
         ch.write(new Wire.Hello(claimed, clusterId, 0));
         ch.write(new Message.HeartbeatRequest(claimed, target, forged, 0, 0));

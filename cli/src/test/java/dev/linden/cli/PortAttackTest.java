@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.linden.kvnode.client.KvClient;
 import dev.linden.kvnode.net.Wire;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -29,8 +27,10 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class PortAttackTest {
     private static final List<String> JVM = List.of("-Xmx256m");
+
     @TempDir
     Path dir;
+
     private LocalCluster cluster;
     private final List<KvClient> clients = new ArrayList<>();
     private final List<Socket> sockets = new ArrayList<>();
@@ -111,8 +111,12 @@ class PortAttackTest {
     }
 
     private static byte[] header(int type, long length) {
-        return java.nio.ByteBuffer.allocate(Wire.HEADER_BYTES).putShort((short) Wire.MAGIC).put((byte) Wire.VERSION)
-                .put((byte) type).putInt((int) length).array();
+        return java.nio.ByteBuffer.allocate(Wire.HEADER_BYTES)
+                .putShort((short) Wire.MAGIC)
+                .put((byte) Wire.VERSION)
+                .put((byte) type)
+                .putInt((int) length)
+                .array();
     }
 
     /** Announces a frame of {@code length} bytes and sends {@code sent} of them, then stops (kept open). */
@@ -170,9 +174,12 @@ class PortAttackTest {
         // Followers with 1,024 file handles (a common default): the attack needs fewer connections to show.
         for (int f = 1; f <= 3; f++) {
             if (f != leader) {
-                long pid = c.process(f).orElseThrow(() -> new AssertionError("node gone: " + logs())).pid();
+                long pid = c.process(f)
+                        .orElseThrow(() -> new AssertionError("node gone: " + logs()))
+                        .pid();
                 Process p = new ProcessBuilder("prlimit", "--pid", String.valueOf(pid), "--nofile=1024:1024")
-                        .inheritIO().start();
+                        .inheritIO()
+                        .start();
                 assertTrue(p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0, "prlimit failed");
             }
         }
@@ -219,12 +226,14 @@ class PortAttackTest {
         }
         c.startNode(follower, true, jvm);
         KvClient k2 = client(c);
-        await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(500)).until(() -> {
-            var all = c.status(k2);
-            var f = all.get(follower);
-            var l = all.get(leader);
-            return f != null && l != null && f.appliedIndex() >= l.commitIndex();
-        });
+        await().atMost(Duration.ofSeconds(40))
+                .pollInterval(Duration.ofMillis(500))
+                .until(() -> {
+                    var all = c.status(k2);
+                    var f = all.get(follower);
+                    var l = all.get(leader);
+                    return f != null && l != null && f.appliedIndex() >= l.commitIndex();
+                });
         for (int i = 0; i < 20; i++) {
             assertEquals("OK", put(k2, "after" + i, "v"));
         }
@@ -249,7 +258,8 @@ class PortAttackTest {
         io.netty.channel.nio.NioEventLoopGroup group = new io.netty.channel.nio.NioEventLoopGroup(1);
         List<KvClient> idle = new ArrayList<>();
         try {
-            java.util.Map<Integer, InetSocketAddress> only = java.util.Map.of(leader, new InetSocketAddress("127.0.0.1", port));
+            java.util.Map<Integer, InetSocketAddress> only =
+                    java.util.Map.of(leader, new InetSocketAddress("127.0.0.1", port));
             for (int i = 0; i < 120; i++) {
                 KvClient one = new KvClient(only, new KvClient.Options(500, 2_000, 1), group, c.clientSecurity());
                 idle.add(one);
@@ -282,7 +292,8 @@ class PortAttackTest {
     private static void prlimit(long pid, long files) throws Exception {
         // The soft limit only: it may be raised again.
         Process p = new ProcessBuilder("prlimit", "--pid", String.valueOf(pid), "--nofile=" + files + ":")
-                .inheritIO().start();
+                .inheritIO()
+                .start();
         assertTrue(p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0, "prlimit failed");
     }
 
@@ -293,7 +304,9 @@ class PortAttackTest {
         int leader = leader(k);
         assertEquals("OK", put(k, "before", "1"));
         int follower = leader % 3 + 1;
-        long pid = c.process(follower).orElseThrow(() -> new AssertionError("node gone: " + logs())).pid();
+        long pid = c.process(follower)
+                .orElseThrow(() -> new AssertionError("node gone: " + logs()))
+                .pid();
         // No file handle left at all: every accept fails with EMFILE ("Too many open files").
         long open;
         try (var fds = java.nio.file.Files.list(Path.of("/proc/" + pid + "/fd"))) {
@@ -315,8 +328,10 @@ class PortAttackTest {
         for (int i = 0; i < 20; i++) {
             assertEquals("OK", put(k, "after" + i, "v"));
         }
-        await().atMost(Duration.ofSeconds(20)).until(() -> c.status(k, follower).map(s -> s.appliedIndex()
-                >= c.status(k).get(leader).commitIndex()).orElse(false));
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> c.status(k, follower)
+                        .map(s -> s.appliedIndex() >= c.status(k).get(leader).commitIndex())
+                        .orElse(false));
         assertAllAlive();
     }
 }

@@ -26,11 +26,13 @@ import org.junit.jupiter.api.io.TempDir;
 class RealClusterTest {
     @TempDir
     Path dir;
+
     private LocalCluster cluster;
     private KvClient client;
 
     private void start(int nodes, String... nodeArgs) throws Exception {
-        cluster = new LocalCluster(dir, nodes, 20_000 + ThreadLocalRandom.current().nextInt(400) * 50);
+        cluster = new LocalCluster(
+                dir, nodes, 20_000 + ThreadLocalRandom.current().nextInt(400) * 50);
         cluster.nodeArgs.addAll(List.of(nodeArgs));
         cluster.writeLayout();
         for (int i = 1; i <= nodes; i++) {
@@ -56,7 +58,9 @@ class RealClusterTest {
         StringBuilder b = new StringBuilder();
         for (int i = 1; cluster != null && i <= cluster.nodes; i++) {
             try {
-                b.append("\n--- node ").append(i).append(":\n")
+                b.append("\n--- node ")
+                        .append(i)
+                        .append(":\n")
                         .append(Files.readString(cluster.nodeDir(i).resolve("stdout.log")));
             } catch (Exception e) {
                 b.append("(no log)");
@@ -76,14 +80,18 @@ class RealClusterTest {
         start(3);
         assertEquals(KvResult.Status.OK, client.await(client.put("a", "1")).status());
         assertEquals("1", client.await(client.get("a")).value());
-        assertEquals(KvResult.Status.CAS_MISMATCH, client.await(client.cas("a", "0", "2")).status());
+        assertEquals(
+                KvResult.Status.CAS_MISMATCH,
+                client.await(client.cas("a", "0", "2")).status());
         assertEquals(KvResult.Status.OK, client.await(client.cas("a", "1", "2")).status());
         assertEquals("2x", client.await(client.append("a", "x")).value());
         client.await(client.delete("a"));
         assertEquals(null, client.await(client.get("a")).value());
         // Session expiry is the leader's to propose: a client that sends one is refused, with the reason.
-        RuntimeException refused = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class,
-                () -> client.await(client.submit(dev.linden.kvnode.kv.KvCommand.expireSessions(Long.MAX_VALUE / 2, 1))));
+        RuntimeException refused = org.junit.jupiter.api.Assertions.assertThrows(
+                RuntimeException.class,
+                () -> client.await(
+                        client.submit(dev.linden.kvnode.kv.KvCommand.expireSessions(Long.MAX_VALUE / 2, 1))));
         assertTrue(String.valueOf(refused.getMessage()).contains("proposed by the leader only"), refused.toString());
     }
 
@@ -110,13 +118,15 @@ class RealClusterTest {
         await().atMost(Duration.ofSeconds(20)).until(() -> w.acked.size() > 200);
         int old = leader();
         int target = old % 3 + 1;
-        dev.linden.kvnode.net.Wire.TransferResponse r = client.transferLeadership(old, target, 10_000).get();
+        dev.linden.kvnode.net.Wire.TransferResponse r =
+                client.transferLeadership(old, target, 10_000).get();
         assertTrue(r.ok(), r.message());
         assertEquals(target, leader());
         int before = w.acked.size();
         await().atMost(Duration.ofSeconds(30)).until(() -> w.acked.size() > before + 200);
         // A node that is not another voter is refused, with the reason.
-        dev.linden.kvnode.net.Wire.TransferResponse refused = client.transferLeadership(target, 9, 10_000).get();
+        dev.linden.kvnode.net.Wire.TransferResponse refused =
+                client.transferLeadership(target, 9, 10_000).get();
         assertTrue(!refused.ok() && refused.message().contains("not another voter"), refused.message());
         w.stopAndJoin();
         w.assertAllPresent();
@@ -139,7 +149,8 @@ class RealClusterTest {
         await().atMost(Duration.ofSeconds(30)).until(() -> w.acked.size() > before + 300);
         w.stopAndJoin();
         try (var files = Files.list(cluster.nodeDir(behind).resolve("wal"))) {
-            assertTrue(files.anyMatch(f -> f.getFileName().toString().startsWith("snap-")),
+            assertTrue(
+                    files.anyMatch(f -> f.getFileName().toString().startsWith("snap-")),
                     "the restarted node holds a snapshot");
         }
         w.assertAllPresent();
@@ -174,8 +185,9 @@ class RealClusterTest {
             f.setLength(f.length() - 7);
         }
         cluster.startNode(3, true, List.of("-Xmx256m"));
-        await().atMost(Duration.ofSeconds(20)).until(() -> cluster.status(client).containsKey(3)
-                && cluster.status(client).get(3).appliedIndex() >= 200);
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> cluster.status(client).containsKey(3)
+                        && cluster.status(client).get(3).appliedIndex() >= 200);
 
         // A flipped bit in an old record: the node refuses to start, and says why.
         cluster.stopNode(3, 10_000);
@@ -196,13 +208,19 @@ class RealClusterTest {
 
     private Path newestSegment(int node) throws Exception {
         try (Stream<Path> s = Files.list(cluster.nodeDir(node).resolve("wal"))) {
-            return s.filter(p -> p.toString().endsWith(".seg")).sorted().reduce((a, b) -> b).orElseThrow();
+            return s.filter(p -> p.toString().endsWith(".seg"))
+                    .sorted()
+                    .reduce((a, b) -> b)
+                    .orElseThrow();
         }
     }
 
     private Path oldestSegment(int node) throws Exception {
         try (Stream<Path> s = Files.list(cluster.nodeDir(node).resolve("wal"))) {
-            return s.filter(p -> p.toString().endsWith(".seg")).sorted().findFirst().orElseThrow();
+            return s.filter(p -> p.toString().endsWith(".seg"))
+                    .sorted()
+                    .findFirst()
+                    .orElseThrow();
         }
     }
 
@@ -220,7 +238,19 @@ class RealClusterTest {
                 r.nextBytes(junk);
                 if (round % 3 == 0) {
                     // A valid header announcing a 2 GB frame: must be refused before any allocation.
-                    junk = new byte[] {0x4C, 0x4E, (byte) dev.linden.kvnode.net.Wire.VERSION, 10, 0x7F, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, 1, 2, 3};
+                    junk = new byte[] {
+                        0x4C,
+                        0x4E,
+                        (byte) dev.linden.kvnode.net.Wire.VERSION,
+                        10,
+                        0x7F,
+                        (byte) 0xFF,
+                        (byte) 0xFF,
+                        (byte) 0xFF,
+                        1,
+                        2,
+                        3
+                    };
                 } else if (round % 3 == 1) {
                     junk[0] = 0x4C;
                     junk[1] = 0x4E; // right magic, garbage after
@@ -235,11 +265,14 @@ class RealClusterTest {
             assertTrue(cluster.process(i).isPresent(), "node " + i + " died: " + logs());
         }
         // Every node still answers (allowing for a moment's stall: three JVMs share two cores here).
-        await().atMost(Duration.ofSeconds(10)).until(() -> cluster.status(client).size() == 3);
-        assertEquals(KvResult.Status.OK, client.await(client.put("after", "garbage")).status());
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> cluster.status(client).size() == 3);
+        assertEquals(
+                KvResult.Status.OK, client.await(client.put("after", "garbage")).status());
         assertEquals("garbage", client.await(client.get("after")).value());
         String log = Files.readString(cluster.nodeDir(1).resolve("stdout.log"));
-        assertTrue(log.contains("closing peer connection") || log.contains("event=client-connection-closed"),
+        assertTrue(
+                log.contains("closing peer connection") || log.contains("event=client-connection-closed"),
                 "bad connections are closed with a logged reason");
     }
 

@@ -15,7 +15,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.RandomAccessFile;
@@ -41,8 +40,10 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ReliabilityTest {
     private static final List<String> JVM = List.of("-Xmx256m");
+
     @TempDir
     Path dir;
+
     private final List<LocalCluster> clusters = new ArrayList<>();
     private final List<Process> extra = new ArrayList<>();
     private final List<KvClient> clients = new ArrayList<>();
@@ -106,7 +107,8 @@ class ReliabilityTest {
             return;
         }
         try (Stream<Path> s = Files.walk(p)) {
-            s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            s.sorted(java.util.Comparator.reverseOrder())
+                    .forEach(f -> f.toFile().delete());
         }
     }
 
@@ -165,20 +167,23 @@ class ReliabilityTest {
         c.stopNode(f, 10_000);
         Path seg;
         try (Stream<Path> s = Files.list(c.nodeDir(f).resolve("wal"))) {
-            seg = s.filter(p -> p.toString().endsWith(".seg")).sorted().reduce((x, y) -> y).orElseThrow();
+            seg = s.filter(p -> p.toString().endsWith(".seg"))
+                    .sorted()
+                    .reduce((x, y) -> y)
+                    .orElseThrow();
         }
         try (RandomAccessFile raf = new RandomAccessFile(seg.toFile(), "rw")) {
             raf.setLength(Files.size(seg) / 2 > 20_000 ? 20_000 : Files.size(seg) - 2_000);
         }
         c.startNode(f, true, JVM);
-        await().atMost(Duration.ofSeconds(30)).until(() -> Files.readString(c.nodeDir(f).resolve("node.log"))
-                .contains("log repaired"));
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> Files.readString(c.nodeDir(f).resolve("node.log")).contains("log repaired"));
         String fLog = String.join("\n", c.lastLogLines(f, 200));
         assertTrue(fLog.contains("event=wal-data-loss reason=segment-cut"), fLog);
         int now = leader(c, k);
         long commit = c.status(k).get(now).commitIndex();
-        await().atMost(Duration.ofSeconds(30)).until(() -> c.status(k, f).map(s -> s.appliedIndex() >= commit)
-                .orElse(false));
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> c.status(k, f).map(s -> s.appliedIndex() >= commit).orElse(false));
         // Without the other follower, writes commit only with the repaired one.
         c.stopNode(other, 10_000);
         assertEquals("OK", put(c, k, "after-cut", "1"));
@@ -206,16 +211,35 @@ class ReliabilityTest {
         return startNode(c.nodeDir(id), id, c.peersSpec(), c.clientPort(id), c.clusterId, state, c.securityArgs(id));
     }
 
-    private static Process startNode(Path dataDir, int id, String peers, int clientPort, String clusterId, String state,
-                                     List<String> security) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-cp", System.getProperty("java.class.path"), Main.class.getName(), "node", "--id",
-                String.valueOf(id), "--peers", peers, "--client-port", String.valueOf(clientPort), "--data-dir",
-                dataDir.toString(), "--cluster-id", clusterId, "--initial-cluster-state", state));
+    private static Process startNode(
+            Path dataDir, int id, String peers, int clientPort, String clusterId, String state, List<String> security)
+            throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m",
+                "-cp",
+                System.getProperty("java.class.path"),
+                Main.class.getName(),
+                "node",
+                "--id",
+                String.valueOf(id),
+                "--peers",
+                peers,
+                "--client-port",
+                String.valueOf(clientPort),
+                "--data-dir",
+                dataDir.toString(),
+                "--cluster-id",
+                clusterId,
+                "--initial-cluster-state",
+                state));
         cmd.addAll(security);
         Files.createDirectories(dataDir);
-        return new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("stdout.log").toFile())).start();
+        return new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(
+                        dataDir.resolve("stdout.log").toFile()))
+                .start();
     }
 
     // ------------------------------------------------------------------ finding 3
@@ -268,7 +292,8 @@ class ReliabilityTest {
         put(kb, "owner", "b");
         // A leader needs only a majority: on a loaded machine node 3 may not be up yet. Its data dir must hold
         // its identity before it is copied.
-        await().atMost(Duration.ofSeconds(30)).until(() -> b.status(kb, 3).isPresent() && a.status(ka, 3).isPresent());
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> b.status(kb, 3).isPresent() && a.status(ka, 3).isPresent());
         // Node 3 of cluster A gets cluster B's node 3 data dir.
         a.stopNode(3, 10_000);
         b.stopNode(3, 10_000);
@@ -292,14 +317,15 @@ class ReliabilityTest {
         // Cluster B's node 3, on its own data dir, pointed at cluster A's addresses: A's nodes dial it, and the
         // TLS handshake refuses them (and it them: each cluster's CA signed only its own nodes) before any
         // vote or entry crosses.
-        Process intruder = startNode(b.nodeDir(3), 3, a.peersSpec(), a.clientPort(3), b.clusterId, "existing",
-                b.securityArgs(3));
+        Process intruder =
+                startNode(b.nodeDir(3), 3, a.peersSpec(), a.clientPort(3), b.clusterId, "existing", b.securityArgs(3));
         extra.add(intruder);
-        await().atMost(Duration.ofSeconds(20)).until(() -> String.join("\n", b.lastLogLines(3, 50))
-                .contains("event=peer-connection-closed"));
-        assertTrue(String.join("\n", b.lastLogLines(3, 50)).toLowerCase(java.util.Locale.ROOT)
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> String.join("\n", b.lastLogLines(3, 50)).contains("event=peer-connection-closed"));
+        assertTrue(
+                String.join("\n", b.lastLogLines(3, 50))
+                        .toLowerCase(java.util.Locale.ROOT)
                         .contains("handshakeexception"), // the JDK's SSLHandshakeException or BoringSSL's
-
                 String.join("\n", b.lastLogLines(3, 50)));
         assertEquals("a", ka.await(ka.get("owner")).value());
         assertEquals(KvResult.Status.OK, ka.await(ka.put("still", "a")).status());
@@ -328,8 +354,8 @@ class ReliabilityTest {
         assertTrue(noSpace.getMessage().contains("no space"), noSpace.getMessage());
         assertTrue(accepted >= 25 && accepted <= 34, "accepted " + accepted + " values of 60 kB under a 2 MB quota");
         assertEquals(value, k.await(k.get("big0")).value(), "reads go on at the quota");
-        RequestFailedException tooBig = assertThrows(RequestFailedException.class,
-                () -> k.await(k.put("huge", "y".repeat(200_000))));
+        RequestFailedException tooBig =
+                assertThrows(RequestFailedException.class, () -> k.await(k.put("huge", "y".repeat(200_000))));
         assertTrue(tooBig.getMessage().contains("exceeds the limit of 100000"), tooBig.getMessage());
         // Every node restarts, replaying everything it accepted.
         for (int i = 1; i <= 3; i++) {
@@ -399,8 +425,12 @@ class ReliabilityTest {
     }
 
     private static byte[] header(int type, long length) {
-        return java.nio.ByteBuffer.allocate(Wire.HEADER_BYTES).putShort((short) Wire.MAGIC).put((byte) Wire.VERSION)
-                .put((byte) type).putInt((int) length).array();
+        return java.nio.ByteBuffer.allocate(Wire.HEADER_BYTES)
+                .putShort((short) Wire.MAGIC)
+                .put((byte) Wire.VERSION)
+                .put((byte) type)
+                .putInt((int) length)
+                .array();
     }
 
     @Test
@@ -460,8 +490,15 @@ class ReliabilityTest {
 
     @Test
     void slowIdleAndTooManyConnectionsNeverStopWritesOrPeers() throws Exception {
-        LocalCluster c = cluster("c", true, "--request-read-timeout-ms", "2000", "--client-idle-timeout-ms", "4000",
-                "--max-client-connections", "100");
+        LocalCluster c = cluster(
+                "c",
+                true,
+                "--request-read-timeout-ms",
+                "2000",
+                "--client-idle-timeout-ms",
+                "4000",
+                "--max-client-connections",
+                "100");
         KvClient k = client(c);
         int leader = leader(c, k);
         assertEquals("OK", put(k, "before", "1")); // this client's connection is open before the flood
@@ -495,8 +532,11 @@ class ReliabilityTest {
             int f = leader % 3 + 1;
             c.stopNode(f, 10_000);
             c.startNode(f, true, JVM);
-            await().atMost(Duration.ofSeconds(30)).until(() -> c.status(k, f).map(s -> s.appliedIndex()
-                    >= c.status(k).get(leader).commitIndex()).orElse(false));
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> c.status(k, f)
+                            .map(s ->
+                                    s.appliedIndex() >= c.status(k).get(leader).commitIndex())
+                            .orElse(false));
             // Idle connections are reaped after the idle timeout.
             Socket idle = flood.get(0);
             idle.setSoTimeout(10_000);
@@ -523,8 +563,8 @@ class ReliabilityTest {
         int first;
         try {
             System.setOut(new PrintStream(captured, true));
-            first = Main.commandLine().execute("cluster", "start", "--dir", cdir.toString(), "--base-port",
-                    String.valueOf(base));
+            first = Main.commandLine()
+                    .execute("cluster", "start", "--dir", cdir.toString(), "--base-port", String.valueOf(base));
         } finally {
             System.setOut(stdout);
         }
@@ -534,12 +574,15 @@ class ReliabilityTest {
         KvClient k = client(c);
         int leader = leader(c, k);
         String log = Files.readString(c.nodeDir(leader).resolve("node.log"));
-        assertTrue(log.contains("event=role-changed") && log.contains("to=LEADER") && log.contains("event=term-changed"),
+        assertTrue(
+                log.contains("event=role-changed") && log.contains("to=LEADER") && log.contains("event=term-changed"),
                 log);
         // kill -9 leaves the pid file; a live process that is not the node must not count as it.
         int victim = leader % 3 + 1;
         c.killNode(victim);
-        Files.writeString(c.nodeDir(victim).resolve("pid"), String.valueOf(ProcessHandle.current().pid()));
+        Files.writeString(
+                c.nodeDir(victim).resolve("pid"),
+                String.valueOf(ProcessHandle.current().pid()));
         assertTrue(c.process(victim).isEmpty(), "a stale pid file was trusted");
         // Its data dir is wiped: `cluster start` must say it failed, with its exit code and log lines.
         deleteTree(c.nodeDir(victim).resolve("wal"));
@@ -553,7 +596,9 @@ class ReliabilityTest {
         }
         String out = captured.toString();
         assertEquals(1, second, out);
-        assertTrue(out.contains("node " + victim + " FAILED to start: exited with code 2") && out.contains("lost its data"),
+        assertTrue(
+                out.contains("node " + victim + " FAILED to start: exited with code 2")
+                        && out.contains("lost its data"),
                 out);
     }
 }

@@ -57,7 +57,10 @@ class ReportBrowserTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         c.run(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(new ByteArrayOutputStream()));
         String text = out.toString(StandardCharsets.UTF_8);
-        String line = text.lines().filter(l -> l.startsWith("store: ")).findFirst().orElseThrow(() -> new AssertionError(text));
+        String line = text.lines()
+                .filter(l -> l.startsWith("store: "))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError(text));
         return Path.of(line.substring("store: ".length()));
     }
 
@@ -73,8 +76,21 @@ class ReportBrowserTest {
         valid = run("--seed", "1", "--time-limit", "10", "--nemesis", "partition,kill,pause,clock,disk,link");
         // The first seed whose run of the broken cluster is invalid (about one in eight is).
         for (int seed = 1; seed <= 40 && invalid == null; seed++) {
-            Path d = run("--bug", "unsafe-reads", "--nodes", "3", "--nemesis", "partition,pause,kill", "--time-limit", "15",
-                    "--concurrency", "8", "--keys", "2", "--seed", String.valueOf(seed));
+            Path d = run(
+                    "--bug",
+                    "unsafe-reads",
+                    "--nodes",
+                    "3",
+                    "--nemesis",
+                    "partition,pause,kill",
+                    "--time-limit",
+                    "15",
+                    "--concurrency",
+                    "8",
+                    "--keys",
+                    "2",
+                    "--seed",
+                    String.valueOf(seed));
             if (Files.readString(d.resolve("results.json")).contains("\"valid\" : false")) {
                 invalid = d;
             }
@@ -83,12 +99,21 @@ class ReportBrowserTest {
         System.setProperty("webdriver.chrome.driver", DRIVER.toString()); // never fetch a driver
         ChromeOptions o = new ChromeOptions();
         o.setBinary(CHROMIUM.toFile());
-        o.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--allow-file-access-from-files", "--window-size=1200,3000");
+        o.addArguments(
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--allow-file-access-from-files",
+                "--window-size=1200,3000");
         LoggingPreferences logs = new LoggingPreferences();
         logs.enable(LogType.BROWSER, Level.ALL);
         o.setCapability("goog:loggingPrefs", logs);
-        driver = new ChromeDriver(new ChromeDriverService.Builder().usingDriverExecutable(DRIVER.toFile()).build(), o);
+        driver = new ChromeDriver(
+                new ChromeDriverService.Builder()
+                        .usingDriverExecutable(DRIVER.toFile())
+                        .build(),
+                o);
         driver.manage().window().setSize(new Dimension(1200, 3000));
     }
 
@@ -99,7 +124,8 @@ class ReportBrowserTest {
         }
         if (store != null) {
             try (var walk = Files.walk(store)) {
-                walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                walk.sorted(java.util.Comparator.reverseOrder())
+                        .forEach(p -> p.toFile().delete());
             }
         }
     }
@@ -125,7 +151,11 @@ class ReportBrowserTest {
         assertTrue(driver.findElement(By.id("verdict")).getText().startsWith("Valid"));
         assertTrue(driver.findElements(By.cssSelector("#latency-plot canvas")).size() >= 1, "no latency plot");
         assertTrue(driver.findElements(By.cssSelector("#rate-plot canvas")).size() >= 1, "no rate plot");
-        assertTrue(driver.findElements(By.cssSelector("#fault-windows li.fault-window")).size() >= 3, "no fault windows");
+        assertTrue(
+                driver.findElements(By.cssSelector("#fault-windows li.fault-window"))
+                                .size()
+                        >= 3,
+                "no fault windows");
         assertTrue(driver.findElements(By.cssSelector("#faults tr")).size() > 3, "no fault evidence");
         assertTrue(driver.findElements(By.id("counterexample")).isEmpty());
         assertTrue(driver.findElement(By.id("replay")).getText().startsWith("./linden test"));
@@ -135,10 +165,17 @@ class ReportBrowserTest {
     void theInvalidRunsReportDrawsTheCounterexample() throws Exception {
         open(invalid, "invalid.png");
         assertTrue(driver.findElement(By.id("verdict")).getText().startsWith("Invalid"));
-        assertTrue(driver.findElements(By.cssSelector("#counterexample svg.counterexample g.failing rect")).size() >= 1,
+        assertTrue(
+                driver.findElements(By.cssSelector("#counterexample svg.counterexample g.failing rect"))
+                                .size()
+                        >= 1,
                 "the failing operation is not drawn");
-        assertTrue(driver.findElements(By.cssSelector("#counterexample svg.counterexample g.concurrent")).size() >= 1);
-        assertTrue(driver.findElement(By.cssSelector("#counterexample .sentence")).getText().contains("read of key"));
+        assertTrue(driver.findElements(By.cssSelector("#counterexample svg.counterexample g.concurrent"))
+                        .size()
+                >= 1);
+        assertTrue(driver.findElement(By.cssSelector("#counterexample .sentence"))
+                .getText()
+                .contains("read of key"));
         assertTrue(driver.findElements(By.cssSelector("#latency-plot canvas")).size() >= 1);
     }
 
@@ -155,10 +192,12 @@ class ReportBrowserTest {
         for (int i = 0; i < 3; i++) {
             long t0 = System.nanoTime();
             driver.get(big.resolve("index.html").toUri().toString());
-            Object nav = ((org.openqa.selenium.JavascriptExecutor) driver).executeScript(
-                    "var t = performance.timing; return t.loadEventEnd - t.navigationStart;");
-            System.out.printf("report of %d operations: %.1f MB, loaded in %s ms (page load event), %d ms until "
-                    + "driver.get returned%n", ops, bytes / 1e6, nav, (System.nanoTime() - t0) / 1_000_000);
+            Object nav = ((org.openqa.selenium.JavascriptExecutor) driver)
+                    .executeScript("var t = performance.timing; return t.loadEventEnd - t.navigationStart;");
+            System.out.printf(
+                    "report of %d operations: %.1f MB, loaded in %s ms (page load event), %d ms until "
+                            + "driver.get returned%n",
+                    ops, bytes / 1e6, nav, (System.nanoTime() - t0) / 1_000_000);
         }
         open(big, "hundred-thousand.png");
     }
@@ -168,18 +207,23 @@ class ReportBrowserTest {
         try (Server s = Server.start(store, "127.0.0.1", 0)) {
             HttpClient http = HttpClient.newHttpClient();
             String base = "http://127.0.0.1:" + s.port();
-            HttpResponse<String> list = http.send(HttpRequest.newBuilder(URI.create(base + "/")).build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> list = http.send(
+                    HttpRequest.newBuilder(URI.create(base + "/")).build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(200, list.statusCode());
             assertTrue(list.body().contains(valid.getFileName().toString()), list.body());
-            assertTrue(list.body().contains("<tr class=\"invalid\">") && list.body().contains("<tr class=\"valid\">"));
+            assertTrue(list.body().contains("<tr class=\"invalid\">")
+                    && list.body().contains("<tr class=\"valid\">"));
             String rel = store.relativize(invalid).toString();
-            HttpResponse<String> report = http.send(HttpRequest.newBuilder(URI.create(base + "/files/" + rel + "/index.html"))
-                    .build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> report = http.send(
+                    HttpRequest.newBuilder(URI.create(base + "/files/" + rel + "/index.html"))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             assertEquals(200, report.statusCode());
             assertTrue(report.body().contains("uPlot") && report.body().contains("counterexample"));
-            HttpResponse<String> escape = http.send(HttpRequest.newBuilder(URI.create(base + "/files/../../etc/passwd"))
-                    .build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> escape = http.send(
+                    HttpRequest.newBuilder(URI.create(base + "/files/../../etc/passwd"))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             assertEquals(404, escape.statusCode());
             driver.get(base + "/");
             assertTrue(driver.findElements(By.cssSelector("#runs tr")).size() >= 3);

@@ -24,7 +24,8 @@ final class TestRuns {
         a.addAll(List.of("--store", dir.resolve("store").toString(), "--quiet"));
         new CommandLine(c).parseArgs(a.toArray(String[]::new));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        int exit = c.run(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(new ByteArrayOutputStream()));
+        int exit =
+                c.run(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(new ByteArrayOutputStream()));
         return new Run(exit, out.toString(StandardCharsets.UTF_8));
     }
 }

@@ -31,15 +31,29 @@ class ToxiproxyTest {
     @Test
     void peerLinksPassTheToxiproxyServerAndClogsAreItsToxics() throws Exception {
         try (FakeToxiproxy server = new FakeToxiproxy()) {
-            TestRuns.Run r = test("--nodes", "3", "--nemesis", "clog,partition", "--intensity", "3", "--time-limit", "15",
-                    "--seed", "11", "--toxiproxy", "127.0.0.1:" + server.port());
+            TestRuns.Run r = test(
+                    "--nodes",
+                    "3",
+                    "--nemesis",
+                    "clog,partition",
+                    "--intensity",
+                    "3",
+                    "--time-limit",
+                    "15",
+                    "--seed",
+                    "11",
+                    "--toxiproxy",
+                    "127.0.0.1:" + server.port());
             assertEquals(0, r.exit(), r.out());
             String h = history();
             assertTrue(h.contains("links clogged by Toxiproxy toxics"), "a clog through Toxiproxy:\n" + h);
-            assertTrue(server.toxicsCreated.stream().anyMatch(t -> t.endsWith("/latency"))
-                    && server.toxicsCreated.stream().anyMatch(t -> t.endsWith("/bandwidth"))
-                    && server.toxicsCreated.stream().anyMatch(t -> t.endsWith("/slicer")), server.toxicsCreated.toString());
-            assertTrue(server.toxicsActive.isEmpty(), "every toxic removed when the clog ended: " + server.toxicsActive);
+            assertTrue(
+                    server.toxicsCreated.stream().anyMatch(t -> t.endsWith("/latency"))
+                            && server.toxicsCreated.stream().anyMatch(t -> t.endsWith("/bandwidth"))
+                            && server.toxicsCreated.stream().anyMatch(t -> t.endsWith("/slicer")),
+                    server.toxicsCreated.toString());
+            assertTrue(
+                    server.toxicsActive.isEmpty(), "every toxic removed when the clog ended: " + server.toxicsActive);
             assertTrue(server.bytesForwarded.get() > 10_000, "peer traffic crossed the Toxiproxy proxies");
             assertEquals(3, server.proxiesDeleted.get(), "the run deleted its three link proxies");
             assertTrue(server.proxies.isEmpty());
@@ -52,7 +66,8 @@ class ToxiproxyTest {
         try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
             port = s.getLocalPort(); // nothing listens there once closed
         }
-        TestRuns.Run r = test("--nodes", "3", "--nemesis", "clog", "--time-limit", "5", "--toxiproxy", "127.0.0.1:" + port);
+        TestRuns.Run r =
+                test("--nodes", "3", "--nemesis", "clog", "--time-limit", "5", "--toxiproxy", "127.0.0.1:" + port);
         assertEquals(3, r.exit(), r.out());
         assertTrue(r.out().contains("no Toxiproxy server answers"), r.out());
     }
@@ -60,8 +75,17 @@ class ToxiproxyTest {
     @Test
     @EnabledIfEnvironmentVariable(named = "LINDEN_TOXIPROXY", matches = ".+:[0-9]+")
     void aRealToxiproxyServer() throws Exception {
-        TestRuns.Run r = test("--nodes", "3", "--nemesis", "clog,partition", "--intensity", "3", "--time-limit", "20",
-                "--toxiproxy", System.getenv("LINDEN_TOXIPROXY"));
+        TestRuns.Run r = test(
+                "--nodes",
+                "3",
+                "--nemesis",
+                "clog,partition",
+                "--intensity",
+                "3",
+                "--time-limit",
+                "20",
+                "--toxiproxy",
+                System.getenv("LINDEN_TOXIPROXY"));
         assertEquals(0, r.exit(), r.out());
         assertTrue(history().contains("links clogged by Toxiproxy toxics"));
     }

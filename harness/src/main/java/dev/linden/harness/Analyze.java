@@ -30,13 +30,14 @@ public final class Analyze {
     public static Outcome run(Path dir) throws IOException {
         Map<String, Object> test = StoredRun.json(dir.resolve("test.json"));
         List<HistoryOp> history = StoredRun.history(dir.resolve("history.edn"));
-        Map<String, Object> stored = dir.resolve("results.json").toFile().isFile()
-                ? StoredRun.json(dir.resolve("results.json")) : Map.of();
+        Map<String, Object> stored =
+                dir.resolve("results.json").toFile().isFile() ? StoredRun.json(dir.resolve("results.json")) : Map.of();
         String workload = String.valueOf(test.get("workload"));
         int keys = ((Number) test.get("keys")).intValue();
-        boolean nemesisConfigured = !"none".equals(test.get("nemesis"))
-                || Boolean.TRUE.equals(test.get("custom-nemesis-generator"));
-        Check.Options options = new Check.Options(((Number) test.get("check-time-limit-millis")).longValue(),
+        boolean nemesisConfigured =
+                !"none".equals(test.get("nemesis")) || Boolean.TRUE.equals(test.get("custom-nemesis-generator"));
+        Check.Options options = new Check.Options(
+                ((Number) test.get("check-time-limit-millis")).longValue(),
                 ((Number) test.get("check-max-memory-bytes")).longValue(),
                 Math.max(1, Runtime.getRuntime().availableProcessors()));
         Set<String> recomputed = Set.of("workload", "stats", "faults", "recovery");
@@ -60,10 +61,20 @@ public final class Analyze {
         if (stored.get("run") instanceof Map<?, ?> run) {
             run.forEach((k, v) -> facts.put(String.valueOf(k), v));
         }
-        String error = stored.get("error") == null ? null : "the stored run had a harness error: " + stored.get("error");
-        Map<String, Object> results = Results.assemble(String.valueOf(test.get("name")),
-                ((Number) test.get("seed")).longValue(), workload, keys, nemesisConfigured, options, List.of(), history,
-                carried, facts, null);
+        String error =
+                stored.get("error") == null ? null : "the stored run had a harness error: " + stored.get("error");
+        Map<String, Object> results = Results.assemble(
+                String.valueOf(test.get("name")),
+                ((Number) test.get("seed")).longValue(),
+                workload,
+                keys,
+                nemesisConfigured,
+                options,
+                List.of(),
+                history,
+                carried,
+                facts,
+                null);
         if (error != null) {
             results.put("stored-error", error);
         }

@@ -21,9 +21,16 @@ public final class EdnText {
     /** One history line: {@code {:index 0, :time 0, :type :invoke, :process 0, :f :write, :key "k1", :value 3}}. */
     public static String op(HistoryOp op) {
         StringBuilder b = new StringBuilder(100);
-        b.append("{:index ").append(op.index()).append(", :time ").append(op.timeNanos()).append(", :type :")
-                .append(op.type().text()).append(", :process ")
-                .append(op.nemesis() ? ":nemesis" : String.valueOf(op.process())).append(", :f ").append(keyword(op.f()));
+        b.append("{:index ")
+                .append(op.index())
+                .append(", :time ")
+                .append(op.timeNanos())
+                .append(", :type :")
+                .append(op.type().text())
+                .append(", :process ")
+                .append(op.nemesis() ? ":nemesis" : String.valueOf(op.process()))
+                .append(", :f ")
+                .append(keyword(op.f()));
         if (op.key() != null) {
             b.append(", :key ");
             value(b, op.key());

@@ -29,8 +29,8 @@ final class Results {
     private Results() {}
 
     /** The checks a test runs from its history alone (what analyze re-runs). */
-    static List<Check> historyChecks(String workload, int keys, boolean nemesisConfigured, Check.Options options,
-                                     List<Check> extra) {
+    static List<Check> historyChecks(
+            String workload, int keys, boolean nemesisConfigured, Check.Options options, List<Check> extra) {
         List<Check> checks = new ArrayList<>();
         Check w = Workload.named(workload, keys).checker(options);
         checks.add(new Check() {
@@ -56,9 +56,18 @@ final class Results {
      * @param recorded outcomes only the run could establish (convergence, the cluster's invariants), stored
      *                 and carried over by analyze
      */
-    static Map<String, Object> assemble(String name, long seed, String workload, int keys, boolean nemesisConfigured,
-                                        Check.Options options, List<Check> extra, List<HistoryOp> history,
-                                        List<CheckOutcome> recorded, Map<String, Object> facts, String error) {
+    static Map<String, Object> assemble(
+            String name,
+            long seed,
+            String workload,
+            int keys,
+            boolean nemesisConfigured,
+            Check.Options options,
+            List<Check> extra,
+            List<HistoryOp> history,
+            List<CheckOutcome> recorded,
+            Map<String, Object> facts,
+            String error) {
         Map<String, Object> checks = new LinkedHashMap<>();
         Validity valid = Validity.TRUE;
         List<String> why = new ArrayList<>();
@@ -76,7 +85,8 @@ final class Results {
             explain(o.name(), o.valid(), o.asMap(), o.name().equals("cluster") ? first : why);
         }
         why.addAll(0, first);
-        why.sort(java.util.Comparator.comparingInt(w -> w.contains(" invalid") ? 0 : 1)); // stable: invalid before unknown
+        why.sort(java.util.Comparator.comparingInt(
+                w -> w.contains(" invalid") ? 0 : 1)); // stable: invalid before unknown
         if (error != null) {
             valid = valid == Validity.FALSE ? Validity.FALSE : Validity.UNKNOWN;
             why.add(0, "harness error: " + error.lines().findFirst().orElse(""));
@@ -134,11 +144,12 @@ final class Results {
         }
         if (m.get("failures") instanceof List<?> f && !f.isEmpty() && f.get(0) instanceof Map<?, ?> first) {
             Object e = first.get("explanation");
-            return "key " + first.get("key") + ": " + (e != null ? e : first.get("verdict") + " (" + first.get("reason") + ")");
+            return "key " + first.get("key") + ": "
+                    + (e != null ? e : first.get("verdict") + " (" + first.get("reason") + ")");
         }
         List<String> parts = new ArrayList<>();
-        for (String k : List.of("lost-count", "stale-count", "never-ok", "never-succeeded", "unexpected", "duplicated",
-                "violations")) {
+        for (String k : List.of(
+                "lost-count", "stale-count", "never-ok", "never-succeeded", "unexpected", "duplicated", "violations")) {
             Object v = m.get(k);
             if (v instanceof Number n && n.longValue() > 0) {
                 parts.add(k + " " + n);
@@ -154,7 +165,8 @@ final class Results {
 
     private static Map<String, Object> performance(List<HistoryOp> history) {
         List<Checks.Pair> pairs = Checks.clientPairs(history);
-        long mainEndNanos = history.isEmpty() ? 0 : history.get(history.size() - 1).timeNanos();
+        long mainEndNanos =
+                history.isEmpty() ? 0 : history.get(history.size() - 1).timeNanos();
         for (HistoryOp op : history) {
             if (op.nemesis() && op.f().equals(dev.linden.nemesis.FaultOps.HEAL)) {
                 mainEndNanos = op.timeNanos(); // the main phase ends where healing begins
@@ -221,7 +233,9 @@ final class Results {
             if (p.invoke().value() != null) {
                 m.put("asked", p.invoke().value());
             }
-            m.put("result", p.completion() == null ? "never completed" : p.completion().value());
+            m.put(
+                    "result",
+                    p.completion() == null ? "never completed" : p.completion().value());
             out.add(m);
         }
         return out;

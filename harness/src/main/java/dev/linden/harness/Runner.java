@@ -43,6 +43,7 @@ final class Runner {
     private static final long MS = 1_000_000L;
     /** Bound on the history: past it the main phase ends early (and results say so). */
     static final int MAX_HISTORY_OPS = 4_000_000;
+
     private static final long FINAL_RETRY_NANOS = 500 * MS;
 
     private final TestSpec spec;
@@ -73,6 +74,7 @@ final class Runner {
     private String phase = "setup";
     /** Wall-clock milliseconds spent in each phase, in order (results: {@code phase-wall-millis}). */
     private final java.util.LinkedHashMap<String, Long> phaseWallMillis = new java.util.LinkedHashMap<>();
+
     private long phaseStartedNanos = System.nanoTime();
     private long phaseWallDeadline;
     private String error;
@@ -120,7 +122,9 @@ final class Runner {
             invariants = cluster.invariants(List.copyOf(history));
             facts.putAll(cluster.facts());
             if (historyFull) {
-                facts.put("history-full", "the history reached " + MAX_HISTORY_OPS + " operations; the main phase ended early");
+                facts.put(
+                        "history-full",
+                        "the history reached " + MAX_HISTORY_OPS + " operations; the main phase ended early");
             }
         } catch (RuntimeException | Error e) {
             error = "harness error in phase " + phase + ": " + stackTrace(e);
@@ -138,8 +142,18 @@ final class Runner {
         }
         recorded.addAll(invariants);
         try {
-            results = Results.assemble(spec.name(), spec.seed(), spec.workload(), spec.keys(), spec.nemesisConfigured(),
-                    spec.checkOptions(), spec.extraChecks(), history, recorded, facts, error);
+            results = Results.assemble(
+                    spec.name(),
+                    spec.seed(),
+                    spec.workload(),
+                    spec.keys(),
+                    spec.nemesisConfigured(),
+                    spec.checkOptions(),
+                    spec.extraChecks(),
+                    history,
+                    recorded,
+                    facts,
+                    error);
         } catch (RuntimeException e) {
             error = (error == null ? "" : error + "\n") + "harness error while checking: " + stackTrace(e);
             results = Results.errorOnly(spec.name(), spec.seed(), error, facts);
@@ -161,8 +175,8 @@ final class Runner {
         }
         dev.linden.workloads.check.Validity v = dev.linden.workloads.check.Validity.parse(results.get("valid"));
         int exit = error != null ? 3 : v.exitCode();
-        return new TestResult(spec.name(), spec.seed(), v, exit, error, results, List.copyOf(history), dir,
-                spec.replayCommand());
+        return new TestResult(
+                spec.name(), spec.seed(), v, exit, error, results, List.copyOf(history), dir, spec.replayCommand());
     }
 
     // ------------------------------------------------------------------ phases
@@ -185,9 +199,10 @@ final class Runner {
         enter("main");
         Generator clientGen = spec.clientGenerator() != null ? spec.clientGenerator() : workload.generator();
         long meanGapNanos = Math.max(1, (long) (1e9 / spec.rate()));
-        Generator faults = spec.nemesisGenerator() != null ? spec.nemesisGenerator()
-                : new FaultSchedule(spec.schedule());
-        gen = Gen.timeLimit(spec.timeLimitMillis() * MS,
+        Generator faults =
+                spec.nemesisGenerator() != null ? spec.nemesisGenerator() : new FaultSchedule(spec.schedule());
+        gen = Gen.timeLimit(
+                spec.timeLimitMillis() * MS,
                 Gen.any(List.of(Gen.clients(Gen.stagger(meanGapNanos, clientGen)), Gen.nemesis(faults))));
         long start = sched.nowNanos();
         nextProgressNanos = start + spec.progressEveryMillis() * MS;
@@ -223,7 +238,9 @@ final class Runner {
         finalWanted = ops.size();
         finalQueue.addAll(ops);
         sched.schedule(0, this::finalPump);
-        runPhase("final", sched.nowNanos() + spec.finalTimeLimitMillis() * MS,
+        runPhase(
+                "final",
+                sched.nowNanos() + spec.finalTimeLimitMillis() * MS,
                 () -> finalSucceeded == finalWanted && idle());
         finalQueue.clear();
         finalRetries.clear();
@@ -242,8 +259,10 @@ final class Runner {
         d.put("millis", (sched.nowNanos() - start) / MS);
         d.put("limit-millis", spec.convergenceMillis());
         if (!ok) {
-            d.put("why", "replicas did not converge within " + spec.convergenceMillis()
-                    + " ms after the clients stopped (every replica that is up must apply the same log)");
+            d.put(
+                    "why",
+                    "replicas did not converge within " + spec.convergenceMillis()
+                            + " ms after the clients stopped (every replica that is up must apply the same log)");
         }
         d.put("nodes", cluster.describe());
         return new CheckOutcome("convergence", dev.linden.workloads.check.Validity.of(ok), d);
@@ -467,7 +486,9 @@ final class Runner {
                 if (c.type() == OpType.OK) {
                     finalSucceeded++;
                 } else {
-                    finalRetries.computeIfAbsent(sched.nowNanos() + FINAL_RETRY_NANOS, t -> new ArrayList<>()).add(op);
+                    finalRetries
+                            .computeIfAbsent(sched.nowNanos() + FINAL_RETRY_NANOS, t -> new ArrayList<>())
+                            .add(op);
                     sched.schedule(FINAL_RETRY_NANOS, this::finalPump);
                 }
             }
@@ -553,7 +574,8 @@ final class Runner {
             inFlight += b ? 1 : 0;
         }
         StringBuilder b = new StringBuilder();
-        b.append(String.format("[%7.1fs] %-12s %d ops (ok %d, fail %d, info %d), %d in flight; faults: ",
+        b.append(String.format(
+                "[%7.1fs] %-12s %d ops (ok %d, fail %d, info %d), %d in flight; faults: ",
                 sched.nowNanos() / 1e9, phase, invoked, counts[0], counts[1], counts[2], inFlight));
         if (activeFaults.isEmpty()) {
             b.append("none");

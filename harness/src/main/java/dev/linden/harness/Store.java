@@ -124,8 +124,11 @@ public final class Store {
         writeLines("history.txt", w -> {
             for (HistoryOp op : history) {
                 StringBuilder b = new StringBuilder();
-                b.append(String.format("%10.3f %-8s %-6s %-16s", op.timeNanos() / 1e6,
-                        op.nemesis() ? ":nemesis" : String.valueOf(op.process()), op.type().text(),
+                b.append(String.format(
+                        "%10.3f %-8s %-6s %-16s",
+                        op.timeNanos() / 1e6,
+                        op.nemesis() ? ":nemesis" : String.valueOf(op.process()),
+                        op.type().text(),
                         op.f() + (op.key() == null ? "" : " " + op.key())));
                 StringBuilder v = new StringBuilder();
                 EdnText.value(v, op.value());
@@ -151,7 +154,8 @@ public final class Store {
     }
 
     private static void link(Path link, Path target) throws IOException {
-        Path tmp = link.resolveSibling(link.getFileName() + ".tmp-" + ProcessHandle.current().pid());
+        Path tmp = link.resolveSibling(
+                link.getFileName() + ".tmp-" + ProcessHandle.current().pid());
         Files.deleteIfExists(tmp);
         try {
             Files.createSymbolicLink(tmp, target);

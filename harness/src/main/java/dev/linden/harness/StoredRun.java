@@ -40,7 +40,7 @@ public final class StoredRun {
     public static List<HistoryOp> history(Path file) throws IOException {
         List<HistoryOp> out = new ArrayList<>();
         try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8);
-             Edn.Forms forms = new Edn.Forms(r)) {
+                Edn.Forms forms = new Edn.Forms(r)) {
             for (Object form = forms.next(); form != Edn.Forms.END; form = forms.next()) {
                 if (!(form instanceof Map<?, ?> m)) {
                     throw new IOException(file + ":" + forms.line() + ": not an op map");
@@ -63,9 +63,15 @@ public final class StoredRun {
         Object process = f.get("process");
         int p = process instanceof Number n ? n.intValue() : HistoryOp.NEMESIS;
         Object key = f.get("key");
-        return new HistoryOp(((Number) f.get("index")).intValue(), ((Number) f.get("time")).longValue(),
-                OpType.parse(name(f.get("type"))), p, name(f.get("f")), key == null ? null : String.valueOf(key),
-                plain(f.get("value")), f.get("error") == null ? null : String.valueOf(f.get("error")),
+        return new HistoryOp(
+                ((Number) f.get("index")).intValue(),
+                ((Number) f.get("time")).longValue(),
+                OpType.parse(name(f.get("type"))),
+                p,
+                name(f.get("f")),
+                key == null ? null : String.valueOf(key),
+                plain(f.get("value")),
+                f.get("error") == null ? null : String.valueOf(f.get("error")),
                 Boolean.TRUE.equals(f.get("final?")));
     }
 

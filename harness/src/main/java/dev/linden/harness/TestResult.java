@@ -16,8 +16,16 @@ import java.util.Map;
  * @param history   every operation recorded, nemesis operations included
  * @param storeDir  where the run was stored, or null
  */
-public record TestResult(String name, long seed, Validity valid, int exitCode, String error, Map<String, Object> results,
-                         List<HistoryOp> history, Path storeDir, String replayCommand) {
+public record TestResult(
+        String name,
+        long seed,
+        Validity valid,
+        int exitCode,
+        String error,
+        Map<String, Object> results,
+        List<HistoryOp> history,
+        Path storeDir,
+        String replayCommand) {
 
     public boolean passed() {
         return exitCode == 0;
@@ -26,7 +34,11 @@ public record TestResult(String name, long seed, Validity valid, int exitCode, S
     /** One paragraph for a person: the verdict, the failing checks and why, and where the run is stored. */
     public String summary() {
         StringBuilder b = new StringBuilder();
-        b.append(name).append(" seed ").append(seed).append(": ").append(error != null ? "harness error" : valid.text());
+        b.append(name)
+                .append(" seed ")
+                .append(seed)
+                .append(": ")
+                .append(error != null ? "harness error" : valid.text());
         if (error != null) {
             b.append("\n  ").append(error.strip().replace("\n", "\n  "));
         }

@@ -27,22 +27,50 @@ import java.util.function.Consumer;
  * assertEquals(Validity.TRUE, r.valid(), r.summary());
  * }</pre>
  */
-public record TestSpec(String name, String env, Cluster.Factory cluster, int nodes, String workload, int keys,
-                       Set<FaultKind> faults, FaultSchedule.Options schedule, Generator clientGenerator,
-                       Generator nemesisGenerator, int concurrency, long timeLimitMillis, double rate, long seed,
-                       Check.Options checkOptions, long recoveryWaitMillis, long finalTimeLimitMillis,
-                       long convergenceMillis, long phaseWallLimitMillis, List<Check> extraChecks,
-                       Path storeRoot, List<String> argv, Consumer<String> progress, long progressEveryMillis,
-                       Map<String, Object> options) {
+public record TestSpec(
+        String name,
+        String env,
+        Cluster.Factory cluster,
+        int nodes,
+        String workload,
+        int keys,
+        Set<FaultKind> faults,
+        FaultSchedule.Options schedule,
+        Generator clientGenerator,
+        Generator nemesisGenerator,
+        int concurrency,
+        long timeLimitMillis,
+        double rate,
+        long seed,
+        Check.Options checkOptions,
+        long recoveryWaitMillis,
+        long finalTimeLimitMillis,
+        long convergenceMillis,
+        long phaseWallLimitMillis,
+        List<Check> extraChecks,
+        Path storeRoot,
+        List<String> argv,
+        Consumer<String> progress,
+        long progressEveryMillis,
+        Map<String, Object> options) {
 
     public TestSpec {
         if (cluster == null) {
             throw new IllegalArgumentException("a test needs a cluster");
         }
         Workload.named(workload, Math.max(1, keys)); // fails early on an unknown workload
-        if (nodes < 1 || nodes > 9 || concurrency < 1 || concurrency > 10_000 || timeLimitMillis < 1 || !(rate > 0)
-                || keys < 1 || recoveryWaitMillis < 0 || finalTimeLimitMillis < 1 || convergenceMillis < 1
-                || phaseWallLimitMillis < 1 || progressEveryMillis < 1) {
+        if (nodes < 1
+                || nodes > 9
+                || concurrency < 1
+                || concurrency > 10_000
+                || timeLimitMillis < 1
+                || !(rate > 0)
+                || keys < 1
+                || recoveryWaitMillis < 0
+                || finalTimeLimitMillis < 1
+                || convergenceMillis < 1
+                || phaseWallLimitMillis < 1
+                || progressEveryMillis < 1) {
             throw new IllegalArgumentException("bad test spec: nodes 1..9, concurrency >= 1, positive limits and rate");
         }
         if (!name.matches("[A-Za-z0-9._-]{1,100}")) {
@@ -82,11 +110,24 @@ public record TestSpec(String name, String env, Cluster.Factory cluster, int nod
         if (!argv.isEmpty()) {
             return String.join(" ", argv);
         }
-        StringBuilder b = new StringBuilder("./linden test --env ").append(env).append(" --nodes ").append(nodes)
-                .append(" --workload ").append(workload).append(" --nemesis ").append(FaultKind.format(faults))
-                .append(" --time-limit ").append(trim(timeLimitMillis / 1000.0)).append(" --rate ").append(trim(rate))
-                .append(" --concurrency ").append(concurrency).append(" --keys ").append(keys);
-        double intensity = FaultSchedule.Options.defaults(faults, nodes).meanGapMillis() / (double) schedule.meanGapMillis();
+        StringBuilder b = new StringBuilder("./linden test --env ")
+                .append(env)
+                .append(" --nodes ")
+                .append(nodes)
+                .append(" --workload ")
+                .append(workload)
+                .append(" --nemesis ")
+                .append(FaultKind.format(faults))
+                .append(" --time-limit ")
+                .append(trim(timeLimitMillis / 1000.0))
+                .append(" --rate ")
+                .append(trim(rate))
+                .append(" --concurrency ")
+                .append(concurrency)
+                .append(" --keys ")
+                .append(keys);
+        double intensity =
+                FaultSchedule.Options.defaults(faults, nodes).meanGapMillis() / (double) schedule.meanGapMillis();
         if (Math.abs(intensity - 1) > 1e-9) {
             b.append(" --intensity ").append(trim(Math.round(intensity * 100) / 100.0));
         }
@@ -99,7 +140,8 @@ public record TestSpec(String name, String env, Cluster.Factory cluster, int nod
         b.append(" --seed ").append(seed);
         if (clientGenerator != null || nemesisGenerator != null || !extraChecks.isEmpty()) {
             b.append("  (approximately: this test has a custom generator or check; re-run it from its code with seed ")
-                    .append(seed).append(')');
+                    .append(seed)
+                    .append(')');
         }
         return b.toString();
     }
@@ -341,12 +383,40 @@ public record TestSpec(String name, String env, Cluster.Factory cluster, int nod
         public TestSpec build() {
             FaultSchedule.Options s = schedule != null ? schedule : FaultSchedule.Options.defaults(faults, nodes);
             if (!s.kinds().equals(faults) || s.nodes() != nodes) {
-                s = new FaultSchedule.Options(faults, nodes, s.meanGapMillis(), s.minWindowMillis(), s.maxWindowMillis(),
-                        s.maxConcurrent(), s.recoveryMillis());
+                s = new FaultSchedule.Options(
+                        faults,
+                        nodes,
+                        s.meanGapMillis(),
+                        s.minWindowMillis(),
+                        s.maxWindowMillis(),
+                        s.maxConcurrent(),
+                        s.recoveryMillis());
             }
-            return new TestSpec(name, env, cluster, nodes, workload, keys, faults, s, clientGenerator, nemesisGenerator,
-                    concurrency, timeLimitMillis, rate, seed, checkOptions, recoveryWaitMillis, finalTimeLimitMillis,
-                    convergenceMillis, phaseWallLimitMillis, extraChecks, storeRoot, argv, progress, progressEveryMillis,
+            return new TestSpec(
+                    name,
+                    env,
+                    cluster,
+                    nodes,
+                    workload,
+                    keys,
+                    faults,
+                    s,
+                    clientGenerator,
+                    nemesisGenerator,
+                    concurrency,
+                    timeLimitMillis,
+                    rate,
+                    seed,
+                    checkOptions,
+                    recoveryWaitMillis,
+                    finalTimeLimitMillis,
+                    convergenceMillis,
+                    phaseWallLimitMillis,
+                    extraChecks,
+                    storeRoot,
+                    argv,
+                    progress,
+                    progressEveryMillis,
                     options);
         }
     }

@@ -24,14 +24,14 @@ import java.util.function.Consumer;
  * request after a millisecond. Switches make it misbehave in one way each.
  */
 class FakeCluster implements Cluster {
-    boolean staleReads;      // reads return the first value ever written: not linearizable
-    boolean nemesisInert;    // every fault reports no effect
-    boolean clientHangs;     // the first operation never completes
-    boolean clientThrows;    // invoke throws
+    boolean staleReads; // reads return the first value ever written: not linearizable
+    boolean nemesisInert; // every fault reports no effect
+    boolean clientHangs; // the first operation never completes
+    boolean clientThrows; // invoke throws
     final Map<String, String> data = new HashMap<>();
     private final Map<String, String> first = new HashMap<>();
-    private final PriorityQueue<long[]> queue = new PriorityQueue<>((a, b) -> a[0] != b[0] ? Long.compare(a[0], b[0])
-            : Long.compare(a[1], b[1]));
+    private final PriorityQueue<long[]> queue =
+            new PriorityQueue<>((a, b) -> a[0] != b[0] ? Long.compare(a[0], b[0]) : Long.compare(a[1], b[1]));
     private final Map<Long, Runnable> tasks = new HashMap<>();
     private long now;
     private long seq;
@@ -81,7 +81,7 @@ class FakeCluster implements Cluster {
         };
     }
 
-    boolean slowTicker;      // a task that costs wall time runs every simulated millisecond, forever
+    boolean slowTicker; // a task that costs wall time runs every simulated millisecond, forever
 
     @Override
     public void start() {
@@ -115,8 +115,9 @@ class FakeCluster implements Cluster {
                 KvRequest r = workload.request(op);
                 at(1_000_000, () -> {
                     switch (r.kind()) {
-                        case GET -> done.accept(Completion.ok(workload.okValue(op,
-                                staleReads ? first.get(r.key()) : data.get(r.key()))));
+                        case GET ->
+                            done.accept(Completion.ok(
+                                    workload.okValue(op, staleReads ? first.get(r.key()) : data.get(r.key()))));
                         case PUT -> {
                             data.put(r.key(), r.value());
                             first.putIfAbsent(r.key(), r.value());

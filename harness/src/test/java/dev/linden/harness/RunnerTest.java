@@ -24,22 +24,36 @@ class RunnerTest {
     Path tmp;
 
     private static TestSpec.Builder spec(FakeCluster c, String workload) {
-        return TestSpec.builder().cluster("fake", (seed, nodes) -> c).nodes(1).workload(workload)
-                .nemesis("partition,kill").timeLimitSeconds(5).seed(11).recoveryWaitMillis(100);
+        return TestSpec.builder()
+                .cluster("fake", (seed, nodes) -> c)
+                .nodes(1)
+                .workload(workload)
+                .nemesis("partition,kill")
+                .timeLimitSeconds(5)
+                .seed(11)
+                .recoveryWaitMillis(100);
     }
 
     @Test
     void aValidRunIsStoredInJepsensLayoutAndAnalyzeReproducesIt() throws IOException {
         for (String w : List.of("register", "kv", "list-append", "set")) {
-            TestResult r = spec(new FakeCluster(), w).name("t-" + w).store(tmp).build().run();
+            TestResult r =
+                    spec(new FakeCluster(), w).name("t-" + w).store(tmp).build().run();
             assertEquals(0, r.exitCode(), r.summary());
             Path dir = r.storeDir();
-            for (String f : List.of("test.json", "history.edn", "history.json", "history.txt", "results.json",
-                    "results.edn", "nodes/n1/node.log")) {
+            for (String f : List.of(
+                    "test.json",
+                    "history.edn",
+                    "history.json",
+                    "history.txt",
+                    "results.json",
+                    "results.edn",
+                    "nodes/n1/node.log")) {
                 assertTrue(Files.isRegularFile(dir.resolve(f)), f + " missing in " + dir);
             }
             assertEquals(dir.toRealPath(), tmp.resolve("latest").toRealPath());
-            assertEquals(dir.toRealPath(), tmp.resolve("t-" + w).resolve("latest").toRealPath());
+            assertEquals(
+                    dir.toRealPath(), tmp.resolve("t-" + w).resolve("latest").toRealPath());
             assertEquals(r.history(), StoredRun.history(dir.resolve("history.edn")), "history.edn reads back to " + w);
             Analyze.Outcome a = Analyze.run(dir);
             assertEquals(Validity.TRUE, a.valid(), a.results().toString());
@@ -50,11 +64,14 @@ class RunnerTest {
     @Test
     void theHistoryHoldsFaultsAsNemesisOperationsAndFinalReadsMarked() {
         TestResult r = spec(new FakeCluster(), "kv").build().run();
-        List<HistoryOp> nemesis = r.history().stream().filter(HistoryOp::nemesis).toList();
+        List<HistoryOp> nemesis =
+                r.history().stream().filter(HistoryOp::nemesis).toList();
         assertTrue(nemesis.size() >= 4, nemesis.toString());
         assertTrue(nemesis.stream().anyMatch(o -> o.f().equals("heal")));
         assertTrue(nemesis.stream().filter(o -> o.type() != OpType.INVOKE).allMatch(o -> o.type() == OpType.INFO));
-        long finals = r.history().stream().filter(o -> o.finalPhase() && o.type() == OpType.OK).count();
+        long finals = r.history().stream()
+                .filter(o -> o.finalPhase() && o.type() == OpType.OK)
+                .count();
         assertEquals(5, finals, "one final read per key");
         String edn = EdnText.op(nemesis.get(0));
         assertTrue(edn.contains(":process :nemesis"), edn);
@@ -66,8 +83,10 @@ class RunnerTest {
         c.staleReads = true;
         TestResult r = spec(c, "register").store(tmp).build().run();
         assertEquals(1, r.exitCode(), r.summary());
-        assertTrue(String.valueOf(r.results().get("why")).contains("not linearizable")
-                || String.valueOf(r.results().get("why")).contains("returned"), r.summary());
+        assertTrue(
+                String.valueOf(r.results().get("why")).contains("not linearizable")
+                        || String.valueOf(r.results().get("why")).contains("returned"),
+                r.summary());
         assertEquals(Validity.FALSE, Analyze.run(r.storeDir()).valid());
     }
 
@@ -78,7 +97,8 @@ class RunnerTest {
         TestResult r = spec(c, "kv").build().run();
         assertEquals(2, r.exitCode(), r.summary());
         assertTrue(c.faultsApplied > 0);
-        assertEquals(0, spec(new FakeCluster(), "kv").nemesis("none").build().run().exitCode());
+        assertEquals(
+                0, spec(new FakeCluster(), "kv").nemesis("none").build().run().exitCode());
     }
 
     @Test
@@ -116,7 +136,10 @@ class RunnerTest {
                 return new dev.linden.workloads.Client() {
                     public void invoke(Op op, Consumer<dev.linden.workloads.Completion> done) {
                         if (op.f().equals("cas")) {
-                            scheduler().schedule(1_000_000, () -> done.accept(dev.linden.workloads.Completion.info("timeout")));
+                            scheduler()
+                                    .schedule(
+                                            1_000_000,
+                                            () -> done.accept(dev.linden.workloads.Completion.info("timeout")));
                         } else {
                             inner.invoke(op, done);
                         }
@@ -126,15 +149,22 @@ class RunnerTest {
                 };
             }
         };
-        TestResult r = spec(c, "register").concurrency(2).nemesis("none")
-                .clientGenerator(Gen.fromFunction(rnd -> rnd.nextInt(4) == 0 ? Op.of("cas", null, List.of(1L, 2L))
-                        : Op.of("read", null, null))).build().run();
+        TestResult r = spec(c, "register")
+                .concurrency(2)
+                .nemesis("none")
+                .clientGenerator(Gen.fromFunction(
+                        rnd -> rnd.nextInt(4) == 0 ? Op.of("cas", null, List.of(1L, 2L)) : Op.of("read", null, null)))
+                .build()
+                .run();
         assertTrue(r.history().stream().anyMatch(o -> o.process() >= 2), "no process was retired after info");
         for (HistoryOp op : r.history()) {
             if (op.type() == OpType.INFO && op.client()) {
                 int p = op.process();
-                assertTrue(r.history().stream().noneMatch(o -> o.index() > op.index() && o.process() == p
-                        && o.type() == OpType.INVOKE), "process " + p + " invoked again after an info");
+                assertTrue(
+                        r.history().stream()
+                                .noneMatch(
+                                        o -> o.index() > op.index() && o.process() == p && o.type() == OpType.INVOKE),
+                        "process " + p + " invoked again after an info");
             }
         }
     }
@@ -149,8 +179,13 @@ class RunnerTest {
         };
         c.slowTicker = true; // ... and a simulated hour costs an hour of wall time
         long t0 = System.nanoTime();
-        TestResult r = spec(c, "kv").nemesis("none").timeLimitSeconds(0.2).phaseWallLimitMillis(2_000)
-                .convergenceMillis(3_600_000).build().run();
+        TestResult r = spec(c, "kv")
+                .nemesis("none")
+                .timeLimitSeconds(0.2)
+                .phaseWallLimitMillis(2_000)
+                .convergenceMillis(3_600_000)
+                .build()
+                .run();
         assertTrue((System.nanoTime() - t0) / 1_000_000 < 20_000, "the run hung");
         assertEquals(3, r.exitCode(), r.summary());
         assertTrue(r.error().contains("wall-clock"), r.error());

@@ -34,8 +34,11 @@ public final class Checker {
         }
 
         public static Options defaults() {
-            return new Options(Duration.ofMinutes(10), Runtime.getRuntime().maxMemory() / 2,
-                    Runtime.getRuntime().availableProcessors(), true);
+            return new Options(
+                    Duration.ofMinutes(10),
+                    Runtime.getRuntime().maxMemory() / 2,
+                    Runtime.getRuntime().availableProcessors(),
+                    true);
         }
 
         public Options withTimeLimit(Duration d) {
@@ -63,6 +66,7 @@ public final class Checker {
      * probes): relaxed, a cut with many concurrent ops can take far longer to exhaust than to decide.
      */
     private static final long REFINE_STEPS_PER_STEP = 20;
+
     private static final long REFINE_MIN_STEPS = 50_000;
 
     private Checker() {}
@@ -76,8 +80,13 @@ public final class Checker {
      * of it to its parallelism.
      */
     private static final class SharedPool {
-        static final ExecutorService POOL = new java.util.concurrent.ThreadPoolExecutor(0, Integer.MAX_VALUE, 60,
-                java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.SynchronousQueue<>(), r -> {
+        static final ExecutorService POOL = new java.util.concurrent.ThreadPoolExecutor(
+                0,
+                Integer.MAX_VALUE,
+                60,
+                java.util.concurrent.TimeUnit.SECONDS,
+                new java.util.concurrent.SynchronousQueue<>(),
+                r -> {
                     Thread t = new Thread(r, "checker");
                     t.setDaemon(true);
                     return t;
@@ -116,14 +125,16 @@ public final class Checker {
                 continue; // an unanswered read constrains nothing
             }
             String key = options.partition() ? model.partitionKey(op) : null;
-            parts.computeIfAbsent(key == null ? "" : key, k -> new ArrayList<>()).add(op);
+            parts.computeIfAbsent(key == null ? "" : key, k -> new ArrayList<>())
+                    .add(op);
         }
         List<Map.Entry<String, List<Operation>>> order = new ArrayList<>(parts.entrySet());
-        order.sort(Comparator.comparingInt((Map.Entry<String, List<Operation>> e) -> -e.getValue().size()));
+        order.sort(Comparator.comparingInt(
+                (Map.Entry<String, List<Operation>> e) -> -e.getValue().size()));
         // Small histories are checked on the caller's thread: handing keys to other threads costs more
         // (about 100 us a check, measured) than searching them.
-        int threads = allOps.size() < SEQUENTIAL_BELOW_OPS ? 1
-                : Math.max(1, Math.min(options.parallelism(), order.size()));
+        int threads =
+                allOps.size() < SEQUENTIAL_BELOW_OPS ? 1 : Math.max(1, Math.min(options.parallelism(), order.size()));
         long memoryPerKey = Math.max(1, options.maxMemoryBytes() / threads);
         List<KeyResult> results = new ArrayList<>();
         if (threads == 1) {
@@ -186,9 +197,18 @@ public final class Checker {
      * pruning constraint except the culprit's, so the longest linearizable prefix reaches up to it.
      * Returns null if a budget runs out (the unrefined counterexample is used then).
      */
-    private static Refined refine(Model model, List<Operation> ops, Model.CutPruners pruners, long searchSteps,
-                                  long deadline, long memoryBytes) {
-        long[] cuts = ops.stream().filter(o -> !o.indeterminate()).mapToLong(Operation::returnTime).sorted().distinct()
+    private static Refined refine(
+            Model model,
+            List<Operation> ops,
+            Model.CutPruners pruners,
+            long searchSteps,
+            long deadline,
+            long memoryBytes) {
+        long[] cuts = ops.stream()
+                .filter(o -> !o.indeterminate())
+                .mapToLong(Operation::returnTime)
+                .sorted()
+                .distinct()
                 .toArray();
         long probeSteps = 0;
         int lo = 0;
@@ -258,8 +278,18 @@ public final class Checker {
                 if (model.readOnly(o)) {
                     continue; // an unanswered read constrains nothing
                 }
-                o = new Operation(o.id(), o.process(), o.f(), o.key(), o.input(), null, o.invokeTime(), Long.MAX_VALUE,
-                        true, o.invokeIndex(), -1);
+                o = new Operation(
+                        o.id(),
+                        o.process(),
+                        o.f(),
+                        o.key(),
+                        o.input(),
+                        null,
+                        o.invokeTime(),
+                        Long.MAX_VALUE,
+                        true,
+                        o.invokeIndex(),
+                        -1);
             }
             ids.add(o.id());
             out.add(o.withId(out.size()));
@@ -267,8 +297,8 @@ public final class Checker {
         return new Truncated(out, ids.stream().mapToInt(Integer::intValue).toArray());
     }
 
-    private static KeyResult checkKey(String key, List<Operation> original, Model model, long deadline,
-                                      long memoryBytes) {
+    private static KeyResult checkKey(
+            String key, List<Operation> original, Model model, long deadline, long memoryBytes) {
         long start = System.nanoTime();
         List<Operation> ops = new ArrayList<>(original.size());
         for (Operation op : original) {
@@ -291,8 +321,15 @@ public final class Checker {
                     prefix.add(original.get(id));
                 }
                 Operation culprit = refined.culpritId < 0 ? null : original.get(refined.culpritId);
-                return new KeyResult(key, Verdict.NOT_LINEARIZABLE, ops.size(), (System.nanoTime() - start) / 1_000_000,
-                        s.steps + refined.steps, s.cacheEntries, null, prefix,
+                return new KeyResult(
+                        key,
+                        Verdict.NOT_LINEARIZABLE,
+                        ops.size(),
+                        (System.nanoTime() - start) / 1_000_000,
+                        s.steps + refined.steps,
+                        s.cacheEntries,
+                        null,
+                        prefix,
                         Explainer.explain(key, model, original, prefix, refined.state, culprit));
             }
         }
@@ -302,15 +339,47 @@ public final class Checker {
         }
         long ms = (System.nanoTime() - start) / 1_000_000;
         return switch (outcome) {
-            case LINEARIZABLE -> new KeyResult(key, Verdict.LINEARIZABLE, ops.size(), ms, s.steps, s.cacheEntries, null,
-                    prefix, null);
-            case NOT_LINEARIZABLE -> new KeyResult(key, Verdict.NOT_LINEARIZABLE, ops.size(), ms, s.steps,
-                    s.cacheEntries, null, prefix, Explainer.explain(key, model, original, prefix, s.bestState,
-                            s.blockingOp < 0 ? null : original.get(s.blockingOp)));
-            case UNKNOWN_TIME -> new KeyResult(key, Verdict.UNKNOWN, ops.size(), ms, s.steps, s.cacheEntries,
-                    "time limit reached", prefix, null);
-            case UNKNOWN_MEMORY -> new KeyResult(key, Verdict.UNKNOWN, ops.size(), ms, s.steps, s.cacheEntries,
-                    "memory limit reached (" + s.cacheEntries + " cached states)", prefix, null);
+            case LINEARIZABLE ->
+                new KeyResult(key, Verdict.LINEARIZABLE, ops.size(), ms, s.steps, s.cacheEntries, null, prefix, null);
+            case NOT_LINEARIZABLE ->
+                new KeyResult(
+                        key,
+                        Verdict.NOT_LINEARIZABLE,
+                        ops.size(),
+                        ms,
+                        s.steps,
+                        s.cacheEntries,
+                        null,
+                        prefix,
+                        Explainer.explain(
+                                key,
+                                model,
+                                original,
+                                prefix,
+                                s.bestState,
+                                s.blockingOp < 0 ? null : original.get(s.blockingOp)));
+            case UNKNOWN_TIME ->
+                new KeyResult(
+                        key,
+                        Verdict.UNKNOWN,
+                        ops.size(),
+                        ms,
+                        s.steps,
+                        s.cacheEntries,
+                        "time limit reached",
+                        prefix,
+                        null);
+            case UNKNOWN_MEMORY ->
+                new KeyResult(
+                        key,
+                        Verdict.UNKNOWN,
+                        ops.size(),
+                        ms,
+                        s.steps,
+                        s.cacheEntries,
+                        "memory limit reached (" + s.cacheEntries + " cached states)",
+                        prefix,
+                        null);
         };
     }
 }

@@ -12,5 +12,10 @@ import java.util.List;
  * @param stateAfter    the model state after that prefix
  * @param explanation   one plain-English sentence
  */
-public record Counterexample(String key, Operation op, List<Operation> concurrent, List<Operation> prefix,
-                             String stateAfter, String explanation) {}
+public record Counterexample(
+        String key,
+        Operation op,
+        List<Operation> concurrent,
+        List<Operation> prefix,
+        String stateAfter,
+        String explanation) {}

@@ -66,7 +66,11 @@ public final class HistoryGenerator {
                 };
                 done[p] = false;
                 events.add(new Event(events.size(), p, OpType.INVOKE, f[p], "k" + k, input[p], time));
-                if (staleRead && staleIndex < 0 && f[p].equals("read") && previous[k] > 0 && changeCompleted[k]
+                if (staleRead
+                        && staleIndex < 0
+                        && f[p].equals("read")
+                        && previous[k] > 0
+                        && changeCompleted[k]
                         && issued > operations / 2) {
                     staleIndex = events.size() - 1; // its completion will return previous[k]
                     staleValue = previous[k];
@@ -110,8 +114,11 @@ public final class HistoryGenerator {
                 type = Boolean.TRUE.equals(out) ? OpType.OK : OpType.FAIL;
                 out = input[p];
             }
-            if (staleIndex >= 0 && events.get(staleIndex).process() == p && f[p].equals("read")
-                    && events.get(staleIndex).timeNanos() <= time && staleValue != 0) {
+            if (staleIndex >= 0
+                    && events.get(staleIndex).process() == p
+                    && f[p].equals("read")
+                    && events.get(staleIndex).timeNanos() <= time
+                    && staleValue != 0) {
                 out = staleValue;
                 staleValue = 0; // planted once
             }

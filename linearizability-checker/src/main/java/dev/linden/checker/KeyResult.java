@@ -9,6 +9,13 @@ import java.util.List;
  * @param linearization  a full linearization when linearizable, else the longest partial one found
  * @param unknownReason  for UNKNOWN: which budget ran out
  */
-public record KeyResult(String key, Verdict verdict, int operations, long elapsedMillis, long searchSteps,
-                        long cacheEntries, String unknownReason, List<Operation> linearization,
-                        Counterexample counterexample) {}
+public record KeyResult(
+        String key,
+        Verdict verdict,
+        int operations,
+        long elapsedMillis,
+        long searchSteps,
+        long cacheEntries,
+        String unknownReason,
+        List<Operation> linearization,
+        Counterexample counterexample) {}

@@ -19,7 +19,12 @@ import java.util.SplittableRandom;
  * completed op is linearized.
  */
 final class Search {
-    enum Outcome { LINEARIZABLE, NOT_LINEARIZABLE, UNKNOWN_TIME, UNKNOWN_MEMORY }
+    enum Outcome {
+        LINEARIZABLE,
+        NOT_LINEARIZABLE,
+        UNKNOWN_TIME,
+        UNKNOWN_MEMORY
+    }
 
     private static final int NIL = -1;
     /** How often (in search steps) the deadline is read. */
@@ -49,6 +54,7 @@ final class Search {
      * invocation order. classOf[op] is the op's class (-1 if completed), rankInClass its place in it.
      */
     private final int[] classOf;
+
     private final int[] rankInClass;
     private final int[] linearizedInClass;
 
@@ -61,6 +67,7 @@ final class Search {
     long cacheEntries;
     /** The longest linearized prefix found, as op ids in order. */
     int[] bestPrefix = new int[0];
+
     Object bestState;
     /** At the deepest prefix, the completed op whose return came before it could be linearized. */
     int blockingOp = -1;
@@ -317,7 +324,9 @@ final class Search {
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof Key k && k.hash == hash && java.util.Objects.equals(k.state, state)
+            return o instanceof Key k
+                    && k.hash == hash
+                    && java.util.Objects.equals(k.state, state)
                     && Arrays.equals(k.bits, bits);
         }
     }
@@ -349,7 +358,8 @@ final class Search {
                 recordBest(stackEntry, depth, state);
                 return outcome = Outcome.LINEARIZABLE;
             }
-            if ((++steps & (DEADLINE_CHECK_STEPS - 1)) == 0 && (System.nanoTime() > deadlineNanos || steps > maxSteps)) {
+            if ((++steps & (DEADLINE_CHECK_STEPS - 1)) == 0
+                    && (System.nanoTime() > deadlineNanos || steps > maxSteps)) {
                 return outcome = Outcome.UNKNOWN_TIME;
             }
             boolean forced = false;

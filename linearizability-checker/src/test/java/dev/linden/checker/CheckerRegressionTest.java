@@ -10,8 +10,8 @@ import org.junit.jupiter.api.Test;
 
 /** Histories that once defeated the checker, pinned. */
 class CheckerRegressionTest {
-    private static final Checker.Options OPTIONS = Checker.Options.defaults().withTimeLimit(Duration.ofSeconds(20))
-            .withParallelism(1);
+    private static final Checker.Options OPTIONS =
+            Checker.Options.defaults().withTimeLimit(Duration.ofSeconds(20)).withParallelism(1);
 
     @Test
     void anUnproducibleReadEndsTheSearchAtOnce() throws Exception {
@@ -32,7 +32,8 @@ class CheckerRegressionTest {
                 RandomHistories.generate(99, RandomHistories.Kind.CAS_REGISTER, 80, 6, 1, 0.3), 99);
         CheckResult r = Checker.check(h, Models.byName("kv"), OPTIONS);
         assertEquals(Verdict.NOT_LINEARIZABLE, r.verdict());
-        assertTrue(r.keys().get(0).counterexample().explanation().contains("no operation ever wrote"),
+        assertTrue(
+                r.keys().get(0).counterexample().explanation().contains("no operation ever wrote"),
                 r.keys().get(0).counterexample().explanation());
     }
 
@@ -43,7 +44,8 @@ class CheckerRegressionTest {
      */
     @Test
     void identicalIndeterminateWritesToDifferentKeysAreNotInterchangeable() throws Exception {
-        String edn = String.join("\n",
+        String edn = String.join(
+                "\n",
                 "{:type :invoke, :f :write, :key \"k0\", :value 1, :process 0, :time 1}",
                 "{:type :info, :f :write, :key \"k0\", :value 1, :process 0, :time 2}",
                 "{:type :invoke, :f :write, :key \"k2\", :value 1, :process 1, :time 3}",
@@ -52,9 +54,14 @@ class CheckerRegressionTest {
                 "{:type :ok, :f :read, :key \"k2\", :value 1, :process 2, :time 6}",
                 "{:type :invoke, :f :read, :key \"k0\", :value nil, :process 2, :time 7}",
                 "{:type :ok, :f :read, :key \"k0\", :value nil, :process 2, :time 8}");
-        History h = dev.linden.checker.history.HistoryReader.parse("keys.edn", edn,
-                dev.linden.checker.history.HistoryFormat.EDN);
-        assertEquals(Verdict.LINEARIZABLE, Checker.check(h, Models.byName("kv"), OPTIONS).verdict());
-        assertEquals(Verdict.LINEARIZABLE, Checker.check(h, Models.byName("kv"), OPTIONS.withPartition(false)).verdict());
+        History h = dev.linden.checker.history.HistoryReader.parse(
+                "keys.edn", edn, dev.linden.checker.history.HistoryFormat.EDN);
+        assertEquals(
+                Verdict.LINEARIZABLE,
+                Checker.check(h, Models.byName("kv"), OPTIONS).verdict());
+        assertEquals(
+                Verdict.LINEARIZABLE,
+                Checker.check(h, Models.byName("kv"), OPTIONS.withPartition(false))
+                        .verdict());
     }
 }

@@ -34,11 +34,19 @@ class CorpusConformanceTest {
             tests.add(DynamicTest.dynamicTest(file, () -> {
                 History h = HistoryReader.read(corpus.resolve(file), null);
                 String model = file.startsWith("jepsen/") ? "cas-register" : "append";
-                assertEquals(ops, h.operations().size() + (int) h.events().stream()
-                        .filter(e -> e.type() == dev.linden.checker.history.OpType.FAIL).count(), "operation count");
-                assertEquals(infoOps, h.operations().stream().filter(o -> o.indeterminate()).count(), "info count");
-                CheckResult r = Checker.check(h, Models.byName(model),
-                        Checker.Options.defaults().withTimeLimit(Duration.ofSeconds(60)));
+                assertEquals(
+                        ops,
+                        h.operations().size()
+                                + (int) h.events().stream()
+                                        .filter(e -> e.type() == dev.linden.checker.history.OpType.FAIL)
+                                        .count(),
+                        "operation count");
+                assertEquals(
+                        infoOps,
+                        h.operations().stream().filter(o -> o.indeterminate()).count(),
+                        "info count");
+                CheckResult r = Checker.check(
+                        h, Models.byName(model), Checker.Options.defaults().withTimeLimit(Duration.ofSeconds(60)));
                 assertEquals(expected, r.verdict().text(), file);
                 if (r.verdict() == Verdict.NOT_LINEARIZABLE) {
                     for (KeyResult k : r.keysWith(Verdict.NOT_LINEARIZABLE)) {
@@ -50,7 +58,8 @@ class CorpusConformanceTest {
         }
         // 102 etcd histories and 6 kv histories; every file on disk must be listed.
         long onDisk;
-        try (Stream<Path> a = Files.list(corpus.resolve("jepsen")); Stream<Path> b = Files.list(corpus.resolve("kv"))) {
+        try (Stream<Path> a = Files.list(corpus.resolve("jepsen"));
+                Stream<Path> b = Files.list(corpus.resolve("kv"))) {
             onDisk = a.count() + b.count();
         }
         assertEquals(onDisk, tests.size());
@@ -62,8 +71,8 @@ class CorpusConformanceTest {
     void everyKeyOfC50BadIsDecidedWithACounterexample() throws Exception {
         Path corpus = Corpus.require();
         History h = HistoryReader.read(corpus.resolve("kv/c50-bad.txt"), null);
-        CheckResult r = Checker.check(h, Models.byName("append"),
-                Checker.Options.defaults().withTimeLimit(Duration.ofSeconds(60)));
+        CheckResult r = Checker.check(
+                h, Models.byName("append"), Checker.Options.defaults().withTimeLimit(Duration.ofSeconds(60)));
         assertEquals(Verdict.NOT_LINEARIZABLE, r.verdict());
         assertTrue(r.keysWith(Verdict.UNKNOWN).isEmpty(), "undecided keys: " + r.keysWith(Verdict.UNKNOWN));
         for (KeyResult k : r.keysWith(Verdict.NOT_LINEARIZABLE)) {

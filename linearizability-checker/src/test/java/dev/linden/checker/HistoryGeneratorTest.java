@@ -11,7 +11,9 @@ class HistoryGeneratorTest {
         for (long seed = 1; seed <= 10; seed++) {
             History ok = HistoryGenerator.generate(seed, 3_000, 10, 20, false);
             assertEquals(6_000, ok.events().size());
-            assertEquals(Verdict.LINEARIZABLE, Checker.check(ok, null, Checker.Options.defaults()).verdict(),
+            assertEquals(
+                    Verdict.LINEARIZABLE,
+                    Checker.check(ok, null, Checker.Options.defaults()).verdict(),
                     "seed " + seed);
             History bad = HistoryGenerator.generate(seed, 3_000, 10, 20, true);
             CheckResult r = Checker.check(bad, null, Checker.Options.defaults());
@@ -22,7 +24,8 @@ class HistoryGeneratorTest {
 
     @Test
     void theSameSeedGivesTheSameHistory() {
-        assertEquals(HistoryGenerator.generate(7, 500, 3, 5, true).events(),
+        assertEquals(
+                HistoryGenerator.generate(7, 500, 3, 5, true).events(),
                 HistoryGenerator.generate(7, 500, 3, 5, true).events());
     }
 }

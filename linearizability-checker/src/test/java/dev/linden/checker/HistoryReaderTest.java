@@ -32,7 +32,9 @@ class HistoryReaderTest {
         assertEquals(3, ops.size());
         assertEquals(List.of(1L, 2L), ops.get(2).input());
         assertTrue(ops.get(2).indeterminate());
-        assertEquals(Verdict.LINEARIZABLE, Checker.check(h, null, Checker.Options.defaults()).verdict());
+        assertEquals(
+                Verdict.LINEARIZABLE,
+                Checker.check(h, null, Checker.Options.defaults()).verdict());
     }
 
     @Test
@@ -60,7 +62,11 @@ class HistoryReaderTest {
         assertTrue(explanation.contains("no operation ever wrote \"y\""), explanation);
 
         String array = "[" + String.join(",", lines.strip().split("\\n")) + "]";
-        assertEquals(4, HistoryReader.parse("h.json", array, HistoryFormat.JSON).events().size());
+        assertEquals(
+                4,
+                HistoryReader.parse("h.json", array, HistoryFormat.JSON)
+                        .events()
+                        .size());
     }
 
     @Test
@@ -82,29 +88,41 @@ class HistoryReaderTest {
 
     @Test
     void malformedInputNamesFileAndLine() {
-        MalformedHistoryException e = assertThrows(MalformedHistoryException.class, () -> HistoryReader.parse("bad.edn",
-                "{:type :invoke, :f :read, :process 0}\n{:type :ok, :f :read, :process 0\n", HistoryFormat.EDN));
+        MalformedHistoryException e = assertThrows(
+                MalformedHistoryException.class,
+                () -> HistoryReader.parse(
+                        "bad.edn",
+                        "{:type :invoke, :f :read, :process 0}\n{:type :ok, :f :read, :process 0\n",
+                        HistoryFormat.EDN));
         assertTrue(e.getMessage().startsWith("bad.edn:2: "), e.getMessage());
 
-        e = assertThrows(MalformedHistoryException.class, () -> HistoryReader.parse("bad.json",
-                "{\"process\":0,\"type\":\"launch\",\"f\":\"read\"}", HistoryFormat.JSON));
+        e = assertThrows(
+                MalformedHistoryException.class,
+                () -> HistoryReader.parse(
+                        "bad.json", "{\"process\":0,\"type\":\"launch\",\"f\":\"read\"}", HistoryFormat.JSON));
         assertTrue(e.getMessage().contains("bad.json:1") && e.getMessage().contains("launch"), e.getMessage());
 
-        e = assertThrows(MalformedHistoryException.class, () -> HistoryReader.parse("double.edn",
-                "{:type :invoke, :f :read, :process 0}\n{:type :invoke, :f :read, :process 0}\n", HistoryFormat.EDN)
-                .operations());
+        e = assertThrows(
+                MalformedHistoryException.class,
+                () -> HistoryReader.parse(
+                                "double.edn",
+                                "{:type :invoke, :f :read, :process 0}\n{:type :invoke, :f :read, :process 0}\n",
+                                HistoryFormat.EDN)
+                        .operations());
         assertTrue(e.getMessage().contains("double.edn:2") && e.getMessage().contains("still open"), e.getMessage());
 
-        e = assertThrows(MalformedHistoryException.class, () -> HistoryReader.parse("deep.edn",
-                "[".repeat(10_000), HistoryFormat.EDN));
+        e = assertThrows(
+                MalformedHistoryException.class,
+                () -> HistoryReader.parse("deep.edn", "[".repeat(10_000), HistoryFormat.EDN));
         assertTrue(e.getMessage().contains("deep.edn"), e.getMessage());
     }
 
     @Test
     void unknownFunctionForTheModelIsBadInput() throws Exception {
-        History h = HistoryReader.parse("f.edn", "{:type :invoke, :f :frobnicate, :value 1, :process 0}\n",
-                HistoryFormat.EDN);
-        MalformedHistoryException e = assertThrows(MalformedHistoryException.class,
+        History h = HistoryReader.parse(
+                "f.edn", "{:type :invoke, :f :frobnicate, :value 1, :process 0}\n", HistoryFormat.EDN);
+        MalformedHistoryException e = assertThrows(
+                MalformedHistoryException.class,
                 () -> Checker.check(h, Models.byName("register"), Checker.Options.defaults()));
         assertTrue(e.getMessage().contains("frobnicate"));
     }
@@ -115,25 +133,43 @@ class HistoryReaderTest {
         StringBuilder b = new StringBuilder();
         int t = 0;
         for (int p = 0; p < 18; p++) {
-            b.append("{:type :invoke, :f :write, :value ").append(p).append(", :process ").append(p)
-                    .append(", :time ").append(t++).append("}\n");
+            b.append("{:type :invoke, :f :write, :value ")
+                    .append(p)
+                    .append(", :process ")
+                    .append(p)
+                    .append(", :time ")
+                    .append(t++)
+                    .append("}\n");
         }
         for (int p = 0; p < 18; p++) {
-            b.append("{:type :info, :f :write, :value ").append(p).append(", :process ").append(p)
-                    .append(", :time ").append(t++).append("}\n");
+            b.append("{:type :info, :f :write, :value ")
+                    .append(p)
+                    .append(", :process ")
+                    .append(p)
+                    .append(", :time ")
+                    .append(t++)
+                    .append("}\n");
         }
         for (int i = 0; i < 30; i++) {
-            b.append("{:type :invoke, :f :read, :value nil, :process 100, :time ").append(t++).append("}\n");
-            b.append("{:type :ok, :f :read, :value ").append(i % 18).append(", :process 100, :time ").append(t++)
+            b.append("{:type :invoke, :f :read, :value nil, :process 100, :time ")
+                    .append(t++)
+                    .append("}\n");
+            b.append("{:type :ok, :f :read, :value ")
+                    .append(i % 18)
+                    .append(", :process 100, :time ")
+                    .append(t++)
                     .append("}\n");
         }
         History h = HistoryReader.parse("big.edn", b.toString(), HistoryFormat.EDN);
-        CheckResult r = Checker.check(h, Models.byName("register"),
+        CheckResult r = Checker.check(
+                h,
+                Models.byName("register"),
                 Checker.Options.defaults().withMaxMemoryBytes(200_000).withTimeLimit(Duration.ofSeconds(5)));
         assertEquals(Verdict.UNKNOWN, r.verdict());
         assertTrue(r.keys().get(0).unknownReason().contains("memory"));
         long start = System.nanoTime();
-        r = Checker.check(h, Models.byName("register"), Checker.Options.defaults().withTimeLimit(Duration.ofMillis(200)));
+        r = Checker.check(
+                h, Models.byName("register"), Checker.Options.defaults().withTimeLimit(Duration.ofMillis(200)));
         long ms = (System.nanoTime() - start) / 1_000_000;
         // Reading 0 again after 1..17 needs write 0 twice: the history is not linearizable. Within 200 ms
         // the checker may or may not prove it (it depends on the machine); it must never say linearizable.

@@ -114,8 +114,10 @@ class JepsenHistoriesTest {
         assertEquals(1L, h.events().get(0).value());
         CheckResult r = Checker.check(h, null, Checker.Options.defaults());
         assertEquals(Verdict.NOT_LINEARIZABLE, r.verdict());
-        assertEquals(List.of(Verdict.LINEARIZABLE, Verdict.NOT_LINEARIZABLE),
-                r.keys().stream().map(KeyResult::verdict).toList(), "key 1 read a value its CAS had replaced");
+        assertEquals(
+                List.of(Verdict.LINEARIZABLE, Verdict.NOT_LINEARIZABLE),
+                r.keys().stream().map(KeyResult::verdict).toList(),
+                "key 1 read a value its CAS had replaced");
     }
 
     @Test
@@ -184,10 +186,12 @@ class JepsenHistoriesTest {
                 """));
         assertEquals(4, e.line(), e.getMessage());
         assertTrue(e.getMessage().contains("bad.edn"), e.getMessage());
-        MalformedHistoryException notMap = assertThrows(MalformedHistoryException.class,
+        MalformedHistoryException notMap = assertThrows(
+                MalformedHistoryException.class,
                 () -> read("notmap.edn", "{:type :invoke, :process 0, :f :write, :value 1}\n[1 2 3]\n"));
         assertEquals(2, notMap.line(), notMap.getMessage());
-        MalformedHistoryException noProcess = assertThrows(MalformedHistoryException.class,
+        MalformedHistoryException noProcess = assertThrows(
+                MalformedHistoryException.class,
                 () -> read("noproc.edn", "\n\n{:type :invoke, :f :write, :value 1}\n"));
         assertEquals(3, noProcess.line(), noProcess.getMessage());
     }
@@ -220,8 +224,11 @@ class JepsenHistoriesTest {
                 HistoryWriter.writeEdn(h, out);
                 History back = HistoryReader.read(out, null);
                 assertEquals(h.operations(), back.operations(), file.toString());
-                assertEquals(Checker.check(h, Models.byName("cas-register"), Checker.Options.defaults()).verdict(),
-                        Checker.check(back, Models.byName("cas-register"), Checker.Options.defaults()).verdict(),
+                assertEquals(
+                        Checker.check(h, Models.byName("cas-register"), Checker.Options.defaults())
+                                .verdict(),
+                        Checker.check(back, Models.byName("cas-register"), Checker.Options.defaults())
+                                .verdict(),
                         file.toString());
             }
         }
@@ -230,9 +237,11 @@ class JepsenHistoriesTest {
     @Test
     void writtenLinesAreJepsensFormat() {
         Event e = new Event(3, 1, dev.linden.checker.history.OpType.OK, "cas", "7", List.of(1L, 2L), 1_500);
-        assertEquals("{:index 3, :time 1500, :type :ok, :process 1, :f :cas, :value [7 [1 2]]}",
+        assertEquals(
+                "{:index 3, :time 1500, :type :ok, :process 1, :f :cas, :value [7 [1 2]]}",
                 HistoryWriter.ednLine(e, true));
-        assertEquals("{:index 3, :time 1500, :type :ok, :process 1, :f :cas, :key 7, :value [1 2]}",
+        assertEquals(
+                "{:index 3, :time 1500, :type :ok, :process 1, :f :cas, :key 7, :value [1 2]}",
                 HistoryWriter.ednLine(e, false));
     }
 
@@ -243,13 +252,15 @@ class JepsenHistoriesTest {
             "{\"type\": \"info\", \"process\": \"nemesis\", \"f\": \"kill\"}",
             "{\"type\": \"ok\", \"process\": 0, \"f\": \"write\", \"value\": 1}",
             "{\"type\": \"invoke\", \"process\": 1, \"f\": \"read\", \"value\": null}",
-            "{\"type\": \"ok\", \"process\": 1, \"f\": \"read\", \"value\": 0}"};
+            "{\"type\": \"ok\", \"process\": 1, \"f\": \"read\", \"value\": 0}"
+        };
         History lines = read("h.jsonl", String.join("\n", ops) + "\n");
         History array = read("h.json", "[" + String.join(", ", ops) + "]");
         assertEquals(4, lines.events().size());
         assertEquals(lines.operations(), array.operations());
         assertEquals(Verdict.NOT_LINEARIZABLE, verdict(array), "one-line array: order still comes from the history");
-        MalformedHistoryException e = assertThrows(MalformedHistoryException.class,
+        MalformedHistoryException e = assertThrows(
+                MalformedHistoryException.class,
                 () -> read("bad.jsonl", ops[0] + "\n" + ops[2] + "\n{\"type\": \"ok\",, }\n"));
         assertEquals(3, e.line(), e.getMessage());
     }

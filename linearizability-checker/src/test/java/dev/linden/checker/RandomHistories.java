@@ -15,7 +15,10 @@ import java.util.SplittableRandom;
  * instant between its invocation and its completion, so every generated history is linearizable.
  */
 final class RandomHistories {
-    enum Kind { CAS_REGISTER, APPEND }
+    enum Kind {
+        CAS_REGISTER,
+        APPEND
+    }
 
     private RandomHistories() {}
 
@@ -51,8 +54,11 @@ final class RandomHistories {
                 String fn;
                 if (kind == Kind.CAS_REGISTER) {
                     fn = choice == 0 ? "read" : choice == 1 ? "write" : "cas";
-                    in = fn.equals("read") ? null : fn.equals("write") ? (Object) (long) r.nextInt(5)
-                            : List.of((long) r.nextInt(5), (long) r.nextInt(5));
+                    in = fn.equals("read")
+                            ? null
+                            : fn.equals("write")
+                                    ? (Object) (long) r.nextInt(5)
+                                    : List.of((long) r.nextInt(5), (long) r.nextInt(5));
                 } else {
                     fn = choice == 0 ? "get" : r.nextInt(6) == 0 ? "put" : "append";
                     in = fn.equals("get") ? null : "<" + (valueCounter++) + ">";
@@ -69,8 +75,14 @@ final class RandomHistories {
                 applied[p] = true;
             } else if (applied[p]) {
                 boolean info = r.nextDouble() < infoRate && !f[p].equals("read") && !f[p].equals("get");
-                events.add(new Event(events.size(), processId[p], info ? OpType.INFO : OpType.OK, f[p], key[p],
-                        info ? null : output[p], time));
+                events.add(new Event(
+                        events.size(),
+                        processId[p],
+                        info ? OpType.INFO : OpType.OK,
+                        f[p],
+                        key[p],
+                        info ? null : output[p],
+                        time));
                 if (info) {
                     processId[p] = nextProcess++;
                 }

@@ -55,7 +55,8 @@ public final class DiskDamageScenario {
         if (!f.equals("lose-segments") && !f.equals("restart-as-new") && !f.equals("lose-tail")) {
             throw new IllegalArgumentException("not a disk-damage fault: " + f);
         }
-        return f.equals("lose-tail") ? loseTail(FaultOps.MAX_TAIL_RECORDS_LOST)
+        return f.equals("lose-tail")
+                ? loseTail(FaultOps.MAX_TAIL_RECORDS_LOST)
                 : Op.fault(f, Map.of("targets", Targets.UP_TO_DATE_FOLLOWER));
     }
 }

@@ -125,8 +125,18 @@ public enum FaultKind {
         return this == PARTITION || this == LONG_PARTITION;
     }
 
-    public static final List<String> FAMILIES = List.of("partition", "long-partition", "kill", "pause", "clock", "disk",
-            "disk-damage", "link", "transfer", "membership", "hostile");
+    public static final List<String> FAMILIES = List.of(
+            "partition",
+            "long-partition",
+            "kill",
+            "pause",
+            "clock",
+            "disk",
+            "disk-damage",
+            "link",
+            "transfer",
+            "membership",
+            "hostile");
 
     /**
      * Families that {@code all} leaves out: faults the cluster does not survive yet, nameable one by one
@@ -154,12 +164,22 @@ public enum FaultKind {
     /** Every name {@code --nemesis} takes, with what it means (for help and errors). */
     public static Map<String, String> vocabulary() {
         Map<String, String> m = new LinkedHashMap<>();
-        m.put("all", "every fault" + (FAMILIES_NOT_YET_IN_ALL.isEmpty() ? ""
-                : " but " + String.join(", ", new java.util.TreeSet<>(FAMILIES_NOT_YET_IN_ALL))));
+        m.put(
+                "all",
+                "every fault"
+                        + (FAMILIES_NOT_YET_IN_ALL.isEmpty()
+                                ? ""
+                                : " but " + String.join(", ", new java.util.TreeSet<>(FAMILIES_NOT_YET_IN_ALL))));
         m.put("none", "no fault");
         for (String f : FAMILIES) {
-            m.put(f, String.join("+", EnumSet.allOf(FaultKind.class).stream().filter(k -> k.family.equals(f))
-                    .map(FaultKind::cliName).toList()));
+            m.put(
+                    f,
+                    String.join(
+                            "+",
+                            EnumSet.allOf(FaultKind.class).stream()
+                                    .filter(k -> k.family.equals(f))
+                                    .map(FaultKind::cliName)
+                                    .toList()));
         }
         for (FaultKind k : values()) {
             m.putIfAbsent(k.cliName(), k.family);

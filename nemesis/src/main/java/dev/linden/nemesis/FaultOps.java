@@ -54,6 +54,7 @@ public final class FaultOps {
     public static final int MAX_TAIL_RECORDS_LOST = 100;
     /** An answer flood's calls and value: a thousand answers of 1 MiB each, what a replica's session cache keeps. */
     public static final int ANSWER_FLOOD_CALLS = 1_000;
+
     public static final int ANSWER_FLOOD_VALUE_BYTES = 1 << 20;
     /** Just past the client port's default of 1,024 connections at once. */
     public static final int CLIENT_CONNECTIONS_PER_NODE = 1_100;
@@ -84,7 +85,8 @@ public final class FaultOps {
                 v.put("shape", shapes.get(r.nextInt(shapes.size())));
                 return Op.fault("start-partition", v);
             case LONG_PARTITION: {
-                java.util.List<String> partial = new java.util.ArrayList<>(java.util.List.of("bridge", "one-way", "deaf", "one"));
+                java.util.List<String> partial =
+                        new java.util.ArrayList<>(java.util.List.of("bridge", "one-way", "deaf", "one"));
                 if (nodeCount >= 5) {
                     partial.add("majorities-ring");
                 }
@@ -95,7 +97,9 @@ public final class FaultOps {
             case CRASH: {
                 // Usually one node; sometimes a minority, a majority, everyone, or the leader.
                 int roll = r.nextInt(10);
-                v.put("targets", roll < 5 ? "one" : roll < 7 ? "leader" : roll < 8 ? "minority" : roll < 9 ? "majority" : "all");
+                v.put(
+                        "targets",
+                        roll < 5 ? "one" : roll < 7 ? "leader" : roll < 8 ? "minority" : roll < 9 ? "majority" : "all");
                 int inside = r.nextInt(6);
                 if (inside < 2) {
                     // A crash point inside I/O: the targets die in the middle of their next fsync (bindings

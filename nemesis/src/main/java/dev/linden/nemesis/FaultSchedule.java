@@ -21,6 +21,7 @@ public final class FaultSchedule implements Generator {
     private static final long MS = 1_000_000L;
     /** How long a {@link FaultKind#holdsLong} fault holds. */
     static final long LONG_HOLD_MIN_MILLIS = 8_000;
+
     static final long LONG_HOLD_MAX_MILLIS = 15_000;
 
     /**
@@ -30,12 +31,22 @@ public final class FaultSchedule implements Generator {
      * @param maxConcurrent     faults active at once (1 when a recovery window is set)
      * @param recoveryMillis    0, or the fault-free time guaranteed after each fault stops
      */
-    public record Options(Set<FaultKind> kinds, int nodes, long meanGapMillis, long minWindowMillis,
-                          long maxWindowMillis, int maxConcurrent, long recoveryMillis) {
+    public record Options(
+            Set<FaultKind> kinds,
+            int nodes,
+            long meanGapMillis,
+            long minWindowMillis,
+            long maxWindowMillis,
+            int maxConcurrent,
+            long recoveryMillis) {
         public Options {
             kinds = Set.copyOf(kinds);
-            if (nodes < 1 || meanGapMillis < 1 || minWindowMillis < 1 || maxWindowMillis < minWindowMillis
-                    || maxConcurrent < 1 || recoveryMillis < 0) {
+            if (nodes < 1
+                    || meanGapMillis < 1
+                    || minWindowMillis < 1
+                    || maxWindowMillis < minWindowMillis
+                    || maxConcurrent < 1
+                    || recoveryMillis < 0) {
                 throw new IllegalArgumentException("bad fault schedule options");
             }
             if (recoveryMillis > 0) {
@@ -52,8 +63,14 @@ public final class FaultSchedule implements Generator {
             if (!(x > 0) || x > 10) {
                 throw new IllegalArgumentException("fault intensity must be in (0, 10]");
             }
-            return new Options(kinds, nodes, Math.max(1, (long) (meanGapMillis / x)), minWindowMillis, maxWindowMillis,
-                    maxConcurrent, recoveryMillis);
+            return new Options(
+                    kinds,
+                    nodes,
+                    Math.max(1, (long) (meanGapMillis / x)),
+                    minWindowMillis,
+                    maxWindowMillis,
+                    maxConcurrent,
+                    recoveryMillis);
         }
 
         public Options withRecoveryMillis(long ms) {
@@ -66,6 +83,7 @@ public final class FaultSchedule implements Generator {
     private final Options options;
     /** The kinds still to deal in this round, in enum order (the same seed deals the same kinds). */
     private final List<FaultKind> deck;
+
     private final long nextStartNanos; // Long.MIN_VALUE: not yet asked
     private final List<Active> active;
     private final boolean destroyedData;
@@ -74,8 +92,8 @@ public final class FaultSchedule implements Generator {
         this(options, List.of(), Long.MIN_VALUE, List.of(), false);
     }
 
-    private FaultSchedule(Options options, List<FaultKind> deck, long nextStartNanos, List<Active> active,
-                          boolean destroyedData) {
+    private FaultSchedule(
+            Options options, List<FaultKind> deck, long nextStartNanos, List<Active> active, boolean destroyedData) {
         this.options = options;
         this.deck = List.copyOf(deck);
         this.nextStartNanos = nextStartNanos;
@@ -121,7 +139,8 @@ public final class FaultSchedule implements Generator {
         if (due != null && due.stopAtNanos <= now) {
             List<Active> rest = new ArrayList<>(active);
             rest.remove(due);
-            long next = options.recoveryMillis() > 0 ? Math.max(nextStartNanos, now + options.recoveryMillis() * MS)
+            long next = options.recoveryMillis() > 0
+                    ? Math.max(nextStartNanos, now + options.recoveryMillis() * MS)
                     : nextStartNanos;
             return new Emit(at(due.stop, now), with(deck, next, rest, destroyedData));
         }
@@ -131,8 +150,9 @@ public final class FaultSchedule implements Generator {
         }
         List<FaultKind> round = deck.isEmpty() ? startable(destroyedData) : deck;
         if (round.isEmpty()) {
-            return active.isEmpty() ? EXHAUSTED : new Pending(with(round, nextStartNanos, active, destroyedData),
-                    due.stopAtNanos);
+            return active.isEmpty()
+                    ? EXHAUSTED
+                    : new Pending(with(round, nextStartNanos, active, destroyedData), due.stopAtNanos);
         }
         FaultKind kind = round.get(ctx.random().nextInt(round.size()));
         long gap = (long) ((0.14 + ctx.random().nextDouble() * 1.72) * options.meanGapMillis()) * MS;
@@ -153,10 +173,10 @@ public final class FaultSchedule implements Generator {
         Op stop = FaultOps.stop(kind, start);
         List<Active> next = new ArrayList<>(active);
         if (stop != null) {
-            long window = kind.holdsLong() ? LONG_HOLD_MIN_MILLIS
-                    + ctx.random().nextLong(LONG_HOLD_MAX_MILLIS - LONG_HOLD_MIN_MILLIS + 1)
+            long window = kind.holdsLong()
+                    ? LONG_HOLD_MIN_MILLIS + ctx.random().nextLong(LONG_HOLD_MAX_MILLIS - LONG_HOLD_MIN_MILLIS + 1)
                     : options.minWindowMillis()
-                    + ctx.random().nextLong(options.maxWindowMillis() - options.minWindowMillis() + 1);
+                            + ctx.random().nextLong(options.maxWindowMillis() - options.minWindowMillis() + 1);
             next.add(new Active(kind, now + window * MS, stop));
         }
         long nextStart = now + gap;

@@ -15,8 +15,8 @@ public final class Grudges {
     public record Link(int from, int to) {}
 
     /** The shapes {@code start-partition} takes, by name. */
-    public static final List<String> SHAPES = List.of("halves", "one", "leader", "majorities-ring", "bridge", "one-way",
-            "deaf", "new-leader");
+    public static final List<String> SHAPES =
+            List.of("halves", "one", "leader", "majorities-ring", "bridge", "one-way", "deaf", "new-leader");
 
     private Grudges() {}
 

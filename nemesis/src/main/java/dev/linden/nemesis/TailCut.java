@@ -18,13 +18,19 @@ import java.util.SplittableRandom;
  * @param lastIndexLost  log index of the last acknowledged record lost
  * @param logEndsAtIndex log index of the last record kept in this segment, or -1 if none is kept
  */
-public record TailCut(int cutAtByte, int recordsLost, boolean insideRecord, long firstIndexLost, long lastIndexLost,
-                      long logEndsAtIndex) {
+public record TailCut(
+        int cutAtByte,
+        int recordsLost,
+        boolean insideRecord,
+        long firstIndexLost,
+        long lastIndexLost,
+        long logEndsAtIndex) {
     /** One record of a segment, as the binding read it: start, size, log index. */
     public record Rec(int offset, int bytes, long index) {
         public Rec {
             if (offset < 0 || bytes < 2 || index < 1) {
-                throw new IllegalArgumentException("bad record: offset " + offset + ", " + bytes + " bytes, index " + index);
+                throw new IllegalArgumentException(
+                        "bad record: offset " + offset + ", " + bytes + " bytes, index " + index);
             }
         }
     }
@@ -51,7 +57,12 @@ public record TailCut(int cutAtByte, int recordsLost, boolean insideRecord, long
         Rec first = acknowledged.get(n - lost);
         // Inside: past its first byte and before its last, so at least one byte of it stays and one goes.
         int cut = insideRecord ? first.offset() + 1 + r.nextInt(first.bytes() - 1) : first.offset();
-        return new TailCut(cut, lost, insideRecord, first.index(), acknowledged.get(n - 1).index(),
+        return new TailCut(
+                cut,
+                lost,
+                insideRecord,
+                first.index(),
+                acknowledged.get(n - 1).index(),
                 n > lost ? acknowledged.get(n - lost - 1).index() : -1);
     }
 

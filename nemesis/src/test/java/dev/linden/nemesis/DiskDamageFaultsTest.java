@@ -13,12 +13,13 @@ import org.junit.jupiter.api.Test;
 
 /** The disk-damage family: named one by one, kept out of {@code all} for now, and its operations' shapes. */
 class DiskDamageFaultsTest {
-    private static final Set<FaultKind> DAMAGE = EnumSet.of(FaultKind.LOSE_TAIL, FaultKind.LOSE_SEGMENTS,
-            FaultKind.RESTART_AS_NEW);
+    private static final Set<FaultKind> DAMAGE =
+            EnumSet.of(FaultKind.LOSE_TAIL, FaultKind.LOSE_SEGMENTS, FaultKind.RESTART_AS_NEW);
 
     @Test
     void eachIsNameableAndTheFamilyNamesAllThree() {
-        assertEquals(EnumSet.of(FaultKind.LOSE_TAIL, FaultKind.LOSE_SEGMENTS, FaultKind.RESTART_AS_NEW, FaultKind.CRASH),
+        assertEquals(
+                EnumSet.of(FaultKind.LOSE_TAIL, FaultKind.LOSE_SEGMENTS, FaultKind.RESTART_AS_NEW, FaultKind.CRASH),
                 FaultKind.parseList("lose-tail,lose-segments,restart-as-new,kill"));
         assertEquals(DAMAGE, FaultKind.parseList("disk-damage"));
         assertEquals("disk-damage", FaultKind.format(DAMAGE));
@@ -57,8 +58,10 @@ class DiskDamageFaultsTest {
         }
         assertEquals(Set.of("one", Targets.UP_TO_DATE_FOLLOWER), targets);
         assertEquals(Set.of("boundary", "inside-record"), cuts);
-        assertEquals("lose-segments", FaultOps.start(FaultKind.LOSE_SEGMENTS, r, 3).f());
-        assertEquals("restart-as-new", FaultOps.start(FaultKind.RESTART_AS_NEW, r, 3).f());
+        assertEquals(
+                "lose-segments", FaultOps.start(FaultKind.LOSE_SEGMENTS, r, 3).f());
+        assertEquals(
+                "restart-as-new", FaultOps.start(FaultKind.RESTART_AS_NEW, r, 3).f());
     }
 
     @Test

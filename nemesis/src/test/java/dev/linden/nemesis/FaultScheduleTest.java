@@ -24,11 +24,17 @@ class FaultScheduleTest {
     }
 
     /** Start f -> its stop f, for the faults that have one. */
-    private static final Map<String, String> STOPS = Map.ofEntries(Map.entry("start-partition", "stop-partition"),
-            Map.entry("kill", "start"), Map.entry("pause", "resume"), Map.entry("start-clock", "stop-clock"),
-            Map.entry("start-disk-full", "stop-disk-full"), Map.entry("start-fsync-stall", "stop-fsync-stall"),
-            Map.entry("start-answer-flood", "stop-answer-flood"), Map.entry("start-client-conn-flood", "stop-client-conn-flood"),
-            Map.entry("start-peer-conn-flood", "stop-peer-conn-flood"), Map.entry("start-half-frames", "stop-half-frames"),
+    private static final Map<String, String> STOPS = Map.ofEntries(
+            Map.entry("start-partition", "stop-partition"),
+            Map.entry("kill", "start"),
+            Map.entry("pause", "resume"),
+            Map.entry("start-clock", "stop-clock"),
+            Map.entry("start-disk-full", "stop-disk-full"),
+            Map.entry("start-fsync-stall", "stop-fsync-stall"),
+            Map.entry("start-answer-flood", "stop-answer-flood"),
+            Map.entry("start-client-conn-flood", "stop-client-conn-flood"),
+            Map.entry("start-peer-conn-flood", "stop-peer-conn-flood"),
+            Map.entry("start-half-frames", "stop-half-frames"),
             Map.entry("start-forged-peer", "stop-forged-peer"));
 
     @Test
@@ -41,14 +47,23 @@ class FaultScheduleTest {
             for (Op op : ops) {
                 assertEquals(Context.NEMESIS, op.process());
                 if (STOPS.containsKey(op.f()) || op.f().equals("start-link")) {
-                    String k = op.f().equals("start-link") ? "link-" + ((Map<?, ?>) op.value()).get("behavior") : op.f();
+                    String k =
+                            op.f().equals("start-link") ? "link-" + ((Map<?, ?>) op.value()).get("behavior") : op.f();
                     assertEquals(null, active.put(k, 1), "two " + k + " at once, seed " + seed);
                 } else if (STOPS.containsValue(op.f()) || op.f().equals("stop-link")) {
-                    String k = op.f().equals("stop-link") ? "link-" + ((Map<?, ?>) op.value()).get("behavior")
-                            : STOPS.entrySet().stream().filter(e -> e.getValue().equals(op.f())).findFirst().get().getKey();
+                    String k = op.f().equals("stop-link")
+                            ? "link-" + ((Map<?, ?>) op.value()).get("behavior")
+                            : STOPS.entrySet().stream()
+                                    .filter(e -> e.getValue().equals(op.f()))
+                                    .findFirst()
+                                    .get()
+                                    .getKey();
                     assertEquals(1, active.remove(k), op.f() + " without a start, seed " + seed);
                 } else if (!op.f().equals("transfer-leader") && !op.f().equals("replace-node")) {
-                    assertTrue(Set.of("bitflip", "wipe-disk", "lose-tail", "lose-segments", "restart-as-new").contains(op.f()), op.f());
+                    assertTrue(
+                            Set.of("bitflip", "wipe-disk", "lose-tail", "lose-segments", "restart-as-new")
+                                    .contains(op.f()),
+                            op.f());
                     destroyers++;
                 }
                 assertTrue(active.size() <= 2, "more than two faults at once, seed " + seed);
@@ -69,16 +84,19 @@ class FaultScheduleTest {
             }
             assertTrue(starts.size() >= 8, "seed " + seed + ": " + starts);
             for (int round = 0; round + 4 <= starts.size(); round += 4) {
-                assertEquals(Set.of("start-partition", "kill", "pause", "start-clock"),
-                        Set.copyOf(starts.subList(round, round + 4)), "seed " + seed + ", round " + round + ": " + starts);
+                assertEquals(
+                        Set.of("start-partition", "kill", "pause", "start-clock"),
+                        Set.copyOf(starts.subList(round, round + 4)),
+                        "seed " + seed + ", round " + round + ": " + starts);
             }
         }
     }
 
     @Test
     void aRecoveryWindowFollowsEveryFault() {
-        FaultSchedule.Options o = FaultSchedule.Options.defaults(EnumSet.of(FaultKind.PARTITION, FaultKind.CRASH,
-                FaultKind.PAUSE), 3).withRecoveryMillis(3_000);
+        FaultSchedule.Options o = FaultSchedule.Options.defaults(
+                        EnumSet.of(FaultKind.PARTITION, FaultKind.CRASH, FaultKind.PAUSE), 3)
+                .withRecoveryMillis(3_000);
         List<Op> ops = run(o, 7, 120_000);
         assertTrue(ops.size() >= 10, ops.toString());
         for (int i = 0; i + 2 < ops.size(); i += 2) {
@@ -100,8 +118,12 @@ class FaultScheduleTest {
     @Test
     void twoNodesNeverLoseData() {
         List<String> fs = new ArrayList<>();
-        run(FaultSchedule.Options.defaults(EnumSet.of(FaultKind.BITFLIP, FaultKind.DISK_LOSS, FaultKind.PAUSE), 2),
-                3, 60_000).forEach(op -> fs.add(op.f()));
+        run(
+                        FaultSchedule.Options.defaults(
+                                EnumSet.of(FaultKind.BITFLIP, FaultKind.DISK_LOSS, FaultKind.PAUSE), 2),
+                        3,
+                        60_000)
+                .forEach(op -> fs.add(op.f()));
         assertTrue(!fs.contains("bitflip") && !fs.contains("wipe-disk"), fs.toString());
         assertTrue(fs.contains("pause"), fs.toString());
     }
@@ -109,7 +131,8 @@ class FaultScheduleTest {
     @Test
     void namesParseToKindsAndBack() {
         assertEquals(FaultKind.all(), FaultKind.parseList("all"));
-        assertEquals(EnumSet.of(FaultKind.DISK_FULL, FaultKind.FSYNC_STALL, FaultKind.BITFLIP, FaultKind.DISK_LOSS),
+        assertEquals(
+                EnumSet.of(FaultKind.DISK_FULL, FaultKind.FSYNC_STALL, FaultKind.BITFLIP, FaultKind.DISK_LOSS),
                 FaultKind.parseList("disk"));
         assertEquals(EnumSet.of(FaultKind.CRASH, FaultKind.PARTITION), FaultKind.parseList("kill,partition"));
         assertEquals(EnumSet.of(FaultKind.LONG_PARTITION), FaultKind.parseList("long-partition"));

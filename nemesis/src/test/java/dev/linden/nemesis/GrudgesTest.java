@@ -57,10 +57,11 @@ class GrudgesTest {
         Set<Grudges.Link> halves = Grudges.of("halves", FIVE, -1, new SplittableRandom(5));
         assertEquals(2 * 2 * 3, halves.size());
         Set<Grudges.Link> bridge = Grudges.of("bridge", FIVE, -1, new SplittableRandom(5));
-        long bridges = FIVE.stream().filter(n -> reachable(n, bridge).size() == 5).count();
+        long bridges =
+                FIVE.stream().filter(n -> reachable(n, bridge).size() == 5).count();
         assertEquals(1, bridges, "exactly one node reaches both sides");
-        assertEquals(Set.of(), Grudges.of("one", List.of(1), -1, new SplittableRandom(1)),
-                "one node alone: nothing to cut");
+        assertEquals(
+                Set.of(), Grudges.of("one", List.of(1), -1, new SplittableRandom(1)), "one node alone: nothing to cut");
     }
 
     @Test

@@ -25,7 +25,8 @@ final class Counterexample {
         List<Bar> bars = new ArrayList<>();
         if (ops.get("prefix") instanceof List<?> l) {
             // The end of the prefix only: what the failing operation had to follow.
-            l.subList(Math.max(0, l.size() - PREFIX_SHOWN), l.size()).forEach(o -> bars.add(new Bar((Map<?, ?>) o, "prefix")));
+            l.subList(Math.max(0, l.size() - PREFIX_SHOWN), l.size())
+                    .forEach(o -> bars.add(new Bar((Map<?, ?>) o, "prefix")));
         }
         if (ops.get("concurrent") instanceof List<?> l) {
             l.forEach(o -> bars.add(new Bar((Map<?, ?>) o, "concurrent")));
@@ -62,15 +63,32 @@ final class Counterexample {
         }
         int height = rows.size() * ROW + 40;
         StringBuilder s = new StringBuilder();
-        s.append("<svg class=\"counterexample\" xmlns=\"http://www.w3.org/2000/svg\" width=\"").append(WIDTH)
-                .append("\" height=\"").append(height).append("\" viewBox=\"0 0 ").append(WIDTH).append(' ').append(height)
+        s.append("<svg class=\"counterexample\" xmlns=\"http://www.w3.org/2000/svg\" width=\"")
+                .append(WIDTH)
+                .append("\" height=\"")
+                .append(height)
+                .append("\" viewBox=\"0 0 ")
+                .append(WIDTH)
+                .append(' ')
+                .append(height)
                 .append("\">");
         double scale = (WIDTH - LEFT - 10) / (double) (t1 - t0);
         for (Map.Entry<Long, Integer> e : rows.entrySet()) {
             int y = 10 + e.getValue() * ROW;
-            s.append("<text x=\"4\" y=\"").append(y + 16).append("\" class=\"proc\">p").append(e.getKey()).append("</text>");
-            s.append("<line x1=\"").append(LEFT).append("\" x2=\"").append(WIDTH - 10).append("\" y1=\"").append(y + ROW - 2)
-                    .append("\" y2=\"").append(y + ROW - 2).append("\" class=\"row\"/>");
+            s.append("<text x=\"4\" y=\"")
+                    .append(y + 16)
+                    .append("\" class=\"proc\">p")
+                    .append(e.getKey())
+                    .append("</text>");
+            s.append("<line x1=\"")
+                    .append(LEFT)
+                    .append("\" x2=\"")
+                    .append(WIDTH - 10)
+                    .append("\" y1=\"")
+                    .append(y + ROW - 2)
+                    .append("\" y2=\"")
+                    .append(y + ROW - 2)
+                    .append("\" class=\"row\"/>");
         }
         for (Bar b : bars) {
             long inv = num(b.op, "invoke-nanos");
@@ -81,18 +99,44 @@ final class Counterexample {
             double x1 = open ? WIDTH - 10 : LEFT + (Math.max(ret, t0) - t0) * scale;
             int y = 10 + rows.get(num(b.op, "process")) * ROW;
             String text = String.valueOf(b.op.get("text"));
-            s.append("<g class=\"op ").append(b.role).append(open ? " open" : "").append("\"><title>")
-                    .append(Html.esc(b.role + ": " + text + " [" + ms(inv) + " ms .. " + (open ? "?" : ms(ret) + " ms") + "]"))
-                    .append("</title><rect x=\"").append(fmt(x0)).append("\" y=\"").append(y + 2).append("\" width=\"")
-                    .append(fmt(Math.max(2, x1 - x0))).append("\" height=\"").append(ROW - 6).append("\" rx=\"3\"/>")
-                    .append("<text x=\"").append(fmt(x0 + 3)).append("\" y=\"").append(y + 16).append("\">")
+            s.append("<g class=\"op ")
+                    .append(b.role)
+                    .append(open ? " open" : "")
+                    .append("\"><title>")
+                    .append(Html.esc(
+                            b.role + ": " + text + " [" + ms(inv) + " ms .. " + (open ? "?" : ms(ret) + " ms") + "]"))
+                    .append("</title><rect x=\"")
+                    .append(fmt(x0))
+                    .append("\" y=\"")
+                    .append(y + 2)
+                    .append("\" width=\"")
+                    .append(fmt(Math.max(2, x1 - x0)))
+                    .append("\" height=\"")
+                    .append(ROW - 6)
+                    .append("\" rx=\"3\"/>")
+                    .append("<text x=\"")
+                    .append(fmt(x0 + 3))
+                    .append("\" y=\"")
+                    .append(y + 16)
+                    .append("\">")
                     .append(clipped ? "&#9664; " : "")
-                    .append(Html.esc(text.length() > 60 ? text.substring(0, 60) + "..." : text)).append("</text></g>");
+                    .append(Html.esc(text.length() > 60 ? text.substring(0, 60) + "..." : text))
+                    .append("</text></g>");
         }
         int axisY = rows.size() * ROW + 22;
-        s.append("<text x=\"").append(LEFT).append("\" y=\"").append(axisY + 10).append("\" class=\"axis\">")
-                .append(ms(t0)).append(" ms</text><text x=\"").append(WIDTH - 10).append("\" y=\"").append(axisY + 10)
-                .append("\" class=\"axis\" text-anchor=\"end\">").append(ms(t1)).append(" ms</text>");
+        s.append("<text x=\"")
+                .append(LEFT)
+                .append("\" y=\"")
+                .append(axisY + 10)
+                .append("\" class=\"axis\">")
+                .append(ms(t0))
+                .append(" ms</text><text x=\"")
+                .append(WIDTH - 10)
+                .append("\" y=\"")
+                .append(axisY + 10)
+                .append("\" class=\"axis\" text-anchor=\"end\">")
+                .append(ms(t1))
+                .append(" ms</text>");
         s.append("</svg><p class=\"legend\"><span class=\"k failing\">cannot be linearized</span> "
                 + "<span class=\"k concurrent\">concurrent with it</span> <span class=\"k prefix\">end of the longest "
                 + "linearizable prefix</span></p>");

@@ -117,6 +117,7 @@ final class FaultWindows {
         if (!effective) {
             label.append(" (no effect)");
         }
-        return new Window(kind, label.toString(), start.invokeNanos(), Math.max(start.invokeNanos(), endNanos), effective);
+        return new Window(
+                kind, label.toString(), start.invokeNanos(), Math.max(start.invokeNanos(), endNanos), effective);
     }
 }

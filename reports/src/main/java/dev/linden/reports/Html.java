@@ -40,7 +40,10 @@ final class Html {
 
     static String pretty(Object v) {
         try {
-            return RunData.JSON.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(v);
+            return RunData.JSON
+                    .copy()
+                    .enable(SerializationFeature.INDENT_OUTPUT)
+                    .writeValueAsString(v);
         } catch (JsonProcessingException e) {
             return String.valueOf(v);
         }

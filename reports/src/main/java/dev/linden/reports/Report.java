@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,6 +27,7 @@ public final class Report {
     static final int MAX_POINTS = 40_000;
     /** Operations the timeline carries (a window of them is drawn at a time). */
     static final int MAX_TIMELINE_OPS = 250_000;
+
     static final int MAX_BUCKETS = 300;
 
     private Report() {}
@@ -38,13 +38,14 @@ public final class Report {
         String html = html(run);
         Path tmp = dir.resolve("index.html.tmp");
         Files.writeString(tmp, html, StandardCharsets.UTF_8);
-        return Files.move(tmp, dir.resolve("index.html"), StandardCopyOption.REPLACE_EXISTING,
-                StandardCopyOption.ATOMIC_MOVE);
+        return Files.move(
+                tmp, dir.resolve("index.html"), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     static String html(RunData run) throws IOException {
         String verdict = verdictText(run.results.get("valid"));
-        String title = run.test.getOrDefault("name", "run") + " seed " + run.test.getOrDefault("seed", "?") + ": " + verdict;
+        String title =
+                run.test.getOrDefault("name", "run") + " seed " + run.test.getOrDefault("seed", "?") + ": " + verdict;
         String page = resource("report.html");
         return page.replace("{{TITLE}}", Html.esc(title))
                 .replace("{{UPLOT_CSS}}", webjar("uPlot.min.css"))
@@ -63,15 +64,23 @@ public final class Report {
 
     private static String body(RunData run, String verdict) {
         StringBuilder b = new StringBuilder();
-        b.append("<header class=\"verdict ").append(verdict).append("\"><h1 id=\"verdict\">")
-                .append(Html.esc(plainVerdict(verdict))).append("</h1><p class=\"subtitle\">")
-                .append(Html.esc(String.valueOf(run.test.getOrDefault("name", "")))).append(" &middot; seed ")
-                .append(Html.esc(String.valueOf(run.test.getOrDefault("seed", "")))).append(" &middot; ")
-                .append(Html.esc(String.valueOf(run.test.getOrDefault("workload", "")))).append(" &middot; nemesis ")
-                .append(Html.esc(String.valueOf(run.test.getOrDefault("nemesis", "")))).append("</p>");
+        b.append("<header class=\"verdict ")
+                .append(verdict)
+                .append("\"><h1 id=\"verdict\">")
+                .append(Html.esc(plainVerdict(verdict)))
+                .append("</h1><p class=\"subtitle\">")
+                .append(Html.esc(String.valueOf(run.test.getOrDefault("name", ""))))
+                .append(" &middot; seed ")
+                .append(Html.esc(String.valueOf(run.test.getOrDefault("seed", ""))))
+                .append(" &middot; ")
+                .append(Html.esc(String.valueOf(run.test.getOrDefault("workload", ""))))
+                .append(" &middot; nemesis ")
+                .append(Html.esc(String.valueOf(run.test.getOrDefault("nemesis", ""))))
+                .append("</p>");
         if (run.results.get("why") instanceof List<?> why && !why.isEmpty()) {
             b.append("<ul class=\"why\">");
-            why.forEach(w -> b.append("<li>").append(Html.esc(String.valueOf(w))).append("</li>"));
+            why.forEach(
+                    w -> b.append("<li>").append(Html.esc(String.valueOf(w))).append("</li>"));
             b.append("</ul>");
         }
         b.append("</header>");
@@ -109,10 +118,23 @@ public final class Report {
 
     private static void config(RunData run, StringBuilder b) {
         b.append("<section><h2>Test</h2><table class=\"kv\">");
-        for (String k : List.of("env", "nodes", "workload", "keys", "nemesis", "concurrency", "rate", "time-limit-millis",
-                "seed", "started", "options")) {
+        for (String k : List.of(
+                "env",
+                "nodes",
+                "workload",
+                "keys",
+                "nemesis",
+                "concurrency",
+                "rate",
+                "time-limit-millis",
+                "seed",
+                "started",
+                "options")) {
             if (run.test.containsKey(k)) {
-                b.append("<tr><th>").append(Html.esc(k)).append("</th><td>").append(Html.esc(Html.compact(run.test.get(k))))
+                b.append("<tr><th>")
+                        .append(Html.esc(k))
+                        .append("</th><td>")
+                        .append(Html.esc(Html.compact(run.test.get(k))))
                         .append("</td></tr>");
             }
         }
@@ -127,16 +149,25 @@ public final class Report {
     }
 
     private static void counts(RunData run, StringBuilder b) {
-        b.append("<section><h2>Operations</h2><table class=\"grid\" id=\"counts\"><tr><th>:f</th><th>count</th><th>ok</th>"
-                + "<th>fail</th><th>info</th></tr>");
+        b.append(
+                "<section><h2>Operations</h2><table class=\"grid\" id=\"counts\"><tr><th>:f</th><th>count</th><th>ok</th>"
+                        + "<th>fail</th><th>info</th></tr>");
         Object byF = RunData.get(run.results, "checks", "stats", "by-f");
         if (byF instanceof Map<?, ?> m) {
-            m.forEach((f, c) -> b.append("<tr><td>").append(Html.esc(String.valueOf(f))).append("</td><td>")
-                    .append(RunData.get(c, "count")).append("</td><td>").append(RunData.get(c, "ok-count"))
-                    .append("</td><td>").append(RunData.get(c, "fail-count")).append("</td><td>")
-                    .append(RunData.get(c, "info-count")).append("</td></tr>"));
+            m.forEach((f, c) -> b.append("<tr><td>")
+                    .append(Html.esc(String.valueOf(f)))
+                    .append("</td><td>")
+                    .append(RunData.get(c, "count"))
+                    .append("</td><td>")
+                    .append(RunData.get(c, "ok-count"))
+                    .append("</td><td>")
+                    .append(RunData.get(c, "fail-count"))
+                    .append("</td><td>")
+                    .append(RunData.get(c, "info-count"))
+                    .append("</td></tr>"));
         }
-        b.append("</table><p>Throughput: ").append(Html.esc(run.text("throughput-ok-per-second")))
+        b.append("</table><p>Throughput: ")
+                .append(Html.esc(run.text("throughput-ok-per-second")))
                 .append(" ok operations/s. Latency of ok operations (ms): ");
         Object lat = run.results.get("ok-latency-millis");
         if (lat instanceof Map<?, ?> m) {
@@ -160,8 +191,11 @@ public final class Report {
             if (shown++ >= 3) {
                 break;
             }
-            b.append("<h3>Key ").append(Html.esc(String.valueOf(f.get("key")))).append("</h3><p class=\"sentence\">")
-                    .append(Html.esc(String.valueOf(f.get("explanation") != null ? f.get("explanation") : f.get("reason"))))
+            b.append("<h3>Key ")
+                    .append(Html.esc(String.valueOf(f.get("key"))))
+                    .append("</h3><p class=\"sentence\">")
+                    .append(Html.esc(
+                            String.valueOf(f.get("explanation") != null ? f.get("explanation") : f.get("reason"))))
                     .append("</p>");
             if (f.get("ops") instanceof Map<?, ?> ops) {
                 b.append(Counterexample.svg(ops));
@@ -186,17 +220,25 @@ public final class Report {
     }
 
     private static void faults(RunData run, StringBuilder b) {
-        b.append("<section><h2>What the faults did</h2><table class=\"grid\" id=\"faults\"><tr><th>time (s)</th><th>:f</th>"
-                + "<th>asked</th><th>result</th></tr>");
+        b.append(
+                "<section><h2>What the faults did</h2><table class=\"grid\" id=\"faults\"><tr><th>time (s)</th><th>:f</th>"
+                        + "<th>asked</th><th>result</th></tr>");
         for (RunData.Pair p : run.pairs) {
             if (!p.nemesis()) {
                 continue;
             }
             boolean none = RunData.get(p.output(), "effect") == null;
-            b.append("<tr").append(none ? " class=\"no-effect\"" : "").append("><td>")
-                    .append(String.format("%.3f", p.invokeNanos() / 1e9)).append("</td><td>").append(Html.esc(p.f()))
-                    .append("</td><td>").append(Html.esc(Html.compact(p.input()))).append("</td><td>")
-                    .append(Html.esc(Html.compact(p.output()))).append("</td></tr>");
+            b.append("<tr")
+                    .append(none ? " class=\"no-effect\"" : "")
+                    .append("><td>")
+                    .append(String.format("%.3f", p.invokeNanos() / 1e9))
+                    .append("</td><td>")
+                    .append(Html.esc(p.f()))
+                    .append("</td><td>")
+                    .append(Html.esc(Html.compact(p.input())))
+                    .append("</td><td>")
+                    .append(Html.esc(Html.compact(p.output())))
+                    .append("</td></tr>");
         }
         b.append("</table></section>");
     }
@@ -206,8 +248,14 @@ public final class Report {
         if (run.results.get("checks") instanceof Map<?, ?> m) {
             m.forEach((name, c) -> {
                 String v = verdictText(RunData.get(c, "valid"));
-                b.append("<details class=\"check ").append(v).append("\"><summary>").append(Html.esc(String.valueOf(name)))
-                        .append(": ").append(v).append("</summary><pre>").append(Html.esc(Html.pretty(c)))
+                b.append("<details class=\"check ")
+                        .append(v)
+                        .append("\"><summary>")
+                        .append(Html.esc(String.valueOf(name)))
+                        .append(": ")
+                        .append(v)
+                        .append("</summary><pre>")
+                        .append(Html.esc(Html.pretty(c)))
                         .append("</pre></details>");
             });
         }
@@ -230,7 +278,9 @@ public final class Report {
         Map<String, Object> d = new LinkedHashMap<>();
         d.put("fs", fs);
         d.put("endSeconds", run.endNanos / 1e9);
-        d.put("windows", FaultWindows.of(run).stream().map(FaultWindows.Window::asData).toList());
+        d.put(
+                "windows",
+                FaultWindows.of(run).stream().map(FaultWindows.Window::asData).toList());
         d.put("points", points(client, fs));
         d.put("buckets", buckets(client, fs, run.endNanos));
         int concurrency = run.test.get("concurrency") instanceof Number n ? n.intValue() : 1;
@@ -283,7 +333,8 @@ public final class Report {
             } else {
                 okByF[fs.indexOf(p.f())][i]++;
                 hist.computeIfAbsent(i, k -> new Histogram(3_600_000_000L, 3))
-                        .recordValue(Math.max(1, Math.min(3_600_000_000L, (p.completeNanos() - p.invokeNanos()) / 1000)));
+                        .recordValue(
+                                Math.max(1, Math.min(3_600_000_000L, (p.completeNanos() - p.invokeNanos()) / 1000)));
             }
         }
         Map<String, Object> b = new LinkedHashMap<>();
@@ -337,7 +388,8 @@ public final class Report {
                 break;
             }
             int column = p.nemesis() ? threads : Math.floorMod(p.process(), Math.max(1, threads));
-            String label = (p.key() == null ? "" : p.key() + " ") + Html.compact(p.input())
+            String label = (p.key() == null ? "" : p.key() + " ")
+                    + Html.compact(p.input())
                     + (p.completed() && "ok".equals(p.type()) && !p.nemesis() ? " -> " + Html.compact(p.output()) : "");
             if (p.nemesis()) {
                 label = Html.compact(p.output());
@@ -345,9 +397,15 @@ public final class Report {
             if (label.length() > 120) {
                 label = label.substring(0, 120) + "...";
             }
-            out.add(new Object[] {column, round(p.invokeNanos() / 1e6, 3), p.completed() ? round(p.completeNanos() / 1e6, 3) : -1,
-                    p.nemesis() ? 3 : p.completed() ? typeCode(p.type()) : 2, p.nemesis() ? -1 : fs.indexOf(p.f()),
-                    p.process(), (p.nemesis() ? p.f() + " " : "") + label});
+            out.add(new Object[] {
+                column,
+                round(p.invokeNanos() / 1e6, 3),
+                p.completed() ? round(p.completeNanos() / 1e6, 3) : -1,
+                p.nemesis() ? 3 : p.completed() ? typeCode(p.type()) : 2,
+                p.nemesis() ? -1 : fs.indexOf(p.f()),
+                p.process(),
+                (p.nemesis() ? p.f() + " " : "") + label
+            });
         }
         return out;
     }
@@ -378,5 +436,4 @@ public final class Report {
     }
 
     static final String UPLOT_VERSION = "1.6.30";
-
 }

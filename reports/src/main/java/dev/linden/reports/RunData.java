@@ -21,8 +21,17 @@ final class RunData {
     static final ObjectMapper JSON = new ObjectMapper();
 
     /** One client or nemesis operation: its invocation and completion (completion null if it never came). */
-    record Pair(int process, boolean nemesis, String f, String key, Object input, String type, Object output,
-                long invokeNanos, long completeNanos, int invokeIndex) {
+    record Pair(
+            int process,
+            boolean nemesis,
+            String f,
+            String key,
+            Object input,
+            String type,
+            Object output,
+            long invokeNanos,
+            long completeNanos,
+            int invokeIndex) {
         boolean completed() {
             return completeNanos >= 0;
         }
@@ -35,10 +44,12 @@ final class RunData {
 
     @SuppressWarnings("unchecked")
     RunData(Path dir) throws IOException {
-        test = Files.isRegularFile(dir.resolve("test.json")) ? JSON.readValue(dir.resolve("test.json").toFile(), LinkedHashMap.class)
+        test = Files.isRegularFile(dir.resolve("test.json"))
+                ? JSON.readValue(dir.resolve("test.json").toFile(), LinkedHashMap.class)
                 : new LinkedHashMap<>();
         results = Files.isRegularFile(dir.resolve("results.json"))
-                ? JSON.readValue(dir.resolve("results.json").toFile(), LinkedHashMap.class) : new LinkedHashMap<>();
+                ? JSON.readValue(dir.resolve("results.json").toFile(), LinkedHashMap.class)
+                : new LinkedHashMap<>();
         Map<String, Integer> open = new HashMap<>();
         Path history = dir.resolve("history.json");
         if (!Files.isRegularFile(history)) {
@@ -59,14 +70,34 @@ final class RunData {
                 String slot = nemesis ? "nemesis" : String.valueOf(process);
                 if (type.equals("invoke")) {
                     open.put(slot, pairs.size());
-                    pairs.add(new Pair(process, nemesis, String.valueOf(op.get("f")), (String) op.get("key"),
-                            op.get("value"), null, null, t, -1, ((Number) op.get("index")).intValue()));
+                    pairs.add(new Pair(
+                            process,
+                            nemesis,
+                            String.valueOf(op.get("f")),
+                            (String) op.get("key"),
+                            op.get("value"),
+                            null,
+                            null,
+                            t,
+                            -1,
+                            ((Number) op.get("index")).intValue()));
                 } else {
                     Integer at = open.remove(slot);
                     if (at != null) {
                         Pair i = pairs.get(at);
-                        pairs.set(at, new Pair(i.process, i.nemesis, i.f, i.key, i.input, type, op.get("value"),
-                                i.invokeNanos, t, i.invokeIndex));
+                        pairs.set(
+                                at,
+                                new Pair(
+                                        i.process,
+                                        i.nemesis,
+                                        i.f,
+                                        i.key,
+                                        i.input,
+                                        type,
+                                        op.get("value"),
+                                        i.invokeNanos,
+                                        t,
+                                        i.invokeIndex));
                     }
                 }
             }

@@ -89,12 +89,19 @@ public final class Server implements AutoCloseable {
             return;
         }
         if (Files.isDirectory(p)) {
-            StringBuilder b = new StringBuilder("<!DOCTYPE html><meta charset=utf-8><title>").append(Html.esc(rel))
-                    .append("</title><h1>").append(Html.esc(rel)).append("</h1><ul>");
+            StringBuilder b = new StringBuilder("<!DOCTYPE html><meta charset=utf-8><title>")
+                    .append(Html.esc(rel))
+                    .append("</title><h1>")
+                    .append(Html.esc(rel))
+                    .append("</h1><ul>");
             try (Stream<Path> ls = Files.list(p)) {
                 ls.sorted().forEach(c -> {
                     String name = c.getFileName().toString() + (Files.isDirectory(c) ? "/" : "");
-                    b.append("<li><a href=\"").append(Html.esc(name)).append("\">").append(Html.esc(name)).append("</a></li>");
+                    b.append("<li><a href=\"")
+                            .append(Html.esc(name))
+                            .append("\">")
+                            .append(Html.esc(name))
+                            .append("</a></li>");
                 });
             }
             if (!rel.endsWith("/") && !rel.isEmpty()) {
@@ -102,12 +109,21 @@ public final class Server implements AutoCloseable {
                 send(ex, 301, "text/plain", new byte[0]);
                 return;
             }
-            send(ex, 200, "text/html; charset=utf-8", b.append("</ul>").toString().getBytes(StandardCharsets.UTF_8));
+            send(
+                    ex,
+                    200,
+                    "text/html; charset=utf-8",
+                    b.append("</ul>").toString().getBytes(StandardCharsets.UTF_8));
             return;
         }
         String name = p.getFileName().toString();
-        String type = name.endsWith(".html") ? "text/html; charset=utf-8" : name.endsWith(".json") ? "application/json"
-                : name.endsWith(".svg") ? "image/svg+xml" : name.endsWith(".png") ? "image/png" : "text/plain; charset=utf-8";
+        String type = name.endsWith(".html")
+                ? "text/html; charset=utf-8"
+                : name.endsWith(".json")
+                        ? "application/json"
+                        : name.endsWith(".svg")
+                                ? "image/svg+xml"
+                                : name.endsWith(".png") ? "image/png" : "text/plain; charset=utf-8";
         send(ex, 200, type, Files.readAllBytes(p));
     }
 
@@ -131,19 +147,29 @@ public final class Server implements AutoCloseable {
             return rows;
         }
         try (Stream<Path> names = Files.list(store)) {
-            for (Path name : names.filter(Files::isDirectory).filter(p -> !Files.isSymbolicLink(p)).sorted().toList()) {
+            for (Path name : names.filter(Files::isDirectory)
+                    .filter(p -> !Files.isSymbolicLink(p))
+                    .sorted()
+                    .toList()) {
                 try (Stream<Path> runs = Files.list(name)) {
-                    for (Path run : runs.filter(Files::isDirectory).filter(p -> !Files.isSymbolicLink(p)).toList()) {
+                    for (Path run : runs.filter(Files::isDirectory)
+                            .filter(p -> !Files.isSymbolicLink(p))
+                            .toList()) {
                         if (!Files.isRegularFile(run.resolve("test.json"))) {
                             continue;
                         }
                         Map<?, ?> test = read(run.resolve("test.json"));
-                        Map<?, ?> results = Files.isRegularFile(run.resolve("results.json")) ? read(run.resolve("results.json"))
+                        Map<?, ?> results = Files.isRegularFile(run.resolve("results.json"))
+                                ? read(run.resolve("results.json"))
                                 : Map.of();
                         String verdict = results.isEmpty() ? "incomplete" : Report.verdictText(results.get("valid"));
-                        rows.add(new Row(name.getFileName().toString(), run.getFileName().toString(),
-                                store.relativize(run).toString(), String.valueOf(test.get("workload")),
-                                String.valueOf(test.get("nemesis")), verdict,
+                        rows.add(new Row(
+                                name.getFileName().toString(),
+                                run.getFileName().toString(),
+                                store.relativize(run).toString(),
+                                String.valueOf(test.get("workload")),
+                                String.valueOf(test.get("nemesis")),
+                                verdict,
                                 String.valueOf(RunData.get(results, "counts", "invoked"))));
                     }
                 }
@@ -162,22 +188,41 @@ public final class Server implements AutoCloseable {
     }
 
     private String listing() throws IOException {
-        StringBuilder b = new StringBuilder("<!DOCTYPE html><html><head><meta charset=utf-8><title>Linden runs</title><style>"
-                + "body{font-family:system-ui,sans-serif;margin:20px}table{border-collapse:collapse}td,th{padding:4px 10px;"
-                + "border-bottom:1px solid #ddd;text-align:left}tr.valid td.v{background:#cfe3ff}tr.invalid td.v{background:"
-                + "#ffc9d6}tr.unknown td.v{background:#ffd9a8}tr.incomplete td.v{background:#eee}</style></head><body>"
-                + "<h1>Linden runs</h1><p>Store: ").append(Html.esc(store.toString())).append("</p>");
+        StringBuilder b = new StringBuilder(
+                        "<!DOCTYPE html><html><head><meta charset=utf-8><title>Linden runs</title><style>"
+                                + "body{font-family:system-ui,sans-serif;margin:20px}table{border-collapse:collapse}td,th{padding:4px 10px;"
+                                + "border-bottom:1px solid #ddd;text-align:left}tr.valid td.v{background:#cfe3ff}tr.invalid td.v{background:"
+                                + "#ffc9d6}tr.unknown td.v{background:#ffd9a8}tr.incomplete td.v{background:#eee}</style></head><body>"
+                                + "<h1>Linden runs</h1><p>Store: ")
+                .append(Html.esc(store.toString()))
+                .append("</p>");
         List<Row> rows = runs();
         b.append("<table id=\"runs\"><tr><th>name</th><th>time</th><th>workload</th><th>nemesis</th><th>valid?</th>"
                 + "<th>ops</th><th>files</th></tr>");
         for (Row r : rows) {
             String base = "/files/" + r.rel() + "/";
-            b.append("<tr class=\"").append(r.verdict()).append("\"><td>").append(Html.esc(r.name())).append("</td><td><a href=\"")
-                    .append(Html.esc(base)).append("index.html\">").append(Html.esc(r.time())).append("</a></td><td>")
-                    .append(Html.esc(r.workload())).append("</td><td>").append(Html.esc(r.nemesis()))
-                    .append("</td><td class=\"v\">").append(r.verdict()).append("</td><td>").append(Html.esc(r.ops()))
-                    .append("</td><td><a href=\"").append(Html.esc(base)).append("results.json\">results</a> <a href=\"")
-                    .append(Html.esc(base)).append("history.txt\">history</a> <a href=\"").append(Html.esc(base))
+            b.append("<tr class=\"")
+                    .append(r.verdict())
+                    .append("\"><td>")
+                    .append(Html.esc(r.name()))
+                    .append("</td><td><a href=\"")
+                    .append(Html.esc(base))
+                    .append("index.html\">")
+                    .append(Html.esc(r.time()))
+                    .append("</a></td><td>")
+                    .append(Html.esc(r.workload()))
+                    .append("</td><td>")
+                    .append(Html.esc(r.nemesis()))
+                    .append("</td><td class=\"v\">")
+                    .append(r.verdict())
+                    .append("</td><td>")
+                    .append(Html.esc(r.ops()))
+                    .append("</td><td><a href=\"")
+                    .append(Html.esc(base))
+                    .append("results.json\">results</a> <a href=\"")
+                    .append(Html.esc(base))
+                    .append("history.txt\">history</a> <a href=\"")
+                    .append(Html.esc(base))
                     .append("\">all</a></td></tr>");
         }
         b.append("</table>");

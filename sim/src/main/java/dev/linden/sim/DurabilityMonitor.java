@@ -35,6 +35,7 @@ final class DurabilityMonitor {
     private final Map<Integer, Held> heldWhenDown = new HashMap<>();
     /** The term committed at each index (0: not yet known to be committed), grown as commits advance. */
     private long[] committedTerm = new long[1024];
+
     private long highestCommitted;
     long restartsChecked;
     long commitsChecked;
@@ -85,15 +86,19 @@ final class DurabilityMonitor {
             return;
         }
         restartsChecked++;
-        long snapshotIndex = core.latestSnapshot() == null ? 0 : core.latestSnapshot().index();
+        long snapshotIndex =
+                core.latestSnapshot() == null ? 0 : core.latestSnapshot().index();
         if (snapshotIndex >= h.index()) {
             return; // covered by a durable snapshot (of applied, so committed, entries)
         }
         long termNow = core.termAt(h.index());
         if (core.lastIndex() < h.index() || (h.term() > 0 && termNow != h.term())) {
             sim.violation("durability: node " + nodeId + " went down holding index " + h.index() + " (term " + h.term()
-                    + ") durably, but came back with " + (core.lastIndex() < h.index() ? "a log ending at "
-                    + core.lastIndex() : "term " + termNow + " there") + " (snapshot " + snapshotIndex
+                    + ") durably, but came back with "
+                    + (core.lastIndex() < h.index()
+                            ? "a log ending at " + core.lastIndex()
+                            : "term " + termNow + " there")
+                    + " (snapshot " + snapshotIndex
                     + "): what it acknowledged is gone");
         }
     }
@@ -106,10 +111,14 @@ final class DurabilityMonitor {
      * restart check judges what the disk kept.
      */
     void sending(int nodeId, RaftCore core, Message m) {
-        if (m instanceof Message.AppendResponse r && r.success() && core != null && r.term() == core.term()
-                && r.matchIndex() > core.durableIndex() && r.matchIndex() > core.firstIndex() - 1) {
-            sim.violation("durability: node " + nodeId + " acknowledged index " + r.matchIndex() + " to leader " + r.to()
-                    + " in term " + r.term() + " but holds only through " + core.durableIndex() + " durably");
+        if (m instanceof Message.AppendResponse r
+                && r.success()
+                && core != null
+                && r.term() == core.term()
+                && r.matchIndex() > core.durableIndex()
+                && r.matchIndex() > core.firstIndex() - 1) {
+            sim.violation("durability: node " + nodeId + " acknowledged index " + r.matchIndex() + " to leader "
+                    + r.to() + " in term " + r.term() + " but holds only through " + core.durableIndex() + " durably");
         }
     }
 
@@ -159,8 +168,14 @@ final class DurabilityMonitor {
             Held before = heldBeforeDamage.get(id);
             boolean heldBefore = !holds && before != null && holds(before.core(), before.index(), commitIndex, term);
             holding += holds || heldBefore ? 1 : 0;
-            who.append(who.length() == 0 ? "" : ", ").append(id).append(holds ? " holds"
-                    : heldBefore ? " held it before its disk was damaged" : " durable through " + durable);
+            who.append(who.length() == 0 ? "" : ", ")
+                    .append(id)
+                    .append(
+                            holds
+                                    ? " holds"
+                                    : heldBefore
+                                            ? " held it before its disk was damaged"
+                                            : " durable through " + durable);
         }
         return holding > voters.length / 2 ? null : holding + " of " + voters.length + " voters (" + who + ")";
     }
@@ -182,8 +197,8 @@ final class DurabilityMonitor {
             committedTerm[(int) index] = term;
             highestCommitted = Math.max(highestCommitted, index);
         } else if (before != term) {
-            sim.violation("committed prefix changed: node " + nodeId + " committed index " + index + " with term " + term
-                    + " where term " + before + " was committed before");
+            sim.violation("committed prefix changed: node " + nodeId + " committed index " + index + " with term "
+                    + term + " where term " + before + " was committed before");
         }
     }
 }

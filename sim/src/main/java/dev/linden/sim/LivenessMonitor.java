@@ -1,7 +1,7 @@
 package dev.linden.sim;
 
-import dev.linden.nemesis.Grudges;
 import dev.linden.kvnode.raft.RaftCore;
+import dev.linden.nemesis.Grudges;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -28,6 +28,7 @@ final class LivenessMonitor {
     private final Simulation sim;
     /** The healthy majority clique as a bit set, with the partition in force, or null: nothing stable now. */
     private String situation;
+
     private int cliqueBits;
     private long stableSinceNanos;
     private long termWhenSettled = -1;
@@ -35,6 +36,7 @@ final class LivenessMonitor {
     private long highestCommitIndex;
     /** The first write invoked since the last commit advanced anywhere (Long.MAX_VALUE: none). */
     private long firstWriteSinceCommitNanos = Long.MAX_VALUE;
+
     long stablePeriods;
     long longestStableMillis;
     long electionsWhileStable;
@@ -99,7 +101,8 @@ final class LivenessMonitor {
             electionsWhileStable += term - termWhenSettled;
             if (term - termWhenSettled > MAX_ELECTIONS_WHEN_STABLE) {
                 fail("liveness: nodes " + clique() + " were healthy and connected since " + stableSinceNanos / 1_000_000
-                        + " ms, yet their term rose from " + termWhenSettled + " to " + term + " after they had settled ("
+                        + " ms, yet their term rose from " + termWhenSettled + " to " + term
+                        + " after they had settled ("
                         + situation + ")");
                 return;
             }
@@ -148,8 +151,10 @@ final class LivenessMonitor {
         // During a change the leader's configuration in force matters as much: a majority of each must be healthy.
         dev.linden.kvnode.raft.Membership members = sim.committedMembership();
         int leader = sim.leader();
-        dev.linden.kvnode.raft.Membership inForce = leader > 0 && sim.node(leader).raft.core() != null
-                ? sim.node(leader).raft.core().membership() : members;
+        dev.linden.kvnode.raft.Membership inForce =
+                leader > 0 && sim.node(leader).raft.core() != null
+                        ? sim.node(leader).raft.core().membership()
+                        : members;
         java.util.TreeSet<Integer> union = new java.util.TreeSet<>();
         java.util.Arrays.stream(members.voters()).forEach(union::add);
         java.util.Arrays.stream(inForce.voters()).forEach(union::add);
@@ -157,8 +162,16 @@ final class LivenessMonitor {
         int healthy = 0;
         for (int id : ids) {
             SimNode n = sim.node(id);
-            if (n.up && !n.paused && !n.disk.full && !n.disk.readErrors && n.disk.stallNanos == 0 && !net.clogged.contains(id)
-                    && !sim.clockFaulted(id) && n.raft != null && n.raft.core() != null && !n.abstainingAfterLostLog()) {
+            if (n.up
+                    && !n.paused
+                    && !n.disk.full
+                    && !n.disk.readErrors
+                    && n.disk.stallNanos == 0
+                    && !net.clogged.contains(id)
+                    && !sim.clockFaulted(id)
+                    && n.raft != null
+                    && n.raft.core() != null
+                    && !n.abstainingAfterLostLog()) {
                 healthy |= 1 << id;
             }
         }
@@ -173,10 +186,13 @@ final class LivenessMonitor {
             return null;
         }
         cliqueBits = best;
-        return members + (inForce.equals(members) ? "" : " (in force " + inForce + ")") + ", healthy " + Integer.toBinaryString(healthy) + ", connected majority " + clique()
+        return members + (inForce.equals(members) ? "" : " (in force " + inForce + ")") + ", healthy "
+                + Integer.toBinaryString(healthy) + ", connected majority " + clique()
                 + ", transfers asked "
                 + sim.transfersAsked + ", cut " + net.blocked.size()
-                + " links " + new java.util.TreeSet<>(net.blocked.stream().map(l -> l.from() + ">" + l.to()).toList());
+                + " links "
+                + new java.util.TreeSet<>(
+                        net.blocked.stream().map(l -> l.from() + ">" + l.to()).toList());
     }
 
     private static boolean majorityOf(int set, dev.linden.kvnode.raft.Membership m) {
@@ -190,7 +206,9 @@ final class LivenessMonitor {
     private static boolean connected(int set, List<Integer> ids, SimNetwork net) {
         for (int a : ids) {
             for (int b : ids) {
-                if (a != b && (set & (1 << a)) != 0 && (set & (1 << b)) != 0
+                if (a != b
+                        && (set & (1 << a)) != 0
+                        && (set & (1 << b)) != 0
                         && net.blocked.contains(new Grudges.Link(a, b))) {
                     return false;
                 }

@@ -50,12 +50,15 @@ final class SafetyMonitor implements RaftNode.NodeListener {
         commitSeen.put(nodeId, s.commitIndex());
         if (s.commitIndex() > prevCommit) {
             sim.liveness().committed(s.commitIndex());
-            sim.durability().committed(nodeId, sim.node(nodeId).raft.core(), prevCommit, s.commitIndex(),
-                    s.role() == Role.LEADER);
+            sim.durability()
+                    .committed(
+                            nodeId, sim.node(nodeId).raft.core(), prevCommit, s.commitIndex(), s.role() == Role.LEADER);
         }
         if (s.role() != Role.LEADER && lastRole.put(nodeId, s.role()) != s.role()) {
-            sim.log(nodeId, s.role().toString().toLowerCase() + " in term " + s.term()
-                    + (s.leaderId() > 0 ? ", leader " + s.leaderId() : ""));
+            sim.log(
+                    nodeId,
+                    s.role().toString().toLowerCase() + " in term " + s.term()
+                            + (s.leaderId() > 0 ? ", leader " + s.leaderId() : ""));
         }
         if (s.role() != Role.LEADER) {
             return;
@@ -90,7 +93,8 @@ final class SafetyMonitor implements RaftNode.NodeListener {
         long entryTerm = core.termAt(commitIndex);
         if (entryTerm != term) {
             sim.violation("commit rule: leader " + nodeId + " of term " + term + " advanced its commit index to "
-                    + commitIndex + ", an entry of term " + entryTerm + " (only entries of the leader's own term commit "
+                    + commitIndex + ", an entry of term " + entryTerm
+                    + " (only entries of the leader's own term commit "
                     + "by counting replicas)");
         }
     }
@@ -121,8 +125,11 @@ final class SafetyMonitor implements RaftNode.NodeListener {
             if (committed == null) {
                 continue;
             }
-            boolean same = i <= core.lastIndex() && (i >= core.cacheFirstIndex() ? core.entryAt(i).equals(committed)
-                    : core.termAt(i) == committed.term()); // evicted from memory: same index and term, same entry
+            boolean same = i <= core.lastIndex()
+                    && (i >= core.cacheFirstIndex()
+                            ? core.entryAt(i).equals(committed)
+                            : core.termAt(i)
+                                    == committed.term()); // evicted from memory: same index and term, same entry
             if (!same) {
                 sim.violation("leader completeness: node " + nodeId + " leads term " + term
                         + " without committed entry " + committed + " at index " + i);

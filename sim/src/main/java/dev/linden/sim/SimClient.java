@@ -25,6 +25,7 @@ import java.util.function.Consumer;
 final class SimClient implements Client {
     /** The longest an operation waits before it is recorded as info (or fail). */
     static final long OP_TIMEOUT_NANOS = 5_000_000_000L;
+
     private static final long SHORT_OP_TIMEOUT_NANOS = 1_000_000_000L;
     private static final long ATTEMPT_TIMEOUT_NANOS = 250_000_000L;
 
@@ -53,7 +54,11 @@ final class SimClient implements Client {
         for (int n = 1; n <= sim.nodeCount(); n++) {
             nodes.add(n);
         }
-        this.core = new ClientCore(nodes, 1 + random.nextInt(sim.nodeCount()), ATTEMPT_TIMEOUT_NANOS, new SimDriver(),
+        this.core = new ClientCore(
+                nodes,
+                1 + random.nextInt(sim.nodeCount()),
+                ATTEMPT_TIMEOUT_NANOS,
+                new SimDriver(),
                 () -> 1_000_000L * (++sessionGeneration) + index);
     }
 
@@ -81,7 +86,10 @@ final class SimClient implements Client {
 
         @Override
         public void watchAttempt(long requestId, long deadlineNanos) {
-            loop.at(Math.max(0, deadlineNanos - loop.nowNanos()), SimLoop.CLIENT, address,
+            loop.at(
+                    Math.max(0, deadlineNanos - loop.nowNanos()),
+                    SimLoop.CLIENT,
+                    address,
                     () -> core.checkAttempt(requestId));
         }
 
@@ -94,7 +102,8 @@ final class SimClient implements Client {
     @Override
     public void invoke(Op operation, Consumer<Completion> onDone) {
         if (busy || closed) {
-            throw new IllegalStateException("client " + index + " is " + (closed ? "closed" : "busy with an operation"));
+            throw new IllegalStateException(
+                    "client " + index + " is " + (closed ? "closed" : "busy with an operation"));
         }
         busy = true;
         if (!operation.f().equals("read")) {

@@ -40,17 +40,24 @@ final class SimDeferredFaults {
      * every target has crashed, or after {@link #FSYNC_KILL_WAIT_NANOS} for those that never synced.
      */
     void killDuringFsync(List<Integer> targets, Consumer<Completion> done) {
-        armKills(targets, new CrashPoint() {
-            @Override
-            public void arm(SimDisk disk, Runnable crash) {
-                disk.crashDuringNextSync = crash;
-            }
+        armKills(
+                targets,
+                new CrashPoint() {
+                    @Override
+                    public void arm(SimDisk disk, Runnable crash) {
+                        disk.crashDuringNextSync = crash;
+                    }
 
-            @Override
-            public void disarm(SimDisk disk) {
-                disk.crashDuringNextSync = null; // never synced within the wait
-            }
-        }, Map.of(), "kill inside an fsync", "no target began an fsync", "killed inside an fsync", done);
+                    @Override
+                    public void disarm(SimDisk disk) {
+                        disk.crashDuringNextSync = null; // never synced within the wait
+                    }
+                },
+                Map.of(),
+                "kill inside an fsync",
+                "no target began an fsync",
+                "killed inside an fsync",
+                done);
     }
 
     /**
@@ -58,20 +65,26 @@ final class SimDeferredFaults {
      * that issued it stopped there), waiting as long as a kill inside an fsync waits.
      */
     void killAfterDiskOps(List<Integer> targets, long afterOps, Consumer<Completion> done) {
-        armKills(targets, new CrashPoint() {
-            @Override
-            public void arm(SimDisk disk, Runnable crash) {
-                disk.crashAfterOps = afterOps;
-                disk.crashAfterOpsAction = crash;
-            }
+        armKills(
+                targets,
+                new CrashPoint() {
+                    @Override
+                    public void arm(SimDisk disk, Runnable crash) {
+                        disk.crashAfterOps = afterOps;
+                        disk.crashAfterOpsAction = crash;
+                    }
 
-            @Override
-            public void disarm(SimDisk disk) {
-                disk.crashAfterOps = 0; // fewer operations than that within the wait
-                disk.crashAfterOpsAction = null;
-            }
-        }, Map.of("after-ops", afterOps), "kill after a disk operation", "no target did " + afterOps
-                + " disk operations", "killed right after a disk operation", done);
+                    @Override
+                    public void disarm(SimDisk disk) {
+                        disk.crashAfterOps = 0; // fewer operations than that within the wait
+                        disk.crashAfterOpsAction = null;
+                    }
+                },
+                Map.of("after-ops", afterOps),
+                "kill after a disk operation",
+                "no target did " + afterOps + " disk operations",
+                "killed right after a disk operation",
+                done);
     }
 
     /**
@@ -79,8 +92,14 @@ final class SimDeferredFaults {
      * ({@code extra} first); after {@link #FSYNC_KILL_WAIT_NANOS} the rest are disarmed and the completion
      * says what happened.
      */
-    private void armKills(List<Integer> targets, CrashPoint point, Map<String, Object> extra, String noteWhat,
-                          String noneWhat, String effectWhat, Consumer<Completion> done) {
+    private void armKills(
+            List<Integer> targets,
+            CrashPoint point,
+            Map<String, Object> extra,
+            String noteWhat,
+            String noneWhat,
+            String effectWhat,
+            Consumer<Completion> done) {
         List<Integer> armed = new ArrayList<>();
         Map<String, Object> crashed = new LinkedHashMap<>();
         for (int id : targets) {
@@ -106,16 +125,22 @@ final class SimDeferredFaults {
             });
         }
         if (armed.isEmpty()) {
-            sim.loop.at(0, SimLoop.NEMESIS, 0, () -> done.accept(new Completion(dev.linden.checker.history.OpType.INFO,
-                    FaultOps.noEffect("every target was already down", "targets", targets), null)));
+            sim.loop.at(
+                    0,
+                    SimLoop.NEMESIS,
+                    0,
+                    () -> done.accept(new Completion(
+                            dev.linden.checker.history.OpType.INFO,
+                            FaultOps.noEffect("every target was already down", "targets", targets),
+                            null)));
             return;
         }
         sim.loop.at(FSYNC_KILL_WAIT_NANOS, SimLoop.NEMESIS, 0, () -> {
             for (int id : armed) {
                 point.disarm(sim.node(id).disk);
             }
-            Object r = crashed.isEmpty() ? FaultOps.noEffect(noneWhat + " within " + FSYNC_KILL_WAIT_NANOS / MS + " ms",
-                    "targets", armed)
+            Object r = crashed.isEmpty()
+                    ? FaultOps.noEffect(noneWhat + " within " + FSYNC_KILL_WAIT_NANOS / MS + " ms", "targets", armed)
                     : FaultOps.effect(effectWhat, "nodes", new ArrayList<>(crashed.keySet()), "crashes", crashed);
             done.accept(new Completion(dev.linden.checker.history.OpType.INFO, r, null));
         });
@@ -134,8 +159,14 @@ final class SimDeferredFaults {
             }
         }
         if (from < 0 || others.isEmpty()) {
-            sim.loop.at(0, SimLoop.NEMESIS, 0, () -> done.accept(new Completion(dev.linden.checker.history.OpType.INFO,
-                    FaultOps.noEffect(from < 0 ? "no leader to hand over from" : "no other voter is up"), null)));
+            sim.loop.at(
+                    0,
+                    SimLoop.NEMESIS,
+                    0,
+                    () -> done.accept(new Completion(
+                            dev.linden.checker.history.OpType.INFO,
+                            FaultOps.noEffect(from < 0 ? "no leader to hand over from" : "no other voter is up"),
+                            null)));
             return;
         }
         int to = others.get(random.nextInt(others.size()));
@@ -149,13 +180,39 @@ final class SimDeferredFaults {
             }
         };
         long startedAt = sim.loop.nowNanos();
-        sim.node(from).raft.transferLeadership(to).whenComplete((leader, err) -> sim.loop.at(0, SimLoop.NEMESIS, 0,
-                () -> report.accept(err == null
-                        ? FaultOps.effect("leadership handed over", "from", from, "to", to, "ms",
-                                (sim.loop.nowNanos() - startedAt) / MS)
-                        : FaultOps.effect("transfer asked, not completed: " + rootMessage(err), "from", from, "to", to))));
-        sim.loop.at(TRANSFER_WAIT_NANOS, SimLoop.NEMESIS, 0, () -> report.accept(FaultOps.effect(
-                "transfer asked, still under way after " + TRANSFER_WAIT_NANOS / MS + " ms", "from", from, "to", to)));
+        sim.node(from)
+                .raft
+                .transferLeadership(to)
+                .whenComplete((leader, err) -> sim.loop.at(
+                        0,
+                        SimLoop.NEMESIS,
+                        0,
+                        () -> report.accept(
+                                err == null
+                                        ? FaultOps.effect(
+                                                "leadership handed over",
+                                                "from",
+                                                from,
+                                                "to",
+                                                to,
+                                                "ms",
+                                                (sim.loop.nowNanos() - startedAt) / MS)
+                                        : FaultOps.effect(
+                                                "transfer asked, not completed: " + rootMessage(err),
+                                                "from",
+                                                from,
+                                                "to",
+                                                to))));
+        sim.loop.at(
+                TRANSFER_WAIT_NANOS,
+                SimLoop.NEMESIS,
+                0,
+                () -> report.accept(FaultOps.effect(
+                        "transfer asked, still under way after " + TRANSFER_WAIT_NANOS / MS + " ms",
+                        "from",
+                        from,
+                        "to",
+                        to)));
     }
 
     private static String rootMessage(Throwable t) {

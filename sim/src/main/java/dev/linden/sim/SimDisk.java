@@ -36,16 +36,20 @@ final class SimDisk implements Vfs {
     private final TreeMap<String, FileData> files = new TreeMap<>();
     /** The directory as it would be found after a crash, and the operations since (in order). */
     private final TreeMap<String, FileData> durableDir = new TreeMap<>();
+
     private final List<DirOp> pendingDir = new ArrayList<>();
     /** Broken variant: {@link #syncDirectory()} does nothing (directory changes stay volatile). */
     final boolean dirSyncSkipped;
+
     long dirSyncs;
     /** Incremented on crash: syncs started before it never complete. */
     private long incarnation;
+
     boolean full;
     boolean readErrors;
     /** Added to every fsync while a stall fault holds (0: none), and the fsyncs it slowed (evidence). */
     long stallNanos;
+
     long stalledSyncs;
     /**
      * A crash point inside I/O: when set, the next fsync to begin runs it at a random moment before that
@@ -81,6 +85,7 @@ final class SimDisk implements Vfs {
     long refusedWrites;
     /** Broken variant: every fsync reports success at once without making anything durable. */
     final boolean fsyncLies;
+
     long fsyncs;
 
     /** A growable byte image written in place (copying whole files per write would dominate the run). */
@@ -160,7 +165,13 @@ final class SimDisk implements Vfs {
         }
     }
 
-    SimDisk(SimLoop loop, int nodeId, SplittableRandom random, long fsyncMinNanos, long fsyncMaxNanos, boolean fsyncLies,
+    SimDisk(
+            SimLoop loop,
+            int nodeId,
+            SplittableRandom random,
+            long fsyncMinNanos,
+            long fsyncMaxNanos,
+            boolean fsyncLies,
             boolean dirSyncSkipped) {
         this.dirSyncSkipped = dirSyncSkipped;
         this.loop = loop;

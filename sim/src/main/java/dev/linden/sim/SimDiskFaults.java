@@ -61,7 +61,8 @@ final class SimDiskFaults {
             refused += d.refusedWrites - e.getValue();
         }
         diskFullRefusedAtStart.clear();
-        return refused == 0 ? FaultOps.noEffect("the nodes wrote nothing while their disks were full", "nodes", nodes)
+        return refused == 0
+                ? FaultOps.noEffect("the nodes wrote nothing while their disks were full", "nodes", nodes)
                 : FaultOps.effect("disks have space again", "nodes", nodes, "writes-refused", refused);
     }
 
@@ -90,7 +91,8 @@ final class SimDiskFaults {
             total += n;
         }
         stalledAtStart.clear();
-        return total == 0 ? FaultOps.noEffect("no fsync ran while stalled", "fsyncs-stalled", slowed)
+        return total == 0
+                ? FaultOps.noEffect("no fsync ran while stalled", "fsyncs-stalled", slowed)
                 : FaultOps.effect("fsyncs fast again", "fsyncs-stalled", slowed);
     }
 
@@ -105,8 +107,16 @@ final class SimDiskFaults {
         // Restart the node so recovery meets the flipped bit.
         n.crash();
         n.start();
-        return FaultOps.effect("flipped a bit", "node", id, "where", where, "restarted", n.up,
-                "refused", n.refusedReason == null ? "" : n.refusedReason);
+        return FaultOps.effect(
+                "flipped a bit",
+                "node",
+                id,
+                "where",
+                where,
+                "restarted",
+                n.up,
+                "refused",
+                n.refusedReason == null ? "" : n.refusedReason);
     }
 
     Object wipeDisk(List<Integer> targets) {
@@ -118,8 +128,16 @@ final class SimDiskFaults {
         sim.wiped.add(id);
         sim.killedByNemesis.remove(id);
         n.start();
-        return FaultOps.effect("disk replaced by an empty one", "node", id, "files-lost", (long) files,
-                "rejoined", n.up, "refused", n.refusedReason == null ? "" : n.refusedReason);
+        return FaultOps.effect(
+                "disk replaced by an empty one",
+                "node",
+                id,
+                "files-lost",
+                (long) files,
+                "rejoined",
+                n.up,
+                "refused",
+                n.refusedReason == null ? "" : n.refusedReason);
     }
 
     // ------------------------------------------------------------------ disk damage
@@ -165,8 +183,16 @@ final class SimDiskFaults {
         n.disk.replaceWhileDown(last, damaged);
         markDamaged(id);
         n.start();
-        Map<String, Object> e = FaultOps.effect("cut the tail of a stopped node's WAL, then started it", "node", id,
-                "was-running", wasUp, "file", last, "records-in-segment", (long) all.size());
+        Map<String, Object> e = FaultOps.effect(
+                "cut the tail of a stopped node's WAL, then started it",
+                "node",
+                id,
+                "was-running",
+                wasUp,
+                "file",
+                last,
+                "records-in-segment",
+                (long) all.size());
         e.putAll(cut.evidence());
         e.put("unsynced-records-dropped", (long) (all.size() - synced.size()));
         e.put("bytes-removed", (long) (dataEnd - cut.cutAtByte()));
@@ -201,9 +227,24 @@ final class SimDiskFaults {
         }
         markDamaged(id);
         n.start();
-        return restarted(FaultOps.effect("deleted every WAL segment of a stopped node, then started it", "node", id,
-                "was-running", wasUp, "files-deleted", deleted, "bytes-removed", bytes, "records-lost", records,
-                "indexes-lost", records == 0 ? "none" : indexes[0] + ".." + indexes[1], "files-kept", kept), n);
+        return restarted(
+                FaultOps.effect(
+                        "deleted every WAL segment of a stopped node, then started it",
+                        "node",
+                        id,
+                        "was-running",
+                        wasUp,
+                        "files-deleted",
+                        deleted,
+                        "bytes-removed",
+                        bytes,
+                        "records-lost",
+                        records,
+                        "indexes-lost",
+                        records == 0 ? "none" : indexes[0] + ".." + indexes[1],
+                        "files-kept",
+                        kept),
+                n);
     }
 
     /**
@@ -228,10 +269,22 @@ final class SimDiskFaults {
         markDamaged(id);
         n.bootstrapNextStart = true;
         n.start();
-        return restarted(FaultOps.effect("emptied a stopped node's disk, then started it as a new cluster's member",
-                "node", id, "was-running", wasUp, "files-lost", (long) files, "records-lost", records,
-                "indexes-lost", records == 0 ? "none" : indexes[0] + ".." + indexes[1],
-                "initial-cluster-state", "new"), n);
+        return restarted(
+                FaultOps.effect(
+                        "emptied a stopped node's disk, then started it as a new cluster's member",
+                        "node",
+                        id,
+                        "was-running",
+                        wasUp,
+                        "files-lost",
+                        (long) files,
+                        "records-lost",
+                        records,
+                        "indexes-lost",
+                        records == 0 ? "none" : indexes[0] + ".." + indexes[1],
+                        "initial-cluster-state",
+                        "new"),
+                n);
     }
 
     /** The segment replayed last (the highest sequence number), or null. */

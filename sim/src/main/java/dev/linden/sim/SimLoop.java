@@ -10,6 +10,7 @@ import java.util.PriorityQueue;
 final class SimLoop {
     /** Event kinds, folded into the trace hash. */
     static final int TICK_OR_TIMER = 1;
+
     static final int STAGE = 2;
     static final int NET = 3;
     static final int DISK = 4;
@@ -47,6 +48,7 @@ final class SimLoop {
     private final long maxQueuedEvents;
     /** Bound on events one run may execute: a livelock becomes a clear harness error, not a hang. */
     long maxEventsRun = 50_000_000;
+
     private long nowNanos;
     private long seq;
     private long eventsRun;

@@ -21,6 +21,7 @@ final class SimMembershipFaults {
     private static final long MS = 1_000_000L;
     /** How long both changes are given to commit before the fault reports what it saw. */
     private static final long WAIT_NANOS = 20_000 * MS;
+
     private static final long RETRY_NANOS = 200 * MS;
     /** How long a removed node keeps running outside the configuration before it stops for good. */
     private static final long LINGER_NANOS = 3_000 * MS;
@@ -36,8 +37,15 @@ final class SimMembershipFaults {
     void replace(String victimSpec, Consumer<Completion> done) {
         int leader = sim.leader();
         if (leader < 0 || !sim.canAddNode()) {
-            sim.loop.at(0, SimLoop.NEMESIS, 0, () -> done.accept(new Completion(OpType.INFO, FaultOps.noEffect(
-                    leader < 0 ? "no leader to change the configuration" : "no node id left to add"), null)));
+            sim.loop.at(
+                    0,
+                    SimLoop.NEMESIS,
+                    0,
+                    () -> done.accept(new Completion(
+                            OpType.INFO,
+                            FaultOps.noEffect(
+                                    leader < 0 ? "no leader to change the configuration" : "no node id left to add"),
+                            null)));
             return;
         }
         Membership now = sim.node(leader).raft.core().committedMembership();
@@ -53,7 +61,8 @@ final class SimMembershipFaults {
         sim.note("membership: replacing node " + victim + (victim == leader ? " (the leader)" : "") + " by new node "
                 + added);
         boolean[] finished = {false};
-        java.util.concurrent.CompletableFuture<?>[] asked = new java.util.concurrent.CompletableFuture<?>[changes.size()];
+        java.util.concurrent.CompletableFuture<?>[] asked =
+                new java.util.concurrent.CompletableFuture<?>[changes.size()];
         int[] askedOf = new int[changes.size()];
         Runnable[] attempt = new Runnable[1];
         attempt[0] = () -> {
@@ -65,10 +74,20 @@ final class SimMembershipFaults {
             long elapsed = sim.loop.nowNanos() - startedAt;
             if (allIn || elapsed >= WAIT_NANOS) {
                 finished[0] = true;
-                Object result = FaultOps.effect(allIn ? "node " + victim + " replaced by node " + added
-                        : "configuration changes not committed within " + WAIT_NANOS / MS + " ms", "added", added,
-                        "removed", victim, "leader-removed", victim == leader, "ms", elapsed / MS,
-                        "configuration", committed.toString());
+                Object result = FaultOps.effect(
+                        allIn
+                                ? "node " + victim + " replaced by node " + added
+                                : "configuration changes not committed within " + WAIT_NANOS / MS + " ms",
+                        "added",
+                        added,
+                        "removed",
+                        victim,
+                        "leader-removed",
+                        victim == leader,
+                        "ms",
+                        elapsed / MS,
+                        "configuration",
+                        committed.toString());
                 sim.note("membership: " + result);
                 if (!committed.contains(victim)) {
                     sim.loop.at(LINGER_NANOS, SimLoop.NEMESIS, 0, () -> sim.removeForGood(victim));
@@ -85,7 +104,8 @@ final class SimMembershipFaults {
                 for (int i = 0; i < changes.size(); i++) {
                     // One request per change at a time; one that ended without the change (NOT_LEADER after a
                     // hand-over, a time-out) is asked again of whoever leads now.
-                    if (!changes.get(i).satisfiedBy(committed) && (asked[i] == null || asked[i].isDone() || askedOf[i] != l)) {
+                    if (!changes.get(i).satisfiedBy(committed)
+                            && (asked[i] == null || asked[i].isDone() || askedOf[i] != l)) {
                         asked[i] = sim.node(l).raft.changeMembership(changes.get(i)); // (a paused node never answers)
                         askedOf[i] = l;
                         if (l == victim && changes.get(i).kind() == MembershipChange.Kind.REMOVE) {

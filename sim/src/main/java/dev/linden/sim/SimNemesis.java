@@ -30,6 +30,7 @@ final class SimNemesis implements Nemesis {
     private final SplittableRandom random;
     /** The active partition's links, and the partition-drop counter when it started. */
     private Set<Grudges.Link> partition;
+
     private long partitionDropsAtStart;
     private final Set<Integer> paused = new TreeSet<>();
     private final Set<Integer> clockFaulted = new TreeSet<>();
@@ -96,7 +97,11 @@ final class SimNemesis implements Nemesis {
             sim.note(op.f() + " " + v + " -> no effect: " + result);
         }
         Object r = result;
-        sim.loop.at(0, SimLoop.NEMESIS, 0, () -> done.accept(new Completion(dev.linden.checker.history.OpType.INFO, r, null)));
+        sim.loop.at(
+                0,
+                SimLoop.NEMESIS,
+                0,
+                () -> done.accept(new Completion(dev.linden.checker.history.OpType.INFO, r, null)));
     }
 
     @Override
@@ -142,8 +147,14 @@ final class SimNemesis implements Nemesis {
         }
         sim.killedByNemesis.clear();
         sim.note("heal: " + undone);
-        Object r = undone.isEmpty() ? FaultOps.noEffect("no fault was active") : FaultOps.effect("healed", "undone", undone);
-        sim.loop.at(0, SimLoop.NEMESIS, 0, () -> done.accept(new Completion(dev.linden.checker.history.OpType.INFO, r, null)));
+        Object r = undone.isEmpty()
+                ? FaultOps.noEffect("no fault was active")
+                : FaultOps.effect("healed", "undone", undone);
+        sim.loop.at(
+                0,
+                SimLoop.NEMESIS,
+                0,
+                () -> done.accept(new Completion(dev.linden.checker.history.OpType.INFO, r, null)));
     }
 
     /**
@@ -151,13 +162,15 @@ final class SimNemesis implements Nemesis {
      * the simulated world. Said in the history, as for any fault a binding cannot inject.
      */
     private static final Map<String, String> HOSTILE_UNMODELLED = Map.of(
-            "answer-flood", "the simulator does not model a replica's heap: cached answers cannot exhaust it "
-                    + "(and its clients are the workload's, one request in flight each)",
+            "answer-flood",
+                    "the simulator does not model a replica's heap: cached answers cannot exhaust it "
+                            + "(and its clients are the workload's, one request in flight each)",
             "client-conn-flood", "simulated nodes have no client port, connections or connection limit",
             "peer-conn-flood", "simulated nodes have no sockets or file handles to exhaust",
             "half-frames", "the simulated network delivers whole messages; there is no framing or Netty memory",
-            "forged-peer", "the simulated network delivers only what nodes send: there is no peer port a stranger "
-                    + "can dial, and no Hello to forge");
+            "forged-peer",
+                    "the simulated network delivers only what nodes send: there is no peer port a stranger "
+                            + "can dial, and no Hello to forge");
 
     private Object apply(String f, Map<String, Object> v) {
         switch (f) {
@@ -198,7 +211,9 @@ final class SimNemesis implements Nemesis {
             case "wipe-disk":
                 return disks.wipeDisk(targets(v));
             case "lose-tail":
-                return disks.loseTail(targets(v).get(0), (int) Math.max(1, number(v, "records", 1)),
+                return disks.loseTail(
+                        targets(v).get(0),
+                        (int) Math.max(1, number(v, "records", 1)),
                         "inside-record".equals(v.get("cut")));
             case "lose-segments":
                 return disks.loseSegments(targets(v).get(0));
@@ -254,6 +269,7 @@ final class SimNemesis implements Nemesis {
 
     /** A new-leader partition waiting for the next election: the term it waits to see exceeded, or -1. */
     private long armedAboveTerm = -1;
+
     private String firedAt;
 
     /** A node became leader of {@code term}: an armed new-leader partition cuts it off now. */
@@ -285,9 +301,13 @@ final class SimNemesis implements Nemesis {
             partition = new HashSet<>(first);
             armedAboveTerm = sim.maxTerm();
             firedAt = null;
-            return FaultOps.effect("armed: the leader is cut off, and the next leader elected after term "
-                    + armedAboveTerm + " is cut off with a minority as soon as it is elected", "shape", shape,
-                    "grudge", grudge(first));
+            return FaultOps.effect(
+                    "armed: the leader is cut off, and the next leader elected after term " + armedAboveTerm
+                            + " is cut off with a minority as soon as it is elected",
+                    "shape",
+                    shape,
+                    "grudge",
+                    grudge(first));
         }
         Set<Grudges.Link> blocked = Grudges.of(shape, sim.nodes(), sim.leader(), random);
         if (blocked.isEmpty()) {
@@ -316,13 +336,17 @@ final class SimNemesis implements Nemesis {
         firedAt = null;
         long dropped = net.droppedByPartition - partitionDropsAtStart;
         if (wasArmed) {
-            return FaultOps.effect("healed: no new leader was elected while the new-leader partition was armed "
-                    + "(only the old leader was cut off)", "dropped", dropped);
+            return FaultOps.effect(
+                    "healed: no new leader was elected while the new-leader partition was armed "
+                            + "(only the old leader was cut off)",
+                    "dropped",
+                    dropped);
         }
         if (dropped == 0) {
             return FaultOps.noEffect("healed, but no message crossed the cut while it held", "dropped", 0L);
         }
-        return fired == null ? FaultOps.effect("healed", "dropped", dropped)
+        return fired == null
+                ? FaultOps.effect("healed", "dropped", dropped)
                 : FaultOps.effect("healed", "dropped", dropped, "fired-at", fired);
     }
 
@@ -396,8 +420,7 @@ final class SimNemesis implements Nemesis {
                 n = net.clogDelayed - at;
                 what = "delayed";
         }
-        return n == 0 ? FaultOps.noEffect("no message was affected", what, 0L)
-                : FaultOps.effect("restored", what, n);
+        return n == 0 ? FaultOps.noEffect("no message was affected", what, 0L) : FaultOps.effect("restored", what, n);
     }
 
     // ------------------------------------------------------------------ processes
@@ -449,7 +472,8 @@ final class SimNemesis implements Nemesis {
                 hit.add(id);
             }
         }
-        return hit.isEmpty() ? FaultOps.noEffect("no target was running", "targets", targets)
+        return hit.isEmpty()
+                ? FaultOps.noEffect("no target was running", "targets", targets)
                 : FaultOps.effect("paused", "nodes", hit);
     }
 
@@ -467,7 +491,8 @@ final class SimNemesis implements Nemesis {
             }
         }
         paused.clear();
-        return resumed.isEmpty() ? FaultOps.noEffect("the paused nodes had been killed since")
+        return resumed.isEmpty()
+                ? FaultOps.noEffect("the paused nodes had been killed since")
                 : FaultOps.effect("resumed", "nodes", resumed, "tasks-waited", waited);
     }
 

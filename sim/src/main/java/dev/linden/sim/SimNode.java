@@ -13,10 +13,10 @@ import dev.linden.kvnode.service.ClientRequest;
 import dev.linden.kvnode.service.ClientResponse;
 import dev.linden.kvnode.service.KvLimits;
 import dev.linden.kvnode.service.KvService;
-import dev.linden.kvnode.wal.WalConfig;
 import dev.linden.kvnode.wal.HardStateFile;
 import dev.linden.kvnode.wal.NodeIdentity;
 import dev.linden.kvnode.wal.PeerIncarnations;
+import dev.linden.kvnode.wal.WalConfig;
 import dev.linden.kvnode.wal.WalLogStore;
 import java.io.IOException;
 import java.util.LinkedHashMap;
@@ -36,11 +36,13 @@ final class SimNode {
     static final int MAX_BURST = 256;
     /** Peer messages read in the current burst, not yet handed to the node. */
     private final java.util.ArrayList<Message> inbound = new java.util.ArrayList<>();
+
     private boolean inboundFlushScheduled;
     /** Client requests read in the current burst, by client address. */
     private final java.util.TreeMap<Integer, ClientBurst> clientBursts = new java.util.TreeMap<>();
     /** Bound on the tasks a paused node holds (messages to it, its timers). */
     static final int MAX_DEFERRED_TASKS = 1_000_000;
+
     final int id;
     final SimDisk disk;
     private final Simulation sim;
@@ -54,12 +56,14 @@ final class SimNode {
     KvStateMachine kv;
     /** Planted bug (canary): the state machine does not deduplicate retried commands. */
     boolean noDedup;
+
     private final boolean unsafeLocalReads;
 
     boolean up;
     long incarnation;
     /** Paused (SIGSTOP): its tasks wait in {@link #deferred} until it resumes. */
     boolean paused;
+
     private final java.util.ArrayList<Object[]> deferred = new java.util.ArrayList<>(); // {kind, task}
     String refusedReason;
     /**
@@ -67,6 +71,7 @@ final class SimNode {
      * new on an emptied data dir, as an operator or a provisioning script might. Cleared by that start.
      */
     boolean bootstrapNextStart;
+
     RaftNode raft;
     /** Reads served from leases by this node's earlier processes. */
     long leaseReadsBefore;
@@ -74,6 +79,7 @@ final class SimNode {
     long leaseReadsServed() {
         return leaseReadsBefore + (raft == null ? 0 : raft.leaseReadsServed());
     }
+
     KvService service;
     int starts;
 
@@ -95,8 +101,15 @@ final class SimNode {
         }
     }
 
-    SimNode(int id, Simulation sim, SimLoop loop, SplittableRandom random, List<Integer> voters, NodeConfig nodeConfig,
-            SimOptions options, boolean preallocateWal) {
+    SimNode(
+            int id,
+            Simulation sim,
+            SimLoop loop,
+            SplittableRandom random,
+            List<Integer> voters,
+            NodeConfig nodeConfig,
+            SimOptions options,
+            boolean preallocateWal) {
         this.id = id;
         this.preallocateWal = preallocateWal;
         this.sim = sim;
@@ -105,8 +118,8 @@ final class SimNode {
         this.voters = voters;
         this.nodeConfig = nodeConfig;
         this.unsafeLocalReads = options.unsafeLocalReads();
-        this.disk = new SimDisk(loop, id, random.split(), 300_000, 4_000_000, options.fsyncLies(),
-                options.dirSyncSkipped());
+        this.disk = new SimDisk(
+                loop, id, random.split(), 300_000, 4_000_000, options.fsyncLies(), options.dirSyncSkipped());
         this.nodeAnchorNanos = random.nextLong(1_000_000_000_000L); // clocks start at different offsets
         this.driftPpm = random.nextLong(-200, 201);
     }
@@ -162,17 +175,32 @@ final class SimNode {
         });
         SimStage raftStage = stages.raft();
         SimStage applyStage = stages.apply();
-        WalLogStore wal = new WalLogStore(disk, stages.wal(), stages.snapshot(),
+        WalLogStore wal = new WalLogStore(
+                disk,
+                stages.wal(),
+                stages.snapshot(),
                 new WalConfig(256 * 1024, 100_000, preallocateWal, sim.trustLostLog()));
         RandomSource rs = RandomSource.seeded(SimLoop.mix(random.nextLong(), incarnation));
         kv = noDedup ? KvStateMachine.withoutDeduplicationForTests() : new KvStateMachine();
-        raft = new RaftNode(id, dev.linden.kvnode.raft.Membership.ofVoters(voters), nodeConfig, rs, raftStage, applyStage, wal, this::sendRaft, kv,
+        raft = new RaftNode(
+                id,
+                dev.linden.kvnode.raft.Membership.ofVoters(voters),
+                nodeConfig,
+                rs,
+                raftStage,
+                applyStage,
+                wal,
+                this::sendRaft,
+                kv,
                 this::nodeNowNanos);
         raft.setListener(sim.monitor());
         sim.monitor().nodeStarted(id);
         service = new KvService(raft, unsafeLocalReads, KvLimits.defaults(), kv::storedBytes, kv::answerBytes);
         // The node's own clock as its wall clock (offsets and drift included): leaders disagree on the time.
-        service.startSessionExpiry(raftStage, () -> nodeNowNanos() / 1_000_000, nodeConfig.sessionTtlMillis(),
+        service.startSessionExpiry(
+                raftStage,
+                () -> nodeNowNanos() / 1_000_000,
+                nodeConfig.sessionTtlMillis(),
                 nodeConfig.sessionExpiryEveryMillis());
         try {
             // As a supervisor would run it: the first start bootstraps a new cluster, every later one says the
@@ -184,12 +212,15 @@ final class SimNode {
             NodeIdentity.InitialClusterState state = (starts == 1 || bootstrap) && voters.isEmpty()
                     ? NodeIdentity.InitialClusterState.JOIN
                     : starts == 1 || bootstrap || sim.forceEmptyRejoin()
-                    ? NodeIdentity.InitialClusterState.NEW : NodeIdentity.InitialClusterState.EXISTING;
+                            ? NodeIdentity.InitialClusterState.NEW
+                            : NodeIdentity.InitialClusterState.EXISTING;
             // A fresh data dir draws its incarnation (deterministically). The broken variant forced back after a
             // wipe keeps the old one, as an operator copying the identity file back would: peers cannot tell.
-            long fresh = sim.forceEmptyRejoin() && dataIncarnation != 0 ? dataIncarnation
+            long fresh = sim.forceEmptyRejoin() && dataIncarnation != 0
+                    ? dataIncarnation
                     : SimLoop.mix(SimLoop.mix(sim.clusterId().hashCode(), id), starts) | 1;
-            dataIncarnation = NodeIdentity.establish(disk, sim.clusterId(), id, voters, state, fresh).incarnation();
+            dataIncarnation = NodeIdentity.establish(disk, sim.clusterId(), id, voters, state, fresh)
+                    .incarnation();
             peerIncarnations = PeerIncarnations.load(disk);
             raft.start();
             greetPeers();
@@ -305,7 +336,10 @@ final class SimNode {
         } catch (IOException e) {
             // Not a refusal: the incarnation could not be recorded (a full disk, say). Nothing is taken from
             // the sender until it can be, as the transport closes the connection and the peer dials again.
-            sim.log(id, "dropped a message from node " + from + ": its incarnation could not be recorded: " + e.getMessage());
+            sim.log(
+                    id,
+                    "dropped a message from node " + from + ": its incarnation could not be recorded: "
+                            + e.getMessage());
             return false;
         }
         if (refusal == null) {
@@ -332,11 +366,12 @@ final class SimNode {
 
     private void receiveHello(int from, long senderIncarnation, boolean answer) {
         guard(SimLoop.NET, () -> {
-            if (admit(from, senderIncarnation) && answer) {
-                long mine = dataIncarnation;
-                sim.network().send(id, from, () -> sim.node(from).receiveHello(id, mine, false));
-            }
-        }).run();
+                    if (admit(from, senderIncarnation) && answer) {
+                        long mine = dataIncarnation;
+                        sim.network().send(id, from, () -> sim.node(from).receiveHello(id, mine, false));
+                    }
+                })
+                .run();
     }
 
     /** A peer refused this node's incarnation: it stops, as the node process does, saying why. */
@@ -389,17 +424,18 @@ final class SimNode {
      */
     private void receiveRaft(Message m, long senderIncarnation) {
         guard(SimLoop.NET, () -> {
-            if (!admit(m.from(), senderIncarnation)) {
-                return;
-            }
-            inbound.add(m);
-            if (inbound.size() >= MAX_BURST) {
-                flushInbound();
-            } else if (!inboundFlushScheduled) {
-                inboundFlushScheduled = true;
-                loop.at(READ_WINDOW_NANOS, SimLoop.NET, id, guard(SimLoop.NET, this::flushInbound));
-            }
-        }).run();
+                    if (!admit(m.from(), senderIncarnation)) {
+                        return;
+                    }
+                    inbound.add(m);
+                    if (inbound.size() >= MAX_BURST) {
+                        flushInbound();
+                    } else if (!inboundFlushScheduled) {
+                        inboundFlushScheduled = true;
+                        loop.at(READ_WINDOW_NANOS, SimLoop.NET, id, guard(SimLoop.NET, this::flushInbound));
+                    }
+                })
+                .run();
     }
 
     private void flushInbound() {
@@ -426,21 +462,33 @@ final class SimNode {
         if (!up) {
             // No process listens: the OS refuses the connection, which the client learns at once and for
             // sure (nothing was applied). A paused process, by contrast, accepts and stays silent.
-            sim.network().send(id, clientAddress, () -> onResponse.accept(new ClientResponse(request.requestId(),
-                    ClientResponse.Status.NOT_LEADER, dev.linden.kvnode.raft.RaftCore.NO_NODE, (byte[]) null)));
+            sim.network()
+                    .send(
+                            id,
+                            clientAddress,
+                            () -> onResponse.accept(new ClientResponse(
+                                    request.requestId(),
+                                    ClientResponse.Status.NOT_LEADER,
+                                    dev.linden.kvnode.raft.RaftCore.NO_NODE,
+                                    (byte[]) null)));
             return;
         }
         guard(SimLoop.NET, () -> {
-            ClientBurst burst = clientBursts.get(clientAddress);
-            if (burst == null) {
-                ClientBurst fresh = new ClientBurst(resp -> sim.network().send(id, clientAddress,
-                        () -> onResponse.accept(resp)));
-                clientBursts.put(clientAddress, fresh);
-                burst = fresh;
-                loop.at(READ_WINDOW_NANOS, SimLoop.NET, id, guard(SimLoop.NET, () -> flushClient(clientAddress)));
-            }
-            burst.requests.add(request);
-        }).run();
+                    ClientBurst burst = clientBursts.get(clientAddress);
+                    if (burst == null) {
+                        ClientBurst fresh = new ClientBurst(
+                                resp -> sim.network().send(id, clientAddress, () -> onResponse.accept(resp)));
+                        clientBursts.put(clientAddress, fresh);
+                        burst = fresh;
+                        loop.at(
+                                READ_WINDOW_NANOS,
+                                SimLoop.NET,
+                                id,
+                                guard(SimLoop.NET, () -> flushClient(clientAddress)));
+                    }
+                    burst.requests.add(request);
+                })
+                .run();
     }
 
     /** A client connection's burst goes to the service's batch entry point, as the client port does. */

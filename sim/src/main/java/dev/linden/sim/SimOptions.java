@@ -15,28 +15,41 @@ public record SimOptions(Set<Canary> bugs) {
     public enum Canary {
         UNSAFE_READS("leaders answer reads from local state, without ReadIndex", null),
         FSYNC_LIES("fsync reports durability it does not provide", null),
-        NO_DIR_SYNC("directories are never synced: new segments, renamed hard state and snapshots may vanish in a "
-                + "crash", null),
+        NO_DIR_SYNC(
+                "directories are never synced: new segments, renamed hard state and snapshots may vanish in a "
+                        + "crash",
+                null),
         EMPTY_REJOIN("a node whose disk was replaced is forced back as a new voter", null),
-        TRUST_LOST_LOG("a WAL whose tail was cut or whose segments were deleted is taken for a clean end: the node "
-                + "votes with less log than it acknowledged", null),
+        TRUST_LOST_LOG(
+                "a WAL whose tail was cut or whose segments were deleted is taken for a clean end: the node "
+                        + "votes with less log than it acknowledged",
+                null),
         NO_DEDUP("the state machine runs retried commands again (no exactly-once sessions)", null),
-        VOTE_WITHOUT_LOG_CHECK("votes are granted without checking the candidate's log", RaftConfig.Bug.VOTE_WITHOUT_LOG_CHECK),
-        COMMIT_BY_COUNTING("entries of earlier terms are committed by counting replicas", RaftConfig.Bug.COMMIT_BY_COUNTING),
-        VOTE_NOT_PERSISTED("the vote is not persisted: a restarted node may vote twice in a term",
+        VOTE_WITHOUT_LOG_CHECK(
+                "votes are granted without checking the candidate's log", RaftConfig.Bug.VOTE_WITHOUT_LOG_CHECK),
+        COMMIT_BY_COUNTING(
+                "entries of earlier terms are committed by counting replicas", RaftConfig.Bug.COMMIT_BY_COUNTING),
+        VOTE_NOT_PERSISTED(
+                "the vote is not persisted: a restarted node may vote twice in a term",
                 RaftConfig.Bug.VOTE_NOT_PERSISTED),
         ACK_BEFORE_DURABLE("followers acknowledge entries before they are durable", RaftConfig.Bug.ACK_BEFORE_DURABLE),
-        LEADER_COUNTS_UNDURABLE_SELF("the leader counts its own entries toward commit before they are durable",
+        LEADER_COUNTS_UNDURABLE_SELF(
+                "the leader counts its own entries toward commit before they are durable",
                 RaftConfig.Bug.LEADER_COUNTS_UNDURABLE_SELF),
-        READ_INDEX_WITHOUT_QUORUM("ReadIndex reads are released without a quorum confirming leadership",
+        READ_INDEX_WITHOUT_QUORUM(
+                "ReadIndex reads are released without a quorum confirming leadership",
                 RaftConfig.Bug.READ_INDEX_WITHOUT_QUORUM),
-        NO_PRE_VOTE("elections without PreVote: a node cut off in part keeps deposing a leader a majority can reach",
-                null),
-        LEASE_WITHOUT_DRIFT_BOUND("lease reads with a lease as long as the election timeout: clock drift lets a "
-                + "deposed leader serve stale reads", RaftConfig.Bug.LEASE_WITHOUT_DRIFT_BOUND),
-        NO_TRUNCATE_ON_CONFLICT("followers keep entries that conflict with the leader's", RaftConfig.Bug.NO_TRUNCATE_ON_CONFLICT),
-        CONCURRENT_MEMBERSHIP_CHANGES("a membership change is proposed while another is uncommitted: two changes in "
-                + "flight let the old and the new configuration form disjoint majorities",
+        NO_PRE_VOTE(
+                "elections without PreVote: a node cut off in part keeps deposing a leader a majority can reach", null),
+        LEASE_WITHOUT_DRIFT_BOUND(
+                "lease reads with a lease as long as the election timeout: clock drift lets a "
+                        + "deposed leader serve stale reads",
+                RaftConfig.Bug.LEASE_WITHOUT_DRIFT_BOUND),
+        NO_TRUNCATE_ON_CONFLICT(
+                "followers keep entries that conflict with the leader's", RaftConfig.Bug.NO_TRUNCATE_ON_CONFLICT),
+        CONCURRENT_MEMBERSHIP_CHANGES(
+                "a membership change is proposed while another is uncommitted: two changes in "
+                        + "flight let the old and the new configuration form disjoint majorities",
                 RaftConfig.Bug.CONCURRENT_MEMBERSHIP_CHANGES);
 
         private final String what;
@@ -63,7 +76,8 @@ public record SimOptions(Set<Canary> bugs) {
                 }
             }
             throw new IllegalArgumentException("unknown bug '" + name + "' (none, "
-                    + String.join(", ", Arrays.stream(values()).map(Canary::cliName).toList()) + ")");
+                    + String.join(
+                            ", ", Arrays.stream(values()).map(Canary::cliName).toList()) + ")");
         }
     }
 
@@ -120,6 +134,8 @@ public record SimOptions(Set<Canary> bugs) {
     }
 
     public String bugName() {
-        return bugs.isEmpty() ? "none" : String.join(",", bugs.stream().map(Canary::cliName).sorted().toList());
+        return bugs.isEmpty()
+                ? "none"
+                : String.join(",", bugs.stream().map(Canary::cliName).sorted().toList());
     }
 }

@@ -6,10 +6,10 @@ import dev.linden.harness.TestSpec;
 import dev.linden.kvnode.kv.KvCommand;
 import dev.linden.kvnode.node.NodeConfig;
 import dev.linden.kvnode.raft.Entry;
+import dev.linden.kvnode.raft.Invariants;
+import dev.linden.kvnode.raft.Membership;
 import dev.linden.kvnode.raft.RaftConfig;
 import dev.linden.kvnode.raft.RaftCore;
-import dev.linden.kvnode.raft.Membership;
-import dev.linden.kvnode.raft.Invariants;
 import dev.linden.kvnode.raft.Role;
 import dev.linden.nemesis.Nemesis;
 import dev.linden.workloads.Client;
@@ -47,6 +47,7 @@ public final class Simulation implements Cluster {
     private static final long MS = 1_000_000L;
     /** Bound on queued events: a run that needs more is a harness error, not an OOM. */
     private static final long MAX_QUEUED_EVENTS = 5_000_000;
+
     private static final long SUPERVISOR_PERIOD_NANOS = 500 * MS;
     /** Bound on log lines kept per node. */
     private static final int MAX_LOG_LINES = 20_000;
@@ -62,6 +63,7 @@ public final class Simulation implements Cluster {
     private final java.util.TreeSet<Integer> removed = new java.util.TreeSet<>();
     /** Largest node id a run may reach by adding nodes (ids are never reused: a removed id stays gone). */
     static final int MAX_NODE_ID = 16;
+
     private NodeConfig nodeConfig;
     private boolean preallocateWal;
     private final SafetyMonitor monitor = new SafetyMonitor(this);
@@ -70,6 +72,7 @@ public final class Simulation implements Cluster {
     private final SnapshotMonitor snapshots = new SnapshotMonitor();
     /** Leadership transfers the nemesis asked for (each is an election on purpose). */
     long transfersAsked;
+
     private final List<SimClient> clients = new ArrayList<>();
     private final SimNemesis nemesis;
     /** Nodes whose disk got a flipped bit: they may refuse to start, and stay down then. */
@@ -85,6 +88,7 @@ public final class Simulation implements Cluster {
     final Set<Integer> damaged = new HashSet<>();
     /** Nodes the nemesis killed: the supervisor leaves them down until the nemesis starts them. */
     final Set<Integer> killedByNemesis = new HashSet<>();
+
     private final List<String> timeline = new ArrayList<>();
     private final Map<Integer, List<String>> logs = new TreeMap<>();
     private String violation;
@@ -114,8 +118,7 @@ public final class Simulation implements Cluster {
      * set what differs and {@code build().run()}.
      */
     public static TestSpec.Builder test(SimOptions options) {
-        TestSpec.Builder b = TestSpec.builder().cluster("sim", factory(options))
-                .phaseWallLimitMillis(300_000);
+        TestSpec.Builder b = TestSpec.builder().cluster("sim", factory(options)).phaseWallLimitMillis(300_000);
         if (!options.equals(SimOptions.defaults())) {
             b.option("bug", options.bugName());
         }
@@ -139,13 +142,22 @@ public final class Simulation implements Cluster {
         // left for the phase of the voters' ticks and ten for drift, as the simulator's clock faults may run
         // a leader's clock at half speed and its voters' at one and a half (an election timeout of theirs is
         // a third of one of its: 5 ticks). The rest take ReadIndex.
-        boolean leaseReads = options.raftBugs().contains(RaftConfig.Bug.LEASE_WITHOUT_DRIFT_BOUND)
-                || snapRandom.nextInt(3) == 0;
+        boolean leaseReads =
+                options.raftBugs().contains(RaftConfig.Bug.LEASE_WITHOUT_DRIFT_BOUND) || snapRandom.nextInt(3) == 0;
         // (the seed-chosen fields are drawn in this order: chunk, trailing window, cache)
-        RaftConfig raft = RaftConfig.builder().electionTimeoutTicks(15).heartbeatIntervalTicks(3)
-                .maxBatchEntries(256).maxBatchBytes(1 << 20).maxInflightAppends(32).maxUncommittedEntries(10_000)
-                .maxPendingReads(10_000).maxApplyBatchEntries(1024).preVote(!options.preVoteOff()).checkQuorum(true)
-                .leaseReads(leaseReads).leaseDriftBoundTicks(10)
+        RaftConfig raft = RaftConfig.builder()
+                .electionTimeoutTicks(15)
+                .heartbeatIntervalTicks(3)
+                .maxBatchEntries(256)
+                .maxBatchBytes(1 << 20)
+                .maxInflightAppends(32)
+                .maxUncommittedEntries(10_000)
+                .maxPendingReads(10_000)
+                .maxApplyBatchEntries(1024)
+                .preVote(!options.preVoteOff())
+                .checkQuorum(true)
+                .leaseReads(leaseReads)
+                .leaseDriftBoundTicks(10)
                 .maxSnapshotChunkBytes(256 + snapRandom.nextInt(4096))
                 .snapshotTrailingEntries(snapRandom.nextInt(400))
                 .maxCachedEntries(4 + snapRandom.nextInt(100))
@@ -153,7 +165,9 @@ public final class Simulation implements Cluster {
                 .build();
         // Sessions idle for 2-6 s expire (clients stay busy, so it is clock faults and restarts that make
         // active sessions expire: session churn).
-        NodeConfig nodeConfig = NodeConfig.defaults().withRaft(raft).withTickMillis(10)
+        NodeConfig nodeConfig = NodeConfig.defaults()
+                .withRaft(raft)
+                .withTickMillis(10)
                 .withSnapshotEveryEntries(50 + snapRandom.nextInt(500))
                 .withSessionTtlMillis(2_000 + snapRandom.nextInt(4_000));
         boolean preallocateWal = snapRandom.nextBoolean();
@@ -265,13 +279,24 @@ public final class Simulation implements Cluster {
                 b.append(permanentlyDown(n) ? "down for good (" + n.refusedReason + ")" : "down");
                 continue;
             }
-            b.append(n.raft.role()).append("/t").append(n.raft.term()).append(n.paused ? " paused" : "")
-                    .append(" applied ").append(monitor.lastAppliedOf(n.id));
+            b.append(n.raft.role())
+                    .append("/t")
+                    .append(n.raft.term())
+                    .append(n.paused ? " paused" : "")
+                    .append(" applied ")
+                    .append(monitor.lastAppliedOf(n.id));
             if (n.raft.core() != null) {
                 RaftCore c = n.raft.core();
-                b.append(" [log ").append(c.firstIndex()).append("..").append(c.lastIndex()).append(" commit ")
-                        .append(c.commitIndex()).append(" durable ").append(c.durableIndex())
-                        .append(c.role() == Role.LEADER ? " " + c.describeProgress() : "").append(']');
+                b.append(" [log ")
+                        .append(c.firstIndex())
+                        .append("..")
+                        .append(c.lastIndex())
+                        .append(" commit ")
+                        .append(c.commitIndex())
+                        .append(" durable ")
+                        .append(c.durableIndex())
+                        .append(c.role() == Role.LEADER ? " " + c.describeProgress() : "")
+                        .append(']');
             }
         }
         return b.toString();
@@ -298,12 +323,23 @@ public final class Simulation implements Cluster {
         List<String> lost = lostAcknowledgedWrites();
         violations.addAll(lost);
         Map<String, Object> d = new LinkedHashMap<>();
-        d.put("checked", List.of("election safety", "leader completeness", "state machine safety",
-                "a leader commits only entries of its own term",
-                "commit index monotonic", "applied in order", "replicas agree", "acknowledged writes applied",
-                "acks and commits durable", "restarted nodes keep what they held", "committed prefix unchanged",
-                "snapshots equal the committed log's state", "liveness while a majority is healthy",
-                "one membership change in flight, by one voter"));
+        d.put(
+                "checked",
+                List.of(
+                        "election safety",
+                        "leader completeness",
+                        "state machine safety",
+                        "a leader commits only entries of its own term",
+                        "commit index monotonic",
+                        "applied in order",
+                        "replicas agree",
+                        "acknowledged writes applied",
+                        "acks and commits durable",
+                        "restarted nodes keep what they held",
+                        "committed prefix unchanged",
+                        "snapshots equal the committed log's state",
+                        "liveness while a majority is healthy",
+                        "one membership change in flight, by one voter"));
         d.put("snapshots-checked", snapshots.count());
         d.put("acknowledged-writes", acked);
         d.put("applied-entries", monitor.appliedLog().size());
@@ -335,8 +371,11 @@ public final class Simulation implements Cluster {
             dirSyncs += n.disk.dirSyncs;
             leaseReads += n.leaseReadsServed();
         }
-        f.put("lease-reads", options.raftBugs().contains(RaftConfig.Bug.LEASE_WITHOUT_DRIFT_BOUND) || leaseReads > 0
-                ? "on" : "off or unused");
+        f.put(
+                "lease-reads",
+                options.raftBugs().contains(RaftConfig.Bug.LEASE_WITHOUT_DRIFT_BOUND) || leaseReads > 0
+                        ? "on"
+                        : "off or unused");
         f.put("lease-reads-served", leaseReads);
         long expired = 0;
         for (SimNode n : nodes.values()) {
@@ -490,8 +529,10 @@ public final class Simulation implements Cluster {
      * it was removed from the configuration and stopped.
      */
     boolean permanentlyDown(SimNode n) {
-        return removed.contains(n.id) || refusedByPeers.contains(n.id)
-                || (n.refusedReason != null && (corrupted.contains(n.id) || wiped.contains(n.id) || damaged.contains(n.id)));
+        return removed.contains(n.id)
+                || refusedByPeers.contains(n.id)
+                || (n.refusedReason != null
+                        && (corrupted.contains(n.id) || wiped.contains(n.id) || damaged.contains(n.id)));
     }
 
     boolean canAddNode() {
@@ -621,7 +662,8 @@ public final class Simulation implements Cluster {
                 if (!applied.contains(w[0] * 1_000_000_000L + w[1])) {
                     count++;
                     if (out.size() < 10) {
-                        out.add("acknowledged write lost: session " + w[0] + " seq " + w[1] + " is in no applied log entry");
+                        out.add("acknowledged write lost: session " + w[0] + " seq " + w[1]
+                                + " is in no applied log entry");
                     }
                 }
             }

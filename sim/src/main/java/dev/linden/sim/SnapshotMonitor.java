@@ -59,8 +59,8 @@ final class SnapshotMonitor {
                 at++;
             }
             if (ref.digest() != n.digest()) {
-                return "snapshot: node " + n.nodeId() + " " + n.how() + " a snapshot through index " + n.index() + " at "
-                        + n.atMillis() + " ms whose state differs from the committed log's at that index";
+                return "snapshot: node " + n.nodeId() + " " + n.how() + " a snapshot through index " + n.index()
+                        + " at " + n.atMillis() + " ms whose state differs from the committed log's at that index";
             }
         }
         return null;

@@ -30,23 +30,32 @@ class BrokenVariantsTest {
 
     @Test
     void acknowledgingBeforeFsyncIsCaught() {
-        List<TestResult> results = sweep(Simulation.test(SimOptions.withBug("fsync-lies")).nodes(3)
-                .timeLimitSeconds(15), 12);
+        List<TestResult> results =
+                sweep(Simulation.test(SimOptions.withBug("fsync-lies")).nodes(3).timeLimitSeconds(15), 12);
         long caught = results.stream().filter(r -> r.exitCode() == 1).count();
         assertTrue(caught >= 2, "fsync-lies caught in only " + caught + " of 12 seeds");
     }
 
     @Test
     void readsWithoutReadIndexAreCaughtWithACounterexample() {
-        List<TestResult> results = sweep(Simulation.test(SimOptions.withBug("unsafe-reads")).nodes(3)
-                .timeLimitSeconds(15).nemesis("partition,pause,kill").concurrency(8).keys(2), 20);
-        List<TestResult> caught = results.stream().filter(r -> r.exitCode() == 1).toList();
+        List<TestResult> results = sweep(
+                Simulation.test(SimOptions.withBug("unsafe-reads"))
+                        .nodes(3)
+                        .timeLimitSeconds(15)
+                        .nemesis("partition,pause,kill")
+                        .concurrency(8)
+                        .keys(2),
+                20);
+        List<TestResult> caught =
+                results.stream().filter(r -> r.exitCode() == 1).toList();
         assertTrue(!caught.isEmpty(), "stale local reads were never caught in 20 seeds");
         for (TestResult r : caught) {
             Map<?, ?> lin = (Map<?, ?>) check(r, "workload").get("linearizable");
             Map<?, ?> cluster = check(r, "cluster");
-            assertTrue(Validity.parse(lin.get("valid")) == Validity.FALSE
-                    || Validity.parse(cluster.get("valid")) == Validity.FALSE, r.summary());
+            assertTrue(
+                    Validity.parse(lin.get("valid")) == Validity.FALSE
+                            || Validity.parse(cluster.get("valid")) == Validity.FALSE,
+                    r.summary());
             if (Validity.parse(lin.get("valid")) == Validity.FALSE) {
                 Map<?, ?> first = (Map<?, ?>) ((List<?>) lin.get("failures")).get(0);
                 assertTrue(String.valueOf(first.get("explanation")).contains("read of key"), first.toString());
@@ -56,22 +65,41 @@ class BrokenVariantsTest {
 
     @Test
     void theCorrectClusterPassesTheSameSweep() {
-        for (TestResult r : sweep(Simulation.test().nodes(3).timeLimitSeconds(15).nemesis("partition,pause,kill")
-                .concurrency(8).keys(2), 10)) {
+        for (TestResult r : sweep(
+                Simulation.test()
+                        .nodes(3)
+                        .timeLimitSeconds(15)
+                        .nemesis("partition,pause,kill")
+                        .concurrency(8)
+                        .keys(2),
+                10)) {
             assertEquals(0, r.exitCode(), r.summary());
         }
     }
 
     /** Planted bugs in the Raft core and the state machine, each caught within a few seeds. */
     @org.junit.jupiter.params.ParameterizedTest
-    @org.junit.jupiter.params.provider.ValueSource(strings = {"no-dedup", "vote-without-log-check",
-            "no-truncate-on-conflict", "ack-before-durable", "commit-by-counting", "leader-counts-undurable-self"})
+    @org.junit.jupiter.params.provider.ValueSource(
+            strings = {
+                "no-dedup",
+                "vote-without-log-check",
+                "no-truncate-on-conflict",
+                "ack-before-durable",
+                "commit-by-counting",
+                "leader-counts-undurable-self"
+            })
     void plantedCoreBugsAreCaught(String bug) {
-        TestSpec.Builder b = Simulation.test(SimOptions.withBug(bug)).nodes(3).timeLimitSeconds(15)
-                .workload(bug.equals("no-dedup") ? "list-append" : "kv").keys(3)
-                .nemesis(bug.equals("no-dedup") ? "loss,kill,partition,pause" : bug.equals("ack-before-durable") ? "kill"
-                        : "partition,kill")
-                .schedule(dev.linden.nemesis.FaultSchedule.Options.defaults(java.util.Set.of(), 3).withIntensity(3));
+        TestSpec.Builder b = Simulation.test(SimOptions.withBug(bug))
+                .nodes(3)
+                .timeLimitSeconds(15)
+                .workload(bug.equals("no-dedup") ? "list-append" : "kv")
+                .keys(3)
+                .nemesis(
+                        bug.equals("no-dedup")
+                                ? "loss,kill,partition,pause"
+                                : bug.equals("ack-before-durable") ? "kill" : "partition,kill")
+                .schedule(dev.linden.nemesis.FaultSchedule.Options.defaults(java.util.Set.of(), 3)
+                        .withIntensity(3));
         for (long seed = 1; seed <= 40; seed++) {
             TestResult r = b.seed(seed).build().run();
             if (r.exitCode() == 1) {
@@ -88,8 +116,13 @@ class BrokenVariantsTest {
      */
     @Test
     void aVoteAnnouncedBeforeItIsDurableIsCaughtAtOnce() {
-        TestResult r = Simulation.test(SimOptions.withBug("vote-not-persisted")).nodes(3).timeLimitSeconds(5)
-                .nemesis("partition").seed(1).build().run();
+        TestResult r = Simulation.test(SimOptions.withBug("vote-not-persisted"))
+                .nodes(3)
+                .timeLimitSeconds(5)
+                .nemesis("partition")
+                .seed(1)
+                .build()
+                .run();
         assertEquals(1, r.exitCode(), r.summary());
         assertTrue(String.valueOf(r.results()).contains("durable vote: node"), String.valueOf(r.results()));
     }
@@ -104,14 +137,19 @@ class BrokenVariantsTest {
 
     /** Disk replacement with kills and partitions, often: the sweep the empty-rejoin canary must fail. */
     private static TestSpec.Builder diskLossStorm(SimOptions options) {
-        return Simulation.test(options).nodes(3).timeLimitSeconds(15).nemesis("disk-loss,kill,partition")
-                .schedule(dev.linden.nemesis.FaultSchedule.Options.defaults(java.util.Set.of(), 3).withIntensity(3));
+        return Simulation.test(options)
+                .nodes(3)
+                .timeLimitSeconds(15)
+                .nemesis("disk-loss,kill,partition")
+                .schedule(dev.linden.nemesis.FaultSchedule.Options.defaults(java.util.Set.of(), 3)
+                        .withIntensity(3));
     }
 
     @Test
     void aNodeForcedBackOnAnEmptyDiskIsCaughtLosingWrites() {
         List<TestResult> caught = sweep(diskLossStorm(SimOptions.withBug("empty-rejoin")), 80).stream()
-                .filter(r -> r.exitCode() == 1).toList();
+                .filter(r -> r.exitCode() == 1)
+                .toList();
         assertTrue(!caught.isEmpty(), "a wiped node voting with no memory was never caught in 80 seeds");
     }
 
@@ -128,8 +166,13 @@ class BrokenVariantsTest {
 
     @Test
     void directoriesNeverSyncedAreCaughtByTheDurabilityMonitors() {
-        TestResult r = Simulation.test(SimOptions.withBug("no-dir-sync")).nodes(3).nemesis("kill").timeLimitSeconds(10)
-                .seed(1).build().run();
+        TestResult r = Simulation.test(SimOptions.withBug("no-dir-sync"))
+                .nodes(3)
+                .nemesis("kill")
+                .timeLimitSeconds(10)
+                .seed(1)
+                .build()
+                .run();
         assertEquals(1, r.exitCode(), r.summary());
         assertTrue(why(r).startsWith("durable vote") || why(r).startsWith("durability"), why(r));
     }
@@ -137,8 +180,13 @@ class BrokenVariantsTest {
     @Test
     void acksAndCommitsAheadOfTheDiskAreCaughtByTheDurabilityMonitor() {
         for (String bug : List.of("ack-before-durable", "leader-counts-undurable-self")) {
-            TestResult r = Simulation.test(SimOptions.withBug(bug)).nodes(3).nemesis("kill").timeLimitSeconds(10)
-                    .seed(2).build().run();
+            TestResult r = Simulation.test(SimOptions.withBug(bug))
+                    .nodes(3)
+                    .nemesis("kill")
+                    .timeLimitSeconds(10)
+                    .seed(2)
+                    .build()
+                    .run();
             assertEquals(1, r.exitCode(), bug + ": " + r.summary());
             assertTrue(why(r).startsWith("durability:"), bug + ": " + why(r));
         }
@@ -146,31 +194,54 @@ class BrokenVariantsTest {
 
     @Test
     void electionsWithoutPreVoteUnderALongPartialPartitionAreCaughtByTheLivenessMonitor() {
-        List<TestResult> caught = sweep(Simulation.test(SimOptions.withBug("no-pre-vote")).nodes(3)
-                .nemesis("long-partition").timeLimitSeconds(15), 30).stream().filter(r -> r.exitCode() == 1).toList();
-        assertTrue(!caught.isEmpty(), "a node deposing leaders during a partial partition was never caught in 30 seeds");
+        List<TestResult> caught = sweep(
+                        Simulation.test(SimOptions.withBug("no-pre-vote"))
+                                .nodes(3)
+                                .nemesis("long-partition")
+                                .timeLimitSeconds(15),
+                        30)
+                .stream()
+                .filter(r -> r.exitCode() == 1)
+                .toList();
+        assertTrue(
+                !caught.isEmpty(), "a node deposing leaders during a partial partition was never caught in 30 seeds");
         assertTrue(why(caught.get(0)).startsWith("liveness:"), why(caught.get(0)));
         // and the same sweep with PreVote on stays valid, its elections bounded
-        for (TestResult r : sweep(Simulation.test().nodes(3).nemesis("long-partition").timeLimitSeconds(15), 10)) {
+        for (TestResult r :
+                sweep(Simulation.test().nodes(3).nemesis("long-partition").timeLimitSeconds(15), 10)) {
             assertEquals(0, r.exitCode(), r.summary());
         }
     }
 
     @Test
     void aLeaseWithoutADriftBoundIsCaughtAndOneWithItHoldsUnderClockSkew() {
-        TestSpec.Builder base = Simulation.test(SimOptions.withBug("lease-without-drift-bound")).nodes(3)
-                .nemesis("partition,clock").concurrency(8).keys(2).timeLimitSeconds(15)
-                .schedule(dev.linden.nemesis.FaultSchedule.Options.defaults(java.util.Set.of(), 3).withIntensity(3));
-        List<TestResult> caught = sweep(base, 10).stream().filter(r -> r.exitCode() == 1).toList();
+        TestSpec.Builder base = Simulation.test(SimOptions.withBug("lease-without-drift-bound"))
+                .nodes(3)
+                .nemesis("partition,clock")
+                .concurrency(8)
+                .keys(2)
+                .timeLimitSeconds(15)
+                .schedule(dev.linden.nemesis.FaultSchedule.Options.defaults(java.util.Set.of(), 3)
+                        .withIntensity(3));
+        List<TestResult> caught =
+                sweep(base, 10).stream().filter(r -> r.exitCode() == 1).toList();
         assertTrue(!caught.isEmpty(), "a lease as long as the election timeout was never caught in 10 seeds");
         assertTrue(why(caught.get(0)).startsWith("lease:"), why(caught.get(0)));
         // The same faults on leases with the bound: valid, and reads were served from leases.
         long served = 0;
         int leaseRuns = 0;
         for (long seed = 1; seed <= 30 && leaseRuns < 4; seed++) {
-            TestResult r = Simulation.test().nodes(3).nemesis("partition,clock").concurrency(8).keys(2)
-                    .timeLimitSeconds(15).schedule(dev.linden.nemesis.FaultSchedule.Options.defaults(java.util.Set.of(), 3)
-                            .withIntensity(3)).seed(seed).build().run();
+            TestResult r = Simulation.test()
+                    .nodes(3)
+                    .nemesis("partition,clock")
+                    .concurrency(8)
+                    .keys(2)
+                    .timeLimitSeconds(15)
+                    .schedule(dev.linden.nemesis.FaultSchedule.Options.defaults(java.util.Set.of(), 3)
+                            .withIntensity(3))
+                    .seed(seed)
+                    .build()
+                    .run();
             assertEquals(0, r.exitCode(), r.summary());
             long n = ((Number) ((Map<?, ?>) r.results().get("run")).get("lease-reads-served")).longValue();
             if (n > 0) {

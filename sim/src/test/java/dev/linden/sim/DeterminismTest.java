@@ -11,7 +11,13 @@ import org.junit.jupiter.api.Test;
 /** Same seed, same run: the history byte for byte and the trace hash, also with runs side by side. */
 class DeterminismTest {
     private static TestResult run(long seed, String workload) {
-        return Simulation.test().nodes(3).workload(workload).timeLimitSeconds(8).seed(seed).build().run();
+        return Simulation.test()
+                .nodes(3)
+                .workload(workload)
+                .timeLimitSeconds(8)
+                .seed(seed)
+                .build()
+                .run();
     }
 
     private static List<String> edn(TestResult r) {

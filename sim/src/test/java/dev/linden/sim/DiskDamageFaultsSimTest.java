@@ -4,12 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.linden.harness.TestResult;
+import dev.linden.nemesis.DiskDamageScenario;
 import dev.linden.workloads.HistoryOp;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import dev.linden.nemesis.DiskDamageScenario;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -20,13 +20,22 @@ import org.junit.jupiter.api.Test;
  */
 class DiskDamageFaultsSimTest {
     private static List<Map<?, ?>> evidence(TestResult r, String f) {
-        return r.history().stream().filter(HistoryOp::nemesis).filter(o -> o.f().equals(f))
-                .filter(o -> o.value() instanceof Map<?, ?> m && m.containsKey("effect")).<Map<?, ?>>map(o -> (Map<?, ?>) o.value())
+        return r.history().stream()
+                .filter(HistoryOp::nemesis)
+                .filter(o -> o.f().equals(f))
+                .filter(o -> o.value() instanceof Map<?, ?> m && m.containsKey("effect"))
+                .<Map<?, ?>>map(o -> (Map<?, ?>) o.value())
                 .toList();
     }
 
     private static TestResult run(String fault, long seed) {
-        TestResult r = Simulation.test().nodes(3).nemesis(fault).timeLimitSeconds(8).seed(seed).build().run();
+        TestResult r = Simulation.test()
+                .nodes(3)
+                .nemesis(fault)
+                .timeLimitSeconds(8)
+                .seed(seed)
+                .build()
+                .run();
         assertEquals(0, r.exitCode(), r.summary());
         return r;
     }
@@ -53,7 +62,10 @@ class DiskDamageFaultsSimTest {
     @Test
     void loseSegmentsKeepsHardStateAndIdentity() {
         Map<?, ?> e = evidence(run("lose-segments", 2), "lose-segments").get(0);
-        assertTrue(((List<?>) e.get("files-deleted")).stream().allMatch(f -> String.valueOf(f).startsWith("wal-")), e.toString());
+        assertTrue(
+                ((List<?>) e.get("files-deleted"))
+                        .stream().allMatch(f -> String.valueOf(f).startsWith("wal-")),
+                e.toString());
         assertTrue(((List<?>) e.get("files-kept")).containsAll(List.of("hardstate", "identity")), e.toString());
         assertTrue(((Number) e.get("records-lost")).longValue() > 0, e.toString());
         assertEquals(true, e.get("restarted"), e.toString());
@@ -78,9 +90,14 @@ class DiskDamageFaultsSimTest {
     void aDamagedNodeDoesNotHelpALaggingOneForgetCommittedEntries() {
         List<String> invalid = new java.util.ArrayList<>();
         for (String f : List.of("lose-tail", "lose-segments", "restart-as-new")) {
-            TestResult r = Simulation.test().nodes(3).timeLimitSeconds(10).seed(1)
-                    .nemesisGenerator(DiskDamageScenario.whileAFollowerLagsTheLeaderDies(DiskDamageScenario.damage(f), 1_000))
-                    .build().run();
+            TestResult r = Simulation.test()
+                    .nodes(3)
+                    .timeLimitSeconds(10)
+                    .seed(1)
+                    .nemesisGenerator(
+                            DiskDamageScenario.whileAFollowerLagsTheLeaderDies(DiskDamageScenario.damage(f), 1_000))
+                    .build()
+                    .run();
             assertEquals(1, evidence(r, f).size(), f + " did nothing: " + r.summary());
             if (r.exitCode() != 0) {
                 Object cluster = ((Map<?, ?>) r.results().get("checks")).get("cluster");

@@ -37,8 +37,8 @@ class SimNodeTimerTest {
     private static int ticksInTheSecondAfterResume(boolean clockFaultDuringPause) {
         Simulation sim = new Simulation(1, 1, SimOptions.defaults());
         SimLoop loop = new SimLoop(1_000_000);
-        SimNode node = new SimNode(1, sim, loop, new SplittableRandom(1), List.of(1), NodeConfig.defaults(),
-                SimOptions.defaults(), false);
+        SimNode node = new SimNode(
+                1, sim, loop, new SplittableRandom(1), List.of(1), NodeConfig.defaults(), SimOptions.defaults(), false);
         node.up = true;
         Ticker ticker = new Ticker(node.stageForTest(), loop, 2_100 * MS);
         ticker.stage.schedule(10, ticker);

@@ -15,9 +15,15 @@ class SimRegressionTest {
      */
     @Test
     void clientsWhoseFirstWritesFailedStillGetWritesThrough() {
-        TestResult r = Simulation.test().nodes(3).timeLimitSeconds(6).nemesis("kill,pause,clog,loss")
-                .schedule(dev.linden.nemesis.FaultSchedule.Options.defaults(java.util.Set.of(), 3).withIntensity(2.98))
-                .seed(-847767).build().run();
+        TestResult r = Simulation.test()
+                .nodes(3)
+                .timeLimitSeconds(6)
+                .nemesis("kill,pause,clog,loss")
+                .schedule(dev.linden.nemesis.FaultSchedule.Options.defaults(java.util.Set.of(), 3)
+                        .withIntensity(2.98))
+                .seed(-847767)
+                .build()
+                .run();
         assertEquals(0, r.exitCode(), r.summary());
     }
 
@@ -28,10 +34,19 @@ class SimRegressionTest {
      */
     /** A sweep's seed as `./linden sim --seeds N --workload all [--nodes 5]` runs it (nemesis all, 30 s). */
     private static TestResult sweepSeed(int nodes, String workload, long seed) {
-        return Simulation.test().nodes(nodes).workload(workload).nemesis("all").timeLimitSeconds(30)
+        return Simulation.test()
+                .nodes(nodes)
+                .workload(workload)
+                .nemesis("all")
+                .timeLimitSeconds(30)
                 .schedule(dev.linden.nemesis.FaultSchedule.Options.defaults(
                         dev.linden.nemesis.FaultKind.parseList("all"), nodes))
-                .rate(200).concurrency(5).keys(5).seed(seed).build().run();
+                .rate(200)
+                .concurrency(5)
+                .keys(5)
+                .seed(seed)
+                .build()
+                .run();
     }
 
     @Test

@@ -27,11 +27,15 @@ class SimulatedClusterProperties {
      */
     @Provide
     Arbitrary<Set<FaultKind>> faultMixes() {
-        Arbitrary<Set<FaultKind>> sure = Arbitraries.of(FaultKind.PARTITION, FaultKind.CRASH, FaultKind.PAUSE,
-                FaultKind.CLOCK).set().ofMinSize(1);
+        Arbitrary<Set<FaultKind>> sure = Arbitraries.of(
+                        FaultKind.PARTITION, FaultKind.CRASH, FaultKind.PAUSE, FaultKind.CLOCK)
+                .set()
+                .ofMinSize(1);
         // Not the hostile faults: the simulator answers them no-effect, and held 8-15 s they could keep every
         // sure fault from starting in a short run, which would then rightly be unknown.
-        Arbitrary<Set<FaultKind>> any = Arbitraries.of(FaultKind.class).filter(k -> !k.family().equals("hostile")).set();
+        Arbitrary<Set<FaultKind>> any = Arbitraries.of(FaultKind.class)
+                .filter(k -> !k.family().equals("hostile"))
+                .set();
         return net.jqwik.api.Combinators.combine(sure, any).as((a, b) -> {
             Set<FaultKind> u = java.util.EnumSet.copyOf(a);
             u.addAll(b);
@@ -45,14 +49,17 @@ class SimulatedClusterProperties {
     }
 
     @Property(tries = 25)
-    void everyRunIsValid(@ForAll long seed, @ForAll("faultMixes") Set<FaultKind> faults,
-                         @ForAll @DoubleRange(min = 0.2, max = 3.0) double intensity,
-                         @ForAll("workloads") String workload) {
+    void everyRunIsValid(
+            @ForAll long seed,
+            @ForAll("faultMixes") Set<FaultKind> faults,
+            @ForAll @DoubleRange(min = 0.2, max = 3.0) double intensity,
+            @ForAll("workloads") String workload) {
         TestResult r = Simulation.test()
                 .nodes(3)
                 .workload(workload)
                 .faults(faults)
-                .schedule(dev.linden.nemesis.FaultSchedule.Options.defaults(faults, 3).withIntensity(intensity))
+                .schedule(dev.linden.nemesis.FaultSchedule.Options.defaults(faults, 3)
+                        .withIntensity(intensity))
                 .timeLimitSeconds(6)
                 .seed(seed)
                 .build()
@@ -62,7 +69,8 @@ class SimulatedClusterProperties {
         if (r.exitCode() == 2) {
             java.util.List<?> why = (java.util.List<?>) r.results().get("why");
             assertEquals(1, why.size(), r::summary);
-            org.junit.jupiter.api.Assertions.assertTrue(String.valueOf(why.get(0)).startsWith("faults unknown"), r::summary);
+            org.junit.jupiter.api.Assertions.assertTrue(
+                    String.valueOf(why.get(0)).startsWith("faults unknown"), r::summary);
             return;
         }
         assertEquals(0, r.exitCode(), r::summary);
@@ -70,9 +78,15 @@ class SimulatedClusterProperties {
 
     @Property(tries = 8)
     void fiveNodesListAppendWithRecoveryWindows(@ForAll long seed) {
-        TestResult r = Simulation.test().nodes(5).workload("list-append")
-                .schedule(dev.linden.nemesis.FaultSchedule.Options.defaults(Set.of(), 5).withRecoveryMillis(1_000))
-                .timeLimitSeconds(8).seed(seed).build().runStoringFailures(STORE);
+        TestResult r = Simulation.test()
+                .nodes(5)
+                .workload("list-append")
+                .schedule(dev.linden.nemesis.FaultSchedule.Options.defaults(Set.of(), 5)
+                        .withRecoveryMillis(1_000))
+                .timeLimitSeconds(8)
+                .seed(seed)
+                .build()
+                .runStoringFailures(STORE);
         assertEquals(0, r.exitCode(), r::summary);
     }
 }

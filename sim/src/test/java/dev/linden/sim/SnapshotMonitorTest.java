@@ -16,7 +16,13 @@ class SnapshotMonitorTest {
         Map<Long, Entry> log = new HashMap<>();
         log.put(1L, Entry.noop(1, 1));
         for (long i = 2; i <= n; i++) {
-            log.put(i, new Entry(1, i, Entry.Kind.COMMAND, KvCommand.put("k" + (i % 3), "v" + i).encode()));
+            log.put(
+                    i,
+                    new Entry(
+                            1,
+                            i,
+                            Entry.Kind.COMMAND,
+                            KvCommand.put("k" + (i % 3), "v" + i).encode()));
         }
         return log;
     }

@@ -14,8 +14,16 @@ import dev.linden.checker.history.OpType;
  * @param error       Jepsen's {@code :error}: why an operation failed or is unknown, or null
  * @param finalPhase  issued by the final phase (after healing), whose reads the checks rely on
  */
-public record HistoryOp(int index, long timeNanos, OpType type, int process, String f, String key, Object value,
-                        String error, boolean finalPhase) {
+public record HistoryOp(
+        int index,
+        long timeNanos,
+        OpType type,
+        int process,
+        String f,
+        String key,
+        Object value,
+        String error,
+        boolean finalPhase) {
     public static final int NEMESIS = -1;
 
     public boolean nemesis() {

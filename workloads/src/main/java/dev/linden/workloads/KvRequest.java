@@ -9,7 +9,12 @@ package dev.linden.workloads;
  * @param expected CAS's expected value
  */
 public record KvRequest(Kind kind, String key, String value, String expected) {
-    public enum Kind { GET, PUT, APPEND, CAS }
+    public enum Kind {
+        GET,
+        PUT,
+        APPEND,
+        CAS
+    }
 
     public KvRequest {
         if (key == null || key.isEmpty()) {

@@ -49,7 +49,8 @@ final class RegisterWorkload implements Workload {
             }
             long value = nextValue++;
             List<Long> written = recent.get(k);
-            Op op = roll < 8 || written.isEmpty() ? Op.of("write", key(k), value)
+            Op op = roll < 8 || written.isEmpty()
+                    ? Op.of("write", key(k), value)
                     : Op.of("cas", key(k), List.of(written.get(random.nextInt(written.size())), value));
             written.add(value);
             if (written.size() > 3) {

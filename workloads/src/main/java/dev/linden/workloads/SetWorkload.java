@@ -25,7 +25,8 @@ final class SetWorkload implements Workload {
 
     @Override
     public Generator generator() {
-        return Gen.fromFunction(random -> random.nextInt(4) == 0 ? Op.of("read", null, null) : Op.of("add", null, next++));
+        return Gen.fromFunction(
+                random -> random.nextInt(4) == 0 ? Op.of("read", null, null) : Op.of("add", null, next++));
     }
 
     @Override

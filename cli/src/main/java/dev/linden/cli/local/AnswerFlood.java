@@ -28,11 +28,15 @@ final class AnswerFlood {
         int calls = Math.max(1, Math.min(callsAsked, ClientCore.MAX_OPEN_REQUESTS));
         int valueBytes = Math.max(1, Math.min(valueBytesAsked, 1 << 20)); // a request may carry 2 MiB at most
         String key = "hostile-answer-flood";
-        KvClient kv = new KvClient(h.c.clientEndpoints(), new KvClient.Options(2_000, HostileAttacks.START_WAIT_MILLIS_MAX, calls),
-                null, h.clientSecurity());
+        KvClient kv = new KvClient(
+                h.c.clientEndpoints(),
+                new KvClient.Options(2_000, HostileAttacks.START_WAIT_MILLIS_MAX, calls),
+                null,
+                h.clientSecurity());
         String put;
         try {
-            KvResult r = kv.put(key, "v".repeat(valueBytes)).get(HostileAttacks.START_WAIT_MILLIS_MAX, TimeUnit.MILLISECONDS);
+            KvResult r = kv.put(key, "v".repeat(valueBytes))
+                    .get(HostileAttacks.START_WAIT_MILLIS_MAX, TimeUnit.MILLISECONDS);
             put = r.status().toString();
         } catch (Exception e) {
             kv.close();
@@ -62,15 +66,30 @@ final class AnswerFlood {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        Object evidence = FaultOps.effect("one client with a session sent compare-and-sets that mismatch a large value",
-                "value-bytes", valueBytes, "put", put, "calls", calls, "answered-mismatch", mismatched.get(),
-                "answer-bytes", answerBytes.get(), "failed", failed.get(), "failures", new TreeMap<>(failures),
-                "unanswered", answered.getCount(), "ms", (System.nanoTime() - t0) / 1_000_000);
+        Object evidence = FaultOps.effect(
+                "one client with a session sent compare-and-sets that mismatch a large value",
+                "value-bytes",
+                valueBytes,
+                "put",
+                put,
+                "calls",
+                calls,
+                "answered-mismatch",
+                mismatched.get(),
+                "answer-bytes",
+                answerBytes.get(),
+                "failed",
+                failed.get(),
+                "failures",
+                new TreeMap<>(failures),
+                "unanswered",
+                answered.getCount(),
+                "ms",
+                (System.nanoTime() - t0) / 1_000_000);
         return new HostileAttacks.Result(evidence, () -> {
             kv.close();
-            return FaultOps.effect("the flooding client closed", "answered-mismatch", mismatched.get(),
-                    "failed", failed.get());
+            return FaultOps.effect(
+                    "the flooding client closed", "answered-mismatch", mismatched.get(), "failed", failed.get());
         });
     }
-
 }

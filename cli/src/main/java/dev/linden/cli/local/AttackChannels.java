@@ -98,12 +98,15 @@ final class AttackChannels implements AutoCloseable {
      * Connects to {@code to}; {@code handlers} adds the attack's handlers to the pipeline (after the
      * credentials' own, none for {@code NONE}). The channel counts in {@code tally} while open.
      */
-    ChannelFuture connect(InetSocketAddress to, Credentials credentials, Tally tally, Consumer<ChannelPipeline> handlers) {
+    ChannelFuture connect(
+            InetSocketAddress to, Credentials credentials, Tally tally, Consumer<ChannelPipeline> handlers) {
         if (!to.getAddress().isLoopbackAddress()) {
             throw new IllegalArgumentException("attacks go to the run's own nodes on loopback only, not " + to);
         }
         dev.linden.kvnode.tls.ClientSecurity tls = security.apply(credentials);
-        ChannelFuture f = new Bootstrap().group(group).channel(NioSocketChannel.class)
+        ChannelFuture f = new Bootstrap()
+                .group(group)
+                .channel(NioSocketChannel.class)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 2_000)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .handler(new ChannelInitializer<SocketChannel>() {

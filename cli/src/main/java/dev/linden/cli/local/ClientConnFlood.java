@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class ClientConnFlood {
     /** Connections to one node's client port, at most (the port admits 1,024 by default). */
     static final int CLIENT_CONNECTIONS_PER_NODE_MAX = 4_000;
+
     private final HostileAttacks h;
 
     ClientConnFlood(HostileAttacks h) {
@@ -19,6 +20,7 @@ final class ClientConnFlood {
 
     /** Waves of connections one target of a client connection flood gets at most (the first, then refills). */
     static final int CLIENT_FLOOD_WAVES_MAX = 10;
+
     static final long CLIENT_FLOOD_REFILL_EVERY_MILLIS = 1_000;
 
     /**
@@ -28,10 +30,12 @@ final class ClientConnFlood {
      */
     HostileAttacks.Result start(List<Integer> targets, int perNodeAsked) {
         long spare = AttackChannels.spareHandles();
-        int perNode = (int) Math.max(0, Math.min(Math.min(perNodeAsked, CLIENT_CONNECTIONS_PER_NODE_MAX),
-                spare / Math.max(1, targets.size())));
+        int perNode = (int) Math.max(
+                0,
+                Math.min(Math.min(perNodeAsked, CLIENT_CONNECTIONS_PER_NODE_MAX), spare / Math.max(1, targets.size())));
         if (perNode == 0) {
-            return new HostileAttacks.Result(FaultOps.noEffect("the harness has no file handles to spare", "spare-handles", spare), null);
+            return new HostileAttacks.Result(
+                    FaultOps.noEffect("the harness has no file handles to spare", "spare-handles", spare), null);
         }
         Map<Integer, AttackChannels.Tally> tallies = new TreeMap<>();
         Map<Integer, Integer> waves = new ConcurrentHashMap<>();
@@ -46,8 +50,10 @@ final class ClientConnFlood {
             probes.put(String.valueOf(id), h.newClientAnswers(id));
         }
         if (sum(tallies, t -> t.opened.get()) == 0) {
-            return new HostileAttacks.Result(FaultOps.noEffect("no connection opened", "targets", targets,
-                    "failed", sum(tallies, t -> t.failed.get())), null);
+            return new HostileAttacks.Result(
+                    FaultOps.noEffect(
+                            "no connection opened", "targets", targets, "failed", sum(tallies, t -> t.failed.get())),
+                    null);
         }
         AtomicBoolean stopped = new AtomicBoolean();
         Runnable[] refill = new Runnable[1];
@@ -59,17 +65,29 @@ final class ClientConnFlood {
                 if (t.open.size() < perNode / 2 && waves.get(id) < CLIENT_FLOOD_WAVES_MAX && h.c.alive(id)) {
                     waves.merge(id, 1, Integer::sum);
                     for (int i = 0; i < perNode; i++) {
-                        h.channels.connect(h.c.clientAddress(id), AttackChannels.Credentials.CLIENT, t, p -> { });
+                        h.channels.connect(h.c.clientAddress(id), AttackChannels.Credentials.CLIENT, t, p -> {});
                     }
                 }
             });
             h.channels.schedule(refill[0], CLIENT_FLOOD_REFILL_EVERY_MILLIS);
         };
         h.channels.schedule(refill[0], CLIENT_FLOOD_REFILL_EVERY_MILLIS);
-        Object evidence = FaultOps.effect("idle connections to client ports", "targets", targets,
-                "connections-per-node", perNode, "opened", sum(tallies, t -> t.opened.get()),
-                "failed", sum(tallies, t -> t.failed.get()), "closed-by-node", sum(tallies, t -> t.closedByNode.get()),
-                "held", sum(tallies, t -> (long) t.open.size()), "new-client", probes);
+        Object evidence = FaultOps.effect(
+                "idle connections to client ports",
+                "targets",
+                targets,
+                "connections-per-node",
+                perNode,
+                "opened",
+                sum(tallies, t -> t.opened.get()),
+                "failed",
+                sum(tallies, t -> t.failed.get()),
+                "closed-by-node",
+                sum(tallies, t -> t.closedByNode.get()),
+                "held",
+                sum(tallies, t -> (long) t.open.size()),
+                "new-client",
+                probes);
         return new HostileAttacks.Result(evidence, () -> {
             stopped.set(true);
             long held = sum(tallies, t -> (long) t.open.size());
@@ -79,14 +97,25 @@ final class ClientConnFlood {
             for (int id : targets) {
                 after.put(String.valueOf(id), h.newClientAnswers(id));
             }
-            return FaultOps.effect("connections closed", "held-until-stop", held, "closed", closed,
-                    "opened", sum(tallies, t -> t.opened.get()), "closed-by-node-meanwhile",
-                    sum(tallies, t -> t.closedByNode.get()), "waves", new TreeMap<>(waves), "new-client-after", after);
+            return FaultOps.effect(
+                    "connections closed",
+                    "held-until-stop",
+                    held,
+                    "closed",
+                    closed,
+                    "opened",
+                    sum(tallies, t -> t.opened.get()),
+                    "closed-by-node-meanwhile",
+                    sum(tallies, t -> t.closedByNode.get()),
+                    "waves",
+                    new TreeMap<>(waves),
+                    "new-client-after",
+                    after);
         });
     }
 
-    private static long sum(Map<Integer, AttackChannels.Tally> tallies, java.util.function.ToLongFunction<AttackChannels.Tally> f) {
+    private static long sum(
+            Map<Integer, AttackChannels.Tally> tallies, java.util.function.ToLongFunction<AttackChannels.Tally> f) {
         return tallies.values().stream().mapToLong(f).sum();
     }
-
 }

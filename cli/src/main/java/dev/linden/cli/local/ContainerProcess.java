@@ -65,8 +65,8 @@ final class ContainerProcess extends Process {
      * Starts {@code args} (what follows {@code java} on a command line) in a new container named {@code name}.
      * Returns once the container runs; the node inside may still exit at once (it refuses a data dir).
      */
-    static ContainerProcess start(String image, String name, List<String> args, Path dataDir, List<Path> classPath,
-                                  Path log) {
+    static ContainerProcess start(
+            String image, String name, List<String> args, Path dataDir, List<Path> classPath, Path log) {
         GenericContainer<?> c = new GenericContainer<>(DockerImageName.parse(image))
                 .withNetworkMode("host")
                 .withFileSystemBind(dataDir.toString(), dataDir.toString(), BindMode.READ_WRITE)

@@ -25,7 +25,8 @@ public final class Containers {
                     + "address; the harness removes its own containers, and nodes use the host's network); ./linden sets both";
         }
         try {
-            return DockerClientFactory.instance().isDockerAvailable() ? null
+            return DockerClientFactory.instance().isDockerAvailable()
+                    ? null
                     : "no Docker engine is reachable (start dockerd, or set DOCKER_HOST)";
         } catch (RuntimeException e) {
             return "no Docker engine is reachable: " + e.getMessage();
@@ -46,8 +47,10 @@ public final class Containers {
     /** Containers whose harness process is gone (killed before it could clean up). */
     static int removeLeftovers(DockerClient docker) {
         int removed = 0;
-        List<Container> ours = docker.listContainersCmd().withShowAll(true)
-                .withLabelFilter(List.of(ContainerProcess.HARNESS_LABEL)).exec();
+        List<Container> ours = docker.listContainersCmd()
+                .withShowAll(true)
+                .withLabelFilter(List.of(ContainerProcess.HARNESS_LABEL))
+                .exec();
         for (Container c : ours) {
             Map<String, String> labels = c.getLabels();
             long pid = Long.parseLong(labels.getOrDefault(ContainerProcess.HARNESS_LABEL, "-1"));
@@ -64,8 +67,11 @@ public final class Containers {
     public static List<String> ofThisHarness() {
         DockerClient docker = DockerClientFactory.instance().client();
         List<String> out = new ArrayList<>();
-        for (Container c : docker.listContainersCmd().withShowAll(true)
-                .withLabelFilter(Map.of(ContainerProcess.HARNESS_LABEL, String.valueOf(ProcessHandle.current().pid())))
+        for (Container c : docker.listContainersCmd()
+                .withShowAll(true)
+                .withLabelFilter(Map.of(
+                        ContainerProcess.HARNESS_LABEL,
+                        String.valueOf(ProcessHandle.current().pid())))
                 .exec()) {
             out.add(c.getNames().length > 0 ? c.getNames()[0] : c.getId());
         }
@@ -97,7 +103,12 @@ public final class Containers {
         if (tls >= 0) {
             classPath.add(Path.of(args.get(tls + 1)).toAbsolutePath()); // the certificates, read-only as the jars
         }
-        return ContainerProcess.start(image, name.replaceAll("[^A-Za-z0-9_.-]", "-"), args, dataDir, classPath,
+        return ContainerProcess.start(
+                image,
+                name.replaceAll("[^A-Za-z0-9_.-]", "-"),
+                args,
+                dataDir,
+                classPath,
                 dataDir.resolve("stdout.log"));
     }
 }

@@ -18,6 +18,7 @@ final class FakeClocks {
     private final boolean enabled;
     /** Per node: the clock offset in ms and the rate the control file holds. */
     private final Map<Integer, Long> offsetMillis = new ConcurrentHashMap<>();
+
     private final Map<Integer, Double> rate = new ConcurrentHashMap<>();
 
     /** @param wanted whether clock faults were asked for (they also need libfaketime installed) */
@@ -33,7 +34,8 @@ final class FakeClocks {
 
     /** Why they cannot, for a fault's no-effect evidence. */
     static String whyNotMovable() {
-        return Files.isReadable(LIBFAKETIME) ? "the nodes were started without libfaketime"
+        return Files.isReadable(LIBFAKETIME)
+                ? "the nodes were started without libfaketime"
                 : "clock faults on local processes need libfaketime (apt-get install faketime)";
     }
 

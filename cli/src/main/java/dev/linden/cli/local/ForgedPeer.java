@@ -36,6 +36,7 @@ final class ForgedPeer {
     static final long ROUND_MILLIS = 250;
     /** Two minutes of rounds at most, whatever the stop. */
     static final int ROUNDS_MAX = 480;
+
     static final int RECONNECTS_PER_LINK_MAX = 200;
     /** Largest frame read from a node on a forged link (it may send entries to the member it thinks it is). */
     static final int FRAME_BYTES_MAX = Wire.DEFAULT_MAX_FRAME_BYTES;
@@ -52,6 +53,7 @@ final class ForgedPeer {
     private final AtomicLong appendsRejected = new AtomicLong();
     /** Per target: where its log matches the forger's, as it last said (index, term), or none yet. */
     private final Map<Integer, long[]> matchPoint = new ConcurrentHashMap<>();
+
     private final AtomicLong hellosAnswered = new AtomicLong();
     private final AtomicLong reconnects = new AtomicLong();
     private final AtomicLong highestTermSeen = new AtomicLong();
@@ -59,6 +61,7 @@ final class ForgedPeer {
     private final AtomicLong highestCommitSeen = new AtomicLong();
     /** Forged link per target node: the member it claims to be, and its channel once the Hello is answered. */
     private final Map<Integer, Integer> claimed = new TreeMap<>();
+
     private final Map<Integer, Channel> verified = new ConcurrentHashMap<>();
     private final Map<String, Long> refusals = new ConcurrentHashMap<>();
     /** (leader, term) pairs the nodes reported while the fault held: each one a leadership. */
@@ -83,7 +86,8 @@ final class ForgedPeer {
             }
         }
         if (claimed.isEmpty()) {
-            return new HostileAttacks.Result(FaultOps.noEffect("no node to forge a member to", "skipped", skipped), null);
+            return new HostileAttacks.Result(
+                    FaultOps.noEffect("no node to forge a member to", "skipped", skipped), null);
         }
         poll();
         claimed.forEach((k, j) -> dial(k, j, RECONNECTS_PER_LINK_MAX));
@@ -91,15 +95,41 @@ final class ForgedPeer {
         HostileAttacks.sleep(3_000); // a few rounds, so the answer says what they did
         if (hellosAnswered.get() == 0 && refusals.isEmpty()) {
             stop(); // nothing held: its stop will say so
-            return new HostileAttacks.Result(FaultOps.noEffect("no node answered a forged Hello", "claimed",
-                    claimedText(), "opened", tally.opened.get(), "failed", tally.failed.get()), null);
+            return new HostileAttacks.Result(
+                    FaultOps.noEffect(
+                            "no node answered a forged Hello",
+                            "claimed",
+                            claimedText(),
+                            "opened",
+                            tally.opened.get(),
+                            "failed",
+                            tally.failed.get()),
+                    null);
         }
-        Object evidence = FaultOps.effect("Hello as a member on peer ports, then Raft messages of higher terms",
-                "credentials", credentials.cliName(),
-                "claimed", claimedText(), "skipped", skipped, "hellos-answered", hellosAnswered.get(),
-                "refusals", new TreeMap<>(refusals), "rounds", rounds.get(), "messages-sent", sent.get(),
-                "votes-granted-to-forger", votesGranted.get(), "forged-appends-accepted", appendsAccepted.get(),
-                "forged-appends-rejected", appendsRejected.get(), "highest-term-forged", highestTermForged.get());
+        Object evidence = FaultOps.effect(
+                "Hello as a member on peer ports, then Raft messages of higher terms",
+                "credentials",
+                credentials.cliName(),
+                "claimed",
+                claimedText(),
+                "skipped",
+                skipped,
+                "hellos-answered",
+                hellosAnswered.get(),
+                "refusals",
+                new TreeMap<>(refusals),
+                "rounds",
+                rounds.get(),
+                "messages-sent",
+                sent.get(),
+                "votes-granted-to-forger",
+                votesGranted.get(),
+                "forged-appends-accepted",
+                appendsAccepted.get(),
+                "forged-appends-rejected",
+                appendsRejected.get(),
+                "highest-term-forged",
+                highestTermForged.get());
         return new HostileAttacks.Result(evidence, this::stop);
     }
 
@@ -113,19 +143,41 @@ final class ForgedPeer {
         stopped.set(true);
         long held = tally.open.size();
         tally.closeAll();
-        return FaultOps.effect("forged links closed", "rounds", rounds.get(), "messages-sent", sent.get(),
-                "messages-received", received.get(), "votes-granted-to-forger", votesGranted.get(),
-                "forged-appends-accepted", appendsAccepted.get(), "forged-appends-rejected", appendsRejected.get(),
-                "hellos-answered", hellosAnswered.get(), "refusals", new TreeMap<>(refusals),
-                "links-closed-by-node", tally.closedByNode.get(), "reconnects", reconnects.get(),
-                "held-until-stop", held, "highest-term-forged", highestTermForged.get(),
-                "leaderships-seen", leaderships.size());
+        return FaultOps.effect(
+                "forged links closed",
+                "rounds",
+                rounds.get(),
+                "messages-sent",
+                sent.get(),
+                "messages-received",
+                received.get(),
+                "votes-granted-to-forger",
+                votesGranted.get(),
+                "forged-appends-accepted",
+                appendsAccepted.get(),
+                "forged-appends-rejected",
+                appendsRejected.get(),
+                "hellos-answered",
+                hellosAnswered.get(),
+                "refusals",
+                new TreeMap<>(refusals),
+                "links-closed-by-node",
+                tally.closedByNode.get(),
+                "reconnects",
+                reconnects.get(),
+                "held-until-stop",
+                held,
+                "highest-term-forged",
+                highestTermForged.get(),
+                "leaderships-seen",
+                leaderships.size());
     }
 
     private void dial(int k, int member, int reconnectsLeft) {
         InetSocketAddress to = new InetSocketAddress("127.0.0.1", h.c.peerPort(k));
-        h.channels.connect(to, credentials, tally,
-                p -> FrameCodec.install(p, FRAME_BYTES_MAX, new Reader(k))).addListener(x -> {
+        h.channels
+                .connect(to, credentials, tally, p -> FrameCodec.install(p, FRAME_BYTES_MAX, new Reader(k)))
+                .addListener(x -> {
                     if (!x.isSuccess()) {
                         return;
                     }
@@ -221,10 +273,17 @@ final class ForgedPeer {
             // A log that looks longer than anyone's: the vote is granted (Raft §5.4.1).
             case 1 -> new Message.VoteRequest(j, k, term, false, highestCommitSeen.get() + 1_000_000, term, true);
             // No match point yet: a probe far ahead, whose rejection hints where the follower's log ends.
-            default -> match == null
-                    ? new Message.AppendRequest(j, k, term, highestCommitSeen.get() + 1_000_000, term, List.of(), 0)
-                    : new Message.AppendRequest(j, k, term, match[0], match[1],
-                    List.of(new Entry(term, match[0] + 1, Entry.Kind.NOOP, new byte[0])), match[0] + 1);
+            default ->
+                match == null
+                        ? new Message.AppendRequest(j, k, term, highestCommitSeen.get() + 1_000_000, term, List.of(), 0)
+                        : new Message.AppendRequest(
+                                j,
+                                k,
+                                term,
+                                match[0],
+                                match[1],
+                                List.of(new Entry(term, match[0] + 1, Entry.Kind.NOOP, new byte[0])),
+                                match[0] + 1);
         };
         ch.writeAndFlush(m).addListener(w -> {
             if (w.isSuccess()) {

@@ -49,8 +49,8 @@ final class HalfFrames {
     HostileAttacks.Result start() {
         long spare = AttackChannels.spareHandles();
         if (spare < (long) frames * targets.size()) {
-            return new HostileAttacks.Result(FaultOps.noEffect("the harness has no file handles to spare",
-                    "spare-handles", spare), null);
+            return new HostileAttacks.Result(
+                    FaultOps.noEffect("the harness has no file handles to spare", "spare-handles", spare), null);
         }
         for (int id : targets) {
             for (int i = 0; i < frames; i++) {
@@ -65,14 +65,36 @@ final class HalfFrames {
         HostileAttacks.sleep(1_000);
         if (tally.opened.get() == 0) {
             stop();
-            return new HostileAttacks.Result(FaultOps.noEffect("no connection opened: " + tally.lastFailure,
-                    "targets", targets, "failed", tally.failed.get()), null);
+            return new HostileAttacks.Result(
+                    FaultOps.noEffect(
+                            "no connection opened: " + tally.lastFailure,
+                            "targets",
+                            targets,
+                            "failed",
+                            tally.failed.get()),
+                    null);
         }
-        Object evidence = FaultOps.effect("frames announcing " + frameBytes + " bytes, all but the last "
-                        + TAIL_BYTES + " sent, the rest trickling", "port", peerPort ? "peer" : "client",
-                "targets", targets, "frames-per-node", frames, "bodies-sent", bodiesSent.get(),
-                "bytes-sent", tally.bytesSent.get(), "opened", tally.opened.get(), "failed", tally.failed.get(),
-                "closed-by-node", tally.closedByNode.get(), "held", tally.open.size());
+        Object evidence = FaultOps.effect(
+                "frames announcing " + frameBytes + " bytes, all but the last " + TAIL_BYTES
+                        + " sent, the rest trickling",
+                "port",
+                peerPort ? "peer" : "client",
+                "targets",
+                targets,
+                "frames-per-node",
+                frames,
+                "bodies-sent",
+                bodiesSent.get(),
+                "bytes-sent",
+                tally.bytesSent.get(),
+                "opened",
+                tally.opened.get(),
+                "failed",
+                tally.failed.get(),
+                "closed-by-node",
+                tally.closedByNode.get(),
+                "held",
+                tally.open.size());
         return new HostileAttacks.Result(evidence, this::stop);
     }
 
@@ -80,16 +102,25 @@ final class HalfFrames {
         stopped.set(true);
         long held = tally.open.size();
         long closed = tally.closeAll();
-        return FaultOps.effect("half-sent frames abandoned, connections closed", "held-until-stop", held,
-                "closed", closed, "closed-by-node", tally.closedByNode.get(), "reopened", reopened.get(),
-                "bytes-sent", tally.bytesSent.get());
+        return FaultOps.effect(
+                "half-sent frames abandoned, connections closed",
+                "held-until-stop",
+                held,
+                "closed",
+                closed,
+                "closed-by-node",
+                tally.closedByNode.get(),
+                "reopened",
+                reopened.get(),
+                "bytes-sent",
+                tally.bytesSent.get());
     }
 
     private void open(int id, int reopensLeft) {
         InetSocketAddress to = peerPort ? new InetSocketAddress("127.0.0.1", h.c.peerPort(id)) : h.c.clientAddress(id);
         // The peer port's attacker is a stranger; the client port's an ordinary client of the cluster.
-        ChannelFuture f = h.channels.connect(to, peerPort ? AttackChannels.Credentials.NONE
-                : AttackChannels.Credentials.CLIENT, tally, p -> { });
+        ChannelFuture f = h.channels.connect(
+                to, peerPort ? AttackChannels.Credentials.NONE : AttackChannels.Credentials.CLIENT, tally, p -> {});
         f.addListener(x -> {
             if (!x.isSuccess()) {
                 return;
@@ -97,7 +128,10 @@ final class HalfFrames {
             Channel ch = f.channel();
             ByteBuf header = ch.alloc().buffer(Wire.HEADER_BYTES + 8);
             // magic, version, type, length (Wire's header); a client request starts with its request id
-            header.writeShort(Wire.MAGIC).writeByte(Wire.VERSION).writeByte(peerPort ? 4 : 10).writeInt((int) frameBytes);
+            header.writeShort(Wire.MAGIC)
+                    .writeByte(Wire.VERSION)
+                    .writeByte(peerPort ? 4 : 10)
+                    .writeInt((int) frameBytes);
             long body = frameBytes - TAIL_BYTES;
             if (!peerPort) {
                 header.writeLong(0x4C4E_0000_0000_0000L | id);
@@ -136,15 +170,17 @@ final class HalfFrames {
         if (left <= 0 || stopped.get() || !ch.isActive()) {
             return;
         }
-        h.channels.schedule(() -> {
-            if (ch.isActive() && !stopped.get()) {
-                ch.writeAndFlush(ZEROS.retainedSlice(0, 1)).addListener(w -> {
-                    if (w.isSuccess()) {
-                        tally.bytesSent.incrementAndGet();
+        h.channels.schedule(
+                () -> {
+                    if (ch.isActive() && !stopped.get()) {
+                        ch.writeAndFlush(ZEROS.retainedSlice(0, 1)).addListener(w -> {
+                            if (w.isSuccess()) {
+                                tally.bytesSent.incrementAndGet();
+                            }
+                        });
+                        trickle(ch, left - 1);
                     }
-                });
-                trickle(ch, left - 1);
-            }
-        }, TRICKLE_EVERY_MILLIS);
+                },
+                TRICKLE_EVERY_MILLIS);
     }
 }

@@ -54,7 +54,8 @@ final class HostileAttacks implements AutoCloseable {
     HostileAttacks(LocalTestCluster c) {
         this.c = c;
         this.channels = new AttackChannels(credentials -> credentials == AttackChannels.Credentials.CLIENT
-                ? clientSecurity() : dev.linden.kvnode.tls.ClientSecurity.plain());
+                ? clientSecurity()
+                : dev.linden.kvnode.tls.ClientSecurity.plain());
     }
 
     private volatile dev.linden.kvnode.tls.ClientSecurity clientSecurity;
@@ -68,7 +69,9 @@ final class HostileAttacks implements AutoCloseable {
     }
 
     static boolean handles(String f) {
-        return f.endsWith("-answer-flood") || f.endsWith("-conn-flood") || f.endsWith("-half-frames")
+        return f.endsWith("-answer-flood")
+                || f.endsWith("-conn-flood")
+                || f.endsWith("-half-frames")
                 || f.endsWith("-forged-peer");
     }
 
@@ -99,19 +102,33 @@ final class HostileAttacks implements AutoCloseable {
         Map<String, Object> nodesBefore = nodesNow();
         Map<Integer, Long> logMarks = logSizes();
         Result r = switch (name) {
-            case "answer-flood" -> new AnswerFlood(this).start(number(v, "calls", FaultOps.ANSWER_FLOOD_CALLS),
-                    number(v, "value-bytes", FaultOps.ANSWER_FLOOD_VALUE_BYTES));
-            case "client-conn-flood" -> new ClientConnFlood(this).start(targets(v), number(v, "connections-per-node",
-                    FaultOps.CLIENT_CONNECTIONS_PER_NODE));
-            case "peer-conn-flood" -> new PeerConnFlood(this).start(targets(v), number(v, "connections-per-node",
-                    FaultOps.PEER_CONNECTIONS_PER_NODE));
-            case "half-frames" -> new HalfFrames(this, "peer".equals(v.get("port")), targets(v),
-                    number(v, "frames-per-node", FaultOps.HALF_FRAMES_PER_NODE),
-                    number(v, "frame-bytes", 2L << 20)).start();
+            case "answer-flood" ->
+                new AnswerFlood(this)
+                        .start(
+                                number(v, "calls", FaultOps.ANSWER_FLOOD_CALLS),
+                                number(v, "value-bytes", FaultOps.ANSWER_FLOOD_VALUE_BYTES));
+            case "client-conn-flood" ->
+                new ClientConnFlood(this)
+                        .start(targets(v), number(v, "connections-per-node", FaultOps.CLIENT_CONNECTIONS_PER_NODE));
+            case "peer-conn-flood" ->
+                new PeerConnFlood(this)
+                        .start(targets(v), number(v, "connections-per-node", FaultOps.PEER_CONNECTIONS_PER_NODE));
+            case "half-frames" ->
+                new HalfFrames(
+                                this,
+                                "peer".equals(v.get("port")),
+                                targets(v),
+                                number(v, "frames-per-node", FaultOps.HALF_FRAMES_PER_NODE),
+                                number(v, "frame-bytes", 2L << 20))
+                        .start();
             case "forged-peer" -> {
-                AttackChannels.Credentials creds = AttackChannels.Credentials.parse(v.getOrDefault("credentials", "none"));
-                yield creds == null ? new Result(FaultOps.noEffect("no credentials '" + v.get("credentials")
-                        + "' here yet (the ports have no TLS)"), null)
+                AttackChannels.Credentials creds =
+                        AttackChannels.Credentials.parse(v.getOrDefault("credentials", "none"));
+                yield creds == null
+                        ? new Result(
+                                FaultOps.noEffect("no credentials '" + v.get("credentials")
+                                        + "' here yet (the ports have no TLS)"),
+                                null)
                         : new ForgedPeer(this, number(v, "term-jump", 1_000), creds).start();
             }
             default -> throw new IllegalArgumentException("not a hostile fault: " + f);
@@ -129,8 +146,11 @@ final class HostileAttacks implements AutoCloseable {
      * Adds the nodes' state then and now, those that exited by themselves since {@code before}, and the
      * telling lines their logs gained since {@code logMarks}.
      */
-    private Object withNodes(Object evidence, Map<Integer, Process> before, Map<String, Object> nodesBefore,
-                             Map<Integer, Long> logMarks) {
+    private Object withNodes(
+            Object evidence,
+            Map<Integer, Process> before,
+            Map<String, Object> nodesBefore,
+            Map<Integer, Long> logMarks) {
         if (!(evidence instanceof Map<?, ?> m)) {
             return evidence;
         }
@@ -153,8 +173,8 @@ final class HostileAttacks implements AutoCloseable {
     }
 
     /** What the nodes' logs say when an attack hurts; each counted in the lines an attack's window added. */
-    static final List<String> TELLING = List.of("OutOfMemoryError", "OutOfDirectMemoryError", "Too many open files",
-            "InvariantViolation", "fatal error");
+    static final List<String> TELLING = List.of(
+            "OutOfMemoryError", "OutOfDirectMemoryError", "Too many open files", "InvariantViolation", "fatal error");
     /** Most bytes of one node's log read for one piece of evidence. */
     static final long LOG_BYTES_READ_MAX = 32L << 20;
 
@@ -171,7 +191,8 @@ final class HostileAttacks implements AutoCloseable {
         Map<String, Object> out = new TreeMap<>();
         marks.forEach((id, from) -> {
             Map<String, Long> counts = new TreeMap<>();
-            try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(c.dataDir(id).resolve("stdout.log").toFile(), "r")) {
+            try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(
+                    c.dataDir(id).resolve("stdout.log").toFile(), "r")) {
                 long length = f.length();
                 long start = Math.max(from, length - LOG_BYTES_READ_MAX);
                 byte[] b = new byte[(int) Math.max(0, length - start)];
@@ -250,8 +271,9 @@ final class HostileAttacks implements AutoCloseable {
             } else {
                 try {
                     Wire.StatusResponse s = c.statusClient().status(id).get(1_500, TimeUnit.MILLISECONDS);
-                    out.put(String.valueOf(id), s.role() + " term " + s.term() + " leader " + s.leaderId() + " commit "
-                            + s.commitIndex());
+                    out.put(
+                            String.valueOf(id),
+                            s.role() + " term " + s.term() + " leader " + s.leaderId() + " commit " + s.commitIndex());
                 } catch (Exception e) {
                     out.put(String.valueOf(id), "not answering");
                 }
@@ -262,8 +284,8 @@ final class HostileAttacks implements AutoCloseable {
 
     /** Whether a new client gets an answer from node {@code id} (its status) within 3 s. */
     String newClientAnswers(int id) {
-        try (KvClient probe = new KvClient(Map.of(id, c.clientAddress(id)), new KvClient.Options(1_000, 3_000, 1), null,
-                clientSecurity())) {
+        try (KvClient probe = new KvClient(
+                Map.of(id, c.clientAddress(id)), new KvClient.Options(1_000, 3_000, 1), null, clientSecurity())) {
             Wire.StatusResponse s = probe.status(id).get(3_500, TimeUnit.MILLISECONDS);
             return "answered (" + s.role() + ")";
         } catch (Exception e) {
@@ -284,7 +306,7 @@ final class HostileAttacks implements AutoCloseable {
     void open(InetSocketAddress to, AttackChannels.Credentials credentials, int count, AttackChannels.Tally tally) {
         List<io.netty.channel.ChannelFuture> batch = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-            batch.add(channels.connect(to, credentials, tally, p -> { }));
+            batch.add(channels.connect(to, credentials, tally, p -> {}));
             if (batch.size() >= PENDING_CONNECTS_MAX || i == count - 1) {
                 for (io.netty.channel.ChannelFuture f : batch) {
                     f.awaitUninterruptibly(3_000);

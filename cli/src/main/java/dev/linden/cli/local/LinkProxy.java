@@ -59,6 +59,7 @@ final class LinkProxy implements AutoCloseable {
     final Direction up = new Direction();
     /** Frames from high to low. */
     final Direction down = new Direction();
+
     private final EventLoopGroup group;
     private final InetSocketAddress target;
     private final Channel server;
@@ -77,22 +78,35 @@ final class LinkProxy implements AutoCloseable {
      * @param security each node's credentials (the harness made the cluster's CA): with mutual TLS between
      *                 the nodes, the proxy holds a TLS session with each end, so it still sees whole frames
      */
-    LinkProxy(int low, int high, int listenPort, InetSocketAddress target, EventLoopGroup group, long seed,
-              java.util.function.IntFunction<dev.linden.kvnode.tls.NodeSecurity> security) throws InterruptedException {
+    LinkProxy(
+            int low,
+            int high,
+            int listenPort,
+            InetSocketAddress target,
+            EventLoopGroup group,
+            long seed,
+            java.util.function.IntFunction<dev.linden.kvnode.tls.NodeSecurity> security)
+            throws InterruptedException {
         this.security = security;
         this.low = low;
         this.high = high;
         this.group = group;
         this.target = target;
         this.random = new SplittableRandom(seed);
-        this.server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
-                .childOption(ChannelOption.TCP_NODELAY, true).childOption(ChannelOption.AUTO_READ, false)
+        this.server = new ServerBootstrap()
+                .group(group)
+                .channel(NioServerSocketChannel.class)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.AUTO_READ, false)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         accept(ch);
                     }
-                }).bind("127.0.0.1", listenPort).sync().channel();
+                })
+                .bind("127.0.0.1", listenPort)
+                .sync()
+                .channel();
     }
 
     int port() {
@@ -112,7 +126,10 @@ final class LinkProxy implements AutoCloseable {
     private void accept(SocketChannel inbound) {
         open.add(inbound);
         inbound.closeFuture().addListener(f -> open.remove(inbound));
-        new Bootstrap().group(group).channel(NioSocketChannel.class).option(ChannelOption.TCP_NODELAY, true)
+        new Bootstrap()
+                .group(group)
+                .channel(NioSocketChannel.class)
+                .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 2_000)
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
@@ -128,7 +145,9 @@ final class LinkProxy implements AutoCloseable {
                         security.apply(low).securePeer(outbound, true);
                         security.apply(high).securePeer(inbound, false);
                     }
-                }).connect(target).addListener(f -> {
+                })
+                .connect(target)
+                .addListener(f -> {
                     if (f.isSuccess()) {
                         inbound.config().setAutoRead(true);
                         inbound.read();
@@ -139,7 +158,8 @@ final class LinkProxy implements AutoCloseable {
     }
 
     private static LengthFieldBasedFrameDecoder frames() {
-        return new LengthFieldBasedFrameDecoder(64 << 20, Wire.LENGTH_OFFSET, 4, Wire.HEADER_BYTES - Wire.LENGTH_OFFSET - 4, 0);
+        return new LengthFieldBasedFrameDecoder(
+                64 << 20, Wire.LENGTH_OFFSET, 4, Wire.HEADER_BYTES - Wire.LENGTH_OFFSET - 4, 0);
     }
 
     /** Forwards whole frames to {@code to}, as {@code dir} says. */

@@ -53,7 +53,8 @@ final class LocalClient implements Client {
             return Completion.fail(String.valueOf(e.getMessage()));
         }
         if (e != null) {
-            return Completion.info(e instanceof IndeterminateException ? "indeterminate: " + e.getMessage() : String.valueOf(e));
+            return Completion.info(
+                    e instanceof IndeterminateException ? "indeterminate: " + e.getMessage() : String.valueOf(e));
         }
         return KvCompletions.of(workload, op, res);
     }

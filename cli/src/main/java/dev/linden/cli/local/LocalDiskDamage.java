@@ -37,7 +37,9 @@ final class LocalDiskDamage {
         for (Path p : segments(id)) {
             String name = p.getFileName().toString();
             if (WalSegments.isSegment(name)
-                    && (last == null || WalSegments.seqOf(name) > WalSegments.seqOf(last.getFileName().toString()))) {
+                    && (last == null
+                            || WalSegments.seqOf(name)
+                                    > WalSegments.seqOf(last.getFileName().toString()))) {
                 last = p;
             }
         }
@@ -61,8 +63,16 @@ final class LocalDiskDamage {
             f.setLength(cut.cutAtByte());
             f.getFD().sync();
         }
-        Map<String, Object> e = FaultOps.effect("cut the tail of a stopped node's WAL, then started it", "node", id,
-                "was-running", wasRunning, "file", "wal/" + last.getFileName(), "records-in-segment", (long) all.size());
+        Map<String, Object> e = FaultOps.effect(
+                "cut the tail of a stopped node's WAL, then started it",
+                "node",
+                id,
+                "was-running",
+                wasRunning,
+                "file",
+                "wal/" + last.getFileName(),
+                "records-in-segment",
+                (long) all.size());
         e.putAll(cut.evidence());
         e.put("bytes-removed", (long) (dataEnd - cut.cutAtByte()));
         e.put("how", "truncated");
@@ -89,9 +99,25 @@ final class LocalDiskDamage {
         try (Stream<Path> ls = Files.list(c.dataDir(id).resolve("wal"))) {
             ls.map(p -> p.getFileName().toString()).sorted().forEach(kept::add);
         }
-        return restart(id, false, FaultOps.effect("deleted every WAL segment of a stopped node, then started it",
-                "node", id, "was-running", wasRunning, "files-deleted", deleted, "bytes-removed", bytes,
-                "records-lost", records, "indexes-lost", range(records, indexes), "files-kept", kept));
+        return restart(
+                id,
+                false,
+                FaultOps.effect(
+                        "deleted every WAL segment of a stopped node, then started it",
+                        "node",
+                        id,
+                        "was-running",
+                        wasRunning,
+                        "files-deleted",
+                        deleted,
+                        "bytes-removed",
+                        bytes,
+                        "records-lost",
+                        records,
+                        "indexes-lost",
+                        range(records, indexes),
+                        "files-kept",
+                        kept));
     }
 
     Object restartAsNew(int id) throws IOException {
@@ -104,9 +130,23 @@ final class LocalDiskDamage {
             }
         }
         long files = emptyDataDir(c.dataDir(id));
-        return restart(id, true, FaultOps.effect("emptied a stopped node's data dir, then started it as a new "
-                        + "cluster's member", "node", id, "was-running", wasRunning, "files-lost", files,
-                "records-lost", records, "indexes-lost", range(records, indexes), "initial-cluster-state", "new"));
+        return restart(
+                id,
+                true,
+                FaultOps.effect(
+                        "emptied a stopped node's data dir, then started it as a new " + "cluster's member",
+                        "node",
+                        id,
+                        "was-running",
+                        wasRunning,
+                        "files-lost",
+                        files,
+                        "records-lost",
+                        records,
+                        "indexes-lost",
+                        range(records, indexes),
+                        "initial-cluster-state",
+                        "new"));
     }
 
     /**
@@ -135,7 +175,9 @@ final class LocalDiskDamage {
         }
         try (Stream<Path> ls = Files.list(wal)) {
             return ls.filter(p -> WalSegments.isSegment(p.getFileName().toString())
-                    || WalSegments.isPreallocated(p.getFileName().toString())).sorted().toList();
+                            || WalSegments.isPreallocated(p.getFileName().toString()))
+                    .sorted()
+                    .toList();
         }
     }
 
@@ -154,8 +196,8 @@ final class LocalDiskDamage {
 
     /** Makes the deletions durable, as the node itself would (a directory is opened read-only and forced). */
     private static void syncDirectory(Path dir) throws IOException {
-        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(dir,
-                java.nio.file.StandardOpenOption.READ)) {
+        try (java.nio.channels.FileChannel ch =
+                java.nio.channels.FileChannel.open(dir, java.nio.file.StandardOpenOption.READ)) {
             ch.force(true);
         }
     }

@@ -18,6 +18,7 @@ import java.util.TreeSet;
 final class LocalMembership {
     /** Spare node ids a run with membership faults sets up: at most this many replacements. */
     static final int SPARES = 2;
+
     private static final long CHANGE_TIMEOUT_MILLIS = 30_000;
     private static final long LINGER_MILLIS = 3_000;
 
@@ -89,8 +90,8 @@ final class LocalMembership {
             }
         }
         if (spare < 0) {
-            return FaultOps.noEffect(spares == 0 ? "this run set up no spare node" : "every spare node was used",
-                    "spares", spares);
+            return FaultOps.noEffect(
+                    spares == 0 ? "this run set up no spare node" : "every spare node was used", "spares", spares);
         }
         int leader = c.leader(true);
         if (leader < 0) {
@@ -105,8 +106,14 @@ final class LocalMembership {
         c.launch(spare);
         Wire.MembershipResponse added = change(MembershipChange.addVoter(spare, ""), started);
         if (!added.ok()) {
-            return FaultOps.effect("node " + spare + " started, not added: " + added.message(), "added", -1,
-                    "removed", -1, "ms", (System.nanoTime() - started) / 1_000_000);
+            return FaultOps.effect(
+                    "node " + spare + " started, not added: " + added.message(),
+                    "added",
+                    -1,
+                    "removed",
+                    -1,
+                    "ms",
+                    (System.nanoTime() - started) / 1_000_000);
         }
         synchronized (this) {
             members.add(spare);
@@ -114,8 +121,16 @@ final class LocalMembership {
         Wire.MembershipResponse gone = change(MembershipChange.remove(victim), started);
         long ms = (System.nanoTime() - started) / 1_000_000;
         if (!gone.ok()) {
-            return FaultOps.effect("node " + spare + " added, node " + victim + " not removed: " + gone.message(),
-                    "added", spare, "removed", -1, "ms", ms, "configuration", added.message());
+            return FaultOps.effect(
+                    "node " + spare + " added, node " + victim + " not removed: " + gone.message(),
+                    "added",
+                    spare,
+                    "removed",
+                    -1,
+                    "ms",
+                    ms,
+                    "configuration",
+                    added.message());
         }
         synchronized (this) {
             members.remove(victim);
@@ -124,8 +139,18 @@ final class LocalMembership {
         // Outside the configuration, it must not disturb the cluster; then it stops for good.
         Thread.sleep(LINGER_MILLIS);
         c.killForGood(victim);
-        return FaultOps.effect("node " + victim + " replaced by node " + spare, "added", spare, "removed", victim,
-                "leader-removed", victim == leader, "ms", ms, "configuration", gone.message());
+        return FaultOps.effect(
+                "node " + victim + " replaced by node " + spare,
+                "added",
+                spare,
+                "removed",
+                victim,
+                "leader-removed",
+                victim == leader,
+                "ms",
+                ms,
+                "configuration",
+                gone.message());
     }
 
     /** Asks whoever leads for {@code change}, following hand-overs, until committed or the time is up. */

@@ -1,11 +1,11 @@
 package dev.linden.cli.local;
 
 import dev.linden.checker.history.OpType;
+import dev.linden.kvnode.net.Wire;
 import dev.linden.nemesis.FaultOps;
 import dev.linden.nemesis.Grudges;
 import dev.linden.nemesis.Nemesis;
 import dev.linden.nemesis.Targets;
-import dev.linden.kvnode.net.Wire;
 import dev.linden.workloads.Completion;
 import dev.linden.workloads.check.Checks;
 import dev.linden.workloads.gen.Op;
@@ -66,7 +66,8 @@ final class LocalNemesis implements Nemesis {
         }
         if (HostileAttacks.handles(op.f())) {
             // On the attack thread: an attack takes seconds, and the runner's thread must not wait for it.
-            hostile.invoke(op.f(), v, r -> c.scheduler.schedule(0, () -> done.accept(new Completion(OpType.INFO, r, null))));
+            hostile.invoke(
+                    op.f(), v, r -> c.scheduler.schedule(0, () -> done.accept(new Completion(OpType.INFO, r, null))));
             return;
         }
         Object result;
@@ -109,9 +110,14 @@ final class LocalNemesis implements Nemesis {
                         pids.add(pid);
                     }
                 }
-                return killed.isEmpty() ? FaultOps.noEffect("every target was already down")
-                        : FaultOps.effect(c.options.containers() ? "killed by the engine (SIGKILL)" : "killed with SIGKILL",
-                        "nodes", killed, "pids", pids);
+                return killed.isEmpty()
+                        ? FaultOps.noEffect("every target was already down")
+                        : FaultOps.effect(
+                                c.options.containers() ? "killed by the engine (SIGKILL)" : "killed with SIGKILL",
+                                "nodes",
+                                killed,
+                                "pids",
+                                pids);
             }
             case "start":
                 return startKilled();
@@ -125,9 +131,16 @@ final class LocalNemesis implements Nemesis {
                         pids.add(c.processes.get(id).pid());
                     }
                 }
-                return hit.isEmpty() ? FaultOps.noEffect("no target was running")
-                        : FaultOps.effect(c.options.containers() ? "paused by the engine (cgroup freezer)"
-                        : "stopped with SIGSTOP", "nodes", hit, "pids", pids);
+                return hit.isEmpty()
+                        ? FaultOps.noEffect("no target was running")
+                        : FaultOps.effect(
+                                c.options.containers()
+                                        ? "paused by the engine (cgroup freezer)"
+                                        : "stopped with SIGSTOP",
+                                "nodes",
+                                hit,
+                                "pids",
+                                pids);
             }
             case "resume":
                 return resume();
@@ -140,7 +153,9 @@ final class LocalNemesis implements Nemesis {
             case "wipe-disk":
                 return wipe(targets(v).get(0));
             case "lose-tail":
-                return damage.loseTail(targets(v).get(0), Math.max(1, ((Number) v.getOrDefault("records", 1L)).intValue()),
+                return damage.loseTail(
+                        targets(v).get(0),
+                        Math.max(1, ((Number) v.getOrDefault("records", 1L)).intValue()),
                         "inside-record".equals(v.get("cut")));
             case "lose-segments":
                 return damage.loseSegments(targets(v).get(0));
@@ -148,7 +163,9 @@ final class LocalNemesis implements Nemesis {
                 return damage.restartAsNew(targets(v).get(0));
             case "start-clock": {
                 List<Integer> targets = targets(v);
-                Object r = startClock(targets, ((Number) v.getOrDefault("offset-ms", 0L)).longValue(),
+                Object r = startClock(
+                        targets,
+                        ((Number) v.getOrDefault("offset-ms", 0L)).longValue(),
                         ((Number) v.getOrDefault("drift-ppm", 0L)).longValue());
                 if (v.containsKey("others-drift-ppm") && c.clocks.movable()) {
                     List<Integer> others = new ArrayList<>(c.nodes());
@@ -193,8 +210,15 @@ final class LocalNemesis implements Nemesis {
         long t0 = System.nanoTime();
         try {
             Wire.TransferResponse r = c.transferLeadership(from, to);
-            return r.ok() ? FaultOps.effect("leadership handed over", "from", from, "to", to, "ms",
-                    (System.nanoTime() - t0) / 1_000_000)
+            return r.ok()
+                    ? FaultOps.effect(
+                            "leadership handed over",
+                            "from",
+                            from,
+                            "to",
+                            to,
+                            "ms",
+                            (System.nanoTime() - t0) / 1_000_000)
                     : FaultOps.effect("transfer asked, not completed: " + r.message(), "from", from, "to", to);
         } catch (Exception e) {
             return FaultOps.effect("transfer asked, no answer: " + e, "from", from, "to", to);
@@ -210,8 +234,8 @@ final class LocalNemesis implements Nemesis {
     /** Fills each target's data dir tmpfs to the last byte. */
     private Object fillDisks(List<Integer> targets) throws IOException {
         if (c.mounts.isEmpty()) {
-            return FaultOps.noEffect("a full disk needs a size-limited mount of each data dir (tmpfs), which "
-                    + "needs root");
+            return FaultOps.noEffect(
+                    "a full disk needs a size-limited mount of each data dir (tmpfs), which " + "needs root");
         }
         Map<String, Object> filled = new LinkedHashMap<>();
         for (int id : targets) {
@@ -224,8 +248,13 @@ final class LocalNemesis implements Nemesis {
             if (free > 0) {
                 Commands.run("fallocate", "-l", String.valueOf(free), filler(id).toString());
             }
-            filled.put(String.valueOf(id), Checks.ordered("bytes-filled", free,
-                    "bytes-free-now", Files.getFileStore(c.dataDir(id)).getUsableSpace()));
+            filled.put(
+                    String.valueOf(id),
+                    Checks.ordered(
+                            "bytes-filled",
+                            free,
+                            "bytes-free-now",
+                            Files.getFileStore(c.dataDir(id)).getUsableSpace()));
         }
         return FaultOps.effect("data dirs filled to the last byte", "disks", filled);
     }
@@ -264,8 +293,8 @@ final class LocalNemesis implements Nemesis {
             clockFaulted.add(id);
             moved.put(String.valueOf(id), offsetMillis);
         }
-        return FaultOps.effect("clocks moved through libfaketime (wall and monotonic)", "moved-ms", moved,
-                "rate", rate);
+        return FaultOps.effect(
+                "clocks moved through libfaketime (wall and monotonic)", "moved-ms", moved, "rate", rate);
     }
 
     private Object stopClock() throws IOException {
@@ -294,8 +323,8 @@ final class LocalNemesis implements Nemesis {
             }
             Map<String, Object> grudge = new LinkedHashMap<>();
             Grudges.grudge(blocked, c.nodes()).forEach((to, from) -> grudge.put(String.valueOf(to), from));
-            return FaultOps.effect("partitioned with iptables DROP rules in the nodes' namespaces", "shape", shape,
-                    "grudge", grudge);
+            return FaultOps.effect(
+                    "partitioned with iptables DROP rules in the nodes' namespaces", "shape", shape, "grudge", grudge);
         }
         restoreCuts();
         droppedAtCut = droppedFrames();
@@ -332,12 +361,14 @@ final class LocalNemesis implements Nemesis {
             long packets = c.netns.droppedPackets();
             c.netns.heal();
             cutLinks.clear();
-            return packets == 0 ? FaultOps.noEffect("healed, but no packet crossed the cut while it held")
+            return packets == 0
+                    ? FaultOps.noEffect("healed, but no packet crossed the cut while it held")
                     : FaultOps.effect("healed", "packets-dropped", packets);
         }
         long dropped = droppedFrames() - droppedAtCut;
         restoreCuts();
-        return dropped == 0 ? FaultOps.noEffect("healed, but no frame crossed the cut while it held")
+        return dropped == 0
+                ? FaultOps.noEffect("healed, but no frame crossed the cut while it held")
                 : FaultOps.effect("healed", "frames-dropped", dropped);
     }
 
@@ -400,8 +431,8 @@ final class LocalNemesis implements Nemesis {
             }
         }
         try {
-            return FaultOps.effect("links clogged by Toxiproxy toxics", "nodes", hit, "toxics",
-                    c.toxiproxy.clog(links, c.random));
+            return FaultOps.effect(
+                    "links clogged by Toxiproxy toxics", "nodes", hit, "toxics", c.toxiproxy.clog(links, c.random));
         } catch (IOException e) {
             return FaultOps.noEffect("the Toxiproxy server refused the toxics: " + e.getMessage());
         }
@@ -434,7 +465,8 @@ final class LocalNemesis implements Nemesis {
         if (behavior.equals("clog")) {
             clogged.clear();
         }
-        return affected == 0 ? FaultOps.noEffect("no frame was affected")
+        return affected == 0
+                ? FaultOps.noEffect("no frame was affected")
                 : FaultOps.effect("restored", "frames-affected", affected);
     }
 
@@ -450,7 +482,8 @@ final class LocalNemesis implements Nemesis {
             }
         }
         c.killedByNemesis.clear();
-        return startedNodes.isEmpty() ? FaultOps.noEffect("no killed node was down")
+        return startedNodes.isEmpty()
+                ? FaultOps.noEffect("no killed node was down")
                 : FaultOps.effect("started", "nodes", startedNodes, "pids", pids);
     }
 
@@ -466,8 +499,10 @@ final class LocalNemesis implements Nemesis {
             }
         }
         c.paused.clear();
-        return resumed.isEmpty() ? FaultOps.noEffect("the paused nodes had been killed since")
-                : FaultOps.effect(c.options.containers() ? "thawed by the engine" : "continued with SIGCONT", "nodes", resumed);
+        return resumed.isEmpty()
+                ? FaultOps.noEffect("the paused nodes had been killed since")
+                : FaultOps.effect(
+                        c.options.containers() ? "thawed by the engine" : "continued with SIGCONT", "nodes", resumed);
     }
 
     /** Kills the node, flips one bit in the middle of a WAL segment's data, and starts it again. */
@@ -477,7 +512,9 @@ final class LocalNemesis implements Nemesis {
         Path wal = c.dataDir(id).resolve("wal");
         if (Files.isDirectory(wal)) {
             try (Stream<Path> ls = Files.list(wal)) {
-                ls.filter(p -> p.getFileName().toString().endsWith(".seg")).sorted().forEach(segments::add);
+                ls.filter(p -> p.getFileName().toString().endsWith(".seg"))
+                        .sorted()
+                        .forEach(segments::add);
             }
         }
         String where = null;
@@ -577,7 +614,9 @@ final class LocalNemesis implements Nemesis {
             if (effective(startedNodes)) {
                 undone.add("started killed nodes");
             }
-            r = undone.isEmpty() ? FaultOps.noEffect("no fault was active") : FaultOps.effect("healed", "undone", undone);
+            r = undone.isEmpty()
+                    ? FaultOps.noEffect("no fault was active")
+                    : FaultOps.effect("healed", "undone", undone);
         } catch (IOException e) {
             r = FaultOps.noEffect("heal failed: " + e);
         }

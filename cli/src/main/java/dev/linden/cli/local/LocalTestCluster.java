@@ -57,17 +57,26 @@ public final class LocalTestCluster implements Cluster {
      * @param containers {@code --env docker}: each node in a container of its own ({@link ContainerProcess}),
      *                   on the host's network, killed and paused through the engine
      */
-    public record Options(boolean unsafeLocalReads, String heap, String net, boolean clockFaults, boolean diskFaults,
-                          boolean membershipFaults, String toxiproxy, boolean containers) {
+    public record Options(
+            boolean unsafeLocalReads,
+            String heap,
+            String net,
+            boolean clockFaults,
+            boolean diskFaults,
+            boolean membershipFaults,
+            String toxiproxy,
+            boolean containers) {
         public Options {
             if (!net.equals("proxy") && !net.equals("netns")) {
                 throw new IllegalArgumentException("--net is proxy or netns");
             }
             if (containers && !net.equals("proxy")) {
-                throw new IllegalArgumentException("--env docker runs on the host's network with link proxies: --net proxy");
+                throw new IllegalArgumentException(
+                        "--env docker runs on the host's network with link proxies: --net proxy");
             }
             if (toxiproxy != null && !net.equals("proxy")) {
-                throw new IllegalArgumentException("--toxiproxy needs --net proxy (its proxies sit in front of the link proxies)");
+                throw new IllegalArgumentException(
+                        "--toxiproxy needs --net proxy (its proxies sit in front of the link proxies)");
             }
         }
 
@@ -78,6 +87,7 @@ public final class LocalTestCluster implements Cluster {
 
     /** Size of each node's data dir mount when disk faults are on (root): a tmpfs that can be filled. */
     static final String DATA_MOUNT_SIZE = "192m";
+
     final List<Path> mounts = new java.util.concurrent.CopyOnWriteArrayList<>();
     /**
      * Nodes whose disk is full now, those whose disk was full at some time since they were last started, and
@@ -86,12 +96,14 @@ public final class LocalTestCluster implements Cluster {
      * is still the full disk's. All three change under {@link #diskLock}.
      */
     final Set<Integer> diskFull = ConcurrentHashMap.newKeySet();
+
     final Set<Integer> fullSinceLaunch = ConcurrentHashMap.newKeySet();
     final Set<Integer> diedOfFullDisk = ConcurrentHashMap.newKeySet();
     final Object diskLock = new Object();
 
     /** Ports inside each node's namespace (each has its own address). */
     private static final int NETNS_PEER_PORT = 7000;
+
     private static final int NETNS_CLIENT_PORT = 7001;
     Netns netns;
 
@@ -103,18 +115,21 @@ public final class LocalTestCluster implements Cluster {
     private final Path root;
     /** The nodes' clocks, under libfaketime when clock faults are asked for. */
     final FakeClocks clocks;
+
     private final String clusterId;
     private final Map<Integer, Integer> peerPort = new TreeMap<>();
     private final Map<Integer, Integer> clientPort = new TreeMap<>();
     final Map<String, LinkProxy> proxies = new TreeMap<>();
     /** With --toxiproxy: the Toxiproxy proxies in front of the link proxies, and the port each listens on. */
     ToxiproxyLinks toxiproxy;
+
     private final Map<String, Integer> toxiproxyPort = new TreeMap<>();
     final Map<Integer, Process> processes = new ConcurrentHashMap<>();
     final Set<Integer> killedByNemesis = ConcurrentHashMap.newKeySet();
     final Set<Integer> paused = ConcurrentHashMap.newKeySet();
     /** Nodes whose data was corrupted or wiped by the nemesis: a refusal to start is then expected. */
     final Set<Integer> damaged = ConcurrentHashMap.newKeySet();
+
     final Set<Integer> refused = ConcurrentHashMap.newKeySet();
     private final List<String> unexpectedExits = java.util.Collections.synchronizedList(new ArrayList<>());
     private final List<KvClient> clients = new ArrayList<>();
@@ -141,15 +156,17 @@ public final class LocalTestCluster implements Cluster {
         // libfaketime is preloaded from the host's filesystem: not into a container's
         this.clocks = new FakeClocks(root, options.clockFaults() && !options.containers());
         this.membership = new LocalMembership(this, nodes, options.membershipFaults() ? LocalMembership.SPARES : 0);
-        this.hook = new Thread(() -> {
-            closeHostile();
-            killAll();
-            unmountAll();
-            if (netns != null) {
-                netns.close();
-            }
-            deleteRoot();
-        }, "linden-local-cleanup");
+        this.hook = new Thread(
+                () -> {
+                    closeHostile();
+                    killAll();
+                    unmountAll();
+                    if (netns != null) {
+                        netns.close();
+                    }
+                    deleteRoot();
+                },
+                "linden-local-cleanup");
         Runtime.getRuntime().addShutdownHook(hook);
     }
 
@@ -243,7 +260,14 @@ public final class LocalTestCluster implements Cluster {
                 for (int id : membership.allIds()) {
                     // A size-limited tmpfs per data dir, so the nemesis can fill a node's disk.
                     Files.createDirectories(dataDir(id));
-                    Commands.run("mount", "-t", "tmpfs", "-o", "size=" + DATA_MOUNT_SIZE, "tmpfs", dataDir(id).toString());
+                    Commands.run(
+                            "mount",
+                            "-t",
+                            "tmpfs",
+                            "-o",
+                            "size=" + DATA_MOUNT_SIZE,
+                            "tmpfs",
+                            dataDir(id).toString());
                     mounts.add(dataDir(id));
                 }
             }
@@ -257,9 +281,16 @@ public final class LocalTestCluster implements Cluster {
                 }
                 for (int b : membership.allIds()) {
                     if (a < b) {
-                        proxies.put(link(a, b), new LinkProxy(a, b, 0,
-                                new InetSocketAddress("127.0.0.1", peerPort.get(b)), group, random.nextLong(),
-                                this::nodeSecurity));
+                        proxies.put(
+                                link(a, b),
+                                new LinkProxy(
+                                        a,
+                                        b,
+                                        0,
+                                        new InetSocketAddress("127.0.0.1", peerPort.get(b)),
+                                        group,
+                                        random.nextLong(),
+                                        this::nodeSecurity));
                     }
                 }
             }
@@ -270,7 +301,8 @@ public final class LocalTestCluster implements Cluster {
                 toxiproxy = ToxiproxyLinks.connect(options.toxiproxy(), "linden-" + clusterId + "-");
                 for (Map.Entry<String, LinkProxy> e : proxies.entrySet()) {
                     int listen = freePort();
-                    toxiproxy.create(e.getKey(), listen, "127.0.0.1:" + e.getValue().port());
+                    toxiproxy.create(
+                            e.getKey(), listen, "127.0.0.1:" + e.getValue().port());
                     toxiproxyPort.put(e.getKey(), listen);
                 }
             }
@@ -279,7 +311,10 @@ public final class LocalTestCluster implements Cluster {
             }
             Map<Integer, InetSocketAddress> endpoints = clientEndpoints();
             // The harness's own client also changes membership: the operator's certificate.
-            statusClient = new KvClient(endpoints, new KvClient.Options(1_000, 2_000, 64), group,
+            statusClient = new KvClient(
+                    endpoints,
+                    new KvClient.Options(1_000, 2_000, 64),
+                    group,
                     authority().adminSecurity());
             long deadline = System.currentTimeMillis() + START_TIMEOUT_MILLIS;
             while (leader(true) < 0) {
@@ -303,8 +338,8 @@ public final class LocalTestCluster implements Cluster {
 
     private synchronized dev.linden.kvnode.tls.CertificateAuthority authority() throws IOException {
         if (authority == null) {
-            authority = dev.linden.kvnode.tls.CertificateAuthority.openOrCreate(root.resolve("certs"), clusterId,
-                    java.time.Duration.ofDays(2));
+            authority = dev.linden.kvnode.tls.CertificateAuthority.openOrCreate(
+                    root.resolve("certs"), clusterId, java.time.Duration.ofDays(2));
         }
         return authority;
     }
@@ -375,18 +410,43 @@ public final class LocalTestCluster implements Cluster {
         for (int other : membership.allIds()) {
             // Node a dials every higher-numbered node b, here through the proxy of the link a-b.
             int port = netns != null || other <= id ? peerPort.get(other) : proxyPort(id, other);
-            peers.append(peers.length() == 0 ? "" : ",").append(other).append('=').append(host(other)).append(':')
+            peers.append(peers.length() == 0 ? "" : ",")
+                    .append(other)
+                    .append('=')
+                    .append(host(other))
+                    .append(':')
                     .append(port);
         }
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(LocalCluster.memoryFlags(options.heap(), 64L << 20, 128L << 20));
-        cmd.addAll(List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
-                Main.class.getName(), "node", "--id", String.valueOf(id), "--peers", peers.toString(), "--client-port",
-                String.valueOf(clientPort.get(id)), "--client-host", host(id), "--data-dir", dir.toString(), "--cluster-id", clusterId,
-                "--initial-cluster-state", membership.joining(id) ? "join" : bootstrapped && !asNew ? "existing" : "new",
-                "--initial-voters", membership.initialVoters(), "--quota-bytes", String.valueOf(64L << 20),
-                "--exit-with-parent", String.valueOf(ProcessHandle.current().pid())));
+        cmd.addAll(List.of(
+                "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1",
+                "-cp",
+                System.getProperty("java.class.path"),
+                Main.class.getName(),
+                "node",
+                "--id",
+                String.valueOf(id),
+                "--peers",
+                peers.toString(),
+                "--client-port",
+                String.valueOf(clientPort.get(id)),
+                "--client-host",
+                host(id),
+                "--data-dir",
+                dir.toString(),
+                "--cluster-id",
+                clusterId,
+                "--initial-cluster-state",
+                membership.joining(id) ? "join" : bootstrapped && !asNew ? "existing" : "new",
+                "--initial-voters",
+                membership.initialVoters(),
+                "--quota-bytes",
+                String.valueOf(64L << 20),
+                "--exit-with-parent",
+                String.valueOf(ProcessHandle.current().pid())));
         cmd.addAll(List.of("--tls-dir", authority().issuedNodeDir(id).toString()));
         if (options.unsafeLocalReads()) {
             cmd.add("--test-only-unsafe-local-reads");
@@ -399,8 +459,10 @@ public final class LocalTestCluster implements Cluster {
             p = Containers.start(image, clusterId + "-n" + id + "-" + (started + 1), cmd, dir);
             containers.add((ContainerProcess) p); // (Containers.start makes one)
         } else {
-            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("stdout.log").toFile()));
+            ProcessBuilder pb = new ProcessBuilder(cmd)
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(
+                            dir.resolve("stdout.log").toFile()));
             clocks.configure(id, pb);
             p = pb.start();
         }
@@ -500,7 +562,10 @@ public final class LocalTestCluster implements Cluster {
 
     static void signal(long pid, String sig) {
         try {
-            new ProcessBuilder("kill", "-" + sig, String.valueOf(pid)).redirectErrorStream(true).start().waitFor(5, TimeUnit.SECONDS);
+            new ProcessBuilder("kill", "-" + sig, String.valueOf(pid))
+                    .redirectErrorStream(true)
+                    .start()
+                    .waitFor(5, TimeUnit.SECONDS);
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         } catch (InterruptedException e) {
@@ -573,7 +638,9 @@ public final class LocalTestCluster implements Cluster {
         Map<Integer, Wire.StatusResponse> s = status(fresh);
         for (Wire.StatusResponse r : s.values()) {
             if (r.role().equals("LEADER")) {
-                long agree = s.values().stream().filter(o -> o.leaderId() == r.nodeId() && o.term() == r.term()).count();
+                long agree = s.values().stream()
+                        .filter(o -> o.leaderId() == r.nodeId() && o.term() == r.term())
+                        .count();
                 if (agree > nodes().size() / 2) {
                     return r.nodeId();
                 }
@@ -631,8 +698,15 @@ public final class LocalTestCluster implements Cluster {
             } else if (r == null) {
                 b.append(alive(id) ? (paused.contains(id) ? "paused" : "not answering") : "down");
             } else {
-                b.append(r.role()).append("/t").append(r.term()).append(" commit ").append(r.commitIndex())
-                        .append(" applied ").append(r.appliedIndex()).append(" pid ").append(processes.get(id).pid());
+                b.append(r.role())
+                        .append("/t")
+                        .append(r.term())
+                        .append(" commit ")
+                        .append(r.commitIndex())
+                        .append(" applied ")
+                        .append(r.appliedIndex())
+                        .append(" pid ")
+                        .append(processes.get(id).pid());
             }
         }
         return b.toString();
@@ -642,7 +716,9 @@ public final class LocalTestCluster implements Cluster {
     public List<CheckOutcome> invariants(List<HistoryOp> history) {
         List<String> v = new ArrayList<>(unexpectedExits);
         Map<String, Object> d = new LinkedHashMap<>();
-        d.put("checked", List.of("no node process exited unless the nemesis killed it or it refused a damaged data dir"));
+        d.put(
+                "checked",
+                List.of("no node process exited unless the nemesis killed it or it refused a damaged data dir"));
         d.put("processes-started", started);
         d.put("refused-damaged-data", new ArrayList<>(new java.util.TreeSet<>(refused)));
         d.put("violations", v);
@@ -727,7 +803,6 @@ public final class LocalTestCluster implements Cluster {
         }
         mounts.clear();
     }
-
 
     private void deleteRoot() {
         try (Stream<Path> walk = Files.walk(root)) {

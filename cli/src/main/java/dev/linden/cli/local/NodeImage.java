@@ -49,11 +49,18 @@ final class NodeImage {
             Path rootfs = ctx.resolve("rootfs");
             Path jlink = Path.of(System.getProperty("java.home"), "bin", "jlink");
             if (!Files.isExecutable(jlink)) {
-                throw new IOException("building the node image needs jlink, which this Java (" + System.getProperty("java.home")
-                        + ") lacks: run with a full JDK");
+                throw new IOException("building the node image needs jlink, which this Java ("
+                        + System.getProperty("java.home") + ") lacks: run with a full JDK");
             }
-            run(List.of(jlink.toString(), "--add-modules", MODULES, "--strip-debug", "--no-header-files", "--no-man-pages",
-                    "--output", rootfs.resolve("opt/java").toString()));
+            run(List.of(
+                    jlink.toString(),
+                    "--add-modules",
+                    MODULES,
+                    "--strip-debug",
+                    "--no-header-files",
+                    "--no-man-pages",
+                    "--output",
+                    rootfs.resolve("opt/java").toString()));
             for (String lib : sharedLibraries(rootfs.resolve("opt/java"))) {
                 Path to = rootfs.resolve(lib.substring(1));
                 Files.createDirectories(to.getParent());
@@ -63,14 +70,20 @@ final class NodeImage {
             Files.createDirectories(rootfs.resolve("etc"));
             Files.writeString(rootfs.resolve("etc/passwd"), "root:x:0:0:root:/tmp:/nonexistent\n");
             Files.writeString(rootfs.resolve("etc/hosts"), "127.0.0.1 localhost\n");
-            Files.writeString(ctx.resolve("Dockerfile"), "FROM scratch\nCOPY rootfs/ /\nENTRYPOINT [\"" + JAVA + "\"]\n",
+            Files.writeString(
+                    ctx.resolve("Dockerfile"),
+                    "FROM scratch\nCOPY rootfs/ /\nENTRYPOINT [\"" + JAVA + "\"]\n",
                     StandardCharsets.UTF_8);
-            docker.buildImageCmd(ctx.toFile()).withTags(Set.of(tag)).withPull(false)
-                    .exec(new BuildImageResultCallback()).awaitImageId(10, TimeUnit.MINUTES);
+            docker.buildImageCmd(ctx.toFile())
+                    .withTags(Set.of(tag))
+                    .withPull(false)
+                    .exec(new BuildImageResultCallback())
+                    .awaitImageId(10, TimeUnit.MINUTES);
             return tag;
         } finally {
             try (Stream<Path> s = Files.walk(ctx)) {
-                s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                s.sorted(java.util.Comparator.reverseOrder())
+                        .forEach(p -> p.toFile().delete());
             }
         }
     }
@@ -79,8 +92,10 @@ final class NodeImage {
     private static Set<String> sharedLibraries(Path runtime) throws IOException, InterruptedException {
         List<String> files = new ArrayList<>();
         try (Stream<Path> s = Files.walk(runtime)) {
-            s.filter(p -> p.toString().endsWith(".so") || p.getParent().getFileName().toString().equals("bin"))
-                    .filter(Files::isRegularFile).forEach(p -> files.add(p.toString()));
+            s.filter(p -> p.toString().endsWith(".so")
+                            || p.getParent().getFileName().toString().equals("bin"))
+                    .filter(Files::isRegularFile)
+                    .forEach(p -> files.add(p.toString()));
         }
         Set<String> libs = new TreeSet<>();
         for (String f : files) {
@@ -103,7 +118,8 @@ final class NodeImage {
     private static String run(List<String> cmd) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(5, TimeUnit.MINUTES) || (p.exitValue() != 0 && !cmd.get(0).equals("ldd"))) {
+        if (!p.waitFor(5, TimeUnit.MINUTES)
+                || (p.exitValue() != 0 && !cmd.get(0).equals("ldd"))) {
             throw new IOException(String.join(" ", cmd) + " failed: " + out);
         }
         return out;

@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 final class PeerConnFlood {
     /** Connections one helper process holds, at most: a node's own limit (20,000 here) less a reserve. */
     static final int CONNECTIONS_PER_HELPER_MAX = 17_000;
+
     static final int HELPERS_MAX = 3;
     private final HostileAttacks h;
 
@@ -35,19 +36,27 @@ final class PeerConnFlood {
         }
         int perNode = Math.min(perNodeAsked, ConnectionHolder.MAX_CONNECTIONS);
         long total = (long) perNode * targets.size();
-        int helperCount = (int) Math.min(HELPERS_MAX, (total + CONNECTIONS_PER_HELPER_MAX - 1) / CONNECTIONS_PER_HELPER_MAX);
+        int helperCount =
+                (int) Math.min(HELPERS_MAX, (total + CONNECTIONS_PER_HELPER_MAX - 1) / CONNECTIONS_PER_HELPER_MAX);
         // Each helper takes an equal share of every target's connections.
         List<Process> mine = new ArrayList<>();
         List<String> said = new ArrayList<>();
         long opened = 0;
         long failed = 0;
         for (int i = 0; i < helperCount; i++) {
-            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
+            List<String> cmd = new ArrayList<>(List.of(
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-Xmx64m",
+                    "-XX:+UseSerialGC",
+                    "-XX:TieredStopAtLevel=1",
+                    "-cp",
+                    System.getProperty("java.class.path"),
                     ConnectionHolder.class.getName()));
             for (int id : targets) {
-                cmd.add(h.c.peerPort(id) + ":" + Math.min(CONNECTIONS_PER_HELPER_MAX / targets.size(),
-                        (perNode + helperCount - 1) / helperCount));
+                cmd.add(h.c.peerPort(id) + ":"
+                        + Math.min(
+                                CONNECTIONS_PER_HELPER_MAX / targets.size(),
+                                (perNode + helperCount - 1) / helperCount));
             }
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             h.helpers.add(p);
@@ -67,16 +76,30 @@ final class PeerConnFlood {
                 stopHelper(p);
                 h.helpers.remove(p);
             }
-            return new HostileAttacks.Result(FaultOps.noEffect("no connection opened", "targets", targets, "helpers-said", said), null);
+            return new HostileAttacks.Result(
+                    FaultOps.noEffect("no connection opened", "targets", targets, "helpers-said", said), null);
         }
         HostileAttacks.sleep(1_000);
         Map<String, Object> probes = new TreeMap<>();
         for (int id : targets) {
             probes.put(String.valueOf(id), h.newClientAnswers(id));
         }
-        Object evidence = FaultOps.effect("idle connections to peer ports, held by helper processes", "targets", targets,
-                "connections-per-node", perNode, "helpers", helperCount, "opened", opened, "failed", failed,
-                "helpers-said", said, "new-client", probes);
+        Object evidence = FaultOps.effect(
+                "idle connections to peer ports, held by helper processes",
+                "targets",
+                targets,
+                "connections-per-node",
+                perNode,
+                "helpers",
+                helperCount,
+                "opened",
+                opened,
+                "failed",
+                failed,
+                "helpers-said",
+                said,
+                "new-client",
+                probes);
         return new HostileAttacks.Result(evidence, () -> {
             List<String> closing = new ArrayList<>();
             for (Process p : mine) {
@@ -91,8 +114,8 @@ final class PeerConnFlood {
 
     /** The helper's next line of output, waiting at most {@code millis} (the helper is killed past that). */
     private String firstLine(Process p, long millis) {
-        BufferedReader r = readers.computeIfAbsent(p, x -> new BufferedReader(new InputStreamReader(x.getInputStream(),
-                StandardCharsets.UTF_8)));
+        BufferedReader r = readers.computeIfAbsent(
+                p, x -> new BufferedReader(new InputStreamReader(x.getInputStream(), StandardCharsets.UTF_8)));
         java.util.concurrent.CompletableFuture<String> line = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
             try {
                 String s = r.readLine();

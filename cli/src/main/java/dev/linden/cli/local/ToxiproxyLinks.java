@@ -40,12 +40,15 @@ final class ToxiproxyLinks implements AutoCloseable {
         if (colon <= 0) {
             throw new IllegalArgumentException("--toxiproxy is HOST:PORT (the server's API, 8474 by default)");
         }
-        ToxiproxyClient c = new ToxiproxyClient(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));
+        ToxiproxyClient c =
+                new ToxiproxyClient(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));
         try {
             c.version();
         } catch (IOException e) {
-            throw new IOException("no Toxiproxy server answers at " + hostPort + " (" + e.getMessage() + "): start one "
-                    + "(toxiproxy-server) or run without --toxiproxy", e);
+            throw new IOException(
+                    "no Toxiproxy server answers at " + hostPort + " (" + e.getMessage() + "): start one "
+                            + "(toxiproxy-server) or run without --toxiproxy",
+                    e);
         }
         return new ToxiproxyLinks(c, prefix);
     }
@@ -85,8 +88,10 @@ final class ToxiproxyLinks implements AutoCloseable {
                 }
             }
             active.put(link, names);
-            evidence.put(link, "latency " + latencyMs + " ms, " + rateKbps + " KB/s, slices of " + sliceBytes + " B"
-                    + (stall ? ", stalled" : ""));
+            evidence.put(
+                    link,
+                    "latency " + latencyMs + " ms, " + rateKbps + " KB/s, slices of " + sliceBytes + " B"
+                            + (stall ? ", stalled" : ""));
         }
         return evidence;
     }

@@ -23,8 +23,8 @@ final class WallScheduler implements Scheduler {
     private final long startNanos = System.nanoTime();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
-    private final PriorityQueue<Task> queue = new PriorityQueue<>((a, b) -> a.atNanos != b.atNanos
-            ? Long.compare(a.atNanos, b.atNanos) : Long.compare(a.seq, b.seq));
+    private final PriorityQueue<Task> queue = new PriorityQueue<>(
+            (a, b) -> a.atNanos != b.atNanos ? Long.compare(a.atNanos, b.atNanos) : Long.compare(a.seq, b.seq));
     private long seq;
 
     @Override

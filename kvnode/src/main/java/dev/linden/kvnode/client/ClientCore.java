@@ -39,6 +39,7 @@ public final class ClientCore {
     public static final int MAX_OPEN_REQUESTS = 4096;
     /** Outcomes of attempts kept per request, for its message if it gives up. */
     private static final int HISTORY_ENTRIES = 6;
+
     private static final int NOTE_NO_ANSWER = 1000;
     private static final int NOTE_UNREACHABLE = 1001;
     private static final int NOTE_QUEUE_FULL = 1002;
@@ -102,6 +103,7 @@ public final class ClientCore {
         final Session session;
         /** Ids of every attempt sent, oldest first; the last is the current one (-1: none in flight). */
         final List<Long> attempts = new ArrayList<>();
+
         long currentRequestId = -1;
         int target;
         long attemptDeadlineNanos = Long.MAX_VALUE;
@@ -110,6 +112,7 @@ public final class ClientCore {
          * {@link #HISTORY_ENTRIES} packed (what, node, hint) entries, created on the first note.
          */
         long[] history;
+
         int notes;
         boolean maybeApplied;
         boolean finished;
@@ -127,7 +130,8 @@ public final class ClientCore {
             if (history == null) {
                 history = new long[HISTORY_ENTRIES];
             }
-            history[notes++ % HISTORY_ENTRIES] = ((long) what << 48) | ((long) (node & 0xFFFF) << 32) | (hint & 0xFFFFFFFFL);
+            history[notes++ % HISTORY_ENTRIES] =
+                    ((long) what << 48) | ((long) (node & 0xFFFF) << 32) | (hint & 0xFFFFFFFFL);
         }
 
         String history() {
@@ -140,16 +144,17 @@ public final class ClientCore {
                 int what = (int) (h >>> 48);
                 int node = (int) ((h >>> 32) & 0xFFFF);
                 int hint = (int) h;
-                last.add(switch (what) {
-                    case NOTE_NO_ANSWER -> "no answer from " + node;
-                    case NOTE_UNREACHABLE -> "unreachable " + node;
-                    case NOTE_QUEUE_FULL -> "queue full at " + node;
-                    default -> {
-                        ClientResponse.Status st = ClientResponse.Status.values()[what];
-                        yield st.name().toLowerCase() + " from " + node
-                                + (st == ClientResponse.Status.NOT_LEADER ? " (leader " + hint + ")" : "");
-                    }
-                });
+                last.add(
+                        switch (what) {
+                            case NOTE_NO_ANSWER -> "no answer from " + node;
+                            case NOTE_UNREACHABLE -> "unreachable " + node;
+                            case NOTE_QUEUE_FULL -> "queue full at " + node;
+                            default -> {
+                                ClientResponse.Status st = ClientResponse.Status.values()[what];
+                                yield st.name().toLowerCase() + " from " + node
+                                        + (st == ClientResponse.Status.NOT_LEADER ? " (leader " + hint + ")" : "");
+                            }
+                        });
             }
             return " (" + attempts.size() + " attempts; last: " + String.join(", ", last) + ")";
         }
@@ -168,6 +173,7 @@ public final class ClientCore {
     private long nextRequestId = 1;
     /** Every attempt of every open request, by request id. */
     private final TreeMap<Long, Call> byRequestId = new TreeMap<>();
+
     private int openCalls;
 
     /** A node that joined the cluster: requests may go to it from now on (on the driver's thread). */
@@ -182,8 +188,8 @@ public final class ClientCore {
      * @param firstGuess  where to send first (a node id of {@code nodes})
      * @param sessionIds  ids for new sessions (unique per client; random in production, seeded in simulation)
      */
-    public ClientCore(List<Integer> nodes, int firstGuess, long attemptTimeoutNanos, Driver driver,
-                      LongSupplier sessionIds) {
+    public ClientCore(
+            List<Integer> nodes, int firstGuess, long attemptTimeoutNanos, Driver driver, LongSupplier sessionIds) {
         if (nodes.isEmpty() || !nodes.contains(firstGuess) || attemptTimeoutNanos < 1) {
             throw new IllegalArgumentException("a client needs nodes, a first guess among them, an attempt timeout");
         }
@@ -278,8 +284,10 @@ public final class ClientCore {
                     if (session == call.session) {
                         session = new Session(sessionIds.getAsLong());
                     }
-                    String why = "session-expired: " + (result.value() != null ? result.value()
-                            : "the cluster no longer holds this client's session")
+                    String why = "session-expired: "
+                            + (result.value() != null
+                                    ? result.value()
+                                    : "the cluster no longer holds this client's session")
                             + "; the write may or may not have been applied (never twice)" + call.history();
                     finish(call, () -> call.outcome.indeterminate(why));
                 } else {
@@ -322,7 +330,9 @@ public final class ClientCore {
     /** The attempt's timeout came (see {@link Driver#watchAttempt}): unanswered, it may have been applied. */
     public void checkAttempt(long requestId) {
         Call call = byRequestId.get(requestId);
-        if (call == null || call.finished || call.currentRequestId != requestId
+        if (call == null
+                || call.finished
+                || call.currentRequestId != requestId
                 || driver.nowNanos() < call.attemptDeadlineNanos) {
             return;
         }
@@ -365,11 +375,16 @@ public final class ClientCore {
 
     private void giveUp(Call call) {
         if (call.maybeApplied && !call.read()) {
-            finish(call, () -> call.outcome.indeterminate("timeout: no answer, the write may or may not have been"
-                    + " applied" + call.history()));
+            finish(
+                    call,
+                    () -> call.outcome.indeterminate(
+                            "timeout: no answer, the write may or may not have been" + " applied" + call.history()));
         } else {
-            finish(call, () -> call.outcome.failed((call.read() ? "timeout: the read got no answer"
-                    : "timeout: every attempt was refused") + call.history()));
+            finish(
+                    call,
+                    () -> call.outcome.failed(
+                            (call.read() ? "timeout: the read got no answer" : "timeout: every attempt was refused")
+                                    + call.history()));
         }
     }
 

@@ -44,7 +44,9 @@ public final class KvClient implements AutoCloseable {
      */
     public record Options(long attemptTimeoutMillis, long requestTimeoutMillis, int maxInflight) {
         public Options {
-            if (attemptTimeoutMillis < 1 || requestTimeoutMillis < attemptTimeoutMillis || maxInflight < 1
+            if (attemptTimeoutMillis < 1
+                    || requestTimeoutMillis < attemptTimeoutMillis
+                    || maxInflight < 1
                     || maxInflight > ClientCore.MAX_OPEN_REQUESTS) {
                 throw new IllegalArgumentException("bad client options");
             }
@@ -62,8 +64,10 @@ public final class KvClient implements AutoCloseable {
     private final boolean ownGroup;
     /** The one thread the core runs on. */
     private final EventLoop coreLoop;
+
     private final ClientCore core;
-    private final Map<Integer, CompletableFuture<dev.linden.kvnode.net.ChannelOutbox>> channels = new ConcurrentHashMap<>();
+    private final Map<Integer, CompletableFuture<dev.linden.kvnode.net.ChannelOutbox>> channels =
+            new ConcurrentHashMap<>();
     private final io.netty.util.concurrent.ScheduledFuture<?> sweeper;
     private final AtomicLong nextStatusId = new AtomicLong(1);
     private final java.util.concurrent.Semaphore slots;
@@ -83,8 +87,11 @@ public final class KvClient implements AutoCloseable {
      * @param group    a shared event loop group, or null for a private one
      * @param security plain, or TLS with a client certificate (the cluster's nodes decide which they accept)
      */
-    public KvClient(Map<Integer, InetSocketAddress> endpoints, Options options, EventLoopGroup group,
-                    dev.linden.kvnode.tls.ClientSecurity security) {
+    public KvClient(
+            Map<Integer, InetSocketAddress> endpoints,
+            Options options,
+            EventLoopGroup group,
+            dev.linden.kvnode.tls.ClientSecurity security) {
         this.security = security;
         if (endpoints.isEmpty()) {
             throw new IllegalArgumentException("no endpoints");
@@ -95,12 +102,15 @@ public final class KvClient implements AutoCloseable {
         this.group = group == null ? new NioEventLoopGroup(1) : group;
         this.coreLoop = this.group.next();
         this.slots = new java.util.concurrent.Semaphore(options.maxInflight());
-        this.core = new ClientCore(new ArrayList<>(this.endpoints.keySet()), this.endpoints.firstKey(),
-                TimeUnit.MILLISECONDS.toNanos(options.attemptTimeoutMillis()), new NettyDriver(),
+        this.core = new ClientCore(
+                new ArrayList<>(this.endpoints.keySet()),
+                this.endpoints.firstKey(),
+                TimeUnit.MILLISECONDS.toNanos(options.attemptTimeoutMillis()),
+                new NettyDriver(),
                 () -> ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE));
         // One periodic pass finds attempts that got no answer in time (cheaper than a timer per request).
-        this.sweeper = coreLoop.scheduleWithFixedDelay(core::sweepTimeouts, SWEEP_MILLIS, SWEEP_MILLIS,
-                TimeUnit.MILLISECONDS);
+        this.sweeper =
+                coreLoop.scheduleWithFixedDelay(core::sweepTimeouts, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     /** The core's world: Netty connections, the event loop's timers, the real clock. */
@@ -223,11 +233,12 @@ public final class KvClient implements AutoCloseable {
         try {
             // Never block an event-loop thread (a callback submitting the next request): fail fast there.
             boolean onEventLoop = Thread.currentThread() instanceof io.netty.util.concurrent.FastThreadLocalThread;
-            boolean got = onEventLoop ? slots.tryAcquire()
+            boolean got = onEventLoop
+                    ? slots.tryAcquire()
                     : slots.tryAcquire(options.requestTimeoutMillis(), TimeUnit.MILLISECONDS);
             if (!got) {
-                return CompletableFuture.failedFuture(new RequestFailedException("all " + options.maxInflight()
-                        + " request slots are in use"));
+                return CompletableFuture.failedFuture(
+                        new RequestFailedException("all " + options.maxInflight() + " request slots are in use"));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -265,7 +276,8 @@ public final class KvClient implements AutoCloseable {
     static String sizeProblem(KvCommand command) {
         int key = command.key().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
         if (key > KvCommand.MAX_KEY_BYTES) {
-            return "key of " + key + " bytes exceeds the limit of " + KvCommand.MAX_KEY_BYTES + " bytes (--max-key-bytes)";
+            return "key of " + key + " bytes exceeds the limit of " + KvCommand.MAX_KEY_BYTES
+                    + " bytes (--max-key-bytes)";
         }
         for (String[] v : new String[][] {{"value", command.value()}, {"expected value", command.expected()}}) {
             int bytes = v[1] == null ? 0 : v[1].getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
@@ -281,7 +293,9 @@ public final class KvClient implements AutoCloseable {
 
     private CompletableFuture<dev.linden.kvnode.net.ChannelOutbox> channel(int node) {
         CompletableFuture<dev.linden.kvnode.net.ChannelOutbox> f = channels.get(node);
-        if (f != null && (!f.isDone() || (!f.isCompletedExceptionally() && f.join().channel().isActive()))) {
+        if (f != null
+                && (!f.isDone()
+                        || (!f.isCompletedExceptionally() && f.join().channel().isActive()))) {
             return f;
         }
         CompletableFuture<dev.linden.kvnode.net.ChannelOutbox> fresh = new CompletableFuture<>();
@@ -289,7 +303,9 @@ public final class KvClient implements AutoCloseable {
             return channels.get(node);
         }
         // On the core's own loop: answers reach the core without a hand-off.
-        new Bootstrap().group(coreLoop).channel(NioSocketChannel.class)
+        new Bootstrap()
+                .group(coreLoop)
+                .channel(NioSocketChannel.class)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(5_000, options.attemptTimeoutMillis()))
                 .handler(new ChannelInitializer<SocketChannel>() {
@@ -299,7 +315,8 @@ public final class KvClient implements AutoCloseable {
                         security.secure(ch);
                     }
                 })
-                .connect(endpoints.get(node)).addListener(cf -> {
+                .connect(endpoints.get(node))
+                .addListener(cf -> {
                     if (cf.isSuccess()) {
                         io.netty.channel.Channel ch = ((io.netty.channel.ChannelFuture) cf).channel();
                         if (security.token() != null) {
@@ -318,8 +335,8 @@ public final class KvClient implements AutoCloseable {
         protected void channelRead0(ChannelHandlerContext ctx, Object msg) {
             if (msg instanceof ClientResponse r && r.requestId() == 0) {
                 // About the connection, not a request: the node refused this client (a wrong or missing token).
-                java.util.logging.Logger.getLogger(KvClient.class.getName()).warning("node at "
-                        + ctx.channel().remoteAddress() + " refused this client: " + reasonOf(r));
+                java.util.logging.Logger.getLogger(KvClient.class.getName())
+                        .warning("node at " + ctx.channel().remoteAddress() + " refused this client: " + reasonOf(r));
             } else if (msg instanceof ClientResponse r) {
                 onCore(() -> core.onResponse(r));
             } else if (msg instanceof Wire.StatusResponse s) {
@@ -373,11 +390,13 @@ public final class KvClient implements AutoCloseable {
      * else the reason, and the leader to ask instead if known), or exceptionally if no answer came within
      * {@code timeoutMillis}. Adding a voter waits for it to catch up as a learner, so allow tens of seconds.
      */
-    public CompletableFuture<Wire.MembershipResponse> changeMembership(int leader,
-                                                                      dev.linden.kvnode.raft.MembershipChange change,
-                                                                      long timeoutMillis) {
-        return adminCall(leader, membershipCalls, id -> new Wire.MembershipRequest(id, change.kind().name(),
-                change.nodeId(), change.address()), timeoutMillis);
+    public CompletableFuture<Wire.MembershipResponse> changeMembership(
+            int leader, dev.linden.kvnode.raft.MembershipChange change, long timeoutMillis) {
+        return adminCall(
+                leader,
+                membershipCalls,
+                id -> new Wire.MembershipRequest(id, change.kind().name(), change.nodeId(), change.address()),
+                timeoutMillis);
     }
 
     /**
@@ -387,12 +406,14 @@ public final class KvClient implements AutoCloseable {
      * the leader, with the reason: asking again would repeat a request that ended) or {@code timeoutMillis}
      * pass. Returns the last answer: ok, or why not.
      */
-    public Wire.MembershipResponse changeMembershipAtLeader(java.util.function.IntSupplier leaderNow,
-                                                           dev.linden.kvnode.raft.MembershipChange change,
-                                                           long timeoutMillis) throws InterruptedException {
+    public Wire.MembershipResponse changeMembershipAtLeader(
+            java.util.function.IntSupplier leaderNow,
+            dev.linden.kvnode.raft.MembershipChange change,
+            long timeoutMillis)
+            throws InterruptedException {
         long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
-        Wire.MembershipResponse last = new Wire.MembershipResponse(0, Wire.MembershipResponse.Outcome.NOT_LEADER, 0,
-                "no leader answered within " + timeoutMillis + " ms");
+        Wire.MembershipResponse last = new Wire.MembershipResponse(
+                0, Wire.MembershipResponse.Outcome.NOT_LEADER, 0, "no leader answered within " + timeoutMillis + " ms");
         while (System.nanoTime() < deadline) {
             int leader = leaderNow.getAsInt();
             if (leader > 0) {
@@ -400,7 +421,10 @@ public final class KvClient implements AutoCloseable {
                 try {
                     last = changeMembership(leader, change, left).get(left + 1_000, TimeUnit.MILLISECONDS);
                 } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-                    last = new Wire.MembershipResponse(0, Wire.MembershipResponse.Outcome.NOT_LEADER, 0,
+                    last = new Wire.MembershipResponse(
+                            0,
+                            Wire.MembershipResponse.Outcome.NOT_LEADER,
+                            0,
                             "no answer from node " + leader + ": " + e);
                 }
                 if (last.ended()) {
@@ -421,8 +445,11 @@ public final class KvClient implements AutoCloseable {
      * One request to one node outside the session protocol: kept in {@code calls} by its id until its
      * answer arrives (the handler completes it), the channel fails, or {@code timeoutMillis} pass.
      */
-    private <T> CompletableFuture<T> adminCall(int node, Map<Long, CompletableFuture<T>> calls,
-                                               java.util.function.LongFunction<Object> request, long timeoutMillis) {
+    private <T> CompletableFuture<T> adminCall(
+            int node,
+            Map<Long, CompletableFuture<T>> calls,
+            java.util.function.LongFunction<Object> request,
+            long timeoutMillis) {
         long id = nextStatusId.getAndIncrement();
         CompletableFuture<T> f = new CompletableFuture<>();
         calls.put(id, f);

@@ -67,12 +67,13 @@ public record KvCommand(KvOp op, long clientId, long seq, long ackedSeq, String 
         byte[] k = key.getBytes(StandardCharsets.UTF_8);
         byte[] v = value == null ? null : value.getBytes(StandardCharsets.UTF_8);
         byte[] x = expected == null ? null : expected.getBytes(StandardCharsets.UTF_8);
-        if (k.length > MAX_KEY_BYTES || (v != null && v.length > MAX_VALUE_BYTES)
+        if (k.length > MAX_KEY_BYTES
+                || (v != null && v.length > MAX_VALUE_BYTES)
                 || (x != null && x.length > MAX_VALUE_BYTES)) {
             throw new IllegalArgumentException("key or value too large");
         }
-        ByteBuffer b = ByteBuffer.allocate(1 + 24 + 12 + k.length + (v == null ? 0 : v.length)
-                + (x == null ? 0 : x.length));
+        ByteBuffer b =
+                ByteBuffer.allocate(1 + 24 + 12 + k.length + (v == null ? 0 : v.length) + (x == null ? 0 : x.length));
         b.put((byte) op.ordinal()).putLong(clientId).putLong(seq).putLong(ackedSeq);
         putBytes(b, k);
         putBytes(b, v);

@@ -6,7 +6,12 @@ package dev.linden.kvnode.kv;
  * and a time-to-live, so every replica drops the same sessions at the same index.
  */
 public enum KvOp {
-    GET, PUT, DELETE, CAS, APPEND, EXPIRE_SESSIONS;
+    GET,
+    PUT,
+    DELETE,
+    CAS,
+    APPEND,
+    EXPIRE_SESSIONS;
 
     private static final KvOp[] VALUES = values();
 

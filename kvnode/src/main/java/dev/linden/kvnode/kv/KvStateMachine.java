@@ -67,6 +67,7 @@ public final class KvStateMachine implements StateMachine {
     private final ValueStore data;
     /** Sorted map: eviction order and any iteration are deterministic. */
     private final TreeMap<Long, Session> sessions = new TreeMap<>();
+
     private final int maxSessions;
     private final int maxResultsPerSession;
     private final long maxAnswerBytesPerSession;
@@ -80,29 +81,36 @@ public final class KvStateMachine implements StateMachine {
     private volatile long answerBytesPublished;
     /** Answers dropped to keep the bounds (not acknowledged ones), for tests and evidence. */
     private long answersEvicted;
+
     private long lastAppliedIndex;
     /** The log's clock: the largest time an expiry entry carried. */
     private long logTimeMillis;
     /** Sessions that expired or were evicted, with the log's clock then (insertion order: oldest first). */
     private final java.util.LinkedHashMap<Long, Long> tombstones = new java.util.LinkedHashMap<>();
+
     private long sessionsExpired;
     /** Bytes of keys and values, published by the apply stage for quota checks on other threads. */
     private volatile long storedBytes;
 
     private static final byte[] OK_EMPTY = new KvResult(KvResult.Status.OK, null).encode();
     /** A retry of a command whose answer was acknowledged or dropped: it is not run again. */
-    private static final byte[] EXPIRED = new KvResult(KvResult.Status.SESSION_EXPIRED, "the cluster no longer"
-            + " holds this command's answer (acknowledged, or dropped to keep the session's answers bounded)")
+    private static final byte[] EXPIRED = new KvResult(
+                    KvResult.Status.SESSION_EXPIRED,
+                    "the cluster no longer"
+                            + " holds this command's answer (acknowledged, or dropped to keep the session's answers bounded)")
             .encode();
     /** A command of a session the cluster does not hold (expired, evicted, or never created). */
-    private static final byte[] SESSION_GONE = new KvResult(KvResult.Status.SESSION_EXPIRED, "the cluster no"
-            + " longer holds this client's session (expired or evicted)").encode();
+    private static final byte[] SESSION_GONE = new KvResult(
+                    KvResult.Status.SESSION_EXPIRED,
+                    "the cluster no" + " longer holds this client's session (expired or evicted)")
+            .encode();
 
     private static final class Session {
         final long clientId;
         long ackedSeq;
         /** Sum of answerCostBytes over results: at most maxAnswerBytesPerSession after each apply. */
         long answerBytes;
+
         long lastActiveIndex;
         /** The log's clock at the session's last command. */
         long lastActiveMillis;
@@ -153,21 +161,29 @@ public final class KvStateMachine implements StateMachine {
 
     /** @param maxValuesDirectBytes  direct memory the values' slabs may hold (more go on the heap) */
     public KvStateMachine(long maxValuesDirectBytes) {
-        this(DEFAULT_MAX_SESSIONS, DEFAULT_MAX_RESULTS_PER_SESSION, DEFAULT_MAX_ANSWER_BYTES_PER_SESSION,
-                DEFAULT_MAX_ANSWER_BYTES_TOTAL, maxValuesDirectBytes);
+        this(
+                DEFAULT_MAX_SESSIONS,
+                DEFAULT_MAX_RESULTS_PER_SESSION,
+                DEFAULT_MAX_ANSWER_BYTES_PER_SESSION,
+                DEFAULT_MAX_ANSWER_BYTES_TOTAL,
+                maxValuesDirectBytes);
     }
 
     /**
      * @param maxAnswerBytesPerSession at least {@link #MAX_ANSWER_COST_BYTES}, so a session keeps its newest answer
      * @param maxAnswerBytesTotal      at least maxAnswerBytesPerSession
      */
-    public KvStateMachine(int maxSessions, int maxResultsPerSession, long maxAnswerBytesPerSession,
-                          long maxAnswerBytesTotal) {
+    public KvStateMachine(
+            int maxSessions, int maxResultsPerSession, long maxAnswerBytesPerSession, long maxAnswerBytesTotal) {
         this(maxSessions, maxResultsPerSession, maxAnswerBytesPerSession, maxAnswerBytesTotal, Long.MAX_VALUE);
     }
 
-    private KvStateMachine(int maxSessions, int maxResultsPerSession, long maxAnswerBytesPerSession,
-                           long maxAnswerBytesTotal, long maxValuesDirectBytes) {
+    private KvStateMachine(
+            int maxSessions,
+            int maxResultsPerSession,
+            long maxAnswerBytesPerSession,
+            long maxAnswerBytesTotal,
+            long maxValuesDirectBytes) {
         this.data = new ValueStore(maxValuesDirectBytes);
         if (maxSessions < 1 || maxResultsPerSession < 1) {
             throw new IllegalArgumentException("session bounds must be >= 1");
@@ -465,8 +481,10 @@ public final class KvStateMachine implements StateMachine {
                     System.arraycopy(add, 0, next, current.length, add.length);
                 }
                 if (next.length > KvCommand.MAX_VALUE_BYTES) {
-                    return new KvResult(KvResult.Status.MALFORMED, "value would exceed " + KvCommand.MAX_VALUE_BYTES
-                            + " bytes").encode();
+                    return new KvResult(
+                                    KvResult.Status.MALFORMED,
+                                    "value would exceed " + KvCommand.MAX_VALUE_BYTES + " bytes")
+                            .encode();
                 }
                 data.put(key, next);
                 return result(KvResult.Status.OK, next);
@@ -511,13 +529,19 @@ public final class KvStateMachine implements StateMachine {
         }
         byte[] out = new byte[(int) size];
         ByteBuffer b = ByteBuffer.wrap(out);
-        b.putInt(SNAPSHOT_MAGIC).putInt(SNAPSHOT_VERSION).putLong(lastAppliedIndex).putLong(logTimeMillis)
+        b.putInt(SNAPSHOT_MAGIC)
+                .putInt(SNAPSHOT_VERSION)
+                .putLong(lastAppliedIndex)
+                .putLong(logTimeMillis)
                 .putInt(data.size());
         data.encodeTo(b);
         b.putInt(sessions.size());
         for (Map.Entry<Long, Session> e : sessions.entrySet()) {
             Session sn = e.getValue();
-            b.putLong(e.getKey()).putLong(sn.ackedSeq).putLong(sn.lastActiveIndex).putLong(sn.lastActiveMillis)
+            b.putLong(e.getKey())
+                    .putLong(sn.ackedSeq)
+                    .putLong(sn.lastActiveIndex)
+                    .putLong(sn.lastActiveMillis)
                     .putInt(sn.results.size());
             for (Map.Entry<Long, byte[]> r : sn.results.entrySet()) {
                 b.putLong(r.getKey()).putInt(r.getValue().length).put(r.getValue());
@@ -543,7 +567,8 @@ public final class KvStateMachine implements StateMachine {
         }
         java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
         crc.update(snapshot, 0, snapshot.length - 4);
-        if ((int) crc.getValue() != java.nio.ByteBuffer.wrap(snapshot, snapshot.length - 4, 4).getInt()) {
+        if ((int) crc.getValue()
+                != java.nio.ByteBuffer.wrap(snapshot, snapshot.length - 4, 4).getInt()) {
             throw new IllegalArgumentException("KV snapshot checksum mismatch");
         }
         java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(snapshot, 0, snapshot.length - 4);

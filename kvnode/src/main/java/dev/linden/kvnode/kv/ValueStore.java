@@ -22,6 +22,7 @@ import java.util.function.BiConsumer;
 final class ValueStore {
     /** Bytes per direct slab. A value never spans slabs (values are at most {@link KvCommand#MAX_VALUE_BYTES}). */
     static final int SLAB_BYTES = 16 << 20;
+
     private static final int SMALL_STEP = 64;
     private static final int SMALL_MAX = 4096;
     private static final long NULL_VALUE = -1;
@@ -57,6 +58,7 @@ final class ValueStore {
     private int slabUsed = SLAB_BYTES; // forces a first slab
     /** Free handles per size class. */
     private final ArrayList<long[]> freeLists = new ArrayList<>();
+
     private final ArrayList<Integer> freeCounts = new ArrayList<>();
 
     int size() {
@@ -186,8 +188,9 @@ final class ValueStore {
             return ByteBuffer.allocateDirect(SLAB_BYTES);
         }
         if (heapSlabs++ == 0) {
-            java.util.logging.Logger.getLogger(ValueStore.class.getName()).warning("event=values-on-heap reason="
-                    + "direct-budget-reached values-direct-mb=" + (maxDirectBytes >> 20));
+            java.util.logging.Logger.getLogger(ValueStore.class.getName())
+                    .warning("event=values-on-heap reason=" + "direct-budget-reached values-direct-mb="
+                            + (maxDirectBytes >> 20));
         }
         return ByteBuffer.allocate(SLAB_BYTES);
     }

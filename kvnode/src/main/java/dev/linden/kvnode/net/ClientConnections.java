@@ -50,7 +50,9 @@ final class ClientConnections {
         }
         Connection victim = null;
         for (Connection c : open) {
-            if (!evicting.contains(c) && c.idle() && (victim == null || c.lastActiveNanos() < victim.lastActiveNanos())) {
+            if (!evicting.contains(c)
+                    && c.idle()
+                    && (victim == null || c.lastActiveNanos() < victim.lastActiveNanos())) {
                 victim = c;
             }
         }

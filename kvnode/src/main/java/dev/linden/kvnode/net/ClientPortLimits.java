@@ -14,11 +14,19 @@ package dev.linden.kvnode.net;
  * @param requestReadTimeoutMillis    a request whose bytes have not all arrived this long after its first
  *                                    byte closes the connection (one byte a second holds nothing for long)
  */
-public record ClientPortLimits(int maxConnections, int maxRequestBytes, long maxConnectionInflightBytes,
-                               long maxTotalInflightBytes, long idleTimeoutMillis, long requestReadTimeoutMillis) {
+public record ClientPortLimits(
+        int maxConnections,
+        int maxRequestBytes,
+        long maxConnectionInflightBytes,
+        long maxTotalInflightBytes,
+        long idleTimeoutMillis,
+        long requestReadTimeoutMillis) {
     public ClientPortLimits {
-        if (maxConnections < 1 || maxRequestBytes < 64 || maxConnectionInflightBytes < maxRequestBytes
-                || maxTotalInflightBytes < maxConnectionInflightBytes || idleTimeoutMillis < 1
+        if (maxConnections < 1
+                || maxRequestBytes < 64
+                || maxConnectionInflightBytes < maxRequestBytes
+                || maxTotalInflightBytes < maxConnectionInflightBytes
+                || idleTimeoutMillis < 1
                 || requestReadTimeoutMillis < 1) {
             throw new IllegalArgumentException("client port limits: connections >= 1, request >= 64 B, "
                     + "per-connection >= request, total >= per-connection, timeouts >= 1 ms");
@@ -31,17 +39,27 @@ public record ClientPortLimits(int maxConnections, int maxRequestBytes, long max
     }
 
     public ClientPortLimits withMaxConnections(int n) {
-        return new ClientPortLimits(n, maxRequestBytes, maxConnectionInflightBytes, maxTotalInflightBytes,
-                idleTimeoutMillis, requestReadTimeoutMillis);
+        return new ClientPortLimits(
+                n,
+                maxRequestBytes,
+                maxConnectionInflightBytes,
+                maxTotalInflightBytes,
+                idleTimeoutMillis,
+                requestReadTimeoutMillis);
     }
 
     public ClientPortLimits withTimeouts(long idleMillis, long requestReadMillis) {
-        return new ClientPortLimits(maxConnections, maxRequestBytes, maxConnectionInflightBytes, maxTotalInflightBytes,
-                idleMillis, requestReadMillis);
+        return new ClientPortLimits(
+                maxConnections,
+                maxRequestBytes,
+                maxConnectionInflightBytes,
+                maxTotalInflightBytes,
+                idleMillis,
+                requestReadMillis);
     }
 
     public ClientPortLimits withInflightBytes(long perConnection, long total) {
-        return new ClientPortLimits(maxConnections, maxRequestBytes, perConnection, total, idleTimeoutMillis,
-                requestReadTimeoutMillis);
+        return new ClientPortLimits(
+                maxConnections, maxRequestBytes, perConnection, total, idleTimeoutMillis, requestReadTimeoutMillis);
     }
 }

@@ -44,6 +44,7 @@ public final class ClientServer implements AutoCloseable {
     public static final long MAX_ANSWER_BYTES_QUEUED_PER_CONNECTION = 16L << 20;
     /** Most bytes of answers queued over all connections: a quarter of a 256 MiB heap. */
     public static final long MAX_ANSWER_BYTES_QUEUED_TOTAL = 64L << 20;
+
     private static final long STALL_CHECK_MILLIS = 500;
     private static final String NOT_ADMIN = "not allowed: membership changes and leadership transfers need an admin's "
             + "or a node's certificate of this cluster";
@@ -59,6 +60,7 @@ public final class ClientServer implements AutoCloseable {
      * (at most once per cooldown): its clients stay, new ones find another leader.
      */
     static final long FULL_PORT_FAILOVER_MILLIS = 10_000;
+
     static final long FULL_PORT_FAILOVER_COOLDOWN_MILLIS = 60_000;
     private final ClientConnections open;
     private final FullPortFailover failover;
@@ -68,27 +70,48 @@ public final class ClientServer implements AutoCloseable {
     private final AtomicLong answerBytesQueued = new AtomicLong();
     /** Answers replaced by UNKNOWN for lack of room to queue them (logged once per thousand). */
     private final AtomicLong answersNotQueued = new AtomicLong();
+
     private final RefusalLog refusals = new RefusalLog(LOG, System::currentTimeMillis);
     private Channel server;
 
-    public ClientServer(InetSocketAddress address, EventLoopGroup group, KvService service, RaftNode node,
-                        BooleanSupplier overloaded, ClientPortLimits limits) {
-        this(address, group, service, node, overloaded, limits,
+    public ClientServer(
+            InetSocketAddress address,
+            EventLoopGroup group,
+            KvService service,
+            RaftNode node,
+            BooleanSupplier overloaded,
+            ClientPortLimits limits) {
+        this(
+                address,
+                group,
+                service,
+                node,
+                overloaded,
+                limits,
                 FileHandleReserve.ofProcess(FileHandleReserve.DEFAULT_RESERVE_FILE_HANDLES));
     }
 
     /** @param fileHandles  kept free for storage: past it, new connections are refused at accept */
-    public ClientServer(InetSocketAddress address, EventLoopGroup group, KvService service, RaftNode node,
-                        BooleanSupplier overloaded, ClientPortLimits limits, FileHandleReserve fileHandles) {
+    public ClientServer(
+            InetSocketAddress address,
+            EventLoopGroup group,
+            KvService service,
+            RaftNode node,
+            BooleanSupplier overloaded,
+            ClientPortLimits limits,
+            FileHandleReserve fileHandles) {
         this.open = new ClientConnections(limits.maxConnections());
-        this.failover = new FullPortFailover(FULL_PORT_FAILOVER_MILLIS, FULL_PORT_FAILOVER_COOLDOWN_MILLIS,
-                System::currentTimeMillis, this::transferTarget, target -> node.transferLeadership(target)
-                        .whenComplete((leader, err) -> {
-                            if (err != null) {
-                                LOG.warning("event=leadership-handover-failed to=" + target + " detail=\""
-                                        + err.getMessage() + "\"");
-                            }
-                        }));
+        this.failover = new FullPortFailover(
+                FULL_PORT_FAILOVER_MILLIS,
+                FULL_PORT_FAILOVER_COOLDOWN_MILLIS,
+                System::currentTimeMillis,
+                this::transferTarget,
+                target -> node.transferLeadership(target).whenComplete((leader, err) -> {
+                    if (err != null) {
+                        LOG.warning("event=leadership-handover-failed to=" + target + " detail=\"" + err.getMessage()
+                                + "\"");
+                    }
+                }));
         this.fileHandles = fileHandles;
         this.address = address;
         this.group = group;
@@ -107,32 +130,41 @@ public final class ClientServer implements AutoCloseable {
     }
 
     public void start() throws InterruptedException {
-        server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+        server = new ServerBootstrap()
+                .group(group)
+                .channel(NioServerSocketChannel.class)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(1 << 20, 8 << 20))
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         if (!fileHandles.tryTake()) {
-                            refusals.refused("client-connection-refused", "file-handle-reserve", "reserve="
-                                    + fileHandles.reserveFileHandles());
+                            refusals.refused(
+                                    "client-connection-refused",
+                                    "file-handle-reserve",
+                                    "reserve=" + fileHandles.reserveFileHandles());
                             ch.close();
                             return;
                         }
                         ClientConnections.Admission admission = open.tryOpen();
                         if (!admission.admitted()) {
-                            refusals.refused("client-connection-refused", "max-connections-all-busy", "limit="
-                                    + limits.maxConnections());
+                            refusals.refused(
+                                    "client-connection-refused",
+                                    "max-connections-all-busy",
+                                    "limit=" + limits.maxConnections());
                             ch.close();
                             failover.refused();
                             return;
                         }
                         if (admission.evicted() != null) {
-                            refusals.refused("client-connection-evicted", "port-full-idle", "limit="
-                                    + limits.maxConnections());
+                            refusals.refused(
+                                    "client-connection-evicted", "port-full-idle", "limit=" + limits.maxConnections());
                         }
-                        ClientFrameDecoder decoder = new ClientFrameDecoder(limits.maxRequestBytes(),
-                                new ClientFrameDecoder.Budget(inflightBytes, limits.maxConnectionInflightBytes(),
+                        ClientFrameDecoder decoder = new ClientFrameDecoder(
+                                limits.maxRequestBytes(),
+                                new ClientFrameDecoder.Budget(
+                                        inflightBytes,
+                                        limits.maxConnectionInflightBytes(),
                                         limits.maxTotalInflightBytes()));
                         Handler handler = new Handler(decoder, ch);
                         open.opened(handler);
@@ -141,7 +173,9 @@ public final class ClientServer implements AutoCloseable {
                         security.secureClientPort(ch);
                     }
                 })
-                .bind(address).sync().channel();
+                .bind(address)
+                .sync()
+                .channel();
     }
 
     /** Another voter to hand leadership to (the lowest id), or 0 if this node does not lead or leads alone. */
@@ -172,6 +206,7 @@ public final class ClientServer implements AutoCloseable {
         private final Channel channel;
         /** When a request last arrived or an answer was last queued (System.nanoTime). */
         private volatile long lastActiveNanos = System.nanoTime();
+
         private final AtomicInteger inflight = new AtomicInteger();
         private final ArrayList<ClientRequest> burst = new ArrayList<>();
         private final ArrayList<ClientFrameDecoder.Received> burstReservations = new ArrayList<>();
@@ -203,14 +238,22 @@ public final class ClientServer implements AutoCloseable {
         @Override
         public void channelActive(ChannelHandlerContext ctx) throws Exception {
             outbox = new ChannelOutbox(ctx.channel(), 2 * MAX_INFLIGHT_PER_CONNECTION);
-            stallCheck = ctx.executor().scheduleAtFixedRate(() -> {
-                long ageNanos = decoder.partialFrameAgeNanos(System.nanoTime());
-                if (ageNanos > TimeUnit.MILLISECONDS.toNanos(limits.requestReadTimeoutMillis())) {
-                    refusals.refused("client-connection-closed", "slow-request", "remote="
-                            + ctx.channel().remoteAddress() + " partial-request-ms=" + ageNanos / 1_000_000);
-                    ctx.close();
-                }
-            }, STALL_CHECK_MILLIS, STALL_CHECK_MILLIS, TimeUnit.MILLISECONDS);
+            stallCheck = ctx.executor()
+                    .scheduleAtFixedRate(
+                            () -> {
+                                long ageNanos = decoder.partialFrameAgeNanos(System.nanoTime());
+                                if (ageNanos > TimeUnit.MILLISECONDS.toNanos(limits.requestReadTimeoutMillis())) {
+                                    refusals.refused(
+                                            "client-connection-closed",
+                                            "slow-request",
+                                            "remote=" + ctx.channel().remoteAddress() + " partial-request-ms="
+                                                    + ageNanos / 1_000_000);
+                                    ctx.close();
+                                }
+                            },
+                            STALL_CHECK_MILLIS,
+                            STALL_CHECK_MILLIS,
+                            TimeUnit.MILLISECONDS);
             super.channelActive(ctx);
         }
 
@@ -224,7 +267,8 @@ public final class ClientServer implements AutoCloseable {
 
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
-            if (evt instanceof IdleStateEvent && inflight.get() == 0
+            if (evt instanceof IdleStateEvent
+                    && inflight.get() == 0
                     && decoder.partialFrameAgeNanos(System.nanoTime()) == 0) {
                 ctx.close(); // idle: nothing asked, nothing owed
                 return;
@@ -283,8 +327,8 @@ public final class ClientServer implements AutoCloseable {
                             + " limit-per-connection=" + MAX_ANSWER_BYTES_QUEUED_PER_CONNECTION + " limit-total="
                             + MAX_ANSWER_BYTES_QUEUED_TOTAL + " so-far=" + answersNotQueued.get());
                 }
-                outbox.offer(new ClientResponse(resp.requestId(), ClientResponse.Status.UNKNOWN, resp.leaderHint(),
-                        (byte[]) null));
+                outbox.offer(new ClientResponse(
+                        resp.requestId(), ClientResponse.Status.UNKNOWN, resp.leaderHint(), (byte[]) null));
                 return;
             }
             Runnable release = () -> {
@@ -300,7 +344,8 @@ public final class ClientServer implements AutoCloseable {
         private static Wire.MembershipResponse.Outcome membershipOutcome(Throwable cause) {
             if (cause instanceof dev.linden.kvnode.node.MembershipChangeEndedException e) {
                 return e.why() == dev.linden.kvnode.node.MembershipChangeEndedException.Why.REFUSED
-                        ? Wire.MembershipResponse.Outcome.REFUSED : Wire.MembershipResponse.Outcome.TIMED_OUT;
+                        ? Wire.MembershipResponse.Outcome.REFUSED
+                        : Wire.MembershipResponse.Outcome.TIMED_OUT;
             }
             return Wire.MembershipResponse.Outcome.NOT_LEADER;
         }
@@ -312,18 +357,30 @@ public final class ClientServer implements AutoCloseable {
                 change = new dev.linden.kvnode.raft.MembershipChange(
                         dev.linden.kvnode.raft.MembershipChange.Kind.valueOf(req.kind()), req.nodeId(), req.address());
             } catch (IllegalArgumentException e) {
-                ch.writeAndFlush(new Wire.MembershipResponse(req.requestId(), Wire.MembershipResponse.Outcome.REFUSED,
-                        node.leaderHint(), "bad membership change: " + e.getMessage()), ch.voidPromise());
+                ch.writeAndFlush(
+                        new Wire.MembershipResponse(
+                                req.requestId(),
+                                Wire.MembershipResponse.Outcome.REFUSED,
+                                node.leaderHint(),
+                                "bad membership change: " + e.getMessage()),
+                        ch.voidPromise());
                 return;
             }
             node.changeMembership(change).whenComplete((m, err) -> {
                 Throwable cause = err instanceof java.util.concurrent.CompletionException ce && ce.getCause() != null
-                        ? ce.getCause() : err;
-                int leader = cause instanceof dev.linden.kvnode.node.NodeException ne ? ne.leaderHint() : node.leaderHint();
-                ch.writeAndFlush(err == null
-                        ? new Wire.MembershipResponse(req.requestId(), Wire.MembershipResponse.Outcome.COMMITTED, node.id(),
-                                change + ": " + m)
-                        : new Wire.MembershipResponse(req.requestId(), membershipOutcome(cause), leader, cause.getMessage()),
+                        ? ce.getCause()
+                        : err;
+                int leader =
+                        cause instanceof dev.linden.kvnode.node.NodeException ne ? ne.leaderHint() : node.leaderHint();
+                ch.writeAndFlush(
+                        err == null
+                                ? new Wire.MembershipResponse(
+                                        req.requestId(),
+                                        Wire.MembershipResponse.Outcome.COMMITTED,
+                                        node.id(),
+                                        change + ": " + m)
+                                : new Wire.MembershipResponse(
+                                        req.requestId(), membershipOutcome(cause), leader, cause.getMessage()),
                         ch.voidPromise());
             });
         }
@@ -387,7 +444,8 @@ public final class ClientServer implements AutoCloseable {
                 return;
             }
             if (in instanceof ClientFrameDecoder.Refused r) {
-                ch.writeAndFlush(ClientResponse.refused(r.requestId(), r.status(), node.leaderHint(), r.reason()),
+                ch.writeAndFlush(
+                        ClientResponse.refused(r.requestId(), r.status(), node.leaderHint(), r.reason()),
                         ch.voidPromise());
                 return;
             }
@@ -397,11 +455,15 @@ public final class ClientServer implements AutoCloseable {
                 // Half the answer bound queued already: refuse before proposing (OVERLOADED is definite, the
                 // client retries shortly), so a reader slower than its pipeline is slowed down rather than have
                 // its answers replaced by UNKNOWN past the bound.
-                if (inflight.get() >= MAX_INFLIGHT_PER_CONNECTION || overloaded.getAsBoolean()
+                if (inflight.get() >= MAX_INFLIGHT_PER_CONNECTION
+                        || overloaded.getAsBoolean()
                         || answerBytes.get() >= MAX_ANSWER_BYTES_QUEUED_PER_CONNECTION / 2) {
                     received.release();
-                    ch.writeAndFlush(new ClientResponse(req.requestId(), ClientResponse.Status.OVERLOADED,
-                            node.leaderHint(), (byte[]) null), ch.voidPromise());
+                    ch.writeAndFlush(
+                            new ClientResponse(
+                                    req.requestId(), ClientResponse.Status.OVERLOADED, node.leaderHint(), (byte[])
+                                            null),
+                            ch.voidPromise());
                     return;
                 }
                 inflight.incrementAndGet();
@@ -411,38 +473,56 @@ public final class ClientServer implements AutoCloseable {
             }
             received.release();
             if (msg instanceof Wire.InvalidRequest bad) {
-                ch.writeAndFlush(ClientResponse.refused(bad.requestId(), ClientResponse.Status.INVALID,
-                        node.leaderHint(), bad.reason()), ch.voidPromise());
+                ch.writeAndFlush(
+                        ClientResponse.refused(
+                                bad.requestId(), ClientResponse.Status.INVALID, node.leaderHint(), bad.reason()),
+                        ch.voidPromise());
             } else if (msg instanceof Wire.TransferRequest req && !security.mayAdminister(ch)) {
-                ch.writeAndFlush(new Wire.TransferResponse(req.requestId(), false, node.leaderHint(), NOT_ADMIN),
+                ch.writeAndFlush(
+                        new Wire.TransferResponse(req.requestId(), false, node.leaderHint(), NOT_ADMIN),
                         ch.voidPromise());
             } else if (msg instanceof Wire.MembershipRequest req && !security.mayAdminister(ch)) {
-                ch.writeAndFlush(new Wire.MembershipResponse(req.requestId(), Wire.MembershipResponse.Outcome.REFUSED,
-                        node.leaderHint(), NOT_ADMIN), ch.voidPromise());
+                ch.writeAndFlush(
+                        new Wire.MembershipResponse(
+                                req.requestId(), Wire.MembershipResponse.Outcome.REFUSED, node.leaderHint(), NOT_ADMIN),
+                        ch.voidPromise());
             } else if (msg instanceof Wire.TransferRequest req) {
                 node.transferLeadership(req.target()).whenComplete((leader, err) -> {
                     Wire.TransferResponse resp = err == null
                             ? new Wire.TransferResponse(req.requestId(), true, leader, "node " + leader + " leads")
-                            : new Wire.TransferResponse(req.requestId(), false, node.leaderHint(),
+                            : new Wire.TransferResponse(
+                                    req.requestId(),
+                                    false,
+                                    node.leaderHint(),
                                     err instanceof java.util.concurrent.CompletionException ce && ce.getCause() != null
-                                            ? ce.getCause().getMessage() : err.getMessage());
+                                            ? ce.getCause().getMessage()
+                                            : err.getMessage());
                     ch.writeAndFlush(resp, ch.voidPromise());
                 });
             } else if (msg instanceof Wire.MembershipRequest req) {
                 changeMembership(ch, req);
             } else if (msg instanceof Wire.StatusRequest req) {
                 Ready.SoftState s = node.softState();
-                ch.writeAndFlush(new Wire.StatusResponse(req.requestId(), node.id(), s.role().name(), s.term(),
-                        s.leaderId(), s.commitIndex(), s.appliedIndex()), ch.voidPromise());
+                ch.writeAndFlush(
+                        new Wire.StatusResponse(
+                                req.requestId(),
+                                node.id(),
+                                s.role().name(),
+                                s.term(),
+                                s.leaderId(),
+                                s.commitIndex(),
+                                s.appliedIndex()),
+                        ch.voidPromise());
             } else {
-                throw new Wire.BadFrameException("unexpected " + msg.getClass().getSimpleName() + " on the client port");
+                throw new Wire.BadFrameException(
+                        "unexpected " + msg.getClass().getSimpleName() + " on the client port");
             }
         }
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            LOG.warning("event=client-connection-closed reason=bad-frame remote=" + ctx.channel().remoteAddress()
-                    + " detail=\"" + PeerTransport.reason(cause) + "\"");
+            LOG.warning("event=client-connection-closed reason=bad-frame remote="
+                    + ctx.channel().remoteAddress() + " detail=\"" + PeerTransport.reason(cause) + "\"");
             ctx.close();
         }
     }

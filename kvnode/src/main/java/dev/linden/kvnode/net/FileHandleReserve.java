@@ -15,6 +15,7 @@ import java.util.function.LongSupplier;
 public final class FileHandleReserve {
     /** File handles no connection may take: the WAL's segments, snapshots, logs, the JVM's own. */
     public static final int DEFAULT_RESERVE_FILE_HANDLES = 256;
+
     static final long SAMPLE_EVERY_NANOS = 100_000_000L;
 
     private final long reserveFileHandles;
@@ -28,8 +29,11 @@ public final class FileHandleReserve {
     public final AtomicLong refused = new AtomicLong();
 
     /** Suppliers of the process's limit and open count (tests give their own). */
-    public FileHandleReserve(long reserveFileHandles, LongSupplier maxFileHandles, LongSupplier openFileHandles,
-                             LongSupplier nanoClock) {
+    public FileHandleReserve(
+            long reserveFileHandles,
+            LongSupplier maxFileHandles,
+            LongSupplier openFileHandles,
+            LongSupplier nanoClock) {
         if (reserveFileHandles < 0) {
             throw new IllegalArgumentException("file handle reserve must be >= 0");
         }
@@ -43,8 +47,11 @@ public final class FileHandleReserve {
     public static FileHandleReserve ofProcess(long reserveFileHandles) {
         if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
                 instanceof com.sun.management.UnixOperatingSystemMXBean unix) {
-            return new FileHandleReserve(reserveFileHandles, unix::getMaxFileDescriptorCount,
-                    unix::getOpenFileDescriptorCount, System::nanoTime);
+            return new FileHandleReserve(
+                    reserveFileHandles,
+                    unix::getMaxFileDescriptorCount,
+                    unix::getOpenFileDescriptorCount,
+                    System::nanoTime);
         }
         return new FileHandleReserve(reserveFileHandles, () -> Long.MAX_VALUE, () -> 0, System::nanoTime);
     }

@@ -19,8 +19,9 @@ public final class FrameCodec {
      */
     public static void install(ChannelPipeline p, int maxFrameBytes, io.netty.channel.ChannelHandler handler) {
         p.addLast("flush", new FlushConsolidationHandler(256, true));
-        p.addLast("frames", new LengthFieldBasedFrameDecoder(maxFrameBytes + Wire.HEADER_BYTES, Wire.LENGTH_OFFSET, 4,
-                0, 0, true));
+        p.addLast(
+                "frames",
+                new LengthFieldBasedFrameDecoder(maxFrameBytes + Wire.HEADER_BYTES, Wire.LENGTH_OFFSET, 4, 0, 0, true));
         p.addLast("decoder", new MessageToMessageDecoder<ByteBuf>() {
             @Override
             protected void decode(ChannelHandlerContext ctx, ByteBuf frame, List<Object> out) {
@@ -40,10 +41,15 @@ public final class FrameCodec {
      * The client port's pipeline: idle detection -> budgeted frame decoder ({@link ClientFrameDecoder})
      * -> encoder -> flush consolidation; {@code handler} last.
      */
-    static void installClientPort(ChannelPipeline p, long idleTimeoutMillis, ClientFrameDecoder decoder,
-                                  io.netty.channel.ChannelHandler handler) {
-        p.addLast("idle", new io.netty.handler.timeout.IdleStateHandler(0, 0, idleTimeoutMillis,
-                java.util.concurrent.TimeUnit.MILLISECONDS));
+    static void installClientPort(
+            ChannelPipeline p,
+            long idleTimeoutMillis,
+            ClientFrameDecoder decoder,
+            io.netty.channel.ChannelHandler handler) {
+        p.addLast(
+                "idle",
+                new io.netty.handler.timeout.IdleStateHandler(
+                        0, 0, idleTimeoutMillis, java.util.concurrent.TimeUnit.MILLISECONDS));
         p.addLast("flush", new FlushConsolidationHandler(256, true));
         p.addLast("frames", decoder);
         p.addLast("encoder", new MessageToByteEncoder<Object>() {

@@ -23,13 +23,18 @@ final class FullPortFailover {
     private final LongSupplier millisClock;
     /** Another voter to hand leadership to, or 0 if this node does not lead or leads alone. */
     private final IntSupplier transferTarget;
+
     private final IntConsumer transfer;
     private long streakStartMillis = -1;
     private long lastRefusalMillis;
     private long lastTransferMillis = Long.MIN_VALUE / 2;
 
-    FullPortFailover(long refusingMillis, long cooldownMillis, LongSupplier millisClock, IntSupplier transferTarget,
-                     IntConsumer transfer) {
+    FullPortFailover(
+            long refusingMillis,
+            long cooldownMillis,
+            LongSupplier millisClock,
+            IntSupplier transferTarget,
+            IntConsumer transfer) {
         if (refusingMillis < 1 || cooldownMillis < refusingMillis) {
             throw new IllegalArgumentException("full port failover: refusing >= 1 ms, cooldown >= refusing");
         }
@@ -56,8 +61,8 @@ final class FullPortFailover {
         }
         lastTransferMillis = now;
         streakStartMillis = -1;
-        LOG.warning("event=leadership-handed-over reason=client-port-full-busy refusing-ms=" + refusingMillis
-                + " to=" + target);
+        LOG.warning("event=leadership-handed-over reason=client-port-full-busy refusing-ms=" + refusingMillis + " to="
+                + target);
         transfer.accept(target);
         return target;
     }

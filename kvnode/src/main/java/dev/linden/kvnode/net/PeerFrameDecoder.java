@@ -25,6 +25,7 @@ final class PeerFrameDecoder extends ByteToMessageDecoder {
     private final long frameReadTimeoutMillis;
     /** When the first byte of the frame being received arrived (System.nanoTime; 0: between frames). */
     private long frameStartNanos;
+
     private ScheduledFuture<?> stallTimer;
 
     PeerFrameDecoder(int maxFrameBytes, long frameReadTimeoutMillis) {
@@ -77,19 +78,24 @@ final class PeerFrameDecoder extends ByteToMessageDecoder {
             return;
         }
         long leftNanos = TimeUnit.MILLISECONDS.toNanos(frameReadTimeoutMillis) - (System.nanoTime() - frameStartNanos);
-        stallTimer = ctx.executor().schedule(() -> {
-            stallTimer = null;
-            if (frameStartNanos == 0 || !ctx.channel().isActive()) {
-                return;
-            }
-            long ageNanos = System.nanoTime() - frameStartNanos;
-            if (ageNanos >= TimeUnit.MILLISECONDS.toNanos(frameReadTimeoutMillis)) {
-                ctx.fireExceptionCaught(new Wire.BadFrameException("a frame started " + ageNanos / 1_000_000
-                        + " ms ago is still not whole (limit " + frameReadTimeoutMillis + " ms)"));
-            } else {
-                armStallTimer(ctx);
-            }
-        }, Math.max(1, leftNanos), TimeUnit.NANOSECONDS);
+        stallTimer = ctx.executor()
+                .schedule(
+                        () -> {
+                            stallTimer = null;
+                            if (frameStartNanos == 0 || !ctx.channel().isActive()) {
+                                return;
+                            }
+                            long ageNanos = System.nanoTime() - frameStartNanos;
+                            if (ageNanos >= TimeUnit.MILLISECONDS.toNanos(frameReadTimeoutMillis)) {
+                                ctx.fireExceptionCaught(new Wire.BadFrameException(
+                                        "a frame started " + ageNanos / 1_000_000 + " ms ago is still not whole (limit "
+                                                + frameReadTimeoutMillis + " ms)"));
+                            } else {
+                                armStallTimer(ctx);
+                            }
+                        },
+                        Math.max(1, leftNanos),
+                        TimeUnit.NANOSECONDS);
     }
 
     @Override

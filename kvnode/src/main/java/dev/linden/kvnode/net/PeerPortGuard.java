@@ -48,8 +48,11 @@ final class PeerPortGuard {
      * before any byte is read, so the swap loses nothing.
      */
     void guardPipeline(Channel ch) {
-        ch.pipeline().replace("frames", "frames",
-                new PeerFrameDecoder(limits.maxHelloFrameBytes(), limits.frameReadTimeoutMillis()));
+        ch.pipeline()
+                .replace(
+                        "frames",
+                        "frames",
+                        new PeerFrameDecoder(limits.maxHelloFrameBytes(), limits.frameReadTimeoutMillis()));
         startHelloTimer(ch);
     }
 
@@ -96,13 +99,19 @@ final class PeerPortGuard {
         if (p == null || p.done) {
             return;
         }
-        p.helloTimer = ch.eventLoop().schedule(() -> {
-            if (!p.done) {
-                refusals.refused("peer-connection-closed", "hello-timeout", "limit-ms=" + limits.helloTimeoutMillis()
-                        + " remote=" + ch.remoteAddress());
-                ch.close();
-            }
-        }, limits.helloTimeoutMillis(), TimeUnit.MILLISECONDS);
+        p.helloTimer = ch.eventLoop()
+                .schedule(
+                        () -> {
+                            if (!p.done) {
+                                refusals.refused(
+                                        "peer-connection-closed",
+                                        "hello-timeout",
+                                        "limit-ms=" + limits.helloTimeoutMillis() + " remote=" + ch.remoteAddress());
+                                ch.close();
+                            }
+                        },
+                        limits.helloTimeoutMillis(),
+                        TimeUnit.MILLISECONDS);
     }
 
     /** The peer's Hello was accepted: full frames from now on, no Hello timer, no longer pending. */
@@ -134,8 +143,10 @@ final class PeerPortGuard {
     void strangerFailed(Channel ch, String reason) {
         // Also when the channel is already closed: a failed TLS handshake closes it before this is told, and an
         // operator must see those (rate-limited, so the frames after a first failure cost nothing).
-        refusals.refused("peer-connection-closed", "before-hello", "remote=" + ch.remoteAddress() + " detail=\""
-                + reason + "\"");
+        refusals.refused(
+                "peer-connection-closed",
+                "before-hello",
+                "remote=" + ch.remoteAddress() + " detail=\"" + reason + "\"");
     }
 
     int connections() {

@@ -14,13 +14,20 @@ package dev.linden.kvnode.net;
  * @param frameReadTimeoutMillis     a frame whose bytes have not all arrived this long after its first
  *                                   byte closes the connection
  */
-public record PeerPortLimits(int maxPeerConnections, int maxPendingPeerConnections, long helloTimeoutMillis,
-                             int maxHelloFrameBytes, long frameReadTimeoutMillis) {
+public record PeerPortLimits(
+        int maxPeerConnections,
+        int maxPendingPeerConnections,
+        long helloTimeoutMillis,
+        int maxHelloFrameBytes,
+        long frameReadTimeoutMillis) {
     public PeerPortLimits {
-        if (maxPendingPeerConnections < 1 || maxPeerConnections < maxPendingPeerConnections || helloTimeoutMillis < 1
-                || maxHelloFrameBytes < 64 || frameReadTimeoutMillis < 1) {
-            throw new IllegalArgumentException("peer port limits: pending >= 1, all >= pending, hello frame >= 64 B, "
-                    + "timeouts >= 1 ms");
+        if (maxPendingPeerConnections < 1
+                || maxPeerConnections < maxPendingPeerConnections
+                || helloTimeoutMillis < 1
+                || maxHelloFrameBytes < 64
+                || frameReadTimeoutMillis < 1) {
+            throw new IllegalArgumentException(
+                    "peer port limits: pending >= 1, all >= pending, hello frame >= 64 B, " + "timeouts >= 1 ms");
         }
     }
 
@@ -30,8 +37,8 @@ public record PeerPortLimits(int maxPeerConnections, int maxPendingPeerConnectio
     }
 
     public PeerPortLimits withTimeouts(long helloMillis, long frameReadMillis) {
-        return new PeerPortLimits(maxPeerConnections, maxPendingPeerConnections, helloMillis, maxHelloFrameBytes,
-                frameReadMillis);
+        return new PeerPortLimits(
+                maxPeerConnections, maxPendingPeerConnections, helloMillis, maxHelloFrameBytes, frameReadMillis);
     }
 
     public PeerPortLimits withConnections(int all, int pending) {

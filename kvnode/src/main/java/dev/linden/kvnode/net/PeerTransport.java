@@ -48,9 +48,11 @@ public final class PeerTransport implements Transport, AutoCloseable {
     private final Map<Integer, ChannelOutbox> channels = new ConcurrentHashMap<>();
     /** Messages queued for one peer beyond which new ones are dropped (Raft retransmits). */
     private static final int MAX_QUEUED_PER_PEER = 65_536;
+
     private final Map<Integer, Long> backoffMillis = new ConcurrentHashMap<>();
     /** Why the last attempt to reach a peer failed, until a Hello from it is accepted ({@link #linkProblem}). */
     private final Map<Integer, String> linkProblems = new ConcurrentHashMap<>();
+
     private volatile boolean closed;
     private volatile Channel server;
     public final AtomicLong dropped = new AtomicLong();
@@ -65,9 +67,15 @@ public final class PeerTransport implements Transport, AutoCloseable {
      * @param overloaded        true while the node cannot take more input (messages are then dropped)
      * @param maxOutboundBytes  per-peer bound on bytes queued for sending
      */
-    public PeerTransport(int selfId, String clusterId, Map<Integer, InetSocketAddress> peers, EventLoopGroup group,
-                         Consumer<java.util.List<Message>> inbound, BooleanSupplier overloaded, int maxFrameBytes,
-                         int maxOutboundBytes) {
+    public PeerTransport(
+            int selfId,
+            String clusterId,
+            Map<Integer, InetSocketAddress> peers,
+            EventLoopGroup group,
+            Consumer<java.util.List<Message>> inbound,
+            BooleanSupplier overloaded,
+            int maxFrameBytes,
+            int maxOutboundBytes) {
         this.selfId = selfId;
         this.clusterId = clusterId;
         this.peers = new ConcurrentHashMap<>(peers);
@@ -89,8 +97,10 @@ public final class PeerTransport implements Transport, AutoCloseable {
      * Checks peers' data dir incarnations ({@link dev.linden.kvnode.wal.PeerIncarnations}) and announces
      * this node's own; {@code onRefused} hears when a peer refuses this node. Call before {@link #start()}.
      */
-    public void checkIncarnations(long selfIncarnation, dev.linden.kvnode.wal.PeerIncarnations known,
-                                  java.util.function.BiConsumer<Integer, String> refused) {
+    public void checkIncarnations(
+            long selfIncarnation,
+            dev.linden.kvnode.wal.PeerIncarnations known,
+            java.util.function.BiConsumer<Integer, String> refused) {
         this.incarnation = selfIncarnation;
         this.incarnations = known;
         this.onRefused = refused;
@@ -117,11 +127,16 @@ public final class PeerTransport implements Transport, AutoCloseable {
 
     public void start() throws InterruptedException {
         if (guard == null) {
-            limitPort(PeerPortLimits.defaults(), FileHandleReserve.ofProcess(FileHandleReserve.DEFAULT_RESERVE_FILE_HANDLES));
+            limitPort(
+                    PeerPortLimits.defaults(),
+                    FileHandleReserve.ofProcess(FileHandleReserve.DEFAULT_RESERVE_FILE_HANDLES));
         }
-        server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+        server = new ServerBootstrap()
+                .group(group)
+                .channel(NioServerSocketChannel.class)
                 .childOption(ChannelOption.TCP_NODELAY, true)
-                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
+                .childOption(
+                        ChannelOption.WRITE_BUFFER_WATER_MARK,
                         new WriteBufferWaterMark(maxOutboundBytes / 2, maxOutboundBytes))
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
@@ -133,7 +148,9 @@ public final class PeerTransport implements Transport, AutoCloseable {
                         }
                     }
                 })
-                .bind(peers.get(selfId)).sync().channel();
+                .bind(peers.get(selfId))
+                .sync()
+                .channel();
         for (int peer : peers.keySet()) {
             if (peer > selfId) {
                 dial(peer);
@@ -175,10 +192,13 @@ public final class PeerTransport implements Transport, AutoCloseable {
         if (closed) {
             return;
         }
-        new Bootstrap().group(group).channel(NioSocketChannel.class)
+        new Bootstrap()
+                .group(group)
+                .channel(NioSocketChannel.class)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 2_000)
-                .option(ChannelOption.WRITE_BUFFER_WATER_MARK,
+                .option(
+                        ChannelOption.WRITE_BUFFER_WATER_MARK,
                         new WriteBufferWaterMark(maxOutboundBytes / 2, maxOutboundBytes))
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
@@ -189,15 +209,17 @@ public final class PeerTransport implements Transport, AutoCloseable {
                         security.securePeer(ch, true);
                     }
                 })
-                .connect(peers.get(peer)).addListener(f -> {
+                .connect(peers.get(peer))
+                .addListener(f -> {
                     if (f.isSuccess()) {
                         // Registered for sending once the peer's Hello proves it is of our cluster.
                         Channel ch = ((io.netty.channel.ChannelFuture) f).channel();
                         ch.writeAndFlush(new Wire.Hello(selfId, clusterId, incarnation));
                         ch.closeFuture().addListener(c -> redial(peer));
                     } else {
-                        linkProblems.put(peer, "unreachable: no connection to " + peers.get(peer) + " ("
-                                + reason(f.cause()) + ")");
+                        linkProblems.put(
+                                peer,
+                                "unreachable: no connection to " + peers.get(peer) + " (" + reason(f.cause()) + ")");
                         redial(peer);
                     }
                 });
@@ -212,7 +234,8 @@ public final class PeerTransport implements Transport, AutoCloseable {
         if (closed) {
             return;
         }
-        long delay = backoffMillis.merge(peer, RECONNECT_MIN_MILLIS, (old, x) -> Math.min(RECONNECT_MAX_MILLIS, old * 2));
+        long delay =
+                backoffMillis.merge(peer, RECONNECT_MIN_MILLIS, (old, x) -> Math.min(RECONNECT_MAX_MILLIS, old * 2));
         group.schedule(() -> dial(peer), delay, TimeUnit.MILLISECONDS);
     }
 
@@ -257,11 +280,12 @@ public final class PeerTransport implements Transport, AutoCloseable {
                 return;
             }
             if (!(msg instanceof Message m) || !verified) {
-                throw new Wire.BadFrameException("unexpected " + msg.getClass().getSimpleName() + " on a peer connection");
+                throw new Wire.BadFrameException(
+                        "unexpected " + msg.getClass().getSimpleName() + " on a peer connection");
             }
             if (m.from() != peer || m.to() != selfId) {
-                throw new Wire.BadFrameException("message from " + m.from() + " to " + m.to() + " on the link with "
-                        + peer);
+                throw new Wire.BadFrameException(
+                        "message from " + m.from() + " to " + m.to() + " on the link with " + peer);
             }
             if (overloaded.getAsBoolean()) {
                 dropped.incrementAndGet();
@@ -278,7 +302,9 @@ public final class PeerTransport implements Transport, AutoCloseable {
                 ctx.close();
                 // Only from the peer this link is with (the one dialed, or the one whose Hello was accepted):
                 // a stranger's unsolicited refusal is no reason to stop.
-                if (peer != 0 && h.nodeId() == peer && clusterId.equals(h.clusterId())
+                if (peer != 0
+                        && h.nodeId() == peer
+                        && clusterId.equals(h.clusterId())
                         && security.certificateProblem(ctx.channel(), h.nodeId()) == null) {
                     LOG.severe("event=refused-by-peer node=" + h.nodeId() + " reason=\"" + h.refusal() + "\"");
                     onRefused.accept(h.nodeId(), h.refusal());
@@ -299,8 +325,10 @@ public final class PeerTransport implements Transport, AutoCloseable {
             }
             if (!clusterId.equals(h.clusterId())) {
                 if (dialed) {
-                    linkProblems.put(peer, "wrong cluster: node " + peer + " belongs to cluster " + h.clusterId()
-                            + ", this node to cluster " + clusterId);
+                    linkProblems.put(
+                            peer,
+                            "wrong cluster: node " + peer + " belongs to cluster " + h.clusterId()
+                                    + ", this node to cluster " + clusterId);
                 } else {
                     ctx.writeAndFlush(new Wire.Hello(selfId, clusterId, incarnation)); // so the dialer can say why
                 }
@@ -366,7 +394,8 @@ public final class PeerTransport implements Transport, AutoCloseable {
         String message = String.valueOf(c.getMessage());
         // Bounded: some messages quote what arrived (a plain request on a TLS port, in hex), which a stranger
         // chooses and which may hold a secret sent in the clear.
-        return c.getClass().getSimpleName() + ": " + (message.length() > 120 ? message.substring(0, 120) + "..." : message);
+        return c.getClass().getSimpleName() + ": "
+                + (message.length() > 120 ? message.substring(0, 120) + "..." : message);
     }
 
     /** Counters for the log at shutdown. */

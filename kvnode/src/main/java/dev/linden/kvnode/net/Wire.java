@@ -1,7 +1,6 @@
 package dev.linden.kvnode.net;
 
 import dev.linden.kvnode.kv.KvCommand;
-import dev.linden.kvnode.kv.KvResult;
 import dev.linden.kvnode.raft.Entry;
 import dev.linden.kvnode.raft.Message;
 import dev.linden.kvnode.raft.Snapshot;
@@ -28,6 +27,7 @@ public final class Wire {
     public static final int MAGIC = 0x4C4E;
     /** 2: Hello carries the cluster id, HeartbeatResponse the follower's last index. */
     public static final int VERSION = 3; // 3: VoteRequest carries the transfer flag; TimeoutNow
+
     public static final int HEADER_BYTES = 8;
     public static final int LENGTH_OFFSET = 4;
     public static final int DEFAULT_MAX_FRAME_BYTES = 16 << 20;
@@ -96,8 +96,8 @@ public final class Wire {
     /** Asks a node for its view of the cluster. */
     public record StatusRequest(long requestId) {}
 
-    public record StatusResponse(long requestId, int nodeId, String role, long term, int leaderId, long commitIndex,
-                                 long appliedIndex) {}
+    public record StatusResponse(
+            long requestId, int nodeId, String role, long term, int leaderId, long commitIndex, long appliedIndex) {}
 
     /** Asks the node (the leader) to hand leadership to {@code target}. */
     public record TransferRequest(long requestId, int target) {}
@@ -166,7 +166,10 @@ public final class Wire {
         if (msg instanceof Message.VoteRequest m) {
             type = VOTE_REQ;
             header(out, m);
-            out.writeBoolean(m.preVote()).writeLong(m.lastLogIndex()).writeLong(m.lastLogTerm()).writeBoolean(m.transfer());
+            out.writeBoolean(m.preVote())
+                    .writeLong(m.lastLogIndex())
+                    .writeLong(m.lastLogTerm())
+                    .writeBoolean(m.transfer());
         } else if (msg instanceof Message.VoteResponse m) {
             type = VOTE_RESP;
             header(out, m);
@@ -177,14 +180,20 @@ public final class Wire {
             out.writeLong(m.prevLogIndex()).writeLong(m.prevLogTerm()).writeLong(m.leaderCommit());
             out.writeInt(m.entries().size());
             for (Entry e : m.entries()) {
-                out.writeLong(e.term()).writeLong(e.index()).writeByte(e.kind().ordinal()).writeInt(e.command().length)
+                out.writeLong(e.term())
+                        .writeLong(e.index())
+                        .writeByte(e.kind().ordinal())
+                        .writeInt(e.command().length)
                         .writeBytes(e.command());
             }
         } else if (msg instanceof Message.AppendResponse m) {
             type = APPEND_RESP;
             header(out, m);
-            out.writeBoolean(m.success()).writeLong(m.matchIndex()).writeLong(m.rejectedPrevIndex())
-                    .writeLong(m.hintIndex()).writeLong(m.hintTerm());
+            out.writeBoolean(m.success())
+                    .writeLong(m.matchIndex())
+                    .writeLong(m.rejectedPrevIndex())
+                    .writeLong(m.hintIndex())
+                    .writeLong(m.hintTerm());
         } else if (msg instanceof Message.HeartbeatRequest m) {
             type = HEARTBEAT_REQ;
             header(out, m);
@@ -196,7 +205,10 @@ public final class Wire {
         } else if (msg instanceof Message.InstallSnapshot m) {
             type = SNAPSHOT_CHUNK;
             header(out, m);
-            out.writeLong(m.snapshotIndex()).writeLong(m.snapshotTerm()).writeLong(m.totalBytes()).writeLong(m.offset());
+            out.writeLong(m.snapshotIndex())
+                    .writeLong(m.snapshotTerm())
+                    .writeLong(m.totalBytes())
+                    .writeLong(m.offset());
             bytes(out, m.data());
         } else if (msg instanceof Message.SnapshotResponse m) {
             type = SNAPSHOT_RESP;
@@ -245,7 +257,10 @@ public final class Wire {
             type = STATUS_RESP;
             out.writeLong(r.requestId()).writeInt(r.nodeId());
             bytes(out, r.role().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            out.writeLong(r.term()).writeInt(r.leaderId()).writeLong(r.commitIndex()).writeLong(r.appliedIndex());
+            out.writeLong(r.term())
+                    .writeInt(r.leaderId())
+                    .writeLong(r.commitIndex())
+                    .writeLong(r.appliedIndex());
         } else {
             throw new IllegalArgumentException("cannot encode " + msg.getClass());
         }
@@ -315,17 +330,23 @@ public final class Wire {
                 if (refusal.length > 4096) {
                     throw new BadFrameException("refusal of " + refusal.length + " bytes");
                 }
-                return new Hello(nodeId, clusterText, incarnation,
-                        new String(refusal, java.nio.charset.StandardCharsets.UTF_8));
+                return new Hello(
+                        nodeId, clusterText, incarnation, new String(refusal, java.nio.charset.StandardCharsets.UTF_8));
             }
             case VOTE_REQ:
-                return new Message.VoteRequest(in.readInt(), in.readInt(), in.readLong(), in.readBoolean(), in.readLong(),
-                        in.readLong(), in.readBoolean());
+                return new Message.VoteRequest(
+                        in.readInt(),
+                        in.readInt(),
+                        in.readLong(),
+                        in.readBoolean(),
+                        in.readLong(),
+                        in.readLong(),
+                        in.readBoolean());
             case TIMEOUT_NOW:
                 return new Message.TimeoutNow(in.readInt(), in.readInt(), in.readLong());
             case VOTE_RESP:
-                return new Message.VoteResponse(in.readInt(), in.readInt(), in.readLong(), in.readBoolean(),
-                        in.readBoolean());
+                return new Message.VoteResponse(
+                        in.readInt(), in.readInt(), in.readLong(), in.readBoolean(), in.readBoolean());
             case APPEND_REQ: {
                 int from = in.readInt();
                 int to = in.readInt();
@@ -354,13 +375,21 @@ public final class Wire {
                 return new Message.AppendRequest(from, to, term, prevIndex, prevTerm, List.copyOf(entries), commit);
             }
             case APPEND_RESP:
-                return new Message.AppendResponse(in.readInt(), in.readInt(), in.readLong(), in.readBoolean(),
-                        in.readLong(), in.readLong(), in.readLong(), in.readLong());
-            case HEARTBEAT_REQ:
-                return new Message.HeartbeatRequest(in.readInt(), in.readInt(), in.readLong(), in.readLong(),
+                return new Message.AppendResponse(
+                        in.readInt(),
+                        in.readInt(),
+                        in.readLong(),
+                        in.readBoolean(),
+                        in.readLong(),
+                        in.readLong(),
+                        in.readLong(),
                         in.readLong());
+            case HEARTBEAT_REQ:
+                return new Message.HeartbeatRequest(
+                        in.readInt(), in.readInt(), in.readLong(), in.readLong(), in.readLong());
             case HEARTBEAT_RESP:
-                return new Message.HeartbeatResponse(in.readInt(), in.readInt(), in.readLong(), in.readLong(), in.readLong());
+                return new Message.HeartbeatResponse(
+                        in.readInt(), in.readInt(), in.readLong(), in.readLong(), in.readLong());
             case SNAPSHOT_CHUNK: {
                 int from = in.readInt();
                 int to = in.readInt();
@@ -370,7 +399,11 @@ public final class Wire {
                 long total = in.readLong();
                 long offset = in.readLong();
                 byte[] data = readBytes(in, false);
-                if (index < 1 || snapTerm < 1 || total < 0 || total > Snapshot.MAX_BYTES || offset < 0
+                if (index < 1
+                        || snapTerm < 1
+                        || total < 0
+                        || total > Snapshot.MAX_BYTES
+                        || offset < 0
                         || offset + data.length > total) {
                     throw new BadFrameException("bad snapshot chunk: index " + index + " term " + snapTerm + " bytes "
                             + offset + "+" + data.length + " of " + total);
@@ -378,10 +411,9 @@ public final class Wire {
                 return new Message.InstallSnapshot(from, to, term, index, snapTerm, total, offset, data.length, data);
             }
             case SNAPSHOT_RESP:
-                return new Message.SnapshotResponse(in.readInt(), in.readInt(), in.readLong(), in.readLong(),
-                        in.readLong());
-            case CLIENT_REQ:
-            {
+                return new Message.SnapshotResponse(
+                        in.readInt(), in.readInt(), in.readLong(), in.readLong(), in.readLong());
+            case CLIENT_REQ: {
                 long id = in.readLong();
                 byte[] command = readBytes(in, false);
                 String problem = KvCommand.validate(command);
@@ -408,29 +440,41 @@ public final class Wire {
             case AUTH: {
                 byte[] token = readBytes(in, false);
                 if (token.length > MAX_TOKEN_BYTES) {
-                    throw new BadFrameException("token of " + token.length + " bytes (at most " + MAX_TOKEN_BYTES + ")");
+                    throw new BadFrameException(
+                            "token of " + token.length + " bytes (at most " + MAX_TOKEN_BYTES + ")");
                 }
                 return new Auth(new String(token, java.nio.charset.StandardCharsets.UTF_8));
             }
             case TRANSFER_REQ:
                 return new TransferRequest(in.readLong(), in.readInt());
             case TRANSFER_RESP:
-                return new TransferResponse(in.readLong(), in.readBoolean(), in.readInt(),
+                return new TransferResponse(
+                        in.readLong(),
+                        in.readBoolean(),
+                        in.readInt(),
                         new String(readBytes(in, false), java.nio.charset.StandardCharsets.UTF_8));
             case MEMBERSHIP_REQ: {
                 long id = in.readLong();
                 int node = in.readInt();
                 String kind = new String(readBytes(in, false), java.nio.charset.StandardCharsets.UTF_8);
-                return new MembershipRequest(id, kind, node,
-                        new String(readBytes(in, false), java.nio.charset.StandardCharsets.UTF_8));
+                return new MembershipRequest(
+                        id, kind, node, new String(readBytes(in, false), java.nio.charset.StandardCharsets.UTF_8));
             }
             case MEMBERSHIP_RESP:
-                return new MembershipResponse(in.readLong(), membershipOutcome(in.readUnsignedByte()), in.readInt(),
+                return new MembershipResponse(
+                        in.readLong(),
+                        membershipOutcome(in.readUnsignedByte()),
+                        in.readInt(),
                         new String(readBytes(in, false), java.nio.charset.StandardCharsets.UTF_8));
             case STATUS_RESP:
-                return new StatusResponse(in.readLong(), in.readInt(),
-                        new String(readBytes(in, false), java.nio.charset.StandardCharsets.UTF_8), in.readLong(),
-                        in.readInt(), in.readLong(), in.readLong());
+                return new StatusResponse(
+                        in.readLong(),
+                        in.readInt(),
+                        new String(readBytes(in, false), java.nio.charset.StandardCharsets.UTF_8),
+                        in.readLong(),
+                        in.readInt(),
+                        in.readLong(),
+                        in.readLong());
             default:
                 throw new BadFrameException("unknown frame type " + type);
         }

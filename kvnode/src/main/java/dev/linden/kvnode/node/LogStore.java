@@ -70,6 +70,11 @@ public interface LogStore {
      * entries meant (storage may hold stale versions of an index). Calls {@code onRead} (on any thread)
      * with the contiguous run found, possibly empty, or {@code onFailure}.
      */
-    void read(long fromIndex, int maxEntries, long maxBytes, dev.linden.kvnode.raft.TermLookup terms,
-              java.util.function.Consumer<List<Entry>> onRead, java.util.function.Consumer<Throwable> onFailure);
+    void read(
+            long fromIndex,
+            int maxEntries,
+            long maxBytes,
+            dev.linden.kvnode.raft.TermLookup terms,
+            java.util.function.Consumer<List<Entry>> onRead,
+            java.util.function.Consumer<Throwable> onFailure);
 }

@@ -62,20 +62,22 @@ final class MembershipWaiters {
     }
 
     void settle(RaftCore core) {
-        for (Iterator<Waiter> it = waiters.iterator(); it.hasNext();) {
+        for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
             Waiter w = it.next();
             Membership committed = core.committedMembership();
             if (w.change.satisfiedBy(committed)) {
                 w.future.complete(committed);
             } else if (core.role() != Role.LEADER) {
-                w.future.completeExceptionally(new NodeException(NodeException.Reason.NOT_LEADER, core.leaderId(),
+                w.future.completeExceptionally(new NodeException(
+                        NodeException.Reason.NOT_LEADER,
+                        core.leaderId(),
                         "node " + self + " no longer leads; ask the leader again (" + w.change + ")"));
             } else if (w.ticksLeft <= 0) {
                 w.future.completeExceptionally(timedOut(core, w.change));
             } else if (core.changeMembership(w.change) == -3) {
                 w.future.completeExceptionally(new MembershipChangeEndedException(
-                        MembershipChangeEndedException.Why.REFUSED, w.change + " refused: " + core.membershipNote()
-                        + link(w.change)));
+                        MembershipChangeEndedException.Why.REFUSED,
+                        w.change + " refused: " + core.membershipNote() + link(w.change)));
             } else {
                 continue; // proposed, in force but not yet committed, or waiting: ask again after the next ready
             }

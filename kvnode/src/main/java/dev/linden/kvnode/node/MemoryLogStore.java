@@ -21,6 +21,7 @@ public final class MemoryLogStore implements LogStore {
     private Snapshot snapshot;
     /** Entries after {@code baseIndex}, contiguous. */
     private final ArrayList<Entry> entries = new ArrayList<>();
+
     private long baseIndex;
 
     public MemoryLogStore(Stage durabilityStage, int maxEntries) {
@@ -90,8 +91,13 @@ public final class MemoryLogStore implements LogStore {
     }
 
     @Override
-    public void read(long fromIndex, int maxEntries, long maxBytes, dev.linden.kvnode.raft.TermLookup terms,
-                     Consumer<List<Entry>> onRead, Consumer<Throwable> onFailure) {
+    public void read(
+            long fromIndex,
+            int maxEntries,
+            long maxBytes,
+            dev.linden.kvnode.raft.TermLookup terms,
+            Consumer<List<Entry>> onRead,
+            Consumer<Throwable> onFailure) {
         durabilityStage.execute(() -> {
             List<Entry> out = new ArrayList<>();
             synchronized (this) {

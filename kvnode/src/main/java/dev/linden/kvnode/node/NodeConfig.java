@@ -12,18 +12,39 @@ import dev.linden.kvnode.raft.RaftConfig;
  *                             last snapshot, and the log before it compacted
  * @param sessionTtlMillis     client sessions idle this long expire (decided through the log by the leader)
  */
-public record NodeConfig(RaftConfig raft, long tickMillis, int maxPendingProposals, int maxPendingReads,
-                         int maxReadyLoops, long snapshotEveryEntries, long sessionTtlMillis) {
+public record NodeConfig(
+        RaftConfig raft,
+        long tickMillis,
+        int maxPendingProposals,
+        int maxPendingReads,
+        int maxReadyLoops,
+        long snapshotEveryEntries,
+        long sessionTtlMillis) {
     public NodeConfig {
-        if (tickMillis < 1 || maxPendingProposals < 1 || maxPendingReads < 1 || maxReadyLoops < 1
-                || snapshotEveryEntries < 1 || sessionTtlMillis < 1) {
+        if (tickMillis < 1
+                || maxPendingProposals < 1
+                || maxPendingReads < 1
+                || maxReadyLoops < 1
+                || snapshotEveryEntries < 1
+                || sessionTtlMillis < 1) {
             throw new IllegalArgumentException("node limits must be >= 1");
         }
     }
 
-    public NodeConfig(RaftConfig raft, long tickMillis, int maxPendingProposals, int maxPendingReads,
-                      int maxReadyLoops, long snapshotEveryEntries) {
-        this(raft, tickMillis, maxPendingProposals, maxPendingReads, maxReadyLoops, snapshotEveryEntries,
+    public NodeConfig(
+            RaftConfig raft,
+            long tickMillis,
+            int maxPendingProposals,
+            int maxPendingReads,
+            int maxReadyLoops,
+            long snapshotEveryEntries) {
+        this(
+                raft,
+                tickMillis,
+                maxPendingProposals,
+                maxPendingReads,
+                maxReadyLoops,
+                snapshotEveryEntries,
                 DEFAULT_SESSION_TTL_MILLIS);
     }
 
@@ -40,20 +61,28 @@ public record NodeConfig(RaftConfig raft, long tickMillis, int maxPendingProposa
     }
 
     public NodeConfig withSessionTtlMillis(long ttl) {
-        return new NodeConfig(raft, tickMillis, maxPendingProposals, maxPendingReads, maxReadyLoops, snapshotEveryEntries,
-                ttl);
+        return new NodeConfig(
+                raft, tickMillis, maxPendingProposals, maxPendingReads, maxReadyLoops, snapshotEveryEntries, ttl);
     }
 
     public NodeConfig withRaft(RaftConfig r) {
-        return new NodeConfig(r, tickMillis, maxPendingProposals, maxPendingReads, maxReadyLoops, snapshotEveryEntries, sessionTtlMillis);
+        return new NodeConfig(
+                r,
+                tickMillis,
+                maxPendingProposals,
+                maxPendingReads,
+                maxReadyLoops,
+                snapshotEveryEntries,
+                sessionTtlMillis);
     }
 
     public NodeConfig withTickMillis(long t) {
-        return new NodeConfig(raft, t, maxPendingProposals, maxPendingReads, maxReadyLoops, snapshotEveryEntries, sessionTtlMillis);
+        return new NodeConfig(
+                raft, t, maxPendingProposals, maxPendingReads, maxReadyLoops, snapshotEveryEntries, sessionTtlMillis);
     }
 
     public NodeConfig withSnapshotEveryEntries(long entries) {
-        return new NodeConfig(raft, tickMillis, maxPendingProposals, maxPendingReads, maxReadyLoops, entries,
-                sessionTtlMillis);
+        return new NodeConfig(
+                raft, tickMillis, maxPendingProposals, maxPendingReads, maxReadyLoops, entries, sessionTtlMillis);
     }
 }

@@ -17,7 +17,11 @@ import java.util.function.Function;
  * </ul>
  */
 public final class NodeStages {
-    public enum Name { RAFT, APPLY, SNAPSHOT }
+    public enum Name {
+        RAFT,
+        APPLY,
+        SNAPSHOT
+    }
 
     /** The stage the WAL writer runs on. */
     public static final Name WAL = Name.RAFT;

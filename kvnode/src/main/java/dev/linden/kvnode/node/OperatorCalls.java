@@ -39,8 +39,8 @@ final class OperatorCalls {
         this.node = node;
         this.raftStage = raftStage;
         this.transfers = new TransferWaiters(node.id());
-        this.memberships = new MembershipWaiters(node.id(),
-                (int) Math.max(1, MembershipWaiters.TIMEOUT_MILLIS / tickMillis), node::linkProblem);
+        this.memberships = new MembershipWaiters(
+                node.id(), (int) Math.max(1, MembershipWaiters.TIMEOUT_MILLIS / tickMillis), node::linkProblem);
     }
 
     /** See {@link RaftNode#changeMembership}. */
@@ -52,8 +52,8 @@ final class OperatorCalls {
                 return;
             }
             if (memberships.full()) {
-                f.completeExceptionally(new NodeException(NodeException.Reason.OVERLOADED, node.id(),
-                        "too many membership changes waiting"));
+                f.completeExceptionally(new NodeException(
+                        NodeException.Reason.OVERLOADED, node.id(), "too many membership changes waiting"));
                 return;
             }
             if (change.kind() == MembershipChange.Kind.REMOVE && change.nodeId() == node.id()) {
@@ -75,8 +75,8 @@ final class OperatorCalls {
                 return;
             }
             if (transfers.full()) {
-                f.completeExceptionally(new NodeException(NodeException.Reason.OVERLOADED, node.id(),
-                        "too many leadership transfers waiting"));
+                f.completeExceptionally(new NodeException(
+                        NodeException.Reason.OVERLOADED, node.id(), "too many leadership transfers waiting"));
                 return;
             }
             if (target == node.id()) {
@@ -85,7 +85,9 @@ final class OperatorCalls {
             }
             node.dropLease(); // a transfer may elect the target past the voters' lease: give ours up first
             if (!core.transferLeadership(target)) {
-                f.completeExceptionally(new NodeException(NodeException.Reason.NOT_LEADER, node.id(),
+                f.completeExceptionally(new NodeException(
+                        NodeException.Reason.NOT_LEADER,
+                        node.id(),
                         "node " + target + " is not another voter of this cluster"));
                 return;
             }
@@ -101,8 +103,8 @@ final class OperatorCalls {
         if (core != null && core.role() == Role.LEADER) {
             return core;
         }
-        f.completeExceptionally(new NodeException(NodeException.Reason.NOT_LEADER,
-                core != null ? core.leaderId() : RaftCore.NO_NODE, "not the leader"));
+        f.completeExceptionally(new NodeException(
+                NodeException.Reason.NOT_LEADER, core != null ? core.leaderId() : RaftCore.NO_NODE, "not the leader"));
         return null;
     }
 

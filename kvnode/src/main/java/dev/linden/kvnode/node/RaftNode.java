@@ -2,17 +2,17 @@ package dev.linden.kvnode.node;
 
 import dev.linden.kvnode.raft.Entry;
 import dev.linden.kvnode.raft.Invariants;
+import dev.linden.kvnode.raft.Membership;
+import dev.linden.kvnode.raft.MembershipChange;
 import dev.linden.kvnode.raft.Message;
+import dev.linden.kvnode.raft.Message.InstallSnapshot;
 import dev.linden.kvnode.raft.RaftCore;
 import dev.linden.kvnode.raft.RandomSource;
 import dev.linden.kvnode.raft.Ready;
 import dev.linden.kvnode.raft.Role;
 import dev.linden.kvnode.raft.Snapshot;
-import dev.linden.kvnode.raft.Membership;
-import dev.linden.kvnode.raft.MembershipChange;
-import dev.linden.kvnode.raft.SnapshotPayload;
 import dev.linden.kvnode.raft.SnapshotMeta;
-import dev.linden.kvnode.raft.Message.InstallSnapshot;
+import dev.linden.kvnode.raft.SnapshotPayload;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -35,6 +35,7 @@ public final class RaftNode {
     private final int id;
     /** The configuration this node was bootstrapped with (empty for a node that joined a running cluster). */
     private final Membership bootstrap;
+
     private final NodeConfig config;
     private final RandomSource random;
     private final Stage raftStage;
@@ -49,6 +50,7 @@ public final class RaftNode {
     private boolean running;
     /** Pending proposals in log-index order (they are appended in that order). */
     private final ArrayDeque<PendingProposal> proposals = new ArrayDeque<>();
+
     private final TreeMap<Long, CompletableFuture<byte[]>> readsAwaitingIndex = new TreeMap<>();
     private final TreeMap<Long, byte[]> readQueries = new TreeMap<>();
     private final ArrayDeque<long[]> readsAwaitingApply = new ArrayDeque<>(); // {ctx, index}
@@ -101,20 +103,47 @@ public final class RaftNode {
         default void onFatal(int nodeId, String reason) {}
     }
 
-    public RaftNode(int id, List<Integer> voters, NodeConfig config, RandomSource random, Stage raftStage,
-                    Stage applyStage, LogStore logStore, Transport transport, StateMachine stateMachine) {
-        this(id, Membership.ofVoters(voters), config, random, raftStage, applyStage, logStore, transport, stateMachine, () -> {
-            throw new IllegalStateException("lease reads need the node's monotonic clock: pass one to RaftNode");
-        });
+    public RaftNode(
+            int id,
+            List<Integer> voters,
+            NodeConfig config,
+            RandomSource random,
+            Stage raftStage,
+            Stage applyStage,
+            LogStore logStore,
+            Transport transport,
+            StateMachine stateMachine) {
+        this(
+                id,
+                Membership.ofVoters(voters),
+                config,
+                random,
+                raftStage,
+                applyStage,
+                logStore,
+                transport,
+                stateMachine,
+                () -> {
+                    throw new IllegalStateException(
+                            "lease reads need the node's monotonic clock: pass one to RaftNode");
+                });
     }
 
     /**
      * @param monotonicNanos this node's monotonic clock (it keeps running while the process is paused): times
      *                       read leases. Production binds System.nanoTime, the simulator each node's clock.
      */
-    public RaftNode(int id, Membership bootstrap, NodeConfig config, RandomSource random, Stage raftStage,
-                    Stage applyStage, LogStore logStore, Transport transport, StateMachine stateMachine,
-                    java.util.function.LongSupplier monotonicNanos) {
+    public RaftNode(
+            int id,
+            Membership bootstrap,
+            NodeConfig config,
+            RandomSource random,
+            Stage raftStage,
+            Stage applyStage,
+            LogStore logStore,
+            Transport transport,
+            StateMachine stateMachine,
+            java.util.function.LongSupplier monotonicNanos) {
         this.lease = new ReadLease(monotonicNanos, config.raft().leaseTicks() * config.tickMillis() * 1_000_000L);
         this.id = id;
         this.bootstrap = bootstrap;
@@ -126,32 +155,35 @@ public final class RaftNode {
         this.logStore = logStore;
         this.transport = transport;
         this.stateMachine = stateMachine;
-        this.operatorCalls = new OperatorCalls(new OperatorCalls.Node() {
-            @Override
-            public int id() {
-                return RaftNode.this.id;
-            }
+        this.operatorCalls = new OperatorCalls(
+                new OperatorCalls.Node() {
+                    @Override
+                    public int id() {
+                        return RaftNode.this.id;
+                    }
 
-            @Override
-            public RaftCore coreIfRunning() {
-                return running ? core : null;
-            }
+                    @Override
+                    public RaftCore coreIfRunning() {
+                        return running ? core : null;
+                    }
 
-            @Override
-            public void dropLease() {
-                lease.drop();
-            }
+                    @Override
+                    public void dropLease() {
+                        lease.drop();
+                    }
 
-            @Override
-            public void scheduleDrain() {
-                RaftNode.this.scheduleDrain();
-            }
+                    @Override
+                    public void scheduleDrain() {
+                        RaftNode.this.scheduleDrain();
+                    }
 
-            @Override
-            public String linkProblem(int peer) {
-                return transport.linkProblem(peer);
-            }
-        }, raftStage, config.tickMillis());
+                    @Override
+                    public String linkProblem(int peer) {
+                        return transport.linkProblem(peer);
+                    }
+                },
+                raftStage,
+                config.tickMillis());
     }
 
     public void setListener(NodeListener listener) {
@@ -167,8 +199,8 @@ public final class RaftNode {
         }
         Membership base = snap == null ? bootstrap : SnapshotPayload.membership(snap.data(), bootstrap);
         raftStage.execute(() -> {
-            core = new RaftCore(id, base, config.raft(), random, recovered.hardState(), SnapshotMeta.of(snap),
-                    recovered.entries());
+            core = new RaftCore(
+                    id, base, config.raft(), random, recovered.hardState(), SnapshotMeta.of(snap), recovered.entries());
             running = true;
             scheduleTick();
             drain();
@@ -231,19 +263,22 @@ public final class RaftNode {
             return;
         }
         if (proposals.size() >= config.maxPendingProposals()) {
-            f.completeExceptionally(new NodeException(NodeException.Reason.OVERLOADED, core.leaderId(),
-                    "too many pending proposals"));
+            f.completeExceptionally(
+                    new NodeException(NodeException.Reason.OVERLOADED, core.leaderId(), "too many pending proposals"));
             return;
         }
         long index = core.propose(command);
         if (index == RaftCore.PROPOSE_NOT_LEADER) {
-            f.completeExceptionally(new NodeException(NodeException.Reason.NOT_LEADER, core.leaderId(),
-                    "not the leader"));
+            f.completeExceptionally(
+                    new NodeException(NodeException.Reason.NOT_LEADER, core.leaderId(), "not the leader"));
             return;
         }
         if (index == RaftCore.PROPOSE_THROTTLED) {
-            f.completeExceptionally(new NodeException(NodeException.Reason.OVERLOADED, core.leaderId(),
-                    core.transferTarget() != RaftCore.NO_NODE ? "handing leadership to node " + core.transferTarget()
+            f.completeExceptionally(new NodeException(
+                    NodeException.Reason.OVERLOADED,
+                    core.leaderId(),
+                    core.transferTarget() != RaftCore.NO_NODE
+                            ? "handing leadership to node " + core.transferTarget()
                             : "too many uncommitted entries"));
             return;
         }
@@ -255,8 +290,8 @@ public final class RaftNode {
         if (running && core.role() == Role.LEADER) {
             return false;
         }
-        f.completeExceptionally(new NodeException(NodeException.Reason.NOT_LEADER,
-                running ? core.leaderId() : RaftCore.NO_NODE, "not the leader"));
+        f.completeExceptionally(new NodeException(
+                NodeException.Reason.NOT_LEADER, running ? core.leaderId() : RaftCore.NO_NODE, "not the leader"));
         return true;
     }
 
@@ -293,7 +328,9 @@ public final class RaftNode {
 
     /** The term of the read lease this node holds now, or -1 (for the simulator's lease monitor; raft stage). */
     public long leaseTermHeld() {
-        boolean held = config.raft().leaseReads() && core != null && core.leaseReadsAllowed()
+        boolean held = config.raft().leaseReads()
+                && core != null
+                && core.leaseReadsAllowed()
                 && lease.heldAt(lease.now(), core.term());
         return held ? lease.termHeld() : -1;
     }
@@ -395,8 +432,8 @@ public final class RaftNode {
     private void drain() {
         int loops = 0;
         while (running && core.hasReady()) {
-            Invariants.check(++loops <= config.maxReadyLoops(), "ready loop did not settle", id, core.term(),
-                    core.lastIndex());
+            Invariants.check(
+                    ++loops <= config.maxReadyLoops(), "ready loop did not settle", id, core.term(), core.lastIndex());
             handle(core.ready());
         }
     }
@@ -427,12 +464,15 @@ public final class RaftNode {
         }
         if (r.logWrite() != null) {
             long writeId = r.logWrite().writeId();
-            logStore.append(r.logWrite(), () -> raftStage.execute(() -> {
-                if (running) {
-                    core.onLogWritten(writeId);
-                    scheduleDrain();
-                }
-            }), failure -> raftStage.execute(() -> failStorage(failure)));
+            logStore.append(
+                    r.logWrite(),
+                    () -> raftStage.execute(() -> {
+                        if (running) {
+                            core.onLogWritten(writeId);
+                            scheduleDrain();
+                        }
+                    }),
+                    failure -> raftStage.execute(() -> failStorage(failure)));
         }
         if (r.restore() != null) {
             Snapshot snap = r.restore();
@@ -446,17 +486,23 @@ public final class RaftNode {
             applyStage.execute(() -> applyBatch(batch));
         }
         for (Ready.Fetch f : r.fetches()) {
-            logStore.read(f.fromIndex(), f.maxEntries(), f.maxBytes(), f.terms(), entries -> raftStage.execute(() -> {
-                if (running) {
-                    core.onEntriesFetched(f.peer(), f.fromIndex(), entries);
-                    scheduleDrain();
-                }
-            }), failure -> raftStage.execute(() -> {
-                if (running) {
-                    core.onFetchFailed(f.peer());
-                    scheduleDrain();
-                }
-            }));
+            logStore.read(
+                    f.fromIndex(),
+                    f.maxEntries(),
+                    f.maxBytes(),
+                    f.terms(),
+                    entries -> raftStage.execute(() -> {
+                        if (running) {
+                            core.onEntriesFetched(f.peer(), f.fromIndex(), entries);
+                            scheduleDrain();
+                        }
+                    }),
+                    failure -> raftStage.execute(() -> {
+                        if (running) {
+                            core.onFetchFailed(f.peer());
+                            scheduleDrain();
+                        }
+                    }));
         }
         for (Ready.ReadState rs : r.readStates()) {
             readsAwaitingApply.addLast(new long[] {rs.ctx(), rs.index()});
@@ -469,8 +515,8 @@ public final class RaftNode {
             CompletableFuture<byte[]> f = readsAwaitingIndex.remove(ctx);
             readQueries.remove(ctx);
             if (f != null) {
-                f.completeExceptionally(new NodeException(NodeException.Reason.NOT_LEADER, core.leaderId(),
-                        "leadership lost before read was confirmed"));
+                f.completeExceptionally(new NodeException(
+                        NodeException.Reason.NOT_LEADER, core.leaderId(), "leadership lost before read was confirmed"));
             }
         }
         softState = r.softState();
@@ -495,8 +541,8 @@ public final class RaftNode {
         if (tickTimer != null) {
             tickTimer.cancel();
         }
-        NodeException unknown = new NodeException(NodeException.Reason.UNKNOWN, RaftCore.NO_NODE,
-                "storage failed: " + failure.getMessage());
+        NodeException unknown = new NodeException(
+                NodeException.Reason.UNKNOWN, RaftCore.NO_NODE, "storage failed: " + failure.getMessage());
         proposals.forEach(p -> p.future.completeExceptionally(unknown));
         proposals.clear();
         listener.onFatal(id, "storage failed: " + failure.getMessage());
@@ -556,19 +602,22 @@ public final class RaftNode {
         }
         snapshotInProgress = true;
         applyLastSnapshotIndex = applyLastIndex;
-        Snapshot snap = new Snapshot(applyLastIndex, applyLastTerm,
-                SnapshotPayload.frame(applyMembership, stateMachine.snapshot()));
+        Snapshot snap = new Snapshot(
+                applyLastIndex, applyLastTerm, SnapshotPayload.frame(applyMembership, stateMachine.snapshot()));
         listener.onSnapshotTaken(id, snap);
-        logStore.saveSnapshot(snap, () -> raftStage.execute(() -> {
-            if (running) {
-                core.onSnapshotTaken(SnapshotMeta.of(snap));
-                logStore.compact(core.firstIndex() - 1); // what the core dropped, maybe less than the snapshot
-            }
-            applyStage.execute(() -> {
-                snapshotInProgress = false;
-                maybeSnapshot(); // entries applied meanwhile may be due for the next one
-            });
-        }), failure -> applyStage.execute(() -> snapshotInProgress = false));
+        logStore.saveSnapshot(
+                snap,
+                () -> raftStage.execute(() -> {
+                    if (running) {
+                        core.onSnapshotTaken(SnapshotMeta.of(snap));
+                        logStore.compact(core.firstIndex() - 1); // what the core dropped, maybe less than the snapshot
+                    }
+                    applyStage.execute(() -> {
+                        snapshotInProgress = false;
+                        maybeSnapshot(); // entries applied meanwhile may be due for the next one
+                    });
+                }),
+                failure -> applyStage.execute(() -> snapshotInProgress = false));
     }
 
     /** On the raft stage: the state machine now holds a snapshot from the leader. */
@@ -580,8 +629,11 @@ public final class RaftNode {
         appliedIndexSeen = index;
         // Our proposals up to there may or may not be in it: their outcome is unknown.
         while (!proposals.isEmpty() && proposals.peekFirst().index() <= index) {
-            proposals.pollFirst().future.completeExceptionally(new NodeException(NodeException.Reason.UNKNOWN,
-                    core.leaderId(), "replaced by a snapshot from the leader"));
+            proposals
+                    .pollFirst()
+                    .future
+                    .completeExceptionally(new NodeException(
+                            NodeException.Reason.UNKNOWN, core.leaderId(), "replaced by a snapshot from the leader"));
         }
         serveReads();
         scheduleDrain();
@@ -597,8 +649,11 @@ public final class RaftNode {
             Entry e = batch.get(i);
             while (!proposals.isEmpty() && proposals.peekFirst().index() < e.index()) {
                 // A proposal whose index was applied earlier without it (cannot happen in order; defensive).
-                proposals.pollFirst().future.completeExceptionally(new NodeException(NodeException.Reason.LOST,
-                        core.leaderId(), "entry was overwritten by a new leader"));
+                proposals
+                        .pollFirst()
+                        .future
+                        .completeExceptionally(new NodeException(
+                                NodeException.Reason.LOST, core.leaderId(), "entry was overwritten by a new leader"));
             }
             if (proposals.isEmpty() || proposals.peekFirst().index() != e.index()) {
                 continue;
@@ -607,7 +662,9 @@ public final class RaftNode {
             if (p.term == e.term()) {
                 p.future.complete(results.get(i));
             } else {
-                p.future.completeExceptionally(new NodeException(NodeException.Reason.LOST, core.leaderId(),
+                p.future.completeExceptionally(new NodeException(
+                        NodeException.Reason.LOST,
+                        core.leaderId(),
                         "entry " + e.index() + " was overwritten by a new leader"));
             }
         }

@@ -20,6 +20,7 @@ final class ReadLease {
     private final long leaseNanos;
     /** When the lease's confirming round was asked for, and in which term (-1: no lease). */
     private long fromNanos;
+
     private long term = -1;
     /** Rounds that may confirm a lease: ctx -> {asked at nanos, term}. */
     private final TreeMap<Long, long[]> asks = new TreeMap<>();
@@ -27,6 +28,7 @@ final class ReadLease {
     private long renewalCtx = -1;
     /** The clock's last reading. */
     private long lastClockNanos = Long.MIN_VALUE;
+
     long served;
 
     ReadLease(LongSupplier monotonicNanos, long leaseNanos) {

@@ -37,16 +37,23 @@ final class TransferWaiters {
             return;
         }
         int leaderNow = core.leaderId();
-        for (Iterator<Waiter> it = waiters.iterator(); it.hasNext();) {
+        for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
             Waiter w = it.next();
             if (leaderNow == w.target()) {
                 w.future().complete(w.target());
             } else if (core.role() == Role.LEADER && core.transferTarget() != w.target()) {
-                w.future().completeExceptionally(new NodeException(NodeException.Reason.NOT_LEADER, self,
-                        "leadership transfer to node " + w.target() + " abandoned: it did not take over in time"));
+                w.future()
+                        .completeExceptionally(new NodeException(
+                                NodeException.Reason.NOT_LEADER,
+                                self,
+                                "leadership transfer to node " + w.target()
+                                        + " abandoned: it did not take over in time"));
             } else if (leaderNow != RaftCore.NO_NODE && leaderNow != self) {
-                w.future().completeExceptionally(new NodeException(NodeException.Reason.NOT_LEADER, leaderNow,
-                        "node " + leaderNow + " leads instead of " + w.target()));
+                w.future()
+                        .completeExceptionally(new NodeException(
+                                NodeException.Reason.NOT_LEADER,
+                                leaderNow,
+                                "node " + leaderNow + " leads instead of " + w.target()));
             } else {
                 continue;
             }

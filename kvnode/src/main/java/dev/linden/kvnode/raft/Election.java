@@ -106,17 +106,23 @@ final class Election {
 
     /** A vote or PreVote request in our term (or a PreVote for a later one). */
     void onVoteRequest(VoteRequest m) {
-        Invariants.check(m.term() >= c.term, "vote request of an older term reached the handler", c.id(), c.term,
-                m.term());
+        Invariants.check(
+                m.term() >= c.term, "vote request of an older term reached the handler", c.id(), c.term, m.term());
         boolean canVote = c.votedFor == m.from()
                 || (c.votedFor == RaftCore.NO_NODE && c.leaderId == RaftCore.NO_NODE)
                 || (m.preVote() && m.term() > c.term);
         // A node that lost log it acknowledged abstains (LostLog): its log no longer says what it promised.
-        boolean grant = canVote && !c.lostLog.abstaining() && (c.config().bug(RaftConfig.Bug.VOTE_WITHOUT_LOG_CHECK)
-                || c.log.isUpToDate(m.lastLogIndex(), m.lastLogTerm()));
+        boolean grant = canVote
+                && !c.lostLog.abstaining()
+                && (c.config().bug(RaftConfig.Bug.VOTE_WITHOUT_LOG_CHECK)
+                        || c.log.isUpToDate(m.lastLogIndex(), m.lastLogTerm()));
         if (grant && !m.preVote()) {
-            Invariants.check(c.votedFor == RaftCore.NO_NODE || c.votedFor == m.from(), "second vote in one term",
-                    c.id(), c.term, c.log.lastIndex());
+            Invariants.check(
+                    c.votedFor == RaftCore.NO_NODE || c.votedFor == m.from(),
+                    "second vote in one term",
+                    c.id(),
+                    c.term,
+                    c.log.lastIndex());
             c.votedFor = m.from();
             c.hardStateDirty = true;
             electionElapsedTicks = 0;
@@ -125,8 +131,8 @@ final class Election {
     }
 
     void onVoteResponse(VoteResponse m) {
-        Invariants.check(m.term() >= c.term, "vote response of an older term reached the handler", c.id(), c.term,
-                m.term());
+        Invariants.check(
+                m.term() >= c.term, "vote response of an older term reached the handler", c.id(), c.term, m.term());
         boolean expected = (m.preVote() && c.role == Role.PRE_CANDIDATE) || (!m.preVote() && c.role == Role.CANDIDATE);
         if (!expected) {
             return;
@@ -147,13 +153,14 @@ final class Election {
         if (c.config().leaseReads() && ticksSinceStart < c.config().electionTimeoutTicks()) {
             return true;
         }
-        return c.config().checkQuorum() && c.leaderId != RaftCore.NO_NODE
+        return c.config().checkQuorum()
+                && c.leaderId != RaftCore.NO_NODE
                 && electionElapsedTicks < c.config().electionTimeoutTicks();
     }
 
     void resetTimer() {
         electionElapsedTicks = 0;
-        randomizedElectionTimeoutTicks = c.config().electionTimeoutTicks()
-                + c.random.nextInt(c.config().electionTimeoutTicks());
+        randomizedElectionTimeoutTicks =
+                c.config().electionTimeoutTicks() + c.random.nextInt(c.config().electionTimeoutTicks());
     }
 }

@@ -6,14 +6,19 @@ package dev.linden.kvnode.raft;
  * {@link Membership}; it takes effect on every node as soon as it is in that node's log (thesis §4.1).
  */
 public record Entry(long term, long index, Kind kind, byte[] command) {
-    public enum Kind { NOOP, COMMAND, CONFIG }
+    public enum Kind {
+        NOOP,
+        COMMAND,
+        CONFIG
+    }
 
     /** Fixed per-entry overhead counted by batching limits, in bytes (term, index, kind, length). */
     public static final int OVERHEAD_BYTES = 8 + 8 + 1 + 4;
 
     public Entry {
         if (index < 1 || term < 1) {
-            throw new IllegalArgumentException("entry needs index >= 1 and term >= 1, got index " + index + " term " + term);
+            throw new IllegalArgumentException(
+                    "entry needs index >= 1 and term >= 1, got index " + index + " term " + term);
         }
         if (command == null) {
             command = new byte[0];
@@ -34,7 +39,10 @@ public record Entry(long term, long index, Kind kind, byte[] command) {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Entry e && e.term == term && e.index == index && e.kind == kind
+        return o instanceof Entry e
+                && e.term == term
+                && e.index == index
+                && e.kind == kind
                 && java.util.Arrays.equals(e.command, command);
     }
 

@@ -17,21 +17,30 @@ final class FollowerReplication {
     }
 
     private FollowerState state() {
-        Invariants.check(c.role == Role.FOLLOWER && c.follower != null, "replication handler off a follower", c.id(),
-                c.term, c.log.lastIndex());
+        Invariants.check(
+                c.role == Role.FOLLOWER && c.follower != null,
+                "replication handler off a follower",
+                c.id(),
+                c.term,
+                c.log.lastIndex());
         return c.follower;
     }
 
     /** The acknowledgement this follower may give: durable and known to match the leader. */
     private long ackable(FollowerState f) {
-        return c.config().bug(RaftConfig.Bug.ACK_BEFORE_DURABLE) ? f.verifiedIndex
+        return c.config().bug(RaftConfig.Bug.ACK_BEFORE_DURABLE)
+                ? f.verifiedIndex
                 : Math.min(c.local.durableIndex, f.verifiedIndex);
     }
 
     void onAppend(AppendRequest m) {
         FollowerState f = state();
-        Invariants.check(m.term() == c.term && c.leaderId == m.from(), "append from the leader of our term", c.id(),
-                c.term, m.prevLogIndex());
+        Invariants.check(
+                m.term() == c.term && c.leaderId == m.from(),
+                "append from the leader of our term",
+                c.id(),
+                c.term,
+                m.prevLogIndex());
         long compacted = c.log.compactedIndex();
         if (m.prevLogIndex() < compacted) {
             // Entries through the compacted index were applied here, so they are committed and match the
@@ -44,8 +53,14 @@ final class FollowerReplication {
                 return;
             }
             int skip = (int) (compacted - m.prevLogIndex());
-            m = new AppendRequest(m.from(), m.to(), m.term(), compacted, c.log.term(compacted),
-                    m.entries().subList(skip, m.entries().size()), m.leaderCommit());
+            m = new AppendRequest(
+                    m.from(),
+                    m.to(),
+                    m.term(),
+                    compacted,
+                    c.log.term(compacted),
+                    m.entries().subList(skip, m.entries().size()),
+                    m.leaderCommit());
         }
         if (!c.log.matches(m.prevLogIndex(), m.prevLogTerm())) {
             // Fast back-off: point the leader at the last entry that can possibly match.
@@ -59,15 +74,23 @@ final class FollowerReplication {
         for (Entry e : m.entries()) {
             if (e.index() <= c.log.lastIndex()) {
                 if (c.log.term(e.index()) == e.term()) {
-                    Invariants.check(!c.log.isCached(e.index()) || c.log.entry(e.index()).equals(e),
-                            "log matching: same index and term, different entry", c.id(), c.term, e.index());
+                    Invariants.check(
+                            !c.log.isCached(e.index()) || c.log.entry(e.index()).equals(e),
+                            "log matching: same index and term, different entry",
+                            c.id(),
+                            c.term,
+                            e.index());
                     continue;
                 }
                 if (c.config().bug(RaftConfig.Bug.NO_TRUNCATE_ON_CONFLICT)) {
                     continue; // planted bug: keep our conflicting entry
                 }
-                Invariants.check(e.index() > c.commitIndex, "truncating committed entry " + e.index()
-                        + " (commit " + c.commitIndex + ")", c.id(), c.term, e.index());
+                Invariants.check(
+                        e.index() > c.commitIndex,
+                        "truncating committed entry " + e.index() + " (commit " + c.commitIndex + ")",
+                        c.id(),
+                        c.term,
+                        e.index());
                 c.local.truncateFrom(e.index());
             }
             c.local.append(e);

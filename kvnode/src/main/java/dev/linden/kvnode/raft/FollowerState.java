@@ -14,6 +14,7 @@ final class FollowerState {
     long lastAckSentIndex;
     /** The snapshot being received, chunk by chunk, or null. */
     SnapshotMeta receiving;
+
     byte[] receivingBytes;
     long receivedBytes;
 
@@ -29,9 +30,17 @@ final class FollowerState {
     }
 
     void checkInvariants(int self, long term) {
-        Invariants.check(lastAckSentIndex >= 0 && verifiedIndex >= 0, "follower indexes are non-negative", self, term,
+        Invariants.check(
+                lastAckSentIndex >= 0 && verifiedIndex >= 0,
+                "follower indexes are non-negative",
+                self,
+                term,
                 verifiedIndex);
-        Invariants.check(receiving == null || (receivedBytes >= 0 && receivedBytes <= receiving.sizeBytes()),
-                "snapshot bytes received within its size", self, term, receivedBytes);
+        Invariants.check(
+                receiving == null || (receivedBytes >= 0 && receivedBytes <= receiving.sizeBytes()),
+                "snapshot bytes received within its size",
+                self,
+                term,
+                receivedBytes);
     }
 }

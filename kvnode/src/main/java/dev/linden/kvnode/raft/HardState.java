@@ -15,7 +15,8 @@ public record HardState(long term, int votedFor, long lostThroughTerm) {
     public static final HardState INITIAL = new HardState(0, RaftCore.NO_NODE, 0);
 
     public HardState {
-        Invariants.require(term >= 0 && lostThroughTerm >= 0 && lostThroughTerm <= term,
+        Invariants.require(
+                term >= 0 && lostThroughTerm >= 0 && lostThroughTerm <= term,
                 "hard state: 0 <= lostThroughTerm <= term, got term " + term + " lost-through " + lostThroughTerm);
     }
 

@@ -7,9 +7,19 @@ import java.util.List;
  * {@link RaftCore#step(Input)}, the single input path (the named methods of {@link RaftCore} are the same
  * inputs, one each). A driver that records its inputs can replay a core exactly.
  */
-public sealed interface Input permits Input.Tick, Input.Receive, Input.Propose, Input.ReadIndex, Input.LogWritten,
-        Input.Applied, Input.EntriesFetched, Input.FetchFailed, Input.SnapshotTaken, Input.Campaign,
-        Input.TransferLeadership, Input.ChangeMembership {
+public sealed interface Input
+        permits Input.Tick,
+                Input.Receive,
+                Input.Propose,
+                Input.ReadIndex,
+                Input.LogWritten,
+                Input.Applied,
+                Input.EntriesFetched,
+                Input.FetchFailed,
+                Input.SnapshotTaken,
+                Input.Campaign,
+                Input.TransferLeadership,
+                Input.ChangeMembership {
 
     /** Logical time advanced by one tick. */
     record Tick() implements Input {}

@@ -9,8 +9,8 @@ public final class Invariants {
 
     public static void check(boolean condition, String what, int nodeId, long term, long index) {
         if (!condition) {
-            throw new InvariantViolation("invariant violated on node " + nodeId + " at term " + term
-                    + ", index " + index + ": " + what);
+            throw new InvariantViolation(
+                    "invariant violated on node " + nodeId + " at term " + term + ", index " + index + ": " + what);
         }
     }
 

@@ -20,7 +20,11 @@ final class LeaderReplication {
     }
 
     private LeaderState leader() {
-        Invariants.check(c.role == Role.LEADER && c.leader != null, "leader handler off a leader", c.id(), c.term,
+        Invariants.check(
+                c.role == Role.LEADER && c.leader != null,
+                "leader handler off a leader",
+                c.id(),
+                c.term,
                 c.log.lastIndex());
         return c.leader;
     }
@@ -48,7 +52,8 @@ final class LeaderReplication {
             }
         }
         for (Progress pr : l.progress.values()) {
-            if (pr.state == Progress.State.REPLICATE && !pr.inflightLastIndexes.isEmpty()
+            if (pr.state == Progress.State.REPLICATE
+                    && !pr.inflightLastIndexes.isEmpty()
                     && ++pr.ticksWithoutProgress >= c.config().electionTimeoutTicks()) {
                 // Appends were lost (or the follower restarted): fall back to probing from the match point.
                 pr.becomeProbe(pr.matchIndex + 1);
@@ -74,8 +79,8 @@ final class LeaderReplication {
     void broadcastHeartbeat() {
         LeaderState l = leader();
         for (Progress pr : l.progress.values()) {
-            c.send(new HeartbeatRequest(c.id(), pr.nodeId, c.term, Math.min(c.commitIndex, pr.matchIndex),
-                    l.reads.readSeq));
+            c.send(new HeartbeatRequest(
+                    c.id(), pr.nodeId, c.term, Math.min(c.commitIndex, pr.matchIndex), l.reads.readSeq));
         }
     }
 
@@ -126,11 +131,16 @@ final class LeaderReplication {
             if (pr.state == Progress.State.PROBE) {
                 pr.probeSent = true;
             }
-            c.out.fetches.add(new Ready.Fetch(pr.nodeId, pr.nextIndex, c.config().maxBatchEntries() * 8,
-                    (long) c.config().maxBatchBytes() * 8, c.log.termLookup()));
+            c.out.fetches.add(new Ready.Fetch(
+                    pr.nodeId,
+                    pr.nextIndex,
+                    c.config().maxBatchEntries() * 8,
+                    (long) c.config().maxBatchBytes() * 8,
+                    c.log.termLookup()));
             return;
         }
-        List<Entry> entries = c.log.slice(pr.nextIndex, c.config().maxBatchEntries(), c.config().maxBatchBytes());
+        List<Entry> entries = c.log.slice(
+                pr.nextIndex, c.config().maxBatchEntries(), c.config().maxBatchBytes());
         c.send(new AppendRequest(c.id(), pr.nodeId, c.term, prev, prevTerm, entries, c.commitIndex));
         pr.sent(prev + entries.size());
     }
@@ -164,7 +174,13 @@ final class LeaderReplication {
             return;
         }
         List<Entry> batch = valid == entries.size() ? entries : entries.subList(0, valid);
-        c.send(new AppendRequest(c.id(), pr.nodeId, c.term, fromIndex - 1, c.log.term(fromIndex - 1), List.copyOf(batch),
+        c.send(new AppendRequest(
+                c.id(),
+                pr.nodeId,
+                c.term,
+                fromIndex - 1,
+                c.log.term(fromIndex - 1),
+                List.copyOf(batch),
                 c.commitIndex));
         pr.sent(fromIndex - 1 + valid);
     }
@@ -183,7 +199,11 @@ final class LeaderReplication {
 
     void onAppendResponse(AppendResponse m) {
         LeaderState l = leader();
-        Invariants.check(m.term() == c.term, "append response of another term reached the handler", c.id(), c.term,
+        Invariants.check(
+                m.term() == c.term,
+                "append response of another term reached the handler",
+                c.id(),
+                c.term,
                 m.matchIndex());
         Progress pr = l.progress.get(m.from());
         if (pr == null) {
@@ -192,8 +212,12 @@ final class LeaderReplication {
         pr.recentActive = true;
         pr.probeRequired = false;
         if (m.success()) {
-            Invariants.check(m.matchIndex() <= c.log.lastIndex(), "follower " + m.from() + " acked beyond our log",
-                    c.id(), c.term, m.matchIndex());
+            Invariants.check(
+                    m.matchIndex() <= c.log.lastIndex(),
+                    "follower " + m.from() + " acked beyond our log",
+                    c.id(),
+                    c.term,
+                    m.matchIndex());
             pr.acked(m.matchIndex());
             maybeCommit();
             c.transfer.maybeSendTimeoutNow();
@@ -235,7 +259,11 @@ final class LeaderReplication {
 
     void onHeartbeatResponse(HeartbeatResponse m) {
         LeaderState l = leader();
-        Invariants.check(m.term() == c.term, "heartbeat response of another term reached the handler", c.id(), c.term,
+        Invariants.check(
+                m.term() == c.term,
+                "heartbeat response of another term reached the handler",
+                c.id(),
+                c.term,
                 m.readSeq());
         Progress pr = l.progress.get(m.from());
         if (pr == null) {
@@ -266,7 +294,9 @@ final class LeaderReplication {
         int i = 0;
         for (int v : voters) {
             matches[i++] = v == c.id()
-                    ? (c.config().bug(RaftConfig.Bug.LEADER_COUNTS_UNDURABLE_SELF) ? c.log.lastIndex() : c.local.durableIndex)
+                    ? (c.config().bug(RaftConfig.Bug.LEADER_COUNTS_UNDURABLE_SELF)
+                            ? c.log.lastIndex()
+                            : c.local.durableIndex)
                     : l.progress.get(v).matchIndex;
         }
         Arrays.sort(matches);

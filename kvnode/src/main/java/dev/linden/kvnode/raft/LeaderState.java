@@ -14,10 +14,12 @@ final class LeaderState {
     boolean appendsPending;
     /** Index of this term's first entry (its no-op): once committed, the commit index is current (§8). */
     final long firstIndexOfTerm;
+
     int heartbeatElapsedTicks;
     final ReadIndex reads;
     /** The node leadership is being handed to ({@link LeaderTransfer}), or NO_NODE; ticks since it began. */
     int transferTarget = RaftCore.NO_NODE;
+
     int transferElapsedTicks;
     /** TimeoutNow went to the target in this transfer. */
     boolean timeoutNowSent;
@@ -40,6 +42,7 @@ final class LeaderState {
      * a late message of a node that has since died cannot make it look reachable.
      */
     long removalRoundSeq;
+
     int removalRoundAgeTicks;
 
     LeaderState(RaftCore core, Membership members, long nextIndex, int maxInflight) {
@@ -57,12 +60,20 @@ final class LeaderState {
     /** Every follower's progress: {@code 0 <= match < next}, inflight messages bounded. */
     void checkInvariants(int self, long term, long lastIndex) {
         for (Progress pr : progress.values()) {
-            Invariants.check(0 <= pr.matchIndex && pr.matchIndex < pr.nextIndex, "0 <= match < next for " + pr, self,
-                    term, pr.matchIndex);
-            Invariants.check(pr.matchIndex <= lastIndex, "match within the leader's log for " + pr, self, term,
+            Invariants.check(
+                    0 <= pr.matchIndex && pr.matchIndex < pr.nextIndex,
+                    "0 <= match < next for " + pr,
+                    self,
+                    term,
                     pr.matchIndex);
-            Invariants.check(pr.inflightLastIndexes.size() <= pr.maxInflight, "inflight window bounded for " + pr,
-                    self, term, pr.nextIndex);
+            Invariants.check(
+                    pr.matchIndex <= lastIndex, "match within the leader's log for " + pr, self, term, pr.matchIndex);
+            Invariants.check(
+                    pr.inflightLastIndexes.size() <= pr.maxInflight,
+                    "inflight window bounded for " + pr,
+                    self,
+                    term,
+                    pr.nextIndex);
         }
     }
 }

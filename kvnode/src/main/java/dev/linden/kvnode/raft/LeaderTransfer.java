@@ -67,9 +67,10 @@ final class LeaderTransfer {
     /** A leader's tick: a transfer that did not complete within an election timeout is abandoned. */
     void tick() {
         LeaderState l = c.leader;
-        if (l.transferTarget != RaftCore.NO_NODE && ++l.transferElapsedTicks >= c.config().electionTimeoutTicks()) {
-            c.notice("leadership transfer to " + l.transferTarget + " abandoned after "
-                    + l.transferElapsedTicks + " ticks; taking proposals again");
+        if (l.transferTarget != RaftCore.NO_NODE
+                && ++l.transferElapsedTicks >= c.config().electionTimeoutTicks()) {
+            c.notice("leadership transfer to " + l.transferTarget + " abandoned after " + l.transferElapsedTicks
+                    + " ticks; taking proposals again");
             l.transferTarget = RaftCore.NO_NODE;
             l.timeoutNowSent = false;
         }
@@ -77,8 +78,8 @@ final class LeaderTransfer {
 
     /** The leader of our term tells us to campaign now. */
     void onTimeoutNow(TimeoutNow m) {
-        Invariants.check(m.term() == c.term, "TimeoutNow of another term reached the handler", c.id(), c.term,
-                m.term());
+        Invariants.check(
+                m.term() == c.term, "TimeoutNow of another term reached the handler", c.id(), c.term, m.term());
         if (c.role != Role.FOLLOWER || m.from() != c.leaderId) {
             return; // not from our leader, or we are already campaigning: nothing to do
         }

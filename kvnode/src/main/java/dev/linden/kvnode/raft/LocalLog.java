@@ -29,6 +29,7 @@ final class LocalLog {
     final RaftLog log;
     /** Highest index known durable on this node's disk (and matching the in-memory log). */
     long durableIndex;
+
     private long nextWriteId = 1;
     private final ArrayDeque<PendingWrite> pendingWrites = new ArrayDeque<>();
     /** Lowest index changed in memory since the last write was issued, Long.MAX_VALUE if none. */
@@ -65,7 +66,11 @@ final class LocalLog {
             write = new Ready.LogWrite(nextWriteId++, snapshotToWrite, List.of());
             snapshotToWrite = null;
         } else if (unwrittenFromIndex != Long.MAX_VALUE) {
-            Invariants.check(unwrittenFromIndex <= log.lastIndex(), "truncation without new entries", self, term,
+            Invariants.check(
+                    unwrittenFromIndex <= log.lastIndex(),
+                    "truncation without new entries",
+                    self,
+                    term,
                     unwrittenFromIndex);
             List<Entry> entries = new ArrayList<>((int) (log.lastIndex() - unwrittenFromIndex + 1));
             for (long i = unwrittenFromIndex; i <= log.lastIndex(); i++) {
@@ -86,8 +91,13 @@ final class LocalLog {
      */
     boolean written(long writeId, int self, long term) {
         PendingWrite head = pendingWrites.pollFirst();
-        Invariants.check(head != null && head.writeId == writeId, "log writes must complete in order, got " + writeId
-                + (head == null ? " with none pending" : " expected " + head.writeId), self, term, durableIndex);
+        Invariants.check(
+                head != null && head.writeId == writeId,
+                "log writes must complete in order, got " + writeId
+                        + (head == null ? " with none pending" : " expected " + head.writeId),
+                self,
+                term,
+                durableIndex);
         // Storage now holds the log as it was when this write was issued. Later truncations (pending
         // writes that replace a suffix, or in-memory changes not yet issued) make part of it stale.
         long durable = head.vouchesThrough;

@@ -4,7 +4,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
@@ -33,6 +32,7 @@ public final class Membership {
 
     /** Version 2 added the removed ids; version 1 (none) is still read. */
     private static final int FORMAT_VERSION = 2;
+
     private static final int FORMAT_VERSION_WITHOUT_REMOVED = 1;
     /** Upper bound on members decoded from a log entry or snapshot, so corrupt input cannot allocate without end. */
     public static final int MAX_MEMBERS = 64;
@@ -52,7 +52,8 @@ public final class Membership {
         this.removed = removed;
         Invariants.require(removed.length <= MAX_REMOVED, "at most " + MAX_REMOVED + " removed ids");
         for (int r : removed) {
-            Invariants.require(Arrays.binarySearch(voters, r) < 0 && Arrays.binarySearch(learners, r) < 0,
+            Invariants.require(
+                    Arrays.binarySearch(voters, r) < 0 && Arrays.binarySearch(learners, r) < 0,
                     "removed node " + r + " is a member");
         }
         for (int v : voters) {
@@ -67,14 +68,17 @@ public final class Membership {
 
     /** Voters only, with no addresses (tests, the simulator, a bootstrap from a peer list). */
     public static Membership ofVoters(List<Integer> voters) {
-        return new Membership(sorted(voters.stream().mapToInt(Integer::intValue).toArray()), new int[0], Map.of(),
-                new int[0]);
+        return new Membership(
+                sorted(voters.stream().mapToInt(Integer::intValue).toArray()), new int[0], Map.of(), new int[0]);
     }
 
     /** Voters with their peer addresses ({@code host:port}); every voter is a key of {@code addresses}. */
     public static Membership ofVoters(Map<Integer, String> addresses) {
-        return new Membership(sorted(addresses.keySet().stream().mapToInt(Integer::intValue).toArray()), new int[0],
-                addresses, new int[0]);
+        return new Membership(
+                sorted(addresses.keySet().stream().mapToInt(Integer::intValue).toArray()),
+                new int[0],
+                addresses,
+                new int[0]);
     }
 
     public int[] voters() {
@@ -249,8 +253,11 @@ public final class Membership {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Membership m && Arrays.equals(m.voters, voters) && Arrays.equals(m.learners, learners)
-                && m.addresses.equals(addresses) && Arrays.equals(m.removed, removed);
+        return o instanceof Membership m
+                && Arrays.equals(m.voters, voters)
+                && Arrays.equals(m.learners, learners)
+                && m.addresses.equals(addresses)
+                && Arrays.equals(m.removed, removed);
     }
 
     @Override
@@ -260,7 +267,8 @@ public final class Membership {
 
     @Override
     public String toString() {
-        return "voters=" + Arrays.toString(voters) + (learners.length == 0 ? "" : " learners=" + Arrays.toString(learners))
+        return "voters=" + Arrays.toString(voters)
+                + (learners.length == 0 ? "" : " learners=" + Arrays.toString(learners))
                 + (removed.length == 0 ? "" : " removed=" + Arrays.toString(removed));
     }
 }

@@ -9,7 +9,11 @@ package dev.linden.kvnode.raft;
  *                member can reach it; may be empty where the transport needs none (the simulator)
  */
 public record MembershipChange(Kind kind, int nodeId, String address) {
-    public enum Kind { ADD_VOTER, ADD_LEARNER, REMOVE }
+    public enum Kind {
+        ADD_VOTER,
+        ADD_LEARNER,
+        REMOVE
+    }
 
     public MembershipChange {
         Invariants.require(kind != null && nodeId > 0, "a membership change needs a kind and a node id > 0");

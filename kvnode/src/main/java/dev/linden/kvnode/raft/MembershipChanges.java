@@ -75,7 +75,8 @@ final class MembershipChanges {
             return waiting("another configuration change or a leadership transfer is under way, or no entry of"
                     + " this leader's term is committed yet");
         }
-        Membership next = change.kind() == MembershipChange.Kind.REMOVE ? current.without(id)
+        Membership next = change.kind() == MembershipChange.Kind.REMOVE
+                ? current.without(id)
                 : current.withLearner(id, change.address());
         if (change.kind() == MembershipChange.Kind.ADD_VOTER) {
             c.leader.promoteWhenCaughtUp.put(id, 0);
@@ -88,14 +89,17 @@ final class MembershipChanges {
         int id = change.nodeId();
         if (change.kind() == MembershipChange.Kind.REMOVE) {
             return current.isVoter(id) && current.votersView().length == 1
-                    ? "node " + id + " is the last voter: the cluster would have no voter left" : null;
+                    ? "node " + id + " is the last voter: the cluster would have no voter left"
+                    : null;
         }
         String ended = c.leader.endedAdds.get(id);
         if (ended != null) {
             return ended;
         }
-        return current.wasRemoved(id) ? "node " + id + " was removed from this cluster, and the id of a removed"
-                + " node is not used again (it may still run with its old log): add the node under a new id" : null;
+        return current.wasRemoved(id)
+                ? "node " + id + " was removed from this cluster, and the id of a removed"
+                        + " node is not used again (it may still run with its old log): add the node under a new id"
+                : null;
     }
 
     private long waiting(String why) {
@@ -205,7 +209,7 @@ final class MembershipChanges {
      */
     private void endSilentLearners(LeaderState l) {
         int limitTicks = LEARNER_ANSWER_TIMEOUT_ELECTIONS * c.config().electionTimeoutTicks();
-        for (var it = l.promoteWhenCaughtUp.entrySet().iterator(); it.hasNext();) {
+        for (var it = l.promoteWhenCaughtUp.entrySet().iterator(); it.hasNext(); ) {
             var e = it.next();
             Progress pr = l.progress.get(e.getKey());
             if (e.getValue() < 0 || pr == null || pr.recentActive) {
@@ -218,9 +222,11 @@ final class MembershipChanges {
                 if (l.endedAdds.size() >= Membership.MAX_MEMBERS) {
                     l.endedAdds.remove(l.endedAdds.keySet().iterator().next());
                 }
-                l.endedAdds.put(e.getKey(), "unreachable: learner " + e.getKey() + " did not answer within "
-                        + LEARNER_ANSWER_TIMEOUT_ELECTIONS + " election timeouts; it is taken out of the"
-                        + " configuration again, and its id is not used again");
+                l.endedAdds.put(
+                        e.getKey(),
+                        "unreachable: learner " + e.getKey() + " did not answer within "
+                                + LEARNER_ANSWER_TIMEOUT_ELECTIONS + " election timeouts; it is taken out of the"
+                                + " configuration again, and its id is not used again");
                 c.notice("add of node " + e.getKey() + " ended: " + l.endedAdds.get(e.getKey()));
             }
         }
@@ -233,7 +239,8 @@ final class MembershipChanges {
         l.progress.keySet().removeIf(id -> !current.contains(id));
         for (int id : current.members()) {
             if (id != c.id() && !l.progress.containsKey(id)) {
-                l.progress.put(id, new Progress(id, c.log.lastIndex() + 1, c.config().maxInflightAppends()));
+                l.progress.put(
+                        id, new Progress(id, c.log.lastIndex() + 1, c.config().maxInflightAppends()));
             }
         }
         l.progress.values().forEach(pr -> pr.voter = current.isVoter(pr.nodeId));

@@ -15,6 +15,7 @@ import java.util.TreeMap;
 final class MembershipLog {
     /** In force through {@code baseIndex}: from a snapshot, or the bootstrap configuration. */
     private Membership base;
+
     private long baseIndex;
     /** Configuration entries after the base, by index. */
     private final TreeMap<Long, Membership> entries = new TreeMap<>();

@@ -6,9 +6,16 @@ import java.util.List;
  * Messages between Raft peers. Every message carries the sender's term; a higher term in any message
  * makes the receiver step down (Raft §5.1), except PreVote traffic, which never changes terms.
  */
-public sealed interface Message permits Message.VoteRequest, Message.VoteResponse, Message.AppendRequest,
-        Message.AppendResponse, Message.HeartbeatRequest, Message.HeartbeatResponse, Message.InstallSnapshot,
-        Message.SnapshotResponse, Message.TimeoutNow {
+public sealed interface Message
+        permits Message.VoteRequest,
+                Message.VoteResponse,
+                Message.AppendRequest,
+                Message.AppendResponse,
+                Message.HeartbeatRequest,
+                Message.HeartbeatResponse,
+                Message.InstallSnapshot,
+                Message.SnapshotResponse,
+                Message.TimeoutNow {
 
     int from();
 
@@ -20,8 +27,9 @@ public sealed interface Message permits Message.VoteRequest, Message.VoteRespons
      * RequestVote (Raft §5.2) or PreVote (thesis §9.6). For a PreVote, {@code term} is the term the
      * candidate would campaign in (its current term + 1); the receiver's term does not change.
      */
-    record VoteRequest(int from, int to, long term, boolean preVote, long lastLogIndex, long lastLogTerm,
-                       boolean transfer) implements Message {
+    record VoteRequest(
+            int from, int to, long term, boolean preVote, long lastLogIndex, long lastLogTerm, boolean transfer)
+            implements Message {
         /** An ordinary request, not part of a leadership transfer. */
         public VoteRequest(int from, int to, long term, boolean preVote, long lastLogIndex, long lastLogTerm) {
             this(from, to, term, preVote, lastLogIndex, lastLogTerm, false);
@@ -39,8 +47,9 @@ public sealed interface Message permits Message.VoteRequest, Message.VoteRespons
     /**
      * AppendEntries (Raft §5.3). {@code entries} are contiguous and start at {@code prevLogIndex + 1}.
      */
-    record AppendRequest(int from, int to, long term, long prevLogIndex, long prevLogTerm, List<Entry> entries,
-                         long leaderCommit) implements Message {
+    record AppendRequest(
+            int from, int to, long term, long prevLogIndex, long prevLogTerm, List<Entry> entries, long leaderCommit)
+            implements Message {
         public long lastIndex() {
             return prevLogIndex + entries.size();
         }
@@ -52,16 +61,24 @@ public sealed interface Message permits Message.VoteRequest, Message.VoteRespons
      * request that failed and ({@code hintIndex}, {@code hintTerm}) let the leader skip back a whole term
      * at a time (fast back-off, Raft §5.3 end).
      */
-    record AppendResponse(int from, int to, long term, boolean success, long matchIndex, long rejectedPrevIndex,
-                          long hintIndex, long hintTerm) implements Message {
+    record AppendResponse(
+            int from,
+            int to,
+            long term,
+            boolean success,
+            long matchIndex,
+            long rejectedPrevIndex,
+            long hintIndex,
+            long hintTerm)
+            implements Message {
         /** Success: the follower holds, durably and matching the leader, everything through {@code matchIndex}. */
         public static AppendResponse ack(int from, int to, long term, long matchIndex) {
             return new AppendResponse(from, to, term, true, matchIndex, 0, 0, 0);
         }
 
         /** Rejection of the request at {@code rejectedPrevIndex}; the hint points at the last possible match. */
-        public static AppendResponse reject(int from, int to, long term, long rejectedPrevIndex, long hintIndex,
-                                            long hintTerm) {
+        public static AppendResponse reject(
+                int from, int to, long term, long rejectedPrevIndex, long hintIndex, long hintTerm) {
             return new AppendResponse(from, to, term, false, 0, rejectedPrevIndex, hintIndex, hintTerm);
         }
 
@@ -88,8 +105,17 @@ public sealed interface Message permits Message.VoteRequest, Message.VoteRespons
      * Chunks go one at a time, in order. The core emits it with {@code data == null} and the byte range
      * ({@code offset}, {@code length}); the driver fills the bytes from the snapshot it holds.
      */
-    record InstallSnapshot(int from, int to, long term, long snapshotIndex, long snapshotTerm, long totalBytes,
-                           long offset, int length, byte[] data) implements Message {
+    record InstallSnapshot(
+            int from,
+            int to,
+            long term,
+            long snapshotIndex,
+            long snapshotTerm,
+            long totalBytes,
+            long offset,
+            int length,
+            byte[] data)
+            implements Message {
         public InstallSnapshot withData(byte[] bytes) {
             return new InstallSnapshot(from, to, term, snapshotIndex, snapshotTerm, totalBytes, offset, length, bytes);
         }

@@ -32,21 +32,30 @@ final class MessageSanity {
         }
         if (m instanceof VoteRequest v) {
             return bad(v.lastLogIndex()) || bad(v.lastLogTerm()) || v.lastLogTerm() > v.term()
-                    ? "last log entry " + v.lastLogIndex() + " of term " + v.lastLogTerm() + " in a vote request of term "
-                    + v.term() : null;
+                    ? "last log entry " + v.lastLogIndex() + " of term " + v.lastLogTerm()
+                            + " in a vote request of term " + v.term()
+                    : null;
         }
         if (m instanceof HeartbeatRequest h) {
             return bad(h.commitIndex()) ? "commit index " + h.commitIndex() : null;
         }
         if (m instanceof InstallSnapshot s) {
-            return bad(s.snapshotIndex()) || bad(s.snapshotTerm()) || s.snapshotTerm() > s.term() || s.offset() < 0
-                    || s.length() < 0 || s.totalBytes() < 0 || s.offset() > s.totalBytes()
+            return bad(s.snapshotIndex())
+                            || bad(s.snapshotTerm())
+                            || s.snapshotTerm() > s.term()
+                            || s.offset() < 0
+                            || s.length() < 0
+                            || s.totalBytes() < 0
+                            || s.offset() > s.totalBytes()
                     ? "snapshot " + s.snapshotIndex() + " of term " + s.snapshotTerm() + " (offset " + s.offset()
-                    + ", length " + s.length() + ", total " + s.totalBytes() + ") in a message of term " + s.term() : null;
+                            + ", length " + s.length() + ", total " + s.totalBytes() + ") in a message of term "
+                            + s.term()
+                    : null;
         }
         if (m instanceof AppendResponse r) {
             return bad(r.matchIndex()) || r.rejectedPrevIndex() > MAX || r.hintIndex() > MAX || r.hintTerm() > MAX
-                    ? "match index " + r.matchIndex() + " (hint " + r.hintIndex() + ")" : null;
+                    ? "match index " + r.matchIndex() + " (hint " + r.hintIndex() + ")"
+                    : null;
         }
         if (m instanceof HeartbeatResponse r) {
             return r.lastLogIndex() > MAX ? "last log index " + r.lastLogIndex() : null;

@@ -13,6 +13,7 @@ final class Outputs {
     final ArrayList<Message> outbox = new ArrayList<>();
     /** Events an operator should see in the node's log (bounded: at most one per input handled). */
     final ArrayList<String> notices = new ArrayList<>();
+
     final ArrayList<Ready.ReadState> readStates = new ArrayList<>();
     final ArrayList<Long> failedReads = new ArrayList<>();
     final ArrayList<Ready.Fetch> fetches = new ArrayList<>();
@@ -22,9 +23,15 @@ final class Outputs {
     }
 
     boolean hasReady() {
-        return c.hardStateDirty || c.local.hasUnwritten() || !outbox.isEmpty()
-                || canHandOutCommitted() || !readStates.isEmpty() || !failedReads.isEmpty()
-                || c.snapshotToRestore != null || !fetches.isEmpty() || !notices.isEmpty()
+        return c.hardStateDirty
+                || c.local.hasUnwritten()
+                || !outbox.isEmpty()
+                || canHandOutCommitted()
+                || !readStates.isEmpty()
+                || !failedReads.isEmpty()
+                || c.snapshotToRestore != null
+                || !fetches.isEmpty()
+                || !notices.isEmpty()
                 || (c.leader != null && (c.leader.appendsPending || c.leader.reads.roundDue()));
     }
 
@@ -36,14 +43,17 @@ final class Outputs {
         HardState hs = null;
         if (c.hardStateDirty) {
             // (the planted bug VOTE_NOT_PERSISTED writes the term but forgets the vote)
-            hs = new HardState(c.term, c.config().bug(RaftConfig.Bug.VOTE_NOT_PERSISTED) ? RaftCore.NO_NODE : c.votedFor,
+            hs = new HardState(
+                    c.term,
+                    c.config().bug(RaftConfig.Bug.VOTE_NOT_PERSISTED) ? RaftCore.NO_NODE : c.votedFor,
                     c.lostLog.lostThroughTerm());
             c.hardStateDirty = false;
         }
         Ready.LogWrite write = c.local.nextWrite(c.id(), c.term);
         List<Entry> committed = List.of();
         if (canHandOutCommitted()) {
-            long upTo = Math.min(c.commitIndex, c.handedToApplyIndex + c.config().maxApplyBatchEntries());
+            long upTo =
+                    Math.min(c.commitIndex, c.handedToApplyIndex + c.config().maxApplyBatchEntries());
             committed = new ArrayList<>((int) (upTo - c.handedToApplyIndex));
             for (long i = c.handedToApplyIndex + 1; i <= upTo; i++) {
                 committed.add(c.log.entry(i));
@@ -52,8 +62,16 @@ final class Outputs {
         }
         Snapshot restore = c.snapshotToRestore;
         c.snapshotToRestore = null;
-        return new Ready(hs, write, drain(outbox), committed, drain(readStates), drain(failedReads),
-                new Ready.SoftState(c.role, c.term, c.leaderId, c.commitIndex, c.appliedIndex), restore, drain(fetches),
+        return new Ready(
+                hs,
+                write,
+                drain(outbox),
+                committed,
+                drain(readStates),
+                drain(failedReads),
+                new Ready.SoftState(c.role, c.term, c.leaderId, c.commitIndex, c.appliedIndex),
+                restore,
+                drain(fetches),
                 drain(notices));
     }
 

@@ -10,7 +10,11 @@ import java.util.ArrayDeque;
  * optimistically as soon as a message is sent, with at most {@code maxInflight} unacknowledged messages.
  */
 final class Progress {
-    enum State { PROBE, REPLICATE, SNAPSHOT }
+    enum State {
+        PROBE,
+        REPLICATE,
+        SNAPSHOT
+    }
 
     final int nodeId;
     long matchIndex;
@@ -20,6 +24,7 @@ final class Progress {
     boolean probeSent;
     /** Last index carried by each unacknowledged AppendEntries, oldest first. Bounded by maxInflight. */
     final ArrayDeque<Long> inflightLastIndexes = new ArrayDeque<>();
+
     final int maxInflight;
     /** A voter of the configuration in force (else a learner: replicated to, never counted in a quorum). */
     boolean voter = true;
@@ -31,6 +36,7 @@ final class Progress {
     int ticksWithoutProgress;
     /** In SNAPSHOT: the snapshot being sent, the next byte to send, and whether a chunk is unanswered. */
     long snapshotIndex;
+
     long snapshotTerm;
     long snapshotBytes;
     long snapshotOffset;
@@ -117,8 +123,9 @@ final class Progress {
 
     @Override
     public String toString() {
-        return "Progress{" + nodeId + " " + state + (state == State.SNAPSHOT ? " snap=" + snapshotIndex + "@"
-                + snapshotOffset + "/" + snapshotBytes : "") + " match=" + matchIndex + " next=" + nextIndex
+        return "Progress{" + nodeId + " " + state
+                + (state == State.SNAPSHOT ? " snap=" + snapshotIndex + "@" + snapshotOffset + "/" + snapshotBytes : "")
+                + " match=" + matchIndex + " next=" + nextIndex
                 + " inflight=" + inflightLastIndexes.size() + "}";
     }
 }

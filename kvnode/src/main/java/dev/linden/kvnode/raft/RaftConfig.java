@@ -82,7 +82,8 @@ public record RaftConfig(
 
     public RaftConfig {
         Invariants.require(electionTimeoutTicks >= 2, "electionTimeoutTicks must be >= 2");
-        Invariants.require(heartbeatIntervalTicks >= 1 && heartbeatIntervalTicks < electionTimeoutTicks,
+        Invariants.require(
+                heartbeatIntervalTicks >= 1 && heartbeatIntervalTicks < electionTimeoutTicks,
                 "heartbeatIntervalTicks must be in [1, electionTimeoutTicks)");
         Invariants.require(maxBatchEntries >= 1, "maxBatchEntries must be >= 1");
         Invariants.require(maxBatchBytes >= 1, "maxBatchBytes must be >= 1");
@@ -93,9 +94,12 @@ public record RaftConfig(
         Invariants.require(maxSnapshotChunkBytes >= 1, "maxSnapshotChunkBytes must be >= 1");
         Invariants.require(snapshotTrailingEntries >= 0, "snapshotTrailingEntries must be >= 0");
         Invariants.require(maxCachedEntries >= 1, "maxCachedEntries must be >= 1");
-        Invariants.require(!leaseReads || checkQuorum, "lease reads need checkQuorum (voters refuse votes while "
-                + "they hear from a leader: the lease rests on it)");
-        Invariants.require(!leaseReads || (leaseDriftBoundTicks >= 1 && leaseDriftBoundTicks < electionTimeoutTicks - 1),
+        Invariants.require(
+                !leaseReads || checkQuorum,
+                "lease reads need checkQuorum (voters refuse votes while "
+                        + "they hear from a leader: the lease rests on it)");
+        Invariants.require(
+                !leaseReads || (leaseDriftBoundTicks >= 1 && leaseDriftBoundTicks < electionTimeoutTicks - 1),
                 "leaseDriftBoundTicks must be in [1, electionTimeoutTicks - 1) with lease reads");
         testOnlyBugs = java.util.Set.copyOf(testOnlyBugs);
     }
@@ -233,10 +237,23 @@ public record RaftConfig(
 
         /** Validates every field (see the record's constructor). */
         public RaftConfig build() {
-            return new RaftConfig(electionTimeoutTicks, heartbeatIntervalTicks, maxBatchEntries, maxBatchBytes,
-                    maxInflightAppends, maxUncommittedEntries, maxPendingReads, maxApplyBatchEntries, preVote,
-                    checkQuorum, maxSnapshotChunkBytes, snapshotTrailingEntries, maxCachedEntries, leaseReads,
-                    leaseDriftBoundTicks, testOnlyBugs);
+            return new RaftConfig(
+                    electionTimeoutTicks,
+                    heartbeatIntervalTicks,
+                    maxBatchEntries,
+                    maxBatchBytes,
+                    maxInflightAppends,
+                    maxUncommittedEntries,
+                    maxPendingReads,
+                    maxApplyBatchEntries,
+                    preVote,
+                    checkQuorum,
+                    maxSnapshotChunkBytes,
+                    snapshotTrailingEntries,
+                    maxCachedEntries,
+                    leaseReads,
+                    leaseDriftBoundTicks,
+                    testOnlyBugs);
         }
     }
 
@@ -261,7 +278,10 @@ public record RaftConfig(
     }
 
     public RaftConfig withSnapshots(int chunkBytes, int trailingEntries) {
-        return toBuilder().maxSnapshotChunkBytes(chunkBytes).snapshotTrailingEntries(trailingEntries).build();
+        return toBuilder()
+                .maxSnapshotChunkBytes(chunkBytes)
+                .snapshotTrailingEntries(trailingEntries)
+                .build();
     }
 
     public RaftConfig withMaxCachedEntries(int entries) {
@@ -274,11 +294,15 @@ public record RaftConfig(
      * timer, so its election timeout can run out up to a tick early), less the drift bound.
      */
     public int leaseTicks() {
-        return bug(Bug.LEASE_WITHOUT_DRIFT_BOUND) ? electionTimeoutTicks
+        return bug(Bug.LEASE_WITHOUT_DRIFT_BOUND)
+                ? electionTimeoutTicks
                 : electionTimeoutTicks - 1 - leaseDriftBoundTicks;
     }
 
     public RaftConfig withTimeouts(int electionTicks, int heartbeatTicks) {
-        return toBuilder().electionTimeoutTicks(electionTicks).heartbeatIntervalTicks(heartbeatTicks).build();
+        return toBuilder()
+                .electionTimeoutTicks(electionTicks)
+                .heartbeatIntervalTicks(heartbeatTicks)
+                .build();
     }
 }

@@ -57,6 +57,7 @@ public final class RaftCore {
     int leaderId = NO_NODE;
     /** Exactly the one matching {@link #role} is non-null. */
     LeaderState leader;
+
     FollowerState follower = new FollowerState();
     CandidateState candidate;
 
@@ -64,6 +65,7 @@ public final class RaftCore {
     long commitIndex;
     /** Invariant: appliedIndex <= handedToApplyIndex <= commitIndex. */
     long appliedIndex;
+
     long handedToApplyIndex;
 
     // Snapshots (Raft §7). The driver holds the bytes; the core only their metadata.
@@ -74,6 +76,7 @@ public final class RaftCore {
 
     /** Outputs accumulated for the next ready, and its assembly. */
     final Outputs out = new Outputs(this);
+
     final Election election = new Election(this);
     final LeaderReplication replication = new LeaderReplication(this);
     final FollowerReplication followerReplication = new FollowerReplication(this);
@@ -94,8 +97,14 @@ public final class RaftCore {
      *                     the state machine has already loaded it
      * @param durableLog   the durable log after the snapshot, contiguous from {@code snapshot.index() + 1}
      */
-    public RaftCore(int id, Membership base, RaftConfig config, RandomSource random, HardState hardState,
-                    SnapshotMeta snapshot, List<Entry> durableLog) {
+    public RaftCore(
+            int id,
+            Membership base,
+            RaftConfig config,
+            RandomSource random,
+            HardState hardState,
+            SnapshotMeta snapshot,
+            List<Entry> durableLog) {
         Invariants.require(id > 0, "node id must be > 0");
         this.id = id;
         this.config = config;
@@ -173,8 +182,12 @@ public final class RaftCore {
 
     /** The apply stage has applied every entry up to {@code index}. */
     public void onApplied(long index) {
-        Invariants.check(index <= handedToApplyIndex, "applied " + index + " beyond handed-out "
-                + handedToApplyIndex, id, term, index);
+        Invariants.check(
+                index <= handedToApplyIndex,
+                "applied " + index + " beyond handed-out " + handedToApplyIndex,
+                id,
+                term,
+                index);
         Invariants.check(index >= appliedIndex, "applied index went back from " + appliedIndex, id, term, index);
         appliedIndex = index;
         local.evictCache(appliedIndex, config.maxCachedEntries());
@@ -286,15 +299,23 @@ public final class RaftCore {
     }
 
     void checkInvariants() {
-        Invariants.check(appliedIndex <= handedToApplyIndex && handedToApplyIndex <= commitIndex,
+        Invariants.check(
+                appliedIndex <= handedToApplyIndex && handedToApplyIndex <= commitIndex,
                 "applied <= handed out <= committed: " + appliedIndex + " " + handedToApplyIndex + " " + commitIndex,
-                id, term, commitIndex);
+                id,
+                term,
+                commitIndex);
         Invariants.check(commitIndex <= log.lastIndex(), "commit within log", id, term, commitIndex);
         Invariants.check(local.durableIndex <= log.lastIndex(), "durable within log", id, term, local.durableIndex);
         Invariants.check(log.lastTerm() <= term, "no entry from a future term", id, term, log.lastIndex());
-        Invariants.check((leader != null) == (role == Role.LEADER) && (follower != null) == (role == Role.FOLLOWER)
-                && (candidate != null) == (role == Role.PRE_CANDIDATE || role == Role.CANDIDATE),
-                "exactly the current role's state exists", id, term, log.lastIndex());
+        Invariants.check(
+                (leader != null) == (role == Role.LEADER)
+                        && (follower != null) == (role == Role.FOLLOWER)
+                        && (candidate != null) == (role == Role.PRE_CANDIDATE || role == Role.CANDIDATE),
+                "exactly the current role's state exists",
+                id,
+                term,
+                log.lastIndex());
         if (leader != null) {
             leader.checkInvariants(id, term, log.lastIndex());
         }

@@ -21,10 +21,12 @@ final class RaftLog {
     private final Ring cache = new Ring();
     /** Index of the entry before the first held one (0 for an empty, uncompacted log). */
     private long offsetIndex;
+
     private long offsetTerm;
     private long lastIndex;
     /** Term runs: runStart[i] is the first index of a run of term runTerm[i]; sorted, covering (offset, last]. */
     private long[] runStart = new long[8];
+
     private long[] runTerm = new long[8];
     private int runs;
     /** The configuration in force at each point of this log. */

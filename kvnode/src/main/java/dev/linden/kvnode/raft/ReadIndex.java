@@ -25,6 +25,7 @@ final class ReadIndex {
     private final LeaderState leader;
     /** The latest confirmation round started in this term. */
     long readSeq;
+
     private final ArrayDeque<Long> awaitingOwnTermCommit = new ArrayDeque<>();
     private final ArrayList<PendingRead> toConfirm = new ArrayList<>();
     private final ArrayDeque<ReadInRound> awaitingQuorum = new ArrayDeque<>();
@@ -94,7 +95,8 @@ final class ReadIndex {
             acked[i++] = v == core.id() ? readSeq : leader.progress.get(v).readSeqAcked;
         }
         java.util.Arrays.sort(acked);
-        long confirmedSeq = core.config().bug(RaftConfig.Bug.READ_INDEX_WITHOUT_QUORUM) ? readSeq
+        long confirmedSeq = core.config().bug(RaftConfig.Bug.READ_INDEX_WITHOUT_QUORUM)
+                ? readSeq
                 : acked[voters.length - core.quorum()];
         while (!awaitingQuorum.isEmpty() && awaitingQuorum.peekFirst().seq() <= confirmedSeq) {
             ReadInRound r = awaitingQuorum.pollFirst();

@@ -33,8 +33,14 @@ public record Ready(
         List<Fetch> fetches,
         List<String> notices) {
 
-    public Ready(HardState hardState, LogWrite logWrite, List<Message> messages, List<Entry> committed,
-                 List<ReadState> readStates, List<Long> failedReads, SoftState softState) {
+    public Ready(
+            HardState hardState,
+            LogWrite logWrite,
+            List<Message> messages,
+            List<Entry> committed,
+            List<ReadState> readStates,
+            List<Long> failedReads,
+            SoftState softState) {
         this(hardState, logWrite, messages, committed, readStates, failedReads, softState, null, List.of(), List.of());
     }
 
@@ -65,7 +71,9 @@ public record Ready(
         }
 
         public long lastIndex() {
-            return snapshot != null ? snapshot.index() : entries.get(entries.size() - 1).index();
+            return snapshot != null
+                    ? snapshot.index()
+                    : entries.get(entries.size() - 1).index();
         }
     }
 
@@ -76,7 +84,13 @@ public record Ready(
     public record SoftState(Role role, long term, int leaderId, long commitIndex, long appliedIndex) {}
 
     public boolean isEmpty() {
-        return hardState == null && logWrite == null && messages.isEmpty() && committed.isEmpty()
-                && readStates.isEmpty() && failedReads.isEmpty() && restore == null && fetches.isEmpty();
+        return hardState == null
+                && logWrite == null
+                && messages.isEmpty()
+                && committed.isEmpty()
+                && readStates.isEmpty()
+                && failedReads.isEmpty()
+                && restore == null
+                && fetches.isEmpty();
     }
 }

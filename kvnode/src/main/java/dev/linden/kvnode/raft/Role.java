@@ -1,3 +1,8 @@
 package dev.linden.kvnode.raft;
 
-public enum Role { FOLLOWER, PRE_CANDIDATE, CANDIDATE, LEADER }
+public enum Role {
+    FOLLOWER,
+    PRE_CANDIDATE,
+    CANDIDATE,
+    LEADER
+}

@@ -14,8 +14,12 @@ final class RoleTransitions {
 
     /** Into a (pre-)candidate round: the previous role's state is dropped, a fresh round begins. */
     void enterCandidacy(Role newRole, int newLeader) {
-        Invariants.check(newRole == Role.PRE_CANDIDATE || newRole == Role.CANDIDATE, "enterCandidacy is for candidates",
-                c.id(), c.term, c.log.lastIndex());
+        Invariants.check(
+                newRole == Role.PRE_CANDIDATE || newRole == Role.CANDIDATE,
+                "enterCandidacy is for candidates",
+                c.id(),
+                c.term,
+                c.log.lastIndex());
         c.role = newRole;
         c.leaderId = newLeader;
         c.leader = null;
@@ -24,13 +28,18 @@ final class RoleTransitions {
     }
 
     void becomeLeader() {
-        Invariants.check(c.role == Role.CANDIDATE && c.votedFor == c.id(),
-                "only a candidate that voted for itself leads", c.id(), c.term, c.log.lastIndex());
+        Invariants.check(
+                c.role == Role.CANDIDATE && c.votedFor == c.id(),
+                "only a candidate that voted for itself leads",
+                c.id(),
+                c.term,
+                c.log.lastIndex());
         c.role = Role.LEADER;
         c.leaderId = c.id();
         c.candidate = null;
         c.follower = null;
-        c.leader = new LeaderState(c, c.membership(), c.log.lastIndex() + 1, c.config().maxInflightAppends());
+        c.leader = new LeaderState(
+                c, c.membership(), c.log.lastIndex() + 1, c.config().maxInflightAppends());
         c.election.electionElapsedTicks = 0;
         // A no-op of our own term lets earlier entries commit (Figure 8) and lets ReadIndex start.
         c.local.append(Entry.noop(c.term, c.leader.firstIndexOfTerm));
@@ -38,7 +47,11 @@ final class RoleTransitions {
     }
 
     void becomeFollower(long newTerm, int newLeader) {
-        Invariants.check(newTerm >= c.term, "term went back from " + c.term + " to " + newTerm, c.id(), c.term,
+        Invariants.check(
+                newTerm >= c.term,
+                "term went back from " + c.term + " to " + newTerm,
+                c.id(),
+                c.term,
                 c.log.lastIndex());
         if (newTerm > c.term) {
             setTerm(newTerm);
@@ -63,13 +76,21 @@ final class RoleTransitions {
 
     /** A leader of our term spoke: follow it (a new leader starts a fresh follower state). */
     void acceptLeader(int from) {
-        Invariants.check(c.role != Role.LEADER, "two leaders in term " + c.term + ": " + c.id() + " and " + from,
-                c.id(), c.term, c.log.lastIndex());
+        Invariants.check(
+                c.role != Role.LEADER,
+                "two leaders in term " + c.term + ": " + c.id() + " and " + from,
+                c.id(),
+                c.term,
+                c.log.lastIndex());
         if (c.role != Role.FOLLOWER) {
             becomeFollower(c.term, from);
         }
-        Invariants.check(c.leaderId == RaftCore.NO_NODE || c.leaderId == from, "two leaders in term " + c.term + ": "
-                + c.leaderId + " and " + from, c.id(), c.term, c.log.lastIndex());
+        Invariants.check(
+                c.leaderId == RaftCore.NO_NODE || c.leaderId == from,
+                "two leaders in term " + c.term + ": " + c.leaderId + " and " + from,
+                c.id(),
+                c.term,
+                c.log.lastIndex());
         if (c.leaderId != from) {
             c.leaderId = from;
             // Another leader's snapshot at the same index may be serialized differently: start over.

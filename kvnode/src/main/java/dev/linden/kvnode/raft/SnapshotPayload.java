@@ -20,8 +20,12 @@ public final class SnapshotPayload {
 
     public static byte[] frame(Membership membership, byte[] state) {
         byte[] m = membership.encode();
-        return ByteBuffer.allocate(HEADER_BYTES + m.length + state.length).putInt(MAGIC).putInt(m.length).put(m)
-                .put(state).array();
+        return ByteBuffer.allocate(HEADER_BYTES + m.length + state.length)
+                .putInt(MAGIC)
+                .putInt(m.length)
+                .put(m)
+                .put(state)
+                .array();
     }
 
     private static int membershipLength(byte[] data) {

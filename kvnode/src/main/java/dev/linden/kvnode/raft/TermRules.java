@@ -65,7 +65,9 @@ final class TermRules {
     }
 
     private static boolean fromLeader(Message m) {
-        return m instanceof AppendRequest || m instanceof HeartbeatRequest || m instanceof InstallSnapshot
+        return m instanceof AppendRequest
+                || m instanceof HeartbeatRequest
+                || m instanceof InstallSnapshot
                 || m instanceof TimeoutNow;
     }
 

@@ -35,8 +35,12 @@ final class IsolationWatch {
     private ScheduledFuture<?> task;
     private int checks;
 
-    IsolationWatch(int self, Map<Integer, InetSocketAddress> peers, RaftNode node, IntFunction<String> linkProblem,
-                   LongSupplier receivedMessages) {
+    IsolationWatch(
+            int self,
+            Map<Integer, InetSocketAddress> peers,
+            RaftNode node,
+            IntFunction<String> linkProblem,
+            LongSupplier receivedMessages) {
         this.self = self;
         this.peers = Map.copyOf(peers);
         this.node = node;
@@ -46,8 +50,8 @@ final class IsolationWatch {
 
     /** Checks once per election timeout; the first {@link #ELECTION_TIMEOUTS} checks only wait. */
     synchronized void start(ScheduledExecutorService timers, long electionTimeoutMillis) {
-        task = timers.scheduleWithFixedDelay(this::check, electionTimeoutMillis, electionTimeoutMillis,
-                TimeUnit.MILLISECONDS);
+        task = timers.scheduleWithFixedDelay(
+                this::check, electionTimeoutMillis, electionTimeoutMillis, TimeUnit.MILLISECONDS);
     }
 
     private synchronized void check() {
@@ -62,13 +66,18 @@ final class IsolationWatch {
         task.cancel(false); // said once
         LOG.warning("event=isolated node=" + self + " role=" + (s == null ? "?" : s.role()) + " commit="
                 + (s == null ? 0 : s.commitIndex()) + " detail=\"no leader after " + ELECTION_TIMEOUTS
-                + " election timeouts: " + String.join("; ", reasons(self, peers, node.membership(),
-                linkProblem, receivedMessages.getAsLong())) + "\"");
+                + " election timeouts: "
+                + String.join("; ", reasons(self, peers, node.membership(), linkProblem, receivedMessages.getAsLong()))
+                + "\"");
     }
 
     /** What an operator can fix, as far as this node can tell. */
-    static List<String> reasons(int self, Map<Integer, InetSocketAddress> peers, Membership m,
-                                IntFunction<String> linkProblem, long receivedMessages) {
+    static List<String> reasons(
+            int self,
+            Map<Integer, InetSocketAddress> peers,
+            Membership m,
+            IntFunction<String> linkProblem,
+            long receivedMessages) {
         List<String> out = new ArrayList<>();
         if (receivedMessages == 0) {
             out.add("no peer answered");

@@ -46,22 +46,64 @@ public final class KvNodeServer implements AutoCloseable {
      * @param initialVoters     the members a new cluster is bootstrapped with; empty: every node of {@code peers}
      *                          (peers may name more nodes, to be added later)
      */
-    public record Options(int id, Map<Integer, InetSocketAddress> peers, InetSocketAddress clientAddress, Path dataDir,
-                          boolean fsync, NodeConfig nodeConfig, String clusterId,
-                          NodeIdentity.InitialClusterState initialState, KvLimits kvLimits,
-                          ClientPortLimits clientLimits, boolean unsafeLocalReads, List<Integer> initialVoters) {
-        public Options(int id, Map<Integer, InetSocketAddress> peers, InetSocketAddress clientAddress, Path dataDir,
-                       boolean fsync, NodeConfig nodeConfig, String clusterId,
-                       NodeIdentity.InitialClusterState initialState, KvLimits kvLimits, ClientPortLimits clientLimits) {
-            this(id, peers, clientAddress, dataDir, fsync, nodeConfig, clusterId, initialState, kvLimits, clientLimits,
-                    false, List.of());
+    public record Options(
+            int id,
+            Map<Integer, InetSocketAddress> peers,
+            InetSocketAddress clientAddress,
+            Path dataDir,
+            boolean fsync,
+            NodeConfig nodeConfig,
+            String clusterId,
+            NodeIdentity.InitialClusterState initialState,
+            KvLimits kvLimits,
+            ClientPortLimits clientLimits,
+            boolean unsafeLocalReads,
+            List<Integer> initialVoters) {
+        public Options(
+                int id,
+                Map<Integer, InetSocketAddress> peers,
+                InetSocketAddress clientAddress,
+                Path dataDir,
+                boolean fsync,
+                NodeConfig nodeConfig,
+                String clusterId,
+                NodeIdentity.InitialClusterState initialState,
+                KvLimits kvLimits,
+                ClientPortLimits clientLimits) {
+            this(
+                    id,
+                    peers,
+                    clientAddress,
+                    dataDir,
+                    fsync,
+                    nodeConfig,
+                    clusterId,
+                    initialState,
+                    kvLimits,
+                    clientLimits,
+                    false,
+                    List.of());
         }
 
         /** A node of a new cluster named {@code local}, with default limits (benchmarks, tests). */
-        public Options(int id, Map<Integer, InetSocketAddress> peers, InetSocketAddress clientAddress, Path dataDir,
-                       boolean fsync, NodeConfig nodeConfig) {
-            this(id, peers, clientAddress, dataDir, fsync, nodeConfig, "local", NodeIdentity.InitialClusterState.NEW,
-                    KvLimits.defaults(), ClientPortLimits.defaults());
+        public Options(
+                int id,
+                Map<Integer, InetSocketAddress> peers,
+                InetSocketAddress clientAddress,
+                Path dataDir,
+                boolean fsync,
+                NodeConfig nodeConfig) {
+            this(
+                    id,
+                    peers,
+                    clientAddress,
+                    dataDir,
+                    fsync,
+                    nodeConfig,
+                    "local",
+                    NodeIdentity.InitialClusterState.NEW,
+                    KvLimits.defaults(),
+                    ClientPortLimits.defaults());
         }
     }
 
@@ -90,8 +132,8 @@ public final class KvNodeServer implements AutoCloseable {
             fatal.countDown();
         };
         // Which stages share a thread is NodeStages' one description (the simulator binds the same).
-        NodeStages.Bound<ThreadStage> stages = NodeStages.bind(stage -> new ThreadStage(
-                stage.name().toLowerCase() + "-" + options.id(), timers, die));
+        NodeStages.Bound<ThreadStage> stages =
+                NodeStages.bind(stage -> new ThreadStage(stage.name().toLowerCase() + "-" + options.id(), timers, die));
         this.raftStage = stages.raft();
         this.applyStage = stages.apply();
         this.walStage = stages.wal();
@@ -131,12 +173,13 @@ public final class KvNodeServer implements AutoCloseable {
         if (quotaRefusal != null) {
             throw new IOException(quotaRefusal);
         }
-        NioVfs vfs = new NioVfs(options.dataDir().resolve("wal"), options.fsync() ? fsyncThread : Runnable::run,
-                options.fsync());
-        List<Integer> members = options.initialVoters().isEmpty() ? new ArrayList<>(options.peers().keySet())
+        NioVfs vfs = new NioVfs(
+                options.dataDir().resolve("wal"), options.fsync() ? fsyncThread : Runnable::run, options.fsync());
+        List<Integer> members = options.initialVoters().isEmpty()
+                ? new ArrayList<>(options.peers().keySet())
                 : options.initialVoters();
-        identity = NodeIdentity.establish(vfs, options.clusterId(), options.id(), members, options.initialState(),
-                freshIncarnation());
+        identity = NodeIdentity.establish(
+                vfs, options.clusterId(), options.id(), members, options.initialState(), freshIncarnation());
         if (security.peersAuthenticated() && !security.clusterId().equals(identity.clusterId())) {
             throw new IOException("this node's certificate is of cluster " + security.clusterId() + " but its data dir "
                     + "belongs to cluster " + identity.clusterId());
@@ -150,9 +193,15 @@ public final class KvNodeServer implements AutoCloseable {
         }
         wal = new WalLogStore(vfs, walStage, snapshotStage, WalConfig.defaults());
         wal.setEventSink(events::storage);
-        transport = new PeerTransport(options.id(), identity.clusterId(), options.peers(), group,
-                msgs -> node.receiveAll(msgs), () -> raftStage.queued() > MAX_QUEUED_INPUTS,
-                Wire.DEFAULT_MAX_FRAME_BYTES, 8 << 20);
+        transport = new PeerTransport(
+                options.id(),
+                identity.clusterId(),
+                options.peers(),
+                group,
+                msgs -> node.receiveAll(msgs),
+                () -> raftStage.queued() > MAX_QUEUED_INPUTS,
+                Wire.DEFAULT_MAX_FRAME_BYTES,
+                8 << 20);
         transport.secure(security);
         transport.limitPort(peerLimits, fileHandles);
         transport.checkIncarnations(identity.incarnation(), PeerIncarnations.load(vfs), (peer, reason) -> {
@@ -166,15 +215,25 @@ public final class KvNodeServer implements AutoCloseable {
             InetSocketAddress a = options.peers().get(m);
             bootstrap.put(m, a == null ? "" : a.getHostString() + ":" + a.getPort());
         }
-        node = new RaftNode(options.id(), dev.linden.kvnode.raft.Membership.ofVoters(bootstrap), options.nodeConfig(),
-                RandomSource.seeded(System.nanoTime() ^ ((long) options.id() << 32)), raftStage, applyStage, wal,
-                transport, kv, System::nanoTime);
+        node = new RaftNode(
+                options.id(),
+                dev.linden.kvnode.raft.Membership.ofVoters(bootstrap),
+                options.nodeConfig(),
+                RandomSource.seeded(System.nanoTime() ^ ((long) options.id() << 32)),
+                raftStage,
+                applyStage,
+                wal,
+                transport,
+                kv,
+                System::nanoTime);
         node.setListener(events);
         node.start();
         transport.start();
-        new IsolationWatch(options.id(), options.peers(), node, transport::linkProblem,
-                transport.receivedMessages::get).start(timers, options.nodeConfig().raft().electionTimeoutTicks()
-                * options.nodeConfig().tickMillis());
+        new IsolationWatch(options.id(), options.peers(), node, transport::linkProblem, transport.receivedMessages::get)
+                .start(
+                        timers,
+                        options.nodeConfig().raft().electionTimeoutTicks()
+                                * options.nodeConfig().tickMillis());
         ClientPortLimits limits = options.clientLimits();
         int fdRoom = (int) Math.min(Integer.MAX_VALUE, maxFileHandles() - fileHandles.reserveFileHandles());
         if (fdRoom < limits.maxConnections()) {
@@ -188,17 +247,23 @@ public final class KvNodeServer implements AutoCloseable {
         if (limits.maxTotalInflightBytes() > clientBytesMax) {
             LOG.warning("event=limit-lowered what=client-inflight-bytes from=" + limits.maxTotalInflightBytes() + " to="
                     + clientBytesMax + " reason=netty-direct-memory");
-            limits = limits.withInflightBytes(Math.min(limits.maxConnectionInflightBytes(), clientBytesMax),
-                    clientBytesMax);
+            limits = limits.withInflightBytes(
+                    Math.min(limits.maxConnectionInflightBytes(), clientBytesMax), clientBytesMax);
         }
-        KvService service = new KvService(node, options.unsafeLocalReads(), options.kvLimits(), kv::storedBytes,
-                kv::answerBytes);
+        KvService service =
+                new KvService(node, options.unsafeLocalReads(), options.kvLimits(), kv::storedBytes, kv::answerBytes);
         NodeConfig nc = options.nodeConfig();
         // Wall-clock time: expiry entries of successive leaders compare their times (the log keeps the max).
-        service.startSessionExpiry(raftStage, System::currentTimeMillis, nc.sessionTtlMillis(),
-                nc.sessionExpiryEveryMillis());
-        clientServer = new ClientServer(options.clientAddress(), group, service, node,
-                () -> raftStage.queued() > MAX_QUEUED_INPUTS, limits, fileHandles);
+        service.startSessionExpiry(
+                raftStage, System::currentTimeMillis, nc.sessionTtlMillis(), nc.sessionExpiryEveryMillis());
+        clientServer = new ClientServer(
+                options.clientAddress(),
+                group,
+                service,
+                node,
+                () -> raftStage.queued() > MAX_QUEUED_INPUTS,
+                limits,
+                fileHandles);
         clientServer.secure(security);
         clientServer.start();
         if (security.peersAuthenticated()) {
@@ -213,9 +278,12 @@ public final class KvNodeServer implements AutoCloseable {
         LOG.info("node " + options.id() + " of cluster " + identity.clusterId() + " serving clients on "
                 + options.clientAddress() + ", peers on " + options.peers().get(options.id()) + ", data in "
                 + options.dataDir() + (options.fsync() ? "" : " (fsync OFF)") + "; election timeout "
-                + options.nodeConfig().raft().electionTimeoutTicks() * options.nodeConfig().tickMillis()
-                + " ms, heartbeat " + options.nodeConfig().raft().heartbeatIntervalTicks()
-                * options.nodeConfig().tickMillis() + " ms; quota " + options.kvLimits().quotaBytes()
+                + options.nodeConfig().raft().electionTimeoutTicks()
+                        * options.nodeConfig().tickMillis()
+                + " ms, heartbeat "
+                + options.nodeConfig().raft().heartbeatIntervalTicks()
+                        * options.nodeConfig().tickMillis() + " ms; quota "
+                + options.kvLimits().quotaBytes()
                 + " bytes; max client connections " + limits.maxConnections() + "; peer port: " + peerLimits
                 + "; file handles kept for storage " + fileHandles.reserveFileHandles());
     }

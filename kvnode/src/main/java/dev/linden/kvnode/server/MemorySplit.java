@@ -21,14 +21,16 @@ import java.lang.management.ManagementFactory;
  * @param valuesDirectBytes  what the value store's direct slabs may hold
  * @param nettyCountsOwn     whether Netty's buffers are counted apart from the JVM's direct limit
  */
-public record MemorySplit(long heapBytes, long jvmDirectBytes, long nettyDirectBytes, long valuesDirectBytes,
-                          boolean nettyCountsOwn) {
+public record MemorySplit(
+        long heapBytes, long jvmDirectBytes, long nettyDirectBytes, long valuesDirectBytes, boolean nettyCountsOwn) {
     static final long MIB = 1L << 20;
     /** Netty's share when not configured: a quarter of the heap, within these bounds. */
     static final long MIN_NETTY_DIRECT_BYTES = 128 * MIB;
+
     static final long MAX_NETTY_DIRECT_BYTES = 1024 * MIB;
     /** Direct memory the JDK itself uses beside values (NIO's temporary buffers for file writes). */
     static final long JDK_DIRECT_RESERVE_BYTES = 32 * MIB;
+
     private static final String NETTY_MAX_DIRECT = "io.netty.maxDirectMemory";
 
     /** Netty's share where nobody configured it: a quarter of the heap, in [128 MiB, 1 GiB]. */
@@ -46,7 +48,8 @@ public record MemorySplit(long heapBytes, long jvmDirectBytes, long nettyDirectB
             long netty = defaultNettyDirectBytes(heap);
             long physical = physicalBytes();
             if (physical > 0) { // counted apart, Netty's share comes on top of heap and JVM direct memory
-                netty = Math.min(netty, Math.max(MIN_NETTY_DIRECT_BYTES / 2, (physical - heap - jvmDirectBytes(heap)) / 2));
+                netty = Math.min(
+                        netty, Math.max(MIN_NETTY_DIRECT_BYTES / 2, (physical - heap - jvmDirectBytes(heap)) / 2));
             }
             System.setProperty(NETTY_MAX_DIRECT, String.valueOf(netty));
         }
@@ -59,8 +62,8 @@ public record MemorySplit(long heapBytes, long jvmDirectBytes, long nettyDirectB
     public static MemorySplit ofThisJvm() {
         long heap = Runtime.getRuntime().maxMemory();
         boolean own = io.netty.util.internal.PlatformDependent.usedDirectMemory() >= 0;
-        long netty = own ? io.netty.util.internal.PlatformDependent.maxDirectMemory()
-                : configuredNettyDirectBytes(heap);
+        long netty =
+                own ? io.netty.util.internal.PlatformDependent.maxDirectMemory() : configuredNettyDirectBytes(heap);
         return compute(heap, jvmDirectBytes(heap), netty, own);
     }
 
@@ -98,7 +101,8 @@ public record MemorySplit(long heapBytes, long jvmDirectBytes, long nettyDirectB
     public String logLine() {
         return "event=memory-split heap-mb=" + heapBytes / MIB + " netty-direct-mb=" + nettyDirectBytes / MIB
                 + " values-direct-mb=" + valuesDirectBytes / MIB + " jvm-direct-mb=" + jvmDirectBytes / MIB
-                + " physical-mb=" + physicalBytes() / MIB + " netty-counted=" + (nettyCountsOwn ? "apart" : "shared-with-values");
+                + " physical-mb=" + physicalBytes() / MIB + " netty-counted="
+                + (nettyCountsOwn ? "apart" : "shared-with-values");
     }
 
     private static long configuredNettyDirectBytes(long heap) {
@@ -114,8 +118,8 @@ public record MemorySplit(long heapBytes, long jvmDirectBytes, long nettyDirectB
     /** -XX:MaxDirectMemorySize, or the heap's limit, the JVM's default for it. */
     static long jvmDirectBytes(long heap) {
         try {
-            com.sun.management.HotSpotDiagnosticMXBean hs = ManagementFactory.getPlatformMXBean(
-                    com.sun.management.HotSpotDiagnosticMXBean.class);
+            com.sun.management.HotSpotDiagnosticMXBean hs =
+                    ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class);
             long v = Long.parseLong(hs.getVMOption("MaxDirectMemorySize").getValue());
             return v > 0 ? v : heap;
         } catch (RuntimeException e) {
@@ -126,6 +130,7 @@ public record MemorySplit(long heapBytes, long jvmDirectBytes, long nettyDirectB
     /** Physical memory, for the log (0 where unknown). */
     static long physicalBytes() {
         return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
-                ? os.getTotalMemorySize() : 0;
+                ? os.getTotalMemorySize()
+                : 0;
     }
 }

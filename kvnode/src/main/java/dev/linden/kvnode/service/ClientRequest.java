@@ -21,7 +21,8 @@ public record ClientRequest(long requestId, byte[] encodedCommand) {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof ClientRequest r && r.requestId == requestId
+        return o instanceof ClientRequest r
+                && r.requestId == requestId
                 && java.util.Arrays.equals(r.encodedCommand, encodedCommand);
     }
 

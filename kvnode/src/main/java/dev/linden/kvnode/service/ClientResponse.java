@@ -15,7 +15,15 @@ import dev.linden.kvnode.kv.KvResult;
  * node passes those bytes through; the client decodes them (OK, INVALID and NO_SPACE carry one).
  */
 public record ClientResponse(long requestId, Status status, int leaderHint, byte[] encodedResult) {
-    public enum Status { OK, NOT_LEADER, OVERLOADED, LOST, UNKNOWN, INVALID, NO_SPACE }
+    public enum Status {
+        OK,
+        NOT_LEADER,
+        OVERLOADED,
+        LOST,
+        UNKNOWN,
+        INVALID,
+        NO_SPACE
+    }
 
     /** A definite refusal with its reason for the client. */
     public static ClientResponse refused(long requestId, Status status, int leaderHint, String reason) {
@@ -33,8 +41,11 @@ public record ClientResponse(long requestId, Status status, int leaderHint, byte
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof ClientResponse r && r.requestId == requestId && r.status == status
-                && r.leaderHint == leaderHint && java.util.Arrays.equals(r.encodedResult, encodedResult);
+        return o instanceof ClientResponse r
+                && r.requestId == requestId
+                && r.status == status
+                && r.leaderHint == leaderHint
+                && java.util.Arrays.equals(r.encodedResult, encodedResult);
     }
 
     @Override

@@ -17,8 +17,12 @@ public record KvLimits(int maxKeyBytes, int maxValueBytes, long quotaBytes) {
     public static final long MAX_QUOTA_BYTES = 768L << 20;
 
     public KvLimits {
-        if (maxKeyBytes < 1 || maxKeyBytes > KvCommand.MAX_KEY_BYTES || maxValueBytes < 0
-                || maxValueBytes > KvCommand.MAX_VALUE_BYTES || quotaBytes < 1 || quotaBytes > MAX_QUOTA_BYTES) {
+        if (maxKeyBytes < 1
+                || maxKeyBytes > KvCommand.MAX_KEY_BYTES
+                || maxValueBytes < 0
+                || maxValueBytes > KvCommand.MAX_VALUE_BYTES
+                || quotaBytes < 1
+                || quotaBytes > MAX_QUOTA_BYTES) {
             throw new IllegalArgumentException("limits: key 1.." + KvCommand.MAX_KEY_BYTES + " B, value 0.."
                     + KvCommand.MAX_VALUE_BYTES + " B, quota 1.." + MAX_QUOTA_BYTES + " B");
         }

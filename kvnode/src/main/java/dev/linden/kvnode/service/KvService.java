@@ -13,16 +13,21 @@ public final class KvService {
     private final RaftNode node;
     /** For tests of the harness only: serve reads from local state without ReadIndex (not linearizable). */
     private final boolean unsafeLocalReads;
+
     private final KvLimits limits;
     /** Bytes of keys and values applied (from the state machine, any thread). */
     private final java.util.function.LongSupplier storedBytes;
     /** Bytes of answers the state machine caches for retries (any thread): they count against the quota too. */
     private final java.util.function.LongSupplier answerBytes;
     /** Bytes of writes proposed here and not yet answered: counted against the quota with what is stored. */
-    private final java.util.concurrent.atomic.AtomicLong pendingWriteBytes = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong pendingWriteBytes =
+            new java.util.concurrent.atomic.AtomicLong();
 
-    public KvService(RaftNode node, KvLimits limits, java.util.function.LongSupplier storedBytes,
-                     java.util.function.LongSupplier answerBytes) {
+    public KvService(
+            RaftNode node,
+            KvLimits limits,
+            java.util.function.LongSupplier storedBytes,
+            java.util.function.LongSupplier answerBytes) {
         this(node, false, limits, storedBytes, answerBytes);
     }
 
@@ -30,8 +35,12 @@ public final class KvService {
      * @param storedBytes bytes of keys and values applied ({@code KvStateMachine::storedBytes})
      * @param answerBytes bytes of answers cached for retries ({@code KvStateMachine::answerBytes})
      */
-    public KvService(RaftNode node, boolean unsafeLocalReads, KvLimits limits,
-                     java.util.function.LongSupplier storedBytes, java.util.function.LongSupplier answerBytes) {
+    public KvService(
+            RaftNode node,
+            boolean unsafeLocalReads,
+            KvLimits limits,
+            java.util.function.LongSupplier storedBytes,
+            java.util.function.LongSupplier answerBytes) {
         this.node = node;
         this.unsafeLocalReads = unsafeLocalReads;
         this.limits = limits;
@@ -51,7 +60,10 @@ public final class KvService {
         }
         KvOp op = KvCommand.opOf(cmd);
         if (op == KvOp.EXPIRE_SESSIONS) {
-            return ClientResponse.refused(r.requestId(), ClientResponse.Status.INVALID, node.leaderHint(),
+            return ClientResponse.refused(
+                    r.requestId(),
+                    ClientResponse.Status.INVALID,
+                    node.leaderHint(),
                     "EXPIRE_SESSIONS is proposed by the leader only");
         }
         // Answers cached for retries count like data, so at the quota writes get NO_SPACE. The answers of writes
@@ -61,7 +73,10 @@ public final class KvService {
         long stored = storedBytes.getAsLong();
         long answers = answerBytes.getAsLong();
         if (adds && stored + answers + pendingWriteBytes.get() + KvLimits.addedBytes(cmd) > limits.quotaBytes()) {
-            return ClientResponse.refused(r.requestId(), ClientResponse.Status.NO_SPACE, node.leaderHint(),
+            return ClientResponse.refused(
+                    r.requestId(),
+                    ClientResponse.Status.NO_SPACE,
+                    node.leaderHint(),
                     "no space: the cluster holds " + stored + " bytes of keys and values and " + answers
                             + " bytes of answers kept for retries, of its quota of " + limits.quotaBytes()
                             + " bytes; reads and deletes still work, and answers are freed as clients"
@@ -111,15 +126,19 @@ public final class KvService {
      * leads, it proposes an {@link KvOp#EXPIRE_SESSIONS} entry with its time ({@code wallMillis}) and
      * {@code ttlMillis}; every replica then drops the same idle sessions at that entry's index.
      */
-    public void startSessionExpiry(dev.linden.kvnode.node.Stage stage, java.util.function.LongSupplier wallMillis,
-                                   long ttlMillis, long everyMillis) {
+    public void startSessionExpiry(
+            dev.linden.kvnode.node.Stage stage,
+            java.util.function.LongSupplier wallMillis,
+            long ttlMillis,
+            long everyMillis) {
         if (ttlMillis < 1 || everyMillis < 1) {
             throw new IllegalArgumentException("session ttl and expiry interval must be >= 1 ms");
         }
         stage.schedule(everyMillis, () -> {
             if (node.role() == dev.linden.kvnode.raft.Role.LEADER && !expiryInFlight) {
                 expiryInFlight = true;
-                node.propose(KvCommand.expireSessions(Math.max(0, wallMillis.getAsLong()), ttlMillis).encode())
+                node.propose(KvCommand.expireSessions(Math.max(0, wallMillis.getAsLong()), ttlMillis)
+                                .encode())
                         .whenComplete((r, e) -> expiryInFlight = false);
             }
             startSessionExpiry(stage, wallMillis, ttlMillis, everyMillis);

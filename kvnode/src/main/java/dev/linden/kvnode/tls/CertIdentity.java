@@ -22,7 +22,9 @@ public record CertIdentity(Role role, String name, String clusterId) {
      * that may also change membership and move leadership (as may nodes' certificates).
      */
     public enum Role {
-        NODE("linden-node"), CLIENT("linden-client"), ADMIN("linden-admin");
+        NODE("linden-node"),
+        CLIENT("linden-client"),
+        ADMIN("linden-admin");
 
         final String unit;
 
@@ -77,8 +79,8 @@ public record CertIdentity(Role role, String name, String clusterId) {
     /** The subject a certificate for this identity carries. */
     public X500Principal subject() {
         try {
-            LdapName n = new LdapName(java.util.List.of(new Rdn("O", clusterId), new Rdn("OU", role.unit),
-                    new Rdn("CN", name)));
+            LdapName n = new LdapName(
+                    java.util.List.of(new Rdn("O", clusterId), new Rdn("OU", role.unit), new Rdn("CN", name)));
             return new X500Principal(n.toString());
         } catch (InvalidNameException e) {
             throw new IllegalArgumentException("cannot name " + this + ": " + e.getMessage(), e);
@@ -96,9 +98,10 @@ public record CertIdentity(Role role, String name, String clusterId) {
         String ou = rdns.get("OU");
         Role role = ou == null ? null : Role.ofUnit(ou);
         if (cn == null || o == null || role == null) {
-            throw new IllegalArgumentException("certificate '" + cert.getSubjectX500Principal().getName()
-                    + "' is not a Linden cluster's (it needs CN=<node-N|client name>, O=<cluster id>, "
-                    + "OU=linden-node|linden-client|linden-admin)");
+            throw new IllegalArgumentException(
+                    "certificate '" + cert.getSubjectX500Principal().getName()
+                            + "' is not a Linden cluster's (it needs CN=<node-N|client name>, O=<cluster id>, "
+                            + "OU=linden-node|linden-client|linden-admin)");
         }
         return new CertIdentity(role, cn, o);
     }
@@ -128,8 +131,9 @@ public record CertIdentity(Role role, String name, String clusterId) {
     /** The subject of a cluster's CA certificate: not an identity any peer or client can hold. */
     static X500Principal caSubject(String clusterId) {
         try {
-            return new X500Principal(new LdapName(java.util.List.of(new Rdn("O", clusterId), new Rdn("OU", "linden-ca"),
-                    new Rdn("CN", "linden-ca"))).toString());
+            return new X500Principal(new LdapName(java.util.List.of(
+                            new Rdn("O", clusterId), new Rdn("OU", "linden-ca"), new Rdn("CN", "linden-ca")))
+                    .toString());
         } catch (InvalidNameException e) {
             throw new IllegalArgumentException("cannot name the CA of cluster " + clusterId + ": " + e.getMessage(), e);
         }

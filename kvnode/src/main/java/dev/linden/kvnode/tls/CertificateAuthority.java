@@ -65,8 +65,8 @@ public final class CertificateAuthority {
     private final Duration validity;
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private CertificateAuthority(Path dir, String clusterId, X509Certificate caCert, PrivateKey caKey,
-                                 Duration validity) {
+    private CertificateAuthority(
+            Path dir, String clusterId, X509Certificate caCert, PrivateKey caKey, Duration validity) {
         this.dir = dir;
         this.clusterId = clusterId;
         this.caCert = caCert;
@@ -87,8 +87,8 @@ public final class CertificateAuthority {
                 X509Certificate ca = readCertificate(cert);
                 String caCluster = CertIdentity.subjectOf(ca).get("O");
                 if (!clusterId.equals(caCluster)) {
-                    throw new IllegalArgumentException(dir + " holds the CA of cluster " + caCluster + ", not of "
-                            + clusterId);
+                    throw new IllegalArgumentException(
+                            dir + " holds the CA of cluster " + caCluster + ", not of " + clusterId);
                 }
                 return new CertificateAuthority(dir, clusterId, ca, readPrivateKey(key), validity);
             }
@@ -172,8 +172,8 @@ public final class CertificateAuthority {
         if (Files.exists(files.certFile()) && Files.exists(files.keyFile())) {
             try {
                 X509Certificate kept = readCertificate(files.certFile());
-                if (!CertIdentity.of(kept).equals(who) || !kept.getIssuerX500Principal().equals(
-                        caCert.getSubjectX500Principal())) {
+                if (!CertIdentity.of(kept).equals(who)
+                        || !kept.getIssuerX500Principal().equals(caCert.getSubjectX500Principal())) {
                     throw new IllegalArgumentException(files.certFile() + " is not the " + who + " of this CA");
                 }
             } catch (GeneralSecurityException e) {
@@ -199,15 +199,23 @@ public final class CertificateAuthority {
     }
 
     /** Signs a certificate: a self-signed CA's if {@code issuerCert} is null, else a leaf of {@code role}. */
-    private static X509Certificate sign(javax.security.auth.x500.X500Principal subject, KeyPair subjectKeys,
-                                        X509Certificate issuerCert, PrivateKey issuerKey, Duration valid,
-                                        CertIdentity.Role role)
+    private static X509Certificate sign(
+            javax.security.auth.x500.X500Principal subject,
+            KeyPair subjectKeys,
+            X509Certificate issuerCert,
+            PrivateKey issuerKey,
+            Duration valid,
+            CertIdentity.Role role)
             throws GeneralSecurityException, OperatorCreationException, IOException {
         boolean ca = issuerCert == null;
         javax.security.auth.x500.X500Principal issuer = ca ? subject : issuerCert.getSubjectX500Principal();
         Instant now = Instant.now();
-        X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(issuer, new BigInteger(127, RANDOM),
-                Date.from(now.minus(Duration.ofMinutes(5))), Date.from(now.plus(valid)), subject,
+        X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(
+                issuer,
+                new BigInteger(127, RANDOM),
+                Date.from(now.minus(Duration.ofMinutes(5))),
+                Date.from(now.plus(valid)),
+                subject,
                 subjectKeys.getPublic());
         JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
         b.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(subjectKeys.getPublic()));
@@ -218,18 +226,23 @@ public final class CertificateAuthority {
             b.addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(issuerCert));
             b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
             // A node is a TLS server (its ports) and a client (dialing peers); a client only a client.
-            b.addExtension(Extension.extendedKeyUsage, false, role == CertIdentity.Role.NODE
-                    ? new ExtendedKeyUsage(new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth})
-                    : new ExtendedKeyUsage(KeyPurposeId.id_kp_clientAuth));
+            b.addExtension(
+                    Extension.extendedKeyUsage,
+                    false,
+                    role == CertIdentity.Role.NODE
+                            ? new ExtendedKeyUsage(
+                                    new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth})
+                            : new ExtendedKeyUsage(KeyPurposeId.id_kp_clientAuth));
             if (role == CertIdentity.Role.NODE) {
                 // For tools that check host names (Linden checks the subject instead): local clusters are on loopback.
                 b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
-                        new GeneralName(GeneralName.dNSName, "localhost"),
-                        new GeneralName(GeneralName.iPAddress, "127.0.0.1")}));
+                    new GeneralName(GeneralName.dNSName, "localhost"),
+                    new GeneralName(GeneralName.iPAddress, "127.0.0.1")
+                }));
             }
         }
-        return new JcaX509CertificateConverter().getCertificate(
-                b.build(new JcaContentSignerBuilder(SIGNATURE).build(issuerKey)));
+        return new JcaX509CertificateConverter()
+                .getCertificate(b.build(new JcaContentSignerBuilder(SIGNATURE).build(issuerKey)));
     }
 
     static X509Certificate readCertificate(Path file) throws IOException, GeneralSecurityException {
@@ -252,7 +265,8 @@ public final class CertificateAuthority {
 
     private static String pem(String type, byte[] der) {
         return "-----BEGIN " + type + "-----\n"
-                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
+                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                        .encodeToString(der)
                 + "\n-----END " + type + "-----\n";
     }
 
@@ -267,12 +281,14 @@ public final class CertificateAuthority {
     private static void writeAtomically(Path file, String text) throws IOException {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         Files.deleteIfExists(tmp);
-        java.util.Set<java.nio.file.OpenOption> how = java.util.Set.of(java.nio.file.StandardOpenOption.CREATE_NEW,
-                java.nio.file.StandardOpenOption.WRITE, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        java.util.Set<java.nio.file.OpenOption> how = java.util.Set.of(
+                java.nio.file.StandardOpenOption.CREATE_NEW,
+                java.nio.file.StandardOpenOption.WRITE,
+                java.nio.file.LinkOption.NOFOLLOW_LINKS);
         java.nio.channels.SeekableByteChannel ch;
         try {
-            ch = Files.newByteChannel(tmp, how, PosixFilePermissions.asFileAttribute(
-                    PosixFilePermissions.fromString("rw-------")));
+            ch = Files.newByteChannel(
+                    tmp, how, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         } catch (UnsupportedOperationException e) {
             ch = Files.newByteChannel(tmp, how); // not a POSIX file system: its own defaults apply
         }

@@ -4,7 +4,6 @@ import io.netty.channel.Channel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
-import io.netty.handler.ssl.SslProvider;
 import javax.net.ssl.SSLException;
 
 /**
@@ -31,8 +30,13 @@ public final class ClientSecurity {
             throw new IllegalArgumentException("an empty token");
         }
         try {
-            return new ClientSecurity(SslContextBuilder.forClient().trustManager(trustedCaFile.toFile())
-                    .sslProvider(NodeSecurity.provider()).protocols("TLSv1.3").build(), token.strip());
+            return new ClientSecurity(
+                    SslContextBuilder.forClient()
+                            .trustManager(trustedCaFile.toFile())
+                            .sslProvider(NodeSecurity.provider())
+                            .protocols("TLSv1.3")
+                            .build(),
+                    token.strip());
         } catch (SSLException | IllegalArgumentException e) {
             throw new IllegalArgumentException("cannot load the CA " + trustedCaFile + ": " + e.getMessage(), e);
         }
@@ -47,13 +51,20 @@ public final class ClientSecurity {
     public static ClientSecurity tls(TlsFiles files) {
         files.checkReadable();
         try {
-            return new ClientSecurity(SslContextBuilder.forClient()
-                    .keyManager(files.certFile().toFile(), files.keyFile().toFile())
-                    .trustManager(files.trustedCaFile().toFile()).sslProvider(NodeSecurity.provider())
-                    .protocols("TLSv1.3").build(), null);
+            return new ClientSecurity(
+                    SslContextBuilder.forClient()
+                            .keyManager(
+                                    files.certFile().toFile(), files.keyFile().toFile())
+                            .trustManager(files.trustedCaFile().toFile())
+                            .sslProvider(NodeSecurity.provider())
+                            .protocols("TLSv1.3")
+                            .build(),
+                    null);
         } catch (SSLException | IllegalArgumentException e) {
-            throw new IllegalArgumentException("cannot load the client TLS files (" + files.certFile() + ", "
-                    + files.keyFile() + ", " + files.trustedCaFile() + "): " + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    "cannot load the client TLS files (" + files.certFile() + ", " + files.keyFile() + ", "
+                            + files.trustedCaFile() + "): " + e.getMessage(),
+                    e);
         }
     }
 

@@ -6,11 +6,11 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import javax.net.ssl.SSLException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import javax.net.ssl.SSLPeerUnverifiedException;
 
 /**
@@ -34,7 +34,8 @@ public final class NodeSecurity {
      */
     static SslProvider provider() {
         return !"jdk".equals(System.getProperty("linden.tls.provider")) && io.netty.handler.ssl.OpenSsl.isAvailable()
-                ? SslProvider.OPENSSL : SslProvider.JDK;
+                ? SslProvider.OPENSSL
+                : SslProvider.JDK;
     }
 
     private final String clusterId;
@@ -45,8 +46,13 @@ public final class NodeSecurity {
     /** SHA-256 of the token clients must present first on the client port, or null. */
     private final byte[] clientTokenHash;
 
-    private NodeSecurity(String clusterId, SslContext peerServer, SslContext peerClient, SslContext clientPort,
-                         boolean clientCertAuth, byte[] clientTokenHash) {
+    private NodeSecurity(
+            String clusterId,
+            SslContext peerServer,
+            SslContext peerClient,
+            SslContext clientPort,
+            boolean clientCertAuth,
+            byte[] clientTokenHash) {
         this.clusterId = clusterId;
         this.peerServer = peerServer;
         this.peerClient = peerClient;
@@ -64,12 +70,14 @@ public final class NodeSecurity {
      */
     public NodeSecurity withClientToken(String token) {
         if (clientPort == null) {
-            throw new IllegalArgumentException("a client token needs TLS on the client port (--cert-file and --key-file,"
-                    + " or --tls-dir): sent in the clear it would be anyone's");
+            throw new IllegalArgumentException(
+                    "a client token needs TLS on the client port (--cert-file and --key-file,"
+                            + " or --tls-dir): sent in the clear it would be anyone's");
         }
-        if (token == null || token.strip().length() < MIN_TOKEN_CHARS
+        if (token == null
+                || token.strip().length() < MIN_TOKEN_CHARS
                 || token.strip().getBytes(java.nio.charset.StandardCharsets.UTF_8).length
-                > dev.linden.kvnode.net.Wire.MAX_TOKEN_BYTES) {
+                        > dev.linden.kvnode.net.Wire.MAX_TOKEN_BYTES) {
             throw new IllegalArgumentException("a client token is " + MIN_TOKEN_CHARS + " to "
                     + dev.linden.kvnode.net.Wire.MAX_TOKEN_BYTES + " characters");
         }
@@ -83,14 +91,15 @@ public final class NodeSecurity {
 
     /** Whether {@code token} is the clients' token (compared in constant time). */
     public boolean clientTokenMatches(String token) {
-        return clientTokenHash != null && token != null
+        return clientTokenHash != null
+                && token != null
                 && java.security.MessageDigest.isEqual(clientTokenHash, sha256(token.strip()));
     }
 
     private static byte[] sha256(String s) {
         try {
-            return java.security.MessageDigest.getInstance("SHA-256").digest(s.getBytes(
-                    java.nio.charset.StandardCharsets.UTF_8));
+            return java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException("the JDK lacks SHA-256", e);
         }
@@ -107,38 +116,52 @@ public final class NodeSecurity {
      * plain), requiring client certificates if {@code clientCertAuth}. Throws IllegalArgumentException
      * saying what is wrong with the files.
      */
-    public static NodeSecurity mutualTls(String clusterId, int nodeId, TlsFiles peer, TlsFiles client,
-                                         boolean clientCertAuth) {
+    public static NodeSecurity mutualTls(
+            String clusterId, int nodeId, TlsFiles peer, TlsFiles client, boolean clientCertAuth) {
         peer.checkReadable();
         keptApart(peer);
         CertIdentity own = identityInFile(peer);
         if (clusterId == null) {
             clusterId = own.clusterId(); // a node restarted without --cluster-id: its certificate names it
         }
-        if (own.role() != CertIdentity.Role.NODE || own.nodeId() != nodeId || !own.clusterId().equals(clusterId)) {
-            throw new IllegalArgumentException(peer.certFile() + " is the " + own + ", not node " + nodeId
-                    + " of cluster " + clusterId);
+        if (own.role() != CertIdentity.Role.NODE
+                || own.nodeId() != nodeId
+                || !own.clusterId().equals(clusterId)) {
+            throw new IllegalArgumentException(
+                    peer.certFile() + " is the " + own + ", not node " + nodeId + " of cluster " + clusterId);
         }
         try {
-            SslContext server = SslContextBuilder.forServer(peer.certFile().toFile(), peer.keyFile().toFile())
-                    .trustManager(peer.trustedCaFile().toFile()).clientAuth(ClientAuth.REQUIRE)
-                    .sslProvider(provider()).protocols(PROTOCOLS).build();
+            SslContext server = SslContextBuilder.forServer(
+                            peer.certFile().toFile(), peer.keyFile().toFile())
+                    .trustManager(peer.trustedCaFile().toFile())
+                    .clientAuth(ClientAuth.REQUIRE)
+                    .sslProvider(provider())
+                    .protocols(PROTOCOLS)
+                    .build();
             SslContext dialer = SslContextBuilder.forClient()
                     .keyManager(peer.certFile().toFile(), peer.keyFile().toFile())
-                    .trustManager(peer.trustedCaFile().toFile()).sslProvider(provider()).protocols(PROTOCOLS).build();
+                    .trustManager(peer.trustedCaFile().toFile())
+                    .sslProvider(provider())
+                    .protocols(PROTOCOLS)
+                    .build();
             SslContext clients = null;
             if (client != null) {
                 client.checkReadable();
-                clients = SslContextBuilder.forServer(client.certFile().toFile(), client.keyFile().toFile())
+                clients = SslContextBuilder.forServer(
+                                client.certFile().toFile(), client.keyFile().toFile())
                         .trustManager(client.trustedCaFile().toFile())
                         // Without required certificates (a token instead) one may still be shown: an admin's.
                         .clientAuth(clientCertAuth ? ClientAuth.REQUIRE : ClientAuth.OPTIONAL)
-                        .sslProvider(provider()).protocols(PROTOCOLS).build();
+                        .sslProvider(provider())
+                        .protocols(PROTOCOLS)
+                        .build();
             }
             return new NodeSecurity(clusterId, server, dialer, clients, client != null && clientCertAuth, null);
         } catch (SSLException | IllegalArgumentException e) {
-            throw new IllegalArgumentException("cannot load the TLS files (" + peer.certFile() + ", " + peer.keyFile()
-                    + ", " + peer.trustedCaFile() + "): " + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    "cannot load the TLS files (" + peer.certFile() + ", " + peer.keyFile() + ", "
+                            + peer.trustedCaFile() + "): " + e.getMessage(),
+                    e);
         }
     }
 
@@ -158,7 +181,9 @@ public final class NodeSecurity {
         }
         try (java.util.stream.Stream<Path> keys = Files.list(dir)) {
             Path other = keys.filter(k -> k.getFileName().toString().endsWith(".key")
-                    && !k.getFileName().equals(files.keyFile().getFileName())).findFirst().orElse(null);
+                            && !k.getFileName().equals(files.keyFile().getFileName()))
+                    .findFirst()
+                    .orElse(null);
             if (other != null) {
                 throw new IllegalArgumentException(dir + " holds another private key (" + other.getFileName()
                         + "): give the node a directory with only its own key (linden certs writes DIR/node-N/)");
@@ -172,8 +197,8 @@ public final class NodeSecurity {
         try {
             return CertIdentity.of(CertificateAuthority.readCertificate(files.certFile()));
         } catch (java.io.IOException | java.security.GeneralSecurityException e) {
-            throw new IllegalArgumentException("cannot read the certificate " + files.certFile() + ": " + e.getMessage(),
-                    e);
+            throw new IllegalArgumentException(
+                    "cannot read the certificate " + files.certFile() + ": " + e.getMessage(), e);
         }
     }
 
@@ -223,7 +248,8 @@ public final class NodeSecurity {
             return true;
         }
         CertIdentity who = presented(ch);
-        return who != null && who.clusterId().equals(clusterId)
+        return who != null
+                && who.clusterId().equals(clusterId)
                 && (who.role() == CertIdentity.Role.ADMIN || who.role() == CertIdentity.Role.NODE);
     }
 

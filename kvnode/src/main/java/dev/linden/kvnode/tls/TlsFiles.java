@@ -16,14 +16,16 @@ public record TlsFiles(Path trustedCaFile, Path certFile, Path keyFile) {
 
     /** Node {@code id}'s files in its own directory ({@link CertificateAuthority#nodeDir}). */
     public static TlsFiles forNode(Path dir, int id) {
-        return new TlsFiles(dir.resolve(CertificateAuthority.CA_CERT), dir.resolve(CertIdentity.NODE_PREFIX + id + ".crt"),
+        return new TlsFiles(
+                dir.resolve(CertificateAuthority.CA_CERT),
+                dir.resolve(CertIdentity.NODE_PREFIX + id + ".crt"),
                 dir.resolve(CertIdentity.NODE_PREFIX + id + ".key"));
     }
 
     /** A client's files in its own directory ({@link CertificateAuthority#clientDir}, or {@code DIR/admin}). */
     public static TlsFiles forClient(Path dir) {
-        return new TlsFiles(dir.resolve(CertificateAuthority.CA_CERT), dir.resolve("client.crt"),
-                dir.resolve("client.key"));
+        return new TlsFiles(
+                dir.resolve(CertificateAuthority.CA_CERT), dir.resolve("client.crt"), dir.resolve("client.key"));
     }
 
     /** Throws IllegalArgumentException naming the first file that cannot be read. */

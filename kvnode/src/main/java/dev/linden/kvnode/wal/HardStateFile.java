@@ -74,7 +74,9 @@ public final class HardStateFile {
 
     static void save(Vfs vfs, HardState hs) throws IOException {
         ByteBuffer b = ByteBuffer.allocate(BYTES);
-        b.putInt(MAGIC).putLong(hs.term()).putInt(hs.votedFor() == RaftCore.NO_NODE ? 0 : hs.votedFor())
+        b.putInt(MAGIC)
+                .putLong(hs.term())
+                .putInt(hs.votedFor() == RaftCore.NO_NODE ? 0 : hs.votedFor())
                 .putLong(hs.lostThroughTerm());
         CRC32C crc = new CRC32C();
         crc.update(b.array(), 0, BYTES - 4);

@@ -26,13 +26,18 @@ final class LostData {
     private LostData() {}
 
     /** Describes the loss at the end of the log, or returns null if what recovery found is a clean end. */
-    static String find(long markedSeq, TreeMap<Long, String> segments, long validEnd, SegmentReplay.Replay log,
-                       Snapshot snapshot) {
-        long lastIndex = log.entries.isEmpty() ? (snapshot == null ? 0 : snapshot.index())
-                : log.base + log.entries.size();
+    static String find(
+            long markedSeq,
+            TreeMap<Long, String> segments,
+            long validEnd,
+            SegmentReplay.Replay log,
+            Snapshot snapshot) {
+        long lastIndex =
+                log.entries.isEmpty() ? (snapshot == null ? 0 : snapshot.index()) : log.base + log.entries.size();
         long newest = segments.isEmpty() ? 0 : segments.lastKey();
         if (markedSeq > 0 && newest < markedSeq) {
-            return "reason=segments-missing segments=" + SegmentFile.name(newest + 1) + ".." + SegmentFile.name(markedSeq)
+            return "reason=segments-missing segments=" + SegmentFile.name(newest + 1) + ".."
+                    + SegmentFile.name(markedSeq)
                     + " (the wal-mark says segment " + markedSeq + " was started, " + segments.size()
                     + " segment files found) log-now-ends-at=" + lastIndex;
         }

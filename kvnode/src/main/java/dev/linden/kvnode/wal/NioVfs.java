@@ -45,8 +45,8 @@ public final class NioVfs implements Vfs {
     @Override
     public VfsFile open(String name, boolean create) throws IOException {
         FileChannel ch = create
-                ? FileChannel.open(dir.resolve(name), StandardOpenOption.CREATE, StandardOpenOption.READ,
-                        StandardOpenOption.WRITE)
+                ? FileChannel.open(
+                        dir.resolve(name), StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE)
                 : FileChannel.open(dir.resolve(name), StandardOpenOption.READ, StandardOpenOption.WRITE);
         return new NioFile(ch);
     }
@@ -54,7 +54,10 @@ public final class NioVfs implements Vfs {
     @Override
     public void rename(String from, String to) throws IOException {
         try {
-            Files.move(dir.resolve(from), dir.resolve(to), StandardCopyOption.ATOMIC_MOVE,
+            Files.move(
+                    dir.resolve(from),
+                    dir.resolve(to),
+                    StandardCopyOption.ATOMIC_MOVE,
                     StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {
             throw new IOException("atomic rename not supported in " + dir, e);
@@ -72,7 +75,9 @@ public final class NioVfs implements Vfs {
             ch.force(true);
         } catch (IOException e) {
             // Some file systems refuse to open directories; there the rename is as durable as it gets.
-            if (!System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("win")) {
+            if (!System.getProperty("os.name", "")
+                    .toLowerCase(java.util.Locale.ROOT)
+                    .contains("win")) {
                 throw e;
             }
         }

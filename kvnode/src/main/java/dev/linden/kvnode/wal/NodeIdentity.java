@@ -49,8 +49,9 @@ public record NodeIdentity(String clusterId, int nodeId, List<Integer> members, 
                 case "new" -> NEW;
                 case "existing" -> EXISTING;
                 case "join" -> JOIN;
-                default -> throw new IllegalArgumentException("--initial-cluster-state must be new or existing, not '"
-                        + s + "'");
+                default ->
+                    throw new IllegalArgumentException(
+                            "--initial-cluster-state must be new or existing, not '" + s + "'");
             };
         }
     }
@@ -63,8 +64,10 @@ public record NodeIdentity(String clusterId, int nodeId, List<Integer> members, 
     }
 
     public NodeIdentity {
-        if (clusterId == null || clusterId.isBlank() || clusterId.getBytes(StandardCharsets.UTF_8).length
-                > MAX_CLUSTER_ID_BYTES || clusterId.contains("\n")) {
+        if (clusterId == null
+                || clusterId.isBlank()
+                || clusterId.getBytes(StandardCharsets.UTF_8).length > MAX_CLUSTER_ID_BYTES
+                || clusterId.contains("\n")) {
             throw new IllegalArgumentException("a cluster id is 1 to " + MAX_CLUSTER_ID_BYTES + " bytes on one line");
         }
         if (nodeId < 1 || (!members.isEmpty() && !members.contains(nodeId))) {
@@ -86,8 +89,9 @@ public record NodeIdentity(String clusterId, int nodeId, List<Integer> members, 
      * @param clusterId the cluster id the node was started with; null to accept the one on disk (only for
      *                  a data dir that has one)
      */
-    public static NodeIdentity establish(Vfs vfs, String clusterId, int nodeId, List<Integer> members,
-                                         InitialClusterState state) throws IOException {
+    public static NodeIdentity establish(
+            Vfs vfs, String clusterId, int nodeId, List<Integer> members, InitialClusterState state)
+            throws IOException {
         return establish(vfs, clusterId, nodeId, members, state, 0);
     }
 
@@ -96,8 +100,14 @@ public record NodeIdentity(String clusterId, int nodeId, List<Integer> members, 
      * {@code freshIncarnation} (random, from the caller's source, so the simulator stays deterministic),
      * by which peers tell it from an earlier data dir of the same node id ({@link PeerIncarnations}).
      */
-    public static NodeIdentity establish(Vfs vfs, String clusterId, int nodeId, List<Integer> members,
-                                         InitialClusterState state, long freshIncarnation) throws IOException {
+    public static NodeIdentity establish(
+            Vfs vfs,
+            String clusterId,
+            int nodeId,
+            List<Integer> members,
+            InitialClusterState state,
+            long freshIncarnation)
+            throws IOException {
         List<String> files = new ArrayList<>(vfs.list());
         files.remove(TMP);
         List<Integer> sorted = members.stream().sorted().toList();
@@ -118,8 +128,9 @@ public record NodeIdentity(String clusterId, int nodeId, List<Integer> members, 
             return stored;
         }
         if (!files.isEmpty()) {
-            throw new RefusedException("the data dir holds " + files.size() + " files (" + String.join(", ",
-                    files.subList(0, Math.min(3, files.size()))) + (files.size() > 3 ? ", ..." : "") + ") but no "
+            throw new RefusedException("the data dir holds " + files.size() + " files ("
+                    + String.join(", ", files.subList(0, Math.min(3, files.size()))) + (files.size() > 3 ? ", ..." : "")
+                    + ") but no "
                     + FILE + " file, so it cannot be told apart from another cluster's data. Move it aside and "
                     + "start with an empty data dir, or restore this node's data dir from a backup.");
         }
@@ -134,8 +145,8 @@ public record NodeIdentity(String clusterId, int nodeId, List<Integer> members, 
         if (clusterId == null) {
             throw new RefusedException("a new data dir needs the cluster id (--cluster-id)");
         }
-        NodeIdentity fresh = new NodeIdentity(clusterId, nodeId, state == InitialClusterState.JOIN ? List.of() : sorted,
-                freshIncarnation);
+        NodeIdentity fresh = new NodeIdentity(
+                clusterId, nodeId, state == InitialClusterState.JOIN ? List.of() : sorted, freshIncarnation);
         fresh.write(vfs);
         return fresh;
     }
@@ -151,7 +162,11 @@ public record NodeIdentity(String clusterId, int nodeId, List<Integer> members, 
         CRC32C crc = new CRC32C();
         crc.update(body);
         ByteBuffer b = ByteBuffer.allocate(12 + body.length);
-        b.putInt(MAGIC).putInt((int) crc.getValue()).putInt(body.length).put(body).flip();
+        b.putInt(MAGIC)
+                .putInt((int) crc.getValue())
+                .putInt(body.length)
+                .put(body)
+                .flip();
         VfsFiles.replaceDurably(vfs, TMP, FILE, b);
     }
 
@@ -193,7 +208,7 @@ public record NodeIdentity(String clusterId, int nodeId, List<Integer> members, 
                     }
                 }
                 case "incarnation" -> incarnation = Long.parseUnsignedLong(v, 16);
-                default -> { } // fields of later versions
+                default -> {} // fields of later versions
             }
         }
         try {

@@ -62,7 +62,9 @@ public final class PeerIncarnations {
             for (String line : new String(b.array(), 12, b.capacity() - 12, StandardCharsets.UTF_8).split("\n")) {
                 int eq = line.indexOf('=');
                 if (eq > 0) {
-                    known.put(Integer.parseInt(line.substring(0, eq)), Long.parseUnsignedLong(line.substring(eq + 1), 16));
+                    known.put(
+                            Integer.parseInt(line.substring(0, eq)),
+                            Long.parseUnsignedLong(line.substring(eq + 1), 16));
                 }
             }
         }
@@ -106,13 +108,20 @@ public final class PeerIncarnations {
     private void save(TreeMap<Integer, Long> content) throws IOException {
         StringBuilder text = new StringBuilder();
         for (var e : content.entrySet()) {
-            text.append(e.getKey()).append('=').append(Long.toHexString(e.getValue())).append('\n');
+            text.append(e.getKey())
+                    .append('=')
+                    .append(Long.toHexString(e.getValue()))
+                    .append('\n');
         }
         byte[] body = text.toString().getBytes(StandardCharsets.UTF_8);
         CRC32C crc = new CRC32C();
         crc.update(body);
         ByteBuffer b = ByteBuffer.allocate(12 + body.length);
-        b.putInt(MAGIC).putInt((int) crc.getValue()).putInt(body.length).put(body).flip();
+        b.putInt(MAGIC)
+                .putInt((int) crc.getValue())
+                .putInt(body.length)
+                .put(body)
+                .flip();
         VfsFiles.replaceDurably(vfs, TMP, FILE, b);
     }
 }

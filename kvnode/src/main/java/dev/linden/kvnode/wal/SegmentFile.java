@@ -3,9 +3,9 @@ package dev.linden.kvnode.wal;
 import dev.linden.kvnode.raft.Invariants;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.zip.CRC32C;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.zip.CRC32C;
 
 /**
  * A WAL segment, {@code wal-<seq>.seg}: a header, then {@link WalRecord}s back to back, then zeros. The
@@ -31,6 +31,7 @@ public final class SegmentFile {
     static final int MAGIC = 0x4C4E5731; // "LNW1"
     /** Header size of version 2, the one written. */
     public static final int HEADER_BYTES = 24;
+
     static final int V1_HEADER_BYTES = 8;
     private static final int VERSION = 2;
     private static final Pattern NAME = Pattern.compile("wal-(\\d{10})\\.seg");
@@ -69,7 +70,8 @@ public final class SegmentFile {
     /** A fresh segment header for a file of {@code allocatedBytes}, ready to write at offset 0. */
     static ByteBuffer header(long allocatedBytes) {
         Invariants.require(allocatedBytes > HEADER_BYTES, "a segment holds more than its header");
-        ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES).putInt(MAGIC).putInt(VERSION).putLong(allocatedBytes);
+        ByteBuffer header =
+                ByteBuffer.allocate(HEADER_BYTES).putInt(MAGIC).putInt(VERSION).putLong(allocatedBytes);
         CRC32C crc = new CRC32C();
         crc.update(header.array(), 0, 16);
         header.putInt((int) crc.getValue()).putInt(0);

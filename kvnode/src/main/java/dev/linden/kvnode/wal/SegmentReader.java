@@ -28,8 +28,15 @@ final class SegmentReader {
     }
 
     /** Snapshot stage: collects the entries meant by {@code terms} from {@code fromIndex}, segment by segment. */
-    List<Entry> scan(long fromIndex, int maxEntries, long maxBytes, TermLookup terms,
-                             TreeMap<Long, Long> firstIndexes, long currentSeq, long currentEnd) throws IOException {
+    List<Entry> scan(
+            long fromIndex,
+            int maxEntries,
+            long maxBytes,
+            TermLookup terms,
+            TreeMap<Long, Long> firstIndexes,
+            long currentSeq,
+            long currentEnd)
+            throws IOException {
         long seq;
         long offset;
         if (cursorSeq >= 0 && cursorNextIndex == fromIndex && firstIndexes.containsKey(cursorSeq)) {
@@ -67,8 +74,8 @@ final class SegmentReader {
                         WalRecord.Decoded d = WalRecord.decode(buf);
                         if (d.status == WalRecord.Status.TRUNCATED && n == buf.capacity()) {
                             if (consumed == 0) { // one record larger than the buffer
-                                buf = ByteBuffer.allocate(Math.min(buf.capacity() * 2, WalRecord.MAX_PAYLOAD_BYTES
-                                        + WalRecord.HEADER_BYTES));
+                                buf = ByteBuffer.allocate(Math.min(
+                                        buf.capacity() * 2, WalRecord.MAX_PAYLOAD_BYTES + WalRecord.HEADER_BYTES));
                             }
                             break; // refill from the start of this record
                         }

@@ -28,6 +28,7 @@ final class SegmentReplay {
         /** The last segment read: its size on disk, the size its header declares (0: version 1), and one past
          *  its last non-zero byte. */
         long fileBytes;
+
         long allocatedBytes;
         long dataEnd;
     }
@@ -86,7 +87,8 @@ final class SegmentReplay {
                 return at;
             }
             int claimedLen = buf.remaining() >= 4 ? buf.getInt(at + WalRecord.LENGTH_AT) : -1;
-            boolean reachesEnd = claimedLen >= 0 && claimedLen <= WalRecord.MAX_PAYLOAD_BYTES
+            boolean reachesEnd = claimedLen >= 0
+                    && claimedLen <= WalRecord.MAX_PAYLOAD_BYTES
                     && at + WalRecord.HEADER_BYTES + (long) claimedLen >= buf.limit();
             boolean tinyTail = buf.limit() - at < WalRecord.HEADER_BYTES;
             // In a preallocated segment a torn write is followed by zeros, not by the end of the file: the
@@ -116,8 +118,8 @@ final class SegmentReplay {
             return List.of();
         }
         if (log.base > snap.index()) {
-            throw new IOException("WAL corrupted: entries " + (snap.index() + 1) + ".." + log.base
-                    + " after snapshot " + snap.index() + " are missing");
+            throw new IOException("WAL corrupted: entries " + (snap.index() + 1) + ".." + log.base + " after snapshot "
+                    + snap.index() + " are missing");
         }
         if (log.base < snap.index()) {
             Entry at = log.entries.get((int) (snap.index() - log.base - 1));
@@ -172,7 +174,10 @@ final class SegmentReplay {
                 continue;
             }
             int kind = buf.get(off + WalRecord.KIND_AT);
-            if (kind < 0 || kind > 1 || buf.getLong(off + WalRecord.TERM_AT) < 1 || buf.getLong(off + WalRecord.INDEX_AT) < 1) {
+            if (kind < 0
+                    || kind > 1
+                    || buf.getLong(off + WalRecord.TERM_AT) < 1
+                    || buf.getLong(off + WalRecord.INDEX_AT) < 1) {
                 continue;
             }
             ByteBuffer probe = buf.duplicate();
@@ -191,8 +196,8 @@ final class SegmentReplay {
         ArrayList<Entry> log = replay.entries;
         long last = replay.base + log.size();
         if (e.index() > last + 1) {
-            throw new IOException("WAL corrupted: segment " + name + " offset " + offset + " jumps from index "
-                    + last + " to " + e.index());
+            throw new IOException("WAL corrupted: segment " + name + " offset " + offset + " jumps from index " + last
+                    + " to " + e.index());
         }
         if (e.index() <= replay.base) {
             throw new IOException("WAL corrupted: segment " + name + " offset " + offset + " rewrites index "
@@ -202,8 +207,8 @@ final class SegmentReplay {
             log.remove(log.size() - 1);
         }
         if (!log.isEmpty() && log.get(log.size() - 1).term() > e.term()) {
-            throw new IOException("WAL corrupted: segment " + name + " offset " + offset + ": term goes back at index "
-                    + e.index());
+            throw new IOException(
+                    "WAL corrupted: segment " + name + " offset " + offset + ": term goes back at index " + e.index());
         }
         log.add(e);
         replay.segmentMaxIndex = Math.max(replay.segmentMaxIndex, e.index());

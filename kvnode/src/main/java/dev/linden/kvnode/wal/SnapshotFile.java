@@ -63,7 +63,6 @@ final class SnapshotFile {
         vfs.syncDirectory();
     }
 
-
     static byte[] readChunk(Vfs vfs, long index, long offset, int length) throws IOException {
         try (VfsFile f = vfs.open(name(index), false)) {
             long end = HEADER_BYTES + offset + length;
@@ -77,7 +76,6 @@ final class SnapshotFile {
             return b.array();
         }
     }
-
 
     static Snapshot read(Vfs vfs, String name) throws IOException {
         ByteBuffer b;
@@ -93,7 +91,8 @@ final class SnapshotFile {
         int len = b.getInt(20);
         CRC32C crc = new CRC32C();
         crc.update(b.array(), 0, b.limit() - 4);
-        if (b.getInt(0) != MAGIC || len != b.limit() - HEADER_BYTES - 4
+        if (b.getInt(0) != MAGIC
+                || len != b.limit() - HEADER_BYTES - 4
                 || (int) crc.getValue() != b.getInt(b.limit() - 4)) {
             throw new IOException("snapshot " + name + " is corrupted (bad magic, length or checksum mismatch); "
                     + "refusing to start rather than lose acknowledged entries");

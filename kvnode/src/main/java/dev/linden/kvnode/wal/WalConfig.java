@@ -9,8 +9,8 @@ package dev.linden.kvnode.wal;
  * @param trustLostData        a planted bug for tests of the harness only: recovery takes a cut or missing
  *                             segment for a clean end and the node votes with what is left
  */
-public record WalConfig(long maxSegmentBytes, int maxPendingWrites, boolean preallocateSegments,
-                        boolean trustLostData) {
+public record WalConfig(
+        long maxSegmentBytes, int maxPendingWrites, boolean preallocateSegments, boolean trustLostData) {
     public WalConfig {
         if (maxSegmentBytes < 1024 || maxSegmentBytes > Integer.MAX_VALUE - 16 || maxPendingWrites < 1) {
             throw new IllegalArgumentException("bad WAL limits");

@@ -59,6 +59,7 @@ public final class WalLogStore implements LogStore {
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
     /** Highest entry index in each closed segment, by sequence number (for deletion after a snapshot). */
     private final TreeMap<Long, Long> closedSegmentLastIndex = new TreeMap<>();
+
     private long segmentLastIndex;
     /** Lowest entry index written in each segment (0: none), by sequence number, the current one included. */
     private final TreeMap<Long, Long> segmentFirstIndex = new TreeMap<>();
@@ -66,6 +67,7 @@ public final class WalLogStore implements LogStore {
     private final SegmentReader reader;
     /** The next segment, zero-filled and forced in the background ({@code -1}: none ready). */
     private long preparedSeq = -1;
+
     private boolean preparing;
 
     private record Pending(long seq, Runnable onDurable, Consumer<Throwable> onFailure) {}
@@ -112,7 +114,9 @@ public final class WalLogStore implements LogStore {
                 snapshotFiles.put(SnapshotFile.indexOf(name), name);
             }
         }
-        Snapshot snapshot = snapshotFiles.isEmpty() ? null : SnapshotFile.read(vfs, snapshotFiles.lastEntry().getValue());
+        Snapshot snapshot = snapshotFiles.isEmpty()
+                ? null
+                : SnapshotFile.read(vfs, snapshotFiles.lastEntry().getValue());
         SegmentReplay.Replay log = new SegmentReplay.Replay();
         long validEnd = 0;
         for (var it = segments.entrySet().iterator(); it.hasNext(); ) {
@@ -167,8 +171,8 @@ public final class WalLogStore implements LogStore {
             throw new IOException("WAL corrupted: the log starts at index " + (log.base + 1) + " with no snapshot");
         }
         if (!entries.isEmpty() && entries.get(entries.size() - 1).term() > hs.term()) {
-            throw new IOException("WAL corrupted: log holds term " + entries.get(entries.size() - 1).term()
-                    + " beyond the stored current term " + hs.term());
+            throw new IOException("WAL corrupted: log holds term "
+                    + entries.get(entries.size() - 1).term() + " beyond the stored current term " + hs.term());
         }
         return new Recovered(hs, snapshot, List.copyOf(entries), lost);
     }
@@ -191,8 +195,10 @@ public final class WalLogStore implements LogStore {
         boolean changed = false;
         if (log.dataEnd > validEnd) {
             events.accept("event=wal-torn-tail segment=" + SegmentFile.name(segmentSeq) + " bytes=" + validEnd + ".."
-                    + log.dataEnd + " action=zeroed " + (cut ? "(what the cut left of a record; the loss is on record)"
-                    : "(the last write in flight at a crash, never acknowledged)"));
+                    + log.dataEnd + " action=zeroed "
+                    + (cut
+                            ? "(what the cut left of a record; the loss is on record)"
+                            : "(the last write in flight at a crash, never acknowledged)"));
             zeroFill(segment, validEnd, Math.min(log.dataEnd, log.fileBytes));
             changed = true;
         }
@@ -227,7 +233,6 @@ public final class WalLogStore implements LogStore {
     public void saveHardState(HardState hs) throws IOException {
         HardStateFile.save(vfs, hs);
     }
-
 
     // ------------------------------------------------------------------ appends (writer stage)
 
@@ -288,7 +293,8 @@ public final class WalLogStore implements LogStore {
         }
         long target = writtenSeq;
         syncInFlight = true;
-        segment.sync(() -> writerStage.execute(() -> onSynced(target)),
+        segment.sync(
+                () -> writerStage.execute(() -> onSynced(target)),
                 e -> writerStage.execute(() -> {
                     syncInFlight = false;
                     failure = e;
@@ -439,8 +445,13 @@ public final class WalLogStore implements LogStore {
     // ------------------------------------------------------------------ reading entries back
 
     @Override
-    public void read(long fromIndex, int maxEntries, long maxBytes, TermLookup terms, Consumer<List<Entry>> onRead,
-                     Consumer<Throwable> onFailure) {
+    public void read(
+            long fromIndex,
+            int maxEntries,
+            long maxBytes,
+            TermLookup terms,
+            Consumer<List<Entry>> onRead,
+            Consumer<Throwable> onFailure) {
         writerStage.execute(() -> {
             // Where the data is, as of now (writer stage); the scan itself runs off the write path.
             TreeMap<Long, Long> firstIndexes = new TreeMap<>(segmentFirstIndex);
@@ -448,8 +459,8 @@ public final class WalLogStore implements LogStore {
             long currentEnd = segmentSize;
             snapshotStage.execute(() -> {
                 try {
-                    onRead.accept(reader.scan(fromIndex, maxEntries, maxBytes, terms, firstIndexes, currentSeq,
-                            currentEnd));
+                    onRead.accept(
+                            reader.scan(fromIndex, maxEntries, maxBytes, terms, firstIndexes, currentSeq, currentEnd));
                 } catch (IOException | RuntimeException e) {
                     reader.forgetCursor();
                     onFailure.accept(e);

@@ -37,7 +37,9 @@ final class WalMarkFile {
         }
         CRC32C crc = new CRC32C();
         crc.update(b.array(), 0, BYTES - 4);
-        if (b.position() != BYTES || b.getInt(0) != MAGIC || (int) crc.getValue() != b.getInt(BYTES - 4)
+        if (b.position() != BYTES
+                || b.getInt(0) != MAGIC
+                || (int) crc.getValue() != b.getInt(BYTES - 4)
                 || b.getLong(4) < 1) {
             throw new IOException("WAL corrupted: the " + NAME + " file is damaged (bad size, magic or checksum), so "
                     + "recovery cannot tell whether segments are missing");

@@ -19,6 +19,7 @@ final class WalRecord {
     static final int HEADER_BYTES = 25;
     /** Field offsets within a record, per the layout above. */
     static final int LENGTH_AT = 0;
+
     static final int CRC_AT = 4;
     static final int TERM_AT = 8;
     static final int INDEX_AT = 16;
@@ -45,7 +46,11 @@ final class WalRecord {
     }
 
     /** Result of decoding at one position. */
-    enum Status { OK, TRUNCATED, CORRUPT }
+    enum Status {
+        OK,
+        TRUNCATED,
+        CORRUPT
+    }
 
     static final class Decoded {
         Status status;

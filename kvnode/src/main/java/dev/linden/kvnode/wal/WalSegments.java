@@ -18,8 +18,8 @@ public final class WalSegments {
     public record RecordSpan(int offset, int bytes, long term, long index) {
         public RecordSpan {
             if (offset < 0 || bytes < WalRecord.HEADER_BYTES || term < 1 || index < 1) {
-                throw new IllegalArgumentException("not a record: offset " + offset + ", " + bytes + " bytes, term "
-                        + term + ", index " + index);
+                throw new IllegalArgumentException(
+                        "not a record: offset " + offset + ", " + bytes + " bytes, term " + term + ", index " + index);
             }
         }
 

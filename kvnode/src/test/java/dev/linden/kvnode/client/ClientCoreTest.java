@@ -22,8 +22,8 @@ class ClientCoreTest {
         long now;
         long seq;
         final List<Object[]> sent = new ArrayList<>(); // {node, request}
-        final PriorityQueue<long[]> timerKeys = new PriorityQueue<>((a, b) -> a[0] != b[0] ? Long.compare(a[0], b[0])
-                : Long.compare(a[1], b[1]));
+        final PriorityQueue<long[]> timerKeys =
+                new PriorityQueue<>((a, b) -> a[0] != b[0] ? Long.compare(a[0], b[0]) : Long.compare(a[1], b[1]));
         final java.util.Map<Long, Runnable> timers = new java.util.HashMap<>();
         ClientCore core;
 
@@ -154,7 +154,8 @@ class ClientCoreTest {
         Seen refused = new Seen();
         w.core.submit(KvCommand.put("k", "v"), 100 * MS, refused);
         for (int i = 0; i < 10 && refused.how == null; i++) {
-            w.core.onResponse(new ClientResponse(w.last().requestId(), ClientResponse.Status.NOT_LEADER, 0, (byte[]) null));
+            w.core.onResponse(
+                    new ClientResponse(w.last().requestId(), ClientResponse.Status.NOT_LEADER, 0, (byte[]) null));
             w.advance(20 * MS);
         }
         assertTrue(refused.how.startsWith("failed: timeout: every attempt was refused"), refused.how);
@@ -201,8 +202,8 @@ class ClientCoreTest {
         Seen third = new Seen();
         w.core.submit(KvCommand.put("c", "3"), 5_000 * MS, third);
         assertEquals(1, w.last().command().ackedSeq(), "seq 1 answered, seq 2 open");
-        w.core.onResponse(new ClientResponse(r2.requestId(), ClientResponse.Status.OK, 1,
-                new KvResult(KvResult.Status.SESSION_EXPIRED, null)));
+        w.core.onResponse(new ClientResponse(
+                r2.requestId(), ClientResponse.Status.OK, 1, new KvResult(KvResult.Status.SESSION_EXPIRED, null)));
         assertTrue(second.how.startsWith("indeterminate: session-expired"), second.how);
         Seen fourth = new Seen();
         w.core.submit(KvCommand.put("d", "4"), 5_000 * MS, fourth);
@@ -220,9 +221,13 @@ class ClientCoreTest {
         w.core.submit(KvCommand.put("a", "1"), 5_000 * MS, write);
         ClientRequest r = w.last();
         assertEquals(1, r.command().seq(), "the GET consumed no sequence number");
-        w.core.onResponse(new ClientResponse(r.requestId(), ClientResponse.Status.OK, 1,
+        w.core.onResponse(new ClientResponse(
+                r.requestId(),
+                ClientResponse.Status.OK,
+                1,
                 new KvResult(KvResult.Status.SESSION_EXPIRED, "answer dropped to keep the session bounded")));
-        assertTrue(write.how.startsWith("indeterminate: session-expired: answer dropped to keep the session bounded"),
+        assertTrue(
+                write.how.startsWith("indeterminate: session-expired: answer dropped to keep the session bounded"),
                 write.how);
         assertTrue(write.how.contains("never twice"), write.how);
     }

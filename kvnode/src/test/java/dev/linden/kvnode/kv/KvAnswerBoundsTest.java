@@ -17,9 +17,11 @@ import org.junit.jupiter.api.Test;
 class KvAnswerBoundsTest {
     /** Bounds as small as the constructor allows: one largest answer per session, three in all. */
     private static final long PER_SESSION = KvStateMachine.MAX_ANSWER_COST_BYTES;
+
     private static final long TOTAL = 3 * PER_SESSION;
     /** A value whose answer costs more than half a session's bound: two of them never fit together. */
     private static final String BIG = "v".repeat(600_000);
+
     private static final long BIG_ANSWER_COST = 1 + 4 + BIG.length() + KvStateMachine.ANSWER_OVERHEAD_BYTES;
 
     private KvStateMachine sm = new KvStateMachine(100, 4096, PER_SESSION, TOTAL);
@@ -65,7 +67,9 @@ class KvAnswerBoundsTest {
         assertTrue(sm.answerBytes() <= PER_SESSION, "total " + sm.answerBytes());
         assertEquals(KvResult.Status.SESSION_EXPIRED, apply(mismatch(7, 1)).status());
         assertEquals(BIG, apply(mismatch(9, 1)).value());
-        assertEquals("s", apply(KvCommand.cas("small", "no", "x").withSession(3, 1, 0)).value(),
+        assertEquals(
+                "s",
+                apply(KvCommand.cas("small", "no", "x").withSession(3, 1, 0)).value(),
                 "the session holding least keeps its answer, though its id is lowest");
         apply(mismatch(5, 1)); // 5 and 9 tie now: 5 loses the answer it just got
         assertEquals(KvResult.Status.SESSION_EXPIRED, apply(mismatch(5, 1)).status());

@@ -18,7 +18,9 @@ class KvStateMachineTest {
     void getPutDeleteCasAppend() {
         assertNull(apply(KvCommand.get("k")).value());
         assertEquals(KvResult.ok(null), apply(KvCommand.put("k", "1")), "a put does not echo its value");
-        assertEquals(KvResult.Status.CAS_MISMATCH, apply(KvCommand.cas("k", "0", "2")).status());
+        assertEquals(
+                KvResult.Status.CAS_MISMATCH,
+                apply(KvCommand.cas("k", "0", "2")).status());
         assertEquals("1", apply(KvCommand.cas("k", "0", "2")).value());
         assertEquals(KvResult.ok("2"), apply(KvCommand.cas("k", "1", "2")));
         assertEquals("2", apply(KvCommand.get("k")).value());
@@ -51,7 +53,9 @@ class KvStateMachineTest {
     void acknowledgedResultsAreForgottenAndTheirRetriesRefused() {
         apply(KvCommand.append("l", "a").withSession(5, 1, 0));
         apply(KvCommand.append("l", "b").withSession(5, 2, 1));
-        assertEquals(KvResult.Status.SESSION_EXPIRED, apply(KvCommand.append("l", "a").withSession(5, 1, 1)).status());
+        assertEquals(
+                KvResult.Status.SESSION_EXPIRED,
+                apply(KvCommand.append("l", "a").withSession(5, 1, 1)).status());
         assertEquals("ab", sm.get("l"));
     }
 
@@ -62,7 +66,9 @@ class KvStateMachineTest {
         }
         assertEquals("xxxxxxxxxx", sm.get("l"));
         // seq 1 fell out of the 4-entry cache: its retry is refused, not re-run.
-        assertEquals(KvResult.Status.SESSION_EXPIRED, apply(KvCommand.append("l", "x").withSession(1, 1, 0)).status());
+        assertEquals(
+                KvResult.Status.SESSION_EXPIRED,
+                apply(KvCommand.append("l", "x").withSession(1, 1, 0)).status());
         assertEquals(10, sm.get("l").length());
     }
 
@@ -73,7 +79,9 @@ class KvStateMachineTest {
         }
         assertEquals(3, sm.sessionCount());
         // Client 1 was evicted; a retry that says it already had answers is refused.
-        assertEquals(KvResult.Status.SESSION_EXPIRED, apply(KvCommand.append("l", "c1").withSession(1, 2, 1)).status());
+        assertEquals(
+                KvResult.Status.SESSION_EXPIRED,
+                apply(KvCommand.append("l", "c1").withSession(1, 2, 1)).status());
     }
 
     @Test
@@ -103,7 +111,8 @@ class KvStateMachineTest {
         org.junit.jupiter.api.Assertions.assertEquals(a.digest(), b.digest());
         org.junit.jupiter.api.Assertions.assertEquals(5, b.lastAppliedIndex());
         // The retried append is answered from the restored session instead of appending again.
-        KvResult retried = KvResult.decode(b.apply(6, KvCommand.append("log", "a;").withSession(9, 2, 0).encode()));
+        KvResult retried = KvResult.decode(
+                b.apply(6, KvCommand.append("log", "a;").withSession(9, 2, 0).encode()));
         org.junit.jupiter.api.Assertions.assertEquals("a;", retried.value());
         org.junit.jupiter.api.Assertions.assertEquals("a;", b.get("log"));
     }
@@ -115,8 +124,8 @@ class KvStateMachineTest {
         byte[] snap = a.snapshot();
         snap[snap.length / 2] ^= 1;
         KvStateMachine b = new KvStateMachine();
-        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                () -> b.restore(1, snap));
+        IllegalArgumentException e =
+                org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> b.restore(1, snap));
         org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("checksum"), e.getMessage());
         org.junit.jupiter.api.Assertions.assertEquals(0, b.size(), "nothing half-loaded");
     }
@@ -135,7 +144,8 @@ class KvStateMachineTest {
         assertEquals(KvResult.Status.SESSION_EXPIRED, apply(first).status());
         assertEquals("ab", sm.get("list"));
         // Session 8 lives: its retry is answered from its cache.
-        assertEquals("ab", apply(KvCommand.append("list", "b").withSession(8, 1, 0)).value());
+        assertEquals(
+                "ab", apply(KvCommand.append("list", "b").withSession(8, 1, 0)).value());
     }
 
     @Test
@@ -144,7 +154,9 @@ class KvStateMachineTest {
         // clock time; it must not take them for idle since 1970.
         apply(KvCommand.put("k", "v").withSession(5, 1, 0));
         assertEquals(KvResult.ok("0"), apply(KvCommand.expireSessions(1_700_000_000_000L, 300_000)));
-        assertEquals(KvResult.Status.OK, apply(KvCommand.put("k", "w").withSession(5, 2, 1)).status());
+        assertEquals(
+                KvResult.Status.OK,
+                apply(KvCommand.put("k", "w").withSession(5, 2, 1)).status());
         assertEquals("w", sm.get("k"));
         // Idle for longer than the time-to-live after that, it expires as any other.
         assertEquals(KvResult.ok("1"), apply(KvCommand.expireSessions(1_700_000_400_000L, 300_000)));
@@ -169,8 +181,10 @@ class KvStateMachineTest {
         KvStateMachine restored = new KvStateMachine(3, 4);
         restored.restore(index, snap);
         assertEquals(9_000, restored.logTimeMillis());
-        assertEquals(KvResult.Status.SESSION_EXPIRED,
-                KvResult.decode(restored.apply(index + 1, first.encode())).status(), "the tombstone came along");
+        assertEquals(
+                KvResult.Status.SESSION_EXPIRED,
+                KvResult.decode(restored.apply(index + 1, first.encode())).status(),
+                "the tombstone came along");
         assertEquals(sm.digest(), restored.digest());
     }
 

@@ -18,8 +18,8 @@ class ClientFrameDecoderTest {
     private final AtomicLong total = new AtomicLong();
 
     private EmbeddedChannel channel(int maxFrame, long perConnection, long all) {
-        return new EmbeddedChannel(new ClientFrameDecoder(maxFrame,
-                new ClientFrameDecoder.Budget(total, perConnection, all)));
+        return new EmbeddedChannel(
+                new ClientFrameDecoder(maxFrame, new ClientFrameDecoder.Budget(total, perConnection, all)));
     }
 
     private static ByteBuf frame(Object msg) {
@@ -29,7 +29,11 @@ class ClientFrameDecoderTest {
     }
 
     private static ByteBuf header(long length, long requestId) {
-        return Unpooled.buffer().writeShort(Wire.MAGIC).writeByte(Wire.VERSION).writeByte(10).writeInt((int) length)
+        return Unpooled.buffer()
+                .writeShort(Wire.MAGIC)
+                .writeByte(Wire.VERSION)
+                .writeByte(10)
+                .writeInt((int) length)
                 .writeLong(requestId);
     }
 

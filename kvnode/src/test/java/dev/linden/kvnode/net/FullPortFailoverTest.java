@@ -13,8 +13,8 @@ class FullPortFailoverTest {
     private final AtomicLong clock = new AtomicLong(1_000);
     private final AtomicInteger target = new AtomicInteger(2);
     private final List<Integer> transfers = new ArrayList<>();
-    private final FullPortFailover failover = new FullPortFailover(10_000, 60_000, clock::get, target::get,
-            transfers::add);
+    private final FullPortFailover failover =
+            new FullPortFailover(10_000, 60_000, clock::get, target::get, transfers::add);
 
     /** One refusal every 500 ms for {@code millis}. */
     private void refuseFor(long millis) {

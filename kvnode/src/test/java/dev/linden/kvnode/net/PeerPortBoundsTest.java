@@ -40,8 +40,15 @@ class PeerPortBoundsTest {
             port = s.getLocalPort();
         }
         address = new InetSocketAddress("127.0.0.1", port);
-        transport = new PeerTransport(2, "c", Map.of(1, new InetSocketAddress("127.0.0.1", 1), 2, address), group,
-                msgs -> {}, () -> false, Wire.DEFAULT_MAX_FRAME_BYTES, 1 << 20);
+        transport = new PeerTransport(
+                2,
+                "c",
+                Map.of(1, new InetSocketAddress("127.0.0.1", 1), 2, address),
+                group,
+                msgs -> {},
+                () -> false,
+                Wire.DEFAULT_MAX_FRAME_BYTES,
+                1 << 20);
         transport.limitPort(limits, fileHandles);
         transport.start();
     }
@@ -73,8 +80,12 @@ class PeerPortBoundsTest {
     }
 
     private static byte[] header(long length) {
-        return java.nio.ByteBuffer.allocate(Wire.HEADER_BYTES).putShort((short) Wire.MAGIC).put((byte) Wire.VERSION)
-                .put((byte) 1).putInt((int) length).array();
+        return java.nio.ByteBuffer.allocate(Wire.HEADER_BYTES)
+                .putShort((short) Wire.MAGIC)
+                .put((byte) Wire.VERSION)
+                .put((byte) 1)
+                .putInt((int) length)
+                .array();
     }
 
     private static byte[] encode(Object msg) {
@@ -111,7 +122,8 @@ class PeerPortBoundsTest {
         DataInputStream in = new DataInputStream(s.getInputStream());
         byte[] header = new byte[Wire.HEADER_BYTES];
         in.readFully(header);
-        byte[] payload = new byte[java.nio.ByteBuffer.wrap(header, Wire.LENGTH_OFFSET, 4).getInt()];
+        byte[] payload =
+                new byte[java.nio.ByteBuffer.wrap(header, Wire.LENGTH_OFFSET, 4).getInt()];
         in.readFully(payload);
         Wire.Hello answer = (Wire.Hello) Wire.decode(Unpooled.wrappedBuffer(header, payload));
         assertEquals(2, answer.nodeId());
@@ -137,8 +149,9 @@ class PeerPortBoundsTest {
         out.write(new byte[100_000]); // a big frame, started and never finished
         out.flush();
         long millis = millisUntilClosed(s, 3_000);
-        assertTrue(millis >= FRAME_READ_TIMEOUT_MILLIS - 200, "a peer's big frame must be allowed: closed after "
-                + millis + " ms");
+        assertTrue(
+                millis >= FRAME_READ_TIMEOUT_MILLIS - 200,
+                "a peer's big frame must be allowed: closed after " + millis + " ms");
         assertTrue(millis >= 0, "a half-sent frame was never timed out");
     }
 

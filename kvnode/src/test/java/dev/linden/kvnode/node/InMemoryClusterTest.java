@@ -33,6 +33,7 @@ class InMemoryClusterTest {
     private final TreeMap<Integer, Long> snapshotRestoredAt = new TreeMap<>();
     /** Nodes cut off from the network: messages to and from them are dropped. */
     private final java.util.Set<Integer> cutOff = new java.util.TreeSet<>();
+
     private NodeConfig config = NodeConfig.defaults();
     private List<Integer> ids;
 
@@ -57,8 +58,8 @@ class InMemoryClusterTest {
                 loop.at(100 + netRandom.nextInt(400), () -> nodes.get(m.to()).receiveAll(List.of(m)));
             }
         };
-        RaftNode node = new RaftNode(id, ids, config, RandomSource.seeded(id), loop.stage(5), loop.stage(20),
-                stores.get(id), transport, sm);
+        RaftNode node = new RaftNode(
+                id, ids, config, RandomSource.seeded(id), loop.stage(5), loop.stage(20), stores.get(id), transport, sm);
         node.setListener(new RaftNode.NodeListener() {
             @Override
             public void onApplied(int nodeId, Entry entry, byte[] result) {
@@ -97,7 +98,9 @@ class InMemoryClusterTest {
         for (int i = 0; i < commands; i++) {
             long client = 1 + (i % 10);
             long seq = 1 + i / 10;
-            KvCommand c = (i % 3 == 0 ? KvCommand.put("k" + (i % 50), "v" + i) : KvCommand.append("l" + (i % 7), i + ","))
+            KvCommand c = (i % 3 == 0
+                            ? KvCommand.put("k" + (i % 50), "v" + i)
+                            : KvCommand.append("l" + (i % 7), i + ","))
                     .withSession(client, seq, 0);
             results.add(leader.propose(c.encode()));
         }
@@ -105,9 +108,14 @@ class InMemoryClusterTest {
         for (CompletableFuture<byte[]> f : results) {
             assertEquals(KvResult.Status.OK, KvResult.decode(f.join()).status());
         }
-        long lastIndex = appliedByNode.get(leader.id()).get(appliedByNode.get(leader.id()).size() - 1).index();
-        loop.runUntil(() -> appliedByNode.values().stream().allMatch(l -> !l.isEmpty()
-                && l.get(l.size() - 1).index() >= lastIndex), 5_000_000);
+        long lastIndex = appliedByNode
+                .get(leader.id())
+                .get(appliedByNode.get(leader.id()).size() - 1)
+                .index();
+        loop.runUntil(
+                () -> appliedByNode.values().stream()
+                        .allMatch(l -> !l.isEmpty() && l.get(l.size() - 1).index() >= lastIndex),
+                5_000_000);
 
         List<Entry> reference = appliedByNode.get(leader.id());
         assertTrue(reference.size() >= commands);
@@ -119,10 +127,14 @@ class InMemoryClusterTest {
         // A linearizable read through ReadIndex sees the last write.
         CompletableFuture<byte[]> read = leader.read(KvCommand.get("k0").encode());
         loop.runUntil(read::isDone, 1_000_000);
-        assertEquals(machines.get(leader.id()).get("k0"), KvResult.decode(read.join()).value());
+        assertEquals(
+                machines.get(leader.id()).get("k0"),
+                KvResult.decode(read.join()).value());
         // Followers refuse reads and proposals with a leader hint.
-        RaftNode follower = nodes.values().stream().filter(n -> n != leader).findFirst().orElseThrow();
-        CompletableFuture<byte[]> refused = follower.propose(KvCommand.put("x", "y").encode());
+        RaftNode follower =
+                nodes.values().stream().filter(n -> n != leader).findFirst().orElseThrow();
+        CompletableFuture<byte[]> refused =
+                follower.propose(KvCommand.put("x", "y").encode());
         loop.runUntil(refused::isDone, 1_000_000);
         NodeException e = (NodeException) refused.handle((r, t) -> t).join();
         assertEquals(NodeException.Reason.NOT_LEADER, e.reason());
@@ -153,7 +165,8 @@ class InMemoryClusterTest {
 
     @org.junit.jupiter.api.Test
     void laggingFollowerCatchesUpBySnapshotAndARestartRecoversFromOne() throws Exception {
-        config = NodeConfig.defaults().withSnapshotEveryEntries(100)
+        config = NodeConfig.defaults()
+                .withSnapshotEveryEntries(100)
                 .withRaft(NodeConfig.defaults().raft().withSnapshots(512, 10));
         startCluster(3);
         loop.runUntil(() -> leader() != null, 5_000_000);
@@ -170,7 +183,8 @@ class InMemoryClusterTest {
             writes.add(leader.propose(c.encode()));
         }
         loop.runUntil(() -> writes.stream().allMatch(CompletableFuture::isDone), 20_000_000);
-        writes.forEach(w -> assertEquals(KvResult.Status.OK, KvResult.decode(w.join()).status()));
+        writes.forEach(
+                w -> assertEquals(KvResult.Status.OK, KvResult.decode(w.join()).status()));
         loop.runUntil(() -> leader.core().latestSnapshot().index() > 900, 5_000_000);
         assertTrue(leader.core().firstIndex() > 800, "the leader compacted its log");
         assertTrue(stores.get(leader.id()).snapshot() != null, "the leader's snapshot is in its store");
@@ -188,13 +202,16 @@ class InMemoryClusterTest {
         loop.runUntil(() -> true, 0);
         snapshotRestoredAt.remove(lagging);
         startNode(lagging);
-        loop.runUntil(() -> snapshotRestoredAt.containsKey(lagging)
-                && machines.get(lagging).lastAppliedIndex() >= reference.lastAppliedIndex(), 20_000_000);
+        loop.runUntil(
+                () -> snapshotRestoredAt.containsKey(lagging)
+                        && machines.get(lagging).lastAppliedIndex() >= reference.lastAppliedIndex(),
+                20_000_000);
         assertEquals(reference.digest(), machines.get(lagging).digest());
         assertTrue(appliedByNode.get(lagging).size() < 200, "replayed the log after the snapshot only");
 
         // A retry of an old command after all that is still answered from the session, not re-run.
-        CompletableFuture<byte[]> retry = leader().propose(KvCommand.put("k0", "again").withSession(7, 1000, 0).encode());
+        CompletableFuture<byte[]> retry = leader().propose(
+                        KvCommand.put("k0", "again").withSession(7, 1000, 0).encode());
         loop.runUntil(retry::isDone, 2_000_000);
         assertEquals(KvResult.Status.OK, KvResult.decode(retry.join()).status());
         loop.runUntil(() -> true, 0);

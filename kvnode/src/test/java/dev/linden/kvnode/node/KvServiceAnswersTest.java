@@ -28,12 +28,23 @@ class KvServiceAnswersTest {
 
     @BeforeEach
     void start() throws Exception {
-        node = new RaftNode(1, List.of(1), NodeConfig.defaults(), RandomSource.seeded(1), loop.stage(5),
-                loop.stage(20), new MemoryLogStore(loop.stage(50), 1_000_000), m -> { }, kv);
+        node = new RaftNode(
+                1,
+                List.of(1),
+                NodeConfig.defaults(),
+                RandomSource.seeded(1),
+                loop.stage(5),
+                loop.stage(20),
+                new MemoryLogStore(loop.stage(50), 1_000_000),
+                m -> {},
+                kv);
         node.start();
         loop.runUntil(() -> node.role() == Role.LEADER, 5_000_000);
-        service = new KvService(node, new KvLimits(KvCommand.MAX_KEY_BYTES, KvCommand.MAX_VALUE_BYTES, QUOTA_BYTES),
-                kv::storedBytes, kv::answerBytes);
+        service = new KvService(
+                node,
+                new KvLimits(KvCommand.MAX_KEY_BYTES, KvCommand.MAX_VALUE_BYTES, QUOTA_BYTES),
+                kv::storedBytes,
+                kv::answerBytes);
     }
 
     private ClientResponse call(KvCommand c) {
@@ -56,16 +67,26 @@ class KvServiceAnswersTest {
         assertTrue(kv.storedBytes() < QUOTA_BYTES - 1000, "data alone is under the quota");
         ClientResponse refused = call(KvCommand.put("small", "1").withSession(3, 1, 0));
         assertEquals(ClientResponse.Status.NO_SPACE, refused.status());
-        assertTrue(refused.result().value().contains("bytes of answers kept for retries"), refused.result().value());
+        assertTrue(
+                refused.result().value().contains("bytes of answers kept for retries"),
+                refused.result().value());
         // A delete still works, and acknowledging the answers frees their bytes for writes again.
-        assertEquals(ClientResponse.Status.OK, call(KvCommand.delete("other").withSession(1, 2, 1)).status());
-        assertEquals(ClientResponse.Status.OK, call(KvCommand.delete("other").withSession(2, 2, 1)).status());
-        assertEquals(ClientResponse.Status.OK, call(KvCommand.put("small", "1").withSession(3, 2, 1)).status());
+        assertEquals(
+                ClientResponse.Status.OK,
+                call(KvCommand.delete("other").withSession(1, 2, 1)).status());
+        assertEquals(
+                ClientResponse.Status.OK,
+                call(KvCommand.delete("other").withSession(2, 2, 1)).status());
+        assertEquals(
+                ClientResponse.Status.OK,
+                call(KvCommand.put("small", "1").withSession(3, 2, 1)).status());
     }
 
     @Test
     void aGetWithASessionIsServedAsAReadWithoutALogEntry() {
-        assertEquals(ClientResponse.Status.OK, call(KvCommand.put("k", "v").withSession(5, 1, 0)).status());
+        assertEquals(
+                ClientResponse.Status.OK,
+                call(KvCommand.put("k", "v").withSession(5, 1, 0)).status());
         long applied = kv.lastAppliedIndex();
         ClientResponse read = call(KvCommand.get("k").withSession(5, 2, 1));
         assertEquals(ClientResponse.Status.OK, read.status());

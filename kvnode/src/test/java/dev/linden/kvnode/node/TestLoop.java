@@ -7,8 +7,8 @@ import java.util.function.BooleanSupplier;
 final class TestLoop {
     private record Event(long atMicros, long seq, Runnable task, boolean[] cancelled) {}
 
-    private final PriorityQueue<Event> queue = new PriorityQueue<>((a, b) -> a.atMicros != b.atMicros
-            ? Long.compare(a.atMicros, b.atMicros) : Long.compare(a.seq, b.seq));
+    private final PriorityQueue<Event> queue = new PriorityQueue<>(
+            (a, b) -> a.atMicros != b.atMicros ? Long.compare(a.atMicros, b.atMicros) : Long.compare(a.seq, b.seq));
     private long nowMicros;
     private long seq;
     long eventsRun;

@@ -47,8 +47,11 @@ class CoreShapeTest {
         int start = -1;
         int startDepth = 0;
         for (int i = 0; i < lines.size(); i++) {
-            String code = lines.get(i).replaceAll("\"(?:[^\"\\\\]|\\\\.)*\"", "\"\"").replaceAll("//.*$", "");
-            if (start < 0 && depth >= 1 && DECLARATION.matcher(code).matches()
+            String code =
+                    lines.get(i).replaceAll("\"(?:[^\"\\\\]|\\\\.)*\"", "\"\"").replaceAll("//.*$", "");
+            if (start < 0
+                    && depth >= 1
+                    && DECLARATION.matcher(code).matches()
                     && !code.trim().matches("^(if|for|while|switch|catch|try|else|return|new|synchronized)\\b.*")) {
                 start = i;
                 startDepth = depth;
@@ -58,7 +61,8 @@ class CoreShapeTest {
             }
             if (start >= 0 && depth <= startDepth) {
                 if (i - start + 1 > MAX_METHOD_LINES) {
-                    out.add(file + ":" + (start + 1) + " " + (i - start + 1) + " lines: " + lines.get(start).trim());
+                    out.add(file + ":" + (start + 1) + " " + (i - start + 1) + " lines: "
+                            + lines.get(start).trim());
                 }
                 start = -1;
             }

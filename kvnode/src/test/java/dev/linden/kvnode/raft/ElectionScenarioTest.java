@@ -78,8 +78,9 @@ class ElectionScenarioTest {
         s.campaign(1).campaign(2);
         // Node 3 sees 1's request first, then 2's: it grants only the first.
         s.deliver(m -> m.to() == 3 && m.from() == 1).deliver(m -> m.to() == 3 && m.from() == 2);
-        long grantsFrom3 = s.sentLog.stream().filter(m -> m instanceof Message.VoteResponse vr && vr.granted()
-                && vr.from() == 3).count();
+        long grantsFrom3 = s.sentLog.stream()
+                .filter(m -> m instanceof Message.VoteResponse vr && vr.granted() && vr.from() == 3)
+                .count();
         assertEquals(1, grantsFrom3);
         assertEquals(1, s.hardStates.get(3).votedFor());
     }

@@ -34,9 +34,12 @@ class FollowerRepairScenarioTest {
             s.tickAll(3).stabilize();
         }
         assertEquals(1, s.node(1).leaderId(), "the leader stayed the same");
-        assertEquals(s.node(1).lastIndex(), s.node(3).lastIndex(), () -> s.node(1).describeProgress());
+        assertEquals(
+                s.node(1).lastIndex(), s.node(3).lastIndex(), () -> s.node(1).describeProgress());
         assertEquals(leaderLast + 1, s.node(3).commitIndex());
-        assertEquals(s.appliedCommands(1), s.appliedCommands(3).subList(0, s.appliedCommands(3).size()));
+        assertEquals(
+                s.appliedCommands(1),
+                s.appliedCommands(3).subList(0, s.appliedCommands(3).size()));
     }
 
     @Test
@@ -50,7 +53,8 @@ class FollowerRepairScenarioTest {
             s.tickAll(3).stabilize();
         }
         assertEquals(1, s.node(1).leaderId());
-        assertEquals(s.node(1).lastIndex(), s.node(3).lastIndex(), () -> s.node(1).describeProgress());
+        assertEquals(
+                s.node(1).lastIndex(), s.node(3).lastIndex(), () -> s.node(1).describeProgress());
         assertEquals(s.node(1).commitIndex(), s.node(3).commitIndex());
         // Once repaired it counts for commits again: with node 2 away, node 1 and 3 still commit.
         s.isolate(2);

@@ -27,7 +27,9 @@ class ForgedTermScenarioTest {
         }
         int leader = s.node(2).role == Role.LEADER ? 2 : s.node(3).role == Role.LEADER ? 3 : 0;
         assertTrue(leader != 0, "nodes 2 and 3 elect a leader");
-        assertTrue(s.node(leader).term() < 100, "an ordinary term: " + s.node(leader).term());
+        assertTrue(
+                s.node(leader).term() < 100,
+                "an ordinary term: " + s.node(leader).term());
         s.propose(leader, "after");
         s.tickAll(3).stabilize();
         assertTrue(s.appliedCommands(leader).contains("after"));

@@ -106,7 +106,13 @@ class GoldenTraceTest {
             for (String c : b.comments()) {
                 rewritten.append(c).append('\n');
             }
-            rewritten.append(b.command()).append('\n').append(SEPARATOR).append('\n').append(actual).append('\n');
+            rewritten
+                    .append(b.command())
+                    .append('\n')
+                    .append(SEPARATOR)
+                    .append('\n')
+                    .append(actual)
+                    .append('\n');
             if (!actual.equals(b.expected()) && !Boolean.getBoolean("golden.rewrite")) {
                 assertEquals(b.expected(), actual, file.getFileName() + ": '" + b.command() + "'");
             }
@@ -139,8 +145,10 @@ class GoldenTraceTest {
             }
             case "propose-refused" -> {
                 long r = s.node(id(w[1])).step(new Input.Propose(w[2].getBytes()));
-                trace.add("propose -> " + (r == RaftCore.PROPOSE_THROTTLED ? "THROTTLED"
-                        : r == RaftCore.PROPOSE_NOT_LEADER ? "NOT_LEADER" : "index " + r));
+                trace.add("propose -> "
+                        + (r == RaftCore.PROPOSE_THROTTLED
+                                ? "THROTTLED"
+                                : r == RaftCore.PROPOSE_NOT_LEADER ? "NOT_LEADER" : "index " + r));
             }
             case "propose" -> s.propose(id(w[1]), String.join(" ", List.of(w).subList(2, w.length)));
             case "stabilize" -> s.stabilize();
@@ -149,13 +157,15 @@ class GoldenTraceTest {
             case "isolate" -> s.isolate(id(w[1]));
             case "cut" -> s.cut(id(w[1]), id(w[2]));
             case "heal" -> s.heal();
-            case "expire-lease" -> s.expireLease(List.of(w).subList(1, w.length).stream().mapToInt(GoldenTraceTest::id)
-                    .toArray());
+            case "expire-lease" ->
+                s.expireLease(List.of(w).subList(1, w.length).stream()
+                        .mapToInt(GoldenTraceTest::id)
+                        .toArray());
             case "restart" -> s.restart(id(w[1]), s.config);
             case "lose-tail" -> {
                 List<Entry> log = s.durableLogs.get(id(w[1]));
-                s.durableLogs.put(id(w[1]), new ArrayList<>(log.subList(0, Math.min(log.size(),
-                        Integer.parseInt(w[2])))));
+                s.durableLogs.put(
+                        id(w[1]), new ArrayList<>(log.subList(0, Math.min(log.size(), Integer.parseInt(w[2])))));
             }
             case "wipe" -> {
                 s.durableLogs.put(id(w[1]), new ArrayList<>());
@@ -165,8 +175,9 @@ class GoldenTraceTest {
                 s.node(id(w[1])).readIndex(Long.parseLong(w[2]));
                 s.collect(id(w[1]));
             }
-            case "lease" -> trace.add(id(w[1]) + ": lease reads " + (s.node(id(w[1])).leaseReadsAllowed() ? "allowed"
-                    : "not allowed"));
+            case "lease" ->
+                trace.add(id(w[1]) + ": lease reads "
+                        + (s.node(id(w[1])).leaseReadsAllowed() ? "allowed" : "not allowed"));
             case "join" -> s.start(id(w[1]), Membership.EMPTY);
             case "change" -> {
                 int node = id(w[3]);
@@ -178,9 +189,14 @@ class GoldenTraceTest {
                 };
                 long r = s.node(id(w[1])).step(new Input.ChangeMembership(change));
                 s.collect(id(w[1]));
-                trace.add("change " + change + " -> " + (r > 0 ? "index " + r : r == 0 ? "IN_FORCE"
-                        : r == RaftCore.PROPOSE_THROTTLED ? "THROTTLED" : r == RaftCore.PROPOSE_NOT_LEADER ? "NOT_LEADER"
-                        : "REFUSED"));
+                trace.add("change " + change + " -> "
+                        + (r > 0
+                                ? "index " + r
+                                : r == 0
+                                        ? "IN_FORCE"
+                                        : r == RaftCore.PROPOSE_THROTTLED
+                                                ? "THROTTLED"
+                                                : r == RaftCore.PROPOSE_NOT_LEADER ? "NOT_LEADER" : "REFUSED"));
             }
             case "members" -> {
                 for (RaftCore c : s.cores.values()) {
@@ -209,7 +225,11 @@ class GoldenTraceTest {
                 case "trailing" -> trailing = Integer.parseInt(kv[1]);
                 case "chunk" -> chunk = Integer.parseInt(kv[1]);
                 case "batch" -> c = c.withBatchLimits(Integer.parseInt(kv[1]), c.maxBatchBytes());
-                case "lease" -> c = c.toBuilder().leaseReads(true).leaseDriftBoundTicks(Integer.parseInt(kv[1])).build();
+                case "lease" ->
+                    c = c.toBuilder()
+                            .leaseReads(true)
+                            .leaseDriftBoundTicks(Integer.parseInt(kv[1]))
+                            .build();
                 default -> throw new AssertionError("unknown cluster option '" + o + "'");
             }
         }

@@ -37,16 +37,21 @@ class MembershipRequestsScenarioTest {
         Script s = leaderWithCommittedEntry();
         s.start(4, Membership.EMPTY).cut(1, 4);
         assertTrue(change(s, MembershipChange.addVoter(4, "")) > 0);
-        int limit = MembershipChanges.LEARNER_ANSWER_TIMEOUT_ELECTIONS * s.node(1).config().electionTimeoutTicks();
+        int limit = MembershipChanges.LEARNER_ANSWER_TIMEOUT_ELECTIONS
+                * s.node(1).config().electionTimeoutTicks();
         tickLeader(s, limit - 2);
-        assertTrue(s.node(1).membership().isLearner(4), "still waited for: " + s.node(1).membership());
+        assertTrue(
+                s.node(1).membership().isLearner(4),
+                "still waited for: " + s.node(1).membership());
         tickLeader(s, 4);
         Membership now = s.node(1).committedMembership();
         assertFalse(now.contains(4), now.toString());
         assertTrue(now.wasRemoved(4), now.toString());
         assertEquals(Role.LEADER, s.node(1).role());
         assertEquals(MembershipChanges.CHANGE_REFUSED, change(s, MembershipChange.addVoter(4, "")));
-        assertTrue(s.node(1).membershipNote().startsWith("unreachable: learner 4"), s.node(1).membershipNote());
+        assertTrue(
+                s.node(1).membershipNote().startsWith("unreachable: learner 4"),
+                s.node(1).membershipNote());
     }
 
     @Test
@@ -56,9 +61,12 @@ class MembershipRequestsScenarioTest {
         assertTrue(change(s, MembershipChange.addVoter(4, "")) > 0);
         tickLeader(s, 5);
         s.heal();
-        int limit = MembershipChanges.LEARNER_ANSWER_TIMEOUT_ELECTIONS * s.node(1).config().electionTimeoutTicks();
+        int limit = MembershipChanges.LEARNER_ANSWER_TIMEOUT_ELECTIONS
+                * s.node(1).config().electionTimeoutTicks();
         tickLeader(s, limit);
-        assertTrue(s.node(1).committedMembership().isVoter(4), s.node(1).committedMembership().toString());
+        assertTrue(
+                s.node(1).committedMembership().isVoter(4),
+                s.node(1).committedMembership().toString());
     }
 
     @Test
@@ -90,11 +98,16 @@ class MembershipRequestsScenarioTest {
         tickLeader(s, s.node(1).config().electionTimeoutTicks() + 2);
         assertEquals(Role.LEADER, s.node(1).role());
         for (int i = 0; i < 5; i++) {
-            assertEquals(RaftCore.PROPOSE_THROTTLED, change(s, MembershipChange.remove(3)),
-                    "voters [1, 2] with node 2 dead would not elect: " + s.node(1).membership());
+            assertEquals(
+                    RaftCore.PROPOSE_THROTTLED,
+                    change(s, MembershipChange.remove(3)),
+                    "voters [1, 2] with node 2 dead would not elect: "
+                            + s.node(1).membership());
             tickLeader(s, 4);
         }
-        assertTrue(s.node(1).membershipNote().contains("without a majority that answers"), s.node(1).membershipNote());
+        assertTrue(
+                s.node(1).membershipNote().contains("without a majority that answers"),
+                s.node(1).membershipNote());
         s.heal(); // node 2 is back: asked after every tick (as the driver does), the removal goes ahead
         long index = RaftCore.PROPOSE_THROTTLED;
         for (int i = 0; i < s.node(1).config().electionTimeoutTicks() && index < 0; i++) {

@@ -54,7 +54,9 @@ class ReadIndexScenarioTest {
         s.stabilize().tickAll(2).stabilize();
         assertEquals(1, s.readStates.get(2).size());
         long readIndex = s.readStates.get(2).get(0).index();
-        assertEquals(s.node(2).term(), s.node(2).termAt(readIndex),
+        assertEquals(
+                s.node(2).term(),
+                s.node(2).termAt(readIndex),
                 "the read index covers the new term's no-op and thus every earlier commit");
     }
 
@@ -68,7 +70,9 @@ class ReadIndexScenarioTest {
         s.collect(1);
         s.stabilize();
         assertEquals(100, s.readStates.get(1).size());
-        long heartbeats = s.sentLog.stream().filter(m -> m instanceof Message.HeartbeatRequest).count();
+        long heartbeats = s.sentLog.stream()
+                .filter(m -> m instanceof Message.HeartbeatRequest)
+                .count();
         assertEquals(2, heartbeats, "one round to each of two followers");
     }
 

@@ -31,8 +31,8 @@ class ReplicationScenarioTest {
         s.propose(1, "x");
         s.deliver(m -> m instanceof Message.AppendRequest);
         // Followers received the entry but have not fsynced it: no ack, no commit.
-        assertTrue(s.inFlight.stream().noneMatch(m -> m instanceof Message.AppendResponse ar && ar.success()
-                && ar.matchIndex() > before));
+        assertTrue(s.inFlight.stream()
+                .noneMatch(m -> m instanceof Message.AppendResponse ar && ar.success() && ar.matchIndex() > before));
         s.sync(1);
         assertEquals(before, s.node(1).commitIndex(), "the leader's own fsync alone is not a quorum");
         s.sync(2).deliver(m -> m instanceof Message.AppendResponse);
@@ -47,7 +47,9 @@ class ReplicationScenarioTest {
         s.propose(1, "parallel");
         // The entry is both in the leader's unsynced write queue and already on the wire.
         assertEquals(1, s.unsynced.get(1).size());
-        assertTrue(s.inFlight.stream().anyMatch(m -> m instanceof Message.AppendRequest ar && !ar.entries().isEmpty()));
+        assertTrue(s.inFlight.stream()
+                .anyMatch(m ->
+                        m instanceof Message.AppendRequest ar && !ar.entries().isEmpty()));
         // Two followers fsync and ack: that is a quorum even though the leader's disk is still busy.
         s.deliver(m -> m instanceof Message.AppendRequest).sync(2).sync(3).deliver(m -> true);
         assertEquals(s.node(1).lastIndex(), s.node(1).commitIndex());
@@ -90,8 +92,9 @@ class ReplicationScenarioTest {
         s.propose(2, "new").stabilize();
         s.sentLog.clear();
         s.heal().tickAll(3).stabilize();
-        long rejects = s.sentLog.stream().filter(m -> m instanceof Message.AppendResponse ar && !ar.success()
-                && ar.from() == 1).count();
+        long rejects = s.sentLog.stream()
+                .filter(m -> m instanceof Message.AppendResponse ar && !ar.success() && ar.from() == 1)
+                .count();
         assertTrue(rejects <= 2, "expected at most 2 rejections with fast back-off, got " + rejects);
     }
 
@@ -101,7 +104,8 @@ class ReplicationScenarioTest {
      */
     @Test
     void figure8OldTermEntryIsNotCommittedByCounting() {
-        RaftConfig oneEntryPerAppend = RaftConfig.defaults().withBatchLimits(1, 1 << 20).withCheckQuorum(false);
+        RaftConfig oneEntryPerAppend =
+                RaftConfig.defaults().withBatchLimits(1, 1 << 20).withCheckQuorum(false);
         Script s = new Script(5, oneEntryPerAppend);
         s.campaign(1).stabilize().tickAll(3).stabilize();
         long x = s.node(1).lastIndex() + 1;
@@ -167,11 +171,15 @@ class ReplicationScenarioTest {
             s.node(1).propose(payload);
         }
         s.collect(1);
-        List<Message.AppendRequest> appends = s.sentLog.stream().filter(m -> m instanceof Message.AppendRequest)
-                .map(m -> (Message.AppendRequest) m).toList();
+        List<Message.AppendRequest> appends = s.sentLog.stream()
+                .filter(m -> m instanceof Message.AppendRequest)
+                .map(m -> (Message.AppendRequest) m)
+                .toList();
         assertTrue(!appends.isEmpty());
         for (Message.AppendRequest ar : appends) {
-            assertTrue(ar.entries().size() <= 10, "entries per append " + ar.entries().size());
+            assertTrue(
+                    ar.entries().size() <= 10,
+                    "entries per append " + ar.entries().size());
             int bytes = ar.entries().stream().mapToInt(Entry::sizeBytes).sum();
             assertTrue(bytes <= 2_000, "bytes per append " + bytes);
         }

@@ -25,11 +25,13 @@ final class Script {
     final TreeMap<Integer, Snapshot> snapshots = new TreeMap<>();
     /** The commands a node's state machine holds from a snapshot it restored (before {@link #applied}). */
     final TreeMap<Integer, List<String>> restored = new TreeMap<>();
+
     final RaftConfig config;
     /** The configuration each node was started with (the initial voters; empty for a node that joined). */
     final TreeMap<Integer, Membership> bootstrap = new TreeMap<>();
     /** The configuration each node's state machine side last applied (what a snapshot of it records). */
     final TreeMap<Integer, Membership> appliedMembership = new TreeMap<>();
+
     final TreeMap<Integer, List<Long>> failedReads = new TreeMap<>();
     final ArrayDeque<Message> inFlight = new ArrayDeque<>();
     final List<Message> sentLog = new ArrayList<>();
@@ -40,6 +42,7 @@ final class Script {
 
     /** If true, log writes become durable as soon as they are issued (except on manualSync nodes). */
     boolean autoSync = true;
+
     final Set<Integer> manualSync = new HashSet<>();
 
     Script(int n, RaftConfig config) {
@@ -64,8 +67,10 @@ final class Script {
         restored.put(id, new ArrayList<>());
         bootstrap.put(id, base);
         appliedMembership.put(id, base);
-        cores.put(id, new RaftCore(id, base, config, RandomSource.seeded(id), HardState.INITIAL, SnapshotMeta.NONE,
-                List.of()));
+        cores.put(
+                id,
+                new RaftCore(
+                        id, base, config, RandomSource.seeded(id), HardState.INITIAL, SnapshotMeta.NONE, List.of()));
         return this;
     }
 
@@ -148,9 +153,11 @@ final class Script {
             }
             if (!r.committed().isEmpty()) {
                 applied.get(id).addAll(r.committed());
-                r.committed().stream().filter(e -> e.kind() == Entry.Kind.CONFIG)
+                r.committed().stream()
+                        .filter(e -> e.kind() == Entry.Kind.CONFIG)
                         .forEach(e -> appliedMembership.put(id, Membership.decode(e.command())));
-                core.step(new Input.Applied(r.committed().get(r.committed().size() - 1).index()));
+                core.step(new Input.Applied(
+                        r.committed().get(r.committed().size() - 1).index()));
             }
             readStates.get(id).addAll(r.readStates());
             failedReads.get(id).addAll(r.failedReads());
@@ -258,11 +265,20 @@ final class Script {
         Snapshot snap = snapshots.get(id);
         restored.put(id, snap == null ? new ArrayList<>() : commandsOf(snap));
         long after = snap == null ? 0 : snap.index();
-        List<Entry> log = durableLogs.get(id).stream().filter(e -> e.index() > after).toList();
+        List<Entry> log =
+                durableLogs.get(id).stream().filter(e -> e.index() > after).toList();
         Membership base = snap == null ? bootstrap.get(id) : SnapshotPayload.membership(snap.data(), bootstrap.get(id));
         appliedMembership.put(id, base);
-        cores.put(id, new RaftCore(id, base, config, RandomSource.seeded(id * 31L), hardStates.get(id),
-                SnapshotMeta.of(snap), log));
+        cores.put(
+                id,
+                new RaftCore(
+                        id,
+                        base,
+                        config,
+                        RandomSource.seeded(id * 31L),
+                        hardStates.get(id),
+                        SnapshotMeta.of(snap),
+                        log));
         return this;
     }
 
@@ -273,12 +289,14 @@ final class Script {
     Script snapshot(int id) {
         RaftCore core = node(id);
         long index = core.appliedIndex();
-        byte[] data = SnapshotPayload.frame(appliedMembership.get(id),
+        byte[] data = SnapshotPayload.frame(
+                appliedMembership.get(id),
                 String.join(",", appliedCommands(id)).getBytes(java.nio.charset.StandardCharsets.UTF_8));
         Snapshot snap = new Snapshot(index, core.termAt(index), data);
         snapshots.put(id, snap);
         if (trace != null) {
-            trace.add(id + ": snapshot " + index + "@" + snap.term() + " " + data.length + "B first=" + core.firstIndex());
+            trace.add(id + ": snapshot " + index + "@" + snap.term() + " " + data.length + "B first="
+                    + core.firstIndex());
         }
         core.step(new Input.SnapshotTaken(SnapshotMeta.of(snap)));
         if (trace != null) {

@@ -8,18 +8,20 @@ final class Trace {
 
     static void ready(List<String> out, int id, Ready r) {
         if (r.hardState() != null) {
-            out.add(id + ": persist term=" + r.hardState().term() + " vote=" + r.hardState().votedFor());
+            out.add(id + ": persist term=" + r.hardState().term() + " vote="
+                    + r.hardState().votedFor());
         }
         if (r.logWrite() != null) {
             Ready.LogWrite w = r.logWrite();
-            out.add(id + ": write " + (w.snapshot() != null ? "snapshot@" + w.snapshot().index()
-                    : entries(w.entries())));
+            out.add(id + ": write "
+                    + (w.snapshot() != null ? "snapshot@" + w.snapshot().index() : entries(w.entries())));
         }
         for (Message m : r.messages()) {
             out.add(id + ": send " + message(m));
         }
         if (r.restore() != null) {
-            out.add(id + ": restore snapshot@" + r.restore().index() + " " + r.restore().data().length + "B");
+            out.add(id + ": restore snapshot@" + r.restore().index() + " "
+                    + r.restore().data().length + "B");
         }
         if (!r.committed().isEmpty()) {
             out.add(id + ": apply " + entries(r.committed()));
@@ -40,10 +42,17 @@ final class Trace {
         StringBuilder b = new StringBuilder("[");
         for (int i = 0; i < es.size(); i++) {
             Entry e = es.get(i);
-            b.append(i == 0 ? "" : " ").append(e.index()).append('@').append(e.term()).append('(')
-                    .append(e.kind() == Entry.Kind.COMMAND ? new String(e.command())
-                            : e.kind() == Entry.Kind.CONFIG ? "config{" + Membership.decode(e.command()) + "}"
-                            : e.kind().name().toLowerCase())
+            b.append(i == 0 ? "" : " ")
+                    .append(e.index())
+                    .append('@')
+                    .append(e.term())
+                    .append('(')
+                    .append(
+                            e.kind() == Entry.Kind.COMMAND
+                                    ? new String(e.command())
+                                    : e.kind() == Entry.Kind.CONFIG
+                                            ? "config{" + Membership.decode(e.command()) + "}"
+                                            : e.kind().name().toLowerCase())
                     .append(')');
         }
         return b.append(']').toString();
@@ -63,8 +72,11 @@ final class Trace {
                     + entries(a.entries());
         }
         if (m instanceof Message.AppendResponse a) {
-            return head + (a.success() ? "AppResp ack=" + a.matchIndex()
-                    : "AppResp reject=" + a.rejectedPrevIndex() + " hint=" + a.hintIndex() + "@" + a.hintTerm());
+            return head
+                    + (a.success()
+                            ? "AppResp ack=" + a.matchIndex()
+                            : "AppResp reject=" + a.rejectedPrevIndex() + " hint=" + a.hintIndex() + "@"
+                                    + a.hintTerm());
         }
         if (m instanceof Message.HeartbeatRequest h) {
             return head + "Heartbeat commit=" + h.commitIndex() + " read=" + h.readSeq();

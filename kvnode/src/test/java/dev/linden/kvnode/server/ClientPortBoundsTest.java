@@ -30,8 +30,10 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ClientPortBoundsTest {
     private static final int MAX_CONNECTIONS = 4;
+
     @TempDir
     Path dir;
+
     private KvNodeServer server;
     private KvClient client;
     private InetSocketAddress clientAddress;
@@ -45,9 +47,17 @@ class ClientPortBoundsTest {
 
     private void start(FileHandleReserve reserve) throws Exception {
         clientAddress = new InetSocketAddress("127.0.0.1", freePort());
-        server = new KvNodeServer(new KvNodeServer.Options(1, Map.of(1, new InetSocketAddress("127.0.0.1", freePort())),
-                clientAddress, dir, false, NodeConfig.defaults(), "c", NodeIdentity.InitialClusterState.NEW,
-                KvLimits.defaults(), ClientPortLimits.defaults().withMaxConnections(MAX_CONNECTIONS)));
+        server = new KvNodeServer(new KvNodeServer.Options(
+                1,
+                Map.of(1, new InetSocketAddress("127.0.0.1", freePort())),
+                clientAddress,
+                dir,
+                false,
+                NodeConfig.defaults(),
+                "c",
+                NodeIdentity.InitialClusterState.NEW,
+                KvLimits.defaults(),
+                ClientPortLimits.defaults().withMaxConnections(MAX_CONNECTIONS)));
         if (reserve != null) {
             server.reserveFileHandles(reserve);
         }
@@ -123,8 +133,14 @@ class ClientPortBoundsTest {
         for (int i = 0; i < MAX_CONNECTIONS; i++) {
             Socket s = connect();
             // A request half-received: the connection is busy until it arrives or times out (10 s).
-            s.getOutputStream().write(java.nio.ByteBuffer.allocate(Wire.HEADER_BYTES + 8).putShort((short) Wire.MAGIC)
-                    .put((byte) Wire.VERSION).put((byte) 10).putInt(100).putLong(i).array());
+            s.getOutputStream()
+                    .write(java.nio.ByteBuffer.allocate(Wire.HEADER_BYTES + 8)
+                            .putShort((short) Wire.MAGIC)
+                            .put((byte) Wire.VERSION)
+                            .put((byte) 10)
+                            .putInt(100)
+                            .putLong(i)
+                            .array());
             busy.add(s);
         }
         Thread.sleep(300);

@@ -24,7 +24,9 @@ class MemorySplitTest {
         assertEquals(256 * MIB, s.nettyDirectBytes());
         assertEquals(1024 * MIB - 256 * MIB - MemorySplit.JDK_DIRECT_RESERVE_BYTES, s.valuesDirectBytes());
         // Netty's share is at most half the JVM's direct memory.
-        assertEquals(64 * MIB, MemorySplit.compute(1024 * MIB, 128 * MIB, 256 * MIB, false).nettyDirectBytes());
+        assertEquals(
+                64 * MIB,
+                MemorySplit.compute(1024 * MIB, 128 * MIB, 256 * MIB, false).nettyDirectBytes());
     }
 
     @Test

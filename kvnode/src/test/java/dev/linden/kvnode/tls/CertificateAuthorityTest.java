@@ -29,7 +29,8 @@ class CertificateAuthorityTest {
         CertIdentity c = CertIdentity.of(CertificateAuthority.readCertificate(client.certFile()));
         assertEquals(CertIdentity.Role.CLIENT, c.role());
         assertEquals(0, c.nodeId());
-        assertEquals(java.util.Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE),
+        assertEquals(
+                java.util.Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE),
                 Files.getPosixFilePermissions(node.keyFile()));
         CertificateAuthority.readPrivateKey(node.keyFile());
         // The CA certificate is no identity: it cannot pose as a node or client.
@@ -47,8 +48,10 @@ class CertificateAuthorityTest {
         assertTrue(java.util.Arrays.equals(caBefore, Files.readAllBytes(dir.resolve("ca.crt"))));
         assertTrue(java.util.Arrays.equals(nodeBefore, Files.readAllBytes(dir.resolve("node-1/node-1.crt"))));
         CertificateAuthority.readCertificate(dir.resolve("node-4/node-4.crt"))
-                .verify(CertificateAuthority.readCertificate(dir.resolve("ca.crt")).getPublicKey());
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                .verify(CertificateAuthority.readCertificate(dir.resolve("ca.crt"))
+                        .getPublicKey());
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
                 () -> CertificateAuthority.openOrCreate(dir, "cluster-b", Duration.ofDays(1)));
         assertTrue(e.getMessage().contains("cluster-a"), e.getMessage());
     }
@@ -59,9 +62,10 @@ class CertificateAuthorityTest {
         TlsFiles two = ca.issueNode(2);
         NodeSecurity ok = NodeSecurity.mutualTls("cluster-a", 2, two, two, true);
         assertTrue(ok.peersAuthenticated());
-        assertEquals("cluster-a", NodeSecurity.mutualTls(null, 2, two, null, false).clusterId());
-        IllegalArgumentException wrongNode = assertThrows(IllegalArgumentException.class,
-                () -> NodeSecurity.mutualTls("cluster-a", 1, two, two, true));
+        assertEquals(
+                "cluster-a", NodeSecurity.mutualTls(null, 2, two, null, false).clusterId());
+        IllegalArgumentException wrongNode = assertThrows(
+                IllegalArgumentException.class, () -> NodeSecurity.mutualTls("cluster-a", 1, two, two, true));
         assertTrue(wrongNode.getMessage().contains("not node 1"), wrongNode.getMessage());
         assertThrows(IllegalArgumentException.class, () -> NodeSecurity.mutualTls("cluster-b", 2, two, two, true));
         TlsFiles client = ca.issueClient("c");
@@ -76,18 +80,24 @@ class CertificateAuthorityTest {
         TlsFiles one = ca.issueNode(1);
         ca.issueNode(2);
         ca.issueAdmin();
-        assertEquals(java.util.Set.of("ca.crt", "node-1.crt", "node-1.key"), names(one.certFile().getParent()));
+        assertEquals(
+                java.util.Set.of("ca.crt", "node-1.crt", "node-1.key"),
+                names(one.certFile().getParent()));
         assertEquals(java.util.Set.of("ca.crt", "client.crt", "client.key"), names(dir.resolve("admin")));
-        assertEquals(CertIdentity.Role.ADMIN,
-                CertIdentity.of(CertificateAuthority.readCertificate(dir.resolve("admin/client.crt"))).role());
+        assertEquals(
+                CertIdentity.Role.ADMIN,
+                CertIdentity.of(CertificateAuthority.readCertificate(dir.resolve("admin/client.crt")))
+                        .role());
         // The old flat layout: the node's key beside the CA's and another node's.
         Files.copy(one.certFile(), dir.resolve("node-1.crt"));
         Files.copy(one.keyFile(), dir.resolve("node-1.key"));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> NodeSecurity.mutualTls(
-                "cluster-a", 1, TlsFiles.forNode(dir, 1), null, false));
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> NodeSecurity.mutualTls("cluster-a", 1, TlsFiles.forNode(dir, 1), null, false));
         assertTrue(e.getMessage().contains("CA's private key"), e.getMessage());
         Files.copy(ca.issueNode(2).keyFile(), one.keyFile().resolveSibling("node-2.key"));
-        e = assertThrows(IllegalArgumentException.class, () -> NodeSecurity.mutualTls("cluster-a", 1, one, null, false));
+        e = assertThrows(
+                IllegalArgumentException.class, () -> NodeSecurity.mutualTls("cluster-a", 1, one, null, false));
         assertTrue(e.getMessage().contains("another private key"), e.getMessage());
     }
 

@@ -33,8 +33,8 @@ class LostDataTest {
     private final List<String> events = new ArrayList<>();
 
     private WalLogStore open(long segmentBytes) throws IOException {
-        WalLogStore wal = new WalLogStore(new NioVfs(dir, Runnable::run), WalLogStoreTest.INLINE,
-                new WalConfig(segmentBytes, 1000));
+        WalLogStore wal = new WalLogStore(
+                new NioVfs(dir, Runnable::run), WalLogStoreTest.INLINE, new WalConfig(segmentBytes, 1000));
         wal.setEventSink(events::add);
         return wal;
     }
@@ -63,12 +63,15 @@ class LostDataTest {
 
     private long newestSeq() throws IOException {
         try (Stream<Path> ls = Files.list(dir)) {
-            return ls.mapToLong(p -> SegmentFile.seqOf(p.getFileName().toString())).max().orElseThrow();
+            return ls.mapToLong(p -> SegmentFile.seqOf(p.getFileName().toString()))
+                    .max()
+                    .orElseThrow();
         }
     }
 
     private void cut(long seq, long length) throws IOException {
-        try (RandomAccessFile f = new RandomAccessFile(dir.resolve(SegmentFile.name(seq)).toFile(), "rw")) {
+        try (RandomAccessFile f =
+                new RandomAccessFile(dir.resolve(SegmentFile.name(seq)).toFile(), "rw")) {
             f.setLength(length);
         }
     }
@@ -90,7 +93,9 @@ class LostDataTest {
         assertTrue(r.lostData().contains("at-a-record-boundary"), r.lostData());
         assertEquals(new HardState(4, 0, 3), r.hardState(), "term moved past the loss, which is on record");
         assertEquals(r.hardState(), open(1 << 16).load().hardState(), "the record is durable");
-        assertTrue(events.stream().anyMatch(e -> e.startsWith("event=wal-data-loss reason=segment-cut")), events.toString());
+        assertTrue(
+                events.stream().anyMatch(e -> e.startsWith("event=wal-data-loss reason=segment-cut")),
+                events.toString());
     }
 
     @Test
@@ -100,7 +105,9 @@ class LostDataTest {
         LogStore.Recovered r = open(1 << 16).load();
         assertEquals(2, r.entries().size());
         assertTrue(r.lostData() != null && r.lostData().contains("inside-a-record"), String.valueOf(r.lostData()));
-        assertTrue(events.stream().noneMatch(e -> e.contains("never acknowledged")), "never taken for a torn write: " + events);
+        assertTrue(
+                events.stream().noneMatch(e -> e.contains("never acknowledged")),
+                "never taken for a torn write: " + events);
     }
 
     @Test
@@ -161,8 +168,10 @@ class LostDataTest {
         writeLog(open(1024), 60);
         cut(1, 300);
         IOException e = assertThrows(IOException.class, () -> open(1024).load());
-        assertTrue(e.getMessage().contains("missing from the middle of the log")
-                && e.getMessage().contains("cluster remove"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("missing from the middle of the log")
+                        && e.getMessage().contains("cluster remove"),
+                e.getMessage());
     }
 
     @Test
@@ -201,7 +210,9 @@ class LostDataTest {
         long[] ends = writeLog(open(1 << 16), 10);
         cut(1, ends[4]);
         Vfs vfs = new NioVfs(dir, Runnable::run);
-        assertEquals(3, LostLogAcceptance.accept(vfs, new WalConfig(1 << 16, 1000), events::add),
+        assertEquals(
+                3,
+                LostLogAcceptance.accept(vfs, new WalConfig(1 << 16, 1000), events::add),
                 "the loss is found and then accepted");
         LogStore.Recovered r = open(1 << 16).load();
         assertEquals(0, r.hardState().lostThroughTerm());

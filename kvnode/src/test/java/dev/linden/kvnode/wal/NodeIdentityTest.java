@@ -16,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 class NodeIdentityTest {
     @TempDir
     Path dir;
+
     private static final List<Integer> MEMBERS = List.of(1, 2, 3);
 
     private NioVfs vfs() throws IOException {
@@ -33,7 +34,8 @@ class NodeIdentityTest {
 
     @Test
     void anEmptyDirOfAnExistingClusterIsANodeThatLostItsDataAndRefuses() {
-        IOException e = assertThrows(NodeIdentity.RefusedException.class,
+        IOException e = assertThrows(
+                NodeIdentity.RefusedException.class,
                 () -> NodeIdentity.establish(vfs(), "c1", 2, MEMBERS, InitialClusterState.EXISTING));
         assertTrue(e.getMessage().contains("lost its data") && e.getMessage().contains("Recovery"), e.getMessage());
         assertTrue(dir.toFile().list().length == 0, "a refusal writes nothing");
@@ -42,40 +44,51 @@ class NodeIdentityTest {
     @Test
     void aForeignDirIsRefused() throws IOException {
         NodeIdentity.establish(vfs(), "c1", 2, MEMBERS, InitialClusterState.NEW);
-        String cluster = assertThrows(NodeIdentity.RefusedException.class,
-                () -> NodeIdentity.establish(vfs(), "c2", 2, MEMBERS, InitialClusterState.NEW)).getMessage();
+        String cluster = assertThrows(
+                        NodeIdentity.RefusedException.class,
+                        () -> NodeIdentity.establish(vfs(), "c2", 2, MEMBERS, InitialClusterState.NEW))
+                .getMessage();
         assertTrue(cluster.contains("belongs to cluster c1"), cluster);
-        String node = assertThrows(NodeIdentity.RefusedException.class,
-                () -> NodeIdentity.establish(vfs(), "c1", 3, MEMBERS, InitialClusterState.NEW)).getMessage();
+        String node = assertThrows(
+                        NodeIdentity.RefusedException.class,
+                        () -> NodeIdentity.establish(vfs(), "c1", 3, MEMBERS, InitialClusterState.NEW))
+                .getMessage();
         assertTrue(node.contains("belongs to node 2"), node);
         // Peers given at a restart may name nodes added since: the configuration in force is in the log, and
         // the identity keeps the members it was bootstrapped with.
-        assertEquals(List.of(1, 2, 3),
-                NodeIdentity.establish(vfs(), "c1", 2, List.of(1, 2, 3, 4, 5), InitialClusterState.NEW).members());
+        assertEquals(
+                List.of(1, 2, 3),
+                NodeIdentity.establish(vfs(), "c1", 2, List.of(1, 2, 3, 4, 5), InitialClusterState.NEW)
+                        .members());
     }
 
     @Test
     void aJoiningNodeIsBootstrappedWithNoMembersAndKeepsThatAcrossRestarts() throws IOException {
         NodeIdentity joined = NodeIdentity.establish(vfs(), "c1", 4, List.of(1, 2, 3, 4), InitialClusterState.JOIN);
         assertEquals(List.of(), joined.members());
-        assertEquals(List.of(), NodeIdentity.establish(vfs(), "c1", 4, List.of(1, 2, 3, 4),
-                InitialClusterState.EXISTING).members());
+        assertEquals(
+                List.of(),
+                NodeIdentity.establish(vfs(), "c1", 4, List.of(1, 2, 3, 4), InitialClusterState.EXISTING)
+                        .members());
     }
 
     @Test
     void aLogWithoutAnIdentityIsRefusedAndADamagedIdentityIsFound() throws IOException {
         Files.write(dir.resolve("wal-0000000001.seg"), new byte[64]);
-        String e = assertThrows(NodeIdentity.RefusedException.class,
-                () -> NodeIdentity.establish(vfs(), "c1", 1, MEMBERS, InitialClusterState.NEW)).getMessage();
+        String e = assertThrows(
+                        NodeIdentity.RefusedException.class,
+                        () -> NodeIdentity.establish(vfs(), "c1", 1, MEMBERS, InitialClusterState.NEW))
+                .getMessage();
         assertTrue(e.contains("no identity file"), e);
         Files.delete(dir.resolve("wal-0000000001.seg"));
         NodeIdentity.establish(vfs(), "c1", 1, MEMBERS, InitialClusterState.NEW);
-        try (RandomAccessFile f = new RandomAccessFile(dir.resolve(NodeIdentity.FILE).toFile(), "rw")) {
+        try (RandomAccessFile f =
+                new RandomAccessFile(dir.resolve(NodeIdentity.FILE).toFile(), "rw")) {
             f.seek(14);
             f.write('X');
         }
-        IOException bad = assertThrows(IOException.class,
-                () -> NodeIdentity.establish(vfs(), "c1", 1, MEMBERS, InitialClusterState.NEW));
+        IOException bad = assertThrows(
+                IOException.class, () -> NodeIdentity.establish(vfs(), "c1", 1, MEMBERS, InitialClusterState.NEW));
         assertTrue(bad.getMessage().contains("checksum"), bad.getMessage());
     }
 }

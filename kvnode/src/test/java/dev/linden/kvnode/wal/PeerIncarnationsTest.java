@@ -29,8 +29,11 @@ class PeerIncarnationsTest {
         assertEquals(0xabcL, reloaded.known().get(2));
         String refusal = reloaded.admit(2, 0xdefL);
         assertNotNull(refusal);
-        assertTrue(refusal.contains("bootstrapped anew") && refusal.contains("cluster remove --node 2")
-                && refusal.contains("cluster add"), refusal);
+        assertTrue(
+                refusal.contains("bootstrapped anew")
+                        && refusal.contains("cluster remove --node 2")
+                        && refusal.contains("cluster add"),
+                refusal);
         assertNull(reloaded.admit(3, 0xdefL), "another node's id is its own");
     }
 
@@ -43,11 +46,11 @@ class PeerIncarnationsTest {
 
     @Test
     void theIdentityFileKeepsTheIncarnationItWasBootstrappedWith() throws IOException {
-        NodeIdentity made = NodeIdentity.establish(vfs(), "c1", 1, List.of(1, 2, 3),
-                NodeIdentity.InitialClusterState.NEW, 0x1234L);
+        NodeIdentity made =
+                NodeIdentity.establish(vfs(), "c1", 1, List.of(1, 2, 3), NodeIdentity.InitialClusterState.NEW, 0x1234L);
         assertEquals(0x1234L, made.incarnation());
-        NodeIdentity again = NodeIdentity.establish(vfs(), "c1", 1, List.of(1, 2, 3),
-                NodeIdentity.InitialClusterState.NEW, 0x9999L);
+        NodeIdentity again =
+                NodeIdentity.establish(vfs(), "c1", 1, List.of(1, 2, 3), NodeIdentity.InitialClusterState.NEW, 0x9999L);
         assertEquals(0x1234L, again.incarnation(), "an existing data dir keeps its incarnation");
     }
 }

@@ -73,7 +73,9 @@ class WalLogStoreTest {
         wal.saveHardState(new HardState(2, 0));
         write(wal, 1, entry(1, 1, "a"), entry(1, 2, "stale"), entry(1, 3, "stale"));
         write(wal, 2, entry(2, 2, "new"));
-        assertEquals(List.of(entry(1, 1, "a"), entry(2, 2, "new")), open(1 << 20).load().entries());
+        assertEquals(
+                List.of(entry(1, 1, "a"), entry(2, 2, "new")),
+                open(1 << 20).load().entries());
     }
 
     @Test
@@ -89,7 +91,8 @@ class WalLogStoreTest {
         }
         long segments;
         try (var s = Files.list(dir)) {
-            segments = s.filter(p -> p.getFileName().toString().endsWith(".seg")).count();
+            segments =
+                    s.filter(p -> p.getFileName().toString().endsWith(".seg")).count();
         }
         assertTrue(segments > 3, "expected several segments, got " + segments);
         assertEquals(expected, open(1024).load().entries());
@@ -103,7 +106,8 @@ class WalLogStoreTest {
         write(wal, 1, entry(1, 1, "kept"));
         write(wal, 2, entry(1, 2, "torn-by-a-crash"));
         Path seg = dir.resolve(SegmentFile.name(1));
-        long end = SegmentFile.HEADER_BYTES + WalRecord.HEADER_BYTES * 2L + "kept".length() + "torn-by-a-crash".length();
+        long end =
+                SegmentFile.HEADER_BYTES + WalRecord.HEADER_BYTES * 2L + "kept".length() + "torn-by-a-crash".length();
         try (RandomAccessFile f = new RandomAccessFile(seg.toFile(), "rw")) {
             f.seek(end - 5);
             f.write(new byte[5]); // the crash left the last record's last bytes unwritten; the size stays
@@ -114,7 +118,9 @@ class WalLogStoreTest {
         assertNull(r.lostData(), "a torn last write is not lost data");
         assertEquals(new HardState(1, 1), r.hardState());
         write(reopened, 1, entry(1, 2, "after"));
-        assertEquals(List.of(entry(1, 1, "kept"), entry(1, 2, "after")), open(1 << 20).load().entries());
+        assertEquals(
+                List.of(entry(1, 1, "kept"), entry(1, 2, "after")),
+                open(1 << 20).load().entries());
     }
 
     @Test
@@ -133,8 +139,11 @@ class WalLogStoreTest {
             f.write(b ^ 0x10);
         }
         IOException e = assertThrows(IOException.class, () -> open(1 << 20).load());
-        assertTrue(e.getMessage().contains("WAL corrupted") && e.getMessage().contains("checksum mismatch")
-                && e.getMessage().contains("offset " + SegmentFile.HEADER_BYTES), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("WAL corrupted")
+                        && e.getMessage().contains("checksum mismatch")
+                        && e.getMessage().contains("offset " + SegmentFile.HEADER_BYTES),
+                e.getMessage());
     }
 
     @Test
@@ -177,9 +186,9 @@ class WalLogStoreTest {
         write(wal, 1, entry(1, 1, "durable"));
         FailingVfs.diskFull = true;
         List<Throwable> failures = new ArrayList<>();
-        wal.append(new Ready.LogWrite(2, List.of(entry(1, 2, "x"))), () -> { }, failures::add);
+        wal.append(new Ready.LogWrite(2, List.of(entry(1, 2, "x"))), () -> {}, failures::add);
         FailingVfs.diskFull = false;
-        wal.append(new Ready.LogWrite(3, List.of(entry(1, 3, "y"))), () -> { }, failures::add);
+        wal.append(new Ready.LogWrite(3, List.of(entry(1, 3, "y"))), () -> {}, failures::add);
         assertEquals(2, failures.size());
         assertTrue(failures.get(0).getMessage().contains("No space"));
         assertEquals(List.of(entry(1, 1, "durable")), open(1 << 20).load().entries());
@@ -261,7 +270,8 @@ class WalLogStoreTest {
 
     private static long segmentCount(Path dir) throws IOException {
         try (var files = Files.list(dir)) {
-            return files.filter(p -> p.getFileName().toString().endsWith(".seg")).count();
+            return files.filter(p -> p.getFileName().toString().endsWith(".seg"))
+                    .count();
         }
     }
 
@@ -300,8 +310,10 @@ class WalLogStoreTest {
             write(wal, i, entry(1, i, "old-" + i + "-".repeat(60))); // a stale tail the leader never had
         }
         AtomicInteger durable = new AtomicInteger();
-        wal.append(new Ready.LogWrite(21, new Snapshot(100, 4, "leader-state".getBytes()), List.of()),
-                durable::incrementAndGet, e -> {
+        wal.append(
+                new Ready.LogWrite(21, new Snapshot(100, 4, "leader-state".getBytes()), List.of()),
+                durable::incrementAndGet,
+                e -> {
                     throw new AssertionError(e);
                 });
         assertEquals(1, durable.get());
@@ -318,7 +330,7 @@ class WalLogStoreTest {
         wal.load();
         wal.saveHardState(new HardState(1, 1));
         write(wal, 1, entry(1, 1, "a"), entry(1, 2, "b"));
-        wal.saveSnapshot(new Snapshot(2, 1, "some state".getBytes()), () -> { }, e -> {
+        wal.saveSnapshot(new Snapshot(2, 1, "some state".getBytes()), () -> {}, e -> {
             throw new AssertionError(e);
         });
         Path snap = dir.resolve(SnapshotFile.name(2));
@@ -359,14 +371,20 @@ class WalLogStoreTest {
         }
         Path last;
         try (var files = Files.list(dir)) {
-            List<Path> segs = files.filter(p -> p.getFileName().toString().endsWith(".seg")).sorted().toList();
+            List<Path> segs = files.filter(p -> p.getFileName().toString().endsWith(".seg"))
+                    .sorted()
+                    .toList();
             assertTrue(segs.size() > 1, "rolled over");
             for (Path seg : segs) {
                 assertEquals(4096, Files.size(seg), "segments are preallocated to full size: " + seg);
             }
             last = segs.get(segs.size() - 1);
         }
-        assertEquals(expected, new WalLogStore(new NioVfs(dir, Runnable::run), INLINE, config).load().entries());
+        assertEquals(
+                expected,
+                new WalLogStore(new NioVfs(dir, Runnable::run), INLINE, config)
+                        .load()
+                        .entries());
         // A flipped bit far out in the unwritten zeros is not data: the node still starts.
         try (RandomAccessFile f = new RandomAccessFile(last.toFile(), "rw")) {
             f.seek(4000);
@@ -375,7 +393,12 @@ class WalLogStoreTest {
         WalLogStore reopened = new WalLogStore(new NioVfs(dir, Runnable::run), INLINE, config);
         assertEquals(expected, reopened.load().entries());
         write(reopened, 41, entry(1, 41, "after"));
-        assertEquals(41, new WalLogStore(new NioVfs(dir, Runnable::run), INLINE, config).load().entries().size());
+        assertEquals(
+                41,
+                new WalLogStore(new NioVfs(dir, Runnable::run), INLINE, config)
+                        .load()
+                        .entries()
+                        .size());
 
         // A torn last write in preallocated space is followed by zeros, not by the end of the file: it is
         // recognised as torn (never acknowledged) and cut off, and the records before it are kept.
@@ -393,7 +416,9 @@ class WalLogStoreTest {
             f.seek(end - 120);
             f.write(new byte[120]); // the last 120 bytes of the record never reached the disk
         }
-        List<Entry> after = new WalLogStore(new NioVfs(dir, Runnable::run), INLINE, config).load().entries();
+        List<Entry> after = new WalLogStore(new NioVfs(dir, Runnable::run), INLINE, config)
+                .load()
+                .entries();
         assertEquals(41, after.size());
         assertEquals("after", new String(after.get(40).command()));
     }
@@ -426,7 +451,8 @@ class WalLogStoreTest {
         for (int k = 0; k < 10; k++) {
             long index = 15 + k;
             assertEquals(index, first.get(k).index());
-            assertEquals(index <= 20 ? 1 : 3, first.get(k).term(), "the version the log holds now, not the replaced one");
+            assertEquals(
+                    index <= 20 ? 1 : 3, first.get(k).term(), "the version the log holds now, not the replaced one");
         }
         List<Entry> next = readBack(wal, 25, 100, terms); // continues where the last read stopped
         assertEquals(16, next.size());
@@ -447,7 +473,7 @@ class WalLogStoreTest {
         for (int i = 1; i <= 10; i++) {
             write(wal, i, entry(1, i, "e" + i));
         }
-        wal.saveSnapshot(new Snapshot(20, 2, "state@20".getBytes()), () -> { }, e -> {
+        wal.saveSnapshot(new Snapshot(20, 2, "state@20".getBytes()), () -> {}, e -> {
             throw new AssertionError(e);
         });
         WalLogStore reopened = open(1 << 20);
@@ -468,8 +494,14 @@ class WalLogStoreTest {
         write(wal, 1, entry(1, 1, "a"), entry(1, 2, "b"));
         Files.write(dir.resolve(SegmentFile.name(2)), new byte[8192]);
         WalLogStore reopened = new WalLogStore(new NioVfs(dir, Runnable::run), INLINE, config);
-        assertEquals(List.of(entry(1, 1, "a"), entry(1, 2, "b")), reopened.load().entries());
+        assertEquals(
+                List.of(entry(1, 1, "a"), entry(1, 2, "b")), reopened.load().entries());
         write(reopened, 3, entry(1, 3, "c"));
-        assertEquals(3, new WalLogStore(new NioVfs(dir, Runnable::run), INLINE, config).load().entries().size());
+        assertEquals(
+                3,
+                new WalLogStore(new NioVfs(dir, Runnable::run), INLINE, config)
+                        .load()
+                        .entries()
+                        .size());
     }
 }

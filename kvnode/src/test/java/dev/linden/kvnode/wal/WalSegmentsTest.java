@@ -22,8 +22,8 @@ class WalSegmentsTest {
     Path dir;
 
     private WalLogStore open(boolean preallocate) throws IOException {
-        return new WalLogStore(new NioVfs(dir, Runnable::run), WalLogStoreTest.INLINE,
-                new WalConfig(1 << 20, 1000, preallocate));
+        return new WalLogStore(
+                new NioVfs(dir, Runnable::run), WalLogStoreTest.INLINE, new WalConfig(1 << 20, 1000, preallocate));
     }
 
     /** Ten entries of growing payloads, written one write each, and the only segment's path. */
@@ -32,14 +32,17 @@ class WalSegmentsTest {
         wal.load();
         wal.saveHardState(new HardState(2, 1));
         for (int i = 1; i <= 10; i++) {
-            Entry e = new Entry(i <= 4 ? 1 : 2, i, Entry.Kind.COMMAND, "x".repeat(i * 3).getBytes());
+            Entry e = new Entry(
+                    i <= 4 ? 1 : 2, i, Entry.Kind.COMMAND, "x".repeat(i * 3).getBytes());
             wal.append(new Ready.LogWrite(i, List.of(e)), () -> {}, t -> {
                 throw new AssertionError(t);
             });
         }
         wal.close();
         try (Stream<Path> ls = Files.list(dir)) {
-            return ls.filter(p -> WalSegments.isSegment(p.getFileName().toString())).findFirst().orElseThrow();
+            return ls.filter(p -> WalSegments.isSegment(p.getFileName().toString()))
+                    .findFirst()
+                    .orElseThrow();
         }
     }
 
@@ -70,7 +73,10 @@ class WalSegmentsTest {
     void aTornOrGarbledRecordEndsTheWalk() throws IOException {
         byte[] bytes = Files.readAllBytes(tenEntries(false));
         List<WalSegments.RecordSpan> rs = WalSegments.records(bytes);
-        assertEquals(7, WalSegments.records(Arrays.copyOf(bytes, rs.get(7).offset() + 5)).size());
+        assertEquals(
+                7,
+                WalSegments.records(Arrays.copyOf(bytes, rs.get(7).offset() + 5))
+                        .size());
         byte[] garbled = bytes.clone();
         garbled[rs.get(4).offset() + WalRecord.HEADER_BYTES] ^= 1;
         assertEquals(4, WalSegments.records(garbled).size());
@@ -83,7 +89,8 @@ class WalSegmentsTest {
     void aTailCutAtABoundaryOrInsideARecordRecoversToTheRecordBefore() throws IOException {
         for (boolean inside : List.of(false, true)) {
             Path seg = tenEntries(false);
-            WalSegments.RecordSpan seventh = WalSegments.records(Files.readAllBytes(seg)).get(6);
+            WalSegments.RecordSpan seventh =
+                    WalSegments.records(Files.readAllBytes(seg)).get(6);
             try (RandomAccessFile f = new RandomAccessFile(seg.toFile(), "rw")) {
                 f.setLength(seventh.offset() + (inside ? seventh.bytes() / 2 : 0));
             }

@@ -50,6 +50,7 @@ public final class Edn {
 
     /** Maximum nesting depth accepted (guards against stack exhaustion on hostile input). */
     public static final int MAX_DEPTH = 64;
+
     private static final Tag RATIO = Tag.newTag("linden", "ratio");
     private static final Parser PARSER = Parsers.newParser(Parsers.newParserConfigBuilder()
             .putTagHandler(RATIO, (tag, value) -> ratio((String) value))
@@ -72,6 +73,7 @@ public final class Edn {
     public static final class Forms implements AutoCloseable {
         /** Returned by {@link #next()} at the end of the input. */
         public static final Object END = new Object();
+
         private final LineFeed feed;
         private final Parseable parseable;
 
@@ -198,8 +200,9 @@ public final class Edn {
                     break; // a comment to the end of the line
                 } else if (c == '\\') {
                     i += 2; // a character literal such as \/ or \;
-                } else if ((Character.isDigit(c) || ((c == '-' || c == '+') && i + 1 < s.length()
-                        && Character.isDigit(s.charAt(i + 1)))) && (i == 0 || delimiter(s.charAt(i - 1)))) {
+                } else if ((Character.isDigit(c)
+                                || ((c == '-' || c == '+') && i + 1 < s.length() && Character.isDigit(s.charAt(i + 1))))
+                        && (i == 0 || delimiter(s.charAt(i - 1)))) {
                     int end = i + 1;
                     while (end < s.length() && !delimiter(s.charAt(end))) {
                         end++;
@@ -221,8 +224,16 @@ public final class Edn {
         }
 
         private static boolean delimiter(char c) {
-            return Character.isWhitespace(c) || c == ',' || c == '(' || c == ')' || c == '[' || c == ']' || c == '{'
-                    || c == '}' || c == '"' || c == ';';
+            return Character.isWhitespace(c)
+                    || c == ','
+                    || c == '('
+                    || c == ')'
+                    || c == '['
+                    || c == ']'
+                    || c == '{'
+                    || c == '}'
+                    || c == '"'
+                    || c == ';';
         }
     }
 

@@ -123,17 +123,21 @@ final class FastEdnLine {
                 case "process" -> process = v instanceof Kw || v instanceof String ? NEMESIS : v;
                 case "type" -> type = v instanceof Kw k ? k.name() : null;
                 case "f" -> f = v instanceof Kw k ? k.name() : v instanceof String t ? t : null;
-                case "key" -> key = v instanceof Kw k ? k.name() : v == null ? null : v instanceof List ? "\0" : v.toString();
+                case "key" ->
+                    key = v instanceof Kw k ? k.name() : v == null ? null : v instanceof List ? "\0" : v.toString();
                 case "value" -> value = plain(v);
                 case "time" -> time = v instanceof Long t ? t : -1;
-                default -> { } // :index, :error and the rest: not needed
+                default -> {} // :index, :error and the rest: not needed
             }
         }
         space();
         if (i < s.length() && s.charAt(i) != ';') {
             return null; // another form on the same line
         }
-        if (process == FAIL || type == null || f == null || "\0".equals(key)
+        if (process == FAIL
+                || type == null
+                || f == null
+                || "\0".equals(key)
                 || (process != NEMESIS && !(process instanceof Long))) {
             return null; // let the general path give the precise error
         }
@@ -159,8 +163,19 @@ final class FastEdnLine {
     }
 
     private static boolean symbolChar(char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_'
-                || c == '?' || c == '!' || c == '*' || c == '+' || c == '.' || c == '<' || c == '>' || c == '=';
+        return (c >= 'a' && c <= 'z')
+                || (c >= 'A' && c <= 'Z')
+                || (c >= '0' && c <= '9')
+                || c == '-'
+                || c == '_'
+                || c == '?'
+                || c == '!'
+                || c == '*'
+                || c == '+'
+                || c == '.'
+                || c == '<'
+                || c == '>'
+                || c == '=';
     }
 
     private Object value(int depth) {

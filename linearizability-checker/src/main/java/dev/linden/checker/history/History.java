@@ -42,15 +42,20 @@ public final class History {
                 Integer prior = open.put(e.process(), i);
                 if (prior != null) {
                     Event p = events.get(prior);
-                    throw new MalformedHistoryException(source, e.index() + 1, "process " + e.process()
-                            + " invoked " + e.f() + " while its " + p.f() + " (event " + (p.index() + 1)
-                            + ") was still open");
+                    throw new MalformedHistoryException(
+                            source,
+                            e.index() + 1,
+                            "process " + e.process()
+                                    + " invoked " + e.f() + " while its " + p.f() + " (event " + (p.index() + 1)
+                                    + ") was still open");
                 }
             } else {
                 Integer inv = open.remove(e.process());
                 if (inv == null) {
-                    throw new MalformedHistoryException(source, e.index() + 1, "process " + e.process() + " "
-                            + e.type().text() + " without an open invocation");
+                    throw new MalformedHistoryException(
+                            source,
+                            e.index() + 1,
+                            "process " + e.process() + " " + e.type().text() + " without an open invocation");
                 }
                 completionOf[inv] = i;
             }
@@ -69,8 +74,17 @@ public final class History {
             Object input = inv.value();
             Object output = indeterminate ? null : done.value();
             String key = inv.key() != null ? inv.key() : (done == null ? null : done.key());
-            ops.add(new Operation(ops.size(), inv.process(), inv.f(), key, input, output, inv.timeNanos(),
-                    indeterminate ? Long.MAX_VALUE : done.timeNanos(), indeterminate, inv.index(),
+            ops.add(new Operation(
+                    ops.size(),
+                    inv.process(),
+                    inv.f(),
+                    key,
+                    input,
+                    output,
+                    inv.timeNanos(),
+                    indeterminate ? Long.MAX_VALUE : done.timeNanos(),
+                    indeterminate,
+                    inv.index(),
                     done == null ? -1 : done.index()));
         }
         return ops;

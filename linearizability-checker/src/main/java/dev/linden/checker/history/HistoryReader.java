@@ -27,8 +27,8 @@ public final class HistoryReader {
     public static final long MAX_FILE_BYTES = 1L << 30;
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Pattern JEPSEN_LINE = Pattern.compile(
-            "^INFO\\s+jepsen\\.util\\s+-\\s+(\\S+)\\s+:(\\S+)\\s+:(\\S+)(?:\\s+(.*?))?\\s*$");
+    private static final Pattern JEPSEN_LINE =
+            Pattern.compile("^INFO\\s+jepsen\\.util\\s+-\\s+(\\S+)\\s+:(\\S+)\\s+:(\\S+)(?:\\s+(.*?))?\\s*$");
 
     private HistoryReader() {}
 
@@ -139,11 +139,13 @@ public final class HistoryReader {
                 t = p.nextToken();
             }
             if (array && t == com.fasterxml.jackson.core.JsonToken.END_ARRAY && p.nextToken() != null) {
-                throw new MalformedHistoryException(name, p.currentLocation().getLineNr(),
-                        "after the history's array, found more JSON");
+                throw new MalformedHistoryException(
+                        name, p.currentLocation().getLineNr(), "after the history's array, found more JSON");
             }
         } catch (JsonProcessingException e) {
-            throw new MalformedHistoryException(name, e.getLocation() == null ? 0 : e.getLocation().getLineNr(),
+            throw new MalformedHistoryException(
+                    name,
+                    e.getLocation() == null ? 0 : e.getLocation().getLineNr(),
                     "bad JSON: " + e.getOriginalMessage());
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
@@ -169,9 +171,17 @@ public final class HistoryReader {
             throw new MalformedHistoryException(name, line, "op needs \"f\"");
         }
         JsonNode key = op.get("key");
-        long time = op.has("time") && op.get("time").canConvertToLong() ? op.get("time").asLong() : -1;
-        events.add(new Event(events.size(), process.asLong(), type, f,
-                key == null || key.isNull() ? null : key.asText(), jsonValue(op.get("value")), time));
+        long time = op.has("time") && op.get("time").canConvertToLong()
+                ? op.get("time").asLong()
+                : -1;
+        events.add(new Event(
+                events.size(),
+                process.asLong(),
+                type,
+                f,
+                key == null || key.isNull() ? null : key.asText(),
+                jsonValue(op.get("value")),
+                time));
     }
 
     private static String text(JsonNode n) {
@@ -234,8 +244,8 @@ public final class HistoryReader {
             if (first instanceof List<?> all && (all.isEmpty() || Edn.untagged(all.get(0)) instanceof Map)) {
                 Object second = next(name, forms);
                 if (second != Edn.Forms.END) {
-                    throw new MalformedHistoryException(name, forms.line(), "after a whole-history vector or list, "
-                            + "found another form");
+                    throw new MalformedHistoryException(
+                            name, forms.line(), "after a whole-history vector or list, " + "found another form");
                 }
                 int i = 0;
                 for (Object op : all) {
@@ -303,16 +313,16 @@ public final class HistoryReader {
     private static void addEdnOp(String name, int line, String where, Object raw, List<Event> events)
             throws MalformedHistoryException {
         if (!(Edn.untagged(raw) instanceof Map<?, ?> m)) {
-            throw new MalformedHistoryException(name, line, where + "expected an op map, got "
-                    + Values.show(Edn.convert(raw)));
+            throw new MalformedHistoryException(
+                    name, line, where + "expected an op map, got " + Values.show(Edn.convert(raw)));
         }
         Object process = m.get(PROCESS);
         if (!(process instanceof Long p)) {
             if (process instanceof us.bpsm.edn.Keyword || process instanceof String) {
                 return; // :nemesis and other processes that are not clients
             }
-            throw new MalformedHistoryException(name, line, where + "op needs an integer :process, got "
-                    + Values.show(Edn.convert(process)));
+            throw new MalformedHistoryException(
+                    name, line, where + "op needs an integer :process, got " + Values.show(Edn.convert(process)));
         }
         Object type = m.get(TYPE);
         OpType opType = opType(name, line, type == null ? null : rawText(type));
@@ -322,8 +332,14 @@ public final class HistoryReader {
         }
         Object key = m.get(KEY);
         Object time = m.get(TIME);
-        events.add(new Event(events.size(), p, opType, rawText(f), key == null ? null : rawText(key),
-                rawValue(m.get(VALUE), 0), time instanceof Long tl ? tl : -1));
+        events.add(new Event(
+                events.size(),
+                p,
+                opType,
+                rawText(f),
+                key == null ? null : rawText(key),
+                rawValue(m.get(VALUE), 0),
+                time instanceof Long tl ? tl : -1));
     }
 
     /** A keyword's name (namespace included), or any other scalar as text. */
@@ -417,7 +433,8 @@ public final class HistoryReader {
             for (Object o : s) {
                 out.add(ednValue(o));
             }
-            return java.util.Set.copyOf(out.stream().filter(java.util.Objects::nonNull).toList());
+            return java.util.Set.copyOf(
+                    out.stream().filter(java.util.Objects::nonNull).toList());
         }
         return Values.normalize(v);
     }

@@ -38,10 +38,22 @@ public final class HistoryWriter {
     /** One op map, as Jepsen prints it. */
     public static String ednLine(Event e, boolean independentTuples) {
         StringBuilder b = new StringBuilder(96);
-        b.append("{:index ").append(e.index()).append(", :time ").append(e.timeNanos()).append(", :type :")
-                .append(e.type().text()).append(", :process ").append(e.process()).append(", :f ").append(keyword(e.f()));
+        b.append("{:index ")
+                .append(e.index())
+                .append(", :time ")
+                .append(e.timeNanos())
+                .append(", :type :")
+                .append(e.type().text())
+                .append(", :process ")
+                .append(e.process())
+                .append(", :f ")
+                .append(keyword(e.f()));
         if (independentTuples && e.key() != null) {
-            b.append(", :value [").append(key(e.key())).append(' ').append(edn(e.value())).append(']');
+            b.append(", :value [")
+                    .append(key(e.key()))
+                    .append(' ')
+                    .append(edn(e.value()))
+                    .append(']');
         } else {
             if (e.key() != null) {
                 b.append(", :key ").append(key(e.key()));
@@ -109,7 +121,10 @@ public final class HistoryWriter {
             StringBuilder b = new StringBuilder("{");
             int i = 0;
             for (Map.Entry<?, ?> e : m.entrySet()) {
-                b.append(i++ == 0 ? "" : ", ").append(edn(e.getKey())).append(' ').append(edn(e.getValue()));
+                b.append(i++ == 0 ? "" : ", ")
+                        .append(edn(e.getKey()))
+                        .append(' ')
+                        .append(edn(e.getValue()));
             }
             return b.append('}').toString();
         }

@@ -5,7 +5,10 @@ package dev.linden.checker.history;
  * {@code INFO}: indeterminate; it may take effect at any point after its invocation, or never.
  */
 public enum OpType {
-    INVOKE, OK, FAIL, INFO;
+    INVOKE,
+    OK,
+    FAIL,
+    INFO;
 
     public static OpType parse(String s) {
         return switch (s) {
@@ -13,7 +16,8 @@ public enum OpType {
             case "ok" -> OK;
             case "fail" -> FAIL;
             case "info" -> INFO;
-            default -> throw new IllegalArgumentException("unknown op type '" + s + "' (expected invoke, ok, fail or info)");
+            default ->
+                throw new IllegalArgumentException("unknown op type '" + s + "' (expected invoke, ok, fail or info)");
         };
     }
 

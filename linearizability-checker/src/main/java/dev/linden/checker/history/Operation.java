@@ -10,12 +10,22 @@ package dev.linden.checker.history;
  * @param output      the completion's result (null when indeterminate)
  * @param invokeIndex / returnIndex the events' indexes in the history (-1 if there was no completion)
  */
-public record Operation(int id, long process, String f, String key, Object input, Object output,
-                        long invokeTime, long returnTime, boolean indeterminate, int invokeIndex, int returnIndex) {
+public record Operation(
+        int id,
+        long process,
+        String f,
+        String key,
+        Object input,
+        Object output,
+        long invokeTime,
+        long returnTime,
+        boolean indeterminate,
+        int invokeIndex,
+        int returnIndex) {
 
     public Operation withId(int newId) {
-        return new Operation(newId, process, f, key, input, output, invokeTime, returnTime, indeterminate,
-                invokeIndex, returnIndex);
+        return new Operation(
+                newId, process, f, key, input, output, invokeTime, returnTime, indeterminate, invokeIndex, returnIndex);
     }
 
     /** Real-time order: this operation completed before {@code other} was invoked. */

@@ -63,7 +63,8 @@ public final class AllKeysModel implements Model {
     public Pruner pruner(java.util.List<Operation> ops) {
         TreeMap<String, java.util.List<Operation>> byKey = new TreeMap<>();
         for (Operation op : ops) {
-            byKey.computeIfAbsent(op.key() == null ? "" : op.key(), k -> new java.util.ArrayList<>()).add(op);
+            byKey.computeIfAbsent(op.key() == null ? "" : op.key(), k -> new java.util.ArrayList<>())
+                    .add(op);
         }
         TreeMap<String, Pruner> pruners = new TreeMap<>();
         byKey.forEach((k, keyOps) -> {

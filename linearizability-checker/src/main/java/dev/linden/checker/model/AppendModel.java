@@ -147,7 +147,9 @@ public final class AppendModel implements Model {
             if (v.isEmpty()) {
                 return null; // an empty value makes every parse ambiguous
             }
-            (op.f().equals("append") ? appendsByValue : putsByValue).computeIfAbsent(v, k -> new ArrayList<>()).add(op);
+            (op.f().equals("append") ? appendsByValue : putsByValue)
+                    .computeIfAbsent(v, k -> new ArrayList<>())
+                    .add(op);
         }
         List<ReadConstraint> constraints = new ArrayList<>();
         List<Integer> unproducible = new ArrayList<>();
@@ -301,6 +303,7 @@ public final class AppendModel implements Model {
         private static final long BASE = 0x100000001B3L;
         /** The distinct lengths of the values, ascending. */
         final int[] lengths;
+
         private final long[] powerOfLength;
         private final long[] keys;
         private final String[] values;
@@ -360,14 +363,22 @@ public final class AppendModel implements Model {
     }
 
     /** Can some put value (or the empty string) followed by append values spell {@code v}? */
-    private static boolean producible(String v, Map<String, List<Operation>> puts, Map<String, List<Operation>> appends,
-                                      Pieces pieces) {
+    private static boolean producible(
+            String v, Map<String, List<Operation>> puts, Map<String, List<Operation>> appends, Pieces pieces) {
         List<String> starts = new ArrayList<>(puts.keySet());
         starts.add("");
         long[] prefix = pieces.prefixHashes(v);
         for (String p : starts) {
-            if (v.startsWith(p) && countParses(v, prefix, p.length(), pieces, new ArrayList<>(), new int[v.length() + 1],
-                    new boolean[v.length() + 1]) > 0) {
+            if (v.startsWith(p)
+                    && countParses(
+                                    v,
+                                    prefix,
+                                    p.length(),
+                                    pieces,
+                                    new ArrayList<>(),
+                                    new int[v.length() + 1],
+                                    new boolean[v.length() + 1])
+                            > 0) {
                 return true;
             }
         }
@@ -378,8 +389,12 @@ public final class AppendModel implements Model {
      * The read's constraint if its value parses one way; null if it parses several ways or a piece has no
      * single candidate op (no constraint, but spellable); {@link #UNPRODUCIBLE} if it parses no way at all.
      */
-    private static ReadConstraint parse(Operation read, String v, Map<String, List<Operation>> puts,
-                                        Map<String, List<Operation>> appends, Pieces pieces) {
+    private static ReadConstraint parse(
+            Operation read,
+            String v,
+            Map<String, List<Operation>> puts,
+            Map<String, List<Operation>> appends,
+            Pieces pieces) {
         // Count parses of v as (a put value | nothing) followed by append values; more than one: ambiguous.
         List<String> starts = new ArrayList<>();
         for (String p : puts.keySet()) {
@@ -433,8 +448,8 @@ public final class AppendModel implements Model {
     private static final ReadConstraint UNPRODUCIBLE = new ReadConstraint();
 
     /** Number of ways (capped at 2) to split v[from..] into append values; fills {@code seq} for one way. */
-    private static int countParses(String v, long[] prefix, int from, Pieces pieces, List<String> seq, int[] memo,
-                                   boolean[] known) {
+    private static int countParses(
+            String v, long[] prefix, int from, Pieces pieces, List<String> seq, int[] memo, boolean[] known) {
         int[] next = new int[v.length() + 1];
         java.util.Arrays.fill(next, -1);
         int count = parsesFrom(v, prefix, from, pieces, memo, known, next);
@@ -450,8 +465,8 @@ public final class AppendModel implements Model {
      * Memoized on the position: memo[i] ways (capped at 2) to parse v[i..]; {@code next[i]} is where the first
      * piece of one such way ends (the way is read back by following {@code next}).
      */
-    private static int parsesFrom(String v, long[] prefix, int from, Pieces pieces, int[] memo, boolean[] known,
-                                  int[] next) {
+    private static int parsesFrom(
+            String v, long[] prefix, int from, Pieces pieces, int[] memo, boolean[] known, int[] next) {
         if (from == v.length()) {
             return 1;
         }

@@ -90,8 +90,18 @@ public final class RegisterModel implements Model {
             }
             if (input != op.input()) {
                 changed = true;
-                op = new Operation(op.id(), op.process(), op.f(), op.key(), input, op.output(), op.invokeTime(),
-                        op.returnTime(), op.indeterminate(), op.invokeIndex(), op.returnIndex());
+                op = new Operation(
+                        op.id(),
+                        op.process(),
+                        op.f(),
+                        op.key(),
+                        input,
+                        op.output(),
+                        op.invokeTime(),
+                        op.returnTime(),
+                        op.indeterminate(),
+                        op.invokeIndex(),
+                        op.returnIndex());
             }
             out.add(op);
         }

@@ -39,15 +39,20 @@ class FastEdnLineTest {
 
     @Test
     void anythingElseStepsAside() {
-        for (String line : List.of("#jepsen.history.Op{:type :ok, :process 0, :f :read}", "[{:type :ok}]",
+        for (String line : List.of(
+                "#jepsen.history.Op{:type :ok, :process 0, :f :read}",
+                "[{:type :ok}]",
                 "{:type :ok, :process 0, :f :read, :value \"a\\\"b\"}",
                 "{:type :ok, :process 0, :f :read, :value 1.5}",
                 "{:type :ok, :process 0, :f :read, :value 1/2}",
                 "{:type :ok, :process 0, :f :read, :value 12345678901234567890}",
                 "{:type :ok, :process 0, :f :read, :value {:a 1}}",
                 "{:type :ok, :process 0, :f :read, :value #{1}}",
-                "{:type :ok, :process 0,", "{:type :ok, :process 0, :f :read} {:type :ok}", "{:type :ok, :f :read}",
-                "{:type :ok, :process nil, :f :read}", "{:type :ok, :process 0, :f :read, :value sym}",
+                "{:type :ok, :process 0,",
+                "{:type :ok, :process 0, :f :read} {:type :ok}",
+                "{:type :ok, :f :read}",
+                "{:type :ok, :process nil, :f :read}",
+                "{:type :ok, :process 0, :f :read, :value sym}",
                 "{:type :ok, :process 0, :f :read, :value #_ 1 2}")) {
             assertNull(FastEdnLine.parse(line), line);
         }
@@ -66,8 +71,14 @@ class FastEdnLineTest {
                 case 3 -> "s" + r.nextInt(50);
                 default -> ":kw" + r.nextInt(3);
             };
-            Event e = new Event(i, i % 7, i % 2 == 0 ? OpType.INVOKE : OpType.OK, r.nextBoolean() ? "read" : "cas",
-                    r.nextBoolean() ? "k" + r.nextInt(5) : String.valueOf(r.nextInt(5)), value, 10L * i);
+            Event e = new Event(
+                    i,
+                    i % 7,
+                    i % 2 == 0 ? OpType.INVOKE : OpType.OK,
+                    r.nextBoolean() ? "read" : "cas",
+                    r.nextBoolean() ? "k" + r.nextInt(5) : String.valueOf(r.nextInt(5)),
+                    value,
+                    10L * i);
             text.append(HistoryWriter.ednLine(e, false)).append('\n');
             assertNotNull(FastEdnLine.parse(HistoryWriter.ednLine(e, false)));
             assertNotNull(FastEdnLine.parse(HistoryWriter.ednLine(e, true)));

@@ -84,14 +84,15 @@ public final class Checks {
                 Integer prev = open.put(op.process(), out.size());
                 if (prev != null && !nemesis) {
                     throw new IllegalArgumentException("process " + op.process() + " invoked at index " + op.index()
-                            + " while its operation at index " + out.get(prev).invoke().index() + " was in flight");
+                            + " while its operation at index "
+                            + out.get(prev).invoke().index() + " was in flight");
                 }
                 out.add(new Pair(op, null));
             } else {
                 Integer at = open.remove(op.process());
                 if (at == null) {
-                    throw new IllegalArgumentException("completion at index " + op.index() + " of process "
-                            + op.process() + " has no invocation");
+                    throw new IllegalArgumentException(
+                            "completion at index " + op.index() + " of process " + op.process() + " has no invocation");
                 }
                 out.set(at, new Pair(out.get(at).invoke(), op));
             }

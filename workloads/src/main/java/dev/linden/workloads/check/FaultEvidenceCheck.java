@@ -44,7 +44,8 @@ public final class FaultEvidenceCheck implements Check {
             if (p.completion() == null) {
                 why = "never completed";
             } else if (!(v instanceof Map<?, ?> m) || m.get(NO_EFFECT) != null || m.get(EFFECT) == null) {
-                why = v instanceof Map<?, ?> m && m.get(NO_EFFECT) != null ? String.valueOf(m.get(NO_EFFECT))
+                why = v instanceof Map<?, ?> m && m.get(NO_EFFECT) != null
+                        ? String.valueOf(m.get(NO_EFFECT))
                         : "no evidence recorded";
             }
             if (why == null) {

@@ -26,6 +26,7 @@ import java.util.function.UnaryOperator;
 public final class LinearizableCheck implements Check {
     /** Per-key verdicts listed in results (all keys are checked). */
     static final int MAX_KEYS_LISTED = 1000;
+
     static final int MAX_COUNTEREXAMPLES = 10;
 
     private final String model;
@@ -59,9 +60,13 @@ public final class LinearizableCheck implements Check {
         }
         CheckResult r;
         try {
-            r = Checker.check(new History("history", events), Models.byName(model), Checker.Options.defaults()
-                    .withTimeLimit(Duration.ofMillis(options.timeLimitMillis()))
-                    .withMaxMemoryBytes(options.maxMemoryBytes()).withParallelism(options.parallelism()));
+            r = Checker.check(
+                    new History("history", events),
+                    Models.byName(model),
+                    Checker.Options.defaults()
+                            .withTimeLimit(Duration.ofMillis(options.timeLimitMillis()))
+                            .withMaxMemoryBytes(options.maxMemoryBytes())
+                            .withParallelism(options.parallelism()));
         } catch (MalformedHistoryException e) {
             throw new IllegalStateException("the history cannot be checked: " + e.getMessage(), e);
         }
@@ -86,7 +91,8 @@ public final class LinearizableCheck implements Check {
         if (!failures.isEmpty()) {
             d.put("failures", failures);
         }
-        Validity v = r.verdict() == Verdict.LINEARIZABLE ? Validity.TRUE
+        Validity v = r.verdict() == Verdict.LINEARIZABLE
+                ? Validity.TRUE
                 : r.verdict() == Verdict.NOT_LINEARIZABLE ? Validity.FALSE : Validity.UNKNOWN;
         return new CheckOutcome(name(), v, d);
     }

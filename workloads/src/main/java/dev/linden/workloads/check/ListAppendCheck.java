@@ -39,8 +39,8 @@ public final class ListAppendCheck implements Check {
         } else {
             s = v;
         }
-        return new HistoryOp(op.index(), op.timeNanos(), op.type(), op.process(), op.f(), op.key(), s, op.error(),
-                op.finalPhase());
+        return new HistoryOp(
+                op.index(), op.timeNanos(), op.type(), op.process(), op.f(), op.key(), s, op.error(), op.finalPhase());
     }
 
     @Override
@@ -65,7 +65,8 @@ public final class ListAppendCheck implements Check {
                 }
             } else if (p.ok() && p.completion().value() instanceof List<?> list) {
                 if (new HashSet<>(list).size() != list.size() && duplicated.size() < 10) {
-                    duplicated.add(Checks.ordered("key", key, "index", p.completion().index()));
+                    duplicated.add(
+                            Checks.ordered("key", key, "index", p.completion().index()));
                 }
                 if (p.invoke().finalPhase()) {
                     finalRead.put(key, list);
@@ -100,8 +101,12 @@ public final class ListAppendCheck implements Check {
             }
         }
         Map<String, Object> d = new LinkedHashMap<>();
-        d.put("attempted-count", attempted.values().stream().mapToLong(Set::size).sum());
-        d.put("acknowledged-count", acknowledged.values().stream().mapToLong(List::size).sum());
+        d.put(
+                "attempted-count",
+                attempted.values().stream().mapToLong(Set::size).sum());
+        d.put(
+                "acknowledged-count",
+                acknowledged.values().stream().mapToLong(List::size).sum());
         d.put("lost-count", lostCount);
         d.put("lost", lost);
         d.put("unexpected", unexpected);

@@ -29,7 +29,8 @@ public final class RecoveryCheck implements Check {
                 continue;
             }
             attempts++;
-            String what = p.invoke().f() + (p.invoke().key() == null ? "" : " " + p.invoke().key());
+            String what = p.invoke().f()
+                    + (p.invoke().key() == null ? "" : " " + p.invoke().key());
             wanted.add(what);
             if (p.ok()) {
                 succeeded.add(what);

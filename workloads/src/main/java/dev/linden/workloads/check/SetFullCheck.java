@@ -71,7 +71,7 @@ public final class SetFullCheck implements Check {
                 continue;
             }
             long lastPresent = Long.MIN_VALUE; // invocation of the latest read holding it
-            long lastAbsent = Long.MIN_VALUE;  // invocation of the latest read begun after it was known, missing it
+            long lastAbsent = Long.MIN_VALUE; // invocation of the latest read begun after it was known, missing it
             long firstAbsent = Long.MAX_VALUE;
             boolean readAfterKnown = false;
             for (Read r : reads) {
@@ -111,7 +111,9 @@ public final class SetFullCheck implements Check {
         }
         Map<String, Object> d = new LinkedHashMap<>();
         d.put("attempt-count", adds.size());
-        d.put("acknowledged-count", adds.values().stream().filter(Checks.Pair::ok).count());
+        d.put(
+                "acknowledged-count",
+                adds.values().stream().filter(Checks.Pair::ok).count());
         d.put("read-count", reads.size());
         d.put("stable-count", stable);
         d.put("lost-count", lostCount);

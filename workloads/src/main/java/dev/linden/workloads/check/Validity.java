@@ -5,7 +5,9 @@ package dev.linden.workloads.check;
  * over true. Exit codes follow: 0 valid, 1 invalid, 2 unknown.
  */
 public enum Validity {
-    TRUE, UNKNOWN, FALSE;
+    TRUE,
+    UNKNOWN,
+    FALSE;
 
     public Validity and(Validity other) {
         return other.ordinal() > ordinal() ? other : this;

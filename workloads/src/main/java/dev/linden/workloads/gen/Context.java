@@ -11,8 +11,8 @@ import java.util.SplittableRandom;
  * @param freeProcesses free processes, in ascending order
  * @param busyProcesses processes with an operation in flight
  */
-public record Context(long timeNanos, List<Integer> freeProcesses, List<Integer> busyProcesses,
-                      SplittableRandom random) {
+public record Context(
+        long timeNanos, List<Integer> freeProcesses, List<Integer> busyProcesses, SplittableRandom random) {
     public static final int NEMESIS = -1;
 
     public Context {
@@ -22,8 +22,11 @@ public record Context(long timeNanos, List<Integer> freeProcesses, List<Integer>
 
     /** The same context seen by a generator that may only use {@code allowed} processes. */
     Context restrictedTo(java.util.function.IntPredicate allowed) {
-        return new Context(timeNanos, freeProcesses.stream().filter(allowed::test).toList(),
-                busyProcesses.stream().filter(allowed::test).toList(), random);
+        return new Context(
+                timeNanos,
+                freeProcesses.stream().filter(allowed::test).toList(),
+                busyProcesses.stream().filter(allowed::test).toList(),
+                random);
     }
 
     Context at(long t) {

@@ -66,8 +66,13 @@ public final class Gen {
 
     /** At most {@code n} operations of {@code g}. */
     public static Generator limit(long n, Generator g) {
-        return ctx -> n <= 0 ? Generator.EXHAUSTED : on(g.next(ctx), e -> new Emit(e.op(), limit(n - 1, e.rest())),
-                p -> new Pending(limit(n, p.rest()), p.wakeNanos()), () -> Generator.EXHAUSTED);
+        return ctx -> n <= 0
+                ? Generator.EXHAUSTED
+                : on(
+                        g.next(ctx),
+                        e -> new Emit(e.op(), limit(n - 1, e.rest())),
+                        p -> new Pending(limit(n, p.rest()), p.wakeNanos()),
+                        () -> Generator.EXHAUSTED);
     }
 
     /** Operations of {@code g} invoked within {@code nanos} of the first time this generator is asked. */
@@ -76,11 +81,15 @@ public final class Gen {
     }
 
     private static Generator until(long deadlineNanos, Generator g) {
-        return ctx -> ctx.timeNanos() >= deadlineNanos ? Generator.EXHAUSTED : on(g.next(ctx),
-                e -> e.op().timeNanos() >= deadlineNanos ? Generator.EXHAUSTED
-                        : new Emit(e.op(), until(deadlineNanos, e.rest())),
-                p -> new Pending(until(deadlineNanos, p.rest()), Math.min(p.wakeNanos(), deadlineNanos)),
-                () -> Generator.EXHAUSTED);
+        return ctx -> ctx.timeNanos() >= deadlineNanos
+                ? Generator.EXHAUSTED
+                : on(
+                        g.next(ctx),
+                        e -> e.op().timeNanos() >= deadlineNanos
+                                ? Generator.EXHAUSTED
+                                : new Emit(e.op(), until(deadlineNanos, e.rest())),
+                        p -> new Pending(until(deadlineNanos, p.rest()), Math.min(p.wakeNanos(), deadlineNanos)),
+                        () -> Generator.EXHAUSTED);
     }
 
     /**
@@ -101,10 +110,13 @@ public final class Gen {
             if (notBeforeNanos > ctx.timeNanos()) {
                 return new Pending(spaced(nanos, random, notBeforeNanos, g), notBeforeNanos);
             }
-            return on(g.next(ctx), e -> {
-                long gap = random ? (long) (ctx.random().nextDouble() * 2 * nanos) : nanos;
-                return new Emit(e.op(), spaced(nanos, random, e.op().timeNanos() + gap, e.rest()));
-            }, p -> new Pending(spaced(nanos, random, notBeforeNanos, p.rest()), p.wakeNanos()),
+            return on(
+                    g.next(ctx),
+                    e -> {
+                        long gap = random ? (long) (ctx.random().nextDouble() * 2 * nanos) : nanos;
+                        return new Emit(e.op(), spaced(nanos, random, e.op().timeNanos() + gap, e.rest()));
+                    },
+                    p -> new Pending(spaced(nanos, random, notBeforeNanos, p.rest()), p.wakeNanos()),
                     () -> Generator.EXHAUSTED);
         };
     }
@@ -115,7 +127,8 @@ public final class Gen {
     }
 
     private static Generator sleepUntil(long wakeNanos) {
-        return ctx -> ctx.timeNanos() >= wakeNanos ? Generator.EXHAUSTED : new Pending(sleepUntil(wakeNanos), wakeNanos);
+        return ctx ->
+                ctx.timeNanos() >= wakeNanos ? Generator.EXHAUSTED : new Pending(sleepUntil(wakeNanos), wakeNanos);
     }
 
     /**
@@ -165,8 +178,11 @@ public final class Gen {
 
     /** {@code a}'s operations, then {@code b}'s (no wait between them). */
     public static Generator then(Generator a, Generator b) {
-        return ctx -> on(a.next(ctx), e -> new Emit(e.op(), then(e.rest(), b)),
-                p -> new Pending(then(p.rest(), b), p.wakeNanos()), () -> b.next(ctx));
+        return ctx -> on(
+                a.next(ctx),
+                e -> new Emit(e.op(), then(e.rest(), b)),
+                p -> new Pending(then(p.rest(), b), p.wakeNanos()),
+                () -> b.next(ctx));
     }
 
     /** Phases: each generator runs to exhaustion, and every operation completes, before the next starts. */
@@ -176,9 +192,12 @@ public final class Gen {
         }
         Generator first = gens.get(0);
         List<Generator> rest = gens.subList(1, gens.size());
-        return ctx -> on(first.next(ctx), e -> new Emit(e.op(), phases(prepend(e.rest(), rest))),
+        return ctx -> on(
+                first.next(ctx),
+                e -> new Emit(e.op(), phases(prepend(e.rest(), rest))),
                 p -> new Pending(phases(prepend(p.rest(), rest)), p.wakeNanos()),
-                () -> ctx.busyProcesses().isEmpty() ? phases(rest).next(ctx)
+                () -> ctx.busyProcesses().isEmpty()
+                        ? phases(rest).next(ctx)
                         : new Pending(phases(prepend(DONE, rest)), NEVER)); // the barrier
     }
 
@@ -200,8 +219,11 @@ public final class Gen {
     }
 
     private static Generator onProcesses(IntPredicate allowed, Generator g) {
-        return ctx -> on(g.next(ctx.restrictedTo(allowed)), e -> new Emit(e.op(), onProcesses(allowed, e.rest())),
-                p -> new Pending(onProcesses(allowed, p.rest()), p.wakeNanos()), () -> Generator.EXHAUSTED);
+        return ctx -> on(
+                g.next(ctx.restrictedTo(allowed)),
+                e -> new Emit(e.op(), onProcesses(allowed, e.rest())),
+                p -> new Pending(onProcesses(allowed, p.rest()), p.wakeNanos()),
+                () -> Generator.EXHAUSTED);
     }
 
     /**
@@ -269,8 +291,8 @@ public final class Gen {
                 }
             }
             // A busy process's generator may have more once its operation completes.
-            boolean busyMayContinue = ctx.busyProcesses().stream().anyMatch(p -> p != Context.NEMESIS
-                    && !(after.get(p) == DONE));
+            boolean busyMayContinue =
+                    ctx.busyProcesses().stream().anyMatch(p -> p != Context.NEMESIS && !(after.get(p) == DONE));
             return pending || busyMayContinue ? new Pending(eachProcess(make, after), wake) : Generator.EXHAUSTED;
         };
     }
@@ -303,16 +325,21 @@ public final class Gen {
             long windowEnd = ctx.timeNanos() - phase + end;
             int current = i;
             List<Generator> after = new ArrayList<>(gens);
-            return on(gens.get(i).next(ctx), e -> {
-                if (e.op().timeNanos() >= windowEnd) {
-                    return new Pending(cycleFrom(startNanos, period, nanos, gens), windowEnd);
-                }
-                after.set(current, e.rest());
-                return new Emit(e.op(), cycleFrom(startNanos, period, nanos, after));
-            }, p -> {
-                after.set(current, p.rest());
-                return new Pending(cycleFrom(startNanos, period, nanos, after), Math.min(p.wakeNanos(), windowEnd));
-            }, () -> new Pending(cycleFrom(startNanos, period, nanos, gens), windowEnd));
+            return on(
+                    gens.get(i).next(ctx),
+                    e -> {
+                        if (e.op().timeNanos() >= windowEnd) {
+                            return new Pending(cycleFrom(startNanos, period, nanos, gens), windowEnd);
+                        }
+                        after.set(current, e.rest());
+                        return new Emit(e.op(), cycleFrom(startNanos, period, nanos, after));
+                    },
+                    p -> {
+                        after.set(current, p.rest());
+                        return new Pending(
+                                cycleFrom(startNanos, period, nanos, after), Math.min(p.wakeNanos(), windowEnd));
+                    },
+                    () -> new Pending(cycleFrom(startNanos, period, nanos, gens), windowEnd));
         };
     }
 }

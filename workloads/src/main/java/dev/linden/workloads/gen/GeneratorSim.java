@@ -32,7 +32,8 @@ public final class GeneratorSim {
                 }
             }
             Generator.Step s = g.next(new Context(now, free, List.copyOf(busyUntil.keySet()), random));
-            long nextCompletion = busyUntil.values().stream().mapToLong(Long::longValue).min().orElse(Long.MAX_VALUE);
+            long nextCompletion =
+                    busyUntil.values().stream().mapToLong(Long::longValue).min().orElse(Long.MAX_VALUE);
             if (s instanceof Generator.Emit e) {
                 if (e.op().timeNanos() > now && nextCompletion <= e.op().timeNanos()) {
                     now = complete(busyUntil, nextCompletion); // something completes first: ask again then

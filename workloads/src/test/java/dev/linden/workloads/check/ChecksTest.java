@@ -37,8 +37,8 @@ class ChecksTest {
         call(0, 1, 0, "add", null, 1L, OpType.OK, 1L);
         call(0, 1, 1, "add", null, 2L, OpType.OK, 2L);
         call(2, 3, 2, "add", null, 3L, OpType.INFO, null); // unknown, never seen: never-read
-        call(5, 6, 0, "read", null, null, OpType.OK, set(1));      // 2 missing after its ack: stale for now
-        call(7, 8, 1, "read", null, null, OpType.OK, set(1, 2));   // 2 appears: it was stale
+        call(5, 6, 0, "read", null, null, OpType.OK, set(1)); // 2 missing after its ack: stale for now
+        call(7, 8, 1, "read", null, null, OpType.OK, set(1, 2)); // 2 appears: it was stale
         call(9, 10, 0, "read", null, null, OpType.OK, set(2, 99)); // 1 gone for good: lost; 99: unexpected
         CheckOutcome o = new SetFullCheck(true).check(h);
         assertEquals(Validity.FALSE, o.valid());
@@ -143,7 +143,8 @@ class ChecksTest {
                 return new CheckOutcome("b", Validity.UNKNOWN, Map.of());
             }
         };
-        assertEquals(Validity.UNKNOWN, Checks.compose(List.of(ok, unknown)).check(h).valid());
+        assertEquals(
+                Validity.UNKNOWN, Checks.compose(List.of(ok, unknown)).check(h).valid());
         assertEquals(Validity.FALSE, Validity.UNKNOWN.and(Validity.FALSE));
         assertEquals(2, Validity.UNKNOWN.exitCode());
     }

@@ -24,7 +24,9 @@ class GenTest {
         assertEquals(1, run(Gen.once(READ)).size());
         // Three processes, 10 ms per op: the first three start at once, the next ones as processes free up.
         List<Op> ops = run(Gen.limit(6, Gen.repeat(READ)));
-        assertEquals(List.of(0L, 0L, 0L, 10 * MS, 10 * MS, 10 * MS), ops.stream().map(Op::timeNanos).toList());
+        assertEquals(
+                List.of(0L, 0L, 0L, 10 * MS, 10 * MS, 10 * MS),
+                ops.stream().map(Op::timeNanos).toList());
         assertEquals(Set.of(0, 1, 2), ops.stream().map(Op::process).collect(Collectors.toSet()));
     }
 
@@ -38,17 +40,21 @@ class GenTest {
     @Test
     void staggerSetsATotalRateAndDelayAFixedOne() {
         List<Op> staggered = run(Gen.timeLimit(10_000 * MS, Gen.stagger(20 * MS, Gen.repeat(READ))));
-        assertTrue(staggered.size() > 400 && staggered.size() < 600, "about 500 ops at one per 20 ms: "
-                + staggered.size());
+        assertTrue(
+                staggered.size() > 400 && staggered.size() < 600,
+                "about 500 ops at one per 20 ms: " + staggered.size());
         List<Op> delayed = run(Gen.limit(4, Gen.delay(50 * MS, Gen.repeat(READ))));
-        assertEquals(List.of(0L, 50 * MS, 100 * MS, 150 * MS), delayed.stream().map(Op::timeNanos).toList());
+        assertEquals(
+                List.of(0L, 50 * MS, 100 * MS, 150 * MS),
+                delayed.stream().map(Op::timeNanos).toList());
     }
 
     @Test
     void phasesWaitForEveryOperationAndSleepWaits() {
-        List<Op> ops = run(Gen.phases(List.of(Gen.limit(3, Gen.repeat(WRITE)), Gen.sleep(100 * MS),
-                Gen.once(READ))));
-        assertEquals(List.of("write", "write", "write", "read"), ops.stream().map(Op::f).toList());
+        List<Op> ops = run(Gen.phases(List.of(Gen.limit(3, Gen.repeat(WRITE)), Gen.sleep(100 * MS), Gen.once(READ))));
+        assertEquals(
+                List.of("write", "write", "write", "read"),
+                ops.stream().map(Op::f).toList());
         assertEquals(110 * MS, ops.get(3).timeNanos(), "writes end at 10 ms, then 100 ms of sleep");
         List<Op> chained = run(Gen.then(Gen.limit(2, Gen.repeat(WRITE)), Gen.once(READ)));
         assertEquals(0L, chained.get(2).timeNanos(), "then does not wait for completions");
@@ -56,14 +62,17 @@ class GenTest {
 
     @Test
     void clientsAndNemesisAreRoutedApart() {
-        Generator faults = Gen.nemesis(Gen.limit(3, Gen.delay(30 * MS, Gen.repeat(
-                Op.fault("start-partition", "majority")))));
+        Generator faults =
+                Gen.nemesis(Gen.limit(3, Gen.delay(30 * MS, Gen.repeat(Op.fault("start-partition", "majority")))));
         List<Op> ops = run(Gen.any(List.of(Gen.clients(Gen.timeLimit(100 * MS, Gen.repeat(READ))), faults)));
-        List<Op> nemesis = ops.stream().filter(o -> o.process() == Context.NEMESIS).toList();
+        List<Op> nemesis =
+                ops.stream().filter(o -> o.process() == Context.NEMESIS).toList();
         assertEquals(3, nemesis.size());
         assertTrue(nemesis.stream().allMatch(o -> o.f().equals("start-partition")));
         assertTrue(ops.stream().filter(o -> o.f().equals("read")).noneMatch(o -> o.process() == Context.NEMESIS));
-        assertEquals(List.of(0L, 30 * MS, 60 * MS), nemesis.stream().map(Op::timeNanos).toList());
+        assertEquals(
+                List.of(0L, 30 * MS, 60 * MS),
+                nemesis.stream().map(Op::timeNanos).toList());
     }
 
     @Test
@@ -84,8 +93,9 @@ class GenTest {
 
     @Test
     void cycleTimesRotatesByTheClock() {
-        Generator g = Gen.timeLimit(400 * MS, Gen.cycleTimes(new long[] {100 * MS, 100 * MS},
-                List.of(Gen.repeat(READ), Gen.repeat(WRITE))));
+        Generator g = Gen.timeLimit(
+                400 * MS,
+                Gen.cycleTimes(new long[] {100 * MS, 100 * MS}, List.of(Gen.repeat(READ), Gen.repeat(WRITE))));
         for (Op o : run(g)) {
             boolean firstWindow = (o.timeNanos() / (100 * MS)) % 2 == 0;
             assertEquals(firstWindow ? "read" : "write", o.f(), "at " + o.timeNanos() / MS + " ms");
