@@ -3,6 +3,7 @@ package dev.linden.cli;
 import dev.linden.kvnode.client.KvClient;
 import dev.linden.kvnode.net.Wire;
 import dev.linden.kvnode.service.KvLimits;
+import dev.linden.realenv.LocalCluster;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;

@@ -5,6 +5,7 @@ import dev.linden.kvnode.client.KvClient;
 import dev.linden.kvnode.client.LimitExceededException;
 import dev.linden.kvnode.client.RequestFailedException;
 import dev.linden.kvnode.kv.KvResult;
+import dev.linden.realenv.LocalCluster;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -1,5 +1,6 @@
 package dev.linden.cli;
 
+import dev.linden.kvnode.server.NodeCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 

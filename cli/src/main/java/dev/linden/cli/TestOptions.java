@@ -157,8 +157,8 @@ final class TestOptions {
                 ? TestSpec.builder()
                         .cluster(
                                 env,
-                                dev.linden.cli.local.LocalTestCluster.factory(
-                                        new dev.linden.cli.local.LocalTestCluster.Options(
+                                dev.linden.realenv.LocalTestCluster.factory(
+                                        new dev.linden.realenv.LocalTestCluster.Options(
                                                 sim.unsafeLocalReads(),
                                                 "256m",
                                                 net,

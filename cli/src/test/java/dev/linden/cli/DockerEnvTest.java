@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.linden.cli.local.Containers;
+import dev.linden.realenv.Containers;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.linden.checker.history.OpType;
-import dev.linden.cli.local.LocalTestCluster;
 import dev.linden.harness.TestResult;
 import dev.linden.harness.TestSpec;
+import dev.linden.realenv.LocalTestCluster;
 import dev.linden.workloads.HistoryOp;
 import dev.linden.workloads.gen.Gen;
 import dev.linden.workloads.gen.Generator;

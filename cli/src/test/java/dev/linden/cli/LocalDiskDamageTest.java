@@ -3,10 +3,10 @@ package dev.linden.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.linden.cli.local.LocalTestCluster;
 import dev.linden.harness.TestResult;
 import dev.linden.harness.TestSpec;
 import dev.linden.nemesis.DiskDamageScenario;
+import dev.linden.realenv.LocalTestCluster;
 import dev.linden.workloads.HistoryOp;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -117,7 +117,7 @@ class LocalEnvTest {
         String why = null;
         try {
             java.lang.reflect.Method m =
-                    Class.forName("dev.linden.cli.local.Netns").getDeclaredMethod("unavailable");
+                    Class.forName("dev.linden.realenv.Netns").getDeclaredMethod("unavailable");
             m.setAccessible(true);
             why = (String) m.invoke(null);
         } catch (ReflectiveOperationException e) {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.linden.kvnode.client.KvClient;
 import dev.linden.kvnode.net.Wire;
 import dev.linden.kvnode.raft.MembershipChange;
+import dev.linden.realenv.LocalCluster;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;

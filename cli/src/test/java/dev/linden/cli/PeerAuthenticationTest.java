@@ -11,6 +11,7 @@ import dev.linden.kvnode.net.Wire;
 import dev.linden.kvnode.raft.Message;
 import dev.linden.kvnode.tls.ClientSecurity;
 import dev.linden.kvnode.tls.TlsFiles;
+import dev.linden.realenv.LocalCluster;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.linden.kvnode.client.KvClient;
 import dev.linden.kvnode.net.Wire;
+import dev.linden.realenv.LocalCluster;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;

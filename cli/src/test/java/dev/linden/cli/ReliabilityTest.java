@@ -11,6 +11,7 @@ import dev.linden.kvnode.client.RequestFailedException;
 import dev.linden.kvnode.kv.KvResult;
 import dev.linden.kvnode.net.Wire;
 import dev.linden.kvnode.service.ClientResponse;
+import dev.linden.realenv.LocalCluster;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.io.ByteArrayOutputStream;

@@ -1,12 +1,13 @@
 package dev.linden.sim;
 
+import dev.linden.kvadapter.KvCommands;
+import dev.linden.kvadapter.KvCompletions;
 import dev.linden.kvnode.client.ClientCore;
 import dev.linden.kvnode.kv.KvCommand;
 import dev.linden.kvnode.kv.KvResult;
 import dev.linden.kvnode.service.ClientRequest;
 import dev.linden.workloads.Client;
 import dev.linden.workloads.Completion;
-import dev.linden.workloads.KvRequest;
 import dev.linden.workloads.Workload;
 import dev.linden.workloads.gen.Op;
 import java.util.ArrayList;
@@ -110,7 +111,7 @@ final class SimClient implements Client {
             sim.liveness().writeInvoked();
         }
         long timeout = random.nextInt(5) == 0 ? OP_TIMEOUT_NANOS : SHORT_OP_TIMEOUT_NANOS;
-        core.submit(toCommand(workload.request(operation)), timeout, new ClientCore.Outcome() {
+        core.submit(KvCommands.of(workload.request(operation)), timeout, new ClientCore.Outcome() {
             @Override
             public void completed(KvCommand sent, KvResult result) {
                 finish(onDone, onResult(operation, sent, result));
@@ -131,16 +132,6 @@ final class SimClient implements Client {
     @Override
     public void close() {
         closed = true;
-    }
-
-    private static KvCommand toCommand(KvRequest r) {
-        return switch (r.kind()) {
-            case GET -> KvCommand.get(r.key()); // a ReadIndex read, no session
-            case PUT -> KvCommand.put(r.key(), r.value());
-            case APPEND -> KvCommand.append(r.key(), r.value());
-            case CAS -> KvCommand.cas(r.key(), r.expected(), r.value());
-            default -> throw new IllegalArgumentException("unsupported request " + r);
-        };
     }
 
     private Completion onResult(Op op, KvCommand sent, KvResult result) {

@@ -1,0 +1,31 @@
+package dev.linden.realenv;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+
+/** Runs a system command (ip, iptables, mount, fallocate) for the local environment, bounded in time. */
+final class Commands {
+    private static final long TIMEOUT_SECONDS = 20;
+
+    private Commands() {}
+
+    /** Runs {@code cmd} and returns its output; throws with the output if it fails or times out. */
+    static String run(String... cmd) throws IOException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        try {
+            if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IOException(String.join(" ", cmd) + ": timed out");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.exitValue() != 0) {
+            throw new IOException(String.join(" ", cmd) + " failed: " + out.strip());
+        }
+        return out;
+    }
+}

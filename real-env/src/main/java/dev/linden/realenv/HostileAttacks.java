@@ -1,0 +1,326 @@
+package dev.linden.realenv;
+
+import dev.linden.kvnode.client.KvClient;
+import dev.linden.kvnode.net.Wire;
+import dev.linden.nemesis.FaultOps;
+import dev.linden.nemesis.Targets;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * The {@code hostile} faults (issue 24) on real node processes: the harness itself attacks the nodes it
+ * started, as a careless or hostile client or a stranger on the network would. Each fault is a start and
+ * a stop; the start opens what it attacks with and answers (an {@code :info} completion) with what it did
+ * and what the cluster did; the stop closes every connection, client and helper process the start opened
+ * and answers with what happened meanwhile. The heal and the end of the run stop whatever is still active.
+ *
+ * <p>Attacks run on a thread of their own (the runner's thread never waits on them), go only to loopback
+ * ports of this run's nodes ({@link AttackChannels}), and are bounded in connections, bytes, calls and time.
+ */
+final class HostileAttacks implements AutoCloseable {
+    /** Most time a start may spend before it answers (the attack goes on in the background until its stop). */
+    static final long START_WAIT_MILLIS_MAX = 15_000;
+    /** Connects in flight at once from the harness. */
+    static final int PENDING_CONNECTS_MAX = 200;
+
+    /** An attack under way; {@link #stop} closes everything it opened and says what happened. */
+    interface Attack {
+        Object stop();
+    }
+
+    final LocalTestCluster c;
+    final AttackChannels channels;
+    private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "linden-hostile");
+        t.setDaemon(true);
+        return t;
+    });
+    private final Map<String, Attack> active = new ConcurrentHashMap<>();
+    /** Helper processes of a peer connection flood, for the cleanup on close. */
+    final List<Process> helpers = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    HostileAttacks(LocalTestCluster c) {
+        this.c = c;
+        this.channels = new AttackChannels(credentials -> credentials == AttackChannels.Credentials.CLIENT
+                ? clientSecurity()
+                : dev.linden.kvnode.tls.ClientSecurity.plain());
+    }
+
+    private volatile dev.linden.kvnode.tls.ClientSecurity clientSecurity;
+
+    /** An ordinary client's credentials of the cluster (what every client of it holds). */
+    dev.linden.kvnode.tls.ClientSecurity clientSecurity() {
+        if (clientSecurity == null) {
+            clientSecurity = c.clientSecurity();
+        }
+        return clientSecurity;
+    }
+
+    static boolean handles(String f) {
+        return f.endsWith("-answer-flood")
+                || f.endsWith("-conn-flood")
+                || f.endsWith("-half-frames")
+                || f.endsWith("-forged-peer");
+    }
+
+    /** Runs {@code f} on the attack thread; {@code done} gets its evidence. */
+    void invoke(String f, Map<String, Object> v, Consumer<Object> done) {
+        worker.execute(() -> {
+            Object r;
+            try {
+                r = apply(f, v);
+            } catch (IOException | RuntimeException e) {
+                r = FaultOps.noEffect("failed: " + e);
+            }
+            done.accept(r);
+        });
+    }
+
+    private Object apply(String f, Map<String, Object> v) throws IOException {
+        boolean start = f.startsWith("start-");
+        String name = f.substring(start ? "start-".length() : "stop-".length());
+        if (!start) {
+            Attack a = active.remove(name);
+            return a == null ? FaultOps.noEffect("no " + name + " was active") : a.stop();
+        }
+        if (active.containsKey(name)) {
+            return FaultOps.noEffect(name + " is already active");
+        }
+        Map<Integer, Process> before = new TreeMap<>(c.processes);
+        Map<String, Object> nodesBefore = nodesNow();
+        Map<Integer, Long> logMarks = logSizes();
+        Result r = switch (name) {
+            case "answer-flood" ->
+                new AnswerFlood(this)
+                        .start(
+                                number(v, "calls", FaultOps.ANSWER_FLOOD_CALLS),
+                                number(v, "value-bytes", FaultOps.ANSWER_FLOOD_VALUE_BYTES));
+            case "client-conn-flood" ->
+                new ClientConnFlood(this)
+                        .start(targets(v), number(v, "connections-per-node", FaultOps.CLIENT_CONNECTIONS_PER_NODE));
+            case "peer-conn-flood" ->
+                new PeerConnFlood(this)
+                        .start(targets(v), number(v, "connections-per-node", FaultOps.PEER_CONNECTIONS_PER_NODE));
+            case "half-frames" ->
+                new HalfFrames(
+                                this,
+                                "peer".equals(v.get("port")),
+                                targets(v),
+                                number(v, "frames-per-node", FaultOps.HALF_FRAMES_PER_NODE),
+                                number(v, "frame-bytes", 2L << 20))
+                        .start();
+            case "forged-peer" -> {
+                AttackChannels.Credentials creds =
+                        AttackChannels.Credentials.parse(v.getOrDefault("credentials", "none"));
+                yield creds == null
+                        ? new Result(
+                                FaultOps.noEffect("no credentials '" + v.get("credentials")
+                                        + "' here yet (the ports have no TLS)"),
+                                null)
+                        : new ForgedPeer(this, number(v, "term-jump", 1_000), creds).start();
+            }
+            default -> throw new IllegalArgumentException("not a hostile fault: " + f);
+        };
+        if (r.attack != null) {
+            active.put(name, () -> withNodes(r.attack.stop(), before, nodesBefore, logMarks));
+        }
+        return withNodes(r.evidence, before, nodesBefore, logMarks);
+    }
+
+    /** What a start did, and the attack to stop later (null if nothing is held). */
+    record Result(Object evidence, Attack attack) {}
+
+    /**
+     * Adds the nodes' state then and now, those that exited by themselves since {@code before}, and the
+     * telling lines their logs gained since {@code logMarks}.
+     */
+    private Object withNodes(
+            Object evidence,
+            Map<Integer, Process> before,
+            Map<String, Object> nodesBefore,
+            Map<Integer, Long> logMarks) {
+        if (!(evidence instanceof Map<?, ?> m)) {
+            return evidence;
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        m.forEach((k, x) -> out.put(String.valueOf(k), x));
+        if (nodesBefore != null) {
+            out.put("nodes-at-start", nodesBefore);
+        }
+        out.put("nodes", nodesNow());
+        Map<String, Object> exited = new TreeMap<>();
+        before.forEach((id, p) -> {
+            // Still the node's process (one the nemesis killed and started again is not), and not killed now.
+            if (!p.isAlive() && c.processes.get(id) == p && !c.killedByNemesis.contains(id)) {
+                exited.put(String.valueOf(id), p.exitValue());
+            }
+        });
+        out.put("nodes-exited-by-themselves", exited);
+        out.put("node-log-lines-since-start", logLines(logMarks));
+        return out;
+    }
+
+    /** What the nodes' logs say when an attack hurts; each counted in the lines an attack's window added. */
+    static final List<String> TELLING = List.of(
+            "OutOfMemoryError", "OutOfDirectMemoryError", "Too many open files", "InvariantViolation", "fatal error");
+    /** Most bytes of one node's log read for one piece of evidence. */
+    static final long LOG_BYTES_READ_MAX = 32L << 20;
+
+    private Map<Integer, Long> logSizes() {
+        Map<Integer, Long> m = new TreeMap<>();
+        for (int id : c.nodes()) {
+            m.put(id, c.dataDir(id).resolve("stdout.log").toFile().length());
+        }
+        return m;
+    }
+
+    /** Per node, how many lines added since {@code marks} name each {@link #TELLING} thing (none: left out). */
+    private Map<String, Object> logLines(Map<Integer, Long> marks) {
+        Map<String, Object> out = new TreeMap<>();
+        marks.forEach((id, from) -> {
+            Map<String, Long> counts = new TreeMap<>();
+            try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(
+                    c.dataDir(id).resolve("stdout.log").toFile(), "r")) {
+                long length = f.length();
+                long start = Math.max(from, length - LOG_BYTES_READ_MAX);
+                byte[] b = new byte[(int) Math.max(0, length - start)];
+                f.seek(start);
+                f.readFully(b);
+                for (String line : new String(b, StandardCharsets.UTF_8).split("\n")) {
+                    for (String t : TELLING) {
+                        if (line.contains(t)) {
+                            counts.merge(t, 1L, Long::sum);
+                        }
+                    }
+                }
+            } catch (IOException e) {
+                counts.put("log unreadable", 1L);
+            }
+            if (!counts.isEmpty()) {
+                out.put(String.valueOf(id), counts);
+            }
+        });
+        return out;
+    }
+
+    /** Stops every active attack (the heal; the end of the run); returns what each said. */
+    List<String> stopAll() {
+        if (worker.isShutdown()) {
+            return List.of();
+        }
+        Future<List<String>> f = worker.submit(() -> {
+            List<String> out = new ArrayList<>();
+            for (String name : new ArrayList<>(active.keySet())) {
+                Attack a = active.remove(name);
+                if (a != null) {
+                    out.add(name + ": " + a.stop());
+                }
+            }
+            return out;
+        });
+        try {
+            return f.get(60, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            return List.of("stopping the attacks failed: " + e);
+        }
+    }
+
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /** Stops what is active, kills any helper left, and ends the attack thread and event loop; once. */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        if (!active.isEmpty()) {
+            stopAll();
+        }
+        for (Process p : helpers) {
+            p.destroyForcibly();
+        }
+        worker.shutdownNow();
+        channels.close();
+    }
+
+    // ------------------------------------------------------------------ evidence
+
+    /** Each node now: role, term, leader and commit index as it answers, or why not. */
+    Map<String, Object> nodesNow() {
+        Map<String, Object> out = new TreeMap<>();
+        for (int id : c.nodes()) {
+            Process p = c.processes.get(id);
+            if (p == null) {
+                out.put(String.valueOf(id), "not started");
+            } else if (!p.isAlive()) {
+                out.put(String.valueOf(id), "exited with code " + p.exitValue());
+            } else if (c.paused.contains(id)) {
+                out.put(String.valueOf(id), "paused");
+            } else {
+                try {
+                    Wire.StatusResponse s = c.statusClient().status(id).get(1_500, TimeUnit.MILLISECONDS);
+                    out.put(
+                            String.valueOf(id),
+                            s.role() + " term " + s.term() + " leader " + s.leaderId() + " commit " + s.commitIndex());
+                } catch (Exception e) {
+                    out.put(String.valueOf(id), "not answering");
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Whether a new client gets an answer from node {@code id} (its status) within 3 s. */
+    String newClientAnswers(int id) {
+        try (KvClient probe = new KvClient(
+                Map.of(id, c.clientAddress(id)), new KvClient.Options(1_000, 3_000, 1), null, clientSecurity())) {
+            Wire.StatusResponse s = probe.status(id).get(3_500, TimeUnit.MILLISECONDS);
+            return "answered (" + s.role() + ")";
+        } catch (Exception e) {
+            return "no answer: " + (e.getCause() != null ? e.getCause() : e);
+        }
+    }
+
+    private List<Integer> targets(Map<String, Object> v) {
+        return Targets.resolve(String.valueOf(v.getOrDefault("targets", "one")), c.nodes(), c.leader(true), c.random);
+    }
+
+    private static int number(Map<String, Object> v, String key, long dflt) {
+        Object x = v.get(key);
+        return (int) Math.min(Integer.MAX_VALUE, x instanceof Number n ? n.longValue() : dflt);
+    }
+
+    /** Opens {@code count} connections to {@code to}, at most {@link #PENDING_CONNECTS_MAX} connecting at once. */
+    void open(InetSocketAddress to, AttackChannels.Credentials credentials, int count, AttackChannels.Tally tally) {
+        List<io.netty.channel.ChannelFuture> batch = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            batch.add(channels.connect(to, credentials, tally, p -> {}));
+            if (batch.size() >= PENDING_CONNECTS_MAX || i == count - 1) {
+                for (io.netty.channel.ChannelFuture f : batch) {
+                    f.awaitUninterruptibly(3_000);
+                }
+                batch.clear();
+            }
+        }
+    }
+
+    static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

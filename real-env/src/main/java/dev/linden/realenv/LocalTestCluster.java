@@ -1,0 +1,814 @@
+package dev.linden.realenv;
+
+import dev.linden.harness.Cluster;
+import dev.linden.harness.Scheduler;
+import dev.linden.kvnode.client.KvClient;
+import dev.linden.kvnode.net.Wire;
+import dev.linden.kvnode.server.NodeCommand;
+import dev.linden.nemesis.Nemesis;
+import dev.linden.workloads.Client;
+import dev.linden.workloads.HistoryOp;
+import dev.linden.workloads.Workload;
+import dev.linden.workloads.check.CheckOutcome;
+import dev.linden.workloads.check.Validity;
+import io.netty.channel.nio.NioEventLoopGroup;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * The harness's {@link Cluster} on real node processes ({@code --env local}): N node JVMs on loopback,
+ * each with its own data dir, every peer link through a {@link LinkProxy} the harness owns, clients
+ * through the real {@link KvClient}, faults as signals (kill -9, SIGSTOP/SIGCONT), proxy rules
+ * (partitions in one direction or both, loss, duplication, reordering, clogging) and files (a bit
+ * flipped in a stopped node's WAL, a wiped data dir). Every process it started is killed on
+ * {@link #close()}, and by a shutdown hook on Ctrl-C; its temporary directory is deleted.
+ */
+public final class LocalTestCluster implements Cluster {
+    private static final long MS = 1_000_000L;
+    private static final long START_TIMEOUT_MILLIS = 60_000;
+    private static final long STATUS_EVERY_MILLIS = 500;
+
+    /**
+     * How node processes are run.
+     *
+     * @param net  {@code proxy}: loopback, every peer link through a {@link LinkProxy} (no root); {@code netns}:
+     *             a network namespace per node, partitions by iptables ({@link Netns}, root)
+     * @param toxiproxy  HOST:PORT of a Toxiproxy server to put in front of every link proxy
+     *                   ({@link ToxiproxyLinks}), or null
+     * @param containers {@code --env docker}: each node in a container of its own ({@link ContainerProcess}),
+     *                   on the host's network, killed and paused through the engine
+     */
+    public record Options(
+            boolean unsafeLocalReads,
+            String heap,
+            String net,
+            boolean clockFaults,
+            boolean diskFaults,
+            boolean membershipFaults,
+            String toxiproxy,
+            boolean containers) {
+        public Options {
+            if (!net.equals("proxy") && !net.equals("netns")) {
+                throw new IllegalArgumentException("--net is proxy or netns");
+            }
+            if (containers && !net.equals("proxy")) {
+                throw new IllegalArgumentException(
+                        "--env docker runs on the host's network with link proxies: --net proxy");
+            }
+            if (toxiproxy != null && !net.equals("proxy")) {
+                throw new IllegalArgumentException(
+                        "--toxiproxy needs --net proxy (its proxies sit in front of the link proxies)");
+            }
+        }
+
+        public static Options defaults() {
+            return new Options(false, "256m", "proxy", false, false, false, null, false);
+        }
+    }
+
+    /** Size of each node's data dir mount when disk faults are on (root): a tmpfs that can be filled. */
+    static final String DATA_MOUNT_SIZE = "192m";
+
+    final List<Path> mounts = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /**
+     * Nodes whose disk is full now, those whose disk was full at some time since they were last started, and
+     * those that died of it (restarted when the disk has room again). A node notices a full disk and exits
+     * some time before the harness sees the exit, so the disk may have been emptied in between: such a death
+     * is still the full disk's. All three change under {@link #diskLock}.
+     */
+    final Set<Integer> diskFull = ConcurrentHashMap.newKeySet();
+
+    final Set<Integer> fullSinceLaunch = ConcurrentHashMap.newKeySet();
+    final Set<Integer> diedOfFullDisk = ConcurrentHashMap.newKeySet();
+    final Object diskLock = new Object();
+
+    /** Ports inside each node's namespace (each has its own address). */
+    private static final int NETNS_PEER_PORT = 7000;
+
+    private static final int NETNS_CLIENT_PORT = 7001;
+    Netns netns;
+
+    private final long seed;
+    final int n;
+    final Options options;
+    final SplittableRandom random;
+    final WallScheduler scheduler = new WallScheduler();
+    private final Path root;
+    /** The nodes' clocks, under libfaketime when clock faults are asked for. */
+    final FakeClocks clocks;
+
+    private final String clusterId;
+    private final Map<Integer, Integer> peerPort = new TreeMap<>();
+    private final Map<Integer, Integer> clientPort = new TreeMap<>();
+    final Map<String, LinkProxy> proxies = new TreeMap<>();
+    /** With --toxiproxy: the Toxiproxy proxies in front of the link proxies, and the port each listens on. */
+    ToxiproxyLinks toxiproxy;
+
+    private final Map<String, Integer> toxiproxyPort = new TreeMap<>();
+    final Map<Integer, Process> processes = new ConcurrentHashMap<>();
+    final Set<Integer> killedByNemesis = ConcurrentHashMap.newKeySet();
+    final Set<Integer> paused = ConcurrentHashMap.newKeySet();
+    /** Nodes whose data was corrupted or wiped by the nemesis: a refusal to start is then expected. */
+    final Set<Integer> damaged = ConcurrentHashMap.newKeySet();
+
+    final Set<Integer> refused = ConcurrentHashMap.newKeySet();
+    private final List<String> unexpectedExits = java.util.Collections.synchronizedList(new ArrayList<>());
+    private final List<KvClient> clients = new ArrayList<>();
+    private final NioEventLoopGroup group = new NioEventLoopGroup(2);
+    private KvClient statusClient;
+    private boolean bootstrapped;
+    private long started;
+    private final Thread hook;
+    private volatile boolean closing;
+    private long lastStatusNanos = Long.MIN_VALUE;
+    private Map<Integer, Wire.StatusResponse> lastStatus = Map.of();
+
+    public LocalTestCluster(long seed, int nodes, Options options) {
+        this.seed = seed;
+        this.n = nodes;
+        this.options = options;
+        this.random = new SplittableRandom(seed);
+        this.clusterId = "local-" + seed + "-" + ProcessHandle.current().pid();
+        try {
+            this.root = Files.createTempDirectory("linden-local-");
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        // libfaketime is preloaded from the host's filesystem: not into a container's
+        this.clocks = new FakeClocks(root, options.clockFaults() && !options.containers());
+        this.membership = new LocalMembership(this, nodes, options.membershipFaults() ? LocalMembership.SPARES : 0);
+        this.hook = new Thread(
+                () -> {
+                    closeHostile();
+                    killAll();
+                    unmountAll();
+                    if (netns != null) {
+                        netns.close();
+                    }
+                    deleteRoot();
+                },
+                "linden-local-cleanup");
+        Runtime.getRuntime().addShutdownHook(hook);
+    }
+
+    public static Cluster.Factory factory(Options options) {
+        return (seed, nodes) -> new LocalTestCluster(seed, nodes, options);
+    }
+
+    @Override
+    public String env() {
+        return options.containers() ? "docker" : "local";
+    }
+
+    /** With --env docker: the node image (built here if missing). */
+    private String image;
+
+    @Override
+    public List<Integer> nodes() {
+        return membership.members();
+    }
+
+    /** Members now, and the spare ids a membership nemesis may add. */
+    final LocalMembership membership;
+
+    KvClient statusClient() {
+        return statusClient;
+    }
+
+    /** A node removed from the configuration: killed, and never started again. */
+    void killForGood(int id) {
+        Process p = processes.get(id);
+        if (p != null && p.isAlive()) {
+            resume(p);
+            p.destroyForcibly();
+            try {
+                p.waitFor(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    @Override
+    public Scheduler scheduler() {
+        return scheduler;
+    }
+
+    // ------------------------------------------------------------------ processes
+
+    private final Set<Integer> portsTaken = new HashSet<>();
+
+    /**
+     * A free port for a node, below the ephemeral range (32768 and up on Linux), so the proxies and
+     * clients, which bind ephemeral ports, can never take a node's port between its pick and its start.
+     */
+    private int freePort() throws IOException {
+        for (int attempt = 0; attempt < 1000; attempt++) {
+            int port = 20_000 + random.nextInt(12_000);
+            if (portsTaken.contains(port)) {
+                continue;
+            }
+            try (ServerSocket s = new ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
+                portsTaken.add(port);
+                return s.getLocalPort();
+            } catch (IOException inUse) {
+                // taken by someone else: another
+            }
+        }
+        throw new IOException("no free port in 20000-32000");
+    }
+
+    static String link(int a, int b) {
+        return Math.min(a, b) + "-" + Math.max(a, b);
+    }
+
+    Path dataDir(int id) {
+        return root.resolve("n" + id);
+    }
+
+    @Override
+    public void start() {
+        try {
+            if (options.net().equals("netns")) {
+                String why = Netns.unavailable();
+                if (why != null) {
+                    throw new IllegalStateException(why);
+                }
+                netns = new Netns(membership.allIds().size());
+                netns.create();
+            }
+            if (options.diskFaults() && "root".equals(System.getProperty("user.name"))) {
+                for (int id : membership.allIds()) {
+                    // A size-limited tmpfs per data dir, so the nemesis can fill a node's disk.
+                    Files.createDirectories(dataDir(id));
+                    Commands.run(
+                            "mount",
+                            "-t",
+                            "tmpfs",
+                            "-o",
+                            "size=" + DATA_MOUNT_SIZE,
+                            "tmpfs",
+                            dataDir(id).toString());
+                    mounts.add(dataDir(id));
+                }
+            }
+            for (int id : membership.allIds()) {
+                peerPort.put(id, netns != null ? NETNS_PEER_PORT : freePort());
+                clientPort.put(id, netns != null ? NETNS_CLIENT_PORT : freePort());
+            }
+            for (int a : membership.allIds()) {
+                if (netns != null) {
+                    break; // partitions are iptables rules: no proxies
+                }
+                for (int b : membership.allIds()) {
+                    if (a < b) {
+                        proxies.put(
+                                link(a, b),
+                                new LinkProxy(
+                                        a,
+                                        b,
+                                        0,
+                                        new InetSocketAddress("127.0.0.1", peerPort.get(b)),
+                                        group,
+                                        random.nextLong(),
+                                        this::nodeSecurity));
+                    }
+                }
+            }
+            if (options.containers()) {
+                image = Containers.prepare(); // the engine reachable, leftovers of dead runs gone, the image built
+            }
+            if (options.toxiproxy() != null) {
+                toxiproxy = ToxiproxyLinks.connect(options.toxiproxy(), "linden-" + clusterId + "-");
+                for (Map.Entry<String, LinkProxy> e : proxies.entrySet()) {
+                    int listen = freePort();
+                    toxiproxy.create(
+                            e.getKey(), listen, "127.0.0.1:" + e.getValue().port());
+                    toxiproxyPort.put(e.getKey(), listen);
+                }
+            }
+            for (int id : nodes()) {
+                launch(id);
+            }
+            Map<Integer, InetSocketAddress> endpoints = clientEndpoints();
+            // The harness's own client also changes membership: the operator's certificate.
+            statusClient = new KvClient(
+                    endpoints,
+                    new KvClient.Options(1_000, 2_000, 64),
+                    group,
+                    authority().adminSecurity());
+            long deadline = System.currentTimeMillis() + START_TIMEOUT_MILLIS;
+            while (leader(true) < 0) {
+                if (System.currentTimeMillis() > deadline || !unexpectedExits.isEmpty()) {
+                    throw new IllegalStateException("the local cluster did not elect a leader within "
+                            + START_TIMEOUT_MILLIS + " ms: " + describe() + " " + unexpectedExits);
+                }
+                Thread.sleep(100);
+            }
+            bootstrapped = true; // restarts from now on say --initial-cluster-state existing
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while starting the local cluster", e);
+        }
+    }
+
+    /** The cluster's CA (made at the first call, in the run's directory): certificates for nodes and clients. */
+    private dev.linden.kvnode.tls.CertificateAuthority authority;
+
+    private synchronized dev.linden.kvnode.tls.CertificateAuthority authority() throws IOException {
+        if (authority == null) {
+            authority = dev.linden.kvnode.tls.CertificateAuthority.openOrCreate(
+                    root.resolve("certs"), clusterId, java.time.Duration.ofDays(2));
+        }
+        return authority;
+    }
+
+    /** Node {@code id}'s credentials (the link proxies end TLS sessions as it). */
+    dev.linden.kvnode.tls.NodeSecurity nodeSecurity(int id) {
+        try {
+            return authority().nodeSecurity(id);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** The clients' credentials: a client certificate of the cluster's CA. */
+    dev.linden.kvnode.tls.ClientSecurity clientSecurity() {
+        try {
+            return authority().clientSecurity();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private String host(int id) {
+        return netns != null ? netns.ip(id) : "127.0.0.1";
+    }
+
+    /** The cluster id every node was started with (and says in every Hello). */
+    String clusterId() {
+        return clusterId;
+    }
+
+    /** Node {@code id}'s own peer port (not a link proxy's), on loopback. */
+    int peerPort(int id) {
+        return peerPort.get(id);
+    }
+
+    InetSocketAddress clientAddress(int id) {
+        return new InetSocketAddress(host(id), clientPort.get(id));
+    }
+
+    /** The harness's attacks of the hostile faults, once a nemesis made them; closed with the cluster. */
+    volatile HostileAttacks hostile;
+
+    Map<Integer, InetSocketAddress> clientEndpoints() {
+        Map<Integer, InetSocketAddress> endpoints = new TreeMap<>();
+        clientPort.forEach((id, port) -> endpoints.put(id, new InetSocketAddress(host(id), port)));
+        return endpoints;
+    }
+
+    void launch(int id) throws IOException {
+        launch(id, false);
+    }
+
+    /**
+     * Starts node {@code id} on its data dir: with {@code --initial-cluster-state new} until the cluster is
+     * bootstrapped or when {@code asNew} (the disk-damage fault {@code restart-as-new}: the bootstrap
+     * command run again on an emptied dir), {@code join} for a node being added, else {@code existing}.
+     */
+    void launch(int id, boolean asNew) throws IOException {
+        synchronized (diskLock) {
+            if (!diskFull.contains(id)) {
+                fullSinceLaunch.remove(id);
+            }
+        }
+        Path dir = dataDir(id);
+        Files.createDirectories(dir);
+        StringBuilder peers = new StringBuilder();
+        for (int other : membership.allIds()) {
+            // Node a dials every higher-numbered node b, here through the proxy of the link a-b.
+            int port = netns != null || other <= id ? peerPort.get(other) : proxyPort(id, other);
+            peers.append(peers.length() == 0 ? "" : ",")
+                    .append(other)
+                    .append('=')
+                    .append(host(other))
+                    .append(':')
+                    .append(port);
+        }
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(LocalCluster.memoryFlags(options.heap(), 64L << 20, 128L << 20));
+        cmd.addAll(List.of(
+                "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1",
+                "-cp",
+                System.getProperty("java.class.path"),
+                NodeCommand.class.getName(),
+                "--id",
+                String.valueOf(id),
+                "--peers",
+                peers.toString(),
+                "--client-port",
+                String.valueOf(clientPort.get(id)),
+                "--client-host",
+                host(id),
+                "--data-dir",
+                dir.toString(),
+                "--cluster-id",
+                clusterId,
+                "--initial-cluster-state",
+                membership.joining(id) ? "join" : bootstrapped && !asNew ? "existing" : "new",
+                "--initial-voters",
+                membership.initialVoters(),
+                "--quota-bytes",
+                String.valueOf(64L << 20),
+                "--exit-with-parent",
+                String.valueOf(ProcessHandle.current().pid())));
+        cmd.addAll(List.of("--tls-dir", authority().issuedNodeDir(id).toString()));
+        if (options.unsafeLocalReads()) {
+            cmd.add("--test-only-unsafe-local-reads");
+        }
+        if (netns != null) {
+            cmd = netns.inNamespace(id, cmd); // ip execs java in the namespace: the pid stays the node's
+        }
+        Process p;
+        if (options.containers()) {
+            p = Containers.start(image, clusterId + "-n" + id + "-" + (started + 1), cmd, dir);
+            containers.add((ContainerProcess) p); // (Containers.start makes one)
+        } else {
+            ProcessBuilder pb = new ProcessBuilder(cmd)
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(
+                            dir.resolve("stdout.log").toFile()));
+            clocks.configure(id, pb);
+            p = pb.start();
+        }
+        started++;
+        processes.put(id, p);
+        p.onExit().thenAccept(done -> exited(id, done));
+    }
+
+    private int proxyPort(int low, int high) {
+        Integer toxi = toxiproxyPort.get(link(low, high));
+        return toxi != null ? toxi : proxies.get(link(low, high)).port();
+    }
+
+    private void exited(int id, Process p) {
+        if (closing || processes.get(id) != p) {
+            return;
+        }
+        int code = p.exitValue();
+        if (killedByNemesis.contains(id) || membership.removed(id)) {
+            return;
+        }
+        if (code == 2 && damaged.contains(id)) {
+            refused.add(id); // refused its corrupted or wiped data dir, as it must
+            return;
+        }
+        synchronized (diskLock) {
+            if (code == NodeCommand.EXIT_STORAGE_FAILED && fullSinceLaunch.contains(id)) {
+                // Stopped on a storage failure rather than lose writes; restarted once the disk has room.
+                if (diskFull.contains(id)) {
+                    diedOfFullDisk.add(id);
+                } else {
+                    relaunchAfterFullDisk(id);
+                }
+                return;
+            }
+        }
+        unexpectedExits.add("node " + id + " (pid " + p.pid() + ") exited by itself with code " + code + "; last log: "
+                + lastLines(id, 5));
+    }
+
+    private void relaunchAfterFullDisk(int id) {
+        try {
+            launch(id);
+        } catch (IOException e) {
+            unexpectedExits.add("node " + id + " stopped on a full disk and could not be restarted: " + e.getMessage());
+        }
+    }
+
+    String lastLines(int id, int count) {
+        try {
+            List<String> all = Files.readAllLines(dataDir(id).resolve("stdout.log"));
+            return String.join(" | ", all.subList(Math.max(0, all.size() - count), all.size()));
+        } catch (IOException e) {
+            return "(no log)";
+        }
+    }
+
+    boolean alive(int id) {
+        Process p = processes.get(id);
+        return p != null && p.isAlive();
+    }
+
+    /** Kills a node with SIGKILL and waits for it to be gone; returns its pid, or -1 if it was not running. */
+    long kill(int id) {
+        Process p = processes.get(id);
+        if (p == null || !p.isAlive()) {
+            return -1;
+        }
+        killedByNemesis.add(id);
+        p.destroyForcibly();
+        try {
+            p.waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        paused.remove(id);
+        return p.pid();
+    }
+
+    /** Stops a node where it is: SIGSTOP, or the engine's freezer for a container. */
+    void pause(Process p) {
+        if (p instanceof ContainerProcess cp) {
+            cp.pause();
+        } else {
+            signal(p.pid(), "STOP");
+        }
+    }
+
+    /** Lets a paused node run again: SIGCONT, or the engine's thaw for a container. */
+    void resume(Process p) {
+        if (p instanceof ContainerProcess cp) {
+            cp.unpause();
+        } else {
+            signal(p.pid(), "CONT");
+        }
+    }
+
+    static void signal(long pid, String sig) {
+        try {
+            new ProcessBuilder("kill", "-" + sig, String.valueOf(pid))
+                    .redirectErrorStream(true)
+                    .start()
+                    .waitFor(5, TimeUnit.SECONDS);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void killAll() {
+        closing = true;
+        for (Process p : processes.values()) {
+            if (p.isAlive()) {
+                resume(p); // a stopped process dies on SIGKILL too, but let it go cleanly
+                p.destroyForcibly();
+            }
+        }
+        for (Process p : processes.values()) {
+            try {
+                p.waitFor(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        // Every container this run started, earlier incarnations of a node too: removed now, not when the
+        // engine's exit callback gets to it, so nothing is left once the cluster is closed.
+        for (ContainerProcess cp : containers) {
+            try {
+                cp.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            cp.remove();
+        }
+    }
+
+    /** With --env docker: every container started, for {@link #killAll}. */
+    private final List<ContainerProcess> containers = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** Statuses of the nodes that answer (cached for {@link #STATUS_EVERY_MILLIS} unless {@code fresh}). */
+    Map<Integer, Wire.StatusResponse> status(boolean fresh) {
+        long now = System.nanoTime();
+        if (!fresh && now - lastStatusNanos < STATUS_EVERY_MILLIS * MS) {
+            return lastStatus;
+        }
+        Map<Integer, CompletableFuture<Wire.StatusResponse>> asked = new TreeMap<>();
+        for (int id : nodes()) {
+            if (alive(id) && !paused.contains(id)) {
+                asked.put(id, statusClient.status(id));
+            }
+        }
+        Map<Integer, Wire.StatusResponse> out = new TreeMap<>();
+        asked.forEach((id, f) -> {
+            try {
+                out.put(id, f.get(1_000, TimeUnit.MILLISECONDS));
+            } catch (Exception e) {
+                // not answering
+            }
+        });
+        lastStatusNanos = System.nanoTime();
+        lastStatus = out;
+        return out;
+    }
+
+    /** Asks {@code leader} to hand over to {@code target}; waits at most 5 s for its answer. */
+    Wire.TransferResponse transferLeadership(int leader, int target) throws Exception {
+        return statusClient.transferLeadership(leader, target, 5_000).get(6, TimeUnit.SECONDS);
+    }
+
+    /** The leader a majority agrees on, or -1. */
+    int leader(boolean fresh) {
+        Map<Integer, Wire.StatusResponse> s = status(fresh);
+        for (Wire.StatusResponse r : s.values()) {
+            if (r.role().equals("LEADER")) {
+                long agree = s.values().stream()
+                        .filter(o -> o.leaderId() == r.nodeId() && o.term() == r.term())
+                        .count();
+                if (agree > nodes().size() / 2) {
+                    return r.nodeId();
+                }
+            }
+        }
+        return -1;
+    }
+
+    // ------------------------------------------------------------------ Cluster
+
+    @Override
+    public Client client(int thread, Workload workload) {
+        Map<Integer, InetSocketAddress> endpoints = clientEndpoints();
+        KvClient kv = new KvClient(endpoints, new KvClient.Options(1_000, 5_000, 4), group, clientSecurity());
+        clients.add(kv);
+        return new LocalClient(kv, workload, scheduler);
+    }
+
+    @Override
+    public Nemesis nemesis() {
+        return new LocalNemesis(this);
+    }
+
+    @Override
+    public boolean converged() {
+        Map<Integer, Wire.StatusResponse> s = status(false);
+        long applied = -1;
+        long commit = 0;
+        for (int id : nodes()) {
+            if (refused.contains(id)) {
+                continue;
+            }
+            Wire.StatusResponse r = s.get(id);
+            if (r == null) {
+                return false;
+            }
+            if (applied >= 0 && r.appliedIndex() != applied) {
+                return false;
+            }
+            applied = r.appliedIndex();
+            commit = Math.max(commit, r.commitIndex());
+        }
+        return applied >= commit;
+    }
+
+    @Override
+    public String describe() {
+        Map<Integer, Wire.StatusResponse> s = status(true);
+        StringBuilder b = new StringBuilder();
+        for (int id : nodes()) {
+            Wire.StatusResponse r = s.get(id);
+            b.append(b.length() == 0 ? "" : "; ").append(id).append('=');
+            if (refused.contains(id)) {
+                b.append("refused to start (").append(lastLines(id, 1)).append(')');
+            } else if (r == null) {
+                b.append(alive(id) ? (paused.contains(id) ? "paused" : "not answering") : "down");
+            } else {
+                b.append(r.role())
+                        .append("/t")
+                        .append(r.term())
+                        .append(" commit ")
+                        .append(r.commitIndex())
+                        .append(" applied ")
+                        .append(r.appliedIndex())
+                        .append(" pid ")
+                        .append(processes.get(id).pid());
+            }
+        }
+        return b.toString();
+    }
+
+    @Override
+    public List<CheckOutcome> invariants(List<HistoryOp> history) {
+        List<String> v = new ArrayList<>(unexpectedExits);
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put(
+                "checked",
+                List.of("no node process exited unless the nemesis killed it or it refused a damaged data dir"));
+        d.put("processes-started", started);
+        d.put("refused-damaged-data", new ArrayList<>(new java.util.TreeSet<>(refused)));
+        d.put("violations", v);
+        if (!v.isEmpty()) {
+            d.put("why", v.get(0));
+        }
+        return List.of(new CheckOutcome("cluster", Validity.of(v.isEmpty()), d));
+    }
+
+    @Override
+    public Map<String, Object> facts() {
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put("env", env());
+        f.put("processes-started", started);
+        long forwarded = 0;
+        for (LinkProxy p : proxies.values()) {
+            forwarded += p.up.forwarded.get() + p.down.forwarded.get();
+        }
+        f.put("peer-frames-forwarded", forwarded);
+        if (options.unsafeLocalReads()) {
+            f.put("bug", "unsafe-reads");
+        }
+        return f;
+    }
+
+    @Override
+    public void collectLogs(Path dir) throws IOException {
+        for (int id : nodes()) {
+            Path to = dir.resolve("n" + id);
+            Files.createDirectories(to);
+            for (String name : List.of("node.log", "stdout.log")) {
+                Path from = dataDir(id).resolve(name);
+                if (Files.isRegularFile(from)) {
+                    Files.copy(from, to.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+    }
+
+    private void closeHostile() {
+        HostileAttacks h = hostile;
+        if (h != null) {
+            hostile = null;
+            h.close();
+        }
+    }
+
+    @Override
+    public void close() {
+        closeHostile();
+        killAll();
+        for (KvClient c : clients) {
+            c.close();
+        }
+        if (statusClient != null) {
+            statusClient.close();
+        }
+        proxies.values().forEach(LinkProxy::close);
+        if (toxiproxy != null) {
+            toxiproxy.close();
+        }
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        unmountAll();
+        if (netns != null) {
+            netns.close();
+        }
+        deleteRoot();
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+            // already shutting down: the hook runs anyway
+        }
+    }
+
+    private void unmountAll() {
+        for (Path m : mounts) {
+            try {
+                Commands.run("umount", "-l", m.toString());
+            } catch (IOException e) {
+                // already unmounted
+            }
+        }
+        mounts.clear();
+    }
+
+    private void deleteRoot() {
+        try (Stream<Path> walk = Files.walk(root)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException | java.io.UncheckedIOException e) {
+            // best effort: the temp dir (already gone, or a file vanishing under the walk)
+        }
+    }
+
+    // ------------------------------------------------------------------ the nemesis on real processes
+
+}
