@@ -1,7 +1,9 @@
 package dev.linden.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.linden.harness.Analyze;
 import dev.linden.harness.StoredRun;
+import dev.linden.reports.Report;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -46,9 +48,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
         }
         if (json) {
             try {
-                out.println(new com.fasterxml.jackson.databind.ObjectMapper()
-                        .writerWithDefaultPrettyPrinter()
-                        .writeValueAsString(o.results()));
+                out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(o.results()));
             } catch (IOException e) {
                 err.println("linden analyze: " + e.getMessage());
                 return 3;
@@ -57,7 +57,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
         out.println(o.dir() + ": " + o.valid().text() + " (the run itself found "
                 + o.storedValid().text() + ")");
         try {
-            out.println("report: " + dev.linden.reports.Report.render(o.dir()));
+            out.println("report: " + Report.render(o.dir()));
         } catch (IOException | RuntimeException e) {
             err.println("linden analyze: cannot render the report: " + e.getMessage());
             return 3;

@@ -6,17 +6,24 @@ import dev.linden.kvnode.node.NodeConfig;
 import dev.linden.kvnode.server.KvNodeServer;
 import dev.linden.kvnode.server.NodeCommand;
 import dev.linden.kvnode.service.KvLimits;
+import dev.linden.kvnode.tls.ClientSecurity;
+import dev.linden.kvnode.tls.NodeSecurity;
+import dev.linden.kvnode.tls.TlsFiles;
 import dev.linden.realenv.LocalCluster;
 import io.netty.channel.nio.NioEventLoopGroup;
+import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -123,10 +130,10 @@ public final class BenchCommand implements Callable<Integer> {
                         !"off".equals(fsync),
                         config));
                 if (insecure) {
-                    server.secure(dev.linden.kvnode.tls.NodeSecurity.insecure());
+                    server.secure(NodeSecurity.insecure());
                 } else {
-                    dev.linden.kvnode.tls.TlsFiles files = cluster.authority().issueNode(i);
-                    server.secure(dev.linden.kvnode.tls.NodeSecurity.mutualTls("local", i, files, files, true));
+                    TlsFiles files = cluster.authority().issueNode(i);
+                    server.secure(NodeSecurity.mutualTls("local", i, files, files, true));
                 }
                 server.start();
                 servers.add(server);
@@ -167,8 +174,7 @@ public final class BenchCommand implements Callable<Integer> {
             System.out.println("started " + nodes + " node processes in " + dir + " (fsync " + fsync + ")");
             benchDir = dir;
         }
-        dev.linden.kvnode.tls.ClientSecurity security =
-                cluster != null ? cluster.clientSecurity() : dev.linden.kvnode.tls.ClientSecurity.plain();
+        ClientSecurity security = cluster != null ? cluster.clientSecurity() : ClientSecurity.plain();
         System.out.println(
                 security.isTls() ? "TLS: mutual between nodes, client certificates to clients" : "no TLS (--insecure)");
         NioEventLoopGroup group = new NioEventLoopGroup(2);
@@ -208,7 +214,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     /** Each answering node's term (for term churn), or nothing for given endpoints. */
     private static Map<Integer, Long> terms(LocalCluster cluster, KvClient client) {
-        Map<Integer, Long> out = new java.util.TreeMap<>();
+        Map<Integer, Long> out = new TreeMap<>();
         if (cluster != null) {
             cluster.status(client).forEach((id, s) -> out.put(id, s.term()));
         }
@@ -248,7 +254,7 @@ public final class BenchCommand implements Callable<Integer> {
     private int run(List<KvClient> sessions) throws InterruptedException {
         byte[] raw = new byte[valueSize];
         Arrays.fill(raw, (byte) 'v');
-        String value = new String(raw, java.nio.charset.StandardCharsets.US_ASCII);
+        String value = new String(raw, StandardCharsets.US_ASCII);
         long start = System.nanoTime();
         long measureFrom = start + (long) (warmup * 1e9);
         long end = measureFrom + (long) (duration * 1e9);
@@ -312,9 +318,8 @@ public final class BenchCommand implements Callable<Integer> {
 
     private static void deleteTree(Path dir) {
         try (var paths = Files.walk(dir)) {
-            paths.sorted(java.util.Comparator.reverseOrder())
-                    .forEach(p -> p.toFile().delete());
-        } catch (java.io.IOException e) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
             System.err.println("linden bench: could not remove " + dir + ": " + e.getMessage());
         }
     }

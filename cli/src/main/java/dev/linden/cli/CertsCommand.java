@@ -5,6 +5,7 @@ import dev.linden.kvnode.tls.TlsFiles;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -40,7 +41,7 @@ public final class CertsCommand implements Callable<Integer> {
             System.err.println("linden certs: --nodes and --days must be >= 1");
             return 3;
         }
-        String id = clusterId != null ? clusterId : "linden-" + java.util.UUID.randomUUID();
+        String id = clusterId != null ? clusterId : "linden-" + UUID.randomUUID();
         CertificateAuthority ca;
         try {
             ca = CertificateAuthority.openOrCreate(dir, id, Duration.ofDays(days));

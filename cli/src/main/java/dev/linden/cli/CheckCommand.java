@@ -5,11 +5,13 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.linden.checker.CheckResult;
 import dev.linden.checker.Checker;
 import dev.linden.checker.Counterexample;
+import dev.linden.checker.HistoryGenerator;
 import dev.linden.checker.KeyResult;
 import dev.linden.checker.Verdict;
 import dev.linden.checker.history.History;
 import dev.linden.checker.history.HistoryFormat;
 import dev.linden.checker.history.HistoryReader;
+import dev.linden.checker.history.HistoryWriter;
 import dev.linden.checker.history.MalformedHistoryException;
 import dev.linden.checker.history.Operation;
 import dev.linden.checker.model.Model;
@@ -20,7 +22,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -148,7 +152,7 @@ public final class CheckCommand implements Callable<Integer> {
                 anyBad = true;
                 err.println("linden check: " + e.getMessage());
                 if (json) {
-                    jsonResults.add(java.util.Map.of("source", file.toString(), "error", e.getMessage()));
+                    jsonResults.add(Map.of("source", file.toString(), "error", e.getMessage()));
                 } else {
                     out.println(file + " bad-input 0");
                 }
@@ -257,7 +261,7 @@ public final class CheckCommand implements Callable<Integer> {
                     last = Checker.check(h, null, options);
                     micros.add((System.nanoTime() - t0) / 1_000);
                 }
-                java.util.Collections.sort(micros);
+                Collections.sort(micros);
                 long best = micros.get(0);
                 sumBest += best;
                 minBest = Math.min(minBest, best);
@@ -284,8 +288,8 @@ public final class CheckCommand implements Callable<Integer> {
             return EXIT_BAD_INPUT;
         }
         try {
-            History h = dev.linden.checker.HistoryGenerator.generate(seed, generate, keys, processes, staleRead);
-            dev.linden.checker.history.HistoryWriter.writeEdn(h, files.get(0));
+            History h = HistoryGenerator.generate(seed, generate, keys, processes, staleRead);
+            HistoryWriter.writeEdn(h, files.get(0));
             out.println("wrote " + files.get(0) + ": " + generate + " operations on " + keys + " keys by " + processes
                     + " processes, seed " + seed
                     + (staleRead ? ", one stale read planted (not linearizable)" : " (linearizable by construction)"));

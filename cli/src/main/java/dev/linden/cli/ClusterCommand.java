@@ -2,12 +2,15 @@ package dev.linden.cli;
 
 import dev.linden.kvnode.client.KvClient;
 import dev.linden.kvnode.net.Wire;
+import dev.linden.kvnode.raft.MembershipChange;
 import dev.linden.kvnode.service.KvLimits;
 import dev.linden.realenv.LocalCluster;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -69,7 +72,7 @@ public final class ClusterCommand implements Callable<Integer> {
                         c.isInsecure()
                                 ? "INSECURE: nodes start with --insecure (no TLS on any port)"
                                 : "TLS: certificates of cluster " + c.clusterId + " in " + c.certsDir());
-                java.util.TreeMap<Integer, Process> started = new java.util.TreeMap<>();
+                TreeMap<Integer, Process> started = new TreeMap<>();
                 for (int i = 1; i <= c.nodes; i++) {
                     if (c.removed.contains(i)) {
                         continue; // removed from the cluster
@@ -91,7 +94,7 @@ public final class ClusterCommand implements Callable<Integer> {
                     // A node counts as started once it answers on its client port; one that exits first is
                     // reported with its exit code and the end of its log.
                     long deadline = System.currentTimeMillis() + 30_000;
-                    java.util.TreeSet<Integer> waiting = new java.util.TreeSet<>(started.keySet());
+                    TreeSet<Integer> waiting = new TreeSet<>(started.keySet());
                     while (!waiting.isEmpty() && System.currentTimeMillis() < deadline) {
                         for (var it = waiting.iterator(); it.hasNext(); ) {
                             int i = it.next();
@@ -227,9 +230,8 @@ public final class ClusterCommand implements Callable<Integer> {
                         LocalCluster.memoryFlags("512m", KvLimits.defaults().quotaBytes(), 128L << 20));
             }
         }
-        dev.linden.kvnode.raft.MembershipChange change = add
-                ? dev.linden.kvnode.raft.MembershipChange.addVoter(id, "127.0.0.1:" + c.peerPort(id))
-                : dev.linden.kvnode.raft.MembershipChange.remove(id);
+        MembershipChange change =
+                add ? MembershipChange.addVoter(id, "127.0.0.1:" + c.peerPort(id)) : MembershipChange.remove(id);
         try (KvClient client = c.client(KvClient.Options.defaults())) {
             Wire.MembershipResponse r = c.changeMembership(client, change, 60_000);
             System.out.println((r.ok() ? "committed: " : "not committed: ") + r.message());

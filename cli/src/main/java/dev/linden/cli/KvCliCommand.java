@@ -5,7 +5,10 @@ import dev.linden.kvnode.client.KvClient;
 import dev.linden.kvnode.client.LimitExceededException;
 import dev.linden.kvnode.client.RequestFailedException;
 import dev.linden.kvnode.kv.KvResult;
+import dev.linden.kvnode.tls.ClientSecurity;
+import dev.linden.kvnode.tls.TlsFiles;
 import dev.linden.realenv.LocalCluster;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -54,7 +57,7 @@ public final class KvCliCommand implements Callable<Integer> {
             return 3;
         }
         String spec = endpoints;
-        dev.linden.kvnode.tls.ClientSecurity security;
+        ClientSecurity security;
         if (spec == null) {
             if (!Files.exists(dir.resolve("cluster.properties"))) {
                 System.err.println("linden kv: no --endpoints and no cluster in " + dir);
@@ -67,15 +70,15 @@ public final class KvCliCommand implements Callable<Integer> {
             System.err.println("linden kv: with --endpoints give --cacert, --cert and --key, or --insecure");
             return 3;
         } else if (insecure) {
-            security = dev.linden.kvnode.tls.ClientSecurity.plain();
+            security = ClientSecurity.plain();
         } else if (tokenFile != null) {
             if (cacert == null || cert != null || key != null) {
                 System.err.println("linden kv: --token-file goes with --cacert (and no --cert or --key)");
                 return 3;
             }
             try {
-                security = dev.linden.kvnode.tls.ClientSecurity.tlsWithToken(cacert, Files.readString(tokenFile));
-            } catch (IllegalArgumentException | java.io.IOException e) {
+                security = ClientSecurity.tlsWithToken(cacert, Files.readString(tokenFile));
+            } catch (IllegalArgumentException | IOException e) {
                 System.err.println("linden kv: " + e.getMessage());
                 return 3;
             }
@@ -85,8 +88,7 @@ public final class KvCliCommand implements Callable<Integer> {
                 return 3;
             }
             try {
-                security =
-                        dev.linden.kvnode.tls.ClientSecurity.tls(new dev.linden.kvnode.tls.TlsFiles(cacert, cert, key));
+                security = ClientSecurity.tls(new TlsFiles(cacert, cert, key));
             } catch (IllegalArgumentException e) {
                 System.err.println("linden kv: " + e.getMessage());
                 return 3;

@@ -4,6 +4,7 @@ import dev.linden.harness.TestResult;
 import dev.linden.harness.TestSpec;
 import dev.linden.workloads.Workload;
 import java.io.PrintStream;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -127,7 +128,7 @@ public final class SimCommand implements Callable<Integer> {
             // A sliding window of submitted seeds: results come back in seed order, and at most WINDOW
             // histories are held at once, whatever the sweep's length.
             int window = Math.max(1, threads) * 4;
-            java.util.ArrayDeque<Future<TestResult>> futures = new java.util.ArrayDeque<>();
+            ArrayDeque<Future<TestResult>> futures = new ArrayDeque<>();
             List<String> workloads = new ArrayList<>();
             for (long s : todo) {
                 workloads.add(workloadFor(s));

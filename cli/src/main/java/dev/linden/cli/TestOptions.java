@@ -3,6 +3,7 @@ package dev.linden.cli;
 import dev.linden.harness.TestSpec;
 import dev.linden.nemesis.FaultKind;
 import dev.linden.nemesis.FaultSchedule;
+import dev.linden.realenv.LocalTestCluster;
 import dev.linden.sim.SimOptions;
 import dev.linden.sim.Simulation;
 import dev.linden.workloads.Workload;
@@ -157,16 +158,15 @@ final class TestOptions {
                 ? TestSpec.builder()
                         .cluster(
                                 env,
-                                dev.linden.realenv.LocalTestCluster.factory(
-                                        new dev.linden.realenv.LocalTestCluster.Options(
-                                                sim.unsafeLocalReads(),
-                                                "256m",
-                                                net,
-                                                FaultKind.parseList(nemesis).contains(FaultKind.CLOCK),
-                                                FaultKind.parseList(nemesis).contains(FaultKind.DISK_FULL),
-                                                FaultKind.parseList(nemesis).contains(FaultKind.REPLACE_NODE),
-                                                toxiproxy,
-                                                env.equals("docker"))))
+                                LocalTestCluster.factory(new LocalTestCluster.Options(
+                                        sim.unsafeLocalReads(),
+                                        "256m",
+                                        net,
+                                        FaultKind.parseList(nemesis).contains(FaultKind.CLOCK),
+                                        FaultKind.parseList(nemesis).contains(FaultKind.DISK_FULL),
+                                        FaultKind.parseList(nemesis).contains(FaultKind.REPLACE_NODE),
+                                        toxiproxy,
+                                        env.equals("docker"))))
                         .phaseWallLimitMillis(Math.round(timeLimitSeconds * 1000) + 300_000)
                 : Simulation.test(sim);
         if (!env.equals("sim") && sim.unsafeLocalReads()) {

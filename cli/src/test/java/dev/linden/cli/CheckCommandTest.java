@@ -3,11 +3,13 @@ package dev.linden.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -47,7 +49,7 @@ class CheckCommandTest {
         Path f = write("ok.edn", OK);
         Run r = run(f.toString());
         assertEquals(0, r.exit());
-        assertTrue(r.out().matches(java.util.regex.Pattern.quote(f.toString()) + " linearizable \\d+\\n"), r.out());
+        assertTrue(r.out().matches(Pattern.quote(f.toString()) + " linearizable \\d+\\n"), r.out());
     }
 
     @Test
@@ -103,7 +105,7 @@ class CheckCommandTest {
         Path bad = write("bad.edn", BAD);
         Run r = run("--json", ok.toString(), bad.toString());
         assertEquals(1, r.exit());
-        var tree = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.out());
+        var tree = new ObjectMapper().readTree(r.out());
         assertEquals("linearizable", tree.get(0).get("verdict").asText());
         assertEquals("not-linearizable", tree.get(1).get("verdict").asText());
         assertTrue(tree.get(1)

@@ -11,6 +11,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
@@ -190,8 +191,7 @@ class DataLossTest {
         c.startNode(cc, true, JVM);
         assertTrue(c.awaitLeader(k, 30_000).isPresent(), "no leader" + logs());
         try (Stream<Path> s = Files.walk(c.nodeDir(b).resolve("wal"))) {
-            s.sorted(java.util.Comparator.reverseOrder())
-                    .forEach(p -> p.toFile().delete());
+            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }
         Process pb = c.startNode(b, true, JVM, "new"); // the command that bootstrapped it
         assertTrue(pb.waitFor(30, TimeUnit.SECONDS), "the wiped node must be refused and exit" + logs());

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.linden.realenv.Containers;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,8 +44,8 @@ class DockerEnvTest {
                 "5");
         assertEquals(0, r.exit(), r.out());
         Path latest = dir.resolve("store").resolve("latest");
-        Map<?, ?> results = new com.fasterxml.jackson.databind.ObjectMapper()
-                .readValue(latest.resolve("results.json").toFile(), Map.class);
+        Map<?, ?> results =
+                new ObjectMapper().readValue(latest.resolve("results.json").toFile(), Map.class);
         Map<?, ?> byF = (Map<?, ?>) ((Map<?, ?>) ((Map<?, ?>) results.get("checks")).get("faults")).get("by-f");
         for (String f : List.of("start-partition", "kill", "pause")) {
             assertTrue(

@@ -3,6 +3,7 @@ package dev.linden.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -12,6 +13,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,7 +32,7 @@ final class FakeToxiproxy implements AutoCloseable {
     private final HttpServer http;
     final Map<String, Forwarder> proxies = new ConcurrentHashMap<>();
     /** Every toxic ever created, as "proxy/toxic type". */
-    final List<String> toxicsCreated = java.util.Collections.synchronizedList(new ArrayList<>());
+    final List<String> toxicsCreated = Collections.synchronizedList(new ArrayList<>());
 
     final Map<String, Map<String, Object>> toxicsActive = new ConcurrentHashMap<>();
     final AtomicLong bytesForwarded = new AtomicLong();
@@ -134,7 +136,7 @@ final class FakeToxiproxy implements AutoCloseable {
         final String listen;
         final String upstream;
         private final ServerSocket server;
-        private final List<Socket> open = java.util.Collections.synchronizedList(new ArrayList<>());
+        private final List<Socket> open = Collections.synchronizedList(new ArrayList<>());
 
         Forwarder(String name, String listen, String upstream) {
             this.name = name;
@@ -210,7 +212,7 @@ final class FakeToxiproxy implements AutoCloseable {
         }
     }
 
-    private static void closeQuietly(java.io.Closeable c) {
+    private static void closeQuietly(Closeable c) {
         try {
             c.close();
         } catch (IOException e) {

@@ -3,8 +3,10 @@ package dev.linden.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -82,8 +84,8 @@ class LocalEnvTest {
                 "3");
         assertEquals(0, r.exit(), r.out());
         Path latest = dir.resolve("store").resolve("latest");
-        Map<?, ?> results = new com.fasterxml.jackson.databind.ObjectMapper()
-                .readValue(latest.resolve("results.json").toFile(), Map.class);
+        Map<?, ?> results =
+                new ObjectMapper().readValue(latest.resolve("results.json").toFile(), Map.class);
         Map<?, ?> byF = (Map<?, ?>) ((Map<?, ?>) ((Map<?, ?>) results.get("checks")).get("faults")).get("by-f");
         for (String f : faketime
                 ? List.of("start-partition", "kill", "pause", "start-clock")
@@ -116,8 +118,7 @@ class LocalEnvTest {
     void partitionsByIptablesInANamespacePerNodeLeaveNoNamespaceBehind() throws Exception {
         String why = null;
         try {
-            java.lang.reflect.Method m =
-                    Class.forName("dev.linden.realenv.Netns").getDeclaredMethod("unavailable");
+            Method m = Class.forName("dev.linden.realenv.Netns").getDeclaredMethod("unavailable");
             m.setAccessible(true);
             why = (String) m.invoke(null);
         } catch (ReflectiveOperationException e) {

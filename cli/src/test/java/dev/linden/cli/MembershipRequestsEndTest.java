@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.linden.kvnode.client.KvClient;
 import dev.linden.kvnode.net.Wire;
 import dev.linden.kvnode.raft.MembershipChange;
+import dev.linden.kvnode.tls.TlsFiles;
 import dev.linden.realenv.LocalCluster;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -211,7 +212,7 @@ class MembershipRequestsEndTest {
         try (PrintStream p = new PrintStream(captured, true, StandardCharsets.UTF_8)) {
             System.setOut(p);
             System.setErr(p);
-            dev.linden.kvnode.tls.TlsFiles mine = c.authority().issueClient("client");
+            TlsFiles mine = c.authority().issueClient("client");
             exit = new CommandLine(new KvCliCommand())
                     .execute(
                             "--endpoints",

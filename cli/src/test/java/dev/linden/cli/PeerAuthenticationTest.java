@@ -22,6 +22,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
@@ -87,7 +88,7 @@ class PeerAuthenticationTest {
             // An accepted connection must come from a lower id: claim the lowest id that is not the target.
             int claimed = target == 1 ? 2 : 1;
             int otherNode = 6 - target - claimed;
-            for (TlsFiles credentials : java.util.Arrays.asList(
+            for (TlsFiles credentials : Arrays.asList(
                     null, c.authority().issueClient("client"), c.authority().issueNode(otherNode))) {
                 Attack a = attack(target, claimed, clusterId, term, credentials);
                 attempts++;
@@ -102,7 +103,7 @@ class PeerAuthenticationTest {
         }
         assertEquals(9, attempts);
 
-        Map<Integer, dev.linden.kvnode.net.Wire.StatusResponse> after = c.status(k);
+        Map<Integer, Wire.StatusResponse> after = c.status(k);
         assertEquals(3, after.size(), "a node stopped answering" + logs());
         for (var s : after.values()) {
             assertEquals(term, s.term(), "node " + s.nodeId() + " moved to a forged term" + logs());

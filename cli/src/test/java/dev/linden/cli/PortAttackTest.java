@@ -7,13 +7,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.linden.kvnode.client.KvClient;
 import dev.linden.kvnode.net.Wire;
 import dev.linden.realenv.LocalCluster;
+import io.netty.channel.nio.NioEventLoopGroup;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -52,7 +57,7 @@ class PortAttackTest {
         return c;
     }
 
-    private KvClient client(LocalCluster c) throws java.io.IOException {
+    private KvClient client(LocalCluster c) throws IOException {
         KvClient k = c.client(new KvClient.Options(500, 20_000, 256));
         clients.add(k);
         return k;
@@ -112,7 +117,7 @@ class PortAttackTest {
     }
 
     private static byte[] header(int type, long length) {
-        return java.nio.ByteBuffer.allocate(Wire.HEADER_BYTES)
+        return ByteBuffer.allocate(Wire.HEADER_BYTES)
                 .putShort((short) Wire.MAGIC)
                 .put((byte) Wire.VERSION)
                 .put((byte) type)
@@ -150,7 +155,7 @@ class PortAttackTest {
                     if (s.getInputStream().read(buf) == -1) {
                         return true;
                     }
-                } catch (java.net.SocketTimeoutException e) {
+                } catch (SocketTimeoutException e) {
                     // still open
                 }
             }
@@ -256,16 +261,15 @@ class PortAttackTest {
         // at once) that each asked something once (an attacker keeping them past the idle timeout would ask
         // every few minutes), then sit idle: more than the node's 100 slots.
         int port = c.clientPort(leader);
-        io.netty.channel.nio.NioEventLoopGroup group = new io.netty.channel.nio.NioEventLoopGroup(1);
+        NioEventLoopGroup group = new NioEventLoopGroup(1);
         List<KvClient> idle = new ArrayList<>();
         try {
-            java.util.Map<Integer, InetSocketAddress> only =
-                    java.util.Map.of(leader, new InetSocketAddress("127.0.0.1", port));
+            Map<Integer, InetSocketAddress> only = Map.of(leader, new InetSocketAddress("127.0.0.1", port));
             for (int i = 0; i < 120; i++) {
                 KvClient one = new KvClient(only, new KvClient.Options(500, 2_000, 1), group, c.clientSecurity());
                 idle.add(one);
                 try {
-                    one.status(leader).get(5, java.util.concurrent.TimeUnit.SECONDS);
+                    one.status(leader).get(5, TimeUnit.SECONDS);
                 } catch (Exception e) {
                     // refused or evicted: what a bounded port does
                 }
@@ -278,14 +282,14 @@ class PortAttackTest {
             }
         } finally {
             idle.forEach(KvClient::close);
-            group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         }
         assertAllAlive();
     }
 
     /** User plus system CPU time of a process, in clock ticks (Linux /proc). */
     private static long cpuTicks(long pid) throws IOException {
-        String stat = java.nio.file.Files.readString(Path.of("/proc/" + pid + "/stat"));
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
         String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         return Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14 and 15)
     }
@@ -310,7 +314,7 @@ class PortAttackTest {
                 .pid();
         // No file handle left at all: every accept fails with EMFILE ("Too many open files").
         long open;
-        try (var fds = java.nio.file.Files.list(Path.of("/proc/" + pid + "/fd"))) {
+        try (var fds = Files.list(Path.of("/proc/" + pid + "/fd"))) {
             open = fds.count();
         }
         prlimit(pid, open);

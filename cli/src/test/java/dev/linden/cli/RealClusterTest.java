@@ -5,8 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.linden.kvnode.client.KvClient;
+import dev.linden.kvnode.client.RequestFailedException;
+import dev.linden.kvnode.kv.KvCommand;
 import dev.linden.kvnode.kv.KvResult;
+import dev.linden.kvnode.net.Wire;
 import dev.linden.realenv.LocalCluster;
+import java.io.IOException;
 import java.io.OutputStream;
 import java.io.RandomAccessFile;
 import java.net.Socket;
@@ -91,8 +95,7 @@ class RealClusterTest {
         // Session expiry is the leader's to propose: a client that sends one is refused, with the reason.
         RuntimeException refused = org.junit.jupiter.api.Assertions.assertThrows(
                 RuntimeException.class,
-                () -> client.await(
-                        client.submit(dev.linden.kvnode.kv.KvCommand.expireSessions(Long.MAX_VALUE / 2, 1))));
+                () -> client.await(client.submit(KvCommand.expireSessions(Long.MAX_VALUE / 2, 1))));
         assertTrue(String.valueOf(refused.getMessage()).contains("proposed by the leader only"), refused.toString());
     }
 
@@ -119,14 +122,13 @@ class RealClusterTest {
         await().atMost(Duration.ofSeconds(20)).until(() -> w.acked.size() > 200);
         int old = leader();
         int target = old % 3 + 1;
-        dev.linden.kvnode.net.Wire.TransferResponse r =
-                client.transferLeadership(old, target, 10_000).get();
+        Wire.TransferResponse r = client.transferLeadership(old, target, 10_000).get();
         assertTrue(r.ok(), r.message());
         assertEquals(target, leader());
         int before = w.acked.size();
         await().atMost(Duration.ofSeconds(30)).until(() -> w.acked.size() > before + 200);
         // A node that is not another voter is refused, with the reason.
-        dev.linden.kvnode.net.Wire.TransferResponse refused =
+        Wire.TransferResponse refused =
                 client.transferLeadership(target, 9, 10_000).get();
         assertTrue(!refused.ok() && refused.message().contains("not another voter"), refused.message());
         w.stopAndJoin();
@@ -240,17 +242,7 @@ class RealClusterTest {
                 if (round % 3 == 0) {
                     // A valid header announcing a 2 GB frame: must be refused before any allocation.
                     junk = new byte[] {
-                        0x4C,
-                        0x4E,
-                        (byte) dev.linden.kvnode.net.Wire.VERSION,
-                        10,
-                        0x7F,
-                        (byte) 0xFF,
-                        (byte) 0xFF,
-                        (byte) 0xFF,
-                        1,
-                        2,
-                        3
+                        0x4C, 0x4E, (byte) Wire.VERSION, 10, 0x7F, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, 1, 2, 3
                     };
                 } else if (round % 3 == 1) {
                     junk[0] = 0x4C;
@@ -258,7 +250,7 @@ class RealClusterTest {
                 }
                 out.write(junk);
                 out.flush();
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 // the node may close on us mid-write: that is the point
             }
         }
@@ -287,7 +279,7 @@ class RealClusterTest {
         try {
             client.await(client.put("x", "y"));
             throw new AssertionError("a write with no live node cannot succeed");
-        } catch (dev.linden.kvnode.client.RequestFailedException expected) {
+        } catch (RequestFailedException expected) {
             // no attempt reached a node, so it definitely did not happen
         }
         long ms = (System.nanoTime() - t0) / 1_000_000;

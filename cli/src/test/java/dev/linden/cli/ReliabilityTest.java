@@ -16,16 +16,21 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
+import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.RandomAccessFile;
 import java.net.Socket;
+import java.net.SocketException;
 import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -71,7 +76,7 @@ class ReliabilityTest {
     }
 
     /** Generous request timeouts: these tests are about data, not latency, and CI machines stall. */
-    private KvClient client(LocalCluster c) throws java.io.IOException {
+    private KvClient client(LocalCluster c) throws IOException {
         KvClient k = c.client(new KvClient.Options(500, 20_000, 256));
         clients.add(k);
         return k;
@@ -108,8 +113,7 @@ class ReliabilityTest {
             return;
         }
         try (Stream<Path> s = Files.walk(p)) {
-            s.sorted(java.util.Comparator.reverseOrder())
-                    .forEach(f -> f.toFile().delete());
+            s.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
         }
     }
 
@@ -325,7 +329,7 @@ class ReliabilityTest {
                 .until(() -> String.join("\n", b.lastLogLines(3, 50)).contains("event=peer-connection-closed"));
         assertTrue(
                 String.join("\n", b.lastLogLines(3, 50))
-                        .toLowerCase(java.util.Locale.ROOT)
+                        .toLowerCase(Locale.ROOT)
                         .contains("handshakeexception"), // the JDK's SSLHandshakeException or BoringSSL's
                 String.join("\n", b.lastLogLines(3, 50)));
         assertEquals("a", ka.await(ka.get("owner")).value());
@@ -398,7 +402,7 @@ class ReliabilityTest {
         Object receive() throws Exception {
             byte[] header = new byte[Wire.HEADER_BYTES];
             in.readFully(header);
-            int len = java.nio.ByteBuffer.wrap(header, Wire.LENGTH_OFFSET, 4).getInt();
+            int len = ByteBuffer.wrap(header, Wire.LENGTH_OFFSET, 4).getInt();
             byte[] payload = new byte[len];
             in.readFully(payload);
             return Wire.decode(Unpooled.wrappedBuffer(header, payload));
@@ -412,7 +416,7 @@ class ReliabilityTest {
                     continue;
                 }
                 return true;
-            } catch (java.net.SocketException e) {
+            } catch (SocketException e) {
                 return true; // reset
             } catch (SocketTimeoutException e) {
                 return false;
@@ -426,7 +430,7 @@ class ReliabilityTest {
     }
 
     private static byte[] header(int type, long length) {
-        return java.nio.ByteBuffer.allocate(Wire.HEADER_BYTES)
+        return ByteBuffer.allocate(Wire.HEADER_BYTES)
                 .putShort((short) Wire.MAGIC)
                 .put((byte) Wire.VERSION)
                 .put((byte) type)
@@ -443,7 +447,7 @@ class ReliabilityTest {
         // A 10 MB value: answered INVALID by request id, and the connection stays usable.
         try (RawConnection conn = new RawConnection(port)) {
             conn.out.write(header(10, 8 + 10_000_000));
-            conn.out.write(java.nio.ByteBuffer.allocate(8).putLong(42).array());
+            conn.out.write(ByteBuffer.allocate(8).putLong(42).array());
             byte[] chunk = new byte[1 << 20];
             for (int i = 0; i < 10; i++) {
                 conn.out.write(chunk, 0, i < 9 ? chunk.length : 10_000_000 - 9 * chunk.length);
@@ -462,7 +466,7 @@ class ReliabilityTest {
             for (int i = 0; i < 80; i++) {
                 RawConnection conn = new RawConnection(port);
                 conn.out.write(header(10, i < 40 ? 15_000_000 : 1_500_000));
-                conn.out.write(java.nio.ByteBuffer.allocate(8).putLong(i).array());
+                conn.out.write(ByteBuffer.allocate(8).putLong(i).array());
                 conn.out.write(new byte[1000]);
                 conn.out.flush();
                 stalled.add(conn);

@@ -3,6 +3,7 @@ package dev.linden.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -63,7 +64,7 @@ class ToxiproxyTest {
     @Test
     void noServerAtTheAddressIsAHarnessErrorThatSaysSo() throws Exception {
         int port;
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+        try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort(); // nothing listens there once closed
         }
         TestRuns.Run r =

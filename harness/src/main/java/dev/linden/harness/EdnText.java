@@ -1,7 +1,9 @@
 package dev.linden.harness;
 
+import dev.linden.checker.history.HistoryWriter;
 import dev.linden.checker.history.OpType;
 import dev.linden.workloads.HistoryOp;
+import java.math.BigInteger;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -117,7 +119,7 @@ public final class EdnText {
             b.append(']');
         } else if (v instanceof Double d) {
             b.append(d.isNaN() || d.isInfinite() ? "nil" : d.toString());
-        } else if (v instanceof java.math.BigInteger big) {
+        } else if (v instanceof BigInteger big) {
             b.append(big).append('N');
         } else {
             b.append(v);
@@ -125,7 +127,7 @@ public final class EdnText {
     }
 
     static String string(String s) {
-        return dev.linden.checker.history.HistoryWriter.ednString(s);
+        return HistoryWriter.ednString(s);
     }
 
     static List<String> lines(List<HistoryOp> history) {

@@ -1,6 +1,7 @@
 package dev.linden.harness;
 
 import dev.linden.checker.history.OpType;
+import dev.linden.nemesis.FaultOps;
 import dev.linden.workloads.HistoryOp;
 import dev.linden.workloads.Workload;
 import dev.linden.workloads.check.Check;
@@ -12,6 +13,7 @@ import dev.linden.workloads.check.StatsCheck;
 import dev.linden.workloads.check.Validity;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -85,8 +87,7 @@ final class Results {
             explain(o.name(), o.valid(), o.asMap(), o.name().equals("cluster") ? first : why);
         }
         why.addAll(0, first);
-        why.sort(java.util.Comparator.comparingInt(
-                w -> w.contains(" invalid") ? 0 : 1)); // stable: invalid before unknown
+        why.sort(Comparator.comparingInt(w -> w.contains(" invalid") ? 0 : 1)); // stable: invalid before unknown
         if (error != null) {
             valid = valid == Validity.FALSE ? Validity.FALSE : Validity.UNKNOWN;
             why.add(0, "harness error: " + error.lines().findFirst().orElse(""));
@@ -168,7 +169,7 @@ final class Results {
         long mainEndNanos =
                 history.isEmpty() ? 0 : history.get(history.size() - 1).timeNanos();
         for (HistoryOp op : history) {
-            if (op.nemesis() && op.f().equals(dev.linden.nemesis.FaultOps.HEAL)) {
+            if (op.nemesis() && op.f().equals(FaultOps.HEAL)) {
                 mainEndNanos = op.timeNanos(); // the main phase ends where healing begins
                 break;
             }

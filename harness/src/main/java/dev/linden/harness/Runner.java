@@ -4,17 +4,21 @@ import dev.linden.checker.history.OpType;
 import dev.linden.nemesis.FaultOps;
 import dev.linden.nemesis.FaultSchedule;
 import dev.linden.nemesis.Nemesis;
+import dev.linden.reports.Report;
 import dev.linden.workloads.Client;
 import dev.linden.workloads.Completion;
 import dev.linden.workloads.HistoryOp;
 import dev.linden.workloads.Workload;
 import dev.linden.workloads.check.CheckOutcome;
+import dev.linden.workloads.check.Validity;
 import dev.linden.workloads.gen.Context;
 import dev.linden.workloads.gen.Gen;
 import dev.linden.workloads.gen.Generator;
 import dev.linden.workloads.gen.Op;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -73,7 +77,7 @@ final class Runner {
 
     private String phase = "setup";
     /** Wall-clock milliseconds spent in each phase, in order (results: {@code phase-wall-millis}). */
-    private final java.util.LinkedHashMap<String, Long> phaseWallMillis = new java.util.LinkedHashMap<>();
+    private final LinkedHashMap<String, Long> phaseWallMillis = new LinkedHashMap<>();
 
     private long phaseStartedNanos = System.nanoTime();
     private long phaseWallDeadline;
@@ -128,13 +132,13 @@ final class Runner {
             }
         } catch (RuntimeException | Error e) {
             error = "harness error in phase " + phase + ": " + stackTrace(e);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             error = "harness error: cannot write the store: " + e;
         } finally {
             teardown(store);
         }
         facts.put("wall-millis", (System.nanoTime() - wallStart) / 1_000_000);
-        facts.put("phase-wall-millis", new java.util.LinkedHashMap<>(phaseWallMillis));
+        facts.put("phase-wall-millis", new LinkedHashMap<>(phaseWallMillis));
         Map<String, Object> results;
         List<CheckOutcome> recorded = new ArrayList<>();
         if (convergence != null) {
@@ -158,22 +162,22 @@ final class Runner {
             error = (error == null ? "" : error + "\n") + "harness error while checking: " + stackTrace(e);
             results = Results.errorOnly(spec.name(), spec.seed(), error, facts);
         }
-        java.nio.file.Path dir = null;
+        Path dir = null;
         if (store != null) {
             try {
                 store.writeHistory(history);
                 store.writeResults(results);
                 store.linkLatest();
                 dir = store.dir();
-                dev.linden.reports.Report.render(dir); // index.html: what a person opens after the run
-            } catch (java.io.IOException | RuntimeException e) {
+                Report.render(dir); // index.html: what a person opens after the run
+            } catch (IOException | RuntimeException e) {
                 error = (error == null ? "" : error + "\n") + "harness error: cannot write the store: " + e;
                 results = new LinkedHashMap<>(results);
                 results.put("valid", "unknown");
                 results.put("error", error);
             }
         }
-        dev.linden.workloads.check.Validity v = dev.linden.workloads.check.Validity.parse(results.get("valid"));
+        Validity v = Validity.parse(results.get("valid"));
         int exit = error != null ? 3 : v.exitCode();
         return new TestResult(
                 spec.name(), spec.seed(), v, exit, error, results, List.copyOf(history), dir, spec.replayCommand());
@@ -265,14 +269,14 @@ final class Runner {
                             + " ms after the clients stopped (every replica that is up must apply the same log)");
         }
         d.put("nodes", cluster.describe());
-        return new CheckOutcome("convergence", dev.linden.workloads.check.Validity.of(ok), d);
+        return new CheckOutcome("convergence", Validity.of(ok), d);
     }
 
     private static CheckOutcome skipped(String name, String why) {
         Map<String, Object> d = new LinkedHashMap<>();
         d.put("skipped", true);
         d.put("why", "not checked: the cluster stopped the run (" + why + ")");
-        return new CheckOutcome(name, dev.linden.workloads.check.Validity.UNKNOWN, d);
+        return new CheckOutcome(name, Validity.UNKNOWN, d);
     }
 
     private void teardown(Store store) {
@@ -292,7 +296,7 @@ final class Runner {
             if (store != null && cluster != null) {
                 cluster.collectLogs(store.dir().resolve("nodes"));
             }
-        } catch (RuntimeException | java.io.IOException e) {
+        } catch (RuntimeException | IOException e) {
             if (error == null) {
                 error = "harness error in teardown: " + stackTrace(e);
             }

@@ -14,6 +14,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -92,7 +93,7 @@ public final class Store {
         writeAtomically("test.json", JSON.writeValueAsString(t) + "\n");
     }
 
-    void writeHistory(java.util.List<HistoryOp> history) throws IOException {
+    void writeHistory(List<HistoryOp> history) throws IOException {
         writeLines("history.edn", w -> {
             for (HistoryOp op : history) {
                 w.write(EdnText.op(op));

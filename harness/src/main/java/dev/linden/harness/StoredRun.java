@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 
 /** Reads a stored run back: its test.json, results.json and history.edn, as the runner wrote them. */
 public final class StoredRun {
@@ -87,7 +88,7 @@ public final class StoredRun {
             return out;
         }
         if (v instanceof Set<?> s) {
-            Set<Object> out = new java.util.TreeSet<>();
+            Set<Object> out = new TreeSet<>();
             for (Object x : s) {
                 out.add(plain(x));
             }

@@ -7,6 +7,7 @@ import dev.linden.workloads.check.Check;
 import dev.linden.workloads.gen.Generator;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,7 +22,7 @@ import java.util.function.Consumer;
  *
  * <pre>{@code
  * TestResult r = TestSpec.builder()
- *         .cluster("sim", SimCluster.factory(SimCluster.Options.defaults()))
+ *         .cluster("sim", Simulation.factory(SimOptions.defaults()))
  *         .workload("list-append").nodes(5).nemesis("partition,kill").timeLimitSeconds(20).seed(7)
  *         .build().run();
  * assertEquals(Validity.TRUE, r.valid(), r.summary());
@@ -79,7 +80,7 @@ public record TestSpec(
         faults = Set.copyOf(faults);
         extraChecks = List.copyOf(extraChecks);
         argv = List.copyOf(argv);
-        options = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(options));
+        options = Collections.unmodifiableMap(new LinkedHashMap<>(options));
     }
 
     public static Builder builder() {

@@ -10,6 +10,7 @@ import dev.linden.workloads.KvRequest;
 import dev.linden.workloads.Workload;
 import dev.linden.workloads.check.CheckOutcome;
 import dev.linden.workloads.gen.Op;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -184,7 +185,7 @@ class FakeCluster implements Cluster {
     }
 
     @Override
-    public void collectLogs(Path dir) throws java.io.IOException {
+    public void collectLogs(Path dir) throws IOException {
         Files.createDirectories(dir.resolve("n1"));
         Files.writeString(dir.resolve("n1").resolve("node.log"), "fake node\n");
     }

@@ -5,7 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.linden.checker.history.OpType;
+import dev.linden.workloads.Client;
+import dev.linden.workloads.Completion;
 import dev.linden.workloads.HistoryOp;
+import dev.linden.workloads.Workload;
 import dev.linden.workloads.check.Validity;
 import dev.linden.workloads.gen.Gen;
 import dev.linden.workloads.gen.Op;
@@ -131,15 +134,12 @@ class RunnerTest {
         // A client generator whose first op ends info (a fake that answers info to cas on a missing key).
         FakeCluster c = new FakeCluster() {
             @Override
-            public dev.linden.workloads.Client client(int thread, dev.linden.workloads.Workload w) {
-                dev.linden.workloads.Client inner = super.client(thread, w);
-                return new dev.linden.workloads.Client() {
-                    public void invoke(Op op, Consumer<dev.linden.workloads.Completion> done) {
+            public Client client(int thread, Workload w) {
+                Client inner = super.client(thread, w);
+                return new Client() {
+                    public void invoke(Op op, Consumer<Completion> done) {
                         if (op.f().equals("cas")) {
-                            scheduler()
-                                    .schedule(
-                                            1_000_000,
-                                            () -> done.accept(dev.linden.workloads.Completion.info("timeout")));
+                            scheduler().schedule(1_000_000, () -> done.accept(Completion.info("timeout")));
                         } else {
                             inner.invoke(op, done);
                         }

@@ -3,10 +3,12 @@ package dev.linden.checker;
 import dev.linden.checker.history.History;
 import dev.linden.checker.history.MalformedHistoryException;
 import dev.linden.checker.history.Operation;
+import dev.linden.checker.model.AllKeysModel;
 import dev.linden.checker.model.Model;
 import dev.linden.checker.model.Models;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -14,6 +16,10 @@ import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The linearizability checker's entry point. Splits a history into independent partitions by key
@@ -80,13 +86,8 @@ public final class Checker {
      * of it to its parallelism.
      */
     private static final class SharedPool {
-        static final ExecutorService POOL = new java.util.concurrent.ThreadPoolExecutor(
-                0,
-                Integer.MAX_VALUE,
-                60,
-                java.util.concurrent.TimeUnit.SECONDS,
-                new java.util.concurrent.SynchronousQueue<>(),
-                r -> {
+        static final ExecutorService POOL =
+                new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
                     Thread t = new Thread(r, "checker");
                     t.setDaemon(true);
                     return t;
@@ -116,7 +117,7 @@ public final class Checker {
 
     /** Checks already-paired operations against a model. */
     public static CheckResult check(String source, List<Operation> allOps, Model requested, Options options) {
-        Model model = options.partition() ? requested : new dev.linden.checker.model.AllKeysModel(requested);
+        Model model = options.partition() ? requested : new AllKeysModel(requested);
         long start = System.nanoTime();
         long deadline = start + Math.min(options.timeLimit().toNanos(), Long.MAX_VALUE / 4);
         Map<String, List<Operation>> parts = new TreeMap<>();
@@ -144,7 +145,7 @@ public final class Checker {
         } else {
             // `threads` workers take keys, largest first, until none are left: the caller and threads - 1 on the
             // shared pool (the caller would only wait otherwise, and a hand-off costs a wake-up).
-            java.util.concurrent.atomic.AtomicInteger nextKey = new java.util.concurrent.atomic.AtomicInteger();
+            AtomicInteger nextKey = new AtomicInteger();
             KeyResult[] byIndex = new KeyResult[order.size()];
             Runnable worker = () -> {
                 for (int i = nextKey.getAndIncrement(); i < byIndex.length; i = nextKey.getAndIncrement()) {
@@ -171,7 +172,7 @@ public final class Checker {
                 workers.forEach(f -> f.cancel(true));
                 throw e;
             }
-            results.addAll(java.util.Arrays.asList(byIndex));
+            results.addAll(Arrays.asList(byIndex));
         }
         results.sort(Comparator.comparing(KeyResult::key));
         Verdict verdict = Verdict.LINEARIZABLE;

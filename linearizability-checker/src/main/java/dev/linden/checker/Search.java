@@ -4,6 +4,8 @@ import dev.linden.checker.history.Operation;
 import dev.linden.checker.model.Model;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Objects;
 import java.util.SplittableRandom;
@@ -130,17 +132,17 @@ final class Search {
         infoMask = new long[bits.length];
         classOf = new int[n];
         rankInClass = new int[n];
-        java.util.Arrays.fill(classOf, -1);
-        java.util.HashMap<List<Object>, Integer> classes = new java.util.HashMap<>();
-        java.util.ArrayList<Integer> classSizes = new java.util.ArrayList<>();
+        Arrays.fill(classOf, -1);
+        HashMap<List<Object>, Integer> classes = new HashMap<>();
+        ArrayList<Integer> classSizes = new ArrayList<>();
         List<Operation> byInvoke = new ArrayList<>(ops);
-        byInvoke.sort(java.util.Comparator.comparingLong(Operation::invokeTime).thenComparingInt(Operation::id));
+        byInvoke.sort(Comparator.comparingLong(Operation::invokeTime).thenComparingInt(Operation::id));
         for (Operation op : byInvoke) {
             if (op.indeterminate()) {
                 infoMask[op.id() >>> 6] |= 1L << op.id();
                 zobrist[op.id()] = 0; // the memo key hashes completed ops only
                 // Same key too: across keys (a search over several partitions at once) the ops differ.
-                List<Object> key = java.util.Arrays.asList(op.key(), op.f(), op.input());
+                List<Object> key = Arrays.asList(op.key(), op.f(), op.input());
                 int c = classes.computeIfAbsent(key, k -> {
                     classSizes.add(0);
                     return classSizes.size() - 1;
@@ -215,7 +217,7 @@ final class Search {
      * still happen or never happen, so L1's futures include all of L2's.
      * Returns the bytes newly retained, or -1 if the visit is subsumed.
      */
-    private long visit(java.util.HashMap<Key, ArrayList<long[]>> memo, Object state, long hash) {
+    private long visit(HashMap<Key, ArrayList<long[]>> memo, Object state, long hash) {
         long[] completed = new long[bits.length];
         long[] info = null;
         boolean anyInfo = false;
@@ -326,7 +328,7 @@ final class Search {
         public boolean equals(Object o) {
             return o instanceof Key k
                     && k.hash == hash
-                    && java.util.Objects.equals(k.state, state)
+                    && Objects.equals(k.state, state)
                     && Arrays.equals(k.bits, bits);
         }
     }
@@ -341,7 +343,7 @@ final class Search {
             }
             readOnly[op.id()] = model.readOnly(op);
         }
-        java.util.HashMap<Key, ArrayList<long[]>> memo = new java.util.HashMap<>();
+        HashMap<Key, ArrayList<long[]>> memo = new HashMap<>();
         long cacheBytes = 0;
         int[] stackEntry = new int[n];
         Object[] stackState = new Object[n];

@@ -1,5 +1,7 @@
 package dev.linden.checker;
 
+import com.fasterxml.jackson.annotation.JsonValue;
+
 public enum Verdict {
     LINEARIZABLE("linearizable"),
     NOT_LINEARIZABLE("not-linearizable"),
@@ -16,7 +18,7 @@ public enum Verdict {
         return text;
     }
 
-    @com.fasterxml.jackson.annotation.JsonValue
+    @JsonValue
     @Override
     public String toString() {
         return text;

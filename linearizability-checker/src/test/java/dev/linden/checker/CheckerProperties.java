@@ -3,8 +3,12 @@ package dev.linden.checker;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.linden.checker.history.History;
+import dev.linden.checker.history.Operation;
+import dev.linden.checker.model.Model;
 import dev.linden.checker.model.Models;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import net.jqwik.api.Assume;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
@@ -62,8 +66,8 @@ class CheckerProperties {
             History c = RandomHistories.corruptOneRead(h, seed);
             h = c == null ? h : c;
         }
-        dev.linden.checker.model.Model plain = new dev.linden.checker.model.Model() {
-            final dev.linden.checker.model.Model inner = Models.byName("kv");
+        Model plain = new Model() {
+            final Model inner = Models.byName("kv");
 
             public String name() {
                 return "plain";
@@ -73,15 +77,15 @@ class CheckerProperties {
                 return inner.init();
             }
 
-            public Object step(Object state, dev.linden.checker.history.Operation op) {
+            public Object step(Object state, Operation op) {
                 return inner.step(state, op);
             }
 
-            public void validate(dev.linden.checker.history.Operation op) {
+            public void validate(Operation op) {
                 inner.validate(op);
             }
 
-            public boolean readOnly(dev.linden.checker.history.Operation op) {
+            public boolean readOnly(Operation op) {
                 return inner.readOnly(op);
             }
         };
@@ -126,17 +130,17 @@ class CheckerProperties {
             History c = RandomHistories.corruptOneRead(h, seed);
             h = c == null ? h : c;
         }
-        dev.linden.checker.model.Model model = Models.byName("append");
-        java.util.List<dev.linden.checker.history.Operation> all = new java.util.ArrayList<>();
-        for (dev.linden.checker.history.Operation op : h.operations()) {
+        Model model = Models.byName("append");
+        List<Operation> all = new ArrayList<>();
+        for (Operation op : h.operations()) {
             if (!(op.indeterminate() && model.readOnly(op))) {
                 all.add(op.withId(all.size()));
             }
         }
-        dev.linden.checker.model.Model.CutPruners pruners = model.cutPruners(all);
+        Model.CutPruners pruners = model.cutPruners(all);
         long[] cuts = all.stream()
                 .filter(o -> !o.indeterminate())
-                .mapToLong(dev.linden.checker.history.Operation::returnTime)
+                .mapToLong(Operation::returnTime)
                 .distinct()
                 .sorted()
                 .toArray();

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.linden.checker.history.History;
+import dev.linden.checker.history.HistoryFormat;
+import dev.linden.checker.history.HistoryReader;
 import dev.linden.checker.model.Models;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -54,8 +56,7 @@ class CheckerRegressionTest {
                 "{:type :ok, :f :read, :key \"k2\", :value 1, :process 2, :time 6}",
                 "{:type :invoke, :f :read, :key \"k0\", :value nil, :process 2, :time 7}",
                 "{:type :ok, :f :read, :key \"k0\", :value nil, :process 2, :time 8}");
-        History h = dev.linden.checker.history.HistoryReader.parse(
-                "keys.edn", edn, dev.linden.checker.history.HistoryFormat.EDN);
+        History h = HistoryReader.parse("keys.edn", edn, HistoryFormat.EDN);
         assertEquals(
                 Verdict.LINEARIZABLE,
                 Checker.check(h, Models.byName("kv"), OPTIONS).verdict());

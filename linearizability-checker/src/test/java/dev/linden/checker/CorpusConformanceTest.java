@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.linden.checker.history.History;
 import dev.linden.checker.history.HistoryReader;
+import dev.linden.checker.history.OpType;
 import dev.linden.checker.model.Models;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,7 +39,7 @@ class CorpusConformanceTest {
                         ops,
                         h.operations().size()
                                 + (int) h.events().stream()
-                                        .filter(e -> e.type() == dev.linden.checker.history.OpType.FAIL)
+                                        .filter(e -> e.type() == OpType.FAIL)
                                         .count(),
                         "operation count");
                 assertEquals(

@@ -10,12 +10,16 @@ import dev.linden.checker.history.History;
 import dev.linden.checker.history.HistoryReader;
 import dev.linden.checker.history.HistoryWriter;
 import dev.linden.checker.history.MalformedHistoryException;
+import dev.linden.checker.history.OpType;
 import dev.linden.checker.history.Operation;
 import dev.linden.checker.model.Models;
+import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -155,7 +159,7 @@ class JepsenHistoriesTest {
                 """);
         assertEquals("c", v.get(0));
         assertEquals("tab\tquote\"newline\n", v.get(1));
-        assertEquals(new java.math.BigInteger("12345678901234567890"), v.get(2));
+        assertEquals(new BigInteger("12345678901234567890"), v.get(2));
         assertEquals(-7L, v.get(3));
         assertEquals(22.0 / 7, (Double) v.get(4), 1e-12);
         assertEquals(-0.5, v.get(5));
@@ -166,8 +170,8 @@ class JepsenHistoriesTest {
         assertEquals(new Edn.Keyword("ns/kw"), v.get(10));
         assertEquals("2020-01-01T00:00:00Z", v.get(11));
         assertEquals("f81d4fae-7dec-11d0-a765-00a0c91e6bf6", v.get(12));
-        assertEquals(java.util.Set.of(1L, 2L), v.get(13));
-        assertEquals(Map.of(1L, new Edn.Keyword("a"), "b", java.util.Arrays.asList((Object) null)), v.get(14));
+        assertEquals(Set.of(1L, 2L), v.get(13));
+        assertEquals(Map.of(1L, new Edn.Keyword("a"), "b", Arrays.asList((Object) null)), v.get(14));
         assertEquals(Map.of(new Edn.Keyword("x"), 1L), v.get(15));
         assertEquals(true, v.get(16));
         assertEquals(null, v.get(17));
@@ -236,7 +240,7 @@ class JepsenHistoriesTest {
 
     @Test
     void writtenLinesAreJepsensFormat() {
-        Event e = new Event(3, 1, dev.linden.checker.history.OpType.OK, "cas", "7", List.of(1L, 2L), 1_500);
+        Event e = new Event(3, 1, OpType.OK, "cas", "7", List.of(1L, 2L), 1_500);
         assertEquals(
                 "{:index 3, :time 1500, :type :ok, :process 1, :f :cas, :value [7 [1 2]]}",
                 HistoryWriter.ednLine(e, true));

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The faults Linden injects, each a pair of operations (or one, for faults that undo themselves) in the
@@ -169,7 +170,7 @@ public enum FaultKind {
                 "every fault"
                         + (FAMILIES_NOT_YET_IN_ALL.isEmpty()
                                 ? ""
-                                : " but " + String.join(", ", new java.util.TreeSet<>(FAMILIES_NOT_YET_IN_ALL))));
+                                : " but " + String.join(", ", new TreeSet<>(FAMILIES_NOT_YET_IN_ALL))));
         m.put("none", "no fault");
         for (String f : FAMILIES) {
             m.put(

@@ -1,7 +1,9 @@
 package dev.linden.nemesis;
 
 import dev.linden.workloads.gen.Op;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
@@ -78,15 +80,14 @@ public final class FaultOps {
         Map<String, Object> v = new LinkedHashMap<>();
         switch (kind) {
             case PARTITION:
-                java.util.List<String> shapes = new java.util.ArrayList<>(Grudges.SHAPES);
+                List<String> shapes = new ArrayList<>(Grudges.SHAPES);
                 if (nodeCount < 5) {
                     shapes.remove("majorities-ring"); // with 3 nodes it is a plain split
                 }
                 v.put("shape", shapes.get(r.nextInt(shapes.size())));
                 return Op.fault("start-partition", v);
             case LONG_PARTITION: {
-                java.util.List<String> partial =
-                        new java.util.ArrayList<>(java.util.List.of("bridge", "one-way", "deaf", "one"));
+                List<String> partial = new ArrayList<>(List.of("bridge", "one-way", "deaf", "one"));
                 if (nodeCount >= 5) {
                     partial.add("majorities-ring");
                 }

@@ -3,8 +3,10 @@ package dev.linden.nemesis;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 
 /**
  * Partition shapes, as Jepsen's grudges: which directed links drop every message. Pure functions of the
@@ -102,8 +104,8 @@ public final class Grudges {
     }
 
     /** For each node, the nodes it cannot hear from (Jepsen's grudge), in node order. */
-    public static java.util.Map<Integer, List<Integer>> grudge(Set<Link> blocked, List<Integer> nodes) {
-        java.util.Map<Integer, List<Integer>> g = new java.util.TreeMap<>();
+    public static Map<Integer, List<Integer>> grudge(Set<Link> blocked, List<Integer> nodes) {
+        Map<Integer, List<Integer>> g = new TreeMap<>();
         for (int to : nodes) {
             List<Integer> from = new ArrayList<>();
             for (int f : nodes) {

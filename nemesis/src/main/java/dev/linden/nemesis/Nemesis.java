@@ -13,7 +13,7 @@ import java.util.function.Consumer;
  * {@code info} completion (faults, like Jepsen's, are neither ok nor failed operations) whose value is a
  * map holding {@code "effect"} (what changed: nodes hit, messages dropped, milliseconds moved) or
  * {@code "no-effect"} (why nothing changed). An operation the binding does not know completes with
- * {@code no-effect}, never silently. {@link #heal()} undoes every fault still active, so the final phase
+ * {@code no-effect}, never silently. {@link #heal(Consumer)} undoes every fault still active, so the final phase
  * runs on a whole cluster.
  */
 public interface Nemesis {

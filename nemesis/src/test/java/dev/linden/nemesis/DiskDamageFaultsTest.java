@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.linden.workloads.gen.Op;
 import java.util.EnumSet;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -23,7 +24,7 @@ class DiskDamageFaultsTest {
                 FaultKind.parseList("lose-tail,lose-segments,restart-as-new,kill"));
         assertEquals(DAMAGE, FaultKind.parseList("disk-damage"));
         assertEquals("disk-damage", FaultKind.format(DAMAGE));
-        for (String s : java.util.List.of("lose-tail", "all,lose-tail", "disk-damage,kill", "all,disk-damage")) {
+        for (String s : List.of("lose-tail", "all,lose-tail", "disk-damage,kill", "all,disk-damage")) {
             assertEquals(FaultKind.parseList(s), FaultKind.parseList(FaultKind.format(FaultKind.parseList(s))), s);
         }
     }

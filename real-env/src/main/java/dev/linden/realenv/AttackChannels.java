@@ -1,5 +1,6 @@
 package dev.linden.realenv;
 
+import dev.linden.kvnode.tls.ClientSecurity;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -9,12 +10,15 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
+import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * The one place the harness's attacks ({@link HostileAttacks}) open connections to a node: loopback ports of
@@ -40,7 +44,7 @@ final class AttackChannels implements AutoCloseable {
 
         /** As operations name it ({@code "credentials" "none"}). */
         String cliName() {
-            return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+            return name().toLowerCase(Locale.ROOT).replace('_', '-');
         }
 
         /** The credentials an operation names, or null if this binding has no such credentials (yet). */
@@ -82,9 +86,9 @@ final class AttackChannels implements AutoCloseable {
     }
 
     /** How a credential secures a connection (plain for {@code NONE}, the cluster's client certificate for CLIENT). */
-    private final java.util.function.Function<Credentials, dev.linden.kvnode.tls.ClientSecurity> security;
+    private final Function<Credentials, ClientSecurity> security;
 
-    AttackChannels(java.util.function.Function<Credentials, dev.linden.kvnode.tls.ClientSecurity> security) {
+    AttackChannels(Function<Credentials, ClientSecurity> security) {
         this.security = security;
     }
 
@@ -103,7 +107,7 @@ final class AttackChannels implements AutoCloseable {
         if (!to.getAddress().isLoopbackAddress()) {
             throw new IllegalArgumentException("attacks go to the run's own nodes on loopback only, not " + to);
         }
-        dev.linden.kvnode.tls.ClientSecurity tls = security.apply(credentials);
+        ClientSecurity tls = security.apply(credentials);
         ChannelFuture f = new Bootstrap()
                 .group(group)
                 .channel(NioSocketChannel.class)
@@ -140,8 +144,7 @@ final class AttackChannels implements AutoCloseable {
      * {@link #RESERVED_HANDLES}, never below 0 (unknown limit: 0, the attack then opens nothing here).
      */
     static long spareHandles() {
-        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
-                instanceof com.sun.management.UnixOperatingSystemMXBean unix) {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.UnixOperatingSystemMXBean unix) {
             return Math.max(0, unix.getMaxFileDescriptorCount() - unix.getOpenFileDescriptorCount() - RESERVED_HANDLES);
         }
         return 0;

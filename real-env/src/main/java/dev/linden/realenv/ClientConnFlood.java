@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.ToLongFunction;
 
 /** The {@code client-conn-flood} fault ({@link HostileAttacks}). */
 final class ClientConnFlood {
@@ -114,8 +115,7 @@ final class ClientConnFlood {
         });
     }
 
-    private static long sum(
-            Map<Integer, AttackChannels.Tally> tallies, java.util.function.ToLongFunction<AttackChannels.Tally> f) {
+    private static long sum(Map<Integer, AttackChannels.Tally> tallies, ToLongFunction<AttackChannels.Tally> f) {
         return tallies.values().stream().mapToLong(f).sum();
     }
 }

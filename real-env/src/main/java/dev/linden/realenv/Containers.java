@@ -2,6 +2,7 @@ package dev.linden.realenv;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.model.Container;
+import java.io.File;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -93,7 +94,7 @@ public final class Containers {
         List<Path> classPath = new ArrayList<>();
         int cp = args.indexOf("-cp");
         if (cp >= 0) {
-            for (String e : args.get(cp + 1).split(java.io.File.pathSeparator)) {
+            for (String e : args.get(cp + 1).split(File.pathSeparator)) {
                 if (!e.isBlank()) {
                     classPath.add(Path.of(e).toAbsolutePath());
                 }

@@ -6,11 +6,13 @@ import dev.linden.kvnode.raft.Entry;
 import dev.linden.kvnode.raft.Message;
 import dev.linden.nemesis.FaultOps;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -65,7 +67,7 @@ final class ForgedPeer {
     private final Map<Integer, Channel> verified = new ConcurrentHashMap<>();
     private final Map<String, Long> refusals = new ConcurrentHashMap<>();
     /** (leader, term) pairs the nodes reported while the fault held: each one a leadership. */
-    private final java.util.Set<String> leaderships = ConcurrentHashMap.newKeySet();
+    private final Set<String> leaderships = ConcurrentHashMap.newKeySet();
 
     private final AttackChannels.Credentials credentials;
 
@@ -181,7 +183,7 @@ final class ForgedPeer {
                     if (!x.isSuccess()) {
                         return;
                     }
-                    Channel ch = ((io.netty.channel.ChannelFuture) x).channel();
+                    Channel ch = ((ChannelFuture) x).channel();
                     ch.writeAndFlush(new Wire.Hello(member, h.c.clusterId(), 0)); // incarnation 0: "from before"
                     ch.closeFuture().addListener(c -> {
                         verified.remove(k, ch);

@@ -2,9 +2,12 @@ package dev.linden.realenv;
 
 import dev.linden.kvnode.client.KvClient;
 import dev.linden.kvnode.net.Wire;
+import dev.linden.kvnode.tls.ClientSecurity;
 import dev.linden.nemesis.FaultOps;
 import dev.linden.nemesis.Targets;
+import io.netty.channel.ChannelFuture;
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -13,10 +16,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 /**
@@ -49,19 +54,18 @@ final class HostileAttacks implements AutoCloseable {
     });
     private final Map<String, Attack> active = new ConcurrentHashMap<>();
     /** Helper processes of a peer connection flood, for the cleanup on close. */
-    final List<Process> helpers = new java.util.concurrent.CopyOnWriteArrayList<>();
+    final List<Process> helpers = new CopyOnWriteArrayList<>();
 
     HostileAttacks(LocalTestCluster c) {
         this.c = c;
-        this.channels = new AttackChannels(credentials -> credentials == AttackChannels.Credentials.CLIENT
-                ? clientSecurity()
-                : dev.linden.kvnode.tls.ClientSecurity.plain());
+        this.channels = new AttackChannels(credentials ->
+                credentials == AttackChannels.Credentials.CLIENT ? clientSecurity() : ClientSecurity.plain());
     }
 
-    private volatile dev.linden.kvnode.tls.ClientSecurity clientSecurity;
+    private volatile ClientSecurity clientSecurity;
 
     /** An ordinary client's credentials of the cluster (what every client of it holds). */
-    dev.linden.kvnode.tls.ClientSecurity clientSecurity() {
+    ClientSecurity clientSecurity() {
         if (clientSecurity == null) {
             clientSecurity = c.clientSecurity();
         }
@@ -191,8 +195,8 @@ final class HostileAttacks implements AutoCloseable {
         Map<String, Object> out = new TreeMap<>();
         marks.forEach((id, from) -> {
             Map<String, Long> counts = new TreeMap<>();
-            try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(
-                    c.dataDir(id).resolve("stdout.log").toFile(), "r")) {
+            try (RandomAccessFile f =
+                    new RandomAccessFile(c.dataDir(id).resolve("stdout.log").toFile(), "r")) {
                 long length = f.length();
                 long start = Math.max(from, length - LOG_BYTES_READ_MAX);
                 byte[] b = new byte[(int) Math.max(0, length - start)];
@@ -237,7 +241,7 @@ final class HostileAttacks implements AutoCloseable {
         }
     }
 
-    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     /** Stops what is active, kills any helper left, and ends the attack thread and event loop; once. */
     @Override
@@ -304,11 +308,11 @@ final class HostileAttacks implements AutoCloseable {
 
     /** Opens {@code count} connections to {@code to}, at most {@link #PENDING_CONNECTS_MAX} connecting at once. */
     void open(InetSocketAddress to, AttackChannels.Credentials credentials, int count, AttackChannels.Tally tally) {
-        List<io.netty.channel.ChannelFuture> batch = new ArrayList<>();
+        List<ChannelFuture> batch = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             batch.add(channels.connect(to, credentials, tally, p -> {}));
             if (batch.size() >= PENDING_CONNECTS_MAX || i == count - 1) {
-                for (io.netty.channel.ChannelFuture f : batch) {
+                for (ChannelFuture f : batch) {
                     f.awaitUninterruptibly(3_000);
                 }
                 batch.clear();

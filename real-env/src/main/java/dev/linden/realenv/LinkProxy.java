@@ -1,6 +1,7 @@
 package dev.linden.realenv;
 
 import dev.linden.kvnode.net.Wire;
+import dev.linden.kvnode.tls.NodeSecurity;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
@@ -20,6 +21,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntFunction;
 
 /**
  * The link between two nodes, through a proxy the harness owns: node {@code low} dials it, it dials node
@@ -67,11 +69,11 @@ final class LinkProxy implements AutoCloseable {
     private final SplittableRandom random;
 
     /** Each node's credentials: with TLS the proxy ends both sessions, as node high toward low and as low toward high. */
-    private final java.util.function.IntFunction<dev.linden.kvnode.tls.NodeSecurity> security;
+    private final IntFunction<NodeSecurity> security;
 
     LinkProxy(int low, int high, int listenPort, InetSocketAddress target, EventLoopGroup group, long seed)
             throws InterruptedException {
-        this(low, high, listenPort, target, group, seed, id -> dev.linden.kvnode.tls.NodeSecurity.insecure());
+        this(low, high, listenPort, target, group, seed, id -> NodeSecurity.insecure());
     }
 
     /**
@@ -85,7 +87,7 @@ final class LinkProxy implements AutoCloseable {
             InetSocketAddress target,
             EventLoopGroup group,
             long seed,
-            java.util.function.IntFunction<dev.linden.kvnode.tls.NodeSecurity> security)
+            IntFunction<NodeSecurity> security)
             throws InterruptedException {
         this.security = security;
         this.low = low;

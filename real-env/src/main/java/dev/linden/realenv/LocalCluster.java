@@ -2,16 +2,27 @@ package dev.linden.realenv;
 
 import dev.linden.kvnode.client.KvClient;
 import dev.linden.kvnode.net.Wire;
+import dev.linden.kvnode.raft.MembershipChange;
 import dev.linden.kvnode.server.NodeCommand;
+import dev.linden.kvnode.tls.CertificateAuthority;
+import dev.linden.kvnode.tls.ClientSecurity;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -23,11 +34,11 @@ public final class LocalCluster {
     /** The highest node id of the layout: nodes 1..nodes (some may have been removed). */
     public int nodes;
     /** Nodes added to the running cluster: they start empty with --initial-cluster-state join. */
-    public final java.util.TreeSet<Integer> joined = new java.util.TreeSet<>();
+    public final TreeSet<Integer> joined = new TreeSet<>();
     /** Nodes removed from the cluster: never started again. */
-    public final java.util.TreeSet<Integer> removed = new java.util.TreeSet<>();
+    public final TreeSet<Integer> removed = new TreeSet<>();
     /** Nodes being added right now: not yet voters, so not counted in the majority that names a leader. */
-    private final java.util.Set<Integer> adding = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<Integer> adding = ConcurrentHashMap.newKeySet();
 
     public final int basePort;
     /** Written into every node's data dir at bootstrap; peers of another cluster are refused. */
@@ -41,7 +52,7 @@ public final class LocalCluster {
     private boolean insecure;
 
     public LocalCluster(Path dir, int nodes, int basePort) {
-        this(dir, nodes, basePort, "local-" + java.util.UUID.randomUUID(), false);
+        this(dir, nodes, basePort, "local-" + UUID.randomUUID(), false);
     }
 
     /** A layout with a given cluster id (tests: a node started under another cluster's id). */
@@ -102,13 +113,13 @@ public final class LocalCluster {
 
     /** Reads a cluster laid out by {@link #writeLayout}. */
     public static LocalCluster open(Path dir) throws IOException {
-        java.util.Properties p = new java.util.Properties();
+        Properties p = new Properties();
         try (var in = Files.newInputStream(dir.resolve("cluster.properties"))) {
             p.load(in);
         }
         // A layout from before cluster ids: its nodes' data dirs have none either, so they are refused until
         // moved aside; a fresh id at least keeps it apart from every other cluster.
-        String id = p.getProperty("cluster-id", "local-" + java.util.UUID.randomUUID());
+        String id = p.getProperty("cluster-id", "local-" + UUID.randomUUID());
         LocalCluster c = new LocalCluster(
                 dir,
                 Integer.parseInt(p.getProperty("nodes")),
@@ -131,7 +142,7 @@ public final class LocalCluster {
         return out;
     }
 
-    private static String csv(java.util.Collection<Integer> ids) {
+    private static String csv(Collection<Integer> ids) {
         return String.join(",", ids.stream().map(String::valueOf).toList());
     }
 
@@ -161,24 +172,21 @@ public final class LocalCluster {
     }
 
     /** The cluster's CA, made on first use. */
-    public dev.linden.kvnode.tls.CertificateAuthority authority() throws IOException {
-        return dev.linden.kvnode.tls.CertificateAuthority.openOrCreate(
-                certsDir(), clusterId, java.time.Duration.ofDays(365));
+    public CertificateAuthority authority() throws IOException {
+        return CertificateAuthority.openOrCreate(certsDir(), clusterId, Duration.ofDays(365));
     }
 
     /** How this cluster's ordinary clients connect: TLS with a client certificate, or plain if insecure. */
-    public dev.linden.kvnode.tls.ClientSecurity clientSecurity() throws IOException {
+    public ClientSecurity clientSecurity() throws IOException {
         if (insecure) {
-            return dev.linden.kvnode.tls.ClientSecurity.plain();
+            return ClientSecurity.plain();
         }
         return authority().clientSecurity();
     }
 
     /** How the operator's tools connect: the admin certificate (membership, leadership), or plain if insecure. */
-    public dev.linden.kvnode.tls.ClientSecurity adminSecurity() throws IOException {
-        return insecure
-                ? dev.linden.kvnode.tls.ClientSecurity.plain()
-                : authority().adminSecurity();
+    public ClientSecurity adminSecurity() throws IOException {
+        return insecure ? ClientSecurity.plain() : authority().adminSecurity();
     }
 
     /** The operator's client of this cluster (every node's client port, the admin certificate). */
@@ -230,11 +238,10 @@ public final class LocalCluster {
      * over first and names its successor), until the change is committed or {@code timeoutMillis} pass.
      * Returns the last answer (ok, or why not).
      */
-    public Wire.MembershipResponse changeMembership(
-            KvClient client, dev.linden.kvnode.raft.MembershipChange change, long timeoutMillis)
+    public Wire.MembershipResponse changeMembership(KvClient client, MembershipChange change, long timeoutMillis)
             throws InterruptedException {
         long deadline = System.currentTimeMillis() + timeoutMillis;
-        boolean add = change.kind() != dev.linden.kvnode.raft.MembershipChange.Kind.REMOVE;
+        boolean add = change.kind() != MembershipChange.Kind.REMOVE;
         if (add) {
             adding.add(change.nodeId());
         }
@@ -322,8 +329,7 @@ public final class LocalCluster {
     private static Optional<String> commandLine(ProcessHandle ph) {
         Path proc = Path.of("/proc", String.valueOf(ph.pid()), "cmdline");
         try {
-            String cmd =
-                    new String(Files.readAllBytes(proc), java.nio.charset.StandardCharsets.UTF_8).replace('\0', ' ');
+            String cmd = new String(Files.readAllBytes(proc), StandardCharsets.UTF_8).replace('\0', ' ');
             // A process that is exiting (or a zombie) shows an empty command line: not evidence of another process.
             return cmd.isBlank() ? Optional.empty() : Optional.of(cmd);
         } catch (IOException e) {

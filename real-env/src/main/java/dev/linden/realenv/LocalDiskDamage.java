@@ -5,8 +5,10 @@ import dev.linden.nemesis.FaultOps;
 import dev.linden.nemesis.TailCut;
 import java.io.IOException;
 import java.io.RandomAccessFile;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -196,8 +198,7 @@ final class LocalDiskDamage {
 
     /** Makes the deletions durable, as the node itself would (a directory is opened read-only and forced). */
     private static void syncDirectory(Path dir) throws IOException {
-        try (java.nio.channels.FileChannel ch =
-                java.nio.channels.FileChannel.open(dir, java.nio.file.StandardOpenOption.READ)) {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
             ch.force(true);
         }
     }

@@ -3,6 +3,7 @@ package dev.linden.realenv;
 import dev.linden.kvnode.net.Wire;
 import dev.linden.kvnode.raft.MembershipChange;
 import dev.linden.nemesis.FaultOps;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
@@ -70,7 +71,7 @@ final class LocalMembership {
     }
 
     /** The replace-node fault: evidence of what was added, removed and committed, or why nothing was. */
-    Object replace(String victimSpec) throws java.io.IOException {
+    Object replace(String victimSpec) throws IOException {
         try {
             return replaceOrInterrupt(victimSpec);
         } catch (InterruptedException e) {
@@ -79,7 +80,7 @@ final class LocalMembership {
         }
     }
 
-    private Object replaceOrInterrupt(String victimSpec) throws java.io.IOException, InterruptedException {
+    private Object replaceOrInterrupt(String victimSpec) throws IOException, InterruptedException {
         int spare = -1;
         synchronized (this) {
             for (int id : allIds()) {

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
@@ -225,7 +226,7 @@ final class LocalNemesis implements Nemesis {
         }
     }
 
-    private final Set<Integer> clockFaulted = new java.util.TreeSet<>();
+    private final Set<Integer> clockFaulted = new TreeSet<>();
 
     private Path filler(int id) {
         return c.dataDir(id).resolve("disk-full.fill");
@@ -264,14 +265,14 @@ final class LocalNemesis implements Nemesis {
         if (c.diskFull.isEmpty()) {
             return FaultOps.noEffect("no disk was full");
         }
-        List<Integer> freed = new ArrayList<>(new java.util.TreeSet<>(c.diskFull));
+        List<Integer> freed = new ArrayList<>(new TreeSet<>(c.diskFull));
         for (int id : freed) {
             Files.deleteIfExists(filler(id));
         }
         List<Integer> died;
         synchronized (c.diskLock) {
             c.diskFull.clear();
-            died = new ArrayList<>(new java.util.TreeSet<>(c.diedOfFullDisk));
+            died = new ArrayList<>(new TreeSet<>(c.diedOfFullDisk));
             c.diedOfFullDisk.clear();
         }
         for (int id : died) {
@@ -473,7 +474,7 @@ final class LocalNemesis implements Nemesis {
     private Object startKilled() throws IOException {
         List<Integer> startedNodes = new ArrayList<>();
         List<Long> pids = new ArrayList<>();
-        for (int id : new java.util.TreeSet<>(c.killedByNemesis)) {
+        for (int id : new TreeSet<>(c.killedByNemesis)) {
             if (!c.alive(id) && !c.refused.contains(id)) {
                 c.killedByNemesis.remove(id);
                 c.launch(id);
@@ -492,7 +493,7 @@ final class LocalNemesis implements Nemesis {
             return FaultOps.noEffect("no node was paused");
         }
         List<Integer> resumed = new ArrayList<>();
-        for (int id : new java.util.TreeSet<>(c.paused)) {
+        for (int id : new TreeSet<>(c.paused)) {
             if (c.alive(id)) {
                 c.resume(c.processes.get(id));
                 resumed.add(id);

@@ -5,6 +5,9 @@ import dev.linden.harness.Scheduler;
 import dev.linden.kvnode.client.KvClient;
 import dev.linden.kvnode.net.Wire;
 import dev.linden.kvnode.server.NodeCommand;
+import dev.linden.kvnode.tls.CertificateAuthority;
+import dev.linden.kvnode.tls.ClientSecurity;
+import dev.linden.kvnode.tls.NodeSecurity;
 import dev.linden.nemesis.Nemesis;
 import dev.linden.workloads.Client;
 import dev.linden.workloads.HistoryOp;
@@ -13,12 +16,16 @@ import dev.linden.workloads.check.CheckOutcome;
 import dev.linden.workloads.check.Validity;
 import io.netty.channel.nio.NioEventLoopGroup;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -27,8 +34,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -86,7 +95,7 @@ public final class LocalTestCluster implements Cluster {
     /** Size of each node's data dir mount when disk faults are on (root): a tmpfs that can be filled. */
     static final String DATA_MOUNT_SIZE = "192m";
 
-    final List<Path> mounts = new java.util.concurrent.CopyOnWriteArrayList<>();
+    final List<Path> mounts = new CopyOnWriteArrayList<>();
     /**
      * Nodes whose disk is full now, those whose disk was full at some time since they were last started, and
      * those that died of it (restarted when the disk has room again). A node notices a full disk and exits
@@ -129,7 +138,7 @@ public final class LocalTestCluster implements Cluster {
     final Set<Integer> damaged = ConcurrentHashMap.newKeySet();
 
     final Set<Integer> refused = ConcurrentHashMap.newKeySet();
-    private final List<String> unexpectedExits = java.util.Collections.synchronizedList(new ArrayList<>());
+    private final List<String> unexpectedExits = Collections.synchronizedList(new ArrayList<>());
     private final List<KvClient> clients = new ArrayList<>();
     private final NioEventLoopGroup group = new NioEventLoopGroup(2);
     private KvClient statusClient;
@@ -149,7 +158,7 @@ public final class LocalTestCluster implements Cluster {
         try {
             this.root = Files.createTempDirectory("linden-local-");
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         }
         // libfaketime is preloaded from the host's filesystem: not into a container's
         this.clocks = new FakeClocks(root, options.clockFaults() && !options.containers());
@@ -225,7 +234,7 @@ public final class LocalTestCluster implements Cluster {
             if (portsTaken.contains(port)) {
                 continue;
             }
-            try (ServerSocket s = new ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
+            try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
                 portsTaken.add(port);
                 return s.getLocalPort();
             } catch (IOException inUse) {
@@ -324,7 +333,7 @@ public final class LocalTestCluster implements Cluster {
             }
             bootstrapped = true; // restarts from now on say --initial-cluster-state existing
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while starting the local cluster", e);
@@ -332,31 +341,30 @@ public final class LocalTestCluster implements Cluster {
     }
 
     /** The cluster's CA (made at the first call, in the run's directory): certificates for nodes and clients. */
-    private dev.linden.kvnode.tls.CertificateAuthority authority;
+    private CertificateAuthority authority;
 
-    private synchronized dev.linden.kvnode.tls.CertificateAuthority authority() throws IOException {
+    private synchronized CertificateAuthority authority() throws IOException {
         if (authority == null) {
-            authority = dev.linden.kvnode.tls.CertificateAuthority.openOrCreate(
-                    root.resolve("certs"), clusterId, java.time.Duration.ofDays(2));
+            authority = CertificateAuthority.openOrCreate(root.resolve("certs"), clusterId, Duration.ofDays(2));
         }
         return authority;
     }
 
     /** Node {@code id}'s credentials (the link proxies end TLS sessions as it). */
-    dev.linden.kvnode.tls.NodeSecurity nodeSecurity(int id) {
+    NodeSecurity nodeSecurity(int id) {
         try {
             return authority().nodeSecurity(id);
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         }
     }
 
     /** The clients' credentials: a client certificate of the cluster's CA. */
-    dev.linden.kvnode.tls.ClientSecurity clientSecurity() {
+    ClientSecurity clientSecurity() {
         try {
             return authority().clientSecurity();
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         }
     }
 
@@ -564,7 +572,7 @@ public final class LocalTestCluster implements Cluster {
                     .start()
                     .waitFor(5, TimeUnit.SECONDS);
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -598,7 +606,7 @@ public final class LocalTestCluster implements Cluster {
     }
 
     /** With --env docker: every container started, for {@link #killAll}. */
-    private final List<ContainerProcess> containers = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<ContainerProcess> containers = new CopyOnWriteArrayList<>();
 
     /** Statuses of the nodes that answer (cached for {@link #STATUS_EVERY_MILLIS} unless {@code fresh}). */
     Map<Integer, Wire.StatusResponse> status(boolean fresh) {
@@ -717,7 +725,7 @@ public final class LocalTestCluster implements Cluster {
                 "checked",
                 List.of("no node process exited unless the nemesis killed it or it refused a damaged data dir"));
         d.put("processes-started", started);
-        d.put("refused-damaged-data", new ArrayList<>(new java.util.TreeSet<>(refused)));
+        d.put("refused-damaged-data", new ArrayList<>(new TreeSet<>(refused)));
         d.put("violations", v);
         if (!v.isEmpty()) {
             d.put("why", v.get(0));
@@ -804,7 +812,7 @@ public final class LocalTestCluster implements Cluster {
     private void deleteRoot() {
         try (Stream<Path> walk = Files.walk(root)) {
             walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException | java.io.UncheckedIOException e) {
+        } catch (IOException | UncheckedIOException e) {
             // best effort: the temp dir (already gone, or a file vanishing under the walk)
         }
     }

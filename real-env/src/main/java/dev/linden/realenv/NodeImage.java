@@ -7,7 +7,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -64,7 +66,7 @@ final class NodeImage {
             for (String lib : sharedLibraries(rootfs.resolve("opt/java"))) {
                 Path to = rootfs.resolve(lib.substring(1));
                 Files.createDirectories(to.getParent());
-                Files.copy(Path.of(lib), to, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                Files.copy(Path.of(lib), to, StandardCopyOption.REPLACE_EXISTING);
             }
             Files.createDirectories(rootfs.resolve("tmp"));
             Files.createDirectories(rootfs.resolve("etc"));
@@ -82,8 +84,7 @@ final class NodeImage {
             return tag;
         } finally {
             try (Stream<Path> s = Files.walk(ctx)) {
-                s.sorted(java.util.Comparator.reverseOrder())
-                        .forEach(p -> p.toFile().delete());
+                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
     }

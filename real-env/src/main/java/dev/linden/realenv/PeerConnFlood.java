@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
@@ -116,7 +117,7 @@ final class PeerConnFlood {
     private String firstLine(Process p, long millis) {
         BufferedReader r = readers.computeIfAbsent(
                 p, x -> new BufferedReader(new InputStreamReader(x.getInputStream(), StandardCharsets.UTF_8)));
-        java.util.concurrent.CompletableFuture<String> line = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+        CompletableFuture<String> line = CompletableFuture.supplyAsync(() -> {
             try {
                 String s = r.readLine();
                 return s == null ? "exited with code " + p.waitFor() : s;

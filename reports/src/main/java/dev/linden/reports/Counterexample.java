@@ -2,6 +2,7 @@ package dev.linden.reports;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -153,6 +154,6 @@ final class Counterexample {
     }
 
     private static String fmt(double d) {
-        return String.format(java.util.Locale.ROOT, "%.1f", d);
+        return String.format(Locale.ROOT, "%.1f", d);
     }
 }

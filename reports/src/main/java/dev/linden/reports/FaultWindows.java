@@ -1,6 +1,7 @@
 package dev.linden.reports;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -96,7 +97,7 @@ final class FaultWindows {
         for (Map.Entry<String, RunData.Pair> e : open.entrySet()) {
             out.add(window(e.getKey(), e.getValue(), run.endNanos));
         }
-        out.sort(java.util.Comparator.comparingLong(Window::startNanos));
+        out.sort(Comparator.comparingLong(Window::startNanos));
         return out;
     }
 

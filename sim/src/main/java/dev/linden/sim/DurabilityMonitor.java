@@ -5,6 +5,7 @@ import dev.linden.kvnode.raft.RaftCore;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Independent monitors of what Raft promises about durability, checked from outside the nodes:
@@ -148,7 +149,7 @@ final class DurabilityMonitor {
         int[] before = votersSeen.getOrDefault(nodeId, voters);
         votersSeen.put(nodeId, voters);
         String now = heldBy(voters, commitIndex, term);
-        if (now != null && (java.util.Arrays.equals(before, voters) || heldBy(before, commitIndex, term) != null)) {
+        if (now != null && (Arrays.equals(before, voters) || heldBy(before, commitIndex, term) != null)) {
             sim.violation("durability: leader " + nodeId + " of term " + core.term() + " committed index " + commitIndex
                     + " (term " + term + ") held durably by only " + now);
         }
@@ -186,7 +187,7 @@ final class DurabilityMonitor {
     }
 
     /** The voters each leader had at its last checked commit. */
-    private final java.util.TreeMap<Integer, int[]> votersSeen = new java.util.TreeMap<>();
+    private final TreeMap<Integer, int[]> votersSeen = new TreeMap<>();
 
     private void record(int nodeId, long index, long term) {
         if (index >= committedTerm.length) {

@@ -1,9 +1,12 @@
 package dev.linden.sim;
 
+import dev.linden.kvnode.raft.Membership;
 import dev.linden.kvnode.raft.RaftCore;
 import dev.linden.nemesis.Grudges;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.TreeSet;
 
 /**
  * Raft's liveness promise, checked while the run goes on: while a majority of the nodes is healthy (up,
@@ -149,15 +152,14 @@ final class LivenessMonitor {
         // The voters of the newest committed configuration: a configuration change is a new situation, and a
         // removed node that still runs is not part of any majority (nor may it disturb one).
         // During a change the leader's configuration in force matters as much: a majority of each must be healthy.
-        dev.linden.kvnode.raft.Membership members = sim.committedMembership();
+        Membership members = sim.committedMembership();
         int leader = sim.leader();
-        dev.linden.kvnode.raft.Membership inForce =
-                leader > 0 && sim.node(leader).raft.core() != null
-                        ? sim.node(leader).raft.core().membership()
-                        : members;
-        java.util.TreeSet<Integer> union = new java.util.TreeSet<>();
-        java.util.Arrays.stream(members.voters()).forEach(union::add);
-        java.util.Arrays.stream(inForce.voters()).forEach(union::add);
+        Membership inForce = leader > 0 && sim.node(leader).raft.core() != null
+                ? sim.node(leader).raft.core().membership()
+                : members;
+        TreeSet<Integer> union = new TreeSet<>();
+        Arrays.stream(members.voters()).forEach(union::add);
+        Arrays.stream(inForce.voters()).forEach(union::add);
         List<Integer> ids = List.copyOf(union);
         int healthy = 0;
         for (int id : ids) {
@@ -191,11 +193,11 @@ final class LivenessMonitor {
                 + ", transfers asked "
                 + sim.transfersAsked + ", cut " + net.blocked.size()
                 + " links "
-                + new java.util.TreeSet<>(
+                + new TreeSet<>(
                         net.blocked.stream().map(l -> l.from() + ">" + l.to()).toList());
     }
 
-    private static boolean majorityOf(int set, dev.linden.kvnode.raft.Membership m) {
+    private static boolean majorityOf(int set, Membership m) {
         int in = 0;
         for (int v : m.voters()) {
             in += (set & (1 << v)) != 0 ? 1 : 0;

@@ -2,12 +2,16 @@ package dev.linden.sim;
 
 import dev.linden.kvnode.node.RaftNode;
 import dev.linden.kvnode.raft.Entry;
+import dev.linden.kvnode.raft.Membership;
 import dev.linden.kvnode.raft.RaftCore;
 import dev.linden.kvnode.raft.Ready;
 import dev.linden.kvnode.raft.Role;
+import dev.linden.kvnode.raft.Snapshot;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * Checks Raft's safety properties across the whole cluster while the simulation runs: at most one
@@ -164,9 +168,9 @@ final class SafetyMonitor implements RaftNode.NodeListener {
      * entry of its own term.
      */
     @Override
-    public void onMembership(int nodeId, dev.linden.kvnode.raft.Membership membership) {
-        dev.linden.kvnode.raft.RaftCore c = sim.node(nodeId).raft.core();
-        if (c == null || c.role() != dev.linden.kvnode.raft.Role.LEADER) {
+    public void onMembership(int nodeId, Membership membership) {
+        RaftCore c = sim.node(nodeId).raft.core();
+        if (c == null || c.role() != Role.LEADER) {
             return;
         }
         int uncommitted = 0;
@@ -181,17 +185,17 @@ final class SafetyMonitor implements RaftNode.NodeListener {
                 }
             }
         }
-        java.util.Set<Integer> was = new java.util.TreeSet<>();
+        Set<Integer> was = new TreeSet<>();
         for (int v : c.committedMembership().voters()) {
             was.add(v);
         }
-        java.util.Set<Integer> now = new java.util.TreeSet<>();
+        Set<Integer> now = new TreeSet<>();
         for (int v : membership.voters()) {
             now.add(v);
         }
-        java.util.Set<Integer> diff = new java.util.TreeSet<>(was);
+        Set<Integer> diff = new TreeSet<>(was);
         diff.addAll(now);
-        java.util.Set<Integer> both = new java.util.TreeSet<>(was);
+        Set<Integer> both = new TreeSet<>(was);
         both.retainAll(now);
         diff.removeAll(both);
         if (uncommitted > 1 || diff.size() > 1) {
@@ -215,7 +219,7 @@ final class SafetyMonitor implements RaftNode.NodeListener {
     long membershipChecks;
 
     /** Index of the leader's first entry of its term (its no-op), found from its log. */
-    private static long firstOfTermIndex(dev.linden.kvnode.raft.RaftCore c) {
+    private static long firstOfTermIndex(RaftCore c) {
         long i = c.lastIndex();
         while (i > c.firstIndex() && c.termAt(i - 1) == c.term()) {
             i--;
@@ -233,7 +237,7 @@ final class SafetyMonitor implements RaftNode.NodeListener {
     }
 
     @Override
-    public void onSnapshotTaken(int nodeId, dev.linden.kvnode.raft.Snapshot snapshot) {
+    public void onSnapshotTaken(int nodeId, Snapshot snapshot) {
         sim.snapshots().taken(nodeId, snapshot.index(), sim.node(nodeId).kv.digest(), sim.nowMillis());
     }
 

@@ -1,5 +1,6 @@
 package dev.linden.sim;
 
+import dev.linden.checker.history.OpType;
 import dev.linden.nemesis.FaultOps;
 import dev.linden.workloads.Completion;
 import java.util.ArrayList;
@@ -130,7 +131,7 @@ final class SimDeferredFaults {
                     SimLoop.NEMESIS,
                     0,
                     () -> done.accept(new Completion(
-                            dev.linden.checker.history.OpType.INFO,
+                            OpType.INFO,
                             FaultOps.noEffect("every target was already down", "targets", targets),
                             null)));
             return;
@@ -142,7 +143,7 @@ final class SimDeferredFaults {
             Object r = crashed.isEmpty()
                     ? FaultOps.noEffect(noneWhat + " within " + FSYNC_KILL_WAIT_NANOS / MS + " ms", "targets", armed)
                     : FaultOps.effect(effectWhat, "nodes", new ArrayList<>(crashed.keySet()), "crashes", crashed);
-            done.accept(new Completion(dev.linden.checker.history.OpType.INFO, r, null));
+            done.accept(new Completion(OpType.INFO, r, null));
         });
     }
 
@@ -164,7 +165,7 @@ final class SimDeferredFaults {
                     SimLoop.NEMESIS,
                     0,
                     () -> done.accept(new Completion(
-                            dev.linden.checker.history.OpType.INFO,
+                            OpType.INFO,
                             FaultOps.noEffect(from < 0 ? "no leader to hand over from" : "no other voter is up"),
                             null)));
             return;
@@ -176,7 +177,7 @@ final class SimDeferredFaults {
             if (!reported[0]) {
                 reported[0] = true;
                 sim.note("transfer-leader " + from + " -> " + to + ": " + r);
-                done.accept(new Completion(dev.linden.checker.history.OpType.INFO, r, null));
+                done.accept(new Completion(OpType.INFO, r, null));
             }
         };
         long startedAt = sim.loop.nowNanos();

@@ -1,5 +1,6 @@
 package dev.linden.sim;
 
+import dev.linden.kvnode.wal.SegmentFile;
 import dev.linden.kvnode.wal.Vfs;
 import dev.linden.kvnode.wal.VfsFile;
 import java.io.IOException;
@@ -359,7 +360,7 @@ final class SimDisk implements Vfs {
         }
         String name = segments.get(random.nextInt(segments.size()));
         FileData d = files.get(name);
-        int header = dev.linden.kvnode.wal.SegmentFile.HEADER_BYTES;
+        int header = SegmentFile.HEADER_BYTES;
         int pos = header + random.nextInt(dataEnd(d.durable) - 1024 - header);
         int bit = 1 << random.nextInt(8);
         d.durable.buf[pos] ^= (byte) bit;

@@ -4,6 +4,7 @@ import dev.linden.kvnode.wal.WalSegments;
 import dev.linden.nemesis.FaultOps;
 import dev.linden.nemesis.TailCut;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -179,7 +180,7 @@ final class SimDiskFaults {
         // The file is cut, as an operator, a restore or a file system that rolled its size back would leave
         // it. (Bytes reverting to zeros inside a file that keeps its size is a disk lying about fsync: the
         // fsync-lies canary's class, which no log can tell from a clean end without a mark per write.)
-        byte[] damaged = java.util.Arrays.copyOf(bytes, cut.cutAtByte());
+        byte[] damaged = Arrays.copyOf(bytes, cut.cutAtByte());
         n.disk.replaceWhileDown(last, damaged);
         markDamaged(id);
         n.start();

@@ -1,6 +1,7 @@
 package dev.linden.sim;
 
 import java.util.PriorityQueue;
+import java.util.function.BooleanSupplier;
 
 /**
  * The discrete-event world: one thread, a priority queue of (time, sequence) events. Simulated time
@@ -107,7 +108,7 @@ final class SimLoop {
     }
 
     /** Advances the clock to {@code untilNanos} after running everything before it. */
-    void runUntil(long untilNanos, java.util.function.BooleanSupplier stop) {
+    void runUntil(long untilNanos, BooleanSupplier stop) {
         while (!stop.getAsBoolean() && step(untilNanos)) {
             // keep stepping
         }

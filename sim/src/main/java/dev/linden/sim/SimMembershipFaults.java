@@ -8,6 +8,7 @@ import dev.linden.workloads.Completion;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
 /**
@@ -61,8 +62,7 @@ final class SimMembershipFaults {
         sim.note("membership: replacing node " + victim + (victim == leader ? " (the leader)" : "") + " by new node "
                 + added);
         boolean[] finished = {false};
-        java.util.concurrent.CompletableFuture<?>[] asked =
-                new java.util.concurrent.CompletableFuture<?>[changes.size()];
+        CompletableFuture<?>[] asked = new CompletableFuture<?>[changes.size()];
         int[] askedOf = new int[changes.size()];
         Runnable[] attempt = new Runnable[1];
         attempt[0] = () -> {

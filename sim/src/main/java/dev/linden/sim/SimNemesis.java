@@ -1,5 +1,6 @@
 package dev.linden.sim;
 
+import dev.linden.checker.history.OpType;
 import dev.linden.nemesis.FaultOps;
 import dev.linden.nemesis.Grudges;
 import dev.linden.nemesis.Nemesis;
@@ -97,11 +98,7 @@ final class SimNemesis implements Nemesis {
             sim.note(op.f() + " " + v + " -> no effect: " + result);
         }
         Object r = result;
-        sim.loop.at(
-                0,
-                SimLoop.NEMESIS,
-                0,
-                () -> done.accept(new Completion(dev.linden.checker.history.OpType.INFO, r, null)));
+        sim.loop.at(0, SimLoop.NEMESIS, 0, () -> done.accept(new Completion(OpType.INFO, r, null)));
     }
 
     @Override
@@ -150,11 +147,7 @@ final class SimNemesis implements Nemesis {
         Object r = undone.isEmpty()
                 ? FaultOps.noEffect("no fault was active")
                 : FaultOps.effect("healed", "undone", undone);
-        sim.loop.at(
-                0,
-                SimLoop.NEMESIS,
-                0,
-                () -> done.accept(new Completion(dev.linden.checker.history.OpType.INFO, r, null)));
+        sim.loop.at(0, SimLoop.NEMESIS, 0, () -> done.accept(new Completion(OpType.INFO, r, null)));
     }
 
     /**

@@ -7,7 +7,9 @@ import dev.linden.kvnode.node.RaftNode;
 import dev.linden.kvnode.node.Stage;
 import dev.linden.kvnode.raft.HardState;
 import dev.linden.kvnode.raft.InvariantViolation;
+import dev.linden.kvnode.raft.Membership;
 import dev.linden.kvnode.raft.Message;
+import dev.linden.kvnode.raft.RaftCore;
 import dev.linden.kvnode.raft.RandomSource;
 import dev.linden.kvnode.service.ClientRequest;
 import dev.linden.kvnode.service.ClientResponse;
@@ -19,9 +21,11 @@ import dev.linden.kvnode.wal.PeerIncarnations;
 import dev.linden.kvnode.wal.WalConfig;
 import dev.linden.kvnode.wal.WalLogStore;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 import java.util.function.Consumer;
 
 /**
@@ -35,11 +39,11 @@ final class SimNode {
     /** Most messages in one burst (a full burst is handed on at once). */
     static final int MAX_BURST = 256;
     /** Peer messages read in the current burst, not yet handed to the node. */
-    private final java.util.ArrayList<Message> inbound = new java.util.ArrayList<>();
+    private final ArrayList<Message> inbound = new ArrayList<>();
 
     private boolean inboundFlushScheduled;
     /** Client requests read in the current burst, by client address. */
-    private final java.util.TreeMap<Integer, ClientBurst> clientBursts = new java.util.TreeMap<>();
+    private final TreeMap<Integer, ClientBurst> clientBursts = new TreeMap<>();
     /** Bound on the tasks a paused node holds (messages to it, its timers). */
     static final int MAX_DEFERRED_TASKS = 1_000_000;
 
@@ -64,7 +68,7 @@ final class SimNode {
     /** Paused (SIGSTOP): its tasks wait in {@link #deferred} until it resumes. */
     boolean paused;
 
-    private final java.util.ArrayList<Object[]> deferred = new java.util.ArrayList<>(); // {kind, task}
+    private final ArrayList<Object[]> deferred = new ArrayList<>(); // {kind, task}
     String refusedReason;
     /**
      * The next start uses the bootstrap command ({@code new}) whatever came before: a node restarted as
@@ -184,7 +188,7 @@ final class SimNode {
         kv = noDedup ? KvStateMachine.withoutDeduplicationForTests() : new KvStateMachine();
         raft = new RaftNode(
                 id,
-                dev.linden.kvnode.raft.Membership.ofVoters(voters),
+                Membership.ofVoters(voters),
                 nodeConfig,
                 rs,
                 raftStage,
@@ -443,14 +447,14 @@ final class SimNode {
         if (inbound.isEmpty()) {
             return;
         }
-        List<Message> burst = new java.util.ArrayList<>(inbound);
+        List<Message> burst = new ArrayList<>(inbound);
         inbound.clear();
         raft.receiveAll(burst);
     }
 
     /** Requests read from one client's connection within the read window, and where their answers go. */
     private final class ClientBurst {
-        final java.util.ArrayList<ClientRequest> requests = new java.util.ArrayList<>();
+        final ArrayList<ClientRequest> requests = new ArrayList<>();
         final Consumer<ClientResponse> reply;
 
         ClientBurst(Consumer<ClientResponse> reply) {
@@ -467,10 +471,8 @@ final class SimNode {
                             id,
                             clientAddress,
                             () -> onResponse.accept(new ClientResponse(
-                                    request.requestId(),
-                                    ClientResponse.Status.NOT_LEADER,
-                                    dev.linden.kvnode.raft.RaftCore.NO_NODE,
-                                    (byte[]) null)));
+                                    request.requestId(), ClientResponse.Status.NOT_LEADER, RaftCore.NO_NODE, (byte[])
+                                            null)));
             return;
         }
         guard(SimLoop.NET, () -> {

@@ -22,6 +22,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,6 +30,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -60,7 +62,7 @@ public final class Simulation implements Cluster {
     private final SimNetwork network;
     private final TreeMap<Integer, SimNode> nodes = new TreeMap<>();
     /** Nodes removed from the configuration and then stopped for good. */
-    private final java.util.TreeSet<Integer> removed = new java.util.TreeSet<>();
+    private final TreeSet<Integer> removed = new TreeSet<>();
     /** Largest node id a run may reach by adding nodes (ids are never reused: a removed id stays gone). */
     static final int MAX_NODE_ID = 16;
 
@@ -425,7 +427,7 @@ public final class Simulation implements Cluster {
         return nodes.get(id);
     }
 
-    java.util.Collection<SimNode> allNodes() {
+    Collection<SimNode> allNodes() {
         return nodes.values();
     }
 

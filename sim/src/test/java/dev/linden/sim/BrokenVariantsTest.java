@@ -5,10 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.linden.harness.TestResult;
 import dev.linden.harness.TestSpec;
+import dev.linden.nemesis.FaultSchedule;
 import dev.linden.workloads.check.Validity;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -98,8 +100,7 @@ class BrokenVariantsTest {
                         bug.equals("no-dedup")
                                 ? "loss,kill,partition,pause"
                                 : bug.equals("ack-before-durable") ? "kill" : "partition,kill")
-                .schedule(dev.linden.nemesis.FaultSchedule.Options.defaults(java.util.Set.of(), 3)
-                        .withIntensity(3));
+                .schedule(FaultSchedule.Options.defaults(Set.of(), 3).withIntensity(3));
         for (long seed = 1; seed <= 40; seed++) {
             TestResult r = b.seed(seed).build().run();
             if (r.exitCode() == 1) {
@@ -130,7 +131,7 @@ class BrokenVariantsTest {
     @Test
     void everyCanaryHasAName() {
         for (SimOptions.Canary c : SimOptions.Canary.values()) {
-            assertEquals(java.util.Set.of(c), SimOptions.withBug(c.cliName()).bugs());
+            assertEquals(Set.of(c), SimOptions.withBug(c.cliName()).bugs());
         }
         assertEquals(SimOptions.defaults(), SimOptions.withBug("none"));
     }
@@ -141,8 +142,7 @@ class BrokenVariantsTest {
                 .nodes(3)
                 .timeLimitSeconds(15)
                 .nemesis("disk-loss,kill,partition")
-                .schedule(dev.linden.nemesis.FaultSchedule.Options.defaults(java.util.Set.of(), 3)
-                        .withIntensity(3));
+                .schedule(FaultSchedule.Options.defaults(Set.of(), 3).withIntensity(3));
     }
 
     @Test
@@ -221,8 +221,7 @@ class BrokenVariantsTest {
                 .concurrency(8)
                 .keys(2)
                 .timeLimitSeconds(15)
-                .schedule(dev.linden.nemesis.FaultSchedule.Options.defaults(java.util.Set.of(), 3)
-                        .withIntensity(3));
+                .schedule(FaultSchedule.Options.defaults(Set.of(), 3).withIntensity(3));
         List<TestResult> caught =
                 sweep(base, 10).stream().filter(r -> r.exitCode() == 1).toList();
         assertTrue(!caught.isEmpty(), "a lease as long as the election timeout was never caught in 10 seeds");
@@ -237,8 +236,7 @@ class BrokenVariantsTest {
                     .concurrency(8)
                     .keys(2)
                     .timeLimitSeconds(15)
-                    .schedule(dev.linden.nemesis.FaultSchedule.Options.defaults(java.util.Set.of(), 3)
-                            .withIntensity(3))
+                    .schedule(FaultSchedule.Options.defaults(Set.of(), 3).withIntensity(3))
                     .seed(seed)
                     .build()
                     .run();

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import dev.linden.harness.EdnText;
 import dev.linden.harness.TestResult;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** Same seed, same run: the history byte for byte and the trace hash, also with runs side by side. */
@@ -25,7 +26,7 @@ class DeterminismTest {
     }
 
     private static Object traceHash(TestResult r) {
-        return ((java.util.Map<?, ?>) r.results().get("run")).get("trace-hash");
+        return ((Map<?, ?>) r.results().get("run")).get("trace-hash");
     }
 
     @Test

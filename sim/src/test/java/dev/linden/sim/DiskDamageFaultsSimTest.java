@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.linden.harness.TestResult;
 import dev.linden.nemesis.DiskDamageScenario;
 import dev.linden.workloads.HistoryOp;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -88,7 +89,7 @@ class DiskDamageFaultsSimTest {
      */
     @Test
     void aDamagedNodeDoesNotHelpALaggingOneForgetCommittedEntries() {
-        List<String> invalid = new java.util.ArrayList<>();
+        List<String> invalid = new ArrayList<>();
         for (String f : List.of("lose-tail", "lose-segments", "restart-as-new")) {
             TestResult r = Simulation.test()
                     .nodes(3)

@@ -3,6 +3,9 @@ package dev.linden.sim;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.linden.harness.TestResult;
+import dev.linden.nemesis.FaultKind;
+import dev.linden.nemesis.FaultSchedule;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /** Seeds that once failed, kept as fixed runs. */
@@ -19,8 +22,7 @@ class SimRegressionTest {
                 .nodes(3)
                 .timeLimitSeconds(6)
                 .nemesis("kill,pause,clog,loss")
-                .schedule(dev.linden.nemesis.FaultSchedule.Options.defaults(java.util.Set.of(), 3)
-                        .withIntensity(2.98))
+                .schedule(FaultSchedule.Options.defaults(Set.of(), 3).withIntensity(2.98))
                 .seed(-847767)
                 .build()
                 .run();
@@ -39,8 +41,7 @@ class SimRegressionTest {
                 .workload(workload)
                 .nemesis("all")
                 .timeLimitSeconds(30)
-                .schedule(dev.linden.nemesis.FaultSchedule.Options.defaults(
-                        dev.linden.nemesis.FaultKind.parseList("all"), nodes))
+                .schedule(FaultSchedule.Options.defaults(FaultKind.parseList("all"), nodes))
                 .rate(200)
                 .concurrency(5)
                 .keys(5)

@@ -4,7 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.linden.harness.TestResult;
 import dev.linden.nemesis.FaultKind;
+import dev.linden.nemesis.FaultSchedule;
+import dev.linden.workloads.Workload;
 import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.List;
 import java.util.Set;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
@@ -37,7 +41,7 @@ class SimulatedClusterProperties {
                 .filter(k -> !k.family().equals("hostile"))
                 .set();
         return net.jqwik.api.Combinators.combine(sure, any).as((a, b) -> {
-            Set<FaultKind> u = java.util.EnumSet.copyOf(a);
+            Set<FaultKind> u = EnumSet.copyOf(a);
             u.addAll(b);
             return u;
         });
@@ -45,7 +49,7 @@ class SimulatedClusterProperties {
 
     @Provide
     Arbitrary<String> workloads() {
-        return Arbitraries.of(dev.linden.workloads.Workload.NAMES);
+        return Arbitraries.of(Workload.NAMES);
     }
 
     @Property(tries = 25)
@@ -58,8 +62,7 @@ class SimulatedClusterProperties {
                 .nodes(3)
                 .workload(workload)
                 .faults(faults)
-                .schedule(dev.linden.nemesis.FaultSchedule.Options.defaults(faults, 3)
-                        .withIntensity(intensity))
+                .schedule(FaultSchedule.Options.defaults(faults, 3).withIntensity(intensity))
                 .timeLimitSeconds(6)
                 .seed(seed)
                 .build()
@@ -67,7 +70,7 @@ class SimulatedClusterProperties {
         // Valid; or, for a short sparse run whose few faults all found nothing to act on (a bit flip before
         // anything was synced), unknown for exactly that reason, never for another.
         if (r.exitCode() == 2) {
-            java.util.List<?> why = (java.util.List<?>) r.results().get("why");
+            List<?> why = (List<?>) r.results().get("why");
             assertEquals(1, why.size(), r::summary);
             org.junit.jupiter.api.Assertions.assertTrue(
                     String.valueOf(why.get(0)).startsWith("faults unknown"), r::summary);
@@ -81,8 +84,7 @@ class SimulatedClusterProperties {
         TestResult r = Simulation.test()
                 .nodes(5)
                 .workload("list-append")
-                .schedule(dev.linden.nemesis.FaultSchedule.Options.defaults(Set.of(), 5)
-                        .withRecoveryMillis(1_000))
+                .schedule(FaultSchedule.Options.defaults(Set.of(), 5).withRecoveryMillis(1_000))
                 .timeLimitSeconds(8)
                 .seed(seed)
                 .build()

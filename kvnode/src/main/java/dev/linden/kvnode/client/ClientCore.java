@@ -164,7 +164,7 @@ public final class ClientCore {
         }
     }
 
-    private final java.util.ArrayList<Integer> nodes;
+    private final ArrayList<Integer> nodes;
     private final long attemptTimeoutNanos;
     private final Driver driver;
     private final LongSupplier sessionIds;
@@ -193,7 +193,7 @@ public final class ClientCore {
         if (nodes.isEmpty() || !nodes.contains(firstGuess) || attemptTimeoutNanos < 1) {
             throw new IllegalArgumentException("a client needs nodes, a first guess among them, an attempt timeout");
         }
-        this.nodes = new java.util.ArrayList<>(nodes);
+        this.nodes = new ArrayList<>(nodes);
         this.leaderGuess = firstGuess;
         this.attemptTimeoutNanos = attemptTimeoutNanos;
         this.driver = driver;

@@ -2,11 +2,16 @@ package dev.linden.kvnode.client;
 
 import dev.linden.kvnode.kv.KvCommand;
 import dev.linden.kvnode.kv.KvResult;
+import dev.linden.kvnode.net.ChannelOutbox;
 import dev.linden.kvnode.net.FrameCodec;
 import dev.linden.kvnode.net.Wire;
+import dev.linden.kvnode.raft.MembershipChange;
 import dev.linden.kvnode.service.ClientRequest;
 import dev.linden.kvnode.service.ClientResponse;
+import dev.linden.kvnode.tls.ClientSecurity;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -16,16 +21,26 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.concurrent.FastThreadLocalThread;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntSupplier;
+import java.util.function.LongFunction;
+import java.util.logging.Logger;
 
 /**
  * An asynchronous client of a Linden cluster. One connection per node, many requests in flight. Its
@@ -66,13 +81,12 @@ public final class KvClient implements AutoCloseable {
     private final EventLoop coreLoop;
 
     private final ClientCore core;
-    private final Map<Integer, CompletableFuture<dev.linden.kvnode.net.ChannelOutbox>> channels =
-            new ConcurrentHashMap<>();
-    private final io.netty.util.concurrent.ScheduledFuture<?> sweeper;
+    private final Map<Integer, CompletableFuture<ChannelOutbox>> channels = new ConcurrentHashMap<>();
+    private final ScheduledFuture<?> sweeper;
     private final AtomicLong nextStatusId = new AtomicLong(1);
-    private final java.util.concurrent.Semaphore slots;
+    private final Semaphore slots;
     private volatile boolean closed;
-    private final dev.linden.kvnode.tls.ClientSecurity security;
+    private final ClientSecurity security;
 
     public KvClient(Map<Integer, InetSocketAddress> endpoints, Options options) {
         this(endpoints, options, null);
@@ -80,7 +94,7 @@ public final class KvClient implements AutoCloseable {
 
     /** @param group a shared event loop group, or null for a private one */
     public KvClient(Map<Integer, InetSocketAddress> endpoints, Options options, EventLoopGroup group) {
-        this(endpoints, options, group, dev.linden.kvnode.tls.ClientSecurity.plain());
+        this(endpoints, options, group, ClientSecurity.plain());
     }
 
     /**
@@ -88,10 +102,7 @@ public final class KvClient implements AutoCloseable {
      * @param security plain, or TLS with a client certificate (the cluster's nodes decide which they accept)
      */
     public KvClient(
-            Map<Integer, InetSocketAddress> endpoints,
-            Options options,
-            EventLoopGroup group,
-            dev.linden.kvnode.tls.ClientSecurity security) {
+            Map<Integer, InetSocketAddress> endpoints, Options options, EventLoopGroup group, ClientSecurity security) {
         this.security = security;
         if (endpoints.isEmpty()) {
             throw new IllegalArgumentException("no endpoints");
@@ -101,7 +112,7 @@ public final class KvClient implements AutoCloseable {
         this.ownGroup = group == null;
         this.group = group == null ? new NioEventLoopGroup(1) : group;
         this.coreLoop = this.group.next();
-        this.slots = new java.util.concurrent.Semaphore(options.maxInflight());
+        this.slots = new Semaphore(options.maxInflight());
         this.core = new ClientCore(
                 new ArrayList<>(this.endpoints.keySet()),
                 this.endpoints.firstKey(),
@@ -232,7 +243,7 @@ public final class KvClient implements AutoCloseable {
         }
         try {
             // Never block an event-loop thread (a callback submitting the next request): fail fast there.
-            boolean onEventLoop = Thread.currentThread() instanceof io.netty.util.concurrent.FastThreadLocalThread;
+            boolean onEventLoop = Thread.currentThread() instanceof FastThreadLocalThread;
             boolean got = onEventLoop
                     ? slots.tryAcquire()
                     : slots.tryAcquire(options.requestTimeoutMillis(), TimeUnit.MILLISECONDS);
@@ -274,13 +285,13 @@ public final class KvClient implements AutoCloseable {
      * a command that cannot be encoded would otherwise fail on the client's own thread, unanswered.
      */
     static String sizeProblem(KvCommand command) {
-        int key = command.key().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        int key = command.key().getBytes(StandardCharsets.UTF_8).length;
         if (key > KvCommand.MAX_KEY_BYTES) {
             return "key of " + key + " bytes exceeds the limit of " + KvCommand.MAX_KEY_BYTES
                     + " bytes (--max-key-bytes)";
         }
         for (String[] v : new String[][] {{"value", command.value()}, {"expected value", command.expected()}}) {
-            int bytes = v[1] == null ? 0 : v[1].getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+            int bytes = v[1] == null ? 0 : v[1].getBytes(StandardCharsets.UTF_8).length;
             if (bytes > KvCommand.MAX_VALUE_BYTES) {
                 return v[0] + " of " + bytes + " bytes exceeds the limit of " + KvCommand.MAX_VALUE_BYTES
                         + " bytes (--max-value-bytes)";
@@ -291,14 +302,14 @@ public final class KvClient implements AutoCloseable {
 
     // ------------------------------------------------------------------ connections
 
-    private CompletableFuture<dev.linden.kvnode.net.ChannelOutbox> channel(int node) {
-        CompletableFuture<dev.linden.kvnode.net.ChannelOutbox> f = channels.get(node);
+    private CompletableFuture<ChannelOutbox> channel(int node) {
+        CompletableFuture<ChannelOutbox> f = channels.get(node);
         if (f != null
                 && (!f.isDone()
                         || (!f.isCompletedExceptionally() && f.join().channel().isActive()))) {
             return f;
         }
-        CompletableFuture<dev.linden.kvnode.net.ChannelOutbox> fresh = new CompletableFuture<>();
+        CompletableFuture<ChannelOutbox> fresh = new CompletableFuture<>();
         if (f == null ? channels.putIfAbsent(node, fresh) != null : !channels.replace(node, f, fresh)) {
             return channels.get(node);
         }
@@ -318,11 +329,11 @@ public final class KvClient implements AutoCloseable {
                 .connect(endpoints.get(node))
                 .addListener(cf -> {
                     if (cf.isSuccess()) {
-                        io.netty.channel.Channel ch = ((io.netty.channel.ChannelFuture) cf).channel();
+                        Channel ch = ((ChannelFuture) cf).channel();
                         if (security.token() != null) {
                             ch.writeAndFlush(new Wire.Auth(security.token())); // first, before any request
                         }
-                        fresh.complete(new dev.linden.kvnode.net.ChannelOutbox(ch, 2 * options.maxInflight() + 16));
+                        fresh.complete(new ChannelOutbox(ch, 2 * options.maxInflight() + 16));
                     } else {
                         fresh.completeExceptionally(cf.cause());
                     }
@@ -335,7 +346,7 @@ public final class KvClient implements AutoCloseable {
         protected void channelRead0(ChannelHandlerContext ctx, Object msg) {
             if (msg instanceof ClientResponse r && r.requestId() == 0) {
                 // About the connection, not a request: the node refused this client (a wrong or missing token).
-                java.util.logging.Logger.getLogger(KvClient.class.getName())
+                Logger.getLogger(KvClient.class.getName())
                         .warning("node at " + ctx.channel().remoteAddress() + " refused this client: " + reasonOf(r));
             } else if (msg instanceof ClientResponse r) {
                 onCore(() -> core.onResponse(r));
@@ -391,7 +402,7 @@ public final class KvClient implements AutoCloseable {
      * {@code timeoutMillis}. Adding a voter waits for it to catch up as a learner, so allow tens of seconds.
      */
     public CompletableFuture<Wire.MembershipResponse> changeMembership(
-            int leader, dev.linden.kvnode.raft.MembershipChange change, long timeoutMillis) {
+            int leader, MembershipChange change, long timeoutMillis) {
         return adminCall(
                 leader,
                 membershipCalls,
@@ -407,10 +418,7 @@ public final class KvClient implements AutoCloseable {
      * pass. Returns the last answer: ok, or why not.
      */
     public Wire.MembershipResponse changeMembershipAtLeader(
-            java.util.function.IntSupplier leaderNow,
-            dev.linden.kvnode.raft.MembershipChange change,
-            long timeoutMillis)
-            throws InterruptedException {
+            IntSupplier leaderNow, MembershipChange change, long timeoutMillis) throws InterruptedException {
         long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
         Wire.MembershipResponse last = new Wire.MembershipResponse(
                 0, Wire.MembershipResponse.Outcome.NOT_LEADER, 0, "no leader answered within " + timeoutMillis + " ms");
@@ -420,7 +428,7 @@ public final class KvClient implements AutoCloseable {
                 long left = Math.max(1, (deadline - System.nanoTime()) / 1_000_000L);
                 try {
                     last = changeMembership(leader, change, left).get(left + 1_000, TimeUnit.MILLISECONDS);
-                } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                } catch (ExecutionException | TimeoutException e) {
                     last = new Wire.MembershipResponse(
                             0,
                             Wire.MembershipResponse.Outcome.NOT_LEADER,
@@ -446,10 +454,7 @@ public final class KvClient implements AutoCloseable {
      * answer arrives (the handler completes it), the channel fails, or {@code timeoutMillis} pass.
      */
     private <T> CompletableFuture<T> adminCall(
-            int node,
-            Map<Long, CompletableFuture<T>> calls,
-            java.util.function.LongFunction<Object> request,
-            long timeoutMillis) {
+            int node, Map<Long, CompletableFuture<T>> calls, LongFunction<Object> request, long timeoutMillis) {
         long id = nextStatusId.getAndIncrement();
         CompletableFuture<T> f = new CompletableFuture<>();
         calls.put(id, f);
@@ -468,10 +473,10 @@ public final class KvClient implements AutoCloseable {
     public void close() {
         closed = true;
         sweeper.cancel(false);
-        for (CompletableFuture<dev.linden.kvnode.net.ChannelOutbox> f : channels.values()) {
+        for (CompletableFuture<ChannelOutbox> f : channels.values()) {
             f.thenAccept(b -> b.channel().close());
         }
-        java.util.concurrent.CountDownLatch abandoned = new java.util.concurrent.CountDownLatch(1);
+        CountDownLatch abandoned = new CountDownLatch(1);
         onCore(() -> {
             core.abandonAll("client closed");
             abandoned.countDown();

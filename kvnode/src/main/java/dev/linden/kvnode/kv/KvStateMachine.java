@@ -1,12 +1,20 @@
 package dev.linden.kvnode.kv;
 
 import dev.linden.kvnode.node.StateMachine;
+import dev.linden.kvnode.raft.Snapshot;
+import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.zip.CRC32C;
 
 /**
  * The key-value state machine: get, put, delete, compare-and-set and append, with client sessions
@@ -75,8 +83,8 @@ public final class KvStateMachine implements StateMachine {
     /** Sum of every session's answerBytes; invariant: at most maxAnswerBytesTotal after each apply. */
     private long answerBytesTotal;
     /** Sessions holding answers, the most bytes first (ties: lowest client id): the total bound's victims. */
-    private final java.util.TreeSet<Session> byAnswerBytes = new java.util.TreeSet<>(
-            java.util.Comparator.comparingLong((Session x) -> -x.answerBytes).thenComparingLong(x -> x.clientId));
+    private final TreeSet<Session> byAnswerBytes = new TreeSet<>(
+            Comparator.comparingLong((Session x) -> -x.answerBytes).thenComparingLong(x -> x.clientId));
     /** answerBytesTotal, published for quota checks on other threads. */
     private volatile long answerBytesPublished;
     /** Answers dropped to keep the bounds (not acknowledged ones), for tests and evidence. */
@@ -86,7 +94,7 @@ public final class KvStateMachine implements StateMachine {
     /** The log's clock: the largest time an expiry entry carried. */
     private long logTimeMillis;
     /** Sessions that expired or were evicted, with the log's clock then (insertion order: oldest first). */
-    private final java.util.LinkedHashMap<Long, Long> tombstones = new java.util.LinkedHashMap<>();
+    private final LinkedHashMap<Long, Long> tombstones = new LinkedHashMap<>();
 
     private long sessionsExpired;
     /** Bytes of keys and values, published by the apply stage for quota checks on other threads. */
@@ -410,7 +418,7 @@ public final class KvStateMachine implements StateMachine {
             tombstones.replaceAll((id, at) -> at == 0 ? logTimeMillis : at);
         }
         long cutoff = logTimeMillis - ttl;
-        java.util.List<Long> idle = new java.util.ArrayList<>();
+        List<Long> idle = new ArrayList<>();
         for (Map.Entry<Long, Session> e : sessions.entrySet()) {
             if (e.getValue().lastActiveMillis < cutoff) {
                 idle.add(e.getKey());
@@ -524,7 +532,7 @@ public final class KvStateMachine implements StateMachine {
             }
         }
         size += 4; // checksum
-        if (size > dev.linden.kvnode.raft.Snapshot.MAX_BYTES) {
+        if (size > Snapshot.MAX_BYTES) {
             throw new IllegalStateException("KV state of " + size + " bytes exceeds the snapshot limit");
         }
         byte[] out = new byte[(int) size];
@@ -551,7 +559,7 @@ public final class KvStateMachine implements StateMachine {
         for (Map.Entry<Long, Long> t : tombstones.entrySet()) {
             b.putLong(t.getKey()).putLong(t.getValue());
         }
-        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        CRC32C crc = new CRC32C();
         crc.update(out, 0, b.position());
         b.putInt((int) crc.getValue());
         if (b.hasRemaining()) {
@@ -565,13 +573,13 @@ public final class KvStateMachine implements StateMachine {
         if (snapshot.length < 24) {
             throw new IllegalArgumentException("KV snapshot too short: " + snapshot.length + " bytes");
         }
-        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        CRC32C crc = new CRC32C();
         crc.update(snapshot, 0, snapshot.length - 4);
         if ((int) crc.getValue()
-                != java.nio.ByteBuffer.wrap(snapshot, snapshot.length - 4, 4).getInt()) {
+                != ByteBuffer.wrap(snapshot, snapshot.length - 4, 4).getInt()) {
             throw new IllegalArgumentException("KV snapshot checksum mismatch");
         }
-        java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(snapshot, 0, snapshot.length - 4);
+        ByteBuffer in = ByteBuffer.wrap(snapshot, 0, snapshot.length - 4);
         try {
             if (in.getInt() != SNAPSHOT_MAGIC) {
                 throw new IllegalArgumentException("not a KV snapshot (bad magic)");
@@ -612,7 +620,7 @@ public final class KvStateMachine implements StateMachine {
                 }
                 newSessions.put(clientId, sn);
             }
-            java.util.LinkedHashMap<Long, Long> newTombstones = new java.util.LinkedHashMap<>();
+            LinkedHashMap<Long, Long> newTombstones = new LinkedHashMap<>();
             if (version >= 2) {
                 int nt = count(in);
                 for (int i = 0; i < nt; i++) {
@@ -633,7 +641,7 @@ public final class KvStateMachine implements StateMachine {
             storedBytes = data.dataBytes();
             recountAnswers();
             answerBytesPublished = answerBytesTotal;
-        } catch (java.nio.BufferUnderflowException e) {
+        } catch (BufferUnderflowException e) {
             throw new IllegalArgumentException("KV snapshot truncated", e);
         }
     }
@@ -667,7 +675,7 @@ public final class KvStateMachine implements StateMachine {
         }
     }
 
-    private static int count(java.nio.ByteBuffer in) {
+    private static int count(ByteBuffer in) {
         int n = in.getInt();
         if (n < 0 || n > in.remaining()) {
             throw new IllegalArgumentException("KV snapshot has a bad count " + n);
@@ -675,7 +683,7 @@ public final class KvStateMachine implements StateMachine {
         return n;
     }
 
-    private static byte[] readBytes(java.nio.ByteBuffer in) {
+    private static byte[] readBytes(ByteBuffer in) {
         int n = in.getInt();
         if (n == -1) {
             return null;

@@ -1,11 +1,13 @@
 package dev.linden.kvnode.kv;
 
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.BiConsumer;
+import java.util.logging.Logger;
 
 /**
  * The KV data: keys on the heap, value bytes off it, in slabs of direct memory with size-class free
@@ -74,7 +76,7 @@ final class ValueStore {
         Slot s = keys.get(key);
         if (s == null) {
             s = new Slot();
-            s.keyBytes = key.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+            s.keyBytes = key.getBytes(StandardCharsets.UTF_8).length;
             keys.put(key, s);
             dataBytes += 8 + s.keyBytes;
         } else {
@@ -123,7 +125,7 @@ final class ValueStore {
     long encodedBytes() {
         long n = 0;
         for (Map.Entry<String, Slot> e : keys.entrySet()) {
-            n += 8 + e.getKey().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+            n += 8 + e.getKey().getBytes(StandardCharsets.UTF_8).length;
             long h = e.getValue().handle;
             n += h == NULL_VALUE ? 0 : slabs.get((int) (h >>> 32)).getInt((int) h);
         }
@@ -133,7 +135,7 @@ final class ValueStore {
     /** Writes every key and value as (length, bytes), length -1 for a null value, straight from the slabs. */
     void encodeTo(ByteBuffer out) {
         for (Map.Entry<String, Slot> e : keys.entrySet()) {
-            byte[] k = e.getKey().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            byte[] k = e.getKey().getBytes(StandardCharsets.UTF_8);
             out.putInt(k.length).put(k);
             long h = e.getValue().handle;
             if (h == NULL_VALUE) {
@@ -188,7 +190,7 @@ final class ValueStore {
             return ByteBuffer.allocateDirect(SLAB_BYTES);
         }
         if (heapSlabs++ == 0) {
-            java.util.logging.Logger.getLogger(ValueStore.class.getName())
+            Logger.getLogger(ValueStore.class.getName())
                     .warning("event=values-on-heap reason=" + "direct-budget-reached values-direct-mb="
                             + (maxDirectBytes >> 20));
         }

@@ -1,12 +1,18 @@
 package dev.linden.kvnode.net;
 
+import dev.linden.kvnode.node.MembershipChangeEndedException;
+import dev.linden.kvnode.node.NodeException;
 import dev.linden.kvnode.node.RaftNode;
+import dev.linden.kvnode.raft.MembershipChange;
 import dev.linden.kvnode.raft.Ready;
+import dev.linden.kvnode.raft.Role;
 import dev.linden.kvnode.service.ClientRequest;
 import dev.linden.kvnode.service.ClientResponse;
 import dev.linden.kvnode.service.KvService;
+import dev.linden.kvnode.tls.NodeSecurity;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -16,9 +22,13 @@ import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -122,10 +132,10 @@ public final class ClientServer implements AutoCloseable {
     }
 
     /** TLS on the client port (and client certificates), or plain. */
-    private volatile dev.linden.kvnode.tls.NodeSecurity security = dev.linden.kvnode.tls.NodeSecurity.insecure();
+    private volatile NodeSecurity security = NodeSecurity.insecure();
 
     /** Clients must use TLS as {@code security} says. Call before {@link #start()}. */
-    public void secure(dev.linden.kvnode.tls.NodeSecurity security) {
+    public void secure(NodeSecurity security) {
         this.security = security;
     }
 
@@ -180,7 +190,7 @@ public final class ClientServer implements AutoCloseable {
 
     /** Another voter to hand leadership to (the lowest id), or 0 if this node does not lead or leads alone. */
     private int transferTarget() {
-        if (node.role() != dev.linden.kvnode.raft.Role.LEADER) {
+        if (node.role() != Role.LEADER) {
             return 0;
         }
         for (int voter : node.membership().voters()) {
@@ -211,7 +221,7 @@ public final class ClientServer implements AutoCloseable {
         private final ArrayList<ClientRequest> burst = new ArrayList<>();
         private final ArrayList<ClientFrameDecoder.Received> burstReservations = new ArrayList<>();
         private ChannelOutbox outbox;
-        private io.netty.util.concurrent.ScheduledFuture<?> stallCheck;
+        private ScheduledFuture<?> stallCheck;
         /** Bytes of answers queued to this connection and not yet written. */
         private final AtomicLong answerBytes = new AtomicLong();
 
@@ -283,7 +293,7 @@ public final class ClientServer implements AutoCloseable {
                 List<ClientFrameDecoder.Received> held = new ArrayList<>(burstReservations);
                 burst.clear();
                 burstReservations.clear();
-                java.util.Map<Long, ClientFrameDecoder.Received> byId = new java.util.HashMap<>();
+                Map<Long, ClientFrameDecoder.Received> byId = new HashMap<>();
                 for (int i = 0; i < batch.size(); i++) {
                     if (byId.putIfAbsent(batch.get(i).requestId(), held.get(i)) != null) {
                         held.get(i).release(); // a request id used twice: never leak its reservation
@@ -342,8 +352,8 @@ public final class ClientServer implements AutoCloseable {
 
         /** A change that ended for good is final; anything else (not the leader, stopping, busy) is asked again. */
         private static Wire.MembershipResponse.Outcome membershipOutcome(Throwable cause) {
-            if (cause instanceof dev.linden.kvnode.node.MembershipChangeEndedException e) {
-                return e.why() == dev.linden.kvnode.node.MembershipChangeEndedException.Why.REFUSED
+            if (cause instanceof MembershipChangeEndedException e) {
+                return e.why() == MembershipChangeEndedException.Why.REFUSED
                         ? Wire.MembershipResponse.Outcome.REFUSED
                         : Wire.MembershipResponse.Outcome.TIMED_OUT;
             }
@@ -352,10 +362,9 @@ public final class ClientServer implements AutoCloseable {
 
         /** One membership change asked on the client port; answered once committed, refused or redirected. */
         private void changeMembership(Channel ch, Wire.MembershipRequest req) {
-            dev.linden.kvnode.raft.MembershipChange change;
+            MembershipChange change;
             try {
-                change = new dev.linden.kvnode.raft.MembershipChange(
-                        dev.linden.kvnode.raft.MembershipChange.Kind.valueOf(req.kind()), req.nodeId(), req.address());
+                change = new MembershipChange(MembershipChange.Kind.valueOf(req.kind()), req.nodeId(), req.address());
             } catch (IllegalArgumentException e) {
                 ch.writeAndFlush(
                         new Wire.MembershipResponse(
@@ -367,11 +376,8 @@ public final class ClientServer implements AutoCloseable {
                 return;
             }
             node.changeMembership(change).whenComplete((m, err) -> {
-                Throwable cause = err instanceof java.util.concurrent.CompletionException ce && ce.getCause() != null
-                        ? ce.getCause()
-                        : err;
-                int leader =
-                        cause instanceof dev.linden.kvnode.node.NodeException ne ? ne.leaderHint() : node.leaderHint();
+                Throwable cause = err instanceof CompletionException ce && ce.getCause() != null ? ce.getCause() : err;
+                int leader = cause instanceof NodeException ne ? ne.leaderHint() : node.leaderHint();
                 ch.writeAndFlush(
                         err == null
                                 ? new Wire.MembershipResponse(
@@ -416,7 +422,7 @@ public final class ClientServer implements AutoCloseable {
             LOG.warning("event=client-connection-closed reason=authentication remote=" + ch.remoteAddress()
                     + " detail=\"" + why + "\"");
             ch.writeAndFlush(ClientResponse.refused(0, ClientResponse.Status.INVALID, node.leaderHint(), why))
-                    .addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+                    .addListener(ChannelFutureListener.CLOSE);
         }
 
         /** Whether this connection's certificate was checked (at its first frame, once the handshake is over). */
@@ -494,7 +500,7 @@ public final class ClientServer implements AutoCloseable {
                                     req.requestId(),
                                     false,
                                     node.leaderHint(),
-                                    err instanceof java.util.concurrent.CompletionException ce && ce.getCause() != null
+                                    err instanceof CompletionException ce && ce.getCause() != null
                                             ? ce.getCause().getMessage()
                                             : err.getMessage());
                     ch.writeAndFlush(resp, ch.voidPromise());

@@ -1,5 +1,6 @@
 package dev.linden.kvnode.net;
 
+import java.lang.management.ManagementFactory;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
@@ -45,8 +46,7 @@ public final class FileHandleReserve {
 
     /** This process's limit and open count, where the platform tells them (else never refuses). */
     public static FileHandleReserve ofProcess(long reserveFileHandles) {
-        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
-                instanceof com.sun.management.UnixOperatingSystemMXBean unix) {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.UnixOperatingSystemMXBean unix) {
             return new FileHandleReserve(
                     reserveFileHandles,
                     unix::getMaxFileDescriptorCount,

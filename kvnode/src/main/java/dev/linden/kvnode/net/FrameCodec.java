@@ -1,13 +1,16 @@
 package dev.linden.kvnode.net;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.codec.MessageToByteEncoder;
 import io.netty.handler.codec.MessageToMessageDecoder;
 import io.netty.handler.flush.FlushConsolidationHandler;
+import io.netty.handler.timeout.IdleStateHandler;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /** The named, ordered pipeline both peer and client connections use. */
 public final class FrameCodec {
@@ -17,7 +20,7 @@ public final class FrameCodec {
      * frame decoder (bounded) -> message decoder -> encoder -> flush consolidation; {@code handler} last.
      * A frame whose length field exceeds {@code maxFrameBytes} fails before any allocation.
      */
-    public static void install(ChannelPipeline p, int maxFrameBytes, io.netty.channel.ChannelHandler handler) {
+    public static void install(ChannelPipeline p, int maxFrameBytes, ChannelHandler handler) {
         p.addLast("flush", new FlushConsolidationHandler(256, true));
         p.addLast(
                 "frames",
@@ -42,14 +45,8 @@ public final class FrameCodec {
      * -> encoder -> flush consolidation; {@code handler} last.
      */
     static void installClientPort(
-            ChannelPipeline p,
-            long idleTimeoutMillis,
-            ClientFrameDecoder decoder,
-            io.netty.channel.ChannelHandler handler) {
-        p.addLast(
-                "idle",
-                new io.netty.handler.timeout.IdleStateHandler(
-                        0, 0, idleTimeoutMillis, java.util.concurrent.TimeUnit.MILLISECONDS));
+            ChannelPipeline p, long idleTimeoutMillis, ClientFrameDecoder decoder, ChannelHandler handler) {
+        p.addLast("idle", new IdleStateHandler(0, 0, idleTimeoutMillis, TimeUnit.MILLISECONDS));
         p.addLast("flush", new FlushConsolidationHandler(256, true));
         p.addLast("frames", decoder);
         p.addLast("encoder", new MessageToByteEncoder<Object>() {

@@ -1,10 +1,15 @@
 package dev.linden.kvnode.net;
 
 import dev.linden.kvnode.node.Transport;
+import dev.linden.kvnode.raft.Membership;
 import dev.linden.kvnode.raft.Message;
+import dev.linden.kvnode.tls.NodeSecurity;
+import dev.linden.kvnode.wal.PeerIncarnations;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -14,11 +19,17 @@ import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.ssl.NotSslRecordException;
+import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.logging.Logger;
@@ -41,7 +52,7 @@ public final class PeerTransport implements Transport, AutoCloseable {
     private final String clusterId;
     private final Map<Integer, InetSocketAddress> peers;
     private final EventLoopGroup group;
-    private final Consumer<java.util.List<Message>> inbound;
+    private final Consumer<List<Message>> inbound;
     private final BooleanSupplier overloaded;
     private final int maxFrameBytes;
     private final int maxOutboundBytes;
@@ -72,7 +83,7 @@ public final class PeerTransport implements Transport, AutoCloseable {
             String clusterId,
             Map<Integer, InetSocketAddress> peers,
             EventLoopGroup group,
-            Consumer<java.util.List<Message>> inbound,
+            Consumer<List<Message>> inbound,
             BooleanSupplier overloaded,
             int maxFrameBytes,
             int maxOutboundBytes) {
@@ -89,28 +100,25 @@ public final class PeerTransport implements Transport, AutoCloseable {
     /** This node's data dir incarnation, announced in its Hello (0: none). */
     private volatile long incarnation;
     /** Peers' incarnations this node knows; a Hello of another one is refused (null: no check). */
-    private volatile dev.linden.kvnode.wal.PeerIncarnations incarnations;
+    private volatile PeerIncarnations incarnations;
     /** Told when a peer refuses this node's incarnation: (peer, reason). */
-    private volatile java.util.function.BiConsumer<Integer, String> onRefused = (p, r) -> {};
+    private volatile BiConsumer<Integer, String> onRefused = (p, r) -> {};
 
     /**
      * Checks peers' data dir incarnations ({@link dev.linden.kvnode.wal.PeerIncarnations}) and announces
      * this node's own; {@code onRefused} hears when a peer refuses this node. Call before {@link #start()}.
      */
-    public void checkIncarnations(
-            long selfIncarnation,
-            dev.linden.kvnode.wal.PeerIncarnations known,
-            java.util.function.BiConsumer<Integer, String> refused) {
+    public void checkIncarnations(long selfIncarnation, PeerIncarnations known, BiConsumer<Integer, String> refused) {
         this.incarnation = selfIncarnation;
         this.incarnations = known;
         this.onRefused = refused;
     }
 
     /** How peers prove who they are: mutual TLS, or nothing if the operator chose --insecure. */
-    private volatile dev.linden.kvnode.tls.NodeSecurity security = dev.linden.kvnode.tls.NodeSecurity.insecure();
+    private volatile NodeSecurity security = NodeSecurity.insecure();
 
     /** Peers must present certificates ({@link dev.linden.kvnode.tls.NodeSecurity}). Call before {@link #start()}. */
-    public void secure(dev.linden.kvnode.tls.NodeSecurity security) {
+    public void secure(NodeSecurity security) {
         this.security = security;
     }
 
@@ -164,7 +172,7 @@ public final class PeerTransport implements Transport, AutoCloseable {
      * address they have; a member's address never changes under a running transport.
      */
     @Override
-    public void updatePeers(dev.linden.kvnode.raft.Membership membership) {
+    public void updatePeers(Membership membership) {
         membership.addresses().forEach((id, address) -> {
             if (id == selfId || peers.containsKey(id)) {
                 return;
@@ -213,7 +221,7 @@ public final class PeerTransport implements Transport, AutoCloseable {
                 .addListener(f -> {
                     if (f.isSuccess()) {
                         // Registered for sending once the peer's Hello proves it is of our cluster.
-                        Channel ch = ((io.netty.channel.ChannelFuture) f).channel();
+                        Channel ch = ((ChannelFuture) f).channel();
                         ch.writeAndFlush(new Wire.Hello(selfId, clusterId, incarnation));
                         ch.closeFuture().addListener(c -> redial(peer));
                     } else {
@@ -255,12 +263,12 @@ public final class PeerTransport implements Transport, AutoCloseable {
     /** Reads one connection: a dialed one knows its peer; an accepted one learns it from Hello. */
     private final class Handler extends SimpleChannelInboundHandler<Object> {
         private int peer;
-        private final java.util.ArrayList<Message> burst = new java.util.ArrayList<>();
+        private final ArrayList<Message> burst = new ArrayList<>();
 
         @Override
         public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
             if (!burst.isEmpty()) {
-                inbound.accept(new java.util.ArrayList<>(burst));
+                inbound.accept(new ArrayList<>(burst));
                 burst.clear();
             }
             super.channelReadComplete(ctx);
@@ -338,7 +346,7 @@ public final class PeerTransport implements Transport, AutoCloseable {
             String refusal;
             try {
                 refusal = incarnations == null ? null : incarnations.admit(h.nodeId(), h.incarnation());
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 // Not a refusal (that would stop the peer): nothing is taken from it until its incarnation can
                 // be recorded; the link closes and is dialed again.
                 LOG.warning("event=peer-deferred node=" + h.nodeId() + " reason=\"its incarnation could not be "
@@ -351,7 +359,7 @@ public final class PeerTransport implements Transport, AutoCloseable {
                 LOG.warning("event=peer-refused node=" + h.nodeId() + " reason=\"" + refusal + "\"");
                 linkProblems.put(h.nodeId(), "refused: " + refusal);
                 ctx.writeAndFlush(new Wire.Hello(selfId, clusterId, incarnation, refusal))
-                        .addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+                        .addListener(ChannelFutureListener.CLOSE);
                 return;
             }
             linkProblems.remove(h.nodeId());
@@ -385,8 +393,8 @@ public final class PeerTransport implements Transport, AutoCloseable {
     }
 
     static String reason(Throwable t) {
-        Throwable c = t instanceof io.netty.handler.codec.DecoderException && t.getCause() != null ? t.getCause() : t;
-        if (c instanceof io.netty.handler.ssl.NotSslRecordException) {
+        Throwable c = t instanceof DecoderException && t.getCause() != null ? t.getCause() : t;
+        if (c instanceof NotSslRecordException) {
             // Its message quotes the bytes received, which a stranger chooses (and which may be a secret
             // sent in the clear): never logged.
             return "NotSslRecordException: not a TLS record (plain bytes on a TLS port)";

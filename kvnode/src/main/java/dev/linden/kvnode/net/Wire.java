@@ -7,8 +7,10 @@ import dev.linden.kvnode.raft.Snapshot;
 import dev.linden.kvnode.service.ClientRequest;
 import dev.linden.kvnode.service.ClientResponse;
 import io.netty.buffer.ByteBuf;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * The binary protocol between nodes and between clients and nodes. Every frame:
@@ -127,7 +129,7 @@ public final class Wire {
         }
 
         public MembershipResponse {
-            java.util.Objects.requireNonNull(outcome, "outcome");
+            Objects.requireNonNull(outcome, "outcome");
         }
 
         public boolean ok() {
@@ -220,9 +222,9 @@ public final class Wire {
         } else if (msg instanceof Hello h) {
             type = HELLO;
             out.writeInt(h.nodeId());
-            bytes(out, h.clusterId().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            bytes(out, h.clusterId().getBytes(StandardCharsets.UTF_8));
             out.writeLong(h.incarnation());
-            bytes(out, h.refusal().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            bytes(out, h.refusal().getBytes(StandardCharsets.UTF_8));
         } else if (msg instanceof ClientRequest r) {
             type = CLIENT_REQ;
             out.writeLong(r.requestId());
@@ -233,7 +235,7 @@ public final class Wire {
             bytes(out, r.encodedResult());
         } else if (msg instanceof Auth a) {
             type = AUTH;
-            bytes(out, a.token().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            bytes(out, a.token().getBytes(StandardCharsets.UTF_8));
         } else if (msg instanceof StatusRequest r) {
             type = STATUS_REQ;
             out.writeLong(r.requestId());
@@ -243,20 +245,20 @@ public final class Wire {
         } else if (msg instanceof TransferResponse r) {
             type = TRANSFER_RESP;
             out.writeLong(r.requestId()).writeBoolean(r.ok()).writeInt(r.leaderId());
-            bytes(out, r.message().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            bytes(out, r.message().getBytes(StandardCharsets.UTF_8));
         } else if (msg instanceof MembershipRequest r) {
             type = MEMBERSHIP_REQ;
             out.writeLong(r.requestId()).writeInt(r.nodeId());
-            bytes(out, r.kind().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            bytes(out, r.address().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            bytes(out, r.kind().getBytes(StandardCharsets.UTF_8));
+            bytes(out, r.address().getBytes(StandardCharsets.UTF_8));
         } else if (msg instanceof MembershipResponse r) {
             type = MEMBERSHIP_RESP;
             out.writeLong(r.requestId()).writeByte(r.outcome().ordinal()).writeInt(r.leaderId());
-            bytes(out, r.message().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            bytes(out, r.message().getBytes(StandardCharsets.UTF_8));
         } else if (msg instanceof StatusResponse r) {
             type = STATUS_RESP;
             out.writeLong(r.requestId()).writeInt(r.nodeId());
-            bytes(out, r.role().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            bytes(out, r.role().getBytes(StandardCharsets.UTF_8));
             out.writeLong(r.term())
                     .writeInt(r.leaderId())
                     .writeLong(r.commitIndex())
@@ -321,7 +323,7 @@ public final class Wire {
                 if (cluster.length > 1024) {
                     throw new BadFrameException("cluster id of " + cluster.length + " bytes");
                 }
-                String clusterText = new String(cluster, java.nio.charset.StandardCharsets.UTF_8);
+                String clusterText = new String(cluster, StandardCharsets.UTF_8);
                 if (!in.isReadable()) {
                     return new Hello(nodeId, clusterText); // a node of before incarnations
                 }
@@ -330,8 +332,7 @@ public final class Wire {
                 if (refusal.length > 4096) {
                     throw new BadFrameException("refusal of " + refusal.length + " bytes");
                 }
-                return new Hello(
-                        nodeId, clusterText, incarnation, new String(refusal, java.nio.charset.StandardCharsets.UTF_8));
+                return new Hello(nodeId, clusterText, incarnation, new String(refusal, StandardCharsets.UTF_8));
             }
             case VOTE_REQ:
                 return new Message.VoteRequest(
@@ -443,7 +444,7 @@ public final class Wire {
                     throw new BadFrameException(
                             "token of " + token.length + " bytes (at most " + MAX_TOKEN_BYTES + ")");
                 }
-                return new Auth(new String(token, java.nio.charset.StandardCharsets.UTF_8));
+                return new Auth(new String(token, StandardCharsets.UTF_8));
             }
             case TRANSFER_REQ:
                 return new TransferRequest(in.readLong(), in.readInt());
@@ -452,25 +453,24 @@ public final class Wire {
                         in.readLong(),
                         in.readBoolean(),
                         in.readInt(),
-                        new String(readBytes(in, false), java.nio.charset.StandardCharsets.UTF_8));
+                        new String(readBytes(in, false), StandardCharsets.UTF_8));
             case MEMBERSHIP_REQ: {
                 long id = in.readLong();
                 int node = in.readInt();
-                String kind = new String(readBytes(in, false), java.nio.charset.StandardCharsets.UTF_8);
-                return new MembershipRequest(
-                        id, kind, node, new String(readBytes(in, false), java.nio.charset.StandardCharsets.UTF_8));
+                String kind = new String(readBytes(in, false), StandardCharsets.UTF_8);
+                return new MembershipRequest(id, kind, node, new String(readBytes(in, false), StandardCharsets.UTF_8));
             }
             case MEMBERSHIP_RESP:
                 return new MembershipResponse(
                         in.readLong(),
                         membershipOutcome(in.readUnsignedByte()),
                         in.readInt(),
-                        new String(readBytes(in, false), java.nio.charset.StandardCharsets.UTF_8));
+                        new String(readBytes(in, false), StandardCharsets.UTF_8));
             case STATUS_RESP:
                 return new StatusResponse(
                         in.readLong(),
                         in.readInt(),
-                        new String(readBytes(in, false), java.nio.charset.StandardCharsets.UTF_8),
+                        new String(readBytes(in, false), StandardCharsets.UTF_8),
                         in.readLong(),
                         in.readInt(),
                         in.readLong(),

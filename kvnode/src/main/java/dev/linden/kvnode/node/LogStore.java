@@ -4,8 +4,10 @@ import dev.linden.kvnode.raft.Entry;
 import dev.linden.kvnode.raft.HardState;
 import dev.linden.kvnode.raft.Ready;
 import dev.linden.kvnode.raft.Snapshot;
+import dev.linden.kvnode.raft.TermLookup;
 import java.io.IOException;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * Durable Raft state: the term/vote and the log. Implementations: the production WAL over files, the
@@ -42,14 +44,14 @@ public interface LogStore {
      * earlier ones are durable, and {@code onFailure} if the write could not be made durable (disk full):
      * a failed write loses nothing already durable.
      */
-    void append(Ready.LogWrite write, Runnable onDurable, java.util.function.Consumer<Throwable> onFailure);
+    void append(Ready.LogWrite write, Runnable onDurable, Consumer<Throwable> onFailure);
 
     /**
      * Makes this node's own snapshot durable, off the write path; once it is, log entries it covers may
      * be deleted from storage. {@code onDurable} or {@code onFailure} runs once, on any thread. A failed
      * snapshot loses nothing: the log still holds every entry.
      */
-    void saveSnapshot(Snapshot snapshot, Runnable onDurable, java.util.function.Consumer<Throwable> onFailure);
+    void saveSnapshot(Snapshot snapshot, Runnable onDurable, Consumer<Throwable> onFailure);
 
     /**
      * The log through {@code index} is covered by a durable snapshot and no longer needed: storage may
@@ -74,7 +76,7 @@ public interface LogStore {
             long fromIndex,
             int maxEntries,
             long maxBytes,
-            dev.linden.kvnode.raft.TermLookup terms,
-            java.util.function.Consumer<List<Entry>> onRead,
-            java.util.function.Consumer<Throwable> onFailure);
+            TermLookup terms,
+            Consumer<List<Entry>> onRead,
+            Consumer<Throwable> onFailure);
 }

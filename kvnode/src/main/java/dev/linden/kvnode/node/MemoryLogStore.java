@@ -4,7 +4,10 @@ import dev.linden.kvnode.raft.Entry;
 import dev.linden.kvnode.raft.HardState;
 import dev.linden.kvnode.raft.Ready;
 import dev.linden.kvnode.raft.Snapshot;
+import dev.linden.kvnode.raft.TermLookup;
+import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -49,7 +52,7 @@ public final class MemoryLogStore implements LogStore {
                     entries.clear();
                 } else {
                     if (write.lastIndex() - baseIndex > maxEntries) {
-                        onFailure.accept(new java.io.IOException("log store full at " + maxEntries + " entries"));
+                        onFailure.accept(new IOException("log store full at " + maxEntries + " entries"));
                         return;
                     }
                     while (baseIndex + entries.size() >= write.firstIndex()) {
@@ -95,7 +98,7 @@ public final class MemoryLogStore implements LogStore {
             long fromIndex,
             int maxEntries,
             long maxBytes,
-            dev.linden.kvnode.raft.TermLookup terms,
+            TermLookup terms,
             Consumer<List<Entry>> onRead,
             Consumer<Throwable> onFailure) {
         durabilityStage.execute(() -> {
@@ -119,11 +122,11 @@ public final class MemoryLogStore implements LogStore {
     }
 
     @Override
-    public synchronized byte[] readSnapshotChunk(long index, long offset, int length) throws java.io.IOException {
+    public synchronized byte[] readSnapshotChunk(long index, long offset, int length) throws IOException {
         if (snapshot == null || snapshot.index() != index || offset + length > snapshot.data().length) {
-            throw new java.io.IOException("no snapshot at " + index);
+            throw new IOException("no snapshot at " + index);
         }
-        return java.util.Arrays.copyOfRange(snapshot.data(), (int) offset, (int) offset + length);
+        return Arrays.copyOfRange(snapshot.data(), (int) offset, (int) offset + length);
     }
 
     public synchronized HardState hardState() {

@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.LongSupplier;
 
 /**
  * Drives one {@link RaftCore} through the pipeline stages, the same way in production and in the
@@ -143,7 +144,7 @@ public final class RaftNode {
             LogStore logStore,
             Transport transport,
             StateMachine stateMachine,
-            java.util.function.LongSupplier monotonicNanos) {
+            LongSupplier monotonicNanos) {
         this.lease = new ReadLease(monotonicNanos, config.raft().leaseTicks() * config.tickMillis() * 1_000_000L);
         this.id = id;
         this.bootstrap = bootstrap;

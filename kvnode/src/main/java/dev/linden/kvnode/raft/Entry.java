@@ -1,5 +1,8 @@
 package dev.linden.kvnode.raft;
 
+import java.util.Arrays;
+import java.util.Objects;
+
 /**
  * One log entry. {@code index} starts at 1. A {@link Kind#NOOP} entry is appended by every new leader
  * so it can commit an entry of its own term (Raft §5.4.2, §8). A {@link Kind#CONFIG} entry carries a whole
@@ -43,12 +46,12 @@ public record Entry(long term, long index, Kind kind, byte[] command) {
                 && e.term == term
                 && e.index == index
                 && e.kind == kind
-                && java.util.Arrays.equals(e.command, command);
+                && Arrays.equals(e.command, command);
     }
 
     @Override
     public int hashCode() {
-        return java.util.Objects.hash(term, index, kind) * 31 + java.util.Arrays.hashCode(command);
+        return Objects.hash(term, index, kind) * 31 + Arrays.hashCode(command);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.linden.kvnode.raft;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -192,7 +193,7 @@ public final class Membership {
     /** Decodes {@link #encode()}; throws IllegalArgumentException naming what is wrong with malformed bytes. */
     public static Membership decode(byte[] bytes) {
         try {
-            DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(bytes));
+            DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes));
             int version = in.readUnsignedByte();
             if (version != FORMAT_VERSION && version != FORMAT_VERSION_WITHOUT_REMOVED) {
                 throw new IllegalArgumentException("membership format " + version + ", expected " + FORMAT_VERSION);

@@ -1,5 +1,7 @@
 package dev.linden.kvnode.raft;
 
+import java.util.Set;
+
 /**
  * Tunables of the core. Time is counted in ticks; the driver decides how long a tick is
  * ({@code tickMillis} in the node configuration).
@@ -48,7 +50,7 @@ public record RaftConfig(
         int maxCachedEntries,
         boolean leaseReads,
         int leaseDriftBoundTicks,
-        java.util.Set<Bug> testOnlyBugs) {
+        Set<Bug> testOnlyBugs) {
 
     /** Planted bugs (see {@link #testOnlyBugs}). */
     public enum Bug {
@@ -72,7 +74,7 @@ public record RaftConfig(
         CONCURRENT_MEMBERSHIP_CHANGES
     }
 
-    public RaftConfig withTestOnlyBugs(java.util.Set<Bug> bugs) {
+    public RaftConfig withTestOnlyBugs(Set<Bug> bugs) {
         return toBuilder().testOnlyBugs(bugs).build();
     }
 
@@ -101,7 +103,7 @@ public record RaftConfig(
         Invariants.require(
                 !leaseReads || (leaseDriftBoundTicks >= 1 && leaseDriftBoundTicks < electionTimeoutTicks - 1),
                 "leaseDriftBoundTicks must be in [1, electionTimeoutTicks - 1) with lease reads");
-        testOnlyBugs = java.util.Set.copyOf(testOnlyBugs);
+        testOnlyBugs = Set.copyOf(testOnlyBugs);
     }
 
     public static RaftConfig defaults() {
@@ -151,7 +153,7 @@ public record RaftConfig(
         private int maxCachedEntries = 20_000;
         private boolean leaseReads = false;
         private int leaseDriftBoundTicks = 3;
-        private java.util.Set<Bug> testOnlyBugs = java.util.Set.of();
+        private Set<Bug> testOnlyBugs = Set.of();
 
         private Builder() {}
 
@@ -230,7 +232,7 @@ public record RaftConfig(
             return this;
         }
 
-        public Builder testOnlyBugs(java.util.Set<Bug> v) {
+        public Builder testOnlyBugs(Set<Bug> v) {
             testOnlyBugs = v;
             return this;
         }

@@ -270,7 +270,7 @@ final class RaftLog {
         }
 
         void clear() {
-            java.util.Arrays.fill(items, null);
+            Arrays.fill(items, null);
             head = 0;
             size = 0;
         }

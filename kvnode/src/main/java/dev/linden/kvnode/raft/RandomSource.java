@@ -1,5 +1,7 @@
 package dev.linden.kvnode.raft;
 
+import java.util.SplittableRandom;
+
 /**
  * The only source of randomness the core may use (election jitter). Production binds it to a seeded
  * {@link java.util.SplittableRandom}; the simulator derives it from the run's seed.
@@ -9,7 +11,7 @@ public interface RandomSource {
     int nextInt(int boundExclusive);
 
     static RandomSource seeded(long seed) {
-        java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
+        SplittableRandom random = new SplittableRandom(seed);
         return random::nextInt;
     }
 }

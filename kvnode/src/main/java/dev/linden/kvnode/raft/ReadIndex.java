@@ -2,6 +2,7 @@ package dev.linden.kvnode.raft;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -94,7 +95,7 @@ final class ReadIndex {
         for (int v : voters) {
             acked[i++] = v == core.id() ? readSeq : leader.progress.get(v).readSeqAcked;
         }
-        java.util.Arrays.sort(acked);
+        Arrays.sort(acked);
         long confirmedSeq = core.config().bug(RaftConfig.Bug.READ_INDEX_WITHOUT_QUORUM)
                 ? readSeq
                 : acked[voters.length - core.quorum()];

@@ -3,6 +3,7 @@ package dev.linden.kvnode.server;
 import dev.linden.kvnode.node.RaftNode;
 import dev.linden.kvnode.raft.Ready;
 import dev.linden.kvnode.raft.Role;
+import java.io.IOException;
 import java.util.function.Consumer;
 import java.util.logging.Logger;
 
@@ -56,7 +57,7 @@ final class EventLog implements RaftNode.NodeListener {
     @Override
     public void onFatal(int id, String reason) {
         LOG.severe("event=fatal node=" + nodeId + " detail=\"" + reason + "\"");
-        onFatal.accept(new java.io.IOException(reason));
+        onFatal.accept(new IOException(reason));
     }
 
     void storage(String event) {

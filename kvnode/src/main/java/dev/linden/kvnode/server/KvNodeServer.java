@@ -10,9 +10,12 @@ import dev.linden.kvnode.net.Wire;
 import dev.linden.kvnode.node.NodeConfig;
 import dev.linden.kvnode.node.NodeStages;
 import dev.linden.kvnode.node.RaftNode;
+import dev.linden.kvnode.raft.Membership;
 import dev.linden.kvnode.raft.RandomSource;
 import dev.linden.kvnode.service.KvLimits;
 import dev.linden.kvnode.service.KvService;
+import dev.linden.kvnode.tls.NodeSecurity;
+import dev.linden.kvnode.wal.LostLogAcceptance;
 import dev.linden.kvnode.wal.NioVfs;
 import dev.linden.kvnode.wal.NodeIdentity;
 import dev.linden.kvnode.wal.PeerIncarnations;
@@ -20,13 +23,20 @@ import dev.linden.kvnode.wal.WalConfig;
 import dev.linden.kvnode.wal.WalLogStore;
 import io.netty.channel.nio.NioEventLoopGroup;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.logging.Logger;
 
 /**
@@ -113,7 +123,7 @@ public final class KvNodeServer implements AutoCloseable {
     private final ThreadStage applyStage;
     private final ThreadStage walStage;
     private final ThreadStage snapshotStage;
-    private final java.util.concurrent.ExecutorService fsyncThread;
+    private final ExecutorService fsyncThread;
     private final NioEventLoopGroup group = new NioEventLoopGroup(1);
     private WalLogStore wal;
     private DataDirLock lock;
@@ -121,13 +131,13 @@ public final class KvNodeServer implements AutoCloseable {
     private RaftNode node;
     private PeerTransport transport;
     private ClientServer clientServer;
-    private final java.util.concurrent.CountDownLatch fatal = new java.util.concurrent.CountDownLatch(1);
+    private final CountDownLatch fatal = new CountDownLatch(1);
     private volatile Throwable fatalCause;
 
     public KvNodeServer(Options options) {
         this.options = options;
         this.timers = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "timers-" + options.id()));
-        java.util.function.Consumer<Throwable> die = t -> {
+        Consumer<Throwable> die = t -> {
             fatalCause = t;
             fatal.countDown();
         };
@@ -189,7 +199,7 @@ public final class KvNodeServer implements AutoCloseable {
             fatal.countDown();
         });
         if (acceptLostLog) {
-            dev.linden.kvnode.wal.LostLogAcceptance.accept(vfs, WalConfig.defaults(), events::storage);
+            LostLogAcceptance.accept(vfs, WalConfig.defaults(), events::storage);
         }
         wal = new WalLogStore(vfs, walStage, snapshotStage, WalConfig.defaults());
         wal.setEventSink(events::storage);
@@ -210,14 +220,14 @@ public final class KvNodeServer implements AutoCloseable {
         });
         KvStateMachine kv = new KvStateMachine(memory.valuesDirectBytes());
         // Bootstrapped members with their peer addresses; none for a node that joined (it learns them from the log).
-        java.util.TreeMap<Integer, String> bootstrap = new java.util.TreeMap<>();
+        TreeMap<Integer, String> bootstrap = new TreeMap<>();
         for (int m : identity.members()) {
             InetSocketAddress a = options.peers().get(m);
             bootstrap.put(m, a == null ? "" : a.getHostString() + ":" + a.getPort());
         }
         node = new RaftNode(
                 options.id(),
-                dev.linden.kvnode.raft.Membership.ofVoters(bootstrap),
+                Membership.ofVoters(bootstrap),
                 options.nodeConfig(),
                 RandomSource.seeded(System.nanoTime() ^ ((long) options.id() << 32)),
                 raftStage,
@@ -289,14 +299,14 @@ public final class KvNodeServer implements AutoCloseable {
     }
 
     private boolean acceptLostLog;
-    private dev.linden.kvnode.tls.NodeSecurity security;
+    private NodeSecurity security;
 
     /**
      * How the ports authenticate (mutual TLS for peers, TLS for clients), or {@link
      * dev.linden.kvnode.tls.NodeSecurity#insecure()}; required before {@link #start()}: a node never
      * starts open to strangers by default.
      */
-    public void secure(dev.linden.kvnode.tls.NodeSecurity security) {
+    public void secure(NodeSecurity security) {
         this.security = security;
     }
 
@@ -330,7 +340,7 @@ public final class KvNodeServer implements AutoCloseable {
     /** A data dir's incarnation: random and never 0 (0 marks a data dir made before incarnations). */
     private static long freshIncarnation() {
         long v = 0;
-        java.security.SecureRandom r = new java.security.SecureRandom();
+        SecureRandom r = new SecureRandom();
         while (v == 0) {
             v = r.nextLong();
         }
@@ -339,8 +349,7 @@ public final class KvNodeServer implements AutoCloseable {
 
     /** The process's file handle limit (a large number where it cannot be read). */
     static long maxFileHandles() {
-        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
-                instanceof com.sun.management.UnixOperatingSystemMXBean unix) {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.UnixOperatingSystemMXBean unix) {
             return unix.getMaxFileDescriptorCount();
         }
         return Integer.MAX_VALUE;
@@ -395,7 +404,7 @@ public final class KvNodeServer implements AutoCloseable {
         snapshotStage.close();
         fsyncThread.shutdown();
         timers.shutdownNow();
-        group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         if (lock != null) {
             lock.close();
         }

@@ -1,5 +1,6 @@
 package dev.linden.kvnode.server;
 
+import io.netty.util.internal.PlatformDependent;
 import java.lang.management.ManagementFactory;
 
 /**
@@ -61,9 +62,8 @@ public record MemorySplit(
     /** This JVM's split (Netty loaded: whether it counts its own buffers is known). */
     public static MemorySplit ofThisJvm() {
         long heap = Runtime.getRuntime().maxMemory();
-        boolean own = io.netty.util.internal.PlatformDependent.usedDirectMemory() >= 0;
-        long netty =
-                own ? io.netty.util.internal.PlatformDependent.maxDirectMemory() : configuredNettyDirectBytes(heap);
+        boolean own = PlatformDependent.usedDirectMemory() >= 0;
+        long netty = own ? PlatformDependent.maxDirectMemory() : configuredNettyDirectBytes(heap);
         return compute(heap, jvmDirectBytes(heap), netty, own);
     }
 

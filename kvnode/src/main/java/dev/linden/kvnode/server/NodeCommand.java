@@ -5,12 +5,18 @@ import dev.linden.kvnode.net.ClientPortLimits;
 import dev.linden.kvnode.net.PeerPortLimits;
 import dev.linden.kvnode.node.NodeConfig;
 import dev.linden.kvnode.service.KvLimits;
+import dev.linden.kvnode.tls.NodeSecurity;
+import dev.linden.kvnode.tls.TlsFiles;
 import dev.linden.kvnode.wal.NodeIdentity;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -22,6 +28,7 @@ import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -38,7 +45,7 @@ public final class NodeCommand implements Callable<Integer> {
      * nodes with this class on the classpath it runs with, so it needs no command line of its own.
      */
     public static void main(String[] args) {
-        System.exit(new picocli.CommandLine(new NodeCommand()).execute(args));
+        System.exit(new CommandLine(new NodeCommand()).execute(args));
     }
 
     @Option(
@@ -253,7 +260,7 @@ public final class NodeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        dev.linden.kvnode.server.MemorySplit.beforeNetty(); // before any Netty class loads
+        MemorySplit.beforeNetty(); // before any Netty class loads
         Properties p = new Properties();
         if (config != null) {
             try (InputStream in = Files.newInputStream(config)) {
@@ -325,7 +332,7 @@ public final class NodeCommand implements Callable<Integer> {
         }
         Throwable fatal = server.awaitFatal();
         // A peer refused this data dir's incarnation: like a refused data dir at start, exit 2 with the reason.
-        int code = fatal instanceof dev.linden.kvnode.wal.NodeIdentity.RefusedException
+        int code = fatal instanceof NodeIdentity.RefusedException
                 ? 2
                 : storageFailure(fatal) ? EXIT_STORAGE_FAILED : EXIT_FATAL;
         log.severe("node " + id + " stopping after a fatal error (exit " + code + "): " + fatal);
@@ -353,7 +360,7 @@ public final class NodeCommand implements Callable<Integer> {
     /** Whether a fatal error came from storage: an I/O failure anywhere in its chain of causes. */
     static boolean storageFailure(Throwable fatal) {
         for (Throwable t = fatal; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof IOException || t instanceof java.io.UncheckedIOException) {
+            if (t instanceof IOException || t instanceof UncheckedIOException) {
                 return true;
             }
         }
@@ -469,7 +476,7 @@ public final class NodeCommand implements Callable<Integer> {
      * The ports' security from the flags and the properties file: --insecure, --tls-dir, or etcd's file flags;
      * exactly one way must be chosen (a node never starts open to strangers by default).
      */
-    private dev.linden.kvnode.tls.NodeSecurity security(Properties p) {
+    private NodeSecurity security(Properties p) {
         boolean open = insecure || Boolean.parseBoolean(p.getProperty("insecure", "false"));
         Path dir = tlsDir != null ? tlsDir : pathProp(p, "tls-dir");
         Path peerCa = peerTrustedCaFile != null ? peerTrustedCaFile : pathProp(p, "peer-trusted-ca-file");
@@ -504,20 +511,19 @@ public final class NodeCommand implements Callable<Integer> {
             if (token != null) {
                 throw new IllegalArgumentException("a client token needs TLS on the client port: not with --insecure");
             }
-            return dev.linden.kvnode.tls.NodeSecurity.insecure();
+            return NodeSecurity.insecure();
         }
         if (dir != null) {
-            dev.linden.kvnode.tls.TlsFiles files = dev.linden.kvnode.tls.TlsFiles.forNode(dir, id);
+            TlsFiles files = TlsFiles.forNode(dir, id);
             return token == null
-                    ? dev.linden.kvnode.tls.NodeSecurity.mutualTls(clusterId, id, files, files, true)
-                    : dev.linden.kvnode.tls.NodeSecurity.mutualTls(clusterId, id, files, files, false)
-                            .withClientToken(token);
+                    ? NodeSecurity.mutualTls(clusterId, id, files, files, true)
+                    : NodeSecurity.mutualTls(clusterId, id, files, files, false).withClientToken(token);
         }
         if (peerCa == null || peerCert == null || peerKey == null) {
             throw new IllegalArgumentException(
                     "--peer-trusted-ca-file, --peer-cert-file and --peer-key-file go together");
         }
-        dev.linden.kvnode.tls.TlsFiles client;
+        TlsFiles client;
         if (cert != null || key != null || ca != null) {
             if (cert == null || key == null || (certAuth && ca == null)) {
                 throw new IllegalArgumentException(
@@ -528,15 +534,15 @@ public final class NodeCommand implements Callable<Integer> {
                 throw new IllegalArgumentException(
                         "the client port would accept anyone: add --client-cert-auth or " + "--client-token-file");
             }
-            client = new dev.linden.kvnode.tls.TlsFiles(ca != null ? ca : peerCa, cert, key);
+            client = new TlsFiles(ca != null ? ca : peerCa, cert, key);
         } else {
             // No files of its own: the client port uses the node's, with client certificates of the same CA
             // (or the token).
-            client = new dev.linden.kvnode.tls.TlsFiles(peerCa, peerCert, peerKey);
+            client = new TlsFiles(peerCa, peerCert, peerKey);
             certAuth = token == null;
         }
-        dev.linden.kvnode.tls.NodeSecurity security = dev.linden.kvnode.tls.NodeSecurity.mutualTls(
-                clusterId, id, new dev.linden.kvnode.tls.TlsFiles(peerCa, peerCert, peerKey), client, certAuth);
+        NodeSecurity security =
+                NodeSecurity.mutualTls(clusterId, id, new TlsFiles(peerCa, peerCert, peerKey), client, certAuth);
         return token == null ? security : security.withClientToken(token);
     }
 
@@ -557,7 +563,7 @@ public final class NodeCommand implements Callable<Integer> {
         if (given != null) {
             return given;
         }
-        dev.linden.kvnode.server.MemorySplit split = dev.linden.kvnode.server.MemorySplit.ofThisJvm();
+        MemorySplit split = MemorySplit.ofThisJvm();
         if (split.maxQuotaBytes() >= defaultBytes) {
             return defaultBytes;
         }
@@ -592,11 +598,11 @@ public final class NodeCommand implements Callable<Integer> {
         Formatter oneLine = new Formatter() {
             @Override
             public String format(LogRecord r) {
-                String msg = java.time.Instant.ofEpochMilli(r.getMillis()) + " " + r.getLevel() + " "
+                String msg = Instant.ofEpochMilli(r.getMillis()) + " " + r.getLevel() + " "
                         + r.getLoggerName().replaceAll(".*\\.", "") + ": " + formatMessage(r) + "\n";
                 if (r.getThrown() != null) {
-                    java.io.StringWriter w = new java.io.StringWriter();
-                    r.getThrown().printStackTrace(new java.io.PrintWriter(w));
+                    StringWriter w = new StringWriter();
+                    r.getThrown().printStackTrace(new PrintWriter(w));
                     msg += w;
                 }
                 return msg;

@@ -5,6 +5,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -19,9 +20,9 @@ public final class ThreadStage implements Stage, AutoCloseable {
     private final ScheduledExecutorService timers;
     private final Thread thread;
     private final AtomicBoolean closed = new AtomicBoolean();
-    private final java.util.function.Consumer<Throwable> onFatal;
+    private final Consumer<Throwable> onFatal;
 
-    public ThreadStage(String name, ScheduledExecutorService timers, java.util.function.Consumer<Throwable> onFatal) {
+    public ThreadStage(String name, ScheduledExecutorService timers, Consumer<Throwable> onFatal) {
         this.timers = timers;
         this.onFatal = onFatal;
         this.thread = new Thread(this::loop, name);

@@ -1,6 +1,7 @@
 package dev.linden.kvnode.service;
 
 import dev.linden.kvnode.kv.KvCommand;
+import java.util.Arrays;
 
 /**
  * A client's request to a node. A GET without a session is served as a linearizable ReadIndex read;
@@ -23,12 +24,12 @@ public record ClientRequest(long requestId, byte[] encodedCommand) {
     public boolean equals(Object o) {
         return o instanceof ClientRequest r
                 && r.requestId == requestId
-                && java.util.Arrays.equals(r.encodedCommand, encodedCommand);
+                && Arrays.equals(r.encodedCommand, encodedCommand);
     }
 
     @Override
     public int hashCode() {
-        return Long.hashCode(requestId) * 31 + java.util.Arrays.hashCode(encodedCommand);
+        return Long.hashCode(requestId) * 31 + Arrays.hashCode(encodedCommand);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.linden.kvnode.service;
 
 import dev.linden.kvnode.kv.KvResult;
+import java.util.Arrays;
 
 /**
  * A node's answer. {@link Status#OK} carries the result. {@link Status#INVALID} (malformed, or over the
@@ -45,7 +46,7 @@ public record ClientResponse(long requestId, Status status, int leaderHint, byte
                 && r.requestId == requestId
                 && r.status == status
                 && r.leaderHint == leaderHint
-                && java.util.Arrays.equals(r.encodedResult, encodedResult);
+                && Arrays.equals(r.encodedResult, encodedResult);
     }
 
     @Override

@@ -4,9 +4,15 @@ import dev.linden.kvnode.kv.KvCommand;
 import dev.linden.kvnode.kv.KvOp;
 import dev.linden.kvnode.node.NodeException;
 import dev.linden.kvnode.node.RaftNode;
+import dev.linden.kvnode.node.Stage;
+import dev.linden.kvnode.raft.Role;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 
 /** The node side of the client protocol: the same in production (behind Netty) and in the simulator. */
 public final class KvService {
@@ -16,18 +22,13 @@ public final class KvService {
 
     private final KvLimits limits;
     /** Bytes of keys and values applied (from the state machine, any thread). */
-    private final java.util.function.LongSupplier storedBytes;
+    private final LongSupplier storedBytes;
     /** Bytes of answers the state machine caches for retries (any thread): they count against the quota too. */
-    private final java.util.function.LongSupplier answerBytes;
+    private final LongSupplier answerBytes;
     /** Bytes of writes proposed here and not yet answered: counted against the quota with what is stored. */
-    private final java.util.concurrent.atomic.AtomicLong pendingWriteBytes =
-            new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong pendingWriteBytes = new AtomicLong();
 
-    public KvService(
-            RaftNode node,
-            KvLimits limits,
-            java.util.function.LongSupplier storedBytes,
-            java.util.function.LongSupplier answerBytes) {
+    public KvService(RaftNode node, KvLimits limits, LongSupplier storedBytes, LongSupplier answerBytes) {
         this(node, false, limits, storedBytes, answerBytes);
     }
 
@@ -39,8 +40,8 @@ public final class KvService {
             RaftNode node,
             boolean unsafeLocalReads,
             KvLimits limits,
-            java.util.function.LongSupplier storedBytes,
-            java.util.function.LongSupplier answerBytes) {
+            LongSupplier storedBytes,
+            LongSupplier answerBytes) {
         this.node = node;
         this.unsafeLocalReads = unsafeLocalReads;
         this.limits = limits;
@@ -89,9 +90,9 @@ public final class KvService {
      * Handles a burst of requests read from one connection: the writes are proposed in one raft-stage
      * task, so they share one log write and one AppendEntries per follower.
      */
-    public void handleAll(java.util.List<ClientRequest> requests, Consumer<ClientResponse> reply) {
-        java.util.List<byte[]> commands = new java.util.ArrayList<>(requests.size());
-        java.util.List<CompletableFuture<byte[]>> futures = new java.util.ArrayList<>(requests.size());
+    public void handleAll(List<ClientRequest> requests, Consumer<ClientResponse> reply) {
+        List<byte[]> commands = new ArrayList<>(requests.size());
+        List<CompletableFuture<byte[]>> futures = new ArrayList<>(requests.size());
         for (ClientRequest r : requests) {
             if (isRead(r.encodedCommand())) {
                 handle(r, reply);
@@ -126,16 +127,12 @@ public final class KvService {
      * leads, it proposes an {@link KvOp#EXPIRE_SESSIONS} entry with its time ({@code wallMillis}) and
      * {@code ttlMillis}; every replica then drops the same idle sessions at that entry's index.
      */
-    public void startSessionExpiry(
-            dev.linden.kvnode.node.Stage stage,
-            java.util.function.LongSupplier wallMillis,
-            long ttlMillis,
-            long everyMillis) {
+    public void startSessionExpiry(Stage stage, LongSupplier wallMillis, long ttlMillis, long everyMillis) {
         if (ttlMillis < 1 || everyMillis < 1) {
             throw new IllegalArgumentException("session ttl and expiry interval must be >= 1 ms");
         }
         stage.schedule(everyMillis, () -> {
-            if (node.role() == dev.linden.kvnode.raft.Role.LEADER && !expiryInFlight) {
+            if (node.role() == Role.LEADER && !expiryInFlight) {
                 expiryInFlight = true;
                 node.propose(KvCommand.expireSessions(Math.max(0, wallMillis.getAsLong()), ttlMillis)
                                 .encode())

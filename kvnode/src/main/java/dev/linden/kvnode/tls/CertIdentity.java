@@ -1,6 +1,10 @@
 package dev.linden.kvnode.tls;
 
 import java.security.cert.X509Certificate;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import javax.naming.InvalidNameException;
 import javax.naming.ldap.LdapName;
 import javax.naming.ldap.Rdn;
@@ -79,8 +83,7 @@ public record CertIdentity(Role role, String name, String clusterId) {
     /** The subject a certificate for this identity carries. */
     public X500Principal subject() {
         try {
-            LdapName n = new LdapName(
-                    java.util.List.of(new Rdn("O", clusterId), new Rdn("OU", role.unit), new Rdn("CN", name)));
+            LdapName n = new LdapName(List.of(new Rdn("O", clusterId), new Rdn("OU", role.unit), new Rdn("CN", name)));
             return new X500Principal(n.toString());
         } catch (InvalidNameException e) {
             throw new IllegalArgumentException("cannot name " + this + ": " + e.getMessage(), e);
@@ -92,7 +95,7 @@ public record CertIdentity(Role role, String name, String clusterId) {
      * certificate that is not one of a Linden cluster's.
      */
     public static CertIdentity of(X509Certificate cert) {
-        java.util.Map<String, String> rdns = subjectOf(cert);
+        Map<String, String> rdns = subjectOf(cert);
         String cn = rdns.get("CN");
         String o = rdns.get("O");
         String ou = rdns.get("OU");
@@ -107,11 +110,11 @@ public record CertIdentity(Role role, String name, String clusterId) {
     }
 
     /** The subject's CN, O and OU; a subject with two of one, or a multi-valued RDN, names nobody. */
-    static java.util.Map<String, String> subjectOf(X509Certificate cert) {
-        java.util.Map<String, String> out = new java.util.HashMap<>();
+    static Map<String, String> subjectOf(X509Certificate cert) {
+        Map<String, String> out = new HashMap<>();
         try {
             for (Rdn rdn : new LdapName(cert.getSubjectX500Principal().getName(X500Principal.RFC2253)).getRdns()) {
-                String type = rdn.getType().toUpperCase(java.util.Locale.ROOT);
+                String type = rdn.getType().toUpperCase(Locale.ROOT);
                 if (rdn.size() != 1) {
                     throw new IllegalArgumentException("certificate subject with a multi-valued name: "
                             + cert.getSubjectX500Principal().getName());
@@ -131,8 +134,8 @@ public record CertIdentity(Role role, String name, String clusterId) {
     /** The subject of a cluster's CA certificate: not an identity any peer or client can hold. */
     static X500Principal caSubject(String clusterId) {
         try {
-            return new X500Principal(new LdapName(java.util.List.of(
-                            new Rdn("O", clusterId), new Rdn("OU", "linden-ca"), new Rdn("CN", "linden-ca")))
+            return new X500Principal(new LdapName(
+                            List.of(new Rdn("O", clusterId), new Rdn("OU", "linden-ca"), new Rdn("CN", "linden-ca")))
                     .toString());
         } catch (InvalidNameException e) {
             throw new IllegalArgumentException("cannot name the CA of cluster " + clusterId + ": " + e.getMessage(), e);
@@ -141,6 +144,6 @@ public record CertIdentity(Role role, String name, String clusterId) {
 
     @Override
     public String toString() {
-        return role.name().toLowerCase(java.util.Locale.ROOT) + " certificate " + name + " of cluster " + clusterId;
+        return role.name().toLowerCase(Locale.ROOT) + " certificate " + name + " of cluster " + clusterId;
     }
 }

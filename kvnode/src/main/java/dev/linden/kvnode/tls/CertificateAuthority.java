@@ -3,10 +3,15 @@ package dev.linden.kvnode.tls;
 import java.io.IOException;
 import java.io.InputStream;
 import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
@@ -22,6 +27,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.Date;
+import java.util.Set;
+import javax.security.auth.x500.X500Principal;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
 import org.bouncycastle.asn1.x509.Extension;
@@ -93,7 +100,7 @@ public final class CertificateAuthority {
                 return new CertificateAuthority(dir, clusterId, ca, readPrivateKey(key), validity);
             }
             KeyPair pair = newKeyPair();
-            javax.security.auth.x500.X500Principal caName = CertIdentity.caSubject(clusterId);
+            X500Principal caName = CertIdentity.caSubject(clusterId);
             X509Certificate ca = sign(caName, pair, null, pair.getPrivate(), Duration.ofDays(3650), null);
             writePrivate(key, pair.getPrivate());
             writeAtomically(cert, pem("CERTIFICATE", ca.getEncoded()));
@@ -200,7 +207,7 @@ public final class CertificateAuthority {
 
     /** Signs a certificate: a self-signed CA's if {@code issuerCert} is null, else a leaf of {@code role}. */
     private static X509Certificate sign(
-            javax.security.auth.x500.X500Principal subject,
+            X500Principal subject,
             KeyPair subjectKeys,
             X509Certificate issuerCert,
             PrivateKey issuerKey,
@@ -208,7 +215,7 @@ public final class CertificateAuthority {
             CertIdentity.Role role)
             throws GeneralSecurityException, OperatorCreationException, IOException {
         boolean ca = issuerCert == null;
-        javax.security.auth.x500.X500Principal issuer = ca ? subject : issuerCert.getSubjectX500Principal();
+        X500Principal issuer = ca ? subject : issuerCert.getSubjectX500Principal();
         Instant now = Instant.now();
         X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(
                 issuer,
@@ -281,19 +288,17 @@ public final class CertificateAuthority {
     private static void writeAtomically(Path file, String text) throws IOException {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         Files.deleteIfExists(tmp);
-        java.util.Set<java.nio.file.OpenOption> how = java.util.Set.of(
-                java.nio.file.StandardOpenOption.CREATE_NEW,
-                java.nio.file.StandardOpenOption.WRITE,
-                java.nio.file.LinkOption.NOFOLLOW_LINKS);
-        java.nio.channels.SeekableByteChannel ch;
+        Set<OpenOption> how =
+                Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+        SeekableByteChannel ch;
         try {
             ch = Files.newByteChannel(
                     tmp, how, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         } catch (UnsupportedOperationException e) {
             ch = Files.newByteChannel(tmp, how); // not a POSIX file system: its own defaults apply
         }
-        try (java.nio.channels.SeekableByteChannel out = ch) {
-            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(text.getBytes(StandardCharsets.US_ASCII));
+        try (SeekableByteChannel out = ch) {
+            ByteBuffer b = ByteBuffer.wrap(text.getBytes(StandardCharsets.US_ASCII));
             while (b.hasRemaining()) {
                 out.write(b);
             }

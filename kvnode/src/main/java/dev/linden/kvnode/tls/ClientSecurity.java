@@ -4,6 +4,7 @@ import io.netty.channel.Channel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
+import java.nio.file.Path;
 import javax.net.ssl.SSLException;
 
 /**
@@ -25,7 +26,7 @@ public final class ClientSecurity {
     }
 
     /** TLS trusting {@code trustedCaFile}, presenting no certificate but {@code token} as the first frame. */
-    public static ClientSecurity tlsWithToken(java.nio.file.Path trustedCaFile, String token) {
+    public static ClientSecurity tlsWithToken(Path trustedCaFile, String token) {
         if (token == null || token.isBlank()) {
             throw new IllegalArgumentException("an empty token");
         }

@@ -1,15 +1,23 @@
 package dev.linden.kvnode.tls;
 
+import dev.linden.kvnode.net.Wire;
 import io.netty.channel.Channel;
 import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
+import java.util.stream.Stream;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLPeerUnverifiedException;
 
@@ -33,7 +41,7 @@ public final class NodeSecurity {
      * the JDK's (to compare them).
      */
     static SslProvider provider() {
-        return !"jdk".equals(System.getProperty("linden.tls.provider")) && io.netty.handler.ssl.OpenSsl.isAvailable()
+        return !"jdk".equals(System.getProperty("linden.tls.provider")) && OpenSsl.isAvailable()
                 ? SslProvider.OPENSSL
                 : SslProvider.JDK;
     }
@@ -76,10 +84,9 @@ public final class NodeSecurity {
         }
         if (token == null
                 || token.strip().length() < MIN_TOKEN_CHARS
-                || token.strip().getBytes(java.nio.charset.StandardCharsets.UTF_8).length
-                        > dev.linden.kvnode.net.Wire.MAX_TOKEN_BYTES) {
-            throw new IllegalArgumentException("a client token is " + MIN_TOKEN_CHARS + " to "
-                    + dev.linden.kvnode.net.Wire.MAX_TOKEN_BYTES + " characters");
+                || token.strip().getBytes(StandardCharsets.UTF_8).length > Wire.MAX_TOKEN_BYTES) {
+            throw new IllegalArgumentException(
+                    "a client token is " + MIN_TOKEN_CHARS + " to " + Wire.MAX_TOKEN_BYTES + " characters");
         }
         return new NodeSecurity(clusterId, peerServer, peerClient, clientPort, clientCertAuth, sha256(token.strip()));
     }
@@ -93,14 +100,13 @@ public final class NodeSecurity {
     public boolean clientTokenMatches(String token) {
         return clientTokenHash != null
                 && token != null
-                && java.security.MessageDigest.isEqual(clientTokenHash, sha256(token.strip()));
+                && MessageDigest.isEqual(clientTokenHash, sha256(token.strip()));
     }
 
     private static byte[] sha256(String s) {
         try {
-            return java.security.MessageDigest.getInstance("SHA-256")
-                    .digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        } catch (java.security.NoSuchAlgorithmException e) {
+            return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("the JDK lacks SHA-256", e);
         }
     }
@@ -179,7 +185,7 @@ public final class NodeSecurity {
                     + "): give the node a directory with only ca.crt and its own certificate and key (linden certs "
                     + "writes DIR/node-N/)");
         }
-        try (java.util.stream.Stream<Path> keys = Files.list(dir)) {
+        try (Stream<Path> keys = Files.list(dir)) {
             Path other = keys.filter(k -> k.getFileName().toString().endsWith(".key")
                             && !k.getFileName().equals(files.keyFile().getFileName()))
                     .findFirst()
@@ -188,7 +194,7 @@ public final class NodeSecurity {
                 throw new IllegalArgumentException(dir + " holds another private key (" + other.getFileName()
                         + "): give the node a directory with only its own key (linden certs writes DIR/node-N/)");
             }
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new IllegalArgumentException("cannot list " + dir + ": " + e.getMessage(), e);
         }
     }
@@ -196,7 +202,7 @@ public final class NodeSecurity {
     private static CertIdentity identityInFile(TlsFiles files) {
         try {
             return CertIdentity.of(CertificateAuthority.readCertificate(files.certFile()));
-        } catch (java.io.IOException | java.security.GeneralSecurityException e) {
+        } catch (IOException | GeneralSecurityException e) {
             throw new IllegalArgumentException(
                     "cannot read the certificate " + files.certFile() + ": " + e.getMessage(), e);
         }

@@ -10,7 +10,9 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Executor;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
@@ -75,9 +77,7 @@ public final class NioVfs implements Vfs {
             ch.force(true);
         } catch (IOException e) {
             // Some file systems refuse to open directories; there the rename is as durable as it gets.
-            if (!System.getProperty("os.name", "")
-                    .toLowerCase(java.util.Locale.ROOT)
-                    .contains("win")) {
+            if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("win")) {
                 throw e;
             }
         }
@@ -119,7 +119,7 @@ public final class NioVfs implements Vfs {
         }
 
         @Override
-        public void sync(Runnable onDurable, java.util.function.Consumer<IOException> onFailure) {
+        public void sync(Runnable onDurable, Consumer<IOException> onFailure) {
             syncExecutor.execute(() -> {
                 try {
                     if (force) {

@@ -3,6 +3,7 @@ package dev.linden.kvnode.wal;
 import dev.linden.kvnode.raft.Snapshot;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.CRC32C;
@@ -99,7 +100,7 @@ final class SnapshotFile {
         }
         long index = b.getLong(4);
         long term = b.getLong(12);
-        byte[] data = java.util.Arrays.copyOfRange(b.array(), HEADER_BYTES, HEADER_BYTES + len);
+        byte[] data = Arrays.copyOfRange(b.array(), HEADER_BYTES, HEADER_BYTES + len);
         return new Snapshot(index, term, data);
     }
 }

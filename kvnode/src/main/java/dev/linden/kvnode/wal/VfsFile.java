@@ -2,6 +2,7 @@ package dev.linden.kvnode.wal;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.function.Consumer;
 
 /** A file of a {@link Vfs}. Writes are volatile until a sync covering them completes. */
 public interface VfsFile extends AutoCloseable {
@@ -19,7 +20,7 @@ public interface VfsFile extends AutoCloseable {
      * Starts making every write issued so far durable. Exactly one of the callbacks runs, possibly on
      * another thread, possibly later: the WAL overlaps new writes with a sync in flight.
      */
-    void sync(Runnable onDurable, java.util.function.Consumer<IOException> onFailure);
+    void sync(Runnable onDurable, Consumer<IOException> onFailure);
 
     /** Makes every write issued so far durable before returning. */
     void syncNow() throws IOException;

@@ -9,7 +9,9 @@ import dev.linden.kvnode.kv.KvResult;
 import dev.linden.kvnode.service.ClientRequest;
 import dev.linden.kvnode.service.ClientResponse;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.PriorityQueue;
 import org.junit.jupiter.api.Test;
 
@@ -24,7 +26,7 @@ class ClientCoreTest {
         final List<Object[]> sent = new ArrayList<>(); // {node, request}
         final PriorityQueue<long[]> timerKeys =
                 new PriorityQueue<>((a, b) -> a[0] != b[0] ? Long.compare(a[0], b[0]) : Long.compare(a[1], b[1]));
-        final java.util.Map<Long, Runnable> timers = new java.util.HashMap<>();
+        final Map<Long, Runnable> timers = new HashMap<>();
         ClientCore core;
 
         @Override

@@ -12,10 +12,13 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketException;
 import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -69,7 +72,7 @@ class PeerPortBoundsTest {
         if (transport != null) {
             transport.close();
         }
-        group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).sync();
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
     }
 
     private Socket connect() throws Exception {
@@ -80,7 +83,7 @@ class PeerPortBoundsTest {
     }
 
     private static byte[] header(long length) {
-        return java.nio.ByteBuffer.allocate(Wire.HEADER_BYTES)
+        return ByteBuffer.allocate(Wire.HEADER_BYTES)
                 .putShort((short) Wire.MAGIC)
                 .put((byte) Wire.VERSION)
                 .put((byte) 1)
@@ -108,7 +111,7 @@ class PeerPortBoundsTest {
                 }
             } catch (SocketTimeoutException e) {
                 // still open
-            } catch (java.net.SocketException e) {
+            } catch (SocketException e) {
                 return (System.nanoTime() - start) / 1_000_000; // reset
             }
         }
@@ -122,8 +125,7 @@ class PeerPortBoundsTest {
         DataInputStream in = new DataInputStream(s.getInputStream());
         byte[] header = new byte[Wire.HEADER_BYTES];
         in.readFully(header);
-        byte[] payload =
-                new byte[java.nio.ByteBuffer.wrap(header, Wire.LENGTH_OFFSET, 4).getInt()];
+        byte[] payload = new byte[ByteBuffer.wrap(header, Wire.LENGTH_OFFSET, 4).getInt()];
         in.readFully(payload);
         Wire.Hello answer = (Wire.Hello) Wire.decode(Unpooled.wrappedBuffer(header, payload));
         assertEquals(2, answer.nodeId());

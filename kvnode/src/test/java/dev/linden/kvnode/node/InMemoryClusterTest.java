@@ -11,8 +11,10 @@ import dev.linden.kvnode.raft.RandomSource;
 import dev.linden.kvnode.raft.Role;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -32,7 +34,7 @@ class InMemoryClusterTest {
     private final TreeMap<Integer, MemoryLogStore> stores = new TreeMap<>();
     private final TreeMap<Integer, Long> snapshotRestoredAt = new TreeMap<>();
     /** Nodes cut off from the network: messages to and from them are dropped. */
-    private final java.util.Set<Integer> cutOff = new java.util.TreeSet<>();
+    private final Set<Integer> cutOff = new TreeSet<>();
 
     private NodeConfig config = NodeConfig.defaults();
     private List<Integer> ids;
@@ -75,7 +77,7 @@ class InMemoryClusterTest {
         node.start();
     }
 
-    private final java.util.Set<Integer> stopped = new java.util.TreeSet<>();
+    private final Set<Integer> stopped = new TreeSet<>();
 
     private RaftNode leader() {
         for (RaftNode n : nodes.values()) {

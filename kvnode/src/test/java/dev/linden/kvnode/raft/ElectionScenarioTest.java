@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class ElectionScenarioTest {
@@ -102,7 +103,7 @@ class ElectionScenarioTest {
     void twoLeadersInOneTermFailLoudly() {
         Script s = Script.of(3).campaign(1).stabilize();
         RaftCore leader = s.node(1);
-        Message.AppendRequest forged = new Message.AppendRequest(2, 1, leader.term(), 0, 0, java.util.List.of(), 0);
+        Message.AppendRequest forged = new Message.AppendRequest(2, 1, leader.term(), 0, 0, List.of(), 0);
         InvariantViolation e = assertThrows(InvariantViolation.class, () -> leader.step(forged));
         assertTrue(e.getMessage().contains("two leaders"), e.getMessage());
         assertTrue(e.getMessage().contains("node 1"), e.getMessage());

@@ -3,6 +3,7 @@ package dev.linden.kvnode.raft;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -27,7 +28,7 @@ class FollowerRepairScenarioTest {
         Script s = replicated(10);
         long leaderLast = s.node(1).lastIndex();
         List<Entry> log3 = s.durableLogs.get(3);
-        s.durableLogs.put(3, new java.util.ArrayList<>(log3.subList(0, 4))); // the tail is gone
+        s.durableLogs.put(3, new ArrayList<>(log3.subList(0, 4))); // the tail is gone
         s.restart(3, RaftConfig.defaults());
         s.propose(1, "after");
         for (int round = 0; round < 10; round++) {
@@ -45,7 +46,7 @@ class FollowerRepairScenarioTest {
     @Test
     void aFollowerWithAnEmptyLogCatchesUpUnderTheSameLeader() {
         Script s = replicated(6);
-        s.durableLogs.put(3, new java.util.ArrayList<>());
+        s.durableLogs.put(3, new ArrayList<>());
         s.hardStates.put(3, HardState.INITIAL);
         s.restart(3, RaftConfig.defaults());
         s.propose(1, "after");
@@ -69,7 +70,7 @@ class FollowerRepairScenarioTest {
     void anIdleLeaderNoticesTheLossFromHeartbeatAnswersAndRepairsTheFollower() {
         Script s = replicated(10);
         long commit = s.node(1).commitIndex();
-        s.durableLogs.put(3, new java.util.ArrayList<>(s.durableLogs.get(3).subList(0, 3)));
+        s.durableLogs.put(3, new ArrayList<>(s.durableLogs.get(3).subList(0, 3)));
         s.restart(3, RaftConfig.defaults());
         for (int round = 0; round < 10; round++) {
             s.tickAll(3).stabilize(); // heartbeats only: nothing new is proposed

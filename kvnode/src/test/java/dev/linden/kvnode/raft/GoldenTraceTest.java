@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
@@ -133,7 +134,7 @@ class GoldenTraceTest {
             case "snapshot" -> s.snapshot(id(w[1]));
             case "deliver" -> s.deliver(link(w[1]));
             case "drop" -> {
-                java.util.function.Predicate<Message> p = link(w[1]);
+                Predicate<Message> p = link(w[1]);
                 s.inFlight.stream().filter(p).forEach(m -> trace.add("drop " + Trace.message(m)));
                 s.drop(p);
             }
@@ -237,7 +238,7 @@ class GoldenTraceTest {
     }
 
     /** {@code A->B} with {@code *} for any node: the queued messages from A to B. */
-    private static java.util.function.Predicate<Message> link(String spec) {
+    private static Predicate<Message> link(String spec) {
         String[] ends = spec.split("->");
         if (ends.length != 2) {
             throw new AssertionError("expected FROM->TO, got '" + spec + "'");

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -119,12 +121,12 @@ class MembershipRequestsScenarioTest {
 
     @Test
     void removedIdsSurviveEncodingAndOldEntriesStillDecode() {
-        Membership m = Membership.ofVoters(java.util.List.of(1, 2, 3)).without(2);
+        Membership m = Membership.ofVoters(List.of(1, 2, 3)).without(2);
         assertEquals(m, Membership.decode(m.encode()));
         assertTrue(Membership.decode(m.encode()).wasRemoved(2));
-        byte[] v1 = Membership.ofVoters(java.util.List.of(1, 2)).encode();
+        byte[] v1 = Membership.ofVoters(List.of(1, 2)).encode();
         v1[0] = 1; // the version before removed ids: the same bytes, less the trailing count
-        byte[] old = java.util.Arrays.copyOf(v1, v1.length - 2);
-        assertEquals(Membership.ofVoters(java.util.List.of(1, 2)), Membership.decode(old));
+        byte[] old = Arrays.copyOf(v1, v1.length - 2);
+        assertEquals(Membership.ofVoters(List.of(1, 2)), Membership.decode(old));
     }
 }

@@ -1,7 +1,9 @@
 package dev.linden.kvnode.raft;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -290,8 +292,7 @@ final class Script {
         RaftCore core = node(id);
         long index = core.appliedIndex();
         byte[] data = SnapshotPayload.frame(
-                appliedMembership.get(id),
-                String.join(",", appliedCommands(id)).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                appliedMembership.get(id), String.join(",", appliedCommands(id)).getBytes(StandardCharsets.UTF_8));
         Snapshot snap = new Snapshot(index, core.termAt(index), data);
         snapshots.put(id, snap);
         if (trace != null) {
@@ -311,7 +312,7 @@ final class Script {
         if (snap == null || snap.index() != m.snapshotIndex()) {
             throw new AssertionError("node " + m.from() + " sent a chunk of a snapshot it does not hold: " + m);
         }
-        return m.withData(java.util.Arrays.copyOfRange(snap.data(), (int) m.offset(), (int) m.offset() + m.length()));
+        return m.withData(Arrays.copyOfRange(snap.data(), (int) m.offset(), (int) m.offset() + m.length()));
     }
 
     /** Reads evicted entries back from the leader's durable log, as a log store does. */
@@ -333,7 +334,7 @@ final class Script {
     }
 
     private static List<String> commandsOf(Snapshot snap) {
-        String s = new String(SnapshotPayload.state(snap.data()), java.nio.charset.StandardCharsets.UTF_8);
+        String s = new String(SnapshotPayload.state(snap.data()), StandardCharsets.UTF_8);
         return s.isEmpty() ? new ArrayList<>() : new ArrayList<>(List.of(s.split(",")));
     }
 

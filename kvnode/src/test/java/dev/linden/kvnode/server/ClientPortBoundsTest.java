@@ -10,11 +10,14 @@ import dev.linden.kvnode.net.FileHandleReserve;
 import dev.linden.kvnode.net.Wire;
 import dev.linden.kvnode.node.NodeConfig;
 import dev.linden.kvnode.service.KvLimits;
+import dev.linden.kvnode.tls.NodeSecurity;
 import dev.linden.kvnode.wal.NodeIdentity;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketException;
 import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -61,7 +64,7 @@ class ClientPortBoundsTest {
         if (reserve != null) {
             server.reserveFileHandles(reserve);
         }
-        server.secure(dev.linden.kvnode.tls.NodeSecurity.insecure()); // bounds, not authentication, here
+        server.secure(NodeSecurity.insecure()); // bounds, not authentication, here
         server.start();
     }
 
@@ -91,7 +94,7 @@ class ClientPortBoundsTest {
             return s.getInputStream().read() == -1;
         } catch (SocketTimeoutException e) {
             return false;
-        } catch (java.net.SocketException e) {
+        } catch (SocketException e) {
             return true;
         }
     }
@@ -134,7 +137,7 @@ class ClientPortBoundsTest {
             Socket s = connect();
             // A request half-received: the connection is busy until it arrives or times out (10 s).
             s.getOutputStream()
-                    .write(java.nio.ByteBuffer.allocate(Wire.HEADER_BYTES + 8)
+                    .write(ByteBuffer.allocate(Wire.HEADER_BYTES + 8)
                             .putShort((short) Wire.MAGIC)
                             .put((byte) Wire.VERSION)
                             .put((byte) 10)

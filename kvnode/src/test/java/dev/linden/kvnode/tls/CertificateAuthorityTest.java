@@ -9,6 +9,9 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,7 +33,7 @@ class CertificateAuthorityTest {
         assertEquals(CertIdentity.Role.CLIENT, c.role());
         assertEquals(0, c.nodeId());
         assertEquals(
-                java.util.Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE),
+                Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE),
                 Files.getPosixFilePermissions(node.keyFile()));
         CertificateAuthority.readPrivateKey(node.keyFile());
         // The CA certificate is no identity: it cannot pose as a node or client.
@@ -45,8 +48,8 @@ class CertificateAuthorityTest {
         CertificateAuthority again = CertificateAuthority.openOrCreate(dir, "cluster-a", Duration.ofDays(1));
         again.issueNode(1);
         again.issueNode(4); // a node added later: signed by the same CA
-        assertTrue(java.util.Arrays.equals(caBefore, Files.readAllBytes(dir.resolve("ca.crt"))));
-        assertTrue(java.util.Arrays.equals(nodeBefore, Files.readAllBytes(dir.resolve("node-1/node-1.crt"))));
+        assertTrue(Arrays.equals(caBefore, Files.readAllBytes(dir.resolve("ca.crt"))));
+        assertTrue(Arrays.equals(nodeBefore, Files.readAllBytes(dir.resolve("node-1/node-1.crt"))));
         CertificateAuthority.readCertificate(dir.resolve("node-4/node-4.crt"))
                 .verify(CertificateAuthority.readCertificate(dir.resolve("ca.crt"))
                         .getPublicKey());
@@ -81,9 +84,9 @@ class CertificateAuthorityTest {
         ca.issueNode(2);
         ca.issueAdmin();
         assertEquals(
-                java.util.Set.of("ca.crt", "node-1.crt", "node-1.key"),
+                Set.of("ca.crt", "node-1.crt", "node-1.key"),
                 names(one.certFile().getParent()));
-        assertEquals(java.util.Set.of("ca.crt", "client.crt", "client.key"), names(dir.resolve("admin")));
+        assertEquals(Set.of("ca.crt", "client.crt", "client.key"), names(dir.resolve("admin")));
         assertEquals(
                 CertIdentity.Role.ADMIN,
                 CertIdentity.of(CertificateAuthority.readCertificate(dir.resolve("admin/client.crt")))
@@ -101,9 +104,9 @@ class CertificateAuthorityTest {
         assertTrue(e.getMessage().contains("another private key"), e.getMessage());
     }
 
-    private static java.util.Set<String> names(Path d) throws Exception {
+    private static Set<String> names(Path d) throws Exception {
         try (var s = Files.list(d)) {
-            return s.map(p -> p.getFileName().toString()).collect(java.util.stream.Collectors.toSet());
+            return s.map(p -> p.getFileName().toString()).collect(Collectors.toSet());
         }
     }
 }

@@ -11,13 +11,16 @@ import dev.linden.kvnode.raft.Entry;
 import dev.linden.kvnode.raft.HardState;
 import dev.linden.kvnode.raft.Ready;
 import dev.linden.kvnode.raft.Snapshot;
+import dev.linden.kvnode.raft.TermLookup;
 import java.io.IOException;
 import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -218,12 +221,12 @@ class WalLogStoreTest {
                 }
 
                 @Override
-                public int read(long position, java.nio.ByteBuffer dst) throws IOException {
+                public int read(long position, ByteBuffer dst) throws IOException {
                     return f.read(position, dst);
                 }
 
                 @Override
-                public void write(long position, java.nio.ByteBuffer src) throws IOException {
+                public void write(long position, ByteBuffer src) throws IOException {
                     if (diskFull) {
                         throw new IOException("No space left on device");
                     }
@@ -236,7 +239,7 @@ class WalLogStoreTest {
                 }
 
                 @Override
-                public void sync(Runnable onDurable, java.util.function.Consumer<IOException> onFailure) {
+                public void sync(Runnable onDurable, Consumer<IOException> onFailure) {
                     f.sync(onDurable, onFailure);
                 }
 
@@ -423,7 +426,7 @@ class WalLogStoreTest {
         assertEquals("after", new String(after.get(40).command()));
     }
 
-    private static List<Entry> readBack(WalLogStore wal, long from, int max, dev.linden.kvnode.raft.TermLookup terms) {
+    private static List<Entry> readBack(WalLogStore wal, long from, int max, TermLookup terms) {
         List<List<Entry>> got = new ArrayList<>();
         wal.read(from, max, 1 << 20, terms, got::add, e -> {
             throw new AssertionError(e);
@@ -445,7 +448,7 @@ class WalLogStoreTest {
             write(wal, 100 + i, entry(3, i, "n" + i + "-".repeat(50)));
         }
         // Terms as the core knows them: 1 through 20, 3 from 21 to 40.
-        var terms = new dev.linden.kvnode.raft.TermLookup(0, 40, new long[] {1, 21}, new long[] {1, 3});
+        var terms = new TermLookup(0, 40, new long[] {1, 21}, new long[] {1, 3});
         List<Entry> first = readBack(wal, 15, 10, terms);
         assertEquals(10, first.size());
         for (int k = 0; k < 10; k++) {

@@ -10,11 +10,13 @@ import java.math.BigInteger;
 import java.nio.CharBuffer;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import us.bpsm.edn.EdnException;
 import us.bpsm.edn.Symbol;
 import us.bpsm.edn.Tag;
@@ -286,10 +288,10 @@ public final class Edn {
         if (v instanceof Character c) {
             return c.toString();
         }
-        if (v instanceof java.util.Date d) {
+        if (v instanceof Date d) {
             return d.toInstant().toString();
         }
-        if (v instanceof java.util.UUID u) {
+        if (v instanceof UUID u) {
             return u.toString();
         }
         if (v instanceof TaggedValue t) {

@@ -1,6 +1,7 @@
 package dev.linden.checker.history;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,7 +36,7 @@ public final class History {
         Map<Long, Integer> open = new HashMap<>();
         int n = events.size();
         int[] completionOf = new int[n];
-        java.util.Arrays.fill(completionOf, -1);
+        Arrays.fill(completionOf, -1);
         for (int i = 0; i < n; i++) {
             Event e = events.get(i);
             if (e.type() == OpType.INVOKE) {

@@ -1,16 +1,28 @@
 package dev.linden.checker.history;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.Reader;
+import java.io.StringReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.MalformedInputException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -41,31 +53,31 @@ public final class HistoryReader {
         if (f == null) {
             char[] head = new char[4096];
             int n;
-            try (java.io.Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
                 n = Math.max(0, r.read(head));
-            } catch (java.nio.charset.MalformedInputException e) {
+            } catch (MalformedInputException e) {
                 throw new MalformedHistoryException(name, 0, "not UTF-8 text");
             }
             f = detect(file, new String(head, 0, n));
         }
         if (f == HistoryFormat.EDN) {
-            try (java.io.BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
                 History fast = parseFlatEdn(name, r);
                 if (fast != null) {
                     return fast;
                 }
             }
             // Streamed: one form at a time, never the whole file as one string.
-            try (java.io.Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
                 return parseEdn(name, r);
-            } catch (java.io.UncheckedIOException e) {
+            } catch (UncheckedIOException e) {
                 throw e.getCause();
             }
         }
         if (f == HistoryFormat.JSON) {
-            try (java.io.Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
                 return parseJson(name, r);
-            } catch (java.io.UncheckedIOException e) {
+            } catch (UncheckedIOException e) {
                 throw e.getCause();
             }
         }
@@ -80,15 +92,15 @@ public final class HistoryReader {
      */
     public static History parse(String name, String text, HistoryFormat format) throws MalformedHistoryException {
         return switch (format) {
-            case JSON -> parseJson(name, new java.io.StringReader(text));
+            case JSON -> parseJson(name, new StringReader(text));
             case EDN -> {
                 History fast;
                 try {
-                    fast = parseFlatEdn(name, new java.io.BufferedReader(new java.io.StringReader(text)));
+                    fast = parseFlatEdn(name, new BufferedReader(new StringReader(text)));
                 } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e); // a string reader does not fail
+                    throw new UncheckedIOException(e); // a string reader does not fail
                 }
-                yield fast != null ? fast : parseEdn(name, new java.io.StringReader(text));
+                yield fast != null ? fast : parseEdn(name, new StringReader(text));
             }
             case JEPSEN_LOG -> parseJepsenLog(name, text);
         };
@@ -96,7 +108,7 @@ public final class HistoryReader {
 
     /** Guesses the format from the extension, then from the first non-blank character. */
     public static HistoryFormat detect(Path file, String text) {
-        String n = file.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+        String n = file.getFileName().toString().toLowerCase(Locale.ROOT);
         if (n.endsWith(".json") || n.endsWith(".jsonl")) {
             return HistoryFormat.JSON;
         }
@@ -121,24 +133,24 @@ public final class HistoryReader {
      * JSON in one streaming pass: a top-level array of op objects, or one op object per line (JSON lines).
      * Each op is read as a small tree, turned into an event and dropped; the file is never one string.
      */
-    private static History parseJson(String name, java.io.Reader reader) throws MalformedHistoryException {
+    private static History parseJson(String name, Reader reader) throws MalformedHistoryException {
         List<Event> events = new ArrayList<>();
-        try (com.fasterxml.jackson.core.JsonParser p = JSON.getFactory().createParser(reader)) {
-            com.fasterxml.jackson.core.JsonToken t = p.nextToken();
+        try (JsonParser p = JSON.getFactory().createParser(reader)) {
+            JsonToken t = p.nextToken();
             if (t == null) {
                 return new History(name, events);
             }
-            boolean array = t == com.fasterxml.jackson.core.JsonToken.START_ARRAY;
+            boolean array = t == JsonToken.START_ARRAY;
             if (array) {
                 t = p.nextToken();
             }
-            while (t != null && t != com.fasterxml.jackson.core.JsonToken.END_ARRAY) {
+            while (t != null && t != JsonToken.END_ARRAY) {
                 int line = p.currentLocation().getLineNr();
                 JsonNode op = JSON.readTree(p);
                 addJsonOp(name, line, op, events);
                 t = p.nextToken();
             }
-            if (array && t == com.fasterxml.jackson.core.JsonToken.END_ARRAY && p.nextToken() != null) {
+            if (array && t == JsonToken.END_ARRAY && p.nextToken() != null) {
                 throw new MalformedHistoryException(
                         name, p.currentLocation().getLineNr(), "after the history's array, found more JSON");
             }
@@ -148,7 +160,7 @@ public final class HistoryReader {
                     e.getLocation() == null ? 0 : e.getLocation().getLineNr(),
                     "bad JSON: " + e.getOriginalMessage());
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         }
         return new History(name, Independent.unwrap(withTimes(events)));
     }
@@ -210,7 +222,7 @@ public final class HistoryReader {
             for (Iterator<JsonNode> it = n.elements(); it.hasNext(); ) {
                 out.add(jsonValue(it.next()));
             }
-            return java.util.Collections.unmodifiableList(out);
+            return Collections.unmodifiableList(out);
         }
         return n.asText();
     }
@@ -233,7 +245,7 @@ public final class HistoryReader {
      * of op maps as top-level forms, or one vector or list holding them all; tagged op maps
      * ({@code #jepsen.history.Op{...}}) read as maps; comments and {@code #_} discards anywhere.
      */
-    private static History parseEdn(String name, java.io.Reader reader) throws MalformedHistoryException {
+    private static History parseEdn(String name, Reader reader) throws MalformedHistoryException {
         List<Event> events = new ArrayList<>();
         try (Edn.Forms forms = new Edn.Forms(reader)) {
             Object first = next(name, forms);
@@ -267,7 +279,7 @@ public final class HistoryReader {
      * line of any other shape, and the caller reads the file with the general parser instead, which
      * decides everything the same way and gives the errors.
      */
-    private static History parseFlatEdn(String name, java.io.BufferedReader in) throws IOException {
+    private static History parseFlatEdn(String name, BufferedReader in) throws IOException {
         List<Event> events = new ArrayList<>();
         FastEdnLine.Names names = new FastEdnLine.Names();
         for (String line = in.readLine(); line != null; line = in.readLine()) {
@@ -291,7 +303,7 @@ public final class HistoryReader {
 
     /** The general EDN path alone (tests compare it with the fast path). */
     static History parseEdnGeneral(String name, String text) throws MalformedHistoryException {
-        return parseEdn(name, new java.io.StringReader(text));
+        return parseEdn(name, new StringReader(text));
     }
 
     private static Object next(String name, Edn.Forms forms) throws MalformedHistoryException {
@@ -370,9 +382,9 @@ public final class HistoryReader {
             for (Object o : l) {
                 out[i++] = rawValue(o, depth + 1);
             }
-            return java.util.Collections.unmodifiableList(java.util.Arrays.asList(out));
+            return Collections.unmodifiableList(Arrays.asList(out));
         }
-        if (v instanceof java.util.Set<?> set) {
+        if (v instanceof Set<?> set) {
             List<Object> out = new ArrayList<>(set.size());
             for (Object o : set) {
                 Object c = rawValue(o, depth + 1);
@@ -380,7 +392,7 @@ public final class HistoryReader {
                     out.add(c);
                 }
             }
-            return java.util.Set.copyOf(out);
+            return Set.copyOf(out);
         }
         if (v instanceof us.bpsm.edn.TaggedValue t) {
             return rawValue(t.getValue(), depth + 1);
@@ -426,15 +438,14 @@ public final class HistoryReader {
             for (Object o : l) {
                 out.add(ednValue(o));
             }
-            return java.util.Collections.unmodifiableList(out);
+            return Collections.unmodifiableList(out);
         }
-        if (v instanceof java.util.Set<?> s) {
+        if (v instanceof Set<?> s) {
             List<Object> out = new ArrayList<>();
             for (Object o : s) {
                 out.add(ednValue(o));
             }
-            return java.util.Set.copyOf(
-                    out.stream().filter(java.util.Objects::nonNull).toList());
+            return Set.copyOf(out.stream().filter(Objects::nonNull).toList());
         }
         return Values.normalize(v);
     }

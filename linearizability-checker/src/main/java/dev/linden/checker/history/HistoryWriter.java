@@ -2,11 +2,13 @@ package dev.linden.checker.history;
 
 import java.io.IOException;
 import java.io.Writer;
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -109,7 +111,7 @@ public final class HistoryWriter {
             }
             return b.append(']').toString();
         }
-        if (v instanceof java.util.Set<?> s) {
+        if (v instanceof Set<?> s) {
             StringBuilder b = new StringBuilder("#{");
             int i = 0;
             for (Object o : s) {
@@ -128,7 +130,7 @@ public final class HistoryWriter {
             }
             return b.append('}').toString();
         }
-        if (v instanceof java.math.BigInteger big) {
+        if (v instanceof BigInteger big) {
             return big + "N";
         }
         return String.valueOf(v);

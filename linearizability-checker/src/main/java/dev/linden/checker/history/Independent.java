@@ -1,6 +1,7 @@
 package dev.linden.checker.history;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -53,6 +54,6 @@ public final class Independent {
         List<Object> t = new ArrayList<>(2);
         t.add(key);
         t.add(value);
-        return java.util.Collections.unmodifiableList(t);
+        return Collections.unmodifiableList(t);
     }
 }

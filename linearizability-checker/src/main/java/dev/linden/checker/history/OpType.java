@@ -1,5 +1,7 @@
 package dev.linden.checker.history;
 
+import java.util.Locale;
+
 /**
  * The kind of a history event. {@code FAIL}: the operation definitely did not take effect.
  * {@code INFO}: indeterminate; it may take effect at any point after its invocation, or never.
@@ -22,6 +24,6 @@ public enum OpType {
     }
 
     public String text() {
-        return name().toLowerCase(java.util.Locale.ROOT);
+        return name().toLowerCase(Locale.ROOT);
     }
 }

@@ -1,6 +1,8 @@
 package dev.linden.checker.history;
 
+import java.math.BigInteger;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 
 /** Value normalisation and printing shared by readers, models and explanations. */
@@ -12,7 +14,7 @@ public final class Values {
         if (v instanceof Integer || v instanceof Short || v instanceof Byte) {
             return ((Number) v).longValue();
         }
-        if (v instanceof java.math.BigInteger b) {
+        if (v instanceof BigInteger b) {
             return b.bitLength() < 64 ? (Object) b.longValue() : b; // never truncate a big number silently
         }
         if (v instanceof List<?> l) {
@@ -20,7 +22,7 @@ public final class Values {
             for (Object o : l) {
                 out.add(normalize(o));
             }
-            return java.util.Collections.unmodifiableList(out);
+            return Collections.unmodifiableList(out);
         }
         return v;
     }

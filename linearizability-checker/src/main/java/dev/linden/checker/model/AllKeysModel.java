@@ -1,7 +1,11 @@
 package dev.linden.checker.model;
 
 import dev.linden.checker.history.Operation;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 
 /**
@@ -35,12 +39,12 @@ public final class AllKeysModel implements Model {
         if (after == ILLEGAL) {
             return ILLEGAL;
         }
-        if (java.util.Objects.equals(before, after) && m.containsKey(k)) {
+        if (Objects.equals(before, after) && m.containsKey(k)) {
             return state;
         }
         TreeMap<String, Object> next = new TreeMap<>(m);
         next.put(k, after);
-        return java.util.Collections.unmodifiableMap(next);
+        return Collections.unmodifiableMap(next);
     }
 
     @Override
@@ -60,10 +64,10 @@ public final class AllKeysModel implements Model {
 
     /** Each key's own pruning rule, applied to that key's part of the state. */
     @Override
-    public Pruner pruner(java.util.List<Operation> ops) {
-        TreeMap<String, java.util.List<Operation>> byKey = new TreeMap<>();
+    public Pruner pruner(List<Operation> ops) {
+        TreeMap<String, List<Operation>> byKey = new TreeMap<>();
         for (Operation op : ops) {
-            byKey.computeIfAbsent(op.key() == null ? "" : op.key(), k -> new java.util.ArrayList<>())
+            byKey.computeIfAbsent(op.key() == null ? "" : op.key(), k -> new ArrayList<>())
                     .add(op);
         }
         TreeMap<String, Pruner> pruners = new TreeMap<>();

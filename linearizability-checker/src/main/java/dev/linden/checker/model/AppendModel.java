@@ -2,6 +2,8 @@ package dev.linden.checker.model;
 
 import dev.linden.checker.history.Operation;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -107,7 +109,7 @@ public final class AppendModel implements Model {
         }
         return (cutOps, partitionIdOf) -> {
             int[] cutIdOf = new int[ops.size()];
-            java.util.Arrays.fill(cutIdOf, -1);
+            Arrays.fill(cutIdOf, -1);
             for (int i = 0; i < partitionIdOf.length; i++) {
                 cutIdOf[partitionIdOf[i]] = i;
             }
@@ -173,7 +175,7 @@ public final class AppendModel implements Model {
             return null;
         }
         ReadConstraint[] byReturn = constraints.toArray(new ReadConstraint[0]);
-        java.util.Arrays.sort(byReturn, Comparator.comparingLong(c -> c.returnTime));
+        Arrays.sort(byReturn, Comparator.comparingLong(c -> c.returnTime));
         return (state, linearized) -> {
             String s = (String) state;
             int checked = 0;
@@ -254,7 +256,7 @@ public final class AppendModel implements Model {
 
         boolean reachableFrom(String s, LinearizedSet lin) {
             int len = s.length();
-            int j = len <= value.length() ? java.util.Arrays.binarySearch(boundaries, len) : -1;
+            int j = len <= value.length() ? Arrays.binarySearch(boundaries, len) : -1;
             if (j >= 0 && (putId < 0 || len >= boundaries[0]) && isPrefix(s, j)) {
                 {
                     boolean rest = true;
@@ -309,7 +311,7 @@ public final class AppendModel implements Model {
         private final String[] values;
         private final int mask;
 
-        Pieces(java.util.Collection<String> all) {
+        Pieces(Collection<String> all) {
             lengths = all.stream().mapToInt(String::length).distinct().sorted().toArray();
             int maxLength = lengths.length == 0 ? 0 : lengths[lengths.length - 1];
             powerOfLength = new long[maxLength + 1];
@@ -451,7 +453,7 @@ public final class AppendModel implements Model {
     private static int countParses(
             String v, long[] prefix, int from, Pieces pieces, List<String> seq, int[] memo, boolean[] known) {
         int[] next = new int[v.length() + 1];
-        java.util.Arrays.fill(next, -1);
+        Arrays.fill(next, -1);
         int count = parsesFrom(v, prefix, from, pieces, memo, known, next);
         if (count > 0) {
             for (int pos = from; pos < v.length(); pos = next[pos]) {

@@ -1,6 +1,9 @@
 package dev.linden.checker.model;
 
 import dev.linden.checker.history.Operation;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -70,7 +73,7 @@ public final class RegisterModel implements Model {
      */
     @Override
     public List<Operation> canonicalize(List<Operation> ops) {
-        java.util.HashSet<Object> observed = new java.util.HashSet<>();
+        HashSet<Object> observed = new HashSet<>();
         observed.add(null); // absent: a read of nil or a CAS from nil observes it
         for (Operation op : ops) {
             if (READS.contains(op.f()) && !op.indeterminate()) {
@@ -79,14 +82,14 @@ public final class RegisterModel implements Model {
                 observed.add(((List<?>) op.input()).get(0));
             }
         }
-        java.util.ArrayList<Operation> out = new java.util.ArrayList<>(ops.size());
+        ArrayList<Operation> out = new ArrayList<>(ops.size());
         boolean changed = false;
         for (Operation op : ops) {
             Object input = op.input();
             if (WRITES.contains(op.f()) && !observed.contains(input)) {
                 input = UNOBSERVED;
             } else if (op.f().equals("cas") && !observed.contains(((List<?>) input).get(1))) {
-                input = java.util.Arrays.asList(((List<?>) input).get(0), UNOBSERVED);
+                input = Arrays.asList(((List<?>) input).get(0), UNOBSERVED);
             }
             if (input != op.input()) {
                 changed = true;
@@ -115,7 +118,7 @@ public final class RegisterModel implements Model {
      */
     @Override
     public Pruner pruner(List<Operation> ops) {
-        java.util.HashSet<Object> storable = new java.util.HashSet<>();
+        HashSet<Object> storable = new HashSet<>();
         storable.add(null);
         for (Operation op : ops) {
             if (WRITES.contains(op.f())) {

@@ -1,5 +1,6 @@
 package dev.linden.workloads.check;
 
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -9,7 +10,7 @@ import java.util.Map;
  */
 public record CheckOutcome(String name, Validity valid, Map<String, Object> details) {
     public CheckOutcome {
-        details = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(details));
+        details = Collections.unmodifiableMap(new LinkedHashMap<>(details));
     }
 
     /** The outcome as one results map: {@code valid} first, then the details. */

@@ -7,6 +7,7 @@ import dev.linden.checker.Verdict;
 import dev.linden.checker.history.Event;
 import dev.linden.checker.history.History;
 import dev.linden.checker.history.MalformedHistoryException;
+import dev.linden.checker.history.Operation;
 import dev.linden.checker.model.Models;
 import dev.linden.workloads.HistoryOp;
 import java.time.Duration;
@@ -112,7 +113,7 @@ public final class LinearizableCheck implements Check {
             k.counterexample().concurrent().stream().limit(20).forEach(o -> concurrent.add(o.toString()));
             m.put("concurrent", concurrent);
             List<String> prefix = new ArrayList<>();
-            List<dev.linden.checker.history.Operation> p = k.counterexample().prefix();
+            List<Operation> p = k.counterexample().prefix();
             p.subList(Math.max(0, p.size() - 10), p.size()).forEach(o -> prefix.add(o.toString()));
             m.put("last-linearized", prefix);
             m.put("state-after", k.counterexample().stateAfter());
@@ -131,7 +132,7 @@ public final class LinearizableCheck implements Check {
         return m;
     }
 
-    private static Map<String, Object> asData(dev.linden.checker.history.Operation o) {
+    private static Map<String, Object> asData(Operation o) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("process", o.process());
         m.put("f", o.f());

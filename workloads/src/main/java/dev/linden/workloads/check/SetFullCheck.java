@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * Jepsen's {@code set-full}: the fate of every element added to the set, from every read. An element is
@@ -101,7 +102,7 @@ public final class SetFullCheck implements Check {
                 }
             }
         }
-        Set<Long> unexpected = new java.util.TreeSet<>();
+        Set<Long> unexpected = new TreeSet<>();
         for (Read r : reads) {
             for (long x : r.elements) {
                 if (!adds.containsKey(x) && unexpected.size() < 20) {

@@ -2,6 +2,7 @@ package dev.linden.workloads.gen;
 
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.IntPredicate;
 
 /**
  * What a generator may know when asked for an operation: the current time, the processes free to take
@@ -21,7 +22,7 @@ public record Context(
     }
 
     /** The same context seen by a generator that may only use {@code allowed} processes. */
-    Context restrictedTo(java.util.function.IntPredicate allowed) {
+    Context restrictedTo(IntPredicate allowed) {
         return new Context(
                 timeNanos,
                 freeProcesses.stream().filter(allowed::test).toList(),

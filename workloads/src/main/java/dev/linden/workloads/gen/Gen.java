@@ -4,6 +4,7 @@ import dev.linden.workloads.gen.Generator.Emit;
 import dev.linden.workloads.gen.Generator.Pending;
 import dev.linden.workloads.gen.Generator.Step;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
@@ -143,7 +144,7 @@ public final class Gen {
                 order.add(i);
             }
             for (int i = order.size() - 1; i > 0; i--) {
-                java.util.Collections.swap(order, i, ctx.random().nextInt(i + 1));
+                Collections.swap(order, i, ctx.random().nextInt(i + 1));
             }
             long wake = NEVER;
             boolean pending = false;
