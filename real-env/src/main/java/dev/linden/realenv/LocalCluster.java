@@ -3,7 +3,6 @@ package dev.linden.realenv;
 import dev.linden.kvnode.client.KvClient;
 import dev.linden.kvnode.net.Wire;
 import dev.linden.kvnode.raft.MembershipChange;
-import dev.linden.kvnode.server.NodeCommand;
 import dev.linden.kvnode.tls.CertificateAuthority;
 import dev.linden.kvnode.tls.ClientSecurity;
 import java.io.IOException;
@@ -273,37 +272,15 @@ public final class LocalCluster {
     public Process startNode(int id, boolean fsync, List<String> jvmArgs, String initialState) throws IOException {
         Path nd = nodeDir(id);
         Files.createDirectories(nd);
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.addAll(jvmArgs);
-        String extra = System.getenv("LINDEN_NODE_JAVA_OPTS"); // e.g. profiling flags; {id} becomes the node id
-        if (extra != null && !extra.isBlank()) {
-            cmd.addAll(List.of(extra.replace("{id}", String.valueOf(id)).trim().split("\\s+")));
-        }
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add(NodeCommand.class.getName());
-        cmd.addAll(List.of(
-                "--id",
-                String.valueOf(id),
-                "--peers",
-                peersSpec(),
-                "--client-port",
-                String.valueOf(clientPort(id)),
-                "--data-dir",
-                nd.toString(),
-                "--fsync",
-                fsync ? "on" : "off",
-                "--cluster-id",
-                clusterId,
-                "--initial-cluster-state",
-                initialState));
-        cmd.addAll(securityArgs(id));
-        cmd.addAll(nodeArgs);
-        Process p = new ProcessBuilder(cmd)
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(
-                        nd.resolve("stdout.log").toFile()))
+        Process p = new NodeLaunch(id, nd)
+                .jvm(jvmArgs)
+                .arg("--peers", peersSpec())
+                .arg("--client-port", clientPort(id))
+                .arg("--fsync", fsync ? "on" : "off")
+                .arg("--cluster-id", clusterId)
+                .arg("--initial-cluster-state", initialState)
+                .args(securityArgs(id))
+                .args(nodeArgs)
                 .start();
         Files.writeString(nd.resolve("pid"), String.valueOf(p.pid()));
         return p;

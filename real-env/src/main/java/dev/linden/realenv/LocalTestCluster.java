@@ -423,57 +423,38 @@ public final class LocalTestCluster implements Cluster {
                     .append(':')
                     .append(port);
         }
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.addAll(LocalCluster.memoryFlags(options.heap(), 64L << 20, 128L << 20));
-        cmd.addAll(List.of(
-                "-XX:+UseSerialGC",
-                "-XX:TieredStopAtLevel=1",
-                "-cp",
-                System.getProperty("java.class.path"),
-                NodeCommand.class.getName(),
-                "--id",
-                String.valueOf(id),
-                "--peers",
-                peers.toString(),
-                "--client-port",
-                String.valueOf(clientPort.get(id)),
-                "--client-host",
-                host(id),
-                "--data-dir",
-                dir.toString(),
-                "--cluster-id",
-                clusterId,
-                "--initial-cluster-state",
-                membership.joining(id) ? "join" : bootstrapped && !asNew ? "existing" : "new",
-                "--initial-voters",
-                membership.initialVoters(),
-                "--quota-bytes",
-                String.valueOf(64L << 20),
-                "--exit-with-parent",
-                String.valueOf(ProcessHandle.current().pid())));
-        cmd.addAll(List.of("--tls-dir", authority().issuedNodeDir(id).toString()));
+        NodeLaunch launch = new NodeLaunch(id, dir)
+                .jvm(LocalCluster.memoryFlags(options.heap(), 64L << 20, 128L << 20))
+                .jvm(List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"))
+                .arg("--peers", peers)
+                .arg("--client-port", clientPort.get(id))
+                .arg("--client-host", host(id))
+                .arg("--cluster-id", clusterId)
+                .arg("--initial-cluster-state", initialState(id, asNew))
+                .arg("--initial-voters", membership.initialVoters())
+                .arg("--quota-bytes", 64L << 20)
+                .arg("--exit-with-parent", ProcessHandle.current().pid())
+                .arg("--tls-dir", authority().issuedNodeDir(id));
         if (options.unsafeLocalReads()) {
-            cmd.add("--test-only-unsafe-local-reads");
+            launch.args(List.of("--test-only-unsafe-local-reads"));
         }
-        if (netns != null) {
-            cmd = netns.inNamespace(id, cmd); // ip execs java in the namespace: the pid stays the node's
-        }
+        List<String> cmd = netns != null ? netns.inNamespace(id, launch.command()) : launch.command();
         Process p;
         if (options.containers()) {
             p = Containers.start(image, clusterId + "-n" + id + "-" + (started + 1), cmd, dir);
             containers.add((ContainerProcess) p); // (Containers.start makes one)
         } else {
-            ProcessBuilder pb = new ProcessBuilder(cmd)
-                    .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(
-                            dir.resolve("stdout.log").toFile()));
-            clocks.configure(id, pb);
-            p = pb.start();
+            p = launch.start(
+                    cmd,
+                    pb -> clocks.configure(id, pb)); // netns: ip execs java in the namespace, the pid stays the node's
         }
         started++;
         processes.put(id, p);
         p.onExit().thenAccept(done -> exited(id, done));
+    }
+
+    private String initialState(int id, boolean asNew) {
+        return membership.joining(id) ? "join" : bootstrapped && !asNew ? "existing" : "new";
     }
 
     private int proxyPort(int low, int high) {
