@@ -20,8 +20,8 @@ import picocli.CommandLine.Parameters;
 @Command(
         name = "analyze",
         mixinStandardHelpOptions = true,
-        description =
-                "Re-run the checks of a stored test on its stored history. Exit 0 valid, 1 invalid, 2 unknown, 3 error.")
+        description = "Re-run the checks of a stored test on its stored history. Exit 0 valid, 1 invalid, 2 "
+                + "unknown, 3 error.")
 public final class AnalyzeCommand implements Callable<Integer> {
     @Parameters(arity = "0..1", paramLabel = "DIR|latest", description = "a run directory, or latest (default)")
     String run = "latest";

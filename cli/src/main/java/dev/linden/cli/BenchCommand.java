@@ -10,6 +10,7 @@ import dev.linden.kvnode.tls.ClientSecurity;
 import dev.linden.kvnode.tls.NodeSecurity;
 import dev.linden.kvnode.tls.TlsFiles;
 import dev.linden.realenv.LocalCluster;
+import dev.linden.realenv.NodeLaunch;
 import io.netty.channel.nio.NioEventLoopGroup;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -114,65 +115,11 @@ public final class BenchCommand implements Callable<Integer> {
         if (endpoints != null) {
             eps = KvClient.parseEndpoints(endpoints);
         } else if (inProcess) {
-            Path dir = Files.createTempDirectory("linden-bench");
-            cluster = LocalCluster.withClusterId(
-                            dir, nodes, 17_000 + (int) (ProcessHandle.current().pid() % 1000) * 10, "local")
-                    .insecure(insecure); // the in-process nodes' cluster id
-            Logger.getLogger("dev.linden").setLevel(Level.WARNING);
-            Map<Integer, InetSocketAddress> peers = KvClient.parseEndpoints(cluster.peersSpec());
-            NodeConfig config = NodeCommand.nodeConfig(snapshotEvery, electionTimeoutMillis, heartbeatMillis);
-            for (int i = 1; i <= nodes; i++) {
-                KvNodeServer server = new KvNodeServer(new KvNodeServer.Options(
-                        i,
-                        peers,
-                        new InetSocketAddress("127.0.0.1", cluster.clientPort(i)),
-                        cluster.nodeDir(i),
-                        !"off".equals(fsync),
-                        config));
-                if (insecure) {
-                    server.secure(NodeSecurity.insecure());
-                } else {
-                    TlsFiles files = cluster.authority().issueNode(i);
-                    server.secure(NodeSecurity.mutualTls("local", i, files, files, true));
-                }
-                server.start();
-                servers.add(server);
-            }
+            cluster = startInProcess(servers);
             eps = cluster.clientEndpoints();
-            System.out.println("started " + nodes + " nodes in this process in " + dir + " (fsync " + fsync + ")");
-            benchDir = dir;
         } else {
-            Path dir = Files.createTempDirectory("linden-bench");
-            cluster = new LocalCluster(
-                            dir, nodes, 17_000 + (int) (ProcessHandle.current().pid() % 1000) * 10)
-                    .insecure(insecure);
-            cluster.writeLayout();
-            if (snapshotEvery != null) {
-                cluster.nodeArgs.addAll(List.of("--snapshot-every", String.valueOf(snapshotEvery)));
-            }
-            cluster.nodeArgs.addAll(List.of(
-                    "--election-timeout-ms",
-                    String.valueOf(electionTimeoutMillis),
-                    "--heartbeat-ms",
-                    String.valueOf(heartbeatMillis)));
-            for (int i = 1; i <= nodes; i++) {
-                // Several JVMs share few cores here: one GC thread each and a roomy young generation keep
-                // collector threads from fighting over the cores (measured: young pauses 25-270 ms otherwise).
-                // A fixed, pre-touched heap: otherwise the first collections into untouched memory page-fault
-                // their way through it (pauses of 100-300 ms measured here, against 5-10 ms once touched).
-                List<String> jvm = new ArrayList<>(
-                        LocalCluster.memoryFlags(nodeHeap, KvLimits.defaults().quotaBytes(), 256L << 20));
-                jvm.addAll(List.of(
-                        "-Xms" + nodeHeap,
-                        "-XX:+AlwaysPreTouch",
-                        "-XX:+UseParallelGC",
-                        "-XX:ParallelGCThreads=1",
-                        "-Xmn400m"));
-                cluster.startNode(i, !"off".equals(fsync), jvm);
-            }
+            cluster = startProcesses();
             eps = cluster.clientEndpoints();
-            System.out.println("started " + nodes + " node processes in " + dir + " (fsync " + fsync + ")");
-            benchDir = dir;
         }
         ClientSecurity security = cluster != null ? cluster.clientSecurity() : ClientSecurity.plain();
         System.out.println(
@@ -210,6 +157,74 @@ public final class BenchCommand implements Callable<Integer> {
                 System.out.println(finalLine);
             }
         }
+    }
+
+    /** The nodes as servers inside this JVM (each with its own threads, WAL directory and loopback ports). */
+    private LocalCluster startInProcess(List<KvNodeServer> servers) throws Exception {
+        LocalCluster cluster;
+        Path dir = Files.createTempDirectory("linden-bench");
+        cluster = LocalCluster.withClusterId(
+                        dir, nodes, 17_000 + (int) (ProcessHandle.current().pid() % 1000) * 10, "local")
+                .insecure(insecure); // the in-process nodes' cluster id
+        Logger.getLogger("dev.linden").setLevel(Level.WARNING);
+        Map<Integer, InetSocketAddress> peers = KvClient.parseEndpoints(cluster.peersSpec());
+        NodeConfig config = NodeCommand.nodeConfig(snapshotEvery, electionTimeoutMillis, heartbeatMillis);
+        for (int i = 1; i <= nodes; i++) {
+            KvNodeServer server = new KvNodeServer(new KvNodeServer.Options(
+                    i,
+                    peers,
+                    new InetSocketAddress("127.0.0.1", cluster.clientPort(i)),
+                    cluster.nodeDir(i),
+                    !"off".equals(fsync),
+                    config));
+            if (insecure) {
+                server.secure(NodeSecurity.insecure());
+            } else {
+                TlsFiles files = cluster.authority().issueNode(i);
+                server.secure(NodeSecurity.mutualTls("local", i, files, files, true));
+            }
+            server.start();
+            servers.add(server);
+        }
+        System.out.println("started " + nodes + " nodes in this process in " + dir + " (fsync " + fsync + ")");
+        benchDir = dir;
+        return cluster;
+    }
+
+    /** The nodes as processes of their own, with the JVM flags measured to keep GC pauses short here. */
+    private LocalCluster startProcesses() throws Exception {
+        LocalCluster cluster;
+        Path dir = Files.createTempDirectory("linden-bench");
+        cluster = new LocalCluster(
+                        dir, nodes, 17_000 + (int) (ProcessHandle.current().pid() % 1000) * 10)
+                .insecure(insecure);
+        cluster.writeLayout();
+        if (snapshotEvery != null) {
+            cluster.nodeArgs.addAll(List.of("--snapshot-every", String.valueOf(snapshotEvery)));
+        }
+        cluster.nodeArgs.addAll(List.of(
+                "--election-timeout-ms",
+                String.valueOf(electionTimeoutMillis),
+                "--heartbeat-ms",
+                String.valueOf(heartbeatMillis)));
+        for (int i = 1; i <= nodes; i++) {
+            // Several JVMs share few cores here: one GC thread each and a roomy young generation keep
+            // collector threads from fighting over the cores (measured: young pauses 25-270 ms otherwise).
+            // A fixed, pre-touched heap: otherwise the first collections into untouched memory page-fault
+            // their way through it (pauses of 100-300 ms measured here, against 5-10 ms once touched).
+            List<String> jvm = new ArrayList<>(
+                    NodeLaunch.memoryFlags(nodeHeap, KvLimits.defaults().quotaBytes(), 256L << 20));
+            jvm.addAll(List.of(
+                    "-Xms" + nodeHeap,
+                    "-XX:+AlwaysPreTouch",
+                    "-XX:+UseParallelGC",
+                    "-XX:ParallelGCThreads=1",
+                    "-Xmn400m"));
+            cluster.startNode(i, !"off".equals(fsync), jvm);
+        }
+        System.out.println("started " + nodes + " node processes in " + dir + " (fsync " + fsync + ")");
+        benchDir = dir;
+        return cluster;
     }
 
     /** Each answering node's term (for term churn), or nothing for given endpoints. */

@@ -86,9 +86,9 @@ public final class CheckCommand implements Callable<Integer> {
 
     @Option(
             names = "--bench",
-            description =
-                    "benchmark: check each FILE (or every file under a directory; "
-                            + "default ../shared/corpus/porcupine) warm, many times, and print its best and median microseconds")
+            description = "benchmark: check each FILE (or every file under a directory; "
+                    + "default ../shared/corpus/porcupine) warm, many times, and print its best and "
+                    + "median microseconds")
     boolean bench;
 
     @Override
@@ -203,22 +203,9 @@ public final class CheckCommand implements Callable<Integer> {
     private int bench(PrintStream out, PrintStream err) {
         List<Path> inputs =
                 files == null || files.isEmpty() ? List.of(Path.of("..", "shared", "corpus", "porcupine")) : files;
-        List<Path> all = new ArrayList<>();
-        for (Path p : inputs) {
-            if (Files.isDirectory(p)) {
-                try (var walk = Files.walk(p)) {
-                    walk.filter(Files::isRegularFile)
-                            .filter(f -> !f.getFileName().toString().endsWith(".tsv")
-                                    && !f.getFileName().toString().endsWith(".md"))
-                            .sorted()
-                            .forEach(all::add);
-                } catch (IOException e) {
-                    err.println("linden check: cannot list " + p + ": " + e.getMessage());
-                    return EXIT_BAD_INPUT;
-                }
-            } else {
-                all.add(p);
-            }
+        List<Path> all = historyFiles(inputs, err);
+        if (all == null) {
+            return EXIT_BAD_INPUT;
         }
         if (all.isEmpty()) {
             err.println("linden check: --bench found no history files in " + inputs);
@@ -280,6 +267,28 @@ public final class CheckCommand implements Callable<Integer> {
         }
         out.printf("bench: %d files, sum of best %.3f ms, smallest best %d us%n", all.size(), sumBest / 1e3, minBest);
         return EXIT_OK;
+    }
+
+    /** The history files under {@code inputs} (directories walked), or null after saying why not. */
+    private static List<Path> historyFiles(List<Path> inputs, PrintStream err) {
+        List<Path> all = new ArrayList<>();
+        for (Path p : inputs) {
+            if (!Files.isDirectory(p)) {
+                all.add(p);
+                continue;
+            }
+            try (var walk = Files.walk(p)) {
+                walk.filter(Files::isRegularFile)
+                        .filter(f -> !f.getFileName().toString().endsWith(".tsv")
+                                && !f.getFileName().toString().endsWith(".md"))
+                        .sorted()
+                        .forEach(all::add);
+            } catch (IOException e) {
+                err.println("linden check: cannot list " + p + ": " + e.getMessage());
+                return null;
+            }
+        }
+        return all;
     }
 
     private int generate(PrintStream out, PrintStream err) {

@@ -57,42 +57,16 @@ public final class KvCliCommand implements Callable<Integer> {
             return 3;
         }
         String spec = endpoints;
-        ClientSecurity security;
         if (spec == null) {
             if (!Files.exists(dir.resolve("cluster.properties"))) {
                 System.err.println("linden kv: no --endpoints and no cluster in " + dir);
                 return 3;
             }
-            LocalCluster c = LocalCluster.open(dir);
-            spec = c.clientEndpointsSpec();
-            security = c.clientSecurity();
-        } else if (insecure == (cacert != null || cert != null || key != null)) {
-            System.err.println("linden kv: with --endpoints give --cacert, --cert and --key, or --insecure");
+            spec = LocalCluster.open(dir).clientEndpointsSpec();
+        }
+        ClientSecurity security = security();
+        if (security == null) {
             return 3;
-        } else if (insecure) {
-            security = ClientSecurity.plain();
-        } else if (tokenFile != null) {
-            if (cacert == null || cert != null || key != null) {
-                System.err.println("linden kv: --token-file goes with --cacert (and no --cert or --key)");
-                return 3;
-            }
-            try {
-                security = ClientSecurity.tlsWithToken(cacert, Files.readString(tokenFile));
-            } catch (IllegalArgumentException | IOException e) {
-                System.err.println("linden kv: " + e.getMessage());
-                return 3;
-            }
-        } else {
-            if (cacert == null || cert == null || key == null) {
-                System.err.println("linden kv: --cacert, --cert and --key go together");
-                return 3;
-            }
-            try {
-                security = ClientSecurity.tls(new TlsFiles(cacert, cert, key));
-            } catch (IllegalArgumentException e) {
-                System.err.println("linden kv: " + e.getMessage());
-                return 3;
-            }
         }
         String op = args.get(0);
         int want = switch (op) {
@@ -135,6 +109,37 @@ public final class KvCliCommand implements Callable<Integer> {
         } catch (LimitExceededException e) {
             System.err.println("linden kv: failed, nothing sent: " + e.getMessage());
             return 3;
+        }
+    }
+
+    /** The client's credentials from the options (or the local cluster's), or null after saying what is wrong. */
+    private ClientSecurity security() throws IOException {
+        if (endpoints == null) {
+            return LocalCluster.open(dir).clientSecurity();
+        }
+        if (insecure == (cacert != null || cert != null || key != null)) {
+            System.err.println("linden kv: with --endpoints give --cacert, --cert and --key, or --insecure");
+            return null;
+        }
+        if (insecure) {
+            return ClientSecurity.plain();
+        }
+        try {
+            if (tokenFile != null) {
+                if (cacert == null || cert != null || key != null) {
+                    System.err.println("linden kv: --token-file goes with --cacert (and no --cert or --key)");
+                    return null;
+                }
+                return ClientSecurity.tlsWithToken(cacert, Files.readString(tokenFile));
+            }
+            if (cacert == null || cert == null || key == null) {
+                System.err.println("linden kv: --cacert, --cert and --key go together");
+                return null;
+            }
+            return ClientSecurity.tls(new TlsFiles(cacert, cert, key));
+        } catch (IllegalArgumentException | IOException e) {
+            System.err.println("linden kv: " + e.getMessage());
+            return null;
         }
     }
 }

@@ -52,9 +52,9 @@ public final class SimCommand implements Callable<Integer> {
 
     @Option(
             names = "--canaries",
-            description =
-                    "score the simulator: run every planted bug until a seed catches it "
-                            + "(at most --seeds seeds each), print one line per bug and 'canaries: N/M caught'; exit 1 unless all are caught")
+            description = "score the simulator: run every planted bug until a seed catches it "
+                    + "(at most --seeds seeds each), print one line per bug and 'canaries: N/M "
+                    + "caught'; exit 1 unless all are caught")
     boolean canaries;
 
     @Option(names = "--verbose", description = "print every failure's reasons in full")
@@ -86,6 +86,38 @@ public final class SimCommand implements Callable<Integer> {
                 return 3;
             }
         }
+        List<Long> todo = seedsToRun(err);
+        if (todo == null) {
+            return 3;
+        }
+        if (todo.isEmpty()) {
+            out.println("summary: shard " + shard + " of " + seeds + " seeds holds none");
+            return 0;
+        }
+        long wallStart = System.nanoTime();
+        ExecutorService pool = Executors.newFixedThreadPool(Math.min(threads, todo.size()), r -> {
+            Thread t = new Thread(r, "sim");
+            t.setDaemon(true);
+            return t;
+        });
+        Sweep sweep = new Sweep();
+        try {
+            sweep.run(todo, pool, out);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 3;
+        } catch (ExecutionException e) {
+            err.println("linden sim: " + e.getCause());
+            return 3;
+        } finally {
+            pool.shutdownNow();
+        }
+        sweep.printSummary(out, System.nanoTime() - wallStart);
+        return sweep.exit;
+    }
+
+    /** The seeds of this sweep (or of its shard), or null after saying why --shard is malformed. */
+    private List<Long> seedsToRun(PrintStream err) {
         int shardIndex = 0;
         int shardCount = 1;
         if (shard != null) {
@@ -98,7 +130,7 @@ public final class SimCommand implements Callable<Integer> {
             }
             if (p.length != 2 || shardCount < 1 || shardIndex < 0 || shardIndex >= shardCount) {
                 err.println("linden sim: --shard is I/N with 0 <= I < N, e.g. --shard 2/8");
-                return 3;
+                return null;
             }
         }
         List<Long> todo = new ArrayList<>();
@@ -109,22 +141,19 @@ public final class SimCommand implements Callable<Integer> {
                 todo.add(firstSeed + i);
             }
         }
-        if (todo.isEmpty()) {
-            out.println("summary: shard " + shard + " of " + seeds + " seeds holds none");
-            return 0;
-        }
-        long wallStart = System.nanoTime();
-        ExecutorService pool = Executors.newFixedThreadPool(Math.min(threads, todo.size()), r -> {
-            Thread t = new Thread(r, "sim");
-            t.setDaemon(true);
-            return t;
-        });
-        List<TestResult> results = new ArrayList<>();
-        List<String> replays = new ArrayList<>();
-        int exit = 0;
-        long simMillis = 0;
-        long events = 0;
-        try {
+        return todo;
+    }
+
+    /** One sweep's seeds run on a pool, their lines printed in seed order, and what the summary needs. */
+    private final class Sweep {
+        final List<TestResult> results = new ArrayList<>();
+        final List<String> replays = new ArrayList<>();
+        int exit;
+        long simMillis;
+        long events;
+
+        void run(List<Long> todo, ExecutorService pool, PrintStream out)
+                throws InterruptedException, ExecutionException {
             // A sliding window of submitted seeds: results come back in seed order, and at most WINDOW
             // histories are held at once, whatever the sweep's length.
             int window = Math.max(1, threads) * 4;
@@ -149,67 +178,64 @@ public final class SimCommand implements Callable<Integer> {
                     // Same seed, same run: store it now so the failure can be read and analyzed.
                     r = options.spec(w, s).run();
                 }
-                results.add(new TestResult(
-                        r.name(),
-                        r.seed(),
-                        r.valid(),
-                        r.exitCode(),
-                        r.error(),
-                        Map.of(),
-                        List.of(),
-                        r.storeDir(),
-                        r.replayCommand())); // the summary only: the history is not kept
-                Map<?, ?> run = r.results().get("run") instanceof Map<?, ?> m ? m : Map.of();
-                Map<?, ?> counts = r.results().get("counts") instanceof Map<?, ?> m ? m : Map.of();
-                Map<?, ?> checks = r.results().get("checks") instanceof Map<?, ?> m ? m : Map.of();
-                Map<?, ?> faults = checks.get("faults") instanceof Map<?, ?> m ? m : Map.of();
-                simMillis += run.get("sim-millis") instanceof Number n ? n.longValue() : 0;
-                events += run.get("events") instanceof Number n ? n.longValue() : 0;
-                out.println("seed=" + s + " workload=" + w + " ops=" + counts.get("invoked") + " faults="
-                        + faults.get("effective") + "/" + faults.get("operations") + " verdict="
-                        + (r.error() != null ? "harness-error" : r.valid().text()) + " trace-hash: "
-                        + run.get("trace-hash"));
-                if (!r.passed()) {
-                    String summary = r.summary();
-                    if (!verbose && summary.length() > 2000) {
-                        summary = summary.substring(0, 2000) + " ... (--verbose for all)";
-                    }
-                    summary.lines()
-                            .skip(1)
-                            .filter(l -> !l.contains("replay: "))
-                            .forEach(l -> out.println("  " + l.strip()));
-                    replays.add(String.join(" ", options.replayArgs(w, s)));
-                }
-                out.flush();
-                exit = TestCommand.worse(exit, r.exitCode());
+                record(r, s, w, out);
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return 3;
-        } catch (ExecutionException e) {
-            err.println("linden sim: " + e.getCause());
-            return 3;
-        } finally {
-            pool.shutdownNow();
         }
-        long wall = System.nanoTime() - wallStart;
-        long failed = results.stream().filter(r -> !r.passed()).count();
-        out.printf(
-                "summary: %d seeds%s, %d passed, %d failed; simulated %.1f s in %.1f s wall (%.0fx), %.2fM events/s, "
-                        + "%.0f seeds/min%n",
-                results.size(),
-                shard == null ? "" : " (shard " + shard + ")",
-                results.size() - failed,
-                failed,
-                simMillis / 1e3,
-                wall / 1e9,
-                simMillis * 1e6 / wall,
-                events / (wall / 1e9) / 1e6,
-                results.size() / (wall / 60e9));
-        for (String r : replays) {
-            out.println("replay: " + r);
+
+        private void record(TestResult r, long s, String w, PrintStream out) {
+            results.add(new TestResult(
+                    r.name(),
+                    r.seed(),
+                    r.valid(),
+                    r.exitCode(),
+                    r.error(),
+                    Map.of(),
+                    List.of(),
+                    r.storeDir(),
+                    r.replayCommand())); // the summary only: the history is not kept
+            Map<?, ?> run = r.results().get("run") instanceof Map<?, ?> m ? m : Map.of();
+            Map<?, ?> counts = r.results().get("counts") instanceof Map<?, ?> m ? m : Map.of();
+            Map<?, ?> checks = r.results().get("checks") instanceof Map<?, ?> m ? m : Map.of();
+            Map<?, ?> faults = checks.get("faults") instanceof Map<?, ?> m ? m : Map.of();
+            simMillis += run.get("sim-millis") instanceof Number n ? n.longValue() : 0;
+            events += run.get("events") instanceof Number n ? n.longValue() : 0;
+            out.println("seed=" + s + " workload=" + w + " ops=" + counts.get("invoked") + " faults="
+                    + faults.get("effective") + "/" + faults.get("operations") + " verdict="
+                    + (r.error() != null ? "harness-error" : r.valid().text()) + " trace-hash: "
+                    + run.get("trace-hash"));
+            if (!r.passed()) {
+                String summary = r.summary();
+                if (!verbose && summary.length() > 2000) {
+                    summary = summary.substring(0, 2000) + " ... (--verbose for all)";
+                }
+                summary.lines()
+                        .skip(1)
+                        .filter(l -> !l.contains("replay: "))
+                        .forEach(l -> out.println("  " + l.strip()));
+                replays.add(String.join(" ", options.replayArgs(w, s)));
+            }
+            out.flush();
+            exit = TestCommand.worse(exit, r.exitCode());
         }
-        return exit;
+
+        void printSummary(PrintStream out, long wall) {
+            long failed = results.stream().filter(r -> !r.passed()).count();
+            out.printf(
+                    "summary: %d seeds%s, %d passed, %d failed; simulated %.1f s in %.1f s wall (%.0fx), "
+                            + "%.2fM events/s, %.0f seeds/min%n",
+                    results.size(),
+                    shard == null ? "" : " (shard " + shard + ")",
+                    results.size() - failed,
+                    failed,
+                    simMillis / 1e3,
+                    wall / 1e9,
+                    simMillis * 1e6 / wall,
+                    events / (wall / 1e9) / 1e6,
+                    results.size() / (wall / 60e9));
+            for (String r : replays) {
+                out.println("replay: " + r);
+            }
+        }
     }
 
     private String workloadFor(long s) {

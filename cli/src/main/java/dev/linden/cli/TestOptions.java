@@ -3,6 +3,7 @@ package dev.linden.cli;
 import dev.linden.harness.TestSpec;
 import dev.linden.nemesis.FaultKind;
 import dev.linden.nemesis.FaultSchedule;
+import dev.linden.realenv.LocalEnvOptions;
 import dev.linden.realenv.LocalTestCluster;
 import dev.linden.sim.SimOptions;
 import dev.linden.sim.Simulation;
@@ -19,7 +20,8 @@ final class TestOptions {
     @Option(
             names = "--env",
             description = "where the cluster runs: sim (default: the deterministic simulator), local "
-                    + "(node processes on loopback, faults by signals and link proxies) or docker (each node in a container "
+                    + "(node processes on loopback, faults by signals and link proxies) or docker (each "
+                    + "node in a container "
                     + "of its own, through Testcontainers, killed and paused by the engine)")
     String env = "sim";
 
@@ -31,12 +33,12 @@ final class TestOptions {
 
     @Option(
             names = "--toxiproxy",
-            description =
-                    "with --env local: HOST:PORT of a Toxiproxy server; every peer link "
-                            + "then also passes a Toxiproxy proxy, and link clogs are latency, bandwidth, slicer and timeout toxics")
+            description = "with --env local: HOST:PORT of a Toxiproxy server; every peer link "
+                    + "then also passes a Toxiproxy proxy, and link clogs are latency, bandwidth, "
+                    + "slicer and timeout toxics")
     String toxiproxy;
 
-    @Option(names = "--nodes", description = "cluster size (default 5)")
+    @Option(names = "--nodes", description = "cluster size (default ${DEFAULT-VALUE})")
     int nodes = 5;
 
     @Option(names = "--workload", description = "register, kv, list-append or set (default kv)")
@@ -48,8 +50,10 @@ final class TestOptions {
     @Option(
             names = {"--nemesis", "--faults"},
             description = "faults: all, none, or a comma list of families "
-                    + "(partition, kill, pause, clock, disk, disk-damage, link, transfer, membership, hostile) and faults "
-                    + "(crash, clog, loss, duplicate, reorder, disk-full, fsync-stall, bitflip, disk-loss, long-partition, "
+                    + "(partition, kill, pause, clock, disk, disk-damage, link, transfer, membership, "
+                    + "hostile) and faults "
+                    + "(crash, clog, loss, duplicate, reorder, disk-full, fsync-stall, bitflip, disk-loss, "
+                    + "long-partition, "
                     + "lose-tail, lose-segments, restart-as-new, answer-flood, client-conn-flood, peer-conn-flood, "
                     + "half-frames, forged-peer); default all (every fault but hostile, for now)")
     String nemesis = "all";
@@ -72,8 +76,8 @@ final class TestOptions {
 
     @Option(
             names = "--recovery-window",
-            description =
-                    "seconds with no fault after each fault stops (then faults never overlap); default 0: up to two overlap")
+            description = "seconds with no fault after each fault stops (then faults never overlap); default 0: "
+                    + "up to two overlap")
     double recoveryWindowSeconds = 0;
 
     @Option(
@@ -92,7 +96,8 @@ final class TestOptions {
     @Option(
             names = "--bug",
             description = "test-only: run a deliberately broken cluster: unsafe-reads (reads without "
-                    + "ReadIndex), fsync-lies (acks before data is durable), empty-rejoin (a node whose disk was replaced "
+                    + "ReadIndex), fsync-lies (acks before data is durable), empty-rejoin (a node whose "
+                    + "disk was replaced "
                     + "rejoins as a new voter)")
     String bug = "none";
 
@@ -158,7 +163,7 @@ final class TestOptions {
                 ? TestSpec.builder()
                         .cluster(
                                 env,
-                                LocalTestCluster.factory(new LocalTestCluster.Options(
+                                LocalTestCluster.factory(new LocalEnvOptions(
                                         sim.unsafeLocalReads(),
                                         "256m",
                                         net,

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.linden.checker.history.OpType;
 import dev.linden.harness.TestResult;
 import dev.linden.harness.TestSpec;
+import dev.linden.realenv.LocalEnvOptions;
 import dev.linden.realenv.LocalTestCluster;
 import dev.linden.workloads.HistoryOp;
 import dev.linden.workloads.gen.Gen;
@@ -52,7 +53,7 @@ class HostileFaultsTest {
                 startHoldStop("answer-flood", Map.of("calls", 20L, "value-bytes", 4_096L)),
                 startHoldStop("forged-peer", Map.of("credentials", "none", "term-jump", 1_000L))));
         TestResult r = TestSpec.builder()
-                .cluster("local", LocalTestCluster.factory(LocalTestCluster.Options.defaults()))
+                .cluster("local", LocalTestCluster.factory(LocalEnvOptions.defaults()))
                 .phaseWallLimitMillis(60_000)
                 .nodes(3)
                 .workload("kv")

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.linden.harness.TestResult;
 import dev.linden.harness.TestSpec;
 import dev.linden.nemesis.DiskDamageScenario;
+import dev.linden.realenv.LocalEnvOptions;
 import dev.linden.realenv.LocalTestCluster;
 import dev.linden.workloads.HistoryOp;
 import java.nio.file.Path;
@@ -25,7 +26,7 @@ class LocalDiskDamageTest {
 
     private TestSpec.Builder local(long seed) {
         return TestSpec.builder()
-                .cluster("local", LocalTestCluster.factory(LocalTestCluster.Options.defaults()))
+                .cluster("local", LocalTestCluster.factory(LocalEnvOptions.defaults()))
                 .phaseWallLimitMillis(120_000)
                 .nodes(3)
                 .workload("kv")

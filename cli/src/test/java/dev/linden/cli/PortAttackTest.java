@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.linden.kvnode.client.KvClient;
 import dev.linden.kvnode.net.Wire;
 import dev.linden.realenv.LocalCluster;
+import dev.linden.realenv.NodeLaunch;
 import io.netty.channel.nio.NioEventLoopGroup;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -207,7 +208,7 @@ class PortAttackTest {
     @Test
     void halfSentLargeFramesOnPeerAndClientPortsLeaveARestartedFollowerCatchingUp() throws Exception {
         // As `cluster start` runs nodes: Netty's 128 MiB counted apart from values.
-        List<String> jvm = LocalCluster.memoryFlags("256m", 32L << 20, 128L << 20);
+        List<String> jvm = NodeLaunch.memoryFlags("256m", 32L << 20, 128L << 20);
         LocalCluster c = cluster(jvm, "--quota-bytes", String.valueOf(32L << 20), "--snapshot-every", "200");
         KvClient k = client(c);
         int leader = leader(k);

@@ -21,9 +21,11 @@ public final class Containers {
     public static String unavailable() {
         if (!"true".equalsIgnoreCase(System.getenv("TESTCONTAINERS_RYUK_DISABLED"))
                 || System.getenv("TESTCONTAINERS_HOST_OVERRIDE") == null) {
-            return "--env docker needs TESTCONTAINERS_RYUK_DISABLED=true and TESTCONTAINERS_HOST_OVERRIDE=localhost (no "
+            return "--env docker needs TESTCONTAINERS_RYUK_DISABLED=true and "
+                    + "TESTCONTAINERS_HOST_OVERRIDE=localhost (no "
                     + "registry serves the images Testcontainers would run for its reaper and for finding the engine's "
-                    + "address; the harness removes its own containers, and nodes use the host's network); ./linden sets both";
+                    + "address; the harness removes its own containers, and nodes use the host's network); "
+                    + "./linden sets both";
         }
         try {
             return DockerClientFactory.instance().isDockerAvailable()

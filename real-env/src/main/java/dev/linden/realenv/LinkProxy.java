@@ -68,7 +68,9 @@ final class LinkProxy implements AutoCloseable {
     private final Set<Channel> open = ConcurrentHashMap.newKeySet();
     private final SplittableRandom random;
 
-    /** Each node's credentials: with TLS the proxy ends both sessions, as node high toward low and as low toward high. */
+    /**
+     * Each node's credentials: with TLS the proxy ends both sessions, as node high toward low and as low toward high.
+     */
     private final IntFunction<NodeSecurity> security;
 
     LinkProxy(int low, int high, int listenPort, InetSocketAddress target, EventLoopGroup group, long seed)

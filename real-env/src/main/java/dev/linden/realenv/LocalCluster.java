@@ -201,22 +201,6 @@ public final class LocalCluster {
         return List.of("--tls-dir", authority().issuedNodeDir(id).toString());
     }
 
-    /**
-     * JVM flags that keep value memory and Netty's buffers apart: values live in direct slabs bounded by
-     * -XX:MaxDirectMemorySize (twice the quota, since a value's slot is rounded up to its size class, plus
-     * room for snapshots in transit), while Netty counts its own buffers against io.netty.maxDirectMemory
-     * (it needs access to java.nio for that). One cannot starve the other.
-     */
-    public static List<String> memoryFlags(String heap, long quotaBytes, long nettyDirectBytes) {
-        long valueDirect = 2 * quotaBytes + (64L << 20);
-        return List.of(
-                "-Xmx" + heap,
-                "-XX:MaxDirectMemorySize=" + valueDirect,
-                "-Dio.netty.maxDirectMemory=" + nettyDirectBytes,
-                "-Dio.netty.tryReflectionSetAccessible=true",
-                "--add-opens=java.base/java.nio=ALL-UNNAMED");
-    }
-
     /** Extra arguments for every node started from now on (e.g. --snapshot-every). */
     public final List<String> nodeArgs = new ArrayList<>();
 
@@ -324,7 +308,9 @@ public final class LocalCluster {
         }
     }
 
-    /** The last {@code lines} lines of every node's log, each under a heading saying whether it runs (test failures). */
+    /**
+     * The last {@code lines} lines of every node's log, each under a heading saying whether it runs (test failures).
+     */
     public String logTails(int lines) {
         StringBuilder s = new StringBuilder();
         for (int i = 1; i <= nodes; i++) {

@@ -26,7 +26,6 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,11 +34,9 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * The harness's {@link Cluster} on real node processes ({@code --env local}): N node JVMs on loopback,
@@ -50,47 +47,7 @@ import java.util.stream.Stream;
  * {@link #close()}, and by a shutdown hook on Ctrl-C; its temporary directory is deleted.
  */
 public final class LocalTestCluster implements Cluster {
-    private static final long MS = 1_000_000L;
     private static final long START_TIMEOUT_MILLIS = 60_000;
-    private static final long STATUS_EVERY_MILLIS = 500;
-
-    /**
-     * How node processes are run.
-     *
-     * @param net  {@code proxy}: loopback, every peer link through a {@link LinkProxy} (no root); {@code netns}:
-     *             a network namespace per node, partitions by iptables ({@link Netns}, root)
-     * @param toxiproxy  HOST:PORT of a Toxiproxy server to put in front of every link proxy
-     *                   ({@link ToxiproxyLinks}), or null
-     * @param containers {@code --env docker}: each node in a container of its own ({@link ContainerProcess}),
-     *                   on the host's network, killed and paused through the engine
-     */
-    public record Options(
-            boolean unsafeLocalReads,
-            String heap,
-            String net,
-            boolean clockFaults,
-            boolean diskFaults,
-            boolean membershipFaults,
-            String toxiproxy,
-            boolean containers) {
-        public Options {
-            if (!net.equals("proxy") && !net.equals("netns")) {
-                throw new IllegalArgumentException("--net is proxy or netns");
-            }
-            if (containers && !net.equals("proxy")) {
-                throw new IllegalArgumentException(
-                        "--env docker runs on the host's network with link proxies: --net proxy");
-            }
-            if (toxiproxy != null && !net.equals("proxy")) {
-                throw new IllegalArgumentException(
-                        "--toxiproxy needs --net proxy (its proxies sit in front of the link proxies)");
-            }
-        }
-
-        public static Options defaults() {
-            return new Options(false, "256m", "proxy", false, false, false, null, false);
-        }
-    }
 
     /** Size of each node's data dir mount when disk faults are on (root): a tmpfs that can be filled. */
     static final String DATA_MOUNT_SIZE = "192m";
@@ -116,7 +73,7 @@ public final class LocalTestCluster implements Cluster {
 
     private final long seed;
     final int n;
-    final Options options;
+    final LocalEnvOptions options;
     final SplittableRandom random;
     final WallScheduler scheduler = new WallScheduler();
     private final Path root;
@@ -146,10 +103,10 @@ public final class LocalTestCluster implements Cluster {
     private long started;
     private final Thread hook;
     private volatile boolean closing;
-    private long lastStatusNanos = Long.MIN_VALUE;
-    private Map<Integer, Wire.StatusResponse> lastStatus = Map.of();
+    /** The nodes' statuses, as the harness's own client reads them. */
+    private final LocalStatus status = new LocalStatus(this);
 
-    public LocalTestCluster(long seed, int nodes, Options options) {
+    public LocalTestCluster(long seed, int nodes, LocalEnvOptions options) {
         this.seed = seed;
         this.n = nodes;
         this.options = options;
@@ -177,7 +134,7 @@ public final class LocalTestCluster implements Cluster {
         Runtime.getRuntime().addShutdownHook(hook);
     }
 
-    public static Cluster.Factory factory(Options options) {
+    public static Cluster.Factory factory(LocalEnvOptions options) {
         return (seed, nodes) -> new LocalTestCluster(seed, nodes, options);
     }
 
@@ -263,56 +220,12 @@ public final class LocalTestCluster implements Cluster {
                 netns = new Netns(membership.allIds().size());
                 netns.create();
             }
-            if (options.diskFaults() && "root".equals(System.getProperty("user.name"))) {
-                for (int id : membership.allIds()) {
-                    // A size-limited tmpfs per data dir, so the nemesis can fill a node's disk.
-                    Files.createDirectories(dataDir(id));
-                    Commands.run(
-                            "mount",
-                            "-t",
-                            "tmpfs",
-                            "-o",
-                            "size=" + DATA_MOUNT_SIZE,
-                            "tmpfs",
-                            dataDir(id).toString());
-                    mounts.add(dataDir(id));
-                }
-            }
-            for (int id : membership.allIds()) {
-                peerPort.put(id, netns != null ? NETNS_PEER_PORT : freePort());
-                clientPort.put(id, netns != null ? NETNS_CLIENT_PORT : freePort());
-            }
-            for (int a : membership.allIds()) {
-                if (netns != null) {
-                    break; // partitions are iptables rules: no proxies
-                }
-                for (int b : membership.allIds()) {
-                    if (a < b) {
-                        proxies.put(
-                                link(a, b),
-                                new LinkProxy(
-                                        a,
-                                        b,
-                                        0,
-                                        new InetSocketAddress("127.0.0.1", peerPort.get(b)),
-                                        group,
-                                        random.nextLong(),
-                                        this::nodeSecurity));
-                    }
-                }
-            }
+            mountDataDirs();
+            openLinks();
             if (options.containers()) {
                 image = Containers.prepare(); // the engine reachable, leftovers of dead runs gone, the image built
             }
-            if (options.toxiproxy() != null) {
-                toxiproxy = ToxiproxyLinks.connect(options.toxiproxy(), "linden-" + clusterId + "-");
-                for (Map.Entry<String, LinkProxy> e : proxies.entrySet()) {
-                    int listen = freePort();
-                    toxiproxy.create(
-                            e.getKey(), listen, "127.0.0.1:" + e.getValue().port());
-                    toxiproxyPort.put(e.getKey(), listen);
-                }
-            }
+            openToxiproxy();
             for (int id : nodes()) {
                 launch(id);
             }
@@ -337,6 +250,64 @@ public final class LocalTestCluster implements Cluster {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while starting the local cluster", e);
+        }
+    }
+
+    /** With disk faults (root): a size-limited tmpfs per data dir, so the nemesis can fill a node's disk. */
+    private void mountDataDirs() throws IOException {
+        if (options.diskFaults() && "root".equals(System.getProperty("user.name"))) {
+            for (int id : membership.allIds()) {
+                // A size-limited tmpfs per data dir, so the nemesis can fill a node's disk.
+                Files.createDirectories(dataDir(id));
+                Commands.run(
+                        "mount",
+                        "-t",
+                        "tmpfs",
+                        "-o",
+                        "size=" + DATA_MOUNT_SIZE,
+                        "tmpfs",
+                        dataDir(id).toString());
+                mounts.add(dataDir(id));
+            }
+        }
+    }
+
+    /** Each node's ports, and a link proxy per pair of nodes unless partitions are iptables rules (netns). */
+    private void openLinks() throws IOException, InterruptedException {
+        for (int id : membership.allIds()) {
+            peerPort.put(id, netns != null ? NETNS_PEER_PORT : freePort());
+            clientPort.put(id, netns != null ? NETNS_CLIENT_PORT : freePort());
+        }
+        for (int a : membership.allIds()) {
+            if (netns != null) {
+                break; // partitions are iptables rules: no proxies
+            }
+            for (int b : membership.allIds()) {
+                if (a < b) {
+                    proxies.put(
+                            link(a, b),
+                            new LinkProxy(
+                                    a,
+                                    b,
+                                    0,
+                                    new InetSocketAddress("127.0.0.1", peerPort.get(b)),
+                                    group,
+                                    random.nextLong(),
+                                    this::nodeSecurity));
+                }
+            }
+        }
+    }
+
+    /** With --toxiproxy: a Toxiproxy proxy in front of every link proxy. */
+    private void openToxiproxy() throws IOException {
+        if (options.toxiproxy() != null) {
+            toxiproxy = ToxiproxyLinks.connect(options.toxiproxy(), "linden-" + clusterId + "-");
+            for (Map.Entry<String, LinkProxy> e : proxies.entrySet()) {
+                int listen = freePort();
+                toxiproxy.create(e.getKey(), listen, "127.0.0.1:" + e.getValue().port());
+                toxiproxyPort.put(e.getKey(), listen);
+            }
         }
     }
 
@@ -424,7 +395,7 @@ public final class LocalTestCluster implements Cluster {
                     .append(port);
         }
         NodeLaunch launch = new NodeLaunch(id, dir)
-                .jvm(LocalCluster.memoryFlags(options.heap(), 64L << 20, 128L << 20))
+                .jvm(NodeLaunch.memoryFlags(options.heap(), 64L << 20, 128L << 20))
                 .jvm(List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"))
                 .arg("--peers", peers)
                 .arg("--client-port", clientPort.get(id))
@@ -530,88 +501,25 @@ public final class LocalTestCluster implements Cluster {
 
     /** Stops a node where it is: SIGSTOP, or the engine's freezer for a container. */
     void pause(Process p) {
-        if (p instanceof ContainerProcess cp) {
-            cp.pause();
-        } else {
-            signal(p.pid(), "STOP");
-        }
+        NodeSignals.pause(p);
     }
 
     /** Lets a paused node run again: SIGCONT, or the engine's thaw for a container. */
     void resume(Process p) {
-        if (p instanceof ContainerProcess cp) {
-            cp.unpause();
-        } else {
-            signal(p.pid(), "CONT");
-        }
-    }
-
-    static void signal(long pid, String sig) {
-        try {
-            new ProcessBuilder("kill", "-" + sig, String.valueOf(pid))
-                    .redirectErrorStream(true)
-                    .start()
-                    .waitFor(5, TimeUnit.SECONDS);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        NodeSignals.resume(p);
     }
 
     private void killAll() {
         closing = true;
-        for (Process p : processes.values()) {
-            if (p.isAlive()) {
-                resume(p); // a stopped process dies on SIGKILL too, but let it go cleanly
-                p.destroyForcibly();
-            }
-        }
-        for (Process p : processes.values()) {
-            try {
-                p.waitFor(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        // Every container this run started, earlier incarnations of a node too: removed now, not when the
-        // engine's exit callback gets to it, so nothing is left once the cluster is closed.
-        for (ContainerProcess cp : containers) {
-            try {
-                cp.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            cp.remove();
-        }
+        NodeSignals.killAll(processes.values(), containers);
     }
 
     /** With --env docker: every container started, for {@link #killAll}. */
     private final List<ContainerProcess> containers = new CopyOnWriteArrayList<>();
 
-    /** Statuses of the nodes that answer (cached for {@link #STATUS_EVERY_MILLIS} unless {@code fresh}). */
+    /** Statuses of the nodes that answer (cached for a while unless {@code fresh}). */
     Map<Integer, Wire.StatusResponse> status(boolean fresh) {
-        long now = System.nanoTime();
-        if (!fresh && now - lastStatusNanos < STATUS_EVERY_MILLIS * MS) {
-            return lastStatus;
-        }
-        Map<Integer, CompletableFuture<Wire.StatusResponse>> asked = new TreeMap<>();
-        for (int id : nodes()) {
-            if (alive(id) && !paused.contains(id)) {
-                asked.put(id, statusClient.status(id));
-            }
-        }
-        Map<Integer, Wire.StatusResponse> out = new TreeMap<>();
-        asked.forEach((id, f) -> {
-            try {
-                out.put(id, f.get(1_000, TimeUnit.MILLISECONDS));
-            } catch (Exception e) {
-                // not answering
-            }
-        });
-        lastStatusNanos = System.nanoTime();
-        lastStatus = out;
-        return out;
+        return status.status(fresh);
     }
 
     /** Asks {@code leader} to hand over to {@code target}; waits at most 5 s for its answer. */
@@ -621,18 +529,7 @@ public final class LocalTestCluster implements Cluster {
 
     /** The leader a majority agrees on, or -1. */
     int leader(boolean fresh) {
-        Map<Integer, Wire.StatusResponse> s = status(fresh);
-        for (Wire.StatusResponse r : s.values()) {
-            if (r.role().equals("LEADER")) {
-                long agree = s.values().stream()
-                        .filter(o -> o.leaderId() == r.nodeId() && o.term() == r.term())
-                        .count();
-                if (agree > nodes().size() / 2) {
-                    return r.nodeId();
-                }
-            }
-        }
-        return -1;
+        return status.leader(fresh);
     }
 
     // ------------------------------------------------------------------ Cluster
@@ -652,50 +549,12 @@ public final class LocalTestCluster implements Cluster {
 
     @Override
     public boolean converged() {
-        Map<Integer, Wire.StatusResponse> s = status(false);
-        long applied = -1;
-        long commit = 0;
-        for (int id : nodes()) {
-            if (refused.contains(id)) {
-                continue;
-            }
-            Wire.StatusResponse r = s.get(id);
-            if (r == null) {
-                return false;
-            }
-            if (applied >= 0 && r.appliedIndex() != applied) {
-                return false;
-            }
-            applied = r.appliedIndex();
-            commit = Math.max(commit, r.commitIndex());
-        }
-        return applied >= commit;
+        return status.converged();
     }
 
     @Override
     public String describe() {
-        Map<Integer, Wire.StatusResponse> s = status(true);
-        StringBuilder b = new StringBuilder();
-        for (int id : nodes()) {
-            Wire.StatusResponse r = s.get(id);
-            b.append(b.length() == 0 ? "" : "; ").append(id).append('=');
-            if (refused.contains(id)) {
-                b.append("refused to start (").append(lastLines(id, 1)).append(')');
-            } else if (r == null) {
-                b.append(alive(id) ? (paused.contains(id) ? "paused" : "not answering") : "down");
-            } else {
-                b.append(r.role())
-                        .append("/t")
-                        .append(r.term())
-                        .append(" commit ")
-                        .append(r.commitIndex())
-                        .append(" applied ")
-                        .append(r.appliedIndex())
-                        .append(" pid ")
-                        .append(processes.get(id).pid());
-            }
-        }
-        return b.toString();
+        return status.describe();
     }
 
     @Override
@@ -791,13 +650,6 @@ public final class LocalTestCluster implements Cluster {
     }
 
     private void deleteRoot() {
-        try (Stream<Path> walk = Files.walk(root)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException | UncheckedIOException e) {
-            // best effort: the temp dir (already gone, or a file vanishing under the walk)
-        }
+        Commands.deleteTree(root);
     }
-
-    // ------------------------------------------------------------------ the nemesis on real processes
-
 }

@@ -32,6 +32,22 @@ public final class NodeLaunch {
         args.addAll(List.of("--id", String.valueOf(id), "--data-dir", dataDir.toString()));
     }
 
+    /**
+     * JVM flags that keep value memory and Netty's buffers apart: values live in direct slabs bounded by
+     * -XX:MaxDirectMemorySize (twice the quota, since a value's slot is rounded up to its size class, plus
+     * room for snapshots in transit), while Netty counts its own buffers against io.netty.maxDirectMemory
+     * (it needs access to java.nio for that). One cannot starve the other.
+     */
+    public static List<String> memoryFlags(String heap, long quotaBytes, long nettyDirectBytes) {
+        long valueDirect = 2 * quotaBytes + (64L << 20);
+        return List.of(
+                "-Xmx" + heap,
+                "-XX:MaxDirectMemorySize=" + valueDirect,
+                "-Dio.netty.maxDirectMemory=" + nettyDirectBytes,
+                "-Dio.netty.tryReflectionSetAccessible=true",
+                "--add-opens=java.base/java.nio=ALL-UNNAMED");
+    }
+
     /** JVM flags, before the class path. */
     public NodeLaunch jvm(Collection<String> flags) {
         jvm.addAll(flags);

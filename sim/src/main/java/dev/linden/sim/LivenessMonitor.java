@@ -10,7 +10,8 @@ import java.util.TreeSet;
 
 /**
  * Raft's liveness promise, checked while the run goes on: while a majority of the nodes is healthy (up,
- * running, disks writable, clocks untouched, links clear, no lost log it must first have repaired) and connected both ways among itself, and has
+ * running, disks writable, clocks untouched, links clear, no lost log it must first have repaired) and connected
+ * both ways among itself, and has
  * been for {@link #SETTLE_NANOS} (time to elect), then
  * <ul>
  *   <li>writes make progress: a write invoked in that time sees some commit within {@link #PROGRESS_NANOS};</li>
@@ -19,7 +20,8 @@ import java.util.TreeSet;
  *       disrupting it: what PreVote and check-quorum are for).</li>
  * </ul>
  * The situation is re-read every {@link #TICK_NANOS}; any change (a node healthier or less so, a link cut
- * or mended, a leadership transfer asked for) starts a new stable period. Faults that touch every link (loss, duplication, reordering)
+ * or mended, a leadership transfer asked for) starts a new stable period. Faults that touch every link (loss,
+ * duplication, reordering)
  * leave no period stable. Counted: the stable periods seen, and the longest.
  */
 final class LivenessMonitor {
