@@ -120,34 +120,19 @@ public final class CheckCommand implements Callable<Integer> {
             err.println("linden check: --time-limit, --max-memory and --repeat must be positive");
             return EXIT_BAD_INPUT;
         }
-        Checker.Options options = Checker.Options.defaults()
-                .withTimeLimit(Duration.ofMillis((long) (timeLimitSeconds * 1000)))
-                .withPartition(!noPartition);
-        if (maxMemoryMb != null) {
-            options = options.withMaxMemoryBytes(maxMemoryMb * 1024 * 1024);
-        }
+        Checker.Options options = checkerOptions();
         boolean anyIllegal = false;
         boolean anyUnknown = false;
         boolean anyBad = false;
         long totalNanos = 0;
         List<Object> jsonResults = new ArrayList<>();
         for (Path file : files) {
-            CheckResult best = null;
-            long bestNanos = Long.MAX_VALUE;
+            Timed timed;
             try {
                 if (!Files.isRegularFile(file)) {
                     throw new MalformedHistoryException(file.toString(), 0, "no such file");
                 }
-                History h = HistoryReader.read(file, fmt);
-                for (int i = 0; i < repeat; i++) {
-                    long t0 = System.nanoTime();
-                    CheckResult r = Checker.check(h, m, options);
-                    long took = System.nanoTime() - t0;
-                    if (took < bestNanos) {
-                        bestNanos = took;
-                        best = r;
-                    }
-                }
+                timed = bestOf(HistoryReader.read(file, fmt), m, options);
             } catch (MalformedHistoryException e) {
                 anyBad = true;
                 err.println("linden check: " + e.getMessage());
@@ -162,7 +147,8 @@ public final class CheckCommand implements Callable<Integer> {
                 err.println("linden check: " + file + ": cannot read: " + e.getMessage());
                 continue;
             }
-            totalNanos += bestNanos;
+            CheckResult best = timed.result();
+            totalNanos += timed.nanos();
             anyIllegal |= best.verdict() == Verdict.NOT_LINEARIZABLE;
             anyUnknown |= best.verdict() == Verdict.UNKNOWN;
             if (json) {
@@ -175,12 +161,7 @@ public final class CheckCommand implements Callable<Integer> {
             }
         }
         if (json) {
-            try {
-                out.println(new ObjectMapper()
-                        .enable(SerializationFeature.INDENT_OUTPUT)
-                        .writeValueAsString(jsonResults));
-            } catch (IOException e) {
-                err.println("linden check: cannot write JSON: " + e.getMessage());
+            if (!writeJson(out, err, jsonResults)) {
                 return EXIT_BAD_INPUT;
             }
         } else if (repeat > 1 || files.size() > 1) {
@@ -192,6 +173,42 @@ public final class CheckCommand implements Callable<Integer> {
             return EXIT_BAD_INPUT;
         }
         return anyIllegal ? EXIT_NOT_LINEARIZABLE : anyUnknown ? EXIT_UNKNOWN : EXIT_OK;
+    }
+
+    private Checker.Options checkerOptions() {
+        Checker.Options options = Checker.Options.defaults()
+                .withTimeLimit(Duration.ofMillis((long) (timeLimitSeconds * 1000)))
+                .withPartition(!noPartition);
+        return maxMemoryMb == null ? options : options.withMaxMemoryBytes(maxMemoryMb * 1024 * 1024);
+    }
+
+    /** A check's result and how long it took. */
+    private record Timed(CheckResult result, long nanos) {}
+
+    /** The fastest of --repeat checks of {@code h}. */
+    private Timed bestOf(History h, Model m, Checker.Options options) throws MalformedHistoryException {
+        Timed best = null;
+        for (int i = 0; i < repeat; i++) {
+            long t0 = System.nanoTime();
+            CheckResult r = Checker.check(h, m, options);
+            long took = System.nanoTime() - t0;
+            if (best == null || took < best.nanos()) {
+                best = new Timed(r, took);
+            }
+        }
+        return best;
+    }
+
+    private static boolean writeJson(PrintStream out, PrintStream err, List<Object> results) {
+        try {
+            out.println(new ObjectMapper()
+                    .enable(SerializationFeature.INDENT_OUTPUT)
+                    .writeValueAsString(results));
+            return true;
+        } catch (IOException e) {
+            err.println("linden check: cannot write JSON: " + e.getMessage());
+            return false;
+        }
     }
 
     /** Checks per file during --bench: at least this many, and for at least BENCH_MILLIS. */
