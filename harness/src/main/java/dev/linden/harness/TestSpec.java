@@ -108,47 +108,7 @@ public record TestSpec(
      * command says so).
      */
     public String replayCommand() {
-        if (!argv.isEmpty()) {
-            return String.join(" ", argv);
-        }
-        StringBuilder b = new StringBuilder("./linden test --env ")
-                .append(env)
-                .append(" --nodes ")
-                .append(nodes)
-                .append(" --workload ")
-                .append(workload)
-                .append(" --nemesis ")
-                .append(FaultKind.format(faults))
-                .append(" --time-limit ")
-                .append(trim(timeLimitMillis / 1000.0))
-                .append(" --rate ")
-                .append(trim(rate))
-                .append(" --concurrency ")
-                .append(concurrency)
-                .append(" --keys ")
-                .append(keys);
-        double intensity =
-                FaultSchedule.Options.defaults(faults, nodes).meanGapMillis() / (double) schedule.meanGapMillis();
-        if (Math.abs(intensity - 1) > 1e-9) {
-            b.append(" --intensity ").append(trim(Math.round(intensity * 100) / 100.0));
-        }
-        if (schedule.recoveryMillis() > 0) {
-            b.append(" --recovery-window ").append(trim(schedule.recoveryMillis() / 1000.0));
-        }
-        if (options.get("bug") != null) {
-            b.append(" --bug ").append(options.get("bug"));
-        }
-        b.append(" --seed ").append(seed);
-        if (clientGenerator != null || nemesisGenerator != null || !extraChecks.isEmpty()) {
-            b.append("  (approximately: this test has a custom generator or check; re-run it from its code with seed ")
-                    .append(seed)
-                    .append(')');
-        }
-        return b.toString();
-    }
-
-    private static String trim(double d) {
-        return d == Math.rint(d) ? String.valueOf((long) d) : String.valueOf(d);
+        return ReplayCommand.of(this);
     }
 
     /** Whether a nemesis was asked for: then a run in which no fault had any effect is unknown. */
@@ -261,7 +221,10 @@ public record TestSpec(
             return this;
         }
 
-        /** Faults for the random schedule: {@code all}, {@code none}, families or names ({@link FaultKind#parseList}). */
+        /**
+         * Faults for the random schedule: {@code all}, {@code none}, families or names
+         * ({@link FaultKind#parseList}).
+         */
         public Builder nemesis(String list) {
             return faults(FaultKind.parseList(list));
         }

@@ -19,6 +19,9 @@ import java.util.SplittableRandom;
  * an op that should already have been linearized, so it backtracks. Indeterminate ops have no return:
  * they may be linearized anywhere after their call, or never. The search succeeds once every
  * completed op is linearized.
+ *
+ * <p>The search loop ({@link #run}) is the checker's hot path: its steps are small private methods over
+ * this object's arrays, and it allocates only what the model and the {@link Memo} keep.
  */
 final class Search {
     enum Outcome {
@@ -28,9 +31,15 @@ final class Search {
         UNKNOWN_MEMORY
     }
 
-    private static final int NIL = -1;
+    private static final int NIL = EntryList.NIL;
     /** How often (in search steps) the deadline is read. */
     private static final int DEADLINE_CHECK_STEPS = 1 << 12;
+    /** {@link #tryLinearize}: the op was linearized, the search is one deeper. */
+    private static final int DESCENDED = 0;
+    /** {@link #tryLinearize}: the op cannot be linearized here, or what follows is known dead. */
+    private static final int REJECTED = 1;
+    /** {@link #tryLinearize}: the memo outgrew its bound. */
+    private static final int OUT_OF_MEMORY = 2;
 
     private final Model model;
     private final List<Operation> ops;
@@ -38,7 +47,7 @@ final class Search {
     private final long deadlineNanos;
     private final long maxCacheBytes;
 
-    // Entry list: entries 0..2n-1 are calls and returns; HEAD is the sentinel.
+    // Entry list ({@link EntryList}): entries 0..2n-1 are calls and returns; HEAD is the sentinel.
     private final int[] entryOp;
     private final boolean[] entryIsCall;
     private final int[] returnOfCall;
@@ -60,6 +69,11 @@ final class Search {
     private final int[] rankInClass;
     private final int[] linearizedInClass;
 
+    private final Memo memo;
+    private final Model.LinearizedSet view = this::linearized;
+    /** readOnly[op]: the model says op changes no state. */
+    private final boolean[] readOnly;
+
     /** Give up (as out of time) after this many steps. */
     private long maxSteps = Long.MAX_VALUE;
 
@@ -74,6 +88,19 @@ final class Search {
     /** At the deepest prefix, the completed op whose return came before it could be linearized. */
     int blockingOp = -1;
 
+    // The search's position: the ops linearized (bits, and a stack of the entries taken with the state
+    // before each), the state reached and its hash, and the completed ops still to linearize.
+    private final int[] stackEntry;
+    private final Object[] stackState;
+    /** stackForced[d]: the entry at depth d was a read taken without branching (not a choice). */
+    private final boolean[] stackForced;
+
+    private int depth;
+    private Object state;
+    private long hash;
+    private int remaining;
+    private long cacheBytes;
+
     Search(Model model, List<Operation> ops, long deadlineNanos, long maxCacheBytes) {
         this(model, ops, model.pruner(ops), deadlineNanos, maxCacheBytes);
     }
@@ -85,44 +112,13 @@ final class Search {
         this.deadlineNanos = deadlineNanos;
         this.maxCacheBytes = maxCacheBytes;
         int n = ops.size();
-        // Build the time-ordered entry list. At equal times calls come first (treated as concurrent), then by
-        // op id. Event e < n is op e's call, n + e its return; sorted as primitives (this runs per cut).
-        int m = 0;
-        int[] order = new int[2 * n];
-        long[] timeOf = new long[2 * n];
-        for (Operation op : ops) {
-            order[m++] = op.id();
-            timeOf[op.id()] = op.invokeTime();
-            if (!op.indeterminate()) {
-                order[m++] = n + op.id();
-                timeOf[n + op.id()] = op.returnTime();
-            }
-        }
-        sortEvents(order, m, timeOf, n);
-        entryOp = new int[m];
-        entryIsCall = new boolean[m];
-        returnOfCall = new int[m];
-        Arrays.fill(returnOfCall, NIL);
-        int[] callEntryOfOp = new int[n];
-        for (int i = 0; i < m; i++) {
-            int ev = order[i];
-            entryIsCall[i] = ev < n;
-            entryOp[i] = ev < n ? ev : ev - n;
-            if (entryIsCall[i]) {
-                callEntryOfOp[entryOp[i]] = i;
-            } else {
-                returnOfCall[callEntryOfOp[entryOp[i]]] = i;
-            }
-        }
-        head = m;
-        next = new int[m + 1];
-        prev = new int[m + 1];
-        for (int i = 0; i < m; i++) {
-            next[i] = i + 1 < m ? i + 1 : NIL;
-            prev[i] = i == 0 ? head : i - 1;
-        }
-        next[head] = m == 0 ? NIL : 0;
-        prev[head] = NIL;
+        EntryList list = new EntryList(ops); // its arrays are this search's: the hot loop reads them directly
+        entryOp = list.entryOp;
+        entryIsCall = list.entryIsCall;
+        returnOfCall = list.returnOfCall;
+        next = list.next;
+        prev = list.prev;
+        head = list.head;
         zobrist = new long[n];
         SplittableRandom r = new SplittableRandom(0x9E3779B97F4A7C15L);
         for (int i = 0; i < n; i++) {
@@ -132,6 +128,19 @@ final class Search {
         infoMask = new long[bits.length];
         classOf = new int[n];
         rankInClass = new int[n];
+        linearizedInClass = new int[classifyIndeterminate()];
+        memo = new Memo(bits, infoMask);
+        readOnly = new boolean[n];
+        stackEntry = new int[n];
+        stackState = new Object[n];
+        stackForced = new boolean[n];
+    }
+
+    /**
+     * Marks the indeterminate ops (infoMask; out of the memo key's hash) and sorts them into classes of
+     * interchangeable ops (classOf, rankInClass). Returns the number of classes.
+     */
+    private int classifyIndeterminate() {
         Arrays.fill(classOf, -1);
         HashMap<List<Object>, Integer> classes = new HashMap<>();
         ArrayList<Integer> classSizes = new ArrayList<>();
@@ -152,7 +161,7 @@ final class Search {
                 classSizes.set(c, classSizes.get(c) + 1);
             }
         }
-        linearizedInClass = new int[classSizes.size()];
+        return classSizes.size();
     }
 
     /** Bounds this search's steps; past the bound it ends as {@link Outcome#UNKNOWN_TIME}. */
@@ -163,113 +172,175 @@ final class Search {
         maxSteps = max;
     }
 
-    /** Orders events by time, calls before returns, then op id: the event number encodes the last two. */
-    private static void sortEvents(int[] order, int count, long[] timeOf, int n) {
-        // Insertion sort where the input is nearly sorted (small or mostly in order), else a merge sort.
-        if (count <= 64) {
-            for (int i = 1; i < count; i++) {
-                int ev = order[i];
-                int j = i - 1;
-                while (j >= 0 && eventBefore(ev, order[j], timeOf)) {
-                    order[j + 1] = order[j];
-                    j--;
-                }
-                order[j + 1] = ev;
+    /** Searches for a linearization; the outcome is also left in {@link #outcome}. */
+    Outcome run() {
+        start();
+        int bestDepth = -1;
+        int entry = next[head];
+        boolean sweep = true;
+        while (true) {
+            if (remaining == 0) {
+                recordBest();
+                return outcome = Outcome.LINEARIZABLE;
             }
-            return;
-        }
-        int[] tmp = new int[count];
-        for (int width = 1; width < count; width <<= 1) {
-            for (int lo = 0; lo < count - width; lo += 2 * width) {
-                int mid = lo + width;
-                int hi = Math.min(lo + 2 * width, count);
-                if (!eventBefore(order[mid], order[mid - 1], timeOf)) {
-                    continue; // already in order
-                }
-                int i = lo;
-                int j = mid;
-                int k = lo;
-                while (i < mid && j < hi) {
-                    tmp[k++] = eventBefore(order[j], order[i], timeOf) ? order[j++] : order[i++];
-                }
-                while (i < mid) {
-                    tmp[k++] = order[i++];
-                }
-                while (j < hi) {
-                    tmp[k++] = order[j++];
-                }
-                System.arraycopy(tmp, lo, order, lo, hi - lo);
+            if ((++steps & (DEADLINE_CHECK_STEPS - 1)) == 0
+                    && (System.nanoTime() > deadlineNanos || steps > maxSteps)) {
+                return outcome = Outcome.UNKNOWN_TIME;
             }
+            boolean forced = false;
+            if (sweep) {
+                sweep = false;
+                int read = legalReadNow();
+                if (read != NIL) {
+                    entry = read;
+                    forced = true;
+                }
+            }
+            if (entry != NIL && entryIsCall[entry]) {
+                int step = tryLinearize(entry, forced);
+                if (step == DESCENDED) {
+                    entry = next[head];
+                    sweep = true;
+                    continue;
+                }
+                if (step == OUT_OF_MEMORY) {
+                    recordBest();
+                    return outcome = Outcome.UNKNOWN_MEMORY;
+                }
+                if (!forced) {
+                    entry = next[entry];
+                    continue;
+                }
+                // A forced read whose successor state is known dead (cached or pruned): so is this state.
+            }
+            // A return (an op that should have been linearized by now), the end of the list, or a dead
+            // forced read: backtrack, past forced reads, to the last real choice.
+            if (depth > bestDepth) {
+                bestDepth = depth;
+                recordBest();
+                blockingOp = entry == NIL ? -1 : entryOp[entry];
+            }
+            int choice = backtrack();
+            if (choice == NIL) {
+                return outcome = Outcome.NOT_LINEARIZABLE;
+            }
+            entry = next[choice];
         }
     }
 
-    /** Strictly before: earlier time; at equal times calls (smaller numbers) first, then by op id. */
-    private static boolean eventBefore(int a, int b, long[] timeOf) {
-        long ta = timeOf[a];
-        long tb = timeOf[b];
-        return ta != tb ? ta < tb : a < b;
+    /** The position before any op is linearized. */
+    private void start() {
+        remaining = 0;
+        for (Operation op : ops) {
+            if (!op.indeterminate()) {
+                remaining++;
+            }
+            readOnly[op.id()] = model.readOnly(op);
+        }
+        depth = 0;
+        state = model.init();
+        hash = 0;
+        cacheBytes = 0;
     }
 
     /**
-     * Memo with subsumption. Key: the completed ops linearized and the state. Value: the sets of
-     * indeterminate ops linearized with it. Visiting (C, s, L2) after a failed (C, s, L1) with L1 a subset
-     * of L2 is pointless: every indeterminate op still open in L2's case is open in L1's too, and may
-     * still happen or never happen, so L1's futures include all of L2's.
-     * Returns the bytes newly retained, or -1 if the visit is subsumed.
+     * A completed read that is invoked and legal now can be linearized now: moving a read-only op earlier,
+     * to a point with the same state, keeps any completion valid. So it is taken without branching; this
+     * removes the 2^k subsets of concurrent reads plain WGL explores. Returns its call entry, or NIL.
      */
-    private long visit(HashMap<Key, ArrayList<long[]>> memo, Object state, long hash) {
-        long[] completed = new long[bits.length];
-        long[] info = null;
-        boolean anyInfo = false;
-        for (int i = 0; i < bits.length; i++) {
-            completed[i] = bits[i] & ~infoMask[i];
-            anyInfo |= (bits[i] & infoMask[i]) != 0;
-        }
-        if (anyInfo) {
-            info = new long[bits.length];
-            for (int i = 0; i < bits.length; i++) {
-                info[i] = bits[i] & infoMask[i];
+    private int legalReadNow() {
+        for (int e = next[head]; e != NIL && entryIsCall[e]; e = next[e]) {
+            int op = entryOp[e];
+            if (readOnly[op] && model.step(state, ops.get(op)) != Model.ILLEGAL) {
+                return e;
             }
         }
-        Key k = new Key(completed, state, hash);
-        ArrayList<long[]> seen = memo.get(k);
-        if (seen == null) {
-            seen = new ArrayList<>(1);
-            memo.put(k, seen);
-            seen.add(info);
-            return 96 + 8L * bits.length + (info == null ? 8 : 24 + 8L * bits.length);
-        }
-        for (long[] earlier : seen) {
-            if (subset(earlier, info)) {
-                return -1;
-            }
-        }
-        // Drop earlier sets this one subsumes, then remember it.
-        final long[] now = info;
-        seen.removeIf(earlier -> subset(now, earlier));
-        seen.add(info);
-        return info == null ? 8 : 24 + 8L * bits.length;
+        return NIL;
     }
 
-    /** Is a (null = empty) a subset of b (null = empty)? */
-    private static boolean subset(long[] a, long[] b) {
-        if (a == null) {
-            return true;
+    /**
+     * Linearizes the op called at {@code entry} now, if the model allows it and the position reached is
+     * neither pruned nor in the memo: then it descends (pushes the choice, lifts the op out of the list).
+     * A {@code forced} read is already known legal.
+     */
+    private int tryLinearize(int entry, boolean forced) {
+        int op = entryOp[entry];
+        Object after = forced ? state : model.step(state, ops.get(op));
+        if (after != Model.ILLEGAL && classOf[op] >= 0 && linearizedInClass[classOf[op]] != rankInClass[op]) {
+            after = Model.ILLEGAL; // an identical, earlier-invoked indeterminate op must take this turn
         }
-        if (b == null) {
-            for (long w : a) {
-                if (w != 0) {
-                    return false;
+        if (after != Model.ILLEGAL && !forced && ops.get(op).indeterminate() && Objects.equals(after, state)) {
+            // An indeterminate op that changes nothing now is dominated by leaving it pending: it may
+            // still happen later, or never. Linearizing it here can only lose options.
+            after = Model.ILLEGAL;
+        }
+        if (after == Model.ILLEGAL) {
+            return REJECTED;
+        }
+        bits[op >>> 6] |= 1L << op;
+        long h = hash ^ zobrist[op];
+        boolean fresh = false;
+        if (pruner == null || pruner.allows(after, view)) {
+            long added = memo.visit(after, h);
+            fresh = added >= 0;
+            if (fresh) {
+                cacheBytes += added + model.stateBytes(after);
+                cacheEntries++;
+                if (cacheBytes > maxCacheBytes) {
+                    return OUT_OF_MEMORY;
                 }
             }
-            return true;
         }
-        for (int i = 0; i < a.length; i++) {
-            if ((a[i] & ~b[i]) != 0) {
-                return false;
+        if (!fresh) {
+            bits[op >>> 6] &= ~(1L << op);
+            return REJECTED;
+        }
+        descend(entry, forced, op, after, h);
+        return DESCENDED;
+    }
+
+    private void descend(int entry, boolean forced, int op, Object after, long afterHash) {
+        stackEntry[depth] = entry;
+        stackState[depth] = state;
+        stackForced[depth] = forced;
+        depth++;
+        state = after;
+        hash = afterHash;
+        lift(entry);
+        if (!ops.get(op).indeterminate()) {
+            remaining--;
+        } else {
+            linearizedInClass[classOf[op]]++;
+        }
+    }
+
+    /**
+     * Undoes linearizations, forced reads and then the last real choice; returns that choice's entry, or
+     * NIL if there is none left (the search space is exhausted).
+     */
+    private int backtrack() {
+        int top;
+        boolean wasForced;
+        do {
+            if (depth == 0) {
+                return NIL;
             }
-        }
-        return true;
+            depth--;
+            top = stackEntry[depth];
+            wasForced = stackForced[depth];
+            int op = entryOp[top];
+            bits[op >>> 6] &= ~(1L << op);
+            hash ^= zobrist[op];
+            state = stackState[depth];
+            stackState[depth] = null;
+            unlift(top);
+            if (!ops.get(op).indeterminate()) {
+                remaining++;
+            } else {
+                linearizedInClass[classOf[op]]--;
+            }
+        } while (wasForced);
+        return top;
     }
 
     private void lift(int call) {
@@ -306,164 +377,8 @@ final class Search {
         return (bits[op >>> 6] & (1L << op)) != 0;
     }
 
-    /** A memo key: the linearized set and the state reached. */
-    private static final class Key {
-        final long[] bits;
-        final Object state;
-        final int hash;
-
-        Key(long[] bits, Object state, long zobrist) {
-            this.bits = bits;
-            this.state = state;
-            long h = zobrist * 0x9E3779B97F4A7C15L + (state == null ? 0 : state.hashCode());
-            this.hash = (int) (h ^ (h >>> 32));
-        }
-
-        @Override
-        public int hashCode() {
-            return hash;
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Key k
-                    && k.hash == hash
-                    && Objects.equals(k.state, state)
-                    && Arrays.equals(k.bits, bits);
-        }
-    }
-
-    Outcome run() {
-        int n = ops.size();
-        int remaining = 0;
-        boolean[] readOnly = new boolean[n];
-        for (Operation op : ops) {
-            if (!op.indeterminate()) {
-                remaining++;
-            }
-            readOnly[op.id()] = model.readOnly(op);
-        }
-        HashMap<Key, ArrayList<long[]>> memo = new HashMap<>();
-        long cacheBytes = 0;
-        int[] stackEntry = new int[n];
-        Object[] stackState = new Object[n];
-        boolean[] stackForced = new boolean[n];
-        int depth = 0;
-        int bestDepth = -1;
-        Object state = model.init();
-        long hash = 0;
-        Model.LinearizedSet view = this::linearized;
-        int entry = next[head];
-        boolean sweep = true;
-        while (true) {
-            if (remaining == 0) {
-                recordBest(stackEntry, depth, state);
-                return outcome = Outcome.LINEARIZABLE;
-            }
-            if ((++steps & (DEADLINE_CHECK_STEPS - 1)) == 0
-                    && (System.nanoTime() > deadlineNanos || steps > maxSteps)) {
-                return outcome = Outcome.UNKNOWN_TIME;
-            }
-            boolean forced = false;
-            if (sweep) {
-                // A completed read that is invoked and legal now can be linearized now: moving a read-only
-                // op earlier, to a point with the same state, keeps any completion valid. So take it
-                // without branching; this removes the 2^k subsets of concurrent reads plain WGL explores.
-                sweep = false;
-                for (int e = next[head]; e != NIL && entryIsCall[e]; e = next[e]) {
-                    int op = entryOp[e];
-                    if (readOnly[op] && model.step(state, ops.get(op)) != Model.ILLEGAL) {
-                        entry = e;
-                        forced = true;
-                        break;
-                    }
-                }
-            }
-            if (entry != NIL && entryIsCall[entry]) {
-                int op = entryOp[entry];
-                Object after = forced ? state : model.step(state, ops.get(op));
-                if (after != Model.ILLEGAL && classOf[op] >= 0 && linearizedInClass[classOf[op]] != rankInClass[op]) {
-                    after = Model.ILLEGAL; // an identical, earlier-invoked indeterminate op must take this turn
-                }
-                if (after != Model.ILLEGAL && !forced && ops.get(op).indeterminate() && Objects.equals(after, state)) {
-                    // An indeterminate op that changes nothing now is dominated by leaving it pending: it may
-                    // still happen later, or never. Linearizing it here can only lose options.
-                    after = Model.ILLEGAL;
-                }
-                if (after != Model.ILLEGAL) {
-                    bits[op >>> 6] |= 1L << op;
-                    long h = hash ^ zobrist[op];
-                    boolean fresh = false;
-                    if (pruner == null || pruner.allows(after, view)) {
-                        long added = visit(memo, after, h);
-                        fresh = added >= 0;
-                        if (fresh) {
-                            cacheBytes += added + model.stateBytes(after);
-                            cacheEntries++;
-                            if (cacheBytes > maxCacheBytes) {
-                                recordBest(stackEntry, depth, state);
-                                return outcome = Outcome.UNKNOWN_MEMORY;
-                            }
-                        }
-                    }
-                    if (fresh) {
-                        stackEntry[depth] = entry;
-                        stackState[depth] = state;
-                        stackForced[depth] = forced;
-                        depth++;
-                        state = after;
-                        hash = h;
-                        lift(entry);
-                        if (!ops.get(op).indeterminate()) {
-                            remaining--;
-                        } else {
-                            linearizedInClass[classOf[op]]++;
-                        }
-                        entry = next[head];
-                        sweep = true;
-                        continue;
-                    }
-                    bits[op >>> 6] &= ~(1L << op);
-                }
-                if (!forced) {
-                    entry = next[entry];
-                    continue;
-                }
-                // A forced read whose successor state is known dead (cached or pruned): so is this state.
-            }
-            // A return (an op that should have been linearized by now), the end of the list, or a dead
-            // forced read: backtrack, past forced reads, to the last real choice.
-            if (depth > bestDepth) {
-                bestDepth = depth;
-                recordBest(stackEntry, depth, state);
-                blockingOp = entry == NIL ? -1 : entryOp[entry];
-            }
-            int top;
-            boolean wasForced;
-            do {
-                if (depth == 0) {
-                    return outcome = Outcome.NOT_LINEARIZABLE;
-                }
-                depth--;
-                top = stackEntry[depth];
-                wasForced = stackForced[depth];
-                int op = entryOp[top];
-                bits[op >>> 6] &= ~(1L << op);
-                hash ^= zobrist[op];
-                state = stackState[depth];
-                stackState[depth] = null;
-                unlift(top);
-                if (!ops.get(op).indeterminate()) {
-                    remaining++;
-                } else {
-                    linearizedInClass[classOf[op]]--;
-                }
-            } while (wasForced);
-            entry = next[top];
-        }
-    }
-
-    private void recordBest(int[] stackEntry, int depth, Object state) {
+    /** Keeps the position as the longest linearized prefix, if it is one. */
+    private void recordBest() {
         if (depth >= bestPrefix.length) {
             int[] prefix = new int[depth];
             for (int i = 0; i < depth; i++) {

@@ -145,7 +145,7 @@ class CheckerProperties {
                 .sorted()
                 .toArray();
         for (long cut : cuts) {
-            Checker.Truncated t = Checker.truncate(model, all, cut);
+            Refinement.Truncated t = Refinement.truncate(model, all, cut);
             Search.Outcome derived =
                     new Search(model, t.ops(), pruners.forCut(t.ops(), t.originalId()), Long.MAX_VALUE, 1L << 30).run();
             Search.Outcome own = new Search(model, t.ops(), model.pruner(t.ops()), Long.MAX_VALUE, 1L << 30).run();

@@ -47,7 +47,8 @@ class JepsenHistoriesTest {
             ; a Jepsen 0.3 history: tagged ops, nemesis ops, comments, discards
             #jepsen.history.Op{:index 0, :time 100, :type :invoke, :process 0, :f :write, :value 1}
             #jepsen.history.Op{:index 1, :time 200, :type :ok, :process 0, :f :write, :value 1}
-            {:index 2, :time 250, :type :info, :process :nemesis, :f :start-partition, :value [:isolated {"n1" #{"n2"}}]}
+            {:index 2, :time 250, :type :info, :process :nemesis, :f :start-partition, \
+            :value [:isolated {"n1" #{"n2"}}]}
             #_ {:index 99, :type :ok, :process 0, :f :read, :value 42}
             {:index 3, :time 300, :type :invoke, :process 1, :f :cas, :value [1 2]}   ; trailing comment
             {:index 4, :time 400, :type :ok, :process 1, :f :cas, :value [1 2]}

@@ -7,11 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
-import org.HdrHistogram.Histogram;
 
 /**
  * Renders a stored run as {@code index.html} in its directory: one self-contained page (inline CSS,
@@ -23,13 +20,6 @@ import org.HdrHistogram.Histogram;
  * are downsampled for the plots and shown through a moving window in the timeline.
  */
 public final class Report {
-    /** Latency points drawn at most; failed and unknown operations are always drawn, ok ones thinned. */
-    static final int MAX_POINTS = 40_000;
-    /** Operations the timeline carries (a window of them is drawn at a time). */
-    static final int MAX_TIMELINE_OPS = 250_000;
-
-    static final int MAX_BUCKETS = 300;
-
     private Report() {}
 
     /** Writes {@code dir/index.html} (through a temporary file and a rename) and returns its path. */
@@ -52,7 +42,7 @@ public final class Report {
                 .replace("{{CSS}}", resource("report.css"))
                 .replace("{{BODY}}", body(run, verdict))
                 .replace("{{UPLOT_JS}}", webjar("uPlot.iife.min.js"))
-                .replace("{{DATA}}", Html.scriptJson(data(run)))
+                .replace("{{DATA}}", Html.scriptJson(PlotData.of(run)))
                 .replace("{{JS}}", resource("report.js"));
     }
 
@@ -96,9 +86,11 @@ public final class Report {
                 + "downwards; each bar an operation from invocation to completion: <span class=\"k ok\">ok</span> "
                 + "<span class=\"k fail\">fail</span> <span class=\"k info\">info</span>. Drag the slider to move the "
                 + "window; hover a bar for the operation.</p><div class=\"controls\"><input id=\"timeline-from\" "
-                + "type=\"range\" min=\"0\" max=\"1000\" value=\"0\"><select id=\"timeline-span\"><option value=\"1\">1 s"
+                + "type=\"range\" min=\"0\" max=\"1000\" value=\"0\">"
+                + "<select id=\"timeline-span\"><option value=\"1\">1 s"
                 + "</option><option value=\"5\" selected>5 s</option><option value=\"30\">30 s</option><option "
-                + "value=\"300\">300 s</option></select><span id=\"timeline-range\"></span></div><div id=\"timeline-hover\">"
+                + "value=\"300\">300 s</option></select><span id=\"timeline-range\"></span></div>"
+                + "<div id=\"timeline-hover\">"
                 + "</div><canvas id=\"timeline\" width=\"1100\" height=\"600\"></canvas></section>");
         faults(run, b);
         checks(run, b);
@@ -149,9 +141,9 @@ public final class Report {
     }
 
     private static void counts(RunData run, StringBuilder b) {
-        b.append(
-                "<section><h2>Operations</h2><table class=\"grid\" id=\"counts\"><tr><th>:f</th><th>count</th><th>ok</th>"
-                        + "<th>fail</th><th>info</th></tr>");
+        b.append("<section><h2>Operations</h2><table class=\"grid\" id=\"counts\">"
+                + "<tr><th>:f</th><th>count</th><th>ok</th>"
+                + "<th>fail</th><th>info</th></tr>");
         Object byF = RunData.get(run.results, "checks", "stats", "by-f");
         if (byF instanceof Map<?, ?> m) {
             m.forEach((f, c) -> b.append("<tr><td>")
@@ -198,7 +190,7 @@ public final class Report {
                             String.valueOf(f.get("explanation") != null ? f.get("explanation") : f.get("reason"))))
                     .append("</p>");
             if (f.get("ops") instanceof Map<?, ?> ops) {
-                b.append(Counterexample.svg(ops));
+                b.append(CounterexampleSvg.svg(ops));
             }
         }
         b.append("</section>");
@@ -220,9 +212,9 @@ public final class Report {
     }
 
     private static void faults(RunData run, StringBuilder b) {
-        b.append(
-                "<section><h2>What the faults did</h2><table class=\"grid\" id=\"faults\"><tr><th>time (s)</th><th>:f</th>"
-                        + "<th>asked</th><th>result</th></tr>");
+        b.append("<section><h2>What the faults did</h2><table class=\"grid\" id=\"faults\">"
+                + "<tr><th>time (s)</th><th>:f</th>"
+                + "<th>asked</th><th>result</th></tr>");
         for (RunData.Pair p : run.pairs) {
             if (!p.nemesis()) {
                 continue;
@@ -260,159 +252,6 @@ public final class Report {
             });
         }
         b.append("</section>");
-    }
-
-    // ------------------------------------------------------------------ data for the plots and the timeline
-
-    static Map<String, Object> data(RunData run) {
-        List<String> fs = new ArrayList<>();
-        List<RunData.Pair> client = new ArrayList<>();
-        for (RunData.Pair p : run.pairs) {
-            if (!p.nemesis()) {
-                client.add(p);
-                if (!fs.contains(p.f())) {
-                    fs.add(p.f());
-                }
-            }
-        }
-        Map<String, Object> d = new LinkedHashMap<>();
-        d.put("fs", fs);
-        d.put("endSeconds", run.endNanos / 1e9);
-        d.put(
-                "windows",
-                FaultWindows.of(run).stream().map(FaultWindows.Window::asData).toList());
-        d.put("points", points(client, fs));
-        d.put("buckets", buckets(client, fs, run.endNanos));
-        int concurrency = run.test.get("concurrency") instanceof Number n ? n.intValue() : 1;
-        d.put("threads", concurrency);
-        d.put("timeline", timeline(run, fs, concurrency));
-        return d;
-    }
-
-    private static int typeCode(String type) {
-        return "ok".equals(type) ? 0 : "fail".equals(type) ? 1 : 2;
-    }
-
-    /** Latency points: [invoke seconds, latency ms, f index, outcome code], ok ones thinned past MAX_POINTS. */
-    private static List<double[]> points(List<RunData.Pair> client, List<String> fs) {
-        long ok = client.stream().filter(p -> "ok".equals(p.type())).count();
-        long other = client.size() - ok;
-        long room = Math.max(1, MAX_POINTS - other);
-        long stride = Math.max(1, (ok + room - 1) / room);
-        List<double[]> out = new ArrayList<>();
-        long seenOk = 0;
-        for (RunData.Pair p : client) {
-            if (!p.completed()) {
-                continue;
-            }
-            int t = typeCode(p.type());
-            if (t == 0 && seenOk++ % stride != 0) {
-                continue;
-            }
-            double ms = Math.max(0.01, (p.completeNanos() - p.invokeNanos()) / 1e6);
-            out.add(new double[] {round(p.invokeNanos() / 1e9, 6), round(ms, 3), fs.indexOf(p.f()), t});
-        }
-        return out;
-    }
-
-    /** Per time bucket: start seconds, width, ok count per f, fail, info, and p50/p95/p99 ms of ok latencies. */
-    private static Map<String, Object> buckets(List<RunData.Pair> client, List<String> fs, long endNanos) {
-        long width = Math.max(1_000_000_000L, (endNanos + MAX_BUCKETS - 1) / MAX_BUCKETS);
-        int n = (int) (endNanos / width) + 1;
-        long[][] okByF = new long[fs.size()][n];
-        long[] fail = new long[n];
-        long[] info = new long[n];
-        TreeMap<Integer, Histogram> hist = new TreeMap<>();
-        for (RunData.Pair p : client) {
-            int i = (int) Math.min(n - 1, p.invokeNanos() / width);
-            int t = typeCode(p.type());
-            if (!p.completed() || t == 2) {
-                info[i]++;
-            } else if (t == 1) {
-                fail[i]++;
-            } else {
-                okByF[fs.indexOf(p.f())][i]++;
-                hist.computeIfAbsent(i, k -> new Histogram(3_600_000_000L, 3))
-                        .recordValue(
-                                Math.max(1, Math.min(3_600_000_000L, (p.completeNanos() - p.invokeNanos()) / 1000)));
-            }
-        }
-        Map<String, Object> b = new LinkedHashMap<>();
-        double[] x = new double[n];
-        double[][] q = new double[3][n];
-        for (int i = 0; i < n; i++) {
-            x[i] = round((i + 0.5) * width / 1e9, 3);
-            Histogram h = hist.get(i);
-            double[] qs = {50, 95, 99};
-            for (int j = 0; j < 3; j++) {
-                q[j][i] = h == null ? Double.NaN : round(h.getValueAtPercentile(qs[j]) / 1000.0, 3);
-            }
-        }
-        double perSecond = 1e9 / width;
-        List<double[]> rates = new ArrayList<>();
-        for (long[] c : okByF) {
-            rates.add(scale(c, perSecond));
-        }
-        b.put("x", x);
-        b.put("widthSeconds", width / 1e9);
-        b.put("okRate", rates);
-        b.put("failRate", scale(fail, perSecond));
-        b.put("infoRate", scale(info, perSecond));
-        b.put("p50", nulls(q[0]));
-        b.put("p95", nulls(q[1]));
-        b.put("p99", nulls(q[2]));
-        return b;
-    }
-
-    private static double[] scale(long[] c, double k) {
-        double[] out = new double[c.length];
-        for (int i = 0; i < c.length; i++) {
-            out[i] = round(c[i] * k, 2);
-        }
-        return out;
-    }
-
-    private static List<Double> nulls(double[] a) {
-        List<Double> out = new ArrayList<>(a.length);
-        for (double v : a) {
-            out.add(Double.isNaN(v) ? null : v);
-        }
-        return out;
-    }
-
-    /** [column, start ms, end ms (-1: never completed), outcome, f index, process, label], by start. */
-    private static List<Object[]> timeline(RunData run, List<String> fs, int threads) {
-        List<Object[]> out = new ArrayList<>();
-        for (RunData.Pair p : run.pairs) {
-            if (out.size() >= MAX_TIMELINE_OPS) {
-                break;
-            }
-            int column = p.nemesis() ? threads : Math.floorMod(p.process(), Math.max(1, threads));
-            String label = (p.key() == null ? "" : p.key() + " ")
-                    + Html.compact(p.input())
-                    + (p.completed() && "ok".equals(p.type()) && !p.nemesis() ? " -> " + Html.compact(p.output()) : "");
-            if (p.nemesis()) {
-                label = Html.compact(p.output());
-            }
-            if (label.length() > 120) {
-                label = label.substring(0, 120) + "...";
-            }
-            out.add(new Object[] {
-                column,
-                round(p.invokeNanos() / 1e6, 3),
-                p.completed() ? round(p.completeNanos() / 1e6, 3) : -1,
-                p.nemesis() ? 3 : p.completed() ? typeCode(p.type()) : 2,
-                p.nemesis() ? -1 : fs.indexOf(p.f()),
-                p.process(),
-                (p.nemesis() ? p.f() + " " : "") + label
-            });
-        }
-        return out;
-    }
-
-    static double round(double v, int digits) {
-        double k = Math.pow(10, digits);
-        return Math.round(v * k) / k;
     }
 
     private static String resource(String name) throws IOException {

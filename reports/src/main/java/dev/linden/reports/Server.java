@@ -190,10 +190,11 @@ public final class Server implements AutoCloseable {
     private String listing() throws IOException {
         StringBuilder b = new StringBuilder(
                         "<!DOCTYPE html><html><head><meta charset=utf-8><title>Linden runs</title><style>"
-                                + "body{font-family:system-ui,sans-serif;margin:20px}table{border-collapse:collapse}td,th{padding:4px 10px;"
-                                + "border-bottom:1px solid #ddd;text-align:left}tr.valid td.v{background:#cfe3ff}tr.invalid td.v{background:"
-                                + "#ffc9d6}tr.unknown td.v{background:#ffd9a8}tr.incomplete td.v{background:#eee}</style></head><body>"
-                                + "<h1>Linden runs</h1><p>Store: ")
+                                + "body{font-family:system-ui,sans-serif;margin:20px}table{border-collapse:collapse}"
+                                + "td,th{padding:4px 10px;border-bottom:1px solid #ddd;text-align:left}"
+                                + "tr.valid td.v{background:#cfe3ff}tr.invalid td.v{background:#ffc9d6}"
+                                + "tr.unknown td.v{background:#ffd9a8}tr.incomplete td.v{background:#eee}"
+                                + "</style></head><body><h1>Linden runs</h1><p>Store: ")
                 .append(Html.esc(store.toString()))
                 .append("</p>");
         List<Row> rows = runs();

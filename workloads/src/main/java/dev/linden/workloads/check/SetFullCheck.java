@@ -38,6 +38,17 @@ public final class SetFullCheck implements Check {
 
     private record Read(long invokeNanos, long completeNanos, Set<Long> elements) {}
 
+    /** What became of the elements, counted, with a few of each kind named. */
+    private static final class Tally {
+        long stable;
+        long neverRead;
+        final List<Object> lost = new ArrayList<>();
+        long lostCount;
+        final List<Object> stale = new ArrayList<>();
+        long staleCount;
+        long worstStaleNanos;
+    }
+
     @Override
     public CheckOutcome check(List<HistoryOp> history) {
         Map<Long, Checks.Pair> adds = new TreeMap<>();
@@ -51,57 +62,73 @@ public final class SetFullCheck implements Check {
                 reads.add(new Read(p.invoke().timeNanos(), p.completion().timeNanos(), s));
             }
         }
-        long stable = 0;
-        long neverRead = 0;
-        List<Object> lost = new ArrayList<>();
-        long lostCount = 0;
-        List<Object> stale = new ArrayList<>();
-        long staleCount = 0;
-        long worstStaleNanos = 0;
+        Tally t = new Tally();
         for (Map.Entry<Long, Checks.Pair> e : adds.entrySet()) {
-            long element = e.getKey();
-            Checks.Pair add = e.getValue();
-            long knownNanos = add.ok() ? add.completedNanos() : Long.MAX_VALUE;
-            for (Read r : reads) {
-                if (r.elements.contains(element)) {
-                    knownNanos = Math.min(knownNanos, r.completeNanos);
-                }
+            judge(e.getKey(), e.getValue(), reads, t);
+        }
+        Set<Long> unexpected = unexpected(adds, reads);
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("attempt-count", adds.size());
+        d.put(
+                "acknowledged-count",
+                adds.values().stream().filter(Checks.Pair::ok).count());
+        d.put("read-count", reads.size());
+        d.put("stable-count", t.stable);
+        d.put("lost-count", t.lostCount);
+        d.put("lost", t.lost);
+        d.put("stale-count", t.staleCount);
+        d.put("stale", t.stale);
+        d.put("worst-stale-millis", t.worstStaleNanos / 1_000_000);
+        d.put("never-read-count", t.neverRead);
+        d.put("unexpected", new ArrayList<>(unexpected));
+        boolean valid = t.lostCount == 0 && unexpected.isEmpty() && (!linearizable || t.staleCount == 0);
+        return new CheckOutcome(name(), Validity.of(valid), d);
+    }
+
+    /** Counts the fate of {@code element}, added by {@code add}, from every read. */
+    private static void judge(long element, Checks.Pair add, List<Read> reads, Tally t) {
+        long knownNanos = add.ok() ? add.completedNanos() : Long.MAX_VALUE;
+        for (Read r : reads) {
+            if (r.elements.contains(element)) {
+                knownNanos = Math.min(knownNanos, r.completeNanos);
             }
-            if (knownNanos == Long.MAX_VALUE) {
-                neverRead++;
-                continue;
+        }
+        if (knownNanos == Long.MAX_VALUE) {
+            t.neverRead++;
+            return;
+        }
+        long lastPresent = Long.MIN_VALUE; // invocation of the latest read holding it
+        long lastAbsent = Long.MIN_VALUE; // invocation of the latest read begun after it was known, missing it
+        boolean readAfterKnown = false;
+        for (Read r : reads) {
+            if (r.elements.contains(element)) {
+                lastPresent = Math.max(lastPresent, r.invokeNanos);
+            } else if (r.invokeNanos > knownNanos) {
+                lastAbsent = Math.max(lastAbsent, r.invokeNanos);
             }
-            long lastPresent = Long.MIN_VALUE; // invocation of the latest read holding it
-            long lastAbsent = Long.MIN_VALUE; // invocation of the latest read begun after it was known, missing it
-            long firstAbsent = Long.MAX_VALUE;
-            boolean readAfterKnown = false;
-            for (Read r : reads) {
-                if (r.elements.contains(element)) {
-                    lastPresent = Math.max(lastPresent, r.invokeNanos);
-                } else if (r.invokeNanos > knownNanos) {
-                    lastAbsent = Math.max(lastAbsent, r.invokeNanos);
-                    firstAbsent = Math.min(firstAbsent, r.invokeNanos);
-                }
-                readAfterKnown |= r.invokeNanos > knownNanos;
+            readAfterKnown |= r.invokeNanos > knownNanos;
+        }
+        if (!readAfterKnown && lastPresent == Long.MIN_VALUE) {
+            t.neverRead++;
+        } else if (lastAbsent > lastPresent) {
+            t.lostCount++;
+            if (t.lost.size() < 20) {
+                t.lost.add(element);
             }
-            if (!readAfterKnown && lastPresent == Long.MIN_VALUE) {
-                neverRead++;
-            } else if (lastAbsent > lastPresent) {
-                lostCount++;
-                if (lost.size() < 20) {
-                    lost.add(element);
-                }
-            } else {
-                stable++;
-                if (lastAbsent != Long.MIN_VALUE) {
-                    staleCount++;
-                    worstStaleNanos = Math.max(worstStaleNanos, lastAbsent - knownNanos);
-                    if (stale.size() < 20) {
-                        stale.add(element);
-                    }
+        } else {
+            t.stable++;
+            if (lastAbsent != Long.MIN_VALUE) {
+                t.staleCount++;
+                t.worstStaleNanos = Math.max(t.worstStaleNanos, lastAbsent - knownNanos);
+                if (t.stale.size() < 20) {
+                    t.stale.add(element);
                 }
             }
         }
+    }
+
+    /** Elements read that nobody added (the first 20). */
+    private static Set<Long> unexpected(Map<Long, Checks.Pair> adds, List<Read> reads) {
         Set<Long> unexpected = new TreeSet<>();
         for (Read r : reads) {
             for (long x : r.elements) {
@@ -110,21 +137,6 @@ public final class SetFullCheck implements Check {
                 }
             }
         }
-        Map<String, Object> d = new LinkedHashMap<>();
-        d.put("attempt-count", adds.size());
-        d.put(
-                "acknowledged-count",
-                adds.values().stream().filter(Checks.Pair::ok).count());
-        d.put("read-count", reads.size());
-        d.put("stable-count", stable);
-        d.put("lost-count", lostCount);
-        d.put("lost", lost);
-        d.put("stale-count", staleCount);
-        d.put("stale", stale);
-        d.put("worst-stale-millis", worstStaleNanos / 1_000_000);
-        d.put("never-read-count", neverRead);
-        d.put("unexpected", new ArrayList<>(unexpected));
-        boolean valid = lostCount == 0 && unexpected.isEmpty() && (!linearizable || staleCount == 0);
-        return new CheckOutcome(name(), Validity.of(valid), d);
+        return unexpected;
     }
 }
