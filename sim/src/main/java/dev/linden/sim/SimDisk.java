@@ -4,13 +4,11 @@ import dev.linden.kvnode.wal.SegmentFile;
 import dev.linden.kvnode.wal.Vfs;
 import dev.linden.kvnode.wal.VfsFile;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
-import java.util.function.Consumer;
 
 /**
  * One node's simulated disk, the {@link Vfs} the real WAL runs on in the simulator.
@@ -28,23 +26,23 @@ import java.util.function.Consumer;
  * renamed file may reappear under its old name, and a deleted one may come back.
  */
 final class SimDisk implements Vfs {
-    private final SimLoop loop;
-    private final int nodeId;
-    private final SplittableRandom random;
-    private final long fsyncMinNanos;
-    private final long fsyncMaxNanos;
+    final SimLoop loop;
+    final int nodeId;
+    final SplittableRandom random;
+    final long fsyncMinNanos;
+    final long fsyncMaxNanos;
     /** The directory as the running process sees it. */
-    private final TreeMap<String, FileData> files = new TreeMap<>();
+    private final TreeMap<String, SimFileData> files = new TreeMap<>();
     /** The directory as it would be found after a crash, and the operations since (in order). */
-    private final TreeMap<String, FileData> durableDir = new TreeMap<>();
+    private final TreeMap<String, SimFileData> durableDir = new TreeMap<>();
 
-    private final List<DirOp> pendingDir = new ArrayList<>();
+    private final List<SimDirOp> pendingDir = new ArrayList<>();
     /** Broken variant: {@link #syncDirectory()} does nothing (directory changes stay volatile). */
     final boolean dirSyncSkipped;
 
     long dirSyncs;
     /** Incremented on crash: syncs started before it never complete. */
-    private long incarnation;
+    long incarnation;
 
     boolean full;
     boolean readErrors;
@@ -73,7 +71,7 @@ final class SimDisk implements Vfs {
         }
     }
 
-    private void diskOp() {
+    void diskOp() {
         if (crashAfterOps > 0 && --crashAfterOps == 0) {
             Runnable crash = crashAfterOpsAction;
             crashAfterOpsAction = null;
@@ -89,81 +87,13 @@ final class SimDisk implements Vfs {
 
     long fsyncs;
 
-    /** A growable byte image written in place (copying whole files per write would dominate the run). */
-    private static final class Image {
-        byte[] buf = new byte[256];
-        int len;
-
-        void write(int pos, byte[] data, int n) {
-            int end = pos + n;
-            if (end > buf.length) {
-                buf = Arrays.copyOf(buf, Math.max(end, buf.length * 2));
-            }
-            if (pos > len) {
-                Arrays.fill(buf, len, pos, (byte) 0);
-            }
-            System.arraycopy(data, 0, buf, pos, n);
-            len = Math.max(len, end);
-        }
-
-        void truncate(int size) {
-            if (size > buf.length) {
-                buf = Arrays.copyOf(buf, size);
-            }
-            if (size > len) {
-                Arrays.fill(buf, len, size, (byte) 0);
-            }
-            len = size;
-        }
-
-        Image copy() {
-            Image c = new Image();
-            c.buf = Arrays.copyOf(buf, Math.max(256, len));
-            c.len = len;
-            return c;
-        }
-    }
-
-    /** A directory operation not yet durable: a create (from null), delete (to null) or rename. */
-    private record DirOp(String from, String to, FileData created) {
-        void applyTo(TreeMap<String, FileData> dir) {
-            if (created != null) {
-                dir.put(to, created);
-            } else if (to == null) {
-                dir.remove(from);
-            } else {
-                FileData d = dir.remove(from);
-                if (d != null) {
-                    dir.put(to, d);
-                }
-            }
-        }
-    }
-
-    private static final class FileData {
-        Image durable = new Image();
-        Image current = new Image();
-        /** Volatile operations since the durable image: {position, data} writes, or {-size-1, null} truncations. */
-        final List<Object[]> pending = new ArrayList<>();
-    }
-
     /**
      * What of file {@code name} is durable (would be found after a crash: its entry in the durable directory,
      * its durable bytes), or null if no such file would be found (the monitors' view).
      */
     byte[] durableBytes(String name) {
-        FileData d = durableDir.get(name);
+        SimFileData d = durableDir.get(name);
         return d == null ? null : Arrays.copyOf(d.durable.buf, d.durable.len);
-    }
-
-    private static void applyOp(Image image, Object[] op, int bytes) {
-        long pos = (Long) op[0];
-        if (pos < 0) {
-            image.truncate((int) (-pos - 1));
-        } else {
-            byte[] data = (byte[]) op[1];
-            image.write((int) pos, data, Math.min(bytes, data.length));
-        }
     }
 
     SimDisk(
@@ -189,7 +119,7 @@ final class SimDisk implements Vfs {
         return new ArrayList<>(files.keySet());
     }
 
-    private void checkRead() throws IOException {
+    void checkRead() throws IOException {
         if (readErrors) {
             throw new IOException("simulated read error on node " + nodeId);
         }
@@ -198,34 +128,34 @@ final class SimDisk implements Vfs {
     @Override
     public VfsFile open(String name, boolean create) throws IOException {
         checkRead();
-        FileData d = files.get(name);
+        SimFileData d = files.get(name);
         if (d == null) {
             if (!create) {
                 throw new IOException("no such file: " + name);
             }
-            d = new FileData();
+            d = new SimFileData();
             files.put(name, d);
-            pendingDir.add(new DirOp(null, name, d));
+            pendingDir.add(new SimDirOp(null, name, d));
             diskOp();
         }
-        return new SimFile(d, incarnation);
+        return new SimFile(this, d, incarnation);
     }
 
     @Override
     public void rename(String from, String to) throws IOException {
-        FileData d = files.remove(from);
+        SimFileData d = files.remove(from);
         if (d == null) {
             throw new IOException("no such file: " + from);
         }
         files.put(to, d);
-        pendingDir.add(new DirOp(from, to, null));
+        pendingDir.add(new SimDirOp(from, to, null));
         diskOp();
     }
 
     @Override
     public void delete(String name) {
         if (files.remove(name) != null) {
-            pendingDir.add(new DirOp(name, null, null));
+            pendingDir.add(new SimDirOp(name, null, null));
             diskOp();
         }
     }
@@ -237,7 +167,7 @@ final class SimDisk implements Vfs {
             return;
         }
         // Synchronous, as the production code's FileChannel.force on the directory is.
-        for (DirOp op : pendingDir) {
+        for (SimDirOp op : pendingDir) {
             op.applyTo(durableDir);
         }
         pendingDir.clear();
@@ -263,13 +193,13 @@ final class SimDisk implements Vfs {
         long tornCount = 0;
         int keepDir = pendingDir.isEmpty() ? 0 : random.nextInt(pendingDir.size() + 1);
         lost += pendingDir.size() - keepDir;
-        for (DirOp op : pendingDir.subList(0, keepDir)) {
+        for (SimDirOp op : pendingDir.subList(0, keepDir)) {
             op.applyTo(durableDir);
         }
         pendingDir.clear();
         files.clear();
         files.putAll(durableDir);
-        for (FileData d : files.values()) {
+        for (SimFileData d : files.values()) {
             int keep = d.pending.isEmpty() ? 0 : random.nextInt(d.pending.size() + 1);
             lost += d.pending.size() - keep;
             for (int i = 0; i < keep; i++) {
@@ -283,9 +213,9 @@ final class SimDisk implements Vfs {
                     if (random.nextBoolean()) {
                         data[torn - 1] ^= (byte) (1 + random.nextInt(255)); // and its last byte garbled
                     }
-                    applyOp(d.durable, new Object[] {op[0], data}, torn);
+                    d.durable.apply(new Object[] {op[0], data}, torn);
                 } else {
-                    applyOp(d.durable, op, bytes);
+                    d.durable.apply(op, bytes);
                 }
             }
             d.current = d.durable.copy();
@@ -313,7 +243,7 @@ final class SimDisk implements Vfs {
 
     /** A file's bytes as a process would read them now, or null if there is no such file. */
     byte[] bytesOf(String name) {
-        FileData d = files.get(name);
+        SimFileData d = files.get(name);
         return d == null ? null : Arrays.copyOf(d.current.buf, d.current.len);
     }
 
@@ -322,13 +252,13 @@ final class SimDisk implements Vfs {
      * as an editor or a failing device would). Only between a crash and a start: nothing may be pending.
      */
     void replaceWhileDown(String name, byte[] content) {
-        FileData d = files.get(name);
+        SimFileData d = files.get(name);
         if (d == null || !d.pending.isEmpty() || !pendingDir.isEmpty()) {
             throw new IllegalStateException("node " + nodeId + ": " + name + " cannot be replaced now (missing, or "
                     + "writes pending: the node is not down)");
         }
         incarnation++;
-        d.durable = new Image();
+        d.durable = new SimFileImage();
         d.durable.write(0, content, content.length);
         d.current = d.durable.copy();
     }
@@ -338,7 +268,7 @@ final class SimDisk implements Vfs {
         if (!pendingDir.isEmpty()) {
             throw new IllegalStateException("node " + nodeId + ": directory operations pending: the node is not down");
         }
-        FileData d = files.remove(name);
+        SimFileData d = files.remove(name);
         durableDir.remove(name);
         incarnation++;
         return d == null ? -1 : d.current.len;
@@ -359,7 +289,7 @@ final class SimDisk implements Vfs {
             return null;
         }
         String name = segments.get(random.nextInt(segments.size()));
-        FileData d = files.get(name);
+        SimFileData d = files.get(name);
         int header = SegmentFile.HEADER_BYTES;
         int pos = header + random.nextInt(dataEnd(d.durable) - 1024 - header);
         int bit = 1 << random.nextInt(8);
@@ -371,128 +301,11 @@ final class SimDisk implements Vfs {
     }
 
     /** One past the last non-zero byte. */
-    private static int dataEnd(Image image) {
+    private static int dataEnd(SimFileImage image) {
         int end = image.len;
         while (end > 0 && image.buf[end - 1] == 0) {
             end--;
         }
         return end;
-    }
-
-    private final class SimFile implements VfsFile {
-        private final FileData d;
-        private final long openedIn;
-
-        SimFile(FileData d, long openedIn) {
-            this.d = d;
-            this.openedIn = openedIn;
-        }
-
-        private void live() throws IOException {
-            if (openedIn != incarnation) {
-                throw new IOException("file handle from before a crash");
-            }
-        }
-
-        @Override
-        public long size() throws IOException {
-            live();
-            return d.current.len;
-        }
-
-        @Override
-        public int read(long position, ByteBuffer dst) throws IOException {
-            live();
-            checkRead();
-            if (position >= d.current.len) {
-                return -1;
-            }
-            int n = (int) Math.min(dst.remaining(), d.current.len - position);
-            dst.put(d.current.buf, (int) position, n);
-            return n;
-        }
-
-        @Override
-        public void write(long position, ByteBuffer src) throws IOException {
-            live();
-            if (full) {
-                refusedWrites++;
-                throw new IOException("No space left on device (simulated, node " + nodeId + ")");
-            }
-            byte[] data = new byte[src.remaining()];
-            src.get(data);
-            d.current.write((int) position, data, data.length);
-            d.pending.add(new Object[] {position, data});
-            diskOp();
-        }
-
-        @Override
-        public void truncate(long size) throws IOException {
-            live();
-            d.current.truncate((int) size);
-            d.pending.add(new Object[] {-size - 1, null});
-            diskOp();
-        }
-
-        @Override
-        public void sync(Runnable onDurable, Consumer<IOException> onFailure) {
-            diskOp(); // a crash here: the sync was never issued
-            fsyncs++;
-            int covered = d.pending.size();
-            if (fsyncLies) {
-                onDurable.run();
-                return;
-            }
-            long latency = fsyncMinNanos + (long) (random.nextDouble() * (fsyncMaxNanos - fsyncMinNanos));
-            if (random.nextInt(50) == 0) {
-                latency *= 10; // an occasional slow fsync
-            }
-            if (stallNanos > 0) {
-                latency += stallNanos;
-                stalledSyncs++;
-            }
-            long inc = incarnation;
-            if (crashDuringNextSync != null) {
-                Runnable crash = crashDuringNextSync;
-                crashDuringNextSync = null;
-                loop.at((long) (random.nextDouble() * latency), SimLoop.DISK, nodeId, () -> {
-                    if (inc == incarnation) {
-                        crash.run();
-                    }
-                });
-            }
-            loop.at(latency, SimLoop.DISK, nodeId, () -> {
-                if (inc != incarnation) {
-                    return; // crashed before the fsync completed
-                }
-                makeDurable(covered);
-                onDurable.run();
-            });
-        }
-
-        private void makeDurable(int covered) {
-            // What was written before the sync started becomes durable; later writes stay volatile.
-            int n = Math.min(covered, d.pending.size());
-            for (int i = 0; i < n; i++) {
-                Object[] op = d.pending.get(i);
-                applyOp(d.durable, op, (Long) op[0] < 0 ? 0 : ((byte[]) op[1]).length);
-            }
-            d.pending.subList(0, n).clear();
-        }
-
-        @Override
-        public void syncNow() throws IOException {
-            live();
-            if (fsyncLies) {
-                return; // a disk that lies lies to every sync: the WAL's, and the snapshot's and hard state's
-            }
-            makeDurable(d.pending.size());
-            diskOp();
-        }
-
-        @Override
-        public void close() {
-            // nothing to release
-        }
     }
 }
