@@ -1,12 +1,12 @@
 package dev.linden.harness;
 
 import dev.linden.checker.history.OpType;
+import dev.linden.nemesis.Fault;
 import dev.linden.nemesis.FaultOps;
 import dev.linden.nemesis.FaultSchedule;
 import dev.linden.nemesis.Nemesis;
 import dev.linden.reports.Report;
 import dev.linden.workloads.Client;
-import dev.linden.workloads.Completion;
 import dev.linden.workloads.HistoryOp;
 import dev.linden.workloads.Workload;
 import dev.linden.workloads.check.CheckOutcome;
@@ -455,10 +455,11 @@ final class Runner {
                 throw new IllegalStateException("generator emitted a fault while the nemesis was busy: " + op);
             }
             nemesisBusy = true;
-            record(OpType.INVOKE, HistoryOp.NEMESIS, op.f(), op.key(), op.value(), null, false);
-            nemesis.invoke(op, once("nemesis " + op.f(), c -> {
-                record(c.type(), HistoryOp.NEMESIS, op.f(), op.key(), c.value(), c.error(), false);
-                trackFault(op, c);
+            Fault fault = Fault.of(op); // a map only in the history
+            record(OpType.INVOKE, HistoryOp.NEMESIS, fault.name(), null, fault.value(), null, false);
+            nemesis.invoke(fault, once("nemesis " + fault.name(), c -> {
+                record(c.type(), HistoryOp.NEMESIS, fault.name(), null, c.value(), c.error(), false);
+                trackFault(fault);
                 nemesisBusy = false;
                 completed();
             }));
@@ -544,10 +545,9 @@ final class Runner {
 
     // ------------------------------------------------------------------ progress
 
-    private void trackFault(Op op, Completion c) {
-        Object v = op.value();
-        Map<?, ?> m = v instanceof Map<?, ?> mm ? mm : Map.of();
-        switch (op.f()) {
+    private void trackFault(Fault fault) {
+        Map<?, ?> m = fault.value() != null ? fault.value() : Map.of();
+        switch (fault.name()) {
             case "start-partition" -> activeFaults.put("partition", String.valueOf(m.get("shape")));
             case "stop-partition" -> activeFaults.remove("partition");
             case "kill" -> activeFaults.put("kill", String.valueOf(m.get("targets")));
