@@ -9,8 +9,10 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * The faults Linden injects, each a pair of operations (or one, for faults that undo themselves) in the
- * {@link FaultOps} vocabulary. Names are the ones {@code --nemesis} takes; families group them:
+ * The faults Linden injects, each a pair of {@link Fault}s (or one, for faults that undo themselves) that
+ * {@link FaultOps#start} draws and {@link FaultOps#stop} names. Names are the ones {@code --nemesis} takes, each
+ * the name of its operation in histories ({@code kill}, {@code wipe-disk}; a link fault's is its behavior), old
+ * names in {@link #ALIASES}; families group them:
  * {@code partition}, {@code long-partition}, {@code kill}, {@code pause}, {@code clock}, {@code disk},
  * {@code disk-damage}, {@code link}, {@code transfer}, {@code membership}, {@code hostile}. {@code all} is every
  * kind but those of the families in {@link #FAMILIES_NOT_YET_IN_ALL}.
