@@ -70,7 +70,7 @@ final class Canaries {
         // Caught since directory entries are volatile until the directory is synced: a crash can then lose
         // a renamed hard state or a new segment, which the durable-vote and durability monitors see.
         h.add(new Hunt(SimOptions.Canary.NO_DIR_SYNC, "kv", "kill", 3, 3, 5, 3));
-        h.add(new Hunt(SimOptions.Canary.EMPTY_REJOIN, "kv", "disk-loss,kill,partition", 3, 5, 5, 5));
+        h.add(new Hunt(SimOptions.Canary.EMPTY_REJOIN, "kv", "wipe-disk,kill,partition", 3, 5, 5, 5));
         // A follower that acknowledged the newest entries loses them (its WAL cut or its segments deleted) while
         // the other lags and the leader is paused or killed: trusting its log, it helps elect a leader without
         // them, which the leader-completeness monitor sees.

@@ -50,12 +50,11 @@ final class TestOptions {
     @Option(
             names = {"--nemesis", "--faults"},
             description = "faults: all, none, or a comma list of families "
-                    + "(partition, kill, pause, clock, disk, disk-damage, link, transfer, membership, "
-                    + "hostile) and faults "
-                    + "(crash, clog, loss, duplicate, reorder, disk-full, fsync-stall, bitflip, disk-loss, "
-                    + "long-partition, "
+                    + "(partition, kill, pause, clock, disk, disk-damage, link, transfer, membership, hostile) and faults "
+                    + "(clog, loss, duplicate, reorder, disk-full, fsync-stall, bitflip, wipe-disk, long-partition, "
                     + "lose-tail, lose-segments, restart-as-new, answer-flood, client-conn-flood, peer-conn-flood, "
-                    + "half-frames, forged-peer); default all (every fault but hostile, for now)")
+                    + "half-frames, forged-peer; old names crash and disk-loss still read); "
+                    + "default all (every fault but hostile, for now)")
     String nemesis = "all";
 
     @Option(

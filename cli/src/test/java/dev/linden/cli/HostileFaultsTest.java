@@ -6,12 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.linden.checker.history.OpType;
 import dev.linden.harness.TestResult;
 import dev.linden.harness.TestSpec;
+import dev.linden.nemesis.HostileFault;
 import dev.linden.realenv.LocalEnvOptions;
 import dev.linden.realenv.LocalTestCluster;
 import dev.linden.workloads.HistoryOp;
 import dev.linden.workloads.gen.Gen;
 import dev.linden.workloads.gen.Generator;
-import dev.linden.workloads.gen.Op;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,24 +34,22 @@ class HostileFaultsTest {
     @TempDir
     Path dir;
 
-    private static Generator startHoldStop(String fault, Map<String, Object> value) {
+    private static Generator startHoldStop(HostileFault start, HostileFault.Attack attack) {
         return Gen.phases(List.of(
-                Gen.once(Op.fault("start-" + fault, value)),
-                Gen.sleep(1_500 * MS),
-                Gen.once(Op.fault("stop-" + fault, null))));
+                Gen.once(start.op()), Gen.sleep(1_500 * MS), Gen.once(new HostileFault.StopAttack(attack).op())));
     }
 
     @Test
     void eachHostileFaultRunsAndSaysWhatItDidAndWhatTheNodesDid() throws Exception {
         Generator script = Gen.phases(List.of(
                 Gen.sleep(1_000 * MS),
-                startHoldStop("client-conn-flood", Map.of("targets", "leader", "connections-per-node", 1_100L)),
                 startHoldStop(
-                        "half-frames",
-                        Map.of("port", "peer", "targets", "one", "frames-per-node", 2L, "frame-bytes", 1L << 20)),
-                startHoldStop("peer-conn-flood", Map.of("targets", "one", "connections-per-node", 300L)),
-                startHoldStop("answer-flood", Map.of("calls", 20L, "value-bytes", 4_096L)),
-                startHoldStop("forged-peer", Map.of("credentials", "none", "term-jump", 1_000L))));
+                        new HostileFault.StartClientConnFlood("leader", 1_100), HostileFault.Attack.CLIENT_CONN_FLOOD),
+                startHoldStop(
+                        new HostileFault.StartHalfFrames("peer", "one", 2, 1 << 20), HostileFault.Attack.HALF_FRAMES),
+                startHoldStop(new HostileFault.StartPeerConnFlood("one", 300), HostileFault.Attack.PEER_CONN_FLOOD),
+                startHoldStop(new HostileFault.StartAnswerFlood(20, 4_096), HostileFault.Attack.ANSWER_FLOOD),
+                startHoldStop(new HostileFault.StartForgedPeer("none", 1_000), HostileFault.Attack.FORGED_PEER)));
         TestResult r = TestSpec.builder()
                 .cluster("local", LocalTestCluster.factory(LocalEnvOptions.defaults()))
                 .phaseWallLimitMillis(60_000)

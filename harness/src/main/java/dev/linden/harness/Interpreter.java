@@ -1,6 +1,7 @@
 package dev.linden.harness;
 
 import dev.linden.checker.history.OpType;
+import dev.linden.nemesis.Fault;
 import dev.linden.nemesis.FaultOps;
 import dev.linden.nemesis.Nemesis;
 import dev.linden.workloads.Client;
@@ -248,10 +249,11 @@ final class Interpreter {
                 throw new IllegalStateException("generator emitted a fault while the nemesis was busy: " + op);
             }
             nemesisBusy = true;
-            record(OpType.INVOKE, HistoryOp.NEMESIS, op.f(), op.key(), op.value(), null, false);
-            nemesis.invoke(op, once("nemesis " + op.f(), c -> {
-                record(c.type(), HistoryOp.NEMESIS, op.f(), op.key(), c.value(), c.error(), false);
-                progress.trackFault(op);
+            Fault fault = Fault.of(op); // a map only in the history
+            record(OpType.INVOKE, HistoryOp.NEMESIS, fault.name(), null, fault.value(), null, false);
+            nemesis.invoke(fault, once("nemesis " + fault.name(), c -> {
+                record(c.type(), HistoryOp.NEMESIS, fault.name(), null, c.value(), c.error(), false);
+                progress.trackFault(fault);
                 nemesisBusy = false;
                 completed();
             }));

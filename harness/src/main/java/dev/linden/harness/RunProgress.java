@@ -1,7 +1,7 @@
 package dev.linden.harness;
 
 import dev.linden.checker.history.OpType;
-import dev.linden.workloads.gen.Op;
+import dev.linden.nemesis.Fault;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -47,10 +47,9 @@ final class RunProgress {
     }
 
     /** A fault operation completed: the faults active from now on. */
-    void trackFault(Op op) {
-        Object v = op.value();
-        Map<?, ?> m = v instanceof Map<?, ?> mm ? mm : Map.of();
-        switch (op.f()) {
+    void trackFault(Fault fault) {
+        Map<?, ?> m = fault.value() != null ? fault.value() : Map.of();
+        switch (fault.name()) {
             case "start-partition" -> activeFaults.put("partition", String.valueOf(m.get("shape")));
             case "stop-partition" -> activeFaults.remove("partition");
             case "kill" -> activeFaults.put("kill", String.valueOf(m.get("targets")));

@@ -246,7 +246,7 @@ public record TestSpec(
             return this;
         }
 
-        /** Replaces the random fault schedule with a generator of nemesis operations ({@code FaultOps}). */
+        /** Replaces the random fault schedule with a generator of nemesis operations ({@code Fault.op()}). */
         public Builder nemesisGenerator(Generator g) {
             nemesisGenerator = g;
             return this;

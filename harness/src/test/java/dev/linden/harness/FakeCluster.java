@@ -1,6 +1,7 @@
 package dev.linden.harness;
 
 import dev.linden.checker.history.OpType;
+import dev.linden.nemesis.Fault;
 import dev.linden.nemesis.FaultOps;
 import dev.linden.nemesis.Nemesis;
 import dev.linden.workloads.Client;
@@ -150,9 +151,9 @@ class FakeCluster implements Cluster {
         return new Nemesis() {
             public void setup() {}
 
-            public void invoke(Op op, Consumer<Completion> done) {
+            public void invoke(Fault fault, Consumer<Completion> done) {
                 faultsApplied++;
-                Object v = nemesisInert ? FaultOps.noEffect("inert") : FaultOps.effect("did " + op.f());
+                Object v = nemesisInert ? FaultOps.noEffect("inert") : FaultOps.effect("did " + fault.name());
                 at(0, () -> done.accept(new Completion(OpType.INFO, v, null)));
             }
 

@@ -2,10 +2,7 @@ package dev.linden.nemesis;
 
 import dev.linden.workloads.gen.Gen;
 import dev.linden.workloads.gen.Generator;
-import dev.linden.workloads.gen.Op;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The sequence in which a node that lost acknowledged log and still votes loses acknowledged writes, as a
@@ -28,35 +25,31 @@ public final class DiskDamageScenario {
     private DiskDamageScenario() {}
 
     /** The sequence around {@code damage}, starting {@code afterMillis} into the run. */
-    public static Generator whileAFollowerLagsTheLeaderDies(Op damage, long afterMillis) {
+    public static Generator whileAFollowerLagsTheLeaderDies(DiskFault damage, long afterMillis) {
         return Gen.phases(List.of(
                 Gen.sleep(afterMillis * MS),
-                Gen.once(Op.fault("pause", Map.of("targets", Targets.UP_TO_DATE_FOLLOWER))),
+                Gen.once(new Fault.Pause(Targets.UP_TO_DATE_FOLLOWER).op()),
                 Gen.sleep(2_000 * MS),
-                Gen.once(Op.fault("kill", Map.of("targets", "leader"))),
-                Gen.once(damage),
+                Gen.once(new Fault.Kill("leader").op()),
+                Gen.once(damage.op()),
                 Gen.sleep(300 * MS),
-                Gen.once(Op.fault("resume", Map.of("targets", "all"))),
+                Gen.once(new Fault.Resume().op()),
                 Gen.sleep(4_000 * MS),
-                Gen.once(Op.fault("start", Map.of("targets", "all")))));
+                Gen.once(new Fault.Start().op())));
     }
 
     /** A {@code lose-tail} of the up-to-date follower's last {@code records} records, cut at a boundary. */
-    public static Op loseTail(long records) {
-        Map<String, Object> v = new LinkedHashMap<>(); // in order: histories are compared
-        v.put("targets", Targets.UP_TO_DATE_FOLLOWER);
-        v.put("records", records);
-        v.put("cut", "boundary");
-        return Op.fault("lose-tail", v);
+    public static DiskFault loseTail(long records) {
+        return new DiskFault.LoseTail(Targets.UP_TO_DATE_FOLLOWER, records, false);
     }
 
     /** {@code lose-segments} or {@code restart-as-new} of the up-to-date follower. */
-    public static Op damage(String f) {
-        if (!f.equals("lose-segments") && !f.equals("restart-as-new") && !f.equals("lose-tail")) {
-            throw new IllegalArgumentException("not a disk-damage fault: " + f);
-        }
-        return f.equals("lose-tail")
-                ? loseTail(FaultOps.MAX_TAIL_RECORDS_LOST)
-                : Op.fault(f, Map.of("targets", Targets.UP_TO_DATE_FOLLOWER));
+    public static DiskFault damage(String f) {
+        return switch (f) {
+            case "lose-tail" -> loseTail(FaultOps.MAX_TAIL_RECORDS_LOST);
+            case "lose-segments" -> new DiskFault.LoseSegments(Targets.UP_TO_DATE_FOLLOWER);
+            case "restart-as-new" -> new DiskFault.RestartAsNew(Targets.UP_TO_DATE_FOLLOWER);
+            default -> throw new IllegalArgumentException("not a disk-damage fault: " + f);
+        };
     }
 }

@@ -9,8 +9,10 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * The faults Linden injects, each a pair of operations (or one, for faults that undo themselves) in the
- * {@link FaultOps} vocabulary. Names are the ones {@code --nemesis} takes; families group them:
+ * The faults Linden injects, each a pair of {@link Fault}s (or one, for faults that undo themselves) that
+ * {@link FaultOps#start} draws and {@link FaultOps#stop} names. Names are the ones {@code --nemesis} takes, each
+ * the name of its operation in histories ({@code kill}, {@code wipe-disk}; a link fault's is its behavior), old
+ * names in {@link #ALIASES}; families group them:
  * {@code partition}, {@code long-partition}, {@code kill}, {@code pause}, {@code clock}, {@code disk},
  * {@code disk-damage}, {@code link}, {@code transfer}, {@code membership}, {@code hostile}. {@code all} is every
  * kind but those of the families in {@link #FAMILIES_NOT_YET_IN_ALL}.
@@ -33,7 +35,7 @@ public enum FaultKind {
     /** Messages are reordered (wide random delays). */
     REORDER("link"),
     /** Processes are killed (losing unsynced writes, maybe tearing the last) and later started. */
-    CRASH("kill"),
+    KILL("kill"),
     /** Processes stop running for a while (SIGSTOP, a long GC pause) and resume. */
     PAUSE("pause"),
     /** Clocks jump (offset) and run fast or slow (drift). */
@@ -45,7 +47,7 @@ public enum FaultKind {
     /** A synced record on one node gets a flipped bit and the node restarts: it must detect it. */
     BITFLIP("disk"),
     /** A node's disk is replaced by an empty one while it is down: it must refuse to rejoin. */
-    DISK_LOSS("disk"),
+    WIPE_DISK("disk"),
     /**
      * A node (the most up-to-date follower, usually) is killed, the last k synced records of its WAL's last
      * segment are cut off (at a record boundary or inside a record), and it restarts as usual: a node must
@@ -100,7 +102,7 @@ public enum FaultKind {
 
     /** Destroys data on one node; at most one such fault per run, so a majority always keeps the log. */
     public boolean destroysData() {
-        return this == BITFLIP || this == DISK_LOSS || family.equals("disk-damage");
+        return this == BITFLIP || this == WIPE_DISK || family.equals("disk-damage");
     }
 
     /** Starts only when no other fault is active, and none starts while it is. */
@@ -189,8 +191,14 @@ public enum FaultKind {
     }
 
     /**
+     * Old names of faults, still read (from {@code --nemesis} and stored tests' {@code test.json}) but never
+     * written: each fault has one name, the one its operation has in histories.
+     */
+    public static final Map<String, FaultKind> ALIASES = Map.of("crash", KILL, "disk-loss", WIPE_DISK);
+
+    /**
      * Parses {@code all}, {@code none} or a comma-separated list of families ({@code kill}, {@code disk},
-     * ...) and fault names ({@code crash}, {@code bitflip}, ...).
+     * ...) and fault names ({@code kill}, {@code bitflip}, ...; or an old name of {@link #ALIASES}).
      */
     public static Set<FaultKind> parseList(String list) {
         EnumSet<FaultKind> out = EnumSet.noneOf(FaultKind.class);
@@ -203,7 +211,10 @@ public enum FaultKind {
                 out.addAll(all());
                 continue;
             }
-            boolean found = false;
+            boolean found = ALIASES.containsKey(s);
+            if (found) {
+                out.add(ALIASES.get(s));
+            }
             for (FaultKind k : values()) {
                 if (k.cliName().equals(s) || k.family.equals(s)) {
                     out.add(k);
@@ -242,7 +253,7 @@ public enum FaultKind {
             }
         }
         for (FaultKind k : left) {
-            b.append(b.length() == 0 ? "" : ",").append(k == CRASH ? "kill" : k.cliName());
+            b.append(b.length() == 0 ? "" : ",").append(k.cliName());
         }
         return b.toString();
     }

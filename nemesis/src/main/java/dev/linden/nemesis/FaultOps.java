@@ -1,56 +1,55 @@
 package dev.linden.nemesis;
 
+import dev.linden.nemesis.DiskFault.Bitflip;
+import dev.linden.nemesis.DiskFault.LoseSegments;
+import dev.linden.nemesis.DiskFault.LoseTail;
+import dev.linden.nemesis.DiskFault.RestartAsNew;
+import dev.linden.nemesis.DiskFault.StartDiskFull;
+import dev.linden.nemesis.DiskFault.StartFsyncStall;
+import dev.linden.nemesis.DiskFault.StopDiskFull;
+import dev.linden.nemesis.DiskFault.StopFsyncStall;
+import dev.linden.nemesis.DiskFault.WipeDisk;
+import dev.linden.nemesis.Fault.CrashPoint;
+import dev.linden.nemesis.Fault.Kill;
+import dev.linden.nemesis.Fault.Link;
+import dev.linden.nemesis.Fault.Pause;
+import dev.linden.nemesis.Fault.ReplaceNode;
+import dev.linden.nemesis.Fault.Resume;
+import dev.linden.nemesis.Fault.Start;
+import dev.linden.nemesis.Fault.StartClock;
+import dev.linden.nemesis.Fault.StartClog;
+import dev.linden.nemesis.Fault.StartDuplicate;
+import dev.linden.nemesis.Fault.StartLoss;
+import dev.linden.nemesis.Fault.StartPartition;
+import dev.linden.nemesis.Fault.StartReorder;
+import dev.linden.nemesis.Fault.StopClock;
+import dev.linden.nemesis.Fault.StopLink;
+import dev.linden.nemesis.Fault.StopPartition;
+import dev.linden.nemesis.Fault.TransferLeader;
+import dev.linden.nemesis.HostileFault.Attack;
+import dev.linden.nemesis.HostileFault.StartAnswerFlood;
+import dev.linden.nemesis.HostileFault.StartClientConnFlood;
+import dev.linden.nemesis.HostileFault.StartForgedPeer;
+import dev.linden.nemesis.HostileFault.StartHalfFrames;
+import dev.linden.nemesis.HostileFault.StartPeerConnFlood;
+import dev.linden.nemesis.HostileFault.StopAttack;
 import dev.linden.workloads.gen.Op;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.SplittableRandom;
 
 /**
- * The nemesis's operations, as they appear in histories ({@code :process :nemesis}). Values name what to
- * hit as Jepsen does: node specs ({@code "targets"}: one, minority, majority, all, leader) or partition
- * shapes ({@code "shape"}), resolved to nodes when injected; the completion records the nodes and what
- * happened to them.
- *
- * <table>
- *   <caption>Operations</caption>
- *   <tr><td>start-partition / stop-partition</td><td>{"shape" halves|one|leader|majorities-ring|bridge|one-way|deaf|new-leader}</td></tr>
- *   <tr><td>kill / start</td><td>{"targets" ..., optionally "during" "fsync", or "during" "disk-op" with
- *   "after-ops" k}; start: every killed node</td></tr>
- *   <tr><td>pause / resume</td><td>{"targets" ...}</td></tr>
- *   <tr><td>start-clock / stop-clock</td><td>{"targets" ..., "offset-ms" N, "drift-ppm" N, optionally
- *   "others-drift-ppm" N for every node not targeted}</td></tr>
- *   <tr><td>start-disk-full / stop-disk-full</td><td>{"targets" ...}</td></tr>
- *   <tr><td>start-fsync-stall / stop-fsync-stall</td><td>{"targets" ..., "stall-ms" N}: each fsync takes N ms more</td></tr>
- *   <tr><td>transfer-leader</td><td>{"to" "random"}: the leader hands over to another voter</td></tr>
- *   <tr><td>replace-node</td><td>{"remove" "leader"|"one"}: a new node joins (learner, then voter), a voter
- *       leaves and stops for good</td></tr>
- *   <tr><td>bitflip</td><td>{"targets" "one"}: flip a bit in a synced record, restart the node</td></tr>
- *   <tr><td>wipe-disk</td><td>{"targets" "one"}: kill, replace its disk by an empty one, start it</td></tr>
- *   <tr><td>lose-tail</td><td>{"targets" "up-to-date-follower"|"one", "records" k, "cut" boundary|inside-record}:
- *       kill, cut the last k synced records off its WAL's last segment, start it as usual</td></tr>
- *   <tr><td>lose-segments</td><td>{"targets" ...}: kill, delete every WAL segment (hard state, identity and
- *       snapshots kept), start it as usual</td></tr>
- *   <tr><td>restart-as-new</td><td>{"targets" ...}: kill, empty its data dir, start it with the bootstrap
- *       command (a new cluster, same id and peers)</td></tr>
- *   <tr><td>start-link / stop-link</td><td>{"behavior" loss|duplicate|reorder|clog, "rate" or "targets"}</td></tr>
- *   <tr><td>start-answer-flood / stop-answer-flood</td><td>{"calls" N, "value-bytes" N}: one client with a session
- *       puts a value of that size, then sends N mismatching compare-and-sets at once</td></tr>
- *   <tr><td>start-client-conn-flood / stop-client-conn-flood</td><td>{"targets" ..., "connections-per-node" N}:
- *       idle TCP connections to the targets' client ports, held until stop</td></tr>
- *   <tr><td>start-peer-conn-flood / stop-peer-conn-flood</td><td>{"targets" "followers"|"one", "connections-per-node" N}:
- *       idle TCP connections to the targets' peer ports, held until stop</td></tr>
- *   <tr><td>start-half-frames / stop-half-frames</td><td>{"port" peer|client, "targets" ..., "frames-per-node" N,
- *       "frame-bytes" N}: frames announcing N bytes, sent but for their last bytes, which trickle</td></tr>
- *   <tr><td>start-forged-peer / stop-forged-peer</td><td>{"credentials" none|client, "term-jump" N}: Hello as a lower-numbered
- *       member on each node's peer port, then heartbeats and vote requests of the term the nodes report plus N</td></tr>
- *   <tr><td>heal</td><td>undo every active fault (the final phase's first step)</td></tr>
- * </table>
+ * Draws the {@link Fault} that starts a fault of a {@link FaultKind} (its parameters from a seeded random source,
+ * in a fixed order: the same seed draws the same faults) and names the one that ends it; and builds the evidence
+ * bindings answer with ({@link #effect}, {@link #noEffect}).
  */
 public final class FaultOps {
     private FaultOps() {}
 
+    /** The final phase's undo-everything operation ({@link Nemesis#heal}). */
     public static final String HEAL = "heal";
     /** Most records {@code lose-tail} asks to cut (fewer if the last segment holds fewer). */
     public static final int MAX_TAIL_RECORDS_LOST = 100;
@@ -75,175 +74,138 @@ public final class FaultOps {
         return r.nextInt(4) == 0 ? "one" : Targets.UP_TO_DATE_FOLLOWER;
     }
 
-    /** The operation that starts a fault of {@code kind}, its parameters drawn from {@code r}. */
-    public static Op start(FaultKind kind, SplittableRandom r, int nodeCount) {
-        Map<String, Object> v = new LinkedHashMap<>();
+    /** The fault that starts a fault of {@code kind}, its parameters drawn from {@code r}. */
+    public static Fault start(FaultKind kind, SplittableRandom r, int nodeCount) {
+        return switch (kind) {
+            case PARTITION -> partition(r, nodeCount);
+            case LONG_PARTITION -> longPartition(r, nodeCount);
+            case KILL -> kill(r);
+            case PAUSE -> new Pause(r.nextInt(3) == 0 ? "leader" : r.nextInt(4) == 0 ? "minority" : "one");
+            case CLOCK -> clock(r);
+            case DISK_FULL -> new StartDiskFull("one");
+            case FSYNC_STALL -> new StartFsyncStall(r.nextBoolean() ? "leader" : "one", 200L + r.nextInt(2_800));
+            case BITFLIP -> new Bitflip("one");
+            case WIPE_DISK -> new WipeDisk("one");
+            case LOSE_TAIL -> loseTail(r);
+            case LOSE_SEGMENTS -> new LoseSegments(damageTarget(r));
+            case RESTART_AS_NEW -> new RestartAsNew(damageTarget(r));
+            case TRANSFER_LEADER -> new TransferLeader();
+            case REPLACE_NODE -> new ReplaceNode(r.nextInt(3) == 0 ? "leader" : "one");
+            case CLOG -> new StartClog("one");
+            case LOSS -> new StartLoss(rate(r));
+            case DUPLICATE -> new StartDuplicate(rate(r));
+            case REORDER -> new StartReorder(200L + r.nextInt(20_000));
+            default -> hostile(kind, r);
+        };
+    }
+
+    private static Fault loseTail(SplittableRandom r) {
+        String targets = damageTarget(r);
+        long records = 1L + r.nextInt(MAX_TAIL_RECORDS_LOST);
+        boolean atBoundary = r.nextBoolean();
+        return new LoseTail(targets, records, !atBoundary);
+    }
+
+    private static Fault partition(SplittableRandom r, int nodeCount) {
+        List<String> shapes = new ArrayList<>(Grudges.SHAPES);
+        if (nodeCount < 5) {
+            shapes.remove("majorities-ring"); // with 3 nodes it is a plain split
+        }
+        return new StartPartition(shapes.get(r.nextInt(shapes.size())), false);
+    }
+
+    private static Fault longPartition(SplittableRandom r, int nodeCount) {
+        List<String> partial = new ArrayList<>(List.of("bridge", "one-way", "deaf", "one"));
+        if (nodeCount >= 5) {
+            partial.add("majorities-ring");
+        }
+        return new StartPartition(partial.get(r.nextInt(partial.size())), true);
+    }
+
+    private static Fault kill(SplittableRandom r) {
+        // Usually one node; sometimes a minority, a majority, everyone, or the leader.
+        int roll = r.nextInt(10);
+        String targets = roll < 5 ? "one" : roll < 7 ? "leader" : roll < 8 ? "minority" : roll < 9 ? "majority" : "all";
+        int inside = r.nextInt(6);
+        if (inside < 2) {
+            // A crash point inside I/O: the targets die in the middle of their next fsync (bindings that cannot
+            // aim that finely kill at once).
+            return new Kill(targets, CrashPoint.FSYNC, 0);
+        }
+        if (inside == 2) {
+            // ... or right after their k-th disk operation from now (a write, a sync, a create, a rename, a
+            // delete), before the next one: between a write and its sync, a rename and the directory's sync.
+            return new Kill(targets, CrashPoint.DISK_OP, 1L + r.nextInt(12));
+        }
+        return new Kill(targets);
+    }
+
+    private static Fault clock(SplittableRandom r) {
+        if (r.nextInt(4) == 0) {
+            // Skew against the leader: its clock at half speed, everyone else's at one and a half (a VM's clock
+            // gone wrong; the worst a read lease must survive: the leader's lease lasts longest while its
+            // voters' election timeouts run out soonest, three times as fast).
+            return new StartClock("leader", 0L, -500_000L, OptionalLong.of(500_000L));
+        }
+        int roll = r.nextInt(4);
+        String targets = roll == 0 ? "minority" : roll == 1 ? "leader" : "one";
+        long offsetMillis = (r.nextBoolean() ? 1L : -1L) * (50 + r.nextInt(3000));
+        // Up to 5% fast or slow, sometimes 10%: what a lease's drift bound must cover.
+        long driftPpm = (r.nextBoolean() ? 1L : -1L) * r.nextInt(r.nextInt(4) == 0 ? 100_000 : 50_000);
+        return new StartClock(targets, offsetMillis, driftPpm);
+    }
+
+    private static double rate(SplittableRandom r) {
+        return Math.round((0.02 + r.nextDouble() * 0.2) * 1000) / 1000.0;
+    }
+
+    private static Fault hostile(FaultKind kind, SplittableRandom r) {
         switch (kind) {
-            case PARTITION:
-                List<String> shapes = new ArrayList<>(Grudges.SHAPES);
-                if (nodeCount < 5) {
-                    shapes.remove("majorities-ring"); // with 3 nodes it is a plain split
-                }
-                v.put("shape", shapes.get(r.nextInt(shapes.size())));
-                return Op.fault("start-partition", v);
-            case LONG_PARTITION: {
-                List<String> partial = new ArrayList<>(List.of("bridge", "one-way", "deaf", "one"));
-                if (nodeCount >= 5) {
-                    partial.add("majorities-ring");
-                }
-                v.put("shape", partial.get(r.nextInt(partial.size())));
-                v.put("hold", "long");
-                return Op.fault("start-partition", v);
-            }
-            case CRASH: {
-                // Usually one node; sometimes a minority, a majority, everyone, or the leader.
-                int roll = r.nextInt(10);
-                v.put(
-                        "targets",
-                        roll < 5 ? "one" : roll < 7 ? "leader" : roll < 8 ? "minority" : roll < 9 ? "majority" : "all");
-                int inside = r.nextInt(6);
-                if (inside < 2) {
-                    // A crash point inside I/O: the targets die in the middle of their next fsync (bindings
-                    // that cannot aim that finely kill at once).
-                    v.put("during", "fsync");
-                } else if (inside == 2) {
-                    // ... or right after their k-th disk operation from now (a write, a sync, a create, a
-                    // rename, a delete), before the next one: between a write and its sync, a rename and
-                    // the directory's sync.
-                    v.put("during", "disk-op");
-                    v.put("after-ops", 1L + r.nextInt(12));
-                }
-                return Op.fault("kill", v);
-            }
-            case PAUSE:
-                v.put("targets", r.nextInt(3) == 0 ? "leader" : r.nextInt(4) == 0 ? "minority" : "one");
-                return Op.fault("pause", v);
-            case CLOCK: {
-                if (r.nextInt(4) == 0) {
-                    // Skew against the leader: its clock at half speed, everyone else's at one and a half (a
-                    // VM's clock gone wrong; the worst a read lease must survive: the leader's lease lasts
-                    // longest while its voters' election timeouts run out soonest, three times as fast).
-                    v.put("targets", "leader");
-                    v.put("offset-ms", 0L);
-                    v.put("drift-ppm", -500_000L);
-                    v.put("others-drift-ppm", 500_000L);
-                    return Op.fault("start-clock", v);
-                }
-                int roll = r.nextInt(4);
-                v.put("targets", roll == 0 ? "minority" : roll == 1 ? "leader" : "one");
-                v.put("offset-ms", (r.nextBoolean() ? 1L : -1L) * (50 + r.nextInt(3000)));
-                // Up to 5% fast or slow, sometimes 10%: what a lease's drift bound must cover.
-                v.put("drift-ppm", (r.nextBoolean() ? 1L : -1L) * r.nextInt(r.nextInt(4) == 0 ? 100_000 : 50_000));
-                return Op.fault("start-clock", v);
-            }
-            case DISK_FULL:
-                v.put("targets", "one");
-                return Op.fault("start-disk-full", v);
-            case FSYNC_STALL:
-                v.put("targets", r.nextBoolean() ? "leader" : "one");
-                v.put("stall-ms", 200L + r.nextInt(2_800));
-                return Op.fault("start-fsync-stall", v);
-            case BITFLIP:
-                v.put("targets", "one");
-                return Op.fault("bitflip", v);
-            case DISK_LOSS:
-                v.put("targets", "one");
-                return Op.fault("wipe-disk", v);
-            case LOSE_TAIL:
-                v.put("targets", damageTarget(r));
-                v.put("records", 1L + r.nextInt(MAX_TAIL_RECORDS_LOST));
-                v.put("cut", r.nextBoolean() ? "boundary" : "inside-record");
-                return Op.fault("lose-tail", v);
-            case LOSE_SEGMENTS:
-                v.put("targets", damageTarget(r));
-                return Op.fault("lose-segments", v);
-            case RESTART_AS_NEW:
-                v.put("targets", damageTarget(r));
-                return Op.fault("restart-as-new", v);
-            case TRANSFER_LEADER:
-                v.put("to", "random");
-                return Op.fault("transfer-leader", v);
-            case REPLACE_NODE:
-                v.put("remove", r.nextInt(3) == 0 ? "leader" : "one");
-                return Op.fault("replace-node", v);
-            case CLOG:
-                v.put("behavior", "clog");
-                v.put("targets", "one");
-                return Op.fault("start-link", v);
-            case LOSS:
-                v.put("behavior", "loss");
-                v.put("rate", Math.round((0.02 + r.nextDouble() * 0.2) * 1000) / 1000.0);
-                return Op.fault("start-link", v);
-            case DUPLICATE:
-                v.put("behavior", "duplicate");
-                v.put("rate", Math.round((0.02 + r.nextDouble() * 0.2) * 1000) / 1000.0);
-                return Op.fault("start-link", v);
-            case REORDER:
-                v.put("behavior", "reorder");
-                v.put("jitter-micros", 200L + r.nextInt(20_000));
-                return Op.fault("start-link", v);
             case ANSWER_FLOOD:
-                v.put("calls", (long) ANSWER_FLOOD_CALLS);
-                v.put("value-bytes", (long) ANSWER_FLOOD_VALUE_BYTES);
-                return Op.fault("start-answer-flood", v);
+                return new StartAnswerFlood(ANSWER_FLOOD_CALLS, ANSWER_FLOOD_VALUE_BYTES);
             case CLIENT_CONN_FLOOD:
                 // Every node: a client turned away by one would try another.
-                v.put("targets", "all");
-                v.put("connections-per-node", (long) CLIENT_CONNECTIONS_PER_NODE);
-                return Op.fault("start-client-conn-flood", v);
+                return new StartClientConnFlood("all", CLIENT_CONNECTIONS_PER_NODE);
             case PEER_CONN_FLOOD:
-                v.put("targets", r.nextInt(3) == 0 ? "one" : "followers");
-                v.put("connections-per-node", (long) PEER_CONNECTIONS_PER_NODE);
-                return Op.fault("start-peer-conn-flood", v);
+                return new StartPeerConnFlood(r.nextInt(3) == 0 ? "one" : "followers", PEER_CONNECTIONS_PER_NODE);
             case HALF_FRAMES: {
                 boolean peer = r.nextBoolean();
-                v.put("port", peer ? "peer" : "client");
-                v.put("targets", r.nextBoolean() ? "all" : "leader");
-                v.put("frames-per-node", (long) (peer ? HALF_FRAMES_PER_NODE : HALF_FRAMES_PER_NODE_CLIENT_PORT));
+                String targets = r.nextBoolean() ? "all" : "leader";
                 // Just under each port's frame limit: the largest frame a node agrees to buffer.
-                v.put("frame-bytes", peer ? (16L << 20) - 4096 : (2L << 20));
-                return Op.fault("start-half-frames", v);
+                return new StartHalfFrames(
+                        peer ? "peer" : "client",
+                        targets,
+                        peer ? HALF_FRAMES_PER_NODE : HALF_FRAMES_PER_NODE_CLIENT_PORT,
+                        peer ? (16 << 20) - 4096 : (2 << 20));
             }
             case FORGED_PEER:
                 // A stranger (plain TCP), or an ordinary client's certificate claiming to be a node.
-                v.put("credentials", r.nextBoolean() ? "none" : "client");
-                v.put("term-jump", 1_000L);
-                return Op.fault("start-forged-peer", v);
+                return new StartForgedPeer(r.nextBoolean() ? "none" : "client", 1_000L);
             default:
                 throw new IllegalArgumentException("no start operation for " + kind);
         }
     }
 
-    /** The operation that ends a fault started by {@code start}, or null if the fault ends by itself. */
-    public static Op stop(FaultKind kind, Op start) {
-        switch (kind) {
-            case PARTITION:
-            case LONG_PARTITION:
-                return Op.fault("stop-partition", null);
-            case CRASH:
-                return Op.fault("start", Map.of("targets", "all"));
-            case PAUSE:
-                return Op.fault("resume", Map.of("targets", "all"));
-            case CLOCK:
-                return Op.fault("stop-clock", Map.of("targets", "all"));
-            case DISK_FULL:
-                return Op.fault("stop-disk-full", Map.of("targets", "all"));
-            case FSYNC_STALL:
-                return Op.fault("stop-fsync-stall", Map.of("targets", "all"));
-            case CLOG:
-            case LOSS:
-            case DUPLICATE:
-            case REORDER:
-                return Op.fault("stop-link", Map.of("behavior", ((Map<?, ?>) start.value()).get("behavior")));
-            case ANSWER_FLOOD:
-            case CLIENT_CONN_FLOOD:
-            case PEER_CONN_FLOOD:
-            case HALF_FRAMES:
-            case FORGED_PEER:
-                return Op.fault("stop-" + kind.cliName(), null);
-            default:
-                return null;
-        }
+    /** The fault that ends a fault of {@code kind}, or null if the fault ends by itself. */
+    public static Fault stop(FaultKind kind) {
+        return switch (kind) {
+            case PARTITION, LONG_PARTITION -> new StopPartition();
+            case KILL -> new Start();
+            case PAUSE -> new Resume();
+            case CLOCK -> new StopClock();
+            case DISK_FULL -> new StopDiskFull();
+            case FSYNC_STALL -> new StopFsyncStall();
+            case CLOG -> new StopLink(Link.CLOG);
+            case LOSS -> new StopLink(Link.LOSS);
+            case DUPLICATE -> new StopLink(Link.DUPLICATE);
+            case REORDER -> new StopLink(Link.REORDER);
+            case ANSWER_FLOOD -> new StopAttack(Attack.ANSWER_FLOOD);
+            case CLIENT_CONN_FLOOD -> new StopAttack(Attack.CLIENT_CONN_FLOOD);
+            case PEER_CONN_FLOOD -> new StopAttack(Attack.PEER_CONN_FLOOD);
+            case HALF_FRAMES -> new StopAttack(Attack.HALF_FRAMES);
+            case FORGED_PEER -> new StopAttack(Attack.FORGED_PEER);
+            default -> null;
+        };
     }
 
     /** The operation that undoes every active fault. */

@@ -8,11 +8,12 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * A random mix of faults as a pure generator on the nemesis process: a fault of a random kind starts,
+ * A random mix of faults ({@link Fault}s) as a pure generator on the nemesis process: a fault of a random kind starts,
  * holds for a random window, and stops (faults that undo themselves, such as {@code bitflip}, are one
  * operation). Kinds are dealt from a shuffled deck: each kind asked for starts once before any starts a
  * second time, so a short run still sees every fault it names (a kind that is busy when drawn stays in
- * the deck; one that can no longer start, such as a second data-destroying fault, leaves it). At most {@link Options#maxConcurrent} are active at once, never two of one kind (nor two partitions); at most
+ * the deck; one that can no longer start, such as a second data-destroying fault, leaves it). At most
+ * {@link Options#maxConcurrent} are active at once, never two of one kind (nor two partitions); at most
  * one data-destroying fault per run, and only with three nodes or more. With a recovery window, faults
  * never overlap and none starts until the window has passed since the last one stopped (so a cluster
  * hit by kill, partition and pause in turn always gets time to recover between them).
@@ -78,7 +79,7 @@ public final class FaultSchedule implements Generator {
         }
     }
 
-    private record Active(FaultKind kind, long stopAtNanos, Op stop) {}
+    private record Active(FaultKind kind, long stopAtNanos, Fault stop) {}
 
     private final Options options;
     /** The kinds still to deal in this round, in enum order (the same seed deals the same kinds). */
@@ -169,8 +170,8 @@ public final class FaultSchedule implements Generator {
         List<FaultKind> rest = new ArrayList<>(round);
         rest.remove(kind);
         rest.retainAll(startable(destroyed));
-        Op start = FaultOps.start(kind, ctx.random(), options.nodes());
-        Op stop = FaultOps.stop(kind, start);
+        Fault start = FaultOps.start(kind, ctx.random(), options.nodes());
+        Fault stop = FaultOps.stop(kind);
         List<Active> next = new ArrayList<>(active);
         if (stop != null) {
             long window = kind.holdsLong()
@@ -186,7 +187,7 @@ public final class FaultSchedule implements Generator {
         return new Emit(at(start, now), with(rest, nextStart, next, destroyed));
     }
 
-    private static Op at(Op template, long now) {
-        return new Op(template.f(), template.key(), template.value(), Context.NEMESIS, now);
+    private static Op at(Fault fault, long now) {
+        return new Op(fault.name(), null, fault, Context.NEMESIS, now);
     }
 }

@@ -17,6 +17,14 @@ public final class Targets {
 
     private Targets() {}
 
+    /** Throws unless {@code spec} is a node spec a fault takes ({@link #SPECS}, {@link #UP_TO_DATE_FOLLOWER}). */
+    public static void check(String spec) {
+        if (!SPECS.contains(spec) && !UP_TO_DATE_FOLLOWER.equals(spec)) {
+            throw new IllegalArgumentException(
+                    "unknown node spec '" + spec + "' (one of " + SPECS + ", " + UP_TO_DATE_FOLLOWER + ")");
+        }
+    }
+
     /**
      * The nodes {@code spec} names, in ascending order.
      *

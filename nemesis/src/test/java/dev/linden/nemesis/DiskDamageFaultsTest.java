@@ -3,7 +3,6 @@ package dev.linden.nemesis;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.linden.workloads.gen.Op;
 import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.List;
@@ -20,7 +19,7 @@ class DiskDamageFaultsTest {
     @Test
     void eachIsNameableAndTheFamilyNamesAllThree() {
         assertEquals(
-                EnumSet.of(FaultKind.LOSE_TAIL, FaultKind.LOSE_SEGMENTS, FaultKind.RESTART_AS_NEW, FaultKind.CRASH),
+                EnumSet.of(FaultKind.LOSE_TAIL, FaultKind.LOSE_SEGMENTS, FaultKind.RESTART_AS_NEW, FaultKind.KILL),
                 FaultKind.parseList("lose-tail,lose-segments,restart-as-new,kill"));
         assertEquals(DAMAGE, FaultKind.parseList("disk-damage"));
         assertEquals("disk-damage", FaultKind.format(DAMAGE));
@@ -48,21 +47,21 @@ class DiskDamageFaultsTest {
         Set<Object> targets = new HashSet<>();
         Set<Object> cuts = new HashSet<>();
         for (int i = 0; i < 200; i++) {
-            Op op = FaultOps.start(FaultKind.LOSE_TAIL, r, 3);
-            Map<?, ?> v = (Map<?, ?>) op.value();
-            assertEquals("lose-tail", op.f());
+            Fault f = FaultOps.start(FaultKind.LOSE_TAIL, r, 3);
+            Map<?, ?> v = f.value();
+            assertEquals("lose-tail", f.name());
             long k = ((Number) v.get("records")).longValue();
             assertTrue(k >= 1 && k <= FaultOps.MAX_TAIL_RECORDS_LOST, "records " + k);
             targets.add(v.get("targets"));
             cuts.add(v.get("cut"));
-            assertEquals(null, FaultOps.stop(FaultKind.LOSE_TAIL, op), "lose-tail undoes itself");
+            assertEquals(null, FaultOps.stop(FaultKind.LOSE_TAIL), "lose-tail undoes itself");
         }
         assertEquals(Set.of("one", Targets.UP_TO_DATE_FOLLOWER), targets);
         assertEquals(Set.of("boundary", "inside-record"), cuts);
         assertEquals(
-                "lose-segments", FaultOps.start(FaultKind.LOSE_SEGMENTS, r, 3).f());
+                "lose-segments", FaultOps.start(FaultKind.LOSE_SEGMENTS, r, 3).name());
         assertEquals(
-                "restart-as-new", FaultOps.start(FaultKind.RESTART_AS_NEW, r, 3).f());
+                "restart-as-new", FaultOps.start(FaultKind.RESTART_AS_NEW, r, 3).name());
     }
 
     @Test

@@ -47,12 +47,13 @@ class FaultScheduleTest {
             for (Op op : ops) {
                 assertEquals(Context.NEMESIS, op.process());
                 if (STOPS.containsKey(op.f()) || op.f().equals("start-link")) {
-                    String k =
-                            op.f().equals("start-link") ? "link-" + ((Map<?, ?>) op.value()).get("behavior") : op.f();
+                    String k = op.f().equals("start-link")
+                            ? "link-" + Fault.of(op).value().get("behavior")
+                            : op.f();
                     assertEquals(null, active.put(k, 1), "two " + k + " at once, seed " + seed);
                 } else if (STOPS.containsValue(op.f()) || op.f().equals("stop-link")) {
                     String k = op.f().equals("stop-link")
-                            ? "link-" + ((Map<?, ?>) op.value()).get("behavior")
+                            ? "link-" + Fault.of(op).value().get("behavior")
                             : STOPS.entrySet().stream()
                                     .filter(e -> e.getValue().equals(op.f()))
                                     .findFirst()
@@ -74,7 +75,7 @@ class FaultScheduleTest {
 
     @Test
     void everyKindAskedForStartsOnceBeforeAnyStartsTwice() {
-        EnumSet<FaultKind> kinds = EnumSet.of(FaultKind.PARTITION, FaultKind.CRASH, FaultKind.PAUSE, FaultKind.CLOCK);
+        EnumSet<FaultKind> kinds = EnumSet.of(FaultKind.PARTITION, FaultKind.KILL, FaultKind.PAUSE, FaultKind.CLOCK);
         for (long seed = 1; seed <= 50; seed++) {
             List<String> starts = new ArrayList<>();
             for (Op op : run(FaultSchedule.Options.defaults(kinds, 3).withIntensity(2), seed, 20_000)) {
@@ -95,7 +96,7 @@ class FaultScheduleTest {
     @Test
     void aRecoveryWindowFollowsEveryFault() {
         FaultSchedule.Options o = FaultSchedule.Options.defaults(
-                        EnumSet.of(FaultKind.PARTITION, FaultKind.CRASH, FaultKind.PAUSE), 3)
+                        EnumSet.of(FaultKind.PARTITION, FaultKind.KILL, FaultKind.PAUSE), 3)
                 .withRecoveryMillis(3_000);
         List<Op> ops = run(o, 7, 120_000);
         assertTrue(ops.size() >= 10, ops.toString());
@@ -120,7 +121,7 @@ class FaultScheduleTest {
         List<String> fs = new ArrayList<>();
         run(
                         FaultSchedule.Options.defaults(
-                                EnumSet.of(FaultKind.BITFLIP, FaultKind.DISK_LOSS, FaultKind.PAUSE), 2),
+                                EnumSet.of(FaultKind.BITFLIP, FaultKind.WIPE_DISK, FaultKind.PAUSE), 2),
                         3,
                         60_000)
                 .forEach(op -> fs.add(op.f()));
@@ -132,9 +133,9 @@ class FaultScheduleTest {
     void namesParseToKindsAndBack() {
         assertEquals(FaultKind.all(), FaultKind.parseList("all"));
         assertEquals(
-                EnumSet.of(FaultKind.DISK_FULL, FaultKind.FSYNC_STALL, FaultKind.BITFLIP, FaultKind.DISK_LOSS),
+                EnumSet.of(FaultKind.DISK_FULL, FaultKind.FSYNC_STALL, FaultKind.BITFLIP, FaultKind.WIPE_DISK),
                 FaultKind.parseList("disk"));
-        assertEquals(EnumSet.of(FaultKind.CRASH, FaultKind.PARTITION), FaultKind.parseList("kill,partition"));
+        assertEquals(EnumSet.of(FaultKind.KILL, FaultKind.PARTITION), FaultKind.parseList("kill,partition"));
         assertEquals(EnumSet.of(FaultKind.LONG_PARTITION), FaultKind.parseList("long-partition"));
         for (String s : List.of("all", "none", "partition,kill", "link", "disk,pause", "bitflip,clog")) {
             assertEquals(FaultKind.parseList(s), FaultKind.parseList(FaultKind.format(FaultKind.parseList(s))), s);

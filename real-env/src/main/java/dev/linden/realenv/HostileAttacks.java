@@ -1,10 +1,15 @@
 package dev.linden.realenv;
 
+import dev.linden.checker.history.OpType;
 import dev.linden.kvnode.client.KvClient;
 import dev.linden.kvnode.net.Wire;
 import dev.linden.kvnode.tls.ClientSecurity;
 import dev.linden.nemesis.FaultOps;
+import dev.linden.nemesis.HostileFault;
+import dev.linden.nemesis.HostileFault.Attack;
+import dev.linden.nemesis.Nemesis.Answer;
 import dev.linden.nemesis.Targets;
+import dev.linden.workloads.Completion;
 import io.netty.channel.ChannelFuture;
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -22,7 +27,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Consumer;
 
 /**
  * The {@code hostile} faults (issue 24) on real node processes: the harness itself attacks the nodes it
@@ -41,7 +45,7 @@ final class HostileAttacks implements AutoCloseable {
     static final int PENDING_CONNECTS_MAX = 200;
 
     /** An attack under way; {@link #stop} closes everything it opened and says what happened. */
-    interface Attack {
+    interface Running {
         Object stop();
     }
 
@@ -52,7 +56,7 @@ final class HostileAttacks implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
-    private final Map<String, Attack> active = new ConcurrentHashMap<>();
+    private final Map<String, Running> active = new ConcurrentHashMap<>();
     /** Helper processes of a peer connection flood, for the cleanup on close. */
     final List<Process> helpers = new CopyOnWriteArrayList<>();
 
@@ -72,79 +76,96 @@ final class HostileAttacks implements AutoCloseable {
         return clientSecurity;
     }
 
-    static boolean handles(String f) {
-        return f.endsWith("-answer-flood")
-                || f.endsWith("-conn-flood")
-                || f.endsWith("-half-frames")
-                || f.endsWith("-forged-peer");
+    /** Starts an attack, on the attack thread; may throw, as the attack's own setup may. */
+    private interface Starter {
+        Result start() throws IOException;
     }
 
-    /** Runs {@code f} on the attack thread; {@code done} gets its evidence. */
-    void invoke(String f, Map<String, Object> v, Consumer<Object> done) {
-        worker.execute(() -> {
-            Object r;
-            try {
-                r = apply(f, v);
-            } catch (IOException | RuntimeException e) {
-                r = FaultOps.noEffect("failed: " + e);
-            }
-            done.accept(r);
+    Answer answerFlood(HostileFault.StartAnswerFlood f) {
+        return start(Attack.ANSWER_FLOOD, () -> new AnswerFlood(this).start(f.calls(), f.valueBytes()));
+    }
+
+    Answer clientConnFlood(HostileFault.StartClientConnFlood f) {
+        return start(
+                Attack.CLIENT_CONN_FLOOD,
+                () -> new ClientConnFlood(this).start(targets(f.targets()), f.connectionsPerNode()));
+    }
+
+    Answer peerConnFlood(HostileFault.StartPeerConnFlood f) {
+        return start(
+                Attack.PEER_CONN_FLOOD,
+                () -> new PeerConnFlood(this).start(targets(f.targets()), f.connectionsPerNode()));
+    }
+
+    Answer halfFrames(HostileFault.StartHalfFrames f) {
+        return start(
+                Attack.HALF_FRAMES,
+                () -> new HalfFrames(this, f.peerPort(), targets(f.targets()), f.framesPerNode(), f.frameBytes())
+                        .start());
+    }
+
+    Answer forgedPeer(HostileFault.StartForgedPeer f) {
+        return start(Attack.FORGED_PEER, () -> {
+            AttackChannels.Credentials creds = AttackChannels.Credentials.parse(f.credentials());
+            return creds == null
+                    ? new Result(
+                            FaultOps.noEffect(
+                                    "no credentials '" + f.credentials() + "' here yet (the ports have no TLS)"),
+                            null)
+                    : new ForgedPeer(this, f.termJump(), creds).start();
         });
     }
 
-    private Object apply(String f, Map<String, Object> v) throws IOException {
-        boolean start = f.startsWith("start-");
-        String name = f.substring(start ? "start-".length() : "stop-".length());
-        if (!start) {
-            Attack a = active.remove(name);
-            return a == null ? FaultOps.noEffect("no " + name + " was active") : a.stop();
-        }
-        if (active.containsKey(name)) {
-            return FaultOps.noEffect(name + " is already active");
-        }
-        Map<Integer, Process> before = new TreeMap<>(c.processes);
-        Map<String, Object> nodesBefore = nodesNow();
-        Map<Integer, Long> logMarks = logSizes();
-        Result r = switch (name) {
-            case "answer-flood" ->
-                new AnswerFlood(this)
-                        .start(
-                                number(v, "calls", FaultOps.ANSWER_FLOOD_CALLS),
-                                number(v, "value-bytes", FaultOps.ANSWER_FLOOD_VALUE_BYTES));
-            case "client-conn-flood" ->
-                new ClientConnFlood(this)
-                        .start(targets(v), number(v, "connections-per-node", FaultOps.CLIENT_CONNECTIONS_PER_NODE));
-            case "peer-conn-flood" ->
-                new PeerConnFlood(this)
-                        .start(targets(v), number(v, "connections-per-node", FaultOps.PEER_CONNECTIONS_PER_NODE));
-            case "half-frames" ->
-                new HalfFrames(
-                                this,
-                                "peer".equals(v.get("port")),
-                                targets(v),
-                                number(v, "frames-per-node", FaultOps.HALF_FRAMES_PER_NODE),
-                                number(v, "frame-bytes", 2L << 20))
-                        .start();
-            case "forged-peer" -> {
-                AttackChannels.Credentials creds =
-                        AttackChannels.Credentials.parse(v.getOrDefault("credentials", "none"));
-                yield creds == null
-                        ? new Result(
-                                FaultOps.noEffect("no credentials '" + v.get("credentials")
-                                        + "' here yet (the ports have no TLS)"),
-                                null)
-                        : new ForgedPeer(this, number(v, "term-jump", 1_000), creds).start();
+    /** Stops {@code attack}, on the attack thread: closes what its start opened and says what happened. */
+    Answer stop(Attack attack) {
+        return onWorker(() -> {
+            Running a = active.remove(attack.text());
+            return a == null ? FaultOps.noEffect("no " + attack.text() + " was active") : a.stop();
+        });
+    }
+
+    /**
+     * Starts an attack on the attack thread unless it is active already, and answers with what it did and what
+     * the nodes did (an attack takes seconds, and the runner's thread must not wait for it).
+     */
+    private Answer start(Attack attack, Starter starter) {
+        String name = attack.text();
+        return onWorker(() -> {
+            if (active.containsKey(name)) {
+                return FaultOps.noEffect(name + " is already active");
             }
-            default -> throw new IllegalArgumentException("not a hostile fault: " + f);
-        };
-        if (r.attack != null) {
-            active.put(name, () -> withNodes(r.attack.stop(), before, nodesBefore, logMarks));
-        }
-        return withNodes(r.evidence, before, nodesBefore, logMarks);
+            Map<Integer, Process> before = new TreeMap<>(c.processes);
+            Map<String, Object> nodesBefore = nodesNow();
+            Map<Integer, Long> logMarks = logSizes();
+            Result r = starter.start();
+            if (r.attack != null) {
+                active.put(name, () -> withNodes(r.attack.stop(), before, nodesBefore, logMarks));
+            }
+            return withNodes(r.evidence, before, nodesBefore, logMarks);
+        });
+    }
+
+    /** Evidence computed on the attack thread; may throw, and then says so. */
+    private interface Work {
+        Object run() throws IOException;
+    }
+
+    /** Runs {@code work} on the attack thread; the completion goes through the cluster's scheduler. */
+    private Answer onWorker(Work work) {
+        return Answer.later(done -> worker.execute(() -> {
+            Object r;
+            try {
+                r = work.run();
+            } catch (IOException | RuntimeException e) {
+                r = FaultOps.noEffect("failed: " + e);
+            }
+            Object evidence = r;
+            c.scheduler.schedule(0, () -> done.accept(new Completion(OpType.INFO, evidence, null)));
+        }));
     }
 
     /** What a start did, and the attack to stop later (null if nothing is held). */
-    record Result(Object evidence, Attack attack) {}
+    record Result(Object evidence, Running attack) {}
 
     /**
      * Adds the nodes' state then and now, those that exited by themselves since {@code before}, and the
@@ -227,7 +248,7 @@ final class HostileAttacks implements AutoCloseable {
         Future<List<String>> f = worker.submit(() -> {
             List<String> out = new ArrayList<>();
             for (String name : new ArrayList<>(active.keySet())) {
-                Attack a = active.remove(name);
+                Running a = active.remove(name);
                 if (a != null) {
                     out.add(name + ": " + a.stop());
                 }
@@ -297,13 +318,8 @@ final class HostileAttacks implements AutoCloseable {
         }
     }
 
-    private List<Integer> targets(Map<String, Object> v) {
-        return Targets.resolve(String.valueOf(v.getOrDefault("targets", "one")), c.nodes(), c.leader(true), c.random);
-    }
-
-    private static int number(Map<String, Object> v, String key, long dflt) {
-        Object x = v.get(key);
-        return (int) Math.min(Integer.MAX_VALUE, x instanceof Number n ? n.longValue() : dflt);
+    private List<Integer> targets(String spec) {
+        return Targets.resolve(spec, c.nodes(), c.leader(true), c.random);
     }
 
     /** Opens {@code count} connections to {@code to}, at most {@link #PENDING_CONNECTS_MAX} connecting at once. */

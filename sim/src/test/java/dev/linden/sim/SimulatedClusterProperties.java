@@ -32,7 +32,7 @@ class SimulatedClusterProperties {
     @Provide
     Arbitrary<Set<FaultKind>> faultMixes() {
         Arbitrary<Set<FaultKind>> sure = Arbitraries.of(
-                        FaultKind.PARTITION, FaultKind.CRASH, FaultKind.PAUSE, FaultKind.CLOCK)
+                        FaultKind.PARTITION, FaultKind.KILL, FaultKind.PAUSE, FaultKind.CLOCK)
                 .set()
                 .ofMinSize(1);
         // Not the hostile faults: the simulator answers them no-effect, and held 8-15 s they could keep every
