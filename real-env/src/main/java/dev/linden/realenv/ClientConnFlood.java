@@ -89,30 +89,37 @@ final class ClientConnFlood {
                 sum(tallies, t -> (long) t.open.size()),
                 "new-client",
                 probes);
-        return new HostileAttacks.Result(evidence, () -> {
-            stopped.set(true);
-            long held = sum(tallies, t -> (long) t.open.size());
-            long closed = sum(tallies, AttackChannels.Tally::closeAll);
-            Map<String, Object> after = new TreeMap<>();
-            HostileAttacks.sleep(200);
-            for (int id : targets) {
-                after.put(String.valueOf(id), h.newClientAnswers(id));
-            }
-            return FaultOps.effect(
-                    "connections closed",
-                    "held-until-stop",
-                    held,
-                    "closed",
-                    closed,
-                    "opened",
-                    sum(tallies, t -> t.opened.get()),
-                    "closed-by-node-meanwhile",
-                    sum(tallies, t -> t.closedByNode.get()),
-                    "waves",
-                    new TreeMap<>(waves),
-                    "new-client-after",
-                    after);
-        });
+        return new HostileAttacks.Result(evidence, () -> stop(stopped, tallies, waves, targets));
+    }
+
+    /** Stops refilling, closes every held connection, and says what the nodes did meanwhile. */
+    private Object stop(
+            AtomicBoolean stopped,
+            Map<Integer, AttackChannels.Tally> tallies,
+            Map<Integer, Integer> waves,
+            List<Integer> targets) {
+        stopped.set(true);
+        long held = sum(tallies, t -> (long) t.open.size());
+        long closed = sum(tallies, AttackChannels.Tally::closeAll);
+        Map<String, Object> after = new TreeMap<>();
+        HostileAttacks.sleep(200);
+        for (int id : targets) {
+            after.put(String.valueOf(id), h.newClientAnswers(id));
+        }
+        return FaultOps.effect(
+                "connections closed",
+                "held-until-stop",
+                held,
+                "closed",
+                closed,
+                "opened",
+                sum(tallies, t -> t.opened.get()),
+                "closed-by-node-meanwhile",
+                sum(tallies, t -> t.closedByNode.get()),
+                "waves",
+                new TreeMap<>(waves),
+                "new-client-after",
+                after);
     }
 
     private static long sum(Map<Integer, AttackChannels.Tally> tallies, ToLongFunction<AttackChannels.Tally> f) {

@@ -95,6 +95,11 @@ public final class ConnectionHolder {
         }
         System.out.println("opened " + open.size() + " failed " + failed + " last-failure " + lastFailure);
         System.out.flush();
+        holdUntilStopThenClose(open);
+    }
+
+    /** Holds the connections until "stop" (or the end) on stdin, then closes them and says how many the node closed. */
+    private static void holdUntilStopThenClose(List<SocketChannel> open) throws IOException {
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         String line;
         do {

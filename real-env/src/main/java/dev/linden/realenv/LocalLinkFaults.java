@@ -42,13 +42,13 @@ final class LocalLinkFaults {
             undone.add("partition: iptables flush failed: " + e.getMessage());
         }
         restoreCuts();
-        for (LinkProxy p : c.proxies.values()) {
+        for (LinkProxy p : c.links.proxies.values()) {
             p.up.reset();
             p.down.reset();
         }
-        if (c.toxiproxy != null) {
+        if (c.links.toxiproxy != null) {
             try {
-                int removed = c.toxiproxy.unclog();
+                int removed = c.links.toxiproxy.unclog();
                 if (removed > 0) {
                     undone.add(removed + " Toxiproxy toxics");
                 }
@@ -70,11 +70,11 @@ final class LocalLinkFaults {
         if (blocked.isEmpty()) {
             return FaultOps.noEffect("a " + shape + " partition of " + c.n + " node(s) cuts no link");
         }
-        if (c.netns != null) {
-            c.netns.heal();
+        if (c.links.netns != null) {
+            c.links.netns.heal();
             cutLinks.clear();
             for (Grudges.Link l : blocked) {
-                c.netns.drop(l.from(), l.to());
+                c.links.netns.drop(l.from(), l.to());
                 cutLinks.add(l.from() + ">" + l.to());
             }
             return FaultOps.effect(
@@ -87,7 +87,7 @@ final class LocalLinkFaults {
         restoreCuts();
         droppedAtCut = droppedFrames();
         for (Grudges.Link l : blocked) {
-            c.proxies.get(c.link(l.from(), l.to())).from(l.from()).cut = true;
+            c.links.proxies.get(LocalLinks.link(l.from(), l.to())).from(l.from()).cut = true;
             cutLinks.add(l.from() + ">" + l.to());
         }
         return FaultOps.effect("partitioned at the link proxies", "shape", shape, "grudge", grudge(blocked));
@@ -101,14 +101,14 @@ final class LocalLinkFaults {
 
     private long droppedFrames() {
         long d = 0;
-        for (LinkProxy p : c.proxies.values()) {
+        for (LinkProxy p : c.links.proxies.values()) {
             d += p.up.dropped.get() + p.down.dropped.get();
         }
         return d;
     }
 
     private void restoreCuts() {
-        for (LinkProxy p : c.proxies.values()) {
+        for (LinkProxy p : c.links.proxies.values()) {
             p.up.cut = false;
             p.down.cut = false;
         }
@@ -119,9 +119,9 @@ final class LocalLinkFaults {
         if (cutLinks.isEmpty()) {
             return FaultOps.noEffect("no partition was active");
         }
-        if (c.netns != null) {
-            long packets = c.netns.droppedPackets();
-            c.netns.heal();
+        if (c.links.netns != null) {
+            long packets = c.links.netns.droppedPackets();
+            c.links.netns.heal();
             cutLinks.clear();
             return packets == 0
                     ? FaultOps.noEffect("healed, but no packet crossed the cut while it held")
@@ -136,7 +136,7 @@ final class LocalLinkFaults {
 
     private long linkCounter(Fault.Link link) {
         long count = 0;
-        for (LinkProxy p : c.proxies.values()) {
+        for (LinkProxy p : c.links.proxies.values()) {
             for (LinkProxy.Direction d : List.of(p.up, p.down)) {
                 count += switch (link) {
                     case LOSS -> d.lost.get();
@@ -150,8 +150,8 @@ final class LocalLinkFaults {
 
     /** Why {@code link} cannot start now, or null if it can (then its counter is taken). */
     private Object refused(Fault.Link link) {
-        if (c.netns != null) {
-            return FaultOps.noEffect("link faults need netem (not available here) under --net c.netns; "
+        if (c.links.netns != null) {
+            return FaultOps.noEffect("link faults need netem (not available here) under --net c.links.netns; "
                     + "the default --net proxy has them");
         }
         if (linkStartCount.containsKey(link)) {
@@ -196,10 +196,10 @@ final class LocalLinkFaults {
         }
         List<Integer> hit = targets.get();
         clogged.addAll(hit);
-        if (c.toxiproxy != null) {
+        if (c.links.toxiproxy != null) {
             return clogThroughToxiproxy(hit);
         }
-        for (LinkProxy p : c.proxies.values()) {
+        for (LinkProxy p : c.links.proxies.values()) {
             for (LinkProxy.Direction d : List.of(p.up, p.down)) {
                 if (clogged.contains(p.low) || clogged.contains(p.high)) {
                     d.delayMillis = 500 + c.random.nextInt(2_500);
@@ -214,7 +214,7 @@ final class LocalLinkFaults {
     }
 
     private void forEachDirection(DirectionChange change) {
-        for (LinkProxy p : c.proxies.values()) {
+        for (LinkProxy p : c.links.proxies.values()) {
             for (LinkProxy.Direction d : List.of(p.up, p.down)) {
                 change.apply(d);
             }
@@ -224,7 +224,7 @@ final class LocalLinkFaults {
     /** A clog by Toxiproxy toxics on every link of the clogged nodes: latency, bandwidth, slicer, maybe a stall. */
     private Object clogThroughToxiproxy(List<Integer> hit) {
         List<String> links = new ArrayList<>();
-        for (String link : c.proxies.keySet()) {
+        for (String link : c.links.proxies.keySet()) {
             String[] ends = link.split("-");
             if (hit.contains(Integer.parseInt(ends[0])) || hit.contains(Integer.parseInt(ends[1]))) {
                 links.add(link);
@@ -232,7 +232,11 @@ final class LocalLinkFaults {
         }
         try {
             return FaultOps.effect(
-                    "links clogged by Toxiproxy toxics", "nodes", hit, "toxics", c.toxiproxy.clog(links, c.random));
+                    "links clogged by Toxiproxy toxics",
+                    "nodes",
+                    hit,
+                    "toxics",
+                    c.links.toxiproxy.clog(links, c.random));
         } catch (IOException e) {
             return FaultOps.noEffect("the Toxiproxy server refused the toxics: " + e.getMessage());
         }
@@ -243,10 +247,10 @@ final class LocalLinkFaults {
         if (at == null) {
             return FaultOps.noEffect("link behavior " + link.text() + " was not active");
         }
-        if (link == Fault.Link.CLOG && c.toxiproxy != null) {
+        if (link == Fault.Link.CLOG && c.links.toxiproxy != null) {
             clogged.clear();
             try {
-                return FaultOps.effect("Toxiproxy toxics removed", "toxics-removed", c.toxiproxy.unclog());
+                return FaultOps.effect("Toxiproxy toxics removed", "toxics-removed", c.links.toxiproxy.unclog());
             } catch (IOException e) {
                 return FaultOps.noEffect("the Toxiproxy server did not remove the toxics: " + e.getMessage());
             }

@@ -273,8 +273,8 @@ final class LocalNemesis implements Nemesis, Fault.Handler<Answer> {
                 undone.add("clock rates of " + nodes.faultedClocks());
                 nodes.stopClock();
             }
-            if (!c.diskFull.isEmpty()) {
-                undone.add("full disks of " + c.diskFull);
+            if (!c.disks.full.isEmpty()) {
+                undone.add("full disks of " + c.disks.full);
                 nodes.emptyDisks();
             }
             Object resumed = nodes.resume();

@@ -158,16 +158,16 @@ final class LocalNodeFaults {
 
     /** Fills each target's data dir tmpfs to the last byte. */
     Object fillDisks(List<Integer> targets) throws IOException {
-        if (c.mounts.isEmpty()) {
+        if (c.disks.mounts.isEmpty()) {
             return FaultOps.noEffect(
                     "a full disk needs a size-limited mount of each data dir (tmpfs), which " + "needs root");
         }
         Map<String, Object> filled = new LinkedHashMap<>();
         for (int id : targets) {
             // Marked first: the node may fail on the full disk (and exit, by design) before fallocate returns.
-            synchronized (c.diskLock) {
-                c.diskFull.add(id);
-                c.fullSinceLaunch.add(id);
+            synchronized (c.disks.lock) {
+                c.disks.full.add(id);
+                c.disks.fullSinceLaunch.add(id);
             }
             long free = Files.getFileStore(c.dataDir(id)).getUsableSpace();
             if (free > 0) {
@@ -186,18 +186,18 @@ final class LocalNodeFaults {
 
     /** Frees the filled disks and starts the nodes that stopped on a full disk. */
     Object emptyDisks() throws IOException {
-        if (c.diskFull.isEmpty()) {
+        if (c.disks.full.isEmpty()) {
             return FaultOps.noEffect("no disk was full");
         }
-        List<Integer> freed = new ArrayList<>(new TreeSet<>(c.diskFull));
+        List<Integer> freed = new ArrayList<>(new TreeSet<>(c.disks.full));
         for (int id : freed) {
             Files.deleteIfExists(filler(id));
         }
         List<Integer> died;
-        synchronized (c.diskLock) {
-            c.diskFull.clear();
-            died = new ArrayList<>(new TreeSet<>(c.diedOfFullDisk));
-            c.diedOfFullDisk.clear();
+        synchronized (c.disks.lock) {
+            c.disks.full.clear();
+            died = new ArrayList<>(new TreeSet<>(c.disks.diedOfFull));
+            c.disks.diedOfFull.clear();
         }
         for (int id : died) {
             if (!c.alive(id) && !c.refused.contains(id) && !c.killedByNemesis.contains(id)) {

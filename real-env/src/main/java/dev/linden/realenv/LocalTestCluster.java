@@ -17,22 +17,18 @@ import dev.linden.workloads.check.Validity;
 import io.netty.channel.nio.NioEventLoopGroup;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
-import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -49,45 +45,23 @@ import java.util.concurrent.TimeUnit;
 public final class LocalTestCluster implements Cluster {
     private static final long START_TIMEOUT_MILLIS = 60_000;
 
-    /** Size of each node's data dir mount when disk faults are on (root): a tmpfs that can be filled. */
-    static final String DATA_MOUNT_SIZE = "192m";
-
-    final List<Path> mounts = new CopyOnWriteArrayList<>();
-    /**
-     * Nodes whose disk is full now, those whose disk was full at some time since they were last started, and
-     * those that died of it (restarted when the disk has room again). A node notices a full disk and exits
-     * some time before the harness sees the exit, so the disk may have been emptied in between: such a death
-     * is still the full disk's. All three change under {@link #diskLock}.
-     */
-    final Set<Integer> diskFull = ConcurrentHashMap.newKeySet();
-
-    final Set<Integer> fullSinceLaunch = ConcurrentHashMap.newKeySet();
-    final Set<Integer> diedOfFullDisk = ConcurrentHashMap.newKeySet();
-    final Object diskLock = new Object();
-
-    /** Ports inside each node's namespace (each has its own address). */
-    private static final int NETNS_PEER_PORT = 7000;
-
-    private static final int NETNS_CLIENT_PORT = 7001;
-    Netns netns;
+    /** The data disks under disk faults: mounts, and which are or were full. */
+    final LocalDisks disks = new LocalDisks();
 
     private final long seed;
     final int n;
     final LocalEnvOptions options;
     final SplittableRandom random;
     final WallScheduler scheduler = new WallScheduler();
+    /** The nodes' ports, link proxies, Toxiproxy proxies or namespaces. */
+    final LocalLinks links;
+
     private final Path root;
     /** The nodes' clocks, under libfaketime when clock faults are asked for. */
     final FakeClocks clocks;
 
     private final String clusterId;
-    private final Map<Integer, Integer> peerPort = new TreeMap<>();
-    private final Map<Integer, Integer> clientPort = new TreeMap<>();
-    final Map<String, LinkProxy> proxies = new TreeMap<>();
-    /** With --toxiproxy: the Toxiproxy proxies in front of the link proxies, and the port each listens on. */
-    ToxiproxyLinks toxiproxy;
 
-    private final Map<String, Integer> toxiproxyPort = new TreeMap<>();
     final Map<Integer, Process> processes = new ConcurrentHashMap<>();
     final Set<Integer> killedByNemesis = ConcurrentHashMap.newKeySet();
     final Set<Integer> paused = ConcurrentHashMap.newKeySet();
@@ -111,6 +85,7 @@ public final class LocalTestCluster implements Cluster {
         this.n = nodes;
         this.options = options;
         this.random = new SplittableRandom(seed);
+        this.links = new LocalLinks(random);
         this.clusterId = "local-" + seed + "-" + ProcessHandle.current().pid();
         try {
             this.root = Files.createTempDirectory("linden-local-");
@@ -124,10 +99,8 @@ public final class LocalTestCluster implements Cluster {
                 () -> {
                     closeHostile();
                     killAll();
-                    unmountAll();
-                    if (netns != null) {
-                        netns.close();
-                    }
+                    disks.unmountAll();
+                    links.closeNamespaces();
                     deleteRoot();
                 },
                 "linden-local-cleanup");
@@ -179,32 +152,6 @@ public final class LocalTestCluster implements Cluster {
 
     // ------------------------------------------------------------------ processes
 
-    private final Set<Integer> portsTaken = new HashSet<>();
-
-    /**
-     * A free port for a node, below the ephemeral range (32768 and up on Linux), so the proxies and
-     * clients, which bind ephemeral ports, can never take a node's port between its pick and its start.
-     */
-    private int freePort() throws IOException {
-        for (int attempt = 0; attempt < 1000; attempt++) {
-            int port = 20_000 + random.nextInt(12_000);
-            if (portsTaken.contains(port)) {
-                continue;
-            }
-            try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
-                portsTaken.add(port);
-                return s.getLocalPort();
-            } catch (IOException inUse) {
-                // taken by someone else: another
-            }
-        }
-        throw new IOException("no free port in 20000-32000");
-    }
-
-    static String link(int a, int b) {
-        return Math.min(a, b) + "-" + Math.max(a, b);
-    }
-
     Path dataDir(int id) {
         return root.resolve("n" + id);
     }
@@ -213,19 +160,18 @@ public final class LocalTestCluster implements Cluster {
     public void start() {
         try {
             if (options.net().equals("netns")) {
-                String why = Netns.unavailable();
-                if (why != null) {
-                    throw new IllegalStateException(why);
-                }
-                netns = new Netns(membership.allIds().size());
-                netns.create();
+                links.createNamespaces(membership.allIds().size());
             }
-            mountDataDirs();
-            openLinks();
+            if (options.diskFaults()) {
+                disks.mount(membership.allIds(), this::dataDir);
+            }
+            links.open(membership.allIds(), group, this::nodeSecurity);
             if (options.containers()) {
                 image = Containers.prepare(); // the engine reachable, leftovers of dead runs gone, the image built
             }
-            openToxiproxy();
+            if (options.toxiproxy() != null) {
+                links.openToxiproxy(options.toxiproxy(), "linden-" + clusterId + "-");
+            }
             for (int id : nodes()) {
                 launch(id);
             }
@@ -250,64 +196,6 @@ public final class LocalTestCluster implements Cluster {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while starting the local cluster", e);
-        }
-    }
-
-    /** With disk faults (root): a size-limited tmpfs per data dir, so the nemesis can fill a node's disk. */
-    private void mountDataDirs() throws IOException {
-        if (options.diskFaults() && "root".equals(System.getProperty("user.name"))) {
-            for (int id : membership.allIds()) {
-                // A size-limited tmpfs per data dir, so the nemesis can fill a node's disk.
-                Files.createDirectories(dataDir(id));
-                Commands.run(
-                        "mount",
-                        "-t",
-                        "tmpfs",
-                        "-o",
-                        "size=" + DATA_MOUNT_SIZE,
-                        "tmpfs",
-                        dataDir(id).toString());
-                mounts.add(dataDir(id));
-            }
-        }
-    }
-
-    /** Each node's ports, and a link proxy per pair of nodes unless partitions are iptables rules (netns). */
-    private void openLinks() throws IOException, InterruptedException {
-        for (int id : membership.allIds()) {
-            peerPort.put(id, netns != null ? NETNS_PEER_PORT : freePort());
-            clientPort.put(id, netns != null ? NETNS_CLIENT_PORT : freePort());
-        }
-        for (int a : membership.allIds()) {
-            if (netns != null) {
-                break; // partitions are iptables rules: no proxies
-            }
-            for (int b : membership.allIds()) {
-                if (a < b) {
-                    proxies.put(
-                            link(a, b),
-                            new LinkProxy(
-                                    a,
-                                    b,
-                                    0,
-                                    new InetSocketAddress("127.0.0.1", peerPort.get(b)),
-                                    group,
-                                    random.nextLong(),
-                                    this::nodeSecurity));
-                }
-            }
-        }
-    }
-
-    /** With --toxiproxy: a Toxiproxy proxy in front of every link proxy. */
-    private void openToxiproxy() throws IOException {
-        if (options.toxiproxy() != null) {
-            toxiproxy = ToxiproxyLinks.connect(options.toxiproxy(), "linden-" + clusterId + "-");
-            for (Map.Entry<String, LinkProxy> e : proxies.entrySet()) {
-                int listen = freePort();
-                toxiproxy.create(e.getKey(), listen, "127.0.0.1:" + e.getValue().port());
-                toxiproxyPort.put(e.getKey(), listen);
-            }
         }
     }
 
@@ -339,10 +227,6 @@ public final class LocalTestCluster implements Cluster {
         }
     }
 
-    private String host(int id) {
-        return netns != null ? netns.ip(id) : "127.0.0.1";
-    }
-
     /** The cluster id every node was started with (and says in every Hello). */
     String clusterId() {
         return clusterId;
@@ -350,20 +234,18 @@ public final class LocalTestCluster implements Cluster {
 
     /** Node {@code id}'s own peer port (not a link proxy's), on loopback. */
     int peerPort(int id) {
-        return peerPort.get(id);
+        return links.peerPort(id);
     }
 
     InetSocketAddress clientAddress(int id) {
-        return new InetSocketAddress(host(id), clientPort.get(id));
+        return links.clientAddress(id);
     }
 
     /** The harness's attacks of the hostile faults, once a nemesis made them; closed with the cluster. */
     volatile HostileAttacks hostile;
 
     Map<Integer, InetSocketAddress> clientEndpoints() {
-        Map<Integer, InetSocketAddress> endpoints = new TreeMap<>();
-        clientPort.forEach((id, port) -> endpoints.put(id, new InetSocketAddress(host(id), port)));
-        return endpoints;
+        return links.clientEndpoints();
     }
 
     void launch(int id) throws IOException {
@@ -376,30 +258,20 @@ public final class LocalTestCluster implements Cluster {
      * command run again on an emptied dir), {@code join} for a node being added, else {@code existing}.
      */
     void launch(int id, boolean asNew) throws IOException {
-        synchronized (diskLock) {
-            if (!diskFull.contains(id)) {
-                fullSinceLaunch.remove(id);
+        synchronized (disks.lock) {
+            if (!disks.full.contains(id)) {
+                disks.fullSinceLaunch.remove(id);
             }
         }
         Path dir = dataDir(id);
         Files.createDirectories(dir);
-        StringBuilder peers = new StringBuilder();
-        for (int other : membership.allIds()) {
-            // Node a dials every higher-numbered node b, here through the proxy of the link a-b.
-            int port = netns != null || other <= id ? peerPort.get(other) : proxyPort(id, other);
-            peers.append(peers.length() == 0 ? "" : ",")
-                    .append(other)
-                    .append('=')
-                    .append(host(other))
-                    .append(':')
-                    .append(port);
-        }
+        String peers = links.peersFor(id, membership.allIds());
         NodeLaunch launch = new NodeLaunch(id, dir)
                 .jvm(NodeLaunch.memoryFlags(options.heap(), 64L << 20, 128L << 20))
                 .jvm(List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"))
                 .arg("--peers", peers)
-                .arg("--client-port", clientPort.get(id))
-                .arg("--client-host", host(id))
+                .arg("--client-port", links.clientPort(id))
+                .arg("--client-host", links.host(id))
                 .arg("--cluster-id", clusterId)
                 .arg("--initial-cluster-state", initialState(id, asNew))
                 .arg("--initial-voters", membership.initialVoters())
@@ -409,7 +281,7 @@ public final class LocalTestCluster implements Cluster {
         if (options.unsafeLocalReads()) {
             launch.args(List.of("--test-only-unsafe-local-reads"));
         }
-        List<String> cmd = netns != null ? netns.inNamespace(id, launch.command()) : launch.command();
+        List<String> cmd = links.netns != null ? links.netns.inNamespace(id, launch.command()) : launch.command();
         Process p;
         if (options.containers()) {
             p = Containers.start(image, clusterId + "-n" + id + "-" + (started + 1), cmd, dir);
@@ -428,11 +300,6 @@ public final class LocalTestCluster implements Cluster {
         return membership.joining(id) ? "join" : bootstrapped && !asNew ? "existing" : "new";
     }
 
-    private int proxyPort(int low, int high) {
-        Integer toxi = toxiproxyPort.get(link(low, high));
-        return toxi != null ? toxi : proxies.get(link(low, high)).port();
-    }
-
     private void exited(int id, Process p) {
         if (closing || processes.get(id) != p) {
             return;
@@ -445,11 +312,11 @@ public final class LocalTestCluster implements Cluster {
             refused.add(id); // refused its corrupted or wiped data dir, as it must
             return;
         }
-        synchronized (diskLock) {
-            if (code == NodeCommand.EXIT_STORAGE_FAILED && fullSinceLaunch.contains(id)) {
+        synchronized (disks.lock) {
+            if (code == NodeCommand.EXIT_STORAGE_FAILED && disks.fullSinceLaunch.contains(id)) {
                 // Stopped on a storage failure rather than lose writes; restarted once the disk has room.
-                if (diskFull.contains(id)) {
-                    diedOfFullDisk.add(id);
+                if (disks.full.contains(id)) {
+                    disks.diedOfFull.add(id);
                 } else {
                     relaunchAfterFullDisk(id);
                 }
@@ -578,11 +445,7 @@ public final class LocalTestCluster implements Cluster {
         Map<String, Object> f = new LinkedHashMap<>();
         f.put("env", env());
         f.put("processes-started", started);
-        long forwarded = 0;
-        for (LinkProxy p : proxies.values()) {
-            forwarded += p.up.forwarded.get() + p.down.forwarded.get();
-        }
-        f.put("peer-frames-forwarded", forwarded);
+        f.put("peer-frames-forwarded", links.framesForwarded());
         if (options.unsafeLocalReads()) {
             f.put("bug", "unsafe-reads");
         }
@@ -621,32 +484,15 @@ public final class LocalTestCluster implements Cluster {
         if (statusClient != null) {
             statusClient.close();
         }
-        proxies.values().forEach(LinkProxy::close);
-        if (toxiproxy != null) {
-            toxiproxy.close();
-        }
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
-        unmountAll();
-        if (netns != null) {
-            netns.close();
-        }
+        disks.unmountAll();
+        links.close();
         deleteRoot();
         try {
             Runtime.getRuntime().removeShutdownHook(hook);
         } catch (IllegalStateException e) {
             // already shutting down: the hook runs anyway
         }
-    }
-
-    private void unmountAll() {
-        for (Path m : mounts) {
-            try {
-                Commands.run("umount", "-l", m.toString());
-            } catch (IOException e) {
-                // already unmounted
-            }
-        }
-        mounts.clear();
     }
 
     private void deleteRoot() {
