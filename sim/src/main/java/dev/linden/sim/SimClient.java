@@ -5,7 +5,10 @@ import dev.linden.kvadapter.KvCompletions;
 import dev.linden.kvnode.client.ClientCore;
 import dev.linden.kvnode.kv.KvCommand;
 import dev.linden.kvnode.kv.KvResult;
+import dev.linden.kvnode.net.FrameReader;
+import dev.linden.kvnode.net.Wire;
 import dev.linden.kvnode.service.ClientRequest;
+import dev.linden.kvnode.service.ClientResponse;
 import dev.linden.workloads.Client;
 import dev.linden.workloads.Completion;
 import dev.linden.workloads.Workload;
@@ -37,6 +40,9 @@ final class SimClient implements Client {
     final int address;
     private final int index;
     private final ClientCore core;
+    /** The client's frame reader: answers are read as its Netty pipeline reads them. */
+    private final FrameReader answerFrames = new FrameReader(Wire.DEFAULT_MAX_FRAME_BYTES);
+
     private int sessionGeneration;
     private boolean busy;
     private boolean closed;
@@ -63,6 +69,23 @@ final class SimClient implements Client {
                 () -> 1_000_000L * (++sessionGeneration) + index);
     }
 
+    /**
+     * An answer's frame arrives: read as the client's pipeline reads it (the production frame reader and
+     * strict decoding); a frame that does not decode is dropped, as a real client drops that connection.
+     */
+    private void answerArrived(byte[] frame) {
+        Object answer;
+        try {
+            answer = answerFrames.decodeFrame(frame);
+        } catch (Wire.BadFrameException e) {
+            sim.network().framesRefused++;
+            return;
+        }
+        if (answer instanceof ClientResponse response) {
+            core.onResponse(response);
+        }
+    }
+
     /** A node joined the run: requests may go to it (a leader's redirect to it is followed). */
     void nodeAdded(int id) {
         core.addNode(id);
@@ -77,7 +100,12 @@ final class SimClient implements Client {
 
         @Override
         public void send(int node, ClientRequest request) {
-            sim.network().send(address, node, () -> sim.node(node).receiveClient(request, address, core::onResponse));
+            sim.network()
+                    .sendFrame(
+                            address,
+                            node,
+                            FrameReader.encode(request),
+                            frame -> sim.node(node).receiveClient(frame, address, SimClient.this::answerArrived));
         }
 
         @Override

@@ -1,6 +1,8 @@
 package dev.linden.sim;
 
 import dev.linden.kvnode.kv.KvStateMachine;
+import dev.linden.kvnode.net.FrameReader;
+import dev.linden.kvnode.net.Wire;
 import dev.linden.kvnode.node.NodeConfig;
 import dev.linden.kvnode.node.NodeStages;
 import dev.linden.kvnode.node.RaftNode;
@@ -25,7 +27,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.TreeMap;
 import java.util.function.Consumer;
 
 /**
@@ -42,8 +43,10 @@ final class SimNode {
     private final ArrayList<Message> inbound = new ArrayList<>();
 
     private boolean inboundFlushScheduled;
-    /** Client requests read in the current burst, by client address. */
-    private final TreeMap<Integer, ClientBurst> clientBursts = new TreeMap<>();
+    /** The peer port's frame reader (past the Hello: the full frame size). */
+    private final FrameReader peerFrames = new FrameReader(Wire.DEFAULT_MAX_FRAME_BYTES);
+    /** The client port of the current process. */
+    private SimClientPort clientPort;
     /** Bound on the tasks a paused node holds (messages to it, its timers). */
     static final int MAX_DEFERRED_TASKS = 1_000_000;
 
@@ -170,7 +173,6 @@ final class SimNode {
         refusedReason = null;
         inbound.clear();
         inboundFlushScheduled = false;
-        clientBursts.clear();
         // The stages share threads as NodeStages says, as in the node server; each task costs simulated time.
         NodeStages.Bound<SimStage> stages = NodeStages.bind(stage -> switch (stage) {
             case RAFT -> new SimStage(5_000, 20_000);
@@ -206,6 +208,8 @@ final class SimNode {
                 () -> nodeNowNanos() / 1_000_000,
                 nodeConfig.sessionTtlMillis(),
                 nodeConfig.sessionExpiryEveryMillis());
+        clientPort =
+                new SimClientPort(id, sim, loop, service, raft, this::nodeNowNanos, task -> guard(SimLoop.NET, task));
         try {
             // As a supervisor would run it: the first start bootstraps a new cluster, every later one says the
             // cluster exists, so a node whose disk was replaced refuses rather than vote with no memory. The
@@ -267,7 +271,7 @@ final class SimNode {
         long[] lost = disk.crash();
         inbound.clear();
         inboundFlushScheduled = false;
-        clientBursts.clear();
+        clientPort = null;
         raft = null;
         service = null;
         sim.log(id, "process down (" + lost[0] + " unsynced writes lost, " + lost[1] + " torn)");
@@ -311,7 +315,27 @@ final class SimNode {
         checkTermAndVoteDurable(m);
         sim.durability().sending(id, raft == null ? null : raft.core(), m);
         long from = dataIncarnation; // as a connection carries the Hello of the process that opened it
-        sim.network().send(id, m.to(), () -> sim.node(m.to()).receiveRaft(m, from));
+        sim.network()
+                .sendFrame(
+                        id,
+                        m.to(),
+                        FrameReader.encode(m),
+                        frame -> sim.node(m.to()).receiveRaft(frame, from));
+    }
+
+    /**
+     * The peer port's reading of a frame: cut and decoded strictly by the production reader. A frame that
+     * does not decode is refused, as the real port closes that connection (its peer dials again): the
+     * message is lost, never handed on.
+     */
+    private Object decodePeerFrame(byte[] frame, int from) {
+        try {
+            return peerFrames.decodeFrame(frame);
+        } catch (Wire.BadFrameException e) {
+            sim.network().framesRefused++;
+            sim.log(id, "refused a frame from " + from + ": " + e.getMessage());
+            return null;
+        }
     }
 
     /**
@@ -360,19 +384,24 @@ final class SimNode {
      * incarnation whether or not Raft traffic ever flows between them (followers seldom talk to each other).
      */
     private void greetPeers() {
-        long mine = dataIncarnation;
+        byte[] hello = FrameReader.encode(new Wire.Hello(id, sim.clusterId(), dataIncarnation));
         for (SimNode peer : sim.allNodes()) {
             if (peer.id != id) {
-                sim.network().send(id, peer.id, () -> peer.receiveHello(id, mine, true));
+                sim.network().sendFrame(id, peer.id, hello, frame -> peer.receiveHello(frame, id, true));
             }
         }
     }
 
-    private void receiveHello(int from, long senderIncarnation, boolean answer) {
+    private void receiveHello(byte[] frame, int from, boolean answer) {
         guard(SimLoop.NET, () -> {
-                    if (admit(from, senderIncarnation) && answer) {
-                        long mine = dataIncarnation;
-                        sim.network().send(id, from, () -> sim.node(from).receiveHello(id, mine, false));
+                    if (!(decodePeerFrame(frame, from) instanceof Wire.Hello hello)) {
+                        return;
+                    }
+                    if (admit(hello.nodeId(), hello.incarnation()) && answer) {
+                        byte[] mine = FrameReader.encode(new Wire.Hello(id, sim.clusterId(), dataIncarnation));
+                        sim.network()
+                                .sendFrame(
+                                        id, from, mine, back -> sim.node(from).receiveHello(back, id, false));
                     }
                 })
                 .run();
@@ -426,9 +455,9 @@ final class SimNode {
      * A peer message arrives. As the node server's event loop does, the node reads what arrives within a
      * short window as one burst and hands it to the node with the batch entry point production uses.
      */
-    private void receiveRaft(Message m, long senderIncarnation) {
+    private void receiveRaft(byte[] frame, long senderIncarnation) {
         guard(SimLoop.NET, () -> {
-                    if (!admit(m.from(), senderIncarnation)) {
+                    if (!(decodePeerFrame(frame, -1) instanceof Message m) || !admit(m.from(), senderIncarnation)) {
                         return;
                     }
                     inbound.add(m);
@@ -452,53 +481,27 @@ final class SimNode {
         raft.receiveAll(burst);
     }
 
-    /** Requests read from one client's connection within the read window, and where their answers go. */
-    private final class ClientBurst {
-        final ArrayList<ClientRequest> requests = new ArrayList<>();
-        final Consumer<ClientResponse> reply;
-
-        ClientBurst(Consumer<ClientResponse> reply) {
-            this.reply = reply;
-        }
-    }
-
-    void receiveClient(ClientRequest request, int clientAddress, Consumer<ClientResponse> onResponse) {
+    /**
+     * A client's frame arrives at this node's client port ({@link SimClientPort}); answers go back as frames
+     * to {@code toClient}.
+     */
+    void receiveClient(byte[] frame, int clientAddress, Consumer<byte[]> toClient) {
         if (!up) {
             // No process listens: the OS refuses the connection, which the client learns at once and for
             // sure (nothing was applied). A paused process, by contrast, accepts and stays silent.
-            sim.network()
-                    .send(
-                            id,
-                            clientAddress,
-                            () -> onResponse.accept(new ClientResponse(
-                                    request.requestId(), ClientResponse.Status.NOT_LEADER, RaftCore.NO_NODE, (byte[])
-                                            null)));
+            long requestId;
+            try {
+                requestId = peerFrames.decodeFrame(frame) instanceof ClientRequest r ? r.requestId() : 0;
+            } catch (Wire.BadFrameException e) {
+                return; // a damaged frame to a closed port: the connection attempt fails, as a timeout
+            }
+            byte[] refused = FrameReader.encode(
+                    new ClientResponse(requestId, ClientResponse.Status.NOT_LEADER, RaftCore.NO_NODE, (byte[]) null));
+            sim.network().sendFrame(id, clientAddress, refused, toClient);
             return;
         }
-        guard(SimLoop.NET, () -> {
-                    ClientBurst burst = clientBursts.get(clientAddress);
-                    if (burst == null) {
-                        ClientBurst fresh = new ClientBurst(
-                                resp -> sim.network().send(id, clientAddress, () -> onResponse.accept(resp)));
-                        clientBursts.put(clientAddress, fresh);
-                        burst = fresh;
-                        loop.at(
-                                READ_WINDOW_NANOS,
-                                SimLoop.NET,
-                                id,
-                                guard(SimLoop.NET, () -> flushClient(clientAddress)));
-                    }
-                    burst.requests.add(request);
-                })
+        guard(SimLoop.NET, () -> clientPort.receive(frame, clientAddress, toClient))
                 .run();
-    }
-
-    /** A client connection's burst goes to the service's batch entry point, as the client port does. */
-    private void flushClient(int clientAddress) {
-        ClientBurst burst = clientBursts.remove(clientAddress);
-        if (burst != null && !burst.requests.isEmpty()) {
-            service.handleAll(burst.requests, burst.reply);
-        }
     }
 
     /**
