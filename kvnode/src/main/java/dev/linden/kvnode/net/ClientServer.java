@@ -28,9 +28,10 @@ import java.util.logging.Logger;
  * transport-free {@link ClientPort} (which the simulator runs too). It decodes requests, hands them to
  * {@link KvService} (which queues them on the raft stage) and writes answers back. What clients can
  * hold is bounded ({@link ClientPortLimits}): the connection count, request bytes received or awaiting
- * an answer (per connection and in all), the time a request may take to arrive, and idle connections. Past a byte bound, or while the node is
- * overloaded, the answer is OVERLOADED at once; a request over the size limit is answered INVALID. Only
- * a frame that breaks the framing itself closes its connection, never the node.
+ * an answer (per connection and in all), the time a request may take to arrive, and idle connections.
+ * Past a byte bound, or while the node is overloaded, the answer is OVERLOADED at once; a request over
+ * the size limit is answered INVALID. Only a frame that breaks the framing itself closes its connection,
+ * never the node.
  */
 public final class ClientServer implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(ClientServer.class.getName());
