@@ -97,6 +97,9 @@ public final class ClientCore {
     /** One request across its attempts. */
     private final class Call {
         final KvCommand command;
+        /** The command's bytes, encoded once: every attempt sends these. */
+        final byte[] encodedCommand;
+
         final Outcome outcome;
         final long deadlineNanos;
         final long seq;
@@ -119,6 +122,7 @@ public final class ClientCore {
 
         Call(KvCommand command, long seq, Session session, long deadlineNanos, Outcome outcome) {
             this.command = command;
+            this.encodedCommand = command.encode();
             this.seq = seq;
             this.session = session;
             this.deadlineNanos = deadlineNanos;
@@ -245,7 +249,7 @@ public final class ClientCore {
         // The request's own deadline cuts the attempt short: a request never outlives its timeout.
         call.attemptDeadlineNanos = Math.min(driver.nowNanos() + attemptTimeoutNanos, call.deadlineNanos);
         byRequestId.put(id, call);
-        driver.send(target, new ClientRequest(id, call.command));
+        driver.send(target, new ClientRequest(id, call.encodedCommand));
         driver.watchAttempt(id, call.attemptDeadlineNanos);
     }
 
