@@ -337,7 +337,7 @@ public final class ClientServer implements AutoCloseable {
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             LOG.warning("event=client-connection-closed reason=bad-frame remote="
-                    + ctx.channel().remoteAddress() + " detail=\"" + PeerTransport.reason(cause) + "\"");
+                    + ctx.channel().remoteAddress() + " detail=\"" + ConnectionErrors.reason(cause) + "\"");
             ctx.close();
         }
     }
