@@ -5,7 +5,6 @@ import dev.linden.kvadapter.KvCompletions;
 import dev.linden.kvnode.client.ClientCore;
 import dev.linden.kvnode.kv.KvCommand;
 import dev.linden.kvnode.kv.KvResult;
-import dev.linden.kvnode.service.ClientRequest;
 import dev.linden.workloads.Client;
 import dev.linden.workloads.Completion;
 import dev.linden.workloads.Workload;
@@ -18,9 +17,10 @@ import java.util.function.Consumer;
 /**
  * A simulated client of one worker thread: the harness's {@link Client} over the simulated network. Its
  * logic is the production client's own {@link ClientCore} (sessions, redirects, retries, late answers, the
- * indeterminate-or-failed decision); this class only binds it to the simulated network, clock and seed, and
- * maps outcomes to Jepsen's: ok, fail (certainly not applied), info (unknown). Deadlines are drawn from the
- * seed: most operations give up after a second, some wait five. A CAS whose expected value did not match
+ * indeterminate-or-failed decision), held by its {@link SimClientProcess} and shared with that process's
+ * other workers; this class submits one operation at a time to it, and maps outcomes to Jepsen's: ok,
+ * fail (certainly not applied), info (unknown). Deadlines are drawn from the seed: most operations give up
+ * after a second, some wait five. A CAS whose expected value did not match
  * fails: it certainly changed nothing.
  */
 final class SimClient implements Client {
@@ -28,76 +28,26 @@ final class SimClient implements Client {
     static final long OP_TIMEOUT_NANOS = 5_000_000_000L;
 
     private static final long SHORT_OP_TIMEOUT_NANOS = 1_000_000_000L;
-    private static final long ATTEMPT_TIMEOUT_NANOS = 250_000_000L;
 
     private final Simulation sim;
-    private final SimLoop loop;
     private final SplittableRandom random;
     private final Workload workload;
-    final int address;
     private final int index;
-    private final ClientCore core;
-    private int sessionGeneration;
+    /** The client process this worker is a thread of (its core may be shared with other workers). */
+    final SimClientProcess process;
+
     private boolean busy;
     private boolean closed;
 
     /** Writes acknowledged to this client, {sessionId, seq}: each must be in the applied log. */
     final List<long[]> ackedWrites = new ArrayList<>();
 
-    SimClient(Simulation sim, SimLoop loop, SplittableRandom random, Workload workload, int index) {
+    SimClient(Simulation sim, SplittableRandom random, Workload workload, int index, SimClientProcess process) {
         this.sim = sim;
-        this.loop = loop;
         this.random = random;
         this.workload = workload;
-        this.address = SimNetwork.CLIENT_BASE + index;
         this.index = index;
-        List<Integer> nodes = new ArrayList<>();
-        for (int n = 1; n <= sim.nodeCount(); n++) {
-            nodes.add(n);
-        }
-        this.core = new ClientCore(
-                nodes,
-                1 + random.nextInt(sim.nodeCount()),
-                ATTEMPT_TIMEOUT_NANOS,
-                new SimDriver(),
-                () -> 1_000_000L * (++sessionGeneration) + index);
-    }
-
-    /** A node joined the run: requests may go to it (a leader's redirect to it is followed). */
-    void nodeAdded(int id) {
-        core.addNode(id);
-    }
-
-    /** The core's world: the simulated network to the nodes, the loop's clock and timers, the seed. */
-    private final class SimDriver implements ClientCore.Driver {
-        @Override
-        public long nowNanos() {
-            return loop.nowNanos();
-        }
-
-        @Override
-        public void send(int node, ClientRequest request) {
-            sim.network().send(address, node, () -> sim.node(node).receiveClient(request, address, core::onResponse));
-        }
-
-        @Override
-        public void schedule(long delayNanos, Runnable task) {
-            loop.at(Math.max(0, delayNanos), SimLoop.CLIENT, address, task);
-        }
-
-        @Override
-        public void watchAttempt(long requestId, long deadlineNanos) {
-            loop.at(
-                    Math.max(0, deadlineNanos - loop.nowNanos()),
-                    SimLoop.CLIENT,
-                    address,
-                    () -> core.checkAttempt(requestId));
-        }
-
-        @Override
-        public int nextInt(int bound) {
-            return random.nextInt(bound);
-        }
+        this.process = process;
     }
 
     @Override
@@ -111,7 +61,7 @@ final class SimClient implements Client {
             sim.liveness().writeInvoked();
         }
         long timeout = random.nextInt(5) == 0 ? OP_TIMEOUT_NANOS : SHORT_OP_TIMEOUT_NANOS;
-        core.submit(KvCommands.of(workload.request(operation)), timeout, new ClientCore.Outcome() {
+        process.submit(KvCommands.of(workload.request(operation)), timeout, new ClientCore.Outcome() {
             @Override
             public void completed(KvCommand sent, KvResult result) {
                 finish(onDone, onResult(operation, sent, result));

@@ -1,15 +1,19 @@
 package dev.linden.sim;
 
 import dev.linden.nemesis.Grudges;
+import java.nio.ByteBuffer;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.function.Consumer;
 
 /**
  * The simulated network between nodes and clients (addresses: node ids, clients from
  * {@link #CLIENT_BASE}). Latency with a long tail, loss, duplication, reordering (jitter), partitions
- * (blocked directed links between nodes) and clogged nodes. Messages are objects: nothing is
- * serialized here; the production codec is tested on its own.
+ * (blocked directed links between nodes) and clogged nodes. Messages travel as frames: the production
+ * encoder's bytes ({@link #sendFrame}), read at the receiver by the production decoders. A frame may be
+ * corrupted on the way ({@link #corruptRate}, off unless a test sets it), in ways the strict decoding must
+ * refuse.
  */
 final class SimNetwork {
     static final int CLIENT_BASE = 1000;
@@ -29,6 +33,14 @@ final class SimNetwork {
     long duplicated;
     long reordered;
     long clogDelayed;
+    /** Share of frames corrupted on the way (0: none, and no random draw is spent on it). */
+    double corruptRate;
+    /** Frames corrupted on the way; of them, copies delivered; and frames a receiver's decoder refused. */
+    long framesCorrupted;
+
+    long corruptFramesDelivered;
+
+    long framesRefused;
 
     SimNetwork(SimLoop loop, SplittableRandom random) {
         this.loop = loop;
@@ -60,6 +72,47 @@ final class SimNetwork {
         duplicated += copies - 1;
         for (int i = 0; i < copies; i++) {
             loop.at(delayNanos(from, to), SimLoop.NET, to, deliver);
+        }
+    }
+
+    /**
+     * Sends one frame's bytes; {@code deliver} gets them at the receiver (each copy its own bytes). With
+     * {@link #corruptRate}, a frame may arrive damaged: its magic flipped, a byte added inside its length, or
+     * its last byte cut off (length field and all) - each a frame the strict decoding refuses.
+     */
+    void sendFrame(int from, int to, byte[] frame, Consumer<byte[]> deliver) {
+        byte[] sent = frame;
+        if (corruptRate > 0 && random.nextDouble() < corruptRate) {
+            sent = corrupt(frame, random.nextInt(3));
+            framesCorrupted++;
+        }
+        byte[] bytes = sent;
+        boolean damaged = sent != frame;
+        send(from, to, () -> {
+            corruptFramesDelivered += damaged ? 1 : 0;
+            deliver.accept(bytes.clone());
+        });
+    }
+
+    private static byte[] corrupt(byte[] frame, int how) {
+        int lengthAt = 4; // Wire.LENGTH_OFFSET
+        ByteBuffer b;
+        switch (how) {
+            case 0 -> {
+                byte[] bad = frame.clone();
+                bad[0] ^= 0x5A;
+                return bad;
+            }
+            case 1 -> {
+                b = ByteBuffer.allocate(frame.length + 1).put(frame).put((byte) 0);
+                b.putInt(lengthAt, b.getInt(lengthAt) + 1);
+                return b.array();
+            }
+            default -> {
+                b = ByteBuffer.allocate(frame.length - 1).put(frame, 0, frame.length - 1);
+                b.putInt(lengthAt, b.getInt(lengthAt) - 1);
+                return b.array();
+            }
         }
     }
 

@@ -1,6 +1,8 @@
 package dev.linden.sim;
 
 import dev.linden.kvnode.kv.KvStateMachine;
+import dev.linden.kvnode.net.FrameReader;
+import dev.linden.kvnode.net.Wire;
 import dev.linden.kvnode.node.NodeConfig;
 import dev.linden.kvnode.node.NodeStages;
 import dev.linden.kvnode.node.RaftNode;
@@ -8,7 +10,6 @@ import dev.linden.kvnode.node.Stage;
 import dev.linden.kvnode.raft.HardState;
 import dev.linden.kvnode.raft.InvariantViolation;
 import dev.linden.kvnode.raft.Membership;
-import dev.linden.kvnode.raft.Message;
 import dev.linden.kvnode.raft.RaftCore;
 import dev.linden.kvnode.raft.RandomSource;
 import dev.linden.kvnode.service.ClientRequest;
@@ -22,10 +23,8 @@ import dev.linden.kvnode.wal.WalConfig;
 import dev.linden.kvnode.wal.WalLogStore;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.TreeMap;
 import java.util.function.Consumer;
 
 /**
@@ -38,12 +37,10 @@ final class SimNode {
     static final long READ_WINDOW_NANOS = 20_000;
     /** Most messages in one burst (a full burst is handed on at once). */
     static final int MAX_BURST = 256;
-    /** Peer messages read in the current burst, not yet handed to the node. */
-    private final ArrayList<Message> inbound = new ArrayList<>();
-
-    private boolean inboundFlushScheduled;
-    /** Client requests read in the current burst, by client address. */
-    private final TreeMap<Integer, ClientBurst> clientBursts = new TreeMap<>();
+    /** Where Raft messages leave and arrive. */
+    final SimPeerPort peerPort;
+    /** The client port of the current process. */
+    private SimClientPort clientPort;
     /** Bound on the tasks a paused node holds (messages to it, its timers). */
     static final int MAX_DEFERRED_TASKS = 1_000_000;
 
@@ -87,23 +84,8 @@ final class SimNode {
     KvService service;
     int starts;
 
-    // Clock: nodeNanos = nodeAnchor + (real - realAnchor) * (1 + driftPpm / 1e6).
-    private long realAnchorNanos;
-    private long nodeAnchorNanos;
-    private long driftPpm;
-    private long nextTimerId;
-    private final LinkedHashMap<Long, Timer> timers = new LinkedHashMap<>();
-
-    private final class Timer {
-        final long nodeDeadlineNanos;
-        final Runnable task;
-        SimLoop.Handle handle;
-
-        Timer(long nodeDeadlineNanos, Runnable task) {
-            this.nodeDeadlineNanos = nodeDeadlineNanos;
-            this.task = task;
-        }
-    }
+    /** The node's own clock and the timers armed by it. */
+    private final SimNodeClock clock;
 
     SimNode(
             int id,
@@ -124,39 +106,20 @@ final class SimNode {
         this.unsafeLocalReads = options.unsafeLocalReads();
         this.disk = new SimDisk(
                 loop, id, random.split(), 300_000, 4_000_000, options.fsyncLies(), options.dirSyncSkipped());
-        this.nodeAnchorNanos = random.nextLong(1_000_000_000_000L); // clocks start at different offsets
-        this.driftPpm = random.nextLong(-200, 201);
+        long nodeAnchorNanos = random.nextLong(1_000_000_000_000L); // clocks start at different offsets
+        this.peerPort = new SimPeerPort(this, sim, loop);
+        this.clock = new SimNodeClock(loop, id, nodeAnchorNanos, random.nextLong(-200, 201));
     }
 
     // ------------------------------------------------------------------ clock
 
     long nodeNowNanos() {
-        long real = loop.nowNanos() - realAnchorNanos;
-        return nodeAnchorNanos + real + real / 1_000_000 * driftPpm;
-    }
-
-    private long realDelayFor(long nodeDelayNanos) {
-        if (nodeDelayNanos <= 0) {
-            return 0;
-        }
-        return (long) (nodeDelayNanos / (1.0 + driftPpm / 1e6));
+        return clock.nowNanos();
     }
 
     /** The clock jumps and/or changes rate; timers pending by this clock move accordingly. */
     void adjustClock(long jumpMillis, long newDriftPpm) {
-        long now = nodeNowNanos();
-        realAnchorNanos = loop.nowNanos();
-        nodeAnchorNanos = now + jumpMillis * 1_000_000;
-        driftPpm = Math.max(-500_000, Math.min(500_000, newDriftPpm));
-        for (Timer t : timers.values()) {
-            t.handle.cancel();
-            armTimer(t);
-        }
-    }
-
-    private void armTimer(Timer t) {
-        long realDelay = realDelayFor(t.nodeDeadlineNanos - nodeNowNanos());
-        t.handle = loop.at(realDelay, SimLoop.TICK_OR_TIMER, id, t.task);
+        clock.adjust(jumpMillis, newDriftPpm);
     }
 
     // ------------------------------------------------------------------ lifecycle
@@ -165,12 +128,10 @@ final class SimNode {
     void start() {
         incarnation++;
         starts++;
-        timers.clear();
+        clock.forgetTimers();
         up = true;
         refusedReason = null;
-        inbound.clear();
-        inboundFlushScheduled = false;
-        clientBursts.clear();
+        peerPort.reset(null);
         // The stages share threads as NodeStages says, as in the node server; each task costs simulated time.
         NodeStages.Bound<SimStage> stages = NodeStages.bind(stage -> switch (stage) {
             case RAFT -> new SimStage(5_000, 20_000);
@@ -194,7 +155,7 @@ final class SimNode {
                 raftStage,
                 applyStage,
                 wal,
-                this::sendRaft,
+                peerPort::send,
                 kv,
                 this::nodeNowNanos);
         raft.setListener(sim.monitor());
@@ -206,28 +167,13 @@ final class SimNode {
                 () -> nodeNowNanos() / 1_000_000,
                 nodeConfig.sessionTtlMillis(),
                 nodeConfig.sessionExpiryEveryMillis());
+        clientPort =
+                new SimClientPort(id, sim, loop, service, raft, this::nodeNowNanos, task -> guard(SimLoop.NET, task));
         try {
-            // As a supervisor would run it: the first start bootstraps a new cluster, every later one says the
-            // cluster exists, so a node whose disk was replaced refuses rather than vote with no memory. The
-            // broken variant starts such a node as new, as an operator forcing it back would.
-            // A node added at run time (no voters to bootstrap with) joins: empty, it learns its configuration.
-            boolean bootstrap = bootstrapNextStart;
-            bootstrapNextStart = false;
-            NodeIdentity.InitialClusterState state = (starts == 1 || bootstrap) && voters.isEmpty()
-                    ? NodeIdentity.InitialClusterState.JOIN
-                    : starts == 1 || bootstrap || sim.forceEmptyRejoin()
-                            ? NodeIdentity.InitialClusterState.NEW
-                            : NodeIdentity.InitialClusterState.EXISTING;
-            // A fresh data dir draws its incarnation (deterministically). The broken variant forced back after a
-            // wipe keeps the old one, as an operator copying the identity file back would: peers cannot tell.
-            long fresh = sim.forceEmptyRejoin() && dataIncarnation != 0
-                    ? dataIncarnation
-                    : SimLoop.mix(SimLoop.mix(sim.clusterId().hashCode(), id), starts) | 1;
-            dataIncarnation = NodeIdentity.establish(disk, sim.clusterId(), id, voters, state, fresh)
-                    .incarnation();
-            peerIncarnations = PeerIncarnations.load(disk);
+            establishIdentity();
+            peerPort.reset(PeerIncarnations.load(disk));
             raft.start();
-            greetPeers();
+            peerPort.greetPeers();
             RaftNode started = raft;
             // The core is built from the recovered log by the first task on the raft stage: check it then.
             raftStage.execute(() -> {
@@ -246,6 +192,28 @@ final class SimNode {
         }
     }
 
+    /** Reads or writes the data dir's identity, as the node process does at start; sets its incarnation. */
+    private void establishIdentity() throws IOException {
+        // As a supervisor would run it: the first start bootstraps a new cluster, every later one says the
+        // cluster exists, so a node whose disk was replaced refuses rather than vote with no memory. The
+        // broken variant starts such a node as new, as an operator forcing it back would.
+        // A node added at run time (no voters to bootstrap with) joins: empty, it learns its configuration.
+        boolean bootstrap = bootstrapNextStart;
+        bootstrapNextStart = false;
+        NodeIdentity.InitialClusterState state = (starts == 1 || bootstrap) && voters.isEmpty()
+                ? NodeIdentity.InitialClusterState.JOIN
+                : starts == 1 || bootstrap || sim.forceEmptyRejoin()
+                        ? NodeIdentity.InitialClusterState.NEW
+                        : NodeIdentity.InitialClusterState.EXISTING;
+        // A fresh data dir draws its incarnation (deterministically). The broken variant forced back after a
+        // wipe keeps the old one, as an operator copying the identity file back would: peers cannot tell.
+        long fresh = sim.forceEmptyRejoin() && dataIncarnation != 0
+                ? dataIncarnation
+                : SimLoop.mix(SimLoop.mix(sim.clusterId().hashCode(), id), starts) | 1;
+        dataIncarnation = NodeIdentity.establish(disk, sim.clusterId(), id, voters, state, fresh)
+                .incarnation();
+    }
+
     /**
      * The process dies: its events vanish and unsynced writes may be lost or torn. Returns {unsynced writes
      * lost, writes torn}, or null if it was not running.
@@ -258,16 +226,12 @@ final class SimNode {
         paused = false;
         deferred.clear();
         incarnation++;
-        for (Timer t : timers.values()) {
-            t.handle.cancel();
-        }
-        timers.clear();
+        clock.cancelTimers();
         sim.durability().down(id, raft == null ? null : raft.core());
         leaseReadsBefore += raft == null ? 0 : raft.leaseReadsServed();
         long[] lost = disk.crash();
-        inbound.clear();
-        inboundFlushScheduled = false;
-        clientBursts.clear();
+        peerPort.reset(null);
+        clientPort = null;
         raft = null;
         service = null;
         sim.log(id, "process down (" + lost[0] + " unsynced writes lost, " + lost[1] + " torn)");
@@ -307,13 +271,6 @@ final class SimNode {
 
     // ------------------------------------------------------------------ messaging
 
-    private void sendRaft(Message m) {
-        checkTermAndVoteDurable(m);
-        sim.durability().sending(id, raft == null ? null : raft.core(), m);
-        long from = dataIncarnation; // as a connection carries the Hello of the process that opened it
-        sim.network().send(id, m.to(), () -> sim.node(m.to()).receiveRaft(m, from));
-    }
-
     /**
      * Whether this node's durable hard state says it lost log it acknowledged: it then stays out of elections
      * until a leader of a later term repairs it, so it is no part of a majority that can elect.
@@ -326,57 +283,6 @@ final class SimNode {
 
     /** This node's data dir incarnation (its identity's), announced with what it sends. */
     long dataIncarnation;
-    /** The peers' incarnations this node knows, read from its disk at start ({@link PeerIncarnations}). */
-    private PeerIncarnations peerIncarnations;
-
-    /**
-     * As the peer transport does at a Hello: a message from another incarnation of a node this one knew is
-     * refused, and the sender told, which then stops (the node process exits 2 with the reason).
-     */
-    private boolean admit(int from, long senderIncarnation) {
-        String refusal;
-        try {
-            refusal = peerIncarnations.admit(from, senderIncarnation);
-        } catch (IOException e) {
-            // Not a refusal: the incarnation could not be recorded (a full disk, say). Nothing is taken from
-            // the sender until it can be, as the transport closes the connection and the peer dials again.
-            sim.log(
-                    id,
-                    "dropped a message from node " + from + ": its incarnation could not be recorded: "
-                            + e.getMessage());
-            return false;
-        }
-        if (refusal == null) {
-            return true;
-        }
-        sim.log(id, "refused node " + from + ": " + refusal);
-        sim.node(from).refusedByPeer(id, senderIncarnation, refusal);
-        return false;
-    }
-
-    /**
-     * As the peer transport dials every peer when it starts (and each accepted connection answers), a
-     * started node greets every other node over the simulated network: both record each other's
-     * incarnation whether or not Raft traffic ever flows between them (followers seldom talk to each other).
-     */
-    private void greetPeers() {
-        long mine = dataIncarnation;
-        for (SimNode peer : sim.allNodes()) {
-            if (peer.id != id) {
-                sim.network().send(id, peer.id, () -> peer.receiveHello(id, mine, true));
-            }
-        }
-    }
-
-    private void receiveHello(int from, long senderIncarnation, boolean answer) {
-        guard(SimLoop.NET, () -> {
-                    if (admit(from, senderIncarnation) && answer) {
-                        long mine = dataIncarnation;
-                        sim.network().send(id, from, () -> sim.node(from).receiveHello(id, mine, false));
-                    }
-                })
-                .run();
-    }
 
     /** A peer refused this node's incarnation: it stops, as the node process does, saying why. */
     void refusedByPeer(int peer, long refusedIncarnation, String reason) {
@@ -390,122 +296,33 @@ final class SimNode {
     }
 
     /**
-     * An independent monitor of Raft's persistence rule, read from the simulated disk's durable bytes (not
-     * from the node's word): a node never announces a term, or a vote it cast, that a crash would make it
-     * forget. PreVote traffic is exempt: it carries a term the sender would campaign in, never one it holds.
+     * A client's frame arrives at this node's client port ({@link SimClientPort}); answers go back as frames
+     * to {@code toClient}.
      */
-    private void checkTermAndVoteDurable(Message m) {
-        boolean preVote = (m instanceof Message.VoteRequest vr && vr.preVote())
-                || (m instanceof Message.VoteResponse vp && vp.preVote());
-        if (preVote || m.term() == 0) {
-            return;
-        }
-        byte[] bytes = disk.durableBytes(HardStateFile.NAME);
-        HardState hs = bytes == null ? HardState.INITIAL : HardStateFile.decode(bytes);
-        String broken = null;
-        if (hs == null) {
-            broken = "its durable hard state does not decode";
-        } else if (hs.term() < m.term()) {
-            broken = "its durable term is " + hs.term();
-        } else if (hs.term() > m.term()) {
-            // A later term is durable (one ready can grant a vote and then move on to a newer term): the node
-            // can never vote in the message's term again, whatever it holds for the newer one.
-            broken = null;
-        } else if (m instanceof Message.VoteResponse v && v.granted() && hs.votedFor() != m.to()) {
-            broken = "its durable vote in term " + hs.term() + " is for " + hs.votedFor();
-        } else if (m instanceof Message.VoteRequest && hs.votedFor() != id) {
-            broken = "its durable vote in term " + hs.term() + " is for " + hs.votedFor() + ", not itself";
-        }
-        if (broken != null) {
-            sim.violation("durable vote: node " + id + " sent " + m.getClass().getSimpleName() + " of term " + m.term()
-                    + " to node " + m.to() + " but " + broken + " (a crash now would let it vote twice or go back)");
-        }
-    }
-
-    /**
-     * A peer message arrives. As the node server's event loop does, the node reads what arrives within a
-     * short window as one burst and hands it to the node with the batch entry point production uses.
-     */
-    private void receiveRaft(Message m, long senderIncarnation) {
-        guard(SimLoop.NET, () -> {
-                    if (!admit(m.from(), senderIncarnation)) {
-                        return;
-                    }
-                    inbound.add(m);
-                    if (inbound.size() >= MAX_BURST) {
-                        flushInbound();
-                    } else if (!inboundFlushScheduled) {
-                        inboundFlushScheduled = true;
-                        loop.at(READ_WINDOW_NANOS, SimLoop.NET, id, guard(SimLoop.NET, this::flushInbound));
-                    }
-                })
-                .run();
-    }
-
-    private void flushInbound() {
-        inboundFlushScheduled = false;
-        if (inbound.isEmpty()) {
-            return;
-        }
-        List<Message> burst = new ArrayList<>(inbound);
-        inbound.clear();
-        raft.receiveAll(burst);
-    }
-
-    /** Requests read from one client's connection within the read window, and where their answers go. */
-    private final class ClientBurst {
-        final ArrayList<ClientRequest> requests = new ArrayList<>();
-        final Consumer<ClientResponse> reply;
-
-        ClientBurst(Consumer<ClientResponse> reply) {
-            this.reply = reply;
-        }
-    }
-
-    void receiveClient(ClientRequest request, int clientAddress, Consumer<ClientResponse> onResponse) {
+    void receiveClient(byte[] frame, int clientAddress, Consumer<byte[]> toClient) {
         if (!up) {
             // No process listens: the OS refuses the connection, which the client learns at once and for
             // sure (nothing was applied). A paused process, by contrast, accepts and stays silent.
-            sim.network()
-                    .send(
-                            id,
-                            clientAddress,
-                            () -> onResponse.accept(new ClientResponse(
-                                    request.requestId(), ClientResponse.Status.NOT_LEADER, RaftCore.NO_NODE, (byte[])
-                                            null)));
+            long requestId;
+            try {
+                requestId = peerPort.decode(frame) instanceof ClientRequest r ? r.requestId() : 0;
+            } catch (Wire.BadFrameException e) {
+                return; // a damaged frame to a closed port: the connection attempt fails, as a timeout
+            }
+            byte[] refused = FrameReader.encode(
+                    new ClientResponse(requestId, ClientResponse.Status.NOT_LEADER, RaftCore.NO_NODE, (byte[]) null));
+            sim.network().sendFrame(id, clientAddress, refused, toClient);
             return;
         }
-        guard(SimLoop.NET, () -> {
-                    ClientBurst burst = clientBursts.get(clientAddress);
-                    if (burst == null) {
-                        ClientBurst fresh = new ClientBurst(
-                                resp -> sim.network().send(id, clientAddress, () -> onResponse.accept(resp)));
-                        clientBursts.put(clientAddress, fresh);
-                        burst = fresh;
-                        loop.at(
-                                READ_WINDOW_NANOS,
-                                SimLoop.NET,
-                                id,
-                                guard(SimLoop.NET, () -> flushClient(clientAddress)));
-                    }
-                    burst.requests.add(request);
-                })
+        guard(SimLoop.NET, () -> clientPort.receive(frame, clientAddress, toClient))
                 .run();
-    }
-
-    /** A client connection's burst goes to the service's batch entry point, as the client port does. */
-    private void flushClient(int clientAddress) {
-        ClientBurst burst = clientBursts.remove(clientAddress);
-        if (burst != null && !burst.requests.isEmpty()) {
-            service.handleAll(burst.requests, burst.reply);
-        }
     }
 
     /**
      * Wraps a task of this node: dropped if the node crashed since, deferred while it is paused, and
      * run with failure handling (an invariant violation fails the run; a storage failure kills the node).
      */
-    private Runnable guard(int kind, Runnable task) {
+    Runnable guard(int kind, Runnable task) {
         long inc = incarnation;
         return new Runnable() {
             @Override
@@ -560,24 +377,7 @@ final class SimNode {
 
         @Override
         public Cancellable schedule(long delayMillis, Runnable task) {
-            long timerId = nextTimerId++;
-            Runnable fire = guard(SimLoop.TICK_OR_TIMER, () -> {
-                // Once only: a firing deferred by a pause and a re-arming by a clock fault during that pause
-                // both arrive at resume, and the second must find the timer gone.
-                if (timers.remove(timerId) == null) {
-                    return;
-                }
-                task.run();
-            });
-            Timer armed = new Timer(nodeNowNanos() + delayMillis * 1_000_000, fire);
-            timers.put(timerId, armed);
-            armTimer(armed);
-            return () -> {
-                Timer removed = timers.remove(timerId);
-                if (removed != null) {
-                    removed.handle.cancel();
-                }
-            };
+            return clock.schedule(delayMillis, task, t -> guard(SimLoop.TICK_OR_TIMER, t));
         }
     }
 }

@@ -8,9 +8,14 @@ import java.util.Set;
 
 /**
  * How a simulated cluster is built, beyond what the test says (nodes, seed): the deliberately broken
- * variants ("canaries") that show the harness catches what it should. None is on by default.
+ * variants ("canaries") that show the harness catches what it should (none is on by default), and how many
+ * workers share one client process ({@code workersPerClient}: {@value #DEFAULT_WORKERS_PER_CLIENT} by
+ * default, so client cores hold several requests open; 1 gives every worker a client of its own).
  */
-public record SimOptions(Set<Canary> bugs) {
+public record SimOptions(Set<Canary> bugs, int workersPerClient) {
+    /** Workers per client process by default: two, so each client core pipelines. */
+    public static final int DEFAULT_WORKERS_PER_CLIENT = 2;
+
     /** A planted bug, by the name {@code --bug} takes. */
     public enum Canary {
         UNSAFE_READS("leaders answer reads from local state, without ReadIndex", null),
@@ -83,6 +88,19 @@ public record SimOptions(Set<Canary> bugs) {
 
     public SimOptions {
         bugs = bugs.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(bugs));
+        if (workersPerClient < 1 || workersPerClient > 64) {
+            throw new IllegalArgumentException("workers per client: 1 to 64, not " + workersPerClient);
+        }
+    }
+
+    /** These bugs, with the default workers per client. */
+    public SimOptions(Set<Canary> bugs) {
+        this(bugs, DEFAULT_WORKERS_PER_CLIENT);
+    }
+
+    /** The same options with {@code n} workers per client process (1: no pipelining). */
+    public SimOptions withWorkersPerClient(int n) {
+        return new SimOptions(bugs, n);
     }
 
     public static SimOptions defaults() {

@@ -76,6 +76,9 @@ public final class Simulation implements Cluster {
     long transfersAsked;
 
     private final List<SimClient> clients = new ArrayList<>();
+    /** The client processes, by index; each serves {@link SimOptions#workersPerClient()} workers. */
+    private final List<SimClientProcess> processes = new ArrayList<>();
+
     private final SimNemesis nemesis;
     /** Nodes whose disk got a flipped bit: they may refuse to start, and stay down then. */
     final Set<Integer> corrupted = new HashSet<>();
@@ -121,7 +124,7 @@ public final class Simulation implements Cluster {
      */
     public static TestSpec.Builder test(SimOptions options) {
         TestSpec.Builder b = TestSpec.builder().cluster("sim", factory(options)).phaseWallLimitMillis(300_000);
-        if (!options.equals(SimOptions.defaults())) {
+        if (!options.bugs().isEmpty()) {
             b.option("bug", options.bugName());
         }
         return b;
@@ -231,7 +234,16 @@ public final class Simulation implements Cluster {
 
     @Override
     public Client client(int thread, Workload workload) {
-        SimClient c = new SimClient(this, loop, root.split(), workload, thread);
+        // Workers come in groups sharing one client process (one ClientCore, one connection address), as an
+        // application's threads share a KvClient. The first worker of a process draws with the process's
+        // random: with one worker per process, the run is the one of clients that never pipeline.
+        SplittableRandom random = root.split();
+        int perProcess = options.workersPerClient();
+        if (thread % perProcess == 0) {
+            processes.add(new SimClientProcess(this, loop, random, thread / perProcess));
+        }
+        SimClientProcess process = processes.get(thread / perProcess);
+        SimClient c = new SimClient(this, random, workload, thread, process);
         clients.add(c);
         return c;
     }
@@ -393,7 +405,16 @@ public final class Simulation implements Cluster {
         f.put("elections-while-stable", liveness.electionsWhileStable);
         f.put("messages-sent", network.sent);
         f.put("messages-dropped", network.dropped);
-        if (!options.equals(SimOptions.defaults())) {
+        int maxOpen = 0;
+        long pipelined = 0;
+        for (SimClientProcess p : processes) {
+            maxOpen = Math.max(maxOpen, p.maxOpen);
+            pipelined += p.sentWithLowerOpen;
+        }
+        f.put("workers-per-client", options.workersPerClient());
+        f.put("max-open-requests-per-client", maxOpen);
+        f.put("requests-sent-with-a-lower-seq-open", pipelined);
+        if (!options.bugs().isEmpty()) {
             f.put("bug", options.bugName());
         }
         return f;
@@ -550,8 +571,8 @@ public final class Simulation implements Cluster {
         nodes.put(id, n);
         logs.put(id, new ArrayList<>());
         n.start();
-        for (SimClient c : clients) {
-            c.nodeAdded(id);
+        for (SimClientProcess p : processes) {
+            p.nodeAdded(id);
         }
         return id;
     }

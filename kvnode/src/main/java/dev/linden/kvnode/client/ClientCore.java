@@ -37,13 +37,6 @@ public final class ClientCore {
     static final long RETRY_SAME_NANOS = 5_000_000;
     /** Most requests open at once: the session's result cache on the cluster bounds what it can dedupe. */
     public static final int MAX_OPEN_REQUESTS = 4096;
-    /** Outcomes of attempts kept per request, for its message if it gives up. */
-    private static final int HISTORY_ENTRIES = 6;
-
-    private static final int NOTE_NO_ANSWER = 1000;
-    private static final int NOTE_UNREACHABLE = 1001;
-    private static final int NOTE_QUEUE_FULL = 1002;
-
     /** What the core asks of the world. */
     public interface Driver {
         long nowNanos();
@@ -97,6 +90,9 @@ public final class ClientCore {
     /** One request across its attempts. */
     private final class Call {
         final KvCommand command;
+        /** The command's bytes, encoded once: every attempt sends these. */
+        final byte[] encodedCommand;
+
         final Outcome outcome;
         final long deadlineNanos;
         final long seq;
@@ -107,56 +103,27 @@ public final class ClientCore {
         long currentRequestId = -1;
         int target;
         long attemptDeadlineNanos = Long.MAX_VALUE;
-        /**
-         * What the latest attempts met, for the message of a request that gives up: a ring of
-         * {@link #HISTORY_ENTRIES} packed (what, node, hint) entries, created on the first note.
-         */
-        long[] history;
+        /** What the latest attempts met, for the message of a request that gives up. */
+        final AttemptHistory history = new AttemptHistory();
 
-        int notes;
         boolean maybeApplied;
         boolean finished;
 
         Call(KvCommand command, long seq, Session session, long deadlineNanos, Outcome outcome) {
             this.command = command;
+            this.encodedCommand = command.encode();
             this.seq = seq;
             this.session = session;
             this.deadlineNanos = deadlineNanos;
             this.outcome = outcome;
         }
 
-        /** Notes what an attempt met: {@code what} is a response status's ordinal or one of the NOTE_ codes. */
         void note(int what, int node, int hint) {
-            if (history == null) {
-                history = new long[HISTORY_ENTRIES];
-            }
-            history[notes++ % HISTORY_ENTRIES] =
-                    ((long) what << 48) | ((long) (node & 0xFFFF) << 32) | (hint & 0xFFFFFFFFL);
+            history.note(what, node, hint);
         }
 
         String history() {
-            if (notes == 0) {
-                return "";
-            }
-            List<String> last = new ArrayList<>();
-            for (int i = Math.max(0, notes - HISTORY_ENTRIES); i < notes; i++) {
-                long h = history[i % HISTORY_ENTRIES];
-                int what = (int) (h >>> 48);
-                int node = (int) ((h >>> 32) & 0xFFFF);
-                int hint = (int) h;
-                last.add(
-                        switch (what) {
-                            case NOTE_NO_ANSWER -> "no answer from " + node;
-                            case NOTE_UNREACHABLE -> "unreachable " + node;
-                            case NOTE_QUEUE_FULL -> "queue full at " + node;
-                            default -> {
-                                ClientResponse.Status st = ClientResponse.Status.values()[what];
-                                yield st.name().toLowerCase() + " from " + node
-                                        + (st == ClientResponse.Status.NOT_LEADER ? " (leader " + hint + ")" : "");
-                            }
-                        });
-            }
-            return " (" + attempts.size() + " attempts; last: " + String.join(", ", last) + ")";
+            return history.describe(attempts.size());
         }
 
         boolean read() {
@@ -245,7 +212,7 @@ public final class ClientCore {
         // The request's own deadline cuts the attempt short: a request never outlives its timeout.
         call.attemptDeadlineNanos = Math.min(driver.nowNanos() + attemptTimeoutNanos, call.deadlineNanos);
         byRequestId.put(id, call);
-        driver.send(target, new ClientRequest(id, call.command));
+        driver.send(target, new ClientRequest(id, call.encodedCommand));
         driver.watchAttempt(id, call.attemptDeadlineNanos);
     }
 
@@ -319,7 +286,7 @@ public final class ClientCore {
         if (call == null || call.finished || call.currentRequestId != requestId) {
             return;
         }
-        call.note(unreachable ? NOTE_UNREACHABLE : NOTE_QUEUE_FULL, call.target, 0);
+        call.note(unreachable ? AttemptHistory.UNREACHABLE : AttemptHistory.QUEUE_FULL, call.target, 0);
         if (unreachable) {
             retry(call, other(call.target), RETRY_ELSEWHERE_NANOS);
         } else {
@@ -337,7 +304,7 @@ public final class ClientCore {
             return;
         }
         call.maybeApplied = true;
-        call.note(NOTE_NO_ANSWER, call.target, 0);
+        call.note(AttemptHistory.NO_ANSWER, call.target, 0);
         retry(call, other(call.target), 0);
     }
 

@@ -4,7 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.MessageToByteEncoder;
 import io.netty.handler.codec.MessageToMessageDecoder;
 import io.netty.handler.flush.FlushConsolidationHandler;
@@ -22,9 +22,15 @@ public final class FrameCodec {
      */
     public static void install(ChannelPipeline p, int maxFrameBytes, ChannelHandler handler) {
         p.addLast("flush", new FlushConsolidationHandler(256, true));
-        p.addLast(
-                "frames",
-                new LengthFieldBasedFrameDecoder(maxFrameBytes + Wire.HEADER_BYTES, Wire.LENGTH_OFFSET, 4, 0, 0, true));
+        FrameReader reader = new FrameReader(maxFrameBytes);
+        p.addLast("frames", new ByteToMessageDecoder() {
+            @Override
+            protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+                for (ByteBuf frame = reader.next(in); frame != null; frame = reader.next(in)) {
+                    out.add(frame);
+                }
+            }
+        });
         p.addLast("decoder", new MessageToMessageDecoder<ByteBuf>() {
             @Override
             protected void decode(ChannelHandlerContext ctx, ByteBuf frame, List<Object> out) {

@@ -21,7 +21,9 @@ import java.util.concurrent.TimeUnit;
  * next frame's header is read.
  */
 final class PeerFrameDecoder extends ByteToMessageDecoder {
-    private int maxFrameBytes;
+    /** Where frames are cut and checked, as on the simulated wire. */
+    private final FrameReader frames;
+
     private final long frameReadTimeoutMillis;
     /** When the first byte of the frame being received arrived (System.nanoTime; 0: between frames). */
     private long frameStartNanos;
@@ -32,17 +34,17 @@ final class PeerFrameDecoder extends ByteToMessageDecoder {
         if (maxFrameBytes < 64 || frameReadTimeoutMillis < 1) {
             throw new IllegalArgumentException("peer frames: max >= 64 B, read timeout >= 1 ms");
         }
-        this.maxFrameBytes = maxFrameBytes;
+        this.frames = new FrameReader(maxFrameBytes);
         this.frameReadTimeoutMillis = frameReadTimeoutMillis;
     }
 
     /** Frames up to {@code bytes} are accepted from now on (event loop only). */
     void raiseMax(int bytes) {
-        maxFrameBytes = Math.max(maxFrameBytes, bytes);
+        frames.raiseMax(bytes);
     }
 
     int maxFrameBytes() {
-        return maxFrameBytes;
+        return frames.maxFrameBytes();
     }
 
     @Override
@@ -53,22 +55,11 @@ final class PeerFrameDecoder extends ByteToMessageDecoder {
         if (frameStartNanos == 0) {
             frameStartNanos = System.nanoTime();
         }
-        if (in.readableBytes() >= Wire.HEADER_BYTES) {
-            int at = in.readerIndex();
-            int magic = in.getUnsignedShort(at);
-            long length = in.getUnsignedInt(at + Wire.LENGTH_OFFSET);
-            if (magic != Wire.MAGIC) {
-                throw new Wire.BadFrameException(String.format("bad magic 0x%04x", magic));
-            }
-            if (length > maxFrameBytes) {
-                throw new Wire.BadFrameException("frame of " + length + " bytes exceeds the limit of " + maxFrameBytes
-                        + " bytes" + (maxFrameBytes < Wire.DEFAULT_MAX_FRAME_BYTES ? " before a Hello" : ""));
-            }
-            if (in.readableBytes() >= Wire.HEADER_BYTES + length) {
-                out.add(in.readRetainedSlice((int) (Wire.HEADER_BYTES + length)));
-                frameStartNanos = in.isReadable() ? System.nanoTime() : 0;
-                return;
-            }
+        ByteBuf frame = frames.next(in);
+        if (frame != null) {
+            out.add(frame);
+            frameStartNanos = in.isReadable() ? System.nanoTime() : 0;
+            return;
         }
         armStallTimer(ctx);
     }

@@ -1,15 +1,8 @@
 package dev.linden.kvnode.net;
 
-import dev.linden.kvnode.kv.KvCommand;
-import dev.linden.kvnode.raft.Entry;
 import dev.linden.kvnode.raft.Message;
-import dev.linden.kvnode.raft.Snapshot;
-import dev.linden.kvnode.service.ClientRequest;
 import dev.linden.kvnode.service.ClientResponse;
 import io.netty.buffer.ByteBuf;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
 
 /**
@@ -151,130 +144,26 @@ public final class Wire {
 
     private Wire() {}
 
-    private static MembershipResponse.Outcome membershipOutcome(int ordinal) {
-        MembershipResponse.Outcome[] all = MembershipResponse.Outcome.values();
-        if (ordinal >= all.length) {
-            throw new BadFrameException("membership outcome " + ordinal);
-        }
-        return all[ordinal];
-    }
-
     // ------------------------------------------------------------------ encoding
 
+    /** Writes {@code msg} as one frame: the header here, the payload by its family's codec. */
     public static void encode(Object msg, ByteBuf out) {
         int start = out.writerIndex();
         out.writeShort(MAGIC).writeByte(VERSION).writeByte(0).writeInt(0);
         int type;
-        if (msg instanceof Message.VoteRequest m) {
-            type = VOTE_REQ;
-            header(out, m);
-            out.writeBoolean(m.preVote())
-                    .writeLong(m.lastLogIndex())
-                    .writeLong(m.lastLogTerm())
-                    .writeBoolean(m.transfer());
-        } else if (msg instanceof Message.VoteResponse m) {
-            type = VOTE_RESP;
-            header(out, m);
-            out.writeBoolean(m.preVote()).writeBoolean(m.granted());
-        } else if (msg instanceof Message.AppendRequest m) {
-            type = APPEND_REQ;
-            header(out, m);
-            out.writeLong(m.prevLogIndex()).writeLong(m.prevLogTerm()).writeLong(m.leaderCommit());
-            out.writeInt(m.entries().size());
-            for (Entry e : m.entries()) {
-                out.writeLong(e.term())
-                        .writeLong(e.index())
-                        .writeByte(e.kind().ordinal())
-                        .writeInt(e.command().length)
-                        .writeBytes(e.command());
-            }
-        } else if (msg instanceof Message.AppendResponse m) {
-            type = APPEND_RESP;
-            header(out, m);
-            out.writeBoolean(m.success())
-                    .writeLong(m.matchIndex())
-                    .writeLong(m.rejectedPrevIndex())
-                    .writeLong(m.hintIndex())
-                    .writeLong(m.hintTerm());
-        } else if (msg instanceof Message.HeartbeatRequest m) {
-            type = HEARTBEAT_REQ;
-            header(out, m);
-            out.writeLong(m.commitIndex()).writeLong(m.readSeq());
-        } else if (msg instanceof Message.HeartbeatResponse m) {
-            type = HEARTBEAT_RESP;
-            header(out, m);
-            out.writeLong(m.readSeq()).writeLong(m.lastLogIndex());
-        } else if (msg instanceof Message.InstallSnapshot m) {
-            type = SNAPSHOT_CHUNK;
-            header(out, m);
-            out.writeLong(m.snapshotIndex())
-                    .writeLong(m.snapshotTerm())
-                    .writeLong(m.totalBytes())
-                    .writeLong(m.offset());
-            bytes(out, m.data());
-        } else if (msg instanceof Message.SnapshotResponse m) {
-            type = SNAPSHOT_RESP;
-            header(out, m);
-            out.writeLong(m.snapshotIndex()).writeLong(m.nextOffset());
-        } else if (msg instanceof Message.TimeoutNow m) {
-            type = TIMEOUT_NOW;
-            header(out, m);
+        if (msg instanceof Message m) {
+            type = PeerCodec.encode(m, out);
         } else if (msg instanceof Hello h) {
-            type = HELLO;
-            out.writeInt(h.nodeId());
-            bytes(out, h.clusterId().getBytes(StandardCharsets.UTF_8));
-            out.writeLong(h.incarnation());
-            bytes(out, h.refusal().getBytes(StandardCharsets.UTF_8));
-        } else if (msg instanceof ClientRequest r) {
-            type = CLIENT_REQ;
-            out.writeLong(r.requestId());
-            bytes(out, r.encodedCommand());
-        } else if (msg instanceof ClientResponse r) {
-            type = CLIENT_RESP;
-            out.writeLong(r.requestId()).writeByte(r.status().ordinal()).writeInt(r.leaderHint());
-            bytes(out, r.encodedResult());
-        } else if (msg instanceof Auth a) {
-            type = AUTH;
-            bytes(out, a.token().getBytes(StandardCharsets.UTF_8));
-        } else if (msg instanceof StatusRequest r) {
-            type = STATUS_REQ;
-            out.writeLong(r.requestId());
-        } else if (msg instanceof TransferRequest r) {
-            type = TRANSFER_REQ;
-            out.writeLong(r.requestId()).writeInt(r.target());
-        } else if (msg instanceof TransferResponse r) {
-            type = TRANSFER_RESP;
-            out.writeLong(r.requestId()).writeBoolean(r.ok()).writeInt(r.leaderId());
-            bytes(out, r.message().getBytes(StandardCharsets.UTF_8));
-        } else if (msg instanceof MembershipRequest r) {
-            type = MEMBERSHIP_REQ;
-            out.writeLong(r.requestId()).writeInt(r.nodeId());
-            bytes(out, r.kind().getBytes(StandardCharsets.UTF_8));
-            bytes(out, r.address().getBytes(StandardCharsets.UTF_8));
-        } else if (msg instanceof MembershipResponse r) {
-            type = MEMBERSHIP_RESP;
-            out.writeLong(r.requestId()).writeByte(r.outcome().ordinal()).writeInt(r.leaderId());
-            bytes(out, r.message().getBytes(StandardCharsets.UTF_8));
-        } else if (msg instanceof StatusResponse r) {
-            type = STATUS_RESP;
-            out.writeLong(r.requestId()).writeInt(r.nodeId());
-            bytes(out, r.role().getBytes(StandardCharsets.UTF_8));
-            out.writeLong(r.term())
-                    .writeInt(r.leaderId())
-                    .writeLong(r.commitIndex())
-                    .writeLong(r.appliedIndex());
+            type = PeerCodec.encodeHello(h, out);
         } else {
-            throw new IllegalArgumentException("cannot encode " + msg.getClass());
+            type = ClientCodec.encode(msg, out);
         }
         out.setByte(start + 3, type);
         out.setInt(start + LENGTH_OFFSET, out.writerIndex() - start - HEADER_BYTES);
     }
 
-    private static void header(ByteBuf out, Message m) {
-        out.writeInt(m.from()).writeInt(m.to()).writeLong(m.term());
-    }
-
-    private static void bytes(ByteBuf out, byte[] b) {
+    /** A byte string: its length (-1 for null), then its bytes. */
+    static void bytes(ByteBuf out, byte[] b) {
         if (b == null) {
             out.writeInt(-1);
         } else {
@@ -316,171 +205,11 @@ public final class Wire {
     }
 
     private static Object decodePayload(int type, ByteBuf in) {
-        switch (type) {
-            case HELLO: {
-                int nodeId = in.readInt();
-                byte[] cluster = readBytes(in, false);
-                if (cluster.length > 1024) {
-                    throw new BadFrameException("cluster id of " + cluster.length + " bytes");
-                }
-                String clusterText = new String(cluster, StandardCharsets.UTF_8);
-                if (!in.isReadable()) {
-                    return new Hello(nodeId, clusterText); // a node of before incarnations
-                }
-                long incarnation = in.readLong();
-                byte[] refusal = readBytes(in, false);
-                if (refusal.length > 4096) {
-                    throw new BadFrameException("refusal of " + refusal.length + " bytes");
-                }
-                return new Hello(nodeId, clusterText, incarnation, new String(refusal, StandardCharsets.UTF_8));
-            }
-            case VOTE_REQ:
-                return new Message.VoteRequest(
-                        in.readInt(),
-                        in.readInt(),
-                        in.readLong(),
-                        in.readBoolean(),
-                        in.readLong(),
-                        in.readLong(),
-                        in.readBoolean());
-            case TIMEOUT_NOW:
-                return new Message.TimeoutNow(in.readInt(), in.readInt(), in.readLong());
-            case VOTE_RESP:
-                return new Message.VoteResponse(
-                        in.readInt(), in.readInt(), in.readLong(), in.readBoolean(), in.readBoolean());
-            case APPEND_REQ: {
-                int from = in.readInt();
-                int to = in.readInt();
-                long term = in.readLong();
-                long prevIndex = in.readLong();
-                long prevTerm = in.readLong();
-                long commit = in.readLong();
-                int count = in.readInt();
-                if (count < 0 || count > MAX_ENTRIES_PER_FRAME || count > in.readableBytes() / 21) {
-                    throw new BadFrameException("bad entry count " + count);
-                }
-                List<Entry> entries = new ArrayList<>(count);
-                for (int i = 0; i < count; i++) {
-                    long t = in.readLong();
-                    long idx = in.readLong();
-                    int kind = in.readUnsignedByte();
-                    byte[] cmd = readBytes(in, false);
-                    if (kind >= Entry.Kind.values().length) {
-                        throw new BadFrameException("bad entry kind " + kind);
-                    }
-                    if (idx != prevIndex + 1 + i) {
-                        throw new BadFrameException("entries not contiguous after " + prevIndex);
-                    }
-                    entries.add(new Entry(t, idx, Entry.Kind.values()[kind], cmd));
-                }
-                return new Message.AppendRequest(from, to, term, prevIndex, prevTerm, List.copyOf(entries), commit);
-            }
-            case APPEND_RESP:
-                return new Message.AppendResponse(
-                        in.readInt(),
-                        in.readInt(),
-                        in.readLong(),
-                        in.readBoolean(),
-                        in.readLong(),
-                        in.readLong(),
-                        in.readLong(),
-                        in.readLong());
-            case HEARTBEAT_REQ:
-                return new Message.HeartbeatRequest(
-                        in.readInt(), in.readInt(), in.readLong(), in.readLong(), in.readLong());
-            case HEARTBEAT_RESP:
-                return new Message.HeartbeatResponse(
-                        in.readInt(), in.readInt(), in.readLong(), in.readLong(), in.readLong());
-            case SNAPSHOT_CHUNK: {
-                int from = in.readInt();
-                int to = in.readInt();
-                long term = in.readLong();
-                long index = in.readLong();
-                long snapTerm = in.readLong();
-                long total = in.readLong();
-                long offset = in.readLong();
-                byte[] data = readBytes(in, false);
-                if (index < 1
-                        || snapTerm < 1
-                        || total < 0
-                        || total > Snapshot.MAX_BYTES
-                        || offset < 0
-                        || offset + data.length > total) {
-                    throw new BadFrameException("bad snapshot chunk: index " + index + " term " + snapTerm + " bytes "
-                            + offset + "+" + data.length + " of " + total);
-                }
-                return new Message.InstallSnapshot(from, to, term, index, snapTerm, total, offset, data.length, data);
-            }
-            case SNAPSHOT_RESP:
-                return new Message.SnapshotResponse(
-                        in.readInt(), in.readInt(), in.readLong(), in.readLong(), in.readLong());
-            case CLIENT_REQ: {
-                long id = in.readLong();
-                byte[] command = readBytes(in, false);
-                String problem = KvCommand.validate(command);
-                if (problem != null) {
-                    return new InvalidRequest(id, "bad KV command: " + problem);
-                }
-                return new ClientRequest(id, command);
-            }
-            case CLIENT_RESP: {
-                long id = in.readLong();
-                int status = in.readUnsignedByte();
-                if (status >= ClientResponse.Status.values().length) {
-                    throw new BadFrameException("bad response status " + status);
-                }
-                int hint = in.readInt();
-                byte[] result = readBytes(in, true);
-                if (result != null && result.length < 5) {
-                    throw new BadFrameException("result of " + result.length + " bytes");
-                }
-                return new ClientResponse(id, ClientResponse.Status.values()[status], hint, result);
-            }
-            case STATUS_REQ:
-                return new StatusRequest(in.readLong());
-            case AUTH: {
-                byte[] token = readBytes(in, false);
-                if (token.length > MAX_TOKEN_BYTES) {
-                    throw new BadFrameException(
-                            "token of " + token.length + " bytes (at most " + MAX_TOKEN_BYTES + ")");
-                }
-                return new Auth(new String(token, StandardCharsets.UTF_8));
-            }
-            case TRANSFER_REQ:
-                return new TransferRequest(in.readLong(), in.readInt());
-            case TRANSFER_RESP:
-                return new TransferResponse(
-                        in.readLong(),
-                        in.readBoolean(),
-                        in.readInt(),
-                        new String(readBytes(in, false), StandardCharsets.UTF_8));
-            case MEMBERSHIP_REQ: {
-                long id = in.readLong();
-                int node = in.readInt();
-                String kind = new String(readBytes(in, false), StandardCharsets.UTF_8);
-                return new MembershipRequest(id, kind, node, new String(readBytes(in, false), StandardCharsets.UTF_8));
-            }
-            case MEMBERSHIP_RESP:
-                return new MembershipResponse(
-                        in.readLong(),
-                        membershipOutcome(in.readUnsignedByte()),
-                        in.readInt(),
-                        new String(readBytes(in, false), StandardCharsets.UTF_8));
-            case STATUS_RESP:
-                return new StatusResponse(
-                        in.readLong(),
-                        in.readInt(),
-                        new String(readBytes(in, false), StandardCharsets.UTF_8),
-                        in.readLong(),
-                        in.readInt(),
-                        in.readLong(),
-                        in.readLong());
-            default:
-                throw new BadFrameException("unknown frame type " + type);
-        }
+        return PeerCodec.isPeerType(type) ? PeerCodec.decode(type, in) : ClientCodec.decode(type, in);
     }
 
-    private static byte[] readBytes(ByteBuf in, boolean nullable) {
+    /** A byte string {@link #bytes} wrote, its length checked against what the frame holds. */
+    static byte[] readBytes(ByteBuf in, boolean nullable) {
         int len = in.readInt();
         if (len == -1 && nullable) {
             return null;

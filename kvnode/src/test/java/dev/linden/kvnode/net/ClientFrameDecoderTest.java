@@ -19,7 +19,7 @@ class ClientFrameDecoderTest {
 
     private EmbeddedChannel channel(int maxFrame, long perConnection, long all) {
         return new EmbeddedChannel(
-                new ClientFrameDecoder(maxFrame, new ClientFrameDecoder.Budget(total, perConnection, all)));
+                new ClientFrameDecoder(maxFrame, new ClientFrameReader.Budget(total, perConnection, all)));
     }
 
     private static ByteBuf frame(Object msg) {
@@ -43,7 +43,7 @@ class ClientFrameDecoderTest {
         ByteBuf f = frame(new ClientRequest(7, KvCommand.put("k", "v")));
         int bytes = f.readableBytes();
         ch.writeInbound(f);
-        ClientFrameDecoder.Received r = ch.readInbound();
+        ClientFrameReader.Received r = ch.readInbound();
         assertEquals(7, ((ClientRequest) r.message).requestId());
         assertEquals(bytes, total.get());
         r.release();
@@ -55,7 +55,7 @@ class ClientFrameDecoderTest {
     void anOversizeRequestIsAnsweredByIdAndItsBodyDiscardedUnbuffered() {
         EmbeddedChannel ch = channel(1000, 1 << 20, 1 << 20);
         ch.writeInbound(header(8 + 5000, 42));
-        ClientFrameDecoder.Refused refused = ch.readInbound();
+        ClientFrameReader.Refused refused = ch.readInbound();
         assertEquals(42, refused.requestId());
         assertEquals(ClientResponse.Status.INVALID, refused.status());
         assertTrue(refused.reason().contains("exceeds"), refused.reason());
@@ -66,7 +66,7 @@ class ClientFrameDecoderTest {
         assertEquals(0, total.get(), "nothing reserved for a refused request");
         // The connection goes on: the next request decodes.
         ch.writeInbound(frame(new Wire.StatusRequest(43)));
-        ClientFrameDecoder.Received next = ch.readInbound();
+        ClientFrameReader.Received next = ch.readInbound();
         assertEquals(43, ((Wire.StatusRequest) next.message).requestId());
     }
 
@@ -74,9 +74,9 @@ class ClientFrameDecoderTest {
     void requestsBeyondTheConnectionsBudgetAreOverloadedAndAClosedConnectionReturnsItsReservation() {
         EmbeddedChannel ch = channel(1 << 20, 300, 1 << 20);
         ch.writeInbound(frame(new Wire.StatusRequest(1)));
-        ClientFrameDecoder.Received held = ch.readInbound(); // not answered yet: its 16 bytes stay reserved
+        ClientFrameReader.Received held = ch.readInbound(); // not answered yet: its 16 bytes stay reserved
         ch.writeInbound(header(300, 5));
-        ClientFrameDecoder.Refused refused = ch.readInbound();
+        ClientFrameReader.Refused refused = ch.readInbound();
         assertEquals(5, refused.requestId());
         assertEquals(ClientResponse.Status.OVERLOADED, refused.status());
         held.release();
@@ -94,7 +94,7 @@ class ClientFrameDecoderTest {
         EmbeddedChannel b = channel(1 << 20, 1 << 20, 500);
         a.writeInbound(header(400, 1)); // partial: holds 408 of the 500
         b.writeInbound(header(400, 2));
-        ClientFrameDecoder.Refused refused = b.readInbound();
+        ClientFrameReader.Refused refused = b.readInbound();
         assertEquals(2, refused.requestId());
         assertEquals(ClientResponse.Status.OVERLOADED, refused.status());
         a.close();
