@@ -22,6 +22,7 @@ public sealed interface Fault
                 Fault.StopPartition,
                 Fault.StartClog,
                 Fault.StartLoss,
+                Fault.StartCorrupt,
                 Fault.StartDuplicate,
                 Fault.StartReorder,
                 Fault.StopLink,
@@ -69,6 +70,8 @@ public sealed interface Fault
         R startClog(StartClog f);
 
         R startLoss(StartLoss f);
+
+        R startCorrupt(StartCorrupt f);
 
         R startDuplicate(StartDuplicate f);
 
@@ -146,6 +149,7 @@ public sealed interface Fault
     /** How a link misbehaves, as histories name it ({@code "behavior"}); in the order of those names. */
     enum Link {
         CLOG,
+        CORRUPT,
         DUPLICATE,
         LOSS,
         REORDER;
@@ -174,6 +178,21 @@ public sealed interface Fault
 
         public <R> R accept(Handler<R> h) {
             return h.startLoss(this);
+        }
+    }
+
+    /**
+     * Frames are damaged on the way at {@code rate} (0 to 1): a bit flipped inside, a byte added or cut, the
+     * magic broken. Every damaged frame must be refused by the receiver (dropped, its connection closed), never
+     * read as another message.
+     */
+    record StartCorrupt(double rate) implements Fault {
+        public StartCorrupt {
+            FaultHistory.rate(rate);
+        }
+
+        public <R> R accept(Handler<R> h) {
+            return h.startCorrupt(this);
         }
     }
 

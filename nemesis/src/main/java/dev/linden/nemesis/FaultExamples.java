@@ -24,6 +24,8 @@ public final class FaultExamples {
                 new Fault.StartClog("one"),
                 new Fault.StopLink(Link.CLOG),
                 new Fault.StartLoss(0.1),
+                new Fault.StartCorrupt(0.01),
+                new Fault.StopLink(Link.CORRUPT),
                 new Fault.StopLink(Link.LOSS),
                 new Fault.StartDuplicate(0.1),
                 new Fault.StopLink(Link.DUPLICATE),

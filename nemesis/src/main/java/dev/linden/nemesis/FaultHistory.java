@@ -14,6 +14,7 @@ import dev.linden.nemesis.Fault.Link;
 import dev.linden.nemesis.Fault.ReplaceNode;
 import dev.linden.nemesis.Fault.StartClock;
 import dev.linden.nemesis.Fault.StartClog;
+import dev.linden.nemesis.Fault.StartCorrupt;
 import dev.linden.nemesis.Fault.StartDuplicate;
 import dev.linden.nemesis.Fault.StartLoss;
 import dev.linden.nemesis.Fault.StartPartition;
@@ -101,6 +102,7 @@ public final class FaultHistory {
         return switch (v.text("behavior", "")) {
             case "clog" -> new StartClog(v.targets());
             case "loss" -> new StartLoss(v.rate());
+            case "corrupt" -> new StartCorrupt(v.rate());
             case "duplicate" -> new StartDuplicate(v.rate());
             case "reorder" -> new StartReorder(v.number("jitter-micros", 5_000));
             default -> throw new IllegalArgumentException("start-link: no behavior " + v.map.get("behavior"));

@@ -32,6 +32,8 @@ public enum FaultKind {
     LOSS("link"),
     /** Messages are delivered twice at a rate. */
     DUPLICATE("link"),
+    /** Frames are damaged on the way at a rate (bits flipped, bytes added or cut): each must be refused. */
+    CORRUPT("link"),
     /** Messages are reordered (wide random delays). */
     REORDER("link"),
     /** Processes are killed (losing unsynced writes, maybe tearing the last) and later started. */

@@ -16,6 +16,7 @@ import dev.linden.nemesis.Fault.Resume;
 import dev.linden.nemesis.Fault.Start;
 import dev.linden.nemesis.Fault.StartClock;
 import dev.linden.nemesis.Fault.StartClog;
+import dev.linden.nemesis.Fault.StartCorrupt;
 import dev.linden.nemesis.Fault.StartDuplicate;
 import dev.linden.nemesis.Fault.StartLoss;
 import dev.linden.nemesis.Fault.StartPartition;
@@ -48,6 +49,10 @@ final class FaultNames implements Fault.Handler<String> {
     }
 
     public String startLoss(StartLoss f) {
+        return START_LINK;
+    }
+
+    public String startCorrupt(StartCorrupt f) {
         return START_LINK;
     }
 

@@ -18,6 +18,7 @@ import dev.linden.nemesis.Fault.Resume;
 import dev.linden.nemesis.Fault.Start;
 import dev.linden.nemesis.Fault.StartClock;
 import dev.linden.nemesis.Fault.StartClog;
+import dev.linden.nemesis.Fault.StartCorrupt;
 import dev.linden.nemesis.Fault.StartDuplicate;
 import dev.linden.nemesis.Fault.StartLoss;
 import dev.linden.nemesis.Fault.StartPartition;
@@ -93,6 +94,7 @@ public final class FaultOps {
             case REPLACE_NODE -> new ReplaceNode(r.nextInt(3) == 0 ? "leader" : "one");
             case CLOG -> new StartClog("one");
             case LOSS -> new StartLoss(rate(r));
+            case CORRUPT -> new StartCorrupt(Math.round(rate(r) * 100) / 1000.0); // at most a few frames in 100
             case DUPLICATE -> new StartDuplicate(rate(r));
             case REORDER -> new StartReorder(200L + r.nextInt(20_000));
             default -> hostile(kind, r);
@@ -197,6 +199,7 @@ public final class FaultOps {
             case FSYNC_STALL -> new StopFsyncStall();
             case CLOG -> new StopLink(Link.CLOG);
             case LOSS -> new StopLink(Link.LOSS);
+            case CORRUPT -> new StopLink(Link.CORRUPT);
             case DUPLICATE -> new StopLink(Link.DUPLICATE);
             case REORDER -> new StopLink(Link.REORDER);
             case ANSWER_FLOOD -> new StopAttack(Attack.ANSWER_FLOOD);

@@ -16,6 +16,7 @@ import dev.linden.nemesis.Fault.Resume;
 import dev.linden.nemesis.Fault.Start;
 import dev.linden.nemesis.Fault.StartClock;
 import dev.linden.nemesis.Fault.StartClog;
+import dev.linden.nemesis.Fault.StartCorrupt;
 import dev.linden.nemesis.Fault.StartDuplicate;
 import dev.linden.nemesis.Fault.StartLoss;
 import dev.linden.nemesis.Fault.StartPartition;
@@ -55,6 +56,10 @@ final class FaultValues implements Fault.Handler<Map<String, Object>> {
 
     public Map<String, Object> startLoss(StartLoss f) {
         return map("behavior", "loss", "rate", f.rate());
+    }
+
+    public Map<String, Object> startCorrupt(StartCorrupt f) {
+        return map("behavior", "corrupt", "rate", f.rate());
     }
 
     public Map<String, Object> startDuplicate(StartDuplicate f) {

@@ -38,18 +38,23 @@ final class LinkProxy implements AutoCloseable {
         volatile boolean cut;
         volatile double lossRate;
         volatile double duplicateRate;
+        /** Share of frames with one bit flipped past the header (a corrupting NIC, memory or middlebox). */
+        volatile double corruptRate;
+
         volatile long jitterMicros;
         volatile long delayMillis;
         final AtomicLong forwarded = new AtomicLong();
         final AtomicLong dropped = new AtomicLong();
         final AtomicLong lost = new AtomicLong();
         final AtomicLong duplicated = new AtomicLong();
+        final AtomicLong corrupted = new AtomicLong();
         final AtomicLong delayed = new AtomicLong();
 
         void reset() {
             cut = false;
             lossRate = 0;
             duplicateRate = 0;
+            corruptRate = 0;
             jitterMicros = 0;
             delayMillis = 0;
         }
@@ -199,6 +204,9 @@ final class LinkProxy implements AutoCloseable {
                 frame.release();
                 return;
             }
+            if (dir.corruptRate > 0) {
+                flipABit(frame);
+            }
             boolean dup = dir.duplicateRate > 0 && r > 1 - dir.duplicateRate;
             long delayMicros = dir.delayMillis * 1000;
             if (dir.jitterMicros > 0) {
@@ -211,6 +219,22 @@ final class LinkProxy implements AutoCloseable {
                 send(frame.retainedDuplicate(), delayMicros);
             }
             send(frame, delayMicros);
+        }
+
+        /** With the direction's corrupt rate, one bit of the frame past its header is flipped. */
+        private void flipABit(ByteBuf frame) {
+            int at;
+            int bit;
+            synchronized (random) {
+                if (random.nextDouble() >= dir.corruptRate || frame.readableBytes() <= Wire.HEADER_BYTES) {
+                    return;
+                }
+                at = Wire.HEADER_BYTES + random.nextInt(frame.readableBytes() - Wire.HEADER_BYTES);
+                bit = random.nextInt(8);
+            }
+            int index = frame.readerIndex() + at;
+            frame.setByte(index, frame.getByte(index) ^ (1 << bit));
+            dir.corrupted.incrementAndGet();
         }
 
         private void send(ByteBuf frame, long delayMicros) {

@@ -140,6 +140,7 @@ final class LocalLinkFaults {
             for (LinkProxy.Direction d : List.of(p.up, p.down)) {
                 count += switch (link) {
                     case LOSS -> d.lost.get();
+                    case CORRUPT -> d.corrupted.get();
                     case DUPLICATE -> d.duplicated.get();
                     default -> d.delayed.get();
                 };
@@ -168,6 +169,15 @@ final class LocalLinkFaults {
         }
         forEachDirection(d -> d.lossRate = rate);
         return FaultOps.effect("link proxies loss", "nodes", List.of());
+    }
+
+    Object startCorrupt(double rate) {
+        Object refused = refused(Fault.Link.CORRUPT);
+        if (refused != null) {
+            return refused;
+        }
+        forEachDirection(d -> d.corruptRate = rate);
+        return FaultOps.effect("link proxies damage frames", "rate", rate);
     }
 
     Object startDuplicate(double rate) {
@@ -259,6 +269,7 @@ final class LocalLinkFaults {
         forEachDirection(d -> {
             switch (link) {
                 case LOSS -> d.lossRate = 0;
+                case CORRUPT -> d.corruptRate = 0;
                 case DUPLICATE -> d.duplicateRate = 0;
                 case REORDER -> d.jitterMicros = 0;
                 default -> d.delayMillis = 0;

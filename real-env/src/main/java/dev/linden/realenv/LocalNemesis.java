@@ -118,6 +118,10 @@ final class LocalNemesis implements Nemesis, Fault.Handler<Answer> {
         return io(() -> links.startLoss(f.rate()));
     }
 
+    public Answer startCorrupt(Fault.StartCorrupt f) {
+        return io(() -> links.startCorrupt(f.rate()));
+    }
+
     public Answer startDuplicate(Fault.StartDuplicate f) {
         return io(() -> links.startDuplicate(f.rate()));
     }

@@ -159,6 +159,10 @@ final class SimNemesis implements Nemesis, Fault.Handler<Answer> {
         return Answer.now(network.startLoss(f.rate()));
     }
 
+    public Answer startCorrupt(Fault.StartCorrupt f) {
+        return Answer.now(network.startCorrupt(f.rate()));
+    }
+
     public Answer startDuplicate(Fault.StartDuplicate f) {
         return Answer.now(network.startDuplicate(f.rate()));
     }

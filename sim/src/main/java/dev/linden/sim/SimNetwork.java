@@ -77,13 +77,14 @@ final class SimNetwork {
 
     /**
      * Sends one frame's bytes; {@code deliver} gets them at the receiver (each copy its own bytes). With
-     * {@link #corruptRate}, a frame may arrive damaged: its magic flipped, a byte added inside its length, or
-     * its last byte cut off (length field and all) - each a frame the strict decoding refuses.
+     * {@link #corruptRate}, a frame may arrive damaged: its magic flipped, a byte added inside its length, its
+     * last byte cut off (length field and all), or one bit flipped past the header - each a frame the strict
+     * decoding or the frame checksum must refuse.
      */
     void sendFrame(int from, int to, byte[] frame, Consumer<byte[]> deliver) {
         byte[] sent = frame;
         if (corruptRate > 0 && random.nextDouble() < corruptRate) {
-            sent = corrupt(frame, random.nextInt(3));
+            sent = corrupt(frame, random.nextInt(DAMAGE_KINDS), random);
             framesCorrupted++;
         }
         byte[] bytes = sent;
@@ -94,10 +95,20 @@ final class SimNetwork {
         });
     }
 
-    private static byte[] corrupt(byte[] frame, int how) {
+    /** Ways a frame is damaged: magic broken, a byte added, a byte cut, one bit flipped past the header. */
+    static final int DAMAGE_KINDS = 4;
+
+    private static byte[] corrupt(byte[] frame, int how, SplittableRandom random) {
         int lengthAt = 4; // Wire.LENGTH_OFFSET
         ByteBuffer b;
         switch (how) {
+            case 3 -> {
+                // A bit flipped inside: the frame keeps its shape, only a checksum can tell.
+                byte[] bad = frame.clone();
+                int at = 8 + random.nextInt(Math.max(1, bad.length - 8)); // past Wire.HEADER_BYTES
+                bad[Math.min(at, bad.length - 1)] ^= (byte) (1 << random.nextInt(8));
+                return bad;
+            }
             case 0 -> {
                 byte[] bad = frame.clone();
                 bad[0] ^= 0x5A;

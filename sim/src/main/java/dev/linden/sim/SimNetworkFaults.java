@@ -151,6 +151,17 @@ final class SimNetworkFaults {
         return FaultOps.effect("losing messages", "rate", rate);
     }
 
+    Object startCorrupt(double rateAsked) {
+        Object busy = alreadyActive(Fault.Link.CORRUPT);
+        if (busy != null) {
+            return busy;
+        }
+        double rate = Math.min(0.5, Math.max(0.0, rateAsked));
+        sim.network().corruptRate = rate;
+        links.put(Fault.Link.CORRUPT, sim.network().framesCorrupted);
+        return FaultOps.effect("damaging frames", "rate", rate);
+    }
+
     Object startDuplicate(double rateAsked) {
         Object busy = alreadyActive(Fault.Link.DUPLICATE);
         if (busy != null) {
@@ -198,6 +209,11 @@ final class SimNetworkFaults {
                 net.lossRate = 0;
                 n = net.droppedByLoss - at;
                 what = "lost";
+                break;
+            case CORRUPT:
+                net.corruptRate = 0;
+                n = net.framesCorrupted - at;
+                what = "damaged";
                 break;
             case DUPLICATE:
                 net.duplicateRate = 0;
