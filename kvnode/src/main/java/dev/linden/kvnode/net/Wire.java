@@ -4,27 +4,36 @@ import dev.linden.kvnode.raft.Message;
 import dev.linden.kvnode.service.ClientResponse;
 import io.netty.buffer.ByteBuf;
 import java.util.Objects;
+import java.util.zip.CRC32C;
 
 /**
  * The binary protocol between nodes and between clients and nodes. Every frame:
  * <pre>
- *   0       2     3     4           8
- *   +-------+-----+-----+-----------+--------------------+
- *   | magic | ver | typ | length    | payload (length B) |
- *   | "LN"  |  2  |     | uint32 BE |                    |
- *   +-------+-----+-----+-----------+--------------------+
+ *   0       2     3     4           8                          8+length
+ *   +-------+-----+-----+-----------+-------------+------------+
+ *   | magic | ver | typ | length    | payload     | crc32c     |
+ *   | "LN"  |  4  |     | uint32 BE |             | uint32 BE  |
+ *   +-------+-----+-----+-----------+-------------+------------+
+ *                                   |<------ length B -------->|
  * </pre>
- * {@code length} is at most the configured maximum frame size; the frame decoder rejects larger ones
- * before allocating. Payloads are decoded strictly: any inconsistency is a {@link BadFrameException},
- * which closes that connection (never the node).
+ * {@code length} counts the payload and the checksum, and is at most the configured maximum frame size; the
+ * frame decoder rejects larger ones before allocating. The CRC32C covers type, length and payload, so a frame
+ * damaged on the way (a flipped bit that TCP's checksum let through, a corrupting NIC, proxy or memory) is
+ * refused rather than read as another message. Payloads are decoded strictly: any inconsistency is a
+ * {@link BadFrameException}, which closes that connection (never the node).
  */
 public final class Wire {
     public static final int MAGIC = 0x4C4E;
     /** 2: Hello carries the cluster id, HeartbeatResponse the follower's last index. */
-    public static final int VERSION = 3; // 3: VoteRequest carries the transfer flag; TimeoutNow
+    public static final int VERSION = 4; // 3: VoteRequest carries the transfer flag; TimeoutNow. 4: a CRC32C
 
     public static final int HEADER_BYTES = 8;
     public static final int LENGTH_OFFSET = 4;
+    /** The CRC32C that ends every frame (counted in its length). */
+    public static final int CHECKSUM_BYTES = 4;
+    /** Where the checksummed bytes start: the type. */
+    private static final int CHECKED_FROM = 3;
+
     public static final int DEFAULT_MAX_FRAME_BYTES = 16 << 20;
     /** Most entries accepted in one AppendEntries frame. */
     public static final int MAX_ENTRIES_PER_FRAME = 1 << 16;
@@ -159,7 +168,19 @@ public final class Wire {
             type = ClientCodec.encode(msg, out);
         }
         out.setByte(start + 3, type);
-        out.setInt(start + LENGTH_OFFSET, out.writerIndex() - start - HEADER_BYTES);
+        out.setInt(start + LENGTH_OFFSET, out.writerIndex() - start - HEADER_BYTES + CHECKSUM_BYTES);
+        out.writeInt(checksum(out, start + CHECKED_FROM, out.writerIndex()));
+    }
+
+    /** CRC32C of {@code buf}'s bytes [from, to). */
+    private static int checksum(ByteBuf buf, int from, int to) {
+        CRC32C crc = new CRC32C();
+        if (buf.hasArray()) {
+            crc.update(buf.array(), buf.arrayOffset() + from, to - from);
+        } else {
+            crc.update(buf.nioBuffer(from, to - from));
+        }
+        return (int) crc.getValue();
     }
 
     /** A byte string: its length (-1 for null), then its bytes. */
@@ -175,6 +196,7 @@ public final class Wire {
 
     /** Decodes one whole frame (header included). */
     public static Object decode(ByteBuf frame) {
+        int start = frame.readerIndex();
         if (frame.readableBytes() < HEADER_BYTES) {
             throw new BadFrameException("frame shorter than its header");
         }
@@ -191,10 +213,20 @@ public final class Wire {
         if (length != frame.readableBytes()) {
             throw new BadFrameException("length field " + length + " but " + frame.readableBytes() + " payload bytes");
         }
+        if (length < CHECKSUM_BYTES) {
+            throw new BadFrameException("frame of " + length + " bytes has no room for its checksum");
+        }
+        int end = frame.writerIndex();
+        int sent = frame.getInt(end - CHECKSUM_BYTES);
+        if (sent != checksum(frame, start + CHECKED_FROM, end - CHECKSUM_BYTES)) {
+            throw new BadFrameException("checksum mismatch in a frame of type " + type + " (" + length + " bytes)");
+        }
+        ByteBuf payload = frame.slice(frame.readerIndex(), length - CHECKSUM_BYTES);
+        frame.skipBytes(length);
         try {
-            Object msg = decodePayload(type, frame);
-            if (frame.isReadable()) {
-                throw new BadFrameException(frame.readableBytes() + " trailing bytes in a frame of type " + type);
+            Object msg = decodePayload(type, payload);
+            if (payload.isReadable()) {
+                throw new BadFrameException(payload.readableBytes() + " trailing bytes in a frame of type " + type);
             }
             return msg;
         } catch (BadFrameException e) {

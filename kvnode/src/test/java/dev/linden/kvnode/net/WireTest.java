@@ -23,6 +23,27 @@ class WireTest {
     }
 
     @Test
+    void aFrameWithAnyBitFlippedPastItsHeaderIsRefusedNeverReadAsAnotherMessage() {
+        ByteBuf good = Unpooled.buffer();
+        Wire.encode(
+                new Message.AppendRequest(
+                        1, 3, 4, 9, 3, List.of(new Entry(4, 10, Entry.Kind.COMMAND, "value-179".getBytes())), 9),
+                good);
+        byte[] bytes = new byte[good.readableBytes()];
+        good.getBytes(0, bytes);
+        for (int at = Wire.HEADER_BYTES; at < bytes.length; at++) {
+            for (int bit = 0; bit < 8; bit++) {
+                byte[] bad = bytes.clone();
+                bad[at] ^= (byte) (1 << bit);
+                assertThrows(Wire.BadFrameException.class, () -> Wire.decode(Unpooled.wrappedBuffer(bad)));
+            }
+        }
+        assertEquals(
+                Message.AppendRequest.class,
+                Wire.decode(Unpooled.wrappedBuffer(bytes)).getClass());
+    }
+
+    @Test
     void everyMessageTypeRoundTrips() {
         List<Object> all = List.of(
                 new Message.VoteRequest(1, 2, 3, true, 10, 2),
