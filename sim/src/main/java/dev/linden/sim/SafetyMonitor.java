@@ -1,6 +1,7 @@
 package dev.linden.sim;
 
 import dev.linden.kvnode.node.RaftNode;
+import dev.linden.kvnode.node.StorageFailedException;
 import dev.linden.kvnode.raft.Entry;
 import dev.linden.kvnode.raft.Membership;
 import dev.linden.kvnode.raft.RaftCore;
@@ -251,8 +252,8 @@ final class SafetyMonitor implements RaftNode.NodeListener {
     }
 
     @Override
-    public void onFatal(int nodeId, String reason) {
-        sim.nodeDied(nodeId, reason);
+    public void onFatal(int nodeId, StorageFailedException failure) {
+        sim.nodeDied(nodeId, failure.detail());
     }
 
     /** Every command some node applied, by index (the committed log as far as anyone got). */

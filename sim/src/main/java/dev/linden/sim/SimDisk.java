@@ -67,6 +67,13 @@ final class SimDisk implements Vfs {
     Runnable crashAfterOpsAction;
 
     /** Thrown out of a disk operation to stop the process there: the node's code never runs past it. */
+    /** A read refused by the injected read-error fault: a typed reason, not a message to match. */
+    static final class ReadError extends IOException {
+        ReadError(String message) {
+            super(message);
+        }
+    }
+
     static final class ProcessDied extends Error {
         ProcessDied() {
             super("simulated crash inside I/O", null, false, false);
@@ -191,7 +198,7 @@ final class SimDisk implements Vfs {
 
     private void checkRead() throws IOException {
         if (readErrors) {
-            throw new IOException("simulated read error on node " + nodeId);
+            throw new ReadError("simulated read error on node " + nodeId);
         }
     }
 

@@ -5,6 +5,7 @@ import dev.linden.kvnode.node.NodeConfig;
 import dev.linden.kvnode.node.NodeStages;
 import dev.linden.kvnode.node.RaftNode;
 import dev.linden.kvnode.node.Stage;
+import dev.linden.kvnode.node.StorageFailedException;
 import dev.linden.kvnode.raft.HardState;
 import dev.linden.kvnode.raft.InvariantViolation;
 import dev.linden.kvnode.raft.Membership;
@@ -242,7 +243,7 @@ final class SimNode {
             up = false;
             refusedReason = e.getMessage();
             sim.log(id, "refused to start: " + e.getMessage());
-            sim.nodeRefusedToStart(this, e.getMessage());
+            sim.nodeRefusedToStart(this, e);
         }
     }
 
@@ -527,13 +528,9 @@ final class SimNode {
                     // crashed inside a disk operation (a nemesis crash point): already down, nothing more runs
                 } catch (InvariantViolation e) {
                     sim.violation("node " + id + ": " + e.getMessage());
-                } catch (IllegalStateException e) {
-                    if (String.valueOf(e.getMessage()).contains("cannot persist")) {
-                        sim.note("node " + id + " died: " + e.getMessage());
-                        crash();
-                    } else {
-                        throw e;
-                    }
+                } catch (StorageFailedException e) {
+                    sim.note("node " + id + " died: " + e.getMessage());
+                    crash();
                 }
             }
         };

@@ -154,7 +154,7 @@ public final class Simulation implements Cluster {
                 .maxBatchBytes(1 << 20)
                 .maxInflightAppends(32)
                 .maxUncommittedEntries(10_000)
-                .maxPendingReads(10_000)
+                .maxReadsAwaitingQuorum(10_000)
                 .maxApplyBatchEntries(1024)
                 .preVote(!options.preVoteOff())
                 .checkQuorum(true)
@@ -579,7 +579,8 @@ public final class Simulation implements Cluster {
         return best == null ? Membership.ofVoters(List.copyOf(nodes.keySet())) : best;
     }
 
-    void nodeRefusedToStart(SimNode n, String reason) {
+    void nodeRefusedToStart(SimNode n, IOException refusal) {
+        String reason = refusal.getMessage();
         if (wiped.contains(n.id)) {
             note("node " + n.id + " refused to start on its replaced, empty disk: " + reason);
         } else if (corrupted.contains(n.id)) {
@@ -590,7 +591,7 @@ public final class Simulation implements Cluster {
             // Recovery writes (a torn tail zeroed, the mark): on a full disk it fails, as any write does, and the
             // node stays down until there is room (the supervisor does not start it while the disk is full).
             note("node " + n.id + " could not start on its full disk: " + reason);
-        } else if (!reason.contains("read error")) {
+        } else if (!(refusal instanceof SimDisk.ReadError)) {
             violation("node " + n.id + " refused to start without any injected corruption: " + reason);
         }
     }

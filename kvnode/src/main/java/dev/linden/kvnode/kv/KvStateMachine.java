@@ -1,6 +1,7 @@
 package dev.linden.kvnode.kv;
 
 import dev.linden.kvnode.node.StateMachine;
+import dev.linden.kvnode.raft.InvariantViolation;
 import dev.linden.kvnode.raft.Snapshot;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
@@ -130,13 +131,14 @@ public final class KvStateMachine implements StateMachine {
         }
     }
 
-    /** A command decoded for apply: the key as a string (a map key), value and expected as raw bytes. */
+    /**
+     * A command decoded for apply: the key as a string (a map key), value and expected as raw bytes. Commands
+     * are validated once, where they enter (the client port, {@link KvCommand#validate}, or built as a
+     * {@link KvCommand}); apply only parses. Bytes that still do not parse (a malformed entry cannot reach the
+     * log through the port) throw a RuntimeException, which apply turns into the same refusal on every replica.
+     */
     private record Parsed(KvOp op, long clientId, long seq, long ackedSeq, String key, byte[] value, byte[] expected) {
         static Parsed of(byte[] command) {
-            String problem = KvCommand.validate(command);
-            if (problem != null) {
-                throw new IllegalArgumentException(problem);
-            }
             ByteBuffer b = ByteBuffer.wrap(command);
             KvOp op = KvOp.fromCode(b.get());
             long clientId = b.getLong();
@@ -145,7 +147,11 @@ public final class KvStateMachine implements StateMachine {
             int keyLen = b.getInt();
             String key = new String(command, b.position(), keyLen, StandardCharsets.UTF_8);
             b.position(b.position() + keyLen);
-            return new Parsed(op, clientId, seq, acked, key, bytes(b), bytes(b));
+            Parsed parsed = new Parsed(op, clientId, seq, acked, key, bytes(b), bytes(b));
+            if (b.hasRemaining()) {
+                throw new IllegalArgumentException("trailing bytes after KV command");
+            }
+            return parsed;
         }
 
         private static byte[] bytes(ByteBuffer b) {
@@ -209,7 +215,7 @@ public final class KvStateMachine implements StateMachine {
     @Override
     public byte[] apply(long index, byte[] command) {
         if (index <= lastAppliedIndex) {
-            throw new IllegalStateException("apply out of order: " + index + " after " + lastAppliedIndex);
+            throw new InvariantViolation("apply out of order: " + index + " after " + lastAppliedIndex);
         }
         lastAppliedIndex = index;
         Parsed cmd;
@@ -238,11 +244,11 @@ public final class KvStateMachine implements StateMachine {
     /** Always on: a cache over its bounds is a bug here, and would be one on every replica at once. */
     private void checkAnswerBounds(long index) {
         if (answerBytesTotal < 0 || answerBytesTotal > maxAnswerBytesTotal) {
-            throw new IllegalStateException("answer cache of " + answerBytesTotal + " bytes outside 0.."
+            throw new InvariantViolation("answer cache of " + answerBytesTotal + " bytes outside 0.."
                     + maxAnswerBytesTotal + " after index " + index);
         }
         if (!byAnswerBytes.isEmpty() && byAnswerBytes.first().answerBytes > maxAnswerBytesPerSession) {
-            throw new IllegalStateException("session " + byAnswerBytes.first().clientId + " caches "
+            throw new InvariantViolation("session " + byAnswerBytes.first().clientId + " caches "
                     + byAnswerBytes.first().answerBytes + " answer bytes, over " + maxAnswerBytesPerSession);
         }
     }
@@ -498,7 +504,7 @@ public final class KvStateMachine implements StateMachine {
                 return result(KvResult.Status.OK, next);
             }
             default:
-                throw new IllegalStateException("unhandled op " + cmd.op());
+                throw new InvariantViolation("unhandled op " + cmd.op());
         }
     }
 
@@ -563,7 +569,7 @@ public final class KvStateMachine implements StateMachine {
         crc.update(out, 0, b.position());
         b.putInt((int) crc.getValue());
         if (b.hasRemaining()) {
-            throw new IllegalStateException("KV snapshot sized " + size + " but wrote " + b.position());
+            throw new InvariantViolation("KV snapshot sized " + size + " but wrote " + b.position());
         }
         return out;
     }

@@ -101,7 +101,7 @@ public final class RaftNode {
         default void onMembership(int nodeId, Membership membership) {}
 
         /** The node stopped itself because it can no longer trust its storage; the process should exit. */
-        default void onFatal(int nodeId, String reason) {}
+        default void onFatal(int nodeId, StorageFailedException failure) {}
     }
 
     public RaftNode(
@@ -356,7 +356,7 @@ public final class RaftNode {
             if (refuseUnlessLeader(f)) {
                 return;
             }
-            if (readsAwaitingIndex.size() + readsAwaitingApply.size() >= config.maxPendingReads()) {
+            if (readsAwaitingIndex.size() + readsAwaitingApply.size() >= config.maxReadsInFlight()) {
                 f.completeExceptionally(new NodeException(NodeException.Reason.OVERLOADED, id, "too many reads"));
                 return;
             }
@@ -446,7 +446,7 @@ public final class RaftNode {
             } catch (IOException e) {
                 // Without a durable vote we must not speak: stop rather than risk two votes in a term.
                 running = false;
-                throw new IllegalStateException("node " + id + " cannot persist term/vote", e);
+                throw new StorageFailedException(id, "term/vote", e);
             }
         }
         for (String notice : r.notices()) {
@@ -465,14 +465,16 @@ public final class RaftNode {
         }
         if (r.logWrite() != null) {
             long writeId = r.logWrite().writeId();
+            // The log's writer stage is this raft stage (NodeStages.WAL): the write and its durability
+            // callback run here, with no hand-off. A failure is posted, so it never stops the node mid-ready.
             logStore.append(
                     r.logWrite(),
-                    () -> raftStage.execute(() -> {
+                    () -> {
                         if (running) {
                             core.onLogWritten(writeId);
                             scheduleDrain();
                         }
-                    }),
+                    },
                     failure -> raftStage.execute(() -> failStorage(failure)));
         }
         if (r.restore() != null) {
@@ -546,7 +548,7 @@ public final class RaftNode {
                 NodeException.Reason.UNKNOWN, RaftCore.NO_NODE, "storage failed: " + failure.getMessage());
         proposals.forEach(p -> p.future.completeExceptionally(unknown));
         proposals.clear();
-        listener.onFatal(id, "storage failed: " + failure.getMessage());
+        listener.onFatal(id, new StorageFailedException(id, "a log write", failure));
     }
 
     // ------------------------------------------------------------------ apply stage

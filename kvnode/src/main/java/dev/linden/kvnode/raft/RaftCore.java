@@ -160,7 +160,7 @@ public final class RaftCore {
      * {@code ctx} once a quorum confirmed this node is still leader, or in {@link Ready#failedReads()}.
      */
     public void readIndex(long ctx) {
-        if (leader == null || leader.reads.pending() >= config.maxPendingReads()) {
+        if (leader == null || leader.reads.pending() >= config.maxReadsAwaitingQuorum()) {
             out.failedReads.add(ctx);
             return;
         }

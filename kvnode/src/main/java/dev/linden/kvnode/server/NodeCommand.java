@@ -4,6 +4,7 @@ import dev.linden.kvnode.client.KvClient;
 import dev.linden.kvnode.net.ClientPortLimits;
 import dev.linden.kvnode.net.PeerPortLimits;
 import dev.linden.kvnode.node.NodeConfig;
+import dev.linden.kvnode.node.StorageFailedException;
 import dev.linden.kvnode.service.KvLimits;
 import dev.linden.kvnode.tls.NodeSecurity;
 import dev.linden.kvnode.tls.TlsFiles;
@@ -357,10 +358,13 @@ public final class NodeCommand implements Callable<Integer> {
     /** Exit code after a write could not be made durable (a full or failing disk): the data dir is intact. */
     public static final int EXIT_STORAGE_FAILED = 74;
 
-    /** Whether a fatal error came from storage: an I/O failure anywhere in its chain of causes. */
+    /**
+     * Whether a fatal error came from storage: the node's {@link StorageFailedException}, or an I/O failure
+     * anywhere in its chain of causes (a stage that failed on the disk).
+     */
     static boolean storageFailure(Throwable fatal) {
         for (Throwable t = fatal; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof IOException || t instanceof UncheckedIOException) {
+            if (t instanceof StorageFailedException || t instanceof IOException || t instanceof UncheckedIOException) {
                 return true;
             }
         }
