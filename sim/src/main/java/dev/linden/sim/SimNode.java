@@ -199,6 +199,7 @@ final class SimNode {
                 kv,
                 this::nodeNowNanos);
         raft.setListener(sim.monitor());
+        raft.setRecorder(sim.coreRecorder(id));
         sim.monitor().nodeStarted(id);
         service = new KvService(raft, unsafeLocalReads, KvLimits.defaults(), kv::storedBytes, kv::answerBytes);
         // The node's own clock as its wall clock (offsets and drift included): leaders disagree on the time.

@@ -1,6 +1,7 @@
 package dev.linden.sim;
 
 import dev.linden.kvnode.raft.RaftConfig;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.Locale;
@@ -10,7 +11,7 @@ import java.util.Set;
  * How a simulated cluster is built, beyond what the test says (nodes, seed): the deliberately broken
  * variants ("canaries") that show the harness catches what it should. None is on by default.
  */
-public record SimOptions(Set<Canary> bugs) {
+public record SimOptions(Set<Canary> bugs, Path recordCores) {
     /** A planted bug, by the name {@code --bug} takes. */
     public enum Canary {
         UNSAFE_READS("leaders answer reads from local state, without ReadIndex", null),
@@ -83,6 +84,18 @@ public record SimOptions(Set<Canary> bugs) {
 
     public SimOptions {
         bugs = bugs.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(bugs));
+    }
+
+    public SimOptions(Set<Canary> bugs) {
+        this(bugs, null);
+    }
+
+    /**
+     * Records every input to each node's core into {@code prefix.node-N.core} (all its incarnations, one file
+     * a node), for {@link dev.linden.kvnode.node.CoreReplay}; null: no recording.
+     */
+    public SimOptions withRecordCores(Path prefix) {
+        return new SimOptions(bugs, prefix);
     }
 
     public static SimOptions defaults() {

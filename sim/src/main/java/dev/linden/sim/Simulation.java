@@ -4,6 +4,8 @@ import dev.linden.harness.Cluster;
 import dev.linden.harness.Scheduler;
 import dev.linden.harness.TestSpec;
 import dev.linden.kvnode.kv.KvCommand;
+import dev.linden.kvnode.node.CoreRecorder;
+import dev.linden.kvnode.node.CoreRecording;
 import dev.linden.kvnode.node.NodeConfig;
 import dev.linden.kvnode.raft.Entry;
 import dev.linden.kvnode.raft.Invariants;
@@ -18,6 +20,7 @@ import dev.linden.workloads.Workload;
 import dev.linden.workloads.check.CheckOutcome;
 import dev.linden.workloads.check.Validity;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -121,7 +124,7 @@ public final class Simulation implements Cluster {
      */
     public static TestSpec.Builder test(SimOptions options) {
         TestSpec.Builder b = TestSpec.builder().cluster("sim", factory(options)).phaseWallLimitMillis(300_000);
-        if (!options.equals(SimOptions.defaults())) {
+        if (!options.bugs().isEmpty()) {
             b.option("bug", options.bugName());
         }
         return b;
@@ -393,7 +396,7 @@ public final class Simulation implements Cluster {
         f.put("elections-while-stable", liveness.electionsWhileStable);
         f.put("messages-sent", network.sent);
         f.put("messages-dropped", network.dropped);
-        if (!options.equals(SimOptions.defaults())) {
+        if (!options.bugs().isEmpty()) {
             f.put("bug", options.bugName());
         }
         return f;
@@ -419,6 +422,32 @@ public final class Simulation implements Cluster {
         for (SimClient c : clients) {
             c.close();
         }
+        for (CoreRecording r : coreRecordings.values()) {
+            try {
+                r.close();
+            } catch (IOException e) {
+                note("core recording not closed: " + e.getMessage());
+            }
+        }
+    }
+
+    /** Recordings of the nodes' cores ({@link SimOptions#recordCores}), one per node, opened at its first start. */
+    private final Map<Integer, CoreRecording> coreRecordings = new TreeMap<>();
+
+    /** Where node {@code id} records its core's inputs ({@link CoreRecorder#NONE} if the run records none). */
+    CoreRecorder coreRecorder(int id) {
+        if (options.recordCores() == null) {
+            return CoreRecorder.NONE;
+        }
+        return coreRecordings.computeIfAbsent(id, n -> {
+            Path file =
+                    options.recordCores().resolveSibling(options.recordCores().getFileName() + ".node-" + n + ".core");
+            try {
+                return new CoreRecording(Files.newOutputStream(file));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot record node " + n + "'s core into " + file, e);
+            }
+        });
     }
 
     // ------------------------------------------------------------------ wiring used by nodes, clients, nemesis

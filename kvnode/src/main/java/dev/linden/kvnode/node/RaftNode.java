@@ -1,6 +1,7 @@
 package dev.linden.kvnode.node;
 
 import dev.linden.kvnode.raft.Entry;
+import dev.linden.kvnode.raft.Input;
 import dev.linden.kvnode.raft.Invariants;
 import dev.linden.kvnode.raft.Membership;
 import dev.linden.kvnode.raft.MembershipChange;
@@ -64,6 +65,7 @@ public final class RaftNode {
     private volatile long termSeen;
     private volatile Ready.SoftState softSeen = new Ready.SoftState(Role.FOLLOWER, 0, RaftCore.NO_NODE, 0, 0);
     private NodeListener listener = NodeListener.NONE;
+    private CoreRecorder recorder = CoreRecorder.NONE;
 
     // Apply-stage state.
     private long applyLastIndex;
@@ -169,6 +171,11 @@ public final class RaftNode {
                     }
 
                     @Override
+                    public long step(Input input) {
+                        return RaftNode.this.step(input);
+                    }
+
+                    @Override
                     public void dropLease() {
                         lease.drop();
                     }
@@ -191,6 +198,20 @@ public final class RaftNode {
         this.listener = listener;
     }
 
+    /** Records every input to this node's core from its next {@link #start} on (call before it). */
+    public void setRecorder(CoreRecorder recorder) {
+        this.recorder = recorder;
+    }
+
+    /**
+     * The one path by which this node feeds its core (raft stage): every input as data, so a recording of
+     * them replays the core exactly ({@link CoreReplay}).
+     */
+    private long step(Input input) {
+        recorder.input(input);
+        return core.step(input);
+    }
+
     /** Recovers from the log store and starts ticking. Call once, from any thread. */
     public void start() throws IOException {
         LogStore.Recovered recovered = logStore.load();
@@ -200,8 +221,11 @@ public final class RaftNode {
         }
         Membership base = snap == null ? bootstrap : SnapshotPayload.membership(snap.data(), bootstrap);
         raftStage.execute(() -> {
+            CoreRecorder rec = recorder;
+            RandomSource draws = rec == CoreRecorder.NONE ? random : bound -> rec.random(bound, random.nextInt(bound));
+            rec.started(id, base, config.raft(), recovered.hardState(), SnapshotMeta.of(snap), recovered.entries());
             core = new RaftCore(
-                    id, base, config.raft(), random, recovered.hardState(), SnapshotMeta.of(snap), recovered.entries());
+                    id, base, config.raft(), draws, recovered.hardState(), SnapshotMeta.of(snap), recovered.entries());
             running = true;
             scheduleTick();
             drain();
@@ -231,7 +255,7 @@ public final class RaftNode {
         raftStage.execute(() -> {
             if (running) {
                 for (Message m : messages) {
-                    core.step(m);
+                    step(new Input.Receive(m));
                 }
                 scheduleDrain();
             }
@@ -268,7 +292,7 @@ public final class RaftNode {
                     new NodeException(NodeException.Reason.OVERLOADED, core.leaderId(), "too many pending proposals"));
             return;
         }
-        long index = core.propose(command);
+        long index = step(new Input.Propose(command));
         if (index == RaftCore.PROPOSE_NOT_LEADER) {
             f.completeExceptionally(
                     new NodeException(NodeException.Reason.NOT_LEADER, core.leaderId(), "not the leader"));
@@ -372,7 +396,7 @@ public final class RaftNode {
                     if (lease.renewalDue(now)) {
                         long renewal = nextReadCtx++; // renew before it runs out, off the read's path
                         lease.asked(renewal, now, core.term(), true);
-                        core.readIndex(renewal);
+                        step(new Input.ReadIndex(renewal));
                         scheduleDrain();
                     }
                     serveReads();
@@ -380,7 +404,7 @@ public final class RaftNode {
                 }
                 lease.asked(ctx, now, core.term(), false);
             }
-            core.readIndex(ctx);
+            step(new Input.ReadIndex(ctx));
             scheduleDrain();
         });
         return f;
@@ -408,7 +432,7 @@ public final class RaftNode {
             if (!running) {
                 return;
             }
-            core.tick();
+            step(new Input.Tick());
             operatorCalls.tick();
             scheduleDrain();
             scheduleTick();
@@ -435,7 +459,9 @@ public final class RaftNode {
         while (running && core.hasReady()) {
             Invariants.check(
                     ++loops <= config.maxReadyLoops(), "ready loop did not settle", id, core.term(), core.lastIndex());
-            handle(core.ready());
+            Ready ready = core.ready();
+            recorder.ready(core, ready);
+            handle(ready);
         }
     }
 
@@ -471,7 +497,7 @@ public final class RaftNode {
                     r.logWrite(),
                     () -> {
                         if (running) {
-                            core.onLogWritten(writeId);
+                            step(new Input.LogWritten(writeId));
                             scheduleDrain();
                         }
                     },
@@ -496,13 +522,13 @@ public final class RaftNode {
                     f.terms(),
                     entries -> raftStage.execute(() -> {
                         if (running) {
-                            core.onEntriesFetched(f.peer(), f.fromIndex(), entries);
+                            step(new Input.EntriesFetched(f.peer(), f.fromIndex(), entries));
                             scheduleDrain();
                         }
                     }),
                     failure -> raftStage.execute(() -> {
                         if (running) {
-                            core.onFetchFailed(f.peer());
+                            step(new Input.FetchFailed(f.peer()));
                             scheduleDrain();
                         }
                     }));
@@ -612,7 +638,7 @@ public final class RaftNode {
                 snap,
                 () -> raftStage.execute(() -> {
                     if (running) {
-                        core.onSnapshotTaken(SnapshotMeta.of(snap));
+                        step(new Input.SnapshotTaken(SnapshotMeta.of(snap)));
                         logStore.compact(core.firstIndex() - 1); // what the core dropped, maybe less than the snapshot
                     }
                     applyStage.execute(() -> {
@@ -628,7 +654,7 @@ public final class RaftNode {
         if (!running) {
             return;
         }
-        core.onApplied(index);
+        step(new Input.Applied(index));
         appliedIndexSeen = index;
         // Our proposals up to there may or may not be in it: their outcome is unknown.
         while (!proposals.isEmpty() && proposals.peekFirst().index() <= index) {
@@ -646,7 +672,7 @@ public final class RaftNode {
         if (!running) {
             return;
         }
-        core.onApplied(last);
+        step(new Input.Applied(last));
         appliedIndexSeen = last;
         for (int i = 0; i < batch.size(); i++) {
             Entry e = batch.get(i);
