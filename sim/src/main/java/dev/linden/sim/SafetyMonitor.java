@@ -1,6 +1,6 @@
 package dev.linden.sim;
 
-import dev.linden.kvnode.node.RaftNode;
+import dev.linden.kvnode.node.NodeListener;
 import dev.linden.kvnode.node.StorageFailedException;
 import dev.linden.kvnode.raft.Entry;
 import dev.linden.kvnode.raft.Membership;
@@ -21,7 +21,7 @@ import java.util.TreeSet;
  * every entry applied anywhere (leader completeness), commit indexes never move back within a node's
  * life, and each node applies indexes in order without gaps.
  */
-final class SafetyMonitor implements RaftNode.NodeListener {
+final class SafetyMonitor implements NodeListener {
     private final Simulation sim;
     private final TreeMap<Long, Integer> leaderOfTerm = new TreeMap<>();
     private final HashMap<Long, Entry> appliedAt = new HashMap<>();

@@ -21,7 +21,7 @@ final class ApplyLoop {
         /** The node's own snapshot is durable. */
         void snapshotDurable(Snapshot snapshot);
 
-        RaftNode.NodeListener listener();
+        NodeListener listener();
     }
 
     /**

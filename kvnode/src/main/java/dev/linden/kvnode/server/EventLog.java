@@ -1,6 +1,6 @@
 package dev.linden.kvnode.server;
 
-import dev.linden.kvnode.node.RaftNode;
+import dev.linden.kvnode.node.NodeListener;
 import dev.linden.kvnode.node.StorageFailedException;
 import dev.linden.kvnode.raft.Ready;
 import dev.linden.kvnode.raft.Role;
@@ -13,7 +13,7 @@ import java.util.logging.Logger;
  * follow elections and repairs in {@code node.log}. Lines come from the raft, apply and storage stages;
  * the logger is thread-safe and nothing here blocks on more than its handlers.
  */
-final class EventLog implements RaftNode.NodeListener {
+final class EventLog implements NodeListener {
     private static final Logger LOG = Logger.getLogger("linden.events");
     private final int nodeId;
     private final Consumer<Throwable> onFatal;
