@@ -4,6 +4,7 @@ import dev.linden.harness.TestResult;
 import dev.linden.harness.TestSpec;
 import dev.linden.workloads.Workload;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -60,6 +61,13 @@ public final class SimCommand implements Callable<Integer> {
     @Option(names = "--verbose", description = "print every failure's reasons in full")
     boolean verbose;
 
+    @Option(
+            names = "--record-core",
+            paramLabel = "FILE",
+            description = "with --seed: record every input to each node's core into FILE.node-N.core, for a replay of"
+                    + " the core alone (CoreReplay)")
+    Path recordCore;
+
     public SimCommand() {
         options.nodes = 3;
     }
@@ -86,6 +94,11 @@ public final class SimCommand implements Callable<Integer> {
                 return 3;
             }
         }
+        if (recordCore != null && seed == null) {
+            err.println("linden sim: --record-core needs --seed (one run, one recording a node)");
+            return 3;
+        }
+        options.recordCores = recordCore;
         List<Long> todo = seedsToRun(err);
         if (todo == null) {
             return 3;

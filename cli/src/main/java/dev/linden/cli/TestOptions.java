@@ -152,9 +152,12 @@ final class TestOptions {
         return name != null ? name : "linden-" + workloadName;
     }
 
+    /** Simulator only: where each node's core inputs are recorded (SimCommand's --record-core); null: none. */
+    Path recordCores;
+
     /** The test these options declare, for one workload and seed. */
     TestSpec spec(String workloadName, long seed) {
-        SimOptions sim = SimOptions.withBug(bugName());
+        SimOptions sim = SimOptions.withBug(bugName()).withRecordCores(recordCores);
         FaultSchedule.Options schedule = FaultSchedule.Options.defaults(FaultKind.parseList(nemesis), nodes)
                 .withIntensity(intensity)
                 .withRecoveryMillis(Math.round(recoveryWindowSeconds * 1000));

@@ -1,6 +1,7 @@
 package dev.linden.sim;
 
-import dev.linden.kvnode.node.RaftNode;
+import dev.linden.kvnode.node.NodeListener;
+import dev.linden.kvnode.node.StorageFailedException;
 import dev.linden.kvnode.raft.Entry;
 import dev.linden.kvnode.raft.Membership;
 import dev.linden.kvnode.raft.RaftCore;
@@ -20,7 +21,7 @@ import java.util.TreeSet;
  * every entry applied anywhere (leader completeness), commit indexes never move back within a node's
  * life, and each node applies indexes in order without gaps.
  */
-final class SafetyMonitor implements RaftNode.NodeListener {
+final class SafetyMonitor implements NodeListener {
     private final Simulation sim;
     private final TreeMap<Long, Integer> leaderOfTerm = new TreeMap<>();
     private final HashMap<Long, Entry> appliedAt = new HashMap<>();
@@ -251,8 +252,8 @@ final class SafetyMonitor implements RaftNode.NodeListener {
     }
 
     @Override
-    public void onFatal(int nodeId, String reason) {
-        sim.nodeDied(nodeId, reason);
+    public void onFatal(int nodeId, StorageFailedException failure) {
+        sim.nodeDied(nodeId, failure.detail());
     }
 
     /** Every command some node applied, by index (the committed log as far as anyone got). */

@@ -64,6 +64,13 @@ final class SimDisk implements Vfs {
     /** Runs the crash when {@link #crashAfterOps} reaches zero (set with it). */
     Runnable crashAfterOpsAction;
 
+    /** A read refused by the injected read-error fault: a typed reason, not a message to match. */
+    static final class ReadError extends IOException {
+        ReadError(String message) {
+            super(message);
+        }
+    }
+
     /** Thrown out of a disk operation to stop the process there: the node's code never runs past it. */
     static final class ProcessDied extends Error {
         ProcessDied() {
@@ -121,7 +128,7 @@ final class SimDisk implements Vfs {
 
     void checkRead() throws IOException {
         if (readErrors) {
-            throw new IOException("simulated read error on node " + nodeId);
+            throw new ReadError("simulated read error on node " + nodeId);
         }
     }
 

@@ -7,6 +7,7 @@ import dev.linden.kvnode.node.NodeConfig;
 import dev.linden.kvnode.node.NodeStages;
 import dev.linden.kvnode.node.RaftNode;
 import dev.linden.kvnode.node.Stage;
+import dev.linden.kvnode.node.StorageFailedException;
 import dev.linden.kvnode.raft.HardState;
 import dev.linden.kvnode.raft.InvariantViolation;
 import dev.linden.kvnode.raft.Membership;
@@ -159,6 +160,7 @@ final class SimNode {
                 kv,
                 this::nodeNowNanos);
         raft.setListener(sim.monitor());
+        raft.setRecorder(sim.coreRecorder(id));
         sim.monitor().nodeStarted(id);
         service = new KvService(raft, unsafeLocalReads, KvLimits.defaults(), kv::storedBytes, kv::answerBytes);
         // The node's own clock as its wall clock (offsets and drift included): leaders disagree on the time.
@@ -188,7 +190,7 @@ final class SimNode {
             up = false;
             refusedReason = e.getMessage();
             sim.log(id, "refused to start: " + e.getMessage());
-            sim.nodeRefusedToStart(this, e.getMessage());
+            sim.nodeRefusedToStart(this, e);
         }
     }
 
@@ -344,13 +346,9 @@ final class SimNode {
                     // crashed inside a disk operation (a nemesis crash point): already down, nothing more runs
                 } catch (InvariantViolation e) {
                     sim.violation("node " + id + ": " + e.getMessage());
-                } catch (IllegalStateException e) {
-                    if (String.valueOf(e.getMessage()).contains("cannot persist")) {
-                        sim.note("node " + id + " died: " + e.getMessage());
-                        crash();
-                    } else {
-                        throw e;
-                    }
+                } catch (StorageFailedException e) {
+                    sim.note("node " + id + " died: " + e.getMessage());
+                    crash();
                 }
             }
         };

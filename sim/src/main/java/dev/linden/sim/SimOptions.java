@@ -1,6 +1,7 @@
 package dev.linden.sim;
 
 import dev.linden.kvnode.raft.RaftConfig;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.Locale;
@@ -12,7 +13,7 @@ import java.util.Set;
  * workers share one client process ({@code workersPerClient}: {@value #DEFAULT_WORKERS_PER_CLIENT} by
  * default, so client cores hold several requests open; 1 gives every worker a client of its own).
  */
-public record SimOptions(Set<Canary> bugs, int workersPerClient) {
+public record SimOptions(Set<Canary> bugs, int workersPerClient, Path recordCores) {
     /** Workers per client process by default: two, so each client core pipelines. */
     public static final int DEFAULT_WORKERS_PER_CLIENT = 2;
 
@@ -93,14 +94,22 @@ public record SimOptions(Set<Canary> bugs, int workersPerClient) {
         }
     }
 
-    /** These bugs, with the default workers per client. */
+    /** These bugs, with the default workers per client and no recording. */
     public SimOptions(Set<Canary> bugs) {
-        this(bugs, DEFAULT_WORKERS_PER_CLIENT);
+        this(bugs, DEFAULT_WORKERS_PER_CLIENT, null);
     }
 
     /** The same options with {@code n} workers per client process (1: no pipelining). */
     public SimOptions withWorkersPerClient(int n) {
-        return new SimOptions(bugs, n);
+        return new SimOptions(bugs, n, recordCores);
+    }
+
+    /**
+     * Records every input to each node's core into {@code prefix.node-N.core} (all its incarnations, one file
+     * a node), for {@link dev.linden.kvnode.node.CoreReplay}; null: no recording.
+     */
+    public SimOptions withRecordCores(Path prefix) {
+        return new SimOptions(bugs, workersPerClient, prefix);
     }
 
     public static SimOptions defaults() {

@@ -4,6 +4,8 @@ import dev.linden.harness.Cluster;
 import dev.linden.harness.Scheduler;
 import dev.linden.harness.TestSpec;
 import dev.linden.kvnode.kv.KvCommand;
+import dev.linden.kvnode.node.CoreRecorder;
+import dev.linden.kvnode.node.CoreRecording;
 import dev.linden.kvnode.node.NodeConfig;
 import dev.linden.kvnode.raft.Entry;
 import dev.linden.kvnode.raft.Invariants;
@@ -18,6 +20,7 @@ import dev.linden.workloads.Workload;
 import dev.linden.workloads.check.CheckOutcome;
 import dev.linden.workloads.check.Validity;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -157,7 +160,7 @@ public final class Simulation implements Cluster {
                 .maxBatchBytes(1 << 20)
                 .maxInflightAppends(32)
                 .maxUncommittedEntries(10_000)
-                .maxPendingReads(10_000)
+                .maxReadsAwaitingQuorum(10_000)
                 .maxApplyBatchEntries(1024)
                 .preVote(!options.preVoteOff())
                 .checkQuorum(true)
@@ -440,6 +443,32 @@ public final class Simulation implements Cluster {
         for (SimClient c : clients) {
             c.close();
         }
+        for (CoreRecording r : coreRecordings.values()) {
+            try {
+                r.close();
+            } catch (IOException e) {
+                note("core recording not closed: " + e.getMessage());
+            }
+        }
+    }
+
+    /** Recordings of the nodes' cores ({@link SimOptions#recordCores}), one per node, opened at its first start. */
+    private final Map<Integer, CoreRecording> coreRecordings = new TreeMap<>();
+
+    /** Where node {@code id} records its core's inputs ({@link CoreRecorder#NONE} if the run records none). */
+    CoreRecorder coreRecorder(int id) {
+        if (options.recordCores() == null) {
+            return CoreRecorder.NONE;
+        }
+        return coreRecordings.computeIfAbsent(id, n -> {
+            Path file =
+                    options.recordCores().resolveSibling(options.recordCores().getFileName() + ".node-" + n + ".core");
+            try {
+                return new CoreRecording(Files.newOutputStream(file));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot record node " + n + "'s core into " + file, e);
+            }
+        });
     }
 
     // ------------------------------------------------------------------ wiring used by nodes, clients, nemesis
@@ -600,7 +629,8 @@ public final class Simulation implements Cluster {
         return best == null ? Membership.ofVoters(List.copyOf(nodes.keySet())) : best;
     }
 
-    void nodeRefusedToStart(SimNode n, String reason) {
+    void nodeRefusedToStart(SimNode n, IOException refusal) {
+        String reason = refusal.getMessage();
         if (wiped.contains(n.id)) {
             note("node " + n.id + " refused to start on its replaced, empty disk: " + reason);
         } else if (corrupted.contains(n.id)) {
@@ -611,7 +641,7 @@ public final class Simulation implements Cluster {
             // Recovery writes (a torn tail zeroed, the mark): on a full disk it fails, as any write does, and the
             // node stays down until there is room (the supervisor does not start it while the disk is full).
             note("node " + n.id + " could not start on its full disk: " + reason);
-        } else if (!reason.contains("read error")) {
+        } else if (!(refusal instanceof SimDisk.ReadError)) {
             violation("node " + n.id + " refused to start without any injected corruption: " + reason);
         }
     }

@@ -1,51 +1,23 @@
 package dev.linden.kvnode.kv;
 
 import dev.linden.kvnode.node.StateMachine;
+import dev.linden.kvnode.raft.InvariantViolation;
 import dev.linden.kvnode.raft.Snapshot;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.zip.CRC32C;
 
 /**
  * The key-value state machine: get, put, delete, compare-and-set and append, with client sessions
  * that make retried commands exactly-once.
  *
- * <p>A session keeps the answers of commands with seq above the client's acknowledged seq, so a retry
- * gets the answer its first attempt got. That cache is bounded three ways, all decided at apply from the
- * log alone (so every replica, and every replay of the log, drops the same answers at the same index):
- * at most {@code maxResultsPerSession} answers and {@code maxAnswerBytesPerSession} bytes per session, and
- * {@code maxAnswerBytesTotal} bytes over all sessions (bytes counted as {@link #answerCostBytes}). Over a
- * session's bounds its lowest-seq answers go; over the total, the lowest-seq answer of the session holding
- * the most bytes goes (ties: the lowest client id), again until the total fits. A dropped answer raises its
- * session's acknowledged seq past it, so a late retry answers {@link KvResult.Status#SESSION_EXPIRED}
- * instead of running twice: the client learns its write's fate is unknown to the cluster, never a
- * different answer and never a second execution. The first attempt always gets its answer (apply returns
- * it before anything is dropped). At most {@code maxSessions} sessions live; the least recently used one
- * is evicted.
- *
- * <p>Why keep whole answers rather than a marker for large ones: a CAS mismatch or an APPEND answers the
- * current value, which a retry could only recompute from a later state, so it would get a different
- * answer than the first attempt did. The honest choices are the exact answer or SESSION_EXPIRED; the
- * byte bounds choose between them. A GET carrying a session is executed but never cached: it changes
- * nothing, so running it again is harmless (and clients send GETs as ReadIndex reads anyway).
- *
- * <p>Sessions also expire through the log: an {@link KvOp#EXPIRE_SESSIONS} entry proposed by the leader
- * carries its time and a time-to-live; the log's clock is the largest time such entries carried (so it
- * never goes back when leaders change), each session remembers the log's clock at its last command, and
- * the entry drops the sessions idle for longer than the time-to-live, on every replica at the same index.
- * An expired or evicted session leaves a tombstone (at most {@code maxSessions}, dropped after ten
- * time-to-lives), so a late retry of its first command answers SESSION_EXPIRED instead of creating the
- * session again and running twice.
+ * <p>Client sessions (Raft thesis §6.3) and the answers they cache for retries live in {@link KvSessions},
+ * which holds their rules: how the cache is bounded, how sessions expire through the log, and tombstones.
  */
 public final class KvStateMachine implements StateMachine {
     public static final int DEFAULT_MAX_SESSIONS = 100_000;
@@ -73,70 +45,22 @@ public final class KvStateMachine implements StateMachine {
 
     /** Values as the UTF-8 bytes clients sent (off the heap): no decoding on apply, no encoding on reads. */
     private final ValueStore data;
-    /** Sorted map: eviction order and any iteration are deterministic. */
-    private final TreeMap<Long, Session> sessions = new TreeMap<>();
-
-    private final int maxSessions;
-    private final int maxResultsPerSession;
-    private final long maxAnswerBytesPerSession;
-    private final long maxAnswerBytesTotal;
-    /** Sum of every session's answerBytes; invariant: at most maxAnswerBytesTotal after each apply. */
-    private long answerBytesTotal;
-    /** Sessions holding answers, the most bytes first (ties: lowest client id): the total bound's victims. */
-    private final TreeSet<Session> byAnswerBytes = new TreeSet<>(
-            Comparator.comparingLong((Session x) -> -x.answerBytes).thenComparingLong(x -> x.clientId));
-    /** answerBytesTotal, published for quota checks on other threads. */
+    /** The sessions' answer bytes, published for quota checks on other threads. */
     private volatile long answerBytesPublished;
-    /** Answers dropped to keep the bounds (not acknowledged ones), for tests and evidence. */
-    private long answersEvicted;
+    /** Client sessions and the answers they cache for retries. */
+    private final KvSessions sessions;
 
     private long lastAppliedIndex;
-    /** The log's clock: the largest time an expiry entry carried. */
-    private long logTimeMillis;
-    /** Sessions that expired or were evicted, with the log's clock then (insertion order: oldest first). */
-    private final LinkedHashMap<Long, Long> tombstones = new LinkedHashMap<>();
-
-    private long sessionsExpired;
     /** Bytes of keys and values, published by the apply stage for quota checks on other threads. */
     private volatile long storedBytes;
 
     private static final byte[] OK_EMPTY = new KvResult(KvResult.Status.OK, null).encode();
-    /** A retry of a command whose answer was acknowledged or dropped: it is not run again. */
-    private static final byte[] EXPIRED = new KvResult(
-                    KvResult.Status.SESSION_EXPIRED,
-                    "the cluster no longer"
-                            + " holds this command's answer (acknowledged, or dropped to keep the session's answers bounded)")
-            .encode();
-    /** A command of a session the cluster does not hold (expired, evicted, or never created). */
-    private static final byte[] SESSION_GONE = new KvResult(
-                    KvResult.Status.SESSION_EXPIRED,
-                    "the cluster no" + " longer holds this client's session (expired or evicted)")
-            .encode();
-
-    private static final class Session {
-        final long clientId;
-        long ackedSeq;
-        /** Sum of answerCostBytes over results: at most maxAnswerBytesPerSession after each apply. */
-        long answerBytes;
-
-        long lastActiveIndex;
-        /** The log's clock at the session's last command. */
-        long lastActiveMillis;
-        /** Encoded results by seq (never mutated once stored). */
-        final TreeMap<Long, byte[]> results = new TreeMap<>();
-
-        Session(long clientId) {
-            this.clientId = clientId;
-        }
-    }
-
-    /** A command decoded for apply: the key as a string (a map key), value and expected as raw bytes. */
-    private record Parsed(KvOp op, long clientId, long seq, long ackedSeq, String key, byte[] value, byte[] expected) {
+    /**
+     * A command decoded for apply (key a string, value and expected raw bytes). Validated once where it entered
+     * ({@link KvCommand#validate}); apply only parses, and bytes that do not parse are refused alike everywhere.
+     */
+    record Parsed(KvOp op, long clientId, long seq, long ackedSeq, String key, byte[] value, byte[] expected) {
         static Parsed of(byte[] command) {
-            String problem = KvCommand.validate(command);
-            if (problem != null) {
-                throw new IllegalArgumentException(problem);
-            }
             ByteBuffer b = ByteBuffer.wrap(command);
             KvOp op = KvOp.fromCode(b.get());
             long clientId = b.getLong();
@@ -145,7 +69,11 @@ public final class KvStateMachine implements StateMachine {
             int keyLen = b.getInt();
             String key = new String(command, b.position(), keyLen, StandardCharsets.UTF_8);
             b.position(b.position() + keyLen);
-            return new Parsed(op, clientId, seq, acked, key, bytes(b), bytes(b));
+            Parsed parsed = new Parsed(op, clientId, seq, acked, key, bytes(b), bytes(b));
+            if (b.hasRemaining()) {
+                throw new IllegalArgumentException("trailing bytes after KV command");
+            }
+            return parsed;
         }
 
         private static byte[] bytes(ByteBuffer b) {
@@ -200,16 +128,14 @@ public final class KvStateMachine implements StateMachine {
             throw new IllegalArgumentException("answer bounds: per session >= " + MAX_ANSWER_COST_BYTES
                     + " bytes, total >= per session; got " + maxAnswerBytesPerSession + " and " + maxAnswerBytesTotal);
         }
-        this.maxSessions = maxSessions;
-        this.maxResultsPerSession = maxResultsPerSession;
-        this.maxAnswerBytesPerSession = maxAnswerBytesPerSession;
-        this.maxAnswerBytesTotal = maxAnswerBytesTotal;
+        this.sessions =
+                new KvSessions(maxSessions, maxResultsPerSession, maxAnswerBytesPerSession, maxAnswerBytesTotal);
     }
 
     @Override
     public byte[] apply(long index, byte[] command) {
         if (index <= lastAppliedIndex) {
-            throw new IllegalStateException("apply out of order: " + index + " after " + lastAppliedIndex);
+            throw new InvariantViolation("apply out of order: " + index + " after " + lastAppliedIndex);
         }
         lastAppliedIndex = index;
         Parsed cmd;
@@ -228,23 +154,12 @@ public final class KvStateMachine implements StateMachine {
     }
 
     private byte[] applyParsed(long index, Parsed cmd) {
-        byte[] result = applySession(index, cmd);
+        boolean sessionless = cmd.clientId() == 0 || noDedupForTests || cmd.op() == KvOp.GET;
+        byte[] result = sessionless ? execute(cmd) : sessions.apply(index, cmd, this::execute);
         storedBytes = data.dataBytes();
-        checkAnswerBounds(index);
-        answerBytesPublished = answerBytesTotal;
+        sessions.checkAnswerBounds(index);
+        answerBytesPublished = sessions.answerBytesTotal();
         return result;
-    }
-
-    /** Always on: a cache over its bounds is a bug here, and would be one on every replica at once. */
-    private void checkAnswerBounds(long index) {
-        if (answerBytesTotal < 0 || answerBytesTotal > maxAnswerBytesTotal) {
-            throw new IllegalStateException("answer cache of " + answerBytesTotal + " bytes outside 0.."
-                    + maxAnswerBytesTotal + " after index " + index);
-        }
-        if (!byAnswerBytes.isEmpty() && byAnswerBytes.first().answerBytes > maxAnswerBytesPerSession) {
-            throw new IllegalStateException("session " + byAnswerBytes.first().clientId + " caches "
-                    + byAnswerBytes.first().answerBytes + " answer bytes, over " + maxAnswerBytesPerSession);
-        }
     }
 
     /** What one cached answer counts against the bounds and the quota. */
@@ -259,7 +174,7 @@ public final class KvStateMachine implements StateMachine {
 
     /** Answers dropped to keep the byte or count bounds so far. */
     public long answersEvicted() {
-        return answersEvicted;
+        return sessions.answersEvicted();
     }
 
     /** Bytes of keys, values and cached answers: what the leader's quota check counts. */
@@ -268,9 +183,8 @@ public final class KvStateMachine implements StateMachine {
     }
 
     /**
-     * Bytes of keys and values stored (as a snapshot counts them). Quotas are enforced where writes enter
-     * (the leader's service, before proposing), never here: every replica must apply every committed
-     * command the same way, so an apply that refused for lack of space would make replicas diverge.
+     * Bytes of keys and values stored (as a snapshot counts them). Quotas are enforced where writes enter (the
+     * leader's service), never here: an apply that refused for lack of space would make replicas diverge.
      */
     public long storedBytes() {
         return storedBytes;
@@ -278,7 +192,6 @@ public final class KvStateMachine implements StateMachine {
 
     /** Planted bug for the simulator's canaries: every command runs, retries included (no exactly-once). */
     private boolean noDedupForTests;
-
     /** A state machine with the planted bug "no deduplication": only for the simulator's canaries. */
     public static KvStateMachine withoutDeduplicationForTests() {
         KvStateMachine kv = new KvStateMachine();
@@ -286,164 +199,16 @@ public final class KvStateMachine implements StateMachine {
         return kv;
     }
 
-    private byte[] applySession(long index, Parsed cmd) {
-        if (cmd.clientId() == 0 || noDedupForTests || cmd.op() == KvOp.GET) {
-            return execute(cmd);
-        }
-        Session s = sessions.get(cmd.clientId());
-        if (s == null) {
-            if (cmd.ackedSeq() > 0 || tombstones.containsKey(cmd.clientId())) {
-                // The client had a session that expired or was evicted: its retries must not run again.
-                return SESSION_GONE;
-            }
-            if (sessions.size() >= maxSessions) {
-                evictLeastRecentlyUsed();
-            }
-            s = new Session(cmd.clientId());
-            sessions.put(cmd.clientId(), s);
-        }
-        s.lastActiveIndex = index;
-        s.lastActiveMillis = logTimeMillis;
-        byte[] result;
-        if (cmd.seq() <= s.ackedSeq) {
-            result = EXPIRED;
-        } else {
-            byte[] cached = s.results.get(cmd.seq());
-            if (cached != null) {
-                result = cached;
-            } else {
-                result = execute(cmd);
-                keepAnswer(s, cmd.seq(), result);
-            }
-        }
-        if (cmd.ackedSeq() > s.ackedSeq) {
-            s.ackedSeq = cmd.ackedSeq();
-        }
-        while (!s.results.isEmpty() && s.results.firstKey() <= s.ackedSeq) {
-            dropOldestAnswer(s);
-        }
-        return result;
-    }
-
-    /** Caches an answer, then drops answers until the session's and the total bounds hold again. */
-    private void keepAnswer(Session s, long seq, byte[] answer) {
-        byAnswerBytes.remove(s);
-        s.results.put(seq, answer);
-        s.answerBytes += answerCostBytes(answer);
-        answerBytesTotal += answerCostBytes(answer);
-        byAnswerBytes.add(s);
-        // Each pass drops one answer, so each loop ends within the session's (or all) answers.
-        while (s.results.size() > maxResultsPerSession || s.answerBytes > maxAnswerBytesPerSession) {
-            evictOldestAnswer(s);
-        }
-        while (answerBytesTotal > maxAnswerBytesTotal) {
-            evictOldestAnswer(byAnswerBytes.first());
-        }
-    }
-
-    /** Drops a session's lowest-seq answer to keep a bound, raising its acknowledged seq past it. */
-    private void evictOldestAnswer(Session s) {
-        long seq = dropOldestAnswer(s);
-        s.ackedSeq = Math.max(s.ackedSeq, seq);
-        answersEvicted++;
-    }
-
-    /** Drops a session's lowest-seq answer; returns its seq. */
-    private long dropOldestAnswer(Session s) {
-        byAnswerBytes.remove(s);
-        Map.Entry<Long, byte[]> oldest = s.results.pollFirstEntry();
-        s.answerBytes -= answerCostBytes(oldest.getValue());
-        answerBytesTotal -= answerCostBytes(oldest.getValue());
-        if (!s.results.isEmpty()) {
-            byAnswerBytes.add(s);
-        }
-        return oldest.getKey();
-    }
-
-    /** Removes a session with its answers (expired or evicted). */
-    private void dropSession(long clientId) {
-        Session s = sessions.remove(clientId);
-        byAnswerBytes.remove(s);
-        answerBytesTotal -= s.answerBytes;
-        tombstone(clientId);
-    }
-
-    private void evictLeastRecentlyUsed() {
-        Long victim = null;
-        long oldest = Long.MAX_VALUE;
-        for (Map.Entry<Long, Session> e : sessions.entrySet()) {
-            if (e.getValue().lastActiveIndex < oldest) {
-                oldest = e.getValue().lastActiveIndex;
-                victim = e.getKey();
-            }
-        }
-        dropSession(victim);
-    }
-
-    private void tombstone(long clientId) {
-        tombstones.remove(clientId);
-        tombstones.put(clientId, logTimeMillis);
-        while (tombstones.size() > maxSessions) {
-            Long oldest = tombstones.keySet().iterator().next();
-            tombstones.remove(oldest);
-        }
-    }
-
-    /** An expiry entry: advance the log's clock, drop idle sessions and old tombstones; answers how many expired. */
-    private byte[] expireSessions(byte[] value) {
-        String v = value == null ? "" : new String(value, StandardCharsets.UTF_8);
-        int colon = v.indexOf(':');
-        long now;
-        long ttl;
-        try {
-            now = Long.parseLong(v.substring(0, colon));
-            ttl = Long.parseLong(v.substring(colon + 1));
-        } catch (RuntimeException e) {
-            return new KvResult(KvResult.Status.MALFORMED, "bad expiry entry '" + v + "'").encode();
-        }
-        if (ttl < 1) {
-            return new KvResult(KvResult.Status.MALFORMED, "bad expiry ttl " + ttl).encode();
-        }
-        boolean clockStarts = logTimeMillis == 0;
-        logTimeMillis = Math.max(logTimeMillis, now);
-        if (clockStarts) {
-            // Sessions and tombstones from before the log's clock started carry time 0, which is not "idle since
-            // 1970": they count from this first expiry entry (the same on every replica). Else the first entry
-            // expired every session opened in a new cluster's first seconds.
-            for (Session sn : sessions.values()) {
-                if (sn.lastActiveMillis == 0) {
-                    sn.lastActiveMillis = logTimeMillis;
-                }
-            }
-            tombstones.replaceAll((id, at) -> at == 0 ? logTimeMillis : at);
-        }
-        long cutoff = logTimeMillis - ttl;
-        List<Long> idle = new ArrayList<>();
-        for (Map.Entry<Long, Session> e : sessions.entrySet()) {
-            if (e.getValue().lastActiveMillis < cutoff) {
-                idle.add(e.getKey());
-            }
-        }
-        for (long clientId : idle) {
-            dropSession(clientId);
-        }
-        int expired = idle.size();
-        long keepAfter = logTimeMillis - 10 * ttl;
-        tombstones.values().removeIf(at -> at < keepAfter);
-        sessionsExpired += expired;
-        return result(KvResult.Status.OK, String.valueOf(expired).getBytes(StandardCharsets.UTF_8));
-    }
-
     /** Sessions expired through the log so far, and the log's clock (for tests and evidence). */
     public long sessionsExpired() {
-        return sessionsExpired;
+        return sessions.sessionsExpired();
     }
 
     public long logTimeMillis() {
-        return logTimeMillis;
+        return sessions.logTimeMillis();
     }
 
-    private static byte[] result(KvResult.Status status, byte[] value) {
+    static byte[] result(KvResult.Status status, byte[] value) {
         if (status == KvResult.Status.OK && value == null) {
             return OK_EMPTY;
         }
@@ -477,7 +242,7 @@ public final class KvStateMachine implements StateMachine {
                 return result(KvResult.Status.CAS_MISMATCH, current);
             }
             case EXPIRE_SESSIONS:
-                return expireSessions(cmd.value());
+                return sessions.expire(cmd.value());
             case APPEND: {
                 byte[] current = data.get(key);
                 byte[] add = cmd.value() == null ? new byte[0] : cmd.value();
@@ -498,7 +263,7 @@ public final class KvStateMachine implements StateMachine {
                 return result(KvResult.Status.OK, next);
             }
             default:
-                throw new IllegalStateException("unhandled op " + cmd.op());
+                throw new InvariantViolation("unhandled op " + cmd.op());
         }
     }
 
@@ -524,14 +289,7 @@ public final class KvStateMachine implements StateMachine {
     public byte[] snapshot() {
         // Sized first, then written into one array: a snapshot can be tens of megabytes, and every extra
         // copy is garbage the collector must move.
-        long size = 4 + 4 + 8 + 8 + 4 + data.encodedBytes() + 4 + 4 + 16L * tombstones.size();
-        for (Session sn : sessions.values()) {
-            size += 8 + 8 + 8 + 8 + 4;
-            for (byte[] r : sn.results.values()) {
-                size += 8 + 4 + r.length;
-            }
-        }
-        size += 4; // checksum
+        long size = 4 + 4 + 8 + 8 + 4 + data.encodedBytes() + sessions.encodedBytes() + 4; // 4: the checksum
         if (size > Snapshot.MAX_BYTES) {
             throw new IllegalStateException("KV state of " + size + " bytes exceeds the snapshot limit");
         }
@@ -540,30 +298,15 @@ public final class KvStateMachine implements StateMachine {
         b.putInt(SNAPSHOT_MAGIC)
                 .putInt(SNAPSHOT_VERSION)
                 .putLong(lastAppliedIndex)
-                .putLong(logTimeMillis)
+                .putLong(sessions.logTimeMillis())
                 .putInt(data.size());
         data.encodeTo(b);
-        b.putInt(sessions.size());
-        for (Map.Entry<Long, Session> e : sessions.entrySet()) {
-            Session sn = e.getValue();
-            b.putLong(e.getKey())
-                    .putLong(sn.ackedSeq)
-                    .putLong(sn.lastActiveIndex)
-                    .putLong(sn.lastActiveMillis)
-                    .putInt(sn.results.size());
-            for (Map.Entry<Long, byte[]> r : sn.results.entrySet()) {
-                b.putLong(r.getKey()).putInt(r.getValue().length).put(r.getValue());
-            }
-        }
-        b.putInt(tombstones.size());
-        for (Map.Entry<Long, Long> t : tombstones.entrySet()) {
-            b.putLong(t.getKey()).putLong(t.getValue());
-        }
+        sessions.encodeTo(b);
         CRC32C crc = new CRC32C();
         crc.update(out, 0, b.position());
         b.putInt((int) crc.getValue());
         if (b.hasRemaining()) {
-            throw new IllegalStateException("KV snapshot sized " + size + " but wrote " + b.position());
+            throw new InvariantViolation("KV snapshot sized " + size + " but wrote " + b.position());
         }
         return out;
     }
@@ -595,105 +338,27 @@ public final class KvStateMachine implements StateMachine {
                 throw new IllegalArgumentException("KV snapshot holds index " + applied + ", beyond " + index);
             }
             Map<String, byte[]> newData = new HashMap<>();
-            int n = count(in);
+            int n = KvSnapshotBytes.count(in);
             for (int i = 0; i < n; i++) {
-                byte[] key = readBytes(in);
+                byte[] key = KvSnapshotBytes.readBytes(in);
                 if (key == null) {
                     throw new IllegalArgumentException("KV snapshot has a null key");
                 }
-                newData.put(new String(key, StandardCharsets.UTF_8), readBytes(in));
+                newData.put(new String(key, StandardCharsets.UTF_8), KvSnapshotBytes.readBytes(in));
             }
-            TreeMap<Long, Session> newSessions = new TreeMap<>();
-            int ns = count(in);
-            for (int i = 0; i < ns; i++) {
-                long clientId = in.getLong();
-                Session sn = new Session(clientId);
-                sn.ackedSeq = in.getLong();
-                sn.lastActiveIndex = in.getLong();
-                sn.lastActiveMillis = version >= 2 ? in.getLong() : 0;
-                int nr = count(in);
-                for (int j = 0; j < nr; j++) {
-                    long seq = in.getLong();
-                    byte[] enc = readBytes(in);
-                    KvResult.decode(enc); // refuse a garbled result now rather than send it to a client later
-                    sn.results.put(seq, enc);
-                }
-                newSessions.put(clientId, sn);
-            }
-            LinkedHashMap<Long, Long> newTombstones = new LinkedHashMap<>();
-            if (version >= 2) {
-                int nt = count(in);
-                for (int i = 0; i < nt; i++) {
-                    newTombstones.put(in.getLong(), in.getLong());
-                }
-            }
+            KvSessions.Decoded decoded = KvSessions.decode(in, version);
             if (in.hasRemaining()) {
                 throw new IllegalArgumentException("KV snapshot has " + in.remaining() + " trailing bytes");
             }
             data.clear();
             newData.forEach(data::put);
-            sessions.clear();
-            sessions.putAll(newSessions);
-            tombstones.clear();
-            tombstones.putAll(newTombstones);
-            logTimeMillis = logTime;
+            sessions.install(decoded, logTime);
             lastAppliedIndex = index;
             storedBytes = data.dataBytes();
-            recountAnswers();
-            answerBytesPublished = answerBytesTotal;
+            answerBytesPublished = sessions.answerBytesTotal();
         } catch (BufferUnderflowException e) {
             throw new IllegalArgumentException("KV snapshot truncated", e);
         }
-    }
-
-    /**
-     * Recomputes the answer byte counts from the restored answers (the snapshot need not carry them: they
-     * follow from the answers and the constant bounds), then applies the bounds. A snapshot this code wrote
-     * is within them already, so nothing is dropped and the restored replica decides as its peers do; one
-     * written before the bounds existed is brought within them the same way on every replica that loads it.
-     */
-    private void recountAnswers() {
-        byAnswerBytes.clear();
-        answerBytesTotal = 0;
-        for (Session sn : sessions.values()) {
-            sn.answerBytes = 0;
-            for (byte[] r : sn.results.values()) {
-                sn.answerBytes += answerCostBytes(r);
-            }
-            answerBytesTotal += sn.answerBytes;
-            if (!sn.results.isEmpty()) {
-                byAnswerBytes.add(sn);
-            }
-        }
-        for (Session sn : sessions.values()) {
-            while (sn.results.size() > maxResultsPerSession || sn.answerBytes > maxAnswerBytesPerSession) {
-                evictOldestAnswer(sn);
-            }
-        }
-        while (answerBytesTotal > maxAnswerBytesTotal) {
-            evictOldestAnswer(byAnswerBytes.first());
-        }
-    }
-
-    private static int count(ByteBuffer in) {
-        int n = in.getInt();
-        if (n < 0 || n > in.remaining()) {
-            throw new IllegalArgumentException("KV snapshot has a bad count " + n);
-        }
-        return n;
-    }
-
-    private static byte[] readBytes(ByteBuffer in) {
-        int n = in.getInt();
-        if (n == -1) {
-            return null;
-        }
-        if (n < 0 || n > in.remaining()) {
-            throw new IllegalArgumentException("KV snapshot has a bad length " + n);
-        }
-        byte[] v = new byte[n];
-        in.get(v);
-        return v;
     }
 
     public String get(String key) {
@@ -706,7 +371,7 @@ public final class KvStateMachine implements StateMachine {
     }
 
     public int sessionCount() {
-        return sessions.size();
+        return sessions.count();
     }
 
     public long lastAppliedIndex() {
@@ -718,16 +383,7 @@ public final class KvStateMachine implements StateMachine {
      * applied the same commands, a restored one included. What {@link #digest()} leaves out.
      */
     public long sessionDigest() {
-        long h = 17;
-        for (Map.Entry<Long, Session> e : sessions.entrySet()) {
-            h = 31 * h + Long.hashCode(e.getKey());
-            h = 31 * h + Long.hashCode(e.getValue().ackedSeq);
-            for (Map.Entry<Long, byte[]> r : e.getValue().results.entrySet()) {
-                h = 31 * h + Long.hashCode(r.getKey());
-                h = 31 * h + Arrays.hashCode(r.getValue());
-            }
-        }
-        return 31 * h + Long.hashCode(answerBytesTotal);
+        return sessions.digest();
     }
 
     /** A digest of the whole state, equal on replicas that applied the same commands. */

@@ -40,9 +40,11 @@ public interface LogStore {
 
     /**
      * Appends the write's entries, replacing any stored entries at or after its first index. Writes are
-     * made durable in submission order; {@code onDurable} runs (on any thread) once this write and all
-     * earlier ones are durable, and {@code onFailure} if the write could not be made durable (disk full):
-     * a failed write loses nothing already durable.
+     * made durable in submission order; {@code onDurable} runs once this write and all earlier ones are
+     * durable, and {@code onFailure} if the write could not be made durable (disk full): a failed write loses
+     * nothing already durable. Called on the raft stage, which is the log's writer stage
+     * ({@link NodeStages#WAL}); {@code onDurable} runs on that stage too, never inside this call, so the node
+     * acts on it without a hand-off. {@code onFailure} may run on any thread, inside this call included.
      */
     void append(Ready.LogWrite write, Runnable onDurable, Consumer<Throwable> onFailure);
 

@@ -1,5 +1,6 @@
 package dev.linden.kvnode.node;
 
+import dev.linden.kvnode.raft.Input;
 import dev.linden.kvnode.raft.Membership;
 import dev.linden.kvnode.raft.MembershipChange;
 import dev.linden.kvnode.raft.RaftCore;
@@ -9,6 +10,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.IntFunction;
+import java.util.function.ToLongFunction;
 
 /**
  * Callers of {@link RaftNode#changeMembership} waiting for their change to be committed; raft stage only.
@@ -42,15 +44,24 @@ final class MembershipWaiters {
     private final int self;
     private final int timeoutTicks;
     private final IntFunction<String> linkProblem;
+    private final ToLongFunction<Input> step;
     private final List<Waiter> waiters = new ArrayList<>();
     /** Learners of ended adds still to take out again; at most {@link #MAX_WAITERS}. */
     private final List<MembershipChange> rollbacks = new ArrayList<>();
 
-    /** @param linkProblem what the transport knows of why a peer does not answer ("" if nothing) */
-    MembershipWaiters(int self, int timeoutTicks, IntFunction<String> linkProblem) {
+    /**
+     * @param linkProblem what the transport knows of why a peer does not answer ("" if nothing)
+     * @param step        the node's one input path to its core
+     */
+    MembershipWaiters(int self, int timeoutTicks, IntFunction<String> linkProblem, ToLongFunction<Input> step) {
         this.self = self;
         this.timeoutTicks = timeoutTicks;
         this.linkProblem = linkProblem;
+        this.step = step;
+    }
+
+    private long change(MembershipChange change) {
+        return step.applyAsLong(new Input.ChangeMembership(change));
     }
 
     boolean full() {
@@ -74,7 +85,7 @@ final class MembershipWaiters {
                         "node " + self + " no longer leads; ask the leader again (" + w.change + ")"));
             } else if (w.ticksLeft <= 0) {
                 w.future.completeExceptionally(timedOut(core, w.change));
-            } else if (core.changeMembership(w.change) == -3) {
+            } else if (change(w.change) == -3) {
                 w.future.completeExceptionally(new MembershipChangeEndedException(
                         MembershipChangeEndedException.Why.REFUSED,
                         w.change + " refused: " + core.membershipNote() + link(w.change)));
@@ -96,7 +107,7 @@ final class MembershipWaiters {
             if (rollbacks.size() < MAX_WAITERS) {
                 rollbacks.add(MembershipChange.remove(change.nodeId()));
             }
-            core.changeMembership(MembershipChange.remove(change.nodeId())); // ends its promotion at once
+            change(MembershipChange.remove(change.nodeId())); // ends its promotion at once
         } else if (change.satisfiedBy(current)) {
             why += ": it is in the leader's log, not yet committed, so its outcome is unknown";
         } else if (!core.membershipNote().isEmpty()) {
@@ -119,7 +130,7 @@ final class MembershipWaiters {
             rollbacks.clear(); // the new leader does not promote a learner nobody asked it to
             return;
         }
-        rollbacks.removeIf(r -> r.satisfiedBy(core.committedMembership()) || core.changeMembership(r) == -3);
+        rollbacks.removeIf(r -> r.satisfiedBy(core.committedMembership()) || change(r) == -3);
     }
 
     void tick() {

@@ -14,8 +14,9 @@ import java.util.function.Consumer;
 /**
  * A log store in memory that survives "restarts" of a node object (not of the JVM). Writes become
  * durable when {@code durabilityStage} runs them, so tests can interleave fsync completion with other
- * events. Bounded by {@code maxEntries} (entries held after the snapshot): beyond it, writes fail as a
- * full disk would.
+ * events. {@code onDurable} runs on that stage: it must run on the node's raft thread (the tests' single
+ * event loop), as {@link LogStore#append} promises. Bounded by {@code maxEntries} (entries held after the
+ * snapshot): beyond it, writes fail as a full disk would.
  */
 public final class MemoryLogStore implements LogStore {
     private final Stage durabilityStage;

@@ -6,7 +6,9 @@ import dev.linden.kvnode.raft.RaftConfig;
  * @param raft                 the core's tunables (in ticks)
  * @param tickMillis           length of one core tick in milliseconds of the node's clock
  * @param maxPendingProposals  client proposals awaiting their result; more are refused
- * @param maxPendingReads      ReadIndex reads awaiting confirmation or apply; more are refused
+ * @param maxReadsInFlight     reads this node holds from intake to answer (awaiting confirmation or apply,
+ *                             lease reads included); more are refused. The core's own queue of ReadIndex
+ *                             requests has its bound apart: {@link RaftConfig#maxReadsAwaitingQuorum}
  * @param maxReadyLoops        bound on ready() rounds processed per input (guards against a livelock)
  * @param snapshotEveryEntries the state machine is snapshotted after this many entries applied since the
  *                             last snapshot, and the log before it compacted
@@ -16,14 +18,14 @@ public record NodeConfig(
         RaftConfig raft,
         long tickMillis,
         int maxPendingProposals,
-        int maxPendingReads,
+        int maxReadsInFlight,
         int maxReadyLoops,
         long snapshotEveryEntries,
         long sessionTtlMillis) {
     public NodeConfig {
         if (tickMillis < 1
                 || maxPendingProposals < 1
-                || maxPendingReads < 1
+                || maxReadsInFlight < 1
                 || maxReadyLoops < 1
                 || snapshotEveryEntries < 1
                 || sessionTtlMillis < 1) {
@@ -35,14 +37,14 @@ public record NodeConfig(
             RaftConfig raft,
             long tickMillis,
             int maxPendingProposals,
-            int maxPendingReads,
+            int maxReadsInFlight,
             int maxReadyLoops,
             long snapshotEveryEntries) {
         this(
                 raft,
                 tickMillis,
                 maxPendingProposals,
-                maxPendingReads,
+                maxReadsInFlight,
                 maxReadyLoops,
                 snapshotEveryEntries,
                 DEFAULT_SESSION_TTL_MILLIS);
@@ -62,7 +64,7 @@ public record NodeConfig(
 
     public NodeConfig withSessionTtlMillis(long ttl) {
         return new NodeConfig(
-                raft, tickMillis, maxPendingProposals, maxPendingReads, maxReadyLoops, snapshotEveryEntries, ttl);
+                raft, tickMillis, maxPendingProposals, maxReadsInFlight, maxReadyLoops, snapshotEveryEntries, ttl);
     }
 
     public NodeConfig withRaft(RaftConfig r) {
@@ -70,7 +72,7 @@ public record NodeConfig(
                 r,
                 tickMillis,
                 maxPendingProposals,
-                maxPendingReads,
+                maxReadsInFlight,
                 maxReadyLoops,
                 snapshotEveryEntries,
                 sessionTtlMillis);
@@ -78,11 +80,11 @@ public record NodeConfig(
 
     public NodeConfig withTickMillis(long t) {
         return new NodeConfig(
-                raft, t, maxPendingProposals, maxPendingReads, maxReadyLoops, snapshotEveryEntries, sessionTtlMillis);
+                raft, t, maxPendingProposals, maxReadsInFlight, maxReadyLoops, snapshotEveryEntries, sessionTtlMillis);
     }
 
     public NodeConfig withSnapshotEveryEntries(long entries) {
         return new NodeConfig(
-                raft, tickMillis, maxPendingProposals, maxPendingReads, maxReadyLoops, entries, sessionTtlMillis);
+                raft, tickMillis, maxPendingProposals, maxReadsInFlight, maxReadyLoops, entries, sessionTtlMillis);
     }
 }

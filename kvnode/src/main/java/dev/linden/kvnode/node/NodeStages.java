@@ -23,10 +23,13 @@ public final class NodeStages {
         SNAPSHOT
     }
 
-    /** The stage the WAL writer runs on. */
+    /**
+     * The stage the WAL writer runs on: always the raft stage. {@link RaftNode} hands the log its writes and
+     * takes its durability callbacks on that stage directly, with no hand-off (see {@link LogStore#append}).
+     */
     public static final Name WAL = Name.RAFT;
 
-    /** The stages of one node, bound; {@code wal} is one of the others, never a stage of its own. */
+    /** The stages of one node, bound; {@code wal} is the raft stage, never a stage of its own. */
     public record Bound<S extends Stage>(S raft, S apply, S snapshot, S wal) {}
 
     private NodeStages() {}
@@ -36,11 +39,6 @@ public final class NodeStages {
         S raft = make.apply(Name.RAFT);
         S apply = make.apply(Name.APPLY);
         S snapshot = make.apply(Name.SNAPSHOT);
-        S wal = switch (WAL) {
-            case RAFT -> raft;
-            case APPLY -> apply;
-            case SNAPSHOT -> snapshot;
-        };
-        return new Bound<>(raft, apply, snapshot, wal);
+        return new Bound<>(raft, apply, snapshot, raft);
     }
 }

@@ -1,5 +1,6 @@
 package dev.linden.kvnode.node;
 
+import dev.linden.kvnode.raft.Input;
 import dev.linden.kvnode.raft.Membership;
 import dev.linden.kvnode.raft.MembershipChange;
 import dev.linden.kvnode.raft.RaftCore;
@@ -18,8 +19,11 @@ final class OperatorCalls {
     interface Node {
         int id();
 
-        /** The core while the node runs, else null. */
+        /** The core while the node runs, else null. Read it; feed it only through {@link #step}. */
         RaftCore coreIfRunning();
+
+        /** Feeds the core one input, through the node's one input path. */
+        long step(Input input);
 
         void dropLease();
 
@@ -40,7 +44,10 @@ final class OperatorCalls {
         this.raftStage = raftStage;
         this.transfers = new TransferWaiters(node.id());
         this.memberships = new MembershipWaiters(
-                node.id(), (int) Math.max(1, MembershipWaiters.TIMEOUT_MILLIS / tickMillis), node::linkProblem);
+                node.id(),
+                (int) Math.max(1, MembershipWaiters.TIMEOUT_MILLIS / tickMillis),
+                node::linkProblem,
+                node::step);
     }
 
     /** See {@link RaftNode#changeMembership}. */
@@ -84,7 +91,7 @@ final class OperatorCalls {
                 return;
             }
             node.dropLease(); // a transfer may elect the target past the voters' lease: give ours up first
-            if (!core.transferLeadership(target)) {
+            if (node.step(new Input.TransferLeadership(target)) == 0) {
                 f.completeExceptionally(new NodeException(
                         NodeException.Reason.NOT_LEADER,
                         node.id(),

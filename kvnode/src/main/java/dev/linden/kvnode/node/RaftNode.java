@@ -1,6 +1,7 @@
 package dev.linden.kvnode.node;
 
 import dev.linden.kvnode.raft.Entry;
+import dev.linden.kvnode.raft.Input;
 import dev.linden.kvnode.raft.Invariants;
 import dev.linden.kvnode.raft.Membership;
 import dev.linden.kvnode.raft.MembershipChange;
@@ -14,10 +15,7 @@ import dev.linden.kvnode.raft.Snapshot;
 import dev.linden.kvnode.raft.SnapshotMeta;
 import dev.linden.kvnode.raft.SnapshotPayload;
 import java.io.IOException;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.LongSupplier;
 
@@ -25,12 +23,15 @@ import java.util.function.LongSupplier;
  * Drives one {@link RaftCore} through the pipeline stages, the same way in production and in the
  * simulator:
  * <ul>
- *   <li><b>raft stage</b> ({@code raftStage}): owns the core; every input is a task on it;</li>
- *   <li><b>log stage</b> (inside {@link LogStore}): group-commits writes, calls back when durable;</li>
- *   <li><b>apply stage</b> ({@code applyStage}): owns the state machine; applies committed entries and
- *       serves confirmed reads, apart from the core, then reports back.</li>
+ *   <li><b>raft stage</b> ({@code raftStage}): owns the core, fed only through {@link #step} (one
+ *       {@link Input} at a time, recordable); the log's writes and their durability callbacks run here too
+ *       ({@link NodeStages#WAL}), with the fsync on the storage's own thread;</li>
+ *   <li><b>apply stage</b> ({@code applyStage}): owns the state machine ({@link ApplyLoop}); applies
+ *       committed entries and runs confirmed reads' queries, apart from the core, then reports back.</li>
  * </ul>
- * The core sees nothing of threads or time: only ticks and notifications posted to the raft stage.
+ * Its parts: {@link Proposals} (client proposals until applied), {@link Reads} (ReadIndex and lease reads),
+ * {@link ApplyLoop} (apply, snapshot, restore) and {@link OperatorCalls}; {@link #stop} and a storage failure
+ * share one shutdown. The core sees nothing of threads or time: only ticks and notifications.
  */
 public final class RaftNode {
     private final int id;
@@ -49,13 +50,11 @@ public final class RaftNode {
     private RaftCore core;
     private Stage.Cancellable tickTimer;
     private boolean running;
-    /** Pending proposals in log-index order (they are appended in that order). */
-    private final ArrayDeque<PendingProposal> proposals = new ArrayDeque<>();
+    private final Proposals proposals;
+    private final Reads reads;
+    /** The apply stage's part. */
+    private final ApplyLoop applyLoop;
 
-    private final TreeMap<Long, CompletableFuture<byte[]>> readsAwaitingIndex = new TreeMap<>();
-    private final TreeMap<Long, byte[]> readQueries = new TreeMap<>();
-    private final ArrayDeque<long[]> readsAwaitingApply = new ArrayDeque<>(); // {ctx, index}
-    private long nextReadCtx = 1;
     private long appliedIndexSeen;
     private boolean drainScheduled;
     private Ready.SoftState softState;
@@ -64,45 +63,10 @@ public final class RaftNode {
     private volatile long termSeen;
     private volatile Ready.SoftState softSeen = new Ready.SoftState(Role.FOLLOWER, 0, RaftCore.NO_NODE, 0, 0);
     private NodeListener listener = NodeListener.NONE;
+    private CoreRecorder recorder = CoreRecorder.NONE;
 
-    // Apply-stage state.
-    private long applyLastIndex;
-    private long applyLastTerm;
-    private long applyLastSnapshotIndex;
-    private boolean snapshotInProgress;
-    /** The configuration of the last applied configuration entry (or snapshot): what a snapshot records. */
-    private Membership applyMembership;
     /** Raft stage: the configuration last passed to the transport. */
     private volatile Membership membershipSeen;
-
-    private record PendingProposal(long index, long term, CompletableFuture<byte[]> future) {}
-
-    /** Observes what a node does, for simulator checks and metrics. Called on the raft or apply stage. */
-    public interface NodeListener {
-        NodeListener NONE = new NodeListener() {};
-
-        default void onApplied(int nodeId, Entry entry, byte[] result) {}
-
-        /** The state machine was replaced by a snapshot through {@code index} (on the apply stage). */
-        default void onSnapshotRestored(int nodeId, long index) {}
-
-        /** The node took a snapshot of its state machine (on the apply stage, before it is written). */
-        default void onSnapshotTaken(int nodeId, Snapshot snapshot) {}
-
-        default void onSoftState(int nodeId, Ready.SoftState state) {}
-
-        /** An event of the core that an operator should see in the log (see {@link Ready#notices()}). */
-        default void onNotice(int nodeId, String notice) {}
-
-        /** This leader served a read from its lease in {@code term} (on the raft stage). */
-        default void onLeaseRead(int nodeId, long term) {}
-
-        /** The configuration in force on this node changed (raft stage): a change in its log, or a snapshot. */
-        default void onMembership(int nodeId, Membership membership) {}
-
-        /** The node stopped itself because it can no longer trust its storage; the process should exit. */
-        default void onFatal(int nodeId, String reason) {}
-    }
 
     public RaftNode(
             int id,
@@ -145,10 +109,9 @@ public final class RaftNode {
             Transport transport,
             StateMachine stateMachine,
             LongSupplier monotonicNanos) {
-        this.lease = new ReadLease(monotonicNanos, config.raft().leaseTicks() * config.tickMillis() * 1_000_000L);
+        ReadLease lease = new ReadLease(monotonicNanos, config.raft().leaseTicks() * config.tickMillis() * 1_000_000L);
         this.id = id;
         this.bootstrap = bootstrap;
-        this.applyMembership = bootstrap;
         this.config = config;
         this.random = random;
         this.raftStage = raftStage;
@@ -156,39 +119,86 @@ public final class RaftNode {
         this.logStore = logStore;
         this.transport = transport;
         this.stateMachine = stateMachine;
-        this.operatorCalls = new OperatorCalls(
-                new OperatorCalls.Node() {
-                    @Override
-                    public int id() {
-                        return RaftNode.this.id;
-                    }
+        Hooks hooks = new Hooks();
+        this.proposals = new Proposals(config.maxPendingProposals());
+        this.reads = new Reads(id, config, lease, applyStage, stateMachine, hooks);
+        this.applyLoop = new ApplyLoop(
+                id, bootstrap, config.snapshotEveryEntries(), stateMachine, logStore, raftStage, applyStage, hooks);
+        this.operatorCalls = new OperatorCalls(hooks, raftStage, config.tickMillis());
+    }
 
-                    @Override
-                    public RaftCore coreIfRunning() {
-                        return running ? core : null;
-                    }
+    /** What the node's parts call back: operator calls, reads, and the apply stage's reports. */
+    private final class Hooks implements OperatorCalls.Node, Reads.Host, ApplyLoop.Raft {
+        @Override
+        public int id() {
+            return id;
+        }
 
-                    @Override
-                    public void dropLease() {
-                        lease.drop();
-                    }
+        @Override
+        public RaftCore coreIfRunning() {
+            return running ? core : null;
+        }
 
-                    @Override
-                    public void scheduleDrain() {
-                        RaftNode.this.scheduleDrain();
-                    }
+        @Override
+        public long step(Input input) {
+            return RaftNode.this.step(input);
+        }
 
-                    @Override
-                    public String linkProblem(int peer) {
-                        return transport.linkProblem(peer);
-                    }
-                },
-                raftStage,
-                config.tickMillis());
+        @Override
+        public void dropLease() {
+            reads.lease.drop();
+        }
+
+        @Override
+        public void scheduleDrain() {
+            RaftNode.this.scheduleDrain();
+        }
+
+        @Override
+        public String linkProblem(int peer) {
+            return transport.linkProblem(peer);
+        }
+
+        @Override
+        public void leaseRead(long term) {
+            listener.onLeaseRead(id, term);
+        }
+
+        @Override
+        public void applied(List<Entry> batch, List<byte[]> results, long lastIndex) {
+            onBatchApplied(batch, results, lastIndex);
+        }
+
+        @Override
+        public void snapshotDurable(Snapshot snap) {
+            if (running) {
+                step(new Input.SnapshotTaken(SnapshotMeta.of(snap)));
+                logStore.compact(core.firstIndex() - 1); // what the core dropped, maybe less than the snapshot
+            }
+        }
+
+        @Override
+        public NodeListener listener() {
+            return listener;
+        }
     }
 
     public void setListener(NodeListener listener) {
         this.listener = listener;
+    }
+
+    /** Records every input to this node's core from its next {@link #start} on (call before it). */
+    public void setRecorder(CoreRecorder recorder) {
+        this.recorder = recorder;
+    }
+
+    /**
+     * The one path by which this node feeds its core (raft stage): every input as data, so a recording of
+     * them replays the core exactly ({@link CoreReplay}).
+     */
+    private long step(Input input) {
+        recorder.input(input);
+        return core.step(input);
     }
 
     /** Recovers from the log store and starts ticking. Call once, from any thread. */
@@ -196,12 +206,15 @@ public final class RaftNode {
         LogStore.Recovered recovered = logStore.load();
         Snapshot snap = recovered.snapshot();
         if (snap != null) {
-            applyStage.execute(() -> restoreNow(snap)); // runs before anything applied after it
+            applyStage.execute(() -> applyLoop.restore(snap)); // runs before anything applied after it
         }
         Membership base = snap == null ? bootstrap : SnapshotPayload.membership(snap.data(), bootstrap);
         raftStage.execute(() -> {
+            CoreRecorder rec = recorder;
+            RandomSource draws = rec == CoreRecorder.NONE ? random : bound -> rec.random(bound, random.nextInt(bound));
+            rec.started(id, base, config.raft(), recovered.hardState(), SnapshotMeta.of(snap), recovered.entries());
             core = new RaftCore(
-                    id, base, config.raft(), random, recovered.hardState(), SnapshotMeta.of(snap), recovered.entries());
+                    id, base, config.raft(), draws, recovered.hardState(), SnapshotMeta.of(snap), recovered.entries());
             running = true;
             scheduleTick();
             drain();
@@ -210,20 +223,22 @@ public final class RaftNode {
 
     /** Stops ticking and fails everything pending as indeterminate. */
     public void stop() {
-        raftStage.execute(() -> {
-            running = false;
-            if (tickTimer != null) {
-                tickTimer.cancel();
-            }
-            NodeException unknown = new NodeException(NodeException.Reason.UNKNOWN, RaftCore.NO_NODE, "node stopped");
-            proposals.forEach(p -> p.future.completeExceptionally(unknown));
-            proposals.clear();
-            readsAwaitingIndex.values().forEach(f -> f.completeExceptionally(unknown));
-            readsAwaitingIndex.clear();
-            readQueries.clear();
-            readsAwaitingApply.clear();
-            operatorCalls.failAll(unknown);
-        });
+        raftStage.execute(
+                () -> shutDown(new NodeException(NodeException.Reason.UNKNOWN, RaftCore.NO_NODE, "node stopped")));
+    }
+
+    /**
+     * The one way a node stops ({@link #stop}, or its storage failed): no more ticks or inputs, and every call
+     * pending (proposals, reads, operator calls) fails with {@code reason}.
+     */
+    private void shutDown(NodeException reason) {
+        running = false;
+        if (tickTimer != null) {
+            tickTimer.cancel();
+        }
+        proposals.failAll(reason);
+        reads.failAll(reason);
+        operatorCalls.failAll(reason);
     }
 
     /** Hands a burst of inbound peer messages to the node in one raft-stage task (any thread). */
@@ -231,7 +246,7 @@ public final class RaftNode {
         raftStage.execute(() -> {
             if (running) {
                 for (Message m : messages) {
-                    core.step(m);
+                    step(new Input.Receive(m));
                 }
                 scheduleDrain();
             }
@@ -263,12 +278,12 @@ public final class RaftNode {
             f.completeExceptionally(new NodeException(NodeException.Reason.NOT_LEADER, RaftCore.NO_NODE, "stopped"));
             return;
         }
-        if (proposals.size() >= config.maxPendingProposals()) {
+        if (proposals.full()) {
             f.completeExceptionally(
                     new NodeException(NodeException.Reason.OVERLOADED, core.leaderId(), "too many pending proposals"));
             return;
         }
-        long index = core.propose(command);
+        long index = step(new Input.Propose(command));
         if (index == RaftCore.PROPOSE_NOT_LEADER) {
             f.completeExceptionally(
                     new NodeException(NodeException.Reason.NOT_LEADER, core.leaderId(), "not the leader"));
@@ -283,7 +298,7 @@ public final class RaftNode {
                             : "too many uncommitted entries"));
             return;
         }
-        proposals.addLast(new PendingProposal(index, core.term(), f));
+        proposals.add(index, core.term(), f);
     }
 
     /** On the raft stage: fails {@code f} with NOT_LEADER (and a hint) unless this node leads; true if it did. */
@@ -320,30 +335,19 @@ public final class RaftNode {
         return operatorCalls.transferLeadership(target);
     }
 
-    /** The read lease (with RaftConfig.leaseReads), timed on this node's monotonic clock. */
-    private final ReadLease lease;
-
-    private boolean leaseValid(long now) {
-        return lease.valid(now, core.term()) && core.leaseReadsAllowed();
-    }
-
     /** The term of the read lease this node holds now, or -1 (for the simulator's lease monitor; raft stage). */
     public long leaseTermHeld() {
-        boolean held = config.raft().leaseReads()
-                && core != null
-                && core.leaseReadsAllowed()
-                && lease.heldAt(lease.now(), core.term());
-        return held ? lease.termHeld() : -1;
+        return reads.leaseTermHeld(core);
     }
 
     /** What is left of the lease held, in milliseconds of this node's clock (0 if none). */
     public long leaseRemainingMillis() {
-        return leaseTermHeld() < 0 ? 0 : lease.remainingNanos(lease.now()) / 1_000_000;
+        return leaseTermHeld() < 0 ? 0 : reads.lease.remainingNanos(reads.lease.now()) / 1_000_000;
     }
 
     /** Reads served from a lease so far (evidence for tests and the simulator). */
     public long leaseReadsServed() {
-        return lease.served;
+        return reads.lease.served;
     }
 
     /**
@@ -356,32 +360,7 @@ public final class RaftNode {
             if (refuseUnlessLeader(f)) {
                 return;
             }
-            if (readsAwaitingIndex.size() + readsAwaitingApply.size() >= config.maxPendingReads()) {
-                f.completeExceptionally(new NodeException(NodeException.Reason.OVERLOADED, id, "too many reads"));
-                return;
-            }
-            long ctx = nextReadCtx++;
-            readsAwaitingIndex.put(ctx, f);
-            readQueries.put(ctx, query);
-            if (config.raft().leaseReads()) {
-                long now = lease.now();
-                if (leaseValid(now)) {
-                    lease.served++;
-                    listener.onLeaseRead(id, core.term());
-                    readsAwaitingApply.addLast(new long[] {ctx, core.commitIndex()});
-                    if (lease.renewalDue(now)) {
-                        long renewal = nextReadCtx++; // renew before it runs out, off the read's path
-                        lease.asked(renewal, now, core.term(), true);
-                        core.readIndex(renewal);
-                        scheduleDrain();
-                    }
-                    serveReads();
-                    return;
-                }
-                lease.asked(ctx, now, core.term(), false);
-            }
-            core.readIndex(ctx);
-            scheduleDrain();
+            reads.read(core, query, f, appliedIndexSeen);
         });
         return f;
     }
@@ -408,7 +387,7 @@ public final class RaftNode {
             if (!running) {
                 return;
             }
-            core.tick();
+            step(new Input.Tick());
             operatorCalls.tick();
             scheduleDrain();
             scheduleTick();
@@ -435,7 +414,9 @@ public final class RaftNode {
         while (running && core.hasReady()) {
             Invariants.check(
                     ++loops <= config.maxReadyLoops(), "ready loop did not settle", id, core.term(), core.lastIndex());
-            handle(core.ready());
+            Ready ready = core.ready();
+            recorder.ready(core, ready);
+            handle(ready);
         }
     }
 
@@ -446,80 +427,31 @@ public final class RaftNode {
             } catch (IOException e) {
                 // Without a durable vote we must not speak: stop rather than risk two votes in a term.
                 running = false;
-                throw new IllegalStateException("node " + id + " cannot persist term/vote", e);
+                throw new StorageFailedException(id, "term/vote", e);
             }
         }
         for (String notice : r.notices()) {
             listener.onNotice(id, notice);
         }
-        for (Message m : r.messages()) {
-            if (m instanceof InstallSnapshot is && is.data() == null) {
-                try {
-                    // Read back from storage (a chunk, from the page cache): snapshots are not kept in memory.
-                    m = is.withData(logStore.readSnapshotChunk(is.snapshotIndex(), is.offset(), is.length()));
-                } catch (IOException e) {
-                    continue; // not durable yet, or replaced: the core sends again after its timeout
-                }
-            }
-            transport.send(m);
-        }
+        send(r.messages());
         if (r.logWrite() != null) {
-            long writeId = r.logWrite().writeId();
-            logStore.append(
-                    r.logWrite(),
-                    () -> raftStage.execute(() -> {
-                        if (running) {
-                            core.onLogWritten(writeId);
-                            scheduleDrain();
-                        }
-                    }),
-                    failure -> raftStage.execute(() -> failStorage(failure)));
+            write(r.logWrite());
         }
         if (r.restore() != null) {
             Snapshot snap = r.restore();
             applyStage.execute(() -> {
-                restoreNow(snap);
+                applyLoop.restore(snap);
                 raftStage.execute(() -> onRestored(snap.index()));
             });
         }
         if (!r.committed().isEmpty()) {
             List<Entry> batch = r.committed();
-            applyStage.execute(() -> applyBatch(batch));
+            applyStage.execute(() -> applyLoop.applyBatch(batch));
         }
         for (Ready.Fetch f : r.fetches()) {
-            logStore.read(
-                    f.fromIndex(),
-                    f.maxEntries(),
-                    f.maxBytes(),
-                    f.terms(),
-                    entries -> raftStage.execute(() -> {
-                        if (running) {
-                            core.onEntriesFetched(f.peer(), f.fromIndex(), entries);
-                            scheduleDrain();
-                        }
-                    }),
-                    failure -> raftStage.execute(() -> {
-                        if (running) {
-                            core.onFetchFailed(f.peer());
-                            scheduleDrain();
-                        }
-                    }));
+            fetch(f);
         }
-        for (Ready.ReadState rs : r.readStates()) {
-            readsAwaitingApply.addLast(new long[] {rs.ctx(), rs.index()});
-            if (lease.waiting()) {
-                lease.confirmed(rs.ctx(), core.term());
-            }
-        }
-        for (long ctx : r.failedReads()) {
-            lease.failed(ctx);
-            CompletableFuture<byte[]> f = readsAwaitingIndex.remove(ctx);
-            readQueries.remove(ctx);
-            if (f != null) {
-                f.completeExceptionally(new NodeException(
-                        NodeException.Reason.NOT_LEADER, core.leaderId(), "leadership lost before read was confirmed"));
-            }
-        }
+        reads.onReady(core, r);
         softState = r.softState();
         operatorCalls.settle(core);
         if (core.membership() != membershipSeen) {
@@ -532,111 +464,78 @@ public final class RaftNode {
         termSeen = softState.term();
         softSeen = softState;
         listener.onSoftState(id, softState);
-        serveReads();
+        reads.serve(appliedIndexSeen);
+    }
+
+    private void send(List<Message> messages) {
+        for (Message m : messages) {
+            if (m instanceof InstallSnapshot is && is.data() == null) {
+                try {
+                    // Read back from storage (a chunk, from the page cache): snapshots are not kept in memory.
+                    m = is.withData(logStore.readSnapshotChunk(is.snapshotIndex(), is.offset(), is.length()));
+                } catch (IOException e) {
+                    continue; // not durable yet, or replaced: the core sends again after its timeout
+                }
+            }
+            transport.send(m);
+        }
+    }
+
+    private void write(Ready.LogWrite write) {
+        long writeId = write.writeId();
+        // The log's writer stage is this raft stage (NodeStages.WAL): the write and its durability
+        // callback run here, with no hand-off. A failure is posted, so it never stops the node mid-ready.
+        logStore.append(
+                write,
+                () -> {
+                    if (running) {
+                        step(new Input.LogWritten(writeId));
+                        scheduleDrain();
+                    }
+                },
+                failure -> raftStage.execute(() -> failStorage(failure)));
+    }
+
+    /** Reads entries back from storage for a follower (they were evicted from the core's memory). */
+    private void fetch(Ready.Fetch f) {
+        logStore.read(
+                f.fromIndex(),
+                f.maxEntries(),
+                f.maxBytes(),
+                f.terms(),
+                entries -> raftStage.execute(() -> {
+                    if (running) {
+                        step(new Input.EntriesFetched(f.peer(), f.fromIndex(), entries));
+                        scheduleDrain();
+                    }
+                }),
+                failure -> raftStage.execute(() -> {
+                    if (running) {
+                        step(new Input.FetchFailed(f.peer()));
+                        scheduleDrain();
+                    }
+                }));
     }
 
     private void failStorage(Throwable failure) {
         // A write that could not be made durable: this node can no longer vouch for its log. Stop it;
         // what was durable stays durable and the node recovers from it on restart.
-        running = false;
-        if (tickTimer != null) {
-            tickTimer.cancel();
-        }
-        NodeException unknown = new NodeException(
-                NodeException.Reason.UNKNOWN, RaftCore.NO_NODE, "storage failed: " + failure.getMessage());
-        proposals.forEach(p -> p.future.completeExceptionally(unknown));
-        proposals.clear();
-        listener.onFatal(id, "storage failed: " + failure.getMessage());
+        shutDown(new NodeException(
+                NodeException.Reason.UNKNOWN, RaftCore.NO_NODE, "storage failed: " + failure.getMessage()));
+        listener.onFatal(id, new StorageFailedException(id, "a log write", failure));
     }
 
-    // ------------------------------------------------------------------ apply stage
-
-    /**
-     * Most bytes of results one hand-off from the apply stage to the raft stage holds (past one result). A
-     * committed batch can hold hundreds of commands that each answer a mebibyte (a CAS mismatch or an
-     * APPEND answers the current value); kept for the whole batch, their results alone outgrew a node's
-     * heap, on every replica at the same index, followers included (they need no result at all).
-     */
-    static final long MAX_RESULT_BYTES_PER_HANDOFF = 8L << 20;
-
-    private void applyBatch(List<Entry> batch) {
-        int from = 0;
-        List<byte[]> results = new ArrayList<>();
-        long resultBytes = 0;
-        for (int i = 0; i < batch.size(); i++) {
-            Entry e = batch.get(i);
-            byte[] result = e.kind() == Entry.Kind.COMMAND ? stateMachine.apply(e.index(), e.command()) : null;
-            if (e.kind() == Entry.Kind.CONFIG) {
-                applyMembership = Membership.decode(e.command());
-            }
-            results.add(result);
-            resultBytes += result == null ? 0 : result.length;
-            listener.onApplied(id, e, result);
-            applyLastIndex = e.index();
-            applyLastTerm = e.term();
-            if (resultBytes >= MAX_RESULT_BYTES_PER_HANDOFF || i == batch.size() - 1) {
-                List<Entry> part = batch.subList(from, i + 1);
-                List<byte[]> partResults = results;
-                long last = e.index();
-                raftStage.execute(() -> onBatchApplied(part, partResults, last));
-                from = i + 1;
-                results = new ArrayList<>();
-                resultBytes = 0;
-            }
-        }
-        maybeSnapshot();
-    }
-
-    private void restoreNow(Snapshot snap) {
-        stateMachine.restore(snap.index(), SnapshotPayload.state(snap.data()));
-        applyMembership = SnapshotPayload.membership(snap.data(), bootstrap);
-        applyLastIndex = snap.index();
-        applyLastTerm = snap.term();
-        applyLastSnapshotIndex = snap.index();
-        listener.onSnapshotRestored(id, snap.index());
-    }
-
-    /** On the apply stage: snapshots the state machine every {@code snapshotEveryEntries}, one at a time. */
-    private void maybeSnapshot() {
-        if (snapshotInProgress || applyLastIndex - applyLastSnapshotIndex < config.snapshotEveryEntries()) {
-            return;
-        }
-        snapshotInProgress = true;
-        applyLastSnapshotIndex = applyLastIndex;
-        Snapshot snap = new Snapshot(
-                applyLastIndex, applyLastTerm, SnapshotPayload.frame(applyMembership, stateMachine.snapshot()));
-        listener.onSnapshotTaken(id, snap);
-        logStore.saveSnapshot(
-                snap,
-                () -> raftStage.execute(() -> {
-                    if (running) {
-                        core.onSnapshotTaken(SnapshotMeta.of(snap));
-                        logStore.compact(core.firstIndex() - 1); // what the core dropped, maybe less than the snapshot
-                    }
-                    applyStage.execute(() -> {
-                        snapshotInProgress = false;
-                        maybeSnapshot(); // entries applied meanwhile may be due for the next one
-                    });
-                }),
-                failure -> applyStage.execute(() -> snapshotInProgress = false));
-    }
+    // ------------------------------------------------------------------ apply stage's reports (raft stage)
 
     /** On the raft stage: the state machine now holds a snapshot from the leader. */
     private void onRestored(long index) {
         if (!running) {
             return;
         }
-        core.onApplied(index);
+        step(new Input.Applied(index));
         appliedIndexSeen = index;
-        // Our proposals up to there may or may not be in it: their outcome is unknown.
-        while (!proposals.isEmpty() && proposals.peekFirst().index() <= index) {
-            proposals
-                    .pollFirst()
-                    .future
-                    .completeExceptionally(new NodeException(
-                            NodeException.Reason.UNKNOWN, core.leaderId(), "replaced by a snapshot from the leader"));
-        }
-        serveReads();
+        proposals.replacedThrough(index, core.leaderId()); // in it or not: their outcome is unknown
+        reads.serve(appliedIndexSeen);
         scheduleDrain();
     }
 
@@ -644,51 +543,11 @@ public final class RaftNode {
         if (!running) {
             return;
         }
-        core.onApplied(last);
+        step(new Input.Applied(last));
         appliedIndexSeen = last;
-        for (int i = 0; i < batch.size(); i++) {
-            Entry e = batch.get(i);
-            while (!proposals.isEmpty() && proposals.peekFirst().index() < e.index()) {
-                // A proposal whose index was applied earlier without it (cannot happen in order; defensive).
-                proposals
-                        .pollFirst()
-                        .future
-                        .completeExceptionally(new NodeException(
-                                NodeException.Reason.LOST, core.leaderId(), "entry was overwritten by a new leader"));
-            }
-            if (proposals.isEmpty() || proposals.peekFirst().index() != e.index()) {
-                continue;
-            }
-            PendingProposal p = proposals.pollFirst();
-            if (p.term == e.term()) {
-                p.future.complete(results.get(i));
-            } else {
-                p.future.completeExceptionally(new NodeException(
-                        NodeException.Reason.LOST,
-                        core.leaderId(),
-                        "entry " + e.index() + " was overwritten by a new leader"));
-            }
-        }
-        serveReads();
+        proposals.applied(batch, results, core.leaderId());
+        reads.serve(appliedIndexSeen);
         scheduleDrain();
-    }
-
-    /** Runs confirmed reads whose index has been applied, on the apply stage, after what it applied. */
-    private void serveReads() {
-        while (!readsAwaitingApply.isEmpty() && readsAwaitingApply.peekFirst()[1] <= appliedIndexSeen) {
-            long ctx = readsAwaitingApply.pollFirst()[0];
-            CompletableFuture<byte[]> f = readsAwaitingIndex.remove(ctx);
-            byte[] q = readQueries.remove(ctx);
-            if (f != null) {
-                applyStage.execute(() -> {
-                    try {
-                        f.complete(stateMachine.query(q));
-                    } catch (RuntimeException e) {
-                        f.completeExceptionally(e);
-                    }
-                });
-            }
-        }
     }
 
     // ------------------------------------------------------------------ observers (any thread)

@@ -14,6 +14,13 @@ public final class Invariants {
         }
     }
 
+    /** For state outside the core (storage, state machine): {@code what} names the place and the values. */
+    public static void check(boolean condition, String what) {
+        if (!condition) {
+            throw new InvariantViolation("invariant violated: " + what);
+        }
+    }
+
     public static void require(boolean condition, String what) {
         if (!condition) {
             throw new IllegalArgumentException(what);

@@ -12,7 +12,8 @@ import java.util.Set;
  * @param maxBatchBytes             most entry bytes in one AppendEntries (one oversized entry still goes alone)
  * @param maxInflightAppends        pipelining window: AppendEntries in flight to one follower
  * @param maxUncommittedEntries     proposals are refused while this many entries await commit
- * @param maxPendingReads           ReadIndex requests waiting for confirmation
+ * @param maxReadsAwaitingQuorum    ReadIndex requests the core holds until a quorum confirms its leadership
+ *                                  (the node's whole read pipeline is bounded by NodeConfig.maxReadsInFlight)
  * @param maxApplyBatchEntries      most committed entries handed to the apply stage per ready
  * @param preVote                   run a PreVote round before a real election (Raft thesis §9.6)
  * @param checkQuorum               leader steps down without a quorum's contact for an election timeout,
@@ -41,7 +42,7 @@ public record RaftConfig(
         int maxBatchBytes,
         int maxInflightAppends,
         int maxUncommittedEntries,
-        int maxPendingReads,
+        int maxReadsAwaitingQuorum,
         int maxApplyBatchEntries,
         boolean preVote,
         boolean checkQuorum,
@@ -91,7 +92,7 @@ public record RaftConfig(
         Invariants.require(maxBatchBytes >= 1, "maxBatchBytes must be >= 1");
         Invariants.require(maxInflightAppends >= 1, "maxInflightAppends must be >= 1");
         Invariants.require(maxUncommittedEntries >= 1, "maxUncommittedEntries must be >= 1");
-        Invariants.require(maxPendingReads >= 1, "maxPendingReads must be >= 1");
+        Invariants.require(maxReadsAwaitingQuorum >= 1, "maxReadsAwaitingQuorum must be >= 1");
         Invariants.require(maxApplyBatchEntries >= 1, "maxApplyBatchEntries must be >= 1");
         Invariants.require(maxSnapshotChunkBytes >= 1, "maxSnapshotChunkBytes must be >= 1");
         Invariants.require(snapshotTrailingEntries >= 0, "snapshotTrailingEntries must be >= 0");
@@ -123,7 +124,7 @@ public record RaftConfig(
         b.maxBatchBytes = maxBatchBytes;
         b.maxInflightAppends = maxInflightAppends;
         b.maxUncommittedEntries = maxUncommittedEntries;
-        b.maxPendingReads = maxPendingReads;
+        b.maxReadsAwaitingQuorum = maxReadsAwaitingQuorum;
         b.maxApplyBatchEntries = maxApplyBatchEntries;
         b.preVote = preVote;
         b.checkQuorum = checkQuorum;
@@ -144,7 +145,7 @@ public record RaftConfig(
         private int maxBatchBytes = 1 << 20;
         private int maxInflightAppends = 64;
         private int maxUncommittedEntries = 100_000;
-        private int maxPendingReads = 100_000;
+        private int maxReadsAwaitingQuorum = 100_000;
         private int maxApplyBatchEntries = 4096;
         private boolean preVote = true;
         private boolean checkQuorum = true;
@@ -187,8 +188,8 @@ public record RaftConfig(
             return this;
         }
 
-        public Builder maxPendingReads(int v) {
-            maxPendingReads = v;
+        public Builder maxReadsAwaitingQuorum(int v) {
+            maxReadsAwaitingQuorum = v;
             return this;
         }
 
@@ -246,7 +247,7 @@ public record RaftConfig(
                     maxBatchBytes,
                     maxInflightAppends,
                     maxUncommittedEntries,
-                    maxPendingReads,
+                    maxReadsAwaitingQuorum,
                     maxApplyBatchEntries,
                     preVote,
                     checkQuorum,

@@ -68,7 +68,7 @@ public final class RaftCore {
 
     long handedToApplyIndex;
 
-    // Snapshots (Raft §7). The driver holds the bytes; the core only their metadata.
+    // Snapshots (Raft §7): metadata of its own (see Snapshot); a follower holds a leader's until it is restored.
     /** The newest snapshot this node holds durably (taken here or installed from a leader). */
     SnapshotMeta latestSnapshot = SnapshotMeta.NONE;
     /** Follower: a received snapshot to load into the state machine. */
@@ -160,7 +160,7 @@ public final class RaftCore {
      * {@code ctx} once a quorum confirmed this node is still leader, or in {@link Ready#failedReads()}.
      */
     public void readIndex(long ctx) {
-        if (leader == null || leader.reads.pending() >= config.maxPendingReads()) {
+        if (leader == null || leader.reads.pending() >= config.maxReadsAwaitingQuorum()) {
             out.failedReads.add(ctx);
             return;
         }
@@ -298,30 +298,9 @@ public final class RaftCore {
         out.outbox.add(m);
     }
 
+    /** After every ready: the core's invariants, and the current role's ({@link CoreInvariants}). */
     void checkInvariants() {
-        Invariants.check(
-                appliedIndex <= handedToApplyIndex && handedToApplyIndex <= commitIndex,
-                "applied <= handed out <= committed: " + appliedIndex + " " + handedToApplyIndex + " " + commitIndex,
-                id,
-                term,
-                commitIndex);
-        Invariants.check(commitIndex <= log.lastIndex(), "commit within log", id, term, commitIndex);
-        Invariants.check(local.durableIndex <= log.lastIndex(), "durable within log", id, term, local.durableIndex);
-        Invariants.check(log.lastTerm() <= term, "no entry from a future term", id, term, log.lastIndex());
-        Invariants.check(
-                (leader != null) == (role == Role.LEADER)
-                        && (follower != null) == (role == Role.FOLLOWER)
-                        && (candidate != null) == (role == Role.PRE_CANDIDATE || role == Role.CANDIDATE),
-                "exactly the current role's state exists",
-                id,
-                term,
-                log.lastIndex());
-        if (leader != null) {
-            leader.checkInvariants(id, term, log.lastIndex());
-        }
-        if (follower != null) {
-            follower.checkInvariants(id, term);
-        }
+        CoreInvariants.check(this, id);
     }
 
     // ------------------------------------------------------------------ observers

@@ -12,7 +12,7 @@ import java.util.List;
  * number ({@code readSeq}). A new leader first waits for an entry of its own term to commit (§8): until
  * then its commit index may lag the true one.
  *
- * <p>Every queue is bounded by {@code maxPendingReads} in total; when the leader steps down, every read
+ * <p>Every queue is bounded by {@code maxReadsAwaitingQuorum} in total; when the leader steps down, every read
  * still queued fails (the client retries elsewhere).
  */
 final class ReadIndex {

@@ -17,7 +17,7 @@ import java.util.List;
  *   <li>{@code committed}: hand to the apply stage, in order; report progress with
  *       {@link RaftCore#onApplied(long)};</li>
  *   <li>{@code readStates}: a read with context {@code ctx} may be served once applied >= index;
- *       {@code failedReads} and {@code droppedProposals} are to be retried elsewhere;</li>
+ *       {@code failedReads} are to be retried elsewhere (leadership was lost before they were confirmed);</li>
  *   <li>{@code notices}: events for the operator's log (a follower that lost acknowledged log, ...).</li>
  * </ol>
  */

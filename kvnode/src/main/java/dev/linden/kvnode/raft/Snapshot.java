@@ -1,8 +1,10 @@
 package dev.linden.kvnode.raft;
 
 /**
- * A state-machine snapshot covering every entry up to {@code index} (whose term is {@code term}). The
- * core only ever sees its metadata; the bytes travel through the driver, the log store and the wire.
+ * A state-machine snapshot covering every entry up to {@code index} (whose term is {@code term}). Of its own
+ * snapshots the core keeps only the metadata ({@link SnapshotMeta}); one sent by the leader is held by a follower
+ * while its chunks arrive and until the driver restores it. The bytes travel through the driver, the log store
+ * and the wire.
  */
 public record Snapshot(long index, long term, byte[] data) {
     /** Largest snapshot accepted from a peer (a Java array bound, well below it). */

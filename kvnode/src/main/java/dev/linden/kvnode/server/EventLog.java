@@ -1,9 +1,9 @@
 package dev.linden.kvnode.server;
 
-import dev.linden.kvnode.node.RaftNode;
+import dev.linden.kvnode.node.NodeListener;
+import dev.linden.kvnode.node.StorageFailedException;
 import dev.linden.kvnode.raft.Ready;
 import dev.linden.kvnode.raft.Role;
-import java.io.IOException;
 import java.util.function.Consumer;
 import java.util.logging.Logger;
 
@@ -13,7 +13,7 @@ import java.util.logging.Logger;
  * follow elections and repairs in {@code node.log}. Lines come from the raft, apply and storage stages;
  * the logger is thread-safe and nothing here blocks on more than its handlers.
  */
-final class EventLog implements RaftNode.NodeListener {
+final class EventLog implements NodeListener {
     private static final Logger LOG = Logger.getLogger("linden.events");
     private final int nodeId;
     private final Consumer<Throwable> onFatal;
@@ -55,9 +55,9 @@ final class EventLog implements RaftNode.NodeListener {
     }
 
     @Override
-    public void onFatal(int id, String reason) {
-        LOG.severe("event=fatal node=" + nodeId + " detail=\"" + reason + "\"");
-        onFatal.accept(new IOException(reason));
+    public void onFatal(int id, StorageFailedException failure) {
+        LOG.severe("event=fatal node=" + nodeId + " detail=\"" + failure.detail() + "\"");
+        onFatal.accept(failure);
     }
 
     void storage(String event) {

@@ -4,6 +4,7 @@ import dev.linden.kvnode.client.KvClient;
 import dev.linden.kvnode.net.ClientPortLimits;
 import dev.linden.kvnode.net.PeerPortLimits;
 import dev.linden.kvnode.node.NodeConfig;
+import dev.linden.kvnode.node.StorageFailedException;
 import dev.linden.kvnode.service.KvLimits;
 import dev.linden.kvnode.tls.NodeSecurity;
 import dev.linden.kvnode.tls.TlsFiles;
@@ -35,8 +36,9 @@ import picocli.CommandLine.Option;
 /**
  * {@code ./linden node}: runs one kvnode process until SIGTERM. Exit codes: 0 clean shutdown, 2 the
  * configuration, the data dir (in use, foreign, empty for an existing cluster) or the WAL is unusable, or a
- * peer refused this data dir as a member bootstrapped anew (the message says why and what to do), 70 a stage failed, 74 a write could not be made durable (disk full or
- * failing; what was durable is intact and the node recovers from it once restarted with room).
+ * peer refused this data dir as a member bootstrapped anew (the message says why and what to do), 70 a stage
+ * failed, 74 a write could not be made durable (disk full or failing; what was durable is intact and the node
+ * recovers from it once restarted with room).
  */
 @Command(name = "node", mixinStandardHelpOptions = true, description = "Run one Linden KV node process.")
 public final class NodeCommand implements Callable<Integer> {
@@ -78,8 +80,8 @@ public final class NodeCommand implements Callable<Integer> {
     @Option(
             names = "--accept-lost-log",
             description = "this node lost log it had acknowledged and no leader of a "
-                    + "later term can repair it (a single voter, or too many nodes damaged at once): let it vote again with "
-                    + "the log it has. Writes it acknowledged and lost may then be lost for good")
+                    + "later term can repair it (a single voter, or too many nodes damaged at once): let it vote "
+                    + "again with the log it has. Writes it acknowledged and lost may then be lost for good")
     boolean acceptLostLog;
 
     @Option(names = "--fsync", description = "on (default) or off (benchmarks only: acknowledged writes may be lost)")
@@ -99,9 +101,9 @@ public final class NodeCommand implements Callable<Integer> {
     @Option(
             names = "--initial-cluster-state",
             description = "new (default): an empty data dir is bootstrapped as a "
-                    + "member of a new cluster; existing: the cluster exists, so an empty data dir means this node lost its "
-                    + "data and it refuses to start; join: a node new to a running cluster, bootstrapped with no members "
-                    + "(it learns the configuration once added)")
+                    + "member of a new cluster; existing: the cluster exists, so an empty data dir means this node "
+                    + "lost its data and it refuses to start; join: a node new to a running cluster, bootstrapped "
+                    + "with no members (it learns the configuration once added)")
     String initialClusterState;
 
     @Option(
@@ -167,9 +169,9 @@ public final class NodeCommand implements Callable<Integer> {
 
     @Option(
             names = "--insecure",
-            description =
-                    "no TLS on either port: anyone who can reach the peer port is believed "
-                            + "to be the node its hello names (the node logs this choice); without it the node needs certificates")
+            description = "no TLS on either port: anyone who can reach the peer port is believed "
+                    + "to be the node its hello names (the node logs this choice); without it the node needs "
+                    + "certificates")
     boolean insecure;
 
     @Option(
@@ -357,10 +359,13 @@ public final class NodeCommand implements Callable<Integer> {
     /** Exit code after a write could not be made durable (a full or failing disk): the data dir is intact. */
     public static final int EXIT_STORAGE_FAILED = 74;
 
-    /** Whether a fatal error came from storage: an I/O failure anywhere in its chain of causes. */
+    /**
+     * Whether a fatal error came from storage: the node's {@link StorageFailedException}, or an I/O failure
+     * anywhere in its chain of causes (a stage that failed on the disk).
+     */
     static boolean storageFailure(Throwable fatal) {
         for (Throwable t = fatal; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof IOException || t instanceof UncheckedIOException) {
+            if (t instanceof StorageFailedException || t instanceof IOException || t instanceof UncheckedIOException) {
                 return true;
             }
         }
@@ -387,6 +392,31 @@ public final class NodeCommand implements Callable<Integer> {
         if (snapshotEvery != null && snapshotEvery < 1) {
             throw new IllegalArgumentException("--snapshot-every must be >= 1");
         }
+        NodeConfig nodeConfig = nodeConfigFrom(p);
+        Map<Integer, InetSocketAddress> peerMap = KvClient.parseEndpoints(peers);
+        if (!peerMap.containsKey(id)) {
+            throw new IllegalArgumentException("--peers must include this node's id " + id);
+        }
+        KvLimits kvLimits = kvLimits(p);
+        ClientPortLimits portLimits = clientPortLimits(p);
+        peerLimits = peerPortLimits(p);
+        return new KvNodeServer.Options(
+                id,
+                peerMap,
+                new InetSocketAddress(clientHost, clientPort),
+                dataDir,
+                !"off".equals(fsync),
+                nodeConfig,
+                clusterId,
+                NodeIdentity.InitialClusterState.parse(initialClusterState),
+                kvLimits,
+                portLimits,
+                unsafeLocalReads,
+                initialVoters == null ? List.of() : initialVoters);
+    }
+
+    /** The node's Raft and session tunables: timeouts, snapshots, session expiry and the read mode. */
+    private NodeConfig nodeConfigFrom(Properties p) {
         long election =
                 orDefault(electionTimeoutMillis, longProp(p, "election-timeout-ms"), DEFAULT_ELECTION_TIMEOUT_MILLIS);
         NodeConfig nodeConfig = nodeConfig(
@@ -415,12 +445,12 @@ public final class NodeCommand implements Callable<Integer> {
                     .leaseDriftBoundTicks(driftTicks)
                     .build());
         }
-        Map<Integer, InetSocketAddress> peerMap = KvClient.parseEndpoints(peers);
-        if (!peerMap.containsKey(id)) {
-            throw new IllegalArgumentException("--peers must include this node's id " + id);
-        }
+        return nodeConfig;
+    }
+
+    private KvLimits kvLimits(Properties p) {
         KvLimits kvDefaults = KvLimits.defaults();
-        KvLimits kvLimits = new KvLimits(
+        return new KvLimits(
                 (int) orDefault(
                         maxKeyBytes == null ? null : (long) maxKeyBytes,
                         longProp(p, "max-key-bytes"),
@@ -430,8 +460,11 @@ public final class NodeCommand implements Callable<Integer> {
                         longProp(p, "max-value-bytes"),
                         kvDefaults.maxValueBytes()),
                 quotaBytes(p, kvDefaults.quotaBytes()));
+    }
+
+    private ClientPortLimits clientPortLimits(Properties p) {
         ClientPortLimits portDefaults = ClientPortLimits.defaults();
-        ClientPortLimits portLimits = portDefaults
+        return portDefaults
                 .withMaxConnections((int) orDefault(
                         maxClientConnections == null ? null : (long) maxClientConnections,
                         longProp(p, "max-client-connections"),
@@ -445,8 +478,11 @@ public final class NodeCommand implements Callable<Integer> {
                                 requestReadTimeoutMillis,
                                 longProp(p, "request-read-timeout-ms"),
                                 portDefaults.requestReadTimeoutMillis()));
+    }
+
+    private PeerPortLimits peerPortLimits(Properties p) {
         PeerPortLimits peerDefaults = PeerPortLimits.defaults();
-        peerLimits = peerDefaults
+        return peerDefaults
                 .withTimeouts(
                         orDefault(
                                 peerHelloTimeoutMillis,
@@ -457,19 +493,6 @@ public final class NodeCommand implements Callable<Integer> {
                         maxPendingPeerConnections == null ? null : (long) maxPendingPeerConnections,
                         longProp(p, "max-pending-peer-connections"),
                         peerDefaults.maxPendingPeerConnections()));
-        return new KvNodeServer.Options(
-                id,
-                peerMap,
-                new InetSocketAddress(clientHost, clientPort),
-                dataDir,
-                !"off".equals(fsync),
-                nodeConfig,
-                clusterId,
-                NodeIdentity.InitialClusterState.parse(initialClusterState),
-                kvLimits,
-                portLimits,
-                unsafeLocalReads,
-                initialVoters == null ? List.of() : initialVoters);
     }
 
     /**

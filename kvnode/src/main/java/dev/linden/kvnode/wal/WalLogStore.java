@@ -4,6 +4,7 @@ import dev.linden.kvnode.node.LogStore;
 import dev.linden.kvnode.node.Stage;
 import dev.linden.kvnode.raft.Entry;
 import dev.linden.kvnode.raft.HardState;
+import dev.linden.kvnode.raft.Invariants;
 import dev.linden.kvnode.raft.Ready;
 import dev.linden.kvnode.raft.Snapshot;
 import dev.linden.kvnode.raft.TermLookup;
@@ -236,9 +237,13 @@ public final class WalLogStore implements LogStore {
 
     // ------------------------------------------------------------------ appends (writer stage)
 
+    /**
+     * Called on the writer stage, which is the node's raft stage ({@link dev.linden.kvnode.node.NodeStages#WAL}):
+     * the write goes into the file at once, with no hand-off; {@code onDurable} runs on the writer stage too.
+     */
     @Override
     public void append(Ready.LogWrite write, Runnable onDurable, Consumer<Throwable> onFailure) {
-        writerStage.execute(() -> writeNow(write, onDurable, onFailure));
+        writeNow(write, onDurable, onFailure);
     }
 
     private void writeNow(Ready.LogWrite write, Runnable onDurable, Consumer<Throwable> onFailure) {
@@ -282,7 +287,18 @@ public final class WalLogStore implements LogStore {
         if (first == 0 || write.firstIndex() < first) {
             segmentFirstIndex.put(segmentSeq, write.firstIndex());
         }
+        addPending(onDurable, onFailure);
+    }
+
+    /** A write is in the file: it waits for the fsync that covers it, behind every earlier one. */
+    private void addPending(Runnable onDurable, Consumer<Throwable> onFailure) {
         writtenSeq++;
+        Invariants.check(
+                pending.isEmpty() || pending.peekLast().seq() == writtenSeq - 1,
+                "WAL pending writes out of order: last "
+                        + (pending.isEmpty() ? 0 : pending.peekLast().seq()) + ", new " + writtenSeq);
+        Invariants.check(
+                syncedSeq < writtenSeq, "WAL synced seq " + syncedSeq + " not below written seq " + writtenSeq);
         pending.addLast(new Pending(writtenSeq, onDurable, onFailure));
         maybeSync();
     }
@@ -303,8 +319,12 @@ public final class WalLogStore implements LogStore {
     }
 
     private void onSynced(long target) {
+        Invariants.check(syncInFlight, "WAL fsync of seq " + target + " completed with none in flight");
+        Invariants.check(
+                syncedSeq <= target && target <= writtenSeq,
+                "WAL fsync covered seq " + target + ", outside synced " + syncedSeq + " .. written " + writtenSeq);
         syncInFlight = false;
-        syncedSeq = Math.max(syncedSeq, target);
+        syncedSeq = target;
         while (!pending.isEmpty() && pending.peekFirst().seq() <= syncedSeq) {
             pending.pollFirst().onDurable().run();
         }
@@ -437,9 +457,7 @@ public final class WalLogStore implements LogStore {
             failPending(e);
             return;
         }
-        writtenSeq++;
-        pending.addLast(new Pending(writtenSeq, onDurable, onFailure));
-        maybeSync();
+        addPending(onDurable, onFailure);
     }
 
     // ------------------------------------------------------------------ reading entries back

@@ -62,7 +62,7 @@ class InMemoryClusterTest {
         };
         RaftNode node = new RaftNode(
                 id, ids, config, RandomSource.seeded(id), loop.stage(5), loop.stage(20), stores.get(id), transport, sm);
-        node.setListener(new RaftNode.NodeListener() {
+        node.setListener(new NodeListener() {
             @Override
             public void onApplied(int nodeId, Entry entry, byte[] result) {
                 appliedByNode.get(nodeId).add(entry);

@@ -3,6 +3,7 @@ package dev.linden.kvnode.server;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.linden.kvnode.node.StorageFailedException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import org.junit.jupiter.api.Test;
@@ -12,8 +13,8 @@ class NodeCommandTest {
     @Test
     void aFailedDurableWriteIsAStorageFailureHoweverWrapped() {
         assertTrue(NodeCommand.storageFailure(new IOException("storage failed: No space left on device")));
-        assertTrue(NodeCommand.storageFailure(new IllegalStateException(
-                "node 1 cannot persist term/vote", new IOException("No space left on device"))));
+        assertTrue(NodeCommand.storageFailure(
+                new StorageFailedException(1, "term/vote", new IOException("No space left on device"))));
         assertTrue(NodeCommand.storageFailure(new RuntimeException(new UncheckedIOException(new IOException("x")))));
     }
 
