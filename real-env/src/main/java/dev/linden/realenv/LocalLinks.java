@@ -134,13 +134,12 @@ final class LocalLinks {
         return forwarded;
     }
 
-    /** Closes the proxies, the Toxiproxy proxies and the namespaces. */
-    void close() {
+    /** Closes the link proxies (on the cluster's event loops, so before those stop) and the Toxiproxy proxies. */
+    void closeProxies() {
         proxies.values().forEach(LinkProxy::close);
         if (toxiproxy != null) {
             toxiproxy.close();
         }
-        closeNamespaces();
     }
 
     void closeNamespaces() {

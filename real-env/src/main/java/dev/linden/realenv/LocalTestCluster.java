@@ -484,9 +484,10 @@ public final class LocalTestCluster implements Cluster {
         if (statusClient != null) {
             statusClient.close();
         }
+        links.closeProxies(); // on the event loops: before they stop
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         disks.unmountAll();
-        links.close();
+        links.closeNamespaces();
         deleteRoot();
         try {
             Runtime.getRuntime().removeShutdownHook(hook);
