@@ -6,31 +6,21 @@ import dev.linden.kvnode.net.PeerPortLimits;
 import dev.linden.kvnode.node.NodeConfig;
 import dev.linden.kvnode.node.StorageFailedException;
 import dev.linden.kvnode.service.KvLimits;
-import dev.linden.kvnode.tls.NodeSecurity;
-import dev.linden.kvnode.tls.TlsFiles;
 import dev.linden.kvnode.wal.NodeIdentity;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
-import java.util.logging.ConsoleHandler;
-import java.util.logging.FileHandler;
-import java.util.logging.Formatter;
-import java.util.logging.Handler;
-import java.util.logging.Level;
-import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -136,90 +126,14 @@ public final class NodeCommand implements Callable<Integer> {
     @Option(
             names = "--lease-drift-bound-ms",
             description = "with --read-mode lease: how far the nodes' clocks may "
-                    + "drift apart in one election timeout (default 30% of it)")
+                    + "drift apart in one election timeout (default 30%% of it)")
     Long leaseDriftBoundMillis;
 
-    @Option(names = "--max-key-bytes", description = "longest key accepted (default and most 1024)")
-    Integer maxKeyBytes;
+    @Mixin
+    NodeLimitOptions limits = new NodeLimitOptions();
 
-    @Option(names = "--max-value-bytes", description = "longest value accepted (default and most 1048576)")
-    Integer maxValueBytes;
-
-    @Option(
-            names = "--quota-bytes",
-            description = "bytes of keys and values the cluster may hold; at the quota "
-                    + "writes get 'no space', reads and deletes go on (default 268435456, most 805306368)")
-    Long quotaBytes;
-
-    @Option(
-            names = "--max-client-connections",
-            description = "client connections at once (default 1024, and " + "below the file handle limit)")
-    Integer maxClientConnections;
-
-    @Option(
-            names = "--client-idle-timeout-ms",
-            description = "an idle client connection is closed after this " + "(default 300000)")
-    Long clientIdleTimeoutMillis;
-
-    @Option(
-            names = "--request-read-timeout-ms",
-            description = "a request must arrive whole within this of its "
-                    + "first byte, or the connection is closed (default 10000)")
-    Long requestReadTimeoutMillis;
-
-    @Option(
-            names = "--insecure",
-            description = "no TLS on either port: anyone who can reach the peer port is believed "
-                    + "to be the node its hello names (the node logs this choice); without it the node needs "
-                    + "certificates")
-    boolean insecure;
-
-    @Option(
-            names = "--tls-dir",
-            description = "a directory written by `linden certs`: mutual TLS on the peer port with "
-                    + "node-<id>.crt/.key and ca.crt, and TLS with client certificates on the client port")
-    Path tlsDir;
-
-    @Option(names = "--peer-trusted-ca-file", description = "CA that signs every node's peer certificate (etcd's name)")
-    Path peerTrustedCaFile;
-
-    @Option(
-            names = "--peer-cert-file",
-            description =
-                    "this node's certificate for the peer port (CN=node-<id>, " + "O=<cluster id>, OU=linden-node)")
-    Path peerCertFile;
-
-    @Option(names = "--peer-key-file", description = "the key of --peer-cert-file (PKCS#8 PEM)")
-    Path peerKeyFile;
-
-    @Option(names = "--trusted-ca-file", description = "client port: CA that signs client certificates")
-    Path trustedCaFile;
-
-    @Option(names = "--cert-file", description = "client port: this node's certificate (TLS for clients)")
-    Path certFile;
-
-    @Option(names = "--key-file", description = "client port: the key of --cert-file")
-    Path keyFile;
-
-    @Option(names = "--client-cert-auth", description = "client port: require a client certificate of this cluster")
-    Boolean clientCertAuth;
-
-    @Option(
-            names = "--client-token-file",
-            description = "client port: clients must present the token in this file "
-                    + "(16 to 256 characters) instead of a client certificate; needs TLS on the client port")
-    Path clientTokenFile;
-
-    @Option(
-            names = "--peer-hello-timeout-ms",
-            description = "a peer connection whose Hello is not accepted within " + "this is closed (default 5000)")
-    Long peerHelloTimeoutMillis;
-
-    @Option(
-            names = "--max-pending-peer-connections",
-            description = "peer connections at once not yet past their "
-                    + "Hello; more are closed at accept (default 32; 128 peer connections in all)")
-    Integer maxPendingPeerConnections;
+    @Mixin
+    NodeTlsOptions tls = new NodeTlsOptions();
 
     @Option(
             names = "--config",
@@ -278,7 +192,7 @@ public final class NodeCommand implements Callable<Integer> {
         }
         KvNodeServer server = new KvNodeServer(options);
         try {
-            server.secure(security(p));
+            server.secure(tls.security(p, id, clusterId));
         } catch (IllegalArgumentException e) {
             System.err.println("linden node: " + e.getMessage());
             return 2;
@@ -289,10 +203,10 @@ public final class NodeCommand implements Callable<Integer> {
             System.err.println("linden node: cannot start: " + e.getMessage());
             return 2;
         }
-        setUpLogging(dataDir.resolve("node.log"));
+        NodeLogging.setUp(dataDir.resolve("node.log"));
         Logger log = Logger.getLogger("linden.node");
-        if (quotaLowered != null) {
-            log.warning(quotaLowered);
+        if (limits.quotaLowered != null) {
+            log.warning(limits.quotaLowered);
         }
         if (acceptLostLog) {
             server.acceptLostLog();
@@ -374,14 +288,14 @@ public final class NodeCommand implements Callable<Integer> {
 
     /** Flags first, then the properties file; throws IllegalArgumentException saying what is wrong. */
     private KvNodeServer.Options options(Properties p) {
-        id = id != null ? id : intProp(p, "id");
+        id = id != null ? id : NodeProperties.intProp(p, "id");
         peers = peers != null ? peers : p.getProperty("peers");
-        clientPort = clientPort != null ? clientPort : intProp(p, "client-port");
+        clientPort = clientPort != null ? clientPort : NodeProperties.intProp(p, "client-port");
         dataDir = dataDir != null
                 ? dataDir
                 : (p.getProperty("data-dir") == null ? null : Path.of(p.getProperty("data-dir")));
         fsync = p.getProperty("fsync", fsync);
-        snapshotEvery = snapshotEvery != null ? snapshotEvery : longProp(p, "snapshot-every");
+        snapshotEvery = snapshotEvery != null ? snapshotEvery : NodeProperties.longProp(p, "snapshot-every");
         clusterId = clusterId != null ? clusterId : p.getProperty("cluster-id");
         initialClusterState =
                 initialClusterState != null ? initialClusterState : p.getProperty("initial-cluster-state", "new");
@@ -397,9 +311,9 @@ public final class NodeCommand implements Callable<Integer> {
         if (!peerMap.containsKey(id)) {
             throw new IllegalArgumentException("--peers must include this node's id " + id);
         }
-        KvLimits kvLimits = kvLimits(p);
-        ClientPortLimits portLimits = clientPortLimits(p);
-        peerLimits = peerPortLimits(p);
+        KvLimits kvLimits = limits.kvLimits(p);
+        ClientPortLimits portLimits = limits.clientPortLimits(p);
+        peerLimits = limits.peerPortLimits(p);
         return new KvNodeServer.Options(
                 id,
                 peerMap,
@@ -417,13 +331,17 @@ public final class NodeCommand implements Callable<Integer> {
 
     /** The node's Raft and session tunables: timeouts, snapshots, session expiry and the read mode. */
     private NodeConfig nodeConfigFrom(Properties p) {
-        long election =
-                orDefault(electionTimeoutMillis, longProp(p, "election-timeout-ms"), DEFAULT_ELECTION_TIMEOUT_MILLIS);
+        long election = NodeProperties.orDefault(
+                electionTimeoutMillis,
+                NodeProperties.longProp(p, "election-timeout-ms"),
+                DEFAULT_ELECTION_TIMEOUT_MILLIS);
         NodeConfig nodeConfig = nodeConfig(
                 snapshotEvery,
                 election,
-                orDefault(heartbeatMillis, longProp(p, "heartbeat-ms"), DEFAULT_HEARTBEAT_MILLIS));
-        long ttl = orDefault(sessionTtlMillis, longProp(p, "session-ttl-ms"), NodeConfig.DEFAULT_SESSION_TTL_MILLIS);
+                NodeProperties.orDefault(
+                        heartbeatMillis, NodeProperties.longProp(p, "heartbeat-ms"), DEFAULT_HEARTBEAT_MILLIS));
+        long ttl = NodeProperties.orDefault(
+                sessionTtlMillis, NodeProperties.longProp(p, "session-ttl-ms"), NodeConfig.DEFAULT_SESSION_TTL_MILLIS);
         if (ttl < 1_000) {
             throw new IllegalArgumentException("--session-ttl-ms must be >= 1000");
         }
@@ -434,7 +352,8 @@ public final class NodeCommand implements Callable<Integer> {
         }
         if (mode.equals("lease")) {
             long tick = nodeConfig.tickMillis();
-            long drift = orDefault(leaseDriftBoundMillis, longProp(p, "lease-drift-bound-ms"), election * 3 / 10);
+            long drift = NodeProperties.orDefault(
+                    leaseDriftBoundMillis, NodeProperties.longProp(p, "lease-drift-bound-ms"), election * 3 / 10);
             int driftTicks = (int) Math.max(1, (drift + tick - 1) / tick); // rounded up: never shorter a bound
             if (driftTicks >= nodeConfig.raft().electionTimeoutTicks() - 1) {
                 throw new IllegalArgumentException(
@@ -446,203 +365,5 @@ public final class NodeCommand implements Callable<Integer> {
                     .build());
         }
         return nodeConfig;
-    }
-
-    private KvLimits kvLimits(Properties p) {
-        KvLimits kvDefaults = KvLimits.defaults();
-        return new KvLimits(
-                (int) orDefault(
-                        maxKeyBytes == null ? null : (long) maxKeyBytes,
-                        longProp(p, "max-key-bytes"),
-                        kvDefaults.maxKeyBytes()),
-                (int) orDefault(
-                        maxValueBytes == null ? null : (long) maxValueBytes,
-                        longProp(p, "max-value-bytes"),
-                        kvDefaults.maxValueBytes()),
-                quotaBytes(p, kvDefaults.quotaBytes()));
-    }
-
-    private ClientPortLimits clientPortLimits(Properties p) {
-        ClientPortLimits portDefaults = ClientPortLimits.defaults();
-        return portDefaults
-                .withMaxConnections((int) orDefault(
-                        maxClientConnections == null ? null : (long) maxClientConnections,
-                        longProp(p, "max-client-connections"),
-                        portDefaults.maxConnections()))
-                .withTimeouts(
-                        orDefault(
-                                clientIdleTimeoutMillis,
-                                longProp(p, "client-idle-timeout-ms"),
-                                portDefaults.idleTimeoutMillis()),
-                        orDefault(
-                                requestReadTimeoutMillis,
-                                longProp(p, "request-read-timeout-ms"),
-                                portDefaults.requestReadTimeoutMillis()));
-    }
-
-    private PeerPortLimits peerPortLimits(Properties p) {
-        PeerPortLimits peerDefaults = PeerPortLimits.defaults();
-        return peerDefaults
-                .withTimeouts(
-                        orDefault(
-                                peerHelloTimeoutMillis,
-                                longProp(p, "peer-hello-timeout-ms"),
-                                peerDefaults.helloTimeoutMillis()),
-                        peerDefaults.frameReadTimeoutMillis())
-                .withConnections(peerDefaults.maxPeerConnections(), (int) orDefault(
-                        maxPendingPeerConnections == null ? null : (long) maxPendingPeerConnections,
-                        longProp(p, "max-pending-peer-connections"),
-                        peerDefaults.maxPendingPeerConnections()));
-    }
-
-    /**
-     * The ports' security from the flags and the properties file: --insecure, --tls-dir, or etcd's file flags;
-     * exactly one way must be chosen (a node never starts open to strangers by default).
-     */
-    private NodeSecurity security(Properties p) {
-        boolean open = insecure || Boolean.parseBoolean(p.getProperty("insecure", "false"));
-        Path dir = tlsDir != null ? tlsDir : pathProp(p, "tls-dir");
-        Path peerCa = peerTrustedCaFile != null ? peerTrustedCaFile : pathProp(p, "peer-trusted-ca-file");
-        Path peerCert = peerCertFile != null ? peerCertFile : pathProp(p, "peer-cert-file");
-        Path peerKey = peerKeyFile != null ? peerKeyFile : pathProp(p, "peer-key-file");
-        Path ca = trustedCaFile != null ? trustedCaFile : pathProp(p, "trusted-ca-file");
-        Path cert = certFile != null ? certFile : pathProp(p, "cert-file");
-        Path key = keyFile != null ? keyFile : pathProp(p, "key-file");
-        boolean certAuth = clientCertAuth != null
-                ? clientCertAuth
-                : Boolean.parseBoolean(p.getProperty("client-cert-auth", "false"));
-        boolean peerFiles = peerCa != null || peerCert != null || peerKey != null;
-        int ways = (open ? 1 : 0) + (dir != null ? 1 : 0) + (peerFiles ? 1 : 0);
-        if (ways == 0) {
-            throw new IllegalArgumentException("no certificates: give --tls-dir DIR (made by `linden certs`), or "
-                    + "--peer-trusted-ca-file, --peer-cert-file and --peer-key-file, or choose --insecure explicitly");
-        }
-        if (ways > 1) {
-            throw new IllegalArgumentException("choose one of --insecure, --tls-dir and the --peer-*-file flags");
-        }
-        Path tokenFile = clientTokenFile != null ? clientTokenFile : pathProp(p, "client-token-file");
-        String token = null;
-        if (tokenFile != null) {
-            try {
-                token = Files.readString(tokenFile).strip();
-            } catch (IOException e) {
-                throw new IllegalArgumentException(
-                        "cannot read --client-token-file " + tokenFile + ": " + e.getMessage());
-            }
-        }
-        if (open) {
-            if (token != null) {
-                throw new IllegalArgumentException("a client token needs TLS on the client port: not with --insecure");
-            }
-            return NodeSecurity.insecure();
-        }
-        if (dir != null) {
-            TlsFiles files = TlsFiles.forNode(dir, id);
-            return token == null
-                    ? NodeSecurity.mutualTls(clusterId, id, files, files, true)
-                    : NodeSecurity.mutualTls(clusterId, id, files, files, false).withClientToken(token);
-        }
-        if (peerCa == null || peerCert == null || peerKey == null) {
-            throw new IllegalArgumentException(
-                    "--peer-trusted-ca-file, --peer-cert-file and --peer-key-file go together");
-        }
-        TlsFiles client;
-        if (cert != null || key != null || ca != null) {
-            if (cert == null || key == null || (certAuth && ca == null)) {
-                throw new IllegalArgumentException(
-                        "--cert-file and --key-file go together (and --client-cert-auth " + "needs --trusted-ca-file)");
-            }
-            if (!certAuth && token == null) {
-                // Whoever reaches it could write, and change membership: the client port is never open by default.
-                throw new IllegalArgumentException(
-                        "the client port would accept anyone: add --client-cert-auth or " + "--client-token-file");
-            }
-            client = new TlsFiles(ca != null ? ca : peerCa, cert, key);
-        } else {
-            // No files of its own: the client port uses the node's, with client certificates of the same CA
-            // (or the token).
-            client = new TlsFiles(peerCa, peerCert, peerKey);
-            certAuth = token == null;
-        }
-        NodeSecurity security =
-                NodeSecurity.mutualTls(clusterId, id, new TlsFiles(peerCa, peerCert, peerKey), client, certAuth);
-        return token == null ? security : security.withClientToken(token);
-    }
-
-    private static Path pathProp(Properties p, String name) {
-        String v = p.getProperty(name);
-        return v == null || v.isBlank() ? null : Path.of(v.trim());
-    }
-
-    /** Why the default quota was lowered (null: it was not), for the log once it is set up. */
-    private String quotaLowered;
-
-    /**
-     * The quota: as given (the node refuses to start if its memory cannot hold it), or the default lowered to
-     * what this JVM's memory split can hold.
-     */
-    private long quotaBytes(Properties p, long defaultBytes) {
-        Long given = quotaBytes != null ? quotaBytes : longProp(p, "quota-bytes");
-        if (given != null) {
-            return given;
-        }
-        MemorySplit split = MemorySplit.ofThisJvm();
-        if (split.maxQuotaBytes() >= defaultBytes) {
-            return defaultBytes;
-        }
-        quotaLowered = "event=limit-lowered what=quota-bytes from=" + defaultBytes + " to=" + split.maxQuotaBytes()
-                + " reason=memory (" + split.logLine() + "); give -Xmx or --quota-bytes to choose";
-        return split.maxQuotaBytes();
-    }
-
-    private static long orDefault(Long flag, Long property, long fallback) {
-        return flag != null ? flag : property != null ? property : fallback;
-    }
-
-    private static Long longProp(Properties p, String name) {
-        String v = p.getProperty(name);
-        try {
-            return v == null ? null : Long.valueOf(v.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " in --config must be a number, not '" + v + "'");
-        }
-    }
-
-    private static Integer intProp(Properties p, String name) {
-        Long v = longProp(p, name);
-        return v == null ? null : Math.toIntExact(v);
-    }
-
-    static void setUpLogging(Path file) throws IOException {
-        Logger root = Logger.getLogger("");
-        for (Handler h : root.getHandlers()) {
-            root.removeHandler(h);
-        }
-        Formatter oneLine = new Formatter() {
-            @Override
-            public String format(LogRecord r) {
-                String msg = Instant.ofEpochMilli(r.getMillis()) + " " + r.getLevel() + " "
-                        + r.getLoggerName().replaceAll(".*\\.", "") + ": " + formatMessage(r) + "\n";
-                if (r.getThrown() != null) {
-                    StringWriter w = new StringWriter();
-                    r.getThrown().printStackTrace(new PrintWriter(w));
-                    msg += w;
-                }
-                return msg;
-            }
-        };
-        ConsoleHandler console = new ConsoleHandler() {
-            {
-                setOutputStream(System.out);
-            }
-        };
-        console.setFormatter(oneLine);
-        // One generation: the file is exactly node.log (JUL appends ".0" to the name when it keeps several).
-        FileHandler fileHandler = new FileHandler(file.toString(), 64 << 20, 1, true);
-        fileHandler.setFormatter(oneLine);
-        root.addHandler(console);
-        root.addHandler(fileHandler);
-        root.setLevel(Level.INFO);
-        Logger.getLogger("io.netty").setLevel(Level.WARNING);
     }
 }
