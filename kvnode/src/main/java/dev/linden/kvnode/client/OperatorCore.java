@@ -14,8 +14,9 @@ import java.util.function.LongFunction;
  * transfer, asked of the node believed to lead, following "not the leader, ask N" answers, asked again
  * (of another node) when an attempt gets no answer in time or cannot be sent, within a number of attempts
  * and a deadline; it ends with the cluster's final answer, or with one saying why it gave up (and what the
- * last attempt met). {@link KvClient} drives it on its event loop; the simulator's operator drives the same
- * class on its loop, over the simulated client port.
+ * last attempt met; an answer the core made up carries request id 0, a node's never does). {@link
+ * KvClient} drives it on its event loop; the simulator's operator drives the same class on its loop, over
+ * the simulated client port.
  *
  * <p>Asking again is safe: a node answers a change its configuration already holds at once, and a
  * transfer to the node that already leads at once.
