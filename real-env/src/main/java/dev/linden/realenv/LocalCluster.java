@@ -229,19 +229,10 @@ public final class LocalCluster {
             adding.add(change.nodeId());
         }
         try {
-            return client.changeMembershipAtLeader(
-                    () -> {
-                        try {
-                            return awaitLeader(
-                                            client, Math.min(5_000, Math.max(1, deadline - System.currentTimeMillis())))
-                                    .orElse(-1);
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                            return -1;
-                        }
-                    },
-                    change,
-                    timeoutMillis);
+            // The leader a majority agrees on is the first guess; the client follows redirects from there.
+            int leader = awaitLeader(client, Math.min(5_000, timeoutMillis)).orElse(-1);
+            long left = Math.max(1, deadline - System.currentTimeMillis());
+            return client.changeMembership(leader, change, left).join();
         } finally {
             adding.remove(change.nodeId());
         }

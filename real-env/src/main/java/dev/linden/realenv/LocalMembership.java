@@ -155,8 +155,10 @@ final class LocalMembership {
     }
 
     /** Asks whoever leads for {@code change}, following hand-overs, until committed or the time is up. */
-    private Wire.MembershipResponse change(MembershipChange change, long startedNanos) throws InterruptedException {
+    private Wire.MembershipResponse change(MembershipChange change, long startedNanos) {
         long left = CHANGE_TIMEOUT_MILLIS - (System.nanoTime() - startedNanos) / 1_000_000L;
-        return c.statusClient().changeMembershipAtLeader(() -> c.leader(true), change, Math.max(1, left));
+        return c.statusClient()
+                .changeMembership(c.leader(true), change, Math.max(1, left))
+                .join();
     }
 }

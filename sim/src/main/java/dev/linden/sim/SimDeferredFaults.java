@@ -1,6 +1,7 @@
 package dev.linden.sim;
 
 import dev.linden.checker.history.OpType;
+import dev.linden.kvnode.client.OperatorCore;
 import dev.linden.nemesis.FaultOps;
 import dev.linden.workloads.Completion;
 import java.util.ArrayList;
@@ -22,11 +23,14 @@ final class SimDeferredFaults {
     private final SplittableRandom random;
     /** Told of each node such a kill took down (the nemesis forgets it was paused). */
     private final Consumer<Integer> onKilled;
+    /** Asks for leadership transfers over the simulated client port. */
+    private final SimOperator operator;
 
-    SimDeferredFaults(Simulation sim, SplittableRandom random, Consumer<Integer> onKilled) {
+    SimDeferredFaults(Simulation sim, SplittableRandom random, Consumer<Integer> onKilled, SimOperator operator) {
         this.sim = sim;
         this.random = random;
         this.onKilled = onKilled;
+        this.operator = operator;
     }
 
     /** How one kind of armed kill is set on a node's disk, and taken off again. */
@@ -181,47 +185,37 @@ final class SimDeferredFaults {
             }
         };
         long startedAt = sim.loop.nowNanos();
-        sim.node(from)
-                .raft
-                .transferLeadership(to)
-                .whenComplete((leader, err) -> sim.loop.at(
-                        0,
-                        SimLoop.NEMESIS,
-                        0,
-                        () -> report.accept(
-                                err == null
-                                        ? FaultOps.effect(
-                                                "leadership handed over",
-                                                "from",
-                                                from,
-                                                "to",
-                                                to,
-                                                "ms",
-                                                (sim.loop.nowNanos() - startedAt) / MS)
-                                        : FaultOps.effect(
-                                                "transfer asked, not completed: " + rootMessage(err),
-                                                "from",
-                                                from,
-                                                "to",
-                                                to))));
-        sim.loop.at(
-                TRANSFER_WAIT_NANOS,
-                SimLoop.NEMESIS,
-                0,
-                () -> report.accept(FaultOps.effect(
-                        "transfer asked, still under way after " + TRANSFER_WAIT_NANOS / MS + " ms",
-                        "from",
-                        from,
-                        "to",
-                        to)));
-    }
-
-    private static String rootMessage(Throwable t) {
-        Throwable r = t;
-        while (r.getCause() != null && r.getCause() != r) {
-            r = r.getCause();
-        }
-        return r.getMessage();
+        // Asked by the simulation's operator over the client port, of the leader it believes in (redirects
+        // followed); it gives up at the wait, reported then as a transfer still under way.
+        OperatorCore.Limits limits = new OperatorCore.Limits(TRANSFER_WAIT_NANOS, TRANSFER_WAIT_NANOS, 8);
+        operator.transferLeadership(
+                to,
+                from,
+                limits,
+                answer -> sim.loop.at(0, SimLoop.NEMESIS, 0, () -> {
+                    if (answer.ok()) {
+                        report.accept(FaultOps.effect(
+                                "leadership handed over",
+                                "from",
+                                from,
+                                "to",
+                                to,
+                                "ms",
+                                (sim.loop.nowNanos() - startedAt) / MS));
+                    } else if (answer.requestId() != 0) {
+                        report.accept(FaultOps.effect(
+                                "transfer asked, not completed: " + answer.message(), "from", from, "to", to));
+                    } else {
+                        report.accept(FaultOps.effect(
+                                "transfer asked, still under way after " + TRANSFER_WAIT_NANOS / MS + " ms",
+                                "from",
+                                from,
+                                "to",
+                                to,
+                                "operator",
+                                answer.message()));
+                    }
+                }));
     }
 
     /** How long a kill inside an fsync waits for its targets to begin one. */

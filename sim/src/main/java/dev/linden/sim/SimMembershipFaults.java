@@ -1,6 +1,8 @@
 package dev.linden.sim;
 
 import dev.linden.checker.history.OpType;
+import dev.linden.kvnode.client.OperatorCore;
+import dev.linden.kvnode.net.Wire;
 import dev.linden.kvnode.raft.Membership;
 import dev.linden.kvnode.raft.MembershipChange;
 import dev.linden.nemesis.FaultOps;
@@ -8,13 +10,14 @@ import dev.linden.workloads.Completion;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
 /**
  * Membership changes during load, as an operator replaces a machine: a fresh node joins (empty, as a
  * learner, promoted once caught up) and a voter leaves, the leader one time in three (it hands leadership
- * over first). Both changes are asked of the leader at once, so a core that let two changes be in flight
+ * over first). The changes are asked by the simulation's operator ({@link SimOperator}: the production
+ * operator logic over the simulated client port), which follows redirects and asks again until each change
+ * ends. Both changes are asked of the leader at once, so a core that let two changes be in flight
  * would have them in flight. The node that left keeps running, outside the configuration, for a while
  * (it must not disrupt the cluster), then stops for good. The cluster keeps its size.
  */
@@ -23,16 +26,22 @@ final class SimMembershipFaults {
     /** How long both changes are given to commit before the fault reports what it saw. */
     private static final long WAIT_NANOS = 20_000 * MS;
 
-    private static final long RETRY_NANOS = 200 * MS;
+    /** How long one node is given to answer before the operator asks another. */
+    private static final long ATTEMPT_NANOS = 3_000 * MS;
+    /** Most requests per change, redirects included (a busy leader is asked again every 200 ms). */
+    private static final int MAX_ATTEMPTS = 128;
     /** How long a removed node keeps running outside the configuration before it stops for good. */
     private static final long LINGER_NANOS = 3_000 * MS;
 
     private final Simulation sim;
     private final SplittableRandom random;
+    /** Asks the nodes over the simulated client port, following redirects. */
+    private final SimOperator operator;
 
-    SimMembershipFaults(Simulation sim, SplittableRandom random) {
+    SimMembershipFaults(Simulation sim, SplittableRandom random, SimOperator operator) {
         this.sim = sim;
         this.random = random;
+        this.operator = operator;
     }
 
     void replace(String victimSpec, Consumer<Completion> done) {
@@ -61,61 +70,63 @@ final class SimMembershipFaults {
         List<MembershipChange> changes = List.of(MembershipChange.addVoter(added, ""), MembershipChange.remove(victim));
         sim.note("membership: replacing node " + victim + (victim == leader ? " (the leader)" : "") + " by new node "
                 + added);
-        boolean[] finished = {false};
-        CompletableFuture<?>[] asked = new CompletableFuture<?>[changes.size()];
-        int[] askedOf = new int[changes.size()];
-        Runnable[] attempt = new Runnable[1];
-        attempt[0] = () -> {
-            if (finished[0]) {
-                return;
-            }
-            Membership committed = sim.committedMembership();
-            boolean allIn = changes.stream().allMatch(c -> c.satisfiedBy(committed));
-            long elapsed = sim.loop.nowNanos() - startedAt;
-            if (allIn || elapsed >= WAIT_NANOS) {
-                finished[0] = true;
-                Object result = FaultOps.effect(
-                        allIn
-                                ? "node " + victim + " replaced by node " + added
-                                : "configuration changes not committed within " + WAIT_NANOS / MS + " ms",
-                        "added",
-                        added,
-                        "removed",
-                        victim,
-                        "leader-removed",
-                        victim == leader,
-                        "ms",
-                        elapsed / MS,
-                        "configuration",
-                        committed.toString());
-                sim.note("membership: " + result);
-                if (!committed.contains(victim)) {
-                    sim.loop.at(LINGER_NANOS, SimLoop.NEMESIS, 0, () -> sim.removeForGood(victim));
+        Wire.MembershipResponse[] answers = new Wire.MembershipResponse[changes.size()];
+        int[] open = {changes.size()};
+        OperatorCore.Limits limits = new OperatorCore.Limits(ATTEMPT_NANOS, WAIT_NANOS, MAX_ATTEMPTS);
+        for (int i = 0; i < changes.size(); i++) {
+            int k = i;
+            // Both asked at once, of the leader the operator believes in; the operator follows redirects.
+            operator.changeMembership(changes.get(i), leader, limits, answer -> {
+                answers[k] = answer;
+                if (--open[0] == 0) {
+                    long elapsed = sim.loop.nowNanos() - startedAt;
+                    sim.loop.at(0, SimLoop.NEMESIS, 0, () -> report(victim, leader, added, answers, elapsed, done));
                 }
-                if (committed.wasRemoved(added)) {
-                    // Its add ended (it did not answer in time) and it was taken out again: it stops too.
-                    sim.loop.at(LINGER_NANOS, SimLoop.NEMESIS, 0, () -> sim.removeForGood(added));
-                }
-                done.accept(new Completion(OpType.INFO, result, null));
-                return;
+            });
+        }
+    }
+
+    /** Both changes ended: the completion says what the cluster answered; nodes out of it stop for good. */
+    private void report(
+            int victim,
+            int leader,
+            int added,
+            Wire.MembershipResponse[] answers,
+            long elapsed,
+            Consumer<Completion> done) {
+        Membership committed = sim.committedMembership();
+        String notOk = null;
+        List<String> said = new ArrayList<>();
+        for (Wire.MembershipResponse a : answers) {
+            said.add(a.outcome() + ": " + a.message());
+            if (!a.ok() && notOk == null) {
+                notOk = a.message();
             }
-            int l = sim.leader();
-            if (l > 0) {
-                for (int i = 0; i < changes.size(); i++) {
-                    // One request per change at a time; one that ended without the change (NOT_LEADER after a
-                    // hand-over, a time-out) is asked again of whoever leads now.
-                    if (!changes.get(i).satisfiedBy(committed)
-                            && (asked[i] == null || asked[i].isDone() || askedOf[i] != l)) {
-                        asked[i] = sim.node(l).raft.changeMembership(changes.get(i)); // (a paused node never answers)
-                        askedOf[i] = l;
-                        if (l == victim && changes.get(i).kind() == MembershipChange.Kind.REMOVE) {
-                            sim.transfersAsked++; // the leader asked to leave hands over: a deliberate election
-                        }
-                    }
-                }
-            }
-            sim.loop.at(RETRY_NANOS, SimLoop.NEMESIS, 0, attempt[0]);
-        };
-        sim.loop.at(0, SimLoop.NEMESIS, 0, attempt[0]);
+        }
+        Object result = FaultOps.effect(
+                notOk == null
+                        ? "node " + victim + " replaced by node " + added
+                        : "configuration changes not committed within " + WAIT_NANOS / MS + " ms: " + notOk,
+                "added",
+                added,
+                "removed",
+                victim,
+                "leader-removed",
+                victim == leader,
+                "ms",
+                elapsed / MS,
+                "configuration",
+                committed.toString(),
+                "answers",
+                said);
+        sim.note("membership: " + result);
+        if (!committed.contains(victim)) {
+            sim.loop.at(LINGER_NANOS, SimLoop.NEMESIS, 0, () -> sim.removeForGood(victim));
+        }
+        if (committed.wasRemoved(added)) {
+            // Its add ended (it did not answer in time) and it was taken out again: it stops too.
+            sim.loop.at(LINGER_NANOS, SimLoop.NEMESIS, 0, () -> sim.removeForGood(added));
+        }
+        done.accept(new Completion(OpType.INFO, result, null));
     }
 }

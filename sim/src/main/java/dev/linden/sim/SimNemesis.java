@@ -40,9 +40,10 @@ final class SimNemesis implements Nemesis, Fault.Handler<Answer> {
         this.random = random;
         this.network = new SimNetworkFaults(sim, random);
         this.nodes = new SimNodeFaults(sim, random);
-        this.deferred = new SimDeferredFaults(sim, random, nodes::killed);
+        SimOperator operator = new SimOperator(sim); // one connection address, as one operator's client
+        this.deferred = new SimDeferredFaults(sim, random, nodes::killed, operator);
         this.disks = new SimDiskFaults(sim, random);
-        this.membership = new SimMembershipFaults(sim, random);
+        this.membership = new SimMembershipFaults(sim, random, operator);
     }
 
     boolean clockFaulted(int id) {

@@ -32,14 +32,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.IntSupplier;
-import java.util.function.LongFunction;
 import java.util.logging.Logger;
 
 /**
@@ -83,7 +78,9 @@ public final class KvClient implements AutoCloseable {
     private final ClientCore core;
     private final Map<Integer, CompletableFuture<ChannelOutbox>> channels = new ConcurrentHashMap<>();
     private final ScheduledFuture<?> sweeper;
-    private final AtomicLong nextStatusId = new AtomicLong(1);
+    /** Status, membership changes and leadership transfers. */
+    private final AdminCalls admin;
+
     private final Semaphore slots;
     private volatile boolean closed;
     private final ClientSecurity security;
@@ -119,6 +116,7 @@ public final class KvClient implements AutoCloseable {
                 TimeUnit.MILLISECONDS.toNanos(options.attemptTimeoutMillis()),
                 new NettyDriver(),
                 () -> ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE));
+        this.admin = new AdminCalls(new ArrayList<>(this.endpoints.keySet()), coreLoop, this::channel);
         // One periodic pass finds attempts that got no answer in time (cheaper than a timer per request).
         this.sweeper =
                 coreLoop.scheduleWithFixedDelay(core::sweepTimeouts, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
@@ -173,29 +171,7 @@ public final class KvClient implements AutoCloseable {
 
     /** Parses "1=host:port,2=host:port" or "host:port,host:port" (ids 1, 2, ... in order). */
     public static Map<Integer, InetSocketAddress> parseEndpoints(String spec) {
-        TreeMap<Integer, InetSocketAddress> out = new TreeMap<>();
-        int next = 1;
-        for (String part : spec.split(",")) {
-            String p = part.trim();
-            if (p.isEmpty()) {
-                continue;
-            }
-            int id = next++;
-            int eq = p.indexOf('=');
-            if (eq > 0) {
-                id = Integer.parseInt(p.substring(0, eq));
-                p = p.substring(eq + 1);
-            }
-            int colon = p.lastIndexOf(':');
-            if (colon < 0) {
-                throw new IllegalArgumentException("endpoint '" + part + "' needs host:port");
-            }
-            out.put(id, new InetSocketAddress(p.substring(0, colon), Integer.parseInt(p.substring(colon + 1))));
-        }
-        if (out.isEmpty()) {
-            throw new IllegalArgumentException("no endpoints in '" + spec + "'");
-        }
-        return out;
+        return ClientEndpoints.parse(spec);
     }
 
     // ------------------------------------------------------------------ API
@@ -350,21 +326,8 @@ public final class KvClient implements AutoCloseable {
                         .warning("node at " + ctx.channel().remoteAddress() + " refused this client: " + reasonOf(r));
             } else if (msg instanceof ClientResponse r) {
                 onCore(() -> core.onResponse(r));
-            } else if (msg instanceof Wire.StatusResponse s) {
-                CompletableFuture<Wire.StatusResponse> f = statusCalls.remove(s.requestId());
-                if (f != null) {
-                    f.complete(s);
-                }
-            } else if (msg instanceof Wire.MembershipResponse m) {
-                CompletableFuture<Wire.MembershipResponse> f = membershipCalls.remove(m.requestId());
-                if (f != null) {
-                    f.complete(m);
-                }
-            } else if (msg instanceof Wire.TransferResponse t) {
-                CompletableFuture<Wire.TransferResponse> f = transferCalls.remove(t.requestId());
-                if (f != null) {
-                    f.complete(t);
-                }
+            } else {
+                admin.onAnswer(msg);
             }
         }
 
@@ -383,96 +346,37 @@ public final class KvClient implements AutoCloseable {
         }
     }
 
-    private final Map<Long, CompletableFuture<Wire.StatusResponse>> statusCalls = new ConcurrentHashMap<>();
-    private final Map<Long, CompletableFuture<Wire.TransferResponse>> transferCalls = new ConcurrentHashMap<>();
-
     /**
-     * Asks {@code leader} to hand leadership to {@code target}; completes with the node's answer (ok once the
-     * target leads), or exceptionally if no answer came within {@code timeoutMillis}.
+     * Asks for leadership to go to {@code target}, first of {@code leaderGuess}, following redirects (see
+     * {@link OperatorCore}); completes, never exceptionally, with the final answer: ok once the target
+     * leads, else the leader's refusal or why no answer came within {@code timeoutMillis}.
      */
-    public CompletableFuture<Wire.TransferResponse> transferLeadership(int leader, int target, long timeoutMillis) {
-        return adminCall(leader, transferCalls, id -> new Wire.TransferRequest(id, target), timeoutMillis);
+    public CompletableFuture<Wire.TransferResponse> transferLeadership(
+            int leaderGuess, int target, long timeoutMillis) {
+        return admin.transferLeadership(leaderGuess, target, timeoutMillis);
     }
 
-    private final Map<Long, CompletableFuture<Wire.MembershipResponse>> membershipCalls = new ConcurrentHashMap<>();
-
     /**
-     * Asks {@code leader} for one membership change; completes with the node's answer (ok once committed;
-     * else the reason, and the leader to ask instead if known), or exceptionally if no answer came within
-     * {@code timeoutMillis}. Adding a voter waits for it to catch up as a learner, so allow tens of seconds.
+     * Asks for one membership change, first of {@code leaderGuess} (-1: none known), following NOT_LEADER
+     * answers and asking again after none (see {@link OperatorCore}); completes, never exceptionally, with
+     * the answer that ended it (committed, refused or timed out at the leader) or a NOT_LEADER one saying why
+     * it gave up after {@code timeoutMillis}. An add waits for the learner to catch up: allow tens of seconds.
      */
     public CompletableFuture<Wire.MembershipResponse> changeMembership(
-            int leader, MembershipChange change, long timeoutMillis) {
-        return adminCall(
-                leader,
-                membershipCalls,
-                id -> new Wire.MembershipRequest(id, change.kind().name(), change.nodeId(), change.address()),
-                timeoutMillis);
-    }
-
-    /**
-     * Asks for one membership change of whoever leads, as {@code leaderNow} names it (-1: none known now),
-     * and asks again, of the new leader, after a NOT_LEADER answer (a removed leader hands over first, then
-     * names its successor) or none, until the change is committed, ends for good (refused or timed out at
-     * the leader, with the reason: asking again would repeat a request that ended) or {@code timeoutMillis}
-     * pass. Returns the last answer: ok, or why not.
-     */
-    public Wire.MembershipResponse changeMembershipAtLeader(
-            IntSupplier leaderNow, MembershipChange change, long timeoutMillis) throws InterruptedException {
-        long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
-        Wire.MembershipResponse last = new Wire.MembershipResponse(
-                0, Wire.MembershipResponse.Outcome.NOT_LEADER, 0, "no leader answered within " + timeoutMillis + " ms");
-        while (System.nanoTime() < deadline) {
-            int leader = leaderNow.getAsInt();
-            if (leader > 0) {
-                long left = Math.max(1, (deadline - System.nanoTime()) / 1_000_000L);
-                try {
-                    last = changeMembership(leader, change, left).get(left + 1_000, TimeUnit.MILLISECONDS);
-                } catch (ExecutionException | TimeoutException e) {
-                    last = new Wire.MembershipResponse(
-                            0,
-                            Wire.MembershipResponse.Outcome.NOT_LEADER,
-                            0,
-                            "no answer from node " + leader + ": " + e);
-                }
-                if (last.ended()) {
-                    return last;
-                }
-            }
-            Thread.sleep(200);
-        }
-        return last;
+            int leaderGuess, MembershipChange change, long timeoutMillis) {
+        return admin.changeMembership(leaderGuess, change, timeoutMillis);
     }
 
     /** Asks one node for its status (role, term, leader, commit, applied). */
     public CompletableFuture<Wire.StatusResponse> status(int node) {
-        return adminCall(node, statusCalls, Wire.StatusRequest::new, options.attemptTimeoutMillis());
-    }
-
-    /**
-     * One request to one node outside the session protocol: kept in {@code calls} by its id until its
-     * answer arrives (the handler completes it), the channel fails, or {@code timeoutMillis} pass.
-     */
-    private <T> CompletableFuture<T> adminCall(
-            int node, Map<Long, CompletableFuture<T>> calls, LongFunction<Object> request, long timeoutMillis) {
-        long id = nextStatusId.getAndIncrement();
-        CompletableFuture<T> f = new CompletableFuture<>();
-        calls.put(id, f);
-        channel(node).whenComplete((box, err) -> {
-            if (err != null) {
-                calls.remove(id);
-                f.completeExceptionally(err);
-            } else {
-                box.offer(request.apply(id));
-            }
-        });
-        return f.orTimeout(timeoutMillis, TimeUnit.MILLISECONDS).whenComplete((s, t) -> calls.remove(id));
+        return admin.status(node, options.attemptTimeoutMillis());
     }
 
     @Override
     public void close() {
         closed = true;
         sweeper.cancel(false);
+        admin.close();
         for (CompletableFuture<ChannelOutbox> f : channels.values()) {
             f.thenAccept(b -> b.channel().close());
         }
