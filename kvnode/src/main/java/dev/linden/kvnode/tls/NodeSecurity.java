@@ -118,7 +118,8 @@ public final class NodeSecurity {
 
     /**
      * Mutual TLS on the peer port with {@code peer}'s files, which must name node {@code nodeId} of
-     * {@code clusterId} (null: the cluster the certificate names); on the client port TLS with {@code client}'s files (null: the client port stays
+     * {@code clusterId} (null: the cluster the certificate names); on the client port TLS with {@code client}'s
+     * files (null: the client port stays
      * plain), requiring client certificates if {@code clientCertAuth}. Throws IllegalArgumentException
      * saying what is wrong with the files.
      */

@@ -19,8 +19,9 @@ class CoreShapeTest {
     private static final Path RAFT = Path.of("src", "main", "java", "dev", "linden", "kvnode", "raft");
     static final int MAX_FILE_LINES = 400;
     static final int MAX_METHOD_LINES = 80;
-    private static final Pattern DECLARATION = Pattern.compile(
-            "^\\s*(?:(?:public|private|protected|static|final|synchronized|default)\\s+)*[\\w<>\\[\\], .?]+\\s+\\w+\\s*\\(.*\\{\\s*$");
+    private static final Pattern DECLARATION =
+            Pattern.compile("^\\s*(?:(?:public|private|protected|static|final|synchronized|default)\\s+)*[\\w<>\\[\\], "
+                    + ".?]+\\s+\\w+\\s*\\(.*\\{\\s*$");
 
     @Test
     void noCoreFileOverFourHundredLinesAndNoMethodOverEighty() throws IOException {

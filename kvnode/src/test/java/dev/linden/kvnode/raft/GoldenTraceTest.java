@@ -31,7 +31,8 @@ import org.junit.jupiter.api.TestFactory;
  * {@code campaign ID}, {@code propose ID CMD...}, {@code stabilize}, {@code tick ID TICKS},
  * {@code tick-all TICKS}, {@code transfer LEADER TARGET} (leadership transfer), {@code propose-refused ID CMD}
  * (a proposal expected to be refused: prints the answer), {@code lease ID} (whether the core allows lease
- * reads now; cluster option {@code lease=DRIFT_TICKS} turns them on), {@code snapshot ID} (the node snapshots what it applied, then compacts),
+ * reads now; cluster option {@code lease=DRIFT_TICKS} turns them on), {@code snapshot ID} (the node snapshots what
+ * it applied, then compacts),
  * {@code deliver A->B} (one pass over the queued messages from A to B; {@code *} is any node),
  * {@code drop A->B}, {@code isolate ID}, {@code cut A B}, {@code heal}, {@code expire-lease ID...}
  * (the nodes forget the leader without campaigning), {@code restart ID},
@@ -180,37 +181,43 @@ class GoldenTraceTest {
                 trace.add(id(w[1]) + ": lease reads "
                         + (s.node(id(w[1])).leaseReadsAllowed() ? "allowed" : "not allowed"));
             case "join" -> s.start(id(w[1]), Membership.EMPTY);
-            case "change" -> {
-                int node = id(w[3]);
-                MembershipChange change = switch (w[2]) {
-                    case "add-voter" -> MembershipChange.addVoter(node, "");
-                    case "add-learner" -> MembershipChange.addLearner(node, "");
-                    case "remove" -> MembershipChange.remove(node);
-                    default -> throw new AssertionError("unknown change '" + w[2] + "'");
-                };
-                long r = s.node(id(w[1])).step(new Input.ChangeMembership(change));
-                s.collect(id(w[1]));
-                trace.add("change " + change + " -> "
-                        + (r > 0
-                                ? "index " + r
-                                : r == 0
-                                        ? "IN_FORCE"
-                                        : r == RaftCore.PROPOSE_THROTTLED
-                                                ? "THROTTLED"
-                                                : r == RaftCore.PROPOSE_NOT_LEADER ? "NOT_LEADER" : "REFUSED"));
-            }
-            case "members" -> {
-                for (RaftCore c : s.cores.values()) {
-                    trace.add(c.id() + ": " + c.membership() + " committed: " + c.committedMembership());
-                }
-            }
-            case "status" -> {
-                for (RaftCore c : s.cores.values()) {
-                    trace.add(c.id() + ": " + c.role() + " term=" + c.term() + " leader=" + c.leaderId() + " last="
-                            + c.lastIndex() + " commit=" + c.commitIndex() + " applied=" + s.appliedCommands(c.id()));
-                }
-            }
+            case "change" -> change(s, w, trace);
+            case "members" -> members(s, w, trace);
+            case "status" -> status(s, w, trace);
             default -> throw new AssertionError("unknown command '" + command + "'");
+        }
+    }
+
+    private static void change(Script s, String[] w, List<String> trace) {
+        int node = id(w[3]);
+        MembershipChange change = switch (w[2]) {
+            case "add-voter" -> MembershipChange.addVoter(node, "");
+            case "add-learner" -> MembershipChange.addLearner(node, "");
+            case "remove" -> MembershipChange.remove(node);
+            default -> throw new AssertionError("unknown change '" + w[2] + "'");
+        };
+        long r = s.node(id(w[1])).step(new Input.ChangeMembership(change));
+        s.collect(id(w[1]));
+        trace.add("change " + change + " -> "
+                + (r > 0
+                        ? "index " + r
+                        : r == 0
+                                ? "IN_FORCE"
+                                : r == RaftCore.PROPOSE_THROTTLED
+                                        ? "THROTTLED"
+                                        : r == RaftCore.PROPOSE_NOT_LEADER ? "NOT_LEADER" : "REFUSED"));
+    }
+
+    private static void status(Script s, String[] w, List<String> trace) {
+        for (RaftCore c : s.cores.values()) {
+            trace.add(c.id() + ": " + c.role() + " term=" + c.term() + " leader=" + c.leaderId() + " last="
+                    + c.lastIndex() + " commit=" + c.commitIndex() + " applied=" + s.appliedCommands(c.id()));
+        }
+    }
+
+    private static void members(Script s, String[] w, List<String> trace) {
+        for (RaftCore c : s.cores.values()) {
+            trace.add(c.id() + ": " + c.membership() + " committed: " + c.committedMembership());
         }
     }
 
