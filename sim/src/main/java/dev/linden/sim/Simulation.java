@@ -3,11 +3,9 @@ package dev.linden.sim;
 import dev.linden.harness.Cluster;
 import dev.linden.harness.Scheduler;
 import dev.linden.harness.TestSpec;
-import dev.linden.kvnode.kv.KvCommand;
 import dev.linden.kvnode.node.CoreRecorder;
 import dev.linden.kvnode.node.CoreRecording;
 import dev.linden.kvnode.node.NodeConfig;
-import dev.linden.kvnode.raft.Entry;
 import dev.linden.kvnode.raft.Invariants;
 import dev.linden.kvnode.raft.Membership;
 import dev.linden.kvnode.raft.RaftConfig;
@@ -18,7 +16,6 @@ import dev.linden.workloads.Client;
 import dev.linden.workloads.HistoryOp;
 import dev.linden.workloads.Workload;
 import dev.linden.workloads.check.CheckOutcome;
-import dev.linden.workloads.check.Validity;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -27,7 +24,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -58,29 +54,29 @@ public final class Simulation implements Cluster {
     private static final int MAX_LOG_LINES = 20_000;
 
     private final long seed;
-    private final int nodeCount;
-    private final SimOptions options;
+    final int nodeCount;
+    final SimOptions options;
     final SimLoop loop = new SimLoop(MAX_QUEUED_EVENTS);
     private final SplittableRandom root;
-    private final SimNetwork network;
-    private final TreeMap<Integer, SimNode> nodes = new TreeMap<>();
+    final SimNetwork network;
+    final TreeMap<Integer, SimNode> nodes = new TreeMap<>();
     /** Nodes removed from the configuration and then stopped for good. */
-    private final TreeSet<Integer> removed = new TreeSet<>();
+    final TreeSet<Integer> removed = new TreeSet<>();
     /** Largest node id a run may reach by adding nodes (ids are never reused: a removed id stays gone). */
     static final int MAX_NODE_ID = 16;
 
     private NodeConfig nodeConfig;
     private boolean preallocateWal;
-    private final SafetyMonitor monitor = new SafetyMonitor(this);
-    private final DurabilityMonitor durability = new DurabilityMonitor(this);
-    private final LivenessMonitor liveness = new LivenessMonitor(this);
-    private final SnapshotMonitor snapshots = new SnapshotMonitor();
+    final SafetyMonitor monitor = new SafetyMonitor(this);
+    final DurabilityMonitor durability = new DurabilityMonitor(this);
+    final LivenessMonitor liveness = new LivenessMonitor(this);
+    final SnapshotMonitor snapshots = new SnapshotMonitor();
     /** Leadership transfers the nemesis asked for (each is an election on purpose). */
     long transfersAsked;
 
-    private final List<SimClient> clients = new ArrayList<>();
+    final List<SimClient> clients = new ArrayList<>();
     /** The client processes, by index; each serves {@link SimOptions#workersPerClient()} workers. */
-    private final List<SimClientProcess> processes = new ArrayList<>();
+    final List<SimClientProcess> processes = new ArrayList<>();
 
     private final SimNemesis nemesis;
     /** Nodes whose disk got a flipped bit: they may refuse to start, and stay down then. */
@@ -97,9 +93,9 @@ public final class Simulation implements Cluster {
     /** Nodes the nemesis killed: the supervisor leaves them down until the nemesis starts them. */
     final Set<Integer> killedByNemesis = new HashSet<>();
 
-    private final List<String> timeline = new ArrayList<>();
+    final List<String> timeline = new ArrayList<>();
     private final Map<Integer, List<String>> logs = new TreeMap<>();
-    private String violation;
+    String violation;
     private boolean started;
 
     /** A simulated cluster of {@code nodes} nodes, everything drawn from {@code seed}. */
@@ -321,106 +317,12 @@ public final class Simulation implements Cluster {
 
     @Override
     public List<CheckOutcome> invariants(List<HistoryOp> history) {
-        List<String> violations = new ArrayList<>();
-        if (violation != null) {
-            violations.add(violation);
-        }
-        String diverged = replicasDiverged();
-        if (diverged != null) {
-            violations.add(diverged);
-        }
-        String badSnapshot = snapshots.check(monitor.appliedLog(), options.noDedup());
-        if (badSnapshot != null) {
-            violations.add(badSnapshot);
-        }
-        long acked = 0;
-        for (SimClient c : clients) {
-            acked += c.ackedWrites.size();
-        }
-        List<String> lost = lostAcknowledgedWrites();
-        violations.addAll(lost);
-        Map<String, Object> d = new LinkedHashMap<>();
-        d.put(
-                "checked",
-                List.of(
-                        "election safety",
-                        "leader completeness",
-                        "state machine safety",
-                        "a leader commits only entries of its own term",
-                        "commit index monotonic",
-                        "applied in order",
-                        "replicas agree",
-                        "acknowledged writes applied",
-                        "acks and commits durable",
-                        "restarted nodes keep what they held",
-                        "committed prefix unchanged",
-                        "snapshots equal the committed log's state",
-                        "liveness while a majority is healthy",
-                        "one membership change in flight, by one voter"));
-        d.put("snapshots-checked", snapshots.count());
-        d.put("acknowledged-writes", acked);
-        d.put("applied-entries", monitor.appliedLog().size());
-        d.put("violations", violations);
-        if (!violations.isEmpty()) {
-            d.put("why", violations.get(0));
-            int from = Math.max(0, timeline.size() - 40);
-            d.put("timeline", new ArrayList<>(timeline.subList(from, timeline.size())));
-        }
-        return List.of(new CheckOutcome("cluster", Validity.of(violations.isEmpty()), d));
+        return SimRunChecks.invariants(this);
     }
 
     @Override
     public Map<String, Object> facts() {
-        loop.mix(monitor.maxAppliedIndex);
-        loop.mix(monitor.snapshotLoads);
-        Map<String, Object> f = new LinkedHashMap<>();
-        f.put("sim-millis", loop.nowNanos() / MS);
-        f.put("events", loop.eventsRun());
-        f.put("trace-hash", String.format("%016x", loop.traceHash()));
-        f.put("leader-changes", monitor.leaderChanges);
-        f.put("snapshot-loads", monitor.snapshotLoads);
-        f.put("max-applied-index", monitor.maxAppliedIndex);
-        f.put("restarts-checked-for-durability", durability.restartsChecked);
-        f.put("commits-checked-for-durability", durability.commitsChecked);
-        long dirSyncs = 0;
-        long leaseReads = 0;
-        for (SimNode n : nodes.values()) {
-            dirSyncs += n.disk.dirSyncs;
-            leaseReads += n.leaseReadsServed();
-        }
-        f.put(
-                "lease-reads",
-                options.raftBugs().contains(RaftConfig.Bug.LEASE_WITHOUT_DRIFT_BOUND) || leaseReads > 0
-                        ? "on"
-                        : "off or unused");
-        f.put("lease-reads-served", leaseReads);
-        long expired = 0;
-        for (SimNode n : nodes.values()) {
-            expired = Math.max(expired, n.kv == null ? 0 : n.kv.sessionsExpired());
-        }
-        f.put("sessions-expired", expired); // by the expiry entries a replica applied (a restart counts anew)
-        f.put("directory-syncs", dirSyncs);
-        f.put("membership-checks", monitor.membershipChecks);
-        f.put("nodes-added", nodes.size() - nodeCount);
-        f.put("nodes-removed", removed.size());
-        f.put("stable-majority-periods", liveness.stablePeriods);
-        f.put("longest-stable-majority-millis", liveness.longestStableMillis);
-        f.put("elections-while-stable", liveness.electionsWhileStable);
-        f.put("messages-sent", network.sent);
-        f.put("messages-dropped", network.dropped);
-        int maxOpen = 0;
-        long pipelined = 0;
-        for (SimClientProcess p : processes) {
-            maxOpen = Math.max(maxOpen, p.maxOpen);
-            pipelined += p.sentWithLowerOpen;
-        }
-        f.put("workers-per-client", options.workersPerClient());
-        f.put("max-open-requests-per-client", maxOpen);
-        f.put("requests-sent-with-a-lower-seq-open", pipelined);
-        if (!options.bugs().isEmpty()) {
-            f.put("bug", options.bugName());
-        }
-        return f;
+        return SimRunChecks.facts(this);
     }
 
     /** The trace hash so far: every event's time, kind and node, and the final state digests. */
@@ -676,54 +578,5 @@ public final class Simulation implements Cluster {
         note("node " + id + " exits: " + reason);
         log(id, "exits: " + reason);
         nodes.get(id).crash();
-    }
-
-    // ------------------------------------------------------------------ end-of-run checks
-
-    /** Replicas that applied the same prefix of the log must hold the same state, snapshots or not. */
-    private String replicasDiverged() {
-        TreeMap<Long, long[]> digestAt = new TreeMap<>(); // applied index -> {node, digest}
-        for (SimNode n : nodes.values()) {
-            if (!n.up || n.kv == null) {
-                continue;
-            }
-            long index = n.kv.lastAppliedIndex();
-            long digest = n.kv.digest();
-            loop.mix(digest);
-            long[] other = digestAt.putIfAbsent(index, new long[] {n.id, digest});
-            if (other != null && other[1] != digest) {
-                return "replicas diverged: nodes " + other[0] + " and " + n.id + " applied through index " + index
-                        + " but hold different data";
-            }
-        }
-        return null;
-    }
-
-    /** Every write a client saw acknowledged must be in the committed log that nodes applied. */
-    private List<String> lostAcknowledgedWrites() {
-        Set<Long> applied = new HashSet<>();
-        for (Entry e : monitor.appliedLog().values()) {
-            if (e.kind() == Entry.Kind.COMMAND) {
-                KvCommand c = KvCommand.decode(e.command());
-                applied.add(c.clientId() * 1_000_000_000L + c.seq());
-            }
-        }
-        List<String> out = new ArrayList<>();
-        long count = 0;
-        for (SimClient c : clients) {
-            for (long[] w : c.ackedWrites) {
-                if (!applied.contains(w[0] * 1_000_000_000L + w[1])) {
-                    count++;
-                    if (out.size() < 10) {
-                        out.add("acknowledged write lost: session " + w[0] + " seq " + w[1]
-                                + " is in no applied log entry");
-                    }
-                }
-            }
-        }
-        if (count > out.size()) {
-            out.add("... " + (count - out.size()) + " more acknowledged writes lost");
-        }
-        return out;
     }
 }
