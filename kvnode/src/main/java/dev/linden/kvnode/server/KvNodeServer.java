@@ -23,11 +23,8 @@ import dev.linden.kvnode.wal.WalConfig;
 import dev.linden.kvnode.wal.WalLogStore;
 import io.netty.channel.nio.NioEventLoopGroup;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
-import java.security.SecureRandom;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -36,7 +33,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import java.util.logging.Logger;
 
 /**
@@ -137,13 +133,9 @@ public final class KvNodeServer implements AutoCloseable {
     public KvNodeServer(Options options) {
         this.options = options;
         this.timers = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "timers-" + options.id()));
-        Consumer<Throwable> die = t -> {
-            fatalCause = t;
-            fatal.countDown();
-        };
         // Which stages share a thread is NodeStages' one description (the simulator binds the same).
-        NodeStages.Bound<ThreadStage> stages =
-                NodeStages.bind(stage -> new ThreadStage(stage.name().toLowerCase() + "-" + options.id(), timers, die));
+        NodeStages.Bound<ThreadStage> stages = NodeStages.bind(
+                stage -> new ThreadStage(stage.name().toLowerCase() + "-" + options.id(), timers, this::die));
         this.raftStage = stages.raft();
         this.applyStage = stages.apply();
         this.walStage = stages.wal();
@@ -177,32 +169,41 @@ public final class KvNodeServer implements AutoCloseable {
             throw new IllegalStateException("no security chosen: give certificates or choose insecure explicitly");
         }
         lockDataDir();
+        splitMemory();
+        NioVfs vfs = new NioVfs(
+                options.dataDir().resolve("wal"), options.fsync() ? fsyncThread : Runnable::run, options.fsync());
+        identity = IdentityCheck.establish(vfs, options, security);
+        EventLog events = new EventLog(options.id(), this::die);
+        if (acceptLostLog) {
+            LostLogAcceptance.accept(vfs, WalConfig.defaults(), events::storage);
+        }
+        wal = new WalLogStore(vfs, walStage, snapshotStage, WalConfig.defaults());
+        wal.setEventSink(events::storage);
+        openPeerPort(vfs);
+        KvStateMachine kv = new KvStateMachine(memory.valuesDirectBytes());
+        startNode(kv, events);
+        ClientPortLimits limits = ClientPortFit.fit(options.clientLimits(), fileHandles, memory);
+        startClientPort(kv, limits);
+        logStarted(limits);
+    }
+
+    private void die(Throwable t) {
+        fatalCause = t;
+        fatal.countDown();
+    }
+
+    /** Chooses the memory split and refuses a quota it cannot hold. */
+    private void splitMemory() throws IOException {
         memory = MemorySplit.ofThisJvm();
         LOG.info(memory.logLine());
         String quotaRefusal = memory.quotaRefusal(options.kvLimits().quotaBytes());
         if (quotaRefusal != null) {
             throw new IOException(quotaRefusal);
         }
-        NioVfs vfs = new NioVfs(
-                options.dataDir().resolve("wal"), options.fsync() ? fsyncThread : Runnable::run, options.fsync());
-        List<Integer> members = options.initialVoters().isEmpty()
-                ? new ArrayList<>(options.peers().keySet())
-                : options.initialVoters();
-        identity = NodeIdentity.establish(
-                vfs, options.clusterId(), options.id(), members, options.initialState(), freshIncarnation());
-        if (security.peersAuthenticated() && !security.clusterId().equals(identity.clusterId())) {
-            throw new IOException("this node's certificate is of cluster " + security.clusterId() + " but its data dir "
-                    + "belongs to cluster " + identity.clusterId());
-        }
-        EventLog events = new EventLog(options.id(), t -> {
-            fatalCause = t;
-            fatal.countDown();
-        });
-        if (acceptLostLog) {
-            LostLogAcceptance.accept(vfs, WalConfig.defaults(), events::storage);
-        }
-        wal = new WalLogStore(vfs, walStage, snapshotStage, WalConfig.defaults());
-        wal.setEventSink(events::storage);
+    }
+
+    /** The peer transport, secured and bounded; a peer that refuses this node's incarnation stops it. */
+    private void openPeerPort(NioVfs vfs) throws IOException {
         transport = new PeerTransport(
                 options.id(),
                 identity.clusterId(),
@@ -218,7 +219,10 @@ public final class KvNodeServer implements AutoCloseable {
             fatalCause = new NodeIdentity.RefusedException("refused by node " + peer + ": " + reason);
             fatal.countDown();
         });
-        KvStateMachine kv = new KvStateMachine(memory.valuesDirectBytes());
+    }
+
+    /** The Raft node on its stages, the peer transport and the watch for isolation. */
+    private void startNode(KvStateMachine kv, EventLog events) throws IOException, InterruptedException {
         // Bootstrapped members with their peer addresses; none for a node that joined (it learns them from the log).
         TreeMap<Integer, String> bootstrap = new TreeMap<>();
         for (int m : identity.members()) {
@@ -244,22 +248,10 @@ public final class KvNodeServer implements AutoCloseable {
                         timers,
                         options.nodeConfig().raft().electionTimeoutTicks()
                                 * options.nodeConfig().tickMillis());
-        ClientPortLimits limits = options.clientLimits();
-        int fdRoom = (int) Math.min(Integer.MAX_VALUE, maxFileHandles() - fileHandles.reserveFileHandles());
-        if (fdRoom < limits.maxConnections()) {
-            LOG.warning("event=limit-lowered what=max-client-connections from=" + limits.maxConnections() + " to="
-                    + Math.max(1, fdRoom) + " reason=file-handle-limit");
-            limits = limits.withMaxConnections(Math.max(1, fdRoom));
-        }
-        // Request bytes clients may have Netty hold: a quarter of its share (a buffer being filled may be up to
-        // twice its frame; the rest is for peers' frames and outbound data).
-        long clientBytesMax = Math.max(limits.maxRequestBytes(), memory.nettyDirectBytes() / 4);
-        if (limits.maxTotalInflightBytes() > clientBytesMax) {
-            LOG.warning("event=limit-lowered what=client-inflight-bytes from=" + limits.maxTotalInflightBytes() + " to="
-                    + clientBytesMax + " reason=netty-direct-memory");
-            limits = limits.withInflightBytes(
-                    Math.min(limits.maxConnectionInflightBytes(), clientBytesMax), clientBytesMax);
-        }
+    }
+
+    /** The KV service with its session expiry, and the client port in front of it. */
+    private void startClientPort(KvStateMachine kv, ClientPortLimits limits) throws InterruptedException {
         KvService service =
                 new KvService(node, options.unsafeLocalReads(), options.kvLimits(), kv::storedBytes, kv::answerBytes);
         NodeConfig nc = options.nodeConfig();
@@ -276,6 +268,9 @@ public final class KvNodeServer implements AutoCloseable {
                 fileHandles);
         clientServer.secure(security);
         clientServer.start();
+    }
+
+    private void logStarted(ClientPortLimits limits) {
         if (security.peersAuthenticated()) {
             LOG.info("event=security " + security.describe());
         } else {
@@ -285,14 +280,12 @@ public final class KvNodeServer implements AutoCloseable {
             LOG.warning("event=test-only-bug what=unsafe-local-reads detail=\"reads are answered without ReadIndex: "
                     + "this node is deliberately broken\"");
         }
+        NodeConfig nc = options.nodeConfig();
         LOG.info("node " + options.id() + " of cluster " + identity.clusterId() + " serving clients on "
                 + options.clientAddress() + ", peers on " + options.peers().get(options.id()) + ", data in "
                 + options.dataDir() + (options.fsync() ? "" : " (fsync OFF)") + "; election timeout "
-                + options.nodeConfig().raft().electionTimeoutTicks()
-                        * options.nodeConfig().tickMillis()
-                + " ms, heartbeat "
-                + options.nodeConfig().raft().heartbeatIntervalTicks()
-                        * options.nodeConfig().tickMillis() + " ms; quota "
+                + nc.raft().electionTimeoutTicks() * nc.tickMillis() + " ms, heartbeat "
+                + nc.raft().heartbeatIntervalTicks() * nc.tickMillis() + " ms; quota "
                 + options.kvLimits().quotaBytes()
                 + " bytes; max client connections " + limits.maxConnections() + "; peer port: " + peerLimits
                 + "; file handles kept for storage " + fileHandles.reserveFileHandles());
@@ -330,29 +323,11 @@ public final class KvNodeServer implements AutoCloseable {
     }
 
     /**
-     * At the next {@link #start()}, clear a record of lost log ({@link dev.linden.kvnode.wal.LostLogAcceptance#accept}): the
-     * operator's choice when no leader of a later term can repair this node.
+     * At the next {@link #start()}, clear a record of lost log ({@link LostLogAcceptance#accept}): the operator's
+     * choice when no leader of a later term can repair this node.
      */
     public void acceptLostLog() {
         this.acceptLostLog = true;
-    }
-
-    /** A data dir's incarnation: random and never 0 (0 marks a data dir made before incarnations). */
-    private static long freshIncarnation() {
-        long v = 0;
-        SecureRandom r = new SecureRandom();
-        while (v == 0) {
-            v = r.nextLong();
-        }
-        return v;
-    }
-
-    /** The process's file handle limit (a large number where it cannot be read). */
-    static long maxFileHandles() {
-        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.UnixOperatingSystemMXBean unix) {
-            return unix.getMaxFileDescriptorCount();
-        }
-        return Integer.MAX_VALUE;
     }
 
     /** This node's identity, once started. */

@@ -33,8 +33,8 @@ class LostDataTest {
     private final List<String> events = new ArrayList<>();
 
     private WalLogStore open(long segmentBytes) throws IOException {
-        WalLogStore wal = new WalLogStore(
-                new NioVfs(dir, Runnable::run), WalLogStoreTest.INLINE, new WalConfig(segmentBytes, 1000));
+        WalLogStore wal =
+                new WalLogStore(new NioVfs(dir, Runnable::run), WalFixture.INLINE, new WalConfig(segmentBytes, 1000));
         wal.setEventSink(events::add);
         return wal;
     }

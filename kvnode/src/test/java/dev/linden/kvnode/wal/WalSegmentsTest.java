@@ -23,7 +23,7 @@ class WalSegmentsTest {
 
     private WalLogStore open(boolean preallocate) throws IOException {
         return new WalLogStore(
-                new NioVfs(dir, Runnable::run), WalLogStoreTest.INLINE, new WalConfig(1 << 20, 1000, preallocate));
+                new NioVfs(dir, Runnable::run), WalFixture.INLINE, new WalConfig(1 << 20, 1000, preallocate));
     }
 
     /** Ten entries of growing payloads, written one write each, and the only segment's path. */
