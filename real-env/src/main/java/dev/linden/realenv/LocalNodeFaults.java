@@ -71,18 +71,33 @@ final class LocalNodeFaults {
     Object startKilled() throws IOException {
         List<Integer> startedNodes = new ArrayList<>();
         List<Long> pids = new ArrayList<>();
+        List<Integer> deferred = new ArrayList<>();
         for (int id : new TreeSet<>(c.killedByNemesis)) {
             if (!c.alive(id) && !c.refused.contains(id)) {
                 c.killedByNemesis.remove(id);
+                synchronized (c.disks.lock) {
+                    if (c.disks.full.contains(id)) {
+                        // Its disk is still full: it could only refuse to start. It starts once the disk has room.
+                        c.disks.diedOfFull.add(id);
+                        deferred.add(id);
+                        continue;
+                    }
+                }
                 c.launch(id);
                 startedNodes.add(id);
                 pids.add(c.processes.get(id).pid());
             }
         }
         c.killedByNemesis.clear();
-        return startedNodes.isEmpty()
-                ? FaultOps.noEffect("no killed node was down")
-                : FaultOps.effect("started", "nodes", startedNodes, "pids", pids);
+        if (startedNodes.isEmpty()) {
+            return deferred.isEmpty()
+                    ? FaultOps.noEffect("no killed node was down")
+                    : FaultOps.noEffect(
+                            "the killed nodes' disks are full: they start once it has room", "nodes", deferred);
+        }
+        return deferred.isEmpty()
+                ? FaultOps.effect("started", "nodes", startedNodes, "pids", pids)
+                : FaultOps.effect("started", "nodes", startedNodes, "pids", pids, "waiting-for-disk", deferred);
     }
 
     Object resume() {

@@ -313,6 +313,12 @@ public final class LocalTestCluster implements Cluster {
             return;
         }
         synchronized (disks.lock) {
+            if (code == 2 && disks.full.contains(id)) {
+                // Started on a disk that is still full (a race of a start with the fault): it refused, as it must,
+                // and starts once the disk has room.
+                disks.diedOfFull.add(id);
+                return;
+            }
             if (code == NodeCommand.EXIT_STORAGE_FAILED && disks.fullSinceLaunch.contains(id)) {
                 // Stopped on a storage failure rather than lose writes; restarted once the disk has room.
                 if (disks.full.contains(id)) {
