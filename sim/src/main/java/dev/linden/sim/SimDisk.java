@@ -45,6 +45,13 @@ final class SimDisk implements Vfs {
     long incarnation;
 
     boolean full;
+    /**
+     * Whether this disk ever lost or damaged data behind its node's back (wiped, cut, files deleted, a bit
+     * flipped) or is a broken variant that loses it (fsync or directory sync that lies). A node whose recovery
+     * reports lost data on a disk without it has made a false finding (see {@link SimNode}).
+     */
+    boolean lossInjected;
+
     boolean readErrors;
     /** Added to every fsync while a stall fault holds (0: none), and the fsyncs it slowed (evidence). */
     long stallNanos;
@@ -118,6 +125,7 @@ final class SimDisk implements Vfs {
         this.fsyncMinNanos = fsyncMinNanos;
         this.fsyncMaxNanos = fsyncMaxNanos;
         this.fsyncLies = fsyncLies;
+        this.lossInjected = fsyncLies || dirSyncSkipped;
     }
 
     @Override
@@ -233,6 +241,7 @@ final class SimDisk implements Vfs {
 
     /** The disk is replaced by an empty one (or its files deleted) while the node is down. Returns the file count. */
     int wipe() {
+        lossInjected = true;
         int n = files.size();
         incarnation++;
         files.clear();
@@ -265,6 +274,7 @@ final class SimDisk implements Vfs {
                     + "writes pending: the node is not down)");
         }
         incarnation++;
+        lossInjected = true;
         d.durable = new SimFileImage();
         d.durable.write(0, content, content.length);
         d.current = d.durable.copy();
@@ -278,6 +288,7 @@ final class SimDisk implements Vfs {
         SimFileData d = files.remove(name);
         durableDir.remove(name);
         incarnation++;
+        lossInjected = true;
         return d == null ? -1 : d.current.len;
     }
 
@@ -297,6 +308,7 @@ final class SimDisk implements Vfs {
         }
         String name = segments.get(random.nextInt(segments.size()));
         SimFileData d = files.get(name);
+        lossInjected = true;
         int header = SegmentFile.HEADER_BYTES;
         int pos = header + random.nextInt(dataEnd(d.durable) - 1024 - header);
         int bit = 1 << random.nextInt(8);

@@ -46,6 +46,7 @@ final class SimFile implements VfsFile {
         live();
         if (disk.full) {
             disk.refusedWrites++;
+            takePartOf(position, src);
             throw new IOException("No space left on device (simulated, node " + disk.nodeId + ")");
         }
         byte[] data = new byte[src.remaining()];
@@ -53,6 +54,22 @@ final class SimFile implements VfsFile {
         d.current.write((int) position, data, data.length);
         d.pending.add(new Object[] {position, data});
         disk.diskOp();
+    }
+
+    /**
+     * A full disk takes a drawn prefix of a write before it refuses the rest (a short write, then ENOSPC), as
+     * file systems do; the file keeps its size, as {@link VfsFile#write} promises, so only bytes inside it.
+     */
+    private void takePartOf(long position, ByteBuffer src) {
+        long room = Math.min(src.remaining(), d.current.len - position);
+        int taken = room <= 0 ? 0 : disk.random.nextInt((int) room + 1);
+        if (taken > 0) {
+            byte[] part = new byte[taken];
+            src.get(part);
+            d.current.write((int) position, part, taken);
+            d.pending.add(new Object[] {position, part});
+            disk.diskOp();
+        }
     }
 
     @Override

@@ -174,7 +174,9 @@ final class SimNode {
         try {
             establishIdentity();
             peerPort.reset(PeerIncarnations.load(disk));
+            long lostBefore = lostThroughTerm();
             raft.start();
+            checkLossFinding(lostBefore);
             peerPort.greetPeers();
             RaftNode started = raft;
             // The core is built from the recovered log by the first task on the raft stage: check it then.
@@ -278,9 +280,26 @@ final class SimNode {
      * until a leader of a later term repairs it, so it is no part of a majority that can elect.
      */
     boolean abstainingAfterLostLog() {
+        return lostThroughTerm() > 0;
+    }
+
+    private long lostThroughTerm() {
         byte[] bytes = disk.durableBytes(HardStateFile.NAME);
         HardState hs = bytes == null ? null : HardStateFile.decode(bytes);
-        return hs != null && hs.lostThroughTerm() > 0;
+        return hs == null ? 0 : hs.lostThroughTerm();
+    }
+
+    /**
+     * Recovery recorded lost log on a disk that never lost any: a crash, a full disk or a read error made the
+     * node take a torn write for lost data. It then stays out of elections for nothing; enough such nodes and
+     * the cluster elects no leader. A violation, not a liveness note: the disk held everything it was given.
+     */
+    private void checkLossFinding(long lostBefore) {
+        if (lostThroughTerm() > lostBefore && !disk.lossInjected) {
+            sim.violation("node " + id + " recovered and reported lost log (lost-through-term " + lostThroughTerm()
+                    + ") although its disk lost nothing (no wipe, cut, deleted file or flipped bit; fsync honest): "
+                    + "a false data-loss finding that keeps it out of elections");
+        }
     }
 
     /** This node's data dir incarnation (its identity's), announced with what it sends. */

@@ -49,9 +49,9 @@ final class GroupCommit {
     }
 
     /**
-     * A write could not go into the file: it fails, and so does everything waiting. Nothing of it is left in
-     * the file; what was durable stays durable. Later writes must not skip over this one, so the log
-     * refuses everything until it is reopened.
+     * A write could not go into the file: it fails, and so does everything waiting. What of it reached the file
+     * is a torn tail, never acknowledged, that recovery drops; what was durable stays durable. Later writes
+     * must not skip over this one, so the log refuses everything until it is reopened.
      */
     void failed(IOException e, Consumer<Throwable> onFailure) {
         failure = e;

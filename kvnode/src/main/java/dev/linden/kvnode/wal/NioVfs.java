@@ -102,13 +102,23 @@ public final class NioVfs implements Vfs {
 
         @Override
         public void write(long position, ByteBuffer src) throws IOException {
+            long before = ch.size();
             long pos = position;
             try {
                 while (src.hasRemaining()) {
                     pos += ch.write(src, pos);
                 }
             } catch (IOException e) {
-                ch.truncate(position); // leave no partial record behind
+                // A full disk takes part of a write, then refuses the rest. Undo only what grew the file: cutting
+                // it back to the write's position would shorten a fixed-size WAL segment, which the next start
+                // rightly reads as lost data. What the write left inside the file is a torn write.
+                try {
+                    if (ch.size() > before) {
+                        ch.truncate(before);
+                    }
+                } catch (IOException undo) {
+                    e.addSuppressed(undo);
+                }
                 throw e;
             }
         }

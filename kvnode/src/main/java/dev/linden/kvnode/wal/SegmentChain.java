@@ -107,7 +107,8 @@ final class SegmentChain {
 
     /**
      * Writes {@code bytes} of records at the end of the current segment, rolling first if they do not fit;
-     * on failure nothing of it counts as written.
+     * on failure nothing of it counts as written (what reached the file is a torn tail; the segment keeps its
+     * size).
      */
     void write(ByteBuffer buf, int bytes, long firstIndex, long lastIndex) throws IOException {
         if (segmentSize + bytes > config.maxSegmentBytes() && segmentSize > SegmentFile.HEADER_BYTES) {

@@ -11,7 +11,11 @@ public interface VfsFile extends AutoCloseable {
     /** Reads up to dst.remaining() bytes at {@code position}; returns bytes read, -1 at end. */
     int read(long position, ByteBuffer dst) throws IOException;
 
-    /** Writes all of {@code src} at {@code position}. Fails (for example, disk full) without partial effect. */
+    /**
+     * Writes all of {@code src} at {@code position}. A failure (for example, a full disk) leaves the file's size
+     * as it was, but the bytes of the range that lie inside the file may hold part of {@code src}, as a torn
+     * write does: callers write only where nothing they need lies.
+     */
     void write(long position, ByteBuffer src) throws IOException;
 
     void truncate(long size) throws IOException;

@@ -17,6 +17,9 @@ import java.util.function.Consumer;
  * last write is refused, with the segment, offset and reason, and never skipped.
  */
 final class WalRecovery {
+    /** Torn tails are zeroed in writes of at most this much, from the end backwards. */
+    private static final int ZERO_CHUNK_BYTES = 64 * 1024;
+
     private final Vfs vfs;
     private final WalConfig config;
     private final SegmentChain segments;
@@ -123,6 +126,23 @@ final class WalRecovery {
     }
 
     /**
+     * Zeroes a torn tail {@code [from, to)} from its end backwards, the torn record's header last, in writes
+     * that a full disk or a crash may cut short anywhere. Each step leaves what the next recovery again reads
+     * as a torn tail: the header still claims at least what non-zero bytes remain after it, and once it is
+     * touched nothing but it remains. Zeroed front to back, a short write would zero part of the header's
+     * length and leave bytes after it, which reads as a damaged record followed by more data.
+     */
+    static void zeroTornTail(VfsFile segment, long from, long to) throws IOException {
+        long headerEnd = Math.min(to, from + WalRecord.HEADER_BYTES);
+        for (long end = to; end > headerEnd; ) {
+            long start = Math.max(headerEnd, end - ZERO_CHUNK_BYTES);
+            SegmentChain.zeroFill(segment, start, end);
+            end = start;
+        }
+        SegmentChain.zeroFill(segment, from, headerEnd);
+    }
+
+    /**
      * The last segment after recovery: a torn write (garbage after the last valid record) is zeroed, and a
      * version-2 segment found cut short (already recorded as lost data) is given its size back, so the file
      * is again what the writer expects: valid records, then zeros, at its declared size.
@@ -145,7 +165,7 @@ final class WalRecovery {
                     + (cut
                             ? "(what the cut left of a record; the loss is on record)"
                             : "(the last write in flight at a crash, never acknowledged)"));
-            SegmentChain.zeroFill(segment, validEnd, Math.min(log.dataEnd, log.fileBytes));
+            zeroTornTail(segment, validEnd, Math.min(log.dataEnd, log.fileBytes));
             changed = true;
         }
         if (log.fileBytes < log.allocatedBytes) {

@@ -8,6 +8,12 @@ import java.util.function.Consumer;
 /** Wraps a Vfs so writes can fail like a full disk. */
 final class FailingVfs implements Vfs {
     static volatile boolean diskFull;
+    /**
+     * Bytes the disk still takes before it is full ({@code -1}: no limit). A write that crosses the limit is
+     * taken in part, then refused, as a file system's short write then ENOSPC.
+     */
+    static volatile long writeBudgetBytes = -1;
+
     private final Vfs inner;
 
     FailingVfs(Vfs inner) {
@@ -37,6 +43,17 @@ final class FailingVfs implements Vfs {
             public void write(long position, ByteBuffer src) throws IOException {
                 if (diskFull) {
                     throw new IOException("No space left on device");
+                }
+                long budget = writeBudgetBytes;
+                if (budget >= 0 && src.remaining() > budget) {
+                    ByteBuffer part = src.slice();
+                    part.limit((int) budget);
+                    f.write(position, part);
+                    writeBudgetBytes = 0;
+                    throw new IOException("No space left on device (after " + budget + " bytes of the write)");
+                }
+                if (budget >= 0) {
+                    writeBudgetBytes = budget - src.remaining();
                 }
                 f.write(position, src);
             }
