@@ -1,7 +1,6 @@
 package dev.linden.cli;
 
 import dev.linden.kvnode.client.KvClient;
-import dev.linden.kvnode.kv.KvResult;
 import dev.linden.kvnode.node.NodeConfig;
 import dev.linden.kvnode.server.KvNodeServer;
 import dev.linden.kvnode.server.NodeCommand;
@@ -11,34 +10,30 @@ import dev.linden.kvnode.tls.NodeSecurity;
 import dev.linden.kvnode.tls.TlsFiles;
 import dev.linden.realenv.LocalCluster;
 import dev.linden.realenv.NodeLaunch;
+import dev.linden.realenv.WriteLoad;
 import io.netty.channel.nio.NioEventLoopGroup;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code ./linden bench}: closed-loop write benchmark. C client sessions each keep K puts in flight for
- * the duration; prints throughput and latency percentiles, and last the line
- * {@code throughput: <ops/s> p99: <ms>}.
+ * {@code ./linden bench}: write benchmark. C client sessions each keep up to K puts in flight for the
+ * duration, closed-loop (as many as they take) or open-loop at a rate ({@code --rate}, and {@code --loads}
+ * at shares of the closed-loop maximum); prints throughput, latency percentiles and the writes still open when
+ * the window closed (never counted as errors), and last the line {@code throughput: <ops/s> p99: <ms>}.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmark writes against a cluster.")
 public final class BenchCommand implements Callable<Integer> {
@@ -94,18 +89,35 @@ public final class BenchCommand implements Callable<Integer> {
                     + "between nodes, client certificates, as `cluster start`); with --endpoints: plain connections")
     boolean insecure;
 
+    @Option(
+            names = "--rate",
+            description = "open loop: offer this many writes per second, each timed from when it was due "
+                    + "(no coordinated omission); default: closed loop, as many as the clients' slots take")
+    double rate;
+
+    @Option(
+            names = "--loads",
+            split = ",",
+            description = "after the closed loop, open loops at these percentages of its throughput, "
+                    + "e.g. 20,50,80: latency at fixed offered loads")
+    List<Integer> loads = new ArrayList<>();
+
     @Option(names = "--node-heap", description = "heap of each local node JVM (default 1g)")
     String nodeHeap = "1g";
-
-    /** Latency samples kept (bounded memory); beyond it, samples are reservoir-sampled. */
-    static final int MAX_SAMPLES = 4_000_000;
 
     private Path benchDir;
     private String finalLine;
 
     @Override
     public Integer call() throws Exception {
-        if (clients < 1 || inflight < 1 || inflight > 4096 || valueSize < 1 || keys < 1 || duration <= 0) {
+        if (clients < 1
+                || inflight < 1
+                || inflight > 4096
+                || valueSize < 1
+                || keys < 1
+                || duration <= 0
+                || rate < 0
+                || loads.stream().anyMatch(p -> p < 1 || p > 100)) {
             System.err.println("linden bench: bad options");
             return 3;
         }
@@ -267,68 +279,60 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private int run(List<KvClient> sessions) throws InterruptedException {
-        byte[] raw = new byte[valueSize];
-        Arrays.fill(raw, (byte) 'v');
-        String value = new String(raw, StandardCharsets.US_ASCII);
-        long start = System.nanoTime();
-        long measureFrom = start + (long) (warmup * 1e9);
-        long end = measureFrom + (long) (duration * 1e9);
-        AtomicLong ok = new AtomicLong();
-        AtomicLong errors = new AtomicLong();
-        long[] samples = new long[MAX_SAMPLES];
-        AtomicInteger sampleCount = new AtomicInteger();
-        AtomicLong seen = new AtomicLong();
-        CountDownLatch done = new CountDownLatch(sessions.size() * inflight);
-        for (int c = 0; c < sessions.size(); c++) {
-            KvClient client = sessions.get(c);
-            for (int k = 0; k < inflight; k++) {
-                SplittableRandom r = new SplittableRandom(c * 100_000L + k);
-                new Object() {
-                    void next() {
-                        long now = System.nanoTime();
-                        if (now >= end) {
-                            done.countDown();
-                            return;
-                        }
-                        client.put("key-" + r.nextInt(keys), value).whenComplete((res, err) -> {
-                            long t = System.nanoTime();
-                            boolean failed = err != null || res.status() != KvResult.Status.OK;
-                            if (failed && t >= measureFrom) {
-                                errors.incrementAndGet(); // also after the window: a dying cluster fails late
-                            } else if (!failed && t >= measureFrom && t < end) {
-                                ok.incrementAndGet();
-                                long n = seen.incrementAndGet();
-                                int i = sampleCount.get();
-                                if (i < MAX_SAMPLES && sampleCount.compareAndSet(i, i + 1)) {
-                                    samples[i] = t - now;
-                                } else if (r.nextLong(n) < MAX_SAMPLES) {
-                                    samples[(int) r.nextLong(MAX_SAMPLES)] = t - now;
-                                }
-                            }
-                            next();
-                        });
-                    }
-                }.next();
+        WriteLoad.Result closed = null;
+        if (rate == 0 || !loads.isEmpty()) {
+            closed = WriteLoad.run(sessions, options(0));
+            print("closed loop", sessions.size(), closed);
+        }
+        WriteLoad.Result last = closed;
+        if (rate > 0) {
+            last = WriteLoad.run(sessions, options(rate));
+            print(String.format("open loop at %.0f/s", rate), sessions.size(), last);
+        }
+        for (int percent : loads) {
+            double offered = closed.throughput() * percent / 100.0;
+            if (offered < 1) {
+                System.out.printf("open loop at %d%% of the closed-loop maximum: nothing to offer%n", percent);
+                continue;
             }
+            WriteLoad.Result r = WriteLoad.run(sessions, options(offered).withoutWarmup());
+            print(
+                    String.format("open loop at %d%% of the closed-loop maximum (%.0f/s)", percent, offered),
+                    sessions.size(),
+                    r);
         }
-        if (!done.await(Math.round(warmup + duration + 30), TimeUnit.SECONDS)) {
-            errors.addAndGet(done.getCount()); // requests that never completed
-        }
-        int n = Math.min(sampleCount.get(), MAX_SAMPLES);
-        long[] lat = Arrays.copyOf(samples, n);
-        Arrays.sort(lat);
-        double seconds = duration;
-        double throughput = ok.get() / seconds;
-        System.out.printf(
-                "writes: %d ok, %d errors in %.1f s (%d clients x %d in flight, %d-byte values, %d keys)%n",
-                ok.get(), errors.get(), seconds, sessions.size(), inflight, valueSize, keys);
-        System.out.printf(
-                "latency ms: p50 %.2f  p99 %.2f  p999 %.2f  max %.2f%n",
-                pct(lat, 0.50), pct(lat, 0.99), pct(lat, 0.999), n == 0 ? 0 : lat[n - 1] / 1e6);
         // Printed by call() after the cluster is shut down, so it stays the last line (nodes in this
         // process report at shutdown).
-        finalLine = String.format("throughput: %.0f p99: %.2f", throughput, pct(lat, 0.99));
-        return ok.get() > 0 ? 0 : 1;
+        finalLine = String.format("throughput: %.0f p99: %.2f", last.throughput(), last.percentileMillis(99));
+        return last.ok() > 0 ? 0 : 1;
+    }
+
+    private WriteLoad.Options options(double ratePerSecond) {
+        return new WriteLoad.Options(inflight, valueSize, keys, warmup, duration, ratePerSecond);
+    }
+
+    private void print(String what, int sessionCount, WriteLoad.Result r) {
+        System.out.printf(
+                "%s: writes: %d ok, %d errors in %.1f s (%d clients x %d in flight, %d-byte values, %d keys)%n",
+                what, r.ok(), r.failed(), duration, sessionCount, inflight, valueSize, keys);
+        System.out.printf(
+                "  latency ms: p50 %.2f  p99 %.2f  p999 %.2f  max %.2f%s%n",
+                r.percentileMillis(50),
+                r.percentileMillis(99),
+                r.percentileMillis(99.9),
+                r.maxMillis(),
+                r.options().ratePerSecond() > 0
+                        ? " (from each write's due time: no coordinated omission)"
+                        : String.format(
+                                "; corrected for coordinated omission: p99 %.2f  p999 %.2f",
+                                r.correctedPercentileMillis(99), r.correctedPercentileMillis(99.9)));
+        System.out.printf(
+                "  unfinished at the window's end: %d (ok later %d, still open after %d s %d)%s%n",
+                r.unfinished(),
+                r.unfinishedOkLater(),
+                WriteLoad.GRACE_MILLIS / 1000,
+                r.unfinishedNever(),
+                r.refused() > 0 ? "; not offered, the backlog full: " + r.refused() : "");
     }
 
     private static void deleteTree(Path dir) {
