@@ -123,6 +123,8 @@ public sealed interface Fault
 
         R startForgedPeer(HostileFault.StartForgedPeer f);
 
+        R rogueOperator(HostileFault.RogueOperator f);
+
         R stopAttack(HostileFault.StopAttack f);
     }
 

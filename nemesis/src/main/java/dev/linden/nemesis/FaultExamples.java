@@ -63,6 +63,7 @@ public final class FaultExamples {
                 new HostileFault.StartHalfFrames("peer", "one", 1, 1 << 20),
                 new HostileFault.StopAttack(Attack.HALF_FRAMES),
                 new HostileFault.StartForgedPeer("none", 1_000),
-                new HostileFault.StopAttack(Attack.FORGED_PEER));
+                new HostileFault.StopAttack(Attack.FORGED_PEER),
+                new HostileFault.RogueOperator("leader"));
     }
 }

@@ -122,6 +122,7 @@ public final class FaultHistory {
 
     private static Fault readAttack(String f, Values v) {
         return switch (f) {
+            case "rogue-operator" -> new HostileFault.RogueOperator(v.targets());
             case "start-answer-flood" ->
                 new StartAnswerFlood(
                         v.integer("calls", FaultOps.ANSWER_FLOOD_CALLS),

@@ -86,7 +86,12 @@ public enum FaultKind {
      * A stranger who knows the cluster id says Hello as a member on a node's peer port (replacing that
      * member's link) and forges Raft messages of plausible higher terms.
      */
-    FORGED_PEER("hostile");
+    FORGED_PEER("hostile"),
+    /**
+     * An ordinary client asks for a membership change and a leadership transfer, as only an admin may: both must
+     * be refused (the simulator runs it too; it is in {@code hostile} with the other attacks of a client).
+     */
+    ROGUE_OPERATOR("hostile");
 
     private final String family;
 

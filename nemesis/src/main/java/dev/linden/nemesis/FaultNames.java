@@ -156,6 +156,10 @@ final class FaultNames implements Fault.Handler<String> {
         return "start-forged-peer";
     }
 
+    public String rogueOperator(HostileFault.RogueOperator f) {
+        return "rogue-operator";
+    }
+
     public String stopAttack(StopAttack f) {
         return "stop-" + f.attack().text();
     }

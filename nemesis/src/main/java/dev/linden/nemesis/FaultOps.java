@@ -183,6 +183,9 @@ public final class FaultOps {
             case FORGED_PEER:
                 // A stranger (plain TCP), or an ordinary client's certificate claiming to be a node.
                 return new StartForgedPeer(r.nextBoolean() ? "none" : "client", 1_000L);
+            case ROGUE_OPERATOR:
+                // Against the leader (it would act) or a follower (it would redirect to the leader).
+                return new HostileFault.RogueOperator(r.nextBoolean() ? "leader" : "one");
             default:
                 throw new IllegalArgumentException("no start operation for " + kind);
         }

@@ -177,6 +177,10 @@ final class FaultValues implements Fault.Handler<Map<String, Object>> {
         return map("credentials", f.credentials(), "term-jump", f.termJump());
     }
 
+    public Map<String, Object> rogueOperator(HostileFault.RogueOperator f) {
+        return map("targets", f.targets());
+    }
+
     public Map<String, Object> stopAttack(StopAttack f) {
         return null;
     }

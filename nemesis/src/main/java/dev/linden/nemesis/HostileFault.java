@@ -13,6 +13,7 @@ public sealed interface HostileFault extends Fault
                 HostileFault.StartPeerConnFlood,
                 HostileFault.StartHalfFrames,
                 HostileFault.StartForgedPeer,
+                HostileFault.RogueOperator,
                 HostileFault.StopAttack {
     /** The attacks, as histories name them ({@code start-NAME}, {@code stop-NAME}). */
     enum Attack {
@@ -88,6 +89,21 @@ public sealed interface HostileFault extends Fault
     record StartForgedPeer(String credentials, long termJump) implements HostileFault {
         public <R> R accept(Handler<R> h) {
             return h.startForgedPeer(this);
+        }
+    }
+
+    /**
+     * An ordinary client of the cluster (a client certificate, no admin's) asks, as an operator would, for the
+     * removal of the target from the membership and for leadership to go to it: both must be refused. Ends by
+     * itself, with the answers.
+     */
+    record RogueOperator(String targets) implements HostileFault {
+        public RogueOperator {
+            Targets.check(targets);
+        }
+
+        public <R> R accept(Handler<R> h) {
+            return h.rogueOperator(this);
         }
     }
 

@@ -116,6 +116,11 @@ final class HostileAttacks implements AutoCloseable {
         });
     }
 
+    /** An ordinary client asks what only an admin may, on the attack thread; ends by itself with the answers. */
+    Answer rogueOperator(HostileFault.RogueOperator f) {
+        return onWorker(() -> new RogueOperator(this).ask(targets(f.targets()).get(0)));
+    }
+
     /** Stops {@code attack}, on the attack thread: closes what its start opened and says what happened. */
     Answer stop(Attack attack) {
         return onWorker(() -> {

@@ -260,6 +260,10 @@ final class LocalNemesis implements Nemesis, Fault.Handler<Answer> {
         return hostile.forgedPeer(f);
     }
 
+    public Answer rogueOperator(HostileFault.RogueOperator f) {
+        return hostile.rogueOperator(f);
+    }
+
     public Answer stopAttack(HostileFault.StopAttack f) {
         return hostile.stop(f.attack());
     }

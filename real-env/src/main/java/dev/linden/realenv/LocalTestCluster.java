@@ -70,6 +70,9 @@ public final class LocalTestCluster implements Cluster {
 
     final Set<Integer> refused = ConcurrentHashMap.newKeySet();
     private final List<String> unexpectedExits = Collections.synchronizedList(new ArrayList<>());
+    /** What a fault saw the cluster do that it must never do (an ordinary client's admin request carried out). */
+    private final List<String> violations = Collections.synchronizedList(new ArrayList<>());
+
     private final List<KvClient> clients = new ArrayList<>();
     private final NioEventLoopGroup group = new NioEventLoopGroup(2);
     private KvClient statusClient;
@@ -400,6 +403,11 @@ public final class LocalTestCluster implements Cluster {
         return statusClient.transferLeadership(leader, target, 5_000).get(6, TimeUnit.SECONDS);
     }
 
+    /** A fault saw the cluster do what it must never do: the cluster check fails with it. */
+    void violation(String what) {
+        violations.add(what);
+    }
+
     /** The leader a majority agrees on, or -1. */
     int leader(boolean fresh) {
         return status.leader(fresh);
@@ -433,10 +441,13 @@ public final class LocalTestCluster implements Cluster {
     @Override
     public List<CheckOutcome> invariants(List<HistoryOp> history) {
         List<String> v = new ArrayList<>(unexpectedExits);
+        v.addAll(violations);
         Map<String, Object> d = new LinkedHashMap<>();
         d.put(
                 "checked",
-                List.of("no node process exited unless the nemesis killed it or it refused a damaged data dir"));
+                List.of(
+                        "no node process exited unless the nemesis killed it or it refused a damaged data dir",
+                        "no ordinary client's admin request carried out"));
         d.put("processes-started", started);
         d.put("refused-damaged-data", new ArrayList<>(new TreeSet<>(refused)));
         d.put("violations", v);

@@ -106,7 +106,9 @@ final class SimClientPort {
 
         @Override
         public boolean mayAdminister() {
-            return true; // the simulator's operator holds an admin's certificate
+            // As a certificate's role on a real port: the simulation's operator holds an admin's, every client
+            // process (and a rogue operator) an ordinary client's.
+            return clientAddress == SimOperator.ADDRESS;
         }
 
         @Override

@@ -35,6 +35,8 @@ final class SimNemesis implements Nemesis, Fault.Handler<Answer> {
     /** Membership changes: a node replaced while serving. */
     private final SimMembershipFaults membership;
 
+    private final SimRogueOperator rogue;
+
     SimNemesis(Simulation sim, SplittableRandom random) {
         this.sim = sim;
         this.random = random;
@@ -44,6 +46,7 @@ final class SimNemesis implements Nemesis, Fault.Handler<Answer> {
         this.deferred = new SimDeferredFaults(sim, random, nodes::killed, operator);
         this.disks = new SimDiskFaults(sim, random);
         this.membership = new SimMembershipFaults(sim, random, operator);
+        this.rogue = new SimRogueOperator(sim, new SimOperator(sim, SimOperator.ROGUE_ADDRESS));
     }
 
     boolean clockFaulted(int id) {
@@ -259,11 +262,12 @@ final class SimNemesis implements Nemesis, Fault.Handler<Answer> {
         return Answer.now(disks.restartAsNew(target(f.targets())));
     }
 
-    // ------------------------------------------------------------------ hostile (issue 24): not modelled
+    // ------------------------------------------------------------------ hostile (issue 24)
 
     /*
-     * What each hostile fault exhausts or forges does not exist in the simulated world: each says so in the
-     * history, as for any fault a binding cannot inject.
+     * What most hostile faults exhaust or forge does not exist in the simulated world: each says so in the
+     * history, as for any fault a binding cannot inject. A rogue operator is modelled: it asks over the client
+     * port, as any client does.
      */
 
     public Answer startAnswerFlood(HostileFault.StartAnswerFlood f) {
@@ -287,6 +291,10 @@ final class SimNemesis implements Nemesis, Fault.Handler<Answer> {
     public Answer startForgedPeer(HostileFault.StartForgedPeer f) {
         return Answer.now(FaultOps.noEffect("the simulated network delivers only what nodes send: there is no "
                 + "peer port a stranger can dial, and no Hello to forge"));
+    }
+
+    public Answer rogueOperator(HostileFault.RogueOperator f) {
+        return Answer.later(done -> rogue.ask(target(f.targets()), done));
     }
 
     public Answer stopAttack(HostileFault.StopAttack f) {

@@ -14,17 +14,25 @@ import java.util.function.Consumer;
  * partitioned like any client's.
  */
 final class SimOperator {
-    /** The operator's connection address: past every client process's. */
+    /** The operator's connection address, past every client process's: the only one with an admin's certificate. */
     static final int ADDRESS = SimNetwork.CLIENT_BASE + 999;
+    /** A client that asks what only an operator may ({@code rogue-operator}): an ordinary client's certificate. */
+    static final int ROGUE_ADDRESS = SimNetwork.CLIENT_BASE + 998;
 
     private final Simulation sim;
+    private final int address;
     /** Made at the first request (the simulation makes its nemesis before its nodes). */
     private OperatorCore core;
 
     private final FrameReader answerFrames = new FrameReader(Wire.DEFAULT_MAX_FRAME_BYTES);
 
     SimOperator(Simulation sim) {
+        this(sim, ADDRESS);
+    }
+
+    SimOperator(Simulation sim, int address) {
         this.sim = sim;
+        this.address = address;
     }
 
     /** Asks for {@code change}, first of {@code leaderGuess}; {@code done} gets the final answer. */
@@ -75,22 +83,23 @@ final class SimOperator {
 
         @Override
         public void send(int node, long requestId, Object request) {
-            if (request instanceof Wire.MembershipRequest m
+            if (address == ADDRESS
+                    && request instanceof Wire.MembershipRequest m
                     && m.nodeId() == node
                     && MembershipChange.Kind.REMOVE.name().equals(m.kind())) {
                 sim.transfersAsked++; // the leader asked to leave hands over: a deliberate election
             }
             sim.network()
                     .sendFrame(
-                            ADDRESS,
+                            address,
                             node,
                             FrameReader.encode(request),
-                            frame -> sim.node(node).receiveClient(frame, ADDRESS, SimOperator.this::answerArrived));
+                            frame -> sim.node(node).receiveClient(frame, address, SimOperator.this::answerArrived));
         }
 
         @Override
         public void schedule(long delayNanos, Runnable task) {
-            sim.loop.at(Math.max(0, delayNanos), SimLoop.CLIENT, ADDRESS, task);
+            sim.loop.at(Math.max(0, delayNanos), SimLoop.CLIENT, address, task);
         }
     }
 }

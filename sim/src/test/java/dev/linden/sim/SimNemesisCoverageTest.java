@@ -52,7 +52,9 @@ class SimNemesisCoverageTest {
             Map<?, ?> v = (Map<?, ?>) done.value();
             Object said = v.get("effect") != null ? v.get("effect") : v.get("no-effect");
             assertTrue(said instanceof String s && !s.isBlank(), f + " answered " + v);
-            if (f instanceof HostileFault) {
+            if (f instanceof HostileFault.RogueOperator) {
+                assertEquals("refused: an ordinary client may not administer", v.get("effect"), f + ": " + v);
+            } else if (f instanceof HostileFault) {
                 assertTrue(v.containsKey("no-effect"), "the simulator does not model " + f + ": " + v);
             } else if (v.containsKey("effect")) {
                 effects++;
