@@ -8,6 +8,7 @@ import dev.linden.kvnode.service.KvLimits;
 import dev.linden.kvnode.tls.ClientSecurity;
 import dev.linden.kvnode.tls.NodeSecurity;
 import dev.linden.kvnode.tls.TlsFiles;
+import dev.linden.realenv.GcPauses;
 import dev.linden.realenv.LocalCluster;
 import dev.linden.realenv.NodeLaunch;
 import dev.linden.realenv.WriteLoad;
@@ -161,6 +162,15 @@ public final class BenchCommand implements Callable<Integer> {
                 for (int i = 1; i <= nodes; i++) {
                     cluster.stopNode(i, 5_000);
                 }
+                // Each node's own latencies (stage queues and tasks, fsyncs), said in its log at shutdown.
+                for (int i = 1; i <= nodes; i++) {
+                    cluster.lastLogLines(i, 20).stream()
+                            .filter(l -> l.contains(" times: "))
+                            .forEach(System.out::println);
+                    if (benchDir != null) {
+                        System.out.println("node " + i + " " + GcPauses.summary(benchDir.resolve("gc-" + i + ".log")));
+                    }
+                }
             }
             if (benchDir != null && !keep) {
                 deleteTree(benchDir); // WALs and snapshots of a benchmark run are gigabytes of nothing
@@ -231,7 +241,8 @@ public final class BenchCommand implements Callable<Integer> {
                     "-XX:+AlwaysPreTouch",
                     "-XX:+UseParallelGC",
                     "-XX:ParallelGCThreads=1",
-                    "-Xmn400m"));
+                    "-Xmn400m",
+                    "-Xlog:gc:file=" + dir.resolve("gc-" + i + ".log")));
             cluster.startNode(i, !"off".equals(fsync), jvm);
         }
         System.out.println("started " + nodes + " node processes in " + dir + " (fsync " + fsync + ")");

@@ -122,6 +122,7 @@ public final class KvNodeServer implements AutoCloseable {
     private final ExecutorService fsyncThread;
     private final NioEventLoopGroup group = new NioEventLoopGroup(1);
     private WalLogStore wal;
+    private NioVfs vfs;
     private DataDirLock lock;
     private NodeIdentity identity;
     private RaftNode node;
@@ -170,7 +171,7 @@ public final class KvNodeServer implements AutoCloseable {
         }
         lockDataDir();
         splitMemory();
-        NioVfs vfs = new NioVfs(
+        vfs = new NioVfs(
                 options.dataDir().resolve("wal"), options.fsync() ? fsyncThread : Runnable::run, options.fsync());
         identity = IdentityCheck.establish(vfs, options, security);
         EventLog events = new EventLog(options.id(), this::die);
@@ -356,6 +357,10 @@ public final class KvNodeServer implements AutoCloseable {
             // stdout, not the logger: JUL resets its handlers in its own shutdown hook.
             System.out.println("node " + options.id() + " at shutdown: " + transport.stats() + "; commit "
                     + node.softState().commitIndex());
+            // Where this node's share of a write's latency went: the raft stage's queue and tasks (the WAL
+            // writer runs on it), the apply stage's, the fsyncs.
+            System.out.println("node " + options.id() + " times: " + raftStage.timesSummary() + "; "
+                    + applyStage.timesSummary() + (vfs == null ? "" : "; " + vfs.fsyncSummary()));
         }
         if (clientServer != null) {
             clientServer.close();

@@ -1,6 +1,7 @@
 package dev.linden.kvnode.server;
 
 import dev.linden.kvnode.node.Stage;
+import dev.linden.kvnode.stats.LatencyTimes;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -16,15 +17,24 @@ import java.util.logging.Logger;
  */
 public final class ThreadStage implements Stage, AutoCloseable {
     private static final Logger LOG = Logger.getLogger(ThreadStage.class.getName());
-    private final LinkedBlockingQueue<Runnable> queue = new LinkedBlockingQueue<>();
+    private final LinkedBlockingQueue<Queued> queue = new LinkedBlockingQueue<>();
     private final ScheduledExecutorService timers;
     private final Thread thread;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Consumer<Throwable> onFatal;
+    /** How long tasks waited in the queue, and how long they ran: the stage's share of a request's latency. */
+    private final LatencyTimes waited;
+
+    private final LatencyTimes ran;
+
+    /** A task and when it was queued. */
+    private record Queued(Runnable task, long queuedNanos) {}
 
     public ThreadStage(String name, ScheduledExecutorService timers, Consumer<Throwable> onFatal) {
         this.timers = timers;
         this.onFatal = onFatal;
+        this.waited = new LatencyTimes(name + "-wait");
+        this.ran = new LatencyTimes(name + "-run");
         this.thread = new Thread(this::loop, name);
         this.thread.setDaemon(true);
         this.thread.start();
@@ -32,17 +42,21 @@ public final class ThreadStage implements Stage, AutoCloseable {
 
     private void loop() {
         while (!closed.get()) {
-            Runnable r;
+            Queued q;
             try {
-                r = queue.poll(100, TimeUnit.MILLISECONDS);
+                q = queue.poll(100, TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 return;
             }
-            if (r == null) {
+            if (q == null) {
                 continue;
             }
             try {
-                r.run();
+                long start = System.nanoTime();
+                q.task().run();
+                long end = System.nanoTime();
+                waited.record(start - q.queuedNanos());
+                ran.record(end - start);
             } catch (Throwable t) {
                 LOG.log(Level.SEVERE, "stage " + thread.getName() + " failed", t);
                 onFatal.accept(t);
@@ -54,7 +68,7 @@ public final class ThreadStage implements Stage, AutoCloseable {
     @Override
     public void execute(Runnable task) {
         if (!closed.get()) {
-            queue.add(task);
+            queue.add(new Queued(task, System.nanoTime()));
         }
     }
 
@@ -62,6 +76,11 @@ public final class ThreadStage implements Stage, AutoCloseable {
     public Cancellable schedule(long delayMillis, Runnable task) {
         var f = timers.schedule(() -> execute(task), delayMillis, TimeUnit.MILLISECONDS);
         return () -> f.cancel(false);
+    }
+
+    /** How long its tasks waited and ran, for the node's line at shutdown. */
+    public String timesSummary() {
+        return waited.summary() + ", " + ran.summary();
     }
 
     /** Tasks waiting: inputs from the network are refused past a bound on this. */

@@ -1,5 +1,6 @@
 package dev.linden.kvnode.wal;
 
+import dev.linden.kvnode.stats.LatencyTimes;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -22,6 +23,9 @@ import java.util.stream.Stream;
 public final class NioVfs implements Vfs {
     private final Path dir;
     private final Executor syncExecutor;
+    /** The WAL's fsyncs (the overlapped ones, on the sync executor): how long each took. */
+    private final LatencyTimes fsyncs = new LatencyTimes("fsync");
+
     private final boolean force;
 
     public NioVfs(Path dir, Executor syncExecutor) throws IOException {
@@ -42,6 +46,11 @@ public final class NioVfs implements Vfs {
             s.forEach(p -> out.add(p.getFileName().toString()));
         }
         return out;
+    }
+
+    /** How long the WAL's fsyncs took, for the node's line at shutdown. */
+    public String fsyncSummary() {
+        return fsyncs.summary();
     }
 
     @Override
@@ -133,7 +142,9 @@ public final class NioVfs implements Vfs {
             syncExecutor.execute(() -> {
                 try {
                     if (force) {
+                        long start = System.nanoTime();
                         ch.force(false);
+                        fsyncs.record(System.nanoTime() - start);
                     }
                 } catch (IOException e) {
                     onFailure.accept(e);
