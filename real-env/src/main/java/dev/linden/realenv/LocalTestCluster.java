@@ -1,5 +1,6 @@
 package dev.linden.realenv;
 
+import dev.linden.checker.history.OpType;
 import dev.linden.harness.Cluster;
 import dev.linden.harness.Scheduler;
 import dev.linden.kvnode.client.KvClient;
@@ -412,6 +413,7 @@ public final class LocalTestCluster implements Cluster {
         Map<Integer, InetSocketAddress> endpoints = clientEndpoints();
         KvClient kv = new KvClient(endpoints, new KvClient.Options(1_000, 5_000, 4), group, clientSecurity());
         clients.add(kv);
+        this.workload = workload;
         return new LocalClient(kv, workload, scheduler);
     }
 
@@ -430,8 +432,58 @@ public final class LocalTestCluster implements Cluster {
         return status.describe();
     }
 
+    /** The run's workload (the disk audit maps its writes to commands), once a client was made. */
+    private volatile Workload workload;
+    /** The audit of the stopped nodes' disks, once {@link #invariants} ran it. */
+    private DiskAudit diskAudit;
+
     @Override
     public List<CheckOutcome> invariants(List<HistoryOp> history) {
+        CheckOutcome processes = processCheck();
+        if (workload == null) {
+            return List.of(processes);
+        }
+        diskAudit = LocalDiskAudit.stopAndAudit(this, history, workload);
+        return List.of(processes, diskAudit.outcome());
+    }
+
+    @Override
+    public Map<Integer, OpType> resolveInfo(List<HistoryOp> history) {
+        return diskAudit == null ? null : diskAudit.resolveInfo(history);
+    }
+
+    /** What the audit needs of the statuses: the highest commit index any node announced. */
+    long maxAnnouncedCommit() {
+        return status.maxCommitIndex();
+    }
+
+    /**
+     * Stops every node for the disk audit (resumed first if paused; SIGTERM, then SIGKILL after 10 s): from now
+     * on an exit is expected. The data dirs stay until {@link #close()}.
+     */
+    void stopAll() {
+        closing = true;
+        for (var e : processes.entrySet()) {
+            Process p = e.getValue();
+            if (!p.isAlive()) {
+                continue;
+            }
+            resume(p);
+            p.destroy();
+            try {
+                if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                    p.waitFor(10, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        paused.clear();
+    }
+
+    private CheckOutcome processCheck() {
         List<String> v = new ArrayList<>(unexpectedExits);
         Map<String, Object> d = new LinkedHashMap<>();
         d.put(
@@ -443,7 +495,7 @@ public final class LocalTestCluster implements Cluster {
         if (!v.isEmpty()) {
             d.put("why", v.get(0));
         }
-        return List.of(new CheckOutcome("cluster", Validity.of(v.isEmpty()), d));
+        return new CheckOutcome("cluster", Validity.of(v.isEmpty()), d);
     }
 
     @Override
