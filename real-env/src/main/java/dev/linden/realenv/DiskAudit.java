@@ -43,6 +43,8 @@ final class DiskAudit {
     private final WrittenCommands writes;
     private final List<String> findings = new ArrayList<>();
     private int ackedChecked;
+    private long stopMillis = -1;
+    private long readMillis = -1;
     private int ackedUnmatched;
 
     /**
@@ -209,6 +211,12 @@ final class DiskAudit {
         return out;
     }
 
+    /** What stopping the nodes and reading and checking their disks took (for results). */
+    void timed(long stopMillis, long readMillis) {
+        this.stopMillis = stopMillis;
+        this.readMillis = readMillis;
+    }
+
     List<String> findings() {
         return findings;
     }
@@ -232,6 +240,10 @@ final class DiskAudit {
         d.put("committed-log-replayed", writes.replayed());
         d.put("acknowledged-writes-checked", ackedChecked);
         d.put("acknowledged-writes-unmatched", ackedUnmatched);
+        if (stopMillis >= 0) {
+            d.put("stop-millis", stopMillis);
+            d.put("audit-millis", readMillis);
+        }
         d.put("findings", findings.size() > MAX_LISTED ? findings.subList(0, MAX_LISTED) : findings);
         if (!findings.isEmpty()) {
             d.put("why", findings.get(0) + (findings.size() > 1 ? " (and " + (findings.size() - 1) + " more)" : ""));

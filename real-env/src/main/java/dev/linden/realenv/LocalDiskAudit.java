@@ -21,7 +21,9 @@ final class LocalDiskAudit {
     static DiskAudit stopAndAudit(LocalTestCluster c, List<HistoryOp> history, Workload workload) {
         Map<Integer, Wire.StatusResponse> last = new TreeMap<>(c.status(true));
         long announced = c.maxAnnouncedCommit();
+        long t0 = System.nanoTime();
         c.stopAll();
+        long t1 = System.nanoTime();
         Map<Integer, Path> dirs = new TreeMap<>();
         Map<Integer, String> skip = new TreeMap<>();
         for (int id : c.membership.allIds()) {
@@ -33,6 +35,8 @@ final class LocalDiskAudit {
                 skip.put(id, "its data was damaged or wiped by the nemesis");
             }
         }
-        return new DiskAudit(dirs, skip, new TreeSet<>(c.nodes()), last, announced, history, workload);
+        DiskAudit audit = new DiskAudit(dirs, skip, new TreeSet<>(c.nodes()), last, announced, history, workload);
+        audit.timed((t1 - t0) / 1_000_000, (System.nanoTime() - t1) / 1_000_000);
+        return audit;
     }
 }
