@@ -14,8 +14,10 @@ import java.util.TreeMap;
  * announced while running; the newest snapshot on any disk (only committed state is snapshotted); and
  * Raft's own rule read off the disks, an entry held identically (index, term, bytes) by a majority of
  * the voters such that every node whose log ends in a later term holds it too (no node that could still
- * win an election lacks it, so no leader can ever replace it). Where logs overlap within that prefix they
- * must agree; beyond it a stale uncommitted tail may differ and is not judged.
+ * win an election lacks it, so no leader can ever replace it). A node's log must agree (term and bytes)
+ * with the committed one through the later of the index it said it applied and the last committed index
+ * where its entry is the committed one (by Log Matching, everything before such an entry is the same); past
+ * that a node that fell behind may still hold a stale uncommitted tail, which is not judged.
  */
 final class CommittedLog {
     private final Map<Integer, WalInspection.Contents> disks;
@@ -33,7 +35,11 @@ final class CommittedLog {
      * @param voters          the voting members at the end of the run
      * @param announcedCommit the highest commit index any node announced (0: none known)
      */
-    CommittedLog(Map<Integer, WalInspection.Contents> disks, Set<Integer> voters, long announcedCommit) {
+    CommittedLog(
+            Map<Integer, WalInspection.Contents> disks,
+            Set<Integer> voters,
+            long announcedCommit,
+            Map<Integer, Long> appliedByNode) {
         this.disks = disks;
         this.voters = voters;
         this.everyVoterRead = disks.keySet().containsAll(voters);
@@ -48,8 +54,12 @@ final class CommittedLog {
                 ? "nothing committed"
                 : c == announcedCommit ? "announced by a node" : c == byRule ? "Raft's rule on the disks" : "snapshot";
         for (long i = 1; i <= c; i++) {
-            agreeAt(i);
+            Entry agreed = mostHeld(i);
+            if (agreed != null) {
+                entries.put(i, agreed);
+            }
         }
+        disks.forEach((id, d) -> agree(id, d, appliedByNode.getOrDefault(id, 0L)));
         snapshotsAgree();
     }
 
@@ -146,21 +156,22 @@ final class CommittedLog {
         return best;
     }
 
-    /** Every disk that holds committed index {@code i} must hold the same entry there. */
-    private void agreeAt(long i) {
-        Entry agreed = mostHeld(i);
-        if (agreed == null) {
-            return;
+    /** Node {@code id}'s log agrees with the committed one through what it applied or last matched. */
+    private void agree(int id, WalInspection.Contents d, long applied) {
+        long matched = 0;
+        for (long i = Math.min(index, d.lastIndex()); i > d.base() && matched == 0; i--) {
+            Entry e = d.entry(i);
+            matched = e != null && e.equals(entries.get(i)) ? i : 0;
         }
-        entries.put(i, agreed);
-        for (var d : disks.entrySet()) {
-            Entry e = d.getValue().entry(i);
-            if (e != null && !e.equals(agreed)) {
-                findings.add("node " + d.getKey() + " index " + i + " ("
-                        + d.getValue().fileOf(i) + "): holds term "
-                        + e.term() + " " + e.kind() + " (" + e.command().length + " bytes) where the committed log"
-                        + " (held by " + holdersOf(i, agreed) + ") has term " + agreed.term() + " " + agreed.kind()
-                        + " (" + agreed.command().length + " bytes)");
+        long through = Math.min(index, Math.max(matched, applied));
+        for (long i = d.base() + 1; i <= Math.min(through, d.lastIndex()); i++) {
+            Entry e = d.entry(i);
+            Entry agreed = entries.get(i);
+            if (agreed != null && !e.equals(agreed)) {
+                findings.add("node " + id + " index " + i + " (" + d.fileOf(i) + "): holds term " + e.term() + " "
+                        + e.kind() + " (" + e.command().length + " bytes) where the committed log (held by "
+                        + holdersOf(i, agreed) + ") has term " + agreed.term() + " " + agreed.kind() + " ("
+                        + agreed.command().length + " bytes)");
             }
         }
     }

@@ -74,7 +74,9 @@ final class DiskAudit {
                 disks.put(id, WalInspection.read(wal));
             }
         });
-        this.log = new CommittedLog(disks, voters, announcedCommit);
+        Map<Integer, Long> applied = new TreeMap<>();
+        lastStatus.forEach((id, st) -> applied.put(id, st.appliedIndex()));
+        this.log = new CommittedLog(disks, voters, announcedCommit, applied);
         this.writes = new WrittenCommands(history, workload);
         writes.scan(log, disks);
         readProblems();

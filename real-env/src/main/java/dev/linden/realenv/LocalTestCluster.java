@@ -443,8 +443,15 @@ public final class LocalTestCluster implements Cluster {
         if (workload == null) {
             return List.of(processes);
         }
-        diskAudit = LocalDiskAudit.stopAndAudit(this, history, workload);
-        return List.of(processes, diskAudit.outcome());
+        try {
+            diskAudit = LocalDiskAudit.stopAndAudit(this, history, workload);
+            return List.of(processes, diskAudit.outcome());
+        } catch (RuntimeException e) {
+            // A fault of the audit's own is not the cluster's: the disks are then unknown, the rest still judged.
+            Map<String, Object> d = new LinkedHashMap<>();
+            d.put("why", "the disk audit failed: " + e);
+            return List.of(processes, new CheckOutcome(DiskAudit.CHECK, Validity.UNKNOWN, d));
+        }
     }
 
     @Override

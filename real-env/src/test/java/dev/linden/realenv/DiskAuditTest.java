@@ -146,6 +146,20 @@ class DiskAuditTest {
     }
 
     @Test
+    void aStaleTailOfANodeThatNeverAppliedItIsNotJudgedButOneItAppliedIs() throws IOException {
+        Map<Integer, Path> dirs = new TreeMap<>();
+        Entry[] committed = {Entry.noop(1, 1), put(1, 2, 1, 1), Entry.noop(2, 3), put(2, 4, 2, 2)};
+        dirs.put(1, node(1, new HardState(2, 1), committed));
+        dirs.put(2, node(2, new HardState(2, 1), committed));
+        dirs.put(3, node(3, new HardState(1, 3), Entry.noop(1, 1), put(1, 2, 1, 1), put(1, 3, 9, 2)));
+        assertEquals(List.of(), audit(dirs, Map.of()).findings(), "an old leader's uncommitted entry, never applied");
+        DiskAudit a = audit(dirs, Map.of(3, new Wire.StatusResponse(0, 3, "FOLLOWER", 1, 0, 4, 4)));
+        assertEquals(2, a.findings().size(), a.findings().toString());
+        assertTrue(a.findings().get(0).startsWith("node 3 index 3 (wal-0000000001.seg): holds term 1"));
+        assertTrue(a.findings().get(1).startsWith("node 3 index 4: committed, and applied by this node"));
+    }
+
+    @Test
     void aHardStateBehindTheAnnouncedTermIsFound() throws IOException {
         Map<Integer, Path> dirs = threeAlike(Entry.noop(1, 1), put(1, 2, 1, 1));
         DiskAudit a = audit(dirs, Map.of(2, new Wire.StatusResponse(0, 2, "FOLLOWER", 3, 1, 2, 2)));
