@@ -67,6 +67,11 @@ final class CommittedLog {
         return index;
     }
 
+    /** Whether every voter's disk was read: then Raft's rule finds every committed entry a majority still holds. */
+    boolean everyVoterRead() {
+        return everyVoterRead;
+    }
+
     String indexSource() {
         return indexSource;
     }
