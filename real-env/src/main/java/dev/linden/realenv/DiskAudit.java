@@ -27,9 +27,11 @@ import java.util.TreeMap;
  * committed entry it said it applied; a node's hard state is not behind the term it announced last (nor,
  * for a leader, its vote for itself); and nothing recovery would refuse to start on. Any finding fails the
  * {@code disks} check, naming the node, index and file. The logs then resolve {@code :info} writes: one
- * whose command is in the committed log took effect as applying it says (ok, or fail for a CAS that did
- * not match); one in no node's log at all, with every node read and no snapshot that could hide it, never
- * happened (fail); any other stays unknown.
+ * whose command is in the committed log took effect as applying it there says (its first appearance, the
+ * log replayed through the state machine: ok; fail for a CAS that did not match or a command whose session
+ * the cluster no longer held, which the state machine refuses without running it); one in no node's log at
+ * all, with every node read and no snapshot that could hide it, never happened (fail); any other stays
+ * unknown.
  */
 final class DiskAudit {
     static final String CHECK = "disks";
@@ -200,11 +202,10 @@ final class DiskAudit {
             }
             WrittenCommands.Committed at = writes.committed(sig);
             if (at != null) {
-                if (at.status() == KvResult.Status.OK
-                        || (at.status() == null && !op.f().equals("cas"))) {
+                if (at.status() == KvResult.Status.OK) {
                     out.put(op.index(), OpType.OK);
-                } else if (at.status() == KvResult.Status.CAS_MISMATCH || at.status() == KvResult.Status.MALFORMED) {
-                    out.put(op.index(), OpType.FAIL);
+                } else if (at.status() != null) {
+                    out.put(op.index(), OpType.FAIL); // a CAS that did not match; a retry of a session gone; garbage
                 }
             } else if (absenceMeansFailed && !writes.inAnyLog(sig)) {
                 out.put(op.index(), OpType.FAIL);

@@ -114,6 +114,9 @@ final class WrittenCommands {
             KvResult.Status status = null;
             if (sm != null && e != null && e.kind() == Entry.Kind.COMMAND) {
                 status = KvResult.decode(sm.apply(i, e.command())).status();
+                if (status == KvResult.Status.SESSION_EXPIRED && from > 0) {
+                    status = null; // its first execution may be under the snapshot replay started from
+                }
             }
             if (sig != null) {
                 committed.putIfAbsent(sig, new Committed(i, status));

@@ -81,6 +81,10 @@ class DiskAuditTest {
         return new Entry(term, index, Entry.Kind.COMMAND, c);
     }
 
+    private static Entry command(long index, KvCommand c) {
+        return new Entry(1, index, Entry.Kind.COMMAND, c.encode());
+    }
+
     /** One client operation: its invocation and its completion. */
     private int op(String f, Object value, OpType completion) {
         int p = history.size();
@@ -181,13 +185,28 @@ class DiskAuditTest {
         int nowhere = op("write", 2L, OpType.INFO);
         int mismatched = op("cas", List.of(5L, 3L), OpType.INFO);
         int matched = op("cas", List.of(1L, 4L), OpType.INFO);
+        int sessionGone = op("write", 6L, OpType.INFO);
         int read = op("read", null, OpType.INFO);
-        Map<Integer, Path> dirs = threeAlike(Entry.noop(1, 1), put(1, 2, 1, 1), cas(1, 3, 5, 3, 2), cas(1, 4, 1, 4, 3));
+        Map<Integer, Path> dirs = threeAlike(
+                Entry.noop(1, 1),
+                put(1, 2, 1, 1),
+                cas(1, 3, 5, 3, 2),
+                cas(1, 4, 1, 4, 3),
+                command(5, KvCommand.put("r", "100").withSession(8, 1, 0)),
+                command(6, KvCommand.expireSessions(1_000, 10)), // the log's clock starts
+                command(7, KvCommand.expireSessions(2_000, 10)), // session 8 idle too long: gone
+                command(8, KvCommand.put("r", "6").withSession(8, 2, 1))); // refused unrun
         DiskAudit a = audit(dirs, Map.of());
         assertEquals(List.of(), a.findings());
         Map<Integer, OpType> r = a.resolveInfo(history);
         assertEquals(
-                Map.of(committed, OpType.OK, nowhere, OpType.FAIL, mismatched, OpType.FAIL, matched, OpType.OK), r);
+                Map.of(
+                        committed, OpType.OK,
+                        nowhere, OpType.FAIL,
+                        mismatched, OpType.FAIL,
+                        matched, OpType.OK,
+                        sessionGone, OpType.FAIL),
+                r);
         assertTrue(!r.containsKey(read));
     }
 
