@@ -42,7 +42,7 @@ class DiskAuditRunTest {
                 "--intensity",
                 "2",
                 "--time-limit",
-                "15",
+                "10",
                 "--seed",
                 "5");
         assertEquals(0, r.exit(), r.out());

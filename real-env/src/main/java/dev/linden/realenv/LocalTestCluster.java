@@ -435,7 +435,7 @@ public final class LocalTestCluster implements Cluster {
     /** The run's workload (the disk audit maps its writes to commands), once a client was made. */
     private volatile Workload workload;
     /** The audit of the stopped nodes' disks, once {@link #invariants} ran it. */
-    private DiskAudit diskAudit;
+    private LocalDiskAudit diskAudit;
 
     @Override
     public List<CheckOutcome> invariants(List<HistoryOp> history) {
@@ -443,15 +443,8 @@ public final class LocalTestCluster implements Cluster {
         if (workload == null) {
             return List.of(processes);
         }
-        try {
-            diskAudit = LocalDiskAudit.stopAndAudit(this, history, workload);
-            return List.of(processes, diskAudit.outcome());
-        } catch (RuntimeException e) {
-            // A fault of the audit's own is not the cluster's: the disks are then unknown, the rest still judged.
-            Map<String, Object> d = new LinkedHashMap<>();
-            d.put("why", "the disk audit failed: " + e);
-            return List.of(processes, new CheckOutcome(DiskAudit.CHECK, Validity.UNKNOWN, d));
-        }
+        diskAudit = LocalDiskAudit.stopAndAudit(this, history, workload);
+        return List.of(processes, diskAudit.outcome());
     }
 
     @Override
@@ -464,30 +457,9 @@ public final class LocalTestCluster implements Cluster {
         return status.maxCommitIndex();
     }
 
-    /**
-     * Stops every node for the disk audit (resumed first if paused; SIGTERM, then SIGKILL after 10 s): from now
-     * on an exit is expected. The data dirs stay until {@link #close()}.
-     */
-    void stopAll() {
+    /** From now on every node's exit is expected (the disk audit stops them all). */
+    void expectExits() {
         closing = true;
-        for (var e : processes.entrySet()) {
-            Process p = e.getValue();
-            if (!p.isAlive()) {
-                continue;
-            }
-            resume(p);
-            p.destroy();
-            try {
-                if (!p.waitFor(10, TimeUnit.SECONDS)) {
-                    p.destroyForcibly();
-                    p.waitFor(10, TimeUnit.SECONDS);
-                }
-            } catch (InterruptedException ex) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
-        paused.clear();
     }
 
     private CheckOutcome processCheck() {
