@@ -92,6 +92,10 @@ public final class TestCommand implements Callable<Integer> {
             out.println("run: " + run.get("sim-millis") + " ms simulated in " + run.get("wall-millis") + " ms wall, "
                     + run.get("events") + " events, trace-hash " + run.get("trace-hash"));
         }
+        if (res.get("run") instanceof Map<?, ?> run && run.get("info-resolved") instanceof Map<?, ?> ir) {
+            out.println("info resolved from WALs: " + ir.get("resolved") + " of " + ir.get("info") + " (" + ir.get("ok")
+                    + " ok, " + ir.get("failed") + " failed)");
+        }
         if (r.storeDir() != null) {
             out.println("store: " + r.storeDir());
             out.println("report: " + r.storeDir().resolve("index.html"));

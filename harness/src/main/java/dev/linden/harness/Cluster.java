@@ -1,5 +1,6 @@
 package dev.linden.harness;
 
+import dev.linden.checker.history.OpType;
 import dev.linden.nemesis.Nemesis;
 import dev.linden.workloads.Client;
 import dev.linden.workloads.HistoryOp;
@@ -64,6 +65,16 @@ public interface Cluster extends AutoCloseable {
      * outcomes are stored.
      */
     List<CheckOutcome> invariants(List<HistoryOp> history);
+
+    /**
+     * What the cluster's own records tell of {@code history}'s {@code :info} operations, once the run is over
+     * (called after {@link #invariants}): the history index of each {@code :info} completion it could decide,
+     * to {@link OpType#OK} (it happened) or {@link OpType#FAIL} (it certainly did not). Null if the cluster
+     * cannot tell; the checks then judge the history as recorded.
+     */
+    default Map<Integer, OpType> resolveInfo(List<HistoryOp> history) {
+        return null;
+    }
 
     /** Facts about the run for results (simulated time, events, trace hash), in a stable order. */
     Map<String, Object> facts();

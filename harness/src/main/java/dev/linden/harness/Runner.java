@@ -1,5 +1,6 @@
 package dev.linden.harness;
 
+import dev.linden.checker.history.OpType;
 import dev.linden.nemesis.FaultSchedule;
 import dev.linden.nemesis.Nemesis;
 import dev.linden.reports.Report;
@@ -43,6 +44,9 @@ final class Runner {
     private final SplittableRandom random;
     private final Workload workload;
     private final List<HistoryOp> history = new ArrayList<>();
+    /** The history as recorded, when the cluster resolved some of its :info operations (else null). */
+    private List<HistoryOp> originalHistory;
+
     private final HarnessFailure failure = new HarnessFailure();
     private final RunProgress progress;
     private Cluster cluster;
@@ -133,11 +137,28 @@ final class Runner {
         }
         recorded.addAll(cluster.invariants(List.copyOf(history)));
         facts.putAll(cluster.facts());
+        sharpen(facts);
         if (interpreter.historyFull()) {
             facts.put(
                     "history-full",
                     "the history reached " + MAX_HISTORY_OPS + " operations; the main phase ended early");
         }
+    }
+
+    /**
+     * The history the checks judge becomes the sharper one the cluster's records give (:info operations
+     * resolved); the one recorded is kept, and stored beside it.
+     */
+    private void sharpen(Map<String, Object> facts) {
+        Map<Integer, OpType> outcomes = cluster.resolveInfo(List.copyOf(history));
+        if (outcomes == null) {
+            return;
+        }
+        InfoResolution r = InfoResolution.apply(history, outcomes);
+        originalHistory = List.copyOf(history);
+        history.clear();
+        history.addAll(r.history());
+        facts.put("info-resolved", r.asFact(cluster.env() + " nodes' WALs"));
     }
 
     /** The results: the workload's checks of the history, with {@code recorded} and {@code facts}. */
@@ -165,6 +186,9 @@ final class Runner {
     private Map<String, Object> store(Store store, Map<String, Object> results) {
         try {
             store.writeHistory(history);
+            if (originalHistory != null) {
+                store.writeOriginalHistory(originalHistory);
+            }
             store.writeResults(results);
             store.linkLatest();
             storedDir = store.dir();

@@ -93,6 +93,16 @@ public final class Store {
         writeAtomically("test.json", JSON.writeValueAsString(t) + "\n");
     }
 
+    /** The history as recorded, before the cluster resolved :info operations: {@code history-original.edn}. */
+    void writeOriginalHistory(List<HistoryOp> history) throws IOException {
+        writeLines("history-original.edn", w -> {
+            for (HistoryOp op : history) {
+                w.write(EdnText.op(op));
+                w.write('\n');
+            }
+        });
+    }
+
     void writeHistory(List<HistoryOp> history) throws IOException {
         writeLines("history.edn", w -> {
             for (HistoryOp op : history) {

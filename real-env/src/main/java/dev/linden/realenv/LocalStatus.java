@@ -19,6 +19,8 @@ final class LocalStatus {
     private final LocalTestCluster cluster;
     private long lastStatusNanos = Long.MIN_VALUE;
     private Map<Integer, Wire.StatusResponse> lastStatus = Map.of();
+    /** The highest commit index any node announced in a status (the disk audit's committed prefix). */
+    private long maxCommitIndex;
 
     LocalStatus(LocalTestCluster cluster) {
         this.cluster = cluster;
@@ -46,7 +48,12 @@ final class LocalStatus {
         });
         lastStatusNanos = System.nanoTime();
         lastStatus = out;
+        out.values().forEach(r -> maxCommitIndex = Math.max(maxCommitIndex, r.commitIndex()));
         return out;
+    }
+
+    synchronized long maxCommitIndex() {
+        return maxCommitIndex;
     }
 
     /** The leader a majority agrees on, or -1. */

@@ -1,5 +1,6 @@
 package dev.linden.realenv;
 
+import dev.linden.checker.history.OpType;
 import dev.linden.harness.Cluster;
 import dev.linden.harness.Scheduler;
 import dev.linden.kvnode.client.KvClient;
@@ -420,6 +421,7 @@ public final class LocalTestCluster implements Cluster {
         Map<Integer, InetSocketAddress> endpoints = clientEndpoints();
         KvClient kv = new KvClient(endpoints, new KvClient.Options(1_000, 5_000, 4), group, clientSecurity());
         clients.add(kv);
+        this.workload = workload;
         return new LocalClient(kv, workload, scheduler);
     }
 
@@ -438,8 +440,37 @@ public final class LocalTestCluster implements Cluster {
         return status.describe();
     }
 
+    /** The run's workload (the disk audit maps its writes to commands), once a client was made. */
+    private volatile Workload workload;
+    /** The audit of the stopped nodes' disks, once {@link #invariants} ran it. */
+    private LocalDiskAudit diskAudit;
+
     @Override
     public List<CheckOutcome> invariants(List<HistoryOp> history) {
+        CheckOutcome processes = processCheck();
+        if (workload == null) {
+            return List.of(processes);
+        }
+        diskAudit = LocalDiskAudit.stopAndAudit(this, history, workload);
+        return List.of(processes, diskAudit.outcome());
+    }
+
+    @Override
+    public Map<Integer, OpType> resolveInfo(List<HistoryOp> history) {
+        return diskAudit == null ? null : diskAudit.resolveInfo(history);
+    }
+
+    /** What the audit needs of the statuses: the highest commit index any node announced. */
+    long maxAnnouncedCommit() {
+        return status.maxCommitIndex();
+    }
+
+    /** From now on every node's exit is expected (the disk audit stops them all). */
+    void expectExits() {
+        closing = true;
+    }
+
+    private CheckOutcome processCheck() {
         List<String> v = new ArrayList<>(unexpectedExits);
         v.addAll(violations);
         Map<String, Object> d = new LinkedHashMap<>();
@@ -454,7 +485,7 @@ public final class LocalTestCluster implements Cluster {
         if (!v.isEmpty()) {
             d.put("why", v.get(0));
         }
-        return List.of(new CheckOutcome("cluster", Validity.of(v.isEmpty()), d));
+        return new CheckOutcome("cluster", Validity.of(v.isEmpty()), d);
     }
 
     @Override
