@@ -127,6 +127,13 @@ final class DiskAudit {
             if (hs == null) {
                 return; // unreadable: already a problem
             }
+            if (hs.lostThroughTerm() > 0) {
+                // Nodes whose disks the nemesis damaged are not judged: this one lost nothing, yet a restart took
+                // something (a torn write, a full disk) for lost log and kept it out of elections.
+                findings.add("node " + id + " (wal/hardstate): recorded lost log (lost-through-term "
+                        + hs.lostThroughTerm() + ") although the nemesis never damaged its disk: a false data-loss "
+                        + "finding");
+            }
             Entry lastEntry = c.entry(c.lastIndex());
             if (lastEntry != null && lastEntry.term() > hs.term()) {
                 findings.add("node " + id + " index " + c.lastIndex() + " (" + c.fileOf(c.lastIndex())

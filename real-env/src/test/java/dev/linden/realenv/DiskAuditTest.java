@@ -163,6 +163,21 @@ class DiskAuditTest {
         assertTrue(a.findings().get(1).startsWith("node 3 index 4: committed, and applied by this node"));
     }
 
+    /** A node the nemesis never damaged that recorded lost log: recovery took something else for a loss. */
+    @Test
+    void lostLogRecordedOnAnUndamagedDiskIsFound() throws IOException {
+        Map<Integer, Path> dirs = threeAlike(Entry.noop(1, 1), put(1, 2, 1, 1));
+        dirs.put(2, node(2, new HardState(2, 0, 1), Entry.noop(1, 1), put(1, 2, 1, 1)));
+        DiskAudit a = audit(dirs, Map.of());
+        assertEquals(
+                List.of("node 2 (wal/hardstate): recorded lost log (lost-through-term 1) although the nemesis never "
+                        + "damaged its disk: a false data-loss finding"),
+                a.findings());
+        DiskAudit skipped = new DiskAudit(
+                dirs, Map.of(2, "damaged by the nemesis"), Set.of(1, 2, 3), Map.of(), 0, history, register);
+        assertEquals(List.of(), skipped.findings());
+    }
+
     @Test
     void aHardStateBehindTheAnnouncedTermIsFound() throws IOException {
         Map<Integer, Path> dirs = threeAlike(Entry.noop(1, 1), put(1, 2, 1, 1));
