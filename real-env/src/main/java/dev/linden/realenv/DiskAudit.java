@@ -231,6 +231,23 @@ final class DiskAudit {
         return findings;
     }
 
+    /**
+     * Node {@code id}'s log, read for the losses its recoveries recorded: its disk was never damaged by the
+     * nemesis (those nodes are skipped), so each is a false data-loss finding, whatever the hard state says
+     * now (a leader's later term repairs the log and the abstention ends).
+     */
+    void nodeLog(int id, List<String> lines) {
+        if (skipped.containsKey(id)) {
+            return;
+        }
+        lines.stream()
+                .filter(l -> l.contains("event=wal-data-loss"))
+                .findFirst()
+                .ifPresent(l -> findings.add("node " + id + " (node.log): recovery recorded lost log although the "
+                        + "nemesis never damaged its disk, a false data-loss finding: "
+                        + l.substring(l.indexOf("event=wal-data-loss"))));
+    }
+
     CheckOutcome outcome() {
         Map<String, Object> d = new LinkedHashMap<>();
         d.put(

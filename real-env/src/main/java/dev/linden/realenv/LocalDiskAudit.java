@@ -6,6 +6,7 @@ import dev.linden.workloads.HistoryOp;
 import dev.linden.workloads.Workload;
 import dev.linden.workloads.check.CheckOutcome;
 import dev.linden.workloads.check.Validity;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -49,12 +50,21 @@ final class LocalDiskAudit {
                 }
             }
             DiskAudit audit = new DiskAudit(dirs, skip, new TreeSet<>(c.nodes()), last, announced, history, workload);
+            dirs.forEach((id, dir) -> audit.nodeLog(id, logLines(dir.resolve("node.log"))));
             audit.timed((t1 - t0) / 1_000_000, (System.nanoTime() - t1) / 1_000_000);
             return new LocalDiskAudit(audit, null);
         } catch (RuntimeException e) {
             Map<String, Object> d = new LinkedHashMap<>();
             d.put("why", "the disk audit failed: " + e);
             return new LocalDiskAudit(null, new CheckOutcome(DiskAudit.CHECK, Validity.UNKNOWN, d));
+        }
+    }
+
+    private static List<String> logLines(Path log) {
+        try {
+            return Files.isRegularFile(log) ? Files.readAllLines(log) : List.of();
+        } catch (IOException e) {
+            return List.of("the log could not be read: " + e.getMessage());
         }
     }
 

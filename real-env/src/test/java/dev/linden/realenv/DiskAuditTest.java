@@ -176,6 +176,15 @@ class DiskAuditTest {
         DiskAudit skipped = new DiskAudit(
                 dirs, Map.of(2, "damaged by the nemesis"), Set.of(1, 2, 3), Map.of(), 0, history, register);
         assertEquals(List.of(), skipped.findings());
+        // Repaired since (the hard state no longer says it), the node's log still does.
+        DiskAudit repaired = audit(threeAlike(Entry.noop(1, 1)), Map.of());
+        repaired.nodeLog(3, List.of("INFO events: event=wal-data-loss reason=segment-cut; lost-through-term=1"));
+        skipped.nodeLog(2, List.of("INFO events: event=wal-data-loss reason=segment-cut"));
+        assertEquals(
+                List.of("node 3 (node.log): recovery recorded lost log although the nemesis never damaged its disk, "
+                        + "a false data-loss finding: event=wal-data-loss reason=segment-cut; lost-through-term=1"),
+                repaired.findings());
+        assertEquals(List.of(), skipped.findings());
     }
 
     @Test
