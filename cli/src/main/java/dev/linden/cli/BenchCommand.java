@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -25,6 +26,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import picocli.CommandLine.Command;
@@ -152,7 +154,7 @@ public final class BenchCommand implements Callable<Integer> {
                 System.out.println("leader: node " + leader.get());
             }
             Map<Integer, Long> termsBefore = terms(cluster, sessions.get(0));
-            int result = run(sessions);
+            int result = run(sessions, cluster);
             return Math.max(result, checkNodes(cluster, sessions.get(0), termsBefore));
         } finally {
             sessions.forEach(KvClient::close);
@@ -289,15 +291,16 @@ public final class BenchCommand implements Callable<Integer> {
         return dead == 0 ? 0 : 1;
     }
 
-    private int run(List<KvClient> sessions) throws InterruptedException {
+    private int run(List<KvClient> sessions, LocalCluster cluster) throws InterruptedException {
+        LongSupplier cpu = () -> cpuNanos(cluster);
         WriteLoad.Result closed = null;
         if (rate == 0 || !loads.isEmpty()) {
-            closed = WriteLoad.run(sessions, options(0));
+            closed = WriteLoad.run(sessions, options(0), cpu);
             print("closed loop", sessions.size(), closed);
         }
         WriteLoad.Result last = closed;
         if (rate > 0) {
-            last = WriteLoad.run(sessions, options(rate));
+            last = WriteLoad.run(sessions, options(rate), cpu);
             print(String.format("open loop at %.0f/s", rate), sessions.size(), last);
         }
         for (int percent : loads) {
@@ -306,7 +309,7 @@ public final class BenchCommand implements Callable<Integer> {
                 System.out.printf("open loop at %d%% of the closed-loop maximum: nothing to offer%n", percent);
                 continue;
             }
-            WriteLoad.Result r = WriteLoad.run(sessions, options(offered).withoutWarmup());
+            WriteLoad.Result r = WriteLoad.run(sessions, options(offered).withoutWarmup(), cpu);
             print(
                     String.format("open loop at %d%% of the closed-loop maximum (%.0f/s)", percent, offered),
                     sessions.size(),
@@ -316,6 +319,24 @@ public final class BenchCommand implements Callable<Integer> {
         // process report at shutdown).
         finalLine = String.format("throughput: %.0f p99: %.2f", last.throughput(), last.percentileMillis(99));
         return last.ok() > 0 ? 0 : 1;
+    }
+
+    /**
+     * CPU time so far of this process (the client, and the nodes if in process) and of the local cluster's node
+     * processes: what a write costs, all replicas and the client together.
+     */
+    private long cpuNanos(LocalCluster cluster) {
+        long total = cpuOf(ProcessHandle.current());
+        if (cluster != null && !inProcess) {
+            for (int i = 1; i <= nodes; i++) {
+                total += cluster.process(i).map(BenchCommand::cpuOf).orElse(0L);
+            }
+        }
+        return total;
+    }
+
+    private static long cpuOf(ProcessHandle p) {
+        return p.info().totalCpuDuration().map(Duration::toNanos).orElse(0L);
     }
 
     private WriteLoad.Options options(double ratePerSecond) {
@@ -344,6 +365,12 @@ public final class BenchCommand implements Callable<Integer> {
                 WriteLoad.GRACE_MILLIS / 1000,
                 r.unfinishedNever(),
                 r.refused() > 0 ? "; not offered, the backlog full: " + r.refused() : "");
+        if (endpoints == null) {
+            System.out.printf(
+                    "  cpu per write: %.1f us (%s and the client, over the window)%n",
+                    r.cpuMicrosPerWrite(),
+                    inProcess ? "the nodes in this process" : "the " + nodes + " node processes");
+        }
     }
 
     private static void deleteTree(Path dir) {

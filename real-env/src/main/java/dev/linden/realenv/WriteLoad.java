@@ -11,6 +11,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongSupplier;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
@@ -66,6 +67,7 @@ public final class WriteLoad {
      *
      * @param latency           latencies in nanoseconds of the puts that completed ok within the window
      * @param corrected         the same, corrected for coordinated omission (an open loop's need none)
+     * @param cpuNanos          CPU time spent in the window by what the caller counts (0: not counted)
      * @param unfinished        puts open when the window closed
      * @param unfinishedOkLater of those, the ones that completed ok in the grace period
      * @param unfinishedNever   of those, the ones still open when the grace period ended
@@ -80,7 +82,8 @@ public final class WriteLoad {
             long unfinishedNever,
             long refused,
             Histogram latency,
-            Histogram corrected) {
+            Histogram corrected,
+            long cpuNanos) {
         public double throughput() {
             return ok / options.durationSeconds();
         }
@@ -95,6 +98,11 @@ public final class WriteLoad {
 
         private static double percentile(Histogram h, double percentile) {
             return h.getTotalCount() == 0 ? 0 : h.getValueAtPercentile(percentile) / 1e6;
+        }
+
+        /** CPU time per write completed ok in the window, in microseconds (0: not counted). */
+        public double cpuMicrosPerWrite() {
+            return ok == 0 ? 0 : cpuNanos / 1e3 / ok;
         }
 
         public double maxMillis() {
@@ -115,6 +123,7 @@ public final class WriteLoad {
     private final AtomicLong openPuts = new AtomicLong();
     private final AtomicLong refused = new AtomicLong();
     private final AtomicLong backlog = new AtomicLong();
+    private volatile long cpuInWindowNanos;
 
     private WriteLoad(List<KvClient> sessions, Options o) {
         this.sessions = sessions;
@@ -129,7 +138,18 @@ public final class WriteLoad {
 
     /** Runs the load on {@code sessions} (each opened with at least {@code inflight} slots) and waits for it. */
     public static Result run(List<KvClient> sessions, Options o) throws InterruptedException {
+        return run(sessions, o, () -> 0);
+    }
+
+    /**
+     * The same, and the CPU time {@code cpuNanos} counts (the processes of the cluster and the client, say) over
+     * the measured window, sampled when it opens and when it closes.
+     */
+    public static Result run(List<KvClient> sessions, Options o, LongSupplier cpuNanos) throws InterruptedException {
         WriteLoad load = new WriteLoad(sessions, o);
+        Thread sampler = new Thread(() -> load.sampleCpu(cpuNanos), "bench-cpu");
+        sampler.setDaemon(true);
+        sampler.start();
         if (o.openLoop()) {
             load.openLoop();
         } else {
@@ -139,6 +159,7 @@ public final class WriteLoad {
         while (load.openPuts.get() + load.backlog.get() > 0 && System.nanoTime() < deadline) {
             Thread.sleep(10);
         }
+        sampler.join(TimeUnit.SECONDS.toMillis(5));
         Histogram h = load.recorder.getIntervalHistogram();
         Histogram corrected = h;
         if (!o.openLoop() && load.ok.get() > 0) {
@@ -157,7 +178,19 @@ public final class WriteLoad {
                 load.openPuts.get() + load.backlog.get(),
                 load.refused.get(),
                 h,
-                corrected);
+                corrected,
+                load.cpuInWindowNanos);
+    }
+
+    /** Waits for the window to open, then to close, reading the CPU time at each. */
+    private void sampleCpu(LongSupplier cpuNanos) {
+        LockSupport.parkNanos(measureFrom - System.nanoTime());
+        long atStart = cpuNanos.getAsLong();
+        long rest;
+        while ((rest = end - System.nanoTime()) > 0) {
+            LockSupport.parkNanos(rest);
+        }
+        cpuInWindowNanos = cpuNanos.getAsLong() - atStart;
     }
 
     // ------------------------------------------------------------------ closed loop
