@@ -8,6 +8,7 @@ import dev.linden.kvnode.node.NodeStages;
 import dev.linden.kvnode.node.RaftNode;
 import dev.linden.kvnode.node.Stage;
 import dev.linden.kvnode.node.StorageFailedException;
+import dev.linden.kvnode.node.TeeListener;
 import dev.linden.kvnode.raft.HardState;
 import dev.linden.kvnode.raft.InvariantViolation;
 import dev.linden.kvnode.raft.Membership;
@@ -159,7 +160,7 @@ final class SimNode {
                 peerPort::send,
                 kv,
                 this::nodeNowNanos);
-        raft.setListener(sim.monitor());
+        raft.setListener(new TeeListener(sim.monitor(), sim.eventSource));
         raft.setRecorder(sim.coreRecorder(id));
         sim.monitor().nodeStarted(id);
         service = new KvService(raft, unsafeLocalReads, KvLimits.defaults(), kv::storedBytes, kv::answerBytes);

@@ -10,4 +10,9 @@ public record Violation(String property, int node, long index, long atMillis, St
         return property + ": " + detail + " (node " + node + (index > 0 ? ", index " + index : "") + ", at " + atMillis
                 + " ms)";
     }
+
+    /** One line without the time, for a world that stamps its own. */
+    public String describeUntimed() {
+        return property + ": " + detail + " (node " + node + (index > 0 ? ", index " + index : "") + ")";
+    }
 }
