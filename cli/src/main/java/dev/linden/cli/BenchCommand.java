@@ -94,6 +94,11 @@ public final class BenchCommand implements Callable<Integer> {
                     + "between nodes, client certificates, as `cluster start`); with --endpoints: plain connections")
     boolean insecure;
 
+    @Option(
+            names = "--events",
+            description = "on (default) or off: the local nodes' event stream for safety monitors (for A/B runs)")
+    String events = "on";
+
     @Option(names = "--node-heap", description = "heap of each local node JVM (default 1g)")
     String nodeHeap = "1g";
 
@@ -177,6 +182,7 @@ public final class BenchCommand implements Callable<Integer> {
                     cluster.nodeDir(i),
                     !"off".equals(fsync),
                     config));
+            server.recordEvents(!"off".equals(events));
             if (insecure) {
                 server.secure(NodeSecurity.insecure());
             } else {
@@ -206,7 +212,9 @@ public final class BenchCommand implements Callable<Integer> {
                 "--election-timeout-ms",
                 String.valueOf(electionTimeoutMillis),
                 "--heartbeat-ms",
-                String.valueOf(heartbeatMillis)));
+                String.valueOf(heartbeatMillis),
+                "--events",
+                events));
         for (int i = 1; i <= nodes; i++) {
             // Several JVMs share few cores here: one GC thread each and a roomy young generation keep
             // collector threads from fighting over the cores (measured: young pauses 25-270 ms otherwise).

@@ -64,6 +64,9 @@ final class SimRunChecks {
         d.put("acknowledged-writes", acked);
         d.put("applied-entries", sim.monitor.appliedLog().size());
         d.put("event-monitor", sim.events.facts());
+        d.put(
+                "violations-at",
+                sim.events.violations().stream().map(v -> v.asData(0)).toList());
         d.put("violations", violations);
         if (!violations.isEmpty()) {
             d.put("why", violations.get(0));

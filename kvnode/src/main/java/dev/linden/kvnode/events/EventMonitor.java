@@ -15,7 +15,8 @@ import java.util.function.Consumer;
  * <ul>
  *   <li>election safety: one leader per term;</li>
  *   <li>one vote per term: a node grants its vote in a term to one candidate, across restarts, and only
- *       once that vote is durable (its hard state saved, or recovered at start);</li>
+ *       once that vote is durable (its hard state saved, or recovered at start); a candidate campaigns only
+ *       once its vote for itself is durable;</li>
  *   <li>the commit rule: a leader advances its commit index only to an entry of its own term (Figure 8);</li>
  *   <li>commit indexes never move back within a node's life, and each node applies indexes in order;</li>
  *   <li>the committed prefix never changes, and every node applies the same entry at each index;</li>
@@ -88,6 +89,8 @@ public final class EventMonitor {
             durableTermSeen.merge(h.node(), h.term(), Math::max);
         } else if (ev instanceof NodeEvent.VoteGranted v) {
             voted(v, life);
+        } else if (ev instanceof NodeEvent.RoleChanged r && r.role().equals("candidate")) {
+            campaigned(r, life);
         } else if (ev instanceof NodeEvent.LeaderElected l) {
             log.leader(l);
         } else if (ev instanceof NodeEvent.CommitAdvanced c) {
@@ -155,6 +158,19 @@ public final class EventMonitor {
                     v.atMillis(),
                     "node " + v.node() + " voted for " + before + " and for " + v.candidate() + " in term "
                             + v.term()));
+        }
+    }
+
+    /** A candidate asks for votes only once its vote for itself in that term is durable. */
+    private void campaigned(NodeEvent.RoleChanged r, Life life) {
+        if (!life.lossy && (life.durableTerm != r.term() || life.durableVote != r.node())) {
+            violation(new Violation(
+                    "durable vote",
+                    r.node(),
+                    0,
+                    r.atMillis(),
+                    "node " + r.node() + " campaigns in term " + r.term() + " while its durable hard state says term "
+                            + life.durableTerm + ", vote " + life.durableVote + " (not itself)"));
         }
     }
 

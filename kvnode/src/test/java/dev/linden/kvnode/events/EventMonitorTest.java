@@ -49,6 +49,12 @@ class EventMonitorTest {
     }
 
     @Test
+    void aCandidateCampaignsOnlyOnceItsOwnVoteIsDurable() {
+        caught(threeStarted().saved(1, 5, 0).role(1, 5, "candidate"), "durable vote", 1, 0);
+        clean(threeStarted().role(1, 4, "pre_candidate").saved(1, 5, 1).role(1, 5, "candidate"));
+    }
+
+    @Test
     void aVoteAfterDroppedEventsIsNotJudged() {
         clean(threeStarted().saved(1, 5, 0).drop(1, 3).voted(1, 6, 2));
     }

@@ -69,6 +69,11 @@ final class Streams {
         return this;
     }
 
+    Streams role(int node, long term, String role) {
+        events.add(new NodeEvent.RoleChanged(at(), node, next(node), term, role, 0));
+        return this;
+    }
+
     /** Skips {@code n} sequence numbers of {@code node}: events it dropped. */
     Streams drop(int node, int n) {
         seq.merge(node, (long) n, Long::sum);
