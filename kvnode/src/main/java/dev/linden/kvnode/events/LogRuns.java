@@ -101,13 +101,18 @@ final class LogRuns {
 
     static final int MAX_ENTRIES_PER_LINE = 1 << 20;
 
+    private static final char[] HEX = "0123456789abcdef".toCharArray();
+
     static String encodeHashes(int[] hashes) {
-        StringBuilder b = new StringBuilder(hashes.length * 8);
-        for (int h : hashes) {
-            String x = Integer.toHexString(h);
-            b.append("00000000", 0, 8 - x.length()).append(x);
+        char[] out = new char[hashes.length * 8];
+        for (int i = 0; i < hashes.length; i++) {
+            int h = hashes[i];
+            for (int d = 7; d >= 0; d--) {
+                out[i * 8 + d] = HEX[h & 0xf];
+                h >>>= 4;
+            }
         }
-        return b.toString();
+        return new String(out);
     }
 
     static int[] decodeHashes(String s) {
