@@ -105,6 +105,11 @@ public final class BenchCommand implements Callable<Integer> {
                     + "e.g. 20,50,80: latency at fixed offered loads")
     List<Integer> loads = new ArrayList<>();
 
+    @Option(
+            names = "--events",
+            description = "on (default) or off: the local nodes' event stream for safety monitors (for A/B runs)")
+    String events = "on";
+
     @Option(names = "--node-heap", description = "heap of each local node JVM (default 1g)")
     String nodeHeap = "1g";
 
@@ -201,6 +206,7 @@ public final class BenchCommand implements Callable<Integer> {
                     cluster.nodeDir(i),
                     !"off".equals(fsync),
                     config));
+            server.recordEvents(!"off".equals(events));
             if (insecure) {
                 server.secure(NodeSecurity.insecure());
             } else {
@@ -230,7 +236,9 @@ public final class BenchCommand implements Callable<Integer> {
                 "--election-timeout-ms",
                 String.valueOf(electionTimeoutMillis),
                 "--heartbeat-ms",
-                String.valueOf(heartbeatMillis)));
+                String.valueOf(heartbeatMillis),
+                "--events",
+                events));
         for (int i = 1; i <= nodes; i++) {
             // Several JVMs share few cores here: one GC thread each and a roomy young generation keep
             // collector threads from fighting over the cores (measured: young pauses 25-270 ms otherwise).

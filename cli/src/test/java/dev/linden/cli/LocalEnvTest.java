@@ -96,6 +96,12 @@ class LocalEnvTest {
         }
         assertTrue(Files.isRegularFile(latest.resolve("nodes/n1/node.log")));
         assertTrue(Files.isRegularFile(latest.resolve("index.html")));
+        // Every node's event stream was judged by the simulator's monitors, and kept with the run.
+        assertTrue(Files.isRegularFile(latest.resolve("nodes/n1/events.jsonl")));
+        Map<?, ?> events =
+                (Map<?, ?>) ((Map<?, ?>) ((Map<?, ?>) results.get("checks")).get("cluster")).get("event-monitor");
+        assertTrue(((Number) events.get("leaders")).longValue() > 0, events.toString());
+        assertTrue(((Number) events.get("highest-applied-index")).longValue() > 0, events.toString());
         AnalyzeCommand a = new AnalyzeCommand();
         new CommandLine(a).parseArgs(latest.toString());
         assertEquals(

@@ -1,5 +1,6 @@
 package dev.linden.realenv;
 
+import dev.linden.kvnode.events.EventFiles;
 import dev.linden.kvnode.wal.WalSegments;
 import dev.linden.nemesis.FaultOps;
 import dev.linden.nemesis.TailCut;
@@ -160,13 +161,18 @@ final class LocalDiskDamage {
         try (Stream<Path> walk = Files.walk(dir)) {
             for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
                 String name = p.getFileName().toString();
-                if (!p.equals(dir) && !name.equals("stdout.log") && !name.equals("node.log")) {
+                // The logs and the event stream are the run's evidence, not the node's disk.
+                if (!p.equals(dir) && !name.equals("stdout.log") && !name.equals("node.log") && !isEventFile(name)) {
                     Files.delete(p);
                     files++;
                 }
             }
         }
         return files;
+    }
+
+    private static boolean isEventFile(String name) {
+        return name.equals(EventFiles.FILE_NAME) || name.equals(EventFiles.ROTATED_FILE_NAME);
     }
 
     /** The node's WAL segment files, prepared ones included, in name order. */

@@ -4,6 +4,8 @@ import dev.linden.checker.history.OpType;
 import dev.linden.harness.Cluster;
 import dev.linden.harness.Scheduler;
 import dev.linden.kvnode.client.KvClient;
+import dev.linden.kvnode.events.EventFiles;
+import dev.linden.kvnode.events.EventMonitor;
 import dev.linden.kvnode.net.Wire;
 import dev.linden.kvnode.server.NodeCommand;
 import dev.linden.kvnode.tls.CertificateAuthority;
@@ -30,6 +32,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -447,12 +450,12 @@ public final class LocalTestCluster implements Cluster {
 
     @Override
     public List<CheckOutcome> invariants(List<HistoryOp> history) {
-        CheckOutcome processes = processCheck();
         if (workload == null) {
-            return List.of(processes);
+            return List.of(processCheck());
         }
+        // The audit stops the nodes first: their event streams are then complete when the monitors read them.
         diskAudit = LocalDiskAudit.stopAndAudit(this, history, workload);
-        return List.of(processes, diskAudit.outcome());
+        return List.of(processCheck(), diskAudit.outcome());
     }
 
     @Override
@@ -474,19 +477,35 @@ public final class LocalTestCluster implements Cluster {
         List<String> v = new ArrayList<>(unexpectedExits);
         v.addAll(violations);
         Map<String, Object> d = new LinkedHashMap<>();
-        d.put(
-                "checked",
-                List.of(
-                        "no node process exited unless the nemesis killed it or it refused a damaged data dir",
-                        "no ordinary client's admin request carried out"));
+        List<String> checked = new ArrayList<>(List.of(
+                "no node process exited unless the nemesis killed it or it refused a damaged data dir",
+                "no ordinary client's admin request carried out"));
+        checked.addAll(EventMonitor.checked());
+        d.put("checked", checked);
         d.put("processes-started", started);
         d.put("refused-damaged-data", new ArrayList<>(new TreeSet<>(refused)));
+        NodeEventCheck events = nodeEvents();
+        events.violations().forEach(x -> v.add(x.describe()));
+        d.put("event-monitor", events.facts());
+        d.put("violations-at", events.timeline(System.currentTimeMillis() - scheduler.nowNanos() / 1_000_000));
         d.put("violations", v);
         if (!v.isEmpty()) {
             d.put("why", v.get(0));
         }
         return new CheckOutcome("cluster", Validity.of(v.isEmpty()), d);
     }
+
+    /** Every node's event stream, judged by the simulator's monitors (read once, at the end of the run). */
+    private NodeEventCheck nodeEvents() {
+        if (eventCheck == null) {
+            Map<Integer, Path> dirs = new TreeMap<>();
+            membership.allIds().forEach(id -> dirs.put(id, dataDir(id)));
+            eventCheck = NodeEventCheck.of(dirs);
+        }
+        return eventCheck;
+    }
+
+    private NodeEventCheck eventCheck;
 
     @Override
     public Map<String, Object> facts() {
@@ -505,7 +524,8 @@ public final class LocalTestCluster implements Cluster {
         for (int id : nodes()) {
             Path to = dir.resolve("n" + id);
             Files.createDirectories(to);
-            for (String name : List.of("node.log", "stdout.log")) {
+            // The event streams too: the evidence the cluster check judged, readable again later.
+            for (String name : List.of("node.log", "stdout.log", EventFiles.ROTATED_FILE_NAME, EventFiles.FILE_NAME)) {
                 Path from = dataDir(id).resolve(name);
                 if (Files.isRegularFile(from)) {
                     Files.copy(from, to.resolve(name), StandardCopyOption.REPLACE_EXISTING);

@@ -44,7 +44,29 @@ final class PlotData {
         int concurrency = run.test.get("concurrency") instanceof Number n ? n.intValue() : 1;
         d.put("threads", concurrency);
         d.put("timeline", timeline(run, fs, concurrency));
+        d.put("violations", violations(run));
         return d;
+    }
+
+    /** Violations drawn at most. */
+    static final int MAX_VIOLATIONS = 100;
+
+    /**
+     * What the cluster's monitors found, where they found it: [ms since the run's start, label], from the
+     * cluster check's {@code violations-at} (node, index, what), at most {@link #MAX_VIOLATIONS}.
+     */
+    private static List<Object[]> violations(RunData run) {
+        List<Object[]> out = new ArrayList<>();
+        if (RunData.get(run.results, "checks", "cluster", "violations-at") instanceof List<?> vs) {
+            for (Object v : vs) {
+                if (out.size() < MAX_VIOLATIONS && v instanceof Map<?, ?> m && m.get("ms") instanceof Number ms) {
+                    String what = String.valueOf(m.get("what"));
+                    out.add(new Object[] {ms.doubleValue(), what.length() > 160 ? what.substring(0, 160) + "..." : what
+                    });
+                }
+            }
+        }
+        return out;
     }
 
     private static int typeCode(String type) {

@@ -156,6 +156,14 @@
         }
         drawn.push([x, y, colW - 4, h, i]);
       }
+      // What the cluster's monitors found: a red line across every column at its time, labelled.
+      (data.violations || []).forEach(function (v) {
+        if (v[0] < t0 || v[0] > t1) { return; }
+        var y = 20 + (v[0] - t0) * k;
+        ctx.fillStyle = "#d00000";
+        ctx.fillRect(left, y - 1, W - left, 2);
+        ctx.fillText("VIOLATION " + v[1].substring(0, 140), left + 4, Math.max(22, y - 3));
+      });
     }
     canvas.addEventListener("mousemove", function (e) {
       var r = canvas.getBoundingClientRect(), sx = canvas.width / r.width, sy = canvas.height / r.height;

@@ -8,6 +8,7 @@ import dev.linden.kvnode.node.NodeStages;
 import dev.linden.kvnode.node.RaftNode;
 import dev.linden.kvnode.node.Stage;
 import dev.linden.kvnode.node.StorageFailedException;
+import dev.linden.kvnode.node.TeeListener;
 import dev.linden.kvnode.raft.HardState;
 import dev.linden.kvnode.raft.InvariantViolation;
 import dev.linden.kvnode.raft.Membership;
@@ -159,7 +160,7 @@ final class SimNode {
                 peerPort::send,
                 kv,
                 this::nodeNowNanos);
-        raft.setListener(sim.monitor());
+        raft.setListener(new TeeListener(sim.monitor(), sim.eventSource));
         raft.setRecorder(sim.coreRecorder(id));
         sim.monitor().nodeStarted(id);
         service = new KvService(raft, unsafeLocalReads, KvLimits.defaults(), kv::storedBytes, kv::answerBytes);
@@ -290,9 +291,8 @@ final class SimNode {
     }
 
     /**
-     * Recovery recorded lost log on a disk that never lost any: a crash, a full disk or a read error made the
-     * node take a torn write for lost data. It then stays out of elections for nothing; enough such nodes and
-     * the cluster elects no leader. A violation, not a liveness note: the disk held everything it was given.
+     * Recovery recorded lost log on a disk that never lost any (a crash or a full disk taken for a loss): the
+     * node stays out of elections for nothing, and enough such nodes elect no leader. A violation.
      */
     private void checkLossFinding(long lostBefore) {
         if (lostThroughTerm() > lostBefore && !disk.lossInjected) {

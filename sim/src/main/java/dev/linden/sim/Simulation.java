@@ -3,6 +3,8 @@ package dev.linden.sim;
 import dev.linden.harness.Cluster;
 import dev.linden.harness.Scheduler;
 import dev.linden.harness.TestSpec;
+import dev.linden.kvnode.events.EventMonitor;
+import dev.linden.kvnode.events.EventSource;
 import dev.linden.kvnode.node.CoreRecorder;
 import dev.linden.kvnode.node.CoreRecording;
 import dev.linden.kvnode.node.NodeConfig;
@@ -71,6 +73,11 @@ public final class Simulation implements Cluster {
     final DurabilityMonitor durability = new DurabilityMonitor(this);
     final LivenessMonitor liveness = new LivenessMonitor(this);
     final SnapshotMonitor snapshots = new SnapshotMonitor();
+    /** The monitor real runs use too, fed the events a node process writes (it only observes). */
+    final EventMonitor events = new EventMonitor(v -> violation(v.describeUntimed()));
+
+    final EventSource eventSource =
+            new EventSource(this::nowMillis, id -> nodes.get(id).kv.digest(), events::accept);
     /** Leadership transfers the nemesis asked for (each is an election on purpose). */
     long transfersAsked;
 

@@ -85,6 +85,7 @@ final class ApplyLoop {
             lastTerm = e.term();
             if (resultBytes >= MAX_RESULT_BYTES_PER_HANDOFF || i == batch.size() - 1) {
                 List<Entry> part = batch.subList(from, i + 1);
+                raft.listener().onAppliedBatch(id, part);
                 List<byte[]> partResults = results;
                 long last = e.index();
                 raftStage.execute(() -> raft.applied(part, partResults, last));

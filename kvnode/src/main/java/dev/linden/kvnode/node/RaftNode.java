@@ -205,6 +205,7 @@ public final class RaftNode {
     public void start() throws IOException {
         LogStore.Recovered recovered = logStore.load();
         Snapshot snap = recovered.snapshot();
+        listener.onStarted(id, recovered.hardState(), snap == null ? 0 : snap.index());
         if (snap != null) {
             applyStage.execute(() -> applyLoop.restore(snap)); // runs before anything applied after it
         }
@@ -424,6 +425,7 @@ public final class RaftNode {
         if (r.hardState() != null) {
             try {
                 logStore.saveHardState(r.hardState());
+                listener.onHardStateSaved(id, r.hardState());
             } catch (IOException e) {
                 // Without a durable vote we must not speak: stop rather than risk two votes in a term.
                 running = false;
@@ -433,6 +435,7 @@ public final class RaftNode {
         for (String notice : r.notices()) {
             listener.onNotice(id, notice);
         }
+        ListenerTaps.votes(listener, id, r.messages());
         send(r.messages());
         if (r.logWrite() != null) {
             write(r.logWrite());
@@ -459,6 +462,7 @@ public final class RaftNode {
             transport.updatePeers(membershipSeen);
             listener.onMembership(id, membershipSeen);
         }
+        ListenerTaps.softState(listener, id, core, softSeen, softState);
         leaderHint = softState.leaderId();
         roleSeen = softState.role();
         termSeen = softState.term();

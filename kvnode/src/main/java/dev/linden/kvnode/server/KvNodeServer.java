@@ -8,6 +8,7 @@ import dev.linden.kvnode.net.PeerPortLimits;
 import dev.linden.kvnode.net.PeerTransport;
 import dev.linden.kvnode.net.Wire;
 import dev.linden.kvnode.node.NodeConfig;
+import dev.linden.kvnode.node.NodeListener;
 import dev.linden.kvnode.node.NodeStages;
 import dev.linden.kvnode.node.RaftNode;
 import dev.linden.kvnode.raft.Membership;
@@ -182,10 +183,19 @@ public final class KvNodeServer implements AutoCloseable {
         wal.setEventSink(events::storage);
         openPeerPort(vfs);
         KvStateMachine kv = new KvStateMachine(memory.valuesDirectBytes());
-        startNode(kv, events);
+        eventWriter = recordEvents ? EventStreamWriter.inDir(options.dataDir()) : null;
+        startNode(kv, eventWriter == null ? events : eventWriter.listener(events, kv::digest));
         ClientPortLimits limits = ClientPortFit.fit(options.clientLimits(), fileHandles, memory);
         startClientPort(kv, limits);
         logStarted(limits);
+    }
+
+    private boolean recordEvents = true;
+    private EventStreamWriter eventWriter;
+
+    /** Whether {@link #start()} writes {@code events.jsonl} into the data dir (default on; off for A/B runs). */
+    public void recordEvents(boolean on) {
+        this.recordEvents = on;
     }
 
     private void die(Throwable t) {
@@ -223,7 +233,7 @@ public final class KvNodeServer implements AutoCloseable {
     }
 
     /** The Raft node on its stages, the peer transport and the watch for isolation. */
-    private void startNode(KvStateMachine kv, EventLog events) throws IOException, InterruptedException {
+    private void startNode(KvStateMachine kv, NodeListener events) throws IOException, InterruptedException {
         // Bootstrapped members with their peer addresses; none for a node that joined (it learns them from the log).
         TreeMap<Integer, String> bootstrap = new TreeMap<>();
         for (int m : identity.members()) {
@@ -354,13 +364,7 @@ public final class KvNodeServer implements AutoCloseable {
     @Override
     public void close() {
         if (transport != null && node != null) {
-            // stdout, not the logger: JUL resets its handlers in its own shutdown hook.
-            System.out.println("node " + options.id() + " at shutdown: " + transport.stats() + "; commit "
-                    + node.softState().commitIndex());
-            // Where this node's share of a write's latency went: the raft stage's queue and tasks (the WAL
-            // writer runs on it), the apply stage's, the fsyncs.
-            System.out.println("node " + options.id() + " times: " + raftStage.timesSummary() + "; "
-                    + applyStage.timesSummary() + (vfs == null ? "" : "; " + vfs.fsyncSummary()));
+            ShutdownLines.print(options.id(), transport, node, raftStage, applyStage, vfs);
         }
         if (clientServer != null) {
             clientServer.close();
@@ -381,6 +385,9 @@ public final class KvNodeServer implements AutoCloseable {
         }
         raftStage.close();
         applyStage.close();
+        if (eventWriter != null) {
+            eventWriter.close();
+        }
         snapshotStage.close();
         fsyncThread.shutdown();
         timers.shutdownNow();

@@ -78,6 +78,11 @@ public final class NodeCommand implements Callable<Integer> {
     String fsync = "on";
 
     @Option(
+            names = "--events",
+            description = "on (default) or off: the event stream for safety monitors, events.jsonl in the data dir")
+    String events = "on";
+
+    @Option(
             names = "--snapshot-every",
             description = "snapshot the state and compact the log after this many " + "entries (default 500000)")
     Long snapshotEvery;
@@ -208,10 +213,7 @@ public final class NodeCommand implements Callable<Integer> {
         if (limits.quotaLowered != null) {
             log.warning(limits.quotaLowered);
         }
-        if (acceptLostLog) {
-            server.acceptLostLog();
-        }
-        server.limitPeerPort(peerLimits);
+        configure(server);
         try {
             server.start();
         } catch (IOException e) {
@@ -254,6 +256,15 @@ public final class NodeCommand implements Callable<Integer> {
         log.severe("node " + id + " stopping after a fatal error (exit " + code + "): " + fatal);
         Runtime.getRuntime().halt(code);
         return code;
+    }
+
+    /** The server's settings beyond its options: lost log accepted, peer port bounds, the event stream. */
+    private void configure(KvNodeServer server) {
+        if (acceptLostLog) {
+            server.acceptLostLog();
+        }
+        server.limitPeerPort(peerLimits);
+        server.recordEvents(!"off".equals(events));
     }
 
     /**

@@ -1,0 +1,104 @@
+package dev.linden.kvnode.node;
+
+import dev.linden.kvnode.raft.Entry;
+import dev.linden.kvnode.raft.HardState;
+import dev.linden.kvnode.raft.Membership;
+import dev.linden.kvnode.raft.Ready;
+import dev.linden.kvnode.raft.Snapshot;
+import java.util.List;
+import java.util.function.LongUnaryOperator;
+
+/** Tells two listeners everything, {@code first} first (a node has one listener). */
+public final class TeeListener implements NodeListener {
+    private final NodeListener first;
+    private final NodeListener second;
+
+    public TeeListener(NodeListener first, NodeListener second) {
+        this.first = first;
+        this.second = second;
+    }
+
+    @Override
+    public void onApplied(int nodeId, Entry entry, byte[] result) {
+        first.onApplied(nodeId, entry, result);
+        second.onApplied(nodeId, entry, result);
+    }
+
+    @Override
+    public void onSnapshotRestored(int nodeId, long index) {
+        first.onSnapshotRestored(nodeId, index);
+        second.onSnapshotRestored(nodeId, index);
+    }
+
+    @Override
+    public void onSnapshotTaken(int nodeId, Snapshot snapshot) {
+        first.onSnapshotTaken(nodeId, snapshot);
+        second.onSnapshotTaken(nodeId, snapshot);
+    }
+
+    @Override
+    public void onSoftState(int nodeId, Ready.SoftState state) {
+        first.onSoftState(nodeId, state);
+        second.onSoftState(nodeId, state);
+    }
+
+    @Override
+    public void onNotice(int nodeId, String notice) {
+        first.onNotice(nodeId, notice);
+        second.onNotice(nodeId, notice);
+    }
+
+    @Override
+    public void onLeaseRead(int nodeId, long term) {
+        first.onLeaseRead(nodeId, term);
+        second.onLeaseRead(nodeId, term);
+    }
+
+    @Override
+    public void onMembership(int nodeId, Membership membership) {
+        first.onMembership(nodeId, membership);
+        second.onMembership(nodeId, membership);
+    }
+
+    @Override
+    public void onStarted(int nodeId, HardState recovered, long snapshotIndex) {
+        first.onStarted(nodeId, recovered, snapshotIndex);
+        second.onStarted(nodeId, recovered, snapshotIndex);
+    }
+
+    @Override
+    public void onHardStateSaved(int nodeId, HardState saved) {
+        first.onHardStateSaved(nodeId, saved);
+        second.onHardStateSaved(nodeId, saved);
+    }
+
+    @Override
+    public void onVoteGranted(int nodeId, long term, int candidate) {
+        first.onVoteGranted(nodeId, term, candidate);
+        second.onVoteGranted(nodeId, term, candidate);
+    }
+
+    @Override
+    public void onCommitAdvanced(int nodeId, long term, boolean asLeader, long commitIndex, long entryTerm) {
+        first.onCommitAdvanced(nodeId, term, asLeader, commitIndex, entryTerm);
+        second.onCommitAdvanced(nodeId, term, asLeader, commitIndex, entryTerm);
+    }
+
+    @Override
+    public void onLeaderElected(int nodeId, long term, long afterIndex, long lastIndex, LongUnaryOperator termAt) {
+        first.onLeaderElected(nodeId, term, afterIndex, lastIndex, termAt);
+        second.onLeaderElected(nodeId, term, afterIndex, lastIndex, termAt);
+    }
+
+    @Override
+    public void onAppliedBatch(int nodeId, List<Entry> batch) {
+        first.onAppliedBatch(nodeId, batch);
+        second.onAppliedBatch(nodeId, batch);
+    }
+
+    @Override
+    public void onFatal(int nodeId, StorageFailedException failure) {
+        first.onFatal(nodeId, failure);
+        second.onFatal(nodeId, failure);
+    }
+}

@@ -1,0 +1,21 @@
+package dev.linden.kvnode.server;
+
+import dev.linden.kvnode.net.PeerTransport;
+import dev.linden.kvnode.node.RaftNode;
+import dev.linden.kvnode.wal.NioVfs;
+
+/**
+ * What a node says as it shuts down, on stdout (not the logger: JUL resets its handlers in its own shutdown
+ * hook): its peer traffic and commit index, and where its share of a write's latency went.
+ */
+final class ShutdownLines {
+    private ShutdownLines() {}
+
+    static void print(int id, PeerTransport transport, RaftNode node, ThreadStage raft, ThreadStage apply, NioVfs vfs) {
+        System.out.println("node " + id + " at shutdown: " + transport.stats() + "; commit "
+                + node.softState().commitIndex());
+        // The raft stage's queue and tasks (the WAL writer runs on it), the apply stage's, the fsyncs.
+        System.out.println("node " + id + " times: " + raft.timesSummary() + "; " + apply.timesSummary()
+                + (vfs == null ? "" : "; " + vfs.fsyncSummary()));
+    }
+}
