@@ -278,9 +278,7 @@ public final class LocalTestCluster implements Cluster {
                 .arg("--quota-bytes", 64L << 20)
                 .arg("--exit-with-parent", ProcessHandle.current().pid())
                 .arg("--tls-dir", authority().issuedNodeDir(id));
-        if (options.unsafeLocalReads()) {
-            launch.args(List.of("--test-only-unsafe-local-reads"));
-        }
+        launch.args(options.node().nodeArgs()).args(options.bugArgs());
         List<String> cmd = links.netns != null ? links.netns.inNamespace(id, launch.command()) : launch.command();
         Process p;
         if (options.containers()) {
@@ -452,8 +450,10 @@ public final class LocalTestCluster implements Cluster {
         f.put("env", env());
         f.put("processes-started", started);
         f.put("peer-frames-forwarded", links.framesForwarded());
-        if (options.unsafeLocalReads()) {
-            f.put("bug", "unsafe-reads");
+        f.putAll(options.node().describe());
+        f.putAll(NodeLogCounts.count(membership.allIds(), this::dataDir));
+        if (!options.testOnlyBugs().isEmpty()) {
+            f.put("bug", String.join(",", options.testOnlyBugs()));
         }
         return f;
     }
