@@ -48,14 +48,14 @@ final class ProcessCanaries {
         h.add(new Hunt(TestOnlyBug.TRUST_LOST_LOG, "kv", "lose-tail,lose-segments,kill,partition,pause", 3, 5, 5));
         h.add(new Hunt(TestOnlyBug.NO_DEDUP, "list-append", "loss,kill,partition,pause", 3, 5, 3));
         h.add(new Hunt(TestOnlyBug.NO_PRE_VOTE, "kv", "long-partition", 3, 5, 3));
-        h.add(new Hunt(TestOnlyBug.VOTE_WITHOUT_LOG_CHECK, "kv", "partition,kill", 3, 5, 3));
-        h.add(new Hunt(TestOnlyBug.COMMIT_BY_COUNTING, "kv", "partition,kill", 5, 5, 3));
-        h.add(new Hunt(TestOnlyBug.VOTE_NOT_PERSISTED, "kv", "kill,partition", 3, 5, 3));
+        h.add(new Hunt(TestOnlyBug.VOTE_WITHOUT_LOG_CHECK, "kv", "partition,kill,leader-change-kill", 3, 5, 3));
+        h.add(new Hunt(TestOnlyBug.COMMIT_BY_COUNTING, "kv", "partition,leader-change-kill", 5, 5, 3));
+        h.add(new Hunt(TestOnlyBug.VOTE_NOT_PERSISTED, "kv", "leader-change-kill,kill,partition", 3, 5, 3));
         h.add(new Hunt(TestOnlyBug.ACK_BEFORE_DURABLE, "kv", "kill,lose-tail", 3, 5, 3));
-        h.add(new Hunt(TestOnlyBug.LEADER_COUNTS_UNDURABLE_SELF, "kv", "kill,partition", 3, 5, 3));
+        h.add(new Hunt(TestOnlyBug.LEADER_COUNTS_UNDURABLE_SELF, "kv", "kill,leader-change-kill,partition", 3, 5, 3));
         h.add(new Hunt(TestOnlyBug.READ_INDEX_WITHOUT_QUORUM, "kv", "partition,pause", 3, 8, 2));
         h.add(new Hunt(TestOnlyBug.LEASE_WITHOUT_DRIFT_BOUND, "kv", "partition,clock", 3, 8, 2));
-        h.add(new Hunt(TestOnlyBug.NO_TRUNCATE_ON_CONFLICT, "kv", "partition,kill", 3, 5, 3));
+        h.add(new Hunt(TestOnlyBug.NO_TRUNCATE_ON_CONFLICT, "kv", "partition,leader-change-kill", 3, 5, 3));
         h.add(new Hunt(TestOnlyBug.CONCURRENT_MEMBERSHIP_CHANGES, "kv", "membership,partition", 3, 5, 3));
         return h;
     }

@@ -52,7 +52,8 @@ final class TestOptions {
     @Option(
             names = {"--nemesis", "--faults"},
             description = "faults: all, none, or a comma list of families "
-                    + "(partition, kill, pause, clock, disk, disk-damage, link, transfer, membership, hostile) "
+                    + "(partition, kill, leader-change-kill, pause, clock, disk, disk-damage, link, transfer, "
+                    + "membership, hostile) "
                     + "and faults (clog, loss, duplicate, reorder, corrupt, disk-full, fsync-stall, bitflip, "
                     + "wipe-disk, long-partition, "
                     + "lose-tail, lose-segments, restart-as-new, answer-flood, client-conn-flood, peer-conn-flood, "
