@@ -3,6 +3,8 @@ package dev.linden.cli;
 import dev.linden.harness.TestResult;
 import dev.linden.harness.TestSpec;
 import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -40,6 +42,13 @@ public final class TestCommand implements Callable<Integer> {
                     + "process can run, --test-count runs (default 3) of --time-limit s (default 60) at most each, "
                     + "then a table: bug, runs to catch, which check fired")
     boolean canaries;
+
+    @Option(
+            names = "--canary-bugs",
+            split = ",",
+            paramLabel = "BUG",
+            description = "with --canaries: only these bugs (default: every one a process can run)")
+    List<String> canaryBugs = new ArrayList<>();
 
     @Spec
     CommandSpec spec;
@@ -104,7 +113,12 @@ public final class TestCommand implements Callable<Integer> {
         out.println("process canaries on " + options.env + ": at most " + testCount + " runs of "
                 + TestOptions.trim(options.timeLimitSeconds) + " s per bug, seeds from " + first);
         return ProcessCanaries.run(
-                out, options, testCount, first, (o, s) -> o.spec(o.workload, s).run());
+                out,
+                options,
+                testCount,
+                first,
+                canaryBugs,
+                (o, s) -> o.spec(o.workload, s).run());
     }
 
     /** Whether the command line gave this option (false when run without picocli, as tests do). */

@@ -64,6 +64,9 @@ public final class LocalTestCluster implements Cluster {
 
     final Map<Integer, Process> processes = new ConcurrentHashMap<>();
     final Set<Integer> killedByNemesis = ConcurrentHashMap.newKeySet();
+    /** The pids of every process the nemesis killed (a few hundred in a run at most). */
+    private final Set<Long> killedProcesses = ConcurrentHashMap.newKeySet();
+
     final Set<Integer> paused = ConcurrentHashMap.newKeySet();
     /** Nodes whose data was corrupted or wiped by the nemesis: a refusal to start is then expected. */
     final Set<Integer> damaged = ConcurrentHashMap.newKeySet();
@@ -303,7 +306,9 @@ public final class LocalTestCluster implements Cluster {
             return;
         }
         int code = p.exitValue();
-        if (killedByNemesis.contains(id) || membership.removed(id)) {
+        // A process the nemesis killed: its exit may be reported only once a start has taken its id off the
+        // killed (slow under load), so the process itself is remembered.
+        if (killedByNemesis.contains(id) || killedProcesses.contains(p.pid()) || membership.removed(id)) {
             return;
         }
         if (code == 2 && damaged.contains(id)) {
@@ -360,6 +365,7 @@ public final class LocalTestCluster implements Cluster {
             return -1;
         }
         killedByNemesis.add(id);
+        killedProcesses.add(p.pid());
         p.destroyForcibly();
         try {
             p.waitFor(10, TimeUnit.SECONDS);
