@@ -4,7 +4,6 @@ import dev.linden.harness.Cluster;
 import dev.linden.harness.Scheduler;
 import dev.linden.kvnode.client.KvClient;
 import dev.linden.kvnode.net.Wire;
-import dev.linden.kvnode.server.NodeCommand;
 import dev.linden.kvnode.tls.CertificateAuthority;
 import dev.linden.kvnode.tls.ClientSecurity;
 import dev.linden.kvnode.tls.NodeSecurity;
@@ -65,21 +64,23 @@ public final class LocalTestCluster implements Cluster {
     final Map<Integer, Process> processes = new ConcurrentHashMap<>();
     final Set<Integer> killedByNemesis = ConcurrentHashMap.newKeySet();
     /** The pids of every process the nemesis killed (a few hundred in a run at most). */
-    private final Set<Long> killedProcesses = ConcurrentHashMap.newKeySet();
+    final Set<Long> killedProcesses = ConcurrentHashMap.newKeySet();
 
     final Set<Integer> paused = ConcurrentHashMap.newKeySet();
     /** Nodes whose data was corrupted or wiped by the nemesis: a refusal to start is then expected. */
     final Set<Integer> damaged = ConcurrentHashMap.newKeySet();
 
     final Set<Integer> refused = ConcurrentHashMap.newKeySet();
-    private final List<String> unexpectedExits = Collections.synchronizedList(new ArrayList<>());
+    final List<String> unexpectedExits = Collections.synchronizedList(new ArrayList<>());
     private final List<KvClient> clients = new ArrayList<>();
     private final NioEventLoopGroup group = new NioEventLoopGroup(2);
     private KvClient statusClient;
     private boolean bootstrapped;
     private long started;
     private final Thread hook;
-    private volatile boolean closing;
+    volatile boolean closing;
+    /** What a node's exit means: the nemesis's doing, a refusal it had to make, or a failure of the run. */
+    private final LocalExits exits = new LocalExits(this);
     /** The nodes' statuses, as the harness's own client reads them. */
     private final LocalStatus status = new LocalStatus(this);
 
@@ -294,54 +295,11 @@ public final class LocalTestCluster implements Cluster {
         }
         started++;
         processes.put(id, p);
-        p.onExit().thenAccept(done -> exited(id, done));
+        p.onExit().thenAccept(done -> exits.exited(id, done));
     }
 
     private String initialState(int id, boolean asNew) {
         return membership.joining(id) ? "join" : bootstrapped && !asNew ? "existing" : "new";
-    }
-
-    private void exited(int id, Process p) {
-        if (closing || processes.get(id) != p) {
-            return;
-        }
-        int code = p.exitValue();
-        // A process the nemesis killed: its exit may be reported only once a start has taken its id off the
-        // killed (slow under load), so the process itself is remembered.
-        if (killedByNemesis.contains(id) || killedProcesses.contains(p.pid()) || membership.removed(id)) {
-            return;
-        }
-        if (code == 2 && damaged.contains(id)) {
-            refused.add(id); // refused its corrupted or wiped data dir, as it must
-            return;
-        }
-        synchronized (disks.lock) {
-            if (code == 2 && disks.full.contains(id)) {
-                // Started on a disk that is still full (a race of a start with the fault): it refused, as it must,
-                // and starts once the disk has room.
-                disks.diedOfFull.add(id);
-                return;
-            }
-            if (code == NodeCommand.EXIT_STORAGE_FAILED && disks.fullSinceLaunch.contains(id)) {
-                // Stopped on a storage failure rather than lose writes; restarted once the disk has room.
-                if (disks.full.contains(id)) {
-                    disks.diedOfFull.add(id);
-                } else {
-                    relaunchAfterFullDisk(id);
-                }
-                return;
-            }
-        }
-        unexpectedExits.add("node " + id + " (pid " + p.pid() + ") exited by itself with code " + code + "; last log: "
-                + lastLines(id, 5));
-    }
-
-    private void relaunchAfterFullDisk(int id) {
-        try {
-            launch(id);
-        } catch (IOException e) {
-            unexpectedExits.add("node " + id + " stopped on a full disk and could not be restarted: " + e.getMessage());
-        }
     }
 
     String lastLines(int id, int count) {
