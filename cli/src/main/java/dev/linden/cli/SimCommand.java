@@ -83,6 +83,11 @@ public final class SimCommand implements Callable<Integer> {
             err.println("linden sim: " + (bad != null ? bad : "--seeds and --threads must be >= 1"));
             return 3;
         }
+        if (canaries && !options.env.equals("sim")) {
+            err.println("linden sim: canaries on node processes are ./linden test --canaries --env " + options.env
+                    + " (runs of a minute each, stored as tests)");
+            return 3;
+        }
         if (canaries) {
             try {
                 return Canaries.run(out, seeds, firstSeed, options.timeLimitSeconds, threads);

@@ -3,11 +3,15 @@ package dev.linden.cli;
 import dev.linden.harness.TestResult;
 import dev.linden.harness.TestSpec;
 import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code ./linden test}: runs a declared test (Jepsen's {@code test}): a cluster under faults, driven by
@@ -32,6 +36,23 @@ public final class TestCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "no progress lines while running")
     boolean quiet;
 
+    @Option(
+            names = "--canaries",
+            description = "with --env local or docker: score the harness on node processes: every planted bug a "
+                    + "process can run, --test-count runs (default 3) of --time-limit s (default 60) at most each, "
+                    + "then a table: bug, runs to catch, which check fired")
+    boolean canaries;
+
+    @Option(
+            names = "--canary-bugs",
+            split = ",",
+            paramLabel = "BUG",
+            description = "with --canaries: only these bugs (default: every one a process can run)")
+    List<String> canaryBugs = new ArrayList<>();
+
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() {
         return run(System.out, System.err);
@@ -48,6 +69,9 @@ public final class TestCommand implements Callable<Integer> {
             return 3;
         }
         long first = seed != null ? seed : System.currentTimeMillis() % 1_000_000_000L;
+        if (canaries) {
+            return runCanaries(out, err, first);
+        }
         int worst = 0;
         for (int i = 0; i < testCount; i++) {
             long s = first + i;
@@ -71,6 +95,38 @@ public final class TestCommand implements Callable<Integer> {
             worst = worse(worst, r.exitCode());
         }
         return worst;
+    }
+
+    /** {@code --canaries}: the process canaries ({@link ProcessCanaries}), 3 runs of 60 s unless told. */
+    private int runCanaries(PrintStream out, PrintStream err, long first) {
+        if (options.env.equals("sim")) {
+            err.println("linden test: --canaries scores node processes (--env local or docker); the simulator's "
+                    + "canaries are ./linden sim --canaries");
+            return 3;
+        }
+        if (!given("--test-count")) {
+            testCount = 3;
+        }
+        if (!given("--time-limit") && !given("--duration")) {
+            options.timeLimitSeconds = 60;
+        }
+        out.println("process canaries on " + options.env + ": at most " + testCount + " runs of "
+                + TestOptions.trim(options.timeLimitSeconds) + " s per bug, seeds from " + first);
+        return ProcessCanaries.run(
+                out,
+                options,
+                testCount,
+                first,
+                canaryBugs,
+                (o, s) -> o.spec(o.workload, s).run());
+    }
+
+    /** Whether the command line gave this option (false when run without picocli, as tests do). */
+    private boolean given(String name) {
+        return spec != null
+                && spec.commandLine() != null
+                && spec.commandLine().getParseResult() != null
+                && spec.commandLine().getParseResult().hasMatchedOption(name);
     }
 
     static void print(PrintStream out, TestResult r, String replay) {

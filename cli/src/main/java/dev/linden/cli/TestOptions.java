@@ -13,6 +13,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** The options that declare a test, shared by {@code test} and {@code sim} (a sweep of the same test over seeds). */
@@ -50,7 +52,8 @@ final class TestOptions {
     @Option(
             names = {"--nemesis", "--faults"},
             description = "faults: all, none, or a comma list of families "
-                    + "(partition, kill, pause, clock, disk, disk-damage, link, transfer, membership, hostile) "
+                    + "(partition, kill, leader-change-kill, pause, clock, disk, disk-damage, link, transfer, "
+                    + "membership, hostile) "
                     + "and faults (clog, loss, duplicate, reorder, corrupt, disk-full, fsync-stall, bitflip, "
                     + "wipe-disk, long-partition, "
                     + "lose-tail, lose-segments, restart-as-new, answer-flood, client-conn-flood, peer-conn-flood, "
@@ -95,11 +98,13 @@ final class TestOptions {
 
     @Option(
             names = "--bug",
-            description = "test-only: run a deliberately broken cluster: unsafe-reads (reads without "
-                    + "ReadIndex), fsync-lies (acks before data is durable), empty-rejoin (a node whose "
-                    + "disk was replaced "
-                    + "rejoins as a new voter)")
+            description = "test-only: run a deliberately broken cluster, with one planted bug of ./linden sim "
+                    + "--canaries (e.g. unsafe-reads: reads without ReadIndex); on node processes, those a process "
+                    + "can run (every node gets --test-only-bugs)")
     String bug = "none";
+
+    @Mixin
+    LocalRunOptions local = new LocalRunOptions();
 
     /** Checks the options; returns an error message or null. */
     String validate() {
@@ -112,8 +117,10 @@ final class TestOptions {
         if (!net.equals("proxy") && !(net.equals("netns") && env.equals("local"))) {
             return "--net is proxy or netns, and netns only with --env local";
         }
-        if (!env.equals("sim") && !List.of("none", "unsafe-reads").contains(bugName())) {
-            return "--bug " + bug + " exists only in the simulator; on local processes: unsafe-reads";
+        String refusal = env.equals("sim") ? null : LocalRunOptions.processBugRefusal(bugName());
+        refusal = refusal != null ? refusal : local.validate(env);
+        if (refusal != null) {
+            return refusal;
         }
         if (!Workload.NAMES.contains(workload) && !workload.equals("all")) {
             return "unknown workload '" + workload + "' (one of " + String.join(", ", Workload.NAMES) + ")";
@@ -145,7 +152,7 @@ final class TestOptions {
         return null;
     }
 
-    private String bugName() {
+    String bugName() {
         return bug.equals("local-reads") ? "unsafe-reads" : bug;
     }
 
@@ -164,21 +171,14 @@ final class TestOptions {
                 .withRecoveryMillis(Math.round(recoveryWindowSeconds * 1000));
         TestSpec.Builder base = !env.equals("sim")
                 ? TestSpec.builder()
-                        .cluster(
-                                env,
-                                LocalTestCluster.factory(new LocalEnvOptions(
-                                        sim.unsafeLocalReads(),
-                                        "256m",
-                                        net,
-                                        FaultKind.parseList(nemesis).contains(FaultKind.CLOCK),
-                                        FaultKind.parseList(nemesis).contains(FaultKind.DISK_FULL),
-                                        FaultKind.parseList(nemesis).contains(FaultKind.REPLACE_NODE),
-                                        toxiproxy,
-                                        env.equals("docker"))))
+                        .cluster(env, LocalTestCluster.factory(localOptions(seed)))
                         .phaseWallLimitMillis(Math.round(timeLimitSeconds * 1000) + 300_000)
                 : Simulation.test(sim);
-        if (!env.equals("sim") && sim.unsafeLocalReads()) {
-            base.option("bug", "unsafe-reads");
+        if (!env.equals("sim")) {
+            local.settings(seed, bugName()).describe().forEach(base::option);
+            if (!bugName().equals("none")) {
+                base.option("bug", bugName());
+            }
         }
         return base.name(testName(workloadName))
                 .nodes(nodes)
@@ -194,6 +194,24 @@ final class TestOptions {
                 .store(store)
                 .argv(replayArgs(workloadName, seed))
                 .build();
+    }
+
+    /**
+     * How this run's node processes are started: the planted bug, the faults that need preparing (libfaketime,
+     * tmpfs data dirs, spare nodes), reads and snapshots as given or drawn from the seed.
+     */
+    LocalEnvOptions localOptions(long seed) {
+        Set<FaultKind> kinds = FaultKind.parseList(nemesis);
+        return new LocalEnvOptions(
+                bugName().equals("none") ? List.of() : List.of(bugName()),
+                "256m",
+                net,
+                kinds.contains(FaultKind.CLOCK),
+                kinds.contains(FaultKind.DISK_FULL),
+                kinds.contains(FaultKind.REPLACE_NODE),
+                toxiproxy,
+                env.equals("docker"),
+                local.settings(seed, bugName()));
     }
 
     /** The command line that runs exactly this test again. */
@@ -241,6 +259,9 @@ final class TestOptions {
         }
         if (!bugName().equals("none")) {
             a.addAll(List.of("--bug", bugName()));
+        }
+        if (!env.equals("sim")) {
+            a.addAll(LocalRunOptions.replayArgs(local.settings(seed, bugName())));
         }
         a.addAll(List.of("--seed", String.valueOf(seed)));
         return a;

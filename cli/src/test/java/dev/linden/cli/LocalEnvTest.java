@@ -28,15 +28,20 @@ class LocalEnvTest {
     @TempDir
     Path dir;
 
-    /** Node processes of local test clusters (their data dirs are under a linden-local- temp dir). */
-    private static List<ProcessHandle> nodeProcesses() {
+    /**
+     * Node processes of the local test clusters of the harness with pid {@code harnessPid} (their data dirs are
+     * under a linden-local- temp dir; each says whose with --exit-with-parent): never another process's, since
+     * other runs on this machine (other tests, other checkouts) may have clusters of their own up.
+     */
+    private static List<ProcessHandle> nodeProcesses(long harnessPid) {
+        String parent = "--exit-with-parent\u0000" + harnessPid + "\u0000";
         List<ProcessHandle> out = new ArrayList<>();
         ProcessHandle.allProcesses().forEach(p -> {
             try {
                 String cmd = new String(
                         Files.readAllBytes(Path.of("/proc", String.valueOf(p.pid()), "cmdline")),
                         StandardCharsets.UTF_8);
-                if (cmd.contains("/linden-local-") && cmd.contains("node")) {
+                if (cmd.contains("/linden-local-") && cmd.contains("node") && cmd.contains(parent)) {
                     out.add(p);
                 }
             } catch (Exception e) {
@@ -55,7 +60,7 @@ class LocalEnvTest {
 
     @AfterEach
     void nothingLeftBehind() {
-        List<ProcessHandle> left = nodeProcesses();
+        List<ProcessHandle> left = nodeProcesses(ProcessHandle.current().pid());
         left.forEach(ProcessHandle::destroyForcibly);
         assertEquals(List.of(), left.stream().map(ProcessHandle::pid).toList(), "orphan node processes");
     }
@@ -218,7 +223,7 @@ class LocalEnvTest {
             List<ProcessHandle> nodes = List.of();
             while (System.currentTimeMillis() < deadline) {
                 nodes = p.descendants()
-                        .filter(d -> nodeProcesses().stream().anyMatch(x -> x.pid() == d.pid()))
+                        .filter(d -> nodeProcesses(p.pid()).stream().anyMatch(x -> x.pid() == d.pid()))
                         .toList();
                 if (nodes.size() >= 3
                         && Files.readString(dir.resolve("out.txt")).contains("running")) {

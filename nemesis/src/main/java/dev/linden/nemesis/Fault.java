@@ -225,11 +225,23 @@ public sealed interface Fault
 
     // ------------------------------------------------------------------ processes, clocks, membership
 
-    /** Where a kill strikes: at once, inside the targets' next fsync, or right after their k-th disk operation. */
+    /**
+     * Where a kill strikes: at once, inside the targets' next fsync, right after their k-th disk operation, or at a
+     * leader change ({@link #LEADER_CHANGE}).
+     */
     enum CrashPoint {
         NOW,
         FSYNC,
-        DISK_OP;
+        DISK_OP,
+        /**
+         * The leader is killed at once, and the targets right after the next leader is elected, resolved then
+         * ({@code leader}: the new leader, the moment it has won; {@code one}: any node, often a voter whose vote
+         * was just made durable). The new leader's first entry, its no-op, then sits on a minority, and the old
+         * leader comes back with entries of its term that were never committed: what the commit rule, the log
+         * check of a vote and the truncation of conflicting entries are for. A binding that hears of elections
+         * late (a real process's status) kills as soon as it hears.
+         */
+        LEADER_CHANGE;
 
         public String text() {
             return name().toLowerCase(Locale.ROOT).replace('_', '-');
@@ -238,7 +250,7 @@ public sealed interface Fault
 
     /**
      * Processes killed (unsynced writes lost) at {@code during}; {@code afterOps} counts the disk operations
-     * before a {@link CrashPoint#DISK_OP} kill (0 otherwise). A binding that cannot aim that finely kills at once.
+     * before a {@link CrashPoint#DISK_OP} kill (0 otherwise). A binding that cannot aim inside I/O kills at once.
      */
     record Kill(String targets, CrashPoint during, long afterOps) implements Fault {
         public Kill {

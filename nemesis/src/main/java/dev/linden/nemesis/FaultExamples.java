@@ -8,9 +8,9 @@ import java.util.OptionalLong;
 
 /**
  * One fault of each operation (two where a parameter changes what a binding does: a kill at once, inside an
- * fsync, after disk operations; a clock with and without the others' drift), in an order a cluster can take
- * them one after another: what a binding's test walks to show it answers every fault. Nemesis's own test
- * checks that every {@link Fault} record is here.
+ * fsync, after disk operations, at a leader change; a clock with and without the others' drift), in an order a
+ * cluster can take them one after another: what a binding's test walks to show it answers every fault. Nemesis's
+ * own test checks that every {@link Fault} record is here.
  */
 public final class FaultExamples {
     private FaultExamples() {}
@@ -34,6 +34,8 @@ public final class FaultExamples {
                 new Fault.Kill("one"),
                 new Fault.Start(),
                 new Fault.Kill("leader", CrashPoint.FSYNC, 0),
+                new Fault.Start(),
+                new Fault.Kill("leader", CrashPoint.LEADER_CHANGE, 0),
                 new Fault.Start(),
                 new Fault.Kill("one", CrashPoint.DISK_OP, 3),
                 new Fault.Start(),

@@ -116,6 +116,7 @@ public final class FaultHistory {
             case "now" -> new Kill(targets);
             case "fsync" -> new Kill(targets, Fault.CrashPoint.FSYNC, 0);
             case "disk-op" -> new Kill(targets, Fault.CrashPoint.DISK_OP, v.number("after-ops", 1));
+            case "leader-change" -> new Kill(targets, Fault.CrashPoint.LEADER_CHANGE, 0);
             default -> throw new IllegalArgumentException("kill: no crash point " + during);
         };
     }

@@ -11,11 +11,11 @@ import java.util.TreeSet;
 /**
  * The faults Linden injects, each a pair of {@link Fault}s (or one, for faults that undo themselves) that
  * {@link FaultOps#start} draws and {@link FaultOps#stop} names. Names are the ones {@code --nemesis} takes, each
- * the name of its operation in histories ({@code kill}, {@code wipe-disk}; a link fault's is its behavior), old
- * names in {@link #ALIASES}; families group them:
- * {@code partition}, {@code long-partition}, {@code kill}, {@code pause}, {@code clock}, {@code disk},
- * {@code disk-damage}, {@code link}, {@code transfer}, {@code membership}, {@code hostile}. {@code all} is every
- * kind but those of the families in {@link #FAMILIES_NOT_YET_IN_ALL}.
+ * the name of its operation in histories ({@code kill}, {@code wipe-disk}; a link fault's is its behavior; a kill at
+ * a leader change's, {@code leader-change-kill}, its crash point), old names in {@link #ALIASES}; families group
+ * them: {@code partition}, {@code long-partition}, {@code kill}, {@code leader-change-kill}, {@code pause},
+ * {@code clock}, {@code disk}, {@code disk-damage}, {@code link}, {@code transfer}, {@code membership},
+ * {@code hostile}. {@code all} is every kind but those of the families in {@link #FAMILIES_NOT_YET_IN_ALL}.
  */
 public enum FaultKind {
     /** Network partitions: halves, one node, the leader, majorities ring, bridge, one-way. */
@@ -38,6 +38,12 @@ public enum FaultKind {
     REORDER("link"),
     /** Processes are killed (losing unsynced writes, maybe tearing the last) and later started. */
     KILL("kill"),
+    /**
+     * The leader is killed, and the next leader (or a node) the moment that one has won ({@link
+     * Fault.CrashPoint#LEADER_CHANGE}); both started later. Dealt on its own, so every run sees elections cut
+     * short, which random kills on processes (a second or two of start-up each) reach only by luck.
+     */
+    LEADER_CHANGE_KILL("leader-change-kill"),
     /** Processes stop running for a while (SIGSTOP, a long GC pause) and resume. */
     PAUSE("pause"),
     /** Clocks jump (offset) and run fast or slow (drift). */
@@ -126,9 +132,16 @@ public enum FaultKind {
         return this == LONG_PARTITION || family.equals("hostile");
     }
 
-    /** Whether this kind and {@code other} drive the same fault (one partition at a time). */
+    /**
+     * Whether this kind and {@code other} drive the same fault: one partition at a time, and one kill (a start
+     * restarts every node the nemesis killed).
+     */
     public boolean conflictsWith(FaultKind other) {
-        return this == other || (isPartition() && other.isPartition());
+        return this == other || (isPartition() && other.isPartition()) || (isKill() && other.isKill());
+    }
+
+    private boolean isKill() {
+        return this == KILL || this == LEADER_CHANGE_KILL;
     }
 
     private boolean isPartition() {
@@ -139,6 +152,7 @@ public enum FaultKind {
             "partition",
             "long-partition",
             "kill",
+            "leader-change-kill",
             "pause",
             "clock",
             "disk",

@@ -81,6 +81,7 @@ public final class FaultOps {
             case PARTITION -> partition(r, nodeCount);
             case LONG_PARTITION -> longPartition(r, nodeCount);
             case KILL -> kill(r);
+            case LEADER_CHANGE_KILL -> new Kill(r.nextInt(3) == 0 ? "one" : "leader", CrashPoint.LEADER_CHANGE, 0);
             case PAUSE -> new Pause(r.nextInt(3) == 0 ? "leader" : r.nextInt(4) == 0 ? "minority" : "one");
             case CLOCK -> clock(r);
             case DISK_FULL -> new StartDiskFull("one");
@@ -195,7 +196,7 @@ public final class FaultOps {
     public static Fault stop(FaultKind kind) {
         return switch (kind) {
             case PARTITION, LONG_PARTITION -> new StopPartition();
-            case KILL -> new Start();
+            case KILL, LEADER_CHANGE_KILL -> new Start();
             case PAUSE -> new Resume();
             case CLOCK -> new StopClock();
             case DISK_FULL -> new StopDiskFull();

@@ -79,6 +79,7 @@ final class FaultValues implements Fault.Handler<Map<String, Object>> {
             case NOW -> map("targets", f.targets());
             case FSYNC -> map("targets", f.targets(), "during", "fsync");
             case DISK_OP -> map("targets", f.targets(), "during", "disk-op", "after-ops", f.afterOps());
+            case LEADER_CHANGE -> map("targets", f.targets(), "during", "leader-change");
         };
     }
 

@@ -130,6 +130,30 @@ class FaultScheduleTest {
     }
 
     @Test
+    void aKillAtALeaderChangeTakesTheLeaderFirstAndNeverRunsWithAnotherKill() {
+        for (long seed = 1; seed <= 10; seed++) {
+            List<Op> ops = run(
+                    FaultSchedule.Options.defaults(EnumSet.of(FaultKind.KILL, FaultKind.LEADER_CHANGE_KILL), 3),
+                    seed,
+                    60_000);
+            int down = 0;
+            int atLeaderChange = 0;
+            for (Op op : ops) {
+                if (op.f().equals("kill")) {
+                    assertEquals(0, down++, "two kills at once, seed " + seed);
+                    Fault.Kill k = (Fault.Kill) Fault.of(op);
+                    atLeaderChange += k.during() == Fault.CrashPoint.LEADER_CHANGE ? 1 : 0;
+                } else {
+                    assertEquals("start", op.f());
+                    down--;
+                }
+            }
+            assertTrue(atLeaderChange >= 5, atLeaderChange + " kills at a leader change in a minute, seed " + seed);
+        }
+        assertTrue(FaultKind.KILL.conflictsWith(FaultKind.LEADER_CHANGE_KILL));
+    }
+
+    @Test
     void namesParseToKindsAndBack() {
         assertEquals(FaultKind.all(), FaultKind.parseList("all"));
         assertEquals(
@@ -137,6 +161,8 @@ class FaultScheduleTest {
                 FaultKind.parseList("disk"));
         assertEquals(EnumSet.of(FaultKind.KILL, FaultKind.PARTITION), FaultKind.parseList("kill,partition"));
         assertEquals(EnumSet.of(FaultKind.LONG_PARTITION), FaultKind.parseList("long-partition"));
+        assertEquals(EnumSet.of(FaultKind.LEADER_CHANGE_KILL), FaultKind.parseList("leader-change-kill"));
+        assertTrue(FaultKind.all().contains(FaultKind.LEADER_CHANGE_KILL));
         for (String s : List.of("all", "none", "partition,kill", "link", "disk,pause", "bitflip,clog")) {
             assertEquals(FaultKind.parseList(s), FaultKind.parseList(FaultKind.format(FaultKind.parseList(s))), s);
         }

@@ -95,6 +95,14 @@ class FaultTest {
                 "{targets=one, during=disk-op, after-ops=3}",
                 new Fault.Kill("one", Fault.CrashPoint.DISK_OP, 3).value().toString());
         assertEquals(
+                "{targets=leader, during=leader-change}",
+                new Fault.Kill("leader", Fault.CrashPoint.LEADER_CHANGE, 0)
+                        .value()
+                        .toString());
+        assertEquals(
+                new Fault.Kill("one", Fault.CrashPoint.LEADER_CHANGE, 0),
+                FaultHistory.read("kill", Map.of("targets", "one", "during", "leader-change")));
+        assertEquals(
                 "{behavior=clog, targets=one}",
                 new Fault.StartClog("one").value().toString());
         assertEquals("{targets=all}", new Fault.Start().value().toString());

@@ -1,25 +1,32 @@
 package dev.linden.realenv;
 
+import java.util.List;
+
 /**
  * How node processes are run.
  *
+ * @param testOnlyBugs planted bugs every node runs with ({@code --test-only-bugs}, test-only), by the canaries'
+ *                     names; empty for a sound cluster
  * @param net  {@code proxy}: loopback, every peer link through a {@link LinkProxy} (no root); {@code netns}:
  *             a network namespace per node, partitions by iptables ({@link Netns}, root)
  * @param toxiproxy  HOST:PORT of a Toxiproxy server to put in front of every link proxy
  *                   ({@link ToxiproxyLinks}), or null
  * @param containers {@code --env docker}: each node in a container of its own ({@link ContainerProcess}),
  *                   on the host's network, killed and paused through the engine
+ * @param node       how the nodes read and snapshot ({@link LocalNodeSettings})
  */
 public record LocalEnvOptions(
-        boolean unsafeLocalReads,
+        List<String> testOnlyBugs,
         String heap,
         String net,
         boolean clockFaults,
         boolean diskFaults,
         boolean membershipFaults,
         String toxiproxy,
-        boolean containers) {
+        boolean containers,
+        LocalNodeSettings node) {
     public LocalEnvOptions {
+        testOnlyBugs = List.copyOf(testOnlyBugs);
         if (!net.equals("proxy") && !net.equals("netns")) {
             throw new IllegalArgumentException("--net is proxy or netns");
         }
@@ -34,6 +41,12 @@ public record LocalEnvOptions(
     }
 
     public static LocalEnvOptions defaults() {
-        return new LocalEnvOptions(false, "256m", "proxy", false, false, false, null, false);
+        return new LocalEnvOptions(
+                List.of(), "256m", "proxy", false, false, false, null, false, LocalNodeSettings.production());
+    }
+
+    /** The node options that plant the bugs (none for a sound cluster). */
+    List<String> bugArgs() {
+        return testOnlyBugs.isEmpty() ? List.of() : List.of("--test-only-bugs", String.join(",", testOnlyBugs));
     }
 }

@@ -38,6 +38,12 @@ final class LocalLinks {
     private final Map<Integer, Integer> clientPort = new TreeMap<>();
     private final Set<Integer> portsTaken = new HashSet<>();
     private final SplittableRandom random;
+    /**
+     * Ports are drawn apart from the seed: two runs of one seed at once (a test and a replay, two checkouts) would
+     * otherwise pick the same ports, each find them free, and one's nodes fail to bind.
+     */
+    private final SplittableRandom portRandom =
+            new SplittableRandom(System.nanoTime() ^ (ProcessHandle.current().pid() * 0x9E3779B97F4A7C15L));
 
     LocalLinks(SplittableRandom random) {
         this.random = random;
@@ -159,7 +165,7 @@ final class LocalLinks {
      */
     private int freePort() throws IOException {
         for (int attempt = 0; attempt < PORT_ATTEMPTS_MAX; attempt++) {
-            int port = 20_000 + random.nextInt(12_000);
+            int port = 20_000 + portRandom.nextInt(12_000);
             if (portsTaken.contains(port)) {
                 continue;
             }

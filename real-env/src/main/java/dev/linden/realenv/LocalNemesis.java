@@ -40,6 +40,8 @@ final class LocalNemesis implements Nemesis, Fault.Handler<Answer> {
 
     /** The hostile faults: the harness attacks the nodes (issue 24). */
     private final HostileAttacks hostile;
+    /** The kill at a leader change: the leader now, the next leader as soon as it is seen to have won. */
+    private final LocalLeaderChangeKill leaderChangeKill;
 
     LocalNemesis(LocalTestCluster c) {
         this.c = c;
@@ -47,6 +49,7 @@ final class LocalNemesis implements Nemesis, Fault.Handler<Answer> {
         this.nodes = new LocalNodeFaults(c);
         this.damage = new LocalDiskDamage(c);
         this.hostile = new HostileAttacks(c);
+        this.leaderChangeKill = new LocalLeaderChangeKill(c, nodes);
         c.hostile = hostile;
     }
 
@@ -136,8 +139,14 @@ final class LocalNemesis implements Nemesis, Fault.Handler<Answer> {
 
     // ------------------------------------------------------------------ processes, clocks, membership
 
-    /** At once, whatever {@link Fault.Kill#during()} asks: a real process cannot be aimed inside its fsync here. */
+    /**
+     * At once, unless at a leader change ({@link LocalLeaderChangeKill}): a real process cannot be aimed inside its
+     * fsync here.
+     */
     public Answer kill(Fault.Kill f) {
+        if (f.during() == Fault.CrashPoint.LEADER_CHANGE) {
+            return Answer.later(done -> leaderChangeKill.arm(f.targets(), done));
+        }
         return io(() -> nodes.kill(targets(f.targets())));
     }
 
@@ -271,6 +280,7 @@ final class LocalNemesis implements Nemesis, Fault.Handler<Answer> {
     @Override
     public void heal(Consumer<Completion> done) {
         List<String> undone = new ArrayList<>();
+        leaderChangeKill.disarm();
         links.heal(undone);
         for (String stopped : hostile.stopAll()) {
             undone.add("hostile " + stopped);

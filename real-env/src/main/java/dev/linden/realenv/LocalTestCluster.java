@@ -7,7 +7,6 @@ import dev.linden.kvnode.client.KvClient;
 import dev.linden.kvnode.events.EventFiles;
 import dev.linden.kvnode.events.EventMonitor;
 import dev.linden.kvnode.net.Wire;
-import dev.linden.kvnode.server.NodeCommand;
 import dev.linden.kvnode.tls.CertificateAuthority;
 import dev.linden.kvnode.tls.ClientSecurity;
 import dev.linden.kvnode.tls.NodeSecurity;
@@ -68,12 +67,15 @@ public final class LocalTestCluster implements Cluster {
 
     final Map<Integer, Process> processes = new ConcurrentHashMap<>();
     final Set<Integer> killedByNemesis = ConcurrentHashMap.newKeySet();
+    /** The pids of every process the nemesis killed (a few hundred in a run at most). */
+    final Set<Long> killedProcesses = ConcurrentHashMap.newKeySet();
+
     final Set<Integer> paused = ConcurrentHashMap.newKeySet();
     /** Nodes whose data was corrupted or wiped by the nemesis: a refusal to start is then expected. */
     final Set<Integer> damaged = ConcurrentHashMap.newKeySet();
 
     final Set<Integer> refused = ConcurrentHashMap.newKeySet();
-    private final List<String> unexpectedExits = Collections.synchronizedList(new ArrayList<>());
+    final List<String> unexpectedExits = Collections.synchronizedList(new ArrayList<>());
     /** What a fault saw the cluster do that it must never do (an ordinary client's admin request carried out). */
     private final List<String> violations = Collections.synchronizedList(new ArrayList<>());
 
@@ -83,7 +85,9 @@ public final class LocalTestCluster implements Cluster {
     private boolean bootstrapped;
     private long started;
     private final Thread hook;
-    private volatile boolean closing;
+    volatile boolean closing;
+    /** What a node's exit means: the nemesis's doing, a refusal it had to make, or a failure of the run. */
+    private final LocalExits exits = new LocalExits(this);
     /** The nodes' statuses, as the harness's own client reads them. */
     private final LocalStatus status = new LocalStatus(this);
 
@@ -285,9 +289,7 @@ public final class LocalTestCluster implements Cluster {
                 .arg("--quota-bytes", 64L << 20)
                 .arg("--exit-with-parent", ProcessHandle.current().pid())
                 .arg("--tls-dir", authority().issuedNodeDir(id));
-        if (options.unsafeLocalReads()) {
-            launch.args(List.of("--test-only-unsafe-local-reads"));
-        }
+        launch.args(options.node().nodeArgs()).args(options.bugArgs());
         List<String> cmd = links.netns != null ? links.netns.inNamespace(id, launch.command()) : launch.command();
         Process p;
         if (options.containers()) {
@@ -300,52 +302,11 @@ public final class LocalTestCluster implements Cluster {
         }
         started++;
         processes.put(id, p);
-        p.onExit().thenAccept(done -> exited(id, done));
+        p.onExit().thenAccept(done -> exits.exited(id, done));
     }
 
     private String initialState(int id, boolean asNew) {
         return membership.joining(id) ? "join" : bootstrapped && !asNew ? "existing" : "new";
-    }
-
-    private void exited(int id, Process p) {
-        if (closing || processes.get(id) != p) {
-            return;
-        }
-        int code = p.exitValue();
-        if (killedByNemesis.contains(id) || membership.removed(id)) {
-            return;
-        }
-        if (code == 2 && damaged.contains(id)) {
-            refused.add(id); // refused its corrupted or wiped data dir, as it must
-            return;
-        }
-        synchronized (disks.lock) {
-            if (code == 2 && disks.full.contains(id)) {
-                // Started on a disk that is still full (a race of a start with the fault): it refused, as it must,
-                // and starts once the disk has room.
-                disks.diedOfFull.add(id);
-                return;
-            }
-            if (code == NodeCommand.EXIT_STORAGE_FAILED && disks.fullSinceLaunch.contains(id)) {
-                // Stopped on a storage failure rather than lose writes; restarted once the disk has room.
-                if (disks.full.contains(id)) {
-                    disks.diedOfFull.add(id);
-                } else {
-                    relaunchAfterFullDisk(id);
-                }
-                return;
-            }
-        }
-        unexpectedExits.add("node " + id + " (pid " + p.pid() + ") exited by itself with code " + code + "; last log: "
-                + lastLines(id, 5));
-    }
-
-    private void relaunchAfterFullDisk(int id) {
-        try {
-            launch(id);
-        } catch (IOException e) {
-            unexpectedExits.add("node " + id + " stopped on a full disk and could not be restarted: " + e.getMessage());
-        }
     }
 
     String lastLines(int id, int count) {
@@ -369,6 +330,7 @@ public final class LocalTestCluster implements Cluster {
             return -1;
         }
         killedByNemesis.add(id);
+        killedProcesses.add(p.pid());
         p.destroyForcibly();
         try {
             p.waitFor(10, TimeUnit.SECONDS);
@@ -513,8 +475,10 @@ public final class LocalTestCluster implements Cluster {
         f.put("env", env());
         f.put("processes-started", started);
         f.put("peer-frames-forwarded", links.framesForwarded());
-        if (options.unsafeLocalReads()) {
-            f.put("bug", "unsafe-reads");
+        f.putAll(options.node().describe());
+        f.putAll(NodeLogCounts.count(membership.allIds(), this::dataDir));
+        if (!options.testOnlyBugs().isEmpty()) {
+            f.put("bug", String.join(",", options.testOnlyBugs()));
         }
         return f;
     }

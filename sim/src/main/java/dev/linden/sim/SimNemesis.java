@@ -34,6 +34,8 @@ final class SimNemesis implements Nemesis, Fault.Handler<Answer> {
     private final SimDiskFaults disks;
     /** Membership changes: a node replaced while serving. */
     private final SimMembershipFaults membership;
+    /** The kill at a leader change: the leader now, the next leader the moment it has won. */
+    private final SimLeaderChangeKill leaderChangeKill;
 
     private final SimRogueOperator rogue;
 
@@ -47,15 +49,17 @@ final class SimNemesis implements Nemesis, Fault.Handler<Answer> {
         this.disks = new SimDiskFaults(sim, random);
         this.membership = new SimMembershipFaults(sim, random, operator);
         this.rogue = new SimRogueOperator(sim, new SimOperator(sim, SimOperator.ROGUE_ADDRESS));
+        this.leaderChangeKill = new SimLeaderChangeKill(sim, random, nodes);
     }
 
     boolean clockFaulted(int id) {
         return nodes.clockFaulted(id);
     }
 
-    /** A node became leader of {@code term}: an armed new-leader partition cuts it off now. */
+    /** A node became leader of {@code term}: an armed new-leader partition cuts it off now, an armed kill strikes. */
     void leaderElected(int id, long term) {
         network.leaderElected(id, term);
+        leaderChangeKill.leaderElected(id, term);
     }
 
     @Override
@@ -93,6 +97,7 @@ final class SimNemesis implements Nemesis, Fault.Handler<Answer> {
     @Override
     public void heal(Consumer<Completion> done) {
         List<String> undone = new ArrayList<>();
+        leaderChangeKill.disarm();
         network.heal(undone);
         nodes.heal(undone);
         for (SimNode n : sim.allNodes()) {
@@ -191,6 +196,8 @@ final class SimNemesis implements Nemesis, Fault.Handler<Answer> {
                 List<Integer> targets = targets(f.targets());
                 return Answer.later(done -> deferred.killAfterDiskOps(targets, f.afterOps(), done));
             }
+            case LEADER_CHANGE:
+                return Answer.later(done -> leaderChangeKill.arm(f.targets(), done));
             default:
                 return Answer.now(nodes.kill(targets(f.targets())));
         }

@@ -28,6 +28,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -48,8 +49,6 @@ public final class KvNodeServer implements AutoCloseable {
     /**
      * @param peers        every node's peer address by id, this node's included
      * @param fsync        false only for benchmarks that want to see the cost of durability
-     * @param unsafeLocalReads  test-only broken variant: the leader answers reads from local state, without
-     *                          ReadIndex, so the harness can show it catches stale reads on real processes
      * @param initialVoters     the members a new cluster is bootstrapped with; empty: every node of {@code peers}
      *                          (peers may name more nodes, to be added later)
      */
@@ -64,7 +63,6 @@ public final class KvNodeServer implements AutoCloseable {
             NodeIdentity.InitialClusterState initialState,
             KvLimits kvLimits,
             ClientPortLimits clientLimits,
-            boolean unsafeLocalReads,
             List<Integer> initialVoters) {
         public Options(
                 int id,
@@ -88,7 +86,6 @@ public final class KvNodeServer implements AutoCloseable {
                     initialState,
                     kvLimits,
                     clientLimits,
-                    false,
                     List.of());
         }
 
@@ -151,10 +148,7 @@ public final class KvNodeServer implements AutoCloseable {
         return t;
     }
 
-    /**
-     * Takes the data dir's lock (idempotent). {@link #start()} does it first; a caller that writes into the
-     * data dir before starting (the node's own log file) takes it earlier.
-     */
+    /** Takes the data dir's lock (idempotent): {@link #start()} does, or a caller writing there first. */
     public void lockDataDir() throws IOException {
         if (lock == null) {
             lock = DataDirLock.acquire(options.dataDir());
@@ -176,13 +170,14 @@ public final class KvNodeServer implements AutoCloseable {
                 options.dataDir().resolve("wal"), options.fsync() ? fsyncThread : Runnable::run, options.fsync());
         identity = IdentityCheck.establish(vfs, options, security);
         EventLog events = new EventLog(options.id(), this::die);
+        WalConfig walConfig = TestOnlyBug.walConfig(bugs, WalConfig.defaults());
         if (acceptLostLog) {
-            LostLogAcceptance.accept(vfs, WalConfig.defaults(), events::storage);
+            LostLogAcceptance.accept(vfs, walConfig, events::storage);
         }
-        wal = new WalLogStore(vfs, walStage, snapshotStage, WalConfig.defaults());
+        wal = new WalLogStore(vfs, walStage, snapshotStage, walConfig);
         wal.setEventSink(events::storage);
         openPeerPort(vfs);
-        KvStateMachine kv = new KvStateMachine(memory.valuesDirectBytes());
+        KvStateMachine kv = TestOnlyBug.stateMachine(bugs, () -> new KvStateMachine(memory.valuesDirectBytes()));
         eventWriter = recordEvents ? EventStreamWriter.inDir(options.dataDir()) : null;
         startNode(kv, eventWriter == null ? events : eventWriter.listener(events, kv::digest));
         ClientPortLimits limits = ClientPortFit.fit(options.clientLimits(), fileHandles, memory);
@@ -263,8 +258,8 @@ public final class KvNodeServer implements AutoCloseable {
 
     /** The KV service with its session expiry, and the client port in front of it. */
     private void startClientPort(KvStateMachine kv, ClientPortLimits limits) throws InterruptedException {
-        KvService service =
-                new KvService(node, options.unsafeLocalReads(), options.kvLimits(), kv::storedBytes, kv::answerBytes);
+        KvService service = new KvService(
+                node, bugs.contains(TestOnlyBug.UNSAFE_READS), options.kvLimits(), kv::storedBytes, kv::answerBytes);
         NodeConfig nc = options.nodeConfig();
         // Wall-clock time: expiry entries of successive leaders compare their times (the log keeps the max).
         service.startSessionExpiry(
@@ -287,9 +282,8 @@ public final class KvNodeServer implements AutoCloseable {
         } else {
             LOG.warning("event=insecure detail=\"" + security.describe() + "\"");
         }
-        if (options.unsafeLocalReads()) {
-            LOG.warning("event=test-only-bug what=unsafe-local-reads detail=\"reads are answered without ReadIndex: "
-                    + "this node is deliberately broken\"");
+        if (!bugs.isEmpty()) {
+            LOG.severe(TestOnlyBug.banner(bugs));
         }
         NodeConfig nc = options.nodeConfig();
         LOG.info("node " + options.id() + " of cluster " + identity.clusterId() + " serving clients on "
@@ -304,6 +298,13 @@ public final class KvNodeServer implements AutoCloseable {
 
     private boolean acceptLostLog;
     private NodeSecurity security;
+    /** Planted bugs outside the core (see {@link #plantTestOnlyBugs}); empty in every real deployment. */
+    private Set<TestOnlyBug> bugs = Set.of();
+
+    /** Test-only: planted bugs ({@code --test-only-bugs}) outside the core ({@link TestOnlyBug#plant} has those). */
+    public void plantTestOnlyBugs(Set<TestOnlyBug> planted) {
+        this.bugs = Set.copyOf(planted);
+    }
 
     /**
      * How the ports authenticate (mutual TLS for peers, TLS for clients), or {@link

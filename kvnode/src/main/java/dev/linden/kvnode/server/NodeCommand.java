@@ -5,6 +5,7 @@ import dev.linden.kvnode.net.ClientPortLimits;
 import dev.linden.kvnode.net.PeerPortLimits;
 import dev.linden.kvnode.node.NodeConfig;
 import dev.linden.kvnode.node.StorageFailedException;
+import dev.linden.kvnode.raft.RaftConfig;
 import dev.linden.kvnode.service.KvLimits;
 import dev.linden.kvnode.wal.NodeIdentity;
 import java.io.IOException;
@@ -16,6 +17,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.logging.Logger;
 import picocli.CommandLine;
@@ -40,11 +42,8 @@ public final class NodeCommand implements Callable<Integer> {
         System.exit(new CommandLine(new NodeCommand()).execute(args));
     }
 
-    @Option(
-            names = "--test-only-unsafe-local-reads",
-            hidden = true,
-            description = "a deliberately broken node for tests of the harness: reads without ReadIndex")
-    boolean unsafeLocalReads;
+    @Mixin
+    NodeTestOnlyOptions testOnly = new NodeTestOnlyOptions();
 
     @Option(
             names = "--exit-with-parent",
@@ -83,9 +82,17 @@ public final class NodeCommand implements Callable<Integer> {
     String events = "on";
 
     @Option(
-            names = "--snapshot-every",
-            description = "snapshot the state and compact the log after this many " + "entries (default 500000)")
+            names = {"--snapshot-count", "--snapshot-every"},
+            description =
+                    "snapshot the state and compact the log after this many entries (etcd's name; " + "default 500000)")
     Long snapshotEvery;
+
+    @Option(
+            names = "--snapshot-catchup-entries",
+            description = "entries kept in the log behind a snapshot, so a follower a little behind catches up "
+                    + "from the log rather than by InstallSnapshot (as etcd's; default a fifth of --snapshot-count, "
+                    + "at most 100000)")
+    Long snapshotCatchupEntries;
 
     @Option(
             names = "--cluster-id",
@@ -146,6 +153,9 @@ public final class NodeCommand implements Callable<Integer> {
                     + "leading dashes (id, peers, client-port, data-dir, cluster-id, quota-bytes, ...); flags win")
     Path config;
 
+    /** The planted bugs, once the options are read (empty unless --test-only-bugs). */
+    private Set<TestOnlyBug> bugs = Set.of();
+
     /** The peer port's limits, once the options are read. */
     private PeerPortLimits peerLimits = PeerPortLimits.defaults();
 
@@ -196,6 +206,10 @@ public final class NodeCommand implements Callable<Integer> {
             return 2;
         }
         KvNodeServer server = new KvNodeServer(options);
+        if (!bugs.isEmpty()) {
+            System.err.println("linden node: " + TestOnlyBug.banner(bugs)); // before anything else, loudly
+            server.plantTestOnlyBugs(bugs);
+        }
         try {
             server.secure(tls.security(p, id, clusterId));
         } catch (IllegalArgumentException e) {
@@ -230,23 +244,9 @@ public final class NodeCommand implements Callable<Integer> {
                 "shutdown");
         Runtime.getRuntime().addShutdownHook(shutdown);
         if (exitWithParent != null) {
-            // Started by a test harness: if the harness dies (even by SIGKILL, which runs no hook of its),
-            // this node must not outlive it.
-            Thread watch = new Thread(
-                    () -> {
-                        while (parentAlive(exitWithParent)) {
-                            try {
-                                Thread.sleep(1_000);
-                            } catch (InterruptedException e) {
-                                return;
-                            }
-                        }
-                        log.info("node " + id + " exiting: its harness (pid " + exitWithParent + ") is gone");
-                        System.exit(0);
-                    },
-                    "parent-watch");
-            watch.setDaemon(true);
-            watch.start();
+            ParentWatch.start(
+                    exitWithParent,
+                    () -> log.info("node " + id + " exiting: its harness (pid " + exitWithParent + ") is gone"));
         }
         Throwable fatal = server.awaitFatal();
         // A peer refused this data dir's incarnation: like a refused data dir at start, exit 2 with the reason.
@@ -265,18 +265,6 @@ public final class NodeCommand implements Callable<Integer> {
         }
         server.limitPeerPort(peerLimits);
         server.recordEvents(!"off".equals(events));
-    }
-
-    /**
-     * Whether the harness process lives. On Linux by stat of /proc/PID, which needs no file handle: a node
-     * out of handles (a connection flood) once took "cannot look" for "gone" and exited with its cluster.
-     */
-    static boolean parentAlive(long pid) {
-        Path proc = Path.of("/proc");
-        if (Files.isDirectory(proc.resolve("self"))) {
-            return Files.exists(proc.resolve(String.valueOf(pid)));
-        }
-        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
     }
 
     /** Exit code after a stage failed (a bug or an invariant violated). */
@@ -298,7 +286,7 @@ public final class NodeCommand implements Callable<Integer> {
     }
 
     /** Flags first, then the properties file; throws IllegalArgumentException saying what is wrong. */
-    private KvNodeServer.Options options(Properties p) {
+    KvNodeServer.Options options(Properties p) {
         id = id != null ? id : NodeProperties.intProp(p, "id");
         peers = peers != null ? peers : p.getProperty("peers");
         clientPort = clientPort != null ? clientPort : NodeProperties.intProp(p, "client-port");
@@ -306,7 +294,10 @@ public final class NodeCommand implements Callable<Integer> {
                 ? dataDir
                 : (p.getProperty("data-dir") == null ? null : Path.of(p.getProperty("data-dir")));
         fsync = p.getProperty("fsync", fsync);
-        snapshotEvery = snapshotEvery != null ? snapshotEvery : NodeProperties.longProp(p, "snapshot-every");
+        snapshotEvery = NodeProperties.orNull(
+                snapshotEvery,
+                NodeProperties.longProp(p, "snapshot-count"),
+                NodeProperties.longProp(p, "snapshot-every"));
         clusterId = clusterId != null ? clusterId : p.getProperty("cluster-id");
         initialClusterState =
                 initialClusterState != null ? initialClusterState : p.getProperty("initial-cluster-state", "new");
@@ -315,9 +306,10 @@ public final class NodeCommand implements Callable<Integer> {
                     "--id, --peers, --client-port and --data-dir are required (or --config)");
         }
         if (snapshotEvery != null && snapshotEvery < 1) {
-            throw new IllegalArgumentException("--snapshot-every must be >= 1");
+            throw new IllegalArgumentException("--snapshot-count must be >= 1");
         }
-        NodeConfig nodeConfig = nodeConfigFrom(p);
+        bugs = testOnly.planted(p);
+        NodeConfig nodeConfig = TestOnlyBug.plant(bugs, nodeConfigFrom(p));
         Map<Integer, InetSocketAddress> peerMap = KvClient.parseEndpoints(peers);
         if (!peerMap.containsKey(id)) {
             throw new IllegalArgumentException("--peers must include this node's id " + id);
@@ -336,7 +328,6 @@ public final class NodeCommand implements Callable<Integer> {
                 NodeIdentity.InitialClusterState.parse(initialClusterState),
                 kvLimits,
                 portLimits,
-                unsafeLocalReads,
                 initialVoters == null ? List.of() : initialVoters);
     }
 
@@ -357,6 +348,15 @@ public final class NodeCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--session-ttl-ms must be >= 1000");
         }
         nodeConfig = nodeConfig.withSessionTtlMillis(ttl);
+        Long catchup = NodeProperties.orNull(
+                snapshotCatchupEntries, NodeProperties.longProp(p, "snapshot-catchup-entries"), null);
+        if (catchup != null) {
+            if (catchup < 0 || catchup > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("--snapshot-catchup-entries must be >= 0");
+            }
+            RaftConfig raft = nodeConfig.raft();
+            nodeConfig = nodeConfig.withRaft(raft.withSnapshots(raft.maxSnapshotChunkBytes(), (int) (long) catchup));
+        }
         String mode = readMode != null ? readMode : p.getProperty("read-mode", "read-index");
         if (!mode.equals("read-index") && !mode.equals("lease")) {
             throw new IllegalArgumentException("--read-mode is read-index or lease");

@@ -16,6 +16,11 @@ final class NodeProperties {
         return flag != null ? flag : property != null ? property : fallback;
     }
 
+    /** The first of these that is set, or null. */
+    static Long orNull(Long flag, Long property, Long olderProperty) {
+        return flag != null ? flag : property != null ? property : olderProperty;
+    }
+
     static Long longProp(Properties p, String name) {
         String v = p.getProperty(name);
         try {

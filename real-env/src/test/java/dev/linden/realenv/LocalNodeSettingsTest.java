@@ -1,0 +1,49 @@
+package dev.linden.realenv;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** A test's nodes read and snapshot as drawn from its seed; the production defaults pass no option. */
+class LocalNodeSettingsTest {
+    @Test
+    void theProductionDefaultsPassNoOption() {
+        assertEquals(List.of(), LocalNodeSettings.production().nodeArgs());
+        assertEquals(List.of(), LocalEnvOptions.defaults().bugArgs());
+    }
+
+    @Test
+    void theSameSeedDrawsTheSameSettings() {
+        assertEquals(LocalNodeSettings.draw(42), LocalNodeSettings.draw(42));
+    }
+
+    @Test
+    void aThirdOfTheRunsReadWithLeasesAndEverySnapshotsWithinAMinute() {
+        int lease = 0;
+        for (long seed = 1; seed <= 600; seed++) {
+            LocalNodeSettings s = LocalNodeSettings.draw(seed);
+            lease += s.readMode().equals("lease") ? 1 : 0;
+            assertTrue(
+                    s.snapshotCount() >= LocalNodeSettings.MIN_SNAPSHOT_COUNT
+                            && s.snapshotCount() < LocalNodeSettings.MAX_SNAPSHOT_COUNT,
+                    s.toString());
+            assertTrue(
+                    s.snapshotCatchupEntries() >= 0 && s.snapshotCatchupEntries() <= s.snapshotCount() / 5,
+                    s.toString());
+        }
+        assertTrue(lease > 150 && lease < 250, "lease reads in " + lease + " of 600 runs");
+    }
+
+    @Test
+    void theNodeOptionsSayTheSettings() {
+        LocalNodeSettings s = new LocalNodeSettings("lease", 300, 20);
+        assertEquals(
+                List.of("--read-mode", "lease", "--snapshot-count", "300", "--snapshot-catchup-entries", "20"),
+                s.nodeArgs());
+        assertEquals(
+                "{read-mode=lease, snapshot-count=300, snapshot-catchup-entries=20}",
+                s.describe().toString());
+    }
+}
