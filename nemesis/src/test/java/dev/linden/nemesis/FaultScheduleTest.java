@@ -60,7 +60,8 @@ class FaultScheduleTest {
                                     .get()
                                     .getKey();
                     assertEquals(1, active.remove(k), op.f() + " without a start, seed " + seed);
-                } else if (!op.f().equals("transfer-leader") && !op.f().equals("replace-node")) {
+                } else if (!Set.of("transfer-leader", "replace-node", "rogue-operator")
+                        .contains(op.f())) {
                     assertTrue(
                             Set.of("bitflip", "wipe-disk", "lose-tail", "lose-segments", "restart-as-new")
                                     .contains(op.f()),
