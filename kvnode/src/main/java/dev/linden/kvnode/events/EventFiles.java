@@ -48,13 +48,24 @@ public final class EventFiles {
                     NodeEvent ev = EventCodec.decode(line);
                     if (ev == null) {
                         skipped++;
-                    } else {
+                        ev = afterTornPrefix(line);
+                    }
+                    if (ev != null) {
                         events.add(ev);
                     }
                 }
             }
         }
         return new Stream(events, skipped);
+    }
+
+    /**
+     * The event after a torn prefix in one line: a node killed in the middle of a line, and the next life's first
+     * event written after it (a writer that did not start on a new line); null if there is none.
+     */
+    private static NodeEvent afterTornPrefix(String line) {
+        int at = line.lastIndexOf("{\"e\":");
+        return at > 0 ? EventCodec.decode(line.substring(at)) : null;
     }
 
     /**

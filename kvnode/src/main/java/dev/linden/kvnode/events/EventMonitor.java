@@ -116,6 +116,14 @@ public final class EventMonitor {
             l.seq = ev.seq() - 1;
             return l;
         });
+        if (ev.seq() <= life.seq) {
+            // The numbering started over: a new life whose start was lost (a node killed in the middle of a line
+            // tore it into that line). Judged from here on as a stream that starts mid-life.
+            life = new Life();
+            life.lossy = true;
+            life.seq = ev.seq() - 1;
+            lives.put(ev.node(), life);
+        }
         if (ev.seq() != life.seq + 1) {
             life.lossy = true;
             eventsDropped += Math.max(0, ev.seq() - life.seq - 1);

@@ -9,6 +9,8 @@ import dev.linden.kvnode.node.TeeListener;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.Writer;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,10 +65,25 @@ public final class EventStreamWriter implements Consumer<NodeEvent>, AutoCloseab
     private void open() throws IOException {
         Path file = dir.resolve(EventFiles.FILE_NAME);
         fileBytes = Files.exists(file) ? Files.size(file) : 0;
+        boolean torn = fileBytes > 0 && !endsWithNewline(file);
         out = new BufferedWriter(
                 Files.newBufferedWriter(
                         file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND),
                 1 << 16);
+        if (torn) {
+            // The last life was killed in the middle of a line: this one starts on a line of its own.
+            out.write('\n');
+            fileBytes++;
+        }
+    }
+
+    private static boolean endsWithNewline(Path file) throws IOException {
+        try (SeekableByteChannel ch = Files.newByteChannel(file, StandardOpenOption.READ)) {
+            ByteBuffer last = ByteBuffer.allocate(1);
+            ch.position(ch.size() - 1);
+            ch.read(last);
+            return last.get(0) == '\n';
+        }
     }
 
     /** A writer into {@code dir} with the default bounds. */

@@ -73,6 +73,8 @@ class EventMonitorTest {
     void commitIndexNeverMovesBackWithinALife() {
         caught(threeStarted().commit(2, 3, false, 10, 3).commit(2, 3, false, 8, 3), "commit index monotonic", 2, 8);
         clean(threeStarted().commit(2, 3, false, 10, 3).started(2, 3, 0, 0).commit(2, 3, false, 8, 3));
+        // The start event lost (torn into the last line of the life before): the numbering starting over says it.
+        clean(threeStarted().commit(2, 3, false, 10, 3).startLost(2).commit(2, 3, false, 8, 3));
     }
 
     @Test

@@ -25,6 +25,12 @@ final class Streams {
         return this;
     }
 
+    /** The node restarted, and the event saying so was lost: its numbering starts over. */
+    Streams startLost(int node) {
+        seq.put(node, 0L);
+        return this;
+    }
+
     Streams saved(int node, long term, int vote) {
         events.add(new NodeEvent.HardStateSaved(at(), node, next(node), term, vote));
         return this;

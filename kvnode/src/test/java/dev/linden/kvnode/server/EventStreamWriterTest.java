@@ -38,6 +38,26 @@ class EventStreamWriterTest {
         assertEquals(101, events.get(events.size() - 1).seq());
     }
 
+    /** A node killed in the middle of a line: its next life starts on a line of its own, and is read back. */
+    @Test
+    void aLifeAfterATornLineStartsOnItsOwnLine() throws Exception {
+        Files.writeString(dir.resolve(EventFiles.FILE_NAME), "{\"e\":\"applied\",\"n\":1,\"s");
+        try (EventStreamWriter w = new EventStreamWriter(dir, 1_000, 1 << 20)) {
+            w.accept(new NodeEvent.Started(1, 1, 1, 3, 2, 377));
+        }
+        EventFiles.Stream s = EventFiles.read(dir);
+        assertEquals(1, s.linesSkipped());
+        assertEquals(List.of(new NodeEvent.Started(1, 1, 1, 3, 2, 377)), s.events());
+        // Files torn that way by an older writer: the event after the torn prefix is still read.
+        Files.writeString(
+                dir.resolve(EventFiles.FILE_NAME),
+                "{\"e\":\"applied\",\"n\":1,\"s"
+                        + Files.readString(dir.resolve(EventFiles.FILE_NAME)).strip() + "\n");
+        assertEquals(
+                List.of(new NodeEvent.Started(1, 1, 1, 3, 2, 377)),
+                EventFiles.read(dir).events());
+    }
+
     @Test
     void aFullQueueDropsAndTheGapShows() throws Exception {
         Files.writeString(dir.resolve(EventFiles.FILE_NAME), "");
