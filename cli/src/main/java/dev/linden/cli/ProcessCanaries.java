@@ -18,8 +18,9 @@ import java.util.function.Function;
  * (each {@code --time-limit} seconds, 60 by default) until one is invalid or {@code --test-count} runs (3 by
  * default) passed; then a table: the bug, the runs it took, and which checks fired (a run failed by the {@code
  * stats} check alone, some kind of operation never succeeding, is no catch). The bugs a process cannot run are
- * listed with why. It scores, it does not gate: a bug not caught is a blind spot of real-process runs (those
- * have no monitor of the core yet), and the exit is 0 unless a run could not be made.
+ * listed with why. It scores, it does not gate: a bug not caught is a blind spot of real-process runs (their
+ * monitors judge the nodes' event streams, which carry less than the simulator sees), and the exit is 0 unless a
+ * run could not be made.
  */
 final class ProcessCanaries {
     private ProcessCanaries() {}
