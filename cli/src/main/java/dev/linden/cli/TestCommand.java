@@ -150,7 +150,7 @@ public final class TestCommand implements Callable<Integer> {
         }
         if (res.get("run") instanceof Map<?, ?> run && run.get("info-resolved") instanceof Map<?, ?> ir) {
             out.println("info resolved from WALs: " + ir.get("resolved") + " of " + ir.get("info") + " (" + ir.get("ok")
-                    + " ok, " + ir.get("failed") + " failed)");
+                    + " happened, kept :info; " + ir.get("failed") + " failed)");
         }
         if (r.storeDir() != null) {
             out.println("store: " + r.storeDir());

@@ -17,7 +17,7 @@ class InfoResolutionTest {
     }
 
     @Test
-    void infoBecomesOkOrFailAndTheRestStays() {
+    void infoThatNeverHappenedBecomesFailAndTheRestStays() {
         List<HistoryOp> h = List.of(
                 op(0, OpType.INVOKE, 0, 7L, null),
                 op(1, OpType.INVOKE, 1, 8L, null),
@@ -29,9 +29,8 @@ class InfoResolutionTest {
         assertEquals(3, r.info());
         assertEquals(1, r.ok());
         assertEquals(1, r.failed());
-        assertEquals(OpType.OK, r.history().get(2).type());
-        assertEquals(7L, r.history().get(2).value());
-        assertEquals(null, r.history().get(2).error());
+        // It happened, but maybe after its timeout: it stays :info (an :ok at the timeout would claim too much).
+        assertEquals(h.get(2), r.history().get(2));
         assertEquals(OpType.FAIL, r.history().get(3).type());
         assertTrue(r.history().get(3).error().startsWith(InfoResolution.FAILED_NOTE));
         assertEquals(h.get(5), r.history().get(5));
