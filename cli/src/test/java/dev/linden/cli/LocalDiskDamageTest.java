@@ -76,4 +76,30 @@ class LocalDiskDamageTest {
         }
         assertEquals(List.of(), invalid);
     }
+
+    /**
+     * A node that trusts a cut WAL (the trust-lost-log canary) is caught by what it reports when it starts,
+     * whether or not a client ever notices: the cluster check names the property and the cut.
+     */
+    @Test
+    void aNodeThatTrustsACutLogFailsTheClusterCheck() {
+        LocalEnvOptions d = LocalEnvOptions.defaults();
+        LocalEnvOptions bug = new LocalEnvOptions(
+                List.of("trust-lost-log"), d.heap(), d.net(), false, true, false, null, false, d.node());
+        TestResult r = TestSpec.builder()
+                .cluster("local", LocalTestCluster.factory(bug))
+                .phaseWallLimitMillis(120_000)
+                .nodes(3)
+                .workload("kv")
+                .timeLimitSeconds(10)
+                .seed(5)
+                .store(dir.resolve("store-bug"))
+                .nemesis("lose-tail")
+                .build()
+                .run();
+        assertEquals(1, r.exitCode(), r.summary());
+        Map<?, ?> cluster = (Map<?, ?>) ((Map<?, ?>) r.results().get("checks")).get("cluster");
+        assertTrue(
+                String.valueOf(cluster.get("why")).startsWith("lost log reported: lose-tail cut "), cluster.toString());
+    }
 }

@@ -79,6 +79,7 @@ final class LocalDiskDamage {
         e.putAll(cut.evidence());
         e.put("bytes-removed", (long) (dataEnd - cut.cutAtByte()));
         e.put("how", "truncated");
+        noteLogLoss(id, "lose-tail cut " + cut.recordsLost() + " record(s) off " + last.getFileName());
         return restart(id, false, e);
     }
 
@@ -98,6 +99,7 @@ final class LocalDiskDamage {
             return restartUndamaged(id, "node " + id + " has no WAL segment");
         }
         syncDirectory(c.dataDir(id).resolve("wal"));
+        noteLogLoss(id, "lose-segments deleted " + deleted.size() + " segment(s), " + records + " record(s)");
         List<String> kept = new ArrayList<>();
         try (Stream<Path> ls = Files.list(c.dataDir(id).resolve("wal"))) {
             ls.map(p -> p.getFileName().toString()).sorted().forEach(kept::add);
@@ -215,6 +217,11 @@ final class LocalDiskDamage {
         relaunch(id, asNew);
         evidence.put("pid", c.processes.get(id).pid());
         return evidence;
+    }
+
+    /** The node, down, lost WAL records: the start it is about to make must report lost log. */
+    private void noteLogLoss(int id, String what) {
+        c.logLosses.add(NodeEventCheck.LogLoss.after(id, c.dataDir(id), what));
     }
 
     private Object restartUndamaged(int id, String why) throws IOException {

@@ -73,6 +73,8 @@ public final class LocalTestCluster implements Cluster {
     final Set<Integer> paused = ConcurrentHashMap.newKeySet();
     /** Nodes whose data was corrupted or wiped by the nemesis: a refusal to start is then expected. */
     final Set<Integer> damaged = ConcurrentHashMap.newKeySet();
+    /** WAL records the nemesis cut or deleted: each such node must report lost log when it starts again. */
+    final List<NodeEventCheck.LogLoss> logLosses = Collections.synchronizedList(new ArrayList<>());
 
     final Set<Integer> refused = ConcurrentHashMap.newKeySet();
     final List<String> unexpectedExits = Collections.synchronizedList(new ArrayList<>());
@@ -443,6 +445,7 @@ public final class LocalTestCluster implements Cluster {
                 "no node process exited unless the nemesis killed it or it refused a damaged data dir",
                 "no ordinary client's admin request carried out"));
         checked.addAll(EventMonitor.checked());
+        checked.add(NodeEventCheck.LOST_LOG_REPORTED);
         d.put("checked", checked);
         d.put("processes-started", started);
         d.put("refused-damaged-data", new ArrayList<>(new TreeSet<>(refused)));
@@ -462,7 +465,7 @@ public final class LocalTestCluster implements Cluster {
         if (eventCheck == null) {
             Map<Integer, Path> dirs = new TreeMap<>();
             membership.allIds().forEach(id -> dirs.put(id, dataDir(id)));
-            eventCheck = NodeEventCheck.of(dirs);
+            eventCheck = NodeEventCheck.of(dirs, List.copyOf(logLosses));
         }
         return eventCheck;
     }

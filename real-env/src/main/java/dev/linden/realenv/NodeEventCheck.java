@@ -22,14 +22,43 @@ final class NodeEventCheck {
     /** Violations placed on the timeline at most. */
     static final int MAX_VIOLATIONS_DRAWN = 100;
 
+    /** What this check adds to the monitors' properties. */
+    static final String LOST_LOG_REPORTED =
+            "a node whose WAL records were cut or deleted while it was down reports lost log when it starts again";
+
     private final EventMonitor monitor = new EventMonitor();
+    private final List<Violation> violations = new ArrayList<>();
     private final Map<String, Object> facts = new LinkedHashMap<>();
+
+    /**
+     * WAL records a fault cut or deleted while {@code node} was down: its next start, the first after its event
+     * numbered {@code afterSeq} at {@code afterAtMillis} (seq 0: the first start in its stream), must report it.
+     */
+    record LogLoss(int node, long afterSeq, long afterAtMillis, String what) {
+        /** A loss in the node whose data dir is {@code dataDir}, after the last event it recorded there. */
+        static LogLoss after(int node, Path dataDir, String what) {
+            try {
+                List<NodeEvent> events = EventFiles.read(dataDir).events();
+                if (!events.isEmpty()) {
+                    NodeEvent last = events.get(events.size() - 1);
+                    return new LogLoss(node, last.seq(), last.atMillis(), what);
+                }
+            } catch (IOException e) {
+                // no stream yet: its start is the first
+            }
+            return new LogLoss(node, 0, 0, what);
+        }
+    }
 
     private NodeEventCheck() {}
 
-    /** Reads each node's stream from its data dir and judges them together. */
-    static NodeEventCheck of(Map<Integer, Path> dataDirs) {
+    /**
+     * Reads each node's stream from its data dir and judges them together, and each start after a loss of WAL
+     * records by whether it reported lost log.
+     */
+    static NodeEventCheck of(Map<Integer, Path> dataDirs, List<LogLoss> losses) {
         NodeEventCheck c = new NodeEventCheck();
+        Map<Integer, List<NodeEvent>> byNode = new LinkedHashMap<>();
         List<List<NodeEvent>> streams = new ArrayList<>();
         long skipped = 0;
         Map<String, Object> perNode = new LinkedHashMap<>();
@@ -37,6 +66,7 @@ final class NodeEventCheck {
             try {
                 EventFiles.Stream s = EventFiles.read(e.getValue());
                 streams.add(s.events());
+                byNode.put(e.getKey(), s.events());
                 skipped += s.linesSkipped();
                 perNode.put(String.valueOf(e.getKey()), s.events().size());
             } catch (IOException ex) {
@@ -47,11 +77,55 @@ final class NodeEventCheck {
         c.facts.put("events-per-node", perNode);
         c.facts.put("lines-skipped", skipped);
         c.facts.putAll(c.monitor.facts());
+        c.violations.addAll(c.monitor.violations());
+        c.judgeLosses(byNode, losses);
         return c;
     }
 
+    private void judgeLosses(Map<Integer, List<NodeEvent>> byNode, List<LogLoss> losses) {
+        int judged = 0;
+        for (LogLoss loss : losses) {
+            NodeEvent.Started start = startAfter(byNode.getOrDefault(loss.node(), List.of()), loss);
+            if (start == null) {
+                continue; // never started again, or its start's event was lost: nothing to judge
+            }
+            judged++;
+            if (start.lostThroughTerm() == 0) {
+                violations.add(new Violation(
+                        "lost log reported",
+                        loss.node(),
+                        0,
+                        start.atMillis(),
+                        loss.what() + " while it was down, and it started without reporting lost log: it votes "
+                                + "with less log than it may have acknowledged"));
+            }
+        }
+        facts.put("wal-losses-judged", judged + " of " + losses.size());
+    }
+
+    /** The node's first start after the loss, or null if there is none or the stream no longer shows where. */
+    private static NodeEvent.Started startAfter(List<NodeEvent> events, LogLoss loss) {
+        int from = 0;
+        if (loss.afterSeq() > 0) {
+            from = -1;
+            for (int i = events.size() - 1; i >= 0 && from < 0; i--) {
+                NodeEvent e = events.get(i);
+                from = e.seq() == loss.afterSeq() && e.atMillis() == loss.afterAtMillis() ? i + 1 : -1;
+            }
+            if (from < 0) {
+                return null; // rotated away, or never read back
+            }
+        }
+        for (int i = from; i < events.size(); i++) {
+            if (events.get(i) instanceof NodeEvent.Started s) {
+                return s;
+            }
+        }
+        return null;
+    }
+
     List<Violation> violations() {
-        return monitor.violations();
+        return violations;
     }
 
     Map<String, Object> facts() {
@@ -64,7 +138,7 @@ final class NodeEventCheck {
      */
     List<Map<String, Object>> timeline(long runStartWallMillis) {
         List<Map<String, Object>> out = new ArrayList<>();
-        for (Violation v : monitor.violations()) {
+        for (Violation v : violations) {
             if (out.size() >= MAX_VIOLATIONS_DRAWN) {
                 break;
             }

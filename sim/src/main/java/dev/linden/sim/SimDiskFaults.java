@@ -183,6 +183,7 @@ final class SimDiskFaults {
         byte[] damaged = Arrays.copyOf(bytes, cut.cutAtByte());
         n.disk.replaceWhileDown(last, damaged);
         markDamaged(id);
+        n.disk.walRecordsDestroyed = true;
         n.start();
         Map<String, Object> e = FaultOps.effect(
                 "cut the tail of a stopped node's WAL, then started it",
@@ -227,6 +228,7 @@ final class SimDiskFaults {
             return restartUndamaged(n, "node " + id + " has no WAL segment");
         }
         markDamaged(id);
+        n.disk.walRecordsDestroyed = true;
         n.start();
         return restarted(
                 FaultOps.effect(

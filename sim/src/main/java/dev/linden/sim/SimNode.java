@@ -177,7 +177,7 @@ final class SimNode {
             peerPort.reset(PeerIncarnations.load(disk));
             long lostBefore = lostThroughTerm();
             raft.start();
-            checkLossFinding(lostBefore);
+            SimLossFindings.check(sim, id, disk, lostBefore, lostThroughTerm());
             peerPort.greetPeers();
             RaftNode started = raft;
             // The core is built from the recovered log by the first task on the raft stage: check it then.
@@ -288,18 +288,6 @@ final class SimNode {
         byte[] bytes = disk.durableBytes(HardStateFile.NAME);
         HardState hs = bytes == null ? null : HardStateFile.decode(bytes);
         return hs == null ? 0 : hs.lostThroughTerm();
-    }
-
-    /**
-     * Recovery recorded lost log on a disk that never lost any (a crash or a full disk taken for a loss): the
-     * node stays out of elections for nothing, and enough such nodes elect no leader. A violation.
-     */
-    private void checkLossFinding(long lostBefore) {
-        if (lostThroughTerm() > lostBefore && !disk.lossInjected) {
-            sim.violation("node " + id + " recovered and reported lost log (lost-through-term " + lostThroughTerm()
-                    + ") although its disk lost nothing (no wipe, cut, deleted file or flipped bit; fsync honest): "
-                    + "a false data-loss finding that keeps it out of elections");
-        }
     }
 
     /** This node's data dir incarnation (its identity's), announced with what it sends. */

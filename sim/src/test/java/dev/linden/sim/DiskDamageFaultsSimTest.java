@@ -107,4 +107,21 @@ class DiskDamageFaultsSimTest {
         }
         assertEquals(List.of(), invalid);
     }
+
+    /** A node that trusts a cut or emptied WAL (the trust-lost-log canary) is caught when it starts again. */
+    @Test
+    void aNodeThatTrustsALostLogIsCaughtWhenItStarts() {
+        for (String f : List.of("lose-tail", "lose-segments")) {
+            TestResult r = Simulation.test(new SimOptions(Set.of(SimOptions.Canary.TRUST_LOST_LOG)))
+                    .nodes(3)
+                    .nemesis(f)
+                    .timeLimitSeconds(8)
+                    .seed(1)
+                    .build()
+                    .run();
+            assertEquals(1, r.exitCode(), f + ": " + r.summary());
+            Object cluster = ((Map<?, ?>) r.results().get("checks")).get("cluster");
+            assertTrue(String.valueOf(cluster).contains("reported no lost log"), f + ": " + cluster);
+        }
+    }
 }

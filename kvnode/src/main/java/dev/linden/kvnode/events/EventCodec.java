@@ -47,7 +47,7 @@ public final class EventCodec {
         int n = Integer.parseInt(f.get("n"));
         long s = Long.parseLong(f.get("s"));
         return switch (f.get("e")) {
-            case "started" -> new Started(t, n, s, l(f, "term"), (int) l(f, "vote"), l(f, "snap"));
+            case "started" -> new Started(t, n, s, l(f, "term"), (int) l(f, "vote"), l(f, "snap"), l0(f, "lost"));
             case "hard-state" -> new HardStateSaved(t, n, s, l(f, "term"), (int) l(f, "vote"));
             case "vote" -> new VoteGranted(t, n, s, l(f, "term"), (int) l(f, "cand"));
             case "role" -> new RoleChanged(t, n, s, l(f, "term"), f.get("role"), (int) l(f, "leader"));
@@ -105,7 +105,10 @@ public final class EventCodec {
 
     private static void fields(StringBuilder b, NodeEvent ev) {
         if (ev instanceof Started s) {
-            num(num(num(b, "term", s.term()), "vote", s.votedFor()), "snap", s.snapshotIndex());
+            num(
+                    num(num(num(b, "term", s.term()), "vote", s.votedFor()), "snap", s.snapshotIndex()),
+                    "lost",
+                    s.lostThroughTerm());
         } else if (ev instanceof HardStateSaved h) {
             num(num(b, "term", h.term()), "vote", h.votedFor());
         } else if (ev instanceof VoteGranted v) {
@@ -131,6 +134,12 @@ public final class EventCodec {
 
     private static long l(Map<String, String> f, String key) {
         return Long.parseLong(f.get(key));
+    }
+
+    /** A field later versions added: 0 when a stream written before them lacks it. */
+    private static long l0(Map<String, String> f, String key) {
+        String v = f.get(key);
+        return v == null ? 0 : Long.parseLong(v);
     }
 
     private static StringBuilder num(StringBuilder b, String key, long value) {

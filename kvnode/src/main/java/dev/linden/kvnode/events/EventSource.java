@@ -57,8 +57,14 @@ public final class EventSource implements NodeListener {
     public synchronized void onStarted(int nodeId, HardState recovered, long snapshotIndex) {
         nodes.put(nodeId, new PerNode());
         long at = clockMillis.getAsLong();
-        sink.accept(
-                new NodeEvent.Started(at, nodeId, next(nodeId), recovered.term(), recovered.votedFor(), snapshotIndex));
+        sink.accept(new NodeEvent.Started(
+                at,
+                nodeId,
+                next(nodeId),
+                recovered.term(),
+                recovered.votedFor(),
+                snapshotIndex,
+                recovered.lostThroughTerm()));
     }
 
     @Override

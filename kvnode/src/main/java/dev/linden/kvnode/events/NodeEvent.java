@@ -17,8 +17,12 @@ public sealed interface NodeEvent {
 
     long seq();
 
-    /** The node (re)started with this hard state and snapshot (0: none) recovered from its storage. */
-    record Started(long atMillis, int node, long seq, long term, int votedFor, long snapshotIndex)
+    /**
+     * The node (re)started with this hard state and snapshot (0: none) recovered from its storage; {@code
+     * lostThroughTerm} above 0 if recovery found (or had found) log lost that it may have acknowledged, and it
+     * abstains from elections until repaired.
+     */
+    record Started(long atMillis, int node, long seq, long term, int votedFor, long snapshotIndex, long lostThroughTerm)
             implements NodeEvent {}
 
     /** A term and vote are durable: the node wrote them before any message that depends on them left. */

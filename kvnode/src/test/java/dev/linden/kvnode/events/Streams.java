@@ -21,7 +21,7 @@ final class Streams {
 
     Streams started(int node, long term, int vote, long snapshotIndex) {
         seq.put(node, 0L);
-        events.add(new NodeEvent.Started(at(), node, next(node), term, vote, snapshotIndex));
+        events.add(new NodeEvent.Started(at(), node, next(node), term, vote, snapshotIndex, 0));
         return this;
     }
 

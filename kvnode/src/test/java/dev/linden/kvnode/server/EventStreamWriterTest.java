@@ -22,7 +22,7 @@ class EventStreamWriterTest {
     @Test
     void writesRotatesAndReadsBackInOrder() throws Exception {
         try (EventStreamWriter w = new EventStreamWriter(dir, 1_000, 2_000)) {
-            w.accept(new NodeEvent.Started(1, 1, 1, 0, 0, 0));
+            w.accept(new NodeEvent.Started(1, 1, 1, 0, 0, 0, 0));
             for (int i = 0; i < 100; i++) {
                 w.accept(new NodeEvent.CommitAdvanced(2 + i, 1, 2 + i, 1, false, 1 + i, 1));
                 while (w.dropped() == 0 && i % 10 == 0 && Files.size(dir.resolve(EventFiles.FILE_NAME)) == 0) {
@@ -45,18 +45,18 @@ class EventStreamWriterTest {
     void aLifeAfterATornLineStartsOnItsOwnLine() throws Exception {
         Files.writeString(dir.resolve(EventFiles.FILE_NAME), "{\"e\":\"applied\",\"n\":1,\"s");
         try (EventStreamWriter w = new EventStreamWriter(dir, 1_000, 1 << 20)) {
-            w.accept(new NodeEvent.Started(1, 1, 1, 3, 2, 377));
+            w.accept(new NodeEvent.Started(1, 1, 1, 3, 2, 377, 0));
         }
         EventFiles.Stream s = EventFiles.read(dir);
         assertEquals(1, s.linesSkipped());
-        assertEquals(List.of(new NodeEvent.Started(1, 1, 1, 3, 2, 377)), s.events());
+        assertEquals(List.of(new NodeEvent.Started(1, 1, 1, 3, 2, 377, 0)), s.events());
         // Files torn that way by an older writer: the event after the torn prefix is still read.
         Files.writeString(
                 dir.resolve(EventFiles.FILE_NAME),
                 "{\"e\":\"applied\",\"n\":1,\"s"
                         + Files.readString(dir.resolve(EventFiles.FILE_NAME)).strip() + "\n");
         assertEquals(
-                List.of(new NodeEvent.Started(1, 1, 1, 3, 2, 377)),
+                List.of(new NodeEvent.Started(1, 1, 1, 3, 2, 377, 0)),
                 EventFiles.read(dir).events());
     }
 
