@@ -16,7 +16,8 @@ import java.util.function.Function;
  * {@code ./linden sim --canaries} that a process can run ({@link TestOnlyBug}) is planted in every node of a local
  * cluster ({@code --bug}, hence {@code --test-only-bugs}) under the faults most likely to expose it, run after run
  * (each {@code --time-limit} seconds, 60 by default) until one is invalid or {@code --test-count} runs (3 by
- * default) passed; then a table: the bug, the runs it took, and which checks fired (a run failed by the {@code
+ * default) passed (a run the harness could not make is made again, with the next seed, twice at most); then a
+ * table: the bug, the runs it took, and which checks fired (a run failed by the {@code
  * stats} check alone, some kind of operation never succeeding, is no catch). The bugs a process cannot run are
  * listed with why. It scores, it does not gate: a bug not caught is a blind spot of real-process runs (their
  * monitors judge the nodes' event streams, which carry less than the simulator sees), and the exit is 0 unless a
@@ -81,6 +82,9 @@ final class ProcessCanaries {
         return o;
     }
 
+    /** Runs of one bug that could not be made (a harness error) and are made again with the next seed. */
+    static final int MAX_HARNESS_ERRORS_PER_BUG = 2;
+
     /** One row of the table. */
     record Row(String bug, int runs, boolean caught, String checks, long firstSeed) {}
 
@@ -97,19 +101,25 @@ final class ProcessCanaries {
             }
             TestOptions o = options(h, base);
             Row row = null;
-            for (int i = 0; i < runsPerBug && row == null; i++) {
-                long seed = firstSeed + i;
+            int runs = 0;
+            int errors = 0;
+            for (long seed = firstSeed; runs < runsPerBug && row == null; seed++) {
                 TestResult r = run.run(o, seed);
-                out.printf("canary=%s run %d seed %d: %s%n", h.bug().cliName(), i + 1, seed, verdict(r));
+                boolean error = r.error() != null;
+                runs += error ? 0 : 1;
+                out.printf("canary=%s run %d seed %d: %s%n", h.bug().cliName(), runs, seed, verdict(r));
                 out.flush();
-                if (r.error() != null) {
-                    exit = 3;
+                if (error && ++errors > MAX_HARNESS_ERRORS_PER_BUG) {
+                    exit = 3; // the harness, not the bug: a run that could not be made spends no run, a few times
+                    break;
                 }
                 if (r.exitCode() == 1 && !firedChecks(r).equals(STATS)) {
-                    row = new Row(h.bug().cliName(), i + 1, true, firedChecks(r), seed);
+                    row = new Row(h.bug().cliName(), runs, true, firedChecks(r), seed);
                 }
             }
-            rows.add(row != null ? row : new Row(h.bug().cliName(), runsPerBug, false, "not caught", firstSeed));
+            String missed =
+                    errors > MAX_HARNESS_ERRORS_PER_BUG ? "runs could not be made (harness errors)" : "not caught";
+            rows.add(row != null ? row : new Row(h.bug().cliName(), runs, false, missed, firstSeed));
         }
         out.print(table(rows, runsPerBug, base.timeLimitSeconds));
         out.flush();

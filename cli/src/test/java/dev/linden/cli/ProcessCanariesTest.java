@@ -109,6 +109,32 @@ class ProcessCanariesTest {
         assertTrue(bytes.toString(StandardCharsets.UTF_8).contains("process canaries: 0/1 caught"), bytes.toString());
     }
 
+    @Test
+    void aRunTheHarnessCouldNotMakeIsMadeAgainWithTheNextSeedAFewTimesAtMost() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        TestOptions base = new TestOptions();
+        base.env = "local";
+        PrintStream print = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+        List<Long> seeds = new ArrayList<>();
+        int exit = ProcessCanaries.run(print, base, 2, 100, List.of("no-dedup"), (o, s) -> {
+            seeds.add(s);
+            return s == 100 ? error() : result(s == 102, "workload");
+        });
+        String out = bytes.toString(StandardCharsets.UTF_8);
+        assertEquals(List.of(100L, 101L, 102L), seeds, out);
+        assertEquals(0, exit, out);
+        assertTrue(out.matches("(?s).*no-dedup +2 +workload\\n.*"), out);
+        bytes.reset();
+        exit = ProcessCanaries.run(print, base, 2, 100, List.of("no-dedup"), (o, s) -> error());
+        out = bytes.toString(StandardCharsets.UTF_8);
+        assertEquals(3, exit, out);
+        assertTrue(out.contains("runs could not be made (harness errors)"), out);
+    }
+
+    private static TestResult error() {
+        return new TestResult("t", 1, Validity.UNKNOWN, 3, "ports taken", Map.of(), List.of(), null, null);
+    }
+
     private static TestResult result(boolean caught, String check) {
         boolean failed = caught || check.equals("stats");
         Map<String, Object> checks = Map.of(check, Map.of("valid", !failed), "cluster", Map.of("valid", true));
