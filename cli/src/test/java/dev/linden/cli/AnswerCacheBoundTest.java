@@ -12,7 +12,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -52,8 +51,7 @@ class AnswerCacheBoundTest {
     @Test
     void largeAnswersPipelinedByOneClientLeaveEveryReplicaAliveAndReplayable() throws Exception {
         long startMillis = System.currentTimeMillis();
-        c = new LocalCluster(
-                dir.resolve("c"), 3, 26_000 + ThreadLocalRandom.current().nextInt(300) * 50);
+        c = new LocalCluster(dir.resolve("c"), 3, ProcessClusterFixture.basePort());
         c.writeLayout();
         for (int i = 1; i <= 3; i++) {
             c.startNode(i, false, JVM);

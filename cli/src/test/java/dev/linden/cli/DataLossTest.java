@@ -14,7 +14,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -62,8 +61,7 @@ class DataLossTest {
 
     /** The scenario up to B's damage: 150 acknowledged, C missing the last 50, B stopped, A killed. */
     private void acknowledgeThenStop() throws Exception {
-        c = new LocalCluster(
-                dir.resolve("c"), 3, 23_000 + ThreadLocalRandom.current().nextInt(300) * 50);
+        c = new LocalCluster(dir.resolve("c"), 3, ProcessClusterFixture.basePort());
         c.writeLayout();
         for (int i = 1; i <= 3; i++) {
             c.startNode(i, true, JVM);

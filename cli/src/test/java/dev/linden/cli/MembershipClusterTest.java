@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,7 +45,7 @@ class MembershipClusterTest {
 
     /** Three voters; the client knows a fourth endpoint too, where the node added later will listen. */
     private void start() throws Exception {
-        cluster = new LocalCluster(dir, 3, 20_000 + ThreadLocalRandom.current().nextInt(400) * 50);
+        cluster = new LocalCluster(dir, 3, ProcessClusterFixture.basePort());
         cluster.nodeArgs.addAll(List.of("--snapshot-every", "2000"));
         cluster.writeLayout();
         for (int i = 1; i <= 3; i++) {

@@ -17,7 +17,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -56,9 +55,7 @@ class MembershipRequestsEndTest {
     }
 
     private LocalCluster start(int nodes, boolean insecure) throws Exception {
-        LocalCluster c = new LocalCluster(
-                        dir, nodes, 20_000 + ThreadLocalRandom.current().nextInt(400) * 50)
-                .insecure(insecure);
+        LocalCluster c = new LocalCluster(dir, nodes, ProcessClusterFixture.basePort()).insecure(insecure);
         clusters.add(c);
         c.writeLayout();
         for (int i = 1; i <= nodes; i++) {
@@ -179,8 +176,7 @@ class MembershipRequestsEndTest {
 
     @Test
     void aNodeThatHearsFromNoPeerAtStartSaysWhyOnce() throws Exception {
-        LocalCluster c =
-                new LocalCluster(dir, 3, 20_000 + ThreadLocalRandom.current().nextInt(400) * 50);
+        LocalCluster c = new LocalCluster(dir, 3, ProcessClusterFixture.basePort());
         clusters.add(c);
         c.writeLayout();
         c.startNode(1, false, List.of("-Xmx192m")); // nodes 2 and 3 never start

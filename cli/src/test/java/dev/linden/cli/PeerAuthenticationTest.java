@@ -25,7 +25,6 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -69,8 +68,7 @@ class PeerAuthenticationTest {
 
     @Test
     void aForgedPeerWithTheClusterIdIsRefusedAndMovesNoTerm() throws Exception {
-        c = new LocalCluster(
-                dir.resolve("c"), 3, 24_000 + ThreadLocalRandom.current().nextInt(300) * 50);
+        c = new LocalCluster(dir.resolve("c"), 3, ProcessClusterFixture.basePort());
         c.writeLayout();
         for (int i = 1; i <= 3; i++) {
             c.startNode(i, true, JVM);

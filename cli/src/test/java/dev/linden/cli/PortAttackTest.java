@@ -20,7 +20,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -43,7 +42,7 @@ class PortAttackTest {
     private final List<Socket> sockets = new ArrayList<>();
 
     private static int basePort() {
-        return 24_000 + ThreadLocalRandom.current().nextInt(200) * 50;
+        return ProcessClusterFixture.basePort();
     }
 
     private LocalCluster cluster(List<String> jvm, String... nodeArgs) throws Exception {

@@ -20,7 +20,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -36,8 +35,7 @@ class RealClusterTest {
     private KvClient client;
 
     private void start(int nodes, String... nodeArgs) throws Exception {
-        cluster = new LocalCluster(
-                dir, nodes, 20_000 + ThreadLocalRandom.current().nextInt(400) * 50);
+        cluster = new LocalCluster(dir, nodes, ProcessClusterFixture.basePort());
         cluster.nodeArgs.addAll(List.of(nodeArgs));
         cluster.writeLayout();
         for (int i = 1; i <= nodes; i++) {
