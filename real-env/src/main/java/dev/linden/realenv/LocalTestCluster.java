@@ -36,6 +36,7 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 
 /**
  * The harness's {@link Cluster} on real node processes ({@code --env local}): N node JVMs on loopback,
@@ -415,11 +416,11 @@ public final class LocalTestCluster implements Cluster {
     @Override
     public List<CheckOutcome> invariants(List<HistoryOp> history) {
         if (workload == null) {
-            return List.of(processCheck());
+            return List.of(processCheck(history));
         }
         // The audit stops the nodes first: their event streams are then complete when the monitors read them.
         diskAudit = LocalDiskAudit.stopAndAudit(this, history, workload);
-        return List.of(processCheck(), diskAudit.outcome());
+        return List.of(processCheck(history), diskAudit.outcome());
     }
 
     @Override
@@ -437,7 +438,7 @@ public final class LocalTestCluster implements Cluster {
         closing = true;
     }
 
-    private CheckOutcome processCheck() {
+    private CheckOutcome processCheck(List<HistoryOp> history) {
         List<String> v = new ArrayList<>(unexpectedExits);
         v.addAll(violations);
         Map<String, Object> d = new LinkedHashMap<>();
@@ -446,13 +447,15 @@ public final class LocalTestCluster implements Cluster {
                 "no ordinary client's admin request carried out"));
         checked.addAll(EventMonitor.checked());
         checked.add(NodeEventCheck.LOST_LOG_REPORTED);
+        checked.add(LeadershipStability.PROPERTY);
         d.put("checked", checked);
         d.put("processes-started", started);
         d.put("refused-damaged-data", new ArrayList<>(new TreeSet<>(refused)));
-        NodeEventCheck events = nodeEvents();
+        long runStartWallMillis = System.currentTimeMillis() - scheduler.nowNanos() / 1_000_000;
+        NodeEventCheck events = nodeEvents(history, runStartWallMillis);
         events.violations().forEach(x -> v.add(x.describe()));
         d.put("event-monitor", events.facts());
-        d.put("violations-at", events.timeline(System.currentTimeMillis() - scheduler.nowNanos() / 1_000_000));
+        d.put("violations-at", events.timeline(runStartWallMillis));
         d.put("violations", v);
         if (!v.isEmpty()) {
             d.put("why", v.get(0));
@@ -461,11 +464,15 @@ public final class LocalTestCluster implements Cluster {
     }
 
     /** Every node's event stream, judged by the simulator's monitors (read once, at the end of the run). */
-    private NodeEventCheck nodeEvents() {
+    private NodeEventCheck nodeEvents(List<HistoryOp> history, long runStartWallMillis) {
         if (eventCheck == null) {
             Map<Integer, Path> dirs = new TreeMap<>();
             membership.allIds().forEach(id -> dirs.put(id, dataDir(id)));
-            eventCheck = NodeEventCheck.of(dirs, List.copyOf(logLosses));
+            Set<Integer> voters = new TreeSet<>();
+            IntStream.rangeClosed(1, n).forEach(voters::add);
+            List<LeadershipStability.Period> periods =
+                    LeadershipStability.periods(history, voters, scheduler.nowNanos());
+            eventCheck = NodeEventCheck.of(dirs, List.copyOf(logLosses), periods, runStartWallMillis);
         }
         return eventCheck;
     }

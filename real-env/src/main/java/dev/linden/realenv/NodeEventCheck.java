@@ -56,7 +56,11 @@ final class NodeEventCheck {
      * Reads each node's stream from its data dir and judges them together, and each start after a loss of WAL
      * records by whether it reported lost log.
      */
-    static NodeEventCheck of(Map<Integer, Path> dataDirs, List<LogLoss> losses) {
+    static NodeEventCheck of(
+            Map<Integer, Path> dataDirs,
+            List<LogLoss> losses,
+            List<LeadershipStability.Period> stablePeriods,
+            long runStartWallMillis) {
         NodeEventCheck c = new NodeEventCheck();
         Map<Integer, List<NodeEvent>> byNode = new LinkedHashMap<>();
         List<List<NodeEvent>> streams = new ArrayList<>();
@@ -79,6 +83,7 @@ final class NodeEventCheck {
         c.facts.putAll(c.monitor.facts());
         c.violations.addAll(c.monitor.violations());
         c.judgeLosses(byNode, losses);
+        c.violations.addAll(LeadershipStability.judge(stablePeriods, byNode, runStartWallMillis, c.facts));
         return c;
     }
 
