@@ -31,9 +31,10 @@ import java.util.logging.Logger;
  * apply threads: they only offer an event to a bounded queue, and when it is full the event is dropped and
  * counted (the gap shows in the sequence numbers, and the count in {@code node.log}), never waited for.
  * The file is appended across restarts and rotated to {@code events.1.jsonl} at {@code maxFileBytes}, so
- * the stream takes at most twice that on disk. Lines are flushed whenever the queue runs empty: a node
- * killed outright loses at most what was queued, and a torn last line is skipped by the reader. Nothing is
- * fsynced: the stream is evidence for monitors, not state.
+ * the stream takes at most twice that on disk. The writer wakes for the first event of a batch, lets more
+ * gather for {@link #BATCH_MILLIS}, then writes and flushes them all: a node killed outright loses at most
+ * that much of its stream, and a torn last line is skipped by the reader. Nothing is fsynced: the stream is
+ * evidence for monitors, not state.
  */
 public final class EventStreamWriter implements Consumer<NodeEvent>, AutoCloseable {
     private static final Logger LOG = Logger.getLogger("linden.events");
@@ -41,6 +42,13 @@ public final class EventStreamWriter implements Consumer<NodeEvent>, AutoCloseab
     public static final int DEFAULT_MAX_QUEUED_EVENTS = 65_536;
 
     public static final long DEFAULT_MAX_FILE_BYTES = 64L << 20;
+
+    /**
+     * How long events gather before a write. Woken and flushing for every event, the writer cost the bench a
+     * fifth of its throughput (65,900 writes/s against 80,400 with events off, 27.0 against 22.1 us of CPU a
+     * write): a thread wake-up and a write(2) for each of thousands of events a second, on two cores.
+     */
+    static final long BATCH_MILLIS = 20;
 
     private final Path dir;
     private final long maxFileBytes;
@@ -119,6 +127,9 @@ public final class EventStreamWriter implements Consumer<NodeEvent>, AutoCloseab
                 NodeEvent first = queue.poll(100, TimeUnit.MILLISECONDS);
                 if (first == null) {
                     continue;
+                }
+                if (!closed) {
+                    Thread.sleep(BATCH_MILLIS);
                 }
                 batch.add(first);
                 queue.drainTo(batch, 4096);
