@@ -72,7 +72,15 @@ public final class EventCodec {
                         l(f, "index"),
                         l(f, "term"),
                         Long.parseUnsignedLong(f.get("digest"), 16));
-            case "membership" -> new MembershipInForce(t, n, s, LogRuns.decodeInts(f.get("voters")));
+            case "membership" ->
+                new MembershipInForce(
+                        t,
+                        n,
+                        s,
+                        LogRuns.decodeInts(f.get("voters")),
+                        l0(f, "index"),
+                        l0(f, "commit"),
+                        "true".equals(f.get("leader")));
             default -> null;
         };
     }
@@ -128,7 +136,9 @@ public final class EventCodec {
             num(num(str(b, "how", p.taken() ? "taken" : "restored"), "index", p.index()), "term", p.term());
             str(b, "digest", String.format("%016x", p.stateDigest()));
         } else if (ev instanceof MembershipInForce m) {
-            str(b, "voters", LogRuns.encodeInts(m.voters()));
+            num(num(str(b, "voters", LogRuns.encodeInts(m.voters())), "index", m.index()), "commit", m.commitIndex())
+                    .append(",\"leader\":")
+                    .append(m.asLeader());
         }
     }
 

@@ -21,7 +21,9 @@ import java.util.function.Consumer;
  *   <li>commit indexes never move back within a node's life, and each node applies indexes in order;</li>
  *   <li>the committed prefix never changes, and every node applies the same entry at each index;</li>
  *   <li>leader completeness, by the log each new leader announces ({@link CommittedLog});</li>
- *   <li>snapshots agree: every snapshot taken or restored at one index holds the same state digest.</li>
+ *   <li>snapshots agree: every snapshot taken or restored at one index holds the same state digest;</li>
+ *   <li>one membership change at a time: a leader puts a new configuration in force only once the one
+ *       before it is committed.</li>
  * </ul>
  * A gap in a node's sequence numbers (it dropped events) makes the rest of that life unjudged for what
  * needs the whole stream (order of applies, durable votes); the cluster-wide tables still take what came.
@@ -57,6 +59,8 @@ public final class EventMonitor {
 
         long durableTerm = -1;
         int durableVote;
+        /** The log index of the configuration last seen in force (0: none seen in this life). */
+        long configIndex;
     }
 
     /** @param onViolation told of each violation as it is found (besides {@link #violations()}) */
@@ -99,6 +103,8 @@ public final class EventMonitor {
             applied(a, life);
         } else if (ev instanceof NodeEvent.SnapshotNoted p) {
             snapshot(p, life);
+        } else if (ev instanceof NodeEvent.MembershipInForce m) {
+            membership(m, life);
         }
     }
 
@@ -143,6 +149,22 @@ public final class EventMonitor {
             restartsBehind++;
             votes.remove(s.node());
             durableTermSeen.put(s.node(), s.term());
+        }
+    }
+
+    /** A leader that appends a configuration while the one before is uncommitted has two changes in flight. */
+    private void membership(NodeEvent.MembershipInForce m, Life life) {
+        long before = life.configIndex;
+        life.configIndex = m.index();
+        if (m.asLeader() && before > 0 && m.index() > before && before > m.commitIndex()) {
+            violation(new Violation(
+                    "one membership change at a time",
+                    m.node(),
+                    m.index(),
+                    m.atMillis(),
+                    "leader put the configuration at index " + m.index() + " in force while the one at index "
+                            + before + " was not committed (commit index " + m.commitIndex()
+                            + "): two changes in flight can leave two majorities that do not overlap"));
         }
     }
 
@@ -269,6 +291,7 @@ public final class EventMonitor {
                 "committed prefix unchanged",
                 "state machine safety (entry hashes)",
                 "leader completeness (leaders' announced logs)",
-                "snapshots at one index hold one state");
+                "snapshots at one index hold one state",
+                "one membership change at a time");
     }
 }

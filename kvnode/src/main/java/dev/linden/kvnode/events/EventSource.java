@@ -142,9 +142,11 @@ public final class EventSource implements NodeListener {
     }
 
     @Override
-    public synchronized void onMembership(int nodeId, Membership membership) {
+    public synchronized void onMembership(
+            int nodeId, Membership membership, long index, long commitIndex, boolean asLeader) {
         int[] voters = membership.voters().clone();
         Arrays.sort(voters);
-        sink.accept(new NodeEvent.MembershipInForce(clockMillis.getAsLong(), nodeId, next(nodeId), voters));
+        sink.accept(new NodeEvent.MembershipInForce(
+                clockMillis.getAsLong(), nodeId, next(nodeId), voters, index, commitIndex, asLeader));
     }
 }

@@ -91,6 +91,12 @@ public sealed interface NodeEvent {
     record SnapshotNoted(long atMillis, int node, long seq, boolean taken, long index, long term, long stateDigest)
             implements NodeEvent {}
 
-    /** The configuration in force on the node changed: these voters (sorted ids). */
-    record MembershipInForce(long atMillis, int node, long seq, int[] voters) implements NodeEvent {}
+    /**
+     * The configuration in force on the node changed: these voters (sorted ids), from the log entry (or snapshot)
+     * at {@code index}; the node's commit index then, and whether it is the leader (0 and false in streams
+     * written before these fields).
+     */
+    record MembershipInForce(
+            long atMillis, int node, long seq, int[] voters, long index, long commitIndex, boolean asLeader)
+            implements NodeEvent {}
 }

@@ -32,6 +32,14 @@ public interface NodeListener {
     default void onMembership(int nodeId, Membership membership) {}
 
     /**
+     * As {@link #onMembership(int, Membership)}, with where it stands: the configuration's log {@code index}, the
+     * node's {@code commitIndex} then, and whether it is the leader (which put it in force by appending it).
+     */
+    default void onMembership(int nodeId, Membership membership, long index, long commitIndex, boolean asLeader) {
+        onMembership(nodeId, membership);
+    }
+
+    /**
      * The node starts from what its storage recovered: this hard state and a snapshot through
      * {@code snapshotIndex} (0: none). Called on the thread that starts the node, before its stages run
      * anything of this life.

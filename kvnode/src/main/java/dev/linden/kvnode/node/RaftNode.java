@@ -460,7 +460,8 @@ public final class RaftNode {
         if (core.membership() != membershipSeen) {
             membershipSeen = core.membership();
             transport.updatePeers(membershipSeen);
-            listener.onMembership(id, membershipSeen);
+            listener.onMembership(
+                    id, membershipSeen, core.membershipIndex(), core.commitIndex(), core.role() == Role.LEADER);
         }
         ListenerTaps.softState(listener, id, core, softSeen, softState);
         leaderHint = softState.leaderId();

@@ -55,9 +55,9 @@ public final class TeeListener implements NodeListener {
     }
 
     @Override
-    public void onMembership(int nodeId, Membership membership) {
-        first.onMembership(nodeId, membership);
-        second.onMembership(nodeId, membership);
+    public void onMembership(int nodeId, Membership membership, long index, long commitIndex, boolean asLeader) {
+        first.onMembership(nodeId, membership, index, commitIndex, asLeader);
+        second.onMembership(nodeId, membership, index, commitIndex, asLeader);
     }
 
     @Override

@@ -329,6 +329,11 @@ public final class RaftCore {
         return commitIndex;
     }
 
+    /** The log index of the configuration in force (its entry's, or the snapshot's it came with). */
+    public long membershipIndex() {
+        return log.memberships.currentIndex();
+    }
+
     public long appliedIndex() {
         return appliedIndex;
     }

@@ -23,7 +23,7 @@ class EventCodecTest {
                 .snapshot(1, true, 130, -2L);
         List<NodeEvent> events = new ArrayList<>(s.events());
         events.add(new NodeEvent.RoleChanged(1, 1, 9, 6, "leader", 1));
-        events.add(new NodeEvent.MembershipInForce(2, 1, 10, new int[] {1, 2, 3}));
+        events.add(new NodeEvent.MembershipInForce(2, 1, 10, new int[] {1, 2, 3}, 77, 70, true));
         for (NodeEvent ev : events) {
             String line = EventCodec.encode(ev);
             NodeEvent back = EventCodec.decode(line);
@@ -37,6 +37,16 @@ class EventCodecTest {
         assertEquals(6, l.termAt(120));
         assertEquals(-1, l.termAt(131));
         assertEquals(-1, l.termAt(100));
+        NodeEvent.MembershipInForce m =
+                (NodeEvent.MembershipInForce) EventCodec.decode(EventCodec.encode(events.get(8)));
+        assertEquals(List.of(77L, 70L, true), List.of(m.index(), m.commitIndex(), m.asLeader()));
+        // Lines of a stream written before these fields (and the started event's "lost") still read.
+        m = (NodeEvent.MembershipInForce)
+                EventCodec.decode("{\"e\":\"membership\",\"n\":1,\"s\":3,\"t\":5,\"voters\":\"1,2\"}");
+        assertEquals(List.of(0L, 0L, false), List.of(m.index(), m.commitIndex(), m.asLeader()));
+        NodeEvent.Started st = (NodeEvent.Started)
+                EventCodec.decode("{\"e\":\"started\",\"n\":1,\"s\":1,\"t\":5,\"term\":2,\"vote\":1,\"snap\":0}");
+        assertEquals(0, st.lostThroughTerm());
     }
 
     @Test

@@ -129,4 +129,17 @@ class EventMonitorTest {
         assertEquals(1, told.size());
         assertEquals(1L, m.facts().get("violations"));
     }
+
+    @Test
+    void aLeaderPuttingASecondConfigurationInForceBeforeTheFirstIsCommittedIsCaught() {
+        caught(
+                threeStarted().membership(1, 10, 9, true, 1, 2, 3, 4).membership(1, 11, 9, true, 1, 3, 4),
+                "one membership change at a time",
+                1,
+                11);
+        clean(threeStarted().membership(1, 10, 9, true, 1, 2, 3, 4).membership(1, 12, 10, true, 1, 3, 4));
+        // A follower takes what its leader appended, committed or not; and a first sight in a life judges nothing.
+        clean(threeStarted().membership(2, 10, 5, false, 1, 2, 3, 4).membership(2, 11, 5, false, 1, 3, 4));
+        clean(threeStarted().membership(1, 11, 9, true, 1, 3, 4));
+    }
 }

@@ -53,6 +53,11 @@ final class Streams {
         return this;
     }
 
+    Streams membership(int node, long index, long commitIndex, boolean asLeader, int... voters) {
+        events.add(new NodeEvent.MembershipInForce(at(), node, next(node), voters, index, commitIndex, asLeader));
+        return this;
+    }
+
     Streams commit(int node, long term, boolean asLeader, long index, long entryTerm) {
         events.add(new NodeEvent.CommitAdvanced(at(), node, next(node), term, asLeader, index, entryTerm));
         return this;
