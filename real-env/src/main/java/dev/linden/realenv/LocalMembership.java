@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Membership of a local cluster under a membership nemesis: who is a member now, and the spare node ids
@@ -105,37 +106,42 @@ final class LocalMembership {
             joined.add(spare);
         }
         c.launch(spare);
-        Wire.MembershipResponse added = change(MembershipChange.addVoter(spare, ""), started);
-        if (!added.ok()) {
-            return FaultOps.effect(
-                    "node " + spare + " started, not added: " + added.message(),
-                    "added",
-                    -1,
-                    "removed",
-                    -1,
-                    "ms",
-                    (System.nanoTime() - started) / 1_000_000);
-        }
-        synchronized (this) {
-            members.add(spare);
-        }
-        Wire.MembershipResponse gone = change(MembershipChange.remove(victim), started);
+        // Both asked at once, as the simulator's operator does: the leader must take one change at a time (a
+        // cluster that let both go in flight could elect two leaders), and the operator follows redirects.
+        CompletableFuture<Wire.MembershipResponse> adding = change(MembershipChange.addVoter(spare, ""), started);
+        CompletableFuture<Wire.MembershipResponse> removing = change(MembershipChange.remove(victim), started);
+        Wire.MembershipResponse added = adding.join();
+        Wire.MembershipResponse gone = removing.join();
         long ms = (System.nanoTime() - started) / 1_000_000;
-        if (!gone.ok()) {
+        synchronized (this) {
+            if (added.ok()) {
+                members.add(spare);
+            }
+            if (gone.ok()) {
+                members.remove(victim);
+                removed.add(victim);
+            }
+        }
+        if (!added.ok() || !gone.ok()) {
+            if (gone.ok()) {
+                Thread.sleep(LINGER_MILLIS);
+                c.killForGood(victim);
+            }
             return FaultOps.effect(
-                    "node " + spare + " added, node " + victim + " not removed: " + gone.message(),
+                    (added.ok()
+                                    ? "node " + spare + " added"
+                                    : "node " + spare + " started, not added: " + added.message())
+                            + (gone.ok()
+                                    ? ", node " + victim + " removed"
+                                    : ", node " + victim + " not removed: " + gone.message()),
                     "added",
-                    spare,
+                    added.ok() ? spare : -1,
                     "removed",
-                    -1,
+                    gone.ok() ? victim : -1,
                     "ms",
                     ms,
                     "configuration",
-                    added.message());
-        }
-        synchronized (this) {
-            members.remove(victim);
-            removed.add(victim);
+                    (gone.ok() ? gone : added).message());
         }
         // Outside the configuration, it must not disturb the cluster; then it stops for good.
         Thread.sleep(LINGER_MILLIS);
@@ -155,10 +161,8 @@ final class LocalMembership {
     }
 
     /** Asks whoever leads for {@code change}, following hand-overs, until committed or the time is up. */
-    private Wire.MembershipResponse change(MembershipChange change, long startedNanos) {
+    private CompletableFuture<Wire.MembershipResponse> change(MembershipChange change, long startedNanos) {
         long left = CHANGE_TIMEOUT_MILLIS - (System.nanoTime() - startedNanos) / 1_000_000L;
-        return c.statusClient()
-                .changeMembership(c.leader(true), change, Math.max(1, left))
-                .join();
+        return c.statusClient().changeMembership(c.leader(true), change, Math.max(1, left));
     }
 }
