@@ -41,7 +41,8 @@ final class LeadershipStability {
     /**
      * The periods of a history in which a partition (with a majority connected both ways among {@code nodes})
      * was the only fault in force: from its start's completion to the next nemesis operation, or {@code
-     * endNanos}. None if the membership changed during the run (the majority is then not known here).
+     * endNanos}. None if the membership changed during the run (the majority is then not known here), and none
+     * after a clock fault (its offsets outlive it, so the nodes' event times no longer match the history's).
      */
     static List<Period> periods(List<HistoryOp> history, Set<Integer> nodes, long endNanos) {
         List<Period> out = new ArrayList<>();
@@ -53,6 +54,12 @@ final class LeadershipStability {
             }
             if (op.f().equals("replace-node") || op.f().equals("restart-as-new")) {
                 return List.of();
+            }
+            if (op.f().equals("start-clock")) {
+                if (current != null) {
+                    out.add(new Period(current.startNanos(), op.timeNanos(), current.majority(), current.grudge()));
+                }
+                return out;
             }
             if (current != null) {
                 out.add(new Period(current.startNanos(), op.timeNanos(), current.majority(), current.grudge()));

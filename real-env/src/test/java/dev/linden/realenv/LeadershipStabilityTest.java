@@ -56,6 +56,15 @@ class LeadershipStabilityTest {
         assertEquals(
                 List.of(21 * S, 30 * S), List.of(p.get(1).startNanos(), p.get(1).endNanos()));
         assertEquals(Set.of(1, 2), p.get(0).majority());
+        // A clock fault's offsets outlive it: the nodes' times no longer match the history's, so judging stops.
+        List<HistoryOp> clocked = List.of(
+                partition(S, Map.of("3", List.of(1, 2))),
+                nemesis(5 * S, OpType.INVOKE, "start-clock", null),
+                nemesis(6 * S, OpType.INFO, "stop-clock", Map.of()),
+                partition(7 * S, Map.of("3", List.of(1, 2))));
+        assertEquals(
+                List.of(new LeadershipStability.Period(S, 5 * S, Set.of(1, 2), Map.of("3", List.of(1, 2)))),
+                LeadershipStability.periods(clocked, THREE, 9 * S));
         assertEquals(
                 List.of(),
                 LeadershipStability.periods(
