@@ -8,7 +8,6 @@ import dev.linden.kvnode.raft.Message.InstallSnapshot;
 import dev.linden.kvnode.raft.Message.SnapshotResponse;
 import dev.linden.kvnode.raft.Message.VoteRequest;
 import dev.linden.kvnode.raft.Message.VoteResponse;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -366,10 +365,6 @@ public final class RaftCore {
 
     public Entry entryAt(long index) {
         return log.entry(index);
-    }
-
-    public List<Integer> voters() {
-        return Arrays.stream(votersArray()).boxed().toList();
     }
 
     /** The configuration in force: the newest in the log, committed or not (thesis §4.1). */
