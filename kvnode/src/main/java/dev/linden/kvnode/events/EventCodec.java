@@ -47,14 +47,30 @@ public final class EventCodec {
         int n = Integer.parseInt(f.get("n"));
         long s = Long.parseLong(f.get("s"));
         return switch (f.get("e")) {
-            case "started" -> new Started(t, n, s, l(f, "term"), (int) l(f, "vote"), l(f, "snap"), l0(f, "lost"));
+            case "started" ->
+                new Started(
+                        t,
+                        n,
+                        s,
+                        l(f, "term"),
+                        (int) l(f, "vote"),
+                        l(f, "snap"),
+                        l0(f, "lost"),
+                        f.get("last") == null ? -1 : l(f, "last"));
             case "hard-state" -> new HardStateSaved(t, n, s, l(f, "term"), (int) l(f, "vote"));
             case "vote" -> new VoteGranted(t, n, s, l(f, "term"), (int) l(f, "cand"));
             case "role" -> new RoleChanged(t, n, s, l(f, "term"), f.get("role"), (int) l(f, "leader"));
             case "leader" -> leader(f, t, n, s);
             case "commit" ->
                 new CommitAdvanced(
-                        t, n, s, l(f, "term"), Boolean.parseBoolean(f.get("leader")), l(f, "index"), l(f, "eterm"));
+                        t,
+                        n,
+                        s,
+                        l(f, "term"),
+                        Boolean.parseBoolean(f.get("leader")),
+                        l(f, "index"),
+                        l(f, "eterm"),
+                        f.get("counted") == null ? new int[0] : LogRuns.decodeInts(f.get("counted")));
             case "applied" ->
                 new Applied(
                         t,
@@ -117,6 +133,9 @@ public final class EventCodec {
                     num(num(num(b, "term", s.term()), "vote", s.votedFor()), "snap", s.snapshotIndex()),
                     "lost",
                     s.lostThroughTerm());
+            if (s.lastIndex() >= 0) {
+                num(b, "last", s.lastIndex());
+            }
         } else if (ev instanceof HardStateSaved h) {
             num(num(b, "term", h.term()), "vote", h.votedFor());
         } else if (ev instanceof VoteGranted v) {
@@ -129,6 +148,9 @@ public final class EventCodec {
         } else if (ev instanceof CommitAdvanced c) {
             num(b, "term", c.term()).append(",\"leader\":").append(c.asLeader());
             num(num(b, "index", c.index()), "eterm", c.entryTerm());
+            if (c.counted().length > 0) {
+                str(b, "counted", LogRuns.encodeInts(c.counted()));
+            }
         } else if (ev instanceof Applied a) {
             str(num(b, "from", a.fromIndex()), "terms", LogRuns.encodeTerms(a.terms()));
             str(b, "hashes", LogRuns.encodeHashes(a.hashes()));

@@ -23,7 +23,10 @@ import java.util.function.Consumer;
  *   <li>leader completeness, by the log each new leader announces ({@link CommittedLog});</li>
  *   <li>snapshots agree: every snapshot taken or restored at one index holds the same state digest;</li>
  *   <li>one membership change at a time: a leader puts a new configuration in force only once the one
- *       before it is committed.</li>
+ *       before it is committed;</li>
+ *   <li>acknowledgements are durable: a node a leader counted as holding an index toward a commit still holds
+ *       it when it starts again, unless its disk was damaged (it reports lost log, or its hard state came back
+ *       behind what it announced).</li>
  * </ul>
  * A gap in a node's sequence numbers (it dropped events) makes the rest of that life unjudged for what
  * needs the whole stream (order of applies, durable votes); the cluster-wide tables still take what came.
@@ -44,10 +47,24 @@ public final class EventMonitor {
     /** State digest of the snapshots at each index: {digest, node}. */
     private final Map<Long, long[]> snapshotAt = new HashMap<>();
 
+    /** Per node: the highest index a leader counted it as holding toward a commit, since its last start. */
+    private final Map<Integer, Counted> counted = new HashMap<>();
+    /** Per node: the time of its last start on a damaged disk (counts noted before it no longer hold). */
+    private final Map<Integer, Long> damagedStartAt = new HashMap<>();
+
     private final Map<String, Long> counts = new TreeMap<>();
+    private long restartsHeldToAcks;
     private long eventsDropped;
     private long restartsBehind;
     private long snapshotsCompared;
+
+    /** A leader's count of a node toward a commit: the index, by which leader, in which term, when. */
+    private static final class Counted {
+        long index;
+        int leader;
+        long term;
+        long atMillis;
+    }
 
     /** What the monitor knows of a node's current life. */
     private static final class Life {
@@ -143,12 +160,59 @@ public final class EventMonitor {
         life.durableVote = s.votedFor();
         life.nextApplied = s.snapshotIndex() + 1;
         Long seen = durableTermSeen.get(s.node());
-        if (seen != null && s.term() < seen) {
+        boolean behind = seen != null && s.term() < seen;
+        heldToAcknowledgements(s, behind || s.lostThroughTerm() > 0);
+        if (behind) {
             // Its disk lost a hard state it had announced durable: a replaced or damaged disk (the operator's
             // or the nemesis's doing) or a storage bug. Its votes are not held against it from here.
             restartsBehind++;
             votes.remove(s.node());
             durableTermSeen.put(s.node(), s.term());
+        }
+    }
+
+    /**
+     * A node that starts again must hold every index a leader counted it as holding toward a commit, unless its
+     * disk was damaged ({@code damaged}): else it acknowledged entries it did not hold durably (a follower that
+     * acknowledged before its fsync, a leader that counted its own unsynced log, a disk that lied).
+     */
+    private void heldToAcknowledgements(NodeEvent.Started s, boolean damaged) {
+        Counted k = counted.remove(s.node());
+        if (damaged) {
+            damagedStartAt.put(s.node(), s.atMillis());
+            return;
+        }
+        if (k == null || s.lastIndex() < 0) {
+            return;
+        }
+        restartsHeldToAcks++;
+        if (s.lastIndex() < k.index) {
+            violation(new Violation(
+                    "acknowledged entries durable",
+                    s.node(),
+                    k.index,
+                    s.atMillis(),
+                    "leader " + k.leader + " of term " + k.term + " counted node " + s.node() + " as holding index "
+                            + k.index + " toward a commit (at " + k.atMillis + " ms), and the node started again "
+                            + "holding its log only through index " + s.lastIndex()
+                            + ", reporting no lost log: it acknowledged entries it did not hold durably"));
+        }
+    }
+
+    /** The voters a leader counted toward a commit: each must hold the index at its next start. */
+    private void noteCounted(NodeEvent.CommitAdvanced c) {
+        for (int v : c.counted()) {
+            Long damaged = damagedStartAt.get(v);
+            if (damaged != null && c.atMillis() < damaged) {
+                continue; // noted before the node's damaged start (merged by time, clocks apart): not held
+            }
+            Counted k = counted.computeIfAbsent(v, n -> new Counted());
+            if (c.index() > k.index) {
+                k.index = c.index();
+                k.leader = c.node();
+                k.term = c.term();
+                k.atMillis = c.atMillis();
+            }
         }
     }
 
@@ -214,6 +278,7 @@ public final class EventMonitor {
                     "node " + c.node() + " commit index moved back from " + life.commit + " to " + c.index()));
         }
         life.commit = Math.max(life.commit, c.index());
+        noteCounted(c);
         if (c.asLeader() && c.entryTerm() > 0 && c.entryTerm() != c.term()) {
             violation(new Violation(
                     "commit rule",
@@ -276,6 +341,7 @@ public final class EventMonitor {
         f.put("highest-applied-index", log.highestApplied);
         f.put("snapshots-compared", snapshotsCompared);
         f.put("restarts-with-hard-state-behind", restartsBehind);
+        f.put("restarts-held-to-acknowledgements", restartsHeldToAcks);
         f.put("violations", violationCount);
         return f;
     }
@@ -292,6 +358,7 @@ public final class EventMonitor {
                 "state machine safety (entry hashes)",
                 "leader completeness (leaders' announced logs)",
                 "snapshots at one index hold one state",
-                "one membership change at a time");
+                "one membership change at a time",
+                "acknowledged entries held after a restart");
     }
 }

@@ -54,7 +54,7 @@ public final class EventSource implements NodeListener {
     }
 
     @Override
-    public synchronized void onStarted(int nodeId, HardState recovered, long snapshotIndex) {
+    public synchronized void onStarted(int nodeId, HardState recovered, long snapshotIndex, long lastIndex) {
         nodes.put(nodeId, new PerNode());
         long at = clockMillis.getAsLong();
         sink.accept(new NodeEvent.Started(
@@ -64,7 +64,8 @@ public final class EventSource implements NodeListener {
                 recovered.term(),
                 recovered.votedFor(),
                 snapshotIndex,
-                recovered.lostThroughTerm()));
+                recovered.lostThroughTerm(),
+                lastIndex));
     }
 
     @Override
@@ -94,9 +95,10 @@ public final class EventSource implements NodeListener {
 
     @Override
     public synchronized void onCommitAdvanced(
-            int nodeId, long term, boolean asLeader, long commitIndex, long entryTerm) {
+            int nodeId, long term, boolean asLeader, long commitIndex, long entryTerm, int[] counted) {
         long at = clockMillis.getAsLong();
-        sink.accept(new NodeEvent.CommitAdvanced(at, nodeId, next(nodeId), term, asLeader, commitIndex, entryTerm));
+        sink.accept(new NodeEvent.CommitAdvanced(
+                at, nodeId, next(nodeId), term, asLeader, commitIndex, entryTerm, asLeader ? counted : new int[0]));
     }
 
     @Override

@@ -20,10 +20,25 @@ public sealed interface NodeEvent {
     /**
      * The node (re)started with this hard state and snapshot (0: none) recovered from its storage; {@code
      * lostThroughTerm} above 0 if recovery found (or had found) log lost that it may have acknowledged, and it
-     * abstains from elections until repaired.
+     * abstains from elections until repaired; {@code lastIndex} the last index it holds (in its log or its snapshot;
+     * -1: not known, a stream written before this field).
      */
-    record Started(long atMillis, int node, long seq, long term, int votedFor, long snapshotIndex, long lostThroughTerm)
-            implements NodeEvent {}
+    record Started(
+            long atMillis,
+            int node,
+            long seq,
+            long term,
+            int votedFor,
+            long snapshotIndex,
+            long lostThroughTerm,
+            long lastIndex)
+            implements NodeEvent {
+        /** A start whose last index is not known. */
+        public Started(
+                long atMillis, int node, long seq, long term, int votedFor, long snapshotIndex, long lostThroughTerm) {
+            this(atMillis, node, seq, term, votedFor, snapshotIndex, lostThroughTerm, -1);
+        }
+    }
 
     /** A term and vote are durable: the node wrote them before any message that depends on them left. */
     record HardStateSaved(long atMillis, int node, long seq, long term, int votedFor) implements NodeEvent {}
@@ -62,10 +77,19 @@ public sealed interface NodeEvent {
     /**
      * The node's commit index advanced to {@code index}, whose entry is of {@code entryTerm} (-1: compacted,
      * unknown here). {@code asLeader}: the node led {@code term} before this advance and still does, so the
-     * advance is its own decision (Raft's commit rule applies), not what it learned from another leader.
+     * advance is its own decision (Raft's commit rule applies), not what it learned from another leader; then
+     * {@code counted} are the voters it counted as holding {@code index} (sorted; itself included if it did), each
+     * of which must still hold it when it starts again. Empty when not as leader, and in older streams.
      */
-    record CommitAdvanced(long atMillis, int node, long seq, long term, boolean asLeader, long index, long entryTerm)
-            implements NodeEvent {}
+    record CommitAdvanced(
+            long atMillis, int node, long seq, long term, boolean asLeader, long index, long entryTerm, int[] counted)
+            implements NodeEvent {
+        /** An advance that names no voters counted. */
+        public CommitAdvanced(
+                long atMillis, int node, long seq, long term, boolean asLeader, long index, long entryTerm) {
+            this(atMillis, node, seq, term, asLeader, index, entryTerm, new int[0]);
+        }
+    }
 
     /**
      * The node's state machine applied the entries {@code fromIndex .. fromIndex + terms.length - 1}, of

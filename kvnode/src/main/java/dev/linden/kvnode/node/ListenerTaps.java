@@ -1,5 +1,6 @@
 package dev.linden.kvnode.node;
 
+import dev.linden.kvnode.raft.CommitQuorum;
 import dev.linden.kvnode.raft.Message;
 import dev.linden.kvnode.raft.RaftCore;
 import dev.linden.kvnode.raft.Ready;
@@ -13,6 +14,8 @@ import java.util.List;
  * the log's terms.
  */
 final class ListenerTaps {
+    private static final int[] NONE = new int[0];
+
     private ListenerTaps() {}
 
     /** Real votes granted in {@code messages} (sent after the hard state that records them is durable). */
@@ -30,7 +33,9 @@ final class ListenerTaps {
         boolean leads = now.role() == Role.LEADER;
         if (now.commitIndex() != before.commitIndex()) { // a move back too: the monitor judges it
             long entryTerm = core.termAt(now.commitIndex());
-            listener.onCommitAdvanced(id, now.term(), ledBefore && leads, now.commitIndex(), entryTerm);
+            boolean asLeader = ledBefore && leads;
+            int[] counted = asLeader ? CommitQuorum.counted(core, now.commitIndex()) : NONE;
+            listener.onCommitAdvanced(id, now.term(), asLeader, now.commitIndex(), entryTerm, counted);
         }
         if (leads && !ledBefore) {
             listener.onLeaderElected(id, now.term(), core.firstIndex() - 1, core.lastIndex(), core::termAt);

@@ -44,7 +44,7 @@ public interface NodeListener {
      * {@code snapshotIndex} (0: none). Called on the thread that starts the node, before its stages run
      * anything of this life.
      */
-    default void onStarted(int nodeId, HardState recovered, long snapshotIndex) {}
+    default void onStarted(int nodeId, HardState recovered, long snapshotIndex, long lastIndex) {}
 
     /** A term and vote are durable (raft stage, before any message that depends on them is sent). */
     default void onHardStateSaved(int nodeId, HardState saved) {}
@@ -56,7 +56,8 @@ public interface NodeListener {
      * The commit index advanced to {@code commitIndex}, an entry of {@code entryTerm} (-1: compacted). {@code
      * asLeader}: the node led {@code term} already before this advance, so the advance is its own decision.
      */
-    default void onCommitAdvanced(int nodeId, long term, boolean asLeader, long commitIndex, long entryTerm) {}
+    default void onCommitAdvanced(
+            int nodeId, long term, boolean asLeader, long commitIndex, long entryTerm, int[] counted) {}
 
     /**
      * The node became leader of {@code term}, its log covering (afterIndex, lastIndex]; {@code termAt} gives

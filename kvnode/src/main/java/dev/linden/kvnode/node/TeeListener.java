@@ -61,9 +61,9 @@ public final class TeeListener implements NodeListener {
     }
 
     @Override
-    public void onStarted(int nodeId, HardState recovered, long snapshotIndex) {
-        first.onStarted(nodeId, recovered, snapshotIndex);
-        second.onStarted(nodeId, recovered, snapshotIndex);
+    public void onStarted(int nodeId, HardState recovered, long snapshotIndex, long lastIndex) {
+        first.onStarted(nodeId, recovered, snapshotIndex, lastIndex);
+        second.onStarted(nodeId, recovered, snapshotIndex, lastIndex);
     }
 
     @Override
@@ -79,9 +79,10 @@ public final class TeeListener implements NodeListener {
     }
 
     @Override
-    public void onCommitAdvanced(int nodeId, long term, boolean asLeader, long commitIndex, long entryTerm) {
-        first.onCommitAdvanced(nodeId, term, asLeader, commitIndex, entryTerm);
-        second.onCommitAdvanced(nodeId, term, asLeader, commitIndex, entryTerm);
+    public void onCommitAdvanced(
+            int nodeId, long term, boolean asLeader, long commitIndex, long entryTerm, int[] counted) {
+        first.onCommitAdvanced(nodeId, term, asLeader, commitIndex, entryTerm, counted);
+        second.onCommitAdvanced(nodeId, term, asLeader, commitIndex, entryTerm, counted);
     }
 
     @Override

@@ -286,6 +286,11 @@ final class LeaderReplication {
         l.reads.releaseConfirmed();
     }
 
+    /** How far the commit rule counts this leader as holding its log: what it holds durably. */
+    long selfMatch() {
+        return c.config().bug(RaftConfig.Bug.LEADER_COUNTS_UNDURABLE_SELF) ? c.log.lastIndex() : c.local.durableIndex;
+    }
+
     /** Commits the highest index durable on a quorum, if it is of the current term (Figure 8). */
     void maybeCommit() {
         LeaderState l = leader();
@@ -293,11 +298,7 @@ final class LeaderReplication {
         long[] matches = new long[voters.length];
         int i = 0;
         for (int v : voters) {
-            matches[i++] = v == c.id()
-                    ? (c.config().bug(RaftConfig.Bug.LEADER_COUNTS_UNDURABLE_SELF)
-                            ? c.log.lastIndex()
-                            : c.local.durableIndex)
-                    : l.progress.get(v).matchIndex;
+            matches[i++] = v == c.id() ? selfMatch() : l.progress.get(v).matchIndex;
         }
         Arrays.sort(matches);
         long quorumIndex = matches[voters.length - c.quorum()];

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -141,5 +142,44 @@ class EventMonitorTest {
         // A follower takes what its leader appended, committed or not; and a first sight in a life judges nothing.
         clean(threeStarted().membership(2, 10, 5, false, 1, 2, 3, 4).membership(2, 11, 5, false, 1, 3, 4));
         clean(threeStarted().membership(1, 11, 9, true, 1, 3, 4));
+    }
+
+    @Test
+    void aNodeCountedTowardACommitStillHoldsItWhenItStartsAgain() {
+        Streams lostAck =
+                threeStarted().saved(2, 3, 1).commitCounting(1, 3, 20, 1, 2).startedHolding(2, 3, 17, 0);
+        caught(lostAck, "acknowledged entries durable", 2, 20);
+        assertTrue(
+                lostAck.check().get(0).describe().contains("only through index 17"),
+                lostAck.check().toString());
+        // The leader counted itself: it is held to it too.
+        caught(
+                threeStarted().commitCounting(1, 3, 20, 1, 2).startedHolding(1, 3, 19, 0),
+                "acknowledged entries " + "durable",
+                1,
+                20);
+        clean(threeStarted().commitCounting(1, 3, 20, 1, 2).startedHolding(2, 3, 20, 0));
+        clean(threeStarted().commitCounting(1, 3, 20, 1, 2).startedHolding(3, 3, 5, 0)); // not counted
+        // A damaged disk: the node says it lost log, or its hard state came back behind what it announced.
+        clean(threeStarted().commitCounting(1, 3, 20, 1, 2).startedHolding(2, 3, 17, 3));
+        clean(threeStarted().saved(2, 3, 1).commitCounting(1, 3, 20, 1, 2).startedHolding(2, 0, 0, 0));
+        // Held once: after a start that holds it, the next start is held to counts made since.
+        clean(threeStarted()
+                .commitCounting(1, 3, 20, 1, 2)
+                .startedHolding(2, 3, 20, 0)
+                .startedHolding(2, 3, 18, 0));
+        // A stream written before the field: not judged.
+        clean(threeStarted().commitCounting(1, 3, 20, 1, 2).started(2, 3, 0, 0));
+    }
+
+    @Test
+    void countsAndLastIndexesSurviveTheCodecAndOlderLinesStillRead() {
+        NodeEvent.CommitAdvanced c = new NodeEvent.CommitAdvanced(5, 1, 2, 3, true, 40, 3, new int[] {1, 3});
+        NodeEvent.CommitAdvanced back = (NodeEvent.CommitAdvanced) EventCodec.decode(EventCodec.encode(c));
+        assertEquals(List.of(1, 3), Arrays.stream(back.counted()).boxed().toList());
+        NodeEvent.Started s = new NodeEvent.Started(5, 1, 1, 3, 2, 10, 0, 44);
+        assertEquals(s, EventCodec.decode(EventCodec.encode(s)));
+        String old = "{\"e\":\"started\",\"t\":5,\"n\":1,\"s\":1,\"term\":3,\"vote\":2,\"snap\":10,\"lost\":0}";
+        assertEquals(-1, ((NodeEvent.Started) EventCodec.decode(old)).lastIndex());
     }
 }

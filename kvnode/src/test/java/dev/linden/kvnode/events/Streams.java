@@ -25,6 +25,19 @@ final class Streams {
         return this;
     }
 
+    /** The node (re)started holding its log through {@code lastIndex}, reporting lost log through {@code lost}. */
+    Streams startedHolding(int node, long term, long lastIndex, long lost) {
+        seq.put(node, 0L);
+        events.add(new NodeEvent.Started(at(), node, next(node), term, 0, 0, lost, lastIndex));
+        return this;
+    }
+
+    /** Leader {@code node} of {@code term} committed {@code index} counting {@code counted} as holding it. */
+    Streams commitCounting(int node, long term, long index, int... counted) {
+        events.add(new NodeEvent.CommitAdvanced(at(), node, next(node), term, true, index, term, counted));
+        return this;
+    }
+
     /** The node restarted, and the event saying so was lost: its numbering starts over. */
     Streams startLost(int node) {
         seq.put(node, 0L);
