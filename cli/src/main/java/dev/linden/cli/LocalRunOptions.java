@@ -31,11 +31,24 @@ final class LocalRunOptions {
                     + "drawn with --snapshot-count, or the node's own, a fifth of it, when that is given)")
     Long snapshotCatchupEntries;
 
+    @Option(
+            names = "--lose-unsynced-writes",
+            arity = "1",
+            paramLabel = "true|false",
+            description = "with --env local or docker: every node keeps its writes in its process until an fsync "
+                    + "covers them, so a kill loses them as a power cut would, as the simulator's kill does "
+                    + "(Jepsen's LazyFS does this below the file system); default true")
+    Boolean loseUnsyncedWrites;
+
     /** Checks the options; returns an error message or null. */
     String validate(String env) {
-        boolean given = readMode != null || snapshotCount != null || snapshotCatchupEntries != null;
+        boolean given = readMode != null
+                || snapshotCount != null
+                || snapshotCatchupEntries != null
+                || loseUnsyncedWrites != null;
         if (given && env.equals("sim")) {
-            return "--read-mode and --snapshot-* are for --env local or docker (the simulator draws its own)";
+            return "--read-mode, --snapshot-* and --lose-unsynced-writes are for --env local or docker (the "
+                    + "simulator draws its own)";
         }
         if (readMode != null && !readMode.equals("read-index") && !readMode.equals("lease")) {
             return "--read-mode is read-index or lease";
@@ -61,6 +74,9 @@ final class LocalRunOptions {
         } else if (snapshotCatchupEntries != null) {
             s = s.withSnapshots(s.snapshotCount(), snapshotCatchupEntries);
         }
+        if (loseUnsyncedWrites != null) {
+            s = s.withLoseUnsyncedWrites(loseUnsyncedWrites);
+        }
         return s;
     }
 
@@ -71,6 +87,7 @@ final class LocalRunOptions {
         if (s.snapshotCatchupEntries() >= 0) {
             a.addAll(List.of("--snapshot-catchup-entries", String.valueOf(s.snapshotCatchupEntries())));
         }
+        a.addAll(List.of("--lose-unsynced-writes", String.valueOf(s.loseUnsyncedWrites())));
         return a;
     }
 

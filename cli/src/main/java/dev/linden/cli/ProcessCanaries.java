@@ -28,11 +28,9 @@ final class ProcessCanaries {
 
     /** Why each canary a process cannot run cannot (by the canary's name). */
     static final Map<String, String> NOT_ON_PROCESSES = Map.of(
-            SimOptions.Canary.FSYNC_LIES.cliName(),
-            "a skipped fsync loses nothing when a process is killed (the page cache outlives it); only a power cut "
-                    + "would, which needs a VM or a dm-flakey device under the data dir",
             SimOptions.Canary.NO_DIR_SYNC.cliName(),
-            "as fsync-lies: an unsynced directory entry survives a process kill in the page cache",
+            "an unsynced directory entry survives a process kill in the page cache, and a node's held writes "
+                    + "(--lose-unsynced-writes) hold file contents only, not creations, renames or deletions",
             SimOptions.Canary.EMPTY_REJOIN.cliName(),
             "an operator's act, not the node's: a wiped node forced back as new with its old identity file; "
                     + "the local nemesis does not play that operator yet");
@@ -42,8 +40,21 @@ final class ProcessCanaries {
         return NOT_ON_PROCESSES.get(bug);
     }
 
-    /** The test a bug runs on: workload, faults, cluster size and pace (as the simulator's hunts, on processes). */
-    record Hunt(TestOnlyBug bug, String workload, String nemesis, int nodes, int concurrency, int keys) {}
+    /**
+     * The test a bug runs on: workload, faults, cluster size and pace (as the simulator's hunts, on processes);
+     * {@code rate} operations per second, 0 for the base's.
+     */
+    record Hunt(TestOnlyBug bug, String workload, String nemesis, int nodes, int concurrency, int keys, int rate) {
+        Hunt(TestOnlyBug bug, String workload, String nemesis, int nodes, int concurrency, int keys) {
+            this(bug, workload, nemesis, nodes, concurrency, keys, 0);
+        }
+    }
+
+    /**
+     * Writes per second for the bugs that lose what was acknowledged before an fsync: a kill finds unsynced
+     * acknowledged entries only while writes keep an fsync in flight, so these run under load.
+     */
+    static final int DURABILITY_HUNT_RATE = 1_000;
 
     static List<Hunt> hunts() {
         List<Hunt> h = new ArrayList<>();
@@ -54,12 +65,20 @@ final class ProcessCanaries {
         h.add(new Hunt(TestOnlyBug.VOTE_WITHOUT_LOG_CHECK, "kv", "partition,kill,leader-change-kill", 3, 5, 3));
         h.add(new Hunt(TestOnlyBug.COMMIT_BY_COUNTING, "kv", "partition,leader-change-kill", 5, 5, 3));
         h.add(new Hunt(TestOnlyBug.VOTE_NOT_PERSISTED, "kv", "leader-change-kill,kill,partition", 3, 5, 3));
-        h.add(new Hunt(TestOnlyBug.ACK_BEFORE_DURABLE, "kv", "kill,lose-tail", 3, 5, 3));
-        h.add(new Hunt(TestOnlyBug.LEADER_COUNTS_UNDURABLE_SELF, "kv", "kill,leader-change-kill,partition", 3, 5, 3));
+        h.add(new Hunt(TestOnlyBug.ACK_BEFORE_DURABLE, "kv", "kill", 3, 16, 10, DURABILITY_HUNT_RATE));
+        h.add(new Hunt(
+                TestOnlyBug.LEADER_COUNTS_UNDURABLE_SELF,
+                "kv",
+                "kill,leader-change-kill",
+                3,
+                16,
+                10,
+                DURABILITY_HUNT_RATE));
         h.add(new Hunt(TestOnlyBug.READ_INDEX_WITHOUT_QUORUM, "kv", "partition,pause", 3, 8, 2));
         h.add(new Hunt(TestOnlyBug.LEASE_WITHOUT_DRIFT_BOUND, "kv", "partition,clock", 3, 8, 2));
         h.add(new Hunt(TestOnlyBug.NO_TRUNCATE_ON_CONFLICT, "kv", "partition,leader-change-kill", 3, 5, 3));
         h.add(new Hunt(TestOnlyBug.CONCURRENT_MEMBERSHIP_CHANGES, "kv", "membership,partition", 3, 5, 3));
+        h.add(new Hunt(TestOnlyBug.FSYNC_LIES, "kv", "kill,leader-change-kill", 3, 16, 10, DURABILITY_HUNT_RATE));
         return h;
     }
 
@@ -70,7 +89,7 @@ final class ProcessCanaries {
         o.net = base.net;
         o.store = base.store;
         o.timeLimitSeconds = base.timeLimitSeconds;
-        o.rate = base.rate;
+        o.rate = h.rate() > 0 ? h.rate() : base.rate;
         o.intensity = base.intensity;
         o.name = "canary-" + h.bug().cliName();
         o.bug = h.bug().cliName();

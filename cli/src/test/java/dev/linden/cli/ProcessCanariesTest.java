@@ -52,8 +52,11 @@ class ProcessCanariesTest {
         assertNull(o.validate());
         LocalEnvOptions local = o.localOptions(5);
         assertEquals(List.of("commit-by-counting"), local.testOnlyBugs());
-        o.bug = "fsync-lies";
+        o.bug = "no-dir-sync";
         assertTrue(o.validate().contains("page cache"), o.validate());
+        o.bug = "fsync-lies"; // runs on nodes that hold their writes until synced
+        assertNull(o.validate());
+        assertTrue(o.localOptions(5).node().loseUnsyncedWrites(), "a test's nodes lose unsynced writes at a kill");
         o.bug = "no-such-bug";
         assertTrue(o.validate().contains("unknown bug"), o.validate());
     }
@@ -78,7 +81,9 @@ class ProcessCanariesTest {
         replayed.local.readMode = "lease";
         replayed.local.snapshotCount = o.localOptions(9).node().snapshotCount();
         replayed.local.snapshotCatchupEntries = o.localOptions(9).node().snapshotCatchupEntries();
+        replayed.local.loseUnsyncedWrites = true;
         assertEquals(o.localOptions(9).node(), replayed.localOptions(123).node());
+        assertTrue(replay.contains("--lose-unsynced-writes true"), replay);
         TestOptions sim = new TestOptions();
         assertTrue(!String.join(" ", sim.replayArgs("kv", 9)).contains("--read-mode"));
         sim.local.readMode = "lease";
@@ -102,7 +107,7 @@ class ProcessCanariesTest {
         assertTrue(asked.contains("unsafe-reads@101") && !asked.contains("unsafe-reads@102"), asked.toString());
         assertTrue(out.matches("(?s).*unsafe-reads +2 +workload\\n.*"), out);
         assertTrue(out.matches("(?s).*no-dedup +- +not caught\\n.*"), out);
-        assertTrue(out.contains("fsync-lies") && out.contains("cannot run on a process"), out);
+        assertTrue(out.contains("no-dir-sync") && out.contains("cannot run on a process"), out);
         assertTrue(out.contains("process canaries: 1/" + TestOnlyBug.values().length + " caught"), out);
         bytes.reset();
         ProcessCanaries.run(print, base, 1, 100, List.of("no-dedup"), (o, s) -> result(false, "stats"));

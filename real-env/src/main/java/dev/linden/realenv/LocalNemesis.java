@@ -147,6 +147,9 @@ final class LocalNemesis implements Nemesis, Fault.Handler<Answer> {
         if (f.during() == Fault.CrashPoint.LEADER_CHANGE) {
             return Answer.later(done -> leaderChangeKill.arm(f.targets(), done));
         }
+        if (f.during() == Fault.CrashPoint.FSYNC && c.options.node().loseUnsyncedWrites() && !c.options.containers()) {
+            return io(() -> nodes.crashInFsync(targets(f.targets())));
+        }
         return io(() -> nodes.kill(targets(f.targets())));
     }
 

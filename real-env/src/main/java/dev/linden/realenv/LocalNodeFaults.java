@@ -48,6 +48,28 @@ final class LocalNodeFaults {
                         pids);
     }
 
+    /** How long a node armed to die in its next fsync is given to begin one before it is killed outright. */
+    static final long CRASH_IN_FSYNC_WAIT_MILLIS = 2_000;
+
+    /**
+     * The targets lose power in their next fsync ({@link LocalTestCluster#crashInFsync}): nodes that hold their
+     * writes until synced only; a target that syncs nothing within the wait is killed with SIGKILL.
+     */
+    Object crashInFsync(List<Integer> targets) throws IOException {
+        List<Integer> alive = targets.stream().filter(c::alive).toList();
+        List<Integer> inFsync = c.crashInFsync(alive, CRASH_IN_FSYNC_WAIT_MILLIS);
+        List<Integer> killed =
+                alive.stream().filter(id -> !inFsync.contains(id)).toList();
+        if (alive.isEmpty()) {
+            return FaultOps.noEffect("every target was already down");
+        }
+        String effect = inFsync.isEmpty()
+                ? "no fsync began within " + CRASH_IN_FSYNC_WAIT_MILLIS + " ms: killed with SIGKILL"
+                : "power cut in an fsync (the node's unsynced writes lost)"
+                        + (killed.isEmpty() ? "" : "; the others began no fsync in time: killed with SIGKILL");
+        return FaultOps.effect(effect, "nodes", inFsync, "sigkill", killed);
+    }
+
     Object pause(List<Integer> targets) {
         List<Integer> hit = new ArrayList<>();
         List<Long> pids = new ArrayList<>();

@@ -17,8 +17,12 @@ import java.util.SplittableRandom;
  * @param readMode               {@code read-index} or {@code lease}
  * @param snapshotCount          entries between snapshots; 0: the node's default
  * @param snapshotCatchupEntries entries kept behind a snapshot; -1: the node's default
+ * @param loseUnsyncedWrites     every node keeps its writes in its process until an fsync covers them
+ *                               ({@code --test-only-lose-unsynced-writes}), so a kill loses what a power cut
+ *                               would, as the simulator's kill does; a test's nodes do by default
  */
-public record LocalNodeSettings(String readMode, long snapshotCount, long snapshotCatchupEntries) {
+public record LocalNodeSettings(
+        String readMode, long snapshotCount, long snapshotCatchupEntries, boolean loseUnsyncedWrites) {
     /** Fewest and most entries between snapshots a test draws. */
     static final long MIN_SNAPSHOT_COUNT = 100;
 
@@ -33,6 +37,11 @@ public record LocalNodeSettings(String readMode, long snapshotCount, long snapsh
         }
     }
 
+    /** Settings whose nodes write as in production (unsynced writes in the page cache). */
+    public LocalNodeSettings(String readMode, long snapshotCount, long snapshotCatchupEntries) {
+        this(readMode, snapshotCount, snapshotCatchupEntries, false);
+    }
+
     /** The node's own defaults: no option passed. */
     public static LocalNodeSettings production() {
         return new LocalNodeSettings("read-index", 0, -1);
@@ -41,24 +50,29 @@ public record LocalNodeSettings(String readMode, long snapshotCount, long snapsh
     /**
      * A test's settings, drawn from its seed alone (the same seed draws the same, whatever else the test
      * says): lease reads one run in three; a snapshot every 100 to 1,099 entries; and behind it up to a fifth of
-     * that kept for followers a little behind (a fifth is the node's own default).
+     * that kept for followers a little behind (a fifth is the node's own default); unsynced writes lost at a kill.
      */
     public static LocalNodeSettings draw(long seed) {
         SplittableRandom r = new SplittableRandom(seed ^ 0x5EED_0F_5E77_1265L);
         boolean lease = r.nextInt(3) == 0;
         long count = MIN_SNAPSHOT_COUNT + r.nextLong(MAX_SNAPSHOT_COUNT - MIN_SNAPSHOT_COUNT);
         long catchup = r.nextLong(count / 5 + 1);
-        return new LocalNodeSettings(lease ? "lease" : "read-index", count, catchup);
+        return new LocalNodeSettings(lease ? "lease" : "read-index", count, catchup, true);
     }
 
     /** The same settings with another read mode. */
     public LocalNodeSettings withReadMode(String mode) {
-        return new LocalNodeSettings(mode, snapshotCount, snapshotCatchupEntries);
+        return new LocalNodeSettings(mode, snapshotCount, snapshotCatchupEntries, loseUnsyncedWrites);
     }
 
     /** The same settings with another snapshot count (and its catch-up window, -1: the node's default). */
     public LocalNodeSettings withSnapshots(long count, long catchupEntries) {
-        return new LocalNodeSettings(readMode, count, catchupEntries);
+        return new LocalNodeSettings(readMode, count, catchupEntries, loseUnsyncedWrites);
+    }
+
+    /** The same settings, unsynced writes lost at a kill or not. */
+    public LocalNodeSettings withLoseUnsyncedWrites(boolean lose) {
+        return new LocalNodeSettings(readMode, snapshotCount, snapshotCatchupEntries, lose);
     }
 
     /** The node options that say these settings (none for a default). */
@@ -73,6 +87,9 @@ public record LocalNodeSettings(String readMode, long snapshotCount, long snapsh
         if (snapshotCatchupEntries >= 0) {
             a.addAll(List.of("--snapshot-catchup-entries", String.valueOf(snapshotCatchupEntries)));
         }
+        if (loseUnsyncedWrites) {
+            a.add("--test-only-lose-unsynced-writes");
+        }
         return a;
     }
 
@@ -82,6 +99,7 @@ public record LocalNodeSettings(String readMode, long snapshotCount, long snapsh
         m.put("read-mode", readMode);
         m.put("snapshot-count", snapshotCount > 0 ? snapshotCount : "default");
         m.put("snapshot-catchup-entries", snapshotCatchupEntries >= 0 ? snapshotCatchupEntries : "default");
+        m.put("lose-unsynced-writes", loseUnsyncedWrites);
         return m;
     }
 }

@@ -43,7 +43,12 @@ class LocalNodeSettingsTest {
                 List.of("--read-mode", "lease", "--snapshot-count", "300", "--snapshot-catchup-entries", "20"),
                 s.nodeArgs());
         assertEquals(
-                "{read-mode=lease, snapshot-count=300, snapshot-catchup-entries=20}",
+                "{read-mode=lease, snapshot-count=300, snapshot-catchup-entries=20, lose-unsynced-writes=false}",
                 s.describe().toString());
+        assertEquals(
+                "--test-only-lose-unsynced-writes",
+                s.withLoseUnsyncedWrites(true).nodeArgs().get(6));
+        assertTrue(LocalNodeSettings.draw(7).loseUnsyncedWrites(), "a test's nodes lose unsynced writes at a kill");
+        assertTrue(!LocalNodeSettings.production().loseUnsyncedWrites());
     }
 }

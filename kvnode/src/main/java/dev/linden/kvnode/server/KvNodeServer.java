@@ -1,5 +1,7 @@
 package dev.linden.kvnode.server;
 
+import static dev.linden.kvnode.server.ThreadStage.daemon;
+
 import dev.linden.kvnode.kv.KvStateMachine;
 import dev.linden.kvnode.net.ClientPortLimits;
 import dev.linden.kvnode.net.ClientServer;
@@ -142,12 +144,6 @@ public final class KvNodeServer implements AutoCloseable {
         this.fsyncThread = Executors.newSingleThreadExecutor(r -> daemon(r, "fsync-" + options.id()));
     }
 
-    private static Thread daemon(Runnable r, String name) {
-        Thread t = new Thread(r, name);
-        t.setDaemon(true);
-        return t;
-    }
-
     /** Takes the data dir's lock (idempotent): {@link #start()} does, or a caller writing there first. */
     public void lockDataDir() throws IOException {
         if (lock == null) {
@@ -168,6 +164,9 @@ public final class KvNodeServer implements AutoCloseable {
         splitMemory();
         vfs = new NioVfs(
                 options.dataDir().resolve("wal"), options.fsync() ? fsyncThread : Runnable::run, options.fsync());
+        if (loseUnsyncedWrites || bugs.contains(TestOnlyBug.FSYNC_LIES)) {
+            vfs.holdUnsyncedWrites(bugs.contains(TestOnlyBug.FSYNC_LIES));
+        }
         identity = IdentityCheck.establish(vfs, options, security);
         EventLog events = new EventLog(options.id(), this::die);
         WalConfig walConfig = TestOnlyBug.walConfig(bugs, WalConfig.defaults());
@@ -282,8 +281,8 @@ public final class KvNodeServer implements AutoCloseable {
         } else {
             LOG.warning("event=insecure detail=\"" + security.describe() + "\"");
         }
-        if (!bugs.isEmpty()) {
-            LOG.severe(TestOnlyBug.banner(bugs));
+        if (!bugs.isEmpty() || loseUnsyncedWrites) {
+            LOG.severe(TestOnlyBug.banner(bugs, loseUnsyncedWrites));
         }
         NodeConfig nc = options.nodeConfig();
         LOG.info("node " + options.id() + " of cluster " + identity.clusterId() + " serving clients on "
@@ -298,12 +297,16 @@ public final class KvNodeServer implements AutoCloseable {
 
     private boolean acceptLostLog;
     private NodeSecurity security;
-    /** Planted bugs outside the core (see {@link #plantTestOnlyBugs}); empty in every real deployment. */
-    private Set<TestOnlyBug> bugs = Set.of();
+    private Set<TestOnlyBug> bugs = Set.of(); // test-only, as the next: empty and false in a real deployment
+    private boolean loseUnsyncedWrites;
 
-    /** Test-only: planted bugs ({@code --test-only-bugs}) outside the core ({@link TestOnlyBug#plant} has those). */
-    public void plantTestOnlyBugs(Set<TestOnlyBug> planted) {
+    /**
+     * Test-only: planted bugs outside the core ({@link TestOnlyBug#plant} has those); {@code loseUnsyncedWrites}:
+     * writes stay in the process until synced, so a kill loses them ({@link NioVfs#holdUnsyncedWrites}).
+     */
+    public void plantTestOnlyBugs(Set<TestOnlyBug> planted, boolean loseUnsyncedWrites) {
         this.bugs = Set.copyOf(planted);
+        this.loseUnsyncedWrites = loseUnsyncedWrites;
     }
 
     /**
@@ -379,11 +382,7 @@ public final class KvNodeServer implements AutoCloseable {
         if (wal != null) {
             wal.close();
         }
-        try {
-            Thread.sleep(50); // let the stop and close tasks run
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        ThreadStage.sleepQuietly(50); // let the stop and close tasks run
         raftStage.close();
         applyStage.close();
         if (eventWriter != null) {

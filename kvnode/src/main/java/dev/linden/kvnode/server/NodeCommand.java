@@ -206,9 +206,9 @@ public final class NodeCommand implements Callable<Integer> {
             return 2;
         }
         KvNodeServer server = new KvNodeServer(options);
-        if (!bugs.isEmpty()) {
-            System.err.println("linden node: " + TestOnlyBug.banner(bugs)); // before anything else, loudly
-            server.plantTestOnlyBugs(bugs);
+        if (!bugs.isEmpty() || testOnly.loseUnsyncedWrites) {
+            System.err.println("linden node: " + TestOnlyBug.banner(bugs, testOnly.loseUnsyncedWrites)); // loudly
+            server.plantTestOnlyBugs(bugs, testOnly.loseUnsyncedWrites);
         }
         try {
             server.secure(tls.security(p, id, clusterId));

@@ -7,7 +7,8 @@ import java.util.Set;
 import picocli.CommandLine.Option;
 
 /**
- * The node's test-only options (a mixin of {@link NodeCommand}): planted bugs for tests of the harness, hidden
+ * The node's test-only options (a mixin of {@link NodeCommand}): planted bugs and a disk that loses unsynced writes
+ * on a kill, for tests of the harness, hidden
  * from help. They are taken from the command line only, never from a {@code --config} file (a file naming one is
  * refused), so no deployment's configuration can carry one; a node that runs one says so on stderr and in its log.
  */
@@ -29,6 +30,13 @@ final class NodeTestOnlyOptions {
             hidden = true,
             description = "TEST-ONLY, an older name of --test-only-bugs unsafe-reads")
     boolean unsafeLocalReads;
+
+    @Option(
+            names = "--test-only-lose-unsynced-writes",
+            hidden = true,
+            description = "TEST-ONLY: keep every write in the process until an fsync covers it, so a kill (SIGKILL) "
+                    + "loses it as a power cut would (as Jepsen's LazyFS does); slower, never for real data")
+    boolean loseUnsyncedWrites;
 
     /** The bugs asked for; throws IllegalArgumentException on an unknown name or one in the config file. */
     Set<TestOnlyBug> planted(Properties config) {

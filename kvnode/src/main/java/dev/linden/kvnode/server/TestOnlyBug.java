@@ -16,10 +16,12 @@ import java.util.function.Supplier;
  * real processes what the simulator's canaries catch in simulation. Each name is the canary's ({@code ./linden
  * sim --canaries}); none is ever on unless named, and a node that runs one says so loudly at start.
  *
- * <p>Canaries that are not here cannot run on a process: {@code fsync-lies} and {@code no-dir-sync} skip syncs,
- * which a process kill (SIGKILL) never punishes, since the page cache outlives the process (only a power cut
- * would); {@code empty-rejoin} is an operator's act (a wiped node forced back with its old identity), done by a
- * harness, not by the node.
+ * <p>A process kill (SIGKILL) punishes a missing fsync only on a node whose writes stay in the process until synced
+ * ({@code --test-only-lose-unsynced-writes}, {@link dev.linden.kvnode.wal.NioVfs#holdUnsyncedWrites}): on real
+ * files the page cache outlives the process. {@link #FSYNC_LIES} implies it. Canaries that are not here cannot run
+ * on a process: {@code no-dir-sync} skips directory syncs, and directory operations are not held; {@code
+ * empty-rejoin} is an operator's act (a wiped node forced back with its old identity), done by a harness, not by
+ * the node.
  */
 public enum TestOnlyBug {
     /** Leaders answer reads from local state, without ReadIndex. */
@@ -39,7 +41,9 @@ public enum TestOnlyBug {
     /** Implies lease reads (the bug is in how long a lease lasts). */
     LEASE_WITHOUT_DRIFT_BOUND(RaftConfig.Bug.LEASE_WITHOUT_DRIFT_BOUND),
     NO_TRUNCATE_ON_CONFLICT(RaftConfig.Bug.NO_TRUNCATE_ON_CONFLICT),
-    CONCURRENT_MEMBERSHIP_CHANGES(RaftConfig.Bug.CONCURRENT_MEMBERSHIP_CHANGES);
+    CONCURRENT_MEMBERSHIP_CHANGES(RaftConfig.Bug.CONCURRENT_MEMBERSHIP_CHANGES),
+    /** Every fsync reports durability and provides none; implies writes held until synced (so a kill loses them). */
+    FSYNC_LIES(null);
 
     private final RaftConfig.Bug raftBug;
 
@@ -122,10 +126,11 @@ public enum TestOnlyBug {
         return bugs.contains(NO_DEDUP) ? KvStateMachine.withoutDeduplicationForTests() : real.get();
     }
 
-    /** The line a node logs at start for each planted bug. */
-    public static String banner(Set<TestOnlyBug> bugs) {
+    /** The line a node logs at start for its planted bugs ({@code loseUnsyncedWrites}: and its held writes). */
+    public static String banner(Set<TestOnlyBug> bugs, boolean loseUnsyncedWrites) {
         return "event=test-only-bug bugs="
                 + String.join(",", bugs.stream().map(TestOnlyBug::cliName).toList())
+                + (loseUnsyncedWrites || bugs.contains(FSYNC_LIES) ? " lose-unsynced-writes=true" : "")
                 + " detail=\"THIS NODE IS DELIBERATELY BROKEN for tests of the harness: it may lose or invent"
                 + " data; never run it with data you keep\"";
     }

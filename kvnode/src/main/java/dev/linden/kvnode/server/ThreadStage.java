@@ -93,4 +93,20 @@ public final class ThreadStage implements Stage, AutoCloseable {
         closed.set(true);
         thread.interrupt();
     }
+
+    /** A daemon thread named {@code name} (the node's timer and fsync threads). */
+    static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    /** Sleeps, keeping an interrupt for the caller to see. */
+    static void sleepQuietly(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
 }

@@ -27,6 +27,13 @@ public final class NioVfs implements Vfs {
     private final LatencyTimes fsyncs = new LatencyTimes("fsync");
 
     private final boolean force;
+    /**
+     * TEST-ONLY: the file in a node's data dir (the WAL directory's parent) by which a harness arms a power cut in
+     * the node's next fsync, when its writes are held until synced ({@link #holdUnsyncedWrites}).
+     */
+    public static final String CRASH_MARKER = "crash-in-next-fsync";
+    /** TEST-ONLY ({@link #holdUnsyncedWrites}): 0 real files; 1 writes held until a sync; 2 held, and syncs lie. */
+    private volatile int powerCut;
 
     public NioVfs(Path dir, Executor syncExecutor) throws IOException {
         this(dir, syncExecutor, true);
@@ -48,6 +55,16 @@ public final class NioVfs implements Vfs {
         return out;
     }
 
+    /**
+     * TEST-ONLY: from now on, every file opened keeps its writes in this process until a sync covers them
+     * ({@link PowerCutFile}), so a process kill loses them as a power cut would; {@code syncsLie}: syncs report
+     * durability and provide none (the {@code fsync-lies} canary). A harness may then aim a power cut into the next
+     * fsync ({@link #CRASH_MARKER} in the data dir). Never on in a real deployment.
+     */
+    public void holdUnsyncedWrites(boolean syncsLie) {
+        powerCut = syncsLie ? 2 : 1;
+    }
+
     /** How long the WAL's fsyncs took, for the node's line at shutdown. */
     public String fsyncSummary() {
         return fsyncs.summary();
@@ -59,7 +76,10 @@ public final class NioVfs implements Vfs {
                 ? FileChannel.open(
                         dir.resolve(name), StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE)
                 : FileChannel.open(dir.resolve(name), StandardOpenOption.READ, StandardOpenOption.WRITE);
-        return new NioFile(ch);
+        return powerCut == 0
+                ? new NioFile(ch)
+                : new PowerCutFile(
+                        new NioFile(ch), powerCut == 2, dir.getParent().resolve(CRASH_MARKER), PowerCutFile.HALT);
     }
 
     @Override

@@ -23,7 +23,7 @@ class TestOnlyBugTest {
                 Set.of(TestOnlyBug.VOTE_NOT_PERSISTED, TestOnlyBug.UNSAFE_READS),
                 TestOnlyBug.parse(List.of("vote-not-persisted", "local-reads")));
         IllegalArgumentException e =
-                assertThrows(IllegalArgumentException.class, () -> TestOnlyBug.parse(List.of("fsync-lies")));
+                assertThrows(IllegalArgumentException.class, () -> TestOnlyBug.parse(List.of("no-dir-sync")));
         assertTrue(e.getMessage().contains("commit-by-counting"), e.getMessage());
         assertNull(TestOnlyBug.byName("empty-rejoin"));
     }
@@ -68,7 +68,14 @@ class TestOnlyBugTest {
 
     @Test
     void theBannerNamesEveryBugLoudly() {
-        String b = TestOnlyBug.banner(Set.of(TestOnlyBug.NO_DEDUP));
+        String b = TestOnlyBug.banner(Set.of(TestOnlyBug.NO_DEDUP), false);
         assertTrue(b.startsWith("event=test-only-bug bugs=no-dedup") && b.contains("DELIBERATELY BROKEN"), b);
+    }
+
+    @Test
+    void theBannerSaysWhenWritesAreHeldUntilSynced() {
+        assertTrue(TestOnlyBug.banner(Set.of(), true).contains("lose-unsynced-writes=true"));
+        assertTrue(TestOnlyBug.banner(Set.of(TestOnlyBug.FSYNC_LIES), false).contains("lose-unsynced-writes=true"));
+        assertTrue(!TestOnlyBug.banner(Set.of(TestOnlyBug.NO_DEDUP), false).contains("lose-unsynced"));
     }
 }
