@@ -488,7 +488,6 @@ public final class LocalTestCluster implements Cluster {
                 "no node process exited unless the nemesis killed it or it refused a damaged data dir",
                 "no ordinary client's admin request carried out"));
         checked.addAll(EventMonitor.checked());
-        checked.add(NodeEventCheck.LOST_LOG_REPORTED);
         checked.add(LeadershipStability.PROPERTY);
         d.put("checked", checked);
         d.put("processes-started", started);

@@ -22,17 +22,14 @@ final class NodeEventCheck {
     /** Violations placed on the timeline at most. */
     static final int MAX_VIOLATIONS_DRAWN = 100;
 
-    /** What this check adds to the monitors' properties. */
-    static final String LOST_LOG_REPORTED =
-            "a node whose WAL records were cut or deleted while it was down reports lost log when it starts again";
-
     private final EventMonitor monitor = new EventMonitor();
     private final List<Violation> violations = new ArrayList<>();
     private final Map<String, Object> facts = new LinkedHashMap<>();
 
     /**
      * WAL records a fault cut or deleted while {@code node} was down: its next start, the first after its event
-     * numbered {@code afterSeq} at {@code afterAtMillis} (seq 0: the first start in its stream), must report it.
+     * numbered {@code afterSeq} at {@code afterAtMillis} (seq 0: the first start in its stream), must report it
+     * ({@link EventMonitor#walRecordsLost}, the rule the simulator applies too).
      */
     record LogLoss(int node, long afterSeq, long afterAtMillis, String what) {
         /** A loss in the node whose data dir is {@code dataDir}, after the last event it recorded there. */
@@ -77,56 +74,16 @@ final class NodeEventCheck {
                 perNode.put(String.valueOf(e.getKey()), "unreadable: " + ex.getMessage());
             }
         }
+        for (LogLoss loss : losses) {
+            c.monitor.walRecordsLost(loss.node(), loss.afterSeq(), loss.afterAtMillis(), loss.what());
+        }
         EventFiles.feed(streams, c.monitor);
         c.facts.put("events-per-node", perNode);
         c.facts.put("lines-skipped", skipped);
         c.facts.putAll(c.monitor.facts());
         c.violations.addAll(c.monitor.violations());
-        c.judgeLosses(byNode, losses);
         c.violations.addAll(LeadershipStability.judge(stablePeriods, byNode, runStartWallMillis, c.facts));
         return c;
-    }
-
-    private void judgeLosses(Map<Integer, List<NodeEvent>> byNode, List<LogLoss> losses) {
-        int judged = 0;
-        for (LogLoss loss : losses) {
-            NodeEvent.Started start = startAfter(byNode.getOrDefault(loss.node(), List.of()), loss);
-            if (start == null) {
-                continue; // never started again, or its start's event was lost: nothing to judge
-            }
-            judged++;
-            if (start.lostThroughTerm() == 0) {
-                violations.add(new Violation(
-                        "lost log reported",
-                        loss.node(),
-                        0,
-                        start.atMillis(),
-                        loss.what() + " while it was down, and it started without reporting lost log: it votes "
-                                + "with less log than it may have acknowledged"));
-            }
-        }
-        facts.put("wal-losses-judged", judged + " of " + losses.size());
-    }
-
-    /** The node's first start after the loss, or null if there is none or the stream no longer shows where. */
-    private static NodeEvent.Started startAfter(List<NodeEvent> events, LogLoss loss) {
-        int from = 0;
-        if (loss.afterSeq() > 0) {
-            from = -1;
-            for (int i = events.size() - 1; i >= 0 && from < 0; i--) {
-                NodeEvent e = events.get(i);
-                from = e.seq() == loss.afterSeq() && e.atMillis() == loss.afterAtMillis() ? i + 1 : -1;
-            }
-            if (from < 0) {
-                return null; // rotated away, or never read back
-            }
-        }
-        for (int i = from; i < events.size(); i++) {
-            if (events.get(i) instanceof NodeEvent.Started s) {
-                return s;
-            }
-        }
-        return null;
     }
 
     List<Violation> violations() {

@@ -51,11 +51,6 @@ final class SimDisk implements Vfs {
      * reports lost data on a disk without it has made a false finding (see {@link SimLossFindings}).
      */
     boolean lossInjected;
-    /**
-     * Whether WAL records were cut or deleted while the node was down, since its last start: its next recovery
-     * must report lost log (see {@link SimLossFindings}), or it would vote with less than it acknowledged.
-     */
-    boolean walRecordsDestroyed;
 
     boolean readErrors;
     /** Added to every fsync while a stall fault holds (0: none), and the fsyncs it slowed (evidence). */

@@ -183,7 +183,7 @@ final class SimDiskFaults {
         byte[] damaged = Arrays.copyOf(bytes, cut.cutAtByte());
         n.disk.replaceWhileDown(last, damaged);
         markDamaged(id);
-        n.disk.walRecordsDestroyed = true;
+        sim.events.walRecordsLost(id, 0, 0, "lose-tail cut " + cut.recordsLost() + " record(s) off " + last);
         n.start();
         Map<String, Object> e = FaultOps.effect(
                 "cut the tail of a stopped node's WAL, then started it",
@@ -228,7 +228,8 @@ final class SimDiskFaults {
             return restartUndamaged(n, "node " + id + " has no WAL segment");
         }
         markDamaged(id);
-        n.disk.walRecordsDestroyed = true;
+        sim.events.walRecordsLost(
+                id, 0, 0, "lose-segments deleted " + deleted.size() + " segment(s), " + records + " record(s)");
         n.start();
         return restarted(
                 FaultOps.effect(

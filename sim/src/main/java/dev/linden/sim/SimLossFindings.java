@@ -1,11 +1,11 @@
 package dev.linden.sim;
 
 /**
- * What a node's recovery said about lost log, judged against what its simulated disk really lost. Both
- * mistakes are violations: lost log reported on a disk that lost nothing (a crash or a full disk taken for a
- * loss: the node stays out of elections for nothing, and enough such nodes elect no leader), and none reported
- * after WAL records were cut or deleted while the node was down (it trusts the log it has left and votes with
- * less than it may have acknowledged; processes are judged the same way from their event streams).
+ * What a node's recovery said about lost log, judged against what its simulated disk really lost: lost log
+ * reported on a disk that lost nothing is a violation (a crash or a full disk taken for a loss: the node stays out
+ * of elections for nothing, and enough such nodes elect no leader). The opposite mistake, none reported after WAL
+ * records were cut or deleted while the node was down, is the event monitor's rule for both worlds ({@link
+ * dev.linden.kvnode.events.EventMonitor#walRecordsLost}, told by the disk-damage faults).
  */
 final class SimLossFindings {
     private SimLossFindings() {}
@@ -16,13 +16,6 @@ final class SimLossFindings {
             sim.violation("node " + node + " recovered and reported lost log (lost-through-term " + lostNow
                     + ") although its disk lost nothing (no wipe, cut, deleted file or flipped bit; fsync honest): "
                     + "a false data-loss finding that keeps it out of elections");
-        }
-        if (disk.walRecordsDestroyed) {
-            disk.walRecordsDestroyed = false;
-            if (lostNow == 0) {
-                sim.violation("node " + node + " recovered from a WAL whose records were cut or deleted while it "
-                        + "was down and reported no lost log: it votes with less log than it may have acknowledged");
-            }
         }
     }
 }

@@ -24,6 +24,9 @@ import java.util.function.Consumer;
  *   <li>snapshots agree: every snapshot taken or restored at one index holds the same state digest;</li>
  *   <li>one membership change at a time: a leader puts a new configuration in force only once the one
  *       before it is committed;</li>
+ *   <li>lost log reported: a node whose WAL records the world destroyed while it was down ({@link
+ *       #walRecordsLost}: the nemesis cut its tail or deleted its segments) reports lost log when it next starts,
+ *       or it would vote with less log than it may have acknowledged;</li>
  *   <li>acknowledgements are durable: a node a leader counted as holding an index toward a commit still holds
  *       it when it starts again, unless its disk was damaged (it reports lost log, or its hard state came back
  *       behind what it announced).</li>
@@ -47,24 +50,13 @@ public final class EventMonitor {
     /** State digest of the snapshots at each index: {digest, node}. */
     private final Map<Long, long[]> snapshotAt = new HashMap<>();
 
-    /** Per node: the highest index a leader counted it as holding toward a commit, since its last start. */
-    private final Map<Integer, Counted> counted = new HashMap<>();
-    /** Per node: the time of its last start on a damaged disk (counts noted before it no longer hold). */
-    private final Map<Integer, Long> damagedStartAt = new HashMap<>();
+    /** What must survive a restart: lost log reported, acknowledged entries held. */
+    private final RestartRules restarts = new RestartRules(this::violation);
 
     private final Map<String, Long> counts = new TreeMap<>();
-    private long restartsHeldToAcks;
     private long eventsDropped;
     private long restartsBehind;
     private long snapshotsCompared;
-
-    /** A leader's count of a node toward a commit: the index, by which leader, in which term, when. */
-    private static final class Counted {
-        long index;
-        int leader;
-        long term;
-        long atMillis;
-    }
 
     /** What the monitor knows of a node's current life. */
     private static final class Life {
@@ -98,6 +90,17 @@ public final class EventMonitor {
         onViolation.accept(v);
     }
 
+    /**
+     * The world destroyed WAL records of {@code node} while it was down ({@code what} says how, e.g. "lose-tail cut
+     * 3 record(s) off wal-0000000001.seg"): its next start must report lost log. {@code afterSeq} and {@code
+     * afterAtMillis} name its last event before the damage (a monitor fed after the run places the damage by it);
+     * {@code afterSeq} 0: the damage is now, or before the node's first event. A loss whose event never comes
+     * (its stream rotated away) is not judged.
+     */
+    public void walRecordsLost(int node, long afterSeq, long afterAtMillis, String what) {
+        restarts.walRecordsLost(node, afterSeq, afterAtMillis, what);
+    }
+
     /** Takes one event; events of one node must come in the order it reported them. */
     public void accept(NodeEvent ev) {
         counts.merge(EventCodec.kind(ev), 1L, Long::sum);
@@ -123,6 +126,7 @@ public final class EventMonitor {
         } else if (ev instanceof NodeEvent.MembershipInForce m) {
             membership(m, life);
         }
+        restarts.passed(ev);
     }
 
     /** The node's life this event belongs to, noting a gap in its numbering. */
@@ -161,58 +165,13 @@ public final class EventMonitor {
         life.nextApplied = s.snapshotIndex() + 1;
         Long seen = durableTermSeen.get(s.node());
         boolean behind = seen != null && s.term() < seen;
-        heldToAcknowledgements(s, behind || s.lostThroughTerm() > 0);
+        restarts.started(s, behind);
         if (behind) {
             // Its disk lost a hard state it had announced durable: a replaced or damaged disk (the operator's
             // or the nemesis's doing) or a storage bug. Its votes are not held against it from here.
             restartsBehind++;
             votes.remove(s.node());
             durableTermSeen.put(s.node(), s.term());
-        }
-    }
-
-    /**
-     * A node that starts again must hold every index a leader counted it as holding toward a commit, unless its
-     * disk was damaged ({@code damaged}): else it acknowledged entries it did not hold durably (a follower that
-     * acknowledged before its fsync, a leader that counted its own unsynced log, a disk that lied).
-     */
-    private void heldToAcknowledgements(NodeEvent.Started s, boolean damaged) {
-        Counted k = counted.remove(s.node());
-        if (damaged) {
-            damagedStartAt.put(s.node(), s.atMillis());
-            return;
-        }
-        if (k == null || s.lastIndex() < 0) {
-            return;
-        }
-        restartsHeldToAcks++;
-        if (s.lastIndex() < k.index) {
-            violation(new Violation(
-                    "acknowledged entries durable",
-                    s.node(),
-                    k.index,
-                    s.atMillis(),
-                    "leader " + k.leader + " of term " + k.term + " counted node " + s.node() + " as holding index "
-                            + k.index + " toward a commit (at " + k.atMillis + " ms), and the node started again "
-                            + "holding its log only through index " + s.lastIndex()
-                            + ", reporting no lost log: it acknowledged entries it did not hold durably"));
-        }
-    }
-
-    /** The voters a leader counted toward a commit: each must hold the index at its next start. */
-    private void noteCounted(NodeEvent.CommitAdvanced c) {
-        for (int v : c.counted()) {
-            Long damaged = damagedStartAt.get(v);
-            if (damaged != null && c.atMillis() < damaged) {
-                continue; // noted before the node's damaged start (merged by time, clocks apart): not held
-            }
-            Counted k = counted.computeIfAbsent(v, n -> new Counted());
-            if (c.index() > k.index) {
-                k.index = c.index();
-                k.leader = c.node();
-                k.term = c.term();
-                k.atMillis = c.atMillis();
-            }
         }
     }
 
@@ -278,7 +237,7 @@ public final class EventMonitor {
                     "node " + c.node() + " commit index moved back from " + life.commit + " to " + c.index()));
         }
         life.commit = Math.max(life.commit, c.index());
-        noteCounted(c);
+        restarts.counted(c);
         if (c.asLeader() && c.entryTerm() > 0 && c.entryTerm() != c.term()) {
             violation(new Violation(
                     "commit rule",
@@ -341,7 +300,7 @@ public final class EventMonitor {
         f.put("highest-applied-index", log.highestApplied);
         f.put("snapshots-compared", snapshotsCompared);
         f.put("restarts-with-hard-state-behind", restartsBehind);
-        f.put("restarts-held-to-acknowledgements", restartsHeldToAcks);
+        restarts.facts(f);
         f.put("violations", violationCount);
         return f;
     }
@@ -359,6 +318,7 @@ public final class EventMonitor {
                 "leader completeness (leaders' announced logs)",
                 "snapshots at one index hold one state",
                 "one membership change at a time",
+                "lost log reported after the WAL lost records",
                 "acknowledged entries held after a restart");
     }
 }

@@ -182,4 +182,31 @@ class EventMonitorTest {
         String old = "{\"e\":\"started\",\"t\":5,\"n\":1,\"s\":1,\"term\":3,\"vote\":2,\"snap\":10,\"lost\":0}";
         assertEquals(-1, ((NodeEvent.Started) EventCodec.decode(old)).lastIndex());
     }
+
+    @Test
+    void aNodeWhoseWalLostRecordsReportsLostLogAtItsNextStart() {
+        Streams trusted =
+                threeStarted().commit(2, 1, false, 5, 1).walLost(2, "lose-tail cut 2 record(s) off wal-1.seg");
+        caught(trusted.startedHolding(2, 1, 3, 0), "lost log reported", 2, 0);
+        assertTrue(
+                trusted.check().get(0).describe().contains("lose-tail cut 2 record(s)"),
+                trusted.check().toString());
+        assertEquals(1, trusted.check().size(), "not held to what it acknowledged as well: the world cut its log");
+        clean(threeStarted().commit(2, 1, false, 5, 1).walLost(2, "lose-tail").startedHolding(2, 1, 3, 1));
+        // Before the node's first event: its first start is the next one. Judged once: a later start is not.
+        caught(new Streams().walLost(2, "lose-segments").started(2, 0, 0, 0), "lost log reported", 2, 0);
+        clean(new Streams()
+                .walLost(2, "lose-segments")
+                .startedHolding(2, 0, 0, 1)
+                .started(2, 1, 0, 0));
+        caught(
+                threeStarted()
+                        .commit(2, 1, false, 5, 1)
+                        .walLost(2, "x")
+                        .commit(1, 1, false, 5, 1)
+                        .started(2, 1, 0, 0),
+                "lost log reported",
+                2,
+                0);
+    }
 }

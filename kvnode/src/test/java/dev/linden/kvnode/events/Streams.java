@@ -109,8 +109,25 @@ final class Streams {
     }
 
     /** The violations a monitor finds in this stream. */
+    private final List<Object[]> losses = new ArrayList<>();
+
+    /** The world destroys WAL records of {@code node} now, after its last event so far (told before the feed). */
+    Streams walLost(int node, String what) {
+        NodeEvent last = null;
+        for (NodeEvent e : events) {
+            if (e.node() == node) {
+                last = e;
+            }
+        }
+        losses.add(new Object[] {node, last == null ? 0L : last.seq(), last == null ? 0L : last.atMillis(), what});
+        return this;
+    }
+
     List<Violation> check() {
         EventMonitor m = new EventMonitor();
+        for (Object[] l : losses) {
+            m.walRecordsLost((Integer) l[0], (Long) l[1], (Long) l[2], (String) l[3]);
+        }
         events.forEach(m::accept);
         return m.violations();
     }
