@@ -79,7 +79,11 @@ public final class NioVfs implements Vfs {
         return powerCut == 0
                 ? new NioFile(ch)
                 : new PowerCutFile(
-                        new NioFile(ch), powerCut == 2, dir.getParent().resolve(CRASH_MARKER), PowerCutFile.HALT);
+                        new NioFile(ch),
+                        syncExecutor,
+                        powerCut == 2,
+                        dir.getParent().resolve(CRASH_MARKER),
+                        PowerCutFile.HALT);
     }
 
     @Override

@@ -4,29 +4,34 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 
 /**
  * TEST-ONLY: a {@link VfsFile} whose writes and truncations stay in this process until a sync covers them, so a
  * process killed with SIGKILL loses them as a machine that loses power would. On a real file, an unsynced write is
  * in the page cache the moment write(2) returns and outlives the process, so a kill never punishes a node that
- * acknowledges before its fsync; with this layer it does (Jepsen's LazyFS does the same below the file system).
- * The node under test reads its own unsynced writes as before: reads and the size see them.
+ * acknowledges before its fsync; with this layer it does (Jepsen's LazyFS does the same below the file system). The
+ * node under test reads its own unsynced writes as before: reads and the size see them.
  *
- * <p>A sync first hands the held operations, in order, to the real file, then syncs it; what is issued after the
- * sync began stays held. Held bytes are bounded ({@link #MAX_HELD_BYTES}): past it they go to the real file unsynced,
- * as an operating system writes dirty pages back under memory pressure (keeping more than was synced is always a
- * crash's right). A lying disk ({@code syncsLie}, the {@code fsync-lies} canary) reports every sync durable and
- * hands nothing over, so what it acknowledged is lost at the next kill unless the bound pushed it out first.
- * Directory operations (create, rename, delete) are not held: they pass through the {@link Vfs} at once.
+ * <p>A sync takes the operations held so far as its batch and, on the fsync thread, hands them in order to the real
+ * file and forces it: until that fsync completes they are in no page cache, so a kill during it loses them, as a
+ * power cut during an fsync may (Linux makes no promise for data whose fsync has not returned). What is issued after
+ * the sync began stays held for the next one. Held bytes are bounded ({@link #MAX_HELD_BYTES}): past it they go to
+ * the real file unsynced, as an operating system writes dirty pages back under memory pressure (keeping more than
+ * was synced is always a crash's right). A lying disk ({@code syncsLie}, the {@code fsync-lies} canary) reports
+ * every sync durable and hands nothing over, so what it acknowledged is lost at the next kill unless the bound
+ * pushed it out first. Directory operations (create, rename, delete) are not held: they pass through the {@link Vfs}
+ * at once.
  *
- * <p>A harness aims a power cut into an fsync by creating {@link NioVfs#CRASH_MARKER} in the node's data dir: the next
- * sync to begin removes it, hands nothing over, never completes, and the process halts {@link #CRASH_DELAY_MILLIS}
- * later (a slow fsync the power cut interrupted), so what the node said or did meanwhile, trusting writes it had not
- * made durable, is on record and their loss is found when it starts again.
+ * <p>A harness aims a power cut into an fsync by creating {@link NioVfs#CRASH_MARKER} in the node's data dir: the
+ * next sync to begin removes it, hands nothing over, never completes, and the process halts {@link
+ * #CRASH_DELAY_MILLIS} later (a slow fsync the power cut interrupted), so what the node said or did meanwhile,
+ * trusting writes it had not made durable, is on record and their loss is found when it starts again.
  */
 final class PowerCutFile implements VfsFile {
     /** Held bytes past which the held operations go to the real file (unsynced). */
@@ -51,12 +56,19 @@ final class PowerCutFile implements VfsFile {
     };
 
     private final List<Op> held = new ArrayList<>();
+    /** Batches of syncs begun and not yet handed to the real file, oldest first. */
+    private final ArrayDeque<List<Op>> syncing = new ArrayDeque<>();
+    /** Where a sync's batch is handed over and forced: the node's fsync thread. */
+    private final Executor syncExecutor;
+
     private long heldBytes;
     /** The size the node sees: the real file's after every held operation. */
     private long size;
 
-    PowerCutFile(VfsFile real, boolean syncsLie, Path crashMarker, Runnable powerCut) throws IOException {
+    PowerCutFile(VfsFile real, Executor syncExecutor, boolean syncsLie, Path crashMarker, Runnable powerCut)
+            throws IOException {
         this.real = real;
+        this.syncExecutor = syncExecutor;
         this.syncsLie = syncsLie;
         this.crashMarker = crashMarker;
         this.powerCut = powerCut;
@@ -89,7 +101,10 @@ final class PowerCutFile implements VfsFile {
             }
         }
         long end = position + n;
-        for (Op op : held) {
+        List<Op> pending = new ArrayList<>();
+        syncing.forEach(pending::addAll);
+        pending.addAll(held);
+        for (Op op : pending) {
             if (op.data() == null) {
                 if (op.position() < end) {
                     int from = (int) Math.max(0, op.position() - position);
@@ -146,15 +161,24 @@ final class PowerCutFile implements VfsFile {
             onDurable.run();
             return;
         }
-        try {
-            synchronized (this) {
-                handOver();
-            }
-        } catch (IOException e) {
-            onFailure.accept(e);
-            return;
+        List<Op> batch;
+        synchronized (this) {
+            batch = new ArrayList<>(held);
+            held.clear();
+            heldBytes = 0;
+            syncing.addLast(batch);
         }
-        real.sync(onDurable, onFailure);
+        syncExecutor.execute(() -> {
+            try {
+                synchronized (this) {
+                    handOverThrough(batch);
+                }
+            } catch (IOException e) {
+                onFailure.accept(e);
+                return;
+            }
+            real.sync(onDurable, onFailure);
+        });
     }
 
     @Override
@@ -203,14 +227,38 @@ final class PowerCutFile implements VfsFile {
         powerCut.run();
     }
 
-    /** Gives the held operations to the real file, in order (unsynced). */
+    /** Gives the batches of syncs begun through {@code batch} to the real file, in order (nothing if done already). */
+    private void handOverThrough(List<Op> batch) throws IOException {
+        boolean pending = false;
+        for (List<Op> b : syncing) {
+            pending |= b == batch;
+        }
+        while (pending && !syncing.isEmpty()) {
+            List<Op> b = syncing.pollFirst();
+            apply(b);
+            pending = b != batch;
+        }
+    }
+
+    /** Gives every operation not yet handed over to the real file, in order (unsynced). */
     private void handOver() throws IOException {
-        if (held.isEmpty()) {
-            return;
+        while (!syncing.isEmpty()) {
+            apply(syncing.pollFirst());
         }
         List<Op> ops = new ArrayList<>(held);
         held.clear();
         heldBytes = 0;
+        apply(ops);
+        if (real.size() != size) {
+            throw new IllegalStateException("power-cut file: the real file is " + real.size()
+                    + " bytes after every held write, expected " + size);
+        }
+    }
+
+    private void apply(List<Op> ops) throws IOException {
+        if (ops.isEmpty()) {
+            return;
+        }
         for (int i = 0; i < ops.size(); i++) {
             Op op = ops.get(i);
             try {
@@ -220,13 +268,14 @@ final class PowerCutFile implements VfsFile {
                     real.write(op.position(), ByteBuffer.wrap(op.data()));
                 }
             } catch (IOException e) {
-                size = real.size(); // the rest is lost, as a failed write loses it; the node sees the real file
+                // The rest is lost, as a failed write loses it (the WAL refuses everything after a failure); the
+                // node sees the real file.
+                syncing.clear();
+                held.clear();
+                heldBytes = 0;
+                size = real.size();
                 throw e;
             }
-        }
-        if (real.size() != size) {
-            throw new IllegalStateException("power-cut file: the real file is " + real.size()
-                    + " bytes after the held writes, expected " + size);
         }
     }
 }

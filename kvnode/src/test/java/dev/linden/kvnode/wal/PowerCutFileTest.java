@@ -9,6 +9,8 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -105,10 +107,10 @@ class PowerCutFileTest {
     void readsAndSizesMatchAPlainFileUnderRandomOperations() throws IOException {
         NioVfs plain = new NioVfs(dir.resolve("plain"), Runnable::run);
         NioVfs held = new NioVfs(dir.resolve("held"), Runnable::run);
-        held.holdUnsyncedWrites(false);
+        List<Runnable> fsyncThread = new ArrayList<>();
         SplittableRandom r = new SplittableRandom(31);
         try (VfsFile p = plain.open("f", true);
-                VfsFile h = held.open("f", true)) {
+                VfsFile h = new PowerCutFile(held.open("f", true), fsyncThread::add, false, null, () -> {})) {
             for (int step = 0; step < 3_000; step++) {
                 int kind = r.nextInt(10);
                 if (kind < 6) {
@@ -121,7 +123,16 @@ class PowerCutFileTest {
                     long size = r.nextInt(4_000);
                     p.truncate(size);
                     h.truncate(size);
-                } else if (kind == 8) {
+                } else if (kind == 9) {
+                    h.sync(() -> {}, e -> {
+                        throw new AssertionError(e);
+                    });
+                    while (!fsyncThread.isEmpty() && r.nextBoolean()) {
+                        fsyncThread.remove(0).run(); // some syncs in flight complete, in order
+                    }
+                } else {
+                    fsyncThread.forEach(Runnable::run);
+                    fsyncThread.clear();
                     h.syncNow();
                     assertArrayEquals(
                             Files.readAllBytes(dir.resolve("plain/f")),
@@ -143,7 +154,7 @@ class PowerCutFileTest {
         CountDownLatch cut = new CountDownLatch(1);
         Files.createDirectories(dir.resolve("wal"));
         NioVfs plain = new NioVfs(dir.resolve("wal"), Runnable::run);
-        try (VfsFile f = new PowerCutFile(plain.open("seg", true), false, marker, cut::countDown)) {
+        try (VfsFile f = new PowerCutFile(plain.open("seg", true), Runnable::run, false, marker, cut::countDown)) {
             f.write(0, bytes("acknowledged too early"));
             Files.writeString(marker, "armed");
             AtomicInteger ended = new AtomicInteger();
@@ -153,5 +164,27 @@ class PowerCutFileTest {
             assertTrue(!Files.exists(marker), "the marker is taken, so the next start runs on");
             assertEquals(0, Files.size(dir.resolve("wal/seg")), "what the sync was to make durable is lost");
         }
+    }
+
+    /** What an fsync in flight covers reaches no page cache before it completes: a kill during it loses it. */
+    @Test
+    void writesOfAnFsyncStillInFlightAreNotInTheFileAndLaterWritesWaitForTheNext() throws IOException {
+        List<Runnable> fsyncThread = new ArrayList<>();
+        NioVfs plain = new NioVfs(dir, Runnable::run);
+        try (VfsFile f = new PowerCutFile(plain.open("e", true), fsyncThread::add, false, null, () -> {})) {
+            f.write(0, bytes("first"));
+            AtomicInteger durable = new AtomicInteger();
+            f.sync(durable::incrementAndGet, e -> {
+                throw new AssertionError(e);
+            });
+            f.write(5, bytes("second"));
+            assertEquals("firstsecond", read(f, 0, 20), "the node reads all it wrote");
+            assertEquals(0, Files.size(dir.resolve("e")), "in flight: a kill now loses both");
+            fsyncThread.remove(0).run();
+            assertEquals(1, durable.get());
+            assertEquals("first", Files.readString(dir.resolve("e")), "the second waits for its own sync");
+            assertEquals("firstsecond", read(f, 0, 20));
+        }
+        assertEquals("firstsecond", Files.readString(dir.resolve("e")), "closing hands the rest over");
     }
 }
