@@ -37,6 +37,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -282,7 +283,7 @@ public final class KvNodeServer implements AutoCloseable {
             LOG.warning("event=insecure detail=\"" + security.describe() + "\"");
         }
         if (!bugs.isEmpty() || loseUnsyncedWrites) {
-            LOG.severe(TestOnlyBug.banner(bugs, loseUnsyncedWrites));
+            LOG.log(bugs.isEmpty() ? Level.WARNING : Level.SEVERE, TestOnlyBug.banner(bugs, loseUnsyncedWrites));
         }
         NodeConfig nc = options.nodeConfig();
         LOG.info("node " + options.id() + " of cluster " + identity.clusterId() + " serving clients on "

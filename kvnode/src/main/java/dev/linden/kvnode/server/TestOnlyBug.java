@@ -128,6 +128,11 @@ public enum TestOnlyBug {
 
     /** The line a node logs at start for its planted bugs ({@code loseUnsyncedWrites}: and its held writes). */
     public static String banner(Set<TestOnlyBug> bugs, boolean loseUnsyncedWrites) {
+        if (bugs.isEmpty()) {
+            return "event=test-only-disk lose-unsynced-writes=true detail=\"TEST-ONLY: writes are held in this process"
+                    + " until an fsync covers them, so a kill loses them as a power cut would; slower, for tests of the"
+                    + " harness only\"";
+        }
         return "event=test-only-bug bugs="
                 + String.join(",", bugs.stream().map(TestOnlyBug::cliName).toList())
                 + (loseUnsyncedWrites || bugs.contains(FSYNC_LIES) ? " lose-unsynced-writes=true" : "")
