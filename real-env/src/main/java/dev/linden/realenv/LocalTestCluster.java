@@ -513,7 +513,12 @@ public final class LocalTestCluster implements Cluster {
             IntStream.rangeClosed(1, n).forEach(voters::add);
             List<LeadershipStability.Period> periods =
                     LeadershipStability.periods(history, voters, scheduler.nowNanos());
-            eventCheck = NodeEventCheck.of(dirs, List.copyOf(logLosses), periods, runStartWallMillis);
+            boolean clocksMoved = history.stream()
+                    .anyMatch(o -> o.nemesis()
+                            && o.f().equals("start-clock")
+                            && o.value() instanceof Map<?, ?> m
+                            && m.containsKey("effect"));
+            eventCheck = NodeEventCheck.of(dirs, List.copyOf(logLosses), periods, runStartWallMillis, clocksMoved);
         }
         return eventCheck;
     }

@@ -38,12 +38,20 @@ final class RestartRules {
     /** Per node: the armed loss (what was destroyed), judged at its next start. */
     private final Map<Integer, String> lossArmed = new HashMap<>();
 
+    /** Why the acknowledged-entries rule is not judged (null: it is). */
+    private String acknowledgementsUnjudged;
+
     private long lossesNoted;
     private long lossesJudged;
     private long restartsHeldToAcks;
 
     RestartRules(Consumer<Violation> violation) {
         this.violation = violation;
+    }
+
+    /** See {@link EventMonitor#skipAcknowledgementRule}. */
+    void skipAcknowledgementRule(String why) {
+        acknowledgementsUnjudged = why;
     }
 
     /** See {@link EventMonitor#walRecordsLost}. */
@@ -118,7 +126,13 @@ final class RestartRules {
             damagedStartAt.put(s.node(), s.atMillis());
             return;
         }
-        if (k == null || s.lastIndex() < 0) {
+        if (k == null || s.lastIndex() < 0 || acknowledgementsUnjudged != null) {
+            return;
+        }
+        if (k.term > s.term()) {
+            // A node acknowledges in a term only once that term is durable, and it came back with an older one: the
+            // count is of its next life (events merged out of order), so it holds for the start after this one.
+            counted.put(s.node(), k);
             return;
         }
         restartsHeldToAcks++;
@@ -136,7 +150,9 @@ final class RestartRules {
     }
 
     void facts(Map<String, Object> f) {
-        f.put("restarts-held-to-acknowledgements", restartsHeldToAcks);
+        f.put(
+                "restarts-held-to-acknowledgements",
+                acknowledgementsUnjudged == null ? restartsHeldToAcks : "not judged: " + acknowledgementsUnjudged);
         f.put("wal-losses-judged", lossesJudged + " of " + lossesNoted);
     }
 }

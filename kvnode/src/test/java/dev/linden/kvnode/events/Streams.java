@@ -123,6 +123,11 @@ final class Streams {
         return this;
     }
 
+    /** Feeds every event, in order, to {@code m}. */
+    void feed(EventMonitor m) {
+        events.forEach(m::accept);
+    }
+
     List<Violation> check() {
         EventMonitor m = new EventMonitor();
         for (Object[] l : losses) {
