@@ -1,5 +1,6 @@
 package dev.linden.realenv;
 
+import dev.linden.kvnode.wal.NioVfs;
 import dev.linden.nemesis.Fault;
 import dev.linden.nemesis.FaultOps;
 import dev.linden.workloads.check.Checks;
@@ -12,7 +13,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -52,12 +55,12 @@ final class LocalNodeFaults {
     static final long CRASH_IN_FSYNC_WAIT_MILLIS = 2_000;
 
     /**
-     * The targets lose power in their next fsync ({@link LocalTestCluster#crashInFsync}): nodes that hold their
+     * The targets lose power in their next fsync ({@link #cutInFsync}): nodes that hold their
      * writes until synced only; a target that syncs nothing within the wait is killed with SIGKILL.
      */
     Object crashInFsync(List<Integer> targets) throws IOException {
         List<Integer> alive = targets.stream().filter(c::alive).toList();
-        List<Integer> inFsync = c.crashInFsync(alive, CRASH_IN_FSYNC_WAIT_MILLIS);
+        List<Integer> inFsync = cutInFsync(alive, CRASH_IN_FSYNC_WAIT_MILLIS);
         List<Integer> killed =
                 alive.stream().filter(id -> !inFsync.contains(id)).toList();
         if (alive.isEmpty()) {
@@ -68,6 +71,47 @@ final class LocalNodeFaults {
                 : "power cut in an fsync (the node's unsynced writes lost)"
                         + (killed.isEmpty() ? "" : "; the others began no fsync in time: killed with SIGKILL");
         return FaultOps.effect(effect, "nodes", inFsync, "sigkill", killed);
+    }
+
+    /**
+     * Cuts the power of nodes in their next fsync: with writes held until synced ({@code --lose-unsynced-writes}),
+     * each node halts itself inside that sync ({@link NioVfs#CRASH_MARKER}), losing what it had not made durable.
+     * All are armed at once; one that begins no sync within {@code waitMillis} (an idle node) is killed with
+     * SIGKILL. Returns the ids that died in an fsync (those not running are skipped).
+     */
+    private List<Integer> cutInFsync(List<Integer> ids, long waitMillis) throws IOException {
+        Map<Integer, Process> armed = new TreeMap<>();
+        try {
+            for (int id : ids) {
+                Process p = c.processes.get(id);
+                if (p != null && p.isAlive()) {
+                    c.killedByNemesis.add(id);
+                    c.killedProcesses.add(p.pid());
+                    Files.writeString(c.dataDir(id).resolve(NioVfs.CRASH_MARKER), "armed by the harness\n");
+                    armed.put(id, p);
+                }
+            }
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMillis);
+            List<Integer> inFsync = new ArrayList<>();
+            for (Map.Entry<Integer, Process> e : armed.entrySet()) {
+                long left = Math.max(0, deadline - System.nanoTime());
+                if (e.getValue().waitFor(left, TimeUnit.NANOSECONDS)) {
+                    inFsync.add(e.getKey());
+                } else {
+                    c.kill(e.getKey());
+                }
+                c.paused.remove(e.getKey());
+            }
+            return inFsync;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            armed.keySet().forEach(c::kill);
+            return List.of();
+        } finally {
+            for (int id : armed.keySet()) {
+                Files.deleteIfExists(c.dataDir(id).resolve(NioVfs.CRASH_MARKER)); // else the next start halts
+            }
+        }
     }
 
     Object pause(List<Integer> targets) {

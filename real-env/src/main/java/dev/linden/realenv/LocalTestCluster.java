@@ -10,7 +10,6 @@ import dev.linden.kvnode.net.Wire;
 import dev.linden.kvnode.tls.CertificateAuthority;
 import dev.linden.kvnode.tls.ClientSecurity;
 import dev.linden.kvnode.tls.NodeSecurity;
-import dev.linden.kvnode.wal.NioVfs;
 import dev.linden.nemesis.Nemesis;
 import dev.linden.workloads.Client;
 import dev.linden.workloads.HistoryOp;
@@ -325,47 +324,6 @@ public final class LocalTestCluster implements Cluster {
     boolean alive(int id) {
         Process p = processes.get(id);
         return p != null && p.isAlive();
-    }
-
-    /**
-     * Cuts the power of nodes in their next fsync: with writes held until synced ({@code --lose-unsynced-writes}),
-     * each node halts itself inside that sync ({@link NioVfs#CRASH_MARKER}), losing what it had not made durable.
-     * All are armed at once; one that begins no sync within {@code waitMillis} (an idle node) is killed with
-     * SIGKILL. Returns the ids that died in an fsync (those not running are skipped: {@link #alive} says so).
-     */
-    List<Integer> crashInFsync(List<Integer> ids, long waitMillis) throws IOException {
-        Map<Integer, Process> armed = new TreeMap<>();
-        try {
-            for (int id : ids) {
-                Process p = processes.get(id);
-                if (p != null && p.isAlive()) {
-                    killedByNemesis.add(id);
-                    killedProcesses.add(p.pid());
-                    Files.writeString(dataDir(id).resolve(NioVfs.CRASH_MARKER), "armed by the harness\n");
-                    armed.put(id, p);
-                }
-            }
-            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMillis);
-            List<Integer> inFsync = new ArrayList<>();
-            for (Map.Entry<Integer, Process> e : armed.entrySet()) {
-                long left = Math.max(0, deadline - System.nanoTime());
-                if (e.getValue().waitFor(left, TimeUnit.NANOSECONDS)) {
-                    inFsync.add(e.getKey());
-                } else {
-                    kill(e.getKey());
-                }
-                paused.remove(e.getKey());
-            }
-            return inFsync;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            armed.keySet().forEach(this::kill);
-            return List.of();
-        } finally {
-            for (int id : armed.keySet()) {
-                Files.deleteIfExists(dataDir(id).resolve(NioVfs.CRASH_MARKER)); // else the next start halts
-            }
-        }
     }
 
     /** Kills a node with SIGKILL and waits for it to be gone; returns its pid, or -1 if it was not running. */

@@ -30,6 +30,14 @@ public interface LogStore {
         public Recovered(HardState hardState, List<Entry> entries) {
             this(hardState, null, entries);
         }
+
+        /** The last index held, in the log or the snapshot (0: none). */
+        public long lastIndex() {
+            long snap = snapshot == null ? 0 : snapshot.index();
+            return entries.isEmpty()
+                    ? snap
+                    : Math.max(snap, entries.get(entries.size() - 1).index());
+        }
     }
 
     /** Reads back everything durable. Fails with a clear message on corruption, never skips it. */

@@ -205,15 +205,7 @@ public final class RaftNode {
     public void start() throws IOException {
         LogStore.Recovered recovered = logStore.load();
         Snapshot snap = recovered.snapshot();
-        long snapIndex = snap == null ? 0 : snap.index();
-        List<Entry> held = recovered.entries();
-        listener.onStarted(
-                id,
-                recovered.hardState(),
-                snapIndex,
-                Math.max(
-                        snapIndex,
-                        held.isEmpty() ? 0 : held.get(held.size() - 1).index()));
+        listener.onStarted(id, recovered.hardState(), snap == null ? 0 : snap.index(), recovered.lastIndex());
         if (snap != null) {
             applyStage.execute(() -> applyLoop.restore(snap)); // runs before anything applied after it
         }
