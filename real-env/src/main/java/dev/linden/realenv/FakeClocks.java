@@ -7,6 +7,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
 
 /**
  * Each node process's clocks, wall and monotonic (so its timers too), run under Debian's libfaketime and
@@ -14,18 +15,39 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class FakeClocks {
     static final Path LIBFAKETIME = Path.of("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1");
+    /** How long a node may take to read its control file anew (FAKETIME_CACHE_DURATION, 1 s), and a margin. */
+    static final long RATE_READ_MILLIS = 1_200;
+
     private final Path dir;
     private final boolean enabled;
     /** Per node: the clock offset in ms and the rate the control file holds. */
     private final Map<Integer, Long> offsetMillis = new ConcurrentHashMap<>();
 
     private final Map<Integer, Double> rate = new ConcurrentHashMap<>();
+    /**
+     * Per node, for its current process: milliseconds added to the offset so that a change of rate does not
+     * step its clocks. libfaketime runs a rate from the moment the process started, {@code start + offset +
+     * (now - start) * rate}, so a new rate alone would step a minute-old process's clocks by half a minute (back,
+     * for a slower rate: its timers then wait that long). Up to the second libfaketime takes to read the file
+     * anew ({@link #RATE_READ_MILLIS}) times the change of rate remains: at most half a second for the largest.
+     */
+    private final Map<Integer, Double> keptMillis = new ConcurrentHashMap<>();
+    /** Per node: when its current process was started (libfaketime's start, to a few milliseconds). */
+    private final Map<Integer, Long> lifeStartMillis = new ConcurrentHashMap<>();
 
     /** @param wanted whether clock faults were asked for (they also need libfaketime installed) */
     FakeClocks(Path dir, boolean wanted) {
-        this.dir = dir;
-        this.enabled = wanted && Files.isReadable(LIBFAKETIME);
+        this(dir, wanted && Files.isReadable(LIBFAKETIME), System::currentTimeMillis);
     }
+
+    /** @param nowMillis the harness's clock (tests give their own) */
+    FakeClocks(Path dir, boolean enabled, LongSupplier nowMillis) {
+        this.dir = dir;
+        this.enabled = enabled;
+        this.nowMillis = nowMillis;
+    }
+
+    private final LongSupplier nowMillis;
 
     /** Can node clocks be moved at all? */
     boolean movable() {
@@ -44,9 +66,9 @@ final class FakeClocks {
         if (!enabled) {
             return;
         }
-        if (!Files.exists(file(id))) {
-            write(id);
-        }
+        keptMillis.put(id, 0.0); // a new process: its rate runs from now
+        lifeStartMillis.put(id, nowMillis.getAsLong());
+        write(id);
         pb.environment().put("LD_PRELOAD", LIBFAKETIME.toString());
         pb.environment().put("FAKETIME_TIMESTAMP_FILE", file(id).toString());
         pb.environment().put("FAKETIME_CACHE_DURATION", "1");
@@ -55,15 +77,28 @@ final class FakeClocks {
     /** Steps node {@code id}'s clock by {@code jumpMillis} and sets its rate; returns the new offset. */
     long move(int id, long jumpMillis, double newRate) throws IOException {
         long offset = offsetMillis.merge(id, jumpMillis, Long::sum);
-        rate.put(id, newRate);
+        changeRate(id, newRate);
         write(id);
         return offset;
     }
 
     /** The rate goes back to normal; the offset stays, as a stepped clock stays stepped. */
     void normalRate(int id) throws IOException {
-        rate.put(id, 1.0);
+        changeRate(id, 1.0);
         write(id);
+    }
+
+    /** Sets a node's rate, keeping its clocks where they are now ({@link #keptMillis}). */
+    private void changeRate(int id, double newRate) {
+        long now = nowMillis.getAsLong();
+        double ageMillis = now - lifeStartMillis.getOrDefault(id, now);
+        keptMillis.merge(id, ageMillis * (rate.getOrDefault(id, 1.0) - newRate), Double::sum);
+        rate.put(id, newRate);
+    }
+
+    /** Node {@code id}'s control file as written ("+S.sss xRATE"). */
+    String spec(int id) throws IOException {
+        return Files.readString(file(id)).strip();
     }
 
     private Path file(int id) {
@@ -72,7 +107,7 @@ final class FakeClocks {
 
     /** Writes node {@code id}'s control file: "+S.sss xRATE" (libfaketime reads it within a second). */
     private void write(int id) throws IOException {
-        long offset = offsetMillis.getOrDefault(id, 0L);
+        double offset = offsetMillis.getOrDefault(id, 0L) + keptMillis.getOrDefault(id, 0.0);
         double r = rate.getOrDefault(id, 1.0);
         String spec = String.format(Locale.ROOT, "%+.3f", offset / 1000.0)
                 + (r == 1.0 ? "" : String.format(Locale.ROOT, " x%.6f", r));
