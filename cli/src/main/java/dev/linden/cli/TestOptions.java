@@ -52,8 +52,8 @@ final class TestOptions {
     @Option(
             names = {"--nemesis", "--faults"},
             description = "faults: all, none, or a comma list of families "
-                    + "(partition, kill, leader-change-kill, pause, clock, disk, disk-damage, link, transfer, "
-                    + "membership, hostile) "
+                    + "(partition, kill, leader-change-kill, pause, clock, stale-leader, disk, disk-damage, link, "
+                    + "transfer, membership, hostile) "
                     + "and faults (clog, loss, duplicate, reorder, corrupt, disk-full, fsync-stall, bitflip, "
                     + "wipe-disk, long-partition, "
                     + "lose-tail, lose-segments, restart-as-new, answer-flood, client-conn-flood, peer-conn-flood, "
@@ -73,6 +73,12 @@ final class TestOptions {
             names = {"--concurrency", "--clients"},
             description = "client worker threads (default 5)")
     int concurrency = 5;
+
+    @Option(
+            names = "--read-only-clients",
+            description = "of the clients, this many only read (register and kv; default 0): each keeps the node "
+                    + "it found leading, as a read-only service does, so a deposed leader that still answers is seen")
+    int readOnlyClients;
 
     @Option(names = "--intensity", description = "fault rate multiplier: 0.1 rare ... 1 default ... 10 storm")
     double intensity = 1.0;
@@ -149,6 +155,11 @@ final class TestOptions {
         if (name != null && !name.matches("[A-Za-z0-9._-]{1,100}")) {
             return "a test name is letters, digits, '.', '_' and '-'";
         }
+        if (readOnlyClients < 0
+                || readOnlyClients >= concurrency
+                || (readOnlyClients > 0 && !workload.equals("register") && !workload.equals("kv"))) {
+            return "--read-only-clients must be below --concurrency, and is for the register and kv workloads";
+        }
         return null;
     }
 
@@ -189,6 +200,7 @@ final class TestOptions {
                 .timeLimitMillis(Math.round(timeLimitSeconds * 1000))
                 .rate(rate)
                 .concurrency(concurrency)
+                .readOnlyClients(readOnlyClients)
                 .seed(seed)
                 .checkOptions(new Check.Options(Math.round(checkTimeLimitSeconds * 1000), 512L << 20, 1))
                 .store(store)
@@ -206,7 +218,7 @@ final class TestOptions {
                 bugName().equals("none") ? List.of() : List.of(bugName()),
                 "256m",
                 net,
-                kinds.contains(FaultKind.CLOCK),
+                kinds.stream().anyMatch(FaultKind::movesClocks),
                 kinds.contains(FaultKind.DISK_FULL),
                 kinds.contains(FaultKind.REPLACE_NODE),
                 toxiproxy,
@@ -241,6 +253,9 @@ final class TestOptions {
         }
         if (!workloadName.equals("register") && !workloadName.equals("set")) {
             a.addAll(List.of("--keys", String.valueOf(keys)));
+        }
+        if (readOnlyClients > 0) {
+            a.addAll(List.of("--read-only-clients", String.valueOf(readOnlyClients)));
         }
         if (intensity != 1.0) {
             a.addAll(List.of("--intensity", trim(intensity)));

@@ -28,6 +28,9 @@ final class ReplayCommand {
                 .append(spec.concurrency())
                 .append(" --keys ")
                 .append(spec.keys());
+        if (spec.readOnlyClients() > 0) {
+            b.append(" --read-only-clients ").append(spec.readOnlyClients());
+        }
         double defaultGapMillis =
                 FaultSchedule.Options.defaults(spec.faults(), spec.nodes()).meanGapMillis();
         double intensity = defaultGapMillis / (double) spec.schedule().meanGapMillis();

@@ -220,6 +220,12 @@ final class Runner {
     private void mainPhase() {
         enter("main");
         Generator clientGen = spec.clientGenerator() != null ? spec.clientGenerator() : workload.generator();
+        int readers = spec.readOnlyClients();
+        if (readers > 0) {
+            clientGen = Gen.mix(List.of(
+                    Gen.onThreads(spec.concurrency(), t -> t < readers, workload.readOnlyGenerator()),
+                    Gen.onThreads(spec.concurrency(), t -> t >= readers, clientGen)));
+        }
         long meanGapNanos = Math.max(1, (long) (1e9 / spec.rate()));
         Generator faults =
                 spec.nemesisGenerator() != null ? spec.nemesisGenerator() : new FaultSchedule(spec.schedule());

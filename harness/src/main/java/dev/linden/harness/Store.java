@@ -77,6 +77,9 @@ public final class Store {
         sched.put("recovery-window-millis", spec.schedule().recoveryMillis());
         t.put("schedule", sched);
         t.put("concurrency", spec.concurrency());
+        if (spec.readOnlyClients() > 0) {
+            t.put("read-only-clients", spec.readOnlyClients());
+        }
         t.put("time-limit-millis", spec.timeLimitMillis());
         t.put("rate", spec.rate());
         t.put("seed", spec.seed());

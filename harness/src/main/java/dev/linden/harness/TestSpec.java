@@ -40,6 +40,7 @@ public record TestSpec(
         Generator clientGenerator,
         Generator nemesisGenerator,
         int concurrency,
+        int readOnlyClients,
         long timeLimitMillis,
         double rate,
         long seed,
@@ -74,6 +75,9 @@ public record TestSpec(
                 || progressEveryMillis < 1) {
             throw new IllegalArgumentException("bad test spec: nodes 1..9, concurrency >= 1, positive limits and rate");
         }
+        if (readOnlyClients < 0 || readOnlyClients >= concurrency || (readOnlyClients > 0 && !readsOnly(workload))) {
+            throw new IllegalArgumentException("read-only clients: fewer than the clients, for register or kv");
+        }
         if (!name.matches("[A-Za-z0-9._-]{1,100}")) {
             throw new IllegalArgumentException("a test name is letters, digits, '.', '_' and '-': " + name);
         }
@@ -81,6 +85,10 @@ public record TestSpec(
         extraChecks = List.copyOf(extraChecks);
         argv = List.copyOf(argv);
         options = Collections.unmodifiableMap(new LinkedHashMap<>(options));
+    }
+
+    private static boolean readsOnly(String workload) {
+        return Workload.named(workload, 1).readOnlyGenerator() != null;
     }
 
     public static Builder builder() {
@@ -103,9 +111,8 @@ public record TestSpec(
     }
 
     /**
-     * The {@code ./linden test} command that runs this test again: the command line it came from, or the
-     * builder's settings as flags (a custom generator or check cannot be written as flags; then the
-     * command says so).
+     * The {@code ./linden test} command that runs this test again: the command line it came from, or the builder's
+     * settings as flags (a custom generator or check cannot be written as flags; then the command says so).
      */
     public String replayCommand() {
         return ReplayCommand.of(this);
@@ -144,6 +151,7 @@ public record TestSpec(
         b.clientGenerator = clientGenerator;
         b.nemesisGenerator = nemesisGenerator;
         b.concurrency = concurrency;
+        b.readOnlyClients = readOnlyClients;
         b.timeLimitMillis = timeLimitMillis;
         b.rate = rate;
         b.seed = seed;
@@ -174,6 +182,7 @@ public record TestSpec(
         private Generator clientGenerator;
         private Generator nemesisGenerator;
         private int concurrency = 5;
+        private int readOnlyClients;
         private long timeLimitMillis = 30_000;
         private double rate = 200;
         private long seed = 1;
@@ -221,10 +230,7 @@ public record TestSpec(
             return this;
         }
 
-        /**
-         * Faults for the random schedule: {@code all}, {@code none}, families or names
-         * ({@link FaultKind#parseList}).
-         */
+        /** Faults for the random schedule: all, none, families or names ({@link FaultKind#parseList}). */
         public Builder nemesis(String list) {
             return faults(FaultKind.parseList(list));
         }
@@ -255,6 +261,12 @@ public record TestSpec(
         /** Client worker threads (Jepsen's concurrency). */
         public Builder concurrency(int c) {
             concurrency = c;
+            return this;
+        }
+
+        /** Of those, the first {@code n} threads' processes only read ({@link Workload#readOnlyGenerator}). */
+        public Builder readOnlyClients(int n) {
+            readOnlyClients = n;
             return this;
         }
 
@@ -368,6 +380,7 @@ public record TestSpec(
                     clientGenerator,
                     nemesisGenerator,
                     concurrency,
+                    readOnlyClients,
                     timeLimitMillis,
                     rate,
                     seed,

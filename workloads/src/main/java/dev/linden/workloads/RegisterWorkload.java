@@ -61,6 +61,11 @@ final class RegisterWorkload implements Workload {
     }
 
     @Override
+    public Generator readOnlyGenerator() {
+        return Gen.fromFunction(random -> Op.of("read", key(random.nextInt(keys)), null));
+    }
+
+    @Override
     public List<Op> finalOps() {
         List<Op> out = new ArrayList<>();
         for (int k = 0; k < keys; k++) {

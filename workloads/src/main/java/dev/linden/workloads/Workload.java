@@ -17,6 +17,14 @@ public interface Workload {
     /** Client operations, endless; the test's rate and time limit bound them. */
     Generator generator();
 
+    /**
+     * Reads only, endless, for the clients a test makes read-only (each keeps the node it found leading, as a
+     * read-only service does: it sees a deposed leader that still answers); null if this workload has none.
+     */
+    default Generator readOnlyGenerator() {
+        return null;
+    }
+
     /** Reads after healing: each must succeed, and the checks use them (nothing acknowledged is lost). */
     List<Op> finalOps();
 

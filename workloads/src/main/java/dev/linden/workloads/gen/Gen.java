@@ -219,6 +219,17 @@ public final class Gen {
         return onProcesses(p -> p == Context.NEMESIS, g);
     }
 
+    /**
+     * {@code g}, on the client processes whose worker thread {@code threads} allows: a process retired after an
+     * unknown outcome is followed by process + {@code concurrency} on the same thread (Jepsen's numbering).
+     */
+    public static Generator onThreads(int concurrency, IntPredicate threads, Generator g) {
+        if (concurrency < 1) {
+            throw new IllegalArgumentException("concurrency >= 1");
+        }
+        return onProcesses(p -> p != Context.NEMESIS && threads.test(p % concurrency), g);
+    }
+
     private static Generator onProcesses(IntPredicate allowed, Generator g) {
         return ctx -> on(
                 g.next(ctx.restrictedTo(allowed)),

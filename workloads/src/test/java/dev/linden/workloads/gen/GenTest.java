@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Set;
+import java.util.SplittableRandom;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
@@ -100,5 +101,21 @@ class GenTest {
             boolean firstWindow = (o.timeNanos() / (100 * MS)) % 2 == 0;
             assertEquals(firstWindow ? "read" : "write", o.f(), "at " + o.timeNanos() / MS + " ms");
         }
+    }
+
+    @Test
+    void onThreadsKeepsAThreadsRoleAcrossItsProcesses() {
+        Generator g = Gen.mix(List.of(
+                Gen.onThreads(3, t -> t == 0, Gen.repeat(READ)), Gen.onThreads(3, t -> t != 0, Gen.repeat(WRITE))));
+        for (int p : new int[] {0, 3, 6}) { // thread 0 and the processes that follow it there
+            Op op = g.next(new Context(0, List.of(p), List.of(), new SplittableRandom(p))) instanceof Generator.Emit e
+                    ? e.op()
+                    : null;
+            assertEquals("read", op.f(), "process " + p);
+        }
+        Op op = g.next(new Context(0, List.of(4), List.of(), new SplittableRandom(1))) instanceof Generator.Emit e
+                ? e.op()
+                : null;
+        assertEquals("write", op.f());
     }
 }
