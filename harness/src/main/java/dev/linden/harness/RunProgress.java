@@ -56,7 +56,10 @@ final class RunProgress {
             case "start" -> activeFaults.remove("kill");
             case "pause" -> activeFaults.put("pause", String.valueOf(m.get("targets")));
             case "resume" -> activeFaults.remove("pause");
-            case "start-clock" -> activeFaults.put("clock", String.valueOf(m.get("targets")));
+            case "start-clock" ->
+                activeFaults.put(
+                        "clock",
+                        m.get("targets") + (Boolean.TRUE.equals(m.get("isolate")) ? ", isolated (stale leader)" : ""));
             case "stop-clock" -> activeFaults.remove("clock");
             case "start-disk-full" -> activeFaults.put("disk-full", String.valueOf(m.get("targets")));
             case "stop-disk-full" -> activeFaults.remove("disk-full");

@@ -299,15 +299,26 @@ public sealed interface Fault
 
     /**
      * The targets' clocks jump by {@code offsetMillis} and drift by {@code driftPpm}; if {@code othersDriftPpm}
-     * is present, every other node's clock drifts by it (no jump): a skew against the targets.
+     * is present, every other node's clock drifts by it (no jump): a skew against the targets. With {@code
+     * isolate} (one target), the target is also cut off from its peers, not from clients, until the clocks are
+     * set right: a stale leader, whose slow clock keeps it leading (and leasing) long after the others have
+     * elected another, while clients still reach it.
      */
-    record StartClock(String targets, long offsetMillis, long driftPpm, OptionalLong othersDriftPpm) implements Fault {
+    record StartClock(String targets, long offsetMillis, long driftPpm, OptionalLong othersDriftPpm, boolean isolate)
+            implements Fault {
         public StartClock {
             Targets.check(targets);
+            if (isolate && !targets.equals("leader") && !targets.equals("one")) {
+                throw new IllegalArgumentException("a clock fault isolates one node (leader or one), not " + targets);
+            }
+        }
+
+        public StartClock(String targets, long offsetMillis, long driftPpm, OptionalLong othersDriftPpm) {
+            this(targets, offsetMillis, driftPpm, othersDriftPpm, false);
         }
 
         public StartClock(String targets, long offsetMillis, long driftPpm) {
-            this(targets, offsetMillis, driftPpm, OptionalLong.empty());
+            this(targets, offsetMillis, driftPpm, OptionalLong.empty(), false);
         }
 
         /**
@@ -330,7 +341,7 @@ public sealed interface Fault
         }
     }
 
-    /** Every faulted clock runs at a normal rate again. */
+    /** Every faulted clock runs at a normal rate again (and a node a clock fault isolated is reconnected). */
     record StopClock() implements Fault {
         public <R> R accept(Handler<R> h) {
             return h.stopClock(this);

@@ -5,6 +5,7 @@ import dev.linden.nemesis.Fault.Link;
 import dev.linden.nemesis.HostileFault.Attack;
 import java.util.List;
 import java.util.OptionalLong;
+import java.util.SplittableRandom;
 
 /**
  * One fault of each operation (two where a parameter changes what a binding does: a kill at once, inside an
@@ -44,6 +45,8 @@ public final class FaultExamples {
                 new Fault.StartClock("one", 500, 20_000),
                 new Fault.StopClock(),
                 new Fault.StartClock("leader", 0, -500_000, OptionalLong.of(500_000)),
+                new Fault.StopClock(),
+                FaultOps.start(FaultKind.STALE_LEADER, new SplittableRandom(1), 5),
                 new Fault.StopClock(),
                 new Fault.TransferLeader(),
                 new Fault.ReplaceNode("one"),

@@ -72,14 +72,13 @@ public final class FaultHistory {
             case "kill" -> readKill(v);
             case "pause" -> new Fault.Pause(v.targets());
             case "start-clock" -> {
-                StartClock c = new StartClock(v.targets(), v.number("offset-ms", 0), v.number("drift-ppm", 0));
-                yield v.has("others-drift-ppm")
-                        ? new StartClock(
-                                c.targets(),
-                                c.offsetMillis(),
-                                c.driftPpm(),
-                                OptionalLong.of(v.number("others-drift-ppm", 0)))
-                        : c;
+                String targets = v.targets();
+                long offset = v.number("offset-ms", 0);
+                long drift = v.number("drift-ppm", 0);
+                OptionalLong others = v.has("others-drift-ppm")
+                        ? OptionalLong.of(v.number("others-drift-ppm", 0))
+                        : OptionalLong.empty();
+                yield new StartClock(targets, offset, drift, others, v.flag("isolate"));
             }
             case "transfer-leader" -> {
                 v.text("to", "random");
@@ -219,6 +218,14 @@ public final class FaultHistory {
                 throw new IllegalArgumentException(f + ": " + key + " is not a number: " + x);
             }
             return n.longValue();
+        }
+
+        boolean flag(String key) {
+            Object x = map.remove(key);
+            if (x != null && !(x instanceof Boolean)) {
+                throw new IllegalArgumentException(f + ": " + key + " is true or false, not " + x);
+            }
+            return Boolean.TRUE.equals(x);
         }
 
         int integer(String key, long dflt) {

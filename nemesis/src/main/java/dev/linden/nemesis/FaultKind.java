@@ -12,10 +12,11 @@ import java.util.TreeSet;
  * The faults Linden injects, each a pair of {@link Fault}s (or one, for faults that undo themselves) that
  * {@link FaultOps#start} draws and {@link FaultOps#stop} names. Names are the ones {@code --nemesis} takes, each
  * the name of its operation in histories ({@code kill}, {@code wipe-disk}; a link fault's is its behavior; a kill at
- * a leader change's, {@code leader-change-kill}, its crash point), old names in {@link #ALIASES}; families group
- * them: {@code partition}, {@code long-partition}, {@code kill}, {@code leader-change-kill}, {@code pause},
- * {@code clock}, {@code disk}, {@code disk-damage}, {@code link}, {@code transfer}, {@code membership},
- * {@code hostile}. {@code all} is every kind but those of the families in {@link #FAMILIES_NOT_YET_IN_ALL}.
+ * a leader change's, {@code leader-change-kill}, its crash point; a stale leader's, {@code start-clock} with
+ * {@code :isolate true}), old names in {@link #ALIASES}; families group them: {@code partition}, {@code
+ * long-partition}, {@code kill}, {@code leader-change-kill}, {@code pause}, {@code clock}, {@code stale-leader},
+ * {@code disk}, {@code disk-damage}, {@code link}, {@code transfer}, {@code membership}, {@code hostile}. {@code
+ * all} is every kind but those of the families in {@link #FAMILIES_NOT_YET_IN_ALL}.
  */
 public enum FaultKind {
     /** Network partitions: halves, one node, the leader, majorities ring, bridge, one-way. */
@@ -48,6 +49,14 @@ public enum FaultKind {
     PAUSE("pause"),
     /** Clocks jump (offset) and run fast or slow (drift). */
     CLOCK("clock"),
+    /**
+     * A stale leader: the leader's clock at half speed, every other node's at one and a half (the worst skew a
+     * lease's drift bound must cover), and the leader cut off from its peers but not from clients, until the
+     * clocks are set right. The others elect a new leader and write while the old one, its timers slowed, still
+     * believes it leads: a read it answers without a quorum's word, or on a lease that outlives the drift bound,
+     * is stale. Random partitions and clock faults on processes combine so only by luck.
+     */
+    STALE_LEADER("stale-leader"),
     /** A node's disk refuses writes for a while. */
     DISK_FULL("disk"),
     /** A node's fsyncs stall for hundreds of milliseconds to seconds each (a failing or saturated device). */
@@ -133,11 +142,23 @@ public enum FaultKind {
     }
 
     /**
-     * Whether this kind and {@code other} drive the same fault: one partition at a time, and one kill (a start
-     * restarts every node the nemesis killed).
+     * Whether this kind and {@code other} drive the same fault: one partition at a time, one kill (a start
+     * restarts every node the nemesis killed), and one clock fault (a stale leader is both a partition and one).
      */
     public boolean conflictsWith(FaultKind other) {
-        return this == other || (isPartition() && other.isPartition()) || (isKill() && other.isKill());
+        return this == other
+                || (isPartition() && other.isPartition())
+                || (isKill() && other.isKill())
+                || (isClock() && other.isClock());
+    }
+
+    /** Whether this kind moves node clocks (a binding prepares for it: libfaketime on processes). */
+    public boolean movesClocks() {
+        return this == CLOCK || this == STALE_LEADER;
+    }
+
+    private boolean isClock() {
+        return movesClocks();
     }
 
     private boolean isKill() {
@@ -145,7 +166,7 @@ public enum FaultKind {
     }
 
     private boolean isPartition() {
-        return this == PARTITION || this == LONG_PARTITION;
+        return this == PARTITION || this == LONG_PARTITION || this == STALE_LEADER;
     }
 
     public static final List<String> FAMILIES = List.of(
@@ -155,6 +176,7 @@ public enum FaultKind {
             "leader-change-kill",
             "pause",
             "clock",
+            "stale-leader",
             "disk",
             "disk-damage",
             "link",

@@ -84,6 +84,7 @@ public final class FaultOps {
             case LEADER_CHANGE_KILL -> new Kill(r.nextInt(3) == 0 ? "one" : "leader", CrashPoint.LEADER_CHANGE, 0);
             case PAUSE -> new Pause(r.nextInt(3) == 0 ? "leader" : r.nextInt(4) == 0 ? "minority" : "one");
             case CLOCK -> clock(r);
+            case STALE_LEADER -> staleLeader();
             case DISK_FULL -> new StartDiskFull("one");
             case FSYNC_STALL -> new StartFsyncStall(r.nextBoolean() ? "leader" : "one", 200L + r.nextInt(2_800));
             case BITFLIP -> new Bitflip("one");
@@ -158,6 +159,14 @@ public final class FaultOps {
         return new StartClock(targets, offsetMillis, driftPpm);
     }
 
+    /**
+     * The leader at half speed and cut off from its peers, the others at one and a half: its check-quorum and its
+     * lease run three times slower than their election timeouts.
+     */
+    private static Fault staleLeader() {
+        return new StartClock("leader", 0L, -500_000L, OptionalLong.of(500_000L), true);
+    }
+
     private static double rate(SplittableRandom r) {
         return Math.round((0.02 + r.nextDouble() * 0.2) * 1000) / 1000.0;
     }
@@ -198,7 +207,7 @@ public final class FaultOps {
             case PARTITION, LONG_PARTITION -> new StopPartition();
             case KILL, LEADER_CHANGE_KILL -> new Start();
             case PAUSE -> new Resume();
-            case CLOCK -> new StopClock();
+            case CLOCK, STALE_LEADER -> new StopClock();
             case DISK_FULL -> new StopDiskFull();
             case FSYNC_STALL -> new StopFsyncStall();
             case CLOG -> new StopLink(Link.CLOG);
@@ -223,6 +232,27 @@ public final class FaultOps {
     /** A completion value for a fault that did something: {@code effect} and details. */
     public static Map<String, Object> effect(String what, Object... keyValues) {
         return result("effect", what, keyValues);
+    }
+
+    /**
+     * A fault's evidence with a second part's under {@code key} (a stale leader's clock evidence and its cut):
+     * {@code effect} if either part had one, else {@code no-effect}.
+     */
+    public static Map<String, Object> joined(Object evidence, String key, Object part) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        if (evidence instanceof Map<?, ?> e) {
+            e.forEach((k, v) -> m.put(String.valueOf(k), v));
+        }
+        if (!m.containsKey("effect") && part instanceof Map<?, ?> p && p.containsKey("effect")) {
+            Object why = m.remove("no-effect");
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("effect", key + " (" + (why == null ? "nothing else" : "otherwise: " + why) + ")");
+            out.putAll(m);
+            m.clear();
+            m.putAll(out);
+        }
+        m.put(key, part);
+        return m;
     }
 
     /** A completion value for a fault that changed nothing, and why. */

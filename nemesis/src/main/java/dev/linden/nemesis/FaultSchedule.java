@@ -24,6 +24,13 @@ public final class FaultSchedule implements Generator {
     static final long LONG_HOLD_MIN_MILLIS = 8_000;
 
     static final long LONG_HOLD_MAX_MILLIS = 15_000;
+    /**
+     * How long a stale leader holds: its cut must outlast the others' election (under a second at their fast
+     * clocks) and the writes they then take, and usually ends after it has stepped down (2-4 s at half speed).
+     */
+    static final long STALE_LEADER_HOLD_MIN_MILLIS = 4_000;
+
+    static final long STALE_LEADER_HOLD_MAX_MILLIS = 8_000;
 
     /**
      * @param meanGapMillis     mean time between one fault's start and the next one's
@@ -176,8 +183,12 @@ public final class FaultSchedule implements Generator {
         if (stop != null) {
             long window = kind.holdsLong()
                     ? LONG_HOLD_MIN_MILLIS + ctx.random().nextLong(LONG_HOLD_MAX_MILLIS - LONG_HOLD_MIN_MILLIS + 1)
-                    : options.minWindowMillis()
-                            + ctx.random().nextLong(options.maxWindowMillis() - options.minWindowMillis() + 1);
+                    : kind == FaultKind.STALE_LEADER
+                            ? STALE_LEADER_HOLD_MIN_MILLIS
+                                    + ctx.random()
+                                            .nextLong(STALE_LEADER_HOLD_MAX_MILLIS - STALE_LEADER_HOLD_MIN_MILLIS + 1)
+                            : options.minWindowMillis()
+                                    + ctx.random().nextLong(options.maxWindowMillis() - options.minWindowMillis() + 1);
             next.add(new Active(kind, now + window * MS, stop));
         }
         long nextStart = now + gap;

@@ -98,6 +98,9 @@ final class FaultValues implements Fault.Handler<Map<String, Object>> {
     public Map<String, Object> startClock(StartClock f) {
         Map<String, Object> m = map("targets", f.targets(), "offset-ms", f.offsetMillis(), "drift-ppm", f.driftPpm());
         f.othersDriftPpm().ifPresent(ppm -> m.put("others-drift-ppm", ppm));
+        if (f.isolate()) {
+            m.put("isolate", true);
+        }
         return m;
     }
 

@@ -131,6 +131,60 @@ class FaultScheduleTest {
     }
 
     @Test
+    void aStaleLeaderIsItsSlowClockAndItsCutHeldForSecondsWithNoOtherPartitionOrClockFault() {
+        FaultSchedule.Options o = FaultSchedule.Options.defaults(
+                EnumSet.of(FaultKind.STALE_LEADER, FaultKind.PARTITION, FaultKind.CLOCK), 3);
+        for (long seed = 1; seed <= 10; seed++) {
+            boolean partition = false;
+            long staleSince = -1;
+            boolean clock = false;
+            int stale = 0;
+            for (Op op : run(o, seed, 60_000)) {
+                switch (op.f()) {
+                    case "start-partition" -> {
+                        assertTrue(staleSince < 0 && !partition, "a partition with another, seed " + seed);
+                        partition = true;
+                    }
+                    case "stop-partition" -> partition = false;
+                    case "start-clock" -> {
+                        assertTrue(staleSince < 0 && !clock, "two clock faults at once, seed " + seed);
+                        Fault.StartClock c = (Fault.StartClock) Fault.of(op);
+                        if (c.isolate()) {
+                            assertTrue(!partition, "a stale leader during a partition, seed " + seed);
+                            assertEquals(
+                                    "{targets=leader, offset-ms=0, drift-ppm=-500000, others-drift-ppm=500000, "
+                                            + "isolate=true}",
+                                    c.value().toString());
+                            assertEquals(c, FaultHistory.read(c.name(), c.value()));
+                            staleSince = op.timeNanos();
+                            stale++;
+                        } else {
+                            clock = true;
+                        }
+                    }
+                    case "stop-clock" -> {
+                        if (staleSince >= 0) {
+                            long heldMillis = (op.timeNanos() - staleSince) / MS;
+                            assertTrue(
+                                    heldMillis >= FaultSchedule.STALE_LEADER_HOLD_MIN_MILLIS
+                                            && heldMillis <= FaultSchedule.STALE_LEADER_HOLD_MAX_MILLIS + 100,
+                                    "a stale leader held " + heldMillis + " ms, seed " + seed);
+                        }
+                        staleSince = -1;
+                        clock = false;
+                    }
+                    default -> throw new AssertionError(op.f());
+                }
+            }
+            assertTrue(stale >= 2, stale + " stale leaders in a minute, seed " + seed);
+        }
+        assertTrue(FaultKind.STALE_LEADER.conflictsWith(FaultKind.LONG_PARTITION));
+        assertTrue(FaultKind.CLOCK.conflictsWith(FaultKind.STALE_LEADER));
+        assertTrue(!FaultKind.STALE_LEADER.conflictsWith(FaultKind.KILL));
+        assertTrue(FaultKind.all().contains(FaultKind.STALE_LEADER));
+    }
+
+    @Test
     void aKillAtALeaderChangeTakesTheLeaderFirstAndNeverRunsWithAnotherKill() {
         for (long seed = 1; seed <= 10; seed++) {
             List<Op> ops = run(

@@ -111,6 +111,28 @@ class FaultTest {
     }
 
     @Test
+    void aClockFaultIsolatesOneNodeAtMostAndOldHistoriesReadAsNotIsolating() {
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> new Fault.StartClock("minority", 0, -500_000, OptionalLong.empty(), true));
+        assertEquals(
+                new Fault.StartClock("leader", 5, 10),
+                FaultHistory.read("start-clock", Map.of("targets", "leader", "offset-ms", 5L, "drift-ppm", 10L)));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> FaultHistory.read("start-clock", Map.of("targets", "leader", "isolate", "yes")));
+        Map<String, Object> joined = FaultOps.joined(
+                FaultOps.noEffect("no libfaketime"), "isolated", FaultOps.effect("partitioned", "shape", "leader"));
+        assertEquals(
+                "{effect=isolated (otherwise: no libfaketime), isolated={effect=partitioned, shape=leader}}",
+                joined.toString());
+        assertEquals(
+                "{effect=moved, isolated={no-effect=cuts no link}}",
+                FaultOps.joined(FaultOps.effect("moved"), "isolated", FaultOps.noEffect("cuts no link"))
+                        .toString());
+    }
+
+    @Test
     void aTypoInAKeyOrANameIsAnErrorNotADefault() {
         Map<String, Object> v = new LinkedHashMap<>(Map.of("targets", "one", "ofset-ms", 100L));
         IllegalArgumentException e =

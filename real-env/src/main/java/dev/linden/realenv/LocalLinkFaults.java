@@ -66,7 +66,15 @@ final class LocalLinkFaults {
     }
 
     Object partition(String shape) throws IOException {
-        Set<Grudges.Link> blocked = Grudges.of(shape, c.nodes(), c.leader(true), c.random);
+        return cut(shape, Grudges.of(shape, c.nodes(), c.leader(true), c.random));
+    }
+
+    /** Cuts {@code node} off from every other node, not from clients (a stale leader's partition). */
+    Object isolate(int node) throws IOException {
+        return cut("leader", Grudges.of("leader", c.nodes(), node, c.random));
+    }
+
+    private Object cut(String shape, Set<Grudges.Link> blocked) throws IOException {
         if (blocked.isEmpty()) {
             return FaultOps.noEffect("a " + shape + " partition of " + c.n + " node(s) cuts no link");
         }

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -165,13 +166,40 @@ final class LocalNemesis implements Nemesis, Fault.Handler<Answer> {
         return io(nodes::resume);
     }
 
+    /**
+     * With {@code isolate}, the target is cut off from its peers once libfaketime has read its new rate
+     * ({@link FakeClocks#RATE_READ_MILLIS}): cut at once, a node at normal speed would step down first.
+     */
     public Answer startClock(Fault.StartClock f) {
-        return io(() -> nodes.startClock(f.changes(targets(f.targets()), c.nodes())));
+        if (!f.isolate()) {
+            return io(() -> nodes.startClock(f.changes(targets(f.targets()), c.nodes())));
+        }
+        return Answer.later(done -> {
+            List<Integer> targets = targets(f.targets());
+            Object clocks = ((Answer.Now) io(() -> nodes.startClock(f.changes(targets, c.nodes())))).evidence();
+            isolatedByClock = true;
+            c.scheduler.schedule(TimeUnit.MILLISECONDS.toNanos(FakeClocks.RATE_READ_MILLIS), () -> {
+                Object cut = isolatedByClock // a heal meanwhile (the run's end) has set the clocks right
+                        ? ((Answer.Now) io(() -> links.isolate(targets.get(0)))).evidence()
+                        : FaultOps.noEffect("healed before the cut");
+                done.accept(new Completion(OpType.INFO, FaultOps.joined(clocks, "isolated", cut), null));
+            });
+        });
     }
 
     public Answer stopClock(Fault.StopClock f) {
-        return io(nodes::stopClock);
+        return io(() -> {
+            Object clocks = nodes.stopClock();
+            if (!isolatedByClock) {
+                return clocks;
+            }
+            isolatedByClock = false;
+            return FaultOps.joined(clocks, "reconnected", links.stopPartition());
+        });
     }
+
+    /** A stale leader's cut is in force (or about to be): the clock fault's stop heals it. */
+    private boolean isolatedByClock;
 
     public Answer transferLeader(Fault.TransferLeader f) {
         return io(this::transferLeader);
@@ -284,6 +312,7 @@ final class LocalNemesis implements Nemesis, Fault.Handler<Answer> {
     public void heal(Consumer<Completion> done) {
         List<String> undone = new ArrayList<>();
         leaderChangeKill.disarm();
+        isolatedByClock = false;
         links.heal(undone);
         for (String stopped : hostile.stopAll()) {
             undone.add("hostile " + stopped);

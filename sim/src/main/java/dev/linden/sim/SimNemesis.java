@@ -98,6 +98,7 @@ final class SimNemesis implements Nemesis, Fault.Handler<Answer> {
     public void heal(Consumer<Completion> done) {
         List<String> undone = new ArrayList<>();
         leaderChangeKill.disarm();
+        isolatedByClock = false;
         network.heal(undone);
         nodes.heal(undone);
         for (SimNode n : sim.allNodes()) {
@@ -216,12 +217,26 @@ final class SimNemesis implements Nemesis, Fault.Handler<Answer> {
     }
 
     public Answer startClock(Fault.StartClock f) {
-        return Answer.now(nodes.startClock(f.changes(targets(f.targets()), sim.nodes())));
+        List<Integer> targets = targets(f.targets());
+        Object clocks = nodes.startClock(f.changes(targets, sim.nodes()));
+        if (!f.isolate()) {
+            return Answer.now(clocks);
+        }
+        isolatedByClock = true;
+        return Answer.now(FaultOps.joined(clocks, "isolated", network.isolate(targets.get(0))));
     }
 
     public Answer stopClock(Fault.StopClock f) {
-        return Answer.now(nodes.stopClock());
+        Object clocks = nodes.stopClock();
+        if (!isolatedByClock) {
+            return Answer.now(clocks);
+        }
+        isolatedByClock = false;
+        return Answer.now(FaultOps.joined(clocks, "reconnected", network.stopPartition()));
     }
+
+    /** A stale leader's cut is in force: the clock fault's stop heals it. */
+    private boolean isolatedByClock;
 
     public Answer transferLeader(Fault.TransferLeader f) {
         return Answer.later(deferred::transferLeader);

@@ -87,7 +87,15 @@ final class SimNetworkFaults {
                     "grudge",
                     grudge(first));
         }
-        Set<Grudges.Link> blocked = Grudges.of(shape, sim.nodes(), sim.leader(), random);
+        return cut(shape, Grudges.of(shape, sim.nodes(), sim.leader(), random));
+    }
+
+    /** Cuts {@code node} off from every other node (not from clients): a stale leader's partition. */
+    Object isolate(int node) {
+        return cut("leader", Grudges.of("leader", sim.nodes(), node, random));
+    }
+
+    private Object cut(String shape, Set<Grudges.Link> blocked) {
         if (blocked.isEmpty()) {
             return FaultOps.noEffect("a " + shape + " partition of " + sim.nodeCount() + " node(s) cuts no link");
         }
