@@ -28,6 +28,16 @@ public record LocalNodeSettings(
 
     static final long MAX_SNAPSHOT_COUNT = 1_100;
 
+    /**
+     * The lease drift bound a test's lease-reading nodes get ({@code --lease-drift-bound-ms}): the harness's worst
+     * clock skew (a leader's clock at half speed, its voters' at one and a half: {@code clock}, {@code
+     * stale-leader}) is beyond the node's default (30 % of the election timeout). With the default 1 s election
+     * timeout and 10 ms ticks a lease then lasts 240 ms of the leader's clock, 480 ms of real time at half speed,
+     * while a voter's election timeout, 1 s of its clock, is 667 ms at one and a half; the default's 690 ms lease
+     * would last 1,380 ms, and a stale leader would serve stale reads from it.
+     */
+    public static final long TEST_LEASE_DRIFT_BOUND_MILLIS = 750;
+
     public LocalNodeSettings {
         if (!readMode.equals("read-index") && !readMode.equals("lease")) {
             throw new IllegalArgumentException("read mode is read-index or lease, not " + readMode);
@@ -80,6 +90,7 @@ public record LocalNodeSettings(
         List<String> a = new ArrayList<>();
         if (!readMode.equals("read-index")) {
             a.addAll(List.of("--read-mode", readMode));
+            a.addAll(List.of("--lease-drift-bound-ms", String.valueOf(TEST_LEASE_DRIFT_BOUND_MILLIS)));
         }
         if (snapshotCount > 0) {
             a.addAll(List.of("--snapshot-count", String.valueOf(snapshotCount)));

@@ -40,14 +40,22 @@ class LocalNodeSettingsTest {
     void theNodeOptionsSayTheSettings() {
         LocalNodeSettings s = new LocalNodeSettings("lease", 300, 20);
         assertEquals(
-                List.of("--read-mode", "lease", "--snapshot-count", "300", "--snapshot-catchup-entries", "20"),
+                List.of(
+                        "--read-mode",
+                        "lease",
+                        "--lease-drift-bound-ms",
+                        "750",
+                        "--snapshot-count",
+                        "300",
+                        "--snapshot-catchup-entries",
+                        "20"),
                 s.nodeArgs());
         assertEquals(
                 "{read-mode=lease, snapshot-count=300, snapshot-catchup-entries=20, lose-unsynced-writes=false}",
                 s.describe().toString());
         assertEquals(
                 "--test-only-lose-unsynced-writes",
-                s.withLoseUnsyncedWrites(true).nodeArgs().get(6));
+                s.withLoseUnsyncedWrites(true).nodeArgs().get(8));
         assertTrue(LocalNodeSettings.draw(7).loseUnsyncedWrites(), "a test's nodes lose unsynced writes at a kill");
         assertTrue(!LocalNodeSettings.production().loseUnsyncedWrites());
     }
