@@ -56,6 +56,9 @@ public final class EventStreamWriter implements Consumer<NodeEvent>, AutoCloseab
     private final AtomicLong dropped = new AtomicLong();
     private final Thread thread;
     private volatile boolean closed;
+    /** The first event of the batch gathering now, taken off the queue by the writer thread (guarded by this). */
+    private NodeEvent taken;
+
     private Writer out;
     private long fileBytes;
     private long droppedLogged;
@@ -128,21 +131,31 @@ public final class EventStreamWriter implements Consumer<NodeEvent>, AutoCloseab
                 if (first == null) {
                     continue;
                 }
+                synchronized (this) {
+                    taken = first;
+                }
                 if (!closed) {
                     Thread.sleep(BATCH_MILLIS);
                 }
-                batch.add(first);
-                queue.drainTo(batch, 4096);
-                for (NodeEvent ev : batch) {
-                    write(EventCodec.encode(ev));
-                }
-                batch.clear();
-                if (queue.isEmpty()) {
-                    out.flush();
-                    noteDrops();
+                synchronized (this) {
+                    if (taken != null) { // else written meanwhile by writeQueued
+                        batch.add(taken);
+                        taken = null;
+                    }
+                    queue.drainTo(batch, 4096);
+                    for (NodeEvent ev : batch) {
+                        write(EventCodec.encode(ev));
+                    }
+                    batch.clear();
+                    if (queue.isEmpty()) {
+                        out.flush();
+                        noteDrops();
+                    }
                 }
             }
-            out.flush();
+            synchronized (this) {
+                out.flush();
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (IOException e) {
@@ -171,6 +184,27 @@ public final class EventStreamWriter implements Consumer<NodeEvent>, AutoCloseab
             LOG.warning("event=events-dropped count=" + (d - droppedLogged) + " total=" + d
                     + " detail=\"the event queue was full: monitors see a gap in the sequence numbers\"");
             droppedLogged = d;
+        }
+    }
+
+    /**
+     * Writes every event queued now and flushes, on the caller's thread (TEST-ONLY: just before an aimed power
+     * cut halts the process), the event the writer thread took and holds while more gather first.
+     */
+    public synchronized void writeQueued() {
+        try {
+            List<NodeEvent> batch = new ArrayList<>();
+            if (taken != null) {
+                batch.add(taken);
+                taken = null;
+            }
+            queue.drainTo(batch);
+            for (NodeEvent ev : batch) {
+                write(EventCodec.encode(ev));
+            }
+            out.flush();
+        } catch (IOException e) {
+            LOG.warning("event=events-write-failed detail=\"" + e.getMessage() + "\"");
         }
     }
 

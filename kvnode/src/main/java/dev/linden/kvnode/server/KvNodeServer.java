@@ -30,6 +30,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
@@ -167,6 +168,7 @@ public final class KvNodeServer implements AutoCloseable {
                 options.dataDir().resolve("wal"), options.fsync() ? fsyncThread : Runnable::run, options.fsync());
         if (loseUnsyncedWrites || bugs.contains(TestOnlyBug.FSYNC_LIES)) {
             vfs.holdUnsyncedWrites(bugs.contains(TestOnlyBug.FSYNC_LIES));
+            vfs.beforePowerCut(() -> Optional.ofNullable(eventWriter).ifPresent(EventStreamWriter::writeQueued));
         }
         identity = IdentityCheck.establish(vfs, options, security);
         EventLog events = new EventLog(options.id(), this::die);
@@ -186,7 +188,7 @@ public final class KvNodeServer implements AutoCloseable {
     }
 
     private boolean recordEvents = true;
-    private EventStreamWriter eventWriter;
+    private volatile EventStreamWriter eventWriter; // read by a power cut's last act (test-only)
 
     /** Whether {@link #start()} writes {@code events.jsonl} into the data dir (default on; off for A/B runs). */
     public void recordEvents(boolean on) {
@@ -311,9 +313,8 @@ public final class KvNodeServer implements AutoCloseable {
     }
 
     /**
-     * How the ports authenticate (mutual TLS for peers, TLS for clients), or {@link
-     * dev.linden.kvnode.tls.NodeSecurity#insecure()}; required before {@link #start()}: a node never
-     * starts open to strangers by default.
+     * How the ports authenticate (mutual TLS for peers, TLS for clients), or {@link NodeSecurity#insecure()};
+     * required before {@link #start()}: a node never starts open to strangers by default.
      */
     public void secure(NodeSecurity security) {
         this.security = security;
@@ -386,9 +387,7 @@ public final class KvNodeServer implements AutoCloseable {
         ThreadStage.sleepQuietly(50); // let the stop and close tasks run
         raftStage.close();
         applyStage.close();
-        if (eventWriter != null) {
-            eventWriter.close();
-        }
+        Optional.ofNullable(eventWriter).ifPresent(EventStreamWriter::close);
         snapshotStage.close();
         fsyncThread.shutdown();
         timers.shutdownNow();

@@ -34,6 +34,8 @@ public final class NioVfs implements Vfs {
     public static final String CRASH_MARKER = "crash-in-next-fsync";
     /** TEST-ONLY ({@link #holdUnsyncedWrites}): 0 real files; 1 writes held until a sync; 2 held, and syncs lie. */
     private volatile int powerCut;
+    /** TEST-ONLY: run just before an aimed power cut halts the process ({@link #holdUnsyncedWrites}). */
+    private volatile Runnable beforePowerCut = () -> {};
 
     public NioVfs(Path dir, Executor syncExecutor) throws IOException {
         this(dir, syncExecutor, true);
@@ -65,6 +67,15 @@ public final class NioVfs implements Vfs {
         powerCut = syncsLie ? 2 : 1;
     }
 
+    /**
+     * TEST-ONLY: {@code task} runs just before an aimed power cut halts the process: the node's event stream is
+     * written out, as a monitor watching from outside would have seen every event (the simulator's monitors see
+     * each one as it happens); the node's own files get nothing.
+     */
+    public void beforePowerCut(Runnable task) {
+        beforePowerCut = task;
+    }
+
     /** How long the WAL's fsyncs took, for the node's line at shutdown. */
     public String fsyncSummary() {
         return fsyncs.summary();
@@ -83,7 +94,10 @@ public final class NioVfs implements Vfs {
                         syncExecutor,
                         powerCut == 2,
                         dir.getParent().resolve(CRASH_MARKER),
-                        PowerCutFile.HALT);
+                        () -> {
+                            beforePowerCut.run();
+                            PowerCutFile.HALT.run();
+                        });
     }
 
     @Override

@@ -88,4 +88,25 @@ class EventStreamWriterTest {
         assertTrue(gaps > 0 && gaps <= w.dropped(), gaps + " of " + w.dropped());
         assertEquals(List.of(), m.violations());
     }
+
+    @Test
+    void aPowerCutsLastActWritesEveryEventQueuedOrTakenOnTheCallersThread() throws Exception {
+        EventStreamWriter w = new EventStreamWriter(dir, 1_000, 1 << 20);
+        try {
+            for (int round = 1; round <= 20; round++) {
+                long first = round * 100L;
+                for (long i = first; i < first + 5; i++) {
+                    w.accept(new NodeEvent.CommitAdvanced(i, 1, i, 1, false, i, 1));
+                }
+                // The writer thread holds the first while it lets more gather: written all the same, now.
+                w.writeQueued();
+                List<NodeEvent> events = EventFiles.read(dir).events();
+                assertEquals(round * 5, events.size(), "round " + round);
+                assertEquals(first + 4, ((NodeEvent.CommitAdvanced) events.get(events.size() - 1)).seq());
+            }
+        } finally {
+            w.close();
+        }
+        assertEquals(100, EventFiles.read(dir).events().size(), "none written twice");
+    }
 }
