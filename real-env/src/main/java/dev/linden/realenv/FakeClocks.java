@@ -109,8 +109,9 @@ final class FakeClocks {
     private void write(int id) throws IOException {
         double offset = offsetMillis.getOrDefault(id, 0L) + keptMillis.getOrDefault(id, 0.0);
         double r = rate.getOrDefault(id, 1.0);
-        String spec = String.format(Locale.ROOT, "%+.3f", offset / 1000.0)
-                + (r == 1.0 ? "" : String.format(Locale.ROOT, " x%.6f", r));
+        // The rate is always written: libfaketime keeps the last rate it read when a spec names none, so a
+        // "+S" alone never set a faulted clock's rate back to normal (until 2026-12-06 none was).
+        String spec = String.format(Locale.ROOT, "%+.3f x%.6f", offset / 1000.0, r);
         Path tmp = file(id).resolveSibling(file(id).getFileName() + ".tmp");
         Files.writeString(tmp, spec + "\n");
         Files.move(tmp, file(id), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
