@@ -40,15 +40,27 @@ final class LocalRunOptions {
                     + "(Jepsen's LazyFS does this below the file system); default true")
     Boolean loseUnsyncedWrites;
 
+    @Option(
+            names = "--power-cut-kills",
+            arity = "1",
+            paramLabel = "true|false",
+            description = "with --env local and --lose-unsynced-writes: every kill is a power cut in the targets' "
+                    + "next fsync, as kill :during fsync is (an idle node is killed after 2 s); default false")
+    Boolean powerCutKills;
+
     /** Checks the options; returns an error message or null. */
     String validate(String env) {
         boolean given = readMode != null
                 || snapshotCount != null
                 || snapshotCatchupEntries != null
-                || loseUnsyncedWrites != null;
+                || loseUnsyncedWrites != null
+                || powerCutKills != null;
         if (given && env.equals("sim")) {
-            return "--read-mode, --snapshot-* and --lose-unsynced-writes are for --env local or docker (the "
-                    + "simulator draws its own)";
+            return "--read-mode, --snapshot-*, --lose-unsynced-writes and --power-cut-kills are for --env local or "
+                    + "docker (the simulator draws its own)";
+        }
+        if (Boolean.TRUE.equals(powerCutKills) && Boolean.FALSE.equals(loseUnsyncedWrites)) {
+            return "--power-cut-kills needs --lose-unsynced-writes true";
         }
         if (readMode != null && !readMode.equals("read-index") && !readMode.equals("lease")) {
             return "--read-mode is read-index or lease";
@@ -77,6 +89,9 @@ final class LocalRunOptions {
         if (loseUnsyncedWrites != null) {
             s = s.withLoseUnsyncedWrites(loseUnsyncedWrites);
         }
+        if (powerCutKills != null) {
+            s = s.withPowerCutKills(powerCutKills);
+        }
         return s;
     }
 
@@ -88,6 +103,9 @@ final class LocalRunOptions {
             a.addAll(List.of("--snapshot-catchup-entries", String.valueOf(s.snapshotCatchupEntries())));
         }
         a.addAll(List.of("--lose-unsynced-writes", String.valueOf(s.loseUnsyncedWrites())));
+        if (s.powerCutKills()) {
+            a.addAll(List.of("--power-cut-kills", "true"));
+        }
         return a;
     }
 

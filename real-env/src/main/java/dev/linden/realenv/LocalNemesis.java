@@ -141,14 +141,15 @@ final class LocalNemesis implements Nemesis, Fault.Handler<Answer> {
     // ------------------------------------------------------------------ processes, clocks, membership
 
     /**
-     * At once, unless at a leader change ({@link LocalLeaderChangeKill}): a real process cannot be aimed inside its
-     * fsync here.
+     * At once, unless at a leader change ({@link LocalLeaderChangeKill}) or in an fsync: a power cut in the targets'
+     * next fsync, for nodes that hold their writes until synced (every kill is, with power-cut kills).
      */
     public Answer kill(Fault.Kill f) {
         if (f.during() == Fault.CrashPoint.LEADER_CHANGE) {
             return Answer.later(done -> leaderChangeKill.arm(f.targets(), done));
         }
-        if (f.during() == Fault.CrashPoint.FSYNC && c.options.node().loseUnsyncedWrites() && !c.options.containers()) {
+        boolean aimed = f.during() == Fault.CrashPoint.FSYNC || c.options.node().powerCutKills();
+        if (aimed && c.options.node().loseUnsyncedWrites() && !c.options.containers()) {
             return io(() -> nodes.crashInFsync(targets(f.targets())));
         }
         return io(() -> nodes.kill(targets(f.targets())));
@@ -198,8 +199,8 @@ final class LocalNemesis implements Nemesis, Fault.Handler<Answer> {
         });
     }
 
-    /** A stale leader's cut is in force (or about to be): the clock fault's stop heals it. */
-    private boolean isolatedByClock;
+    /** A stale leader's cut is in force (or about to be): the clock fault's stop heals it (read by the timer). */
+    private volatile boolean isolatedByClock;
 
     public Answer transferLeader(Fault.TransferLeader f) {
         return io(this::transferLeader);

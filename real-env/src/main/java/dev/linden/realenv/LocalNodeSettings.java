@@ -20,9 +20,16 @@ import java.util.SplittableRandom;
  * @param loseUnsyncedWrites     every node keeps its writes in its process until an fsync covers them
  *                               ({@code --test-only-lose-unsynced-writes}), so a kill loses what a power cut
  *                               would, as the simulator's kill does; a test's nodes do by default
+ * @param powerCutKills          every kill is a power cut in the targets' next fsync, as {@code kill :during
+ *                               "fsync"} is (with {@code loseUnsyncedWrites} only): a busy node dies at once, its
+ *                               event stream written out, so what it counted on unsynced writes is on record
  */
 public record LocalNodeSettings(
-        String readMode, long snapshotCount, long snapshotCatchupEntries, boolean loseUnsyncedWrites) {
+        String readMode,
+        long snapshotCount,
+        long snapshotCatchupEntries,
+        boolean loseUnsyncedWrites,
+        boolean powerCutKills) {
     /** Fewest and most entries between snapshots a test draws. */
     static final long MIN_SNAPSHOT_COUNT = 100;
 
@@ -45,6 +52,14 @@ public record LocalNodeSettings(
         if (snapshotCount < 0 || snapshotCatchupEntries < -1) {
             throw new IllegalArgumentException("snapshot count >= 0 (0: the default), catch-up entries >= -1");
         }
+        if (powerCutKills && !loseUnsyncedWrites) {
+            throw new IllegalArgumentException("power-cut kills need nodes that lose unsynced writes");
+        }
+    }
+
+    public LocalNodeSettings(
+            String readMode, long snapshotCount, long snapshotCatchupEntries, boolean loseUnsyncedWrites) {
+        this(readMode, snapshotCount, snapshotCatchupEntries, loseUnsyncedWrites, false);
     }
 
     /** Settings whose nodes write as in production (unsynced writes in the page cache). */
@@ -72,17 +87,22 @@ public record LocalNodeSettings(
 
     /** The same settings with another read mode. */
     public LocalNodeSettings withReadMode(String mode) {
-        return new LocalNodeSettings(mode, snapshotCount, snapshotCatchupEntries, loseUnsyncedWrites);
+        return new LocalNodeSettings(mode, snapshotCount, snapshotCatchupEntries, loseUnsyncedWrites, powerCutKills);
     }
 
     /** The same settings with another snapshot count (and its catch-up window, -1: the node's default). */
     public LocalNodeSettings withSnapshots(long count, long catchupEntries) {
-        return new LocalNodeSettings(readMode, count, catchupEntries, loseUnsyncedWrites);
+        return new LocalNodeSettings(readMode, count, catchupEntries, loseUnsyncedWrites, powerCutKills);
     }
 
     /** The same settings, unsynced writes lost at a kill or not. */
     public LocalNodeSettings withLoseUnsyncedWrites(boolean lose) {
-        return new LocalNodeSettings(readMode, snapshotCount, snapshotCatchupEntries, lose);
+        return new LocalNodeSettings(readMode, snapshotCount, snapshotCatchupEntries, lose, powerCutKills && lose);
+    }
+
+    /** The same settings, every kill a power cut in an fsync or not. */
+    public LocalNodeSettings withPowerCutKills(boolean cut) {
+        return new LocalNodeSettings(readMode, snapshotCount, snapshotCatchupEntries, loseUnsyncedWrites, cut);
     }
 
     /** The node options that say these settings (none for a default). */
@@ -111,6 +131,9 @@ public record LocalNodeSettings(
         m.put("snapshot-count", snapshotCount > 0 ? snapshotCount : "default");
         m.put("snapshot-catchup-entries", snapshotCatchupEntries >= 0 ? snapshotCatchupEntries : "default");
         m.put("lose-unsynced-writes", loseUnsyncedWrites);
+        if (powerCutKills) {
+            m.put("power-cut-kills", true);
+        }
         return m;
     }
 }

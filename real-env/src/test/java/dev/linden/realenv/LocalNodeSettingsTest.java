@@ -58,5 +58,9 @@ class LocalNodeSettingsTest {
                 s.withLoseUnsyncedWrites(true).nodeArgs().get(8));
         assertTrue(LocalNodeSettings.draw(7).loseUnsyncedWrites(), "a test's nodes lose unsynced writes at a kill");
         assertTrue(!LocalNodeSettings.production().loseUnsyncedWrites());
+        LocalNodeSettings cut = LocalNodeSettings.draw(7).withPowerCutKills(true);
+        assertTrue(cut.describe().toString().endsWith("lose-unsynced-writes=true, power-cut-kills=true}"));
+        assertEquals(cut.nodeArgs(), LocalNodeSettings.draw(7).nodeArgs(), "the harness's, not the node's");
+        assertTrue(!cut.withLoseUnsyncedWrites(false).powerCutKills(), "no power cut without held writes");
     }
 }
