@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -42,19 +43,38 @@ final class ProcessCanaries {
 
     /**
      * The test a bug runs on: workload, faults, cluster size and pace (as the simulator's hunts, on processes);
-     * {@code rate} operations per second, 0 for the base's.
+     * {@code tune} sets what else it needs (a rate, read-only clients, power-cut kills, a recovery window).
      */
-    record Hunt(TestOnlyBug bug, String workload, String nemesis, int nodes, int concurrency, int keys, int rate) {
+    record Hunt(
+            TestOnlyBug bug,
+            String workload,
+            String nemesis,
+            int nodes,
+            int concurrency,
+            int keys,
+            Consumer<TestOptions> tune) {
         Hunt(TestOnlyBug bug, String workload, String nemesis, int nodes, int concurrency, int keys) {
-            this(bug, workload, nemesis, nodes, concurrency, keys, 0);
+            this(bug, workload, nemesis, nodes, concurrency, keys, o -> {});
         }
     }
+
+    /**
+     * Clients that only read, for the bugs a deposed leader shows by answering reads: a client that also writes
+     * leaves that leader the moment a write of it hangs there, and every client soon has one.
+     */
+    static final int STALE_READ_HUNT_READERS = 3;
 
     /**
      * Writes per second for the bugs that lose what was acknowledged before an fsync: a kill finds unsynced
      * acknowledged entries only while writes keep an fsync in flight, so these run under load.
      */
     static final int DURABILITY_HUNT_RATE = 1_000;
+
+    /**
+     * Fault-free seconds after each kill when every kill is a power cut: the cluster is back under load, its leader
+     * committing, when the next one lands (without, most cuts found a cluster still electing, and no fsync).
+     */
+    static final double POWER_CUT_HUNT_RECOVERY_SECONDS = 5;
 
     static List<Hunt> hunts() {
         List<Hunt> h = new ArrayList<>();
@@ -65,20 +85,40 @@ final class ProcessCanaries {
         h.add(new Hunt(TestOnlyBug.VOTE_WITHOUT_LOG_CHECK, "kv", "partition,kill,leader-change-kill", 3, 5, 3));
         h.add(new Hunt(TestOnlyBug.COMMIT_BY_COUNTING, "kv", "partition,leader-change-kill", 5, 5, 3));
         h.add(new Hunt(TestOnlyBug.VOTE_NOT_PERSISTED, "kv", "leader-change-kill,kill,partition", 3, 5, 3));
-        h.add(new Hunt(TestOnlyBug.ACK_BEFORE_DURABLE, "kv", "kill", 3, 16, 10, DURABILITY_HUNT_RATE));
+        h.add(new Hunt(TestOnlyBug.ACK_BEFORE_DURABLE, "kv", "kill", 3, 16, 10, o -> o.rate = DURABILITY_HUNT_RATE));
+        // Every kill a power cut in an fsync, under kills alone with time to recover, so a loaded leader dies
+        // mid-commit and the commits that counted its own unsynced entries are on record.
+        h.add(new Hunt(TestOnlyBug.LEADER_COUNTS_UNDURABLE_SELF, "kv", "kill", 3, 16, 10, o -> {
+            o.rate = DURABILITY_HUNT_RATE;
+            o.local.powerCutKills = true;
+            o.recoveryWindowSeconds = POWER_CUT_HUNT_RECOVERY_SECONDS;
+        }));
         h.add(new Hunt(
-                TestOnlyBug.LEADER_COUNTS_UNDURABLE_SELF,
+                TestOnlyBug.READ_INDEX_WITHOUT_QUORUM,
+                "kv",
+                "stale-leader",
+                3,
+                8,
+                2,
+                o -> o.readOnlyClients = STALE_READ_HUNT_READERS));
+        h.add(new Hunt(
+                TestOnlyBug.LEASE_WITHOUT_DRIFT_BOUND,
+                "kv",
+                "stale-leader",
+                3,
+                8,
+                2,
+                o -> o.readOnlyClients = STALE_READ_HUNT_READERS));
+        h.add(new Hunt(TestOnlyBug.NO_TRUNCATE_ON_CONFLICT, "kv", "partition,leader-change-kill", 3, 5, 3));
+        h.add(new Hunt(TestOnlyBug.CONCURRENT_MEMBERSHIP_CHANGES, "kv", "membership,partition", 3, 5, 3));
+        h.add(new Hunt(
+                TestOnlyBug.FSYNC_LIES,
                 "kv",
                 "kill,leader-change-kill",
                 3,
                 16,
                 10,
-                DURABILITY_HUNT_RATE));
-        h.add(new Hunt(TestOnlyBug.READ_INDEX_WITHOUT_QUORUM, "kv", "partition,pause", 3, 8, 2));
-        h.add(new Hunt(TestOnlyBug.LEASE_WITHOUT_DRIFT_BOUND, "kv", "partition,clock", 3, 8, 2));
-        h.add(new Hunt(TestOnlyBug.NO_TRUNCATE_ON_CONFLICT, "kv", "partition,leader-change-kill", 3, 5, 3));
-        h.add(new Hunt(TestOnlyBug.CONCURRENT_MEMBERSHIP_CHANGES, "kv", "membership,partition", 3, 5, 3));
-        h.add(new Hunt(TestOnlyBug.FSYNC_LIES, "kv", "kill,leader-change-kill", 3, 16, 10, DURABILITY_HUNT_RATE));
+                o -> o.rate = DURABILITY_HUNT_RATE));
         return h;
     }
 
@@ -89,7 +129,7 @@ final class ProcessCanaries {
         o.net = base.net;
         o.store = base.store;
         o.timeLimitSeconds = base.timeLimitSeconds;
-        o.rate = h.rate() > 0 ? h.rate() : base.rate;
+        o.rate = base.rate;
         o.intensity = base.intensity;
         o.name = "canary-" + h.bug().cliName();
         o.bug = h.bug().cliName();
@@ -98,6 +138,8 @@ final class ProcessCanaries {
         o.nodes = h.nodes();
         o.concurrency = h.concurrency();
         o.keys = h.keys();
+        o.recoveryWindowSeconds = base.recoveryWindowSeconds;
+        h.tune().accept(o);
         return o;
     }
 

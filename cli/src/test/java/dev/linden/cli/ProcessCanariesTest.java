@@ -67,6 +67,42 @@ class ProcessCanariesTest {
         o.env = "local";
         LocalEnvOptions local = o.localOptions(5);
         assertTrue(local.diskFaults() && local.membershipFaults() && local.clockFaults(), local.toString());
+        o.nemesis = "stale-leader"; // moves clocks too: the nodes run under libfaketime
+        assertTrue(o.localOptions(5).clockFaults());
+    }
+
+    @Test
+    void aDeposedLeadersReadsAreHuntedWithReadOnlyClientsUnderAStaleLeader() {
+        for (ProcessCanaries.Hunt h : ProcessCanaries.hunts()) {
+            TestOptions o = ProcessCanaries.options(h, new TestOptions());
+            boolean readBug = h.bug() == TestOnlyBug.READ_INDEX_WITHOUT_QUORUM
+                    || h.bug() == TestOnlyBug.LEASE_WITHOUT_DRIFT_BOUND;
+            assertEquals(readBug ? ProcessCanaries.STALE_READ_HUNT_READERS : 0, o.readOnlyClients, h.toString());
+            if (readBug) {
+                o.env = "local";
+                assertNull(o.validate());
+                assertEquals("stale-leader", o.nemesis);
+                assertTrue(String.join(" ", o.replayArgs("kv", 1)).contains("--read-only-clients 3"));
+            }
+        }
+        TestOptions cut = ProcessCanaries.options(
+                ProcessCanaries.hunts().stream()
+                        .filter(h -> h.bug() == TestOnlyBug.LEADER_COUNTS_UNDURABLE_SELF)
+                        .findFirst()
+                        .orElseThrow(),
+                new TestOptions());
+        cut.env = "local";
+        assertNull(cut.validate());
+        assertTrue(cut.localOptions(3).node().powerCutKills());
+        assertEquals(ProcessCanaries.POWER_CUT_HUNT_RECOVERY_SECONDS, cut.recoveryWindowSeconds);
+        assertEquals(ProcessCanaries.DURABILITY_HUNT_RATE, cut.rate);
+        assertTrue(String.join(" ", cut.replayArgs("kv", 3)).contains("--power-cut-kills true"));
+        cut.local.loseUnsyncedWrites = false;
+        assertTrue(cut.validate().contains("--power-cut-kills"), cut.validate());
+        TestOptions o = new TestOptions();
+        o.workload = "list-append";
+        o.readOnlyClients = 1;
+        assertTrue(o.validate().contains("--read-only-clients"), o.validate());
     }
 
     @Test

@@ -150,7 +150,19 @@ final class LocalNemesis implements Nemesis, Fault.Handler<Answer> {
         }
         boolean aimed = f.during() == Fault.CrashPoint.FSYNC || c.options.node().powerCutKills();
         if (aimed && c.options.node().loseUnsyncedWrites() && !c.options.containers()) {
-            return io(() -> nodes.crashInFsync(targets(f.targets())));
+            // Waited for on a thread of its own: waited for here, it held up the run (clients and all) for the
+            // wait, so the targets went idle, began no fsync, and nearly every aimed cut ended as a SIGKILL.
+            List<Integer> targets = targets(f.targets());
+            return Answer.later(done -> {
+                Thread t = new Thread(
+                        () -> {
+                            Object r = ((Answer.Now) io(() -> nodes.crashInFsync(targets))).evidence();
+                            c.scheduler.schedule(0, () -> done.accept(new Completion(OpType.INFO, r, null)));
+                        },
+                        "linden-power-cut");
+                t.setDaemon(true);
+                t.start();
+            });
         }
         return io(() -> nodes.kill(targets(f.targets())));
     }
