@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,14 +29,20 @@ abstract class ProcessClusterFixture {
     final List<KvClient> clients = new ArrayList<>();
 
     /**
-     * A random base port for a test's local cluster (nodes at base + id, clients at base + 100 + id), all below
-     * Linux's ephemeral range (32768 and up): a port in that range may be taken by any outgoing connection on
-     * the machine between the pick and a node's start (CI saw node 4 of a membership test refused "Address
-     * already in use" at 36354).
+     * A base port for a test's local cluster (nodes at base + id, clients at base + 100 + id), all below Linux's
+     * ephemeral range (32768 and up): a port in that range may be taken by any outgoing connection on the machine
+     * between the pick and a node's start (CI saw node 4 of a membership test refused "Address already in use" at
+     * 36354). Bases 200 apart, from a random start, in turn: drawn at random 50 apart, two clusters of one test
+     * met one time in 80 (a base 100 above another puts its nodes on the other's client ports; CI saw all three
+     * nodes of a test's second cluster refused "Address already in use").
      */
     static int basePort() {
-        return 20_000 + ThreadLocalRandom.current().nextInt(250) * 50;
+        return 20_000 + Math.floorMod(NEXT_BASE.getAndIncrement(), BASES) * 200;
     }
+
+    private static final int BASES = 60;
+    private static final AtomicInteger NEXT_BASE =
+            new AtomicInteger(ThreadLocalRandom.current().nextInt(BASES));
 
     LocalCluster cluster(String name, String... nodeArgs) throws Exception {
         return cluster(name, false, nodeArgs);
