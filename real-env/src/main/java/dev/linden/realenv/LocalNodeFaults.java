@@ -67,7 +67,8 @@ final class LocalNodeFaults {
             return FaultOps.noEffect("every target was already down");
         }
         String effect = inFsync.isEmpty()
-                ? "no fsync began within " + CRASH_IN_FSYNC_WAIT_MILLIS + " ms: killed with SIGKILL"
+                ? "no fsync began within " + CRASH_IN_FSYNC_WAIT_MILLIS + " ms (or a full disk took no marker): "
+                        + "killed with SIGKILL"
                 : "power cut in an fsync (the node's unsynced writes lost)"
                         + (killed.isEmpty() ? "" : "; the others began no fsync in time: killed with SIGKILL");
         return FaultOps.effect(effect, "nodes", inFsync, "sigkill", killed);
@@ -81,14 +82,22 @@ final class LocalNodeFaults {
      */
     private List<Integer> cutInFsync(List<Integer> ids, long waitMillis) throws IOException {
         Map<Integer, Process> armed = new TreeMap<>();
+        List<Integer> tried = new ArrayList<>();
         try {
             for (int id : ids) {
                 Process p = c.processes.get(id);
                 if (p != null && p.isAlive()) {
                     c.killedByNemesis.add(id);
                     c.killedProcesses.add(p.pid());
-                    Files.writeString(c.dataDir(id).resolve(NioVfs.CRASH_MARKER), "armed by the harness\n");
-                    armed.put(id, p);
+                    tried.add(id);
+                    try {
+                        Files.writeString(c.dataDir(id).resolve(NioVfs.CRASH_MARKER), "armed by the harness\n");
+                        armed.put(id, p);
+                    } catch (IOException e) {
+                        // A full disk takes no marker (the file is made, its bytes refused): killed outright, and
+                        // the empty marker removed below, else the node's next life halts in its first fsync.
+                        c.kill(id);
+                    }
                 }
             }
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMillis);
@@ -108,7 +117,7 @@ final class LocalNodeFaults {
             armed.keySet().forEach(c::kill);
             return List.of();
         } finally {
-            for (int id : armed.keySet()) {
+            for (int id : tried) {
                 Files.deleteIfExists(c.dataDir(id).resolve(NioVfs.CRASH_MARKER)); // else the next start halts
             }
         }
