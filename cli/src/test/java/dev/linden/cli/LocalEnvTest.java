@@ -5,15 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -152,6 +156,9 @@ class LocalEnvTest {
                 "15",
                 "--seed",
                 "2");
+        if (r.exit() != 0) {
+            keep(dir.resolve("store"), Path.of("target", "failed-runs", "netns"));
+        }
         assertEquals(0, r.exit(), r.out());
         String results = Files.readString(dir.resolve("store").resolve("latest").resolve("results.json"));
         assertTrue(results.contains("iptables DROP rules") && results.contains("packets-dropped"), results);
@@ -243,6 +250,20 @@ class LocalEnvTest {
         } finally {
             p.descendants().forEach(ProcessHandle::destroyForcibly);
             p.destroyForcibly();
+        }
+    }
+
+    /** Copies a failed run's store where it outlives the test's temporary directory (the module's target). */
+    private static void keep(Path store, Path to) throws IOException {
+        try (Stream<Path> files = Files.walk(store)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                Path dest = to.resolve(store.relativize(f).toString());
+                if (Files.isDirectory(f, LinkOption.NOFOLLOW_LINKS)) {
+                    Files.createDirectories(dest);
+                } else if (Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
+                    Files.copy(f, dest, StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
         }
     }
 }

@@ -277,13 +277,15 @@ final class Runner {
         d.put("converged", ok);
         d.put("millis", (sched.nowNanos() - start) / MS);
         d.put("limit-millis", spec.convergenceMillis());
+        String nodes = cluster.describe();
         if (!ok) {
             d.put(
                     "why",
                     "replicas did not converge within " + spec.convergenceMillis()
-                            + " ms after the clients stopped (every replica that is up must apply the same log)");
+                            + " ms after the clients stopped (every replica that is up must apply the same log): "
+                            + nodes);
         }
-        d.put("nodes", cluster.describe());
+        d.put("nodes", nodes);
         return new CheckOutcome("convergence", Validity.of(ok), d);
     }
 
