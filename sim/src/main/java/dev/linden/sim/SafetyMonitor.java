@@ -7,7 +7,6 @@ import dev.linden.kvnode.raft.Membership;
 import dev.linden.kvnode.raft.RaftCore;
 import dev.linden.kvnode.raft.Ready;
 import dev.linden.kvnode.raft.Role;
-import dev.linden.kvnode.raft.Snapshot;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
@@ -183,8 +182,8 @@ final class SafetyMonitor implements NodeListener {
     }
 
     @Override
-    public void onSnapshotTaken(int nodeId, Snapshot snapshot) {
-        sim.snapshots().taken(nodeId, snapshot.index(), sim.node(nodeId).kv.digest(), sim.nowMillis());
+    public void onSnapshotTaken(int nodeId, long index, long term) {
+        sim.snapshots().taken(nodeId, index, sim.node(nodeId).kv.digest(), sim.nowMillis());
     }
 
     @Override

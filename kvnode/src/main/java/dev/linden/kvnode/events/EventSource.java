@@ -5,7 +5,6 @@ import dev.linden.kvnode.raft.Entry;
 import dev.linden.kvnode.raft.HardState;
 import dev.linden.kvnode.raft.Membership;
 import dev.linden.kvnode.raft.Ready;
-import dev.linden.kvnode.raft.Snapshot;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -126,11 +125,11 @@ public final class EventSource implements NodeListener {
     }
 
     @Override
-    public void onSnapshotTaken(int nodeId, Snapshot snapshot) {
+    public void onSnapshotTaken(int nodeId, long index, long term) {
         long digest = stateDigest.applyAsLong(nodeId);
         synchronized (this) {
             sink.accept(new NodeEvent.SnapshotNoted(
-                    clockMillis.getAsLong(), nodeId, next(nodeId), true, snapshot.index(), snapshot.term(), digest));
+                    clockMillis.getAsLong(), nodeId, next(nodeId), true, index, term, digest));
         }
     }
 

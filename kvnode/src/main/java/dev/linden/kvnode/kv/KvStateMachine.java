@@ -2,14 +2,12 @@ package dev.linden.kvnode.kv;
 
 import dev.linden.kvnode.node.StateMachine;
 import dev.linden.kvnode.raft.InvariantViolation;
-import dev.linden.kvnode.raft.Snapshot;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.zip.CRC32C;
 
 /**
@@ -59,7 +57,16 @@ public final class KvStateMachine implements StateMachine {
      * A command decoded for apply (key a string, value and expected raw bytes). Validated once where it entered
      * ({@link KvCommand#validate}); apply only parses, and bytes that do not parse are refused alike everywhere.
      */
-    record Parsed(KvOp op, long clientId, long seq, long ackedSeq, String key, byte[] value, byte[] expected) {
+    record Parsed(
+            KvOp op,
+            long clientId,
+            long seq,
+            long ackedSeq,
+            String key,
+            byte[] command,
+            int valueAt,
+            int valueLength,
+            byte[] expected) {
         static Parsed of(byte[] command) {
             ByteBuffer b = ByteBuffer.wrap(command);
             KvOp op = KvOp.fromCode(b.get());
@@ -69,11 +76,24 @@ public final class KvStateMachine implements StateMachine {
             int keyLen = b.getInt();
             String key = new String(command, b.position(), keyLen, StandardCharsets.UTF_8);
             b.position(b.position() + keyLen);
-            Parsed parsed = new Parsed(op, clientId, seq, acked, key, bytes(b), bytes(b));
+            // The value stays in the command (a put copies it straight into the store); the expected value is
+            // small and rare (CAS only).
+            int valueLength = b.getInt();
+            int valueAt = b.position();
+            if (valueLength > b.remaining()) {
+                throw new IllegalArgumentException("value of " + valueLength + " bytes past the command's end");
+            }
+            b.position(valueAt + Math.max(0, valueLength));
+            Parsed parsed = new Parsed(op, clientId, seq, acked, key, command, valueAt, valueLength, bytes(b));
             if (b.hasRemaining()) {
                 throw new IllegalArgumentException("trailing bytes after KV command");
             }
             return parsed;
+        }
+
+        /** A copy of the value, or null. */
+        byte[] value() {
+            return valueLength < 0 ? null : Arrays.copyOfRange(command, valueAt, valueAt + valueLength);
         }
 
         private static byte[] bytes(ByteBuffer b) {
@@ -224,7 +244,7 @@ public final class KvStateMachine implements StateMachine {
             case GET:
                 return result(KvResult.Status.OK, data.get(key));
             case PUT:
-                data.put(key, cmd.value());
+                data.put(key, cmd.command(), cmd.valueAt(), cmd.valueLength());
                 return OK_EMPTY; // the writer knows what it wrote
             case DELETE:
                 data.remove(key);
@@ -277,38 +297,21 @@ public final class KvStateMachine implements StateMachine {
         return result(KvResult.Status.OK, data.get(cmd.key()));
     }
 
-    private static final int SNAPSHOT_MAGIC = 0x4C4E4B56; // "LNKV"
-    /** 2: the log's clock, each session's last activity on it, and the tombstones; 1 is still read. */
-    private static final int SNAPSHOT_VERSION = 2;
-
-    /**
-     * The whole state: data, sessions with their cached results, and the last applied index; ends with a
-     * CRC32C of everything before it so a damaged snapshot is refused, never loaded.
-     */
+    /** The whole state as of the last applied index; see {@link KvSnapshotView} for its layout. */
     @Override
     public byte[] snapshot() {
-        // Sized first, then written into one array: a snapshot can be tens of megabytes, and every extra
-        // copy is garbage the collector must move.
-        long size = 4 + 4 + 8 + 8 + 4 + data.encodedBytes() + sessions.encodedBytes() + 4; // 4: the checksum
-        if (size > Snapshot.MAX_BYTES) {
-            throw new IllegalStateException("KV state of " + size + " bytes exceeds the snapshot limit");
+        SnapshotView view = snapshotView();
+        try {
+            return view.encode(0);
+        } finally {
+            view.release();
         }
-        byte[] out = new byte[(int) size];
-        ByteBuffer b = ByteBuffer.wrap(out);
-        b.putInt(SNAPSHOT_MAGIC)
-                .putInt(SNAPSHOT_VERSION)
-                .putLong(lastAppliedIndex)
-                .putLong(sessions.logTimeMillis())
-                .putInt(data.size());
-        data.encodeTo(b);
-        sessions.encodeTo(b);
-        CRC32C crc = new CRC32C();
-        crc.update(out, 0, b.position());
-        b.putInt((int) crc.getValue());
-        if (b.hasRemaining()) {
-            throw new InvariantViolation("KV snapshot sized " + size + " but wrote " + b.position());
-        }
-        return out;
+    }
+
+    /** A view of the data (no value copied) and the sessions' bytes, encoded later on any thread. */
+    @Override
+    public SnapshotView snapshotView() {
+        return new KvSnapshotView(lastAppliedIndex, sessions, data);
     }
 
     @Override
@@ -324,7 +327,7 @@ public final class KvStateMachine implements StateMachine {
         }
         ByteBuffer in = ByteBuffer.wrap(snapshot, 0, snapshot.length - 4);
         try {
-            if (in.getInt() != SNAPSHOT_MAGIC) {
+            if (in.getInt() != KvSnapshotView.MAGIC) {
                 throw new IllegalArgumentException("not a KV snapshot (bad magic)");
             }
             int version = in.getInt();
@@ -386,15 +389,11 @@ public final class KvStateMachine implements StateMachine {
         return sessions.digest();
     }
 
-    /** A digest of the whole state, equal on replicas that applied the same commands. */
+    /**
+     * A digest of the data, equal on replicas that applied the same commands (kept up to date on every write, so
+     * asking costs nothing).
+     */
     public long digest() {
-        long h = 1125899906842597L;
-        TreeMap<String, byte[]> sorted = new TreeMap<>();
-        data.forEach(sorted::put);
-        for (Map.Entry<String, byte[]> e : sorted.entrySet()) {
-            h = 31 * h + e.getKey().hashCode();
-            h = 31 * h + (e.getValue() == null ? 0 : Arrays.hashCode(e.getValue()));
-        }
-        return h;
+        return data.digest();
     }
 }

@@ -33,9 +33,21 @@ final class ValueStore {
     private static final class Slot {
         long handle;
         int keyBytes;
+        /** {@link StateDigest#of} this key and its value: what the slot adds to {@link #digest()}. */
+        long hash;
     }
 
-    /** What {@link #encodedBytes()} would return, kept up to date on every change (read for quotas). */
+    /** The sum of every slot's hash: a digest of the whole data kept up to date, so reading it costs nothing. */
+    private long digestSum;
+
+    /** Views not yet released: while there are any, freed slots are set aside instead of reused. */
+    private int frozenViews;
+    /** Handles freed while a view was out: reused once the last view is released. */
+    private long[] deferredFrees = new long[64];
+
+    private int deferredCount;
+
+    /** Bytes a snapshot takes for the data ((4 + key) + (4 + value) each), kept up to date (read for quotas). */
     private long dataBytes;
 
     private final long maxDirectBytes;
@@ -73,6 +85,11 @@ final class ValueStore {
     }
 
     void put(String key, byte[] value) {
+        put(key, value, 0, value == null ? -1 : value.length);
+    }
+
+    /** Puts the {@code length} bytes of {@code src} at {@code at} (a length below 0 for a null value). */
+    void put(String key, byte[] src, int at, int length) {
         Slot s = keys.get(key);
         if (s == null) {
             s = new Slot();
@@ -81,17 +98,105 @@ final class ValueStore {
             dataBytes += 8 + s.keyBytes;
         } else {
             dataBytes -= valueBytes(s.handle);
+            digestSum -= s.hash;
             free(s.handle);
         }
-        s.handle = value == null ? NULL_VALUE : allocate(value);
-        dataBytes += value == null ? 0 : value.length;
+        s.handle = length < 0 ? NULL_VALUE : allocate(src, at, length);
+        s.hash = StateDigest.of(key, src, at, length);
+        digestSum += s.hash;
+        dataBytes += Math.max(0, length);
     }
 
     void remove(String key) {
         Slot s = keys.remove(key);
         if (s != null) {
             dataBytes -= 8 + s.keyBytes + valueBytes(s.handle);
+            digestSum -= s.hash;
             free(s.handle);
+        }
+    }
+
+    /**
+     * A digest of every key and value, equal on replicas holding the same data whatever the order they were
+     * written in (a sum of per-key hashes, with the count).
+     */
+    long digest() {
+        return StateDigest.mix(digestSum + keys.size());
+    }
+
+    /**
+     * Every key and value as of now, for {@link Frozen#encodeTo} on another thread while this store goes on
+     * changing on its own: the keys and handles are copied (a few milliseconds for 100,000 keys), the value bytes
+     * are not, and no slot the view reads is reused until {@link #release} (freed ones are set aside meanwhile).
+     */
+    Frozen freeze() {
+        String[] k = new String[keys.size()];
+        long[] h = new long[k.length];
+        int i = 0;
+        for (Map.Entry<String, Slot> e : keys.entrySet()) {
+            k[i] = e.getKey();
+            h[i++] = e.getValue().handle;
+        }
+        frozenViews++;
+        return new Frozen(k, h, slabs.toArray(new ByteBuffer[0]), dataBytes);
+    }
+
+    /** The view is done with: once no view is out, the slots freed meanwhile are reused. */
+    void release(Frozen view) {
+        if (view.released) {
+            throw new IllegalStateException("a frozen view of the values released twice");
+        }
+        view.released = true;
+        if (--frozenViews > 0) {
+            return;
+        }
+        int n = deferredCount;
+        deferredCount = 0;
+        for (int i = 0; i < n; i++) {
+            free(deferredFrees[i]);
+        }
+    }
+
+    /** Keys and value handles as of one moment, readable on any thread (slabs are never moved or written over). */
+    static final class Frozen {
+        private final String[] keys;
+        private final long[] handles;
+        private final ByteBuffer[] slabs;
+        private final long dataBytes;
+        private boolean released;
+
+        private Frozen(String[] keys, long[] handles, ByteBuffer[] slabs, long dataBytes) {
+            this.keys = keys;
+            this.handles = handles;
+            this.slabs = slabs;
+            this.dataBytes = dataBytes;
+        }
+
+        int size() {
+            return keys.length;
+        }
+
+        /** Bytes {@link #encodeTo} writes: (4 + key) + (4 + value) each. */
+        long encodedBytes() {
+            return dataBytes;
+        }
+
+        /** Writes every key and value as (length, bytes), length -1 for a null value, straight from the slabs. */
+        void encodeTo(ByteBuffer out) {
+            for (int i = 0; i < keys.length; i++) {
+                byte[] k = keys[i].getBytes(StandardCharsets.UTF_8);
+                out.putInt(k.length).put(k);
+                long h = handles[i];
+                if (h == NULL_VALUE) {
+                    out.putInt(-1);
+                    continue;
+                }
+                ByteBuffer slab = slabs[(int) (h >>> 32)];
+                int len = slab.getInt((int) h);
+                out.putInt(len);
+                out.put(out.position(), slab, (int) h + 4, len);
+                out.position(out.position() + len);
+            }
         }
     }
 
@@ -106,6 +211,8 @@ final class ValueStore {
 
     void clear() {
         dataBytes = 0;
+        digestSum = 0;
+        deferredCount = 0; // handles into the slabs dropped here; a view out keeps its own references to them
         keys.clear();
         slabs.clear();
         directBytes = 0;
@@ -118,35 +225,6 @@ final class ValueStore {
     void forEach(BiConsumer<String, byte[]> action) {
         for (Map.Entry<String, Slot> e : keys.entrySet()) {
             action.accept(e.getKey(), read(e.getValue().handle));
-        }
-    }
-
-    /** Bytes a snapshot needs for every key and value: (4 + key) + (4 + value) each. */
-    long encodedBytes() {
-        long n = 0;
-        for (Map.Entry<String, Slot> e : keys.entrySet()) {
-            n += 8 + e.getKey().getBytes(StandardCharsets.UTF_8).length;
-            long h = e.getValue().handle;
-            n += h == NULL_VALUE ? 0 : slabs.get((int) (h >>> 32)).getInt((int) h);
-        }
-        return n;
-    }
-
-    /** Writes every key and value as (length, bytes), length -1 for a null value, straight from the slabs. */
-    void encodeTo(ByteBuffer out) {
-        for (Map.Entry<String, Slot> e : keys.entrySet()) {
-            byte[] k = e.getKey().getBytes(StandardCharsets.UTF_8);
-            out.putInt(k.length).put(k);
-            long h = e.getValue().handle;
-            if (h == NULL_VALUE) {
-                out.putInt(-1);
-                continue;
-            }
-            ByteBuffer slab = slabs.get((int) (h >>> 32));
-            int len = slab.getInt((int) h);
-            out.putInt(len);
-            out.put(out.position(), slab, (int) h + 4, len);
-            out.position(out.position() + len);
         }
     }
 
@@ -165,8 +243,8 @@ final class ValueStore {
         return sizeClass < 64 ? (sizeClass + 1) * SMALL_STEP : 1 << (sizeClass - 64 + 13);
     }
 
-    private long allocate(byte[] value) {
-        int c = sizeClass(value.length);
+    private long allocate(byte[] src, int at, int length) {
+        int c = sizeClass(length);
         long handle = popFree(c);
         if (handle < 0) {
             int bytes = classBytes(c);
@@ -179,8 +257,8 @@ final class ValueStore {
         }
         ByteBuffer slab = slabs.get((int) (handle >>> 32));
         int offset = (int) handle;
-        slab.putInt(offset, value.length);
-        slab.put(offset + 4, value, 0, value.length);
+        slab.putInt(offset, length);
+        slab.put(offset + 4, src, at, length);
         return handle;
     }
 
@@ -220,6 +298,13 @@ final class ValueStore {
 
     private void free(long handle) {
         if (handle == NULL_VALUE) {
+            return;
+        }
+        if (frozenViews > 0) {
+            if (deferredCount == deferredFrees.length) {
+                deferredFrees = Arrays.copyOf(deferredFrees, deferredCount * 2);
+            }
+            deferredFrees[deferredCount++] = handle;
             return;
         }
         ByteBuffer slab = slabs.get((int) (handle >>> 32));

@@ -3,6 +3,7 @@ package dev.linden.kvnode.node;
 import dev.linden.kvnode.raft.Entry;
 import dev.linden.kvnode.raft.Membership;
 import dev.linden.kvnode.raft.Snapshot;
+import dev.linden.kvnode.raft.SnapshotMeta;
 import dev.linden.kvnode.raft.SnapshotPayload;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,7 +20,7 @@ final class ApplyLoop {
         void applied(List<Entry> batch, List<byte[]> results, long lastIndex);
 
         /** The node's own snapshot is durable. */
-        void snapshotDurable(Snapshot snapshot);
+        void snapshotDurable(SnapshotMeta snapshot);
 
         NodeListener listener();
     }
@@ -106,19 +107,33 @@ final class ApplyLoop {
         raft.listener().onSnapshotRestored(id, snap.index());
     }
 
-    /** Snapshots the state machine every {@code snapshotEveryEntries}, one at a time. */
+    /**
+     * Snapshots the state machine every {@code snapshotEveryEntries}, one at a time. Only a view of the state is
+     * taken here; the log store encodes it on its snapshot stage while this stage goes on applying, and the view
+     * is released back here once encoded.
+     */
     private void maybeSnapshot() {
         if (snapshotInProgress || lastIndex - lastSnapshotIndex < snapshotEveryEntries) {
             return;
         }
         snapshotInProgress = true;
         lastSnapshotIndex = lastIndex;
-        Snapshot snap = new Snapshot(lastIndex, lastTerm, SnapshotPayload.frame(membership, stateMachine.snapshot()));
-        raft.listener().onSnapshotTaken(id, snap);
+        long index = lastIndex;
+        Membership config = membership;
+        StateMachine.SnapshotView view = stateMachine.snapshotView();
+        raft.listener().onSnapshotTaken(id, index, lastTerm);
         logStore.saveSnapshot(
-                snap,
-                () -> raftStage.execute(() -> {
-                    raft.snapshotDurable(snap);
+                index,
+                lastTerm,
+                () -> {
+                    try {
+                        return SnapshotPayload.frame(config, view::encode);
+                    } finally {
+                        applyStage.execute(view::release);
+                    }
+                },
+                meta -> raftStage.execute(() -> {
+                    raft.snapshotDurable(meta);
                     applyStage.execute(() -> {
                         snapshotInProgress = false;
                         maybeSnapshot(); // entries applied meanwhile may be due for the next one

@@ -4,10 +4,12 @@ import dev.linden.kvnode.raft.Entry;
 import dev.linden.kvnode.raft.HardState;
 import dev.linden.kvnode.raft.Ready;
 import dev.linden.kvnode.raft.Snapshot;
+import dev.linden.kvnode.raft.SnapshotMeta;
 import dev.linden.kvnode.raft.TermLookup;
 import java.io.IOException;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * Durable Raft state: the term/vote and the log. Implementations: the production WAL over files, the
@@ -62,6 +64,22 @@ public interface LogStore {
      * snapshot loses nothing: the log still holds every entry.
      */
     void saveSnapshot(Snapshot snapshot, Runnable onDurable, Consumer<Throwable> onFailure);
+
+    /**
+     * As {@link #saveSnapshot(Snapshot, Runnable, Consumer)}, with the bytes made by {@code encode} where the
+     * store does its snapshot work, off the apply stage and the write path (this default encodes at once, on
+     * the caller's stage). {@code onDurable} gets what was made durable.
+     */
+    default void saveSnapshot(
+            long index,
+            long term,
+            Supplier<byte[]> encode,
+            Consumer<SnapshotMeta> onDurable,
+            Consumer<Throwable> onFailure) {
+        Snapshot snap = new Snapshot(index, term, encode.get());
+        SnapshotMeta meta = SnapshotMeta.of(snap);
+        saveSnapshot(snap, () -> onDurable.accept(meta), onFailure);
+    }
 
     /**
      * The log through {@code index} is covered by a durable snapshot and no longer needed: storage may

@@ -4,7 +4,6 @@ import dev.linden.kvnode.raft.Entry;
 import dev.linden.kvnode.raft.HardState;
 import dev.linden.kvnode.raft.Membership;
 import dev.linden.kvnode.raft.Ready;
-import dev.linden.kvnode.raft.Snapshot;
 import java.util.List;
 import java.util.function.LongUnaryOperator;
 
@@ -17,8 +16,11 @@ public interface NodeListener {
     /** The state machine was replaced by a snapshot through {@code index} (on the apply stage). */
     default void onSnapshotRestored(int nodeId, long index) {}
 
-    /** The node took a snapshot of its state machine (on the apply stage, before it is written). */
-    default void onSnapshotTaken(int nodeId, Snapshot snapshot) {}
+    /**
+     * The node took a snapshot of its state machine through {@code index} (of {@code term}): called on the apply
+     * stage at that index, before the snapshot is encoded and written.
+     */
+    default void onSnapshotTaken(int nodeId, long index, long term) {}
 
     default void onSoftState(int nodeId, Ready.SoftState state) {}
 

@@ -170,9 +170,9 @@ public final class RaftNode {
         }
 
         @Override
-        public void snapshotDurable(Snapshot snap) {
+        public void snapshotDurable(SnapshotMeta snap) {
             if (running) {
-                step(new Input.SnapshotTaken(SnapshotMeta.of(snap)));
+                step(new Input.SnapshotTaken(snap));
                 logStore.compact(core.firstIndex() - 1); // what the core dropped, maybe less than the snapshot
             }
         }

@@ -15,6 +15,35 @@ public interface StateMachine {
     byte[] snapshot();
 
     /**
+     * The state as of the last applied index, to be encoded off the apply stage while later commands apply (a
+     * snapshot of a large state takes tens of milliseconds to encode, and every write would wait that long).
+     * Called on the apply stage. This default encodes at once.
+     */
+    default SnapshotView snapshotView() {
+        byte[] state = snapshot();
+        return new SnapshotView() {
+            @Override
+            public byte[] encode(int headerBytes) {
+                byte[] out = new byte[headerBytes + state.length];
+                System.arraycopy(state, 0, out, headerBytes, state.length);
+                return out;
+            }
+
+            @Override
+            public void release() {}
+        };
+    }
+
+    /** A state machine's state as of one index, encoded once on any thread, then released on the apply stage. */
+    interface SnapshotView {
+        /** The bytes {@link #snapshot()} would have given, after {@code headerBytes} left for the caller. */
+        byte[] encode(int headerBytes);
+
+        /** On the apply stage, once encoded (or given up): the state machine may reuse what the view held. */
+        void release();
+    }
+
+    /**
      * Replaces the whole state with a snapshot taken (on some replica) after applying {@code index}.
      * Throws IllegalArgumentException if the bytes are not a snapshot of this state machine.
      */

@@ -4,7 +4,6 @@ import dev.linden.kvnode.raft.Entry;
 import dev.linden.kvnode.raft.HardState;
 import dev.linden.kvnode.raft.Membership;
 import dev.linden.kvnode.raft.Ready;
-import dev.linden.kvnode.raft.Snapshot;
 import java.util.List;
 import java.util.function.LongUnaryOperator;
 
@@ -31,9 +30,9 @@ public final class TeeListener implements NodeListener {
     }
 
     @Override
-    public void onSnapshotTaken(int nodeId, Snapshot snapshot) {
-        first.onSnapshotTaken(nodeId, snapshot);
-        second.onSnapshotTaken(nodeId, snapshot);
+    public void onSnapshotTaken(int nodeId, long index, long term) {
+        first.onSnapshotTaken(nodeId, index, term);
+        second.onSnapshotTaken(nodeId, index, term);
     }
 
     @Override

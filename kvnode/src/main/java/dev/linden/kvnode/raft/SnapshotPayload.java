@@ -2,6 +2,7 @@ package dev.linden.kvnode.raft;
 
 import java.nio.ByteBuffer;
 import java.util.Arrays;
+import java.util.function.IntFunction;
 
 /**
  * The bytes of a snapshot: the configuration in force at its index, then the state machine's own bytes.
@@ -17,6 +18,17 @@ public final class SnapshotPayload {
     private static final int HEADER_BYTES = 8;
 
     private SnapshotPayload() {}
+
+    /**
+     * The configuration framed before state bytes that {@code encodeAfter} writes after the header bytes it is
+     * given: one array, no copy of the state.
+     */
+    public static byte[] frame(Membership membership, IntFunction<byte[]> encodeAfter) {
+        byte[] m = membership.encode();
+        byte[] out = encodeAfter.apply(HEADER_BYTES + m.length);
+        ByteBuffer.wrap(out).putInt(MAGIC).putInt(m.length).put(m);
+        return out;
+    }
 
     public static byte[] frame(Membership membership, byte[] state) {
         byte[] m = membership.encode();

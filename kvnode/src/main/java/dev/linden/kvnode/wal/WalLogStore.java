@@ -6,12 +6,14 @@ import dev.linden.kvnode.raft.Entry;
 import dev.linden.kvnode.raft.HardState;
 import dev.linden.kvnode.raft.Ready;
 import dev.linden.kvnode.raft.Snapshot;
+import dev.linden.kvnode.raft.SnapshotMeta;
 import dev.linden.kvnode.raft.TermLookup;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.TreeMap;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * The write-ahead log: segmented files of CRC32C-checked records, and a separate hard-state file.
@@ -171,17 +173,34 @@ public final class WalLogStore implements LogStore {
 
     @Override
     public void saveSnapshot(Snapshot snap, Runnable onDurable, Consumer<Throwable> onFailure) {
+        snapshotStage.execute(() -> writeSnapshot(snap, onDurable, onFailure));
+    }
+
+    /** Encodes on the snapshot stage, so the apply stage goes on applying meanwhile. */
+    @Override
+    public void saveSnapshot(
+            long index,
+            long term,
+            Supplier<byte[]> encode,
+            Consumer<SnapshotMeta> onDurable,
+            Consumer<Throwable> onFailure) {
         snapshotStage.execute(() -> {
-            try {
-                SnapshotFile.write(vfs, snap);
-            } catch (IOException e) {
-                onFailure.accept(e);
-                return;
-            }
-            events.accept("event=snapshot-written index=" + snap.index() + " term=" + snap.term() + " bytes="
-                    + snap.data().length);
-            onDurable.run();
+            Snapshot snap = new Snapshot(index, term, encode.get());
+            SnapshotMeta meta = SnapshotMeta.of(snap);
+            writeSnapshot(snap, () -> onDurable.accept(meta), onFailure);
         });
+    }
+
+    private void writeSnapshot(Snapshot snap, Runnable onDurable, Consumer<Throwable> onFailure) {
+        try {
+            SnapshotFile.write(vfs, snap);
+        } catch (IOException e) {
+            onFailure.accept(e);
+            return;
+        }
+        events.accept("event=snapshot-written index=" + snap.index() + " term=" + snap.term() + " bytes="
+                + snap.data().length);
+        onDurable.run();
     }
 
     @Override

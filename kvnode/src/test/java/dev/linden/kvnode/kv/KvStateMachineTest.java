@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import dev.linden.kvnode.node.StateMachine;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 class KvStateMachineTest {
@@ -195,5 +197,32 @@ class KvStateMachineTest {
         assertEquals(KvResult.Status.MALFORMED, r.status());
         assertEquals(0, sm.sessionsExpired());
         assertEquals(1, sm.sessionCount());
+    }
+
+    @Test
+    void aSnapshotViewEncodedLaterHoldsTheStateOfItsIndex() {
+        KvStateMachine a = new KvStateMachine();
+        for (int i = 1; i <= 200; i++) {
+            a.apply(
+                    i,
+                    KvCommand.put("k" + (i % 37), "v" + i)
+                            .withSession(5, i, i - 1)
+                            .encode());
+        }
+        byte[] atTaking = a.snapshot();
+        long digestAtTaking = a.digest();
+        StateMachine.SnapshotView view = a.snapshotView();
+        for (int i = 201; i <= 400; i++) {
+            KvCommand c = i % 5 == 0 ? KvCommand.delete("k" + (i % 37)) : KvCommand.put("k" + (i % 37), "w" + i);
+            a.apply(i, c.withSession(5, i, i - 1).encode());
+        }
+        byte[] encoded = view.encode(3);
+        view.release();
+        assertArrayEquals(atTaking, Arrays.copyOfRange(encoded, 3, encoded.length));
+
+        KvStateMachine b = new KvStateMachine();
+        b.restore(200, atTaking);
+        assertEquals(digestAtTaking, b.digest());
+        assertEquals("w399", a.get("k" + (399 % 37)), "the live state went on");
     }
 }

@@ -2,8 +2,12 @@ package dev.linden.kvnode.kv;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -58,5 +62,98 @@ class ValueStoreTest {
         }
         store.clear();
         assertEquals(0, store.directBytes());
+    }
+
+    @Test
+    void theDigestIsTheSameWhateverTheWriteOrderAndTellsStatesApart() {
+        ValueStore a = new ValueStore();
+        ValueStore b = new ValueStore();
+        a.put("x", bytes("1"));
+        a.put("y", bytes("2"));
+        a.put("z", null);
+        b.put("z", bytes("old"));
+        b.put("y", bytes("2"));
+        b.put("gone", bytes("3"));
+        b.put("x", bytes("1"));
+        b.put("z", null);
+        b.remove("gone");
+        assertEquals(a.digest(), b.digest());
+        b.put("z", new byte[0]);
+        assertNotEquals(a.digest(), b.digest(), "a null value and an empty one differ");
+        b.put("z", null);
+        b.put("x", bytes("2"));
+        b.put("y", bytes("1"));
+        assertNotEquals(a.digest(), b.digest(), "values swapped between keys differ");
+        b.clear();
+        assertEquals(new ValueStore().digest(), b.digest());
+    }
+
+    @Test
+    void aFrozenViewEncodesTheDataOfItsMomentWhileTheStoreGoesOnChanging() {
+        ValueStore store = new ValueStore();
+        Map<String, byte[]> model = new HashMap<>();
+        SplittableRandom r = new SplittableRandom(11);
+        for (int i = 0; i < 5_000; i++) {
+            randomWrite(store, model, r);
+        }
+        ValueStore.Frozen view = store.freeze();
+        Map<String, byte[]> atFreeze = new HashMap<>(model);
+        int slabsAtFreeze = store.slabCount();
+        for (int i = 0; i < 20_000; i++) {
+            randomWrite(store, model, r);
+        }
+        ByteBuffer out = ByteBuffer.allocate((int) view.encodedBytes());
+        view.encodeTo(out);
+        assertEquals(0, out.remaining(), "encodedBytes is what encodeTo writes");
+        assertEquals(atFreeze.size(), view.size());
+        Map<String, byte[]> decoded = decode(out.flip(), view.size());
+        assertEquals(atFreeze.keySet(), decoded.keySet());
+        atFreeze.forEach((k, v) -> assertArrayEquals(v, decoded.get(k), k));
+        model.forEach((k, v) -> assertArrayEquals(v, store.get(k), "the live store at " + k));
+        assertTrue(store.slabCount() > slabsAtFreeze, "no slot the view reads was reused meanwhile");
+
+        store.release(view);
+        int slabsAfter = store.slabCount();
+        for (int i = 0; i < 20_000; i++) {
+            randomWrite(store, model, r);
+        }
+        assertEquals(slabsAfter, store.slabCount(), "once released, the slots set aside are reused");
+        model.forEach((k, v) -> assertArrayEquals(v, store.get(k), k));
+    }
+
+    private static void randomWrite(ValueStore store, Map<String, byte[]> model, SplittableRandom r) {
+        String key = "k" + r.nextInt(500);
+        int op = r.nextInt(20);
+        byte[] v = op == 0 ? null : new byte[r.nextInt(20_000)];
+        if (v != null) {
+            r.nextBytes(v);
+        }
+        if (op == 1) {
+            store.remove(key);
+            model.remove(key);
+        } else {
+            store.put(key, v);
+            model.put(key, v);
+        }
+    }
+
+    private static Map<String, byte[]> decode(ByteBuffer in, int count) {
+        Map<String, byte[]> out = new HashMap<>();
+        for (int i = 0; i < count; i++) {
+            byte[] k = new byte[in.getInt()];
+            in.get(k);
+            int len = in.getInt();
+            byte[] v = len < 0 ? null : new byte[len];
+            if (v != null) {
+                in.get(v);
+            }
+            out.put(new String(k, StandardCharsets.UTF_8), v);
+        }
+        assertEquals(0, in.remaining());
+        return out;
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
     }
 }
