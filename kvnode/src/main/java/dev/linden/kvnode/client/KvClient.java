@@ -10,6 +10,7 @@ import dev.linden.kvnode.service.ClientRequest;
 import dev.linden.kvnode.service.ClientResponse;
 import dev.linden.kvnode.tls.ClientSecurity;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -24,7 +25,6 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.FastThreadLocalThread;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Map;
 import java.util.TreeMap;
@@ -261,13 +261,13 @@ public final class KvClient implements AutoCloseable {
      * a command that cannot be encoded would otherwise fail on the client's own thread, unanswered.
      */
     static String sizeProblem(KvCommand command) {
-        int key = command.key().getBytes(StandardCharsets.UTF_8).length;
+        int key = ByteBufUtil.utf8Bytes(command.key()); // counted, not encoded: this runs for every request
         if (key > KvCommand.MAX_KEY_BYTES) {
             return "key of " + key + " bytes exceeds the limit of " + KvCommand.MAX_KEY_BYTES
                     + " bytes (--max-key-bytes)";
         }
         for (String[] v : new String[][] {{"value", command.value()}, {"expected value", command.expected()}}) {
-            int bytes = v[1] == null ? 0 : v[1].getBytes(StandardCharsets.UTF_8).length;
+            int bytes = v[1] == null ? 0 : ByteBufUtil.utf8Bytes(v[1]);
             if (bytes > KvCommand.MAX_VALUE_BYTES) {
                 return v[0] + " of " + bytes + " bytes exceeds the limit of " + KvCommand.MAX_VALUE_BYTES
                         + " bytes (--max-value-bytes)";

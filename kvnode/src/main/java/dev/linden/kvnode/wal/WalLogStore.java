@@ -51,6 +51,10 @@ public final class WalLogStore implements LogStore {
     private final SegmentChain segments;
 
     private final GroupCommit commit;
+    /** Largest write buffer kept for reuse: the most one batch of appends usually takes. */
+    static final int MAX_KEPT_WRITE_BUFFER_BYTES = 4 << 20;
+    /** Writer stage: the buffer appends are encoded into (see {@link #writeBuffer}). */
+    private ByteBuffer writeBuffer = ByteBuffer.allocateDirect(64 << 10);
     /** Snapshot stage: reads entries back for followers (evicted from the leader's memory). */
     private final SegmentReader reader;
 
@@ -105,7 +109,7 @@ public final class WalLogStore implements LogStore {
         for (Entry e : write.entries()) {
             bytes += WalRecord.size(e);
         }
-        ByteBuffer buf = ByteBuffer.allocate(bytes);
+        ByteBuffer buf = writeBuffer(bytes);
         for (Entry e : write.entries()) {
             WalRecord.encode(e, buf);
         }
@@ -117,6 +121,22 @@ public final class WalLogStore implements LogStore {
             return;
         }
         commit.written(onDurable, onFailure);
+    }
+
+    /**
+     * The writer's buffer for {@code bytes} of records: one direct buffer reused by every append (the channel
+     * writes it without a copy, and a batch makes no garbage), grown to the largest batch up to
+     * {@link #MAX_KEPT_WRITE_BUFFER_BYTES}; a larger batch gets a buffer of its own.
+     */
+    private ByteBuffer writeBuffer(int bytes) {
+        if (bytes > writeBuffer.capacity()) {
+            if (bytes > MAX_KEPT_WRITE_BUFFER_BYTES) {
+                return ByteBuffer.allocate(bytes);
+            }
+            writeBuffer =
+                    ByteBuffer.allocateDirect(Math.min(MAX_KEPT_WRITE_BUFFER_BYTES, Integer.highestOneBit(bytes) << 1));
+        }
+        return writeBuffer.clear().limit(bytes);
     }
 
     // ------------------------------------------------------------------ snapshots
