@@ -240,19 +240,9 @@ public final class BenchCommand implements Callable<Integer> {
                 "--events",
                 events));
         for (int i = 1; i <= nodes; i++) {
-            // Several JVMs share few cores here: one GC thread each and a roomy young generation keep
-            // collector threads from fighting over the cores (measured: young pauses 25-270 ms otherwise).
-            // A fixed, pre-touched heap: otherwise the first collections into untouched memory page-fault
-            // their way through it (pauses of 100-300 ms measured here, against 5-10 ms once touched).
             List<String> jvm = new ArrayList<>(
                     NodeLaunch.memoryFlags(nodeHeap, KvLimits.defaults().quotaBytes(), 256L << 20));
-            jvm.addAll(List.of(
-                    "-Xms" + nodeHeap,
-                    "-XX:+AlwaysPreTouch",
-                    "-XX:+UseParallelGC",
-                    "-XX:ParallelGCThreads=1",
-                    "-Xmn400m",
-                    "-Xlog:gc:file=" + dir.resolve("gc-" + i + ".log")));
+            jvm.addAll(NodeLaunch.shortPauseFlags(nodeHeap, dir.resolve("gc-" + i + ".log")));
             cluster.startNode(i, !"off".equals(fsync), jvm);
         }
         System.out.println("started " + nodes + " node processes in " + dir + " (fsync " + fsync + ")");
