@@ -8,9 +8,9 @@ import dev.linden.kvnode.service.KvLimits;
 import dev.linden.kvnode.tls.ClientSecurity;
 import dev.linden.kvnode.tls.NodeSecurity;
 import dev.linden.kvnode.tls.TlsFiles;
-import dev.linden.realenv.GcPauses;
 import dev.linden.realenv.LocalCluster;
 import dev.linden.realenv.NodeLaunch;
+import dev.linden.realenv.NodeReports;
 import dev.linden.realenv.WriteLoad;
 import io.netty.channel.nio.NioEventLoopGroup;
 import java.io.IOException;
@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -114,6 +115,9 @@ public final class BenchCommand implements Callable<Integer> {
     String nodeHeap = "1g";
 
     private Path benchDir;
+    /** Each measured window by what it measured, for the nodes' own times inside it after the run. */
+    private final Map<String, WriteLoad.Result> windows = new LinkedHashMap<>();
+
     private String finalLine;
 
     @Override
@@ -169,15 +173,7 @@ public final class BenchCommand implements Callable<Integer> {
                 for (int i = 1; i <= nodes; i++) {
                     cluster.stopNode(i, 5_000);
                 }
-                // Each node's own latencies (stage queues and tasks, fsyncs), said in its log at shutdown.
-                for (int i = 1; i <= nodes; i++) {
-                    cluster.lastLogLines(i, 20).stream()
-                            .filter(l -> l.contains(" times: "))
-                            .forEach(System.out::println);
-                    if (benchDir != null) {
-                        System.out.println("node " + i + " " + GcPauses.summary(benchDir.resolve("gc-" + i + ".log")));
-                    }
-                }
+                NodeReports.print(cluster, nodes, benchDir, windows, System.out);
             }
             if (benchDir != null && !keep) {
                 deleteTree(benchDir); // WALs and snapshots of a benchmark run are gigabytes of nothing
@@ -238,7 +234,9 @@ public final class BenchCommand implements Callable<Integer> {
                 "--heartbeat-ms",
                 String.valueOf(heartbeatMillis),
                 "--events",
-                events));
+                events,
+                "--test-only-times-log-ms",
+                "1000"));
         for (int i = 1; i <= nodes; i++) {
             List<String> jvm = new ArrayList<>(
                     NodeLaunch.memoryFlags(nodeHeap, KvLimits.defaults().quotaBytes(), 256L << 20));
@@ -342,6 +340,7 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private void print(String what, int sessionCount, WriteLoad.Result r) {
+        windows.put(what, r);
         System.out.printf(
                 "%s: writes: %d ok, %d errors in %.1f s (%d clients x %d in flight, %d-byte values, %d keys)%n",
                 what, r.ok(), r.failed(), duration, sessionCount, inflight, valueSize, keys);

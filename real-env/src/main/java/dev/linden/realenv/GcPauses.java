@@ -3,6 +3,8 @@ package dev.linden.realenv;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -18,6 +20,30 @@ public final class GcPauses {
     private static final Pattern PAUSE = Pattern.compile("\\bPause\\b.*\\s(\\d+(?:\\.\\d+)?)ms\\s*$");
 
     private GcPauses() {}
+
+    /** {@code [2026-12-06T07:53:01.123+0000]...}: the {@code utctime} decoration, when the log has it. */
+    private static final Pattern UTC = Pattern.compile("^\\[(\\d{4}-\\d\\d-\\d\\dT[^]]+)]");
+
+    private static final DateTimeFormatter UTC_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSZ");
+
+    /** One pause: how long, and when it ended (wall clock), -1 if the log has no time decoration. */
+    public record Pause(double millis, long endMillis) {}
+
+    /** The pauses with the time each ended ({@code -Xlog:gc:file=…:utctime,uptime}), in the order logged. */
+    public static List<Pause> readTimed(Path gcLog) throws IOException {
+        List<Pause> out = new ArrayList<>();
+        for (String line : Files.readAllLines(gcLog)) {
+            Matcher m = PAUSE.matcher(line);
+            if (m.find()) {
+                Matcher t = UTC.matcher(line);
+                long at = t.find()
+                        ? OffsetDateTime.parse(t.group(1), UTC_TIME).toInstant().toEpochMilli()
+                        : -1;
+                out.add(new Pause(Double.parseDouble(m.group(1)), at));
+            }
+        }
+        return out;
+    }
 
     /** The pauses in milliseconds, in the order logged. */
     public static List<Double> read(Path gcLog) throws IOException {

@@ -74,7 +74,7 @@ public final class NodeLaunch {
                 "-Xmn400m",
                 "-XX:InitialTenuringThreshold=2",
                 "-XX:MaxTenuringThreshold=2",
-                "-Xlog:gc:file=" + gcLog);
+                "-Xlog:gc:file=" + gcLog + ":utctime,uptime");
     }
 
     /** JVM flags, before the class path. */

@@ -72,6 +72,8 @@ public final class WriteLoad {
      * @param unfinishedOkLater of those, the ones that completed ok in the grace period
      * @param unfinishedNever   of those, the ones still open when the grace period ended
      * @param refused           open loop: puts not offered because the backlog was full
+     * @param windowStartMillis wall-clock time the measured window opened (to match the nodes' own logs)
+     * @param windowEndMillis   wall-clock time it closed
      */
     public record Result(
             Options options,
@@ -83,7 +85,9 @@ public final class WriteLoad {
             long refused,
             Histogram latency,
             Histogram corrected,
-            long cpuNanos) {
+            long cpuNanos,
+            long windowStartMillis,
+            long windowEndMillis) {
         public double throughput() {
             return ok / options.durationSeconds();
         }
@@ -124,6 +128,8 @@ public final class WriteLoad {
     private final AtomicLong refused = new AtomicLong();
     private final AtomicLong backlog = new AtomicLong();
     private volatile long cpuInWindowNanos;
+    private volatile long windowStartMillis;
+    private volatile long windowEndMillis;
 
     private WriteLoad(List<KvClient> sessions, Options o) {
         this.sessions = sessions;
@@ -179,18 +185,22 @@ public final class WriteLoad {
                 load.refused.get(),
                 h,
                 corrected,
-                load.cpuInWindowNanos);
+                load.cpuInWindowNanos,
+                load.windowStartMillis,
+                load.windowEndMillis);
     }
 
-    /** Waits for the window to open, then to close, reading the CPU time at each. */
+    /** Waits for the window to open, then to close, reading the CPU time and the wall clock at each. */
     private void sampleCpu(LongSupplier cpuNanos) {
         LockSupport.parkNanos(measureFrom - System.nanoTime());
         long atStart = cpuNanos.getAsLong();
+        windowStartMillis = System.currentTimeMillis();
         long rest;
         while ((rest = end - System.nanoTime()) > 0) {
             LockSupport.parkNanos(rest);
         }
         cpuInWindowNanos = cpuNanos.getAsLong() - atStart;
+        windowEndMillis = System.currentTimeMillis();
     }
 
     // ------------------------------------------------------------------ closed loop

@@ -17,6 +17,7 @@ import dev.linden.kvnode.raft.Membership;
 import dev.linden.kvnode.raft.RandomSource;
 import dev.linden.kvnode.service.KvLimits;
 import dev.linden.kvnode.service.KvService;
+import dev.linden.kvnode.stats.LatencyTimes;
 import dev.linden.kvnode.tls.NodeSecurity;
 import dev.linden.kvnode.wal.LostLogAcceptance;
 import dev.linden.kvnode.wal.NioVfs;
@@ -367,23 +368,20 @@ public final class KvNodeServer implements AutoCloseable {
         return node;
     }
 
+    /** Its recorders of where a write's time goes: the raft and apply stages' queues and tasks, the fsyncs. */
+    public List<LatencyTimes> latencyTimes() {
+        return ShutdownLines.latencyTimes(raftStage, applyStage, vfs);
+    }
+
     @Override
     public void close() {
         if (transport != null && node != null) {
             ShutdownLines.print(options.id(), transport, node, raftStage, applyStage, vfs);
         }
-        if (clientServer != null) {
-            clientServer.close();
-        }
-        if (transport != null) {
-            transport.close();
-        }
-        if (node != null) {
-            node.stop();
-        }
-        if (wal != null) {
-            wal.close();
-        }
+        Optional.ofNullable(clientServer).ifPresent(ClientServer::close);
+        Optional.ofNullable(transport).ifPresent(PeerTransport::close);
+        Optional.ofNullable(node).ifPresent(RaftNode::stop);
+        Optional.ofNullable(wal).ifPresent(WalLogStore::close);
         ThreadStage.sleepQuietly(50); // let the stop and close tasks run
         raftStage.close();
         applyStage.close();

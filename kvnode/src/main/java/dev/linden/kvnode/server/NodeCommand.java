@@ -236,9 +236,12 @@ public final class NodeCommand implements Callable<Integer> {
             server.close();
             return 2;
         }
+        AutoCloseable times =
+                TimesLog.start(testOnly.timesLogMillis, dataDir.resolve("times.hlog"), server.latencyTimes());
         Thread shutdown = new Thread(
                 () -> {
                     log.info("node " + id + " shutting down (SIGTERM)");
+                    closeQuietly(times);
                     server.close();
                 },
                 "shutdown");
@@ -283,6 +286,14 @@ public final class NodeCommand implements Callable<Integer> {
             }
         }
         return false;
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception e) {
+            System.err.println("linden node: " + e); // a bench's times log, nothing the node needs
+        }
     }
 
     /** Flags first, then the properties file; throws IllegalArgumentException saying what is wrong. */

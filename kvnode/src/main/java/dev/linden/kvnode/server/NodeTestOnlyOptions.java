@@ -38,6 +38,14 @@ final class NodeTestOnlyOptions {
                     + "loses it as a power cut would (as Jepsen's LazyFS does); slower, never for real data")
     boolean loseUnsyncedWrites;
 
+    @Option(
+            names = "--test-only-times-log-ms",
+            hidden = true,
+            description =
+                    "TEST-ONLY: every MS, the stages' and fsyncs' latencies of the interval to DATA_DIR/times.hlog "
+                            + "(HdrHistogram's log format), for a bench to take its window's; 0 (default) writes none")
+    long timesLogMillis;
+
     /** The bugs asked for; throws IllegalArgumentException on an unknown name or one in the config file. */
     Set<TestOnlyBug> planted(Properties config) {
         if (config.getProperty(CONFIG_KEY) != null) {

@@ -2,7 +2,10 @@ package dev.linden.kvnode.server;
 
 import dev.linden.kvnode.net.PeerTransport;
 import dev.linden.kvnode.node.RaftNode;
+import dev.linden.kvnode.stats.LatencyTimes;
 import dev.linden.kvnode.wal.NioVfs;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * What a node says as it shuts down, on stdout (not the logger: JUL resets its handlers in its own shutdown
@@ -10,6 +13,16 @@ import dev.linden.kvnode.wal.NioVfs;
  */
 final class ShutdownLines {
     private ShutdownLines() {}
+
+    /** A node's recorders of where a write's time goes: the raft and apply stages' queues and tasks, the fsyncs. */
+    static List<LatencyTimes> latencyTimes(ThreadStage raft, ThreadStage apply, NioVfs vfs) {
+        List<LatencyTimes> out = new ArrayList<>(raft.latencyTimes());
+        out.addAll(apply.latencyTimes());
+        if (vfs != null) {
+            out.add(vfs.fsyncTimes());
+        }
+        return out;
+    }
 
     static void print(int id, PeerTransport transport, RaftNode node, ThreadStage raft, ThreadStage apply, NioVfs vfs) {
         System.out.println("node " + id + " at shutdown: " + transport.stats() + "; commit "

@@ -2,6 +2,7 @@ package dev.linden.kvnode.server;
 
 import dev.linden.kvnode.node.Stage;
 import dev.linden.kvnode.stats.LatencyTimes;
+import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -76,6 +77,11 @@ public final class ThreadStage implements Stage, AutoCloseable {
     public Cancellable schedule(long delayMillis, Runnable task) {
         var f = timers.schedule(() -> execute(task), delayMillis, TimeUnit.MILLISECONDS);
         return () -> f.cancel(false);
+    }
+
+    /** Its recorders of how long tasks waited and ran. */
+    public List<LatencyTimes> latencyTimes() {
+        return List.of(waited, ran);
     }
 
     /** How long its tasks waited and ran, for the node's line at shutdown. */

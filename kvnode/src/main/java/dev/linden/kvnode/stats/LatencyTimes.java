@@ -3,6 +3,7 @@ package dev.linden.kvnode.stats;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import org.HdrHistogram.Histogram;
+import org.HdrHistogram.HistogramLogWriter;
 import org.HdrHistogram.Recorder;
 
 /**
@@ -24,6 +25,18 @@ public final class LatencyTimes {
 
     public void record(long nanos) {
         recorder.recordValue(Math.max(0, Math.min(nanos, MAX_NANOS)));
+    }
+
+    /**
+     * Writes what was recorded since the last call (kept for {@link #summary} too) to {@code log}, tagged with this
+     * name and stamped with the interval's wall-clock start and end, so a reader can take the part of a run it
+     * measured.
+     */
+    public synchronized void writeInterval(HistogramLogWriter log) {
+        Histogram interval = recorder.getIntervalHistogram();
+        total.add(interval);
+        interval.setTag(name);
+        log.outputIntervalHistogram(interval);
     }
 
     /**

@@ -77,6 +77,10 @@ public final class NioVfs implements Vfs {
     }
 
     /** How long the WAL's fsyncs took, for the node's line at shutdown. */
+    public LatencyTimes fsyncTimes() {
+        return fsyncs;
+    }
+
     public String fsyncSummary() {
         return fsyncs.summary();
     }
