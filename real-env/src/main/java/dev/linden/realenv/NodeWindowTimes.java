@@ -1,5 +1,6 @@
 package dev.linden.realenv;
 
+import dev.linden.kvnode.stats.LatencyTimes;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -40,15 +41,7 @@ public final class NodeWindowTimes {
             return "no times in the window";
         }
         StringJoiner out = new StringJoiner(", ");
-        byName.forEach((name, h) -> out.add(String.format(
-                Locale.ROOT,
-                "%s n=%d p50=%.3f p99=%.3f p999=%.3f max=%.3f ms",
-                name,
-                h.getTotalCount(),
-                h.getValueAtPercentile(50) / 1e6,
-                h.getValueAtPercentile(99) / 1e6,
-                h.getValueAtPercentile(99.9) / 1e6,
-                h.getMaxValue() / 1e6)));
+        byName.forEach((name, h) -> out.add(LatencyTimes.describe(name, h)));
         return out.toString();
     }
 

@@ -45,17 +45,22 @@ public final class LatencyTimes {
      */
     public synchronized String summary() {
         total.add(recorder.getIntervalHistogram());
-        if (total.getTotalCount() == 0) {
+        return describe(name, total);
+    }
+
+    /** {@code NAME n=COUNT p50=… p99=… p999=… max=… ms} of a histogram of nanoseconds, or {@code NAME n=0}. */
+    public static String describe(String name, Histogram h) {
+        if (h.getTotalCount() == 0) {
             return name + " n=0";
         }
         return String.format(
                 Locale.ROOT,
                 "%s n=%d p50=%.3f p99=%.3f p999=%.3f max=%.3f ms",
                 name,
-                total.getTotalCount(),
-                total.getValueAtPercentile(50) / 1e6,
-                total.getValueAtPercentile(99) / 1e6,
-                total.getValueAtPercentile(99.9) / 1e6,
-                total.getMaxValue() / 1e6);
+                h.getTotalCount(),
+                h.getValueAtPercentile(50) / 1e6,
+                h.getValueAtPercentile(99) / 1e6,
+                h.getValueAtPercentile(99.9) / 1e6,
+                h.getMaxValue() / 1e6);
     }
 }
