@@ -275,20 +275,22 @@ final class SegmentChain {
         segmentFirstIndex.headMap(seq).clear();
     }
 
-    /** Deletes closed segments holding only entries through {@code index}; returns whether any went. */
-    boolean deleteCoveredBy(long index) throws IOException {
-        boolean deleted = false;
+    /**
+     * Forgets the closed segments holding only entries through {@code index} and returns their names, oldest
+     * first, for the caller to delete (off the writer: unlinking them and syncing the directory is slow).
+     */
+    List<String> takeCoveredBy(long index) {
+        List<String> names = new ArrayList<>();
         for (var it = closedSegmentLastIndex.entrySet().iterator(); it.hasNext(); ) {
             var seg = it.next();
             if (seg.getValue() > index) {
                 break; // segments are kept in order: a later one cannot be covered if this one is not
             }
-            vfs.delete(SegmentFile.name(seg.getKey()));
+            names.add(SegmentFile.name(seg.getKey()));
             segmentFirstIndex.remove(seg.getKey());
             it.remove();
-            deleted = true;
         }
-        return deleted;
+        return names;
     }
 
     /** Closes the files (the node is stopping). */

@@ -229,12 +229,24 @@ public final class WalLogStore implements LogStore {
     }
 
     /**
-     * Writer stage: deletes closed segments holding only entries through {@code index}, and snapshots older
-     * than the newest one at or below it.
+     * Writer stage: forgets the closed segments holding only entries through {@code index}; the snapshot stage
+     * deletes them and the snapshots older than the newest one at or below it. Unlinking 16 MiB segments and a
+     * 27 MB snapshot and syncing the directory took 140-290 ms under the bench's load, and on the writer (the
+     * raft stage) every write waited that long at each snapshot. A crash before the deletes leaves covered files,
+     * which recovery skips.
      */
     private void compactTo(long index) {
+        List<String> covered = segments.takeCoveredBy(index);
+        snapshotStage.execute(() -> deleteCovered(covered, index));
+    }
+
+    /** Snapshot stage, where snapshot files are written too: the deletes of {@link #compactTo}. */
+    private void deleteCovered(List<String> coveredSegments, long index) {
         try {
-            boolean deleted = segments.deleteCoveredBy(index);
+            boolean deleted = !coveredSegments.isEmpty();
+            for (String name : coveredSegments) {
+                vfs.delete(name);
+            }
             for (String name : vfs.list()) {
                 long snapIndex = SnapshotFile.indexOf(name);
                 if (snapIndex >= 0 && snapIndex < index) {
@@ -246,7 +258,7 @@ public final class WalLogStore implements LogStore {
                 vfs.syncDirectory();
             }
         } catch (IOException e) {
-            // Leaving redundant files behind loses nothing; the next snapshot tries again.
+            // Leaving redundant files behind loses nothing; a restart's recovery finds them covered.
         }
     }
 
