@@ -8,6 +8,7 @@ import dev.linden.kvnode.service.KvLimits;
 import dev.linden.kvnode.tls.ClientSecurity;
 import dev.linden.kvnode.tls.NodeSecurity;
 import dev.linden.kvnode.tls.TlsFiles;
+import dev.linden.realenv.JvmGcPauses;
 import dev.linden.realenv.LocalCluster;
 import dev.linden.realenv.NodeLaunch;
 import dev.linden.realenv.NodeReports;
@@ -122,6 +123,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        JvmGcPauses clientGc = JvmGcPauses.start();
         if (clients < 1
                 || inflight < 1
                 || inflight > 4096
@@ -173,7 +175,7 @@ public final class BenchCommand implements Callable<Integer> {
                 for (int i = 1; i <= nodes; i++) {
                     cluster.stopNode(i, 5_000);
                 }
-                NodeReports.print(cluster, nodes, benchDir, windows, System.out);
+                NodeReports.print(cluster, nodes, benchDir, windows, clientGc, System.out);
             }
             if (benchDir != null && !keep) {
                 deleteTree(benchDir); // WALs and snapshots of a benchmark run are gigabytes of nothing

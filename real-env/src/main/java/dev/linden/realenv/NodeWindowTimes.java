@@ -45,6 +45,13 @@ public final class NodeWindowTimes {
         return out.toString();
     }
 
+    /** {@code gc pauses n=… max=… total=… ms} of {@code pauses}. */
+    static String describe(List<GcPauses.Pause> pauses) {
+        double max = pauses.stream().mapToDouble(GcPauses.Pause::millis).max().orElse(0);
+        double total = pauses.stream().mapToDouble(GcPauses.Pause::millis).sum();
+        return String.format(Locale.ROOT, "gc pauses n=%d max=%.3f total=%.3f ms", pauses.size(), max, total);
+    }
+
     /** {@code gc pauses n=… max=… total=… ms} of the pauses that ended inside the window. */
     public static String gcPauses(Path gcLog, long fromMillis, long toMillis) {
         List<GcPauses.Pause> pauses;
@@ -55,8 +62,6 @@ public final class NodeWindowTimes {
         } catch (IOException e) {
             return "gc pauses: no log (" + e.getMessage() + ")";
         }
-        double max = pauses.stream().mapToDouble(GcPauses.Pause::millis).max().orElse(0);
-        double total = pauses.stream().mapToDouble(GcPauses.Pause::millis).sum();
-        return String.format(Locale.ROOT, "gc pauses n=%d max=%.3f total=%.3f ms", pauses.size(), max, total);
+        return describe(pauses);
     }
 }
