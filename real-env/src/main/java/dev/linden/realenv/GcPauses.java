@@ -45,6 +45,13 @@ public final class GcPauses {
         return out;
     }
 
+    /** {@code gc pauses n=… max=… total=… ms} of {@code pauses}. */
+    static String describe(List<GcPauses.Pause> pauses) {
+        double max = pauses.stream().mapToDouble(GcPauses.Pause::millis).max().orElse(0);
+        double total = pauses.stream().mapToDouble(GcPauses.Pause::millis).sum();
+        return String.format(Locale.ROOT, "gc pauses n=%d max=%.3f total=%.3f ms", pauses.size(), max, total);
+    }
+
     /** The pauses in milliseconds, in the order logged. */
     public static List<Double> read(Path gcLog) throws IOException {
         List<Double> out = new ArrayList<>();

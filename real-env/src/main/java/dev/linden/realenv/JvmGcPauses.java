@@ -47,6 +47,6 @@ public final class JvmGcPauses {
         List<GcPauses.Pause> in = pauses.stream()
                 .filter(p -> p.endMillis() >= fromMillis && p.endMillis() <= toMillis)
                 .toList();
-        return NodeWindowTimes.describe(in);
+        return GcPauses.describe(in);
     }
 }

@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.StringJoiner;
 import org.HdrHistogram.EncodableHistogram;
@@ -45,13 +44,6 @@ public final class NodeWindowTimes {
         return out.toString();
     }
 
-    /** {@code gc pauses n=… max=… total=… ms} of {@code pauses}. */
-    static String describe(List<GcPauses.Pause> pauses) {
-        double max = pauses.stream().mapToDouble(GcPauses.Pause::millis).max().orElse(0);
-        double total = pauses.stream().mapToDouble(GcPauses.Pause::millis).sum();
-        return String.format(Locale.ROOT, "gc pauses n=%d max=%.3f total=%.3f ms", pauses.size(), max, total);
-    }
-
     /** {@code gc pauses n=… max=… total=… ms} of the pauses that ended inside the window. */
     public static String gcPauses(Path gcLog, long fromMillis, long toMillis) {
         List<GcPauses.Pause> pauses;
@@ -62,6 +54,6 @@ public final class NodeWindowTimes {
         } catch (IOException e) {
             return "gc pauses: no log (" + e.getMessage() + ")";
         }
-        return describe(pauses);
+        return GcPauses.describe(pauses);
     }
 }

@@ -21,20 +21,28 @@ public final class EntryHash {
         byte[] b = e.command();
         long h = K2 ^ e.kind().ordinal();
         if (b != null) {
-            int i = 0;
-            for (; i + 8 <= b.length; i += 8) {
-                h = Long.rotateLeft(h ^ ((long) LONGS.get(b, i) * K1), 31) * K2;
-            }
-            long tail = 0;
-            for (; i < b.length; i++) {
-                tail = (tail << 8) | (b[i] & 0xff);
-            }
-            h = Long.rotateLeft(h ^ (tail * K1), 31) * K2;
-            h ^= b.length;
+            h = absorb(h, b, 0, b.length) ^ b.length;
         }
         h ^= h >>> 33; // final mix, so every input bit reaches the 32 bits kept
         h *= K1;
         h ^= h >>> 29;
         return (int) (h ^ (h >>> 32));
+    }
+
+    /**
+     * {@code h} with the {@code length} bytes of {@code b} at {@code at} mixed in, eight a step (the state digest
+     * of the KV data hashes its values the same way); no final mix.
+     */
+    public static long absorb(long h, byte[] b, int at, int length) {
+        int i = at;
+        int end = at + length;
+        for (; i + 8 <= end; i += 8) {
+            h = Long.rotateLeft(h ^ ((long) LONGS.get(b, i) * K1), 31) * K2;
+        }
+        long tail = 0;
+        for (; i < end; i++) {
+            tail = (tail << 8) | (b[i] & 0xff);
+        }
+        return Long.rotateLeft(h ^ (tail * K1), 31) * K2;
     }
 }

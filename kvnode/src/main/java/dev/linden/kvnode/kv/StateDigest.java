@@ -1,8 +1,6 @@
 package dev.linden.kvnode.kv;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
+import dev.linden.kvnode.events.EntryHash;
 
 /**
  * 64-bit hashes of a key and its value, summed into a digest of the whole data that is kept up to date on every
@@ -11,7 +9,6 @@ import java.nio.ByteOrder;
  * that differ get equal sums only by chance. A check of replicas, not a defence against crafted keys.
  */
 final class StateDigest {
-    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     private static final long K1 = 0x9E3779B97F4A7C15L;
     private static final long K2 = 0xC2B2AE3D27D4EB4FL;
     /** Stands for a null value, which differs from an empty one. */
@@ -34,16 +31,7 @@ final class StateDigest {
         if (length < 0) {
             return mix(h ^ NULL_VALUE);
         }
-        int i = at;
-        int end = at + length;
-        for (; i + 8 <= end; i += 8) {
-            h = Long.rotateLeft(h ^ ((long) LONGS.get(src, i) * K1), 31) * K2;
-        }
-        long tail = 0;
-        for (; i < end; i++) {
-            tail = (tail << 8) | (src[i] & 0xff);
-        }
-        h = Long.rotateLeft(h ^ (tail * K1), 31) * K2;
+        h = EntryHash.absorb(h, src, at, length);
         return mix(h ^ length);
     }
 

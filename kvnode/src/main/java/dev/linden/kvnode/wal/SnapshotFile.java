@@ -35,6 +35,19 @@ final class SnapshotFile {
         return m.matches() && m.group(2) == null ? Long.parseLong(m.group(1)) : -1;
     }
 
+    /** Deletes the complete snapshot files of indexes below {@code index}; returns whether any went. */
+    static boolean deleteBefore(Vfs vfs, long index) throws IOException {
+        boolean deleted = false;
+        for (String name : vfs.list()) {
+            long snapIndex = indexOf(name);
+            if (snapIndex >= 0 && snapIndex < index) {
+                vfs.delete(name);
+                deleted = true;
+            }
+        }
+        return deleted;
+    }
+
     /** Is this the temporary name of a snapshot whose write never completed? */
     static boolean isUnfinished(String fileName) {
         Matcher m = NAME.matcher(fileName);

@@ -150,12 +150,7 @@ public final class WalLogStore implements LogStore {
         try {
             SnapshotFile.write(vfs, snap);
             segments.retireCurrent();
-            for (String name : vfs.list()) {
-                long snapIndex = SnapshotFile.indexOf(name);
-                if (snapIndex >= 0 && snapIndex < snap.index()) {
-                    vfs.delete(name);
-                }
-            }
+            SnapshotFile.deleteBefore(vfs, snap.index());
             segments.restartAfterInstall(snap.index());
         } catch (IOException e) {
             commit.failed(e, onFailure);
@@ -243,18 +238,10 @@ public final class WalLogStore implements LogStore {
     /** Snapshot stage, where snapshot files are written too: the deletes of {@link #compactTo}. */
     private void deleteCovered(List<String> coveredSegments, long index) {
         try {
-            boolean deleted = !coveredSegments.isEmpty();
             for (String name : coveredSegments) {
                 vfs.delete(name);
             }
-            for (String name : vfs.list()) {
-                long snapIndex = SnapshotFile.indexOf(name);
-                if (snapIndex >= 0 && snapIndex < index) {
-                    vfs.delete(name);
-                    deleted = true;
-                }
-            }
-            if (deleted) {
+            if (SnapshotFile.deleteBefore(vfs, index) || !coveredSegments.isEmpty()) {
                 vfs.syncDirectory();
             }
         } catch (IOException e) {
