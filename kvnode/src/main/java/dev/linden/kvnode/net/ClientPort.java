@@ -2,6 +2,7 @@ package dev.linden.kvnode.net;
 
 import dev.linden.kvnode.node.RaftNode;
 import dev.linden.kvnode.service.KvService;
+import dev.linden.kvnode.stats.LatencyTimes;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
@@ -39,6 +40,13 @@ public final class ClientPort {
     final AtomicLong answerBytesQueued = new AtomicLong();
     /** Answers replaced by UNKNOWN for lack of room to queue them (logged once per thousand). */
     final AtomicLong answersNotQueued = new AtomicLong();
+    /**
+     * A KV request's time on this node: from the end of the read that brought it to its answer written to the
+     * socket (the queue before the raft stage, replication, apply and the reply's way out, all in one figure).
+     */
+    final LatencyTimes requestTimes = new LatencyTimes("request");
+    /** The last part of it: from its answer's being ready (applied, or refused) to that answer written. */
+    final LatencyTimes replyTimes = new LatencyTimes("reply");
 
     /**
      * @param overloaded whether the node takes no more requests now (its raft stage's queue is full)
@@ -59,6 +67,16 @@ public final class ClientPort {
     /** A connection was opened: its reading and answering, bound to {@code link}. */
     public ClientPortConnection open(ClientPortConnection.Link link) {
         return new ClientPortConnection(this, link);
+    }
+
+    /** Its recorder of each KV request's time from arrival to its answer written (by the port's clock). */
+    public LatencyTimes requestTimes() {
+        return requestTimes;
+    }
+
+    /** Its recorder of each KV answer's time from ready to written. */
+    public LatencyTimes replyTimes() {
+        return replyTimes;
     }
 
     /** Request bytes received and not yet answered, over all connections. */

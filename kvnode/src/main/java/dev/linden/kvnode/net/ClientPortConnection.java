@@ -137,6 +137,7 @@ public final class ClientPortConnection {
         if (burst.isEmpty()) {
             return;
         }
+        long arrivedNanos = port.nanoClock.getAsLong();
         List<ClientRequest> batch = new ArrayList<>(burst);
         List<ClientFrameReader.Received> held = new ArrayList<>(burstReservations);
         burst.clear();
@@ -157,7 +158,7 @@ public final class ClientPortConnection {
             }
             inflight.decrementAndGet();
             lastActiveNanos = port.nanoClock.getAsLong();
-            answer(resp);
+            answer(resp, arrivedNanos);
         });
     }
 
@@ -166,10 +167,16 @@ public final class ClientPortConnection {
      * command was applied, or may have been): the client retries it, and gets the answer the cluster
      * kept for it, or SESSION_EXPIRED; never a wrong one. The bytes are released once written.
      */
-    private void answer(ClientResponse resp) {
+    private void answer(ClientResponse resp, long arrivedNanos) {
         long bytes = resp.encodedResult() == null ? 0 : resp.encodedResult().length;
+        long answeredNanos = port.nanoClock.getAsLong();
+        Runnable timed = () -> {
+            long now = port.nanoClock.getAsLong();
+            port.requestTimes.record(now - arrivedNanos);
+            port.replyTimes.record(now - answeredNanos);
+        };
         if (bytes == 0) {
-            link.queueAnswer(resp, () -> {});
+            link.queueAnswer(resp, timed);
             return;
         }
         long mine = answerBytes.addAndGet(bytes);
@@ -187,14 +194,17 @@ public final class ClientPortConnection {
             link.queueAnswer(
                     new ClientResponse(
                             resp.requestId(), ClientResponse.Status.UNKNOWN, resp.leaderHint(), (byte[]) null),
-                    () -> {});
+                    timed);
             return;
         }
         Runnable release = () -> {
             answerBytes.addAndGet(-bytes);
             port.answerBytesQueued.addAndGet(-bytes);
         };
-        if (!link.queueAnswer(resp, release)) {
+        if (!link.queueAnswer(resp, () -> {
+            release.run();
+            timed.run();
+        })) {
             release.run();
         }
     }

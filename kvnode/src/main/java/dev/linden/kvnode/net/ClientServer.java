@@ -4,6 +4,7 @@ import dev.linden.kvnode.node.RaftNode;
 import dev.linden.kvnode.raft.Role;
 import dev.linden.kvnode.service.ClientResponse;
 import dev.linden.kvnode.service.KvService;
+import dev.linden.kvnode.stats.LatencyTimes;
 import dev.linden.kvnode.tls.NodeSecurity;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -174,6 +175,16 @@ public final class ClientServer implements AutoCloseable {
     /** Client connections open now. */
     public int connections() {
         return open.count();
+    }
+
+    /** Each KV request's time on this node, from arrival to its answer written. */
+    public LatencyTimes requestTimes() {
+        return port.requestTimes();
+    }
+
+    /** Each KV answer's time from ready to written. */
+    public LatencyTimes replyTimes() {
+        return port.replyTimes();
     }
 
     /** Request bytes received and not yet answered, over all connections. */

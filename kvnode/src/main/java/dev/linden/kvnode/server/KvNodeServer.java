@@ -368,15 +368,15 @@ public final class KvNodeServer implements AutoCloseable {
         return node;
     }
 
-    /** Its recorders of where a write's time goes: the raft and apply stages' queues and tasks, the fsyncs. */
+    /** Its recorders of where a write's time goes: stages' queues and tasks, fsyncs, client requests' times. */
     public List<LatencyTimes> latencyTimes() {
-        return ShutdownLines.latencyTimes(raftStage, applyStage, vfs);
+        return ShutdownLines.latencyTimes(raftStage, applyStage, vfs, clientServer);
     }
 
     @Override
     public void close() {
         if (transport != null && node != null) {
-            ShutdownLines.print(options.id(), transport, node, raftStage, applyStage, vfs);
+            ShutdownLines.print(options.id(), transport, node, raftStage, applyStage, vfs, clientServer);
         }
         Optional.ofNullable(clientServer).ifPresent(ClientServer::close);
         Optional.ofNullable(transport).ifPresent(PeerTransport::close);

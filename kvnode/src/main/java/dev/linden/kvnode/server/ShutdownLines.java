@@ -1,5 +1,6 @@
 package dev.linden.kvnode.server;
 
+import dev.linden.kvnode.net.ClientServer;
 import dev.linden.kvnode.net.PeerTransport;
 import dev.linden.kvnode.node.RaftNode;
 import dev.linden.kvnode.stats.LatencyTimes;
@@ -14,21 +15,39 @@ import java.util.List;
 final class ShutdownLines {
     private ShutdownLines() {}
 
-    /** A node's recorders of where a write's time goes: the raft and apply stages' queues and tasks, the fsyncs. */
-    static List<LatencyTimes> latencyTimes(ThreadStage raft, ThreadStage apply, NioVfs vfs) {
+    /**
+     * A node's recorders of where a write's time goes: the raft and apply stages' queues and tasks, the fsyncs,
+     * and each client request's whole time on the node (arrival to answer written).
+     */
+    static List<LatencyTimes> latencyTimes(ThreadStage raft, ThreadStage apply, NioVfs vfs, ClientServer client) {
         List<LatencyTimes> out = new ArrayList<>(raft.latencyTimes());
         out.addAll(apply.latencyTimes());
         if (vfs != null) {
             out.add(vfs.fsyncTimes());
         }
+        if (client != null) {
+            out.add(client.requestTimes());
+            out.add(client.replyTimes());
+        }
         return out;
     }
 
-    static void print(int id, PeerTransport transport, RaftNode node, ThreadStage raft, ThreadStage apply, NioVfs vfs) {
+    static void print(
+            int id,
+            PeerTransport transport,
+            RaftNode node,
+            ThreadStage raft,
+            ThreadStage apply,
+            NioVfs vfs,
+            ClientServer client) {
         System.out.println("node " + id + " at shutdown: " + transport.stats() + "; commit "
                 + node.softState().commitIndex());
-        // The raft stage's queue and tasks (the WAL writer runs on it), the apply stage's, the fsyncs.
+        // The raft stage's queue and tasks (the WAL writer runs on it), the apply stage's, the fsyncs, requests.
         System.out.println("node " + id + " times: " + raft.timesSummary() + "; " + apply.timesSummary()
-                + (vfs == null ? "" : "; " + vfs.fsyncSummary()));
+                + (vfs == null ? "" : "; " + vfs.fsyncSummary())
+                + (client == null
+                        ? ""
+                        : "; " + client.requestTimes().summary() + ", "
+                                + client.replyTimes().summary()));
     }
 }
