@@ -6,9 +6,9 @@ import dev.linden.kvnode.kv.KvResult;
 import dev.linden.kvnode.service.ClientRequest;
 import dev.linden.kvnode.service.ClientResponse;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.function.LongSupplier;
 
 /**
@@ -76,14 +76,15 @@ public final class ClientCore {
     private static final class Session {
         final long id;
         long nextSeq = 1;
-        final TreeSet<Long> open = new TreeSet<>();
+        /** Insertion order is seq order (seqs only grow), so the first is the lowest: O(1) add, remove, first. */
+        final LinkedHashSet<Long> open = new LinkedHashSet<>();
 
         Session(long id) {
             this.id = id;
         }
 
         long acknowledged() {
-            return open.isEmpty() ? nextSeq - 1 : open.first() - 1;
+            return open.isEmpty() ? nextSeq - 1 : open.iterator().next() - 1;
         }
     }
 
@@ -138,8 +139,8 @@ public final class ClientCore {
     private Session session;
     private int leaderGuess;
     private long nextRequestId = 1;
-    /** Every attempt of every open request, by request id. */
-    private final TreeMap<Long, Call> byRequestId = new TreeMap<>();
+    /** Every attempt of every open request, by request id; insertion order is id order (ids only grow). */
+    private final LinkedHashMap<Long, Call> byRequestId = new LinkedHashMap<>();
 
     private int openCalls;
 

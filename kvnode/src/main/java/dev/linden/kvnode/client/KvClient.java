@@ -10,7 +10,6 @@ import dev.linden.kvnode.service.ClientRequest;
 import dev.linden.kvnode.service.ClientResponse;
 import dev.linden.kvnode.tls.ClientSecurity;
 import io.netty.bootstrap.Bootstrap;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -213,7 +212,7 @@ public final class KvClient implements AutoCloseable {
         if (closed) {
             return CompletableFuture.failedFuture(new RequestFailedException("client closed"));
         }
-        String tooLarge = sizeProblem(command);
+        String tooLarge = RequestSize.problem(command);
         if (tooLarge != null) {
             return CompletableFuture.failedFuture(new LimitExceededException(tooLarge));
         }
@@ -254,26 +253,6 @@ public final class KvClient implements AutoCloseable {
             }
         }));
         return future;
-    }
-
-    /**
-     * Why {@code command} is over the limits every node applies, or null. Checked before anything is sent:
-     * a command that cannot be encoded would otherwise fail on the client's own thread, unanswered.
-     */
-    static String sizeProblem(KvCommand command) {
-        int key = ByteBufUtil.utf8Bytes(command.key()); // counted, not encoded: this runs for every request
-        if (key > KvCommand.MAX_KEY_BYTES) {
-            return "key of " + key + " bytes exceeds the limit of " + KvCommand.MAX_KEY_BYTES
-                    + " bytes (--max-key-bytes)";
-        }
-        for (String[] v : new String[][] {{"value", command.value()}, {"expected value", command.expected()}}) {
-            int bytes = v[1] == null ? 0 : ByteBufUtil.utf8Bytes(v[1]);
-            if (bytes > KvCommand.MAX_VALUE_BYTES) {
-                return v[0] + " of " + bytes + " bytes exceeds the limit of " + KvCommand.MAX_VALUE_BYTES
-                        + " bytes (--max-value-bytes)";
-            }
-        }
-        return null;
     }
 
     // ------------------------------------------------------------------ connections

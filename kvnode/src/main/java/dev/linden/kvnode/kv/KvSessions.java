@@ -5,7 +5,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -57,8 +56,9 @@ final class KvSessions {
     /** Sum of every session's answerBytes; invariant: at most maxAnswerBytesTotal after each apply. */
     private long answerBytesTotal;
     /** Sessions holding answers, the most bytes first (ties: lowest client id): the total bound's victims. */
-    private final TreeSet<Session> byAnswerBytes = new TreeSet<>(
-            Comparator.comparingLong((Session x) -> -x.answerBytes).thenComparingLong(x -> x.clientId));
+    private final TreeSet<Session> byAnswerBytes = new TreeSet<>((a, b) -> a.answerBytes != b.answerBytes
+            ? Long.compare(b.answerBytes, a.answerBytes)
+            : Long.compare(a.clientId, b.clientId)); // no chain: hot
 
     /** The log's clock: the largest time an expiry entry carried. */
     private long logTimeMillis;

@@ -1,6 +1,9 @@
 package dev.linden.kvnode.net;
 
 import io.netty.channel.Channel;
+import io.netty.channel.VoidChannelPromise;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -16,10 +19,13 @@ public final class ChannelOutbox {
     private final ConcurrentLinkedQueue<Object> queue = new ConcurrentLinkedQueue<>();
     private final AtomicInteger queued = new AtomicInteger();
     private final AtomicBoolean scheduled = new AtomicBoolean();
+    /** For writes whose outcome is told by a later write's promise: no exception fired, nothing allocated. */
+    private final VoidChannelPromise silent;
 
     public ChannelOutbox(Channel channel, int maxQueued) {
         this.channel = channel;
         this.maxQueued = maxQueued;
+        this.silent = new VoidChannelPromise(channel, false);
     }
 
     public Channel channel() {
@@ -50,13 +56,29 @@ public final class ChannelOutbox {
     private void drain() {
         scheduled.set(false);
         int n = 0;
+        List<Runnable> whenDone = null;
         Object m;
         while ((m = queue.poll()) != null) {
             queued.decrementAndGet();
+            Object next = queue.peek();
+            boolean tracked = m instanceof Tracked;
             if (m instanceof Tracked t) {
-                channel.write(t.msg, channel.newPromise().addListener(f -> t.whenDone.run()));
+                if (whenDone == null) {
+                    whenDone = new ArrayList<>();
+                }
+                whenDone.add(t.whenDone);
+                m = t.msg;
+            }
+            if (whenDone != null && next == null) {
+                // One promise for the whole drain, on its last write: writes complete in order, so when it is
+                // done every earlier one is too (a promise and a listener per answer cost the event loop).
+                List<Runnable> done = whenDone;
+                whenDone = null;
+                channel.write(m, channel.newPromise().addListener(f -> done.forEach(Runnable::run)));
             } else {
-                channel.write(m, channel.voidPromise());
+                // A tracked message's failure is silent, as with its own promise before; its callback runs with
+                // the drain's last write.
+                channel.write(m, tracked ? silent : channel.voidPromise());
             }
             n++;
         }
