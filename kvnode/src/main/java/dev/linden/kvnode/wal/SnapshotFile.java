@@ -54,6 +54,14 @@ final class SnapshotFile {
         return m.matches() && m.group(2) != null;
     }
 
+    /**
+     * Bytes written between syncs of a snapshot file. Written whole and synced once, a state of tens of
+     * megabytes reached the disk in one burst that WAL fsyncs (of this node and, on a shared disk, its peers)
+     * queued behind: their p99 rose from 4 to 8-12 ms, and every write's commit with them. Synced as it is
+     * written, the file goes out at the pace of the disk, as RocksDB's bytes_per_sync does.
+     */
+    static final int SYNC_EVERY_BYTES = 1 << 20;
+
     static void write(Vfs vfs, Snapshot snap) throws IOException {
         String name = name(snap.index());
         String tmp = name + ".tmp";
@@ -69,7 +77,14 @@ final class SnapshotFile {
         try (VfsFile f = vfs.open(tmp, true)) {
             f.truncate(0);
             f.write(0, header);
-            f.write(HEADER_BYTES, ByteBuffer.wrap(snap.data()));
+            byte[] data = snap.data();
+            for (int at = 0; at < data.length; at += SYNC_EVERY_BYTES) {
+                int n = Math.min(SYNC_EVERY_BYTES, data.length - at);
+                f.write(HEADER_BYTES + (long) at, ByteBuffer.wrap(data, at, n));
+                if (at + n < data.length) {
+                    f.syncNow();
+                }
+            }
             f.write(HEADER_BYTES + (long) snap.data().length, trailer);
             f.syncNow();
         }
