@@ -14,6 +14,7 @@ import dev.linden.kvnode.raft.Role;
 import dev.linden.kvnode.raft.Snapshot;
 import dev.linden.kvnode.raft.SnapshotMeta;
 import dev.linden.kvnode.raft.SnapshotPayload;
+import dev.linden.kvnode.stats.LatencyTimes;
 import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -88,11 +89,13 @@ public final class RaftNode {
                 logStore,
                 transport,
                 stateMachine,
-                () -> {
-                    throw new IllegalStateException(
-                            "lease reads need the node's monotonic clock: pass one to RaftNode");
-                });
+                NO_CLOCK);
     }
+
+    /** A node made without a clock: lease reads refuse, and commits are not timed. */
+    private static final LongSupplier NO_CLOCK = () -> {
+        throw new IllegalStateException("lease reads need the node's monotonic clock: pass one to RaftNode");
+    };
 
     /**
      * @param monotonicNanos this node's monotonic clock (it keeps running while the process is paused): times
@@ -120,7 +123,8 @@ public final class RaftNode {
         this.transport = transport;
         this.stateMachine = stateMachine;
         Hooks hooks = new Hooks();
-        this.proposals = new Proposals(config.maxPendingProposals());
+        this.proposals =
+                new Proposals(config.maxPendingProposals(), monotonicNanos == NO_CLOCK ? null : monotonicNanos);
         this.reads = new Reads(id, config, lease, applyStage, stateMachine, hooks);
         this.applyLoop = new ApplyLoop(
                 id, bootstrap, config.snapshotEveryEntries(), stateMachine, logStore, raftStage, applyStage, hooks);
@@ -449,6 +453,7 @@ public final class RaftNode {
         }
         if (!r.committed().isEmpty()) {
             List<Entry> batch = r.committed();
+            proposals.committed(batch);
             applyStage.execute(() -> applyLoop.applyBatch(batch));
         }
         for (Ready.Fetch f : r.fetches()) {
@@ -556,6 +561,11 @@ public final class RaftNode {
     }
 
     // ------------------------------------------------------------------ observers (any thread)
+
+    /** Its recorder of each proposal's time from proposed to committed (on the raft stage, by this node's clock). */
+    public LatencyTimes commitTimes() {
+        return proposals.commitTimes();
+    }
 
     public int id() {
         return id;

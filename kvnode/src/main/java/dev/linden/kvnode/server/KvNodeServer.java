@@ -370,7 +370,7 @@ public final class KvNodeServer implements AutoCloseable {
 
     /** Its recorders of where a write's time goes: stages' queues and tasks, fsyncs, client requests' times. */
     public List<LatencyTimes> latencyTimes() {
-        return ShutdownLines.latencyTimes(raftStage, applyStage, vfs, clientServer);
+        return ShutdownLines.latencyTimes(node, raftStage, applyStage, vfs, clientServer);
     }
 
     @Override

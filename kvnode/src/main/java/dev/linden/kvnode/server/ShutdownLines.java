@@ -16,11 +16,14 @@ final class ShutdownLines {
     private ShutdownLines() {}
 
     /**
-     * A node's recorders of where a write's time goes: the raft and apply stages' queues and tasks, the fsyncs,
-     * and each client request's whole time on the node (arrival to answer written).
+     * A node's recorders of where a write's time goes: the raft stage's queue and tasks, proposals' commits, the
+     * apply stage's queue and tasks, the fsyncs, and each client request's time on the node (arrival to answer
+     * written) with its last part (answer ready to written).
      */
-    static List<LatencyTimes> latencyTimes(ThreadStage raft, ThreadStage apply, NioVfs vfs, ClientServer client) {
+    static List<LatencyTimes> latencyTimes(
+            RaftNode node, ThreadStage raft, ThreadStage apply, NioVfs vfs, ClientServer client) {
         List<LatencyTimes> out = new ArrayList<>(raft.latencyTimes());
+        out.add(node.commitTimes());
         out.addAll(apply.latencyTimes());
         if (vfs != null) {
             out.add(vfs.fsyncTimes());
@@ -43,7 +46,9 @@ final class ShutdownLines {
         System.out.println("node " + id + " at shutdown: " + transport.stats() + "; commit "
                 + node.softState().commitIndex());
         // The raft stage's queue and tasks (the WAL writer runs on it), the apply stage's, the fsyncs, requests.
-        System.out.println("node " + id + " times: " + raft.timesSummary() + "; " + apply.timesSummary()
+        System.out.println("node " + id + " times: " + raft.timesSummary() + ", "
+                + node.commitTimes().summary() + "; "
+                + apply.timesSummary()
                 + (vfs == null ? "" : "; " + vfs.fsyncSummary())
                 + (client == null
                         ? ""
