@@ -1,7 +1,6 @@
 package dev.linden.kvnode.node;
 
 import dev.linden.kvnode.raft.Entry;
-import dev.linden.kvnode.raft.InvariantViolation;
 import dev.linden.kvnode.stats.LatencyTimes;
 import java.util.ArrayDeque;
 import java.util.List;
@@ -58,8 +57,8 @@ final class Proposals {
         if (nanos == null) {
             return;
         }
-        if (ringSize >= pending.size() || ringSize == ringIndex.length) {
-            throw new InvariantViolation("proposal times hold " + ringSize + " for " + pending.size() + " pending");
+        if (ringSize == ringIndex.length) {
+            dropOldestTime(); // cannot happen (see the ring); were it to, a measurement must not stop the node
         }
         int slot = (ringHead + ringSize++) % ringIndex.length;
         ringIndex[slot] = index;
