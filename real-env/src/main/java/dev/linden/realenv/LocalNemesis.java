@@ -43,6 +43,8 @@ final class LocalNemesis implements Nemesis, Fault.Handler<Answer> {
     private final HostileAttacks hostile;
     /** The kill at a leader change: the leader now, the next leader as soon as it is seen to have won. */
     private final LocalLeaderChangeKill leaderChangeKill;
+    /** Aimed power cuts still waiting for their targets' next fsync (each at most CRASH_IN_FSYNC_WAIT_MILLIS). */
+    private final List<Thread> powerCuts = new ArrayList<>();
 
     LocalNemesis(LocalTestCluster c) {
         this.c = c;
@@ -79,10 +81,15 @@ final class LocalNemesis implements Nemesis, Fault.Handler<Answer> {
     }
 
     private static Answer io(Io work) {
+        return Answer.now(evidence(work));
+    }
+
+    /** What {@code work} did, or {@code no-effect} saying what failed. */
+    private static Object evidence(Io work) {
         try {
-            return Answer.now(work.run());
+            return work.run();
         } catch (IOException | RuntimeException e) {
-            return Answer.now(FaultOps.noEffect("failed: " + e));
+            return FaultOps.noEffect("failed: " + e);
         }
     }
 
@@ -156,11 +163,15 @@ final class LocalNemesis implements Nemesis, Fault.Handler<Answer> {
             return Answer.later(done -> {
                 Thread t = new Thread(
                         () -> {
-                            Object r = ((Answer.Now) io(() -> nodes.crashInFsync(targets))).evidence();
+                            Object r = evidence(() -> nodes.crashInFsync(targets));
                             c.scheduler.schedule(0, () -> done.accept(new Completion(OpType.INFO, r, null)));
                         },
                         "linden-power-cut");
                 t.setDaemon(true);
+                synchronized (powerCuts) {
+                    powerCuts.removeIf(old -> !old.isAlive());
+                    powerCuts.add(t);
+                }
                 t.start();
             });
         }
@@ -189,11 +200,11 @@ final class LocalNemesis implements Nemesis, Fault.Handler<Answer> {
         }
         return Answer.later(done -> {
             List<Integer> targets = targets(f.targets());
-            Object clocks = ((Answer.Now) io(() -> nodes.startClock(f.changes(targets, c.nodes())))).evidence();
+            Object clocks = evidence(() -> nodes.startClock(f.changes(targets, c.nodes())));
             isolatedByClock = true;
             c.scheduler.schedule(TimeUnit.MILLISECONDS.toNanos(FakeClocks.RATE_READ_MILLIS), () -> {
                 Object cut = isolatedByClock // a heal meanwhile (the run's end) has set the clocks right
-                        ? ((Answer.Now) io(() -> links.isolate(targets.get(0)))).evidence()
+                        ? evidence(() -> links.isolate(targets.get(0)))
                         : FaultOps.noEffect("healed before the cut");
                 done.accept(new Completion(OpType.INFO, FaultOps.joined(clocks, "isolated", cut), null));
             });
@@ -325,6 +336,11 @@ final class LocalNemesis implements Nemesis, Fault.Handler<Answer> {
     public void heal(Consumer<Completion> done) {
         List<String> undone = new ArrayList<>();
         leaderChangeKill.disarm();
+        // An aimed power cut still waiting would halt or SIGKILL its targets after the heal restarted them: it
+        // ends first (within its wait), and the heal then starts what it killed.
+        if (awaitPowerCuts()) {
+            undone.add("waited for an aimed power cut to end");
+        }
         isolatedByClock = false;
         links.heal(undone);
         for (String stopped : hostile.stopAll()) {
@@ -356,6 +372,25 @@ final class LocalNemesis implements Nemesis, Fault.Handler<Answer> {
         }
         Object result = r;
         c.scheduler.schedule(0, () -> done.accept(new Completion(OpType.INFO, result, null)));
+    }
+
+    /** Waits for the aimed power cuts still running; true if there was one. */
+    private boolean awaitPowerCuts() {
+        List<Thread> running;
+        synchronized (powerCuts) {
+            running = new ArrayList<>(powerCuts);
+            powerCuts.clear();
+        }
+        running.removeIf(t -> !t.isAlive());
+        for (Thread t : running) {
+            try {
+                t.join(LocalNodeFaults.CRASH_IN_FSYNC_WAIT_MILLIS + 1_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        return !running.isEmpty();
     }
 
     /** Whether a fault result says it had an effect. */
