@@ -124,6 +124,8 @@ public final class KvNodeServer implements AutoCloseable {
     private final ThreadStage snapshotStage;
     private final ExecutorService fsyncThread;
     private final NioEventLoopGroup group = new NioEventLoopGroup(1);
+
+    private final NioEventLoopGroup peerGroup = new NioEventLoopGroup(1); // replication never behind client reads
     private WalLogStore wal;
     private NioVfs vfs;
     private DataDirLock lock;
@@ -217,7 +219,7 @@ public final class KvNodeServer implements AutoCloseable {
                 options.id(),
                 identity.clusterId(),
                 options.peers(),
-                group,
+                peerGroup,
                 msgs -> node.receiveAll(msgs),
                 () -> raftStage.queued() > MAX_QUEUED_INPUTS,
                 Wire.DEFAULT_MAX_FRAME_BYTES,
@@ -390,6 +392,7 @@ public final class KvNodeServer implements AutoCloseable {
         fsyncThread.shutdown();
         timers.shutdownNow();
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        peerGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         if (lock != null) {
             lock.close();
         }
