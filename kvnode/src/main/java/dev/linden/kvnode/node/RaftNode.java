@@ -99,7 +99,7 @@ public final class RaftNode {
 
     /**
      * @param monotonicNanos this node's monotonic clock (it keeps running while the process is paused): times
-     *                       read leases. Production binds System.nanoTime, the simulator each node's clock.
+     *                       read leases and commits. Production binds System.nanoTime, the simulator each node's.
      */
     public RaftNode(
             int id,
