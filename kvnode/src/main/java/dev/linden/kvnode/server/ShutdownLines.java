@@ -7,6 +7,7 @@ import dev.linden.kvnode.stats.LatencyTimes;
 import dev.linden.kvnode.wal.NioVfs;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Collectors;
 
 /**
  * What a node says as it shuts down, on stdout (not the logger: JUL resets its handlers in its own shutdown
@@ -45,14 +46,10 @@ final class ShutdownLines {
             ClientServer client) {
         System.out.println("node " + id + " at shutdown: " + transport.stats() + "; commit "
                 + node.softState().commitIndex());
-        // The raft stage's queue and tasks (the WAL writer runs on it), the apply stage's, the fsyncs, requests.
-        System.out.println("node " + id + " times: " + raft.timesSummary() + ", "
-                + node.commitTimes().summary() + "; "
-                + apply.timesSummary()
-                + (vfs == null ? "" : "; " + vfs.fsyncSummary())
-                + (client == null
-                        ? ""
-                        : "; " + client.requestTimes().summary() + ", "
-                                + client.replyTimes().summary()));
+        // The same recorders as the times log, in one place: a new one shows in both.
+        System.out.println("node " + id + " times: "
+                + latencyTimes(node, raft, apply, vfs, client).stream()
+                        .map(LatencyTimes::summary)
+                        .collect(Collectors.joining(", ")));
     }
 }

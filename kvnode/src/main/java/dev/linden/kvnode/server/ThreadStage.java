@@ -84,11 +84,6 @@ public final class ThreadStage implements Stage, AutoCloseable {
         return List.of(waited, ran);
     }
 
-    /** How long its tasks waited and ran, for the node's line at shutdown. */
-    public String timesSummary() {
-        return waited.summary() + ", " + ran.summary();
-    }
-
     /** Tasks waiting: inputs from the network are refused past a bound on this. */
     public int queued() {
         return queue.size();

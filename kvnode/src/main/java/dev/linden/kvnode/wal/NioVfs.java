@@ -81,10 +81,6 @@ public final class NioVfs implements Vfs {
         return fsyncs;
     }
 
-    public String fsyncSummary() {
-        return fsyncs.summary();
-    }
-
     @Override
     public VfsFile open(String name, boolean create) throws IOException {
         FileChannel ch = create
