@@ -15,6 +15,7 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -288,8 +289,13 @@ class PortAttackTest {
     }
 
     /** User plus system CPU time of a process, in clock ticks (Linux /proc). */
-    private static long cpuTicks(long pid) throws IOException {
-        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+    private long cpuTicks(long pid) throws IOException {
+        String stat;
+        try {
+            stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        } catch (NoSuchFileException e) {
+            throw new AssertionError("the node (pid " + pid + ") died: " + logs(), e);
+        }
         String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         return Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14 and 15)
     }
