@@ -1,7 +1,6 @@
 package dev.linden.kvnode.client;
 
 import dev.linden.kvnode.kv.KvCommand;
-import dev.linden.kvnode.kv.KvOp;
 import dev.linden.kvnode.kv.KvResult;
 import dev.linden.kvnode.service.ClientRequest;
 import dev.linden.kvnode.service.ClientResponse;
@@ -128,7 +127,7 @@ public final class ClientCore {
         }
 
         boolean read() {
-            return command.op() == KvOp.GET;
+            return command.op().isRead();
         }
     }
 
@@ -186,7 +185,7 @@ public final class ClientCore {
         KvCommand cmd = command;
         long seq = 0;
         Session s = session;
-        if (command.op() != KvOp.GET) {
+        if (!command.op().isRead()) {
             seq = s.nextSeq++;
             s.open.add(seq);
             cmd = command.withSession(s.id, seq, s.acknowledged());

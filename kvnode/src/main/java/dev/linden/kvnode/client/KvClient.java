@@ -1,7 +1,11 @@
 package dev.linden.kvnode.client;
 
 import dev.linden.kvnode.kv.KvCommand;
+import dev.linden.kvnode.kv.KvRange;
+import dev.linden.kvnode.kv.KvRangeResult;
 import dev.linden.kvnode.kv.KvResult;
+import dev.linden.kvnode.kv.KvTxn;
+import dev.linden.kvnode.kv.KvTxnResult;
 import dev.linden.kvnode.net.ChannelOutbox;
 import dev.linden.kvnode.net.FrameCodec;
 import dev.linden.kvnode.net.Wire;
@@ -195,8 +199,25 @@ public final class KvClient implements AutoCloseable {
         return submit(KvCommand.append(key, value));
     }
 
+    /** A key or range read at one revision by ReadIndex; a page cut short says {@code more} ({@link KvRange#after}). */
+    public CompletableFuture<KvRangeResult> range(KvRange range) {
+        return submit(KvCommand.range(range)).thenApply(r -> KvRangeResult.decode(bodyOf(r)));
+    }
+
+    /** A transaction, run once (a retry never runs it twice); refused ones fail with RequestFailedException. */
+    public CompletableFuture<KvTxnResult> txn(KvTxn txn) {
+        return submit(KvCommand.txn(txn)).thenApply(r -> KvTxnResult.decode(bodyOf(r)));
+    }
+
+    private static byte[] bodyOf(KvResult r) {
+        if (r.status() != KvResult.Status.OK || r.body() == null) {
+            throw new RequestFailedException(r.value() != null ? r.value() : "answered " + r.status());
+        }
+        return r.body();
+    }
+
     /** Blocking convenience: waits for the result, rethrowing Indeterminate/RequestFailed exceptions. */
-    public KvResult await(CompletableFuture<KvResult> f) {
+    public <T> T await(CompletableFuture<T> f) {
         try {
             return f.join();
         } catch (CompletionException e) {

@@ -12,6 +12,10 @@ final class RequestSize {
      * a command that cannot be encoded would otherwise fail on the client's own thread, unanswered.
      */
     static String problem(KvCommand command) {
+        if (command.body() != null && command.body().length > KvCommand.MAX_VALUE_BYTES) {
+            return command.op() + " of " + command.body().length + " bytes exceeds the limit of "
+                    + KvCommand.MAX_VALUE_BYTES + " bytes";
+        }
         String key = command.key();
         // Counted only when it might not fit (a UTF-16 char is at most 3 UTF-8 bytes): this runs for every request.
         if (key.length() * 3L > KvCommand.MAX_KEY_BYTES) {

@@ -2,6 +2,8 @@ package dev.linden.kvnode.kv;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Objects;
 
 /**
  * A client command as stored in the Raft log.
@@ -11,9 +13,11 @@ import java.nio.charset.StandardCharsets;
  * answer up to it, so cached results up to it can be dropped. {@code clientId == 0} means no session.
  *
  * <p>Wire layout: op(1) clientId(8) seq(8) ackedSeq(8) key(len4+utf8) value(len4+utf8, -1 = null)
- * expected(len4+utf8, -1 = null).
+ * expected(len4+utf8, -1 = null). For a RANGE or TXN ({@link KvOp#carriesBody}) the value field holds
+ * {@code body}, the encoded {@link KvRange} or {@link KvTxn}, and the key is empty.
  */
-public record KvCommand(KvOp op, long clientId, long seq, long ackedSeq, String key, String value, String expected) {
+public record KvCommand(
+        KvOp op, long clientId, long seq, long ackedSeq, String key, String value, String expected, byte[] body) {
     /** Largest key accepted, in UTF-8 bytes. */
     public static final int MAX_KEY_BYTES = 1024;
     /** Largest value accepted, in UTF-8 bytes. */
@@ -23,9 +27,24 @@ public record KvCommand(KvOp op, long clientId, long seq, long ackedSeq, String 
         if (op == null || key == null) {
             throw new IllegalArgumentException("op and key are required");
         }
+        if (op.carriesBody() != (body != null) || (body != null && value != null)) {
+            throw new IllegalArgumentException(op + (op.carriesBody() ? " needs a body" : " takes no body"));
+        }
         if (seq < 0 || ackedSeq < 0 || (clientId != 0 && seq == 0)) {
             throw new IllegalArgumentException("bad session numbers: seq " + seq + " acked " + ackedSeq);
         }
+    }
+
+    public KvCommand(KvOp op, long clientId, long seq, long ackedSeq, String key, String value, String expected) {
+        this(op, clientId, seq, ackedSeq, key, value, expected, null);
+    }
+
+    public static KvCommand range(KvRange range) {
+        return new KvCommand(KvOp.RANGE, 0, 0, 0, "", null, null, range.encode());
+    }
+
+    public static KvCommand txn(KvTxn txn) {
+        return new KvCommand(KvOp.TXN, 0, 0, 0, "", null, null, txn.encode());
     }
 
     public static KvCommand put(String key, String value) {
@@ -60,12 +79,12 @@ public record KvCommand(KvOp op, long clientId, long seq, long ackedSeq, String 
     }
 
     public KvCommand withSession(long clientId, long seq, long ackedSeq) {
-        return new KvCommand(op, clientId, seq, ackedSeq, key, value, expected);
+        return new KvCommand(op, clientId, seq, ackedSeq, key, value, expected, body);
     }
 
     public byte[] encode() {
         byte[] k = key.getBytes(StandardCharsets.UTF_8);
-        byte[] v = value == null ? null : value.getBytes(StandardCharsets.UTF_8);
+        byte[] v = body != null ? body : value == null ? null : value.getBytes(StandardCharsets.UTF_8);
         byte[] x = expected == null ? null : expected.getBytes(StandardCharsets.UTF_8);
         if (k.length > MAX_KEY_BYTES
                 || (v != null && v.length > MAX_VALUE_BYTES)
@@ -88,12 +107,13 @@ public record KvCommand(KvOp op, long clientId, long seq, long ackedSeq, String 
         long seq = b.getLong();
         long acked = b.getLong();
         String key = getString(b, MAX_KEY_BYTES);
-        String value = getString(b, MAX_VALUE_BYTES);
+        byte[] body = op.carriesBody() ? getBytes(b, MAX_VALUE_BYTES) : null;
+        String value = op.carriesBody() ? null : getString(b, MAX_VALUE_BYTES);
         String expected = getString(b, MAX_VALUE_BYTES);
         if (b.hasRemaining()) {
             throw new IllegalArgumentException("trailing bytes after KV command");
         }
-        return new KvCommand(op, clientId, seq, acked, key, value, expected);
+        return new KvCommand(op, clientId, seq, acked, key, value, expected, body);
     }
 
     /** The op of an encoded command, without decoding the rest (it must have passed {@link #validate}). */
@@ -139,7 +159,28 @@ public record KvCommand(KvOp op, long clientId, long seq, long ackedSeq, String 
             }
             b.position(b.position() + len);
         }
-        return b.hasRemaining() ? "trailing bytes" : null;
+        if (b.hasRemaining()) {
+            return "trailing bytes";
+        }
+        return KvOp.fromCode(op).carriesBody() ? bodyProblem(encoded) : null;
+    }
+
+    /** What is wrong with a RANGE's or TXN's body (structurally sound command), or null. */
+    private static String bodyProblem(byte[] encoded) {
+        try {
+            KvCommand c = decode(encoded);
+            if (!c.key.isEmpty() || c.body == null) {
+                return c.op + " carries its request in the value field, with an empty key";
+            }
+            if (c.op == KvOp.RANGE) {
+                KvRange.decode(c.body);
+            } else {
+                KvTxn.decode(c.body);
+            }
+            return null;
+        } catch (RuntimeException e) {
+            return e.getMessage();
+        }
     }
 
     /** op, clientId, seq, ackedSeq. */
@@ -154,15 +195,44 @@ public record KvCommand(KvOp op, long clientId, long seq, long ackedSeq, String 
     }
 
     static String getString(ByteBuffer b, int maxBytes) {
+        byte[] bytes = getBytes(b, maxBytes);
+        return bytes == null ? null : new String(bytes, StandardCharsets.UTF_8);
+    }
+
+    static byte[] getBytes(ByteBuffer b, int maxBytes) {
         int len = b.getInt();
         if (len == -1) {
             return null;
         }
         if (len < 0 || len > maxBytes || len > b.remaining()) {
-            throw new IllegalArgumentException("bad string length " + len);
+            throw new IllegalArgumentException("bad length " + len);
         }
         byte[] bytes = new byte[len];
         b.get(bytes);
-        return new String(bytes, StandardCharsets.UTF_8);
+        return bytes;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof KvCommand c
+                && c.op == op
+                && c.clientId == clientId
+                && c.seq == seq
+                && c.ackedSeq == ackedSeq
+                && c.key.equals(key)
+                && Objects.equals(c.value, value)
+                && Objects.equals(c.expected, expected)
+                && Arrays.equals(c.body, body);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(op, clientId, seq, key, value) * 31 + Arrays.hashCode(body);
+    }
+
+    @Override
+    public String toString() {
+        return "KvCommand[" + op + " session=" + clientId + "/" + seq + "/" + ackedSeq + " key=" + key + " value="
+                + value + " expected=" + expected + (body == null ? "" : " body=" + body.length + "B") + "]";
     }
 }

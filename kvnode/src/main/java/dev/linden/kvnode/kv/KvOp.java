@@ -3,7 +3,9 @@ package dev.linden.kvnode.kv;
 /**
  * Operations of the key-value store. GET through the log is allowed; fast reads use ReadIndex.
  * EXPIRE_SESSIONS is proposed by the leader only (clients are refused it): it carries the leader's time
- * and a time-to-live, so every replica drops the same sessions at the same index.
+ * and a time-to-live, so every replica drops the same sessions at the same index. RANGE (a {@link KvRange})
+ * and TXN (a {@link KvTxn}) carry their request encoded in the command's value field. New ops go at the end:
+ * the code of an op is its place here, and logs written before must decode the same.
  */
 public enum KvOp {
     GET,
@@ -11,9 +13,21 @@ public enum KvOp {
     DELETE,
     CAS,
     APPEND,
-    EXPIRE_SESSIONS;
+    EXPIRE_SESSIONS,
+    RANGE,
+    TXN;
 
     private static final KvOp[] VALUES = values();
+
+    /** Served as a read-only query (ReadIndex or a lease read) without a session: it changes nothing. */
+    public boolean isRead() {
+        return this == GET || this == RANGE;
+    }
+
+    /** Its value field is an encoded request ({@link KvRange}, {@link KvTxn}), not a value to store. */
+    public boolean carriesBody() {
+        return this == RANGE || this == TXN;
+    }
 
     public static KvOp fromCode(int code) {
         if (code < 0 || code >= VALUES.length) {

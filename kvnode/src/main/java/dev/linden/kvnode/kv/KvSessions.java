@@ -138,7 +138,7 @@ final class KvSessions {
     }
 
     /** Applies a command of a session: runs it once, answers its retries from the cache. */
-    byte[] apply(long index, KvStateMachine.Parsed cmd, Function<KvStateMachine.Parsed, byte[]> execute) {
+    byte[] apply(long index, ParsedCommand cmd, Function<ParsedCommand, byte[]> execute) {
         Session s = sessions.get(cmd.clientId());
         if (s == null) {
             if (cmd.ackedSeq() > 0 || tombstones.containsKey(cmd.clientId())) {

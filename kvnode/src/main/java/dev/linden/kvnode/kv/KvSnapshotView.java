@@ -8,23 +8,27 @@ import java.util.zip.CRC32C;
 
 /**
  * The KV state as of one applied index, taken on the apply stage and encoded later on the snapshot stage while
- * later commands apply: the data as a {@link ValueStore.Frozen} view (keys and value handles copied, value bytes
+ * later commands apply: the data as a {@link FrozenValues} view (keys and value handles copied, value bytes
  * read from the slabs when encoding), the sessions already encoded (they are small next to the data). Layout
  * (big-endian), ending with a CRC32C of everything before it so a damaged snapshot is refused, never loaded:
  * <pre>
- *   magic "LNKV" | version 2 | applied index (8) | log time millis (8) | key count (4)
- *   | (key length, key, value length or -1, value)... | sessions | crc32c (4)
+ *   magic "LNKV" | version 3 | applied index (8) | log time millis (8) | store revision (8) | key count (4)
+ *   | (key length, key, value length or -1, value, create revision, mod revision, version)... | sessions
+ *   | crc32c (4)
  * </pre>
  */
 final class KvSnapshotView implements StateMachine.SnapshotView {
     static final int MAGIC = 0x4C4E4B56; // "LNKV"
-    /** 2: the log's clock, each session's last activity on it, and the tombstones; 1 is still read. */
-    static final int VERSION = 2;
+    /**
+     * 3: the store's revision and each key's revisions; 2: the log's clock, each session's last activity on it,
+     * and the tombstones. 1 and 2 are still read (their keys get revision 0, version 1).
+     */
+    static final int VERSION = 3;
 
     private final long appliedIndex;
     private final long logTimeMillis;
     private final ValueStore store;
-    private final ValueStore.Frozen data;
+    private final FrozenValues data;
     private final byte[] sessions;
 
     /** On the apply stage. */
@@ -48,7 +52,7 @@ final class KvSnapshotView implements StateMachine.SnapshotView {
     /** On any thread, once. */
     @Override
     public byte[] encode(int headerBytes) {
-        long size = headerBytes + 4 + 4 + 8 + 8 + 4 + data.encodedBytes() + sessions.length + 4; // 4: the checksum
+        long size = headerBytes + 4 + 4 + 8 + 8 + 8 + 4 + data.encodedBytes() + sessions.length + 4; // 4: the checksum
         if (size > Snapshot.MAX_BYTES) {
             throw new IllegalStateException("KV state of " + size + " bytes exceeds the snapshot limit");
         }
@@ -58,6 +62,7 @@ final class KvSnapshotView implements StateMachine.SnapshotView {
                 .putInt(VERSION)
                 .putLong(appliedIndex)
                 .putLong(logTimeMillis)
+                .putLong(data.storeRevision())
                 .putInt(data.size());
         data.encodeTo(b);
         b.put(sessions);

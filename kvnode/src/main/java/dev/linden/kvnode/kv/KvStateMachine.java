@@ -5,9 +5,9 @@ import dev.linden.kvnode.raft.InvariantViolation;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.Map;
+import java.util.List;
 import java.util.zip.CRC32C;
 
 /**
@@ -22,8 +22,8 @@ public final class KvStateMachine implements StateMachine {
     public static final int DEFAULT_MAX_RESULTS_PER_SESSION = 4096;
     /** Bytes one cached answer costs beyond its encoding: map entry, boxed seq, array header (about). */
     public static final int ANSWER_OVERHEAD_BYTES = 64;
-    /** The largest answer cost: a status, a length and a largest value (a CAS mismatch or an APPEND). */
-    public static final int MAX_ANSWER_COST_BYTES = 1 + 4 + KvCommand.MAX_VALUE_BYTES + ANSWER_OVERHEAD_BYTES;
+    /** The largest answer cost: a largest answer (a range's page, a CAS mismatch or an APPEND with the most bytes). */
+    public static final int MAX_ANSWER_COST_BYTES = KvResult.MAX_ENCODED_BYTES + ANSWER_OVERHEAD_BYTES;
     /**
      * 4 MiB: room for the answers of a few largest-value commands in flight (a retry after a leader change
      * usually concerns the last few), or thousands of small ones; a client pipelining many large answers
@@ -43,6 +43,8 @@ public final class KvStateMachine implements StateMachine {
 
     /** Values as the UTF-8 bytes clients sent (off the heap): no decoding on apply, no encoding on reads. */
     private final ValueStore data;
+    /** Ranges, transactions and appends on {@link #data}. */
+    private final KvQueries queries;
     /** The sessions' answer bytes, published for quota checks on other threads. */
     private volatile long answerBytesPublished;
     /** Client sessions and the answers they cache for retries. */
@@ -53,59 +55,6 @@ public final class KvStateMachine implements StateMachine {
     private volatile long storedBytes;
 
     private static final byte[] OK_EMPTY = new KvResult(KvResult.Status.OK, null).encode();
-    /**
-     * A command decoded for apply (key a string, value and expected raw bytes). Validated once where it entered
-     * ({@link KvCommand#validate}); apply only parses, and bytes that do not parse are refused alike everywhere.
-     */
-    record Parsed(
-            KvOp op,
-            long clientId,
-            long seq,
-            long ackedSeq,
-            String key,
-            byte[] command,
-            int valueAt,
-            int valueLength,
-            byte[] expected) {
-        static Parsed of(byte[] command) {
-            ByteBuffer b = ByteBuffer.wrap(command);
-            KvOp op = KvOp.fromCode(b.get());
-            long clientId = b.getLong();
-            long seq = b.getLong();
-            long acked = b.getLong();
-            int keyLen = b.getInt();
-            String key = new String(command, b.position(), keyLen, StandardCharsets.UTF_8);
-            b.position(b.position() + keyLen);
-            // The value stays in the command (a put copies it straight into the store); the expected value is
-            // small and rare (CAS only).
-            int valueLength = b.getInt();
-            int valueAt = b.position();
-            if (valueLength > b.remaining()) {
-                throw new IllegalArgumentException("value of " + valueLength + " bytes past the command's end");
-            }
-            b.position(valueAt + Math.max(0, valueLength));
-            Parsed parsed = new Parsed(op, clientId, seq, acked, key, command, valueAt, valueLength, bytes(b));
-            if (b.hasRemaining()) {
-                throw new IllegalArgumentException("trailing bytes after KV command");
-            }
-            return parsed;
-        }
-
-        /** A copy of the value, or null. */
-        byte[] value() {
-            return valueLength < 0 ? null : Arrays.copyOfRange(command, valueAt, valueAt + valueLength);
-        }
-
-        private static byte[] bytes(ByteBuffer b) {
-            int len = b.getInt();
-            if (len < 0) {
-                return null;
-            }
-            byte[] v = new byte[len];
-            b.get(v);
-            return v;
-        }
-    }
 
     public KvStateMachine() {
         this(DEFAULT_MAX_SESSIONS, DEFAULT_MAX_RESULTS_PER_SESSION);
@@ -141,6 +90,7 @@ public final class KvStateMachine implements StateMachine {
             long maxAnswerBytesTotal,
             long maxValuesDirectBytes) {
         this.data = new ValueStore(maxValuesDirectBytes);
+        this.queries = new KvQueries(data);
         if (maxSessions < 1 || maxResultsPerSession < 1) {
             throw new IllegalArgumentException("session bounds must be >= 1");
         }
@@ -158,9 +108,9 @@ public final class KvStateMachine implements StateMachine {
             throw new InvariantViolation("apply out of order: " + index + " after " + lastAppliedIndex);
         }
         lastAppliedIndex = index;
-        Parsed cmd;
+        ParsedCommand cmd;
         try {
-            cmd = Parsed.of(command);
+            cmd = ParsedCommand.of(command);
         } catch (RuntimeException e) {
             // A command that cannot be decoded is refused the same way on every replica.
             return new KvResult(KvResult.Status.MALFORMED, e.getMessage()).encode();
@@ -173,9 +123,14 @@ public final class KvStateMachine implements StateMachine {
         return KvResult.decode(apply(index, cmd.encode()));
     }
 
-    private byte[] applyParsed(long index, Parsed cmd) {
-        boolean sessionless = cmd.clientId() == 0 || noDedupForTests || cmd.op() == KvOp.GET;
+    private byte[] applyParsed(long index, ParsedCommand cmd) {
+        boolean sessionless = cmd.clientId() == 0 || noDedupForTests || cmd.op().isRead();
+        data.beginEntry();
         byte[] result = sessionless ? execute(cmd) : sessions.apply(index, cmd, this::execute);
+        data.endEntry();
+        if (result.length > KvResult.MAX_ENCODED_BYTES) {
+            throw new InvariantViolation("an answer of " + result.length + " bytes at index " + index);
+        }
         storedBytes = data.dataBytes();
         sessions.checkAnswerBounds(index);
         answerBytesPublished = sessions.answerBytesTotal();
@@ -238,7 +193,7 @@ public final class KvStateMachine implements StateMachine {
         return b.array();
     }
 
-    private byte[] execute(Parsed cmd) {
+    private byte[] execute(ParsedCommand cmd) {
         String key = cmd.key();
         switch (cmd.op()) {
             case GET:
@@ -264,37 +219,42 @@ public final class KvStateMachine implements StateMachine {
             case EXPIRE_SESSIONS:
                 return sessions.expire(cmd.value());
             case APPEND: {
-                byte[] current = data.get(key);
                 byte[] add = cmd.value() == null ? new byte[0] : cmd.value();
-                byte[] next;
-                if (current == null) {
-                    next = add;
-                } else {
-                    next = Arrays.copyOf(current, current.length + add.length);
-                    System.arraycopy(add, 0, next, current.length, add.length);
-                }
-                if (next.length > KvCommand.MAX_VALUE_BYTES) {
+                if (queries.appendedLength(key, add.length) > KvCommand.MAX_VALUE_BYTES) {
                     return new KvResult(
                                     KvResult.Status.MALFORMED,
                                     "value would exceed " + KvCommand.MAX_VALUE_BYTES + " bytes")
                             .encode();
                 }
-                data.put(key, next);
-                return result(KvResult.Status.OK, next);
+                return result(KvResult.Status.OK, queries.append(key, add));
             }
+            case RANGE:
+            case TXN:
+                return executeBody(cmd);
             default:
                 throw new InvariantViolation("unhandled op " + cmd.op());
         }
     }
 
-    /** Read-only query: the encoded command must be a GET. */
+    /** A RANGE or TXN; a body that does not decode is refused alike on every replica (validated where it entered). */
+    private byte[] executeBody(ParsedCommand cmd) {
+        try {
+            return cmd.op() == KvOp.RANGE
+                    ? queries.range(KvRange.decode(cmd.value()))
+                    : queries.txn(KvTxn.decode(cmd.value()));
+        } catch (IllegalArgumentException e) {
+            return new KvResult(KvResult.Status.MALFORMED, e.getMessage()).encode();
+        }
+    }
+
+    /** Read-only query: the encoded command must be a GET or a RANGE. */
     @Override
     public byte[] query(byte[] query) {
-        Parsed cmd = Parsed.of(query);
-        if (cmd.op() != KvOp.GET) {
-            throw new IllegalArgumentException("only GET can be served as a read-only query");
+        ParsedCommand cmd = ParsedCommand.of(query);
+        if (!cmd.op().isRead()) {
+            throw new IllegalArgumentException("only GET and RANGE can be served as read-only queries");
         }
-        return result(KvResult.Status.OK, data.get(cmd.key()));
+        return cmd.op() == KvOp.GET ? result(KvResult.Status.OK, data.get(cmd.key())) : executeBody(cmd);
     }
 
     /** The whole state as of the last applied index; see {@link KvSnapshotView} for its layout. */
@@ -331,30 +291,39 @@ public final class KvStateMachine implements StateMachine {
                 throw new IllegalArgumentException("not a KV snapshot (bad magic)");
             }
             int version = in.getInt();
-            if (version != 1 && version != 2) {
+            if (version < 1 || version > KvSnapshotView.VERSION) {
                 throw new IllegalArgumentException("KV snapshot version " + version + " is not one this node reads");
             }
             long applied = in.getLong();
             long logTime = version >= 2 ? in.getLong() : 0;
+            long revision = version >= 3 ? in.getLong() : 0;
             if (applied > index) {
                 // Its last command may be followed by no-op entries, which never reach the state machine.
                 throw new IllegalArgumentException("KV snapshot holds index " + applied + ", beyond " + index);
             }
-            Map<String, byte[]> newData = new HashMap<>();
+            List<Restored> newData = new ArrayList<>();
             int n = KvSnapshotBytes.count(in);
             for (int i = 0; i < n; i++) {
                 byte[] key = KvSnapshotBytes.readBytes(in);
                 if (key == null) {
                     throw new IllegalArgumentException("KV snapshot has a null key");
                 }
-                newData.put(new String(key, StandardCharsets.UTF_8), KvSnapshotBytes.readBytes(in));
+                byte[] value = KvSnapshotBytes.readBytes(in);
+                // Before version 3 keys had no revisions: created and written at 0, once.
+                newData.add(
+                        version >= 3
+                                ? new Restored(key, value, in.getLong(), in.getLong(), in.getLong())
+                                : new Restored(key, value, 0, 0, 1));
             }
             KvSessions.Decoded decoded = KvSessions.decode(in, version);
             if (in.hasRemaining()) {
                 throw new IllegalArgumentException("KV snapshot has " + in.remaining() + " trailing bytes");
             }
             data.clear();
-            newData.forEach(data::put);
+            for (Restored r : newData) {
+                data.restore(new String(r.key, StandardCharsets.UTF_8), r.value, r.create, r.mod, r.version);
+            }
+            data.restoreRevision(revision);
             sessions.install(decoded, logTime);
             lastAppliedIndex = index;
             storedBytes = data.dataBytes();
@@ -362,6 +331,13 @@ public final class KvStateMachine implements StateMachine {
         } catch (BufferUnderflowException e) {
             throw new IllegalArgumentException("KV snapshot truncated", e);
         }
+    }
+
+    private record Restored(byte[] key, byte[] value, long create, long mod, long version) {}
+
+    /** The store's revision: applied entries that changed the data (see {@link ValueStore#revision}). */
+    public long revision() {
+        return data.revision();
     }
 
     public String get(String key) {

@@ -35,6 +35,12 @@ final class StateDigest {
         return mix(h ^ length);
     }
 
+    /** The hash of one key and its value with the key's revisions (create, mod, version). */
+    static long of(String key, byte[] src, int at, int length, long createRevision, long modRevision, long version) {
+        long h = of(key, src, at, length);
+        return mix(((h * K1 + createRevision) * K1 + modRevision) * K1 + version);
+    }
+
     /** Spreads every input bit over the output (the finaliser of MurmurHash3's 64-bit variant). */
     static long mix(long h) {
         h ^= h >>> 33;

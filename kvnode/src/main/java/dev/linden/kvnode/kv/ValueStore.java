@@ -4,9 +4,11 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.function.BiConsumer;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.logging.Logger;
 
 /**
@@ -27,15 +29,17 @@ final class ValueStore {
 
     private static final int SMALL_STEP = 64;
     private static final int SMALL_MAX = 4096;
-    private static final long NULL_VALUE = -1;
+    static final long NULL_VALUE = -1;
 
-    /** A key's value: its handle (slab << 32 | offset), or NULL_VALUE. Mutable so an overwrite allocates nothing. */
-    private static final class Slot {
-        long handle;
-        int keyBytes;
-        /** {@link StateDigest#of} this key and its value: what the slot adds to {@link #digest()}. */
-        long hash;
-    }
+    /**
+     * The store's revision: how many applied entries changed it (an entry that changes nothing, a delete of an
+     * absent key say, takes none). Every write of one entry gets the same revision.
+     */
+    private long revision;
+    /** Inside an entry ({@link #beginEntry}): the revision its writes take. */
+    private long entryRevision;
+
+    private boolean entryWrote;
 
     /** The sum of every slot's hash: a digest of the whole data kept up to date, so reading it costs nothing. */
     private long digestSum;
@@ -67,7 +71,10 @@ final class ValueStore {
         this.maxDirectBytes = maxDirectBytes;
     }
 
-    private final HashMap<String, Slot> keys = new HashMap<>();
+    private final HashMap<String, KeySlot> keys = new HashMap<>();
+    /** The same slots in key order (by code point, as UTF-8 bytes sort): changed only when a key comes or goes. */
+    private final TreeMap<String, KeySlot> ordered = new TreeMap<>(KeyOrder.INSTANCE);
+
     private final ArrayList<ByteBuffer> slabs = new ArrayList<>();
     private int slabUsed = SLAB_BYTES; // forces a first slab
     /** Free handles per size class. */
@@ -80,7 +87,7 @@ final class ValueStore {
     }
 
     byte[] get(String key) {
-        Slot s = keys.get(key);
+        KeySlot s = keys.get(key);
         return s == null ? null : read(s.handle);
     }
 
@@ -90,11 +97,14 @@ final class ValueStore {
 
     /** Puts the {@code length} bytes of {@code src} at {@code at} (a length below 0 for a null value). */
     void put(String key, byte[] src, int at, int length) {
-        Slot s = keys.get(key);
+        long rev = writeRevision();
+        KeySlot s = keys.get(key);
         if (s == null) {
-            s = new Slot();
+            s = new KeySlot();
             s.keyBytes = key.getBytes(StandardCharsets.UTF_8).length;
+            s.createRevision = rev;
             keys.put(key, s);
+            ordered.put(key, s);
             dataBytes += 8 + s.keyBytes;
         } else {
             dataBytes -= valueBytes(s.handle);
@@ -102,18 +112,106 @@ final class ValueStore {
             free(s.handle);
         }
         s.handle = length < 0 ? NULL_VALUE : allocate(src, at, length);
-        s.hash = StateDigest.of(key, src, at, length);
+        s.modRevision = rev;
+        s.version++;
+        s.hash = StateDigest.of(key, src, at, length, s.createRevision, rev, s.version);
         digestSum += s.hash;
         dataBytes += Math.max(0, length);
     }
 
-    void remove(String key) {
-        Slot s = keys.remove(key);
-        if (s != null) {
-            dataBytes -= 8 + s.keyBytes + valueBytes(s.handle);
-            digestSum -= s.hash;
-            free(s.handle);
+    /** Removes the key; true if it was there. */
+    boolean remove(String key) {
+        KeySlot s = keys.remove(key);
+        if (s == null) {
+            return false;
         }
+        writeRevision();
+        ordered.remove(key);
+        dataBytes -= 8 + s.keyBytes + valueBytes(s.handle);
+        digestSum -= s.hash;
+        free(s.handle);
+        return true;
+    }
+
+    /** An applied entry begins: its writes take the next revision, which the store keeps if any write came. */
+    void beginEntry() {
+        entryRevision = revision + 1;
+        entryWrote = false;
+    }
+
+    void endEntry() {
+        if (entryWrote) {
+            revision = entryRevision;
+        }
+        entryRevision = 0;
+        entryWrote = false;
+    }
+
+    private long writeRevision() {
+        if (entryRevision == 0) {
+            throw new IllegalStateException("a write outside an entry (beginEntry first)");
+        }
+        entryWrote = true;
+        return entryRevision;
+    }
+
+    /** The store's revision (see {@link #revision}); inside an entry, as of the entry's start. */
+    long revision() {
+        return revision;
+    }
+
+    /** The revision the current entry's writes take (its reads report it once it wrote). */
+    long revisionSeen() {
+        return entryWrote ? entryRevision : revision;
+    }
+
+    /** A key's slot (revisions), or null. */
+    KeySlot slot(String key) {
+        return keys.get(key);
+    }
+
+    /** The value of a slot (a copy), or null. */
+    byte[] value(KeySlot s) {
+        return read(s.handle);
+    }
+
+    /** Bytes of a slot's value (0 for null). */
+    int valueLength(KeySlot s) {
+        return valueBytes(s.handle);
+    }
+
+    /** Keys in {@code [from, to)} in order ({@code to} null: to the last key), read-only, live. */
+    SortedMap<String, KeySlot> range(String from, String to) {
+        if (to == null) {
+            return Collections.unmodifiableSortedMap(ordered.tailMap(from, true));
+        }
+        if (KeyOrder.INSTANCE.compare(from, to) >= 0) {
+            return Collections.emptySortedMap();
+        }
+        return Collections.unmodifiableSortedMap(ordered.subMap(from, true, to, false));
+    }
+
+    /** Restores one key as a snapshot holds it (outside any entry). */
+    void restore(String key, byte[] value, long createRevision, long modRevision, long version) {
+        entryRevision = Math.max(1, modRevision);
+        put(key, value, 0, value == null ? -1 : value.length);
+        entryRevision = 0;
+        entryWrote = false;
+        KeySlot s = keys.get(key);
+        digestSum -= s.hash;
+        s.createRevision = createRevision;
+        s.modRevision = modRevision;
+        s.version = version;
+        s.hash = StateDigest.of(key, value, 0, value == null ? -1 : value.length, createRevision, modRevision, version);
+        digestSum += s.hash;
+    }
+
+    /** The store's revision as a snapshot holds it. */
+    void restoreRevision(long revision) {
+        if (revision < 0) {
+            throw new IllegalArgumentException("negative revision " + revision);
+        }
+        this.revision = revision;
     }
 
     /**
@@ -125,28 +223,31 @@ final class ValueStore {
     }
 
     /**
-     * Every key and value as of now, for {@link Frozen#encodeTo} on another thread while this store goes on
+     * Every key and value as of now, for {@link FrozenValues#encodeTo} on another thread while this store goes on
      * changing on its own: the keys and handles are copied (a few milliseconds for 100,000 keys), the value bytes
      * are not, and no slot the view reads is reused until {@link #release} (freed ones are set aside meanwhile).
      */
-    Frozen freeze() {
-        String[] k = new String[keys.size()];
-        long[] h = new long[k.length];
+    FrozenValues freeze() {
+        int n = ordered.size();
+        String[] k = new String[n];
+        long[] h = new long[n];
+        long[] revs = new long[3 * n];
         int i = 0;
-        for (Map.Entry<String, Slot> e : keys.entrySet()) {
+        for (Map.Entry<String, KeySlot> e : ordered.entrySet()) {
+            KeySlot s = e.getValue();
             k[i] = e.getKey();
-            h[i++] = e.getValue().handle;
+            h[i] = s.handle;
+            revs[3 * i] = s.createRevision;
+            revs[3 * i + 1] = s.modRevision;
+            revs[3 * i++ + 2] = s.version;
         }
         frozenViews++;
-        return new Frozen(k, h, slabs.toArray(new ByteBuffer[0]), dataBytes);
+        return new FrozenValues(k, h, revs, slabs.toArray(new ByteBuffer[0]), dataBytes, revision);
     }
 
     /** The view is done with: once no view is out, the slots freed meanwhile are reused. */
-    void release(Frozen view) {
-        if (view.released) {
-            throw new IllegalStateException("a frozen view of the values released twice");
-        }
-        view.released = true;
+    void release(FrozenValues view) {
+        view.markReleased();
         if (--frozenViews > 0) {
             return;
         }
@@ -154,49 +255,6 @@ final class ValueStore {
         deferredCount = 0;
         for (int i = 0; i < n; i++) {
             free(deferredFrees[i]);
-        }
-    }
-
-    /** Keys and value handles as of one moment, readable on any thread (slabs are never moved or written over). */
-    static final class Frozen {
-        private final String[] keys;
-        private final long[] handles;
-        private final ByteBuffer[] slabs;
-        private final long dataBytes;
-        private boolean released;
-
-        private Frozen(String[] keys, long[] handles, ByteBuffer[] slabs, long dataBytes) {
-            this.keys = keys;
-            this.handles = handles;
-            this.slabs = slabs;
-            this.dataBytes = dataBytes;
-        }
-
-        int size() {
-            return keys.length;
-        }
-
-        /** Bytes {@link #encodeTo} writes: (4 + key) + (4 + value) each. */
-        long encodedBytes() {
-            return dataBytes;
-        }
-
-        /** Writes every key and value as (length, bytes), length -1 for a null value, straight from the slabs. */
-        void encodeTo(ByteBuffer out) {
-            for (int i = 0; i < keys.length; i++) {
-                byte[] k = keys[i].getBytes(StandardCharsets.UTF_8);
-                out.putInt(k.length).put(k);
-                long h = handles[i];
-                if (h == NULL_VALUE) {
-                    out.putInt(-1);
-                    continue;
-                }
-                ByteBuffer slab = slabs[(int) (h >>> 32)];
-                int len = slab.getInt((int) h);
-                out.putInt(len);
-                out.put(out.position(), slab, (int) h + 4, len);
-                out.position(out.position() + len);
-            }
         }
     }
 
@@ -214,18 +272,13 @@ final class ValueStore {
         digestSum = 0;
         deferredCount = 0; // handles into the slabs dropped here; a view out keeps its own references to them
         keys.clear();
+        ordered.clear();
+        revision = 0;
         slabs.clear();
         directBytes = 0;
         slabUsed = SLAB_BYTES;
         freeLists.clear();
         freeCounts.clear();
-    }
-
-    /** Every key with its value (copied out), in the map's order. */
-    void forEach(BiConsumer<String, byte[]> action) {
-        for (Map.Entry<String, Slot> e : keys.entrySet()) {
-            action.accept(e.getKey(), read(e.getValue().handle));
-        }
     }
 
     // ------------------------------------------------------------------ slabs

@@ -1,7 +1,13 @@
 package dev.linden.kvnode.service;
 
 import dev.linden.kvnode.kv.KvCommand;
+import dev.linden.kvnode.kv.KvOp;
+import dev.linden.kvnode.kv.KvRange;
+import dev.linden.kvnode.kv.KvTxn;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Limits on what clients may store, checked where writes enter (the leader, before proposing) so that
@@ -34,6 +40,9 @@ public record KvLimits(int maxKeyBytes, int maxValueBytes, long quotaBytes) {
 
     /** Why a well-formed encoded command is over the size limits, or null. */
     String sizeProblem(byte[] command) {
+        if (KvCommand.opOf(command).carriesBody()) {
+            return bodySizeProblem(KvCommand.decode(command));
+        }
         ByteBuffer b = ByteBuffer.wrap(command, 25, command.length - 25);
         int key = b.getInt();
         if (key > maxKeyBytes) {
@@ -46,6 +55,41 @@ public record KvLimits(int maxKeyBytes, int maxValueBytes, long quotaBytes) {
                 return what + " of " + len + " bytes exceeds the limit of " + maxValueBytes + " bytes";
             }
             b.position(b.position() + Math.max(0, len));
+        }
+        return null;
+    }
+
+    /** Why a RANGE's or TXN's keys or values are over the limits, or null. */
+    private String bodySizeProblem(KvCommand c) {
+        List<String> keys = new ArrayList<>();
+        List<String> values = new ArrayList<>();
+        if (c.op() == KvOp.RANGE) {
+            KvRange r = KvRange.decode(c.body());
+            keys.add(r.key());
+            keys.add(r.end());
+        } else {
+            KvTxn t = KvTxn.decode(c.body());
+            for (KvTxn.Compare cmp : t.compares()) {
+                keys.add(cmp.key());
+                values.add(cmp.value());
+            }
+            for (List<KvTxn.Op> ops : List.of(t.success(), t.failure())) {
+                for (KvTxn.Op op : ops) {
+                    keys.add(op.range() == null ? op.key() : op.range().key());
+                    keys.add(op.range() == null ? op.end() : op.range().end());
+                    values.add(op.value());
+                }
+            }
+        }
+        for (String k : keys) {
+            if (k != null && k.getBytes(StandardCharsets.UTF_8).length > maxKeyBytes) {
+                return "a key exceeds the limit of " + maxKeyBytes + " bytes";
+            }
+        }
+        for (String v : values) {
+            if (v != null && v.getBytes(StandardCharsets.UTF_8).length > maxValueBytes) {
+                return "a value exceeds the limit of " + maxValueBytes + " bytes";
+            }
         }
         return null;
     }

@@ -70,7 +70,7 @@ public final class KvService {
         // Answers cached for retries count like data, so at the quota writes get NO_SPACE. The answers of writes
         // in flight are not foreseen here (a small CAS may answer a mebibyte); the state machine's own total
         // bound (KvStateMachine.DEFAULT_MAX_ANSWER_BYTES_TOTAL) caps them whatever this check lets through.
-        boolean adds = op == KvOp.PUT || op == KvOp.CAS || op == KvOp.APPEND;
+        boolean adds = op == KvOp.PUT || op == KvOp.CAS || op == KvOp.APPEND || op == KvOp.TXN;
         long stored = storedBytes.getAsLong();
         long answers = answerBytes.getAsLong();
         if (adds && stored + answers + pendingWriteBytes.get() + KvLimits.addedBytes(cmd) > limits.quotaBytes()) {
@@ -143,11 +143,11 @@ public final class KvService {
     }
 
     /**
-     * A GET is a read-only query (ReadIndex, or a lease read), whatever session it carries: it changes
+     * A GET or RANGE is a read-only query (ReadIndex, or a lease read), whatever session it carries: it changes
      * nothing, so it needs no log entry and no cached answer; anything else goes through the log.
      */
     private static boolean isRead(byte[] command) {
-        return KvCommand.opOf(command) == KvOp.GET;
+        return KvCommand.opOf(command).isRead();
     }
 
     public void handle(ClientRequest request, Consumer<ClientResponse> reply) {

@@ -17,6 +17,7 @@ class ValueStoreTest {
     @Test
     void behavesLikeAMapUnderRandomOverwritesOfEverySize() {
         ValueStore store = new ValueStore();
+        store.beginEntry(); // every write of this test in one entry
         Map<String, byte[]> model = new HashMap<>();
         SplittableRandom r = new SplittableRandom(7);
         int[] sizes = {0, 1, 59, 60, 61, 256, 4092, 4093, 5000, 70_000, KvCommand.MAX_VALUE_BYTES};
@@ -40,7 +41,8 @@ class ValueStoreTest {
             assertArrayEquals(model.get(probe), store.get(probe), "after step " + i + " at " + probe);
         }
         assertEquals(model.size(), store.size());
-        store.forEach((k, v) -> assertArrayEquals(model.get(k), v));
+        store.range("", null).forEach((k, slot) -> assertArrayEquals(model.get(k), store.value(slot)));
+        assertEquals(model.size(), store.range("", null).size(), "the ordered index holds every key");
         store.clear();
         assertNull(store.get("k1"));
         assertEquals(0, store.size());
@@ -49,6 +51,7 @@ class ValueStoreTest {
     @Test
     void directSlabsStayWithinTheirBudgetAndMoreValuesGoOnTheHeap() {
         ValueStore store = new ValueStore(ValueStore.SLAB_BYTES); // one direct slab
+        store.beginEntry();
         byte[] v = new byte[KvCommand.MAX_VALUE_BYTES];
         int values = 3 * 8; // a 1 MiB value takes a 2 MiB slot: 8 to a slab
         for (int i = 0; i < values; i++) {
@@ -68,22 +71,35 @@ class ValueStoreTest {
     void theDigestIsTheSameWhateverTheWriteOrderAndTellsStatesApart() {
         ValueStore a = new ValueStore();
         ValueStore b = new ValueStore();
+        a.beginEntry();
         a.put("x", bytes("1"));
         a.put("y", bytes("2"));
         a.put("z", null);
-        b.put("z", bytes("old"));
-        b.put("y", bytes("2"));
+        a.endEntry();
+        b.beginEntry();
         b.put("gone", bytes("3"));
-        b.put("x", bytes("1"));
         b.put("z", null);
+        b.put("y", bytes("2"));
         b.remove("gone");
-        assertEquals(a.digest(), b.digest());
-        b.put("z", new byte[0]);
-        assertNotEquals(a.digest(), b.digest(), "a null value and an empty one differ");
-        b.put("z", null);
+        b.put("x", bytes("1"));
+        b.endEntry();
+        assertEquals(a.digest(), b.digest(), "the same keys, values and revisions, written in another order");
+        ValueStore c = new ValueStore();
+        c.beginEntry();
+        c.put("x", bytes("1"));
+        c.put("y", bytes("2"));
+        c.put("z", new byte[0]);
+        c.endEntry();
+        assertNotEquals(a.digest(), c.digest(), "a null value and an empty one differ");
+        b.beginEntry();
         b.put("x", bytes("2"));
         b.put("y", bytes("1"));
-        assertNotEquals(a.digest(), b.digest(), "values swapped between keys differ");
+        b.endEntry();
+        b.beginEntry();
+        b.put("x", bytes("1"));
+        b.put("y", bytes("2"));
+        b.endEntry();
+        assertNotEquals(a.digest(), b.digest(), "the same values at other revisions differ");
         b.clear();
         assertEquals(new ValueStore().digest(), b.digest());
     }
@@ -91,12 +107,13 @@ class ValueStoreTest {
     @Test
     void aFrozenViewEncodesTheDataOfItsMomentWhileTheStoreGoesOnChanging() {
         ValueStore store = new ValueStore();
+        store.beginEntry(); // every write of this test in one entry
         Map<String, byte[]> model = new HashMap<>();
         SplittableRandom r = new SplittableRandom(11);
         for (int i = 0; i < 5_000; i++) {
             randomWrite(store, model, r);
         }
-        ValueStore.Frozen view = store.freeze();
+        FrozenValues view = store.freeze();
         Map<String, byte[]> atFreeze = new HashMap<>(model);
         int slabsAtFreeze = store.slabCount();
         for (int i = 0; i < 20_000; i++) {
@@ -147,6 +164,7 @@ class ValueStoreTest {
             if (v != null) {
                 in.get(v);
             }
+            assertTrue(in.getLong() > 0 && in.getLong() > 0 && in.getLong() > 0, "create, mod revision and version");
             out.put(new String(k, StandardCharsets.UTF_8), v);
         }
         assertEquals(0, in.remaining());
