@@ -4,6 +4,7 @@ import dev.linden.kvnode.client.IndeterminateException;
 import dev.linden.kvnode.client.KvClient;
 import dev.linden.kvnode.client.LimitExceededException;
 import dev.linden.kvnode.client.RequestFailedException;
+import dev.linden.kvnode.kv.KvRange;
 import dev.linden.kvnode.kv.KvResult;
 import dev.linden.kvnode.tls.ClientSecurity;
 import dev.linden.kvnode.tls.TlsFiles;
@@ -18,8 +19,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code ./linden kv get KEY | put KEY VALUE | cas KEY EXPECTED NEW | delete KEY | append KEY VALUE}.
- * Exit codes: 0 done, 1 CAS mismatch, 2 outcome unknown, 3 failed or bad usage.
+ * {@code ./linden kv get KEY | put KEY VALUE | cas KEY EXPECTED NEW | delete KEY | append KEY VALUE
+ * | range KEY [END] | txn} (txn reads etcdctl's format from standard input, see {@link TxnScript}).
+ * Exit codes: 0 done, 1 CAS mismatch or the transaction's failure branch ran, 2 outcome unknown, 3 failed or
+ * bad usage.
  */
 @Command(name = "kv", mixinStandardHelpOptions = true, description = "Read and write keys in a running cluster.")
 public final class KvCliCommand implements Callable<Integer> {
@@ -47,13 +50,28 @@ public final class KvCliCommand implements Callable<Integer> {
     @Option(names = "--insecure", description = "with --endpoints: plain TCP, no TLS")
     boolean insecure;
 
-    @Parameters(description = "get KEY | put KEY VALUE | cas KEY EXPECTED NEW | delete KEY | append KEY VALUE")
+    @Parameters(description = USAGE)
     List<String> args;
+
+    @Option(names = "--prefix", description = "range: every key starting with KEY")
+    boolean prefix;
+
+    @Option(names = "--limit", description = "range: at most this many keys (0: no limit)")
+    long limit;
+
+    @Option(names = "--keys-only", description = "range: keys without their values")
+    boolean keysOnly;
+
+    @Option(names = "--count-only", description = "range: the number of keys only")
+    boolean countOnly;
+
+    private static final String USAGE = "get KEY | put KEY VALUE | cas KEY EXPECTED NEW | delete KEY | append KEY VALUE"
+            + " | range KEY [END] [--prefix] [--limit N] [--keys-only] [--count-only] | txn (from standard input)";
 
     @Override
     public Integer call() throws Exception {
         if (args == null || args.isEmpty()) {
-            System.err.println("linden kv: give an operation: get, put, cas, delete or append");
+            System.err.println("linden kv: give an operation: get, put, cas, delete, append, range or txn");
             return 3;
         }
         String spec = endpoints;
@@ -70,18 +88,22 @@ public final class KvCliCommand implements Callable<Integer> {
         }
         String op = args.get(0);
         int want = switch (op) {
+            case "txn" -> 1;
             case "get", "delete" -> 2;
             case "put", "append" -> 3;
             case "cas" -> 4;
+            case "range" -> args.size() == 3 && !prefix ? 3 : 2;
             default -> -1;
         };
         if (want < 0 || args.size() != want) {
-            System.err.println(
-                    "linden kv: usage: get KEY | put KEY VALUE | cas KEY EXPECTED NEW | delete KEY | append KEY VALUE");
+            System.err.println("linden kv: usage: " + USAGE);
             return 3;
         }
         try (KvClient client =
                 new KvClient(KvClient.parseEndpoints(spec), KvClient.Options.defaults(), null, security)) {
+            if (op.equals("range") || op.equals("txn")) {
+                return KvCliOutput.rangeOrTxn(client, op.equals("range") ? range() : null);
+            }
             KvResult r = client.await(
                     switch (op) {
                         case "get" -> client.get(args.get(1));
@@ -110,6 +132,13 @@ public final class KvCliCommand implements Callable<Integer> {
             System.err.println("linden kv: failed, nothing sent: " + e.getMessage());
             return 3;
         }
+    }
+
+    private KvRange range() {
+        String key = args.get(1);
+        KvRange r =
+                prefix ? KvRange.prefix(key) : args.size() == 3 ? KvRange.between(key, args.get(2)) : KvRange.key(key);
+        return new KvRange(r.key(), r.end(), limit, keysOnly, countOnly);
     }
 
     /** The client's credentials from the options (or the local cluster's), or null after saying what is wrong. */
