@@ -1,6 +1,7 @@
 package dev.linden.cli;
 
 import dev.linden.harness.TestSpec;
+import dev.linden.kvadapter.KvApi;
 import dev.linden.nemesis.FaultKind;
 import dev.linden.nemesis.FaultSchedule;
 import dev.linden.realenv.LocalEnvOptions;
@@ -109,6 +110,12 @@ final class TestOptions {
                     + "can run (every node gets --test-only-bugs)")
     String bug = "none";
 
+    @Option(
+            names = "--kv-api",
+            description = "plain (get, put, append, cas commands) or txn: the same operations as single-key ranges"
+                    + " and transactions, so every workload and check tests those paths (default plain)")
+    String kvApi = "plain";
+
     @Mixin
     LocalRunOptions local = new LocalRunOptions();
 
@@ -134,6 +141,7 @@ final class TestOptions {
         try {
             FaultKind.parseList(nemesis);
             SimOptions.withBug(bugName());
+            KvApi.parse(kvApi);
         } catch (IllegalArgumentException e) {
             return e.getMessage();
         }
@@ -176,7 +184,8 @@ final class TestOptions {
 
     /** The test these options declare, for one workload and seed. */
     TestSpec spec(String workloadName, long seed) {
-        SimOptions sim = SimOptions.withBug(bugName()).withRecordCores(recordCores);
+        SimOptions sim =
+                SimOptions.withBug(bugName()).withRecordCores(recordCores).withKvApi(KvApi.parse(kvApi));
         FaultSchedule.Options schedule = FaultSchedule.Options.defaults(FaultKind.parseList(nemesis), nodes)
                 .withIntensity(intensity)
                 .withRecoveryMillis(Math.round(recoveryWindowSeconds * 1000));
@@ -189,6 +198,9 @@ final class TestOptions {
             local.settings(seed, bugName()).describe().forEach(base::option);
             if (!bugName().equals("none")) {
                 base.option("bug", bugName());
+            }
+            if (!kvApi.equals("plain")) {
+                base.option("kv-api", kvApi);
             }
         }
         return base.name(testName(workloadName))
@@ -223,7 +235,8 @@ final class TestOptions {
                 kinds.contains(FaultKind.REPLACE_NODE),
                 toxiproxy,
                 env.equals("docker"),
-                local.settings(seed, bugName()));
+                local.settings(seed, bugName()),
+                KvApi.parse(kvApi));
     }
 
     /** The command line that runs exactly this test again. */
@@ -256,6 +269,9 @@ final class TestOptions {
         }
         if (readOnlyClients > 0) {
             a.addAll(List.of("--read-only-clients", String.valueOf(readOnlyClients)));
+        }
+        if (!kvApi.equals("plain")) {
+            a.addAll(List.of("--kv-api", kvApi));
         }
         if (intensity != 1.0) {
             a.addAll(List.of("--intensity", trim(intensity)));

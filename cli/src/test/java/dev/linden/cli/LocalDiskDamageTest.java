@@ -85,7 +85,7 @@ class LocalDiskDamageTest {
     void aNodeThatTrustsACutLogFailsTheClusterCheck() {
         LocalEnvOptions d = LocalEnvOptions.defaults();
         LocalEnvOptions bug = new LocalEnvOptions(
-                List.of("trust-lost-log"), d.heap(), d.net(), false, true, false, null, false, d.node());
+                List.of("trust-lost-log"), d.heap(), d.net(), false, true, false, null, false, d.node(), d.kvApi());
         TestResult r = TestSpec.builder()
                 .cluster("local", LocalTestCluster.factory(bug))
                 .phaseWallLimitMillis(120_000)

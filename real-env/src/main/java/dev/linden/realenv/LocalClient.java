@@ -1,11 +1,12 @@
 package dev.linden.realenv;
 
 import dev.linden.harness.Scheduler;
-import dev.linden.kvadapter.KvCommands;
+import dev.linden.kvadapter.KvApi;
 import dev.linden.kvadapter.KvCompletions;
 import dev.linden.kvnode.client.IndeterminateException;
 import dev.linden.kvnode.client.KvClient;
 import dev.linden.kvnode.client.RequestFailedException;
+import dev.linden.kvnode.kv.KvCommand;
 import dev.linden.kvnode.kv.KvResult;
 import dev.linden.workloads.Client;
 import dev.linden.workloads.Completion;
@@ -27,7 +28,10 @@ final class LocalClient implements Client {
     private final Workload workload;
     private final Scheduler scheduler;
 
-    LocalClient(KvClient kv, Workload workload, Scheduler scheduler) {
+    private final KvApi api;
+
+    LocalClient(KvClient kv, Workload workload, Scheduler scheduler, KvApi api) {
+        this.api = api;
         this.kv = kv;
         this.workload = workload;
         this.scheduler = scheduler;
@@ -36,9 +40,10 @@ final class LocalClient implements Client {
     @Override
     public void invoke(Op op, Consumer<Completion> done) {
         KvRequest r = workload.request(op);
-        CompletableFuture<KvResult> f = kv.submit(KvCommands.of(r));
+        KvCommand cmd = api.command(r);
+        CompletableFuture<KvResult> f = kv.submit(cmd);
         f.whenComplete((res, err) -> {
-            Completion c = completion(op, res, err);
+            Completion c = completion(op, res == null ? null : KvApi.plainResult(cmd, res), err);
             scheduler.schedule(0, () -> done.accept(c));
         });
     }

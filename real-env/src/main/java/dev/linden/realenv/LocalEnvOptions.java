@@ -1,5 +1,6 @@
 package dev.linden.realenv;
 
+import dev.linden.kvadapter.KvApi;
 import java.util.List;
 
 /**
@@ -14,6 +15,7 @@ import java.util.List;
  * @param containers {@code --env docker}: each node in a container of its own ({@link ContainerProcess}),
  *                   on the host's network, killed and paused through the engine
  * @param node       how the nodes read and snapshot ({@link LocalNodeSettings})
+ * @param kvApi      which of the store's APIs the test's clients use ({@link KvApi})
  */
 public record LocalEnvOptions(
         List<String> testOnlyBugs,
@@ -24,9 +26,13 @@ public record LocalEnvOptions(
         boolean membershipFaults,
         String toxiproxy,
         boolean containers,
-        LocalNodeSettings node) {
+        LocalNodeSettings node,
+        KvApi kvApi) {
     public LocalEnvOptions {
         testOnlyBugs = List.copyOf(testOnlyBugs);
+        if (kvApi == null) {
+            throw new IllegalArgumentException("a KV API is required");
+        }
         if (!net.equals("proxy") && !net.equals("netns")) {
             throw new IllegalArgumentException("--net is proxy or netns");
         }
@@ -42,7 +48,16 @@ public record LocalEnvOptions(
 
     public static LocalEnvOptions defaults() {
         return new LocalEnvOptions(
-                List.of(), "256m", "proxy", false, false, false, null, false, LocalNodeSettings.production());
+                List.of(),
+                "256m",
+                "proxy",
+                false,
+                false,
+                false,
+                null,
+                false,
+                LocalNodeSettings.production(),
+                KvApi.PLAIN);
     }
 
     /** The node options that plant the bugs (none for a sound cluster). */

@@ -390,7 +390,7 @@ public final class LocalTestCluster implements Cluster {
         KvClient kv = new KvClient(endpoints, new KvClient.Options(1_000, 5_000, 4), group, clientSecurity());
         clients.add(kv);
         this.workload = workload;
-        return new LocalClient(kv, workload, scheduler);
+        return new LocalClient(kv, workload, scheduler, options.kvApi());
     }
 
     @Override

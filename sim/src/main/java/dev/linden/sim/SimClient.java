@@ -1,6 +1,6 @@
 package dev.linden.sim;
 
-import dev.linden.kvadapter.KvCommands;
+import dev.linden.kvadapter.KvApi;
 import dev.linden.kvadapter.KvCompletions;
 import dev.linden.kvnode.client.ClientCore;
 import dev.linden.kvnode.kv.KvCommand;
@@ -61,7 +61,7 @@ final class SimClient implements Client {
             sim.liveness().writeInvoked();
         }
         long timeout = random.nextInt(5) == 0 ? OP_TIMEOUT_NANOS : SHORT_OP_TIMEOUT_NANOS;
-        process.submit(KvCommands.of(workload.request(operation)), timeout, new ClientCore.Outcome() {
+        process.submit(sim.options.kvApi().command(workload.request(operation)), timeout, new ClientCore.Outcome() {
             @Override
             public void completed(KvCommand sent, KvResult result) {
                 finish(onDone, onResult(operation, sent, result));
@@ -88,7 +88,7 @@ final class SimClient implements Client {
         if (result.status() == KvResult.Status.OK && sent.clientId() != 0) {
             ackedWrites.add(new long[] {sent.clientId(), sent.seq()}); // the command's own session and seq
         }
-        return KvCompletions.of(workload, op, result);
+        return KvCompletions.of(workload, op, KvApi.plainResult(sent, result));
     }
 
     private void finish(Consumer<Completion> onDone, Completion c) {

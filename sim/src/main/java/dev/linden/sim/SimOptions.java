@@ -1,5 +1,6 @@
 package dev.linden.sim;
 
+import dev.linden.kvadapter.KvApi;
 import dev.linden.kvnode.raft.RaftConfig;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -11,9 +12,10 @@ import java.util.Set;
  * How a simulated cluster is built, beyond what the test says (nodes, seed): the deliberately broken
  * variants ("canaries") that show the harness catches what it should (none is on by default), and how many
  * workers share one client process ({@code workersPerClient}: {@value #DEFAULT_WORKERS_PER_CLIENT} by
- * default, so client cores hold several requests open; 1 gives every worker a client of its own).
+ * default, so client cores hold several requests open; 1 gives every worker a client of its own), and which of
+ * the store's APIs the clients use ({@link KvApi}: plain commands by default, or ranges and transactions).
  */
-public record SimOptions(Set<Canary> bugs, int workersPerClient, Path recordCores) {
+public record SimOptions(Set<Canary> bugs, int workersPerClient, Path recordCores, KvApi kvApi) {
     /** Workers per client process by default: two, so each client core pipelines. */
     public static final int DEFAULT_WORKERS_PER_CLIENT = 2;
 
@@ -89,6 +91,9 @@ public record SimOptions(Set<Canary> bugs, int workersPerClient, Path recordCore
 
     public SimOptions {
         bugs = bugs.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(bugs));
+        if (kvApi == null) {
+            throw new IllegalArgumentException("a KV API is required");
+        }
         if (workersPerClient < 1 || workersPerClient > 64) {
             throw new IllegalArgumentException("workers per client: 1 to 64, not " + workersPerClient);
         }
@@ -96,12 +101,17 @@ public record SimOptions(Set<Canary> bugs, int workersPerClient, Path recordCore
 
     /** These bugs, with the default workers per client and no recording. */
     public SimOptions(Set<Canary> bugs) {
-        this(bugs, DEFAULT_WORKERS_PER_CLIENT, null);
+        this(bugs, DEFAULT_WORKERS_PER_CLIENT, null, KvApi.PLAIN);
     }
 
     /** The same options with {@code n} workers per client process (1: no pipelining). */
     public SimOptions withWorkersPerClient(int n) {
-        return new SimOptions(bugs, n, recordCores);
+        return new SimOptions(bugs, n, recordCores, kvApi);
+    }
+
+    /** The same options with the clients going through {@code api}. */
+    public SimOptions withKvApi(KvApi api) {
+        return new SimOptions(bugs, workersPerClient, recordCores, api);
     }
 
     /**
@@ -109,7 +119,7 @@ public record SimOptions(Set<Canary> bugs, int workersPerClient, Path recordCore
      * a node), for {@link dev.linden.kvnode.node.CoreReplay}; null: no recording.
      */
     public SimOptions withRecordCores(Path prefix) {
-        return new SimOptions(bugs, workersPerClient, prefix);
+        return new SimOptions(bugs, workersPerClient, prefix, kvApi);
     }
 
     public static SimOptions defaults() {

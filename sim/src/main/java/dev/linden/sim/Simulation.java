@@ -3,6 +3,7 @@ package dev.linden.sim;
 import dev.linden.harness.Cluster;
 import dev.linden.harness.Scheduler;
 import dev.linden.harness.TestSpec;
+import dev.linden.kvadapter.KvApi;
 import dev.linden.kvnode.events.EventMonitor;
 import dev.linden.kvnode.events.EventSource;
 import dev.linden.kvnode.node.CoreRecorder;
@@ -132,6 +133,9 @@ public final class Simulation implements Cluster {
         TestSpec.Builder b = TestSpec.builder().cluster("sim", factory(options)).phaseWallLimitMillis(300_000);
         if (!options.bugs().isEmpty()) {
             b.option("bug", options.bugName());
+        }
+        if (options.kvApi() != KvApi.PLAIN) {
+            b.option("kv-api", options.kvApi().cliName());
         }
         return b;
     }
