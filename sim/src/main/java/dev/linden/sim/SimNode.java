@@ -165,11 +165,7 @@ final class SimNode {
         sim.monitor().nodeStarted(id);
         service = new KvService(raft, unsafeLocalReads, KvLimits.defaults(), kv::storedBytes, kv::answerBytes);
         // The node's own clock as its wall clock (offsets and drift included): leaders disagree on the time.
-        service.startSessionExpiry(
-                raftStage,
-                () -> nodeNowNanos() / 1_000_000,
-                nodeConfig.sessionTtlMillis(),
-                nodeConfig.sessionExpiryEveryMillis());
+        service.startExpiries(raftStage, () -> nodeNowNanos() / 1_000_000, this::nodeNowNanos, kv::leases, nodeConfig);
         clientPort =
                 new SimClientPort(id, sim, loop, service, raft, this::nodeNowNanos, task -> guard(SimLoop.NET, task));
         try {

@@ -92,7 +92,6 @@ public final class KvClient implements AutoCloseable {
         this(endpoints, options, null);
     }
 
-    /** @param group a shared event loop group, or null for a private one */
     public KvClient(Map<Integer, InetSocketAddress> endpoints, Options options, EventLoopGroup group) {
         this(endpoints, options, group, ClientSecurity.plain());
     }
@@ -201,22 +200,24 @@ public final class KvClient implements AutoCloseable {
 
     /** A key or range read at one revision by ReadIndex; a page cut short says {@code more} ({@link KvRange#after}). */
     public CompletableFuture<KvRangeResult> range(KvRange range) {
-        return submit(KvCommand.range(range)).thenApply(r -> KvRangeResult.decode(bodyOf(r)));
+        return submit(KvCommand.range(range)).thenApply(r -> KvRangeResult.decode(LeaseClient.okBody(r)));
     }
 
     /** A transaction, run once (a retry never runs it twice); refused ones fail with RequestFailedException. */
     public CompletableFuture<KvTxnResult> txn(KvTxn txn) {
-        return submit(KvCommand.txn(txn)).thenApply(r -> KvTxnResult.decode(bodyOf(r)));
+        return submit(KvCommand.txn(txn)).thenApply(r -> KvTxnResult.decode(LeaseClient.okBody(r)));
     }
 
-    private static byte[] bodyOf(KvResult r) {
-        if (r.status() != KvResult.Status.OK || r.body() == null) {
-            throw new RequestFailedException(r.value() != null ? r.value() : "answered " + r.status());
-        }
-        return r.body();
+    /** Leases: grant, keep alive, revoke, put with a lease. */
+    public LeaseClient leases() {
+        return new LeaseClient(this);
     }
 
-    /** Blocking convenience: waits for the result, rethrowing Indeterminate/RequestFailed exceptions. */
+    public LockClient locks() {
+        return new LockClient(this);
+    }
+
+    /** Blocking: waits for the result, rethrowing Indeterminate/RequestFailed exceptions. */
     public <T> T await(CompletableFuture<T> f) {
         try {
             return f.join();

@@ -8,12 +8,14 @@ import java.nio.charset.StandardCharsets;
  * thread: slabs are never moved, and no slot a view reads is reused until the view is released.
  */
 final class FrozenValues {
-    /** Bytes of revisions per key in a snapshot: create revision, mod revision, version. */
-    static final int REVISION_BYTES = 24;
+    /** Numbers per key: create revision, mod revision, version, lease. */
+    static final int LONGS_PER_KEY = 4;
+    /** Bytes of them per key in a snapshot. */
+    static final int REVISION_BYTES = 8 * LONGS_PER_KEY;
 
     private final String[] keys;
     private final long[] handles;
-    /** Per key: create revision, mod revision, version. */
+    /** Per key: create revision, mod revision, version, lease. */
     private final long[] revisions;
 
     private final ByteBuffer[] slabs;
@@ -53,7 +55,7 @@ final class FrozenValues {
 
     /**
      * Writes every key, value and revisions as (length, bytes), (length or -1 for a null value, bytes), create
-     * revision, mod revision, version; the value straight from the slabs.
+     * revision, mod revision, version, lease; the value straight from the slabs.
      */
     void encodeTo(ByteBuffer out) {
         for (int i = 0; i < keys.length; i++) {
@@ -69,7 +71,11 @@ final class FrozenValues {
                 out.put(out.position(), slab, (int) h + 4, len);
                 out.position(out.position() + len);
             }
-            out.putLong(revisions[3 * i]).putLong(revisions[3 * i + 1]).putLong(revisions[3 * i + 2]);
+            int at = LONGS_PER_KEY * i;
+            out.putLong(revisions[at])
+                    .putLong(revisions[at + 1])
+                    .putLong(revisions[at + 2])
+                    .putLong(revisions[at + 3]);
         }
     }
 }

@@ -14,6 +14,8 @@ final class KeySlot {
     long createRevision;
     long modRevision;
     long version;
+    /** The lease the key is attached to (deleted with it), or 0. */
+    long lease;
 
     long createRevision() {
         return createRevision;
@@ -25,5 +27,9 @@ final class KeySlot {
 
     long version() {
         return version;
+    }
+
+    long lease() {
+        return lease;
     }
 }

@@ -78,6 +78,26 @@ public record KvCommand(
         return new KvCommand(KvOp.EXPIRE_SESSIONS, 0, 0, 0, "", nowMillis + ":" + ttlMillis, null);
     }
 
+    /** A lease of {@code ttlMillis}; answered with its id (the grant's log index). */
+    public static KvCommand leaseGrant(long ttlMillis) {
+        return new KvCommand(KvOp.LEASE_GRANT, 0, 0, 0, "", String.valueOf(ttlMillis), null);
+    }
+
+    /** Keeps lease {@code id} alive; answered with its TTL, or NOT_FOUND. */
+    public static KvCommand leaseKeepAlive(long id) {
+        return new KvCommand(KvOp.LEASE_KEEPALIVE, 0, 0, 0, "", String.valueOf(id), null);
+    }
+
+    /** Revokes lease {@code id}, deleting its keys; answered with how many, or NOT_FOUND. */
+    public static KvCommand leaseRevoke(long id) {
+        return new KvCommand(KvOp.LEASE_REVOKE, 0, 0, 0, "", String.valueOf(id), null);
+    }
+
+    /** The leader's expiry of leases, "id:keepAliveIndex,..." (see {@code KvLeases#expire}). */
+    public static KvCommand leaseExpire(String spec) {
+        return new KvCommand(KvOp.LEASE_EXPIRE, 0, 0, 0, "", spec, null);
+    }
+
     public KvCommand withSession(long clientId, long seq, long ackedSeq) {
         return new KvCommand(op, clientId, seq, ackedSeq, key, value, expected, body);
     }

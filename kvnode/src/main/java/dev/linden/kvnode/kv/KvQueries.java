@@ -14,13 +14,23 @@ import java.util.Map;
  */
 final class KvQueries {
     private final ValueStore data;
+    private final KvLeases leases;
     /** Bytes of keys and values the answer being made may still take. */
     private long budgetBytes;
     /** Keys the answer being made holds so far. */
     private int answerKeys;
 
-    KvQueries(ValueStore data) {
+    KvQueries(ValueStore data, KvLeases leases) {
         this.data = data;
+        this.leases = leases;
+    }
+
+    /** A plain put: the value, and the key detached from any lease (as etcd's put without one). */
+    void put(String key, byte[] src, int at, int length) {
+        data.put(key, src, at, length);
+        if (data.hasLeases()) {
+            data.attach(key, 0);
+        }
     }
 
     /** A RANGE's answer. */
@@ -40,6 +50,13 @@ final class KvQueries {
         if (tooLong != null) {
             return new KvResult(KvResult.Status.MALFORMED, tooLong).encode();
         }
+        for (KvTxn.Op op : ops) {
+            if (op.lease() != 0 && !leases.exists(op.lease())) {
+                return new KvResult(
+                                KvResult.Status.NOT_FOUND, "lease " + op.lease() + " not found; nothing was changed")
+                        .encode();
+            }
+        }
         startAnswer();
         List<KvTxnResult.OpResult> results = new ArrayList<>(ops.size());
         for (KvTxn.Op op : ops) {
@@ -47,7 +64,10 @@ final class KvQueries {
                 case GET -> results.add(new KvTxnResult.OpResult(op.kind(), page(op.range()), 0));
                 case PUT -> {
                     byte[] v = op.value().getBytes(StandardCharsets.UTF_8);
-                    data.put(op.key(), v, 0, v.length);
+                    put(op.key(), v, 0, v.length);
+                    if (op.lease() != 0) {
+                        data.attach(op.key(), op.lease());
+                    }
                     results.add(new KvTxnResult.OpResult(op.kind(), null, 0));
                 }
                 case APPEND -> {

@@ -20,7 +20,9 @@ public record KvResult(Status status, String value, byte[] body) {
         /** The session forgot this command's result (it was acknowledged or evicted); it was not re-run. */
         SESSION_EXPIRED,
         /** The command could not be decoded; every replica refuses it the same way. */
-        MALFORMED
+        MALFORMED,
+        /** The lease it names does not exist (never granted, revoked or expired); the value says which. */
+        NOT_FOUND
     }
 
     /**

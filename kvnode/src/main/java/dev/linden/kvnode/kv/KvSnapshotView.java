@@ -13,33 +13,36 @@ import java.util.zip.CRC32C;
  * (big-endian), ending with a CRC32C of everything before it so a damaged snapshot is refused, never loaded:
  * <pre>
  *   magic "LNKV" | version 3 | applied index (8) | log time millis (8) | store revision (8) | key count (4)
- *   | (key length, key, value length or -1, value, create revision, mod revision, version)... | sessions
- *   | crc32c (4)
+ *   | (key length, key, value length or -1, value, create revision, mod revision, version, lease)...
+ *   | lease count (4) | (id, ttl millis, last keep-alive index)... | sessions | crc32c (4)
  * </pre>
  */
 final class KvSnapshotView implements StateMachine.SnapshotView {
     static final int MAGIC = 0x4C4E4B56; // "LNKV"
     /**
-     * 3: the store's revision and each key's revisions; 2: the log's clock, each session's last activity on it,
-     * and the tombstones. 1 and 2 are still read (their keys get revision 0, version 1).
+     * 4: leases, and each key's; 3: the store's revision and each key's revisions; 2: the log's clock, each
+     * session's last activity on it, and the tombstones. 1 to 3 are still read (before 3 keys get revision 0,
+     * version 1).
      */
-    static final int VERSION = 3;
+    static final int VERSION = 4;
 
     private final long appliedIndex;
     private final long logTimeMillis;
     private final ValueStore store;
     private final FrozenValues data;
+    /** The leases and the sessions, encoded (small next to the data). */
     private final byte[] sessions;
 
     /** On the apply stage. */
-    KvSnapshotView(long appliedIndex, KvSessions sessions, ValueStore store) {
+    KvSnapshotView(long appliedIndex, KvLeases leases, KvSessions sessions, ValueStore store) {
         this.appliedIndex = appliedIndex;
         this.logTimeMillis = sessions.logTimeMillis();
-        long sessionBytes = sessions.encodedBytes();
+        long sessionBytes = leases.encodedBytes() + sessions.encodedBytes();
         if (sessionBytes > Snapshot.MAX_BYTES) {
             throw new IllegalStateException("KV sessions of " + sessionBytes + " bytes exceed the snapshot limit");
         }
         ByteBuffer b = ByteBuffer.allocate((int) sessionBytes);
+        leases.encodeTo(b);
         sessions.encodeTo(b);
         if (b.hasRemaining()) {
             throw new InvariantViolation("KV sessions sized " + sessionBytes + " but wrote " + b.position());

@@ -2,13 +2,10 @@ package dev.linden.kvnode.kv;
 
 import dev.linden.kvnode.node.StateMachine;
 import dev.linden.kvnode.raft.InvariantViolation;
-import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
-import java.util.zip.CRC32C;
+import java.util.Map;
 
 /**
  * The key-value state machine: get, put, delete, compare-and-set and append, with client sessions
@@ -45,6 +42,8 @@ public final class KvStateMachine implements StateMachine {
     private final ValueStore data;
     /** Ranges, transactions and appends on {@link #data}. */
     private final KvQueries queries;
+    /** Leases and their keys' deletion. */
+    private final KvLeases leases;
     /** The sessions' answer bytes, published for quota checks on other threads. */
     private volatile long answerBytesPublished;
     /** Client sessions and the answers they cache for retries. */
@@ -90,7 +89,8 @@ public final class KvStateMachine implements StateMachine {
             long maxAnswerBytesTotal,
             long maxValuesDirectBytes) {
         this.data = new ValueStore(maxValuesDirectBytes);
-        this.queries = new KvQueries(data);
+        this.leases = new KvLeases(data);
+        this.queries = new KvQueries(data, leases);
         if (maxSessions < 1 || maxResultsPerSession < 1) {
             throw new IllegalArgumentException("session bounds must be >= 1");
         }
@@ -126,7 +126,7 @@ public final class KvStateMachine implements StateMachine {
     private byte[] applyParsed(long index, ParsedCommand cmd) {
         boolean sessionless = cmd.clientId() == 0 || noDedupForTests || cmd.op().isRead();
         data.beginEntry();
-        byte[] result = sessionless ? execute(cmd) : sessions.apply(index, cmd, this::execute);
+        byte[] result = sessionless ? execute(index, cmd) : sessions.apply(index, cmd, c -> execute(index, c));
         data.endEntry();
         if (result.length > KvResult.MAX_ENCODED_BYTES) {
             throw new InvariantViolation("an answer of " + result.length + " bytes at index " + index);
@@ -193,13 +193,13 @@ public final class KvStateMachine implements StateMachine {
         return b.array();
     }
 
-    private byte[] execute(ParsedCommand cmd) {
+    private byte[] execute(long index, ParsedCommand cmd) {
         String key = cmd.key();
         switch (cmd.op()) {
             case GET:
                 return result(KvResult.Status.OK, data.get(key));
             case PUT:
-                data.put(key, cmd.command(), cmd.valueAt(), cmd.valueLength());
+                queries.put(key, cmd.command(), cmd.valueAt(), cmd.valueLength());
                 return OK_EMPTY; // the writer knows what it wrote
             case DELETE:
                 data.remove(key);
@@ -231,6 +231,14 @@ public final class KvStateMachine implements StateMachine {
             case RANGE:
             case TXN:
                 return executeBody(cmd);
+            case LEASE_GRANT:
+                return leases.grant(index, cmd.value());
+            case LEASE_KEEPALIVE:
+                return leases.keepAlive(index, cmd.value());
+            case LEASE_REVOKE:
+                return leases.revoke(cmd.value());
+            case LEASE_EXPIRE:
+                return leases.expire(cmd.value());
             default:
                 throw new InvariantViolation("unhandled op " + cmd.op());
         }
@@ -271,69 +279,28 @@ public final class KvStateMachine implements StateMachine {
     /** A view of the data (no value copied) and the sessions' bytes, encoded later on any thread. */
     @Override
     public SnapshotView snapshotView() {
-        return new KvSnapshotView(lastAppliedIndex, sessions, data);
+        return new KvSnapshotView(lastAppliedIndex, leases, sessions, data);
     }
 
     @Override
     public void restore(long index, byte[] snapshot) {
-        if (snapshot.length < 24) {
-            throw new IllegalArgumentException("KV snapshot too short: " + snapshot.length + " bytes");
+        KvSnapshotReader.Contents c = KvSnapshotReader.read(index, snapshot); // checked whole before installing
+        data.clear();
+        for (KvSnapshotReader.Key k : c.keys()) {
+            data.restore(k.key(), k.value(), k.create(), k.mod(), k.version(), k.lease());
         }
-        CRC32C crc = new CRC32C();
-        crc.update(snapshot, 0, snapshot.length - 4);
-        if ((int) crc.getValue()
-                != ByteBuffer.wrap(snapshot, snapshot.length - 4, 4).getInt()) {
-            throw new IllegalArgumentException("KV snapshot checksum mismatch");
-        }
-        ByteBuffer in = ByteBuffer.wrap(snapshot, 0, snapshot.length - 4);
-        try {
-            if (in.getInt() != KvSnapshotView.MAGIC) {
-                throw new IllegalArgumentException("not a KV snapshot (bad magic)");
-            }
-            int version = in.getInt();
-            if (version < 1 || version > KvSnapshotView.VERSION) {
-                throw new IllegalArgumentException("KV snapshot version " + version + " is not one this node reads");
-            }
-            long applied = in.getLong();
-            long logTime = version >= 2 ? in.getLong() : 0;
-            long revision = version >= 3 ? in.getLong() : 0;
-            if (applied > index) {
-                // Its last command may be followed by no-op entries, which never reach the state machine.
-                throw new IllegalArgumentException("KV snapshot holds index " + applied + ", beyond " + index);
-            }
-            List<Restored> newData = new ArrayList<>();
-            int n = KvSnapshotBytes.count(in);
-            for (int i = 0; i < n; i++) {
-                byte[] key = KvSnapshotBytes.readBytes(in);
-                if (key == null) {
-                    throw new IllegalArgumentException("KV snapshot has a null key");
-                }
-                byte[] value = KvSnapshotBytes.readBytes(in);
-                // Before version 3 keys had no revisions: created and written at 0, once.
-                newData.add(
-                        version >= 3
-                                ? new Restored(key, value, in.getLong(), in.getLong(), in.getLong())
-                                : new Restored(key, value, 0, 0, 1));
-            }
-            KvSessions.Decoded decoded = KvSessions.decode(in, version);
-            if (in.hasRemaining()) {
-                throw new IllegalArgumentException("KV snapshot has " + in.remaining() + " trailing bytes");
-            }
-            data.clear();
-            for (Restored r : newData) {
-                data.restore(new String(r.key, StandardCharsets.UTF_8), r.value, r.create, r.mod, r.version);
-            }
-            data.restoreRevision(revision);
-            sessions.install(decoded, logTime);
-            lastAppliedIndex = index;
-            storedBytes = data.dataBytes();
-            answerBytesPublished = sessions.answerBytesTotal();
-        } catch (BufferUnderflowException e) {
-            throw new IllegalArgumentException("KV snapshot truncated", e);
-        }
+        leases.install(c.leases());
+        data.restoreRevision(c.revision());
+        sessions.install(c.sessions(), c.logTimeMillis());
+        lastAppliedIndex = index;
+        storedBytes = data.dataBytes();
+        answerBytesPublished = sessions.answerBytesTotal();
     }
 
-    private record Restored(byte[] key, byte[] value, long create, long mod, long version) {}
+    /** The leases replicas agree on (TTL and last keep-alive index), for the leader's lease timer (any thread). */
+    public Map<Long, KvLeases.Lease> leases() {
+        return leases.published();
+    }
 
     /** The store's revision: applied entries that changed the data (see {@link ValueStore#revision}). */
     public long revision() {
@@ -370,6 +337,6 @@ public final class KvStateMachine implements StateMachine {
      * asking costs nothing).
      */
     public long digest() {
-        return data.digest();
+        return data.digest() + 31 * leases.digest();
     }
 }

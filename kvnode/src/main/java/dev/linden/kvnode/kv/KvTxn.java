@@ -67,37 +67,45 @@ public record KvTxn(List<Compare> compares, List<Op> success, List<Op> failure) 
         APPEND
     }
 
-    /** GET a range; PUT or APPEND a value to a key; DELETE a key or, with {@code end}, a range as KvRange reads. */
-    public record Op(Kind kind, KvRange range, String key, String end, String value) {
+    /**
+     * GET a range; PUT a value to a key, attached to {@code lease} (0: to none, detaching it, as etcd); APPEND to
+     * a key's value (its lease kept); DELETE a key or, with {@code end}, a range as KvRange reads.
+     */
+    public record Op(Kind kind, KvRange range, String key, String end, String value, long lease) {
         public Op {
             boolean ok = switch (kind) {
                 case GET -> range != null && key == null && value == null;
                 case PUT, APPEND -> range == null && key != null && end == null && value != null;
                 case DELETE -> range == null && key != null && value == null;
             };
+            ok &= lease == 0 || (kind == Kind.PUT && lease > 0);
             if (!ok) {
                 throw new IllegalArgumentException("a " + kind + " op with the wrong fields");
             }
         }
 
         public static Op get(KvRange range) {
-            return new Op(Kind.GET, range, null, null, null);
+            return new Op(Kind.GET, range, null, null, null, 0);
         }
 
         public static Op put(String key, String value) {
-            return new Op(Kind.PUT, null, key, null, value);
+            return new Op(Kind.PUT, null, key, null, value, 0);
+        }
+
+        public static Op put(String key, String value, long lease) {
+            return new Op(Kind.PUT, null, key, null, value, lease);
         }
 
         public static Op append(String key, String value) {
-            return new Op(Kind.APPEND, null, key, null, value);
+            return new Op(Kind.APPEND, null, key, null, value, 0);
         }
 
         public static Op delete(String key) {
-            return new Op(Kind.DELETE, null, key, null, null);
+            return new Op(Kind.DELETE, null, key, null, null, 0);
         }
 
         public static Op deleteRange(String key, String end) {
-            return new Op(Kind.DELETE, null, key, end, null);
+            return new Op(Kind.DELETE, null, key, end, null, 0);
         }
 
         /** Keys it deletes, as a range (DELETE only). */
@@ -138,6 +146,9 @@ public record KvTxn(List<Compare> compares, List<Op> success, List<Op> failure) 
                 } else {
                     KvCommand.putBytes(b, utf8(op.key));
                     KvCommand.putBytes(b, utf8(op.kind == Kind.DELETE ? op.end : op.value));
+                    if (op.kind == Kind.PUT) {
+                        b.putLong(op.lease);
+                    }
                 }
             }
         }
@@ -163,7 +174,12 @@ public record KvTxn(List<Compare> compares, List<Op> success, List<Op> failure) 
             return 1 + 4 + op.range.encode().length;
         }
         String second = op.kind == Kind.DELETE ? op.end : op.value;
-        return 1 + 4 + utf8(op.key).length + 4 + (second == null ? 0 : utf8(second).length);
+        return 1
+                + 4
+                + utf8(op.key).length
+                + 4
+                + (second == null ? 0 : utf8(second).length)
+                + (op.kind == Kind.PUT ? 8 : 0);
     }
 
     private static byte[] utf8(String s) {
@@ -205,10 +221,11 @@ public record KvTxn(List<Compare> compares, List<Op> success, List<Op> failure) 
             String key = KvCommand.getString(b, KvCommand.MAX_KEY_BYTES);
             String second =
                     KvCommand.getString(b, kind == Kind.DELETE ? KvCommand.MAX_KEY_BYTES : KvCommand.MAX_VALUE_BYTES);
+            long lease = kind == Kind.PUT ? b.getLong() : 0;
             ops.add(
                     kind == Kind.DELETE
-                            ? new Op(kind, null, key, second, null)
-                            : new Op(kind, null, key, null, second));
+                            ? new Op(kind, null, key, second, null, 0)
+                            : new Op(kind, null, key, null, second, lease));
         }
         return ops;
     }

@@ -1,15 +1,14 @@
 package dev.linden.kvnode.kv;
 
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import java.util.logging.Logger;
+import java.util.TreeSet;
 
 /**
  * The KV data: keys on the heap, value bytes off it, in slabs of direct memory with size-class free
@@ -27,8 +26,6 @@ final class ValueStore {
     /** Bytes per direct slab. A value never spans slabs (values are at most {@link KvCommand#MAX_VALUE_BYTES}). */
     static final int SLAB_BYTES = 16 << 20;
 
-    private static final int SMALL_STEP = 64;
-    private static final int SMALL_MAX = 4096;
     static final long NULL_VALUE = -1;
 
     /**
@@ -44,43 +41,28 @@ final class ValueStore {
     /** The sum of every slot's hash: a digest of the whole data kept up to date, so reading it costs nothing. */
     private long digestSum;
 
-    /** Views not yet released: while there are any, freed slots are set aside instead of reused. */
-    private int frozenViews;
-    /** Handles freed while a view was out: reused once the last view is released. */
-    private long[] deferredFrees = new long[64];
-
-    private int deferredCount;
-
     /** Bytes a snapshot takes for the data ((4 + key) + (4 + value) each), kept up to date (read for quotas). */
     private long dataBytes;
-
-    private final long maxDirectBytes;
-    /** Bytes of direct slabs held: at most maxDirectBytes. */
-    private long directBytes;
-    /** Heap slabs made since the direct budget was reached (logged once per store). */
-    private int heapSlabs;
 
     ValueStore() {
         this(Long.MAX_VALUE);
     }
 
     ValueStore(long maxDirectBytes) {
-        if (maxDirectBytes < 0) {
-            throw new IllegalArgumentException("values' direct memory must be >= 0");
-        }
-        this.maxDirectBytes = maxDirectBytes;
+        this.slabs = new Slabs(maxDirectBytes);
     }
 
+    /** Where the values' bytes are. */
+    private final Slabs slabs;
+
     private final HashMap<String, KeySlot> keys = new HashMap<>();
+    /** The keys attached to each lease (in key order, so a lease's keys go in one order everywhere). */
+    private final HashMap<Long, TreeSet<String>> leaseKeys = new HashMap<>();
+    /** Sum over keys attached to a lease of a hash of both: the leases' part of {@link #digest()}. */
+    private long leaseDigestSum;
+
     /** The same slots in key order (by code point, as UTF-8 bytes sort): changed only when a key comes or goes. */
     private final TreeMap<String, KeySlot> ordered = new TreeMap<>(KeyOrder.INSTANCE);
-
-    private final ArrayList<ByteBuffer> slabs = new ArrayList<>();
-    private int slabUsed = SLAB_BYTES; // forces a first slab
-    /** Free handles per size class. */
-    private final ArrayList<long[]> freeLists = new ArrayList<>();
-
-    private final ArrayList<Integer> freeCounts = new ArrayList<>();
 
     int size() {
         return keys.size();
@@ -88,7 +70,7 @@ final class ValueStore {
 
     byte[] get(String key) {
         KeySlot s = keys.get(key);
-        return s == null ? null : read(s.handle);
+        return s == null ? null : slabs.read(s.handle);
     }
 
     void put(String key, byte[] value) {
@@ -107,11 +89,11 @@ final class ValueStore {
             ordered.put(key, s);
             dataBytes += 8 + s.keyBytes;
         } else {
-            dataBytes -= valueBytes(s.handle);
+            dataBytes -= slabs.valueBytes(s.handle);
             digestSum -= s.hash;
-            free(s.handle);
+            slabs.free(s.handle);
         }
-        s.handle = length < 0 ? NULL_VALUE : allocate(src, at, length);
+        s.handle = length < 0 ? NULL_VALUE : slabs.allocate(src, at, length);
         s.modRevision = rev;
         s.version++;
         s.hash = StateDigest.of(key, src, at, length, s.createRevision, rev, s.version);
@@ -127,10 +109,52 @@ final class ValueStore {
         }
         writeRevision();
         ordered.remove(key);
-        dataBytes -= 8 + s.keyBytes + valueBytes(s.handle);
+        attachment(key, s, 0);
+        dataBytes -= 8 + s.keyBytes + slabs.valueBytes(s.handle);
         digestSum -= s.hash;
-        free(s.handle);
+        slabs.free(s.handle);
         return true;
+    }
+
+    /** Attaches an existing key to {@code lease} (0: to none), leaving its value and revisions as they are. */
+    void attach(String key, long lease) {
+        KeySlot s = keys.get(key);
+        if (s == null) {
+            throw new IllegalStateException("attaching " + key + ", which is absent, to lease " + lease);
+        }
+        attachment(key, s, lease);
+    }
+
+    private void attachment(String key, KeySlot s, long lease) {
+        if (s.lease == lease) {
+            return;
+        }
+        if (s.lease != 0) {
+            TreeSet<String> held = leaseKeys.get(s.lease);
+            held.remove(key);
+            if (held.isEmpty()) {
+                leaseKeys.remove(s.lease);
+            }
+            leaseDigestSum -= StateDigest.mix(s.lease * 31 + key.hashCode());
+        }
+        s.lease = lease;
+        if (lease != 0) {
+            leaseKeys
+                    .computeIfAbsent(lease, l -> new TreeSet<>(KeyOrder.INSTANCE))
+                    .add(key);
+            leaseDigestSum += StateDigest.mix(lease * 31 + key.hashCode());
+        }
+    }
+
+    /** The keys attached to {@code lease}, in key order (a copy). */
+    List<String> keysOf(long lease) {
+        TreeSet<String> held = leaseKeys.get(lease);
+        return held == null ? List.of() : new ArrayList<>(held);
+    }
+
+    /** Whether any key is attached to a lease (a put, which detaches its key, looks only then). */
+    boolean hasLeases() {
+        return !leaseKeys.isEmpty();
     }
 
     /** An applied entry begins: its writes take the next revision, which the store keeps if any write came. */
@@ -172,12 +196,12 @@ final class ValueStore {
 
     /** The value of a slot (a copy), or null. */
     byte[] value(KeySlot s) {
-        return read(s.handle);
+        return slabs.read(s.handle);
     }
 
     /** Bytes of a slot's value (0 for null). */
     int valueLength(KeySlot s) {
-        return valueBytes(s.handle);
+        return slabs.valueBytes(s.handle);
     }
 
     /** Keys in {@code [from, to)} in order ({@code to} null: to the last key), read-only, live. */
@@ -192,7 +216,7 @@ final class ValueStore {
     }
 
     /** Restores one key as a snapshot holds it (outside any entry). */
-    void restore(String key, byte[] value, long createRevision, long modRevision, long version) {
+    void restore(String key, byte[] value, long createRevision, long modRevision, long version, long lease) {
         entryRevision = Math.max(1, modRevision);
         put(key, value, 0, value == null ? -1 : value.length);
         entryRevision = 0;
@@ -204,6 +228,7 @@ final class ValueStore {
         s.version = version;
         s.hash = StateDigest.of(key, value, 0, value == null ? -1 : value.length, createRevision, modRevision, version);
         digestSum += s.hash;
+        attachment(key, s, lease);
     }
 
     /** The store's revision as a snapshot holds it. */
@@ -219,7 +244,7 @@ final class ValueStore {
      * written in (a sum of per-key hashes, with the count).
      */
     long digest() {
-        return StateDigest.mix(digestSum + keys.size());
+        return StateDigest.mix(digestSum + keys.size() + 31 * leaseDigestSum);
     }
 
     /**
@@ -231,31 +256,25 @@ final class ValueStore {
         int n = ordered.size();
         String[] k = new String[n];
         long[] h = new long[n];
-        long[] revs = new long[3 * n];
+        long[] revs = new long[FrozenValues.LONGS_PER_KEY * n];
         int i = 0;
         for (Map.Entry<String, KeySlot> e : ordered.entrySet()) {
             KeySlot s = e.getValue();
             k[i] = e.getKey();
             h[i] = s.handle;
-            revs[3 * i] = s.createRevision;
-            revs[3 * i + 1] = s.modRevision;
-            revs[3 * i++ + 2] = s.version;
+            int at = FrozenValues.LONGS_PER_KEY * i++;
+            revs[at] = s.createRevision;
+            revs[at + 1] = s.modRevision;
+            revs[at + 2] = s.version;
+            revs[at + 3] = s.lease;
         }
-        frozenViews++;
-        return new FrozenValues(k, h, revs, slabs.toArray(new ByteBuffer[0]), dataBytes, revision);
+        return new FrozenValues(k, h, revs, slabs.freeze(), dataBytes, revision);
     }
 
     /** The view is done with: once no view is out, the slots freed meanwhile are reused. */
     void release(FrozenValues view) {
         view.markReleased();
-        if (--frozenViews > 0) {
-            return;
-        }
-        int n = deferredCount;
-        deferredCount = 0;
-        for (int i = 0; i < n; i++) {
-            free(deferredFrees[i]);
-        }
+        slabs.release();
     }
 
     /** Bytes of keys and values (as a snapshot encodes them): what a storage quota counts. */
@@ -263,125 +282,24 @@ final class ValueStore {
         return dataBytes;
     }
 
-    private int valueBytes(long handle) {
-        return handle == NULL_VALUE ? 0 : slabs.get((int) (handle >>> 32)).getInt((int) handle);
-    }
-
     void clear() {
         dataBytes = 0;
         digestSum = 0;
-        deferredCount = 0; // handles into the slabs dropped here; a view out keeps its own references to them
         keys.clear();
         ordered.clear();
+        leaseKeys.clear();
+        leaseDigestSum = 0;
         revision = 0;
         slabs.clear();
-        directBytes = 0;
-        slabUsed = SLAB_BYTES;
-        freeLists.clear();
-        freeCounts.clear();
-    }
-
-    // ------------------------------------------------------------------ slabs
-
-    /** Slot bytes for a value of {@code length} (4-byte length prefix included), by size class. */
-    private static int sizeClass(int length) {
-        int need = length + 4;
-        if (need <= SMALL_MAX) {
-            return (need + SMALL_STEP - 1) / SMALL_STEP - 1; // classes 0..63: 64..4096 bytes
-        }
-        return 64 + (32 - Integer.numberOfLeadingZeros(need - 1)) - 13; // 8 KiB, 16 KiB, ...
-    }
-
-    private static int classBytes(int sizeClass) {
-        return sizeClass < 64 ? (sizeClass + 1) * SMALL_STEP : 1 << (sizeClass - 64 + 13);
-    }
-
-    private long allocate(byte[] src, int at, int length) {
-        int c = sizeClass(length);
-        long handle = popFree(c);
-        if (handle < 0) {
-            int bytes = classBytes(c);
-            if (slabUsed + bytes > SLAB_BYTES) {
-                slabs.add(newSlab());
-                slabUsed = 0;
-            }
-            handle = ((long) (slabs.size() - 1) << 32) | slabUsed;
-            slabUsed += bytes;
-        }
-        ByteBuffer slab = slabs.get((int) (handle >>> 32));
-        int offset = (int) handle;
-        slab.putInt(offset, length);
-        slab.put(offset + 4, src, at, length);
-        return handle;
-    }
-
-    private ByteBuffer newSlab() {
-        if (directBytes + SLAB_BYTES <= maxDirectBytes) {
-            directBytes += SLAB_BYTES;
-            return ByteBuffer.allocateDirect(SLAB_BYTES);
-        }
-        if (heapSlabs++ == 0) {
-            Logger.getLogger(ValueStore.class.getName())
-                    .warning("event=values-on-heap reason=" + "direct-budget-reached values-direct-mb="
-                            + (maxDirectBytes >> 20));
-        }
-        return ByteBuffer.allocate(SLAB_BYTES);
     }
 
     /** Bytes of direct slabs held (tests). */
     long directBytes() {
-        return directBytes;
+        return slabs.directBytes();
     }
 
     /** Slabs held, direct and heap (tests). */
     int slabCount() {
-        return slabs.size();
-    }
-
-    private byte[] read(long handle) {
-        if (handle == NULL_VALUE) {
-            return null;
-        }
-        ByteBuffer slab = slabs.get((int) (handle >>> 32));
-        int offset = (int) handle;
-        byte[] v = new byte[slab.getInt(offset)];
-        slab.get(offset + 4, v, 0, v.length);
-        return v;
-    }
-
-    private void free(long handle) {
-        if (handle == NULL_VALUE) {
-            return;
-        }
-        if (frozenViews > 0) {
-            if (deferredCount == deferredFrees.length) {
-                deferredFrees = Arrays.copyOf(deferredFrees, deferredCount * 2);
-            }
-            deferredFrees[deferredCount++] = handle;
-            return;
-        }
-        ByteBuffer slab = slabs.get((int) (handle >>> 32));
-        int c = sizeClass(slab.getInt((int) handle));
-        while (freeLists.size() <= c) {
-            freeLists.add(new long[16]);
-            freeCounts.add(0);
-        }
-        long[] list = freeLists.get(c);
-        int n = freeCounts.get(c);
-        if (n == list.length) {
-            list = Arrays.copyOf(list, n * 2);
-            freeLists.set(c, list);
-        }
-        list[n] = handle;
-        freeCounts.set(c, n + 1);
-    }
-
-    private long popFree(int c) {
-        if (c >= freeLists.size() || freeCounts.get(c) == 0) {
-            return -1;
-        }
-        int n = freeCounts.get(c) - 1;
-        freeCounts.set(c, n);
-        return freeLists.get(c)[n];
+        return slabs.slabCount();
     }
 }

@@ -266,9 +266,8 @@ public final class KvNodeServer implements AutoCloseable {
         KvService service = new KvService(
                 node, bugs.contains(TestOnlyBug.UNSAFE_READS), options.kvLimits(), kv::storedBytes, kv::answerBytes);
         NodeConfig nc = options.nodeConfig();
-        // Wall-clock time: expiry entries of successive leaders compare their times (the log keeps the max).
-        service.startSessionExpiry(
-                raftStage, System::currentTimeMillis, nc.sessionTtlMillis(), nc.sessionExpiryEveryMillis());
+        // Sessions by wall-clock time (successive leaders' expiry entries compare times); leases by the monotonic one.
+        service.startExpiries(raftStage, System::currentTimeMillis, System::nanoTime, kv::leases, nc);
         clientServer = new ClientServer(
                 options.clientAddress(),
                 group,

@@ -1,18 +1,22 @@
 package dev.linden.kvnode.service;
 
 import dev.linden.kvnode.kv.KvCommand;
+import dev.linden.kvnode.kv.KvLeases;
 import dev.linden.kvnode.kv.KvOp;
+import dev.linden.kvnode.node.NodeConfig;
 import dev.linden.kvnode.node.NodeException;
 import dev.linden.kvnode.node.RaftNode;
 import dev.linden.kvnode.node.Stage;
 import dev.linden.kvnode.raft.Role;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /** The node side of the client protocol: the same in production (behind Netty) and in the simulator. */
 public final class KvService {
@@ -60,12 +64,12 @@ public final class KvService {
             return ClientResponse.refused(r.requestId(), ClientResponse.Status.INVALID, node.leaderHint(), tooBig);
         }
         KvOp op = KvCommand.opOf(cmd);
-        if (op == KvOp.EXPIRE_SESSIONS) {
+        if (op.leaderOnly()) {
             return ClientResponse.refused(
                     r.requestId(),
                     ClientResponse.Status.INVALID,
                     node.leaderHint(),
-                    "EXPIRE_SESSIONS is proposed by the leader only");
+                    op + " is proposed by the leader only");
         }
         // Answers cached for retries count like data, so at the quota writes get NO_SPACE. The answers of writes
         // in flight are not foreseen here (a small CAS may answer a mebibyte); the state machine's own total
@@ -139,6 +143,53 @@ public final class KvService {
                         .whenComplete((r, e) -> expiryInFlight = false);
             }
             startSessionExpiry(stage, wallMillis, ttlMillis, everyMillis);
+        });
+    }
+
+    /**
+     * Session and lease expiry as {@code config} says: sessions by the leader's {@code wallMillis} (see
+     * {@link #startSessionExpiry}), leases by its {@code nowNanos}, checked every heartbeat and extended by an
+     * election timeout at a change of leader (see {@link #startLeaseExpiry}).
+     */
+    public void startExpiries(
+            Stage stage,
+            LongSupplier wallMillis,
+            LongSupplier nowNanos,
+            Supplier<Map<Long, KvLeases.Lease>> leases,
+            NodeConfig config) {
+        startSessionExpiry(stage, wallMillis, config.sessionTtlMillis(), config.sessionExpiryEveryMillis());
+        long tick = config.tickMillis();
+        startLeaseExpiry(
+                stage,
+                leases,
+                nowNanos,
+                config.raft().electionTimeoutTicks() * tick,
+                config.raft().heartbeatIntervalTicks() * tick);
+    }
+
+    /**
+     * Lease expiry decided by this node's clock while it leads ({@link LeaseTimer}): every {@code everyMillis} of
+     * {@code stage}'s clock it looks at {@code leases} (the state machine's, {@code KvStateMachine::leases}) and
+     * proposes the expiry of those run out; {@code extendMillis} (the election timeout) is added to every lease a
+     * new leader finds.
+     */
+    public void startLeaseExpiry(
+            Stage stage,
+            Supplier<Map<Long, KvLeases.Lease>> leases,
+            LongSupplier nowNanos,
+            long extendMillis,
+            long everyMillis) {
+        if (everyMillis < 1) {
+            throw new IllegalArgumentException("the lease check interval must be >= 1 ms");
+        }
+        LeaseTimer timer = new LeaseTimer(node, leases, nowNanos, extendMillis);
+        scheduleLeaseTicks(stage, timer, everyMillis);
+    }
+
+    private void scheduleLeaseTicks(Stage stage, LeaseTimer timer, long everyMillis) {
+        stage.schedule(everyMillis, () -> {
+            timer.tick();
+            scheduleLeaseTicks(stage, timer, everyMillis);
         });
     }
 

@@ -165,6 +165,7 @@ class ValueStoreTest {
                 in.get(v);
             }
             assertTrue(in.getLong() > 0 && in.getLong() > 0 && in.getLong() > 0, "create, mod revision and version");
+            assertEquals(0, in.getLong(), "no lease");
             out.put(new String(k, StandardCharsets.UTF_8), v);
         }
         assertEquals(0, in.remaining());
