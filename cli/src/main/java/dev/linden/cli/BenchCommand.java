@@ -112,6 +112,14 @@ public final class BenchCommand implements Callable<Integer> {
             description = "on (default) or off: the local nodes' event stream for safety monitors (for A/B runs)")
     String events = "on";
 
+    @Option(
+            names = "--workload",
+            description = "put (default), txn (a compare and that put in one transaction) or range (a prefix of"
+                    + " about ten keys, read by ReadIndex, after a warmup of puts)")
+    String workload = "put";
+
+    private static final Map<String, String> NOUNS = Map.of("put", "writes", "txn", "transactions", "range", "ranges");
+
     @Option(names = "--node-heap", description = "heap of each local node JVM (default 1g)")
     String nodeHeap = "1g";
 
@@ -131,6 +139,7 @@ public final class BenchCommand implements Callable<Integer> {
                 || keys < 1
                 || duration <= 0
                 || rate < 0
+                || !NOUNS.containsKey(workload)
                 || loads.stream().anyMatch(p -> p < 1 || p > 100)) {
             System.err.println("linden bench: bad options");
             return 3;
@@ -338,14 +347,15 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private WriteLoad.Options options(double ratePerSecond) {
-        return new WriteLoad.Options(inflight, valueSize, keys, warmup, duration, ratePerSecond);
+        return new WriteLoad.Options(
+                inflight, valueSize, keys, warmup, duration, ratePerSecond, WriteLoad.Op.parse(workload));
     }
 
     private void print(String what, int sessionCount, WriteLoad.Result r) {
         windows.put(what, r);
         System.out.printf(
-                "%s: writes: %d ok, %d errors in %.1f s (%d clients x %d in flight, %d-byte values, %d keys)%n",
-                what, r.ok(), r.failed(), duration, sessionCount, inflight, valueSize, keys);
+                "%s: %s: %d ok, %d errors in %.1f s (%d clients x %d in flight, %d-byte values, %d keys)%n",
+                what, NOUNS.get(workload), r.ok(), r.failed(), duration, sessionCount, inflight, valueSize, keys);
         System.out.printf(
                 "  latency ms: p50 %.2f  p99 %.2f  p999 %.2f  max %.2f%s%n",
                 r.percentileMillis(50),

@@ -21,8 +21,8 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code ./linden kv get KEY | put KEY VALUE | cas KEY EXPECTED NEW | delete KEY | append KEY VALUE
  * | range KEY [END] | txn} (txn reads etcdctl's format from standard input, see {@link TxnScript}).
- * Exit codes: 0 done, 1 CAS mismatch or the transaction's failure branch ran, 2 outcome unknown, 3 failed or
- * bad usage.
+ * Exit codes: 0 done, 1 CAS mismatch, the transaction's failure branch ran or the lease (the lock's) is gone,
+ * 2 outcome unknown, 3 failed or bad usage.
  */
 @Command(name = "kv", mixinStandardHelpOptions = true, description = "Read and write keys in a running cluster.")
 public final class KvCliCommand implements Callable<Integer> {
@@ -65,13 +65,25 @@ public final class KvCliCommand implements Callable<Integer> {
     @Option(names = "--count-only", description = "range: the number of keys only")
     boolean countOnly;
 
+    @Option(names = "--lease", description = "put: attach the key to this lease (deleted with it)")
+    long lease;
+
+    @Option(names = "--ttl", description = "lock: the TTL of the lease the lock is held under, seconds (60)")
+    long ttlSeconds = 60;
+
+    @Option(names = "--once", description = "lease keep-alive: one keep-alive, then exit (else every TTL/3)")
+    boolean once;
+
     private static final String USAGE = "get KEY | put KEY VALUE | cas KEY EXPECTED NEW | delete KEY | append KEY VALUE"
-            + " | range KEY [END] [--prefix] [--limit N] [--keys-only] [--count-only] | txn (from standard input)";
+            + " | range KEY [END] [--prefix] [--limit N] [--keys-only] [--count-only] | txn (from standard input)"
+            + " | lease grant TTL_SECONDS | lease keep-alive ID [--once] | lease revoke ID | put --lease ID KEY VALUE"
+            + " | lock NAME [--ttl SECONDS]";
 
     @Override
     public Integer call() throws Exception {
         if (args == null || args.isEmpty()) {
-            System.err.println("linden kv: give an operation: get, put, cas, delete, append, range or txn");
+            System.err.println(
+                    "linden kv: give an operation: get, put, cas, delete, append, range, txn, lease or lock");
             return 3;
         }
         String spec = endpoints;
@@ -93,6 +105,8 @@ public final class KvCliCommand implements Callable<Integer> {
             case "put", "append" -> 3;
             case "cas" -> 4;
             case "range" -> args.size() == 3 && !prefix ? 3 : 2;
+            case "lease" -> 3;
+            case "lock" -> 2;
             default -> -1;
         };
         if (want < 0 || args.size() != want) {
@@ -103,6 +117,17 @@ public final class KvCliCommand implements Callable<Integer> {
                 new KvClient(KvClient.parseEndpoints(spec), KvClient.Options.defaults(), null, security)) {
             if (op.equals("range") || op.equals("txn")) {
                 return KvCliOutput.rangeOrTxn(client, op.equals("range") ? range() : null);
+            }
+            if (op.equals("lock")) {
+                return KvCliOutput.lock(client, args.get(1), ttlSeconds);
+            }
+            if (op.equals("lease")) {
+                return KvCliOutput.lease(client, args.get(1), args.get(2), once);
+            }
+            if (op.equals("put") && lease != 0) {
+                client.await(client.leases().put(args.get(1), args.get(2), lease));
+                System.out.println("OK");
+                return 0;
             }
             KvResult r = client.await(
                     switch (op) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.linden.kvnode.client.KvClient;
+import dev.linden.kvnode.client.LockClient;
 import dev.linden.kvnode.kv.KvRange;
 import dev.linden.kvnode.kv.KvRangeResult;
 import dev.linden.kvnode.kv.KvTxn;
@@ -108,6 +109,52 @@ class KvApiProcessTest {
         Run bad = kv("bogus(\"b\") = 1\n", "txn");
         assertEquals(3, bad.exit(), bad.out());
         assertTrue(bad.out().contains("not a compare"), bad.out());
+    }
+
+    @Test
+    void leasesFromTheCommandLineAndAnExpiryByTheLeadersClock() throws Exception {
+        KvClient k = start(new KvClient.Options(1_000, 10_000, 16));
+        Run granted = kv("", "lease", "grant", "60");
+        assertEquals(0, granted.exit(), granted.out());
+        String id = granted.out().split(" ")[1];
+        assertEquals(0, kv("", "put", "--lease", id, "leased", "v").exit());
+        assertEquals(0, kv("", "put", "plain", "v").exit());
+        Run alive = kv("", "lease", "keep-alive", id, "--once");
+        assertTrue(alive.out().startsWith("lease " + id + " keepalived with TTL(60s)"), alive.out());
+        Run revoked = kv("", "lease", "revoke", id);
+        assertTrue(revoked.out().startsWith("lease " + id + " revoked (1 keys deleted)"), revoked.out());
+        assertTrue(k.await(k.range(KvRange.key("leased"))).kvs().isEmpty());
+        assertEquals(1, kv("", "lease", "keep-alive", id, "--once").exit(), "the lease is gone");
+        // A lease nobody keeps alive: its key goes within its TTL, an election timeout and a heartbeat or so.
+        long shortLease = k.await(k.leases().grant(1_000));
+        k.await(k.leases().put("brief", "v", shortLease));
+        long t0 = System.nanoTime();
+        while (!k.await(k.range(KvRange.key("brief"))).kvs().isEmpty()) {
+            assertTrue(System.nanoTime() - t0 < 10_000_000_000L, "the key outlived its 1 s lease by 9 s");
+            Thread.sleep(50);
+        }
+        assertTrue(System.nanoTime() - t0 >= 1_000_000_000L, "the key vanished before its lease's TTL");
+        assertEquals("v", k.await(k.get("plain")).value());
+    }
+
+    @Test
+    void locksGoInTheOrderAskedWithGrowingTokensAndPassOnWhenALeaseEnds() throws Exception {
+        KvClient k = start(new KvClient.Options(1_000, 10_000, 16));
+        long a = k.await(k.leases().grant(60_000));
+        long b = k.await(k.leases().grant(60_000));
+        long c = k.await(k.leases().grant(1_000)); // never kept alive
+        LockClient.Held first = k.await(k.locks().lock("job", a, 5_000));
+        CompletableFuture<LockClient.Held> second = k.locks().lock("job", b, 20_000);
+        Thread.sleep(300);
+        assertTrue(!second.isDone(), "two holders at once");
+        k.await(k.locks().unlock(first));
+        LockClient.Held got = second.get(10, TimeUnit.SECONDS);
+        assertTrue(got.token() > first.token(), first + " then " + got);
+        // A holder whose lease ends loses the lock to the next, which gets a higher token.
+        LockClient.Held other = k.await(k.locks().lock("other", c, 5_000));
+        LockClient.Held next = k.locks().lock("other", a, 20_000).get(15, TimeUnit.SECONDS);
+        assertTrue(next.token() > other.token(), other + " then " + next);
+        assertTrue(k.await(k.range(KvRange.key(other.key()))).kvs().isEmpty(), "the expired holder's key is gone");
     }
 
     @Test

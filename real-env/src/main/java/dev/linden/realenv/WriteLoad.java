@@ -1,12 +1,15 @@
 package dev.linden.realenv;
 
 import dev.linden.kvnode.client.KvClient;
+import dev.linden.kvnode.kv.KvRange;
 import dev.linden.kvnode.kv.KvResult;
+import dev.linden.kvnode.kv.KvTxn;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -39,10 +42,36 @@ public final class WriteLoad {
     public static final long GRACE_MILLIS = 30_000;
 
     /**
-     * @param ratePerSecond offered puts per second for an open loop; 0 for a closed loop
+     * What each request is: a put; a transaction of one compare (the key's mod revision above -1, always true)
+     * and that put, so the difference to a put is the transaction's own cost; or a range read of a prefix of
+     * about ten keys (by ReadIndex).
+     */
+    public enum Op {
+        PUT,
+        TXN,
+        RANGE;
+
+        public static Op parse(String name) {
+            return switch (name) {
+                case "put" -> PUT;
+                case "txn" -> TXN;
+                case "range" -> RANGE;
+                default -> throw new IllegalArgumentException("--workload is put, txn or range, not '" + name + "'");
+            };
+        }
+    }
+
+    /**
+     * @param ratePerSecond offered requests per second for an open loop; 0 for a closed loop
      */
     public record Options(
-            int inflight, int valueSize, int keys, double warmupSeconds, double durationSeconds, double ratePerSecond) {
+            int inflight,
+            int valueSize,
+            int keys,
+            double warmupSeconds,
+            double durationSeconds,
+            double ratePerSecond,
+            Op op) {
         public Options {
             if (inflight < 1 || valueSize < 1 || keys < 1 || warmupSeconds < 0 || durationSeconds <= 0) {
                 throw new IllegalArgumentException("bad load options");
@@ -58,7 +87,7 @@ public final class WriteLoad {
 
         /** The same load measured at once (the cluster and the JIT are warm from an earlier run). */
         public Options withoutWarmup() {
-            return new Options(inflight, valueSize, keys, 0, durationSeconds, ratePerSecond);
+            return new Options(inflight, valueSize, keys, 0, durationSeconds, ratePerSecond, op);
         }
     }
 
@@ -303,9 +332,20 @@ public final class WriteLoad {
     private void put(KvClient client, SplittableRandom r, long fromNanos, Runnable then) {
         openPuts.incrementAndGet();
         String key = "key-" + r.nextInt(o.keys());
-        client.put(key, value).whenComplete((res, err) -> {
+        // A range load writes its keys during the warmup, so its ranges find them.
+        Op op = o.op() == Op.RANGE && System.nanoTime() < measureFrom ? Op.PUT : o.op();
+        CompletableFuture<?> sent = switch (op) {
+            case PUT -> client.put(key, value);
+            case TXN ->
+                client.txn(new KvTxn(
+                        List.of(KvTxn.Compare.modRevision(key, KvTxn.Cmp.GREATER, -1)),
+                        List.of(KvTxn.Op.put(key, value)),
+                        List.of()));
+            case RANGE -> client.range(KvRange.prefix("key-" + r.nextInt(Math.max(1, o.keys() / 10))));
+        };
+        sent.whenComplete((res, err) -> {
             long t = System.nanoTime();
-            boolean good = err == null && res.status() == KvResult.Status.OK;
+            boolean good = err == null && (!(res instanceof KvResult k) || k.status() == KvResult.Status.OK);
             record(fromNanos, t, good);
             then.run(); // first: the next put (or a waiting one) is open before this one stops counting
             openPuts.decrementAndGet();
