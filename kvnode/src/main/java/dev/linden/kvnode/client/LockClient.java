@@ -12,7 +12,9 @@ import java.util.concurrent.TimeUnit;
  * {@code NAME/LEASE} (if absent) attached to its lease, and holds the lock once its key has the lowest create
  * revision under {@code NAME/}, so the lock goes in the order it was asked for. A holder's fencing token is its
  * key's create revision, which grows from holder to holder. Released on unlock (the key deleted) or when the
- * lease ends (its keys go with it). Waiting is by polling (there are no watches yet).
+ * lease ends (its keys go with it). Waiting is by polling (there are no watches yet); a waiter that gives up
+ * deletes its key. As etcd's, a lock is re-entrant per lease: a second lock of the same name under the same lease
+ * gets the same key and token.
  *
  * <p>A lock is safe only with the token: a holder paused past its lease's TTL loses the lock without knowing,
  * and the next holder may act meanwhile; a store or service the holder writes to must refuse a token lower than
@@ -56,29 +58,46 @@ public final class LockClient {
         return client.delete(held.key()).thenApply(r -> null);
     }
 
+    /** What a look at the waiters found: the lowest create revision, and whether the waiter's own key is there. */
+    private static final class Look {
+        long lowest = Long.MAX_VALUE;
+        boolean present;
+    }
+
     private void awaitTurn(String name, String key, long rev, long deadline, CompletableFuture<Held> turn) {
-        client.range(KvRange.prefix(name + "/").withKeysOnly()).whenComplete((page, error) -> {
+        look(KvRange.prefix(name + "/").withKeysOnly(), key, new Look()).whenComplete((look, error) -> {
             if (error != null) {
-                turn.completeExceptionally(error);
-                return;
-            }
-            long lowest = Long.MAX_VALUE;
-            boolean present = false;
-            for (KvRangeResult.KeyValue kv : page.kvs()) {
-                lowest = Math.min(lowest, kv.createRevision());
-                present |= kv.key().equals(key);
-            }
-            if (!present && !page.more()) {
+                giveUp(key, turn, error);
+            } else if (!look.present) {
                 turn.completeExceptionally(new RequestFailedException(
                         "lock " + name + ": the waiting key " + key + " is gone (its lease ended)"));
-            } else if (present && lowest == rev) {
+            } else if (look.lowest == rev) {
                 turn.complete(new Held(key, rev));
             } else if (System.nanoTime() >= deadline) {
-                turn.completeExceptionally(new RequestFailedException("lock " + name + ": not acquired in time"));
+                giveUp(key, turn, new RequestFailedException("lock " + name + ": not acquired in time"));
             } else {
                 CompletableFuture.delayedExecutor(POLL_MILLIS, TimeUnit.MILLISECONDS)
                         .execute(() -> awaitTurn(name, key, rev, deadline, turn));
             }
         });
+    }
+
+    /** Every page of the waiters (keys sort as text, not in the order they came: all of them count). */
+    private CompletableFuture<Look> look(KvRange r, String key, Look look) {
+        return client.range(r).thenCompose(page -> {
+            for (KvRangeResult.KeyValue kv : page.kvs()) {
+                look.lowest = Math.min(look.lowest, kv.createRevision());
+                look.present |= kv.key().equals(key);
+            }
+            if (!page.more() || page.kvs().isEmpty()) {
+                return CompletableFuture.completedFuture(look);
+            }
+            return look(r.after(page.kvs().get(page.kvs().size() - 1).key()), key, look);
+        });
+    }
+
+    /** A waiter that gives up takes its key away, or it would block every later waiter until its lease ends. */
+    private void giveUp(String key, CompletableFuture<Held> turn, Throwable why) {
+        client.delete(key).whenComplete((r, e) -> turn.completeExceptionally(why));
     }
 }

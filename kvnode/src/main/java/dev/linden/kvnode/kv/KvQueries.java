@@ -19,10 +19,27 @@ final class KvQueries {
     private long budgetBytes;
     /** Keys the answer being made holds so far. */
     private int answerKeys;
+    /** Keys the answer being made has walked over (counting included), at most {@link #MAX_KEYS_VISITED}. */
+    private long visited;
+
+    /**
+     * Keys one answer may walk over: a range's count is exact below it; past it the page stops counting, says
+     * {@code more} and its count is a lower bound. Bounds the apply stage's time for one command (a transaction
+     * of 128 ranges over every key runs on every replica).
+     */
+    static final long MAX_KEYS_VISITED = 1 << 20;
+
+    /** Keys one answer may walk over (tests give a small bound). */
+    private final long maxKeysVisited;
 
     KvQueries(ValueStore data, KvLeases leases) {
+        this(data, leases, MAX_KEYS_VISITED);
+    }
+
+    KvQueries(ValueStore data, KvLeases leases, long maxKeysVisited) {
         this.data = data;
         this.leases = leases;
+        this.maxKeysVisited = maxKeysVisited;
     }
 
     /** A plain put: the value, and the key detached from any lease (as etcd's put without one). */
@@ -142,24 +159,22 @@ final class KvQueries {
 
     /** Why appending would take a value past the limit (following the ops' puts and deletes in order), or null. */
     private String appendOverflow(List<KvTxn.Op> ops) {
-        Map<String, Long> lengths = new HashMap<>();
+        Map<String, Long> lengths = new HashMap<>(); // keys put or appended so far: their length then
+        List<KvRange> deleted = new ArrayList<>(); // ranges deleted so far
         for (KvTxn.Op op : ops) {
             switch (op.kind()) {
                 case PUT -> lengths.put(op.key(), (long) KvRange.utf8Length(op.value()));
                 case DELETE -> {
                     KvRange gone = op.deleted();
                     lengths.replaceAll((k, len) -> gone.contains(k) ? 0L : len);
-                    if (gone.end() != null) {
-                        data.range(gone.key(), gone.end().equals(KvRange.ALL) ? null : gone.end())
-                                .keySet()
-                                .forEach(k -> lengths.put(k, 0L));
-                    } else {
-                        lengths.put(op.key(), 0L);
-                    }
+                    deleted.add(gone);
                 }
                 case APPEND -> {
                     int add = KvRange.utf8Length(op.value());
                     Long before = lengths.get(op.key());
+                    if (before == null && deleted.stream().anyMatch(r -> r.contains(op.key()))) {
+                        before = 0L;
+                    }
                     long after = before == null ? appendedLength(op.key(), add) : before + add;
                     if (after > KvCommand.MAX_VALUE_BYTES) {
                         return "the append to " + op.key() + " would make a value of " + after + " bytes, over "
@@ -178,6 +193,7 @@ final class KvQueries {
     private void startAnswer() {
         budgetBytes = KvRangeResult.PAGE_BUDGET_BYTES;
         answerKeys = 0;
+        visited = 0;
     }
 
     /** One page of {@code r} at the store's revision now, within what is left of the answer's budget. */
@@ -194,6 +210,10 @@ final class KvQueries {
         } else {
             for (Map.Entry<String, KeySlot> e : data.range(r.key(), r.end().equals(KvRange.ALL) ? null : r.end())
                     .entrySet()) {
+                if (++visited > maxKeysVisited) {
+                    more = true; // the count so far is a lower bound
+                    break;
+                }
                 count++;
                 if (r.countOnly() || more) {
                     continue;

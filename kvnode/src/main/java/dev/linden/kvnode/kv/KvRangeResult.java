@@ -10,6 +10,8 @@ import java.util.List;
 /**
  * A range's page: the store's revision it was read at, how many keys the range holds, whether keys were left
  * out (by the limit or the byte bound: continue with {@link KvRange#after}), and the keys returned in order.
+ * The count is exact unless the answer walked over more than a mebikey (2^20 keys, see {@code KvQueries}); then
+ * it is a lower bound, and {@code more} is set.
  */
 public record KvRangeResult(long revision, long count, boolean more, List<KeyValue> kvs) {
     /** One key as read: its value (null if keys only, or a null value), its revisions and version. */

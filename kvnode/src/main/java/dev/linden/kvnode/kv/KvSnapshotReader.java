@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.logging.Logger;
 import java.util.zip.CRC32C;
 
 /**
@@ -47,6 +48,13 @@ final class KvSnapshotReader {
             long applied = in.getLong();
             long logTime = version >= 2 ? in.getLong() : 0;
             long revision = version >= 3 ? in.getLong() : 0;
+            if (version < 3) {
+                Logger.getLogger(KvSnapshotReader.class.getName())
+                        .warning("event=snapshot-before-revisions format=" + version + " index=" + applied
+                                + " detail=keys restored at revision 0, version 1: a replica that replayed the log"
+                                + " instead counts them otherwise, and compares on revisions may then differ;"
+                                + " data from before revisions is best started afresh");
+            }
             if (applied > index) {
                 // Its last command may be followed by no-op entries, which never reach the state machine.
                 throw new IllegalArgumentException("KV snapshot holds index " + applied + ", beyond " + index);

@@ -207,10 +207,11 @@ public final class KvStateMachine implements StateMachine {
             case CAS: {
                 byte[] current = data.get(key);
                 if (Arrays.equals(current, cmd.expected())) {
-                    if (cmd.value() == null) {
+                    byte[] v = cmd.value();
+                    if (v == null) {
                         data.remove(key);
                     } else {
-                        data.put(key, cmd.value());
+                        queries.put(key, v, 0, v.length); // as a put: the key leaves any lease
                     }
                     return result(KvResult.Status.OK, cmd.value());
                 }

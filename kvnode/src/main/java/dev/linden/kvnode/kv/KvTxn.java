@@ -15,6 +15,11 @@ import java.util.List;
  */
 public record KvTxn(List<Compare> compares, List<Op> success, List<Op> failure) {
     public static final int MAX_OPS = 128;
+    /**
+     * The code of a put with a lease (the lease follows its value); a put without one keeps {@code PUT}'s code
+     * and layout, so entries written before leases decode the same.
+     */
+    private static final int LEASED_PUT_CODE = 4;
 
     /** What a compare reads of its key. A key that is absent has version, create and mod revision 0. */
     public enum Target {
@@ -140,13 +145,13 @@ public record KvTxn(List<Compare> compares, List<Op> success, List<Op> failure) 
         for (List<Op> ops : List.of(success, failure)) {
             b.putInt(ops.size());
             for (Op op : ops) {
-                b.put((byte) op.kind.ordinal());
+                b.put((byte) (op.lease != 0 ? LEASED_PUT_CODE : op.kind.ordinal()));
                 if (op.kind == Kind.GET) {
                     KvCommand.putBytes(b, op.range.encode());
                 } else {
                     KvCommand.putBytes(b, utf8(op.key));
                     KvCommand.putBytes(b, utf8(op.kind == Kind.DELETE ? op.end : op.value));
-                    if (op.kind == Kind.PUT) {
+                    if (op.lease != 0) {
                         b.putLong(op.lease);
                     }
                 }
@@ -174,12 +179,7 @@ public record KvTxn(List<Compare> compares, List<Op> success, List<Op> failure) 
             return 1 + 4 + op.range.encode().length;
         }
         String second = op.kind == Kind.DELETE ? op.end : op.value;
-        return 1
-                + 4
-                + utf8(op.key).length
-                + 4
-                + (second == null ? 0 : utf8(second).length)
-                + (op.kind == Kind.PUT ? 8 : 0);
+        return 1 + 4 + utf8(op.key).length + 4 + (second == null ? 0 : utf8(second).length) + (op.lease != 0 ? 8 : 0);
     }
 
     private static byte[] utf8(String s) {
@@ -213,7 +213,9 @@ public record KvTxn(List<Compare> compares, List<Op> success, List<Op> failure) 
         int n = count(b);
         List<Op> ops = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            Kind kind = Kind.values()[code(b.get(), Kind.values().length)];
+            int code = code(b.get(), Kind.values().length + 1);
+            boolean leased = code == LEASED_PUT_CODE;
+            Kind kind = leased ? Kind.PUT : Kind.values()[code];
             if (kind == Kind.GET) {
                 ops.add(Op.get(KvRange.decode(KvCommand.getBytes(b, KvCommand.MAX_VALUE_BYTES))));
                 continue;
@@ -221,7 +223,10 @@ public record KvTxn(List<Compare> compares, List<Op> success, List<Op> failure) 
             String key = KvCommand.getString(b, KvCommand.MAX_KEY_BYTES);
             String second =
                     KvCommand.getString(b, kind == Kind.DELETE ? KvCommand.MAX_KEY_BYTES : KvCommand.MAX_VALUE_BYTES);
-            long lease = kind == Kind.PUT ? b.getLong() : 0;
+            long lease = leased ? b.getLong() : 0;
+            if (leased && lease <= 0) {
+                throw new IllegalArgumentException("a transaction puts with a bad lease " + lease);
+            }
             ops.add(
                     kind == Kind.DELETE
                             ? new Op(kind, null, key, second, null, 0)

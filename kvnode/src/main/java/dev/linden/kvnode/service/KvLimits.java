@@ -59,6 +59,17 @@ public record KvLimits(int maxKeyBytes, int maxValueBytes, long quotaBytes) {
         return null;
     }
 
+    /** Whether a (well-formed) TXN may put or append, in either branch: only those count against the quota. */
+    static boolean writes(byte[] command) {
+        KvTxn t = KvTxn.decode(KvCommand.decode(command).body());
+        return t.success().stream().anyMatch(KvLimits::adds)
+                || t.failure().stream().anyMatch(KvLimits::adds);
+    }
+
+    private static boolean adds(KvTxn.Op op) {
+        return op.kind() == KvTxn.Kind.PUT || op.kind() == KvTxn.Kind.APPEND;
+    }
+
     /** Why a RANGE's or TXN's keys or values are over the limits, or null. */
     private String bodySizeProblem(KvCommand c) {
         List<String> keys = new ArrayList<>();

@@ -74,7 +74,8 @@ public final class KvService {
         // Answers cached for retries count like data, so at the quota writes get NO_SPACE. The answers of writes
         // in flight are not foreseen here (a small CAS may answer a mebibyte); the state machine's own total
         // bound (KvStateMachine.DEFAULT_MAX_ANSWER_BYTES_TOTAL) caps them whatever this check lets through.
-        boolean adds = op == KvOp.PUT || op == KvOp.CAS || op == KvOp.APPEND || op == KvOp.TXN;
+        boolean adds =
+                op == KvOp.PUT || op == KvOp.CAS || op == KvOp.APPEND || (op == KvOp.TXN && KvLimits.writes(cmd));
         long stored = storedBytes.getAsLong();
         long answers = answerBytes.getAsLong();
         if (adds && stored + answers + pendingWriteBytes.get() + KvLimits.addedBytes(cmd) > limits.quotaBytes()) {

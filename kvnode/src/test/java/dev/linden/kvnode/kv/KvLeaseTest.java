@@ -58,10 +58,13 @@ class KvLeaseTest {
         putLeased("gone", id);
         putLeased("deleted", id);
         apply(KvCommand.put("kept", "again"));
+        putLeased("swapped", id);
+        apply(KvCommand.cas("swapped", "v", "w")); // a CAS writes as a put does: the key leaves the lease
         apply(KvCommand.append("gone", "+")); // an append keeps the lease
         apply(KvCommand.delete("deleted"));
         assertEquals(KvResult.ok("1"), apply(KvCommand.leaseRevoke(id)));
         assertEquals("again", sm.get("kept"));
+        assertEquals("w", sm.get("swapped"));
         assertNull(sm.get("gone"));
     }
 

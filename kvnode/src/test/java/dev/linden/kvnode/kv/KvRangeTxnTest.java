@@ -1,5 +1,6 @@
 package dev.linden.kvnode.kv;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -10,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.linden.kvnode.kv.KvTxn.Cmp;
 import dev.linden.kvnode.kv.KvTxn.Compare;
 import dev.linden.kvnode.kv.KvTxn.Op;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -260,5 +262,41 @@ class KvRangeTxnTest {
         assertEquals(t, KvTxn.decode(t.encode()));
         KvCommand c = KvCommand.txn(t).withSession(3, 4, 2);
         assertEquals(c, KvCommand.decode(c.encode()));
+    }
+
+    @Test
+    void aPutWithoutALeaseEncodesAsBeforeLeasesSoOlderLogsDecodeTheSame() {
+        byte[] encoded = KvTxn.of(Op.put("k", "v")).encode();
+        ByteBuffer b = ByteBuffer.allocate(encoded.length);
+        b.putInt(0)
+                .putInt(1)
+                .put((byte) 1)
+                .putInt(1)
+                .put((byte) 'k')
+                .putInt(1)
+                .put((byte) 'v')
+                .putInt(0);
+        assertArrayEquals(b.array(), encoded, "compares, success (one PUT: key, value, no lease), failure");
+        KvTxn leased = KvTxn.of(Op.put("k", "v", 42));
+        assertEquals(leased, KvTxn.decode(leased.encode()));
+    }
+
+    @Test
+    void anAnswerWalksOverABoundedNumberOfKeysAndSaysSo() {
+        ValueStore store = new ValueStore();
+        KvQueries q = new KvQueries(store, new KvLeases(store), 5);
+        store.beginEntry();
+        for (int i = 0; i < 8; i++) {
+            store.put("k" + i, new byte[] {1});
+        }
+        store.endEntry();
+        KvRangeResult counted = KvRangeResult.decode(
+                KvResult.decode(q.range(KvRange.prefix("k").withCountOnly())).body());
+        assertEquals(5, counted.count(), "a lower bound past the walk's bound");
+        assertTrue(counted.more());
+        KvRangeResult small = KvRangeResult.decode(
+                KvResult.decode(q.range(KvRange.between("k0", "k3"))).body());
+        assertEquals(3, small.count());
+        assertFalse(small.more());
     }
 }
