@@ -230,9 +230,8 @@ public final class BenchCommand implements Callable<Integer> {
 
     /** The nodes as processes of their own, with the JVM flags measured to keep GC pauses short here. */
     private LocalCluster startProcesses() throws Exception {
-        LocalCluster cluster;
         Path dir = Files.createTempDirectory("linden-bench");
-        cluster = new LocalCluster(
+        LocalCluster cluster = new LocalCluster(
                         dir, nodes, 17_000 + (int) (ProcessHandle.current().pid() % 1000) * 10)
                 .insecure(insecure);
         cluster.writeLayout();
@@ -247,7 +246,9 @@ public final class BenchCommand implements Callable<Integer> {
                 "--events",
                 events,
                 "--test-only-times-log-ms",
-                "1000"));
+                "1000",
+                "--exit-with-parent", // a bench killed by a signal leaves no node behind
+                String.valueOf(ProcessHandle.current().pid())));
         for (int i = 1; i <= nodes; i++) {
             List<String> jvm = new ArrayList<>(
                     NodeLaunch.memoryFlags(nodeHeap, KvLimits.defaults().quotaBytes(), 256L << 20));
