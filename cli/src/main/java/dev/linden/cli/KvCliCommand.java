@@ -71,19 +71,25 @@ public final class KvCliCommand implements Callable<Integer> {
     @Option(names = "--ttl", description = "lock: the TTL of the lease the lock is held under, seconds (60)")
     long ttlSeconds = 60;
 
+    @Option(names = "--rev", description = "watch: from this revision on (default: from now on)")
+    long rev;
+
+    @Option(names = "--prev-kv", description = "watch: with each change, the value before it")
+    boolean prevKv;
+
     @Option(names = "--once", description = "lease keep-alive: one keep-alive, then exit (else every TTL/3)")
     boolean once;
 
     private static final String USAGE = "get KEY | put KEY VALUE | cas KEY EXPECTED NEW | delete KEY | append KEY VALUE"
             + " | range KEY [END] [--prefix] [--limit N] [--keys-only] [--count-only] | txn (from standard input)"
             + " | lease grant TTL_SECONDS | lease keep-alive ID [--once] | lease revoke ID | put --lease ID KEY VALUE"
-            + " | lock NAME [--ttl SECONDS]";
+            + " | lock NAME [--ttl SECONDS] | watch KEY [END] [--prefix] [--rev N] [--prev-kv]";
 
     @Override
     public Integer call() throws Exception {
         if (args == null || args.isEmpty()) {
             System.err.println(
-                    "linden kv: give an operation: get, put, cas, delete, append, range, txn, lease or lock");
+                    "linden kv: give an operation: get, put, cas, delete, append, range, txn, lease, lock or watch");
             return 3;
         }
         String spec = endpoints;
@@ -107,6 +113,7 @@ public final class KvCliCommand implements Callable<Integer> {
             case "range" -> args.size() == 3 && !prefix ? 3 : 2;
             case "lease" -> 3;
             case "lock" -> 2;
+            case "watch" -> args.size() == 3 && !prefix ? 3 : 2;
             default -> -1;
         };
         if (want < 0 || args.size() != want) {
@@ -115,19 +122,9 @@ public final class KvCliCommand implements Callable<Integer> {
         }
         try (KvClient client =
                 new KvClient(KvClient.parseEndpoints(spec), KvClient.Options.defaults(), null, security)) {
-            if (op.equals("range") || op.equals("txn")) {
-                return KvCliOutput.rangeOrTxn(client, op.equals("range") ? range() : null);
-            }
-            if (op.equals("lock")) {
-                return KvCliOutput.lock(client, args.get(1), ttlSeconds);
-            }
-            if (op.equals("lease")) {
-                return KvCliOutput.lease(client, args.get(1), args.get(2), once);
-            }
-            if (op.equals("put") && lease != 0) {
-                client.await(client.leases().put(args.get(1), args.get(2), lease));
-                System.out.println("OK");
-                return 0;
+            Integer done = apiCall(client, op);
+            if (done != null) {
+                return done;
             }
             KvResult r = client.await(
                     switch (op) {
@@ -156,6 +153,32 @@ public final class KvCliCommand implements Callable<Integer> {
         } catch (LimitExceededException e) {
             System.err.println("linden kv: failed, nothing sent: " + e.getMessage());
             return 3;
+        }
+    }
+
+    /** range, txn, watch, lock, lease and a put with a lease: their exit code; null for the plain ops. */
+    private Integer apiCall(KvClient client, String op) throws Exception {
+        switch (op) {
+            case "range", "txn" -> {
+                return KvCliOutput.rangeOrTxn(client, op.equals("range") ? range() : null);
+            }
+            case "watch" -> {
+                return KvCliOutput.watch(client, range(), rev, prevKv);
+            }
+            case "lock" -> {
+                return KvCliOutput.lock(client, args.get(1), ttlSeconds);
+            }
+            case "lease" -> {
+                return KvCliOutput.lease(client, args.get(1), args.get(2), once);
+            }
+            default -> {
+                if (!op.equals("put") || lease == 0) {
+                    return null;
+                }
+                client.await(client.leases().put(args.get(1), args.get(2), lease));
+                System.out.println("OK");
+                return 0;
+            }
         }
     }
 

@@ -4,6 +4,8 @@ import dev.linden.kvnode.client.KvClient;
 import dev.linden.kvnode.client.LeaseClient;
 import dev.linden.kvnode.client.LockClient;
 import dev.linden.kvnode.client.RequestFailedException;
+import dev.linden.kvnode.client.WatchClient;
+import dev.linden.kvnode.kv.KvEvent;
 import dev.linden.kvnode.kv.KvRange;
 import dev.linden.kvnode.kv.KvRangeResult;
 import dev.linden.kvnode.kv.KvTxn;
@@ -13,6 +15,8 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /** {@code ./linden kv range} and {@code txn}: asked, then printed as etcdctl prints them (key line, value line). */
@@ -122,6 +126,44 @@ final class KvCliOutput {
                 return 1;
             }
         }
+    }
+
+    /**
+     * {@code watch}: each change printed as etcdctl's (PUT or DELETE, the key, the value; with {@code prevKv} the
+     * value before it on a line of its own) until the process is stopped; exit 1 if the watch ends (compacted).
+     */
+    static int watch(KvClient client, KvRange range, long fromRevision, boolean prevKv) throws InterruptedException {
+        CompletableFuture<String> ended = new CompletableFuture<>();
+        new WatchClient(client).watch(range, fromRevision, prevKv, new WatchClient.Listener() {
+            @Override
+            public void onEvents(List<KvEvent> events, long storeRevision) {
+                StringBuilder b = new StringBuilder();
+                for (KvEvent e : events) {
+                    b.append(e.type()).append('\n').append(e.key()).append('\n');
+                    if (e.value() != null) {
+                        b.append(e.valueString()).append('\n');
+                    }
+                    if (prevKv) {
+                        b.append("prev: ")
+                                .append(e.prevValue() == null ? "(absent)" : e.prevValueString())
+                                .append('\n');
+                    }
+                }
+                System.out.print(b);
+                System.out.flush();
+            }
+
+            @Override
+            public void onEnded(String reason, long compactRevision) {
+                ended.complete(reason);
+            }
+        });
+        try {
+            System.out.println("watch ended: " + ended.get());
+        } catch (ExecutionException e) {
+            System.out.println("watch ended: " + e.getCause());
+        }
+        return 1;
     }
 
     private static void print(KvRangeResult page, boolean countOnly) {

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.linden.kvnode.client.KvClient;
 import dev.linden.kvnode.client.LockClient;
+import dev.linden.kvnode.client.WatchClient;
+import dev.linden.kvnode.kv.KvEvent;
 import dev.linden.kvnode.kv.KvRange;
 import dev.linden.kvnode.kv.KvRangeResult;
 import dev.linden.kvnode.kv.KvTxn;
@@ -22,7 +24,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -155,6 +159,61 @@ class KvApiProcessTest {
         LockClient.Held next = k.locks().lock("other", a, 20_000).get(15, TimeUnit.SECONDS);
         assertTrue(next.token() > other.token(), other + " then " + next);
         assertTrue(k.await(k.range(KvRange.key(other.key()))).kvs().isEmpty(), "the expired holder's key is gone");
+    }
+
+    @Test
+    void aWatchSeesEveryWriteOnceInOrderAcrossALeadershipTransfer() throws Exception {
+        KvClient k = start(new KvClient.Options(1_000, 10_000, 16));
+        List<KvEvent> seen = new CopyOnWriteArrayList<>();
+        long[] told = {0};
+        WatchClient.Watch w = new WatchClient(k).watch(KvRange.prefix("w/"), 0, false, new WatchClient.Listener() {
+            @Override
+            public void onEvents(List<KvEvent> events, long storeRevision) {
+                seen.addAll(events);
+                told[0] = storeRevision;
+            }
+
+            @Override
+            public void onProgress(long storeRevision) {
+                told[0] = storeRevision;
+            }
+
+            @Override
+            public void onEnded(String reason, long compactRevision) {}
+        });
+        Thread.sleep(300); // the watch has its starting point
+        int leader = cluster.awaitLeader(k, 20_000).orElseThrow();
+        for (int i = 0; i < 100; i++) {
+            k.await(k.put("w/" + (i % 10), "v" + i));
+            if (i % 9 == 0) {
+                k.await(k.delete("w/" + (i % 4)));
+            }
+            if (i == 50) {
+                k.transferLeadership(leader, leader % 3 + 1, 10_000).get(15, TimeUnit.SECONDS);
+            }
+        }
+        KvRangeResult now = k.await(k.range(KvRange.prefix("w/")));
+        long t0 = System.nanoTime();
+        while (told[0] < now.revision()) {
+            assertTrue(System.nanoTime() - t0 < 10_000_000_000L, "the watch fell behind: " + told[0]);
+            Thread.sleep(20);
+        }
+        w.cancel();
+        assertEquals(
+                100, seen.stream().filter(e -> e.type() == KvEvent.Type.PUT).count(), seen.toString());
+        Map<String, String> replayed = new TreeMap<>();
+        for (int i = 0; i < seen.size(); i++) {
+            KvEvent e = seen.get(i);
+            assertTrue(i == 0 || e.revision() > seen.get(i - 1).revision(), "out of order or twice: " + seen);
+            if (e.type() == KvEvent.Type.PUT) {
+                replayed.put(e.key(), e.valueString());
+            } else {
+                replayed.remove(e.key());
+            }
+        }
+        Map<String, String> read = new TreeMap<>();
+        now.kvs().forEach(kv -> read.put(kv.key(), kv.valueString()));
+        assertEquals(read, replayed, "the events replayed give the state a range reads");
     }
 
     @Test

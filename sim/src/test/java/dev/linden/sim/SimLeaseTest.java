@@ -2,17 +2,14 @@ package dev.linden.sim;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.linden.harness.Scheduler;
-import dev.linden.kvnode.client.ClientCore;
 import dev.linden.kvnode.kv.KvCommand;
 import dev.linden.kvnode.kv.KvRange;
 import dev.linden.kvnode.kv.KvRangeResult;
 import dev.linden.kvnode.kv.KvResult;
 import dev.linden.kvnode.kv.KvTxn;
-import dev.linden.workloads.Workload;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,35 +19,13 @@ import org.junit.jupiter.api.Test;
  * plus an election timeout and a few heartbeats.
  */
 class SimLeaseTest {
-    private static final long MS = 1_000_000L;
+    private static final long MS = SimCalls.MS;
     private static final long TTL_MS = 2_000;
 
-    private Simulation sim;
-    private Scheduler clock;
-    private SimClient client;
+    private SimCalls calls;
 
     private KvResult call(KvCommand c) {
-        KvResult[] out = new KvResult[1];
-        String[] failed = new String[1];
-        client.process.submit(c, 10_000 * MS, new ClientCore.Outcome() {
-            @Override
-            public void completed(KvCommand sent, KvResult result) {
-                out[0] = result;
-            }
-
-            @Override
-            public void failed(String why) {
-                failed[0] = why;
-            }
-
-            @Override
-            public void indeterminate(String why) {
-                failed[0] = why;
-            }
-        });
-        clock.runUntil(clock.nowNanos() + 12_000 * MS, () -> out[0] != null || failed[0] != null);
-        assertNotNull(out[0], "no answer to " + c + ": " + failed[0]);
-        return out[0];
+        return calls.call(c);
     }
 
     private boolean present(String key) {
@@ -59,15 +34,14 @@ class SimLeaseTest {
     }
 
     private void sleep(long millis) {
-        clock.runUntil(clock.nowNanos() + millis * MS, () -> false);
+        calls.sleep(millis);
     }
 
     @Test
     void aLeaseKeptAliveOutlivesALeaderChangeAndExpiresNoEarlierThanItsTtl() {
-        sim = new Simulation(11, 3, SimOptions.defaults());
-        clock = sim.scheduler();
-        sim.start();
-        client = (SimClient) sim.client(0, Workload.named("kv", 1));
+        calls = new SimCalls(11, 3);
+        Simulation sim = calls.sim;
+        Scheduler clock = calls.clock;
         sleep(3_000);
         long id = Long.parseLong(call(KvCommand.leaseGrant(TTL_MS)).value());
         assertEquals(

@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
  * {@code NAME/LEASE} (if absent) attached to its lease, and holds the lock once its key has the lowest create
  * revision under {@code NAME/}, so the lock goes in the order it was asked for. A holder's fencing token is its
  * key's create revision, which grows from holder to holder. Released on unlock (the key deleted) or when the
- * lease ends (its keys go with it). Waiting is by polling (there are no watches yet); a waiter that gives up
+ * lease ends (its keys go with it). Waiting is by polling (a range every 25 ms); a waiter that gives up
  * deletes its key. As etcd's, a lock is re-entrant per lease: a second lock of the same name under the same lease
  * gets the same key and token.
  *

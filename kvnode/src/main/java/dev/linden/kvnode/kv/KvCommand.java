@@ -43,6 +43,10 @@ public record KvCommand(
         return new KvCommand(KvOp.RANGE, 0, 0, 0, "", null, null, range.encode());
     }
 
+    public static KvCommand watch(KvWatch watch) {
+        return new KvCommand(KvOp.WATCH, 0, 0, 0, "", null, null, watch.encode());
+    }
+
     public static KvCommand txn(KvTxn txn) {
         return new KvCommand(KvOp.TXN, 0, 0, 0, "", null, null, txn.encode());
     }
@@ -192,10 +196,10 @@ public record KvCommand(
             if (!c.key.isEmpty() || c.body == null) {
                 return c.op + " carries its request in the value field, with an empty key";
             }
-            if (c.op == KvOp.RANGE) {
-                KvRange.decode(c.body);
-            } else {
-                KvTxn.decode(c.body);
+            switch (c.op) {
+                case RANGE -> KvRange.decode(c.body);
+                case WATCH -> KvWatch.decode(c.body);
+                default -> KvTxn.decode(c.body);
             }
             return null;
         } catch (RuntimeException e) {

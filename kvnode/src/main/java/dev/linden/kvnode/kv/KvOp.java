@@ -21,13 +21,15 @@ public enum KvOp {
     LEASE_REVOKE,
     LEASE_KEEPALIVE,
     /** Proposed by the leader only, as EXPIRE_SESSIONS: the leases whose time it judged run out. */
-    LEASE_EXPIRE;
+    LEASE_EXPIRE,
+    /** A watch's read of the recent changes ({@link KvWatch}): a read-only query. */
+    WATCH;
 
     private static final KvOp[] VALUES = values();
 
     /** Served as a read-only query (ReadIndex or a lease read) without a session: it changes nothing. */
     public boolean isRead() {
-        return this == GET || this == RANGE;
+        return this == GET || this == RANGE || this == WATCH;
     }
 
     /** Proposed by the leader itself; a client's is refused. */
@@ -37,7 +39,7 @@ public enum KvOp {
 
     /** Its value field is an encoded request ({@link KvRange}, {@link KvTxn}), not a value to store. */
     public boolean carriesBody() {
-        return this == RANGE || this == TXN;
+        return this == RANGE || this == TXN || this == WATCH;
     }
 
     public static KvOp fromCode(int code) {

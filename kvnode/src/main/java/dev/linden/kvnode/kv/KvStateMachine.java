@@ -5,6 +5,7 @@ import dev.linden.kvnode.raft.InvariantViolation;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -44,6 +45,8 @@ public final class KvStateMachine implements StateMachine {
     private final KvQueries queries;
     /** Leases and their keys' deletion. */
     private final KvLeases leases;
+    /** Recent puts and deletes, for watches (local to this replica). */
+    private final KvHistory history = new KvHistory(KvHistory.DEFAULT_MAX_BYTES, KvHistory.DEFAULT_MAX_EVENTS);
     /** The sessions' answer bytes, published for quota checks on other threads. */
     private volatile long answerBytesPublished;
     /** Client sessions and the answers they cache for retries. */
@@ -90,6 +93,7 @@ public final class KvStateMachine implements StateMachine {
             long maxValuesDirectBytes) {
         this.data = new ValueStore(maxValuesDirectBytes);
         this.leases = new KvLeases(data);
+        data.recordInto(history);
         this.queries = new KvQueries(data, leases);
         if (maxSessions < 1 || maxResultsPerSession < 1) {
             throw new IllegalArgumentException("session bounds must be >= 1");
@@ -231,6 +235,7 @@ public final class KvStateMachine implements StateMachine {
             }
             case RANGE:
             case TXN:
+            case WATCH:
                 return executeBody(cmd);
             case LEASE_GRANT:
                 return leases.grant(index, cmd.value());
@@ -248,20 +253,42 @@ public final class KvStateMachine implements StateMachine {
     /** A RANGE or TXN; a body that does not decode is refused alike on every replica (validated where it entered). */
     private byte[] executeBody(ParsedCommand cmd) {
         try {
-            return cmd.op() == KvOp.RANGE
-                    ? queries.range(KvRange.decode(cmd.value()))
-                    : queries.txn(KvTxn.decode(cmd.value()));
+            return switch (cmd.op()) {
+                case RANGE -> queries.range(KvRange.decode(cmd.value()));
+                case WATCH -> watch(KvWatch.decode(cmd.value()));
+                default -> queries.txn(KvTxn.decode(cmd.value()));
+            };
         } catch (IllegalArgumentException e) {
             return new KvResult(KvResult.Status.MALFORMED, e.getMessage()).encode();
         }
     }
 
-    /** Read-only query: the encoded command must be a GET or a RANGE. */
+    /** A page of the history for a watch (see {@link KvWatch}). */
+    private byte[] watch(KvWatch w) {
+        KvHistory.Page page = w.fromRevision() == 0
+                ? new KvHistory.Page(List.of(), data.revisionSeen() + 1, 0)
+                : history.from(
+                        w.fromRevision(), w.skip(), w.range(), KvRangeResult.PAGE_BUDGET_BYTES, data.revisionSeen());
+        long compact = history.compactedRevision();
+        KvWatch.Result r = page == null
+                ? new KvWatch.Result(true, compact, data.revisionSeen(), w.fromRevision(), w.skip(), List.of(), false)
+                : new KvWatch.Result(
+                        false,
+                        compact,
+                        data.revisionSeen(),
+                        page.nextRevision(),
+                        page.nextSkip(),
+                        page.events(),
+                        w.prevKv());
+        return KvResult.encodeBody(r.encode());
+    }
+
+    /** Read-only query: the encoded command must be a GET, a RANGE or a WATCH. */
     @Override
     public byte[] query(byte[] query) {
         ParsedCommand cmd = ParsedCommand.of(query);
         if (!cmd.op().isRead()) {
-            throw new IllegalArgumentException("only GET and RANGE can be served as read-only queries");
+            throw new IllegalArgumentException("only GET, RANGE and WATCH can be served as read-only queries");
         }
         return cmd.op() == KvOp.GET ? result(KvResult.Status.OK, data.get(cmd.key())) : executeBody(cmd);
     }
@@ -292,6 +319,7 @@ public final class KvStateMachine implements StateMachine {
         }
         leases.install(c.leases());
         data.restoreRevision(c.revision());
+        history.resetAt(c.revision());
         sessions.install(c.sessions(), c.logTimeMillis());
         lastAppliedIndex = index;
         storedBytes = data.dataBytes();

@@ -2,6 +2,7 @@ package dev.linden.kvnode.kv;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
@@ -56,6 +57,13 @@ final class ValueStore {
     private final Slabs slabs;
 
     private final HashMap<String, KeySlot> keys = new HashMap<>();
+    /** Where puts and deletes are recorded for watches, or null. */
+    private KvHistory history;
+
+    void recordInto(KvHistory h) {
+        history = h;
+    }
+
     /** The keys attached to each lease (in key order, so a lease's keys go in one order everywhere). */
     private final HashMap<Long, TreeSet<String>> leaseKeys = new HashMap<>();
     /** Sum over keys attached to a lease of a hash of both: the leases' part of {@link #digest()}. */
@@ -81,6 +89,7 @@ final class ValueStore {
     void put(String key, byte[] src, int at, int length) {
         long rev = writeRevision();
         KeySlot s = keys.get(key);
+        byte[] prev = history != null && s != null ? slabs.read(s.handle) : null;
         if (s == null) {
             s = new KeySlot();
             s.keyBytes = key.getBytes(StandardCharsets.UTF_8).length;
@@ -99,6 +108,10 @@ final class ValueStore {
         s.hash = StateDigest.of(key, src, at, length, s.createRevision, rev, s.version);
         digestSum += s.hash;
         dataBytes += Math.max(0, length);
+        if (history != null) {
+            byte[] v = length < 0 ? null : Arrays.copyOfRange(src, at, at + length);
+            history.record(new KvEvent(KvEvent.Type.PUT, rev, key, v, s.createRevision, rev, s.version, prev));
+        }
     }
 
     /** Removes the key; true if it was there. */
@@ -107,7 +120,10 @@ final class ValueStore {
         if (s == null) {
             return false;
         }
-        writeRevision();
+        long rev = writeRevision();
+        if (history != null) {
+            history.record(new KvEvent(KvEvent.Type.DELETE, rev, key, null, 0, 0, 0, slabs.read(s.handle)));
+        }
         ordered.remove(key);
         attachment(key, s, 0);
         dataBytes -= 8 + s.keyBytes + slabs.valueBytes(s.handle);
@@ -218,7 +234,10 @@ final class ValueStore {
     /** Restores one key as a snapshot holds it (outside any entry). */
     void restore(String key, byte[] value, long createRevision, long modRevision, long version, long lease) {
         entryRevision = Math.max(1, modRevision);
+        KvHistory recording = history;
+        history = null; // a restored key is no event: the history starts at the snapshot
         put(key, value, 0, value == null ? -1 : value.length);
+        history = recording;
         entryRevision = 0;
         entryWrote = false;
         KeySlot s = keys.get(key);

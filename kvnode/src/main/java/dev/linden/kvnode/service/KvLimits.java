@@ -4,6 +4,7 @@ import dev.linden.kvnode.kv.KvCommand;
 import dev.linden.kvnode.kv.KvOp;
 import dev.linden.kvnode.kv.KvRange;
 import dev.linden.kvnode.kv.KvTxn;
+import dev.linden.kvnode.kv.KvWatch;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -74,8 +75,10 @@ public record KvLimits(int maxKeyBytes, int maxValueBytes, long quotaBytes) {
     private String bodySizeProblem(KvCommand c) {
         List<String> keys = new ArrayList<>();
         List<String> values = new ArrayList<>();
-        if (c.op() == KvOp.RANGE) {
-            KvRange r = KvRange.decode(c.body());
+        if (c.op() == KvOp.RANGE || c.op() == KvOp.WATCH) {
+            KvRange r = c.op() == KvOp.RANGE
+                    ? KvRange.decode(c.body())
+                    : KvWatch.decode(c.body()).range();
             keys.add(r.key());
             keys.add(r.end());
         } else {
