@@ -6,9 +6,11 @@ import dev.linden.harness.TestResult;
 import dev.linden.nemesis.FaultKind;
 import dev.linden.nemesis.FaultSchedule;
 import dev.linden.workloads.Workload;
+import dev.linden.workloads.check.Validity;
 import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
@@ -16,6 +18,7 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.DoubleRange;
+import org.junit.jupiter.api.Test;
 
 /**
  * The harness from a property test, as the README shows it: a test declared with the builder, over
@@ -76,7 +79,51 @@ class SimulatedClusterProperties {
                     String.valueOf(why.get(0)).startsWith("faults unknown"), r::summary);
             return;
         }
+        if (r.exitCode() == 1 && onlyTooFewToSucceed(r)) {
+            return;
+        }
         assertEquals(0, r.exitCode(), r::summary);
+    }
+
+    /** The run that found the allowance below, kept: four CAS tries, none succeeded, nothing else wrong. */
+    @Test
+    void aShortStormyRunWithFourCasTriesIsJudgedByItsFewTries() {
+        Set<FaultKind> faults = FaultKind.parseList("partition,loss,duplicate,corrupt,kill,pause,stale-leader,bitflip");
+        TestResult r = Simulation.test()
+                .nodes(3)
+                .workload("kv")
+                .faults(faults)
+                .schedule(FaultSchedule.Options.defaults(faults, 3).withIntensity(2.4))
+                .timeLimitSeconds(6)
+                .seed(245)
+                .build()
+                .run();
+        org.junit.jupiter.api.Assertions.assertTrue(
+                r.exitCode() == 0 || (r.exitCode() == 1 && onlyTooFewToSucceed(r)), r::summary);
+    }
+
+    /**
+     * Invalid only by Jepsen's stats check, for operations tried too few times to expect one to succeed: a 6 s run
+     * under heavy faults may try 4 CASes and have each refused or cut off (seed 245, kv, intensity 2.4, eight
+     * fault kinds, on every build since the property was written). Not a safety verdict; with 10 tries or more,
+     * never-ok still fails the property.
+     */
+    private static boolean onlyTooFewToSucceed(TestResult r) {
+        Map<?, ?> checks = (Map<?, ?>) r.results().get("checks");
+        for (Map.Entry<?, ?> e : checks.entrySet()) {
+            Map<?, ?> c = (Map<?, ?>) e.getValue();
+            if (!e.getKey().equals("stats") && Validity.parse(c.get("valid")) == Validity.FALSE) {
+                return false;
+            }
+        }
+        Map<?, ?> stats = (Map<?, ?>) checks.get("stats");
+        Map<?, ?> byF = (Map<?, ?>) stats.get("by-f");
+        for (Object f : (List<?>) stats.get("never-ok")) {
+            if (((Number) ((Map<?, ?>) byF.get(f)).get("count")).longValue() >= 10) {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Property(tries = 8)
